@@ -1,0 +1,38 @@
+import type { SpokeCatalog } from './catalog.js';
+import type { SqlExecutor } from './sql-executor.js';
+
+/** The version of this contract. A connector declares the version it implements. */
+export const SPECIFICATION_VERSION = 'v1' as const;
+
+/** One configured source: a catalog of tables, and optionally whole sub-query push-down. */
+export interface SpokeConnector {
+  readonly specificationVersion: typeof SPECIFICATION_VERSION;
+  readonly catalog: SpokeCatalog;
+  /** Present on SQL-speaking sources: lets the planner send joins and aggregates as one query. */
+  readonly sql?: SqlExecutor;
+  /** Releases pools, files and handles. Called once when the gateway stops. */
+  close(): Promise<void>;
+}
+
+/** What the gateway tells a connector about where it runs. */
+export interface ConnectorContext {
+  /** The name the source has in the config (`sources.NAME`), used in errors. */
+  readonly sourceName: string;
+  /** Directory that relative paths in the options are resolved against (the config file's). */
+  readonly baseDir: string;
+}
+
+/**
+ * What a connector package exports (as `connector` and as its default
+ * export): the gateway looks it up by the `connector:` name in the config.
+ */
+export interface ConnectorFactory {
+  readonly specificationVersion: typeof SPECIFICATION_VERSION;
+  /** The short name used in configs (`duckdb`, `postgres`). */
+  readonly name: string;
+  /**
+   * Validates `options` (throwing `INVALID_CONFIG` naming the bad key) and
+   * creates the connector. Should not do slow I/O beyond checking it can start.
+   */
+  create(options: Readonly<Record<string, unknown>>, context: ConnectorContext): Promise<SpokeConnector>;
+}

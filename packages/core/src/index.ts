@@ -1,0 +1,20 @@
+/**
+ * `@spoke/core` — the provider contract every Spoke connector implements.
+ *
+ * connector → catalog (schemas → tables) → table: schema, statistics,
+ * `supportsFilters`, lazy `scan(request)` → Arrow record batches.
+ *
+ * @packageDocumentation
+ */
+export * from './arrow.js';
+export * from './catalog.js';
+export * from './closest-name.js';
+export * from './connector.js';
+export * from './errors.js';
+export * from './expression.js';
+export * from './query-context.js';
+export * from './scalar-type.js';
+export * from './scan-request.js';
+export * from './sql-executor.js';
+export * from './statistics.js';
+export * from './table.js';

@@ -1,0 +1,35 @@
+import type { RecordBatch, Schema } from './arrow.js';
+import type { Expr } from './expression.js';
+import type { FilterSupport, ScanRequest } from './scan-request.js';
+import type { TableStatistics } from './statistics.js';
+
+/**
+ * A table a connector exposes: the unit the planner scans.
+ *
+ * Only {@link SpokeTable.schema} and {@link SpokeTable.scan} are required;
+ * `@spoke/sdk`'s `BaseTable` supplies the defaults for the rest (filters
+ * unsupported, no statistics), so adding optional members later breaks no one.
+ */
+export interface SpokeTable {
+  /** The table's name within its schema. */
+  readonly name: string;
+
+  /** The Arrow schema. Field names are what SQL sees (case-sensitive). */
+  schema(signal?: AbortSignal): Promise<Schema>;
+
+  /**
+   * Which of `filters` the table can apply: one answer per filter, in order.
+   * Default: all `unsupported`.
+   */
+  supportsFilters?(filters: readonly Expr[]): Promise<readonly FilterSupport[]> | readonly FilterSupport[];
+
+  /** Size and value statistics, when cheap. Default: none. */
+  statistics?(signal?: AbortSignal): Promise<TableStatistics | undefined>;
+
+  /**
+   * Streams the rows asked for. Lazy: no I/O happens before the first
+   * `next()`. Stops, and releases the source, when `request.signal` aborts or
+   * the consumer stops iterating (`return()`).
+   */
+  scan(request: ScanRequest): AsyncIterable<RecordBatch>;
+}

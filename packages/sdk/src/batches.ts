@@ -1,0 +1,57 @@
+import { arrow, type RecordBatch, type Schema, throwIfAborted } from '@spoke/core';
+
+/**
+ * A batch with no columns and `rowCount` rows: the answer to a scan with an
+ * empty projection (`count(*)`), where only the number of rows matters.
+ */
+export function rowCountBatch(rowCount: number): RecordBatch {
+  const schema = new arrow.Schema([]);
+  const data = arrow.makeData({ type: new arrow.Struct([]), length: rowCount, nullCount: 0, children: [] });
+  return new arrow.RecordBatch(schema, data);
+}
+
+/** The same rows with only `names`, in that order. */
+export function projectBatch(batch: RecordBatch, names: readonly string[]): RecordBatch {
+  if (names.length === 0) return rowCountBatch(batch.numRows);
+  return batch.select(names as string[]);
+}
+
+/** Stops after `limit` rows, slicing the last batch, and ends the source iterator early. */
+export async function* limitBatches(batches: AsyncIterable<RecordBatch>, limit: number): AsyncGenerator<RecordBatch> {
+  if (limit <= 0) return;
+  let left = limit;
+  for await (const batch of batches) {
+    if (batch.numRows >= left) {
+      yield batch.numRows === left ? batch : batch.slice(0, left);
+      return;
+    }
+    left -= batch.numRows;
+    yield batch;
+  }
+}
+
+/**
+ * Re-throws as `QUERY_CANCELLED` once `signal` aborts, checking between
+ * batches; the source iterator is closed (its `finally` blocks run).
+ */
+export async function* abortableBatches(batches: AsyncIterable<RecordBatch>, signal: AbortSignal): AsyncGenerator<RecordBatch> {
+  throwIfAborted(signal);
+  for await (const batch of batches) {
+    throwIfAborted(signal);
+    yield batch;
+  }
+  throwIfAborted(signal);
+}
+
+/** An empty batch with `schema`'s fields: used when a scan has no rows but its schema must still travel. */
+export function emptyBatch(schema: Schema): RecordBatch {
+  return new arrow.RecordBatch(
+    schema,
+    arrow.makeData({
+      type: new arrow.Struct(schema.fields),
+      length: 0,
+      nullCount: 0,
+      children: schema.fields.map((f) => arrow.makeData({ type: f.type, length: 0, nullCount: 0 })),
+    }),
+  );
+}

@@ -1,0 +1,17 @@
+/**
+ * `@spoke/sdk` — what connector authors use: base classes with the contract's
+ * defaults, option parsing, Arrow batch helpers and the SQL renderer for
+ * SQL-speaking sources. The conformance kit is `@spoke/sdk/testing`.
+ *
+ * @packageDocumentation
+ */
+export * from './base-catalog.js';
+export * from './base-connector.js';
+export * from './base-table.js';
+export * from './batches.js';
+export * from './options.js';
+export * from './sql/ansi-dialect.js';
+export * from './sql/duckdb-dialect.js';
+export * from './sql/expression-dialect.js';
+export * from './sql/expression-renderer.js';
+export * from './sql/scan-sql.js';

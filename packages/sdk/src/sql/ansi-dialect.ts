@@ -1,0 +1,124 @@
+import {
+  ErrorCode,
+  type ScalarFunctionName,
+  SCALAR_FUNCTIONS,
+  type ScalarType,
+  type ScalarValue,
+  SpokeError,
+} from '@spoke/core';
+import { type ExpressionDialect, quoteWith } from './expression-dialect.js';
+
+/**
+ * Standard SQL defaults for an {@link ExpressionDialect}: double-quoted
+ * identifiers, single-quoted strings with quotes doubled, the common type
+ * and function names. Dialects override what differs.
+ */
+export abstract class AnsiDialect implements ExpressionDialect {
+  abstract readonly name: string;
+  readonly hasIlike: boolean = false;
+  readonly hasNullsOrdering: boolean = true;
+
+  quoteIdentifier(name: string): string {
+    return quoteWith(name, '"');
+  }
+
+  abstract placeholder(index: number, type: ScalarType): string | undefined;
+
+  /** `'text'` with quotes doubled; backslashes are data, as with `standard_conforming_strings`. */
+  quoteString(text: string): string {
+    return quoteWith(text, "'");
+  }
+
+  renderLiteral(value: ScalarValue, type: ScalarType): string {
+    if (value === null) {
+      const name = this.typeName(type);
+      return name && type.id !== 'null' ? `CAST(NULL AS ${name})` : 'NULL';
+    }
+    switch (type.id) {
+      case 'bool':
+        return value ? 'TRUE' : 'FALSE';
+      case 'int8':
+      case 'int16':
+      case 'int32':
+      case 'int64':
+      case 'uint8':
+      case 'uint16':
+      case 'uint32':
+      case 'uint64':
+        return BigInt(value as number | bigint).toString();
+      case 'float32':
+      case 'float64': {
+        const n = Number(value);
+        if (Number.isNaN(n)) return `CAST('NaN' AS ${this.typeName(type)})`;
+        if (!Number.isFinite(n)) return `CAST('${n > 0 ? 'Infinity' : '-Infinity'}' AS ${this.typeName(type)})`;
+        return `CAST(${n.toString()} AS ${this.typeName(type)})`;
+      }
+      case 'decimal':
+        if (!/^-?\d+(\.\d+)?$/.test(String(value))) {
+          throw new SpokeError(ErrorCode.INVALID_QUERY, `not a decimal literal: ${JSON.stringify(value)}`);
+        }
+        return `CAST(${String(value)} AS ${this.typeName(type)})`;
+      case 'binary':
+        return this.binaryLiteral(value as Uint8Array);
+      case 'list':
+        throw new SpokeError(ErrorCode.UNSUPPORTED, `the ${this.name} dialect cannot inline a list literal`);
+      default:
+        return `CAST(${this.quoteString(String(value))} AS ${this.typeName(type)})`;
+    }
+  }
+
+  /** A binary literal; standard SQL's `X'…'`. */
+  binaryLiteral(bytes: Uint8Array): string {
+    return `X'${Buffer.from(bytes).toString('hex')}'`;
+  }
+
+  typeName(type: ScalarType): string | undefined {
+    switch (type.id) {
+      case 'null':
+        return undefined;
+      case 'bool':
+        return 'BOOLEAN';
+      case 'int8':
+      case 'int16':
+        return 'SMALLINT';
+      case 'int32':
+        return 'INTEGER';
+      case 'int64':
+        return 'BIGINT';
+      case 'uint8':
+        return 'SMALLINT';
+      case 'uint16':
+        return 'INTEGER';
+      case 'uint32':
+        return 'BIGINT';
+      case 'uint64':
+        return 'NUMERIC(20,0)';
+      case 'float32':
+        return 'REAL';
+      case 'float64':
+        return 'DOUBLE PRECISION';
+      case 'decimal':
+        return `NUMERIC(${type.precision},${type.scale})`;
+      case 'utf8':
+        return 'VARCHAR';
+      case 'binary':
+        return undefined;
+      case 'date':
+        return 'DATE';
+      case 'time':
+        return 'TIME';
+      case 'timestamp':
+        return type.timezone ? 'TIMESTAMP WITH TIME ZONE' : 'TIMESTAMP';
+      case 'interval':
+        return 'INTERVAL';
+      case 'list': {
+        const item = this.typeName(type.item);
+        return item ? `${item}[]` : undefined;
+      }
+    }
+  }
+
+  functionName(name: ScalarFunctionName): string | undefined {
+    return (SCALAR_FUNCTIONS as readonly string[]).includes(name) ? name : undefined;
+  }
+}

@@ -1,0 +1,38 @@
+import { ErrorCode, type ScalarFunctionName, type ScalarType, type ScalarValue, SpokeError } from '@spoke/core';
+
+/**
+ * What the expression renderer needs to know about one SQL dialect. A dialect
+ * answers for quoting, literal binding and names; the renderer owns the
+ * structure, so every dialect gets the same NULL semantics and precedence.
+ */
+export interface ExpressionDialect {
+  /** `postgres`, `duckdb`, `mysql`, `snowflake`… */
+  readonly name: string;
+  /** Quotes an identifier so that any string (quotes, NUL, unicode) is read as a name. */
+  quoteIdentifier(name: string): string;
+  /**
+   * The text for bound parameter number `index` (1-based) of type `type`
+   * (`$1`, `?`), or `undefined` when the driver cannot bind and literals must
+   * be escaped inline with {@link ExpressionDialect.renderLiteral}.
+   */
+  placeholder(index: number, type: ScalarType): string | undefined;
+  /** An escaped, typed literal. Only used when {@link ExpressionDialect.placeholder} returns `undefined`, or for NULL. */
+  renderLiteral(value: ScalarValue, type: ScalarType): string;
+  /** The dialect's name for a type in `CAST(x AS …)`; `undefined` when it has none. */
+  typeName(type: ScalarType): string | undefined;
+  /** The dialect's name for a scalar function; `undefined` when it cannot render it. */
+  functionName(name: ScalarFunctionName): string | undefined;
+  /** Whether `ILIKE` exists; otherwise `lower(x) LIKE lower(p)` is rendered. */
+  readonly hasIlike: boolean;
+  /** Whether `NULLS FIRST/LAST` may be written in ORDER BY. */
+  readonly hasNullsOrdering: boolean;
+}
+
+/** Doubles `quote` inside `text` and wraps it: the standard SQL way of quoting. */
+export function quoteWith(text: string, quote: string): string {
+  if (text.includes('\u0000')) {
+    // No SQL system accepts NUL inside an identifier or string; refuse rather than truncate.
+    throw new SpokeError(ErrorCode.INVALID_QUERY, 'identifiers and strings cannot contain the NUL character (U+0000)');
+  }
+  return quote + text.split(quote).join(quote + quote) + quote;
+}

@@ -1,0 +1,107 @@
+import {
+  type Expr,
+  ErrorCode,
+  formatScalarType,
+  type ScalarType,
+  type ScalarValue,
+  type SortKey,
+  SpokeError,
+} from '@spoke/core';
+import type { ExpressionDialect } from './expression-dialect.js';
+
+/** Thrown (as `UNSUPPORTED`) when a dialect cannot render part of an expression. */
+function cannot(dialect: ExpressionDialect, what: string): SpokeError {
+  return new SpokeError(ErrorCode.UNSUPPORTED, `the ${dialect.name} dialect cannot render ${what}`);
+}
+
+/**
+ * Renders expression IR as SQL for one dialect, collecting literal values as
+ * bound parameters (or escaping them inline where the dialect cannot bind).
+ * Every sub-expression is parenthesised, so precedence never depends on the
+ * dialect's grammar.
+ */
+export class ExpressionRenderer {
+  /** The values bound so far, in placeholder order. */
+  readonly params: ScalarValue[] = [];
+
+  constructor(readonly dialect: ExpressionDialect) {}
+
+  /** True when the dialect can render `expr` (no unknown function or type). */
+  canRender(expr: Expr): boolean {
+    try {
+      new ExpressionRenderer(this.dialect).render(expr);
+      return true;
+    } catch (error) {
+      if (SpokeError.isInstance(error) && error.code === ErrorCode.UNSUPPORTED) return false;
+      throw error;
+    }
+  }
+
+  /** Renders one expression. */
+  render(expr: Expr): string {
+    const d = this.dialect;
+    switch (expr.kind) {
+      case 'column':
+        return d.quoteIdentifier(expr.name);
+      case 'literal':
+        return this.literal(expr.value, expr.type);
+      case 'compare':
+        return `(${this.render(expr.left)} ${expr.op} ${this.render(expr.right)})`;
+      case 'and':
+      case 'or':
+        return `(${expr.args.map((a) => this.render(a)).join(expr.kind === 'and' ? ' AND ' : ' OR ')})`;
+      case 'not':
+        return `(NOT ${this.render(expr.arg)})`;
+      case 'in': {
+        if (expr.list.length === 0) return expr.negated ? '(1 = 1)' : '(1 = 0)';
+        const list = expr.list.map((e) => this.render(e)).join(', ');
+        return `(${this.render(expr.expr)} ${expr.negated ? 'NOT IN' : 'IN'} (${list}))`;
+      }
+      case 'between':
+        return `(${this.render(expr.expr)} ${expr.negated ? 'NOT BETWEEN' : 'BETWEEN'} ${this.render(expr.low)} AND ${this.render(expr.high)})`;
+      case 'like': {
+        const not = expr.negated ? 'NOT ' : '';
+        if (expr.caseInsensitive && !d.hasIlike) {
+          return `(lower(${this.render(expr.expr)}) ${not}LIKE lower(${this.render(expr.pattern)}))`;
+        }
+        return `(${this.render(expr.expr)} ${not}${expr.caseInsensitive ? 'ILIKE' : 'LIKE'} ${this.render(expr.pattern)})`;
+      }
+      case 'isNull':
+        return `(${this.render(expr.expr)} IS ${expr.negated ? 'NOT ' : ''}NULL)`;
+      case 'arithmetic':
+        return `(${this.render(expr.left)} ${expr.op} ${this.render(expr.right)})`;
+      case 'cast': {
+        const name = d.typeName(expr.type);
+        if (!name) throw cannot(d, `a cast to ${formatScalarType(expr.type)}`);
+        return `CAST(${this.render(expr.expr)} AS ${name})`;
+      }
+      case 'function': {
+        const name = d.functionName(expr.name);
+        if (!name) throw cannot(d, `the function ${expr.name}()`);
+        return `${name}(${expr.args.map((a) => this.render(a)).join(', ')})`;
+      }
+    }
+  }
+
+  /** Renders `ORDER BY` keys (without the keywords). */
+  renderOrderBy(keys: readonly SortKey[]): string {
+    return keys
+      .map((k) => {
+        const base = `${this.render(k.expr)} ${k.direction === 'asc' ? 'ASC' : 'DESC'}`;
+        if (this.dialect.hasNullsOrdering) return `${base} NULLS ${k.nulls === 'first' ? 'FIRST' : 'LAST'}`;
+        // Without NULLS FIRST/LAST, sort on "is null" first: portable and exact.
+        const nullsKey = `(CASE WHEN ${this.render(k.expr)} IS NULL THEN ${k.nulls === 'first' ? 0 : 1} ELSE ${k.nulls === 'first' ? 1 : 0} END)`;
+        return `${nullsKey}, ${base}`;
+      })
+      .join(', ');
+  }
+
+  /** Renders a literal: a placeholder with the value bound, or an escaped literal. */
+  literal(value: ScalarValue, type: ScalarType): string {
+    if (value === null) return this.dialect.renderLiteral(null, type);
+    const placeholder = this.dialect.placeholder(this.params.length + 1, type);
+    if (placeholder === undefined) return this.dialect.renderLiteral(value, type);
+    this.params.push(value);
+    return placeholder;
+  }
+}

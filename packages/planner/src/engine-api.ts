@@ -1,0 +1,102 @@
+/**
+ * The planner's public surface, as the gateway's front ends (HTTP, Postgres
+ * wire, Flight, CLI) see it. One {@link QueryEngine} serves every client; a
+ * {@link Session} holds one client connection's settings.
+ */
+import type { DataType, QueryContext, RecordBatch, ScalarValue, Schema } from '@spoke/core';
+
+/** Options for one statement. */
+export interface QueryOptions {
+  /** Values for `$1`, `$2`… in the SQL text. */
+  readonly params?: readonly ScalarValue[];
+  /** Cancels the statement end to end, sources included. */
+  readonly signal?: AbortSignal;
+  /** Who is asking; `queryId` is generated when absent. */
+  readonly context?: Partial<QueryContext>;
+  /** The client connection's session, for `SET`/`SHOW`/`BEGIN`…; a fresh one when absent. */
+  readonly session?: Session;
+}
+
+/** The answer to one statement. Rows stream: read `batches` once. */
+export interface QueryResult {
+  /** The PostgreSQL command tag's verb: `SELECT`, `SET`, `SHOW`, `BEGIN`, `COMMIT`, `ROLLBACK`, `EXPLAIN`, `INSERT`… */
+  readonly command: string;
+  /** The result columns (empty for commands without rows such as `SET`). */
+  readonly schema: Schema;
+  /** The rows. For commands without rows it yields nothing. */
+  readonly batches: AsyncIterable<RecordBatch>;
+  /** For writes: the number of rows affected, once `batches` is drained. */
+  readonly rowsAffected?: () => number;
+}
+
+/** One column of a table in the federated catalog. */
+export interface CatalogColumn {
+  readonly name: string;
+  readonly type: DataType;
+  readonly nullable: boolean;
+}
+
+/** One table of the federated catalog: `source.schema.name`. */
+export interface CatalogTable {
+  readonly source: string;
+  readonly schema: string;
+  readonly name: string;
+  readonly columns: readonly CatalogColumn[];
+}
+
+/** What one source is asked, as EXPLAIN shows it. */
+export interface ExplainSourceRequest {
+  /** The configured source name. */
+  readonly source: string;
+  /** `schema.table` for a scan; absent for a pushed-down sub-query. */
+  readonly table?: string;
+  /** `scan` (projection/filters/limit through `SpokeTable.scan`) or `sql` (a whole sub-query through `SqlExecutor`). */
+  readonly kind: 'scan' | 'sql';
+  readonly columns: readonly string[];
+  /** Each candidate filter, rendered as SQL, with the table's answer. `rejected` filters run in DuckDB. */
+  readonly filters: readonly { readonly sql: string; readonly support: 'exact' | 'inexact' | 'rejected' }[];
+  readonly limit?: number;
+  readonly orderBy?: string;
+  /** For `kind: 'sql'`: the SQL text sent and its bound parameters. */
+  readonly sql?: string;
+  readonly params?: readonly ScalarValue[];
+  /** The DuckDB relation name the rows are loaded into. */
+  readonly relation: string;
+}
+
+/** The plan of one statement. */
+export interface ExplainPlan {
+  readonly sources: readonly ExplainSourceRequest[];
+  /** The SQL DuckDB runs over the sources' answers. */
+  readonly residualSql: string;
+}
+
+/** Session state of one client connection: settings changed with `SET`, and the transaction status. */
+export class Session {
+  /** Settings by lower-case name. */
+  readonly settings = new Map<string, string>([
+    ['search_path', '"$user", public'],
+    ['client_encoding', 'UTF8'],
+    ['datestyle', 'ISO, MDY'],
+    ['timezone', 'UTC'],
+    ['application_name', ''],
+    ['standard_conforming_strings', 'on'],
+    ['server_version', '15.0'],
+    ['integer_datetimes', 'on'],
+    ['intervalstyle', 'postgres'],
+  ]);
+  /** `idle` or `in transaction` (Spoke is read-mostly: transactions only group statements). */
+  transaction: 'idle' | 'in transaction' = 'idle';
+}
+
+/** What every front end calls. */
+export interface QueryEngine {
+  /** Runs one SQL statement. */
+  query(sql: string, options?: QueryOptions): Promise<QueryResult>;
+  /** The plan of a SELECT without running it. */
+  explain(sql: string, options?: QueryOptions): Promise<ExplainPlan>;
+  /** Every table of every source, with its columns. */
+  catalog(signal?: AbortSignal): Promise<readonly CatalogTable[]>;
+  /** Closes DuckDB and every connector. */
+  close(): Promise<void>;
+}

@@ -35,6 +35,14 @@ export const SCALAR_FUNCTIONS = [
   'round',
   'coalesce',
   'nullif',
+  // Vector distances (`<->`, `<=>`, `<#>` in SQL): (vector column, literal list of numbers).
+  // Used in top-N `orderBy` so a vector store can answer `ORDER BY embedding <-> $1 LIMIT k` with an index.
+  'l2_distance',
+  'cosine_distance',
+  'negative_inner_product',
+  // Full-text match (`text @@ 'words'` in SQL): (text column, query string). True when every word occurs
+  // (case-insensitively) in the text; a source with a full-text index may rank and answer it inexactly.
+  'text_match',
 ] as const;
 
 /** One of {@link SCALAR_FUNCTIONS}. */

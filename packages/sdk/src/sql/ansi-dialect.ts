@@ -8,6 +8,9 @@ import {
 } from '@spoke/core';
 import { type ExpressionDialect, quoteWith } from './expression-dialect.js';
 
+const NON_STANDARD = new Set(['l2_distance', 'cosine_distance', 'negative_inner_product', 'text_match']);
+const STANDARD_FUNCTIONS = new Set<string>(SCALAR_FUNCTIONS.filter((f) => !NON_STANDARD.has(f)));
+
 /**
  * Standard SQL defaults for an {@link ExpressionDialect}: double-quoted
  * identifiers, single-quoted strings with quotes doubled, the common type
@@ -118,7 +121,8 @@ export abstract class AnsiDialect implements ExpressionDialect {
     }
   }
 
+  /** The standard functions render under their own name; vector and full-text functions need a dialect that has them. */
   functionName(name: ScalarFunctionName): string | undefined {
-    return (SCALAR_FUNCTIONS as readonly string[]).includes(name) ? name : undefined;
+    return STANDARD_FUNCTIONS.has(name) ? name : undefined;
   }
 }

@@ -1,0 +1,111 @@
+import { DiskCache } from './disk-cache.js';
+import { type CacheStats, LruMemoryCache } from './lru-memory-cache.js';
+import type { GetOptions, ObjectMeta, ObjectStore, PutOptions, TransferStats } from './object-store.js';
+
+/** Options for {@link CachingObjectStore}. */
+export interface CacheOptions {
+  /** L1 (memory) budget in bytes. Default 256 MiB; 0 turns L1 off. */
+  readonly memoryBytes?: number;
+  /** L2 (local disk) directory; L2 is off without one. */
+  readonly diskDirectory?: string;
+  /** L2 budget in bytes. Default 4 GiB. */
+  readonly diskBytes?: number;
+  /**
+   * Keys whose bytes never change for a given key (versioned fragments,
+   * content-addressed blobs): cached without an ETag, so no HEAD is needed.
+   * Default: keys that start with a tenant and contain `/blobs/sha256-` or a `/v<digits>/` version segment.
+   */
+  readonly isImmutable?: (key: string) => boolean;
+}
+
+/** Options for a cached {@link CachingObjectStore.get}. */
+export interface CachedGetOptions extends GetOptions {
+  /**
+   * The object's current ETag, when the caller already has it (from a HEAD or
+   * a listing): the cache entry is keyed by it, so a changed object misses.
+   */
+  readonly etag?: string;
+}
+
+const DEFAULT_IMMUTABLE = (key: string): boolean => /(^|\/)blobs\/sha256-[0-9a-f]{64}$/.test(key) || /(^|\/)v\d+\//.test(key);
+
+/**
+ * A store whose reads go through L1 (memory) and L2 (local disk) caches,
+ * both LRU with byte budgets, keyed by the object's URL, its ETag (for
+ * mutable locations) and the byte range. Immutable keys need no
+ * invalidation: a new version is a new key.
+ */
+export class CachingObjectStore implements ObjectStore {
+  readonly l1: LruMemoryCache | undefined;
+  readonly l2: DiskCache | undefined;
+  readonly #isImmutable: (key: string) => boolean;
+
+  constructor(
+    readonly inner: ObjectStore,
+    options: CacheOptions = {},
+  ) {
+    const memory = options.memoryBytes ?? 256 * 1024 * 1024;
+    this.l1 = memory > 0 ? new LruMemoryCache(memory) : undefined;
+    this.l2 = options.diskDirectory ? new DiskCache(options.diskDirectory, options.diskBytes ?? 4 * 1024 ** 3) : undefined;
+    this.#isImmutable = options.isImmutable ?? DEFAULT_IMMUTABLE;
+  }
+
+  get url(): string {
+    return this.inner.url;
+  }
+
+  /** The backend's transfer counters: what actually left the cache. */
+  get stats(): TransferStats {
+    return this.inner.stats;
+  }
+
+  /** Both levels' counters. */
+  cacheStats(): { l1: CacheStats | undefined; l2: CacheStats | undefined } {
+    return { l1: this.l1?.stats, l2: this.l2?.stats };
+  }
+
+  urlOf(key: string): string {
+    return this.inner.urlOf(key);
+  }
+
+  async get(key: string, options: CachedGetOptions = {}): Promise<Uint8Array> {
+    let etag = options.etag;
+    if (etag === undefined && !this.#isImmutable(key)) {
+      const meta = await this.inner.head(key, options.signal);
+      etag = meta?.etag ?? 'missing';
+    }
+    const range = options.range ? `${options.range.start}-${options.range.end}` : 'all';
+    const cacheKey = `${this.inner.urlOf(key)}\n${etag ?? 'immutable'}\n${range}`;
+    const fromL1 = this.l1?.get(cacheKey);
+    if (fromL1) return fromL1;
+    const fromL2 = await this.l2?.get(cacheKey);
+    if (fromL2) {
+      this.l1?.set(cacheKey, fromL2);
+      return fromL2;
+    }
+    const bytes = await this.inner.get(key, options);
+    this.l1?.set(cacheKey, bytes);
+    await this.l2?.set(cacheKey, bytes);
+    return bytes;
+  }
+
+  head(key: string, signal?: AbortSignal): Promise<ObjectMeta | undefined> {
+    return this.inner.head(key, signal);
+  }
+
+  put(key: string, body: Uint8Array, options?: PutOptions): Promise<ObjectMeta> {
+    return this.inner.put(key, body, options);
+  }
+
+  list(prefix: string, signal?: AbortSignal): AsyncIterable<ObjectMeta> {
+    return this.inner.list(prefix, signal);
+  }
+
+  delete(key: string, signal?: AbortSignal): Promise<void> {
+    return this.inner.delete(key, signal);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+}

@@ -1,0 +1,189 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { type S3Server, startS3Server } from '../../../test/harness/s3-server.js';
+import {
+  CachingObjectStore,
+  isObjectNotFound,
+  ObjectSpace,
+  type ObjectStore,
+  openObject,
+  openStore,
+  parseSpokeKey,
+  storeKeyOf,
+} from '../src/index.js';
+
+let s3: S3Server;
+const dirs: string[] = [];
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'spoke-os-'));
+  dirs.push(d);
+  return d;
+};
+
+before(async () => {
+  s3 = await startS3Server({ buckets: ['lake'] });
+});
+after(async () => {
+  await s3?.close();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const s3Options = () => ({
+  endpoint: s3.endpoint,
+  forcePathStyle: true,
+  accessKeyId: s3.accessKeyId,
+  secretAccessKey: s3.secretAccessKey,
+  region: s3.region,
+  multipartThreshold: 6 * 1024 * 1024,
+  partSize: 5 * 1024 * 1024,
+});
+
+const BACKENDS: { name: string; open(): ObjectStore }[] = [
+  { name: 'memory', open: () => openStore(`memory://t${Math.random()}/`) },
+  { name: 'file', open: () => openStore(pathToFileURL(tempDir()).href + '/') },
+  { name: 's3', open: () => openStore(`s3://lake/p${Math.floor(Math.random() * 1e9)}/`, { s3: s3Options() }) },
+];
+
+const bytes = (s: string) => new TextEncoder().encode(s);
+
+for (const backend of BACKENDS) {
+  describe(`${backend.name} backend`, { timeout: 60_000 }, () => {
+    test('put, get, ranged get, head, list, delete', async () => {
+      const store = backend.open();
+      await store.put('a/one.txt', bytes('hello world'));
+      await store.put('a/two.txt', bytes('second'));
+      await store.put('b/three.txt', bytes('third'));
+      assert.equal(new TextDecoder().decode(await store.get('a/one.txt')), 'hello world');
+      assert.equal(new TextDecoder().decode(await store.get('a/one.txt', { range: { start: 6, end: 11 } })), 'world');
+      assert.equal(new TextDecoder().decode(await store.get('a/one.txt', { range: { start: 6, end: 100 } })), 'world');
+      const meta = await store.head('a/one.txt');
+      assert.equal(meta?.size, 11);
+      assert.ok(meta?.etag);
+      assert.equal(await store.head('a/missing.txt'), undefined);
+      const listed: string[] = [];
+      for await (const m of store.list('a/')) listed.push(m.key);
+      assert.deepEqual(listed, ['a/one.txt', 'a/two.txt']);
+      await store.delete('a/one.txt');
+      assert.equal(await store.head('a/one.txt'), undefined);
+      await store.delete('a/one.txt');
+      await assert.rejects(store.get('a/one.txt'), (e) => isObjectNotFound(e) && /a\/one\.txt/.test((e as Error).message));
+      assert.ok(store.stats.gets >= 3);
+      await store.close();
+    });
+
+    test('storage-class metadata per object', async () => {
+      const store = backend.open();
+      await store.put('cold.bin', bytes('x'), { storageClass: 'archive' });
+      await store.put('plain.bin', bytes('y'));
+      assert.equal((await store.head('cold.bin'))?.storageClass, 'archive');
+      assert.equal((await store.head('plain.bin'))?.storageClass, backend.name === 's3' ? 'standard' : 'hot');
+      await store.close();
+    });
+
+    test('content-addressed blobs are written once', async () => {
+      const store = backend.open();
+      const space = new ObjectSpace(store);
+      const a = await space.putBlob('acme', bytes('same bytes'));
+      const b = await space.putBlob('acme', bytes('same bytes'));
+      const c = await space.putBlob('acme', bytes('other bytes'));
+      assert.equal(a.key, b.key);
+      assert.equal(a.written, true);
+      assert.equal(b.written, false);
+      assert.notEqual(a.key, c.key);
+      assert.match(a.key, /^spoke:\/\/acme\/blobs\/sha256-[0-9a-f]{64}$/);
+      const blobs: string[] = [];
+      for await (const m of store.list('acme/blobs/')) blobs.push(m.key);
+      assert.equal(blobs.length, 2);
+      assert.equal(new TextDecoder().decode(await space.get(a.key)), 'same bytes');
+      await space.put('spoke://acme/sales/v42/manifest', bytes(JSON.stringify({ fragments: [a.key] })));
+      const keys: string[] = [];
+      for await (const k of space.list('acme', 'sales')) keys.push(k);
+      assert.deepEqual(keys, ['spoke://acme/sales/v42/manifest']);
+      await store.close();
+    });
+  });
+}
+
+test('s3: large objects go up as multipart uploads', { timeout: 60_000 }, async () => {
+  const store = openStore('s3://lake/multi/', { s3: s3Options() });
+  const big = new Uint8Array(11 * 1024 * 1024);
+  for (let i = 0; i < big.length; i += 4096) big[i] = i % 251;
+  const meta = await store.put('big.bin', big);
+  assert.equal(meta.size, big.length);
+  assert.equal(store.stats.puts, 3, 'three 5 MiB parts');
+  const back = await store.get('big.bin', { range: { start: 8 * 1024 * 1024, end: 8 * 1024 * 1024 + 8192 } });
+  assert.deepEqual(back, big.subarray(8 * 1024 * 1024, 8 * 1024 * 1024 + 8192));
+  await store.close();
+});
+
+test('s3: credentials from the standard AWS environment variables', { timeout: 30_000 }, async () => {
+  const saved = { ...process.env };
+  process.env.AWS_ACCESS_KEY_ID = s3.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = s3.secretAccessKey;
+  process.env.AWS_REGION = s3.region;
+  try {
+    const store = openStore('s3://lake/env/', { s3: { endpoint: s3.endpoint, forcePathStyle: true } });
+    await store.put('x', bytes('env'));
+    assert.equal(new TextDecoder().decode(await store.get('x')), 'env');
+    await store.close();
+  } finally {
+    for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION']) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+  }
+});
+
+test('caches: L1 and L2 hits, ETag keys for mutable objects, LRU byte budgets', { timeout: 60_000 }, async () => {
+  const inner = openStore('s3://lake/cache/', { s3: s3Options() });
+  await inner.put('data.bin', bytes('0123456789'));
+  const diskDirectory = tempDir();
+  const cached = new CachingObjectStore(inner, { memoryBytes: 16, diskDirectory, diskBytes: 1024 });
+  const r1 = await cached.get('data.bin', { range: { start: 0, end: 4 } });
+  const r2 = await cached.get('data.bin', { range: { start: 0, end: 4 } });
+  assert.deepEqual(r1, r2);
+  assert.equal(inner.stats.gets, 1, 'second read served from cache');
+  assert.equal(cached.l1?.stats.hits, 1);
+  // Overwriting changes the ETag: the cached range is not served any more.
+  await inner.put('data.bin', bytes('abcdefghij'));
+  assert.equal(new TextDecoder().decode(await cached.get('data.bin', { range: { start: 0, end: 4 } })), 'abcd');
+  assert.equal(inner.stats.gets, 2);
+  // L1 holds 16 bytes: a 10-byte read evicts the older entries, L2 still answers.
+  await cached.get('data.bin');
+  assert.ok((cached.l1?.stats.evictions ?? 0) >= 1);
+  assert.ok((cached.l1?.stats.bytes ?? 0) <= 16);
+  const fresh = new CachingObjectStore(inner, { memoryBytes: 0, diskDirectory, diskBytes: 1024 });
+  await fresh.get('data.bin');
+  assert.equal(fresh.l2?.stats.hits, 1, 'L2 survives a new cache instance');
+  assert.equal(inner.stats.gets, 3);
+  // Immutable keys need no HEAD.
+  const space = new ObjectSpace(cached);
+  const { key } = await space.putBlob('acme', bytes('immutable'));
+  const heads = inner.stats.heads;
+  await cached.get(space.locate(key));
+  await cached.get(space.locate(key));
+  assert.equal(inner.stats.heads, heads);
+  await cached.close();
+});
+
+test('spoke keys parse, resolve and refuse bad forms', () => {
+  assert.deepEqual(parseSpokeKey('spoke://acme/sales/v42/frag-0017'), {
+    kind: 'fragment',
+    tenant: 'acme',
+    dataset: 'sales',
+    version: 'v42',
+    fragment: 'frag-0017',
+  });
+  assert.equal(storeKeyOf('spoke://acme/sales/v42/data/part-1.parquet'), 'acme/sales/v42/data/part-1.parquet');
+  assert.throws(() => parseSpokeKey('spoke://acme/../v1/x'));
+  assert.throws(() => parseSpokeKey('spoke://acme/blobs/sha256-xyz'));
+  assert.throws(() => parseSpokeKey('s3://acme/x/y/z'));
+  assert.throws(() => openStore('gopher://x/'), /unsupported object store URL/);
+  const { store, key } = openObject('memory://obj/dir/file.parquet');
+  assert.equal(key, 'file.parquet');
+  assert.equal(store.url, 'memory://obj/dir/');
+});

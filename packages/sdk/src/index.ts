@@ -15,3 +15,7 @@ export * from './sql/duckdb-dialect.js';
 export * from './sql/expression-dialect.js';
 export * from './sql/expression-renderer.js';
 export * from './sql/scan-sql.js';
+export * from './sql/postgres-dialect.js';
+export * from './sql-source/sql-source-connector.js';
+export * from './sql-source/sql-source-types.js';
+export * from './sql-source/sql-table.js';

@@ -1,0 +1,167 @@
+import {
+  type Expr,
+  ErrorCode,
+  type ExecuteOptions,
+  type FilterSupport,
+  type RecordBatch,
+  type RenderedSql,
+  type ScanRequest,
+  type SpokeCatalog,
+  SpokeError,
+  type SpokeTable,
+  type SqlDialect,
+  type SqlExecutor,
+  type TableStatistics,
+  didYouMean,
+} from '@spoke/core';
+import { BaseConnector } from '../base-connector.js';
+import { rowCountBatch } from '../batches.js';
+import type { ExpressionDialect } from '../sql/expression-dialect.js';
+import { ExpressionRenderer } from '../sql/expression-renderer.js';
+import type { SqlColumn, SqlRunOptions, SqlTableDescription } from './sql-source-types.js';
+import { SqlTable } from './sql-table.js';
+
+/**
+ * The base of every connector for a SQL-speaking source (PostgreSQL, MySQL,
+ * Snowflake…). A subclass supplies:
+ *
+ * - {@link SqlSourceConnector.dialect} (whole sub-queries) and
+ *   {@link SqlSourceConnector.expressionDialect} (scan filters and order);
+ * - {@link SqlSourceConnector.executeSql}: run SQL, stream Arrow;
+ * - the catalog queries {@link SqlSourceConnector.listSchemaNames},
+ *   {@link SqlSourceConnector.listTableNames} and
+ *   {@link SqlSourceConnector.describeTable} (which carries the type mapping:
+ *   each column's Arrow field).
+ *
+ * In return it provides the catalog, tables whose scans push projection,
+ * filters, limit and top-N down as one SELECT, and the `sql` executor for
+ * whole sub-query push-down. Override {@link SqlSourceConnector.scanTable},
+ * {@link SqlSourceConnector.selectColumn}, {@link SqlSourceConnector.filterSupport}
+ * or {@link SqlSourceConnector.tableStatistics} where the source does better.
+ */
+export abstract class SqlSourceConnector extends BaseConnector {
+  /** The configured source name, used in errors. */
+  abstract readonly sourceName: string;
+  /** The schema a query's `source.table` refers to. */
+  abstract readonly defaultSchema: string;
+  /** Renders whole SELECT trees for the planner. */
+  abstract readonly dialect: SqlDialect;
+  /** Renders scan filters and sort keys. */
+  abstract readonly expressionDialect: ExpressionDialect;
+
+  /** Runs `query` on the source and streams the answer. Lazy; aborting `options.signal` cancels it on the server. */
+  abstract executeSql(query: RenderedSql, options: SqlRunOptions): AsyncIterable<RecordBatch>;
+  /** The schemas a user may see. */
+  abstract listSchemaNames(signal?: AbortSignal): Promise<readonly string[]>;
+  /** The tables and views of one schema, or `undefined` when the schema does not exist. */
+  abstract listTableNames(schema: string, signal?: AbortSignal): Promise<readonly string[] | undefined>;
+  /** One relation's columns (names matched exactly), or `undefined` when it does not exist. */
+  abstract describeTable(schema: string, table: string, signal?: AbortSignal): Promise<SqlTableDescription | undefined>;
+
+  /** Statistics for the cost model. Default: none. */
+  async tableStatistics(_table: SqlTableDescription, _signal?: AbortSignal): Promise<TableStatistics | undefined> {
+    return undefined;
+  }
+
+  /**
+   * How a renderable filter is answered. Default `exact`: the source applies
+   * it with SQL semantics. Override for filters whose result differs from the
+   * engine's (collation-dependent string order, for instance).
+   */
+  filterSupport(_filter: Expr, _table: SqlTableDescription): FilterSupport {
+    return 'exact';
+  }
+
+  /** The select-list item for one column of a scan; a cast where the wire format needs one. Default: the quoted name. */
+  selectColumn(column: SqlColumn): string {
+    return this.expressionDialect.quoteIdentifier(column.name);
+  }
+
+  /** The SELECT for a scan request, filters ANDed, top-N ordered and limited. */
+  renderScan(table: SqlTableDescription, request: Pick<ScanRequest, 'projection' | 'filters' | 'limit' | 'orderBy'>): RenderedSql {
+    const d = this.expressionDialect;
+    const r = new ExpressionRenderer(d);
+    const columns = request.projection.map((name) => this.column(table, name));
+    const select = columns.length ? columns.map((c) => this.selectColumn(c)).join(', ') : `1 AS ${d.quoteIdentifier('?column?')}`;
+    let sql = `SELECT ${select} FROM ${d.quoteIdentifier(table.schema)}.${d.quoteIdentifier(table.name)}`;
+    if (request.filters.length) sql += ` WHERE ${request.filters.map((f) => r.render(f)).join(' AND ')}`;
+    if (request.orderBy?.length) sql += ` ORDER BY ${r.renderOrderBy(request.orderBy)}`;
+    if (request.limit !== undefined) sql += ` LIMIT ${Math.max(0, Math.floor(request.limit))}`;
+    return { sql, params: r.params };
+  }
+
+  /**
+   * Streams a scan: renders it with {@link SqlSourceConnector.renderScan} and
+   * runs it with {@link SqlSourceConnector.executeSql}. An empty projection
+   * yields column-less batches with the right row counts.
+   */
+  async *scanTable(table: SqlTableDescription, request: ScanRequest): AsyncGenerator<RecordBatch> {
+    const query = this.renderScan(table, request);
+    const columns = request.projection.map((name) => this.column(table, name));
+    const batches = this.executeSql(query, {
+      signal: request.signal,
+      context: request.context,
+      ...(columns.length ? { columns } : {}),
+    });
+    for await (const batch of batches) yield columns.length ? batch : rowCountBatch(batch.numRows);
+  }
+
+  /** Looks a column up by exact name, or throws `COLUMN_NOT_FOUND`. */
+  protected column(table: SqlTableDescription, name: string): SqlColumn {
+    const column = table.columns.find((c) => c.name === name);
+    if (!column) {
+      throw new SpokeError(
+        ErrorCode.COLUMN_NOT_FOUND,
+        `column "${name}" does not exist in ${table.schema}.${table.name}${didYouMean(
+          name,
+          table.columns.map((c) => c.name),
+        )}`,
+        { source: this.sourceName },
+      );
+    }
+    return column;
+  }
+
+  /** Creates the table object for a description; override to return a subclass of {@link SqlTable}. */
+  createTable(description: SqlTableDescription): SpokeTable {
+    return new SqlTable(this, description);
+  }
+
+  /** The catalog: schemas and tables as the catalog queries report them. */
+  readonly catalog: SpokeCatalog = catalogOf(this);
+
+  /** Whole sub-query push-down: {@link SqlSourceConnector.dialect} and {@link SqlSourceConnector.executeSql}. */
+  override readonly sql: SqlExecutor = executorOf(this);
+}
+
+// Getters, because subclasses set `dialect` and `defaultSchema` after the base class's field initialisers run.
+function catalogOf(connector: SqlSourceConnector): SpokeCatalog {
+  return {
+    get defaultSchema(): string {
+      return connector.defaultSchema;
+    },
+    listSchemas: (signal) => connector.listSchemaNames(signal),
+    listTables: async (schema, signal) => {
+      const tables = await connector.listTableNames(schema, signal);
+      if (tables === undefined) {
+        throw new SpokeError(ErrorCode.TABLE_NOT_FOUND, `schema "${schema}" does not exist in source ${connector.sourceName}`, {
+          source: connector.sourceName,
+        });
+      }
+      return tables;
+    },
+    getTable: async (schema, table, signal) => {
+      const description = await connector.describeTable(schema, table, signal);
+      return description && connector.createTable(description);
+    },
+  };
+}
+
+function executorOf(connector: SqlSourceConnector): SqlExecutor {
+  return {
+    get dialect(): SqlDialect {
+      return connector.dialect;
+    },
+    execute: (query: RenderedSql, options: ExecuteOptions) => connector.executeSql(query, options),
+  };
+}

@@ -1,0 +1,54 @@
+import {
+  arrow,
+  type Expr,
+  type FilterSupport,
+  type RecordBatch,
+  type ScanRequest,
+  type Schema,
+  type TableStatistics,
+  columnsOf,
+} from '@spoke/core';
+import { BaseTable } from '../base-table.js';
+import { ExpressionRenderer } from '../sql/expression-renderer.js';
+import type { SqlSourceConnector } from './sql-source-connector.js';
+import type { SqlTableDescription } from './sql-source-types.js';
+
+/**
+ * A table of a SQL-speaking source. Every part of a scan request is pushed
+ * down: the projection, each filter the dialect can render (exactly: the
+ * source evaluates it with SQL semantics), the top-N order and the limit.
+ * The connector renders and runs the SELECT ({@link SqlSourceConnector.scanTable}).
+ */
+export class SqlTable extends BaseTable {
+  readonly #schema: Schema;
+
+  constructor(
+    readonly connector: SqlSourceConnector,
+    readonly description: SqlTableDescription,
+  ) {
+    super(description.name);
+    this.#schema = new arrow.Schema(description.columns.map((c) => c.field));
+  }
+
+  async schema(): Promise<Schema> {
+    return this.#schema;
+  }
+
+  override supportsFilters(filters: readonly Expr[]): readonly FilterSupport[] {
+    const known = new Set(this.description.columns.map((c) => c.name));
+    const renderer = new ExpressionRenderer(this.connector.expressionDialect);
+    return filters.map((filter) => {
+      if (!columnsOf(filter).every((c) => known.has(c))) return 'unsupported';
+      if (!renderer.canRender(filter)) return 'unsupported';
+      return this.connector.filterSupport(filter, this.description);
+    });
+  }
+
+  override async statistics(signal?: AbortSignal): Promise<TableStatistics | undefined> {
+    return this.connector.tableStatistics(this.description, signal);
+  }
+
+  scan(request: ScanRequest): AsyncIterable<RecordBatch> {
+    return this.connector.scanTable(this.description, request);
+  }
+}

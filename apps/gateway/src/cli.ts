@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+/**
+ * The `spoke` command: `serve`, `query`, `explain`. Every failure ends with
+ * exit status 1 and one line on standard error, `spoke: CODE: message`.
+ */
+import { readFileSync } from 'node:fs';
+import { SpokeError } from '@spoke/core';
+import { explainCommand } from './cli/explain-command.js';
+import { queryCommand } from './cli/query-command.js';
+import { serveCommand } from './cli/serve-command.js';
+import { UsageError } from './cli/usage-error.js';
+
+const HELP = `Usage: spoke <command> [options]
+
+Spoke is a federated SQL gateway: one PostgreSQL-dialect query joins tables
+from the sources a YAML config names.
+
+Commands:
+  serve     serve HTTP and the PostgreSQL wire protocol
+  query     run one SQL statement in-process and print the rows (table, json, csv)
+  explain   show what each source is asked and what DuckDB runs
+
+Options:
+  -h, --help     this help (each command has its own: spoke query --help)
+  -v, --version  the version
+
+Try it without any setup:
+  spoke serve --demo
+  spoke query --demo "SELECT * FROM crm.customers LIMIT 5"`;
+
+const COMMANDS: Record<string, (args: string[], log: (message: string) => void) => Promise<number>> = {
+  serve: serveCommand,
+  query: queryCommand,
+  explain: explainCommand,
+};
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ').trim();
+}
+
+const log = (message: string) => process.stderr.write(`spoke: ${message}\n`);
+
+async function main(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
+    if (first === 'help' && rest[0] && COMMANDS[rest[0]]) return (COMMANDS[rest[0]] as (typeof COMMANDS)[string])(['--help'], log);
+    process.stdout.write(`${HELP}\n`);
+    return first === undefined ? 1 : 0;
+  }
+  if (first === '-v' || first === '--version') {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    process.stdout.write(`${pkg.version}\n`);
+    return 0;
+  }
+  const command = COMMANDS[first];
+  if (!command) throw new UsageError(`unknown command "${first}"; expected serve, query or explain`);
+  try {
+    return await command(rest, log);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) throw new UsageError((error as Error).message, first);
+    throw error;
+  }
+}
+
+function report(error: unknown): void {
+  if (error instanceof UsageError) {
+    log(`${oneLine(error.message)} (see: spoke ${error.command ? `${error.command} ` : ''}--help)`);
+  } else if (SpokeError.isInstance(error)) {
+    log(`${error.code}: ${oneLine(error.message)}`);
+  } else {
+    log(`INTERNAL: ${oneLine((error as Error)?.message ?? String(error))}`);
+    if (process.env.SPOKE_DEBUG) process.stderr.write(`${(error as Error)?.stack}\n`);
+  }
+}
+
+main(process.argv.slice(2))
+  .catch((error: unknown) => {
+    report(error);
+    return 1;
+  })
+  .then((code) => {
+    // Exit explicitly: a native handle left by a driver must not keep a finished command alive.
+    process.stdout.write('', () => process.exit(code));
+  });

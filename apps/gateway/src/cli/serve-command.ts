@@ -1,0 +1,120 @@
+import { parseArgs } from 'node:util';
+import type { ListenAddress, ServerConfig } from '../config/gateway-config.js';
+import { createGatewayEngine } from '../create-gateway-engine.js';
+import { type RunningGateway, startGateway } from '../start-gateway.js';
+import { CONFIG_HELP, CONFIG_OPTIONS, configFromOptions } from './config-source.js';
+import { UsageError } from './usage-error.js';
+
+/** `spoke serve --help`. */
+export const SERVE_HELP = `Usage: spoke serve (--config FILE | --demo) [options]
+
+Serves the configured sources over HTTP and the PostgreSQL wire protocol, on
+the addresses in the config's server: section (HTTP 127.0.0.1:8080 and
+Postgres 127.0.0.1:5433 when the config has no server: section). Stops
+cleanly on Ctrl+C or SIGTERM.
+
+Options:
+${CONFIG_HELP}
+      --host HOST          listen on HOST for both protocols instead of the configured hosts
+      --http-port PORT     HTTP port instead of the configured one (0: any free port)
+      --postgres-port PORT Postgres wire port instead of the configured one (0: any free port)
+  -h, --help               this help
+
+HTTP endpoints: POST /v1/query, POST /v1/explain, GET /v1/catalog, GET /healthz.`;
+
+/** A cross-source query over the demo data, used in the banner and README. */
+export const DEMO_QUERY =
+  'SELECT c.region, count(*) AS orders, sum(s.amount) AS revenue FROM crm.customers c JOIN lake.sales s ON s.customer_id = c.id GROUP BY c.region ORDER BY revenue DESC';
+
+function port(text: string | undefined, option: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n > 65535) throw new UsageError(`${option} must be a port number from 0 to 65535, got "${text}"`, 'serve');
+  return n;
+}
+
+function override(address: ListenAddress | undefined, host: string | undefined, portNumber: number | undefined): ListenAddress | undefined {
+  if (address === undefined && portNumber === undefined) return undefined;
+  return { host: host ?? address?.host ?? '127.0.0.1', port: portNumber ?? address?.port ?? 0 };
+}
+
+function shellQuote(text: string): string {
+  return `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
+/** The start banner: where each listener is and a line to try it. */
+export function banner(gateway: RunningGateway, sources: string[], exampleSql: string): string {
+  const lines = [`spoke is serving ${sources.length} source${sources.length === 1 ? '' : 's'}: ${sources.join(', ')}`];
+  if (gateway.http) {
+    const body = JSON.stringify({ sql: exampleSql });
+    lines.push(
+      `  HTTP      ${gateway.http.url}   (POST /v1/query, POST /v1/explain, GET /v1/catalog, GET /healthz)`,
+      `            curl -s ${gateway.http.url}/v1/query -H 'content-type: application/json' -d ${shellQuote(body)}`,
+    );
+  }
+  if (gateway.postgres) {
+    const { host, port: p } = gateway.postgres;
+    lines.push(`  Postgres  postgresql://${host}:${p}`, `            psql -h ${host} -p ${p} -c ${shellQuote(exampleSql)}`);
+  }
+  lines.push('Press Ctrl+C to stop.');
+  return `${lines.join('\n')}\n`;
+}
+
+/** `spoke serve`: resolves with the exit code once stopped by a signal. */
+export async function serveCommand(args: string[], log: (message: string) => void): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      ...CONFIG_OPTIONS,
+      host: { type: 'string' },
+      'http-port': { type: 'string' },
+      'postgres-port': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(`${SERVE_HELP}\n`);
+    return 0;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, 'serve');
+  const httpPort = port(values['http-port'], '--http-port');
+  const postgresPort = port(values['postgres-port'], '--postgres-port');
+  const config = await configFromOptions(values, log);
+  const http = override(config.server.http, values.host, httpPort);
+  const postgres = override(config.server.postgres, values.host, postgresPort);
+  const server: ServerConfig = { ...(http ? { http } : {}), ...(postgres ? { postgres } : {}) };
+  if (!server.http && !server.postgres) throw new UsageError('nothing to serve: the config names neither server.http nor server.postgres', 'serve');
+
+  const engine = await createGatewayEngine(config);
+  let gateway: RunningGateway;
+  try {
+    gateway = await startGateway(engine, server, log);
+  } catch (error) {
+    await engine.close();
+    throw error;
+  }
+  const sources = Object.keys(config.sources);
+  process.stdout.write(banner(gateway, sources, values.demo ? DEMO_QUERY : 'SELECT 1 AS one'));
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        log(`${signal} again: exiting without waiting`);
+        process.exit(130);
+      }
+      stopping = true;
+      log(`${signal}: shutting down`);
+      gateway.close().then(
+        () => resolve(0),
+        (error: unknown) => {
+          log(`shutdown failed: ${(error as Error)?.message ?? String(error)}`);
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

@@ -1,0 +1,25 @@
+import { resolve } from 'node:path';
+import type { GatewayConfig, ServerConfig } from '../config/gateway-config.js';
+import { DEFAULT_SERVER } from '../config/validate-config.js';
+import type { DemoData } from './generate-demo-data.js';
+
+/** The demo data directory when neither `--demo-dir` nor `SPOKE_DEMO_DIR` says otherwise: `.demo-data` in the working directory. */
+export function defaultDemoDir(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  return resolve(env.SPOKE_DEMO_DIR ?? '.demo-data');
+}
+
+/**
+ * The demo's config: two sources over the generated data, so that a join of
+ * `crm` and `lake` is a real cross-source query. `examples/demo.yaml` is the
+ * same config written as a file.
+ */
+export function demoConfig(data: DemoData, server: ServerConfig = DEFAULT_SERVER): GatewayConfig {
+  return {
+    server,
+    baseDir: data.dir,
+    sources: {
+      crm: { connector: 'duckdb', options: { connector: 'duckdb', path: 'crm.duckdb' } },
+      lake: { connector: 'duckdb', options: { connector: 'duckdb', files: { ...data.lakeFiles } } },
+    },
+  };
+}

@@ -1,0 +1,316 @@
+/**
+ * The HTTP API: `POST /v1/query`, `POST /v1/explain`, `GET /v1/catalog`,
+ * `GET /healthz`. Plain `node:http`; rows stream out as the engine produces
+ * them, and a client that disconnects cancels its query end to end.
+ */
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { arrow, type RecordBatch, type ScalarValue, type Schema, SpokeError } from '@spoke/core';
+import type { QueryEngine, QueryResult } from '@spoke/planner';
+import { batchRows } from '../format/batch-rows.js';
+import { typeName } from '../format/value-reader.js';
+import { describeError, HttpError, HttpErrorCode } from './error-status.js';
+
+/** The media type of an Arrow IPC stream; a request that accepts it gets one. */
+export const ARROW_STREAM_TYPE = 'application/vnd.apache.arrow.stream';
+
+/** Options for {@link startHttpServer}. */
+export interface HttpServerOptions {
+  readonly host: string;
+  /** 0 picks a free port; read the actual one from the result. */
+  readonly port: number;
+  /** Largest request body accepted, in bytes (default 1 MiB). */
+  readonly maxBodyBytes?: number;
+  /** Where server-side failures (5xx) are reported. */
+  readonly log?: (message: string) => void;
+}
+
+/** A listening HTTP server. */
+export interface RunningHttpServer {
+  readonly host: string;
+  readonly port: number;
+  /** `http://host:port`. */
+  readonly url: string;
+  /** Requests being handled: queries running or still sending rows, catalog and explain calls. */
+  readonly activeRequests: number;
+  /** Stops accepting, cancels running queries, and resolves once every connection is closed. */
+  close(): Promise<void>;
+}
+
+/** Rows are written in chunks of about this many characters. */
+const CHUNK_CHARS = 64 * 1024;
+
+interface QueryBody {
+  sql: string;
+  params?: ScalarValue[];
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new HttpError(413, HttpErrorCode.PAYLOAD_TOO_LARGE, `request body is larger than ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseQueryBody(text: string): QueryBody {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch (error) {
+    throw new HttpError(400, HttpErrorCode.BAD_REQUEST, `request body is not JSON: ${(error as Error).message}`);
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new HttpError(400, HttpErrorCode.BAD_REQUEST, 'request body must be a JSON object: {"sql": "...", "params": [...]}');
+  const { sql, params } = body as Record<string, unknown>;
+  if (typeof sql !== 'string' || sql.trim() === '') throw new HttpError(400, HttpErrorCode.BAD_REQUEST, '"sql" must be a non-empty string');
+  if (params === undefined || params === null) return { sql };
+  if (!Array.isArray(params)) throw new HttpError(400, HttpErrorCode.BAD_REQUEST, '"params" must be an array');
+  if (params.some((p) => typeof p === 'object' && p !== null && !Array.isArray(p)))
+    throw new HttpError(400, HttpErrorCode.BAD_REQUEST, '"params" items must be JSON scalars, null or arrays');
+  return { sql, params: params as ScalarValue[] };
+}
+
+/** JSON.stringify that survives what plans and catalogs hold: bigints, bytes. */
+function toJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+    if (v instanceof Uint8Array) return Buffer.from(v).toString('base64');
+    return v;
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = toJson(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function wantsArrow(req: IncomingMessage): boolean {
+  const accept = req.headers.accept ?? '';
+  return accept.split(',').some((part) => {
+    const [type, ...rest] = part.split(';').map((s) => s.trim());
+    if (type?.toLowerCase() !== ARROW_STREAM_TYPE) return false;
+    const q = rest.find((p) => p.startsWith('q='));
+    return q === undefined || Number(q.slice(2)) > 0;
+  });
+}
+
+/**
+ * Writes to the response, waiting while its buffer is full; throws
+ * `QUERY_CANCELLED` if the client went away meanwhile (no 'drain' would come).
+ */
+function responseWriter(res: ServerResponse, signal: AbortSignal): (chunk: string | Uint8Array) => Promise<void> {
+  return async (chunk) => {
+    if (signal.aborted) throw SpokeError.cancelled(signal);
+    if (!res.write(chunk)) {
+      try {
+        await once(res, 'drain', { signal });
+      } catch {
+        throw SpokeError.cancelled(signal);
+      }
+    }
+  };
+}
+
+/** Pulls the first batch before answering, so errors raised when the query starts still get a proper status. */
+async function firstBatch(result: QueryResult): Promise<{ iterator: AsyncIterator<RecordBatch>; first: IteratorResult<RecordBatch> }> {
+  const iterator = result.batches[Symbol.asyncIterator]();
+  return { iterator, first: await iterator.next() };
+}
+
+async function* rest(iterator: AsyncIterator<RecordBatch>, first: IteratorResult<RecordBatch>): AsyncGenerator<RecordBatch> {
+  try {
+    let next = first;
+    while (!next.done) {
+      yield next.value;
+      next = await iterator.next();
+    }
+  } finally {
+    // Ends the engine's iterator early (client gone, write failed) so it releases the query.
+    await iterator.return?.();
+  }
+}
+
+function columnsOf(schema: Schema): { name: string; type: string }[] {
+  return schema.fields.map((f) => ({ name: f.name, type: typeName(f.type) }));
+}
+
+async function streamJson(
+  res: ServerResponse,
+  schema: Schema,
+  batches: AsyncIterable<RecordBatch>,
+  write: (chunk: string) => Promise<void>,
+  log: (message: string) => void,
+): Promise<void> {
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+  let chunk = `{"columns":${JSON.stringify(columnsOf(schema))},"rows":[`;
+  let first = true;
+  try {
+    for await (const batch of batches) {
+      for (const row of batchRows(batch, 'json')) {
+        chunk += (first ? '' : ',') + JSON.stringify(row);
+        first = false;
+        if (chunk.length >= CHUNK_CHARS) {
+          await write(chunk);
+          chunk = '';
+        }
+      }
+    }
+    await write(`${chunk}]}`);
+  } catch (error) {
+    if (res.destroyed) throw error;
+    // The status line is long gone: end the document with an "error" member
+    // instead of cutting it off, so the client sees why the rows stopped.
+    const { code, message } = describeError(error);
+    log(`query failed after rows were sent: ${code}: ${message}`);
+    await write(`${chunk}],"error":${JSON.stringify({ code, message })}}`);
+  }
+  res.end();
+}
+
+async function streamArrow(
+  res: ServerResponse,
+  schema: Schema,
+  batches: AsyncIterable<RecordBatch>,
+  write: (chunk: Uint8Array) => Promise<void>,
+): Promise<void> {
+  res.writeHead(200, { 'content-type': ARROW_STREAM_TYPE });
+  const writer = new arrow.RecordBatchStreamWriter();
+  writer.reset(undefined, schema);
+  // The writer queues its bytes; this pump moves them to the socket with back-pressure.
+  const pump = (async () => {
+    for await (const bytes of writer) await write(bytes);
+  })();
+  pump.catch(() => {}); // awaited below; this only keeps an early failure from being reported as unhandled
+
+  try {
+    for await (const batch of batches) {
+      if (res.destroyed) throw SpokeError.cancelled();
+      // The writer silently ends the stream on a schema that differs (metadata, nullability), so re-label.
+      writer.write(batch.schema === schema ? batch : new arrow.RecordBatch(schema, batch.data));
+      if (res.writableNeedDrain) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    }
+  } catch (error) {
+    // An Arrow stream has no place for an error after the schema: end the
+    // stream abruptly so the client's reader fails rather than seeing a short, valid answer.
+    writer.abort(error);
+    await pump.catch(() => {});
+    res.destroy(error as Error);
+    return;
+  }
+  writer.finish();
+  writer.close();
+  await pump;
+  res.end();
+}
+
+/**
+ * Starts the HTTP API over `engine`.
+ *
+ * - `POST /v1/query` `{"sql": "...", "params": [...]}` → `{"columns": [{"name", "type"}], "rows": [[...]]}`,
+ *   or an Arrow IPC stream when the request's `Accept` includes `application/vnd.apache.arrow.stream`.
+ * - `POST /v1/explain` (same body) → the plan: what each source is asked and the SQL DuckDB runs.
+ * - `GET /v1/catalog` → `{"tables": [{"source", "schema", "name", "columns": [{"name", "type", "nullable"}]}]}`.
+ * - `GET /healthz` → `{"status": "ok"}`.
+ *
+ * Errors are `{"error": {"code", "message"}}` with the status from `error-status.ts`.
+ */
+export async function startHttpServer(engine: QueryEngine, options: HttpServerOptions): Promise<RunningHttpServer> {
+  const log = options.log ?? (() => {});
+  const maxBody = options.maxBodyBytes ?? 1024 * 1024;
+  const running = new Set<AbortController>();
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const controller = new AbortController();
+    const { signal } = controller;
+    res.on('close', () => {
+      if (!res.writableFinished) controller.abort(new Error('client closed the connection'));
+    });
+    const path = (req.url ?? '/').split('?')[0];
+    const route = (method: string) => {
+      if (req.method !== method && !(method === 'GET' && req.method === 'HEAD'))
+        throw new HttpError(405, HttpErrorCode.METHOD_NOT_ALLOWED, `${path} expects ${method}, got ${req.method}`);
+    };
+    running.add(controller);
+    try {
+      switch (path) {
+        case '/healthz':
+          route('GET');
+          return sendJson(res, 200, { status: 'ok' });
+        case '/v1/catalog': {
+          route('GET');
+          const tables = await engine.catalog(signal);
+          return sendJson(res, 200, {
+            tables: tables.map((t) => ({
+              source: t.source,
+              schema: t.schema,
+              name: t.name,
+              columns: t.columns.map((c) => ({ name: c.name, type: typeName(c.type), nullable: c.nullable })),
+            })),
+          });
+        }
+        case '/v1/explain': {
+          route('POST');
+          const body = parseQueryBody(await readBody(req, maxBody));
+          const plan = await engine.explain(body.sql, { ...(body.params ? { params: body.params } : {}), signal });
+          return sendJson(res, 200, plan);
+        }
+        case '/v1/query': {
+          route('POST');
+          const body = parseQueryBody(await readBody(req, maxBody));
+          const result = await engine.query(body.sql, { ...(body.params ? { params: body.params } : {}), signal });
+          const { iterator, first } = await firstBatch(result);
+          const batches = rest(iterator, first);
+          const write = responseWriter(res, signal);
+          if (wantsArrow(req)) await streamArrow(res, result.schema, batches, write);
+          else await streamJson(res, result.schema, batches, write, log);
+          return;
+        }
+        default:
+          throw new HttpError(404, HttpErrorCode.NOT_FOUND, `no such endpoint: ${req.method} ${path}`);
+      }
+    } catch (error) {
+      if (res.destroyed) return;
+      const { status, code, message } = describeError(error);
+      if (status >= 500 && status !== 499) log(`${req.method} ${path}: ${code}: ${message}`);
+      if (res.headersSent) res.destroy(error as Error);
+      else sendJson(res, status, { error: { code, message } });
+    } finally {
+      running.delete(controller);
+    }
+  }
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      log(`unhandled HTTP error: ${(error as Error)?.stack ?? String(error)}`);
+      res.destroy();
+    });
+  });
+  server.listen(options.port, options.host);
+  await Promise.race([once(server, 'listening'), once(server, 'error').then(([e]) => Promise.reject(e))]);
+  const address = server.address() as AddressInfo;
+  const host = options.host;
+  const hostInUrl = host.includes(':') ? `[${host}]` : host;
+  return {
+    host,
+    port: address.port,
+    url: `http://${hostInUrl}:${address.port}`,
+    get activeRequests() {
+      return running.size;
+    },
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const controller of running) controller.abort(new Error('server shutting down'));
+      server.closeIdleConnections();
+      // Give cancelled queries a moment to send their answer, then cut what is left.
+      const timer = setTimeout(() => server.closeAllConnections(), 2000);
+      await closed;
+      clearTimeout(timer);
+    },
+  };
+}

@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { SpokeError } from '@spoke/core';
+import { loadConfig, parseConfig } from '../src/config/load-config.js';
+import { connectorSpecifiers, importConnector, loadConnectors } from '../src/config/load-connectors.js';
+
+/** Asserts `fn` throws an INVALID_CONFIG SpokeError whose message matches `pattern`. */
+async function rejectsConfig(fn: () => unknown, pattern: RegExp): Promise<void> {
+  await assert.rejects(
+    async () => fn(),
+    (error: unknown) => {
+      assert.ok(SpokeError.isInstance(error), `expected a SpokeError, got ${String(error)}`);
+      assert.equal(error.code, 'INVALID_CONFIG');
+      assert.match(error.message, pattern);
+      return true;
+    },
+  );
+}
+
+const parse = (yaml: string, env: Record<string, string> = {}) => parseConfig(yaml, '/base', 'spoke.yaml', { env });
+
+describe('config', () => {
+  it('parses a full config, with defaults and options kept for the connector', () => {
+    const config = parse(`
+server:
+  http: { host: 0.0.0.0, port: 9000 }
+  postgres: { port: 0 }
+duckdb: { memoryLimit: 1GB, threads: 2, tempDirectory: tmp }
+sources:
+  crm: { connector: duckdb, path: crm.duckdb }
+`);
+    assert.deepEqual(config.server, { http: { host: '0.0.0.0', port: 9000 }, postgres: { host: '127.0.0.1', port: 0 } });
+    assert.deepEqual(config.duckdb, { memoryLimit: '1GB', threads: 2, tempDirectory: 'tmp' });
+    assert.deepEqual(config.sources.crm, { connector: 'duckdb', options: { connector: 'duckdb', path: 'crm.duckdb' } });
+    assert.equal(config.baseDir, '/base');
+  });
+
+  it('starts both listeners on the default ports when there is no server section', () => {
+    const config = parse('sources:\n  a: { connector: duckdb }\n');
+    assert.deepEqual(config.server, { http: { host: '127.0.0.1', port: 8080 }, postgres: { host: '127.0.0.1', port: 5433 } });
+  });
+
+  it('names the bad key', async () => {
+    await rejectsConfig(() => parse('server:\n  http: { port: 99999 }\nsources:\n  a: { connector: duckdb }\n'), /^server\.http\.port: expected an integer from 0 to 65535, got 99999/);
+    await rejectsConfig(() => parse('server:\n  http: { port: abc }\nsources:\n  a: { connector: duckdb }\n'), /^server\.http\.port: .*"abc"/);
+    await rejectsConfig(() => parse('server:\n  htp: { port: 1 }\nsources:\n  a: { connector: duckdb }\n'), /^server\.htp: unknown key \(did you mean "http"\?\)/);
+    await rejectsConfig(() => parse('sourcs:\n  a: { connector: duckdb }\n'), /^sourcs: unknown key \(did you mean "sources"\?\)/);
+    await rejectsConfig(() => parse('sources:\n  a: { path: x }\n'), /^sources\.a\.connector: is required/);
+    await rejectsConfig(() => parse('sources:\n  a: { connector: 42 }\n'), /^sources\.a\.connector: expected a non-empty string, got 42/);
+    await rejectsConfig(() => parse('sources:\n  1a: { connector: duckdb }\n'), /^sources\.1a: a source name must be an identifier/);
+    await rejectsConfig(() => parse('sources:\n  a: { connector: duckdb }\n  A: { connector: duckdb }\n'), /^sources\.A: clashes with sources\.a/);
+    await rejectsConfig(() => parse('sources: {}\n'), /^sources: is empty/);
+    await rejectsConfig(() => parse('server: {}\n'), /^sources: is required/);
+    await rejectsConfig(() => parse('duckdb: { threads: 0 }\nsources:\n  a: { connector: duckdb }\n'), /^duckdb\.threads: expected an integer from 1/);
+    await rejectsConfig(() => parse('sources:\n  a: [1, 2]\n'), /^sources\.a: expected a map, got a list/);
+  });
+
+  it('reports YAML syntax errors with the line', async () => {
+    await rejectsConfig(() => parse('sources:\n  a: { connector: duckdb\n'), /^spoke\.yaml:\d+:\d+: invalid YAML: /);
+    await rejectsConfig(() => parse('sources:\n  a: { connector: duckdb }\n  a: { connector: duckdb }\n'), /^spoke\.yaml:3:\d+: invalid YAML: .*unique/i);
+  });
+
+  it('interpolates ${ENV}, with defaults and $$ escapes, after parsing', () => {
+    const config = parse(
+      `
+server:
+  http: { port: "\${HTTP_PORT}" }
+sources:
+  pg: { connector: postgres, password: "\${PG_PASSWORD}", url: "postgres://\${PG_HOST:-localhost}/db", note: "costs $$5", list: ["\${PG_HOST:-x}"] }
+`,
+      { HTTP_PORT: '8181', PG_PASSWORD: 'se: cret\n{}' },
+    );
+    assert.equal(config.server.http?.port, 8181);
+    assert.equal(config.sources.pg?.options.password, 'se: cret\n{}');
+    assert.equal(config.sources.pg?.options.url, 'postgres://localhost/db');
+    assert.equal(config.sources.pg?.options.note, 'costs $5');
+    assert.deepEqual(config.sources.pg?.options.list, ['x']);
+  });
+
+  it('names the missing environment variable and the key', async () => {
+    await rejectsConfig(
+      () => parse('sources:\n  pg: { connector: postgres, password: "${SPOKE_TEST_NOT_SET}" }\n'),
+      /^sources\.pg\.password: environment variable SPOKE_TEST_NOT_SET is not set/,
+    );
+  });
+
+  it('reads files relative to nothing but themselves', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'spoke-config-'));
+    after(() => rm(dir, { recursive: true, force: true }));
+    const file = join(dir, 'spoke.yaml');
+    await writeFile(file, 'sources:\n  a: { connector: duckdb, path: x.duckdb }\n');
+    const config = await loadConfig(file, { env: {} });
+    assert.equal(config.baseDir, dir);
+    await rejectsConfig(() => loadConfig(join(dir, 'missing.yaml')), /cannot read config .*missing\.yaml: file not found/);
+  });
+});
+
+describe('connector packages', () => {
+  it('resolves short names to @spoke/connector-NAME and other strings as written', () => {
+    assert.deepEqual(connectorSpecifiers('duckdb', '/cfg'), ['@spoke/connector-duckdb', 'duckdb']);
+    assert.deepEqual(connectorSpecifiers('@acme/spoke-erp', '/cfg'), ['@acme/spoke-erp']);
+    assert.deepEqual(connectorSpecifiers('./my-connector.js', '/cfg'), ['file:///cfg/my-connector.js']);
+  });
+
+  it('names the package to install when it is missing', async () => {
+    await rejectsConfig(
+      () => importConnector('nosuchthing', 'x', '/tmp'),
+      /^sources\.x\.connector: connector package @spoke\/connector-nosuchthing is not installed; install it: npm install @spoke\/connector-nosuchthing$/,
+    );
+    await rejectsConfig(
+      () => importConnector('@acme/spoke-nope', 'erp', '/tmp'),
+      /^sources\.erp\.connector: connector package @acme\/spoke-nope is not installed; install it: npm install @acme\/spoke-nope$/,
+    );
+  });
+
+  it('refuses a package that is not a connector', async () => {
+    await rejectsConfig(() => importConnector('yaml', 'y', '/tmp'), /^sources\.y\.connector: yaml is not a Spoke connector package/);
+  });
+
+  it('loads a connector from a file next to the config and creates it with the source name and base dir', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'spoke-connector-'));
+    after(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(
+      join(dir, 'echo-connector.mjs'),
+      `export const connector = { specificationVersion: 'v1', name: 'echo',
+         async create(options, context) {
+           return { specificationVersion: 'v1', options, context,
+             catalog: { listSchemas: async () => [], getTable: async () => undefined, listTables: async () => [] },
+             async close() {} };
+         } };
+       export default connector;`,
+    );
+    const config = parseConfig(`sources:\n  first: { connector: ./echo-connector.mjs, greeting: hi }\n`, dir, undefined, { env: {} });
+    const connectors = await loadConnectors(config);
+    const echo = connectors.first as unknown as { options: Record<string, unknown>; context: Record<string, unknown> };
+    assert.deepEqual(echo.options, { connector: './echo-connector.mjs', greeting: 'hi' });
+    assert.deepEqual(echo.context, { sourceName: 'first', baseDir: dir });
+  });
+});

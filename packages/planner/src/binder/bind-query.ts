@@ -1,0 +1,360 @@
+/**
+ * The binder: resolves every table reference of a SELECT against the
+ * sources' catalogs and every column reference against the FROM scopes
+ * (aliases, CTEs, sub-queries, `USING`, `*`), recording which columns of
+ * each source table the query reads and which tables sit on the
+ * null-supplying side of an outer join.
+ */
+import { didYouMean, ErrorCode, SpokeError } from '@spoke/core';
+import { type AstNode, nodeKind, str, walkAst } from '../parse/ast.js';
+import { findColumn } from './column-names.js';
+import { type BoundQuery, Scope, type ScopeEntry, type TableBinding } from './scope.js';
+import type { SourceRegistry } from './source-registry.js';
+
+const SYSTEM_SCHEMAS = new Set(['pg_catalog', 'information_schema']);
+
+/** True for a relation of the PostgreSQL system catalog (`pg_catalog.*`, `information_schema.*`, unqualified `pg_*`). */
+export function isSystemRelation(schema: string | undefined, name: string): boolean {
+  if (schema !== undefined) return SYSTEM_SCHEMAS.has(schema.toLowerCase());
+  return name.toLowerCase().startsWith('pg_');
+}
+
+/** What a column reference resolved to. */
+export type ColumnResolution =
+  /** Columns of entries in the current scope. */
+  | { readonly kind: 'local'; readonly entries: readonly ScopeEntry[]; readonly column?: string }
+  /** A column of an enclosing query (correlated). */
+  | { readonly kind: 'outer' }
+  /** A column of a sub-query or CTE whose columns are not known, or a select-list alias. */
+  | { readonly kind: 'opaque' };
+
+/** Binds one SELECT statement (the `SelectStmt` body), mutating nothing. */
+export async function bindQuery(stmt: AstNode, registry: SourceRegistry, signal?: AbortSignal): Promise<BoundQuery> {
+  const binder = new Binder(registry, signal);
+  await binder.bindSelect(stmt, undefined, new Map());
+  return {
+    bindings: binder.bindings,
+    scopes: binder.scopes,
+    systemRelations: binder.systemRelations,
+    hasOtherRelations: binder.hasOtherRelations,
+  };
+}
+
+/** A CTE visible to a query: its output column names when they are known. */
+type CteMap = Map<string, readonly string[] | undefined>;
+
+class Binder {
+  readonly bindings: TableBinding[] = [];
+  readonly scopes = new Map<AstNode, Scope>();
+  readonly systemRelations: string[] = [];
+  hasOtherRelations = false;
+
+  constructor(
+    readonly registry: SourceRegistry,
+    readonly signal: AbortSignal | undefined,
+  ) {}
+
+  async bindSelect(stmt: AstNode, parent: Scope | undefined, outerCtes: CteMap): Promise<Scope> {
+    const ctes: CteMap = new Map(outerCtes);
+    for (const cte of stmt.withClause?.ctes ?? []) {
+      const body = cte.CommonTableExpr;
+      const name: string = body.ctename;
+      // Recursive CTEs may name themselves: make the name visible first.
+      ctes.set(name, undefined);
+      const query = body.ctequery?.SelectStmt;
+      if (!query) throw new SpokeError(ErrorCode.UNSUPPORTED, `WITH ${name}: only SELECT is supported in a CTE`);
+      await this.bindSelect(query, parent, ctes);
+      const aliases: string[] | undefined = body.aliascolnames?.map((n: AstNode) => str(n)!);
+      ctes.set(name, aliases ?? outputColumnNames(query));
+    }
+
+    if (stmt.op && stmt.op !== 'SETOP_NONE') {
+      const left = await this.bindSelect(stmt.larg, parent, ctes);
+      await this.bindSelect(stmt.rarg, parent, ctes);
+      // ORDER BY of a set operation names output columns.
+      const scope = new Scope(stmt, parent);
+      for (const n of outputColumnNames(stmt.larg) ?? []) scope.outputNames.add(n);
+      this.scopes.set(stmt, scope);
+      void left;
+      return scope;
+    }
+
+    const scope = new Scope(stmt, parent);
+    this.scopes.set(stmt, scope);
+
+    if (stmt.valuesLists) {
+      await this.bindExpressions(stmt.valuesLists, scope, ctes);
+      return scope;
+    }
+
+    for (const item of stmt.fromClause ?? []) await this.bindFromItem(item, scope, ctes, false, parent);
+
+    for (const target of stmt.targetList ?? []) {
+      const t = target.ResTarget;
+      if (t?.name) scope.outputNames.add(t.name);
+    }
+    await this.bindExpressions(stmt.targetList, scope, ctes);
+    await this.bindExpressions(stmt.whereClause, scope, ctes);
+    await this.bindExpressions(stmt.groupClause, scope, ctes, true);
+    await this.bindExpressions(stmt.havingClause, scope, ctes);
+    await this.bindExpressions(stmt.windowClause, scope, ctes);
+    await this.bindExpressions(stmt.sortClause, scope, ctes, true);
+    await this.bindExpressions(stmt.distinctClause, scope, ctes, true);
+    await this.bindExpressions(stmt.limitCount, scope, ctes);
+    await this.bindExpressions(stmt.limitOffset, scope, ctes);
+    return scope;
+  }
+
+  /** Adds the names a FROM item brings into `scope`; returns the entries it added. */
+  async bindFromItem(
+    item: AstNode,
+    scope: Scope,
+    ctes: CteMap,
+    nullable: boolean,
+    parent: Scope | undefined,
+  ): Promise<ScopeEntry[]> {
+    const [kind, body] = nodeKind(item);
+    switch (kind) {
+      case 'RangeVar':
+        return [await this.bindRangeVar(body, scope, ctes, nullable)];
+      case 'JoinExpr': {
+        const type: string = body.jointype;
+        const leftNullable = nullable || type === 'JOIN_RIGHT' || type === 'JOIN_FULL';
+        const rightNullable = nullable || type === 'JOIN_LEFT' || type === 'JOIN_FULL';
+        const left = await this.bindFromItem(body.larg, scope, ctes, leftNullable, parent);
+        const right = await this.bindFromItem(body.rarg, scope, ctes, rightNullable, parent);
+        for (const u of body.usingClause ?? []) {
+          const name = str(u)!;
+          scope.usingColumns.add(name);
+          this.markColumn([...left, ...right], name);
+        }
+        if (body.isNatural) {
+          // NATURAL joins use every common column: read them all from both sides.
+          for (const e of [...left, ...right]) if (e.binding) e.binding.usedColumns = 'all';
+        }
+        await this.bindExpressions(body.quals, scope, ctes);
+        const entries = [...left, ...right];
+        if (body.alias?.aliasname) {
+          const aliased: ScopeEntry = { name: body.alias.aliasname };
+          scope.entries.push(aliased);
+          return [...entries, aliased];
+        }
+        return entries;
+      }
+      case 'RangeSubselect': {
+        const query = body.subquery?.SelectStmt;
+        if (!query) throw new SpokeError(ErrorCode.UNSUPPORTED, 'only SELECT sub-queries are supported in FROM');
+        await this.bindSelect(query, body.lateral ? scope : parent, ctes);
+        const aliases: string[] | undefined = body.alias?.colnames?.map((n: AstNode) => str(n)!);
+        const entry: ScopeEntry = {
+          name: body.alias?.aliasname ?? '?subquery?',
+          ...optional('columns', aliases ?? outputColumnNames(query)),
+        };
+        scope.entries.push(entry);
+        return [entry];
+      }
+      case 'RangeFunction': {
+        this.hasOtherRelations = true;
+        await this.bindExpressions(body.functions, scope, ctes);
+        const entry: ScopeEntry = { name: body.alias?.aliasname ?? functionName(body) ?? '?function?' };
+        scope.entries.push(entry);
+        return [entry];
+      }
+      default:
+        throw new SpokeError(ErrorCode.UNSUPPORTED, `${kind} in FROM is not supported`);
+    }
+  }
+
+  async bindRangeVar(rv: AstNode, scope: Scope, ctes: CteMap, nullable: boolean): Promise<ScopeEntry> {
+    const catalog: string | undefined = rv.catalogname;
+    const schema: string | undefined = rv.schemaname;
+    const name: string = rv.relname;
+    const alias: string = rv.alias?.aliasname ?? name;
+    if (catalog === undefined && schema === undefined && ctes.has(name)) {
+      const entry: ScopeEntry = { name: alias, ...optional('columns', ctes.get(name)) };
+      scope.entries.push(entry);
+      return entry;
+    }
+    if (catalog === undefined && isSystemRelation(schema, name)) {
+      this.systemRelations.push(schema ? `${schema}.${name}` : name);
+      const entry: ScopeEntry = { name: alias };
+      scope.entries.push(entry);
+      return entry;
+    }
+    let resolved: Awaited<ReturnType<SourceRegistry['resolve']>>;
+    if (catalog !== undefined) {
+      resolved = await this.registry.resolve(catalog, schema, name, this.signal);
+    } else if (schema !== undefined) {
+      if (!this.registry.has(schema)) {
+        throw new SpokeError(
+          ErrorCode.TABLE_NOT_FOUND,
+          `source "${schema}" does not exist${didYouMean(schema, this.registry.sources.keys())}; name tables as source.table or source.schema.table`,
+        );
+      }
+      resolved = await this.registry.resolve(schema, undefined, name, this.signal);
+    } else {
+      const candidates = await this.registry.qualifiedCandidates(name, this.signal);
+      const hint = candidates.length ? ` (did you mean ${candidates.map((c) => `"${c}"`).join(' or ')}?)` : '';
+      throw new SpokeError(
+        ErrorCode.TABLE_NOT_FOUND,
+        `table "${name}" does not exist: name tables as source.table or source.schema.table${hint}`,
+      );
+    }
+    const binding: TableBinding = {
+      ...resolved,
+      id: this.bindings.length,
+      alias,
+      rangeVar: rv,
+      usedColumns: new Set(),
+      nullable,
+      scope,
+    };
+    this.bindings.push(binding);
+    const entry: ScopeEntry = { name: alias, binding, columns: resolved.arrowSchema.fields.map((f) => f.name) };
+    scope.entries.push(entry);
+    return entry;
+  }
+
+  /** Resolves every column reference in `node`, binding sub-queries (SubLinks) as nested scopes. */
+  async bindExpressions(node: unknown, scope: Scope, ctes: CteMap, allowOutputNames = false): Promise<void> {
+    const subqueries: AstNode[] = [];
+    walkAst(node, (n) => {
+      if (n.SubLink) {
+        walkAstShallow(n.SubLink.testexpr, (ref) => this.resolve(ref, scope, allowOutputNames));
+        subqueries.push(n.SubLink.subselect.SelectStmt);
+        return false;
+      }
+      if (n.ColumnRef) {
+        this.resolve(n.ColumnRef, scope, allowOutputNames);
+        return false;
+      }
+      return undefined;
+    });
+    for (const q of subqueries) await this.bindSelect(q, scope, ctes);
+  }
+
+  /** Resolves one ColumnRef and marks the source columns it reads. */
+  resolve(ref: AstNode, scope: Scope, allowOutputNames: boolean): ColumnResolution {
+    const result = resolveColumnRef(ref, scope, allowOutputNames);
+    if (result.kind === 'local') {
+      if (result.column === undefined) {
+        for (const e of result.entries) if (e.binding) e.binding.usedColumns = 'all';
+      } else {
+        this.markColumn(result.entries, result.column);
+      }
+    }
+    return result;
+  }
+
+  markColumn(entries: readonly ScopeEntry[], column: string): void {
+    for (const e of entries) {
+      const b = e.binding;
+      if (!b || b.usedColumns === 'all') continue;
+      const exact = findColumn(b.arrowSchema, column);
+      if (exact) b.usedColumns.add(exact);
+    }
+  }
+}
+
+/**
+ * Resolves a ColumnRef in `scope` (then its parents). Throws
+ * `COLUMN_NOT_FOUND` (with the closest name) or `INVALID_QUERY` (ambiguous).
+ */
+export function resolveColumnRef(ref: AstNode, scope: Scope, allowOutputNames = false): ColumnResolution {
+  const fields: AstNode[] = ref.fields;
+  const star = fields[fields.length - 1]?.A_Star !== undefined;
+  const names = fields.filter((f) => f.String).map((f) => str(f)!);
+  if (star) {
+    if (names.length === 0) return { kind: 'local', entries: scope.entries };
+    const qualifier = names[names.length - 1]!;
+    for (let s: Scope | undefined = scope; s; s = s.parent) {
+      const entry = s.entry(qualifier);
+      if (entry) return s === scope ? { kind: 'local', entries: [entry] } : { kind: 'outer' };
+    }
+    throw missingFrom(qualifier, scope);
+  }
+  const column = names[names.length - 1]!;
+  if (names.length >= 2) {
+    const qualifier = names[names.length - 2]!;
+    for (let s: Scope | undefined = scope; s; s = s.parent) {
+      const entry = s.entry(qualifier) ?? s.entries.find((e) => e.binding?.table === qualifier);
+      if (!entry) continue;
+      if (entry.columns && !entry.columns.includes(column) && !entry.columns.some((c) => c.toLowerCase() === column.toLowerCase())) {
+        throw new SpokeError(
+          ErrorCode.COLUMN_NOT_FOUND,
+          `column ${qualifier}.${column} does not exist${didYouMean(column, entry.columns)}`,
+        );
+      }
+      return s === scope ? { kind: 'local', entries: [entry], column } : { kind: 'outer' };
+    }
+    throw missingFrom(qualifier, scope);
+  }
+  for (let s: Scope | undefined = scope; s; s = s.parent) {
+    const known = s.entries.filter((e) => e.columns?.some((c) => c === column || c.toLowerCase() === column.toLowerCase()));
+    const opaque = s.entries.filter((e) => e.columns === undefined);
+    if (known.length > 1 && !s.usingColumns.has(column)) {
+      const exact = known.filter((e) => e.columns!.includes(column));
+      if (exact.length !== 1) {
+        throw new SpokeError(ErrorCode.INVALID_QUERY, `column reference "${column}" is ambiguous`);
+      }
+      return s === scope ? { kind: 'local', entries: exact, column } : { kind: 'outer' };
+    }
+    if (known.length >= 1) return s === scope ? { kind: 'local', entries: known, column } : { kind: 'outer' };
+    if (opaque.length >= 1) return { kind: 'opaque' };
+    if (s === scope && (allowOutputNames || s.outputNames.has(column)) && s.outputNames.has(column)) return { kind: 'opaque' };
+  }
+  const all = new Set<string>();
+  for (let s: Scope | undefined = scope; s; s = s.parent) for (const e of s.entries) for (const c of e.columns ?? []) all.add(c);
+  throw new SpokeError(ErrorCode.COLUMN_NOT_FOUND, `column "${column}" does not exist${didYouMean(column, all)}`);
+}
+
+function missingFrom(name: string, scope: Scope): SpokeError {
+  const names = new Set<string>();
+  for (let s: Scope | undefined = scope; s; s = s.parent) for (const e of s.entries) names.add(e.name);
+  return new SpokeError(ErrorCode.TABLE_NOT_FOUND, `missing FROM-clause entry for table "${name}"${didYouMean(name, names)}`);
+}
+
+/** The output column names of a SELECT when they can be read off its select list; `undefined` for `*`. */
+export function outputColumnNames(stmt: AstNode): string[] | undefined {
+  if (stmt.op && stmt.op !== 'SETOP_NONE') return outputColumnNames(stmt.larg);
+  if (stmt.valuesLists) return stmt.valuesLists[0]?.List?.items?.map((_: unknown, i: number) => `column${i + 1}`);
+  const names: string[] = [];
+  for (const target of stmt.targetList ?? []) {
+    const t = target.ResTarget;
+    if (t.name) {
+      names.push(t.name);
+      continue;
+    }
+    const ref = t.val?.ColumnRef;
+    if (ref) {
+      const last = ref.fields[ref.fields.length - 1];
+      if (last.A_Star) return undefined;
+      names.push(str(last)!);
+      continue;
+    }
+    const fn = t.val?.FuncCall;
+    names.push(fn ? str(fn.funcname[fn.funcname.length - 1])! : '?column?');
+  }
+  return names;
+}
+
+function functionName(rangeFunction: AstNode): string | undefined {
+  const call = rangeFunction.functions?.[0]?.List?.items?.[0]?.FuncCall;
+  return call ? str(call.funcname[call.funcname.length - 1]) : undefined;
+}
+
+/** Walks `node` calling `visit` on ColumnRef bodies, not entering sub-queries. */
+function walkAstShallow(node: unknown, visit: (ref: AstNode) => void): void {
+  walkAst(node, (n) => {
+    if (n.SubLink) return false;
+    if (n.ColumnRef) {
+      visit(n.ColumnRef);
+      return false;
+    }
+    return undefined;
+  });
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}

@@ -1,0 +1,215 @@
+/**
+ * The federated query engine: parse → bind → plan push-down → execute
+ * (sources, then the residual in embedded DuckDB) → Arrow batches.
+ */
+import { randomUUID } from 'node:crypto';
+import { DuckDBInstance } from '@duckdb/node-api';
+import {
+  ErrorCode,
+  type QueryContext,
+  type RecordBatch,
+  type ScalarValue,
+  type SpokeConnector,
+  SpokeError,
+  throwIfAborted,
+} from '@spoke/core';
+import { bindQuery } from './binder/bind-query.js';
+import type { BoundQuery } from './binder/scope.js';
+import { SourceRegistry } from './binder/source-registry.js';
+import type {
+  CatalogTable,
+  ExplainPlan,
+  QueryEngine,
+  QueryOptions,
+  QueryResult,
+} from './engine-api.js';
+import { Session } from './engine-api.js';
+import { type DuckDBSessionOptions, createDuckDBInstance } from './execution/index.js';
+import { executeFederated, peekSchema } from './executor/federated-executor.js';
+import { buildResidual } from './executor/residual.js';
+import { explainPlan, formatExplain } from './explain/explain-plan.js';
+import { type AstNode, nodeKind } from './parse/ast.js';
+import { loadParser, parseSql } from './parse/parse-sql.js';
+import { planScans, type ScanPlan } from './pushdown/plan-scans.js';
+import { singleSqlSource, sourceTree, unsupportedBy } from './pushdown/sql-pushdown.js';
+import { isSessionStatement, runSessionStatement } from './session/session-statements.js';
+import { commandResult, textResult } from './session/text-result.js';
+
+/** The system catalog module's surface, as the engine uses it. */
+interface SystemCatalogHandle {
+  refresh(tables: readonly CatalogTable[]): Promise<void>;
+  query(sql: string, params: readonly ScalarValue[], signal: AbortSignal): Promise<QueryResult>;
+}
+const SYSTEM_CATALOG_MODULE = './system-catalog/index.js';
+
+/** Options for {@link createEngine}. */
+export interface EngineOptions {
+  /** The configured sources by name: the first part of `source.table`. */
+  readonly sources: Readonly<Record<string, SpokeConnector>> | ReadonlyMap<string, SpokeConnector>;
+  /** DuckDB settings for the residual: `memoryLimit` and `tempDirectory` let large joins spill to disk. */
+  readonly duckdb?: DuckDBSessionOptions;
+}
+
+/** How one SELECT will run. */
+export type PreparedSelect =
+  | { readonly kind: 'system'; readonly sql: string; readonly relations: readonly string[] }
+  | {
+      readonly kind: 'source-sql';
+      readonly source: string;
+      readonly connector: SpokeConnector;
+      readonly rendered: { sql: string; params: readonly ScalarValue[] };
+    }
+  | {
+      readonly kind: 'federated';
+      readonly bound: BoundQuery;
+      readonly scans: ScanPlan[];
+      readonly residual: { sql: string; params: ScalarValue[] };
+    };
+
+/** Creates the engine: one embedded DuckDB for residual work, the sources' catalogs for binding. */
+export async function createEngine(options: EngineOptions): Promise<FederatedEngine> {
+  await loadParser();
+  const sources = options.sources instanceof Map ? options.sources : new Map(Object.entries(options.sources));
+  const instance = await createDuckDBInstance(options.duckdb ?? {});
+  return new FederatedEngine(new SourceRegistry(sources as ReadonlyMap<string, SpokeConnector>), instance);
+}
+
+/** The {@link QueryEngine} every front end uses. */
+export class FederatedEngine implements QueryEngine {
+  #system: Promise<SystemCatalogHandle> | undefined;
+  #systemRefreshedAt = 0;
+
+  constructor(
+    readonly registry: SourceRegistry,
+    readonly instance: DuckDBInstance,
+  ) {}
+
+  async query(sql: string, options: QueryOptions = {}): Promise<QueryResult> {
+    const signal = options.signal ?? new AbortController().signal;
+    throwIfAborted(signal);
+    const statements = await parseSql(sql);
+    if (statements.length === 0) return commandResult('EMPTY');
+    if (statements.length > 1) {
+      throw new SpokeError(ErrorCode.UNSUPPORTED, `send one statement at a time (got ${statements.length})`);
+    }
+    const node = statements[0]!.node;
+    const session = options.session ?? new Session();
+    if (isSessionStatement(node)) return runSessionStatement(node, session);
+    const [kind, body] = nodeKind(node);
+    if (kind === 'ExplainStmt') {
+      const inner = body.query?.SelectStmt;
+      if (!inner) throw new SpokeError(ErrorCode.UNSUPPORTED, 'EXPLAIN supports SELECT statements');
+      const plan = await this.explainSelect(inner, options.params ?? [], signal);
+      return textResult(['QUERY PLAN'], formatExplain(plan).map((line) => [line]), 'EXPLAIN');
+    }
+    if (kind !== 'SelectStmt') {
+      throw new SpokeError(ErrorCode.UNSUPPORTED, `${kind.replace(/Stmt$/, '')} statements are not supported: Spoke runs queries (SELECT)`);
+    }
+    if (body.intoClause) throw new SpokeError(ErrorCode.UNSUPPORTED, 'SELECT INTO is not supported');
+    const prepared = await this.prepare(body, options.params ?? [], signal);
+    const context = queryContext(options.context);
+    switch (prepared.kind) {
+      case 'system':
+        return (await this.systemCatalog(signal)).query(prepared.sql, options.params ?? [], signal);
+      case 'source-sql': {
+        const executor = prepared.connector.sql!;
+        const stream = executor.execute(prepared.rendered, { signal, context });
+        const { schema, batches } = await peekSchema(stream);
+        return { command: 'SELECT', schema, batches };
+      }
+      case 'federated':
+        return executeFederated(this.instance, { scans: prepared.scans, sourceQueries: [], residual: prepared.residual }, signal, context);
+    }
+  }
+
+  async explain(sql: string, options: QueryOptions = {}): Promise<ExplainPlan> {
+    const signal = options.signal ?? new AbortController().signal;
+    const statements = await parseSql(sql);
+    const node = statements[0]?.node;
+    const select = node?.SelectStmt ?? node?.ExplainStmt?.query?.SelectStmt;
+    if (statements.length !== 1 || !select) throw new SpokeError(ErrorCode.UNSUPPORTED, 'EXPLAIN supports one SELECT statement');
+    return this.explainSelect(select, options.params ?? [], signal);
+  }
+
+  async catalog(signal?: AbortSignal): Promise<readonly CatalogTable[]> {
+    const tables: CatalogTable[] = [];
+    for (const [source, connector] of this.registry.sources) {
+      for (const schema of await connector.catalog.listSchemas(signal)) {
+        for (const name of await connector.catalog.listTables(schema, signal)) {
+          const table = await connector.catalog.getTable(schema, name, signal);
+          if (!table) continue;
+          const arrowSchema = await table.schema(signal);
+          tables.push({
+            source,
+            schema,
+            name,
+            columns: arrowSchema.fields.map((f) => ({ name: f.name, type: f.type, nullable: f.nullable })),
+          });
+        }
+      }
+    }
+    return tables;
+  }
+
+  async close(): Promise<void> {
+    const errors: unknown[] = [];
+    for (const connector of this.registry.sources.values()) await connector.close().catch((e: unknown) => errors.push(e));
+    this.instance.closeSync();
+    if (errors.length) throw errors[0];
+  }
+
+  /** Binds and plans a SELECT body (mutating it: the residual is rendered from it). */
+  async prepare(stmt: AstNode, params: readonly ScalarValue[], signal: AbortSignal): Promise<PreparedSelect> {
+    const bound = await bindQuery(stmt, this.registry, signal);
+    if (bound.systemRelations.length || (bound.bindings.length === 0 && !bound.hasOtherRelations && !stmt.fromClause && !stmt.op)) {
+      if (bound.bindings.length) {
+        throw new SpokeError(
+          ErrorCode.UNSUPPORTED,
+          `a query cannot join the system catalog (${bound.systemRelations.join(', ')}) with source tables`,
+        );
+      }
+      const { deparseSync } = await import('pgsql-deparser');
+      return { kind: 'system', sql: deparseSync({ SelectStmt: stmt } as never), relations: bound.systemRelations };
+    }
+    const sqlSource = singleSqlSource(bound.bindings);
+    if (sqlSource && !bound.hasOtherRelations && unsupportedBy(stmt, sqlSource.sql!.dialect.capabilities) === undefined) {
+      try {
+        const rendered = sqlSource.sql!.dialect.renderSelect(sourceTree(stmt, bound.bindings, params));
+        return { kind: 'source-sql', source: bound.bindings[0]!.source, connector: sqlSource, rendered };
+      } catch (error) {
+        // A dialect that cannot render part of the query: run it federated instead.
+        if (!(SpokeError.isInstance(error) && error.code === ErrorCode.UNSUPPORTED)) throw error;
+      }
+    }
+    const scans = await planScans(bound.bindings, params);
+    const residual = buildResidual(stmt, scans, params);
+    return { kind: 'federated', bound, scans, residual };
+  }
+
+  async explainSelect(stmt: AstNode, params: readonly ScalarValue[], signal: AbortSignal): Promise<ExplainPlan> {
+    return explainPlan(await this.prepare(stmt, params, signal));
+  }
+
+  /** The shadow of the federated catalog that answers pg_catalog / information_schema queries. */
+  async systemCatalog(signal?: AbortSignal): Promise<SystemCatalogHandle> {
+    this.#system ??= import(SYSTEM_CATALOG_MODULE).then((m) => m.SystemCatalog.create(this.instance));
+    const system = await this.#system;
+    // Catalogs change rarely; re-read them at most every few seconds.
+    if (Date.now() - this.#systemRefreshedAt > 5_000) {
+      await system.refresh(await this.catalog(signal));
+      this.#systemRefreshedAt = Date.now();
+    }
+    return system;
+  }
+}
+
+function queryContext(context: Partial<QueryContext> | undefined): QueryContext {
+  return { queryId: context?.queryId ?? randomUUID(), roles: context?.roles ?? [], ...context };
+}
+
+/** Drains a result into an array of batches (tests, CLI). */
+export async function collectBatches(result: QueryResult): Promise<RecordBatch[]> {
+  const out: RecordBatch[] = [];
+  for await (const b of result.batches) out.push(b);
+  return out;
+}

@@ -1,0 +1,26 @@
+import { ErrorCode, SpokeError } from '@spoke/core';
+
+/**
+ * Maps a DuckDB error to a Spoke error with a stable code, keeping DuckDB's
+ * error as the cause. DuckDB prefixes messages with their class
+ * ("Binder Error: …"), which is what decides the code.
+ */
+export function translateDuckDBError(error: unknown, signal?: AbortSignal): unknown {
+  if (SpokeError.isInstance(error)) return error;
+  if (signal?.aborted) return SpokeError.cancelled(signal);
+  const message = (error as Error)?.message ?? String(error);
+  const code = message.startsWith('Parser Error')
+    ? ErrorCode.SYNTAX_ERROR
+    : /^(Binder|Conversion|Invalid Input|Catalog|Constraint|Not implemented|Out of Range) Error/.test(message)
+      ? message.startsWith('Not implemented')
+        ? ErrorCode.UNSUPPORTED
+        : ErrorCode.INVALID_QUERY
+      : /^INTERRUPT|Interrupted/.test(message)
+        ? ErrorCode.QUERY_CANCELLED
+        : /Out of Memory/i.test(message)
+          ? ErrorCode.RESOURCE_EXHAUSTED
+          : ErrorCode.INTERNAL;
+  // Residual relations are an implementation detail: do not show them to the user.
+  const clean = message.replace(/"?__spoke_\d+"?\./g, '').replace(/Candidate bindings:.*$/s, '').trim();
+  return new SpokeError(code, clean, { cause: error });
+}

@@ -1,0 +1,93 @@
+/**
+ * The residual: the query as DuckDB runs it once the sources' answers are
+ * loaded. Each source table reference becomes its DuckDB relation
+ * (`__spoke_<n>`), keeping the name the query used as its alias; WHERE
+ * conjuncts a source applied exactly are dropped; `$n` parameters are
+ * renumbered to those still present.
+ */
+import type { ScalarValue } from '@spoke/core';
+import { deparseSync } from 'pgsql-deparser';
+import { type AstNode, walkAst } from '../parse/ast.js';
+import { conjuncts, type ScanPlan } from '../pushdown/plan-scans.js';
+
+/** The residual SQL and the parameter values it binds. */
+export interface ResidualQuery {
+  readonly sql: string;
+  readonly params: ScalarValue[];
+}
+
+/** Rewrites `stmt` in place for DuckDB and renders it. */
+export function buildResidual(stmt: AstNode, plans: readonly ScanPlan[], params: readonly ScalarValue[]): ResidualQuery {
+  for (const plan of plans) {
+    const exact = new Set(plan.candidates.filter((c) => c.support === 'exact' && c.origin === 'where').map((c) => c.node));
+    if (exact.size) {
+      const scopeStmt = plan.binding.scope.stmt;
+      const kept = conjuncts(scopeStmt.whereClause).filter((c) => !exact.has(c));
+      if (kept.length === 0) delete scopeStmt.whereClause;
+      else if (kept.length === 1) scopeStmt.whereClause = kept[0];
+      else scopeStmt.whereClause = { BoolExpr: { boolop: 'AND_EXPR', args: kept } };
+    }
+  }
+  for (const plan of plans) {
+    const rv = plan.binding.rangeVar;
+    delete rv.catalogname;
+    delete rv.schemaname;
+    rv.relname = plan.relation;
+    rv.alias = { ...(rv.alias ?? {}), aliasname: plan.binding.alias };
+  }
+  rewriteOperators(stmt);
+  const used = renumberParams(stmt);
+  const sql = deparseSync({ SelectStmt: stmt } as never);
+  return { sql, params: used.map((n) => params[n - 1] ?? null) };
+}
+
+/** Renumbers `$n` to `$1…$k` in order of first use; returns the original numbers. */
+function renumberParams(tree: AstNode): number[] {
+  const order: number[] = [];
+  walkAst(tree, (n) => {
+    if (n.ParamRef) {
+      const original = n.ParamRef.number as number;
+      let index = order.indexOf(original);
+      if (index < 0) index = order.push(original) - 1;
+      n.ParamRef.number = index + 1;
+    }
+    return undefined;
+  });
+  return order;
+}
+
+const VECTOR_FUNCTIONS: Record<string, string> = {
+  '<->': 'spoke_l2_distance',
+  '<=>': 'spoke_cosine_distance',
+  '<#>': 'spoke_negative_inner_product',
+  '@@': 'spoke_text_match',
+};
+
+/**
+ * PostgreSQL operators DuckDB lacks (pgvector's distances, full-text `@@`)
+ * become calls of the macros every query connection defines (see
+ * `RESIDUAL_MACROS`), so queries the sources could not answer stay correct.
+ */
+function rewriteOperators(tree: AstNode): void {
+  walkAst(tree, (n) => {
+    for (const [key, value] of Object.entries(n)) {
+      const e = (value as AstNode | null)?.A_Expr;
+      if (!e || e.kind !== 'AEXPR_OP') continue;
+      const fn = VECTOR_FUNCTIONS[e.name?.[e.name.length - 1]?.String?.sval as string];
+      if (fn && e.lexpr) {
+        n[key] = { FuncCall: { funcname: [{ String: { sval: fn } }], args: [e.lexpr, e.rexpr], funcformat: 'COERCE_EXPLICIT_CALL' } };
+      }
+    }
+    return undefined;
+  });
+}
+
+/** DuckDB macros behind the rewritten operators. */
+export const RESIDUAL_MACROS = [
+  `CREATE OR REPLACE TEMP MACRO spoke_vec(v) AS (CASE WHEN typeof(v) = 'VARCHAR' THEN CAST(replace(replace(CAST(v AS VARCHAR), '{', '['), '}', ']') AS DOUBLE[]) ELSE CAST(v AS DOUBLE[]) END)`,
+  `CREATE OR REPLACE TEMP MACRO spoke_l2_distance(a, b) AS list_distance(spoke_vec(a), spoke_vec(b))`,
+  `CREATE OR REPLACE TEMP MACRO spoke_cosine_distance(a, b) AS list_cosine_distance(spoke_vec(a), spoke_vec(b))`,
+  `CREATE OR REPLACE TEMP MACRO spoke_negative_inner_product(a, b) AS -list_inner_product(spoke_vec(a), spoke_vec(b))`,
+  // Every word of the query occurs in the text, ignoring case: the meaning of `text @@ 'words'` without a ranking index.
+  `CREATE OR REPLACE TEMP MACRO spoke_text_match(t, q) AS (list_bool_and(list_transform(string_split_regex(trim(lower(q)), '\\s+'), w -> contains(lower(t), w))))`,
+];

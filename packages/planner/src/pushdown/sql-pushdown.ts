@@ -1,0 +1,130 @@
+/**
+ * Whole sub-query push-down: a SELECT (or a FROM sub-query / CTE body) that
+ * reads tables of ONE SQL-speaking source, and uses only what that source's
+ * dialect declares, is sent to it as one query — joins and aggregates inside
+ * PostgreSQL stay inside PostgreSQL.
+ */
+import type { SelectTree, SpokeConnector, SqlCapabilities, ScalarValue } from '@spoke/core';
+import type { TableBinding } from '../binder/scope.js';
+import { type AstNode, walkAst } from '../parse/ast.js';
+import { VOLATILE_FUNCTIONS } from './translate-expression.js';
+
+const AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max', 'stddev', 'variance', 'bool_and', 'bool_or', 'string_agg', 'array_agg']);
+const OPERATORS = new Set(['=', '<>', '!=', '<', '<=', '>', '>=', '+', '-', '*', '/', '%', '||', '~~', '!~~', '~~*', '!~~*']);
+
+/** The one SQL-speaking connector all `bindings` read from, or `undefined`. */
+export function singleSqlSource(bindings: readonly TableBinding[]): SpokeConnector | undefined {
+  if (bindings.length === 0) return undefined;
+  const source = bindings[0]!.source;
+  if (!bindings.every((b) => b.source === source)) return undefined;
+  return bindings[0]!.connector.sql ? bindings[0]!.connector : undefined;
+}
+
+/** Why `stmt` cannot be sent as one query with `caps`, or `undefined` when it can. */
+export function unsupportedBy(stmt: AstNode, caps: SqlCapabilities): string | undefined {
+  let reason: string | undefined;
+  const fail = (why: string) => {
+    reason ??= why;
+  };
+  walkAst(stmt, (n) => {
+    if (reason) return false;
+    if (n.op && n.op !== 'SETOP_NONE' && n.larg) fail('set operations');
+    if (n.withClause || n.SubLink || n.RangeSubselect) if (!caps.subqueries) fail('sub-queries');
+    if (n.withClause?.recursive) fail('recursive CTEs');
+    if (n.RangeFunction) fail('table functions');
+    if (n.groupClause && !caps.groupBy) fail('GROUP BY');
+    if (n.distinctClause && !caps.distinct) fail('DISTINCT');
+    if (n.limitCount && !caps.orderByLimit) fail('LIMIT');
+    if (n.sortClause && !caps.orderByLimit) fail('ORDER BY');
+    if (n.lockingClause) fail('FOR UPDATE');
+    if (n.JoinExpr) {
+      const t: string = n.JoinExpr.jointype;
+      const kind = t === 'JOIN_INNER' ? (n.JoinExpr.quals || n.JoinExpr.usingClause ? 'inner' : 'cross') : t.replace('JOIN_', '').toLowerCase();
+      if (!(caps.joins as readonly string[]).includes(kind)) fail(`${kind} joins`);
+    }
+    if (n.FuncCall) {
+      const f = n.FuncCall;
+      const names = (f.funcname as AstNode[]).map((x) => x.String?.sval as string);
+      const name = names[names.length - 1]!.toLowerCase();
+      if (names.length > 1 && names[0] !== 'pg_catalog') fail(`the function ${names.join('.')}`);
+      if (VOLATILE_FUNCTIONS.has(name)) fail(`the volatile function ${name}()`);
+      if (f.over) {
+        if (!caps.windowFunctions) fail('window functions');
+      } else if (AGGREGATES.has(name) || f.agg_star) {
+        if (!caps.aggregates.includes(name)) fail(`the aggregate ${name}()`);
+        if (f.agg_distinct && !caps.distinctAggregates) fail(`${name}(DISTINCT …)`);
+        if (f.agg_order || f.agg_filter || f.agg_within_group) fail(`ordered or filtered aggregates`);
+      } else if (!caps.functions.includes(name)) {
+        fail(`the function ${name}()`);
+      }
+    }
+    if (n.A_Expr) {
+      const e = n.A_Expr;
+      if (e.kind === 'AEXPR_OP') {
+        const op = e.name?.[e.name.length - 1]?.String?.sval as string;
+        if (!OPERATORS.has(op)) fail(`the operator ${op}`);
+      } else if (!['AEXPR_IN', 'AEXPR_LIKE', 'AEXPR_ILIKE', 'AEXPR_BETWEEN', 'AEXPR_NOT_BETWEEN', 'AEXPR_NULLIF'].includes(e.kind)) {
+        fail(`${String(e.kind).replace('AEXPR_', '')} expressions`);
+      }
+    }
+    if (n.SQLValueFunction) fail('CURRENT_DATE and friends (evaluated by the gateway, in UTC)');
+    if (n.ColumnRef && n.ColumnRef.fields.length > 2) fail('column references qualified by source');
+    return undefined;
+  });
+  return reason;
+}
+
+/**
+ * A copy of `stmt` as the source sees it: each table reference named by its
+ * own `schema.table`, parameters replaced by constants (the dialect binds
+ * them again), aliases kept so column references stay valid.
+ */
+export function sourceTree(stmt: AstNode, bindings: readonly TableBinding[], params: readonly ScalarValue[]): SelectTree {
+  const saved = bindings.map((b) => ({ ...b.rangeVar }));
+  try {
+    for (const b of bindings) {
+      const rv = b.rangeVar;
+      delete rv.catalogname;
+      rv.schemaname = b.schema;
+      rv.relname = b.table;
+      // Keep the name the query used, so `customers.id` still resolves when the table had no alias.
+      rv.alias = { aliasname: b.alias };
+    }
+    const copy = structuredClone(stmt);
+    substituteParams(copy, params);
+    return { SelectStmt: copy };
+  } finally {
+    bindings.forEach((b, i) => {
+      for (const key of Object.keys(b.rangeVar)) delete b.rangeVar[key];
+      Object.assign(b.rangeVar, saved[i]);
+    });
+  }
+}
+
+/** Replaces `$n` references by constants carrying the parameter values. */
+export function substituteParams(tree: AstNode, params: readonly ScalarValue[]): void {
+  walkAst(tree, (n) => {
+    for (const [key, value] of Object.entries(n)) {
+      if (value && typeof value === 'object' && 'ParamRef' in (value as AstNode)) {
+        n[key] = constantNode(params[((value as AstNode).ParamRef.number as number) - 1] ?? null);
+      }
+      if (Array.isArray(value)) {
+        value.forEach((item, i) => {
+          if (item && typeof item === 'object' && 'ParamRef' in item) value[i] = constantNode(params[item.ParamRef.number - 1] ?? null);
+        });
+      }
+    }
+    return undefined;
+  });
+}
+
+/** A parse-tree constant for a parameter value. */
+export function constantNode(value: ScalarValue): AstNode {
+  if (value === null || value === undefined) return { A_Const: { isnull: true } };
+  if (typeof value === 'boolean') return { TypeCast: { arg: { A_Const: { sval: { sval: value ? 't' : 'f' } } }, typeName: { names: [{ String: { sval: 'pg_catalog' } }, { String: { sval: 'bool' } }], typemod: -1 } } };
+  if (typeof value === 'number' && Number.isSafeInteger(value) && Math.abs(value) < 2 ** 31) return { A_Const: { ival: { ival: value } } };
+  if (typeof value === 'number' || typeof value === 'bigint') return { A_Const: { fval: { fval: String(value) } } };
+  if (value instanceof Uint8Array) return { A_Const: { sval: { sval: `\\x${Buffer.from(value).toString('hex')}` } } };
+  if (Array.isArray(value)) return { A_Const: { sval: { sval: JSON.stringify(value) } } };
+  return { A_Const: { sval: { sval: String(value) } } };
+}

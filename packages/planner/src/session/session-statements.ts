@@ -1,0 +1,99 @@
+/**
+ * The session statements drivers send on connect and around queries: `SET`,
+ * `RESET`, `SHOW`, `BEGIN`/`COMMIT`/`ROLLBACK`, `DISCARD`, `DEALLOCATE`.
+ * Spoke is read-mostly: a transaction groups statements but isolates nothing,
+ * which is what BI tools and drivers expect from a read-only session.
+ */
+import { ErrorCode, SpokeError } from '@spoke/core';
+import type { QueryResult, Session } from '../engine-api.js';
+import { type AstNode, nodeKind } from '../parse/ast.js';
+import { commandResult, textResult } from './text-result.js';
+
+/** True for the statement kinds handled here. */
+export function isSessionStatement(node: AstNode): boolean {
+  const [kind] = nodeKind(node);
+  return ['VariableSetStmt', 'VariableShowStmt', 'TransactionStmt', 'DiscardStmt', 'DeallocateStmt'].includes(kind);
+}
+
+/** Runs one session statement against `session`. */
+export function runSessionStatement(node: AstNode, session: Session): QueryResult {
+  const [kind, body] = nodeKind(node);
+  switch (kind) {
+    case 'VariableSetStmt':
+      return setVariable(body, session);
+    case 'VariableShowStmt': {
+      const name = String(body.name).toLowerCase();
+      if (name === 'all') {
+        const names = [...session.settings.keys()].sort();
+        return textResult(['name', 'setting'], names.map((n) => [n, session.settings.get(n) ?? '']), 'SHOW');
+      }
+      const value = session.settings.get(name);
+      if (value === undefined) {
+        throw new SpokeError(ErrorCode.INVALID_QUERY, `unrecognized configuration parameter "${body.name}"`);
+      }
+      return textResult([name], [[value]], 'SHOW');
+    }
+    case 'TransactionStmt':
+      return transaction(body.kind as string, session);
+    case 'DiscardStmt':
+      session.transaction = 'idle';
+      return commandResult('DISCARD ALL');
+    case 'DeallocateStmt':
+      return commandResult('DEALLOCATE');
+    default:
+      throw new SpokeError(ErrorCode.UNSUPPORTED, `${kind} is not supported`);
+  }
+}
+
+function setVariable(body: AstNode, session: Session): QueryResult {
+  const name = String(body.name ?? '').toLowerCase();
+  switch (body.kind) {
+    case 'VAR_SET_VALUE':
+      session.settings.set(name, ((body.args ?? []) as AstNode[]).map(constantText).join(', '));
+      return commandResult('SET');
+    case 'VAR_SET_DEFAULT':
+    case 'VAR_RESET':
+      session.settings.delete(name);
+      return commandResult(body.kind === 'VAR_RESET' ? 'RESET' : 'SET');
+    case 'VAR_RESET_ALL':
+      return commandResult('RESET');
+    default:
+      // SET TRANSACTION …, SET SESSION CHARACTERISTICS …: accepted, there is nothing to isolate.
+      return commandResult('SET');
+  }
+}
+
+function transaction(kind: string, session: Session): QueryResult {
+  switch (kind) {
+    case 'TRANS_STMT_BEGIN':
+      session.transaction = 'in transaction';
+      return commandResult('BEGIN');
+    case 'TRANS_STMT_START':
+      session.transaction = 'in transaction';
+      return commandResult('START TRANSACTION');
+    case 'TRANS_STMT_COMMIT':
+      session.transaction = 'idle';
+      return commandResult('COMMIT');
+    case 'TRANS_STMT_ROLLBACK':
+      session.transaction = 'idle';
+      return commandResult('ROLLBACK');
+    case 'TRANS_STMT_SAVEPOINT':
+      return commandResult('SAVEPOINT');
+    case 'TRANS_STMT_RELEASE':
+      return commandResult('RELEASE');
+    case 'TRANS_STMT_ROLLBACK_TO':
+      return commandResult('ROLLBACK');
+    default:
+      throw new SpokeError(ErrorCode.UNSUPPORTED, `${kind.replace('TRANS_STMT_', '')} is not supported`);
+  }
+}
+
+function constantText(node: AstNode): string {
+  const c = node.A_Const ?? node.TypeCast?.arg?.A_Const;
+  if (c?.sval) return c.sval.sval ?? '';
+  if (c?.ival) return String(c.ival.ival ?? 0);
+  if (c?.fval) return c.fval.fval;
+  if (c?.boolval) return c.boolval.boolval ? 'on' : 'off';
+  if (node.ColumnRef) return node.ColumnRef.fields.map((f: AstNode) => f.String?.sval).join('.');
+  return '';
+}

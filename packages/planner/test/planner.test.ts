@@ -1,0 +1,228 @@
+/**
+ * Binding and push-down decisions, checked two ways: what each source was
+ * asked (recorded scan requests, EXPLAIN) and the answer (equal to DuckDB
+ * running the very same SQL over the same database files).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { connector as duckdb } from '@spoke/connector-duckdb';
+import { type Expr, SpokeError } from '@spoke/core';
+import { canonicalRowsFromBatches, canonicalRowsFromDuckDB, diffRows } from '@spoke/sdk/testing';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { collectBatches, createEngine, type FederatedEngine } from '../src/index.js';
+import { createFixtures, type Fixtures } from './support/fixtures.js';
+import { type RecordingConnector, recording } from './support/recording-connector.js';
+
+let fx: Fixtures;
+let engine: FederatedEngine;
+let crm: RecordingConnector;
+let shop: RecordingConnector;
+let inexactEngine: FederatedEngine;
+let inexactCrm: RecordingConnector;
+let reference: { run(sql: string): Promise<unknown[][]> };
+
+before(async () => {
+  fx = await createFixtures();
+  const open = async (name: string, path: string) => duckdb.create({ path }, { sourceName: name, baseDir: fx.dir });
+  crm = recording(await open('crm', fx.crmPath));
+  shop = recording(await open('shop', fx.shopPath));
+  engine = await createEngine({ sources: { crm, shop } });
+  inexactCrm = recording(await open('crm', fx.crmPath), 'inexact');
+  inexactEngine = await createEngine({ sources: { crm: inexactCrm, shop: recording(await open('shop', fx.shopPath)) } });
+  const db = await DuckDBInstance.create(':memory:');
+  const c = await db.connect();
+  await c.run(`ATTACH '${fx.crmPath}' AS crm (READ_ONLY)`);
+  await c.run(`ATTACH '${fx.shopPath}' AS shop (READ_ONLY)`);
+  reference = {
+    async run(sql: string) {
+      const result = await c.run(sql);
+      const chunks = await result.fetchAllChunks();
+      const ints = result.columnTypes().map((t) => /INT/.test(String(t)));
+      return canonicalRowsFromDuckDB(chunks, ints) as unknown[][];
+    },
+  };
+});
+
+after(async () => {
+  await engine?.close();
+  await inexactEngine?.close();
+  fx?.close();
+});
+
+async function rows(e: FederatedEngine, sql: string, params: unknown[] = []) {
+  const result = await e.query(sql, { params: params as never });
+  return canonicalRowsFromBatches(await collectBatches(result)) as unknown[][];
+}
+
+/** The engine's answer equals DuckDB's on the same files (as multisets, or in order when `ordered`). */
+async function assertSameAnswer(sql: string, ordered = false, e: FederatedEngine = engine) {
+  const actual = await rows(e, sql);
+  const expected = await reference.run(sql);
+  if (ordered) {
+    assert.deepEqual(actual, expected, sql);
+  } else {
+    const diff = diffRows(actual as never, expected as never);
+    assert.deepEqual(diff, { extra: [], missing: [] }, sql);
+  }
+  return actual;
+}
+
+function lastRequest(c: RecordingConnector, table: string) {
+  const r = [...c.requests].reverse().find((x) => x.table === table);
+  assert.ok(r, `no scan of ${table}`);
+  return r.request;
+}
+
+const show = (e: Expr): string => JSON.stringify(e, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+
+describe('binding', () => {
+  test('unknown table names the table and suggests the closest', async () => {
+    await assert.rejects(engine.query('SELECT * FROM crm.customer'), (e: unknown) => {
+      assert.ok(SpokeError.isInstance(e));
+      assert.equal(e.code, 'TABLE_NOT_FOUND');
+      assert.match(e.message, /crm\.customer.*did you mean "customers"/);
+      return true;
+    });
+  });
+  test('unknown source suggests the closest source', async () => {
+    await assert.rejects(engine.query('SELECT * FROM crn.customers'), /source "crn" does not exist \(did you mean "crm"\?\)/);
+  });
+  test('unqualified table suggests its qualified name', async () => {
+    await assert.rejects(engine.query('SELECT * FROM customers'), /did you mean "crm\.customers"/);
+  });
+  test('unknown column names it and suggests the closest', async () => {
+    await assert.rejects(engine.query('SELECT nmae FROM crm.customers'), (e: unknown) => {
+      assert.ok(SpokeError.isInstance(e));
+      assert.equal(e.code, 'COLUMN_NOT_FOUND');
+      assert.match(e.message, /column "nmae" does not exist \(did you mean "name"\?\)/);
+      return true;
+    });
+    await assert.rejects(engine.query('SELECT c.nmae FROM crm.customers c'), /c\.nmae does not exist/);
+  });
+  test('ambiguous column is an error', async () => {
+    await assert.rejects(engine.query('SELECT id FROM crm.customers c JOIN shop.orders o ON c.id = o.customer_id'), /ambiguous/);
+  });
+  test('syntax errors carry the position', async () => {
+    await assert.rejects(engine.query('SELEC 1'), (e: unknown) => SpokeError.isInstance(e) && e.code === 'SYNTAX_ERROR');
+  });
+  test('columns resolve through aliases, CTEs, sub-queries, USING and *', async () => {
+    await assertSameAnswer(`WITH eu AS (SELECT id, name FROM crm.customers WHERE region = 'EU')
+      SELECT e.name, t.total FROM eu e JOIN (SELECT customer_id AS id, sum(amount) AS total FROM shop.orders GROUP BY 1) t USING (id)`);
+    await assertSameAnswer('SELECT * FROM crm.customers c WHERE c.id < 5');
+    await assertSameAnswer('SELECT c.* , o.amount FROM crm.customers c, shop.orders o WHERE c.id = o.customer_id AND o.id < 50');
+    await assertSameAnswer('SELECT count(*) FROM crm.main.customers');
+  });
+});
+
+describe('push-down', () => {
+  test('projection and exact filters reach the source; exact filters leave the residual', async () => {
+    await assertSameAnswer("SELECT name FROM crm.customers WHERE id > 90 AND region = 'EU'");
+    const r = lastRequest(crm, 'customers');
+    assert.deepEqual([...r.projection].sort(), ['id', 'name', 'region']);
+    assert.equal(r.filters.length, 2);
+    const plan = await engine.explain("SELECT name FROM crm.customers WHERE id > 90 AND region = 'EU'");
+    assert.equal(plan.sources[0]!.filters.every((f) => f.support === 'exact'), true);
+    assert.doesNotMatch(plan.residualSql, /WHERE/i);
+  });
+  test('count(*) asks for no column', async () => {
+    await assertSameAnswer('SELECT count(*) FROM crm.customers WHERE id <= 10');
+    assert.deepEqual(lastRequest(crm, 'customers').projection, []);
+  });
+  test('string literals are typed by the column they meet', async () => {
+    await assertSameAnswer("SELECT id FROM crm.customers WHERE signup_date >= '2024-03-01'");
+    const f = lastRequest(crm, 'customers').filters[0]!;
+    assert.match(show(f), /"id":"date"/);
+  });
+  test('no filter moves below the null-supplying side of an outer join', async () => {
+    const sql = `SELECT c.id, o.id AS oid FROM crm.customers c LEFT JOIN shop.orders o ON o.customer_id = c.id AND o.amount > 50
+                 WHERE o.returned IS NULL AND c.region = 'US'`;
+    await assertSameAnswer(sql);
+    const orders = lastRequest(shop, 'orders');
+    // The ON conjunct about the inner side may move; the WHERE conjunct about it may not.
+    assert.equal(orders.filters.length, 1);
+    assert.match(show(orders.filters[0]!), /amount/);
+    assert.equal(lastRequest(crm, 'customers').filters.length, 1);
+  });
+  test('OR across tables stays in DuckDB', async () => {
+    await assertSameAnswer(`SELECT c.id, o.id FROM crm.customers c JOIN shop.orders o ON o.customer_id = c.id
+                            WHERE c.region = 'EU' OR o.amount > 90`);
+    assert.equal(lastRequest(crm, 'customers').filters.length, 0);
+    assert.equal(lastRequest(shop, 'orders').filters.length, 0);
+  });
+  test('volatile functions are never pushed', async () => {
+    await engine.query('SELECT id FROM crm.customers WHERE id > random() * 1000').then(collectBatches);
+    assert.equal(lastRequest(crm, 'customers').filters.length, 0);
+  });
+  test('correlated sub-queries: the outer reference stays local', async () => {
+    await assertSameAnswer(`SELECT c.id FROM crm.customers c WHERE EXISTS
+      (SELECT 1 FROM shop.orders o WHERE o.customer_id = c.id AND o.amount > 95)`);
+    const orders = lastRequest(shop, 'orders');
+    assert.equal(orders.filters.length, 1);
+    assert.match(show(orders.filters[0]!), /amount/);
+  });
+  test('limit and top-N are pushed for a single table with exact filters', async () => {
+    await assertSameAnswer('SELECT id, name FROM crm.customers WHERE id > 10 ORDER BY id DESC LIMIT 5', true);
+    const r = lastRequest(crm, 'customers');
+    assert.equal(r.limit, 5);
+    assert.equal(r.orderBy?.[0]?.direction, 'desc');
+    await assertSameAnswer('SELECT id FROM crm.customers ORDER BY id LIMIT 3 OFFSET 2', true);
+    assert.equal(lastRequest(crm, 'customers').limit, 5);
+  });
+  test('no limit is pushed past GROUP BY, joins or inexact filters', async () => {
+    await assertSameAnswer('SELECT region, count(*) FROM crm.customers GROUP BY region ORDER BY 2 LIMIT 1', true);
+    assert.equal(lastRequest(crm, 'customers').limit, undefined);
+    await assertSameAnswer('SELECT c.id FROM crm.customers c JOIN shop.orders o ON o.customer_id = c.id ORDER BY 1 LIMIT 3', true);
+    assert.equal(lastRequest(crm, 'customers').limit, undefined);
+    await assertSameAnswer("SELECT id FROM crm.customers WHERE region = 'EU' ORDER BY id LIMIT 4", true, inexactEngine);
+    const r = lastRequest(inexactCrm, 'customers');
+    assert.equal(r.limit, undefined);
+    assert.equal(r.filters.length, 1);
+  });
+  test('inexact filters are applied again in DuckDB', async () => {
+    const sql = "SELECT id FROM crm.customers WHERE region = 'EU' AND id < 40";
+    await assertSameAnswer(sql, false, inexactEngine);
+    const plan = await inexactEngine.explain(sql);
+    assert.deepEqual(plan.sources[0]!.filters.map((f) => f.support), ['inexact', 'inexact']);
+    assert.match(plan.residualSql, /WHERE/);
+  });
+  test('parameters are bound, in filters and in the residual', async () => {
+    const result = await rows(engine, 'SELECT name FROM crm.customers WHERE id = $1 OR name = $2', [7, 'customer 9']);
+    assert.deepEqual(result.map((r) => r[0]).sort(), ['customer 7', 'customer 9']);
+    const one = await rows(engine, 'SELECT name FROM crm.customers WHERE id = $1', ['12']);
+    assert.deepEqual(one, [['customer 12']]);
+  });
+});
+
+describe('execution', () => {
+  test('cross-source joins, aggregates, windows, set operations', async () => {
+    await assertSameAnswer(`SELECT c.region, count(*) AS n, sum(o.amount) AS total FROM crm.customers c
+      JOIN shop.orders o ON o.customer_id = c.id GROUP BY c.region`);
+    await assertSameAnswer(`SELECT id, rank() OVER (PARTITION BY region ORDER BY id DESC) AS r FROM crm.customers`);
+    await assertSameAnswer('SELECT id FROM crm.customers WHERE id < 5 UNION ALL SELECT id FROM shop.orders WHERE id < 3');
+    await assertSameAnswer(`SELECT customer_id FROM shop.orders EXCEPT SELECT id FROM crm.customers`);
+  });
+  test('EXPLAIN as SQL shows the scans and the residual', async () => {
+    const text = (await rows(engine, "EXPLAIN SELECT name FROM crm.customers WHERE region = 'EU'")).map((r) => r[0]).join('\n');
+    assert.match(text, /Scan crm\.main\.customers/);
+    assert.match(text, /Filter \[exact\]: region = 'EU'/);
+    assert.match(text, /Residual \(DuckDB\)/);
+  });
+  test('session statements', async () => {
+    const { Session } = await import('../src/index.js');
+    const session = new Session();
+    assert.equal((await engine.query("SET application_name = 'x'", { session })).command, 'SET');
+    assert.deepEqual(canonicalRowsFromBatches(await collectBatches(await engine.query('SHOW application_name', { session }))), [['x']]);
+    assert.equal((await engine.query('BEGIN', { session })).command, 'BEGIN');
+    assert.equal(session.transaction, 'in transaction');
+    assert.equal((await engine.query('COMMIT', { session })).command, 'COMMIT');
+  });
+  test('unsupported statements are refused clearly', async () => {
+    await assert.rejects(engine.query('DELETE FROM crm.customers'), /Delete statements are not supported/);
+  });
+  test('a cancelled query stops with QUERY_CANCELLED', async () => {
+    const controller = new AbortController();
+    const result = await engine.query('SELECT a.id, b.id FROM shop.orders a, shop.orders b, shop.orders c', { signal: controller.signal });
+    controller.abort();
+    await assert.rejects(collectBatches(result), (e: unknown) => SpokeError.isInstance(e) && e.code === 'QUERY_CANCELLED');
+  });
+});

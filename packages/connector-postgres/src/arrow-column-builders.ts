@@ -1,0 +1,451 @@
+/**
+ * Arrow column builders fed straight from PostgreSQL's binary wire format:
+ * fixed-width values are byte-swapped into typed arrays, strings are copied
+ * as bytes with offsets (never decoded to JS strings), numerics become
+ * Decimal128 words. One builder per column; `finish()` hands over the Data
+ * and starts a fresh buffer, so memory is bounded by one batch.
+ */
+import { endianness } from 'node:os';
+import { arrow, type DataType } from '@spoke/core';
+import type { Data } from 'apache-arrow';
+import type { PgType } from './postgres-type-mapping.js';
+
+if (endianness() !== 'LE') throw new Error('@spoke/connector-postgres needs a little-endian machine');
+
+/** Microseconds from 1970-01-01 to PostgreSQL's epoch 2000-01-01. */
+const PG_EPOCH_MICROS = 946_684_800_000_000;
+const EPOCH_HI = Math.floor(PG_EPOCH_MICROS / 2 ** 32);
+const EPOCH_LO = PG_EPOCH_MICROS % 2 ** 32;
+/** Days from 1970-01-01 to 2000-01-01. */
+const PG_EPOCH_DAYS = 10_957;
+
+/** Appends binary wire values of one column. */
+export interface ColumnBuilder {
+  readonly type: DataType;
+  readonly length: number;
+  /** Appends the value in `buf[offset, offset + len)`; `view` is a DataView over the same bytes as `buf`. */
+  append(buf: Uint8Array, view: DataView, offset: number, len: number): void;
+  appendNull(): void;
+  /** The column so far as Arrow Data; the builder starts empty again. */
+  finish(): Data;
+}
+
+/** Validity bitmap, allocated on the first NULL. */
+class Validity {
+  bits: Uint8Array | undefined;
+  nullCount = 0;
+
+  setNull(index: number, capacity: number): void {
+    if (!this.bits) {
+      this.bits = new Uint8Array(Math.max(8, (capacity + 7) >> 3)).fill(0xff);
+    } else if (index >> 3 >= this.bits.length) {
+      this.grow(Math.max(index + 1, capacity));
+    }
+    this.bits[index >> 3]! &= ~(1 << (index & 7));
+    this.nullCount++;
+  }
+
+  /** Makes sure a bit exists (set) for `index`; only needed once a bitmap exists. */
+  ensure(index: number): void {
+    if (this.bits && index >> 3 >= this.bits.length) this.grow(index + 1);
+  }
+
+  private grow(minBits: number): void {
+    const old = this.bits!;
+    const next = new Uint8Array(Math.max(old.length * 2, (minBits + 7) >> 3)).fill(0xff);
+    next.set(old);
+    this.bits = next;
+  }
+
+  take(length: number): { nullBitmap?: Uint8Array; nullCount: number } {
+    const out = this.nullCount > 0 && this.bits ? { nullBitmap: this.bits.subarray(0, (length + 7) >> 3), nullCount: this.nullCount } : { nullCount: 0 };
+    this.bits = undefined;
+    this.nullCount = 0;
+    return out;
+  }
+}
+
+/** Fixed-width values stored as bytes (`width` per value). */
+class FixedBuilder implements ColumnBuilder {
+  length = 0;
+  protected bytes: Uint8Array;
+  protected readonly validity = new Validity();
+
+  constructor(
+    readonly type: DataType,
+    protected readonly width: number,
+    private readonly write: (out: Uint8Array, at: number, buf: Uint8Array, view: DataView, offset: number, len: number) => void,
+    private readonly initial = 1024,
+  ) {
+    this.bytes = new Uint8Array(initial * width);
+  }
+
+  protected reserve(): void {
+    if ((this.length + 1) * this.width > this.bytes.length) {
+      const next = new Uint8Array(this.bytes.length * 2);
+      next.set(this.bytes);
+      this.bytes = next;
+    }
+  }
+
+  append(buf: Uint8Array, view: DataView, offset: number, len: number): void {
+    this.reserve();
+    this.write(this.bytes, this.length * this.width, buf, view, offset, len);
+    this.validity.ensure(this.length);
+    this.length++;
+  }
+
+  appendNull(): void {
+    this.reserve();
+    this.bytes.fill(0, this.length * this.width, (this.length + 1) * this.width);
+    this.validity.setNull(this.length, this.bytes.length / this.width);
+    this.length++;
+  }
+
+  finish(): Data {
+    const length = this.length;
+    const data = arrow.makeData({
+      type: this.type as never,
+      length,
+      data: this.bytes.subarray(0, length * this.width) as never,
+      ...this.validity.take(length),
+    } as never) as Data;
+    this.bytes = new Uint8Array(Math.max(this.initial, length) * this.width);
+    this.length = 0;
+    return data;
+  }
+}
+
+function swap2(out: Uint8Array, at: number, b: Uint8Array, o: number): void {
+  out[at] = b[o + 1]!;
+  out[at + 1] = b[o]!;
+}
+function swap4(out: Uint8Array, at: number, b: Uint8Array, o: number): void {
+  out[at] = b[o + 3]!;
+  out[at + 1] = b[o + 2]!;
+  out[at + 2] = b[o + 1]!;
+  out[at + 3] = b[o]!;
+}
+function swap8(out: Uint8Array, at: number, b: Uint8Array, o: number): void {
+  out[at] = b[o + 7]!;
+  out[at + 1] = b[o + 6]!;
+  out[at + 2] = b[o + 5]!;
+  out[at + 3] = b[o + 4]!;
+  out[at + 4] = b[o + 3]!;
+  out[at + 5] = b[o + 2]!;
+  out[at + 6] = b[o + 1]!;
+  out[at + 7] = b[o]!;
+}
+
+/** Writes big-endian int64 `(hi, lo)` + PostgreSQL's epoch offset as little-endian, keeping ±infinity sentinels. */
+function writeTimestamp(out: Uint8Array, at: number, view: DataView, o: number): void {
+  const hi = view.getInt32(o);
+  const lo = view.getUint32(o + 4);
+  let outHi = hi;
+  let outLo = lo;
+  // ±infinity are INT64_MAX / INT64_MIN on the wire, and in DuckDB: keep them.
+  const infinite = (hi === 0x7fffffff && lo === 0xffffffff) || (hi === -0x80000000 && lo === 0);
+  if (!infinite) {
+    const sum = lo + EPOCH_LO;
+    outLo = sum >>> 0;
+    outHi = (hi + EPOCH_HI + (sum >= 2 ** 32 ? 1 : 0)) | 0;
+  }
+  out[at] = outLo & 0xff;
+  out[at + 1] = (outLo >>> 8) & 0xff;
+  out[at + 2] = (outLo >>> 16) & 0xff;
+  out[at + 3] = outLo >>> 24;
+  out[at + 4] = outHi & 0xff;
+  out[at + 5] = (outHi >>> 8) & 0xff;
+  out[at + 6] = (outHi >>> 16) & 0xff;
+  out[at + 7] = (outHi >>> 24) & 0xff;
+}
+
+/** Booleans: one bit each. */
+class BoolBuilder implements ColumnBuilder {
+  readonly type = new arrow.Bool();
+  length = 0;
+  private bits = new Uint8Array(128);
+  private readonly validity = new Validity();
+
+  private reserve(): void {
+    if (this.length >> 3 >= this.bits.length) {
+      const next = new Uint8Array(this.bits.length * 2);
+      next.set(this.bits);
+      this.bits = next;
+    }
+  }
+
+  append(buf: Uint8Array, _view: DataView, offset: number): void {
+    this.reserve();
+    if (buf[offset]) this.bits[this.length >> 3]! |= 1 << (this.length & 7);
+    this.validity.ensure(this.length);
+    this.length++;
+  }
+
+  appendNull(): void {
+    this.reserve();
+    this.validity.setNull(this.length, this.bits.length * 8);
+    this.length++;
+  }
+
+  finish(): Data {
+    const length = this.length;
+    const data = arrow.makeData({
+      type: this.type,
+      length,
+      data: this.bits.subarray(0, (length + 7) >> 3),
+      ...this.validity.take(length),
+    } as never) as Data;
+    this.bits = new Uint8Array(Math.max(128, this.bits.length));
+    this.length = 0;
+    return data;
+  }
+}
+
+/** Variable-length bytes (Utf8 or Binary): bytes copied, offsets recorded. `skip` drops a prefix (jsonb's version byte). */
+class VarBuilder implements ColumnBuilder {
+  length = 0;
+  private offsets = new Int32Array(1025);
+  private bytes = new Uint8Array(16 * 1024);
+  private end = 0;
+  private readonly validity = new Validity();
+
+  constructor(
+    readonly type: DataType,
+    private readonly skip = 0,
+  ) {}
+
+  private reserve(extra: number): void {
+    if (this.length + 2 > this.offsets.length) {
+      const next = new Int32Array(this.offsets.length * 2);
+      next.set(this.offsets);
+      this.offsets = next;
+    }
+    if (this.end + extra > this.bytes.length) {
+      const next = new Uint8Array(Math.max(this.bytes.length * 2, this.end + extra));
+      next.set(this.bytes.subarray(0, this.end));
+      this.bytes = next;
+    }
+  }
+
+  append(buf: Uint8Array, _view: DataView, offset: number, len: number): void {
+    const from = offset + this.skip;
+    const n = len - this.skip;
+    this.reserve(n);
+    if (n < 24) {
+      // Short strings: a loop beats allocating a subarray for set().
+      const out = this.bytes;
+      let at = this.end;
+      for (let i = from; i < from + n; i++) out[at++] = buf[i]!;
+    } else {
+      this.bytes.set(buf.subarray(from, from + n), this.end);
+    }
+    this.end += n;
+    this.validity.ensure(this.length);
+    this.offsets[++this.length] = this.end;
+  }
+
+  appendNull(): void {
+    this.reserve(0);
+    this.validity.setNull(this.length, this.offsets.length);
+    this.offsets[++this.length] = this.end;
+  }
+
+  finish(): Data {
+    const length = this.length;
+    const data = arrow.makeData({
+      type: this.type,
+      length,
+      valueOffsets: this.offsets.subarray(0, length + 1),
+      data: this.bytes.subarray(0, this.end),
+      ...this.validity.take(length),
+    } as never) as Data;
+    this.offsets = new Int32Array(Math.max(1025, this.offsets.length));
+    this.bytes = new Uint8Array(Math.max(16 * 1024, this.bytes.length));
+    this.end = 0;
+    this.length = 0;
+    return data;
+  }
+}
+
+const NUMERIC_NEG = 0x4000;
+const NUMERIC_NAN = 0xc000;
+
+/**
+ * Writes a binary `numeric` as a Decimal128 with `scale` (little-endian
+ * two's complement words). NaN/±Infinity cannot be a decimal: they become NULL.
+ * Returns false for those.
+ */
+function writeNumeric(out: Uint8Array, at: number, view: DataView, o: number, scale: number): boolean {
+  const ndigits = view.getInt16(o);
+  const weight = view.getInt16(o + 2);
+  const sign = view.getUint16(o + 4);
+  if (sign === NUMERIC_NAN || sign >= 0xd000) return false;
+  // value = Σ digit[i] · 10000^(weight − i); unscaled = value · 10^scale
+  const exp10 = (weight - ndigits + 1) * 4 + scale;
+  let small = 0;
+  let big: bigint | undefined;
+  for (let i = 0; i < ndigits; i++) {
+    const d = view.getInt16(o + 8 + i * 2);
+    if (big === undefined) {
+      small = small * 10000 + d;
+      if (small > 2 ** 50) big = BigInt(small);
+    } else {
+      big = big * 10000n + BigInt(d);
+    }
+  }
+  let value: bigint;
+  if (big === undefined && exp10 >= 0 && exp10 <= 15 && small * 10 ** exp10 < 2 ** 53) {
+    value = BigInt(small * 10 ** exp10);
+  } else if (big === undefined && exp10 < 0 && exp10 >= -15) {
+    value = BigInt(Math.trunc(small / 10 ** -exp10));
+  } else {
+    const b = big ?? BigInt(small);
+    value = exp10 >= 0 ? b * 10n ** BigInt(exp10) : b / 10n ** BigInt(-exp10);
+  }
+  if (sign === NUMERIC_NEG) value = -value;
+  writeInt128(out, at, value);
+  return true;
+}
+
+function writeInt128(out: Uint8Array, at: number, value: bigint): void {
+  let v = BigInt.asUintN(128, value);
+  for (let i = 0; i < 16; i++) {
+    out[at + i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+}
+
+/** Decimal128 from binary numeric (or money's int64). */
+class DecimalBuilder extends FixedBuilder {
+  constructor(
+    type: DataType,
+    scale: number,
+    private readonly money: boolean,
+  ) {
+    super(type, 16, money ? writeMoney : (out, at, _buf, view, offset) => writeNumeric(out, at, view, offset, scale));
+  }
+
+  override append(buf: Uint8Array, view: DataView, offset: number, len: number): void {
+    if (!this.money) {
+      const sign = view.getUint16(offset + 4);
+      // NaN and ±Infinity have no decimal form: they arrive as NULL (documented in the README).
+      if (sign === NUMERIC_NAN || sign >= 0xd000) return this.appendNull();
+    }
+    super.append(buf, view, offset, len);
+  }
+}
+
+function writeMoney(out: Uint8Array, at: number, _buf: Uint8Array, view: DataView, o: number): void {
+  writeInt128(out, at, view.getBigInt64(o));
+}
+
+/** Arrays (any dimensionality, flattened in row-major order) as Arrow lists. */
+class ListBuilder implements ColumnBuilder {
+  length = 0;
+  private offsets = new Int32Array(1025);
+  private readonly validity = new Validity();
+
+  constructor(
+    readonly type: DataType,
+    private readonly child: ColumnBuilder,
+  ) {}
+
+  append(buf: Uint8Array, view: DataView, offset: number): void {
+    const ndim = view.getInt32(offset);
+    let p = offset + 12; // ndim, has-null flag, element OID
+    let count = ndim === 0 ? 0 : 1;
+    for (let d = 0; d < ndim; d++) {
+      count *= view.getInt32(p);
+      p += 8; // size, lower bound
+    }
+    for (let i = 0; i < count; i++) {
+      const len = view.getInt32(p);
+      p += 4;
+      if (len < 0) this.child.appendNull();
+      else {
+        this.child.append(buf, view, p, len);
+        p += len;
+      }
+    }
+    if (this.length + 2 > this.offsets.length) {
+      const next = new Int32Array(this.offsets.length * 2);
+      next.set(this.offsets);
+      this.offsets = next;
+    }
+    this.validity.ensure(this.length);
+    this.offsets[++this.length] = this.child.length;
+  }
+
+  appendNull(): void {
+    if (this.length + 2 > this.offsets.length) {
+      const next = new Int32Array(this.offsets.length * 2);
+      next.set(this.offsets);
+      this.offsets = next;
+    }
+    this.validity.setNull(this.length, this.offsets.length);
+    this.offsets[++this.length] = this.child.length;
+  }
+
+  finish(): Data {
+    const length = this.length;
+    const data = arrow.makeData({
+      type: this.type,
+      length,
+      valueOffsets: this.offsets.subarray(0, length + 1),
+      child: this.child.finish(),
+      ...this.validity.take(length),
+    } as never) as Data;
+    this.offsets = new Int32Array(Math.max(1025, this.offsets.length));
+    this.length = 0;
+    return data;
+  }
+}
+
+/** A builder for one column of type `type`, sized for batches of about `batchRows` rows. */
+export function createColumnBuilder(type: PgType, batchRows = 65_536): ColumnBuilder {
+  const n = Math.min(batchRows, 65_536);
+  switch (type.kind) {
+    case 'bool':
+      return new BoolBuilder();
+    case 'int2':
+      return new FixedBuilder(type.arrowType, 2, (out, at, b, _v, o) => swap2(out, at, b, o), n);
+    case 'int4':
+    case 'oid':
+    case 'float4':
+      return new FixedBuilder(type.arrowType, 4, (out, at, b, _v, o) => swap4(out, at, b, o), n);
+    case 'int8':
+    case 'float8':
+    case 'time':
+      return new FixedBuilder(type.arrowType, 8, (out, at, b, _v, o) => swap8(out, at, b, o), n);
+    case 'timestamp':
+    case 'timestamptz':
+      return new FixedBuilder(type.arrowType, 8, (out, at, _b, v, o) => writeTimestamp(out, at, v, o), n);
+    case 'date':
+      return new FixedBuilder(
+        type.arrowType,
+        4,
+        (out, at, _b, v, o) => {
+          const days = v.getInt32(o);
+          const shifted = days === 0x7fffffff || days === -0x80000000 ? days : days + PG_EPOCH_DAYS;
+          out[at] = shifted & 0xff;
+          out[at + 1] = (shifted >>> 8) & 0xff;
+          out[at + 2] = (shifted >>> 16) & 0xff;
+          out[at + 3] = (shifted >>> 24) & 0xff;
+        },
+        n,
+      );
+    case 'decimal':
+      return new DecimalBuilder(type.arrowType, type.scale ?? 0, false);
+    case 'money':
+      return new DecimalBuilder(type.arrowType, 2, true);
+    case 'bytea':
+      return new VarBuilder(type.arrowType);
+    case 'jsonb':
+      return new VarBuilder(type.arrowType, 1);
+    case 'text':
+      return new VarBuilder(type.arrowType);
+    case 'array':
+      return new ListBuilder(type.arrowType, createColumnBuilder(type.element!, batchRows));
+  }
+}

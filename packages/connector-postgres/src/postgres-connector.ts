@@ -1,0 +1,384 @@
+import {
+  arrow,
+  childrenOf,
+  type ConnectorContext,
+  ErrorCode,
+  type Expr,
+  type FilterSupport,
+  type RecordBatch,
+  type RenderedSql,
+  type ScanRequest,
+  type Schema,
+  SpokeError,
+  type TableStatistics,
+  throwIfAborted,
+} from '@spoke/core';
+import {
+  PostgresDialect,
+  PostgresExpressionDialect,
+  type SqlColumn,
+  SqlSourceConnector,
+  type SqlRunOptions,
+  type SqlTableDescription,
+} from '@spoke/sdk';
+import { CopyBinaryDecoder } from './copy-binary-decoder.js';
+import { type PgPool, type PgPoolClient, copyTo, createCursor, createPool } from './pg-driver.js';
+import { sendCancelRequest } from './postgres-cancel.js';
+import { toSpokeError } from './postgres-errors.js';
+import {
+  describeRelation,
+  listRelations,
+  listSchemas,
+  type PgColumnInfo,
+  PgTypeCache,
+  relationStatistics,
+} from './postgres-introspection.js';
+import { type PostgresOptions, poolConfig } from './postgres-options.js';
+import { castSuffix, type PgType } from './postgres-type-mapping.js';
+import { driverValues, inlineParameters } from './sql-parameters.js';
+import { parallelScan } from './parallel-scan.js';
+
+type PgTableDescription = SqlTableDescription & { oid: number };
+
+/**
+ * A PostgreSQL source. Scans and pushed-down sub-queries run as
+ * `COPY (SELECT …) TO STDOUT (FORMAT binary)`, decoded straight into Arrow
+ * buffers in batches of `batchRows` rows; with `copy: false`, through a
+ * cursor with bound parameters instead. Aborting a query sends PostgreSQL's
+ * CancelRequest, so the server stops too.
+ */
+export class PostgresConnector extends SqlSourceConnector {
+  readonly dialect = new PostgresDialect();
+  /** Scan filters are rendered with inline escaped literals: COPY takes no bind parameters. */
+  readonly expressionDialect: PostgresExpressionDialect;
+  readonly defaultSchema: string;
+  readonly sourceName: string;
+  /** The connection pool (exposed for tests and tools). */
+  readonly pool: PgPool;
+  readonly #types: PgTypeCache;
+  readonly #options: PostgresOptions;
+  #closed = false;
+
+  constructor(options: PostgresOptions, context: Pick<ConnectorContext, 'sourceName'>) {
+    super();
+    this.#options = options;
+    this.sourceName = context.sourceName;
+    this.defaultSchema = options.schema;
+    this.expressionDialect = new PostgresExpressionDialect({ inlineLiterals: options.copy });
+    this.pool = createPool(poolConfig(options));
+    // An idle connection whose server went away emits 'error'; the pool drops it and reconnects on demand.
+    this.pool.on('error', () => {});
+    this.#types = new PgTypeCache(this.pool);
+  }
+
+  /** Checks that the server answers (used by the factory so a bad config fails at start). */
+  async ping(): Promise<void> {
+    try {
+      await this.pool.query('SELECT 1');
+    } catch (error) {
+      throw toSpokeError(error, this.sourceName);
+    }
+  }
+
+  override async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.pool.end();
+  }
+
+  async listSchemaNames(): Promise<readonly string[]> {
+    return this.#catalogCall(() => listSchemas(this.pool));
+  }
+
+  async listTableNames(schema: string): Promise<readonly string[] | undefined> {
+    return this.#catalogCall(() => listRelations(this.pool, schema));
+  }
+
+  async describeTable(schema: string, table: string): Promise<SqlTableDescription | undefined> {
+    return this.#catalogCall(() => describeRelation(this.pool, this.#types, schema, table));
+  }
+
+  override async tableStatistics(table: SqlTableDescription): Promise<TableStatistics | undefined> {
+    return this.#catalogCall(() => relationStatistics(this.pool, table as PgTableDescription));
+  }
+
+  async #catalogCall<T>(call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      throw toSpokeError(error, this.sourceName);
+    }
+  }
+
+  /**
+   * Range comparisons on text are pushed only where the column's collation
+   * orders bytes (C, POSIX), because that is the order the rest of the engine
+   * uses; everything else the dialect renders is exact.
+   */
+  override filterSupport(filter: Expr, table: SqlTableDescription): FilterSupport {
+    let ok = true;
+    const visit = (e: Expr): void => {
+      if ((e.kind === 'compare' && e.op !== '=' && e.op !== '<>') || e.kind === 'between') {
+        const operands = e.kind === 'compare' ? [e.left, e.right] : [e.expr, e.low, e.high];
+        for (const o of operands) {
+          if (o.kind === 'column') {
+            const info = table.columns.find((c) => c.name === o.name)?.native as PgColumnInfo | undefined;
+            if (info && info.type.kind === 'text' && !info.byteOrderCollation) ok = false;
+          }
+        }
+      }
+      for (const child of childrenOf(e)) visit(child);
+    };
+    visit(filter);
+    return ok ? 'exact' : 'unsupported';
+  }
+
+  override selectColumn(column: SqlColumn): string {
+    const quoted = this.expressionDialect.quoteIdentifier(column.name);
+    const cast = castSuffix((column.native as PgColumnInfo).type);
+    return cast ? `${quoted}${cast} AS ${quoted}` : quoted;
+  }
+
+  override async *scanTable(table: SqlTableDescription, request: ScanRequest): AsyncGenerator<RecordBatch> {
+    const t = table as PgTableDescription;
+    const plain = request.limit === undefined && !request.orderBy?.length;
+    if (plain && this.#options.parallelScanWorkers > 1 && this.#options.copy && t.kind === 'table') {
+      const pages = await this.#relpages(t.oid);
+      if (pages >= this.#options.parallelScanMinPages) {
+        yield* parallelScan(this, t, request, pages, this.#options.parallelScanWorkers);
+        return;
+      }
+    }
+    yield* super.scanTable(table, request);
+  }
+
+  async #relpages(oid: number): Promise<number> {
+    const result = await this.#catalogCall(() =>
+      this.pool.query<{ relpages: number }>('SELECT relpages FROM pg_catalog.pg_class WHERE oid = $1', [oid]),
+    );
+    return Number(result.rows[0]?.relpages ?? 0);
+  }
+
+  /** Runs a statement; see the class comment for the paths taken. */
+  executeSql(query: RenderedSql, options: SqlRunOptions): AsyncIterable<RecordBatch> {
+    return this.#run(query, options);
+  }
+
+  /** Acquires a connection, mapping failures to `SOURCE_UNAVAILABLE`. */
+  async connect(signal?: AbortSignal): Promise<PgPoolClient> {
+    throwIfAborted(signal);
+    if (this.#closed) throw new SpokeError(ErrorCode.SOURCE_UNAVAILABLE, `${this.sourceName}: connector is closed`);
+    try {
+      return await this.pool.connect();
+    } catch (error) {
+      throw toSpokeError(error, this.sourceName, signal);
+    }
+  }
+
+  async *#run(query: RenderedSql, options: SqlRunOptions): AsyncGenerator<RecordBatch> {
+    const { signal } = options;
+    throwIfAborted(signal);
+    const copy = this.#options.copy;
+    const sql = copy ? inlineParameters(query.sql, query.params) : query.sql;
+    const values = copy ? [] : driverValues(query.params);
+    const client = await this.connect(signal);
+    let healthy = true;
+    const onClientError = () => {
+      healthy = false;
+    };
+    client.on('error', onClientError);
+    try {
+      let names: string[];
+      let types: PgType[];
+      let body = sql;
+      if (options.columns) {
+        names = options.columns.map((c) => c.name);
+        types = options.columns.map((c) => (c.native as PgColumnInfo).type);
+      } else {
+        const described = await this.#describe(client, sql, values, signal);
+        names = described.names;
+        types = described.types;
+        if (types.some((t) => t.castToText) || !copy) body = wrapColumns(sql, names, types, copy);
+      }
+      if (!copy && options.columns) body = wrapColumns(sql, names, types, false);
+      const schema = new arrow.Schema(names.map((n, i) => new arrow.Field(n, types[i]!.arrowType, true)));
+      const decoder = new CopyBinaryDecoder(schema, types, this.#options.batchRows);
+      const stream = copy ? this.#copy(client, body, decoder, signal) : this.#cursor(client, body, values, decoder, signal);
+      let emitted = false;
+      for await (const batch of stream) {
+        emitted = true;
+        yield batch;
+      }
+      if (!emitted) yield new arrow.RecordBatch(schema, emptyData(schema));
+    } catch (error) {
+      healthy = false;
+      throw toSpokeError(error, this.sourceName, signal);
+    } finally {
+      client.removeListener('error', onClientError);
+      client.release(healthy ? undefined : true);
+    }
+  }
+
+  /** Column names and types of a statement, from its row description (`LIMIT 0`). */
+  async #describe(client: PgPoolClient, sql: string, values: unknown[], signal: AbortSignal) {
+    const result = await this.#cancellable(client, signal, () =>
+      client.query({ text: `SELECT * FROM (${sql}) AS q LIMIT 0`, values, rowMode: 'array' }),
+    );
+    await this.#types.load(result.fields.map((f) => f.dataTypeID));
+    return {
+      names: result.fields.map((f) => f.name),
+      types: result.fields.map((f) => this.#types.resolve(f.dataTypeID, f.dataTypeModifier)),
+    };
+  }
+
+  /** Runs `work`, sending a CancelRequest for the client's backend if `signal` aborts meanwhile. */
+  async #cancellable<T>(client: PgPoolClient, signal: AbortSignal, work: () => Promise<T>): Promise<T> {
+    const onAbort = () => void this.cancelBackend(client);
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await work();
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** Sends PostgreSQL's CancelRequest for what `client` is running. */
+  cancelBackend(client: PgPoolClient): Promise<void> {
+    const c = client as PgPoolClient & { host?: string; port?: number };
+    if (!c.processID || !c.secretKey) return Promise.resolve();
+    return sendCancelRequest({ host: c.host ?? 'localhost', port: c.port ?? 5432, processID: c.processID, secretKey: c.secretKey });
+  }
+
+  /**
+   * Streams `COPY (sql) TO STDOUT (FORMAT binary)` on a client the caller
+   * holds (parallel scans set a snapshot on it first). @internal
+   */
+  copyOnClient(client: PgPoolClient, sql: string, columns: readonly SqlColumn[], signal: AbortSignal): AsyncGenerator<RecordBatch> {
+    const schema = new arrow.Schema(columns.map((c) => c.field));
+    const types = columns.map((c) => (c.native as PgColumnInfo).type);
+    return this.#copy(client, sql, new CopyBinaryDecoder(schema, types, this.#options.batchRows), signal);
+  }
+
+  async *#copy(client: PgPoolClient, sql: string, decoder: CopyBinaryDecoder, signal: AbortSignal): AsyncGenerator<RecordBatch> {
+    const stream = client.query(copyTo(`COPY (${sql}) TO STDOUT (FORMAT binary)`));
+    let done = false;
+    const onAbort = () => {
+      void this.cancelBackend(client);
+      stream.destroy(SpokeError.cancelled(signal));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      for await (const chunk of stream) {
+        for (const batch of decoder.push(chunk as Uint8Array)) yield batch;
+      }
+      done = true;
+      const last = decoder.end();
+      if (last) yield last;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      if (!done) {
+        // Stopped early (abort, limit reached, error): stop the server too; the connection is discarded.
+        void this.cancelBackend(client);
+        stream.destroy();
+        throwIfAborted(signal);
+      }
+    }
+  }
+
+  async *#cursor(
+    client: PgPoolClient,
+    sql: string,
+    values: unknown[],
+    decoder: CopyBinaryDecoder,
+    signal: AbortSignal,
+  ): AsyncGenerator<RecordBatch> {
+    const cursor = client.query(createCursor(sql, values));
+    const onAbort = () => void this.cancelBackend(client);
+    signal.addEventListener('abort', onAbort, { once: true });
+    let done = false;
+    try {
+      const fetch = Math.min(10_000, this.#options.batchRows);
+      for (;;) {
+        const rows = await cursor.read(fetch);
+        throwIfAborted(signal);
+        if (rows.length === 0) break;
+        for (const row of rows) {
+          const batch = decoder.appendRow(row.map((v) => (v === null ? null : Buffer.from((v as string).slice(2), 'hex'))));
+          if (batch) yield batch;
+        }
+      }
+      done = true;
+      const last = decoder.end();
+      if (last) yield last;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      if (done) await cursor.close().catch(() => {});
+      else void this.cancelBackend(client);
+    }
+  }
+}
+
+/**
+ * Wraps a statement so every column is decodable: `::text` casts for types
+ * carried as text and, for the cursor path, each value turned into its binary
+ * form with the type's send function (so both paths share one decoder).
+ */
+function wrapColumns(sql: string, names: readonly string[], types: readonly PgType[], copy: boolean): string {
+  const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
+  const items = types.map((t, i) => {
+    let item = `q.c${i + 1}${castSuffix(t)}`;
+    if (!copy) item = `${sendFunction(t)}(${t.kind === 'text' && !t.castToText ? `${item}::text` : item})`;
+    return `${item} AS ${q(names[i]!)}`;
+  });
+  const aliases = types.map((_, i) => `c${i + 1}`).join(', ');
+  return `SELECT ${items.join(', ')} FROM (${sql}) AS q(${aliases})`;
+}
+
+function sendFunction(type: PgType): string {
+  switch (type.kind) {
+    case 'bool':
+      return 'boolsend';
+    case 'int2':
+      return 'int2send';
+    case 'int4':
+      return 'int4send';
+    case 'int8':
+      return 'int8send';
+    case 'oid':
+      return 'oidsend';
+    case 'float4':
+      return 'float4send';
+    case 'float8':
+      return 'float8send';
+    case 'decimal':
+      return 'numeric_send';
+    case 'bytea':
+      return 'byteasend';
+    case 'jsonb':
+      return 'jsonb_send';
+    case 'date':
+      return 'date_send';
+    case 'time':
+      return 'time_send';
+    case 'timestamp':
+      return 'timestamp_send';
+    case 'timestamptz':
+      return 'timestamptz_send';
+    case 'money':
+      return 'cash_send';
+    case 'array':
+      return 'array_send';
+    case 'text':
+      return 'textsend';
+  }
+}
+
+function emptyData(schema: Schema) {
+  return arrow.makeData({
+    type: new arrow.Struct(schema.fields),
+    length: 0,
+    nullCount: 0,
+    children: schema.fields.map((f) => arrow.makeData({ type: f.type, length: 0, nullCount: 0 } as never)),
+  });
+}
+

@@ -1,0 +1,133 @@
+import { ErrorCode, type ScalarValue, SpokeError } from '@spoke/core';
+import { escapeStringLiteral } from '@spoke/sdk';
+
+/**
+ * Replaces `$n` placeholders by escaped literals, for statements that cannot
+ * take bind parameters (`COPY (SELECT …) TO STDOUT`). A small lexer skips
+ * string literals, quoted identifiers, dollar-quoted strings and comments, so
+ * only real placeholders are replaced. Each literal is parenthesised
+ * (`x - $1` with `-5` must not become the comment `x--5`) and strings are
+ * `E'…'` with quotes and backslashes doubled; a string stays of unknown type,
+ * exactly as a bound untyped parameter would, and any cast after the
+ * placeholder (`$1::int4`) still applies.
+ */
+export function inlineParameters(sql: string, params: readonly ScalarValue[]): string {
+  if (params.length === 0) return sql;
+  let out = '';
+  let i = 0;
+  const n = sql.length;
+  while (i < n) {
+    const c = sql[i]!;
+    const next = sql[i + 1];
+    if (c === "'") {
+      const escaped = i > 0 && /[eE]/.test(sql[i - 1]!) && !/[\w$]/.test(sql[i - 2] ?? ' ');
+      const end = skipQuoted(sql, i, "'", escaped);
+      out += sql.slice(i, end);
+      i = end;
+    } else if (c === '"') {
+      const end = skipQuoted(sql, i, '"', false);
+      out += sql.slice(i, end);
+      i = end;
+    } else if (c === '-' && next === '-') {
+      const end = sql.indexOf('\n', i);
+      const stop = end < 0 ? n : end;
+      out += sql.slice(i, stop);
+      i = stop;
+    } else if (c === '/' && next === '*') {
+      const end = skipBlockComment(sql, i);
+      out += sql.slice(i, end);
+      i = end;
+    } else if (c === '$' && !/[\w$]/.test(sql[i - 1] ?? ' ')) {
+      const number = /^\$(\d+)/.exec(sql.slice(i, i + 12));
+      if (number) {
+        const index = Number(number[1]) - 1;
+        if (index < 0 || index >= params.length) {
+          throw new SpokeError(ErrorCode.INVALID_QUERY, `no value for parameter ${number[0]} (${params.length} given)`);
+        }
+        out += inlineValue(params[index]!);
+        i += number[0].length;
+        continue;
+      }
+      const tag = /^\$([A-Za-z_][\w]*)?\$/.exec(sql.slice(i));
+      if (tag) {
+        const close = sql.indexOf(tag[0], i + tag[0].length);
+        const end = close < 0 ? n : close + tag[0].length;
+        out += sql.slice(i, end);
+        i = end;
+      } else {
+        out += c;
+        i++;
+      }
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  return out;
+}
+
+function skipQuoted(sql: string, start: number, quote: string, backslashEscapes: boolean): number {
+  let i = start + 1;
+  while (i < sql.length) {
+    const c = sql[i]!;
+    if (backslashEscapes && c === '\\') i += 2;
+    else if (c === quote) {
+      if (sql[i + 1] === quote) i += 2;
+      else return i + 1;
+    } else i++;
+  }
+  return sql.length;
+}
+
+function skipBlockComment(sql: string, start: number): number {
+  let depth = 0;
+  let i = start;
+  while (i < sql.length) {
+    if (sql[i] === '/' && sql[i + 1] === '*') {
+      depth++;
+      i += 2;
+    } else if (sql[i] === '*' && sql[i + 1] === '/') {
+      depth--;
+      i += 2;
+      if (depth === 0) return i;
+    } else i++;
+  }
+  return sql.length;
+}
+
+/** A parameter value as an inline literal. */
+export function inlineValue(value: ScalarValue): string {
+  if (value === null) return 'NULL';
+  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+  if (typeof value === 'bigint') return `(${value.toString()})`;
+  if (typeof value === 'number') {
+    if (Number.isNaN(value)) return `(E'NaN')`;
+    if (!Number.isFinite(value)) return value > 0 ? `(E'Infinity')` : `(E'-Infinity')`;
+    return `(${String(value)})`;
+  }
+  if (typeof value === 'string') return `(${escapeStringLiteral(value)})`;
+  if (value instanceof Uint8Array) return `(${escapeStringLiteral(`\\x${Buffer.from(value).toString('hex')}`)}::bytea)`;
+  return `(${escapeStringLiteral(arrayLiteral(value))})`;
+}
+
+/** PostgreSQL's array input syntax, `{"a","b",NULL}`, every element quoted. */
+export function arrayLiteral(values: readonly ScalarValue[]): string {
+  return `{${values
+    .map((v) => {
+      if (v === null) return 'NULL';
+      if (Array.isArray(v)) return arrayLiteral(v);
+      const text = v instanceof Uint8Array ? `\\x${Buffer.from(v).toString('hex')}` : String(v);
+      return `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+    })
+    .join(',')}}`;
+}
+
+/** Parameter values as node-postgres expects them (bound, for the cursor path). */
+export function driverValues(params: readonly ScalarValue[]): unknown[] {
+  return params.map(function convert(v: ScalarValue): unknown {
+    if (typeof v === 'bigint') return v.toString();
+    if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+    if (Array.isArray(v)) return v.map(convert);
+    return v;
+  });
+}

@@ -37,6 +37,8 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** The name a column's type is shown with: `int64`, `decimal(12,2)`, `timestamp with time zone`, … */
 export function typeName(type: DataType): string {
+  // Dictionary encoding is a transport detail: show the values' type.
+  if (type.typeId === arrow.Type.Dictionary) return typeName((type as unknown as { dictionary: DataType }).dictionary);
   const scalar = fromArrowType(type);
   return scalar ? formatScalarType(scalar) : String(type).toLowerCase();
 }

@@ -1,0 +1,401 @@
+/**
+ * A table made of Parquet objects: schema merged from the footers,
+ * partition and row-group pruning, column projection by ranged GETs, and
+ * decoding to Arrow.
+ */
+import {
+  arrow,
+  type ColumnStatistics,
+  columnsOf,
+  type DataType,
+  ErrorCode,
+  type Expr,
+  type Field,
+  type FilterSupport,
+  type RecordBatch,
+  type ScalarValue,
+  type ScanRequest,
+  type Schema,
+  SpokeError,
+  splitConjunction,
+  type TableStatistics,
+  throwIfAborted,
+} from '@spoke/core';
+import type { CachingObjectStore } from '@spoke/object-store';
+import { BaseTable, rowCountBatch } from '@spoke/sdk';
+import { type FileMetaData, parquetSchema, type RowGroup } from 'hyparquet';
+import { buildColumn } from './arrow-builder.js';
+import { corrupt, type FileRef, openColumnReader, readFooter } from './parquet-file.js';
+import { type ColumnShape, shapeOf, typeName } from './parquet-type-mapping.js';
+import { type ColumnRange, evaluateConstant, mayMatch, type PruneContext } from './pruning.js';
+import { listTableFiles, type TableLocation } from './table-files.js';
+
+/** What every table of one connector shares. */
+export interface ParquetSource {
+  readonly store: CachingObjectStore;
+  readonly sourceName: string;
+  /** How long a listing is reused before the prefix is listed again. */
+  readonly listingTtlMs: number;
+  /** Parsed footers by object URL and ETag, shared by the connector's tables. */
+  readonly footers: Map<string, Promise<FileMetaData>>;
+  /** Rows per Arrow batch at most. */
+  readonly batchRows: number;
+}
+
+interface FileState {
+  readonly file: FileRef;
+  readonly metadata: FileMetaData;
+  /** Top-level columns of this file by name. */
+  readonly shapes: ReadonlyMap<string, ColumnShape>;
+}
+
+interface TableState {
+  readonly files: readonly FileState[];
+  readonly schema: Schema;
+  readonly partitionTypes: ReadonlyMap<string, DataType>;
+}
+
+/** Counters for one table, for tests and EXPLAIN. */
+export interface ScanMetrics {
+  filesScanned: number;
+  filesPruned: number;
+  rowGroupsScanned: number;
+  rowGroupsPruned: number;
+}
+
+/** A Parquet-backed table. */
+export class ParquetTable extends BaseTable {
+  /** Pruning counters of the last scan. */
+  lastScan: ScanMetrics = { filesScanned: 0, filesPruned: 0, rowGroupsScanned: 0, rowGroupsPruned: 0 };
+  #state: { at: number; promise: Promise<TableState> } | undefined;
+
+  constructor(
+    name: string,
+    readonly location: TableLocation,
+    readonly source: ParquetSource,
+  ) {
+    super(name);
+  }
+
+  async #load(signal?: AbortSignal): Promise<TableState> {
+    const now = Date.now();
+    if (!this.#state || now - this.#state.at > this.source.listingTtlMs) {
+      const promise = this.#build(signal);
+      this.#state = { at: now, promise };
+      promise.catch(() => {
+        if (this.#state?.promise === promise) this.#state = undefined;
+      });
+    }
+    return this.#state.promise;
+  }
+
+  async #build(signal?: AbortSignal): Promise<TableState> {
+    const { store, sourceName } = this.source;
+    const files = await listTableFiles(store, this.location, signal);
+    if (files.length === 0)
+      throw new SpokeError(ErrorCode.TABLE_NOT_FOUND, `table "${this.name}": no Parquet objects at ${store.urlOf(this.location.path)}`, {
+        source: sourceName,
+      });
+    const states: FileState[] = [];
+    // A few footers in flight at once: each is one or two small GETs.
+    let next = 0;
+    const worker = async () => {
+      while (next < files.length) {
+        const i = next++;
+        const file = files[i] as FileRef;
+        const metadata = await this.#footer(file, signal);
+        let tree: ReturnType<typeof parquetSchema>;
+        try {
+          tree = parquetSchema(metadata);
+        } catch (error) {
+          throw corrupt(store, file, error, sourceName);
+        }
+        states[i] = { file, metadata, shapes: new Map(tree.children.map((c) => [c.element.name, shapeOf(c)])) };
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(8, files.length) }, worker));
+    // Merge: first appearance fixes a column's position; a column missing from a file reads as NULL.
+    const fields = new Map<string, { field: Field; file: FileRef; count: number }>();
+    for (const s of states) {
+      for (const [name, shape] of s.shapes) {
+        const seen = fields.get(name);
+        if (!seen) {
+          fields.set(name, { field: shape.field, file: s.file, count: 1 });
+          continue;
+        }
+        if (typeName(seen.field.type) !== typeName(shape.field.type))
+          throw new SpokeError(
+            ErrorCode.SOURCE_ERROR,
+            `table "${this.name}": column "${name}" is ${typeName(seen.field.type)} in ${store.urlOf(seen.file.key)} but ${typeName(shape.field.type)} in ${store.urlOf(s.file.key)}`,
+            { source: sourceName, details: { column: name, files: [store.urlOf(seen.file.key), store.urlOf(s.file.key)] } },
+          );
+        seen.count++;
+        if (shape.field.nullable && !seen.field.nullable) seen.field = shape.field;
+      }
+    }
+    const out: Field[] = [];
+    for (const [name, f] of fields) {
+      out.push(f.count < states.length || f.field.nullable ? new arrow.Field(name, f.field.type, true) : f.field);
+    }
+    const partitionTypes = new Map<string, DataType>();
+    const partitionNames = [...new Set(files.flatMap((f) => Object.keys(f.partitions)))];
+    for (const name of partitionNames) {
+      if (fields.has(name)) continue; // the data's own column wins over the path
+      const values = files.map((f) => f.partitions[name]);
+      const allInts = values.every((v) => v === null || v === undefined || /^-?\d{1,18}$/.test(v));
+      const type = allInts ? new arrow.Int64() : new arrow.Utf8();
+      partitionTypes.set(name, type);
+      out.push(new arrow.Field(name, type, true));
+    }
+    return { files: states, schema: new arrow.Schema(out), partitionTypes };
+  }
+
+  #footer(file: FileRef, signal?: AbortSignal): Promise<FileMetaData> {
+    const { store, footers, sourceName } = this.source;
+    const key = `${store.urlOf(file.key)}\n${file.etag ?? file.size}`;
+    let footer = footers.get(key);
+    if (!footer) {
+      footer = readFooter(store, file, signal, sourceName);
+      footers.set(key, footer);
+      footer.catch(() => footers.delete(key));
+    }
+    return footer;
+  }
+
+  async schema(signal?: AbortSignal): Promise<Schema> {
+    return (await this.#load(signal)).schema;
+  }
+
+  override async supportsFilters(filters: readonly Expr[]): Promise<readonly FilterSupport[]> {
+    const state = await this.#load();
+    return filters.map((filter) => {
+      const cols = columnsOf(filter);
+      if (cols.length > 0 && cols.every((c) => state.partitionTypes.has(c))) {
+        // Exact when it evaluates for every file's path values: then files are kept only where it is TRUE.
+        const ok = state.files.every((s) => evaluateConstant(filter, partitionLookup(s.file, state)) !== undefined);
+        if (ok) return 'exact';
+      }
+      return prunable(filter) ? 'inexact' : 'unsupported';
+    });
+  }
+
+  override async statistics(signal?: AbortSignal): Promise<TableStatistics | undefined> {
+    const state = await this.#load(signal);
+    let rows = 0;
+    let bytes = 0;
+    const columns: Record<string, ColumnStatistics> = {};
+    const acc = new Map<string, { min: unknown; max: unknown; nulls: number; complete: boolean }>();
+    for (const s of state.files) {
+      rows += Number(s.metadata.num_rows);
+      bytes += s.file.size;
+      for (const field of state.schema.fields) {
+        if (state.partitionTypes.has(field.name)) continue;
+        const a = acc.get(field.name) ?? { min: undefined, max: undefined, nulls: 0, complete: true };
+        acc.set(field.name, a);
+        if (!s.shapes.has(field.name)) {
+          a.nulls += Number(s.metadata.num_rows);
+          continue;
+        }
+        for (const rg of s.metadata.row_groups) {
+          const r = chunkRange(rg, field.name, s.shapes.get(field.name));
+          if (!r) {
+            a.complete = false;
+            continue;
+          }
+          a.nulls += r.nullCount ?? 0;
+          if (r.nullCount === undefined) a.complete = false;
+          if (r.fuzzy || r.min === undefined || r.max === undefined) {
+            if (r.rowCount > (r.nullCount ?? 0)) a.complete = false;
+            continue;
+          }
+          if (a.min === undefined || (r.min as number) < (a.min as number)) a.min = r.min;
+          if (a.max === undefined || (r.max as number) > (a.max as number)) a.max = r.max;
+        }
+      }
+    }
+    for (const field of state.schema.fields) {
+      const a = acc.get(field.name);
+      if (!a) continue;
+      const c: { nullCount?: { value: number; exact: boolean }; min?: { value: ScalarValue; exact: boolean }; max?: { value: ScalarValue; exact: boolean } } = {};
+      if (a.complete) c.nullCount = { value: a.nulls, exact: true };
+      const min = a.complete ? toScalar(a.min, field.type) : undefined;
+      const max = a.complete ? toScalar(a.max, field.type) : undefined;
+      if (min !== undefined && max !== undefined) {
+        c.min = { value: min, exact: false };
+        c.max = { value: max, exact: false };
+      }
+      columns[field.name] = c;
+    }
+    return { rowCount: { value: rows, exact: true }, totalBytes: { value: bytes, exact: true }, columns };
+  }
+
+  scan(request: ScanRequest): AsyncIterable<RecordBatch> {
+    return this.#scan(request);
+  }
+
+  async *#scan(request: ScanRequest): AsyncGenerator<RecordBatch> {
+    const { signal } = request;
+    throwIfAborted(signal);
+    const state = await this.#load(signal);
+    const metrics: ScanMetrics = { filesScanned: 0, filesPruned: 0, rowGroupsScanned: 0, rowGroupsPruned: 0 };
+    this.lastScan = metrics;
+    const fieldsByName = new Map(state.schema.fields.map((f) => [f.name, f]));
+    const outFields = request.projection.map((name) => {
+      const f = fieldsByName.get(name);
+      if (!f) throw new SpokeError(ErrorCode.COLUMN_NOT_FOUND, `table "${this.name}" has no column "${name}"`, { source: this.source.sourceName });
+      return f;
+    });
+    const outSchema = new arrow.Schema(outFields);
+    const conjuncts = request.filters.flatMap(splitConjunction);
+    let left = request.limit ?? Number.POSITIVE_INFINITY;
+    if (left <= 0) return;
+    const { store, sourceName, batchRows } = this.source;
+    for (const s of state.files) {
+      throwIfAborted(signal);
+      const parts = partitionLookup(s.file, state);
+      const partitionOnly = conjuncts.filter((c) => columnsOf(c).every((n) => state.partitionTypes.has(n)));
+      if (partitionOnly.some((c) => evaluateConstant(c, parts) === false || evaluateConstant(c, parts) === null)) {
+        metrics.filesPruned++;
+        continue;
+      }
+      metrics.filesScanned++;
+      const fileColumns = request.projection.filter((n) => s.shapes.has(n));
+      const read = fileColumns.length > 0 ? await openColumnReader(store, s.file, s.metadata, fileColumns, signal) : undefined;
+      let groupStart = 0;
+      for (const rg of s.metadata.row_groups) {
+        const rowCount = Number(rg.num_rows);
+        const start = groupStart;
+        groupStart += rowCount;
+        const ctx: PruneContext = {
+          range: (column) => {
+            const p = parts(column);
+            if (p) return { min: p.value, max: p.value, nullCount: p.value === null ? rowCount : 0, rowCount };
+            if (!s.shapes.has(column)) return fieldsByName.has(column) ? { nullCount: rowCount, rowCount } : undefined;
+            return chunkRange(rg, column, s.shapes.get(column));
+          },
+          type: (column) => fieldsByName.get(column)?.type,
+        };
+        if (rowCount === 0 || !conjuncts.every((c) => mayMatch(c, ctx))) {
+          metrics.rowGroupsPruned++;
+          continue;
+        }
+        metrics.rowGroupsScanned++;
+        const end = start + Math.min(rowCount, left);
+        let columns: ArrayLike<unknown>[];
+        try {
+          columns = read ? await Promise.all(fileColumns.map((c) => read(c, start, end))) : [];
+        } catch (error) {
+          throw corrupt(store, s.file, error, sourceName);
+        }
+        throwIfAborted(signal);
+        const n = end - start;
+        if (outFields.length === 0) {
+          yield rowCountBatch(n);
+        } else {
+          const children = outFields.map((field) => {
+            const i = fileColumns.indexOf(field.name);
+            if (i >= 0) {
+              const shape = s.shapes.get(field.name) as ColumnShape;
+              return buildColumn({ ...shape, field }, columns[i] as ArrayLike<unknown>);
+            }
+            const p = parts(field.name);
+            return constantData(field.type, p ? p.value : null, n);
+          });
+          const batch = new arrow.RecordBatch(
+            outSchema,
+            arrow.makeData({ type: new arrow.Struct(outFields), length: n, nullCount: 0, children }),
+          );
+          for (let off = 0; off < n; off += batchRows) yield off === 0 && n <= batchRows ? batch : batch.slice(off, Math.min(n, off + batchRows));
+        }
+        left -= n;
+        if (left <= 0) return;
+      }
+    }
+  }
+}
+
+function partitionLookup(file: FileRef, state: TableState): (column: string) => { value: unknown; type: DataType } | undefined {
+  return (column) => {
+    const type = state.partitionTypes.get(column);
+    if (!type) return undefined;
+    const raw = file.partitions[column];
+    const value = raw === undefined || raw === null ? null : type.typeId === arrow.Type.Int ? BigInt(raw) : raw;
+    return { value, type };
+  };
+}
+
+/** True for filters whose shape row-group statistics can decide. */
+function prunable(expr: Expr): boolean {
+  switch (expr.kind) {
+    case 'and':
+    case 'or':
+      return expr.args.every(prunable);
+    case 'compare':
+      return (
+        (expr.left.kind === 'column' && expr.right.kind === 'literal') || (expr.left.kind === 'literal' && expr.right.kind === 'column')
+      );
+    case 'between':
+      return !expr.negated && expr.expr.kind === 'column' && expr.low.kind === 'literal' && expr.high.kind === 'literal';
+    case 'in':
+      return !expr.negated && expr.expr.kind === 'column' && expr.list.every((e) => e.kind === 'literal');
+    case 'isNull':
+      return expr.expr.kind === 'column';
+    default:
+      return false;
+  }
+}
+
+/** Statistics of one top-level leaf column in one row group, in the pruning domain. */
+function chunkRange(rg: RowGroup, column: string, shape: ColumnShape | undefined): ColumnRange | undefined {
+  if (!shape || shape.children.length > 0 || shape.leaf === 'json-text') return undefined;
+  const chunk = rg.columns.find((c) => c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === column);
+  const md = chunk?.meta_data;
+  if (!md) return undefined;
+  const st = md.statistics;
+  const rowCount = Number(rg.num_rows);
+  const nullCount = st?.null_count === undefined ? undefined : Number(st.null_count);
+  if (!st) return { rowCount };
+  // The old min/max fields used signed byte order for strings: trust them only for other types.
+  const legacyOk = md.type !== 'BYTE_ARRAY' && md.type !== 'FIXED_LEN_BYTE_ARRAY';
+  let min: unknown = st.min_value ?? (legacyOk ? st.min : undefined);
+  let max: unknown = st.max_value ?? (legacyOk ? st.max : undefined);
+  if (shape.leaf === 'binary' || shape.leaf === 'bool' || md.type === 'FIXED_LEN_BYTE_ARRAY') {
+    min = undefined;
+    max = undefined;
+  }
+  if (typeof min === 'number' && Number.isNaN(min)) min = undefined;
+  if (typeof max === 'number' && Number.isNaN(max)) max = undefined;
+  return {
+    rowCount,
+    ...(nullCount !== undefined ? { nullCount } : {}),
+    ...(min !== undefined ? { min } : {}),
+    ...(max !== undefined ? { max } : {}),
+    ...(shape.leaf === 'decimal' ? { fuzzy: true } : {}),
+  };
+}
+
+function toScalar(v: unknown, type: DataType): ScalarValue | undefined {
+  if (v === undefined || v === null) return undefined;
+  switch (type.typeId) {
+    case arrow.Type.Date:
+      return new Date(Number(v) * 86_400_000).toISOString().slice(0, 10);
+    case arrow.Type.Timestamp: {
+      const us = BigInt(v as bigint);
+      const ms = Number(us / 1000n);
+      const frac = String(((us % 1_000_000n) + 1_000_000n) % 1_000_000n).padStart(6, '0');
+      return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')}.${frac}`;
+    }
+    case arrow.Type.Int:
+    case arrow.Type.Float:
+      return typeof v === 'number' || typeof v === 'bigint' ? v : undefined;
+    case arrow.Type.Utf8:
+      return typeof v === 'string' ? v : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function constantData(type: DataType, value: unknown, n: number): ReturnType<typeof arrow.makeData> {
+  const values = new Array(n).fill(value);
+  return arrow.vectorFromArray(values, type as never).data[0] as ReturnType<typeof arrow.makeData>;
+}

@@ -161,7 +161,7 @@ export function textFormatter(data: ColumnData, pg: PgColumnType): Formatter {
       const dictionary = data.dictionary?.data[0];
       if (!dictionary) return () => null;
       const dictionaryText = textFormatter(dictionary, pg);
-      return nullAware(data, (i) => dictionaryText(Number(values[i])));
+      return (i) => (data.nullCount > 0 && !data.getValid(i) ? null : dictionaryText(Number(values[i])));
     }
     case t.Null:
       return () => null;

@@ -1,0 +1,655 @@
+/**
+ * One client connection's protocol state machine: the simple query protocol,
+ * the extended protocol (Parse/Bind/Describe/Execute/Sync/Close/Flush), row
+ * streaming with socket backpressure, transaction status and cancellation.
+ *
+ * pg-gateway frames the messages, answers SSLRequest and parses the startup
+ * packet ({@link ./spoke-connection.ts}); everything after the startup packet
+ * is queued here and handled strictly in order, one message at a time.
+ */
+import { once } from 'node:events';
+import type { Socket } from 'node:net';
+import { ErrorCode, SpokeError } from '@spoke/core';
+import type { RecordBatch, ScalarValue, Schema } from '@spoke/core';
+import { Session } from '@spoke/planner';
+import type { QueryEngine, QueryResult } from '@spoke/planner';
+import { decodeParameters } from './bind-parameters.js';
+import { ByteBuffer } from './byte-buffer.js';
+import { binaryWriter, type ColumnData, type FieldWriter, textWriter } from './column-encoders.js';
+import { errorFields, type ErrorFields } from './error-response.js';
+import { type PgColumnType, pgTypeOfField } from './pg-types.js';
+import { leadingKeyword, parameterCount, splitStatements } from './split-statements.js';
+
+/** Statements that return rows, so Describe may start them to learn their columns. */
+const ROW_RETURNING = new Set(['select', 'with', 'values', 'table', 'show', 'explain']);
+
+/** Parameters reported to the client at startup and whenever a statement changes them (PostgreSQL's GUC_REPORT set). */
+const REPORTED_PARAMETERS: readonly (readonly [display: string, key: string, fallback: string])[] = [
+  ['application_name', 'application_name', ''],
+  ['client_encoding', 'client_encoding', 'UTF8'],
+  ['DateStyle', 'datestyle', 'ISO, MDY'],
+  ['default_transaction_read_only', 'default_transaction_read_only', 'off'],
+  ['in_hot_standby', 'in_hot_standby', 'off'],
+  ['integer_datetimes', 'integer_datetimes', 'on'],
+  ['IntervalStyle', 'intervalstyle', 'postgres'],
+  ['is_superuser', 'is_superuser', 'off'],
+  ['server_encoding', 'server_encoding', 'UTF8'],
+  ['server_version', 'server_version', '15.0'],
+  ['session_authorization', 'session_authorization', ''],
+  ['standard_conforming_strings', 'standard_conforming_strings', 'on'],
+  ['TimeZone', 'timezone', 'UTC'],
+];
+
+/** Flush to the socket once this much output is pending, so big results stream instead of piling up. */
+const FLUSH_THRESHOLD = 64 * 1024;
+
+interface PreparedStatement {
+  readonly sql: string;
+  /** Declared (Parse) or assumed types of `$1…$n`; 0 = unspecified. */
+  readonly paramOids: readonly number[];
+  /** A parameterless row-returning statement started by Describe, kept for the first Execute. */
+  described?: RunningQuery | undefined;
+}
+
+/** A started statement whose rows have not all been sent. */
+interface RunningQuery {
+  readonly controller: AbortController;
+  readonly result: QueryResult;
+  readonly columns: readonly PgColumnType[];
+  iterator?: AsyncIterator<RecordBatch> | undefined;
+  /** A batch partly sent by an Execute with a row limit. */
+  pending?: { readonly batch: RecordBatch; readonly writers: readonly FieldWriter[]; next: number } | undefined;
+  rows: number;
+}
+
+interface Portal {
+  readonly statement: PreparedStatement;
+  readonly params: readonly ScalarValue[];
+  readonly resultFormats: readonly number[];
+  running?: RunningQuery | undefined;
+  /** Whether Describe sent a RowDescription (then Execute must not). */
+  described: boolean;
+  /** Set once the rows are exhausted: a further Execute answers with the same tag and no rows. */
+  completedTag?: string;
+}
+
+/** What the server hands each session. */
+export interface WireSessionOptions {
+  readonly engine: QueryEngine;
+  readonly socket: Socket;
+  readonly processId: number;
+  readonly secretKey: number;
+  readonly log: (message: string) => void;
+}
+
+/** Reads the fields of one frontend message. */
+class MessageReader {
+  private offset: number;
+  constructor(private readonly data: Buffer) {
+    this.offset = 5;
+  }
+  byte(): number {
+    return this.data[this.offset++]!;
+  }
+  int16(): number {
+    const value = this.data.readInt16BE(this.offset);
+    this.offset += 2;
+    return value;
+  }
+  int32(): number {
+    const value = this.data.readInt32BE(this.offset);
+    this.offset += 4;
+    return value;
+  }
+  cstring(): string {
+    const end = this.data.indexOf(0, this.offset);
+    const value = this.data.toString('utf8', this.offset, end);
+    this.offset = end + 1;
+    return value;
+  }
+  bytes(n: number): Buffer {
+    const value = this.data.subarray(this.offset, this.offset + n);
+    this.offset += n;
+    return value;
+  }
+}
+
+/** The protocol state of one connection after startup. */
+export class WireSession {
+  /** The engine session: settings and transaction state. */
+  readonly session = new Session();
+  private readonly out = new ByteBuffer();
+  private readonly queue: Buffer[] = [];
+  private processing = false;
+  private readonly statements = new Map<string, PreparedStatement>();
+  private readonly portals = new Map<string, Portal>();
+  /** After an error in the extended protocol, messages are skipped until Sync. */
+  private skipUntilSync = false;
+  /** An error inside an explicit transaction block: only ROLLBACK/COMMIT are accepted until it ends. */
+  private failedTransaction = false;
+  /** The running statement's controller, aborted by a CancelRequest or a closed socket. */
+  private current: AbortController | undefined;
+  private closed = false;
+  private user = '';
+
+  constructor(private readonly options: WireSessionOptions) {
+    options.socket.on('close', () => this.close());
+  }
+
+  /** Applies the startup packet and greets the client: AuthenticationOk, ParameterStatus, BackendKeyData, ReadyForQuery. */
+  start(parameters: Readonly<Record<string, string>>): void {
+    this.user = parameters.user ?? '';
+    const settings = this.session.settings;
+    settings.set('session_authorization', this.user);
+    for (const [name, value] of Object.entries(parameters)) {
+      if (['user', 'database', 'replication', 'options'].includes(name)) continue;
+      settings.set(name.toLowerCase(), value);
+    }
+    // `options=-c search_path=x --statement_timeout=5s` (libpq's PGOPTIONS).
+    for (const match of (parameters.options ?? '').matchAll(/(?:-c\s*|--)([\w.]+)=((?:\\ |\S)+)/g)) {
+      settings.set(match[1]!.toLowerCase().replace(/-/g, '_'), match[2]!.replace(/\\ /g, ' '));
+    }
+    const out = this.out;
+    const auth = out.beginMessage(0x52); // 'R' AuthenticationOk
+    out.int32(0);
+    out.endMessage(auth);
+    for (const [display, value] of this.reportedParameters()) this.parameterStatus(display, value);
+    const key = out.beginMessage(0x4b); // 'K' BackendKeyData
+    out.int32(this.options.processId);
+    out.int32(this.options.secretKey);
+    out.endMessage(key);
+    this.readyForQuery();
+    void this.flush();
+  }
+
+  /** Queues one frontend message (a copy: pg-gateway reuses its buffer). */
+  receive(message: Buffer): void {
+    if (this.closed) return;
+    this.queue.push(Buffer.from(message));
+    if (!this.processing) void this.drain();
+  }
+
+  /** Aborts the running statement: a CancelRequest with this session's key arrived. */
+  cancel(): void {
+    this.current?.abort(SpokeError.cancelled());
+  }
+
+  /** Ends the session: aborts what runs and releases portals. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.current?.abort(new SpokeError(ErrorCode.QUERY_CANCELLED, 'client disconnected'));
+    for (const portal of this.portals.values()) this.release(portal.running);
+    for (const statement of this.statements.values()) this.release(statement.described);
+    this.portals.clear();
+    this.statements.clear();
+    this.queue.length = 0;
+  }
+
+  private async drain(): Promise<void> {
+    this.processing = true;
+    try {
+      while (this.queue.length > 0 && !this.closed) {
+        const message = this.queue.shift()!;
+        try {
+          await this.handle(message);
+        } catch (error) {
+          // A bug in the protocol handling: tell the client, keep the connection usable.
+          this.options.log(`postgres-wire: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+          this.errorResponse(errorFields(new SpokeError(ErrorCode.INTERNAL, String((error as Error)?.message ?? error))));
+          this.readyForQuery();
+        }
+      }
+      await this.flush();
+    } catch {
+      // The socket went away while flushing; 'close' cleans up.
+    } finally {
+      this.processing = false;
+    }
+  }
+
+  private async handle(message: Buffer): Promise<void> {
+    const type = message[0]!;
+    const reader = new MessageReader(message);
+    if (this.skipUntilSync && type !== 0x53 && type !== 0x58) return;
+    switch (type) {
+      case 0x51: // 'Q'
+        return this.simpleQuery(reader.cstring());
+      case 0x50: // 'P'
+        return this.parse(reader);
+      case 0x42: // 'B'
+        return this.bind(reader);
+      case 0x44: // 'D'
+        return this.describe(reader);
+      case 0x45: // 'E'
+        return this.execute(reader);
+      case 0x43: // 'C'
+        return this.closeMessage(reader);
+      case 0x53: // 'S' Sync
+        this.skipUntilSync = false;
+        if (this.session.transaction === 'idle') this.releasePortals();
+        this.readyForQuery();
+        return this.flush();
+      case 0x48: // 'H' Flush
+        return this.flush();
+      case 0x58: // 'X' Terminate
+        this.close();
+        this.options.socket.end();
+        return;
+      default:
+        return this.extendedError(
+          new SpokeError(ErrorCode.UNSUPPORTED, `unsupported frontend message type "${String.fromCharCode(type)}"`, {
+            details: { sqlstate: '08P01' },
+          }),
+        );
+    }
+  }
+
+  // ── simple query protocol ────────────────────────────────────────────────
+
+  private async simpleQuery(sql: string): Promise<void> {
+    const statements = splitStatements(sql);
+    if (statements.length === 0) {
+      this.message(0x49); // 'I' EmptyQueryResponse
+    }
+    for (const statement of statements) {
+      try {
+        const running = await this.run(statement, []);
+        if (running.columns.length > 0) this.rowDescription(running.result.schema, running.columns, []);
+        const outcome = await this.sendRows(running, 0, []);
+        if (outcome !== 'done') throw new SpokeError(ErrorCode.INTERNAL, 'unexpected portal suspension');
+        this.commandComplete(this.tag(running));
+      } catch (error) {
+        this.fail(error);
+        break;
+      } finally {
+        this.current = undefined;
+      }
+    }
+    this.readyForQuery();
+    await this.flush();
+  }
+
+  // ── extended query protocol ──────────────────────────────────────────────
+
+  private parse(reader: MessageReader): void {
+    const name = reader.cstring();
+    const sql = reader.cstring();
+    const declared = Array.from({ length: reader.int16() }, () => reader.int32());
+    if (splitStatements(sql).length > 1) {
+      return this.extendedError(
+        new SpokeError(ErrorCode.SYNTAX_ERROR, 'cannot insert multiple commands into a prepared statement'),
+      );
+    }
+    if (name !== '' && this.statements.has(name)) {
+      return this.extendedError(
+        new SpokeError(ErrorCode.INVALID_QUERY, `prepared statement "${name}" already exists`, {
+          details: { sqlstate: '42P05' },
+        }),
+      );
+    }
+    const count = Math.max(parameterCount(sql), declared.length);
+    const paramOids = Array.from({ length: count }, (_, i) => declared[i] ?? 0);
+    this.release(this.statements.get(name)?.described);
+    this.statements.set(name, { sql, paramOids });
+    this.message(0x31); // '1' ParseComplete
+  }
+
+  private bind(reader: MessageReader): void {
+    const portalName = reader.cstring();
+    const statementName = reader.cstring();
+    const formats = Array.from({ length: reader.int16() }, () => reader.int16());
+    const raw = Array.from({ length: reader.int16() }, () => {
+      const length = reader.int32();
+      return length < 0 ? null : reader.bytes(length);
+    });
+    const resultFormats = Array.from({ length: reader.int16() }, () => reader.int16());
+    const statement = this.statements.get(statementName);
+    if (!statement) {
+      return this.extendedError(
+        new SpokeError(ErrorCode.INVALID_QUERY, `prepared statement "${statementName}" does not exist`, {
+          details: { sqlstate: '26000' },
+        }),
+      );
+    }
+    if (raw.length !== statement.paramOids.length) {
+      return this.extendedError(
+        new SpokeError(
+          ErrorCode.INVALID_QUERY,
+          `bind message supplies ${raw.length} parameters, but prepared statement "${statementName}" requires ${statement.paramOids.length}`,
+          { details: { sqlstate: '08P01' } },
+        ),
+      );
+    }
+    let params: ScalarValue[];
+    try {
+      params = decodeParameters(raw, formats, statement.paramOids);
+    } catch (error) {
+      return this.extendedError(error);
+    }
+    this.release(this.portals.get(portalName)?.running);
+    const portal: Portal = { statement, params, resultFormats, described: false };
+    // A parameterless statement already started by Describe Statement is not run a second time.
+    if (params.length === 0 && statement.described) {
+      portal.running = statement.described;
+      statement.described = undefined;
+    }
+    this.portals.set(portalName, portal);
+    this.message(0x32); // '2' BindComplete
+  }
+
+  private async describe(reader: MessageReader): Promise<void> {
+    const kind = reader.byte();
+    const name = reader.cstring();
+    try {
+      if (kind === 0x53) {
+        // 'S': parameter types, then the columns. Starting the statement (with NULL
+        // parameters) is the only way to learn its columns; the started query is kept
+        // for a parameterless statement's first Execute, so it is not run twice.
+        const statement = this.statements.get(name);
+        if (!statement) {
+          throw new SpokeError(ErrorCode.INVALID_QUERY, `prepared statement "${name}" does not exist`, {
+            details: { sqlstate: '26000' },
+          });
+        }
+        const out = this.out;
+        const at = out.beginMessage(0x74); // 't' ParameterDescription
+        out.int16(statement.paramOids.length);
+        // Unspecified parameter types are reported as text: clients then send text, which the engine resolves.
+        for (const oid of statement.paramOids) out.int32(oid === 0 ? 25 : oid);
+        out.endMessage(at);
+        if (!ROW_RETURNING.has(leadingKeyword(statement.sql))) return this.message(0x6e); // 'n' NoData
+        this.release(statement.described);
+        statement.described = undefined;
+        const running = await this.run(
+          statement.sql,
+          statement.paramOids.map(() => null),
+        );
+        this.current = undefined;
+        this.rowDescription(running.result.schema, running.columns, []);
+        if (statement.paramOids.length === 0) statement.described = running;
+        else this.release(running);
+        return;
+      }
+      const portal = this.portals.get(name);
+      if (!portal) {
+        throw new SpokeError(ErrorCode.INVALID_QUERY, `portal "${name}" does not exist`, { details: { sqlstate: '34000' } });
+      }
+      if (!portal.running && ROW_RETURNING.has(leadingKeyword(portal.statement.sql))) {
+        // Describe Portal starts the statement: its schema is known before any row is
+        // read, and Execute then streams the same result (no second run, no buffering).
+        portal.running = await this.run(portal.statement.sql, portal.params);
+        this.current = undefined;
+      }
+      if (portal.running && portal.running.columns.length > 0) {
+        this.rowDescription(portal.running.result.schema, portal.running.columns, portal.resultFormats);
+        portal.described = true;
+      } else {
+        this.message(0x6e); // 'n' NoData
+      }
+    } catch (error) {
+      this.current = undefined;
+      this.extendedError(error);
+    }
+  }
+
+  private async execute(reader: MessageReader): Promise<void> {
+    const name = reader.cstring();
+    const maxRows = reader.int32();
+    const portal = this.portals.get(name);
+    try {
+      if (!portal) {
+        throw new SpokeError(ErrorCode.INVALID_QUERY, `portal "${name}" does not exist`, { details: { sqlstate: '34000' } });
+      }
+      if (portal.completedTag !== undefined) return this.commandComplete(portal.completedTag);
+      if (!portal.running) portal.running = await this.run(portal.statement.sql, portal.params);
+      else this.current = portal.running.controller;
+      const running = portal.running;
+      const outcome = await this.sendRows(running, maxRows > 0 ? maxRows : 0, portal.resultFormats);
+      if (outcome === 'suspended') return this.message(0x73); // 's' PortalSuspended
+      portal.completedTag = this.tag(running);
+      portal.running = undefined;
+      this.commandComplete(portal.completedTag);
+    } catch (error) {
+      if (portal) {
+        this.release(portal.running);
+        portal.running = undefined;
+      }
+      this.extendedError(error);
+    } finally {
+      this.current = undefined;
+    }
+  }
+
+  private closeMessage(reader: MessageReader): void {
+    const kind = reader.byte();
+    const name = reader.cstring();
+    if (kind === 0x53) {
+      this.release(this.statements.get(name)?.described);
+      this.statements.delete(name);
+    } else {
+      this.release(this.portals.get(name)?.running);
+      this.portals.delete(name);
+    }
+    this.message(0x33); // '3' CloseComplete
+  }
+
+  private extendedError(error: unknown): void {
+    this.fail(error);
+    this.skipUntilSync = true;
+  }
+
+  // ── running statements ───────────────────────────────────────────────────
+
+  /** Starts one statement in the engine (schema known, rows not yet read). */
+  private async run(sql: string, params: readonly ScalarValue[]): Promise<RunningQuery> {
+    const keyword = leadingKeyword(sql);
+    if (this.failedTransaction && !['rollback', 'abort', 'commit', 'end'].includes(keyword)) {
+      throw new SpokeError(
+        ErrorCode.INVALID_QUERY,
+        'current transaction is aborted, commands ignored until end of transaction block',
+        { details: { sqlstate: '25P02' } },
+      );
+    }
+    const before = this.reportedParameters();
+    const controller = new AbortController();
+    this.current = controller;
+    // COMMIT of a failed transaction rolls it back, as in PostgreSQL.
+    const text = this.failedTransaction && (keyword === 'commit' || keyword === 'end') ? 'ROLLBACK' : sql;
+    const result = await this.options.engine.query(text, {
+      session: this.session,
+      signal: controller.signal,
+      context: { user: this.user },
+      ...(params.length > 0 ? { params } : {}),
+    });
+    if (this.session.transaction === 'idle') this.failedTransaction = false;
+    const after = this.reportedParameters();
+    for (const [name, value] of after) if (before.get(name) !== value) this.parameterStatus(name, value);
+    return { controller, result, columns: result.schema.fields.map((field) => pgTypeOfField(field)), rows: 0 };
+  }
+
+  /**
+   * Streams DataRows, flushing to the socket as output accumulates and waiting
+   * for it to drain. `maxRows` 0 means all rows.
+   */
+  private async sendRows(
+    running: RunningQuery,
+    maxRows: number,
+    resultFormats: readonly number[],
+  ): Promise<'done' | 'suspended'> {
+    const { controller, columns } = running;
+    const binary = columns.map((column, i) => wantsBinary(resultFormats, i) && supportsBinary(running.result.schema, i, column));
+    running.iterator ??= running.result.batches[Symbol.asyncIterator]();
+    let sent = 0;
+    const out = this.out;
+    while (true) {
+      if (controller.signal.aborted) throw SpokeError.cancelled(controller.signal);
+      if (!running.pending) {
+        const next = await running.iterator.next();
+        if (next.done) return 'done';
+        const batch = next.value;
+        const writers = columns.map((column, i) => {
+          const data = batch.getChildAt(i)!.data[0] as unknown as ColumnData;
+          return (binary[i] ? binaryWriter(data, column) : undefined) ?? textWriter(data, column);
+        });
+        running.pending = { batch, writers, next: 0 };
+      }
+      const pending = running.pending;
+      const { writers } = pending;
+      const end = maxRows > 0 ? Math.min(pending.batch.numRows, pending.next + (maxRows - sent)) : pending.batch.numRows;
+      for (let row = pending.next; row < end; row++) {
+        const at = out.beginMessage(0x44); // 'D' DataRow
+        out.int16(writers.length);
+        for (const writer of writers) writer(out, row);
+        out.endMessage(at);
+        if (out.length >= FLUSH_THRESHOLD) await this.flush();
+      }
+      sent += end - pending.next;
+      running.rows += end - pending.next;
+      pending.next = end;
+      if (pending.next >= pending.batch.numRows) running.pending = undefined;
+      if (maxRows > 0 && sent >= maxRows) {
+        // Suspend only if rows remain; otherwise finish now, as PostgreSQL does.
+        if (running.pending) return 'suspended';
+        const next = await running.iterator.next();
+        if (next.done) return 'done';
+        running.pending = {
+          batch: next.value,
+          writers: columns.map((column, i) => {
+            const data = next.value.getChildAt(i)!.data[0] as unknown as ColumnData;
+            return (binary[i] ? binaryWriter(data, column) : undefined) ?? textWriter(data, column);
+          }),
+          next: 0,
+        };
+        return 'suspended';
+      }
+    }
+  }
+
+  /** The CommandComplete tag: `SELECT 3`, `INSERT 0 1`, `SET`… */
+  private tag(running: RunningQuery): string {
+    const command = running.result.command.toUpperCase();
+    const affected = running.result.rowsAffected?.() ?? running.rows;
+    switch (command) {
+      case 'SELECT':
+      case 'CREATE TABLE AS':
+        return command === 'SELECT' ? `SELECT ${running.rows}` : `SELECT ${affected}`;
+      case 'INSERT':
+        return `INSERT 0 ${affected}`;
+      case 'UPDATE':
+      case 'DELETE':
+      case 'MERGE':
+      case 'FETCH':
+      case 'MOVE':
+      case 'COPY':
+        return `${command} ${affected}`;
+      default:
+        return command;
+    }
+  }
+
+  /** Reports an error; inside a transaction block the transaction becomes failed. */
+  private fail(error: unknown): void {
+    const fields = errorFields(error);
+    if (this.session.transaction === 'in transaction') this.failedTransaction = true;
+    this.errorResponse(fields);
+  }
+
+  private release(running: RunningQuery | undefined): void {
+    if (!running) return;
+    running.controller.abort(new SpokeError(ErrorCode.QUERY_CANCELLED, 'portal closed'));
+    // Let the engine free what the statement holds (sources, DuckDB results).
+    void running.iterator?.return?.().catch(() => {});
+  }
+
+  private releasePortals(): void {
+    for (const portal of this.portals.values()) this.release(portal.running);
+    this.portals.clear();
+  }
+
+  // ── backend messages ─────────────────────────────────────────────────────
+
+  private reportedParameters(): Map<string, string> {
+    const settings = this.session.settings;
+    return new Map(REPORTED_PARAMETERS.map(([display, key, fallback]) => [display, settings.get(key) ?? fallback]));
+  }
+
+  private message(type: number): void {
+    const at = this.out.beginMessage(type);
+    this.out.endMessage(at);
+  }
+
+  private parameterStatus(name: string, value: string): void {
+    const at = this.out.beginMessage(0x53); // 'S'
+    this.out.cstring(name);
+    this.out.cstring(value);
+    this.out.endMessage(at);
+  }
+
+  private rowDescription(schema: Schema, columns: readonly PgColumnType[], resultFormats: readonly number[]): void {
+    const out = this.out;
+    const at = out.beginMessage(0x54); // 'T'
+    out.int16(columns.length);
+    columns.forEach((column, i) => {
+      out.cstring(schema.fields[i]!.name);
+      out.int32(0); // table OID: results are not tied to a stored table
+      out.int16(0); // column number
+      out.int32(column.oid);
+      out.int16(column.length);
+      out.int32(column.modifier);
+      out.int16(wantsBinary(resultFormats, i) && supportsBinary(schema, i, column) ? 1 : 0);
+    });
+    out.endMessage(at);
+  }
+
+  private commandComplete(tag: string): void {
+    const at = this.out.beginMessage(0x43); // 'C'
+    this.out.cstring(tag);
+    this.out.endMessage(at);
+  }
+
+  private errorResponse(fields: ErrorFields): void {
+    const out = this.out;
+    const at = out.beginMessage(0x45); // 'E'
+    const field = (code: string, value: string | undefined) => {
+      if (value === undefined) return;
+      out.byte(code.charCodeAt(0));
+      out.cstring(value);
+    };
+    field('S', fields.severity);
+    field('V', fields.severity);
+    field('C', fields.code);
+    field('M', fields.message);
+    field('D', fields.detail);
+    field('H', fields.hint);
+    field('P', fields.position === undefined ? undefined : String(fields.position));
+    out.byte(0);
+    out.endMessage(at);
+  }
+
+  private readyForQuery(): void {
+    const at = this.out.beginMessage(0x5a); // 'Z'
+    this.out.byte(this.failedTransaction ? 0x45 : this.session.transaction === 'in transaction' ? 0x54 : 0x49);
+    this.out.endMessage(at);
+  }
+
+  /** Writes pending output; waits while the socket's buffer is full (backpressure). */
+  private async flush(): Promise<void> {
+    if (this.out.length === 0 || this.closed) return;
+    const socket = this.options.socket;
+    if (!socket.write(this.out.take())) {
+      await Promise.race([once(socket, 'drain'), once(socket, 'close')]);
+    }
+  }
+}
+
+function wantsBinary(resultFormats: readonly number[], i: number): boolean {
+  const format = resultFormats.length === 1 ? resultFormats[0] : resultFormats[i];
+  return format === 1;
+}
+
+/** Whether column `i` can be sent in binary: decided from its type alone, so every batch agrees with RowDescription. */
+function supportsBinary(schema: Schema, i: number, column: PgColumnType): boolean {
+  const probe = { type: schema.fields[i]!.type, nullCount: 0, offset: 0 } as unknown as ColumnData;
+  return binaryWriter(probe, column) !== undefined;
+}

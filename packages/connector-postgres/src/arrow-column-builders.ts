@@ -287,10 +287,10 @@ function writeNumeric(out: Uint8Array, at: number, view: DataView, o: number, sc
   let big: bigint | undefined;
   for (let i = 0; i < ndigits; i++) {
     const d = view.getInt16(o + 8 + i * 2);
-    if (big === undefined) {
-      small = small * 10000 + d;
-      if (small > 2 ** 50) big = BigInt(small);
+    if (big === undefined && small < 2 ** 39) {
+      small = small * 10000 + d; // stays below 2^53: exact
     } else {
+      big ??= BigInt(small);
       big = big * 10000n + BigInt(d);
     }
   }

@@ -327,7 +327,7 @@ function wrapColumns(sql: string, names: readonly string[], types: readonly PgTy
   const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
   const items = types.map((t, i) => {
     let item = `q.c${i + 1}${castSuffix(t)}`;
-    if (!copy) item = `${sendFunction(t)}(${t.kind === 'text' && !t.castToText ? `${item}::text` : item})`;
+    if (!copy) item = t.oid === 1042 ? `bpcharsend(${item})` : `${sendFunction(t)}(${t.kind === 'text' && !t.castToText ? `${item}::text` : item})`;
     return `${item} AS ${q(names[i]!)}`;
   });
   const aliases = types.map((_, i) => `c${i + 1}`).join(', ');

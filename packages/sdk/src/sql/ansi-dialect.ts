@@ -20,6 +20,8 @@ export abstract class AnsiDialect implements ExpressionDialect {
   abstract readonly name: string;
   readonly hasIlike: boolean = false;
   readonly hasNullsOrdering: boolean = true;
+  /** Standard SQL has no default LIKE escape character, so name the backslash explicitly. */
+  readonly likeEscape: string | undefined = "ESCAPE '\\'";
 
   quoteIdentifier(name: string): string {
     return quoteWith(name, '"');
@@ -48,7 +50,9 @@ export abstract class AnsiDialect implements ExpressionDialect {
       case 'uint16':
       case 'uint32':
       case 'uint64':
-        return BigInt(value as number | bigint).toString();
+        // Typed, as a bound parameter would be: a bare `3` is whatever type
+        // the source infers, and `smallint * 3` may then overflow as smallint.
+        return `CAST(${BigInt(value as number | bigint).toString()} AS ${this.typeName(type)})`;
       case 'float32':
       case 'float64': {
         const n = Number(value);
@@ -65,6 +69,13 @@ export abstract class AnsiDialect implements ExpressionDialect {
         return this.binaryLiteral(value as Uint8Array);
       case 'list':
         throw new SpokeError(ErrorCode.UNSUPPORTED, `the ${this.name} dialect cannot inline a list literal`);
+      case 'timestamp':
+        // An instant's text is in UTC (see ScalarValue); without an explicit
+        // offset the source would read it in its session time zone.
+        if (type.timezone && !/\d:\d{2}(:\d{2}(\.\d*)?)?\s*([+-]\d{2}(:?\d{2})?|Z|UTC)$/i.test(String(value))) {
+          return `CAST(${this.quoteString(`${String(value)}+00`)} AS ${this.typeName(type)})`;
+        }
+        return `CAST(${this.quoteString(String(value))} AS ${this.typeName(type)})`;
       default:
         return `CAST(${this.quoteString(String(value))} AS ${this.typeName(type)})`;
     }

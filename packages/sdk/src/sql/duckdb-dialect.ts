@@ -4,15 +4,32 @@ import { AnsiDialect } from './ansi-dialect.js';
 /**
  * DuckDB's dialect: PostgreSQL-like, `$n` parameters bound through
  * `@duckdb/node-api` (each wrapped in a CAST so its type never depends on
- * inference), `ILIKE`, `NULLS FIRST/LAST`.
+ * inference), `ILIKE`, `NULLS FIRST/LAST`, `ESCAPE '\'` after LIKE patterns.
+ *
+ * Run {@link DuckDBDialect.sessionSettings} on every connection that executes
+ * SQL rendered by this dialect: the IR's semantics need them.
  */
 export class DuckDBDialect extends AnsiDialect {
   readonly name = 'duckdb';
-  override readonly hasIlike = true;
+  override readonly hasIlike: boolean = true;
+
+  /**
+   * Statements to run once per DuckDB connection before rendered SQL:
+   * `integer_division` makes `/` on integers truncate toward zero as the IR
+   * (and PostgreSQL) define it — DuckDB's default `/` returns a DOUBLE — and
+   * `TimeZone = 'UTC'` makes bound timestamp-with-time-zone text (always UTC
+   * in the IR) and casts of instants to text and dates mean UTC.
+   */
+  readonly sessionSettings: readonly string[] = ['SET integer_division = true', "SET TimeZone = 'UTC'"];
 
   placeholder(index: number, type: ScalarType): string | undefined {
     const name = this.typeName(type);
     return name ? `CAST($${index} AS ${name})` : `$${index}`;
+  }
+
+  /** DuckDB reads `X'00ff'` as the text `x00ff`, so bytes go through `from_hex`. */
+  override binaryLiteral(bytes: Uint8Array): string {
+    return `from_hex('${Buffer.from(bytes).toString('hex')}')`;
   }
 
   override typeName(type: ScalarType): string | undefined {

@@ -26,6 +26,14 @@ export interface ExpressionDialect {
   readonly hasIlike: boolean;
   /** Whether `NULLS FIRST/LAST` may be written in ORDER BY. */
   readonly hasNullsOrdering: boolean;
+  /**
+   * Text written after every LIKE/ILIKE pattern so that `\` escapes `%`, `_`
+   * and itself, as the IR requires (`ESCAPE '\'`). Absent or empty when `\`
+   * already is the dialect's default escape character (PostgreSQL): DuckDB
+   * and standard SQL have no default escape, so without it `a\_b` would
+   * match `a\xb` there.
+   */
+  readonly likeEscape?: string | undefined;
 }
 
 /** Doubles `quote` inside `text` and wraps it: the standard SQL way of quoting. */

@@ -7,7 +7,7 @@ import {
   type SortKey,
   SpokeError,
 } from '@spoke/core';
-import type { ExpressionDialect } from './expression-dialect.js';
+import { type ExpressionDialect, quoteWith } from './expression-dialect.js';
 
 /** Thrown (as `UNSUPPORTED`) when a dialect cannot render part of an expression. */
 function cannot(dialect: ExpressionDialect, what: string): SpokeError {
@@ -61,10 +61,11 @@ export class ExpressionRenderer {
         return `(${this.render(expr.expr)} ${expr.negated ? 'NOT BETWEEN' : 'BETWEEN'} ${this.render(expr.low)} AND ${this.render(expr.high)})`;
       case 'like': {
         const not = expr.negated ? 'NOT ' : '';
+        const escape = d.likeEscape ? ` ${d.likeEscape}` : '';
         if (expr.caseInsensitive && !d.hasIlike) {
-          return `(lower(${this.render(expr.expr)}) ${not}LIKE lower(${this.render(expr.pattern)}))`;
+          return `(lower(${this.render(expr.expr)}) ${not}LIKE lower(${this.render(expr.pattern)})${escape})`;
         }
-        return `(${this.render(expr.expr)} ${not}${expr.caseInsensitive ? 'ILIKE' : 'LIKE'} ${this.render(expr.pattern)})`;
+        return `(${this.render(expr.expr)} ${not}${expr.caseInsensitive ? 'ILIKE' : 'LIKE'} ${this.render(expr.pattern)}${escape})`;
       }
       case 'isNull':
         return `(${this.render(expr.expr)} IS ${expr.negated ? 'NOT ' : ''}NULL)`;
@@ -99,6 +100,9 @@ export class ExpressionRenderer {
   /** Renders a literal: a placeholder with the value bound, or an escaped literal. */
   literal(value: ScalarValue, type: ScalarType): string {
     if (value === null) return this.dialect.renderLiteral(null, type);
+    // Bound values skip the dialect's quoting, so refuse NUL here too: no
+    // source stores it, and some drivers would silently truncate at it.
+    if (typeof value === 'string' && value.includes('\u0000')) quoteWith(value, "'");
     const placeholder = this.dialect.placeholder(this.params.length + 1, type);
     if (placeholder === undefined) return this.dialect.renderLiteral(value, type);
     this.params.push(value);

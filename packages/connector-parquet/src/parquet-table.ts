@@ -22,7 +22,7 @@ import {
   throwIfAborted,
 } from '@spoke/core';
 import type { CachingObjectStore } from '@spoke/object-store';
-import { BaseTable, rowCountBatch } from '@spoke/sdk';
+import { BaseTable } from '@spoke/sdk';
 import { type FileMetaData, parquetSchema, type RowGroup } from 'hyparquet';
 import { buildColumn } from './arrow-builder.js';
 import { corrupt, type FileRef, openColumnReader, readFooter } from './parquet-file.js';
@@ -290,7 +290,7 @@ export class ParquetTable extends BaseTable {
         throwIfAborted(signal);
         const n = end - start;
         if (outFields.length === 0) {
-          yield rowCountBatch(n);
+          yield countBatch(n);
         } else {
           const children = outFields.map((field) => {
             const i = fileColumns.indexOf(field.name);
@@ -398,4 +398,16 @@ function toScalar(v: unknown, type: DataType): ScalarValue | undefined {
 function constantData(type: DataType, value: unknown, n: number): ReturnType<typeof arrow.makeData> {
   const values = new Array(n).fill(value);
   return arrow.vectorFromArray(values, type as never).data[0] as ReturnType<typeof arrow.makeData>;
+}
+
+/**
+ * A batch with no columns and `n` rows. Why not the sdk's `rowCountBatch`:
+ * arrow-js's RecordBatch constructor recomputes the length from the
+ * children, so with none it reports 0 rows; the data is set afterwards here.
+ */
+function countBatch(n: number): RecordBatch {
+  const data = arrow.makeData({ type: new arrow.Struct([]), length: n, nullCount: 0, children: [] });
+  const batch = new arrow.RecordBatch(new arrow.Schema([]), data);
+  (batch as { data: typeof data }).data = data;
+  return batch;
 }

@@ -88,7 +88,7 @@ export async function listTableFiles(store: ObjectStore, location: TableLocation
       key: meta.key,
       size: meta.size,
       etag: meta.etag,
-      partitions: location.partitioning === 'hive' ? hivePartitions(meta.key, base) : {},
+      partitions: location.partitioning === 'hive' ? hivePartitions(meta.key, globAt >= 0 ? '' : base) : {},
     });
   }
   files.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

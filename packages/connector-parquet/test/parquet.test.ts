@@ -1,0 +1,242 @@
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, before, describe, test } from 'node:test';
+import { Ex, SpokeError, Types } from '@spoke/core';
+import { openStore } from '@spoke/object-store';
+import { type S3Server, startS3Server } from '../../../test/harness/s3-server.js';
+import { createParquetConnector, type ParquetConnector, type ParquetTable, writeParquet } from '../src/index.js';
+import { cleanup, collect, duck, request, s3Options, tempDir, toRows, uploadDir } from './helpers.js';
+
+const ctx = { sourceName: 'lake', baseDir: '/' };
+let s3: S3Server;
+let db: Awaited<ReturnType<typeof duck>>;
+let local: string;
+const dirs: string[] = [];
+
+const SALES = `SELECT i::BIGINT AS id, (i * 1.25)::DECIMAL(12,2) AS amount,
+  (i * 1234567.891011)::DECIMAL(38,6) AS big,
+  CASE WHEN i % 10 = 0 THEN NULL ELSE 'name-' || i END AS name,
+  TIMESTAMP '2024-01-01 00:00:00.123456' + to_microseconds(i * 1000003) AS ts,
+  TIMESTAMPTZ '2024-01-01 00:00:00+00' + to_seconds(i) AS tz,
+  DATE '2020-01-01' + (i % 1000)::INT AS d,
+  [i, i + 1] AS tags, {'k': i % 7, 'v': 'x' || (i % 3)} AS info,
+  i % 3 = 0 AS flag, i / 3.0 AS ratio, repeat('p', 40) || i AS payload
+  FROM range(20000) t(i)`;
+
+before(async () => {
+  s3 = await startS3Server({ buckets: ['lake'] });
+  db = await duck();
+  local = tempDir();
+  dirs.push(local);
+  const q = (p: string) => `'${join(local, p)}'`;
+  for (const d of ['merged', 'clash']) mkdirSync(join(local, d));
+  await db.conn.run(`COPY (${SALES}) TO ${q('sales.parquet')} (FORMAT parquet, ROW_GROUP_SIZE 2048)`);
+  await db.conn.run(`CREATE TABLE ev AS SELECT i AS id, 2022 + (i % 3) AS year, 1 + (i % 2) AS month, 'e' || i AS note FROM range(3000) t(i)`);
+  await db.conn.run(`COPY ev TO '${join(local, 'events')}' (FORMAT parquet, PARTITION_BY (year, month))`);
+  // Schema merge: the second file adds a column.
+  await db.conn.run(`COPY (SELECT i AS id, 'a' || i AS s FROM range(5) t(i)) TO ${q('merged/a.parquet')}`);
+  await db.conn.run(`COPY (SELECT i + 5 AS id, 'b' || i AS s, i * 2.5 AS extra FROM range(5) t(i)) TO ${q('merged/b.parquet')}`);
+  await db.conn.run(`COPY (SELECT i AS id FROM range(5) t(i)) TO ${q('clash/a.parquet')}`);
+  await db.conn.run(`COPY (SELECT 'x' || i AS id FROM range(5) t(i)) TO ${q('clash/b.parquet')}`);
+  await uploadDir(s3, local, 'lake', 'warehouse/');
+  // Corrupt and truncated objects, on S3 only.
+  const raw = openStore('s3://lake/warehouse/', { s3: s3Options(s3) });
+  const good = await raw.get('merged/a.parquet');
+  await raw.put('truncated/t.parquet', good.subarray(0, good.byteLength - 20));
+  await raw.put('garbage/g.parquet', new TextEncoder().encode('this is not parquet at all, not even close'));
+  const badFooter = good.slice();
+  badFooter.fill(7, badFooter.byteLength - 200, badFooter.byteLength - 8);
+  await raw.put('badfooter/b.parquet', badFooter);
+  await raw.close();
+});
+
+after(async () => {
+  db?.close();
+  await s3?.close();
+  cleanup(dirs);
+});
+
+async function lake(extra: Record<string, unknown> = {}): Promise<ParquetConnector> {
+  return createParquetConnector({ url: 's3://lake/warehouse/', s3: { ...s3Options(s3), forcePathStyle: 'true' }, ...extra }, ctx);
+}
+
+async function table(c: ParquetConnector, name: string): Promise<ParquetTable> {
+  const t = await c.catalog.getTable('main', name);
+  assert.ok(t, `table ${name}`);
+  return t as ParquetTable;
+}
+
+describe('parquet connector', { timeout: 90_000 }, () => {
+  test('discovers tables from top-level prefixes and objects', async () => {
+    const c = await lake();
+    const names = [...(await c.catalog.listTables('main'))].sort();
+    for (const n of ['sales', 'events', 'merged', 'clash', 'truncated']) assert.ok(names.includes(n), n);
+    await c.close();
+  });
+
+  test('every type round-trips exactly (scan → Arrow → writeParquet → DuckDB compares)', async () => {
+    const c = await lake();
+    const t = await table(c, 'sales');
+    const schema = await t.schema();
+    assert.deepEqual(
+      schema.fields.map((f) => `${f.name}:${f.type}`),
+      [
+        'id:Int64', 'amount:Decimal[12e+2]', 'big:Decimal[38e+6]', 'name:Utf8', 'ts:Timestamp<MICROSECOND>', 'tz:Timestamp<MICROSECOND, UTC>',
+        'd:Date32<DAY>', 'tags:List<Int64>', 'info:Struct<{k:Int64, v:Utf8}>', 'flag:Bool', 'ratio:Float64', 'payload:Utf8',
+      ].map((s) => s),
+    );
+    const batches = await collect(t, request(schema.fields.map((f) => f.name)));
+    assert.equal(batches.reduce((n, b) => n + b.numRows, 0), 20000);
+    const out = join(tempDir(), 'copy.parquet');
+    dirs.push(join(out, '..'));
+    const written = await writeParquet(pathToFileURL(out).href, batches);
+    assert.equal(written.rows, 20000);
+    const diff = await db.rows(
+      `SELECT count(*)::INT AS n FROM ((SELECT * FROM (${SALES}) EXCEPT SELECT * FROM '${out}') UNION ALL (SELECT * FROM '${out}' EXCEPT SELECT * FROM (${SALES})))`,
+    );
+    assert.equal(diff[0]?.n, 0);
+    await c.close();
+  });
+
+  test('row-group pruning and projection, proven by bytes fetched', async () => {
+    const c = await lake({ cacheMemoryBytes: 0 });
+    const t = await table(c, 'sales');
+    await t.schema();
+    const before = c.store.stats.bytesRead;
+    await collect(t, request(['id', 'payload']));
+    const full = c.store.stats.bytesRead - before;
+    const filter = Ex.between(Ex.col('id'), Ex.lit(10000n, Types.int64), Ex.lit(10199n, Types.int64));
+    assert.deepEqual(await t.supportsFilters([filter]), ['inexact']);
+    const mid = c.store.stats.bytesRead;
+    const rows = toRows(await collect(t, request(['id', 'payload'], [filter])));
+    const pruned = c.store.stats.bytesRead - mid;
+    assert.ok(rows.some((r) => r.id === 10000n) && rows.some((r) => r.id === 10199n));
+    assert.ok(rows.length < 20000 / 4, `rows ${rows.length}`);
+    assert.ok(t.lastScan.rowGroupsPruned >= 8, JSON.stringify(t.lastScan));
+    assert.ok(pruned * 5 < full, `pruned ${pruned} vs full ${full}`);
+    // Projection: one small column costs less than the wide one.
+    const p0 = c.store.stats.bytesRead;
+    await collect(t, request(['flag']));
+    assert.ok(c.store.stats.bytesRead - p0 < full / 4);
+    // IN and IS NULL prune too; a literal outside every range prunes everything.
+    await collect(t, request(['id'], [Ex.in(Ex.col('id'), [Ex.lit(5n, Types.int64), Ex.lit(6n, Types.int64)])]));
+    assert.equal(t.lastScan.rowGroupsScanned, 1);
+    await collect(t, request(['id'], [Ex.isNull(Ex.col('id'))]));
+    assert.equal(t.lastScan.rowGroupsScanned, 0);
+    await collect(t, request(['id'], [Ex.cmp('>', Ex.col('ts'), Ex.lit('2030-01-01 00:00:00', Types.timestamp))]));
+    assert.equal(t.lastScan.rowGroupsScanned, 0);
+    await collect(t, request(['id'], [Ex.cmp('=', Ex.col('amount'), Ex.lit('12.50', Types.decimal(12, 2)))]));
+    assert.equal(t.lastScan.rowGroupsScanned, 1);
+    await c.close();
+  });
+
+  test('hive partition pruning is exact and reads only matching objects', async () => {
+    const c = await lake({ cacheMemoryBytes: 0 });
+    const t = await table(c, 'events');
+    const schema = await t.schema();
+    assert.deepEqual(schema.fields.map((f) => f.name).sort(), ['id', 'month', 'note', 'year']);
+    const filter = Ex.cmp('=', Ex.col('year'), Ex.lit(2024, Types.int32));
+    assert.deepEqual(await t.supportsFilters([filter, Ex.cmp('>', Ex.col('id'), Ex.lit(3, Types.int32))]), ['exact', 'inexact']);
+    const b0 = c.store.stats.bytesRead;
+    const rows = toRows(await collect(t, request(['id', 'year', 'month'], [filter])));
+    assert.equal(t.lastScan.filesScanned, 2);
+    assert.equal(t.lastScan.filesPruned, 4);
+    const expected = await db.rows(`SELECT count(*)::INT AS n FROM ev WHERE year = 2024`);
+    assert.equal(rows.length, expected[0]?.n);
+    assert.ok(rows.every((r) => r.year === 2024n));
+    assert.ok(c.store.stats.bytesRead - b0 > 0);
+    // Limit with an exact filter stops early.
+    const limited = toRows(await collect(t, request(['id'], [filter], { limit: 7 })));
+    assert.equal(limited.length, 7);
+    // count(*): no column read at all.
+    const g0 = c.store.stats.gets;
+    const counted = await collect(t, request([], [Ex.in(Ex.col('month'), [Ex.lit(2, Types.int32)])]));
+    assert.equal(counted.reduce((n, b) => n + b.numRows, 0), 1500);
+    assert.equal(c.store.stats.gets, g0);
+    await c.close();
+  });
+
+  test('multi-file schema merge: missing columns are NULL, incompatible types name both files', async () => {
+    const c = await lake();
+    const t = await table(c, 'merged');
+    const schema = await t.schema();
+    assert.deepEqual(schema.fields.map((f) => f.name), ['id', 's', 'extra']);
+    const rows = toRows(await collect(t, request(['id', 'extra'])));
+    assert.equal(rows.length, 10);
+    assert.equal(rows.filter((r) => r.extra === null).length, 5);
+    const clash = await table(c, 'clash');
+    await assert.rejects(clash.schema(), (e: Error) => /clash\/a\.parquet/.test(e.message) && /clash\/b\.parquet/.test(e.message));
+    await c.close();
+  });
+
+  test('corrupt, truncated and missing objects fail with an error naming the object', async () => {
+    const c = await lake();
+    for (const name of ['truncated', 'garbage', 'badfooter']) {
+      const t = await table(c, name);
+      await assert.rejects(
+        (async () => {
+          await t.schema();
+          await collect(t, request(['id']));
+        })(),
+        (e: Error) => SpokeError.isInstance(e) && e.message.includes(`s3://lake/warehouse/${name}/`),
+        name,
+      );
+    }
+    const missing = await createParquetConnector(
+      { url: 's3://lake/warehouse/', s3: { ...s3Options(s3), forcePathStyle: 'true' }, tables: { gone: 'nowhere/x.parquet' } },
+      ctx,
+    );
+    await assert.rejects((await missing.catalog.getTable('main', 'gone'))!.schema(), /no Parquet objects at s3:\/\/lake\/warehouse\/nowhere/);
+    await missing.close();
+    await c.close();
+  });
+
+  test('a repeated query is served from cache', async () => {
+    const c = await lake();
+    const t = await table(c, 'sales');
+    const filter = Ex.cmp('<', Ex.col('id'), Ex.lit(3000n, Types.int64));
+    const first = toRows(await collect(t, request(['id', 'name'], [filter])));
+    const gets = c.store.stats.gets;
+    const hits = c.store.l1?.stats.hits ?? 0;
+    const second = toRows(await collect(t, request(['id', 'name'], [filter])));
+    assert.deepEqual(second, first);
+    assert.equal(c.store.stats.gets, gets, 'no GET on the repeat');
+    assert.ok((c.store.l1?.stats.hits ?? 0) > hits);
+    await c.close();
+  });
+
+  test('statistics from footers', async () => {
+    const c = await lake();
+    const stats = await (await table(c, 'sales')).statistics();
+    assert.deepEqual(stats?.rowCount, { value: 20000, exact: true });
+    assert.ok((stats?.totalBytes?.value ?? 0) > 0);
+    assert.equal(stats?.columns?.id?.min?.value, 0n);
+    assert.equal(stats?.columns?.id?.max?.value, 19999n);
+    assert.deepEqual(stats?.columns?.name?.nullCount, { value: 2000, exact: true });
+    assert.equal(stats?.columns?.d?.min?.value, '2020-01-01');
+    await c.close();
+  });
+
+  test('local files: configured tables, globs, and export to S3 read back', async () => {
+    const c = await createParquetConnector(
+      { url: local, tables: { s: 'sales.parquet', ev2023: { path: 'events/year=2023/**/*.parquet', partitioning: 'hive' } } },
+      { sourceName: 'local', baseDir: '/' },
+    );
+    assert.deepEqual([...(await c.catalog.listTables('main'))], ['s', 'ev2023']);
+    const ev = await c.catalog.getTable('main', 'ev2023');
+    const rows = toRows(await collect(ev!, request(['year', 'id'])));
+    assert.equal(rows.length, 1000);
+    const s = await c.catalog.getTable('main', 's');
+    const batches = await collect(s!, request(['id', 'amount', 'ts'], [Ex.cmp('<', Ex.col('id'), Ex.lit(100n, Types.int64))]));
+    await writeParquet('s3://lake/exports/x.parquet', batches, { s3: s3Options(s3) });
+    const back = await lake();
+    const x = await createParquetConnector({ url: 's3://lake/exports/', s3: { ...s3Options(s3), forcePathStyle: 'true' } }, ctx);
+    const xt = await x.catalog.getTable('main', 'x');
+    assert.deepEqual(toRows(await collect(xt!, request(['id', 'amount', 'ts']))), toRows(batches));
+    await x.close();
+    await back.close();
+    await c.close();
+  });
+});

@@ -10,7 +10,7 @@
  * | decimal | a string, exact: `"-12.50"` | same |
  * | utf8, interval | string | same |
  * | bool | true / false | `t` / `f`, as psql prints them |
- * | date | `"2024-03-01"` | same |
+ * | date | `"2024-03-01"`; `"infinity"`, `"-infinity"` past JS's range (DuckDB's ±infinity) | same |
  * | time | `"10:11:12.5"` | same |
  * | timestamp | `"2024-03-01T10:11:12.123456"` (no zone) | `2024-03-01 10:11:12.123456` |
  * | timestamp with time zone | `"2024-03-01T10:11:12.123456Z"` (always UTC) | `2024-03-01 10:11:12.123456+00` |
@@ -53,7 +53,13 @@ function fraction(micros: bigint, digits = 6): string {
   return `.${pad(micros, digits).replace(/0+$/, '')}`;
 }
 
+/** The largest instant a JS Date holds (±100,000,000 days around 1970). */
+const MAX_DATE_MS = 8.64e15;
+
 function isoDate(epochMs: number): string {
+  // DuckDB writes ±infinity as the extreme values of the type, as PostgreSQL prints them.
+  if (epochMs > MAX_DATE_MS) return 'infinity';
+  if (epochMs < -MAX_DATE_MS) return '-infinity';
   const iso = new Date(epochMs).toISOString();
   return iso.slice(0, iso.indexOf('T'));
 }
@@ -76,7 +82,10 @@ function timestampText(ticks: bigint, unit: number, zoned: boolean, mode: ValueM
   const [seconds, rest] = floorDiv(ticks, perSecond);
   const digits = unit === 3 ? 9 : 6;
   const sub = unit === 3 ? rest : (rest * 1_000_000n) / perSecond;
-  const iso = new Date(Number(seconds) * 1000).toISOString();
+  const ms = Number(seconds) * 1000;
+  if (ms > MAX_DATE_MS) return 'infinity';
+  if (ms < -MAX_DATE_MS) return '-infinity';
+  const iso = new Date(ms).toISOString();
   const base = iso.slice(0, iso.indexOf('.'));
   const frac = fraction(sub, digits);
   if (mode === 'json') return `${base}${frac}${zoned ? 'Z' : ''}`;

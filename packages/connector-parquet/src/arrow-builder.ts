@@ -34,17 +34,23 @@ function build(shape: ColumnShape, values: Values): AnyData {
   const type = shape.field.type as DataType;
   const length = values.length;
   const { bitmap, nullCount } = validity(values);
-  const base = { type, length, nullCount, ...(bitmap ? { nullBitmap: bitmap } : {}) } as Record<string, unknown>;
+  const base = { type, length, nullCount, ...(bitmap ? { nullBitmap: bitmap } : {}) } as Record<
+    string,
+    unknown
+  >;
   const T = arrow.Type;
   switch (type.typeId) {
     case T.Bool: {
       const data = new Uint8Array((length + 7) >> 3);
-      for (let i = 0; i < length; i++) if (values[i] === true) data[i >> 3] = (data[i >> 3] as number) | (1 << (i & 7));
+      for (let i = 0; i < length; i++)
+        if (values[i] === true) data[i >> 3] = (data[i >> 3] as number) | (1 << (i & 7));
       return arrow.makeData({ ...base, data } as never);
     }
     case T.Int:
     case T.Float: {
-      const ArrayType = (type as unknown as { ArrayType: new (n: number) => ArrayLike<unknown> & Record<number, unknown> }).ArrayType;
+      const ArrayType = (
+        type as unknown as { ArrayType: new (n: number) => ArrayLike<unknown> & Record<number, unknown> }
+      ).ArrayType;
       if (values instanceof ArrayType) return arrow.makeData({ ...base, data: values } as never);
       const data = new ArrayType(length);
       const big = data instanceof BigInt64Array || data instanceof BigUint64Array;

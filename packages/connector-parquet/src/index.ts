@@ -7,7 +7,18 @@
  */
 import { connector } from './parquet-connector.js';
 
-export { connector, createParquetConnector, PARQUET_OPTIONS, ParquetConnector, resolveRootUrl } from './parquet-connector.js';
+export {
+  connector,
+  createParquetConnector,
+  PARQUET_OPTIONS,
+  ParquetConnector,
+  resolveRootUrl,
+} from './parquet-connector.js';
 export { ParquetTable, type ScanMetrics } from './parquet-table.js';
-export { uploadParquetFile, writeParquet, type WriteParquetOptions, type WriteParquetResult } from './write-parquet.js';
+export {
+  uploadParquetFile,
+  type WriteParquetOptions,
+  type WriteParquetResult,
+  writeParquet,
+} from './write-parquet.js';
 export default connector;

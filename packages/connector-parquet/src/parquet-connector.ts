@@ -5,7 +5,13 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type ConnectorContext, ErrorCode, type SpokeCatalog, SpokeError, type SpokeTable } from '@spoke/core';
+import {
+  type ConnectorContext,
+  ErrorCode,
+  type SpokeCatalog,
+  SpokeError,
+  type SpokeTable,
+} from '@spoke/core';
 import { CachingObjectStore, openStore, type S3Options } from '@spoke/object-store';
 import { BaseConnector, defineConnector, parseOptions } from '@spoke/sdk';
 import type { FileMetaData } from 'hyparquet';
@@ -14,14 +20,36 @@ import { discoverTables, type TableLocation } from './table-files.js';
 
 /** The options the connector accepts (see the README's options table). */
 export const PARQUET_OPTIONS = {
-  url: { type: 'string', required: true, description: 's3://bucket/prefix/ or file:///dir/ (a relative path is resolved against the config file)' },
-  s3: { type: 'object', description: 'S3 connection: endpoint, region, forcePathStyle, accessKeyId, secretAccessKey, sessionToken' },
-  tables: { type: 'object', description: 'table name → glob or prefix, or { path, partitioning: hive | none }' },
+  url: {
+    type: 'string',
+    required: true,
+    description: 's3://bucket/prefix/ or file:///dir/ (a relative path is resolved against the config file)',
+  },
+  s3: {
+    type: 'object',
+    description:
+      'S3 connection: endpoint, region, forcePathStyle, accessKeyId, secretAccessKey, sessionToken',
+  },
+  tables: {
+    type: 'object',
+    description: 'table name → glob or prefix, or { path, partitioning: hive | none }',
+  },
   schema: { type: 'string', default: 'main', description: 'the schema name the tables appear under' },
-  cacheMemoryBytes: { type: 'integer', default: 256 * 1024 * 1024, description: 'L1 (memory) cache budget in bytes' },
-  cacheDirectory: { type: 'string', description: 'L2 (local disk) cache directory; no disk cache without it' },
+  cacheMemoryBytes: {
+    type: 'integer',
+    default: 256 * 1024 * 1024,
+    description: 'L1 (memory) cache budget in bytes',
+  },
+  cacheDirectory: {
+    type: 'string',
+    description: 'L2 (local disk) cache directory; no disk cache without it',
+  },
   cacheDiskBytes: { type: 'integer', default: 4 * 1024 ** 3, description: 'L2 cache budget in bytes' },
-  listingTtlSeconds: { type: 'number', default: 10, description: 'how long a listing of a table prefix is reused' },
+  listingTtlSeconds: {
+    type: 'number',
+    default: 10,
+    description: 'how long a listing of a table prefix is reused',
+  },
   batchRows: { type: 'integer', default: 65536, description: 'rows per Arrow batch at most' },
 } as const;
 
@@ -31,7 +59,10 @@ function s3Options(raw: Record<string, unknown> | undefined, sourceName: string)
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(raw ?? {})) {
     if (!S3_KEYS.includes(k))
-      throw new SpokeError(ErrorCode.INVALID_CONFIG, `sources.${sourceName}.s3.${k}: unknown option (known: ${S3_KEYS.join(', ')})`);
+      throw new SpokeError(
+        ErrorCode.INVALID_CONFIG,
+        `sources.${sourceName}.s3.${k}: unknown option (known: ${S3_KEYS.join(', ')})`,
+      );
     out[k] = k === 'forcePathStyle' ? v === true || v === 'true' : String(v);
   }
   return out as S3Options;
@@ -46,10 +77,16 @@ function tableLocations(raw: Record<string, unknown>, sourceName: string): Map<s
     } else if (value && typeof value === 'object' && typeof (value as { path?: unknown }).path === 'string') {
       const { path, partitioning = 'hive' } = value as { path: string; partitioning?: string };
       if (partitioning !== 'hive' && partitioning !== 'none')
-        throw new SpokeError(ErrorCode.INVALID_CONFIG, `${where}.partitioning: expected hive or none, got "${partitioning}"`);
+        throw new SpokeError(
+          ErrorCode.INVALID_CONFIG,
+          `${where}.partitioning: expected hive or none, got "${partitioning}"`,
+        );
       out.set(name, { path: path.replace(/^\/+/, ''), partitioning });
     } else {
-      throw new SpokeError(ErrorCode.INVALID_CONFIG, `${where}: expected a glob or prefix, or { path, partitioning }`);
+      throw new SpokeError(
+        ErrorCode.INVALID_CONFIG,
+        `${where}: expected a glob or prefix, or { path, partitioning }`,
+      );
     }
   }
   return out;
@@ -67,8 +104,12 @@ class ParquetCatalog implements SpokeCatalog {
   #load(signal?: AbortSignal): Promise<Map<string, SpokeTable>> {
     if (!this.#tables) {
       const make = (locations: Map<string, TableLocation>) =>
-        new Map<string, SpokeTable>([...locations].map(([name, loc]) => [name, new ParquetTable(name, loc, this.source)]));
-      this.#tables = this.configured ? Promise.resolve(make(this.configured)) : discoverTables(this.source.store, signal).then(make);
+        new Map<string, SpokeTable>(
+          [...locations].map(([name, loc]) => [name, new ParquetTable(name, loc, this.source)]),
+        );
+      this.#tables = this.configured
+        ? Promise.resolve(make(this.configured))
+        : discoverTables(this.source.store, signal).then(make);
       this.#tables.catch(() => {
         this.#tables = undefined;
       });
@@ -81,7 +122,8 @@ class ParquetCatalog implements SpokeCatalog {
   }
 
   async listTables(schema: string, signal?: AbortSignal): Promise<readonly string[]> {
-    if (schema !== this.defaultSchema) throw new SpokeError(ErrorCode.TABLE_NOT_FOUND, `schema "${schema}" does not exist`);
+    if (schema !== this.defaultSchema)
+      throw new SpokeError(ErrorCode.TABLE_NOT_FOUND, `schema "${schema}" does not exist`);
     return [...(await this.#load(signal)).keys()];
   }
 
@@ -116,10 +158,15 @@ export function resolveRootUrl(url: string, baseDir: string): string {
 }
 
 /** Creates a connector from its options. */
-export async function createParquetConnector(options: Readonly<Record<string, unknown>>, context: ConnectorContext): Promise<ParquetConnector> {
+export async function createParquetConnector(
+  options: Readonly<Record<string, unknown>>,
+  context: ConnectorContext,
+): Promise<ParquetConnector> {
   const o = parseOptions(options, PARQUET_OPTIONS, context);
   const url = resolveRootUrl(o.url, context.baseDir);
-  const inner = openStore(url, { s3: s3Options(o.s3 as Record<string, unknown> | undefined, context.sourceName) });
+  const inner = openStore(url, {
+    s3: s3Options(o.s3 as Record<string, unknown> | undefined, context.sourceName),
+  });
   const store = new CachingObjectStore(inner, {
     memoryBytes: o.cacheMemoryBytes,
     diskBytes: o.cacheDiskBytes,

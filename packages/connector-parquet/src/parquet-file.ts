@@ -4,7 +4,13 @@
  */
 import { ErrorCode, SpokeError } from '@spoke/core';
 import { type CachingObjectStore, isObjectNotFound } from '@spoke/object-store';
-import { type AsyncBuffer, type FileMetaData, parquetMetadataAsync, parquetScan, type ParquetParsers } from 'hyparquet';
+import {
+  type AsyncBuffer,
+  type FileMetaData,
+  type ParquetParsers,
+  parquetMetadataAsync,
+  parquetScan,
+} from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 
 /** A data file found for a table: its key, size and ETag from the listing, and its hive partition values. */
@@ -49,7 +55,12 @@ export function objectBuffer(store: CachingObjectStore, file: FileRef, signal?: 
 }
 
 /** Turns a decoder failure into an error that names the object. */
-export function corrupt(store: CachingObjectStore, file: FileRef, error: unknown, source?: string): SpokeError {
+export function corrupt(
+  store: CachingObjectStore,
+  file: FileRef,
+  error: unknown,
+  source?: string,
+): SpokeError {
   if (SpokeError.isInstance(error)) {
     if (isObjectNotFound(error) || error.code === ErrorCode.QUERY_CANCELLED) return error;
     return error;
@@ -62,7 +73,12 @@ export function corrupt(store: CachingObjectStore, file: FileRef, error: unknown
 }
 
 /** Reads and parses a file's footer (statistics decoded with {@link SPOKE_PARSERS}). */
-export async function readFooter(store: CachingObjectStore, file: FileRef, signal?: AbortSignal, source?: string): Promise<FileMetaData> {
+export async function readFooter(
+  store: CachingObjectStore,
+  file: FileRef,
+  signal?: AbortSignal,
+  source?: string,
+): Promise<FileMetaData> {
   if (file.size < 12) throw corrupt(store, file, new Error(`only ${file.size} bytes`), source);
   try {
     return await parquetMetadataAsync(objectBuffer(store, file, signal), {

@@ -93,9 +93,13 @@ export class ParquetTable extends BaseTable {
     const { store, sourceName } = this.source;
     const files = await listTableFiles(store, this.location, signal);
     if (files.length === 0)
-      throw new SpokeError(ErrorCode.TABLE_NOT_FOUND, `table "${this.name}": no Parquet objects at ${store.urlOf(this.location.path)}`, {
-        source: sourceName,
-      });
+      throw new SpokeError(
+        ErrorCode.TABLE_NOT_FOUND,
+        `table "${this.name}": no Parquet objects at ${store.urlOf(this.location.path)}`,
+        {
+          source: sourceName,
+        },
+      );
     const states: FileState[] = [];
     // A few footers in flight at once: each is one or two small GETs.
     let next = 0;
@@ -110,7 +114,11 @@ export class ParquetTable extends BaseTable {
         } catch (error) {
           throw corrupt(store, file, error, sourceName);
         }
-        states[i] = { file, metadata, shapes: new Map(tree.children.map((c) => [c.element.name, shapeOf(c)])) };
+        states[i] = {
+          file,
+          metadata,
+          shapes: new Map(tree.children.map((c) => [c.element.name, shapeOf(c)])),
+        };
       }
     };
     await Promise.all(Array.from({ length: Math.min(8, files.length) }, worker));
@@ -127,7 +135,10 @@ export class ParquetTable extends BaseTable {
           throw new SpokeError(
             ErrorCode.SOURCE_ERROR,
             `table "${this.name}": column "${name}" is ${typeName(seen.field.type)} in ${store.urlOf(seen.file.key)} but ${typeName(shape.field.type)} in ${store.urlOf(s.file.key)}`,
-            { source: sourceName, details: { column: name, files: [store.urlOf(seen.file.key), store.urlOf(s.file.key)] } },
+            {
+              source: sourceName,
+              details: { column: name, files: [store.urlOf(seen.file.key), store.urlOf(s.file.key)] },
+            },
           );
         seen.count++;
         if (shape.field.nullable && !seen.field.nullable) seen.field = shape.field;
@@ -135,7 +146,9 @@ export class ParquetTable extends BaseTable {
     }
     const out: Field[] = [];
     for (const [name, f] of fields) {
-      out.push(f.count < states.length || f.field.nullable ? new arrow.Field(name, f.field.type, true) : f.field);
+      out.push(
+        f.count < states.length || f.field.nullable ? new arrow.Field(name, f.field.type, true) : f.field,
+      );
     }
     const partitionTypes = new Map<string, DataType>();
     const partitionNames = [...new Set(files.flatMap((f) => Object.keys(f.partitions)))];
@@ -172,10 +185,14 @@ export class ParquetTable extends BaseTable {
       const cols = columnsOf(filter);
       if (cols.length > 0 && cols.every((c) => state.partitionTypes.has(c))) {
         // Exact when it evaluates for every file's path values: then files are kept only where it is TRUE.
-        const ok = state.files.every((s) => evaluateConstant(filter, partitionLookup(s.file, state)) !== undefined);
+        const ok = state.files.every(
+          (s) => evaluateConstant(filter, partitionLookup(s.file, state)) !== undefined,
+        );
         if (ok) return 'exact';
       }
-      return prunable(filter) ? 'inexact' : 'unsupported';
+      // Statistics decide the prunable shapes; the rest are accepted and ignored (the planner applies every
+      // inexact filter again), which costs nothing and keeps the planner's push-down uniform.
+      return 'inexact';
     });
   }
 
@@ -216,7 +233,11 @@ export class ParquetTable extends BaseTable {
     for (const field of state.schema.fields) {
       const a = acc.get(field.name);
       if (!a) continue;
-      const c: { nullCount?: { value: number; exact: boolean }; min?: { value: ScalarValue; exact: boolean }; max?: { value: ScalarValue; exact: boolean } } = {};
+      const c: {
+        nullCount?: { value: number; exact: boolean };
+        min?: { value: ScalarValue; exact: boolean };
+        max?: { value: ScalarValue; exact: boolean };
+      } = {};
       if (a.complete) c.nullCount = { value: a.nulls, exact: true };
       const min = a.complete ? toScalar(a.min, field.type) : undefined;
       const max = a.complete ? toScalar(a.max, field.type) : undefined;
@@ -242,7 +263,10 @@ export class ParquetTable extends BaseTable {
     const fieldsByName = new Map(state.schema.fields.map((f) => [f.name, f]));
     const outFields = request.projection.map((name) => {
       const f = fieldsByName.get(name);
-      if (!f) throw new SpokeError(ErrorCode.COLUMN_NOT_FOUND, `table "${this.name}" has no column "${name}"`, { source: this.source.sourceName });
+      if (!f)
+        throw new SpokeError(ErrorCode.COLUMN_NOT_FOUND, `table "${this.name}" has no column "${name}"`, {
+          source: this.source.sourceName,
+        });
       return f;
     });
     const outSchema = new arrow.Schema(outFields);
@@ -254,13 +278,18 @@ export class ParquetTable extends BaseTable {
       throwIfAborted(signal);
       const parts = partitionLookup(s.file, state);
       const partitionOnly = conjuncts.filter((c) => columnsOf(c).every((n) => state.partitionTypes.has(n)));
-      if (partitionOnly.some((c) => evaluateConstant(c, parts) === false || evaluateConstant(c, parts) === null)) {
+      if (
+        partitionOnly.some((c) => evaluateConstant(c, parts) === false || evaluateConstant(c, parts) === null)
+      ) {
         metrics.filesPruned++;
         continue;
       }
       metrics.filesScanned++;
       const fileColumns = request.projection.filter((n) => s.shapes.has(n));
-      const read = fileColumns.length > 0 ? await openColumnReader(store, s.file, s.metadata, fileColumns, signal) : undefined;
+      const read =
+        fileColumns.length > 0
+          ? await openColumnReader(store, s.file, s.metadata, fileColumns, signal)
+          : undefined;
       let groupStart = 0;
       for (const rg of s.metadata.row_groups) {
         const rowCount = Number(rg.num_rows);
@@ -269,8 +298,10 @@ export class ParquetTable extends BaseTable {
         const ctx: PruneContext = {
           range: (column) => {
             const p = parts(column);
-            if (p) return { min: p.value, max: p.value, nullCount: p.value === null ? rowCount : 0, rowCount };
-            if (!s.shapes.has(column)) return fieldsByName.has(column) ? { nullCount: rowCount, rowCount } : undefined;
+            if (p)
+              return { min: p.value, max: p.value, nullCount: p.value === null ? rowCount : 0, rowCount };
+            if (!s.shapes.has(column))
+              return fieldsByName.has(column) ? { nullCount: rowCount, rowCount } : undefined;
             return chunkRange(rg, column, s.shapes.get(column));
           },
           type: (column) => fieldsByName.get(column)?.type,
@@ -305,7 +336,8 @@ export class ParquetTable extends BaseTable {
             outSchema,
             arrow.makeData({ type: new arrow.Struct(outFields), length: n, nullCount: 0, children }),
           );
-          for (let off = 0; off < n; off += batchRows) yield off === 0 && n <= batchRows ? batch : batch.slice(off, Math.min(n, off + batchRows));
+          for (let off = 0; off < n; off += batchRows)
+            yield off === 0 && n <= batchRows ? batch : batch.slice(off, Math.min(n, off + batchRows));
         }
         left -= n;
         if (left <= 0) return;
@@ -314,41 +346,26 @@ export class ParquetTable extends BaseTable {
   }
 }
 
-function partitionLookup(file: FileRef, state: TableState): (column: string) => { value: unknown; type: DataType } | undefined {
+function partitionLookup(
+  file: FileRef,
+  state: TableState,
+): (column: string) => { value: unknown; type: DataType } | undefined {
   return (column) => {
     const type = state.partitionTypes.get(column);
     if (!type) return undefined;
     const raw = file.partitions[column];
-    const value = raw === undefined || raw === null ? null : type.typeId === arrow.Type.Int ? BigInt(raw) : raw;
+    const value =
+      raw === undefined || raw === null ? null : type.typeId === arrow.Type.Int ? BigInt(raw) : raw;
     return { value, type };
   };
-}
-
-/** True for filters whose shape row-group statistics can decide. */
-function prunable(expr: Expr): boolean {
-  switch (expr.kind) {
-    case 'and':
-    case 'or':
-      return expr.args.every(prunable);
-    case 'compare':
-      return (
-        (expr.left.kind === 'column' && expr.right.kind === 'literal') || (expr.left.kind === 'literal' && expr.right.kind === 'column')
-      );
-    case 'between':
-      return !expr.negated && expr.expr.kind === 'column' && expr.low.kind === 'literal' && expr.high.kind === 'literal';
-    case 'in':
-      return !expr.negated && expr.expr.kind === 'column' && expr.list.every((e) => e.kind === 'literal');
-    case 'isNull':
-      return expr.expr.kind === 'column';
-    default:
-      return false;
-  }
 }
 
 /** Statistics of one top-level leaf column in one row group, in the pruning domain. */
 function chunkRange(rg: RowGroup, column: string, shape: ColumnShape | undefined): ColumnRange | undefined {
   if (!shape || shape.children.length > 0 || shape.leaf === 'json-text') return undefined;
-  const chunk = rg.columns.find((c) => c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === column);
+  const chunk = rg.columns.find(
+    (c) => c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === column,
+  );
   const md = chunk?.meta_data;
   if (!md) return undefined;
   const st = md.statistics;

@@ -38,7 +38,9 @@ function isList(el: SchemaElement): boolean {
 }
 
 function isMap(el: SchemaElement): boolean {
-  return el.converted_type === 'MAP' || el.converted_type === 'MAP_KEY_VALUE' || el.logical_type?.type === 'MAP';
+  return (
+    el.converted_type === 'MAP' || el.converted_type === 'MAP_KEY_VALUE' || el.logical_type?.type === 'MAP'
+  );
 }
 
 /** The Arrow shape of one Parquet schema node (a top-level column or a nested child). */
@@ -48,13 +50,20 @@ export function shapeOf(node: SchemaTree, name = node.element.name): ColumnShape
   // A bare repeated field (no LIST annotation) is a list of that field.
   if (el.repetition_type === 'REPEATED' && name === node.element.name && !isListElement(node)) {
     const item = shapeOf({ ...node, element: { ...el, repetition_type: 'REQUIRED' } });
-    return { field: new arrow.Field(name, new arrow.List(item.field), false), node, children: [item], leaf: undefined };
+    return {
+      field: new arrow.Field(name, new arrow.List(item.field), false),
+      node,
+      children: [item],
+      leaf: undefined,
+    };
   }
   if (node.children.length > 0 && isList(el)) {
     const repeated = node.children[0] as SchemaTree;
     // Three-level lists (list → repeated group → element); two-level ones repeat the element itself.
     const itemNode =
-      repeated.children.length === 1 && repeated.element.name !== 'array' && !repeated.element.name.endsWith('_tuple')
+      repeated.children.length === 1 &&
+      repeated.element.name !== 'array' &&
+      !repeated.element.name.endsWith('_tuple')
         ? (repeated.children[0] as SchemaTree)
         : { ...repeated, element: { ...repeated.element, repetition_type: 'OPTIONAL' as const } };
     const item = shapeOf(itemNode, 'item');
@@ -67,7 +76,12 @@ export function shapeOf(node: SchemaTree, name = node.element.name): ColumnShape
   }
   if (node.children.length > 0 && isMap(el)) {
     // Maps travel as JSON text: the IR has no map type and DuckDB reads JSON back when it must.
-    return { field: new arrow.Field(name, new arrow.Utf8(), nullable), node, children: [], leaf: 'json-text' };
+    return {
+      field: new arrow.Field(name, new arrow.Utf8(), nullable),
+      node,
+      children: [],
+      leaf: 'json-text',
+    };
   }
   if (node.children.length > 0) {
     const children = node.children.map((child) => shapeOf(child));
@@ -110,7 +124,8 @@ function leafType(el: SchemaElement): { type: DataType; leaf: LeafKind } {
       if (lt?.type === 'INTEGER') {
         const { bitWidth, isSigned } = lt as { bitWidth: number; isSigned: boolean };
         if (bitWidth === 8) return { type: isSigned ? new arrow.Int8() : new arrow.Uint8(), leaf: 'number' };
-        if (bitWidth === 16) return { type: isSigned ? new arrow.Int16() : new arrow.Uint16(), leaf: 'number' };
+        if (bitWidth === 16)
+          return { type: isSigned ? new arrow.Int16() : new arrow.Uint16(), leaf: 'number' };
         if (!isSigned) return { type: new arrow.Uint32(), leaf: 'number' };
       }
       return { type: new arrow.Int32(), leaf: 'number' };
@@ -132,8 +147,18 @@ function leafType(el: SchemaElement): { type: DataType; leaf: LeafKind } {
     case 'DOUBLE':
       return { type: new arrow.Float64(), leaf: 'number' };
     case 'BYTE_ARRAY':
-      if (ct === 'UTF8' || ct === 'ENUM' || ct === 'JSON' || lt?.type === 'STRING' || lt?.type === 'ENUM' || lt?.type === 'JSON')
-        return { type: new arrow.Utf8(), leaf: ct === 'JSON' || lt?.type === 'JSON' ? 'json-text' : 'string' };
+      if (
+        ct === 'UTF8' ||
+        ct === 'ENUM' ||
+        ct === 'JSON' ||
+        lt?.type === 'STRING' ||
+        lt?.type === 'ENUM' ||
+        lt?.type === 'JSON'
+      )
+        return {
+          type: new arrow.Utf8(),
+          leaf: ct === 'JSON' || lt?.type === 'JSON' ? 'json-text' : 'string',
+        };
       return { type: new arrow.Binary(), leaf: 'binary' };
     case 'FIXED_LEN_BYTE_ARRAY':
       if (lt?.type === 'UUID') return { type: new arrow.Utf8(), leaf: 'string' };

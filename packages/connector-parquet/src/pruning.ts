@@ -28,7 +28,11 @@ export function literalToDomain(lit: LiteralExpr, type: DataType | undefined): u
       return typeof v === 'string' || typeof v === 'number' ? Number(v) : undefined;
     case arrow.Type.Int:
     case arrow.Type.Float:
-      return typeof v === 'number' || typeof v === 'bigint' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : undefined;
+      return typeof v === 'number' || typeof v === 'bigint'
+        ? v
+        : typeof v === 'string' && v.trim() !== ''
+          ? Number(v)
+          : undefined;
     case arrow.Type.Utf8:
       return typeof v === 'string' ? v : undefined;
     default:
@@ -45,9 +49,19 @@ export function dateToDays(s: string): number | undefined {
 
 /** `YYYY-MM-DD[ T]HH:MM:SS[.ffffff]` (UTC) → microseconds since the epoch. */
 export function timestampToMicros(s: string): bigint | undefined {
-  const m = /^(-?\d{4,})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?(?:Z|\+00(?::?00)?)?$/.exec(s.trim());
+  const m =
+    /^(-?\d{4,})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?(?:Z|\+00(?::?00)?)?$/.exec(
+      s.trim(),
+    );
   if (!m) return undefined;
-  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0));
+  const ms = Date.UTC(
+    Number(m[1]),
+    Number(m[2]) - 1,
+    Number(m[3]),
+    Number(m[4] ?? 0),
+    Number(m[5] ?? 0),
+    Number(m[6] ?? 0),
+  );
   return BigInt(ms) * 1000n + BigInt((m[7] ?? '').padEnd(6, '0') || '0');
 }
 
@@ -93,8 +107,17 @@ export function mayMatch(expr: Expr, ctx: PruneContext): boolean {
       return compareMayMatch(ctx, left.name, op, right);
     }
     case 'between': {
-      if (expr.negated || expr.expr.kind !== 'column' || expr.low.kind !== 'literal' || expr.high.kind !== 'literal') return true;
-      return compareMayMatch(ctx, expr.expr.name, '>=', expr.low) && compareMayMatch(ctx, expr.expr.name, '<=', expr.high);
+      if (
+        expr.negated ||
+        expr.expr.kind !== 'column' ||
+        expr.low.kind !== 'literal' ||
+        expr.high.kind !== 'literal'
+      )
+        return true;
+      return (
+        compareMayMatch(ctx, expr.expr.name, '>=', expr.low) &&
+        compareMayMatch(ctx, expr.expr.name, '<=', expr.high)
+      );
     }
     case 'in': {
       if (expr.negated || expr.expr.kind !== 'column') return true;
@@ -124,10 +147,22 @@ function compareMayMatch(ctx: PruneContext, column: string, op: string, lit: Lit
   const fuzzy = r.fuzzy === true;
   const c = (bound: unknown) => compareDomain(bound, value);
   const unsure = (bound: unknown) => fuzzy && near(bound, value);
-  const provenGE = (b: unknown) => { const x = c(b); return x !== undefined && x >= 0 && !unsure(b); };
-  const provenGT = (b: unknown) => { const x = c(b); return x !== undefined && x > 0 && !unsure(b); };
-  const provenLE = (b: unknown) => { const x = c(b); return x !== undefined && x <= 0 && !unsure(b); };
-  const provenLT = (b: unknown) => { const x = c(b); return x !== undefined && x < 0 && !unsure(b); };
+  const provenGE = (b: unknown) => {
+    const x = c(b);
+    return x !== undefined && x >= 0 && !unsure(b);
+  };
+  const provenGT = (b: unknown) => {
+    const x = c(b);
+    return x !== undefined && x > 0 && !unsure(b);
+  };
+  const provenLE = (b: unknown) => {
+    const x = c(b);
+    return x !== undefined && x <= 0 && !unsure(b);
+  };
+  const provenLT = (b: unknown) => {
+    const x = c(b);
+    return x !== undefined && x < 0 && !unsure(b);
+  };
   switch (op) {
     case '=':
       return !(provenGT(r.min) || provenLT(r.max));
@@ -157,7 +192,10 @@ function near(a: unknown, b: unknown): boolean {
  * the expression uses something this evaluator does not know (then it is
  * not applied exactly).
  */
-export function evaluateConstant(expr: Expr, values: (column: string) => { value: unknown; type: DataType } | undefined): boolean | null | undefined {
+export function evaluateConstant(
+  expr: Expr,
+  values: (column: string) => { value: unknown; type: DataType } | undefined,
+): boolean | null | undefined {
   const scalar = (e: Expr): { v: unknown } | undefined => {
     if (e.kind === 'literal') return { v: e.value };
     if (e.kind === 'column') {

@@ -28,14 +28,18 @@ export function globToRegExp(glob: string): RegExp {
     } else if (ch === '?') re += '[^/]';
     else if (ch === '{') {
       const end = glob.indexOf('}', i);
-      re += `(?:${glob.slice(i + 1, end).split(',').map(escape).join('|')})`;
+      re += `(?:${glob
+        .slice(i + 1, end)
+        .split(',')
+        .map(escapeRegExp)
+        .join('|')})`;
       i = end;
-    } else re += escape(ch);
+    } else re += escapeRegExp(ch);
   }
   return new RegExp(`^${re}$`);
 }
 
-function escape(s: string): string {
+function escapeRegExp(s: string): string {
   return s.replace(/[.+^${}()|[\]\\*?]/g, '\\$&');
 }
 
@@ -60,7 +64,11 @@ export function hivePartitions(key: string, base: string): Record<string, string
 }
 
 /** Lists the table's data files, sorted by key. */
-export async function listTableFiles(store: ObjectStore, location: TableLocation, signal?: AbortSignal): Promise<FileRef[]> {
+export async function listTableFiles(
+  store: ObjectStore,
+  location: TableLocation,
+  signal?: AbortSignal,
+): Promise<FileRef[]> {
   const { path } = location;
   const globAt = path.search(GLOB_CHARS);
   let listPrefix: string;
@@ -96,7 +104,10 @@ export async function listTableFiles(store: ObjectStore, location: TableLocation
 }
 
 /** When no tables are configured: each top-level prefix (or top-level `.parquet` object) is a table. */
-export async function discoverTables(store: ObjectStore, signal?: AbortSignal): Promise<Map<string, TableLocation>> {
+export async function discoverTables(
+  store: ObjectStore,
+  signal?: AbortSignal,
+): Promise<Map<string, TableLocation>> {
   const tables = new Map<string, TableLocation>();
   for await (const meta of store.list('', signal)) {
     if (!isDataFile(meta.key)) continue;

@@ -10,7 +10,16 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { arrow, type DataType, ErrorCode, type RecordBatch, type Schema, SpokeError, throwIfAborted, type Vector } from '@spoke/core';
+import {
+  arrow,
+  type DataType,
+  ErrorCode,
+  type RecordBatch,
+  type Schema,
+  SpokeError,
+  throwIfAborted,
+  type Vector,
+} from '@spoke/core';
 import { openObject, type S3Options } from '@spoke/object-store';
 
 /** Options for {@link writeParquet}. */
@@ -65,7 +74,11 @@ export async function writeParquet(
       rows += batch.numRows;
     }
     await new Promise<void>((res, rej) => out.end((e?: Error | null) => (e ? rej(e) : res())));
-    if (!schema) throw new SpokeError(ErrorCode.INVALID_QUERY, `nothing to write to ${url}: no batches (and so no schema)`);
+    if (!schema)
+      throw new SpokeError(
+        ErrorCode.INVALID_QUERY,
+        `nothing to write to ${url}: no batches (and so no schema)`,
+      );
     const parquet = join(dir, 'out.parquet');
     const db = await DuckDBInstance.create(':memory:');
     const conn = await db.connect();
@@ -82,7 +95,10 @@ export async function writeParquet(
             : `CAST(${ident(f.name)} AS ${t}) AS ${ident(f.name)}`;
         })
         .join(', ');
-      const source = rows === 0 ? `(SELECT * FROM read_json(${q(json)}, format='newline_delimited', columns={${colSpec}}) LIMIT 0)` : `read_json(${q(json)}, format='newline_delimited', columns={${colSpec}})`;
+      const source =
+        rows === 0
+          ? `(SELECT * FROM read_json(${q(json)}, format='newline_delimited', columns={${colSpec}}) LIMIT 0)`
+          : `read_json(${q(json)}, format='newline_delimited', columns={${colSpec}})`;
       await conn.run(
         `COPY (SELECT ${select} FROM ${source}) TO ${q(parquet)} (FORMAT parquet, COMPRESSION ${options.compression ?? 'zstd'}, ROW_GROUP_SIZE ${options.rowGroupSize ?? 122880})`,
       );
@@ -109,7 +125,10 @@ export async function uploadParquetFile(
   const { store, key } = openObject(url, options.s3 ? { s3: options.s3 } : {});
   try {
     const bytes = new Uint8Array(await readFile(localPath));
-    await store.put(key, bytes, { contentType: 'application/vnd.apache.parquet', ...(options.signal ? { signal: options.signal } : {}) });
+    await store.put(key, bytes, {
+      contentType: 'application/vnd.apache.parquet',
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
     return { url, rows, bytes: bytes.byteLength };
   } finally {
     await store.close();
@@ -125,7 +144,9 @@ function jsonType(type: DataType): string {
     case arrow.Type.Time:
     case arrow.Type.Binary:
     case arrow.Type.Int:
-      return type.typeId === arrow.Type.Int && (type as unknown as { bitWidth: number }).bitWidth < 64 ? duckdbType(type) : 'VARCHAR';
+      return type.typeId === arrow.Type.Int && (type as unknown as { bitWidth: number }).bitWidth < 64
+        ? duckdbType(type)
+        : 'VARCHAR';
     default:
       return duckdbType(type);
   }
@@ -184,10 +205,20 @@ function jsonValue(vector: Vector, row: number, type: DataType): unknown {
     case arrow.Type.Timestamp:
     case arrow.Type.Time: {
       const { chunkIndex, index } = locate(vector, row);
-      const d = vector.data[chunkIndex] as unknown as { values: BigInt64Array | Int32Array; type: { unit: number } };
+      const d = vector.data[chunkIndex] as unknown as {
+        values: BigInt64Array | Int32Array;
+        type: { unit: number };
+      };
       const unit = d.type.unit;
       const raw = BigInt(d.values[index] as number | bigint);
-      const us = unit === arrow.TimeUnit.SECOND ? raw * 1_000_000n : unit === arrow.TimeUnit.MILLISECOND ? raw * 1000n : unit === arrow.TimeUnit.NANOSECOND ? raw / 1000n : raw;
+      const us =
+        unit === arrow.TimeUnit.SECOND
+          ? raw * 1_000_000n
+          : unit === arrow.TimeUnit.MILLISECOND
+            ? raw * 1000n
+            : unit === arrow.TimeUnit.NANOSECOND
+              ? raw / 1000n
+              : raw;
       if (type.typeId === arrow.Type.Time) {
         const s = Number(us / 1_000_000n);
         return `${String(Math.floor(s / 3600)).padStart(2, '0')}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}.${String(us % 1_000_000n).padStart(6, '0')}`;

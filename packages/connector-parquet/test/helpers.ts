@@ -27,7 +27,13 @@ export function tempDir(prefix = 'spoke-pq-'): string {
 }
 
 export function s3Options(s3: S3Server) {
-  return { endpoint: s3.endpoint, forcePathStyle: true, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, region: s3.region };
+  return {
+    endpoint: s3.endpoint,
+    forcePathStyle: true,
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+    region: s3.region,
+  };
 }
 
 /** Uploads every file under `dir` to `s3://bucket/prefix/…`. */
@@ -35,12 +41,23 @@ export async function uploadDir(s3: S3Server, dir: string, bucket: string, prefi
   const store = openStore(`s3://${bucket}/${prefix}`, { s3: s3Options(s3) });
   const walk = (d: string): string[] =>
     readdirSync(d).flatMap((n) => (statSync(join(d, n)).isDirectory() ? walk(join(d, n)) : [join(d, n)]));
-  for (const file of walk(dir)) await store.put(relative(dir, file).split(sep).join('/'), new Uint8Array(readFileSync(file)));
+  for (const file of walk(dir))
+    await store.put(relative(dir, file).split(sep).join('/'), new Uint8Array(readFileSync(file)));
   await store.close();
 }
 
-export function request(projection: string[], filters: ScanRequest['filters'] = [], extra: Partial<ScanRequest> = {}): ScanRequest {
-  return { projection, filters, signal: new AbortController().signal, context: { user: 'test', roles: [], queryId: 'q' } as never, ...extra };
+export function request(
+  projection: string[],
+  filters: ScanRequest['filters'] = [],
+  extra: Partial<ScanRequest> = {},
+): ScanRequest {
+  return {
+    projection,
+    filters,
+    signal: new AbortController().signal,
+    context: { user: 'test', roles: [], queryId: 'q' } as never,
+    ...extra,
+  };
 }
 
 export async function collect(table: SpokeTable, req: ScanRequest): Promise<RecordBatch[]> {

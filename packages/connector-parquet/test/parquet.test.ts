@@ -1,12 +1,17 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { Ex, SpokeError, Types } from '@spoke/core';
 import { openStore } from '@spoke/object-store';
 import { type S3Server, startS3Server } from '../../../test/harness/s3-server.js';
-import { createParquetConnector, type ParquetConnector, type ParquetTable, writeParquet } from '../src/index.js';
+import {
+  createParquetConnector,
+  type ParquetConnector,
+  type ParquetTable,
+  writeParquet,
+} from '../src/index.js';
 import { cleanup, collect, duck, request, s3Options, tempDir, toRows, uploadDir } from './helpers.js';
 
 const ctx = { sourceName: 'lake', baseDir: '/' };
@@ -33,11 +38,15 @@ before(async () => {
   const q = (p: string) => `'${join(local, p)}'`;
   for (const d of ['merged', 'clash']) mkdirSync(join(local, d));
   await db.conn.run(`COPY (${SALES}) TO ${q('sales.parquet')} (FORMAT parquet, ROW_GROUP_SIZE 2048)`);
-  await db.conn.run(`CREATE TABLE ev AS SELECT i AS id, 2022 + (i % 3) AS year, 1 + (i % 2) AS month, 'e' || i AS note FROM range(3000) t(i)`);
+  await db.conn.run(
+    `CREATE TABLE ev AS SELECT i AS id, 2022 + (i % 3) AS year, 1 + (i % 2) AS month, 'e' || i AS note FROM range(3000) t(i)`,
+  );
   await db.conn.run(`COPY ev TO '${join(local, 'events')}' (FORMAT parquet, PARTITION_BY (year, month))`);
   // Schema merge: the second file adds a column.
   await db.conn.run(`COPY (SELECT i AS id, 'a' || i AS s FROM range(5) t(i)) TO ${q('merged/a.parquet')}`);
-  await db.conn.run(`COPY (SELECT i + 5 AS id, 'b' || i AS s, i * 2.5 AS extra FROM range(5) t(i)) TO ${q('merged/b.parquet')}`);
+  await db.conn.run(
+    `COPY (SELECT i + 5 AS id, 'b' || i AS s, i * 2.5 AS extra FROM range(5) t(i)) TO ${q('merged/b.parquet')}`,
+  );
   await db.conn.run(`COPY (SELECT i AS id FROM range(5) t(i)) TO ${q('clash/a.parquet')}`);
   await db.conn.run(`COPY (SELECT 'x' || i AS id FROM range(5) t(i)) TO ${q('clash/b.parquet')}`);
   await uploadDir(s3, local, 'lake', 'warehouse/');
@@ -59,7 +68,10 @@ after(async () => {
 });
 
 async function lake(extra: Record<string, unknown> = {}): Promise<ParquetConnector> {
-  return createParquetConnector({ url: 's3://lake/warehouse/', s3: { ...s3Options(s3), forcePathStyle: 'true' }, ...extra }, ctx);
+  return createParquetConnector(
+    { url: 's3://lake/warehouse/', s3: { ...s3Options(s3), forcePathStyle: 'true' }, ...extra },
+    ctx,
+  );
 }
 
 async function table(c: ParquetConnector, name: string): Promise<ParquetTable> {
@@ -83,12 +95,25 @@ describe('parquet connector', { timeout: 90_000 }, () => {
     assert.deepEqual(
       schema.fields.map((f) => `${f.name}:${f.type}`),
       [
-        'id:Int64', 'amount:Decimal[12e+2]', 'big:Decimal[38e+6]', 'name:Utf8', 'ts:Timestamp<MICROSECOND>', 'tz:Timestamp<MICROSECOND, UTC>',
-        'd:Date32<DAY>', 'tags:List<Int64>', 'info:Struct<{k:Int64, v:Utf8}>', 'flag:Bool', 'ratio:Float64', 'payload:Utf8',
+        'id:Int64',
+        'amount:Decimal[12e+2]',
+        'big:Decimal[38e+6]',
+        'name:Utf8',
+        'ts:Timestamp<MICROSECOND>',
+        'tz:Timestamp<MICROSECOND, UTC>',
+        'd:Date32<DAY>',
+        'tags:List<Int64>',
+        'info:Struct<{k:Int64, v:Utf8}>',
+        'flag:Bool',
+        'ratio:Float64',
+        'payload:Utf8',
       ].map((s) => s),
     );
     const batches = await collect(t, request(schema.fields.map((f) => f.name)));
-    assert.equal(batches.reduce((n, b) => n + b.numRows, 0), 20000);
+    assert.equal(
+      batches.reduce((n, b) => n + b.numRows, 0),
+      20000,
+    );
     const out = join(tempDir(), 'copy.parquet');
     dirs.push(join(out, '..'));
     const written = await writeParquet(pathToFileURL(out).href, batches);
@@ -121,11 +146,17 @@ describe('parquet connector', { timeout: 90_000 }, () => {
     await collect(t, request(['flag']));
     assert.ok(c.store.stats.bytesRead - p0 < full / 4);
     // IN and IS NULL prune too; a literal outside every range prunes everything.
-    await collect(t, request(['id'], [Ex.in(Ex.col('id'), [Ex.lit(5n, Types.int64), Ex.lit(6n, Types.int64)])]));
+    await collect(
+      t,
+      request(['id'], [Ex.in(Ex.col('id'), [Ex.lit(5n, Types.int64), Ex.lit(6n, Types.int64)])]),
+    );
     assert.equal(t.lastScan.rowGroupsScanned, 1);
     await collect(t, request(['id'], [Ex.isNull(Ex.col('id'))]));
     assert.equal(t.lastScan.rowGroupsScanned, 0);
-    await collect(t, request(['id'], [Ex.cmp('>', Ex.col('ts'), Ex.lit('2030-01-01 00:00:00', Types.timestamp))]));
+    await collect(
+      t,
+      request(['id'], [Ex.cmp('>', Ex.col('ts'), Ex.lit('2030-01-01 00:00:00', Types.timestamp))]),
+    );
     assert.equal(t.lastScan.rowGroupsScanned, 0);
     await collect(t, request(['id'], [Ex.cmp('=', Ex.col('amount'), Ex.lit('12.50', Types.decimal(12, 2)))]));
     assert.equal(t.lastScan.rowGroupsScanned, 1);
@@ -138,7 +169,10 @@ describe('parquet connector', { timeout: 90_000 }, () => {
     const schema = await t.schema();
     assert.deepEqual(schema.fields.map((f) => f.name).sort(), ['id', 'month', 'note', 'year']);
     const filter = Ex.cmp('=', Ex.col('year'), Ex.lit(2024, Types.int32));
-    assert.deepEqual(await t.supportsFilters([filter, Ex.cmp('>', Ex.col('id'), Ex.lit(3, Types.int32))]), ['exact', 'inexact']);
+    assert.deepEqual(await t.supportsFilters([filter, Ex.cmp('>', Ex.col('id'), Ex.lit(3, Types.int32))]), [
+      'exact',
+      'inexact',
+    ]);
     const b0 = c.store.stats.bytesRead;
     const rows = toRows(await collect(t, request(['id', 'year', 'month'], [filter])));
     assert.equal(t.lastScan.filesScanned, 2);
@@ -153,7 +187,10 @@ describe('parquet connector', { timeout: 90_000 }, () => {
     // count(*): no column read at all.
     const g0 = c.store.stats.gets;
     const counted = await collect(t, request([], [Ex.in(Ex.col('month'), [Ex.lit(2, Types.int32)])]));
-    assert.equal(counted.reduce((n, b) => n + b.numRows, 0), 1500);
+    assert.equal(
+      counted.reduce((n, b) => n + b.numRows, 0),
+      1500,
+    );
     assert.equal(c.store.stats.gets, g0);
     await c.close();
   });
@@ -162,12 +199,18 @@ describe('parquet connector', { timeout: 90_000 }, () => {
     const c = await lake();
     const t = await table(c, 'merged');
     const schema = await t.schema();
-    assert.deepEqual(schema.fields.map((f) => f.name), ['id', 's', 'extra']);
+    assert.deepEqual(
+      schema.fields.map((f) => f.name),
+      ['id', 's', 'extra'],
+    );
     const rows = toRows(await collect(t, request(['id', 'extra'])));
     assert.equal(rows.length, 10);
     assert.equal(rows.filter((r) => r.extra === null).length, 5);
     const clash = await table(c, 'clash');
-    await assert.rejects(clash.schema(), (e: Error) => /clash\/a\.parquet/.test(e.message) && /clash\/b\.parquet/.test(e.message));
+    await assert.rejects(
+      clash.schema(),
+      (e: Error) => /clash\/a\.parquet/.test(e.message) && /clash\/b\.parquet/.test(e.message),
+    );
     await c.close();
   });
 
@@ -185,10 +228,17 @@ describe('parquet connector', { timeout: 90_000 }, () => {
       );
     }
     const missing = await createParquetConnector(
-      { url: 's3://lake/warehouse/', s3: { ...s3Options(s3), forcePathStyle: 'true' }, tables: { gone: 'nowhere/x.parquet' } },
+      {
+        url: 's3://lake/warehouse/',
+        s3: { ...s3Options(s3), forcePathStyle: 'true' },
+        tables: { gone: 'nowhere/x.parquet' },
+      },
       ctx,
     );
-    await assert.rejects((await missing.catalog.getTable('main', 'gone'))!.schema(), /no Parquet objects at s3:\/\/lake\/warehouse\/nowhere/);
+    await assert.rejects(
+      (await missing.catalog.getTable('main', 'gone'))!.schema(),
+      /no Parquet objects at s3:\/\/lake\/warehouse\/nowhere/,
+    );
     await missing.close();
     await c.close();
   });
@@ -221,7 +271,13 @@ describe('parquet connector', { timeout: 90_000 }, () => {
 
   test('local files: configured tables, globs, and export to S3 read back', async () => {
     const c = await createParquetConnector(
-      { url: local, tables: { s: 'sales.parquet', ev2023: { path: 'events/year=2023/**/*.parquet', partitioning: 'hive' } } },
+      {
+        url: local,
+        tables: {
+          s: 'sales.parquet',
+          ev2023: { path: 'events/year=2023/**/*.parquet', partitioning: 'hive' },
+        },
+      },
       { sourceName: 'local', baseDir: '/' },
     );
     assert.deepEqual([...(await c.catalog.listTables('main'))], ['s', 'ev2023']);
@@ -229,10 +285,16 @@ describe('parquet connector', { timeout: 90_000 }, () => {
     const rows = toRows(await collect(ev!, request(['year', 'id'])));
     assert.equal(rows.length, 1000);
     const s = await c.catalog.getTable('main', 's');
-    const batches = await collect(s!, request(['id', 'amount', 'ts'], [Ex.cmp('<', Ex.col('id'), Ex.lit(100n, Types.int64))]));
+    const batches = await collect(
+      s!,
+      request(['id', 'amount', 'ts'], [Ex.cmp('<', Ex.col('id'), Ex.lit(100n, Types.int64))]),
+    );
     await writeParquet('s3://lake/exports/x.parquet', batches, { s3: s3Options(s3) });
     const back = await lake();
-    const x = await createParquetConnector({ url: 's3://lake/exports/', s3: { ...s3Options(s3), forcePathStyle: 'true' } }, ctx);
+    const x = await createParquetConnector(
+      { url: 's3://lake/exports/', s3: { ...s3Options(s3), forcePathStyle: 'true' } },
+      ctx,
+    );
     const xt = await x.catalog.getTable('main', 'x');
     assert.deepEqual(toRows(await collect(xt!, request(['id', 'amount', 'ts']))), toRows(batches));
     await x.close();

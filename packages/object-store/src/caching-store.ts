@@ -27,7 +27,8 @@ export interface CachedGetOptions extends GetOptions {
   readonly etag?: string;
 }
 
-const DEFAULT_IMMUTABLE = (key: string): boolean => /(^|\/)blobs\/sha256-[0-9a-f]{64}$/.test(key) || /(^|\/)v\d+\//.test(key);
+const DEFAULT_IMMUTABLE = (key: string): boolean =>
+  /(^|\/)blobs\/sha256-[0-9a-f]{64}$/.test(key) || /(^|\/)v\d+\//.test(key);
 
 /**
  * A store whose reads go through L1 (memory) and L2 (local disk) caches,
@@ -46,7 +47,9 @@ export class CachingObjectStore implements ObjectStore {
   ) {
     const memory = options.memoryBytes ?? 256 * 1024 * 1024;
     this.l1 = memory > 0 ? new LruMemoryCache(memory) : undefined;
-    this.l2 = options.diskDirectory ? new DiskCache(options.diskDirectory, options.diskBytes ?? 4 * 1024 ** 3) : undefined;
+    this.l2 = options.diskDirectory
+      ? new DiskCache(options.diskDirectory, options.diskBytes ?? 4 * 1024 ** 3)
+      : undefined;
     this.#isImmutable = options.isImmutable ?? DEFAULT_IMMUTABLE;
   }
 

@@ -14,7 +14,10 @@ export function isObjectNotFound(error: unknown): boolean {
 }
 
 /** Clamps a requested range to an object of `size` bytes. */
-export function clampRange(range: { start: number; end: number } | undefined, size: number): { start: number; end: number } {
+export function clampRange(
+  range: { start: number; end: number } | undefined,
+  size: number,
+): { start: number; end: number } {
   if (!range) return { start: 0, end: size };
   const start = Math.max(0, Math.min(range.start, size));
   return { start, end: Math.max(start, Math.min(range.end, size)) };

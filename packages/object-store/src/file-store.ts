@@ -1,7 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { randomUUID } from 'node:crypto';
 import { checkKey, clampRange, objectNotFound } from './errors.js';
 import {
   emptyTransferStats,
@@ -42,7 +42,10 @@ export class FileObjectStore implements ObjectStore {
     try {
       handle = await open(path, 'r');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'EISDIR')
+      if (
+        (error as NodeJS.ErrnoException).code === 'ENOENT' ||
+        (error as NodeJS.ErrnoException).code === 'EISDIR'
+      )
         throw objectNotFound(this.urlOf(key), error);
       throw error;
     }
@@ -69,7 +72,13 @@ export class FileObjectStore implements ObjectStore {
     try {
       const s = await stat(this.#path(key));
       if (!s.isFile()) return undefined;
-      return { key, size: s.size, etag: `${s.size}-${Math.trunc(s.mtimeMs)}`, lastModified: s.mtime, storageClass: await this.#storageClass(key) };
+      return {
+        key,
+        size: s.size,
+        etag: `${s.size}-${Math.trunc(s.mtimeMs)}`,
+        lastModified: s.mtime,
+        storageClass: await this.#storageClass(key),
+      };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
@@ -78,8 +87,11 @@ export class FileObjectStore implements ObjectStore {
 
   async #storageClass(key: string): Promise<StorageClass> {
     try {
-      const meta = JSON.parse(await readFile(join(this.root, META_DIR, `${key}.json`), 'utf8')) as { storageClass?: string };
-      if (STORAGE_CLASSES.includes(meta.storageClass as StorageClass)) return meta.storageClass as StorageClass;
+      const meta = JSON.parse(await readFile(join(this.root, META_DIR, `${key}.json`), 'utf8')) as {
+        storageClass?: string;
+      };
+      if (STORAGE_CLASSES.includes(meta.storageClass as StorageClass))
+        return meta.storageClass as StorageClass;
     } catch {
       // No sidecar: the object has the backend's natural class.
     }
@@ -115,10 +127,14 @@ export class FileObjectStore implements ObjectStore {
     const baseKey = slash >= 0 ? prefix.slice(0, slash) : '';
     const start = baseKey ? join(this.root, ...baseKey.split('/')) : this.root;
     const keys: string[] = [];
-    await walk(start, async (path) => {
-      const key = relative(this.root, path).split(sep).join('/');
-      if (key.startsWith(prefix) && !key.endsWith(TEMP_SUFFIX)) keys.push(key);
-    }, this.root);
+    await walk(
+      start,
+      async (path) => {
+        const key = relative(this.root, path).split(sep).join('/');
+        if (key.startsWith(prefix) && !key.endsWith(TEMP_SUFFIX)) keys.push(key);
+      },
+      this.root,
+    );
     keys.sort();
     for (const key of keys) {
       const meta = await this.head(key);
@@ -140,7 +156,11 @@ async function walk(dir: string, visit: (path: string) => Promise<void>, root: s
   try {
     entries = await readdir(dir, { withFileTypes: true });
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') return;
+    if (
+      (error as NodeJS.ErrnoException).code === 'ENOENT' ||
+      (error as NodeJS.ErrnoException).code === 'ENOTDIR'
+    )
+      return;
     throw error;
   }
   for (const entry of entries) {

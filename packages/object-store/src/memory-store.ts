@@ -25,8 +25,8 @@ export class MemoryObjectStore implements ObjectStore {
 
   constructor(readonly url: string) {
     const name = url.replace(/^memory:\/\//, '').replace(/\/+$/, '');
-    let space = spaces.get(name);
-    if (!space) spaces.set(name, (space = new Map()));
+    const space = spaces.get(name) ?? new Map<string, MemoryObject>();
+    spaces.set(name, space);
     this.#objects = space;
   }
 

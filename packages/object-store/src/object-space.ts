@@ -34,7 +34,11 @@ export class ObjectSpace {
    * the same bytes again (from any dataset or version) finds the blob and
    * uploads nothing.
    */
-  async putBlob(tenant: string, bytes: Uint8Array, options?: PutOptions): Promise<{ key: string; written: boolean }> {
+  async putBlob(
+    tenant: string,
+    bytes: Uint8Array,
+    options?: PutOptions,
+  ): Promise<{ key: string; written: boolean }> {
     const blob: BlobKey = { kind: 'blob', tenant, sha256: createHash('sha256').update(bytes).digest('hex') };
     const key = formatSpokeKey(blob);
     parseSpokeKey(key); // validates the tenant

@@ -2,7 +2,7 @@ import { ErrorCode, SpokeError } from '@spoke/core';
 import { FileObjectStore } from './file-store.js';
 import { MemoryObjectStore } from './memory-store.js';
 import type { ObjectStore } from './object-store.js';
-import { type S3Options, S3ObjectStore } from './s3-store.js';
+import { S3ObjectStore, type S3Options } from './s3-store.js';
 
 /** Options for {@link openStore}: what each backend needs beyond its URL. */
 export interface OpenStoreOptions {
@@ -41,5 +41,8 @@ export function openObject(url: string, options: OpenStoreOptions = {}): { store
   const slash = url.lastIndexOf('/');
   if (slash < 0 || slash === url.length - 1 || url.slice(0, slash).endsWith(':/'))
     throw new SpokeError(ErrorCode.INVALID_QUERY, `"${url}" does not name an object`);
-  return { store: openStore(url.slice(0, slash + 1), options), key: decodeURIComponent(url.slice(slash + 1)) };
+  return {
+    store: openStore(url.slice(0, slash + 1), options),
+    key: decodeURIComponent(url.slice(slash + 1)),
+  };
 }

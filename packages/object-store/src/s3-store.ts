@@ -13,7 +13,7 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { ErrorCode, SpokeError } from '@spoke/core';
-import { checkKey, clampRange, objectNotFound } from './errors.js';
+import { checkKey, objectNotFound } from './errors.js';
 import {
   emptyTransferStats,
   type GetOptions,
@@ -115,8 +115,11 @@ export class S3ObjectStore implements ObjectStore {
     if (e?.name === 'AbortError') throw SpokeError.cancelled();
     if (e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404)
       throw objectNotFound(this.urlOf(key), error);
-    const code = e?.$metadata?.httpStatusCode === undefined ? ErrorCode.SOURCE_UNAVAILABLE : ErrorCode.SOURCE_ERROR;
-    throw new SpokeError(code, `${what} ${this.urlOf(key)} failed: ${(error as Error)?.message ?? error}`, { cause: error });
+    const code =
+      e?.$metadata?.httpStatusCode === undefined ? ErrorCode.SOURCE_UNAVAILABLE : ErrorCode.SOURCE_ERROR;
+    throw new SpokeError(code, `${what} ${this.urlOf(key)} failed: ${(error as Error)?.message ?? error}`, {
+      cause: error,
+    });
   }
 
   async get(key: string, options: GetOptions = {}): Promise<Uint8Array> {
@@ -137,7 +140,8 @@ export class S3ObjectStore implements ObjectStore {
       return bytes;
     } catch (error) {
       // A range starting past the end is S3's 416; answer as the other backends do.
-      if ((error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode === 416) return new Uint8Array(0);
+      if ((error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode === 416)
+        return new Uint8Array(0);
       this.#wrap(error, key, 'GET');
     }
   }
@@ -155,7 +159,8 @@ export class S3ObjectStore implements ObjectStore {
         size: out.ContentLength ?? 0,
         etag: out.ETag,
         lastModified: out.LastModified,
-        storageClass: tagged && STORAGE_CLASSES.includes(tagged) ? tagged : storageClassFromS3(out.StorageClass),
+        storageClass:
+          tagged && STORAGE_CLASSES.includes(tagged) ? tagged : storageClassFromS3(out.StorageClass),
       };
     } catch (error) {
       try {
@@ -210,7 +215,10 @@ export class S3ObjectStore implements ObjectStore {
       const worker = async () => {
         while (next < count) {
           const index = next++;
-          const slice = body.subarray(index * this.#partSize, Math.min(body.byteLength, (index + 1) * this.#partSize));
+          const slice = body.subarray(
+            index * this.#partSize,
+            Math.min(body.byteLength, (index + 1) * this.#partSize),
+          );
           const out = await this.#client.send(
             new UploadPartCommand({ Bucket, Key, UploadId, PartNumber: index + 1, Body: slice }),
             abort,
@@ -225,7 +233,9 @@ export class S3ObjectStore implements ObjectStore {
         abort,
       );
     } catch (error) {
-      await this.#client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId })).catch(() => undefined);
+      await this.#client
+        .send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId }))
+        .catch(() => undefined);
       throw error;
     }
   }
@@ -263,7 +273,10 @@ export class S3ObjectStore implements ObjectStore {
 
   async delete(key: string, signal?: AbortSignal): Promise<void> {
     try {
-      await this.#client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.#key(key) }), signal ? { abortSignal: signal } : {});
+      await this.#client.send(
+        new DeleteObjectCommand({ Bucket: this.bucket, Key: this.#key(key) }),
+        signal ? { abortSignal: signal } : {},
+      );
     } catch (error) {
       this.#wrap(error, key, 'DELETE');
     }

@@ -24,24 +24,32 @@ export type SpokeKey = FragmentKey | BlobKey;
 const SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._=-]*$/;
 
 function check(value: string, what: string, whole: string): string {
-  if (!SEGMENT.test(value)) throw new SpokeError(ErrorCode.INVALID_QUERY, `invalid ${what} "${value}" in object key "${whole}"`);
+  if (!SEGMENT.test(value))
+    throw new SpokeError(ErrorCode.INVALID_QUERY, `invalid ${what} "${value}" in object key "${whole}"`);
   return value;
 }
 
 /** Parses a `spoke://` key, refusing anything that is neither form. */
 export function parseSpokeKey(key: string): SpokeKey {
-  if (!key.startsWith('spoke://')) throw new SpokeError(ErrorCode.INVALID_QUERY, `"${key}" is not a spoke:// key`);
+  if (!key.startsWith('spoke://'))
+    throw new SpokeError(ErrorCode.INVALID_QUERY, `"${key}" is not a spoke:// key`);
   const parts = key.slice('spoke://'.length).split('/');
   const [tenant = '', second = '', third = ''] = parts;
   check(tenant, 'tenant', key);
   if (second === 'blobs') {
     const match = /^sha256-([0-9a-f]{64})$/.exec(third);
     if (!match?.[1] || parts.length !== 3)
-      throw new SpokeError(ErrorCode.INVALID_QUERY, `"${key}": a blob key is spoke://tenant/blobs/sha256-<64 hex digits>`);
+      throw new SpokeError(
+        ErrorCode.INVALID_QUERY,
+        `"${key}": a blob key is spoke://tenant/blobs/sha256-<64 hex digits>`,
+      );
     return { kind: 'blob', tenant, sha256: match[1] };
   }
   if (parts.length < 4)
-    throw new SpokeError(ErrorCode.INVALID_QUERY, `"${key}": expected spoke://{tenant}/{dataset}/{version}/{fragment}`);
+    throw new SpokeError(
+      ErrorCode.INVALID_QUERY,
+      `"${key}": expected spoke://{tenant}/{dataset}/{version}/{fragment}`,
+    );
   check(second, 'dataset', key);
   check(third, 'version', key);
   for (const part of parts.slice(3)) check(part, 'fragment', key);

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { type S3Server, startS3Server } from '../../../test/harness/s3-server.js';
 import {
   CachingObjectStore,
@@ -45,7 +45,10 @@ const s3Options = () => ({
 const BACKENDS: { name: string; open(): ObjectStore }[] = [
   { name: 'memory', open: () => openStore(`memory://t${Math.random()}/`) },
   { name: 'file', open: () => openStore(pathToFileURL(tempDir()).href + '/') },
-  { name: 's3', open: () => openStore(`s3://lake/p${Math.floor(Math.random() * 1e9)}/`, { s3: s3Options() }) },
+  {
+    name: 's3',
+    open: () => openStore(`s3://lake/p${Math.floor(Math.random() * 1e9)}/`, { s3: s3Options() }),
+  },
 ];
 
 const bytes = (s: string) => new TextEncoder().encode(s);
@@ -58,8 +61,14 @@ for (const backend of BACKENDS) {
       await store.put('a/two.txt', bytes('second'));
       await store.put('b/three.txt', bytes('third'));
       assert.equal(new TextDecoder().decode(await store.get('a/one.txt')), 'hello world');
-      assert.equal(new TextDecoder().decode(await store.get('a/one.txt', { range: { start: 6, end: 11 } })), 'world');
-      assert.equal(new TextDecoder().decode(await store.get('a/one.txt', { range: { start: 6, end: 100 } })), 'world');
+      assert.equal(
+        new TextDecoder().decode(await store.get('a/one.txt', { range: { start: 6, end: 11 } })),
+        'world',
+      );
+      assert.equal(
+        new TextDecoder().decode(await store.get('a/one.txt', { range: { start: 6, end: 100 } })),
+        'world',
+      );
       const meta = await store.head('a/one.txt');
       assert.equal(meta?.size, 11);
       assert.ok(meta?.etag);
@@ -70,7 +79,10 @@ for (const backend of BACKENDS) {
       await store.delete('a/one.txt');
       assert.equal(await store.head('a/one.txt'), undefined);
       await store.delete('a/one.txt');
-      await assert.rejects(store.get('a/one.txt'), (e) => isObjectNotFound(e) && /a\/one\.txt/.test((e as Error).message));
+      await assert.rejects(
+        store.get('a/one.txt'),
+        (e) => isObjectNotFound(e) && /a\/one\.txt/.test((e as Error).message),
+      );
       assert.ok(store.stats.gets >= 3);
       await store.close();
     });
@@ -138,7 +150,9 @@ test('s3: credentials from the standard AWS environment variables', { timeout: 3
   }
 });
 
-test('caches: L1 and L2 hits, ETag keys for mutable objects, LRU byte budgets', { timeout: 60_000 }, async () => {
+test('caches: L1 and L2 hits, ETag keys for mutable objects, LRU byte budgets', {
+  timeout: 60_000,
+}, async () => {
   const inner = openStore('s3://lake/cache/', { s3: s3Options() });
   await inner.put('data.bin', bytes('0123456789'));
   const diskDirectory = tempDir();
@@ -150,7 +164,10 @@ test('caches: L1 and L2 hits, ETag keys for mutable objects, LRU byte budgets', 
   assert.equal(cached.l1?.stats.hits, 1);
   // Overwriting changes the ETag: the cached range is not served any more.
   await inner.put('data.bin', bytes('abcdefghij'));
-  assert.equal(new TextDecoder().decode(await cached.get('data.bin', { range: { start: 0, end: 4 } })), 'abcd');
+  assert.equal(
+    new TextDecoder().decode(await cached.get('data.bin', { range: { start: 0, end: 4 } })),
+    'abcd',
+  );
   assert.equal(inner.stats.gets, 2);
   // L1 holds 16 bytes: a 10-byte read evicts the older entries, L2 still answers.
   await cached.get('data.bin');
@@ -178,7 +195,10 @@ test('spoke keys parse, resolve and refuse bad forms', () => {
     version: 'v42',
     fragment: 'frag-0017',
   });
-  assert.equal(storeKeyOf('spoke://acme/sales/v42/data/part-1.parquet'), 'acme/sales/v42/data/part-1.parquet');
+  assert.equal(
+    storeKeyOf('spoke://acme/sales/v42/data/part-1.parquet'),
+    'acme/sales/v42/data/part-1.parquet',
+  );
   assert.throws(() => parseSpokeKey('spoke://acme/../v1/x'));
   assert.throws(() => parseSpokeKey('spoke://acme/blobs/sha256-xyz'));
   assert.throws(() => parseSpokeKey('s3://acme/x/y/z'));

@@ -451,9 +451,7 @@ class StringBuilder implements ColumnBuilder {
     count: number,
   ): void {
     const valid = this.validity.append(vector, extent, sel, start, count);
-    const source = duckdb.vector_get_data(vector, extent * 16);
-    const view = new DataView(source.buffer, source.byteOffset, source.byteLength);
-    this.appendSlots(source, view, valid, sel, start, count);
+    this.appendSlots(duckdb.vector_get_data(vector, extent * 16), valid, sel, start, count);
   }
 
   /** Appends already-decoded strings (enum, UUID, interval and fallback text). */
@@ -500,7 +498,6 @@ class StringBuilder implements ColumnBuilder {
    */
   private appendSlots(
     source: Uint8Array,
-    view: DataView,
     valid: Uint8Array | null,
     sel: Int32Array | null,
     start: number,
@@ -519,16 +516,25 @@ class StringBuilder implements ColumnBuilder {
     let pending = 0;
     let runStart = -1;
     let runEnd = -1;
+    const pendingDst = this.pendingDst;
+    const pendingPtr = this.pendingPtr;
+    const pendingLen = this.pendingLen;
     const flushRun = (): void => {
       if (pending === 0) return;
       this.pointerView.setBigUint64(0, BigInt(runStart), true);
       const run = duckdb.get_data_from_pointer(this.pointerCell, 0, runEnd - runStart);
       for (let k = 0; k < pending; k++) {
-        const from = (this.pendingPtr[k] as number) - runStart;
-        out.set(run.subarray(from, from + (this.pendingLen[k] as number)), this.pendingDst[k] as number);
+        const from = (pendingPtr[k] as number) - runStart;
+        const size = pendingLen[k] as number;
+        const to = pendingDst[k] as number;
+        // A byte loop beats subarray()+set() (an allocation each) for the short strings that dominate.
+        if (size < 64) for (let b = 0; b < size; b++) out[to + b] = run[from + b] as number;
+        else out.set(run.subarray(from, from + size), to);
       }
       pending = 0;
     };
+    // vector_get_data returns a fresh copy, so its buffer is 8-byte aligned.
+    const words = aligned(source, (b, o, l) => new Uint32Array(b, o, l), 4);
     for (let i = 0; i < count; i++) {
       const r = sel ? (sel[i] as number) : start + i;
       if (valid && !getBit(valid, r)) {
@@ -537,14 +543,14 @@ class StringBuilder implements ColumnBuilder {
         continue;
       }
       const slot = r * 16;
-      const size = view.getUint32(slot, true);
+      const size = words[r * 4] as number;
       if (dataLength + size > out.length) {
         out = this.data.ensure(dataLength + size);
       }
       if (size <= 12) {
         for (let b = 0; b < size; b++) out[dataLength + b] = source[slot + 4 + b] as number;
       } else {
-        const pointer = view.getUint32(slot + 8, true) + view.getUint32(slot + 12, true) * 4294967296;
+        const pointer = (words[r * 4 + 2] as number) + (words[r * 4 + 3] as number) * 4294967296;
         if (
           pending > 0 &&
           pointer >= runStart &&
@@ -557,9 +563,9 @@ class StringBuilder implements ColumnBuilder {
           runStart = pointer;
           runEnd = pointer + size;
         }
-        this.pendingDst[pending] = dataLength;
-        this.pendingPtr[pending] = pointer;
-        this.pendingLen[pending] = size;
+        pendingDst[pending] = dataLength;
+        pendingPtr[pending] = pointer;
+        pendingLen[pending] = size;
         pending++;
       }
       dataLength += size;

@@ -30,6 +30,8 @@ export class CompactionPolicy {
   #running: Promise<VacuumReport[]> | undefined;
   /** Every report so far, newest last (bounded to the last 100). */
   readonly reports: VacuumReport[] = [];
+  /** Errors of past rounds, newest last (bounded to the last 100): a failing table does not stop the others. */
+  readonly errors: { table: string; error: unknown }[] = [];
 
   constructor(target: CompactionTarget, options: CompactionPolicyOptions) {
     this.#target = target;
@@ -64,7 +66,7 @@ export class CompactionPolicy {
     try {
       names = await this.#target.tableNames();
     } catch (error) {
-      this.#options.onError?.(error, '*');
+      this.#failed(error, '*');
     }
     for (const name of names) {
       try {
@@ -75,9 +77,15 @@ export class CompactionPolicy {
         if (this.reports.length > 100) this.reports.shift();
         this.#options.onReport?.(report);
       } catch (error) {
-        this.#options.onError?.(error, name);
+        this.#failed(error, name);
       }
     }
     return done;
+  }
+
+  #failed(error: unknown, table: string): void {
+    this.errors.push({ table, error });
+    if (this.errors.length > 100) this.errors.shift();
+    this.#options.onError?.(error, table);
   }
 }

@@ -94,7 +94,10 @@ export class LanceConnector extends BaseConnector {
     const key = version === undefined ? name : `${name}@v${version}`;
     let handle = this.#tables.get(key);
     if (!handle) {
-      handle = this.#db.openTable(name, undefined, version === undefined ? {} : { version });
+      // Per-table options replace the connection's storage options (a version-pinned open on S3
+      // otherwise loses the endpoint and region), so they are passed again.
+      const storage = this.#options.storageOptions ? { storageOptions: this.#options.storageOptions } : {};
+      handle = this.#db.openTable(name, undefined, version === undefined ? storage : { ...storage, version });
       this.#tables.set(key, handle);
     }
     try {

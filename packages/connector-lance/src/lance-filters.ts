@@ -82,7 +82,8 @@ function supported(expr: Expr, types: ReadonlyMap<string, DataType>): boolean {
     case 'like':
       return supported(expr.expr, types) && supported(expr.pattern, types);
     case 'isNull':
-      return supported(expr.expr, types);
+      // NULL tests work on every column type, vectors included.
+      return expr.expr.kind === 'column' ? types.has(expr.expr.name) && !expr.expr.name.includes('`') : supported(expr.expr, types);
     case 'function': {
       if (expr.name === 'text_match') {
         const match = asTextMatch(expr);

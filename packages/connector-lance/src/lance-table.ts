@@ -11,7 +11,7 @@ import {
   SpokeError,
   type TableStatistics,
 } from '@spoke/core';
-import { abortableBatches, BaseTable, rowCountBatch } from '@spoke/sdk';
+import { abortableBatches, BaseTable } from '@spoke/sdk';
 import { coerceBatch } from './coerce-batch.js';
 import { lanceError } from './lance-errors.js';
 import { asTextMatch, lanceFilterSupport, renderLanceFilter, type TextMatch } from './lance-filters.js';
@@ -26,7 +26,7 @@ import type {
 } from './lance-writer.js';
 import { textMatchWords } from './text-match.js';
 import { asVectorOrder, type LanceMetric, type VectorOrder } from './vector-order.js';
-import { isVirtualColumn, type OutputShape, shapeBatch } from './virtual-columns.js';
+import { isVirtualColumn, type OutputShape, rowCountBatch, shapeBatch } from './virtual-columns.js';
 
 /** Per-query vector search settings; each defaults to the source's option of the same name. */
 export interface VectorSearchSettings {
@@ -207,7 +207,8 @@ export class LanceTable extends BaseTable implements LanceWriter {
       if (exact) query = query.bypassVectorIndex();
       else {
         const s = { ...this.#init.search, ...definedOnly(request.lance) };
-        query = query.nprobes(s.nprobes).refineFactor(s.refineFactor).ef(s.ef);
+        // HNSW refuses an ef below the candidates it must return (k × refineFactor).
+        query = query.nprobes(s.nprobes).refineFactor(s.refineFactor).ef(Math.max(s.ef, left * Math.max(1, s.refineFactor)));
       }
       query = query.select([...realColumns, '_distance']);
       const shape: OutputShape = { projection: request.projection, distanceOf: order.fn };
@@ -277,7 +278,8 @@ export class LanceTable extends BaseTable implements LanceWriter {
       .rerank(reranker)
       .limit(request.limit ?? 10);
     if (where) query = query.where(where);
-    query = query.select([...realColumns, '_relevance_score']);
+    // The reranker adds `_relevance_score` itself; naming it in the projection is refused.
+    query = query.select(realColumns.length ? realColumns : [hybrid.vector.column]);
     for await (const batch of query) {
       if (batch.numRows) yield shapeBatch(batch, { projection: request.projection });
     }

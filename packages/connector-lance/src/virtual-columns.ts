@@ -1,6 +1,5 @@
 import { arrow, type Field, type RecordBatch } from '@spoke/core';
 import type { Data } from 'apache-arrow';
-import { rowCountBatch } from '@spoke/sdk';
 import { type DistanceFunction, toSqlDistance } from './vector-order.js';
 
 /**
@@ -75,4 +74,17 @@ export function shapeBatch(batch: RecordBatch, shape: OutputShape): RecordBatch 
 function nullFloats(field: Field, length: number): Data {
   const data = field.type.typeId === arrow.Type.Float && (field.type as { precision?: number }).precision === arrow.Precision.DOUBLE ? new Float64Array(length) : new Float32Array(length);
   return arrow.makeData({ type: field.type as never, length, nullCount: length, nullBitmap: new Uint8Array(Math.ceil(length / 8)), data });
+}
+
+/**
+ * A batch with no columns and `rowCount` rows (the answer to `count(*)`).
+ * Why not the sdk's `rowCountBatch`: arrow-js 18.1's RecordBatch constructor
+ * recomputes the length from the children, which gives 0 without columns, so
+ * the struct data is put back after construction.
+ */
+export function rowCountBatch(rowCount: number): RecordBatch {
+  const data = arrow.makeData({ type: new arrow.Struct([]), length: rowCount, nullCount: 0, children: [] });
+  const batch = new arrow.RecordBatch(new arrow.Schema([]), data);
+  if (batch.numRows !== rowCount) (batch as unknown as { data: unknown }).data = data;
+  return batch;
 }

@@ -1,9 +1,12 @@
 /**
  * Benchmark runner: `npm run bench -w @spoke/bench [-- name…]`.
  *
- * Every `bench/*.ts` file that exports `bench` (see `harness.ts`) is a
- * benchmark; with no names all of them run, in file-name order. Adding a
- * benchmark means adding a file — nothing to register here.
+ * Every `bench/<name>.ts` file is a benchmark named by its file name (helpers
+ * are `harness.ts` and files starting with `_`). With no names all of them run,
+ * in file-name order; with names, only those files are loaded. A file either
+ * exports `bench` (see `harness.ts`), whose `run()` is awaited, or is a script
+ * that does its work when imported. Adding a benchmark means adding a file —
+ * nothing to register here.
  */
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -12,26 +15,26 @@ import type { Bench } from './harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-async function discover(): Promise<Bench[]> {
-  const files = readdirSync(here)
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts') && f !== 'run.ts' && f !== 'harness.ts')
-    .sort();
-  const found: Bench[] = [];
-  for (const file of files) {
-    const mod = (await import(pathToFileURL(join(here, file)).href)) as { bench?: Bench };
-    if (mod.bench) found.push(mod.bench);
-  }
-  return found;
-}
+const available = readdirSync(here)
+  .filter(
+    (f) =>
+      f.endsWith('.ts') && !f.endsWith('.d.ts') && !f.startsWith('_') && f !== 'run.ts' && f !== 'harness.ts',
+  )
+  .map((f) => f.slice(0, -'.ts'.length))
+  .sort();
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-const benches = await discover();
-const unknown = wanted.filter((w) => !benches.some((b) => b.name === w));
+const unknown = wanted.filter((w) => !available.includes(w));
 if (unknown.length > 0) {
-  console.error(`unknown bench: ${unknown.join(', ')}; available: ${benches.map((b) => b.name).join(', ')}`);
+  console.error(`unknown bench: ${unknown.join(', ')}; available: ${available.join(', ')}`);
   process.exit(2);
 }
-for (const b of benches.filter((b) => wanted.length === 0 || wanted.includes(b.name))) {
-  console.log(`\n## ${b.name}: ${b.description}\n`);
-  await b.run();
+
+for (const name of wanted.length > 0 ? wanted : available) {
+  console.log(`\n## ${name}\n`);
+  const mod = (await import(pathToFileURL(join(here, `${name}.ts`)).href)) as { bench?: Bench };
+  if (mod.bench) {
+    console.log(`${mod.bench.description}\n`);
+    await mod.bench.run();
+  }
 }

@@ -1,0 +1,203 @@
+import type { DuckDBType } from '@duckdb/node-api';
+import {
+  arrow,
+  columnsOf,
+  ErrorCode,
+  type ColumnStatistics,
+  type Expr,
+  type FilterSupport,
+  type RecordBatch,
+  type ScalarType,
+  type ScanRequest,
+  type Schema,
+  SpokeError,
+  type TableStatistics,
+  throwIfAborted,
+  toArrowType,
+} from '@spoke/core';
+import { BaseTable, emptyBatch, ExpressionRenderer, renderScanSql, type TableSql } from '@spoke/sdk';
+import { chunkToBatch, rowCountOnlyBatch } from './duckdb-arrow.js';
+import type { DuckDBDatabase } from './duckdb-database.js';
+import { mapDuckDBType } from './duckdb-type-mapping.js';
+import { toDuckDBParams } from './duckdb-values.js';
+
+/** Where a table's rows come from. */
+export type DuckDBTableSource =
+  | { readonly kind: 'table'; readonly schema: string; readonly table: string }
+  | { readonly kind: 'files'; readonly format: 'parquet' | 'csv'; readonly files: readonly string[] };
+
+interface Resolved {
+  readonly schema: Schema;
+  readonly types: readonly ScalarType[];
+  /** The FROM item scans render against (the table itself, or a sub-query casting exotic types). */
+  readonly from: readonly string[] | TableSql;
+}
+
+/**
+ * A DuckDB table, view, or set of Parquet/CSV files. Filters the DuckDB
+ * dialect can render are exact; limit and top-N are pushed; scans stream
+ * chunks and convert them to Arrow.
+ */
+export class DuckDBTable extends BaseTable {
+  #resolved: Promise<Resolved> | undefined;
+
+  constructor(
+    name: string,
+    private readonly db: DuckDBDatabase,
+    /** Where the rows come from. */
+    readonly source: DuckDBTableSource,
+  ) {
+    super(name);
+  }
+
+  /** The raw FROM item: the quoted table, or `read_parquet([...])` / `read_csv([...])`. */
+  private rawFrom(): string {
+    const d = this.db.dialect;
+    if (this.source.kind === 'table') return `${d.quoteIdentifier(this.source.schema)}.${d.quoteIdentifier(this.source.table)}`;
+    const list = `[${this.source.files.map((f) => d.quoteString(f)).join(', ')}]`;
+    return this.source.format === 'parquet' ? `read_parquet(${list})` : `read_csv(${list}, auto_detect = true)`;
+  }
+
+  private resolve(): Promise<Resolved> {
+    this.#resolved ??= this.db
+      .withConnection(async (connection) => {
+        const result = await connection.run(`SELECT * FROM ${this.rawFrom()} LIMIT 0`);
+        return { names: result.columnNames(), types: result.columnTypes() };
+      })
+      .then(({ names, types }) => this.describe(names, types))
+      .catch((error) => {
+        this.#resolved = undefined;
+        throw error;
+      });
+    return this.#resolved;
+  }
+
+  private describe(names: readonly string[], duckTypes: readonly DuckDBType[]): Resolved {
+    const d = this.db.dialect;
+    const types: ScalarType[] = [];
+    const select: string[] = [];
+    let cast = false;
+    names.forEach((name, i) => {
+      const mapping = mapDuckDBType(duckTypes[i]!);
+      if ('direct' in mapping) {
+        types.push(mapping.direct);
+        select.push(d.quoteIdentifier(name));
+      } else {
+        cast = true;
+        types.push(mapDirect(mapping.castTo));
+        select.push(`CAST(${d.quoteIdentifier(name)} AS ${mapping.castTo}) AS ${d.quoteIdentifier(name)}`);
+      }
+    });
+    const schema = new arrow.Schema(names.map((name, i) => new arrow.Field(name, toArrowType(types[i]!), true)));
+    const raw = this.rawFrom();
+    const from: readonly string[] | TableSql =
+      !cast && this.source.kind === 'table'
+        ? [this.source.schema, this.source.table]
+        : { sql: cast ? `(SELECT ${select.join(', ')} FROM ${raw}) AS ${d.quoteIdentifier(this.name)}` : `${raw} AS ${d.quoteIdentifier(this.name)}` };
+    return { schema, types, from };
+  }
+
+  override async schema(): Promise<Schema> {
+    return (await this.resolve()).schema;
+  }
+
+  /** Exact for every filter the DuckDB dialect renders over this table's columns; DuckDB runs it as is. */
+  override async supportsFilters(filters: readonly Expr[]): Promise<readonly FilterSupport[]> {
+    const names = new Set((await this.resolve()).schema.fields.map((f) => f.name));
+    const renderer = new ExpressionRenderer(this.db.dialect);
+    return filters.map((f) => (columnsOf(f).every((c) => names.has(c)) && renderer.canRender(f) ? 'exact' : 'unsupported'));
+  }
+
+  override async statistics(signal?: AbortSignal): Promise<TableStatistics | undefined> {
+    throwIfAborted(signal);
+    const source = this.source;
+    if (source.kind === 'table') {
+      return this.db.withConnection(async (connection) => {
+        const reader = await connection.runAndReadAll(
+          'SELECT estimated_size FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = $1 AND table_name = $2',
+          [source.schema, source.table],
+        );
+        const row = reader.getRows()[0];
+        // Views have no entry; estimated_size counts rows DuckDB has stored, not yet-uncommitted deletes.
+        return row ? { rowCount: { value: Number(row[0]), exact: false } } : undefined;
+      });
+    }
+    const { statSync } = await import('node:fs');
+    const totalBytes = source.files.reduce((sum, f) => sum + statSync(f).size, 0);
+    if (source.format !== 'parquet') return { totalBytes: { value: totalBytes, exact: true } };
+    const d = this.db.dialect;
+    const list = `[${source.files.map((f) => d.quoteString(f)).join(', ')}]`;
+    return this.db.withConnection(async (connection) => {
+      const rows = (await connection.runAndReadAll(`SELECT sum(num_rows) FROM parquet_file_metadata(${list})`)).getRows();
+      // Null counts per top-level column, exact only when every row group recorded one.
+      const nulls = (
+        await connection.runAndReadAll(
+          `SELECT path_in_schema, sum(stats_null_count), count(*) = count(stats_null_count) FROM parquet_metadata(${list}) WHERE NOT contains(path_in_schema, '.') GROUP BY path_in_schema`,
+        )
+      ).getRows();
+      const columns: Record<string, ColumnStatistics> = {};
+      for (const [name, count, complete] of nulls) {
+        if (complete === true && count !== null) columns[String(name)] = { nullCount: { value: Number(count), exact: true } };
+      }
+      return {
+        rowCount: { value: Number(rows[0]?.[0] ?? 0), exact: true },
+        totalBytes: { value: totalBytes, exact: true },
+        columns,
+      };
+    });
+  }
+
+  override async *scan(request: ScanRequest): AsyncGenerator<RecordBatch> {
+    const { signal } = request;
+    throwIfAborted(signal);
+    const resolved = await this.resolve();
+    const fields = request.projection.map((name) => {
+      const index = resolved.schema.fields.findIndex((f) => f.name === name);
+      if (index < 0) throw new SpokeError(ErrorCode.COLUMN_NOT_FOUND, `column "${name}" does not exist in ${this.name}`, { source: this.db.sourceName });
+      return { field: resolved.schema.fields[index]!, type: resolved.types[index]! };
+    });
+    const schema = new arrow.Schema(fields.map((f) => f.field));
+    const types = fields.map((f) => f.type);
+    const { sql, params } = renderScanSql(this.db.dialect, resolved.from, request);
+    throwIfAborted(signal);
+    const connection = await this.db.connect();
+    const interrupt = () => connection.interrupt();
+    signal.addEventListener('abort', interrupt, { once: true });
+    let rows = 0;
+    try {
+      const { values, types: paramTypes } = toDuckDBParams(params);
+      const result = await connection.stream(sql, values, paramTypes);
+      for (;;) {
+        throwIfAborted(signal);
+        const chunk = await result.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        throwIfAborted(signal);
+        rows += chunk.rowCount;
+        yield request.projection.length ? chunkToBatch(chunk, schema, types) : rowCountOnlyBatch(chunk.rowCount);
+      }
+      if (rows === 0 && request.projection.length) yield emptyBatch(schema);
+    } catch (error) {
+      if (signal.aborted) throw SpokeError.cancelled(signal);
+      throw this.db.wrap(error);
+    } finally {
+      signal.removeEventListener('abort', interrupt);
+      connection.closeSync();
+    }
+  }
+
+  /** The SQL and parameters a scan would send (for EXPLAIN and tests). */
+  async renderScan(request: Pick<ScanRequest, 'projection' | 'filters' | 'limit' | 'orderBy'>): Promise<{ sql: string; params: readonly unknown[] }> {
+    return renderScanSql(this.db.dialect, (await this.resolve()).from, request);
+  }
+}
+
+function mapDirect(castTo: string): ScalarType {
+  switch (castTo) {
+    case 'DECIMAL(38,0)':
+      return { id: 'decimal', precision: 38, scale: 0 };
+    case 'TIMESTAMP':
+      return { id: 'timestamp' };
+    default:
+      return { id: 'utf8' };
+  }
+}

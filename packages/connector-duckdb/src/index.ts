@@ -1,0 +1,18 @@
+/**
+ * `@spoke/connector-duckdb` — DuckDB database files and Parquet/CSV files
+ * as a Spoke source, with filters, limit and top-N pushed into DuckDB.
+ *
+ * @packageDocumentation
+ */
+import { connector } from './duckdb-connector.js';
+
+export { DuckDBCatalog, FILES_SCHEMA } from './duckdb-catalog.js';
+export { chunkToBatch, rowCountOnlyBatch } from './duckdb-arrow.js';
+export { connector, createDuckDBConnector, DuckDBConnector } from './duckdb-connector.js';
+export { DuckDBDatabase } from './duckdb-database.js';
+export { DUCKDB_OPTIONS } from './duckdb-options.js';
+export { DuckDBTable, type DuckDBTableSource } from './duckdb-table.js';
+export { type DuckDBColumnMapping, mapDuckDBType } from './duckdb-type-mapping.js';
+export { toDuckDBParams } from './duckdb-values.js';
+
+export default connector;

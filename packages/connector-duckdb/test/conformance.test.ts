@@ -1,0 +1,27 @@
+import { runConformance } from '@spoke/sdk/testing';
+import { connector } from '../src/index.js';
+import { tempDir, writeFixture } from './fixtures.js';
+
+const capabilities = { filters: 'exact', limit: true, topN: true, statistics: 'estimated' } as const;
+
+runConformance({
+  name: 'duckdb (database file)',
+  capabilities,
+  setup: async () => {
+    const { dir, remove } = tempDir();
+    await writeFixture(dir);
+    const c = await connector.create({ path: 'fixture.duckdb' }, { sourceName: 'conformance', baseDir: dir });
+    return { connector: c, fixtureSchema: 'main', teardown: remove };
+  },
+});
+
+runConformance({
+  name: 'duckdb (Parquet files)',
+  capabilities: { ...capabilities, statistics: 'exact' },
+  setup: async () => {
+    const { dir, remove } = tempDir();
+    await writeFixture(dir, { parquet: true });
+    const c = await connector.create({ files: { spoke_conformance: 'parquet/*.parquet' } }, { sourceName: 'conformance', baseDir: dir });
+    return { connector: c, fixtureSchema: 'main', teardown: remove };
+  },
+});

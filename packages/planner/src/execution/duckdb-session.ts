@@ -20,8 +20,6 @@ export interface DuckDBSessionOptions {
   threads?: number;
 }
 
-/** Alias of {@link DuckDBSessionOptions}, the name the engine options use. */
-export type DuckDBOptions = DuckDBSessionOptions;
 
 /** The DuckDB configuration map for {@link DuckDBSessionOptions} (exported for tests and EXPLAIN). */
 export function duckdbConfig(options: DuckDBSessionOptions = {}): Record<string, string> {

@@ -36,8 +36,6 @@ export function resultArrowSchema(result: DuckDBResult): Schema {
   return duckdbColumnsArrowSchema(result.columnNames(), result.columnTypes());
 }
 
-/** Alias of {@link resultArrowSchema}. */
-export const resultSchema: (result: DuckDBResult) => Schema = resultArrowSchema;
 
 /** The Arrow schema for DuckDB columns given by name and type (see {@link resultArrowSchema}). */
 export function duckdbColumnsArrowSchema(names: readonly string[], types: readonly DuckDBType[]): Schema {

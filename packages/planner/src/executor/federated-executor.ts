@@ -18,8 +18,7 @@ import {
   throwIfAborted,
 } from '@spoke/core';
 import type { QueryResult } from '../engine-api.js';
-import { loadBatches, resultArrowSchema, streamResultAsArrow } from '../execution/index.js';
-import { toDuckDBParams } from './duckdb-params.js';
+import { loadBatches, resultArrowSchema, streamResultAsArrow, toDuckDBParams } from '../execution/index.js';
 import type { ScanPlan } from '../pushdown/plan-scans.js';
 import { RESIDUAL_MACROS, type ResidualQuery } from './residual.js';
 import { translateDuckDBError } from './duckdb-errors.js';

@@ -89,14 +89,26 @@ function build(shape: ColumnShape, values: Values): AnyData {
     }
     case T.Decimal: {
       const data = new Uint32Array(length * 4);
+      // Two 64-bit lanes per value: the unscaled int64 (or int32) goes in the low lane, its sign in the high one.
+      const lanes = new BigInt64Array(data.buffer);
       for (let i = 0; i < length; i++) {
         const v = values[i];
         if (v === null || v === undefined) continue;
-        let b = decimalToBigInt(v);
-        const mask = 0xffffffffn;
-        for (let w = 0; w < 4; w++) {
-          data[i * 4 + w] = Number(b & mask);
-          b >>= 32n;
+        if (typeof v === 'bigint' && v >= INT64_MIN && v <= INT64_MAX) {
+          lanes[i * 2] = v;
+          lanes[i * 2 + 1] = v < 0n ? -1n : 0n;
+        } else if (typeof v === 'number') {
+          data[i * 4] = v >>> 0;
+          const fill = v < 0 ? 0xffffffff : 0;
+          data[i * 4 + 1] = fill;
+          data[i * 4 + 2] = fill;
+          data[i * 4 + 3] = fill;
+        } else {
+          let b = decimalToBigInt(v);
+          for (let w = 0; w < 4; w++) {
+            data[i * 4 + w] = Number(b & 0xffffffffn);
+            b >>= 32n;
+          }
         }
       }
       return arrow.makeData({ ...base, data } as never);
@@ -150,6 +162,8 @@ function build(shape: ColumnShape, values: Values): AnyData {
 }
 
 const EMPTY = new Uint8Array(0);
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
 
 /** A decimal's unscaled value from what the decoder hands over: int32 number, int64 bigint, or big-endian two's-complement bytes. */
 function decimalToBigInt(v: unknown): bigint {

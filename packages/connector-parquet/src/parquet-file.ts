@@ -34,6 +34,16 @@ export const SPOKE_PARSERS: Partial<ParquetParsers> = {
   jsonFromBytes: (bytes: Uint8Array) => (bytes ? new TextDecoder().decode(bytes) : bytes),
 };
 
+/**
+ * For reading values: strings stay UTF-8 bytes, which Arrow stores as they
+ * are (decoding to JS strings and encoding back cost more than the decoding
+ * of the page itself).
+ */
+export const SPOKE_DATA_PARSERS: Partial<ParquetParsers> = {
+  ...SPOKE_PARSERS,
+  stringFromBytes: (bytes: Uint8Array) => bytes,
+};
+
 // The last 64 KiB hold the footer of most files; a bigger footer costs one more GET.
 const FOOTER_FETCH = 64 * 1024;
 
@@ -119,7 +129,7 @@ export async function openColumnReader(
     metadata: rawDecimalMetadata(metadata),
     columns: [...columns],
     utf8: false,
-    parsers: SPOKE_PARSERS,
+    parsers: SPOKE_DATA_PARSERS,
     compressors,
     useOffsetIndex: false,
   });

@@ -125,7 +125,7 @@ describe('push-down', () => {
     assert.doesNotMatch(plan.residualSql, /WHERE/i);
   });
   test('count(*) asks for no column', async () => {
-    await assertSameAnswer('SELECT count(*) FROM crm.customers WHERE id <= 10');
+    await assertSameAnswer('SELECT count(*) FROM crm.customers');
     assert.deepEqual(lastRequest(crm, 'customers').projection, []);
   });
   test('string literals are typed by the column they meet', async () => {

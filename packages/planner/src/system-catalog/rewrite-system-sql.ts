@@ -1,0 +1,279 @@
+/**
+ * Rewrites a PostgreSQL catalog query (psql's `\d`, JDBC's DatabaseMetaData,
+ * SQLAlchemy's inspector…) into SQL DuckDB runs against Spoke's shadow
+ * catalog. Works on libpg-query's parse tree, then deparses: rewriting text
+ * with regular expressions breaks on the first string literal that looks like
+ * SQL.
+ *
+ * What changes:
+ * - `pg_catalog.x`, unqualified `pg_x` and `information_schema.x` relations →
+ *   the shadow database's tables;
+ * - PostgreSQL-only functions (`pg_get_userbyid`, `format_type`, `version`…)
+ *   → the shadow database's macros; `pg_catalog.` qualifiers dropped;
+ * - `::regclass` / `::regtype` / `::regnamespace` / `::regproc` casts → name
+ *   or OID lookups; PostgreSQL-only type names (`name`, `oid`, `"char"`…) →
+ *   DuckDB types;
+ * - `~`, `!~`, `~*`, `!~*` (and `OPERATOR(pg_catalog.~)`) → `regexp_matches`;
+ * - `COLLATE pg_catalog.default` dropped;
+ * - `current_user`, `current_catalog`… → constants;
+ * - a single-column function in FROM (`generate_series(1, 3) s`) gets its
+ *   alias as column name, as PostgreSQL does.
+ */
+import { deparseSync } from 'pgsql-deparser';
+import { parseSync } from 'libpg-query';
+import { ErrorCode, SpokeError } from '@spoke/core';
+import type { AstNode } from '../parse/ast.js';
+
+/** Names the rewrite needs to know. */
+export interface RewriteTarget {
+  /** The attached shadow database (`__spoke_pg_1`). */
+  readonly database: string;
+  /** PostgreSQL function names (lower case) implemented as macros in `<database>.pg`. */
+  readonly macros: ReadonlySet<string>;
+  /** Value of `current_user`, `session_user`… */
+  readonly user: string;
+  /** Value of `current_database()` / `current_catalog`. */
+  readonly databaseName: string;
+}
+
+/** Schema (inside the shadow database) holding the pg_catalog tables and the macros. */
+export const PG_SCHEMA = 'pg';
+/** Schema (inside the shadow database) holding the information_schema tables. */
+export const INFO_SCHEMA = 'pg_info';
+
+/** PostgreSQL type names DuckDB lacks, and what to cast to instead. */
+const TYPE_MAP: Readonly<Record<string, string>> = {
+  name: 'varchar',
+  text: 'varchar',
+  char: 'varchar',
+  bpchar: 'varchar',
+  cstring: 'varchar',
+  oid: 'bigint',
+  xid: 'bigint',
+  cid: 'bigint',
+  tid: 'varchar',
+  regoper: 'bigint',
+  regoperator: 'bigint',
+  regconfig: 'bigint',
+  regdictionary: 'bigint',
+  regrole: 'bigint',
+  int2vector: 'smallint[]',
+  oidvector: 'bigint[]',
+  pg_node_tree: 'varchar',
+  aclitem: 'varchar',
+  json: 'varchar',
+  jsonb: 'varchar',
+  bytea: 'blob',
+  anyarray: 'varchar',
+};
+
+const REGEX_OPERATORS: Readonly<Record<string, { negate: boolean; flags?: string }>> = {
+  '~': { negate: false },
+  '!~': { negate: true },
+  '~*': { negate: false, flags: 'i' },
+  '!~*': { negate: true, flags: 'i' },
+};
+
+function str(node: AstNode | undefined): string | undefined {
+  return node?.String?.sval;
+}
+
+function stringNode(value: string): AstNode {
+  return { String: { sval: value } };
+}
+
+function stringConst(value: string): AstNode {
+  return { A_Const: { sval: { sval: value } } };
+}
+
+function funcCall(names: string[], args: AstNode[]): AstNode {
+  return { FuncCall: { funcname: names.map(stringNode), args, funcformat: 'COERCE_EXPLICIT_CALL' } };
+}
+
+function isStringConst(node: AstNode | undefined): string | undefined {
+  return node?.A_Const?.sval?.sval;
+}
+
+/** Rewrites one SELECT (the engine hands over one statement at a time). */
+export function rewriteSystemSql(sql: string, target: RewriteTarget): string {
+  let tree: { stmts?: { stmt: AstNode }[] };
+  try {
+    tree = parseSync(sql) as typeof tree;
+  } catch (error) {
+    throw new SpokeError(ErrorCode.SYNTAX_ERROR, (error as Error).message, { cause: error });
+  }
+  const statements = tree.stmts ?? [];
+  if (statements.length !== 1) throw new SpokeError(ErrorCode.UNSUPPORTED, 'send one statement at a time');
+  const statement = statements[0]!.stmt;
+  nameColumns(statement.SelectStmt);
+  const rewritten = rewriteNode(statement, target);
+  return deparseSync(rewritten as never);
+}
+
+function macro(name: string, target: RewriteTarget, args: AstNode[]): AstNode {
+  return funcCall([target.database, PG_SCHEMA, name], args);
+}
+
+/** Post-order rewrite: children first, then the node itself. */
+function rewriteNode(node: unknown, target: RewriteTarget): AstNode {
+  if (Array.isArray(node)) return node.map((item) => rewriteNode(item, target)) as unknown as AstNode;
+  if (node === null || typeof node !== 'object') return node as AstNode;
+  const out: AstNode = {};
+  for (const [key, value] of Object.entries(node)) out[key] = rewriteNode(value, target);
+  return rewriteOne(out, target);
+}
+
+function rewriteOne(node: AstNode, target: RewriteTarget): AstNode {
+  if (node.RangeVar) {
+    const rv = node.RangeVar;
+    const schema = rv.schemaname?.toLowerCase();
+    const relname = String(rv.relname);
+    if (rv.catalogname === undefined) {
+      if (schema === 'pg_catalog' || (schema === undefined && relname.toLowerCase().startsWith('pg_'))) {
+        return { RangeVar: { ...rv, catalogname: target.database, schemaname: PG_SCHEMA } };
+      }
+      if (schema === 'information_schema') {
+        return { RangeVar: { ...rv, catalogname: target.database, schemaname: INFO_SCHEMA } };
+      }
+    }
+    return node;
+  }
+  if (node.FuncCall) {
+    const call = node.FuncCall;
+    const names = (call.funcname as AstNode[]).map((n) => str(n) ?? '');
+    const name = names[names.length - 1]!.toLowerCase();
+    const qualifier = names.length > 1 ? names[names.length - 2]!.toLowerCase() : undefined;
+    if (qualifier === undefined || qualifier === 'pg_catalog' || qualifier === 'information_schema') {
+      if (target.macros.has(name)) return { FuncCall: { ...call, funcname: [target.database, PG_SCHEMA, name].map(stringNode) } };
+      if (qualifier !== undefined) return { FuncCall: { ...call, funcname: [stringNode(name)] } };
+    }
+    return node;
+  }
+  if (node.SQLValueFunction) {
+    const op = String(node.SQLValueFunction.op);
+    if (/CURRENT_USER|CURRENT_ROLE|SESSION_USER|SVFOP_USER/.test(op)) return stringConst(target.user);
+    if (op.includes('CURRENT_CATALOG')) return stringConst(target.databaseName);
+    if (op.includes('CURRENT_SCHEMA')) return stringConst('public');
+    return node;
+  }
+  if (node.CollateClause) return node.CollateClause.arg;
+  if (node.A_Expr) {
+    const expr = node.A_Expr;
+    const names = ((expr.name ?? []) as AstNode[]).map((n) => str(n) ?? '');
+    const operator = names[names.length - 1] ?? '';
+    if (expr.kind === 'AEXPR_OP' && REGEX_OPERATORS[operator]) {
+      const { negate, flags } = REGEX_OPERATORS[operator]!;
+      const call = funcCall(['regexp_matches'], [expr.lexpr, expr.rexpr, ...(flags ? [stringConst(flags)] : [])]);
+      return negate ? { BoolExpr: { boolop: 'NOT_EXPR', args: [call] } } : call;
+    }
+    if (names.length > 1) return { A_Expr: { ...expr, name: [stringNode(operator)] } };
+    return node;
+  }
+  if (node.TypeCast) return rewriteCast(node.TypeCast, target);
+  if (node.RangeFunction) {
+    const rf = node.RangeFunction;
+    // PostgreSQL: a function returning one column, aliased without a column list, names its column after the alias.
+    if (rf.alias && !rf.alias.colnames && (rf.functions?.length ?? 0) === 1 && !rf.ordinality) {
+      return { RangeFunction: { ...rf, alias: { ...rf.alias, colnames: [stringNode(rf.alias.aliasname)] } } };
+    }
+    return node;
+  }
+  return node;
+}
+
+function rewriteCast(cast: AstNode, target: RewriteTarget): AstNode {
+  const typeName = cast.typeName as AstNode;
+  const names = ((typeName.names ?? []) as AstNode[]).map((n) => str(n) ?? '');
+  const type = names[names.length - 1]!.toLowerCase();
+  const isArray = (typeName.arrayBounds?.length ?? 0) > 0;
+  const arg = cast.arg as AstNode;
+  const constant = isStringConst(arg);
+  if (!isArray) {
+    switch (type) {
+      case 'regclass':
+        return constant !== undefined ? macro('regclass_oid', target, [arg]) : macro('regclass_name', target, [arg]);
+      case 'regtype':
+        return constant !== undefined ? macro('regtype_oid', target, [arg]) : macro('format_type', target, [arg, { A_Const: { isnull: true } }]);
+      case 'regnamespace':
+        return constant !== undefined ? macro('regnamespace_oid', target, [arg]) : macro('regnamespace_name', target, [arg]);
+      case 'regproc':
+      case 'regprocedure':
+        // Procedures are compared by name (`typinput = 'array_in'::regproc`); pg_type stores the names.
+        return constant !== undefined ? stringConst(constant.replace(/^pg_catalog\./, '')) : castTo(arg, 'varchar', typeName);
+    }
+  }
+  const mapped = TYPE_MAP[type];
+  if (mapped !== undefined) return castTo(arg, mapped, isArray ? typeName : undefined);
+  if (names.length > 1) return { TypeCast: { ...cast, typeName: { ...typeName, names: [stringNode(type)] } } };
+  return { TypeCast: cast };
+}
+
+function castTo(arg: AstNode, duckType: string, arrayOf?: AstNode): AstNode {
+  const base = duckType.replace(/\[\]$/, '');
+  const bounds = duckType.endsWith('[]') || (arrayOf?.arrayBounds?.length ?? 0) > 0 ? [{ Integer: { ival: -1 } }] : undefined;
+  return {
+    TypeCast: {
+      arg,
+      typeName: { names: [stringNode(base)], typemod: -1, ...(bounds ? { arrayBounds: bounds } : {}) },
+    },
+  };
+}
+
+/**
+ * Gives every unnamed output column the name PostgreSQL would
+ * (`FigureColname`): `SELECT version()` → `version`, `SELECT 1` →
+ * `?column?`. DuckDB would name them `version()` and `1`, and clients read
+ * columns by name (`rows[0].version`).
+ */
+function nameColumns(select: AstNode | undefined): void {
+  if (!select) return;
+  if (select.op && select.op !== 'SETOP_NONE') return nameColumns(select.larg);
+  for (const target of (select.targetList ?? []) as AstNode[]) {
+    const res = target.ResTarget;
+    if (!res || res.name !== undefined) continue;
+    const name = figureColname(res.val);
+    if (name !== undefined) res.name = name;
+  }
+}
+
+function figureColname(node: AstNode | undefined): string | undefined {
+  if (!node) return '?column?';
+  if (node.ColumnRef) {
+    const last = (node.ColumnRef.fields as AstNode[])[node.ColumnRef.fields.length - 1];
+    return last?.A_Star ? undefined : str(last);
+  }
+  if (node.FuncCall) {
+    const names = node.FuncCall.funcname as AstNode[];
+    return str(names[names.length - 1]);
+  }
+  if (node.TypeCast) {
+    const inner = figureColname(node.TypeCast.arg);
+    if (inner !== '?column?') return inner;
+    const names = node.TypeCast.typeName.names as AstNode[];
+    return str(names[names.length - 1]);
+  }
+  if (node.A_Indirection) {
+    const last = (node.A_Indirection.indirection as AstNode[]).at(-1);
+    return str(last) ?? figureColname(node.A_Indirection.arg);
+  }
+  if (node.CaseExpr) return 'case';
+  if (node.A_ArrayExpr) return 'array';
+  if (node.CoalesceExpr) return 'coalesce';
+  if (node.NullIfExpr) return 'nullif';
+  if (node.RowExpr) return 'row';
+  if (node.MinMaxExpr) return node.MinMaxExpr.op === 'IS_GREATEST' ? 'greatest' : 'least';
+  if (node.SQLValueFunction) {
+    const op = String(node.SQLValueFunction.op).replace(/^SVFOP_/, '').toLowerCase();
+    return op.replace(/_n$/, '');
+  }
+  if (node.SubLink) {
+    const kind = node.SubLink.subLinkType;
+    if (kind === 'EXISTS_SUBLINK') return 'exists';
+    if (kind === 'ARRAY_SUBLINK') return 'array';
+    if (kind === 'EXPR_SUBLINK') {
+      const inner = node.SubLink.subselect?.SelectStmt?.targetList?.[0]?.ResTarget;
+      return inner?.name ?? figureColname(inner?.val);
+    }
+  }
+  return '?column?';
+}

@@ -1,5 +1,5 @@
 import { arrow, ErrorCode, type RecordBatch, type ScanRequest, SpokeError } from '@spoke/core';
-import { rowCountBatch, type SqlTableDescription } from '@spoke/sdk';
+import { columnlessBatch, type SqlTableDescription } from '@spoke/sdk';
 import type { PgPoolClient } from './pg-driver.js';
 import type { PostgresConnector } from './postgres-connector.js';
 import { toSpokeError } from './postgres-errors.js';
@@ -48,6 +48,8 @@ export async function* parallelScan(
   const onAbort = () => controller.abort(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
   let healthy = true;
+  // Connections are pooled again only after their transactions committed.
+  let completed = false;
   try {
     await coordinator.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const snapshot = (await coordinator.query<{ s: string }>('SELECT pg_export_snapshot() AS s')).rows[0]!.s;
@@ -80,13 +82,14 @@ export async function* parallelScan(
       if (batch) {
         space?.();
         space = undefined;
-        yield columns.length ? batch : rowCountBatch(batch.numRows);
+        yield columns.length ? batch : columnlessBatch(batch.numRows);
       } else {
         await new Promise<void>((r) => (wake = r));
       }
     }
     if (failure) throw failure;
     for (const client of clients) await client.query('COMMIT');
+    completed = true;
   } catch (error) {
     healthy = false;
     throw toSpokeError(error, connector.sourceName, signal);
@@ -97,8 +100,11 @@ export async function* parallelScan(
       controller.abort(new SpokeError(ErrorCode.QUERY_CANCELLED, 'scan stopped'));
       space?.();
     }
-    for (const client of clients) client.release(healthy ? undefined : true);
-    await coordinator.query('COMMIT').catch(() => {});
-    coordinator.release(healthy ? undefined : true);
+    for (const client of clients) client.release(healthy && completed ? undefined : true);
+    const committed = await coordinator.query('COMMIT').then(
+      () => true,
+      () => false,
+    );
+    coordinator.release(committed ? undefined : true);
   }
 }

@@ -183,6 +183,8 @@ export class PostgresConnector extends SqlSourceConnector {
     const values = copy ? [] : driverValues(query.params);
     const client = await this.connect(signal);
     let healthy = true;
+    // A connection left mid-statement (consumer stopped early, abort) is discarded, never pooled.
+    let finished = false;
     const onClientError = () => {
       healthy = false;
     };
@@ -210,12 +212,13 @@ export class PostgresConnector extends SqlSourceConnector {
         yield batch;
       }
       if (!emitted) yield new arrow.RecordBatch(schema, emptyData(schema));
+      finished = true;
     } catch (error) {
       healthy = false;
       throw toSpokeError(error, this.sourceName, signal);
     } finally {
       client.removeListener('error', onClientError);
-      client.release(healthy ? undefined : true);
+      client.release(healthy && finished ? undefined : true);
     }
   }
 
@@ -268,8 +271,12 @@ export class PostgresConnector extends SqlSourceConnector {
     };
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      for await (const chunk of stream) {
-        for (const batch of decoder.push(chunk as Uint8Array)) yield batch;
+      // Pulled by hand, not with for-await: an early return must not wait on the stream's own teardown.
+      const chunks = stream[Symbol.asyncIterator]();
+      for (;;) {
+        const next = await chunks.next();
+        if (next.done) break;
+        for (const batch of decoder.push(next.value as Uint8Array)) yield batch;
       }
       done = true;
       const last = decoder.end();

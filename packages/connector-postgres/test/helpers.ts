@@ -65,7 +65,13 @@ export function canonical(rows: readonly (readonly unknown[])[]): string[] {
   return rows
     .map((r) =>
       JSON.stringify(
-        r.map((v) => (v === null || v === undefined ? null : typeof v === 'number' || typeof v === 'bigint' ? Number(v).toPrecision(10) : String(v))),
+        r.map((v) =>
+          v === null || v === undefined
+            ? null
+            : typeof v === 'number' || typeof v === 'bigint' || (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v))
+              ? Number(v).toPrecision(10)
+              : String(v),
+        ),
       ),
     )
     .sort();

@@ -1,5 +1,7 @@
 import {
+  arrow,
   type Expr,
+  type RecordBatch as ArrowRecordBatch,
   ErrorCode,
   type ExecuteOptions,
   type FilterSupport,
@@ -15,7 +17,6 @@ import {
   didYouMean,
 } from '@spoke/core';
 import { BaseConnector } from '../base-connector.js';
-import { rowCountBatch } from '../batches.js';
 import type { ExpressionDialect } from '../sql/expression-dialect.js';
 import { ExpressionRenderer } from '../sql/expression-renderer.js';
 import type { SqlColumn, SqlRunOptions, SqlTableDescription } from './sql-source-types.js';
@@ -103,7 +104,7 @@ export abstract class SqlSourceConnector extends BaseConnector {
       context: request.context,
       ...(columns.length ? { columns } : {}),
     });
-    for await (const batch of batches) yield columns.length ? batch : rowCountBatch(batch.numRows);
+    for await (const batch of batches) yield columns.length ? batch : columnlessBatch(batch.numRows);
   }
 
   /** Looks a column up by exact name, or throws `COLUMN_NOT_FOUND`. */
@@ -164,4 +165,16 @@ function executorOf(connector: SqlSourceConnector): SqlExecutor {
     },
     execute: (query: RenderedSql, options: ExecuteOptions) => connector.executeSql(query, options),
   };
+}
+
+/**
+ * A batch with no columns and `rows` rows (the answer to an empty projection).
+ * arrow-js's RecordBatch constructor recomputes the length from the children,
+ * which gives 0 when there are none, so the Data is set back afterwards.
+ */
+export function columnlessBatch(rows: number): ArrowRecordBatch {
+  const data = arrow.makeData({ type: new arrow.Struct([]), length: rows, nullCount: 0, children: [] });
+  const batch = new arrow.RecordBatch(new arrow.Schema([]), data);
+  (batch as unknown as { data: typeof data }).data = data;
+  return batch;
 }

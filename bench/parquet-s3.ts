@@ -7,8 +7,7 @@
  *
  *   node --import tsx bench/parquet-s3.ts [rows]
  */
-import { readFileSync, rmSync, statSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -36,8 +35,16 @@ try {
            FROM range(${ROWS}) t(i)) TO '${file}' (FORMAT parquet, ROW_GROUP_SIZE ${ROW_GROUP})`,
   );
   const size = statSync(file).size;
-  console.log(`generated ${ROWS} rows, ${(size / 1e6).toFixed(1)} MB, ${Math.ceil(ROWS / ROW_GROUP)} row groups in ${ms(t0).toFixed(0)} ms`);
-  const s3Options = { endpoint: s3.endpoint, forcePathStyle: true, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, region: s3.region };
+  console.log(
+    `generated ${ROWS} rows, ${(size / 1e6).toFixed(1)} MB, ${Math.ceil(ROWS / ROW_GROUP)} row groups in ${ms(t0).toFixed(0)} ms`,
+  );
+  const s3Options = {
+    endpoint: s3.endpoint,
+    forcePathStyle: true,
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+    region: s3.region,
+  };
   const up = openStore('s3://bench/lake/', { s3: s3Options });
   t0 = process.hrtime.bigint();
   await up.put('big/big.parquet', new Uint8Array(readFileSync(file)));
@@ -59,7 +66,10 @@ try {
   let warmTable: ParquetTable | undefined;
   let warmConnector: Awaited<ReturnType<typeof createParquetConnector>> | undefined;
   for (let r = 0; r < RUNS; r++) {
-    const c = await createParquetConnector({ url: 's3://bench/lake/', s3: { ...s3Options, forcePathStyle: 'true' } }, { sourceName: 'bench', baseDir: dir });
+    const c = await createParquetConnector(
+      { url: 's3://bench/lake/', s3: { ...s3Options, forcePathStyle: 'true' } },
+      { sourceName: 'bench', baseDir: dir },
+    );
     const table = (await c.catalog.getTable('main', 'big')) as ParquetTable;
     t0 = process.hrtime.bigint();
     let rows = 0;
@@ -86,7 +96,9 @@ try {
   let duckRows = 0;
   for (let r = 0; r < RUNS; r++) {
     t0 = process.hrtime.bigint();
-    const res = await conn.runAndReadAll(`SELECT ${projection.join(', ')} FROM read_parquet('${file}') WHERE id BETWEEN ${lo} AND ${hi}`);
+    const res = await conn.runAndReadAll(
+      `SELECT ${projection.join(', ')} FROM read_parquet('${file}') WHERE id BETWEEN ${lo} AND ${hi}`,
+    );
     duckRows = res.currentRowCount;
     duck.push(ms(t0));
   }
@@ -96,12 +108,22 @@ try {
   const c0 = cold[0]!;
   const coldMedian = median(cold.map((c) => c.time));
   const bytesPct = (100 * c0.bytes) / size;
-  console.log(`filter: id BETWEEN ${lo} AND ${hi} (${((100 * (hi - lo + 1)) / ROWS).toFixed(2)}% of rows); ${c0.rows} rows returned by the scan (row-group granular), DuckDB ${duckRows}`);
-  console.log(`bytes fetched (cold, incl. footer): ${c0.bytes} of ${size} = ${bytesPct.toFixed(2)}%  (target <= 5%)  ${bytesPct <= 5 ? 'OK' : 'MISS'}`);
-  console.log(`time cold (median of ${RUNS}, fresh connector, footer + ranged GETs): ${coldMedian.toFixed(1)} ms`);
-  console.log(`time warm (median of ${RUNS}, cached): ${median(warm).toFixed(1)} ms, GETs on repeats: ${warmGets}  ${warmGets === 0 ? 'OK (served from cache)' : 'MISS'}`);
+  console.log(
+    `filter: id BETWEEN ${lo} AND ${hi} (${((100 * (hi - lo + 1)) / ROWS).toFixed(2)}% of rows); ${c0.rows} rows returned by the scan (row-group granular), DuckDB ${duckRows}`,
+  );
+  console.log(
+    `bytes fetched (cold, incl. footer): ${c0.bytes} of ${size} = ${bytesPct.toFixed(2)}%  (target <= 5%)  ${bytesPct <= 5 ? 'OK' : 'MISS'}`,
+  );
+  console.log(
+    `time cold (median of ${RUNS}, fresh connector, footer + ranged GETs): ${coldMedian.toFixed(1)} ms`,
+  );
+  console.log(
+    `time warm (median of ${RUNS}, cached): ${median(warm).toFixed(1)} ms, GETs on repeats: ${warmGets}  ${warmGets === 0 ? 'OK (served from cache)' : 'MISS'}`,
+  );
   console.log(`DuckDB read_parquet local (median of ${RUNS}): ${median(duck).toFixed(1)} ms`);
-  console.log(`ratio cold/DuckDB: ${(coldMedian / median(duck)).toFixed(2)}x, warm/DuckDB: ${(median(warm) / median(duck)).toFixed(2)}x  (target <= 2x)`);
+  console.log(
+    `ratio cold/DuckDB: ${(coldMedian / median(duck)).toFixed(2)}x, warm/DuckDB: ${(median(warm) / median(duck)).toFixed(2)}x  (target <= 2x)`,
+  );
 } finally {
   await s3.close();
   rmSync(dir, { recursive: true, force: true });

@@ -59,6 +59,12 @@ export class LanceDialect extends AnsiDialect {
       case 'list':
       case 'null':
         throw new SpokeError(ErrorCode.UNSUPPORTED, `the lance dialect cannot render a ${type.id} literal`);
+      case 'decimal':
+        // A bare numeric literal is parsed as a float first (lossy beyond 15 digits); from text the cast is exact.
+        if (!/^-?\d+(\.\d+)?$/.test(String(value))) {
+          throw new SpokeError(ErrorCode.INVALID_QUERY, `not a decimal literal: ${JSON.stringify(value)}`);
+        }
+        return `CAST(${this.quoteString(String(value))} AS ${this.typeName(type)})`;
       case 'timestamp':
         if (type.timezone) throw new SpokeError(ErrorCode.UNSUPPORTED, 'the lance dialect cannot render a timestamptz literal');
         return super.renderLiteral(value, type);

@@ -18,9 +18,15 @@ import type { Data } from 'apache-arrow';
  * `mapDuckDBType`). Values are written straight into Arrow buffers; the
  * scan's SQL has already cast every column to a type handled here.
  */
-export function chunkToBatch(chunk: DuckDBDataChunk, schema: Schema, types: readonly ScalarType[]): RecordBatch {
+export function chunkToBatch(
+  chunk: DuckDBDataChunk,
+  schema: Schema,
+  types: readonly ScalarType[],
+): RecordBatch {
   const length = chunk.rowCount;
-  const children = types.map((type, c) => columnData(chunk.getColumnVector(c), type, schema.fields[c]!.type, length));
+  const children = types.map((type, c) =>
+    columnData(chunk.getColumnVector(c), type, schema.fields[c]!.type, length),
+  );
   const data = arrow.makeData({ type: new arrow.Struct(schema.fields), length, nullCount: 0, children });
   return new arrow.RecordBatch(schema, data);
 }
@@ -94,7 +100,8 @@ function columnData(vector: DuckDBVector, type: ScalarType, arrowType: unknown, 
       const out = new BigInt64Array(length);
       for (let i = 0; i < length; i++) {
         const v = values[i];
-        if (v !== null) out[i] = (v as DuckDBTimestampValue | DuckDBTimestampTZValue | DuckDBTimeValue).micros;
+        if (v !== null)
+          out[i] = (v as DuckDBTimestampValue | DuckDBTimestampTZValue | DuckDBTimeValue).micros;
       }
       return make({ data: out });
     }
@@ -106,7 +113,12 @@ function columnData(vector: DuckDBVector, type: ScalarType, arrowType: unknown, 
       let total = 0;
       for (let i = 0; i < length; i++) {
         const v = values[i];
-        const bytes = v === null ? EMPTY : type.id === 'utf8' ? encoder.encode(v as string) : (v as DuckDBBlobValue).bytes;
+        const bytes =
+          v === null
+            ? EMPTY
+            : type.id === 'utf8'
+              ? encoder.encode(v as string)
+              : (v as DuckDBBlobValue).bytes;
         parts[i] = bytes;
         total += bytes.length;
         valueOffsets[i + 1] = total;
@@ -131,6 +143,7 @@ const EMPTY = new Uint8Array(0);
 export function rowCountOnlyBatch(rowCount: number): RecordBatch {
   const data = arrow.makeData({ type: new arrow.Struct([]), length: rowCount, nullCount: 0, children: [] });
   const batch = new arrow.RecordBatch(new arrow.Schema([]), data);
-  if (batch.numRows !== rowCount) Object.defineProperty(batch, 'data', { value: data, writable: false, configurable: true });
+  if (batch.numRows !== rowCount)
+    Object.defineProperty(batch, 'data', { value: data, writable: false, configurable: true });
   return batch;
 }

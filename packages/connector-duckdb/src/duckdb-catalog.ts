@@ -1,4 +1,11 @@
-import { didYouMean, ErrorCode, type SpokeCatalog, SpokeError, type SpokeTable, throwIfAborted } from '@spoke/core';
+import {
+  didYouMean,
+  ErrorCode,
+  type SpokeCatalog,
+  SpokeError,
+  type SpokeTable,
+  throwIfAborted,
+} from '@spoke/core';
 import type { DuckDBDatabase } from './duckdb-database.js';
 import { DuckDBTable } from './duckdb-table.js';
 
@@ -46,7 +53,11 @@ export class DuckDBCatalog implements SpokeCatalog {
   async listTables(schema: string, signal?: AbortSignal): Promise<readonly string[]> {
     const schemas = await this.listSchemas(signal);
     if (!schemas.includes(schema)) {
-      throw new SpokeError(ErrorCode.TABLE_NOT_FOUND, `schema "${schema}" does not exist${didYouMean(schema, schemas)}`, { source: this.db.sourceName });
+      throw new SpokeError(
+        ErrorCode.TABLE_NOT_FOUND,
+        `schema "${schema}" does not exist${didYouMean(schema, schemas)}`,
+        { source: this.db.sourceName },
+      );
     }
     const tables = (await this.databaseTables(signal)).filter((t) => t.schema === schema).map((t) => t.table);
     if (schema === FILES_SCHEMA) tables.push(...this.fileTables.keys());

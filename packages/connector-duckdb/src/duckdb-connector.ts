@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { type ConnectorContext, ErrorCode, SpokeError, type SpokeConnector } from '@spoke/core';
+import { type ConnectorContext, ErrorCode, type SpokeConnector, SpokeError } from '@spoke/core';
 import { BaseConnector, defineConnector, parseOptions } from '@spoke/sdk';
 import { DuckDBCatalog, FILES_SCHEMA } from './duckdb-catalog.js';
 import { DuckDBDatabase } from './duckdb-database.js';
@@ -25,24 +25,36 @@ export class DuckDBConnector extends BaseConnector {
 const MEMORY_LIMIT = /^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$|^\s*\d+(\.\d+)?\s*%\s*$/i;
 
 /** Opens the source described by `options`; see the README's options table. */
-export async function createDuckDBConnector(options: Readonly<Record<string, unknown>>, context: ConnectorContext): Promise<DuckDBConnector> {
+export async function createDuckDBConnector(
+  options: Readonly<Record<string, unknown>>,
+  context: ConnectorContext,
+): Promise<DuckDBConnector> {
   const parsed = parseOptions(options, DUCKDB_OPTIONS, context);
   const key = (k: string) => `sources.${context.sourceName}.${k}`;
   const invalid = (k: string, message: string, cause?: unknown) =>
-    new SpokeError(ErrorCode.INVALID_CONFIG, `${key(k)}: ${message}`, { source: context.sourceName, ...(cause === undefined ? {} : { cause }) });
+    new SpokeError(ErrorCode.INVALID_CONFIG, `${key(k)}: ${message}`, {
+      source: context.sourceName,
+      ...(cause === undefined ? {} : { cause }),
+    });
   const files = parsed.files ?? {};
   if (parsed.path === undefined && Object.keys(files).length === 0) {
-    throw new SpokeError(ErrorCode.INVALID_CONFIG, `sources.${context.sourceName}: set "path" (a DuckDB file) or "files" (Parquet/CSV globs), or both`, {
-      source: context.sourceName,
-    });
+    throw new SpokeError(
+      ErrorCode.INVALID_CONFIG,
+      `sources.${context.sourceName}: set "path" (a DuckDB file) or "files" (Parquet/CSV globs), or both`,
+      {
+        source: context.sourceName,
+      },
+    );
   }
   if (parsed.memoryLimit !== undefined && !MEMORY_LIMIT.test(parsed.memoryLimit)) {
     throw invalid('memoryLimit', `expected a size such as "2GB" or "75%", got "${parsed.memoryLimit}"`);
   }
-  if (parsed.threads !== undefined && parsed.threads < 1) throw invalid('threads', `expected at least 1, got ${parsed.threads}`);
+  if (parsed.threads !== undefined && parsed.threads < 1)
+    throw invalid('threads', `expected at least 1, got ${parsed.threads}`);
   const absolute = (p: string) => (isAbsolute(p) ? p : resolve(context.baseDir, p));
   const path = parsed.path === undefined ? undefined : absolute(parsed.path);
-  if (path !== undefined && !parsed.writable && !existsSync(path)) throw invalid('path', `database file not found: ${path}`);
+  if (path !== undefined && !parsed.writable && !existsSync(path))
+    throw invalid('path', `database file not found: ${path}`);
 
   const config: Record<string, string> = {};
   if (path !== undefined && !parsed.writable) config.access_mode = 'READ_ONLY';
@@ -54,7 +66,11 @@ export async function createDuckDBConnector(options: Readonly<Record<string, unk
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw path === undefined
-      ? new SpokeError(ErrorCode.INVALID_CONFIG, `sources.${context.sourceName}: DuckDB did not start: ${message}`, { source: context.sourceName, cause: error })
+      ? new SpokeError(
+          ErrorCode.INVALID_CONFIG,
+          `sources.${context.sourceName}: DuckDB did not start: ${message}`,
+          { source: context.sourceName, cause: error },
+        )
       : invalid('path', `cannot open ${path}: ${message}`, error);
   }
   const db = new DuckDBDatabase(instance, context.sourceName);
@@ -63,18 +79,34 @@ export async function createDuckDBConnector(options: Readonly<Record<string, unk
     for (const [name, glob] of Object.entries(files)) {
       const pattern = absolute(glob);
       const lower = pattern.toLowerCase();
-      const format = /\.parquet$|\.parq$/.test(lower) ? 'parquet' : /\.(csv|tsv)(\.gz|\.zst)?$/.test(lower) ? 'csv' : undefined;
-      if (!format) throw invalid(`files.${name}`, `cannot tell the format of "${glob}": use a glob ending in .parquet or .csv`);
+      const format = /\.parquet$|\.parq$/.test(lower)
+        ? 'parquet'
+        : /\.(csv|tsv)(\.gz|\.zst)?$/.test(lower)
+          ? 'csv'
+          : undefined;
+      if (!format)
+        throw invalid(
+          `files.${name}`,
+          `cannot tell the format of "${glob}": use a glob ending in .parquet or .csv`,
+        );
       const matches = await db.withConnection(async (c) =>
-        (await c.runAndReadAll('SELECT file FROM glob($1) ORDER BY file', [pattern])).getRows().map(([f]) => String(f)),
+        (await c.runAndReadAll('SELECT file FROM glob($1) ORDER BY file', [pattern]))
+          .getRows()
+          .map(([f]) => String(f)),
       );
       if (matches.length === 0) throw invalid(`files.${name}`, `no file matches ${pattern}`);
       fileTables.set(name, new DuckDBTable(name, db, { kind: 'files', format, files: matches }));
     }
     const catalog = new DuckDBCatalog(db, fileTables);
     if (fileTables.size && path !== undefined) {
-      const clash = (await catalog.databaseTables()).find((t) => t.schema === FILES_SCHEMA && fileTables.has(t.table));
-      if (clash) throw invalid(`files.${clash.table}`, `the database already has a table "${FILES_SCHEMA}.${clash.table}"; choose another name`);
+      const clash = (await catalog.databaseTables()).find(
+        (t) => t.schema === FILES_SCHEMA && fileTables.has(t.table),
+      );
+      if (clash)
+        throw invalid(
+          `files.${clash.table}`,
+          `the database already has a table "${FILES_SCHEMA}.${clash.table}"; choose another name`,
+        );
     }
     return new DuckDBConnector(db, catalog);
   } catch (error) {

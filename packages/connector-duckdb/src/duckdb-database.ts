@@ -20,7 +20,10 @@ export class DuckDBDatabase {
 
   /** A new connection with the dialect's session settings applied. Close it with `closeSync()`. */
   async connect(): Promise<DuckDBConnection> {
-    if (this.#closed) throw new SpokeError(ErrorCode.SOURCE_UNAVAILABLE, 'the DuckDB connector is closed', { source: this.sourceName });
+    if (this.#closed)
+      throw new SpokeError(ErrorCode.SOURCE_UNAVAILABLE, 'the DuckDB connector is closed', {
+        source: this.sourceName,
+      });
     const connection = await this.instance.connect();
     try {
       for (const setting of this.dialect.sessionSettings) await connection.run(setting);
@@ -47,7 +50,10 @@ export class DuckDBDatabase {
   wrap(error: unknown): unknown {
     if (SpokeError.isInstance(error)) return error;
     const message = error instanceof Error ? error.message : String(error);
-    return new SpokeError(ErrorCode.SOURCE_ERROR, `DuckDB: ${message}`, { cause: error, source: this.sourceName });
+    return new SpokeError(ErrorCode.SOURCE_ERROR, `DuckDB: ${message}`, {
+      cause: error,
+      source: this.sourceName,
+    });
   }
 
   close(): void {

@@ -1,9 +1,9 @@
 import type { DuckDBType } from '@duckdb/node-api';
 import {
   arrow,
+  type ColumnStatistics,
   columnsOf,
   ErrorCode,
-  type ColumnStatistics,
   type Expr,
   type FilterSupport,
   type RecordBatch,
@@ -15,7 +15,7 @@ import {
   throwIfAborted,
   toArrowType,
 } from '@spoke/core';
-import { BaseTable, emptyBatch, ExpressionRenderer, renderScanSql, type TableSql } from '@spoke/sdk';
+import { BaseTable, ExpressionRenderer, emptyBatch, renderScanSql, type TableSql } from '@spoke/sdk';
 import { chunkToBatch, rowCountOnlyBatch } from './duckdb-arrow.js';
 import type { DuckDBDatabase } from './duckdb-database.js';
 import { mapDuckDBType } from './duckdb-type-mapping.js';
@@ -53,9 +53,12 @@ export class DuckDBTable extends BaseTable {
   /** The raw FROM item: the quoted table, or `read_parquet([...])` / `read_csv([...])`. */
   private rawFrom(): string {
     const d = this.db.dialect;
-    if (this.source.kind === 'table') return `${d.quoteIdentifier(this.source.schema)}.${d.quoteIdentifier(this.source.table)}`;
+    if (this.source.kind === 'table')
+      return `${d.quoteIdentifier(this.source.schema)}.${d.quoteIdentifier(this.source.table)}`;
     const list = `[${this.source.files.map((f) => d.quoteString(f)).join(', ')}]`;
-    return this.source.format === 'parquet' ? `read_parquet(${list})` : `read_csv(${list}, auto_detect = true)`;
+    return this.source.format === 'parquet'
+      ? `read_parquet(${list})`
+      : `read_csv(${list}, auto_detect = true)`;
   }
 
   private resolve(): Promise<Resolved> {
@@ -88,12 +91,18 @@ export class DuckDBTable extends BaseTable {
         select.push(`CAST(${d.quoteIdentifier(name)} AS ${mapping.castTo}) AS ${d.quoteIdentifier(name)}`);
       }
     });
-    const schema = new arrow.Schema(names.map((name, i) => new arrow.Field(name, toArrowType(types[i]!), true)));
+    const schema = new arrow.Schema(
+      names.map((name, i) => new arrow.Field(name, toArrowType(types[i]!), true)),
+    );
     const raw = this.rawFrom();
     const from: readonly string[] | TableSql =
       !cast && this.source.kind === 'table'
         ? [this.source.schema, this.source.table]
-        : { sql: cast ? `(SELECT ${select.join(', ')} FROM ${raw}) AS ${d.quoteIdentifier(this.name)}` : `${raw} AS ${d.quoteIdentifier(this.name)}` };
+        : {
+            sql: cast
+              ? `(SELECT ${select.join(', ')} FROM ${raw}) AS ${d.quoteIdentifier(this.name)}`
+              : `${raw} AS ${d.quoteIdentifier(this.name)}`,
+          };
     return { schema, types, from };
   }
 
@@ -105,7 +114,9 @@ export class DuckDBTable extends BaseTable {
   override async supportsFilters(filters: readonly Expr[]): Promise<readonly FilterSupport[]> {
     const names = new Set((await this.resolve()).schema.fields.map((f) => f.name));
     const renderer = new ExpressionRenderer(this.db.dialect);
-    return filters.map((f) => (columnsOf(f).every((c) => names.has(c)) && renderer.canRender(f) ? 'exact' : 'unsupported'));
+    return filters.map((f) =>
+      columnsOf(f).every((c) => names.has(c)) && renderer.canRender(f) ? 'exact' : 'unsupported',
+    );
   }
 
   override async statistics(signal?: AbortSignal): Promise<TableStatistics | undefined> {
@@ -128,7 +139,9 @@ export class DuckDBTable extends BaseTable {
     const d = this.db.dialect;
     const list = `[${source.files.map((f) => d.quoteString(f)).join(', ')}]`;
     return this.db.withConnection(async (connection) => {
-      const rows = (await connection.runAndReadAll(`SELECT sum(num_rows) FROM parquet_file_metadata(${list})`)).getRows();
+      const rows = (
+        await connection.runAndReadAll(`SELECT sum(num_rows) FROM parquet_file_metadata(${list})`)
+      ).getRows();
       // Null counts per top-level column, exact only when every row group recorded one.
       const nulls = (
         await connection.runAndReadAll(
@@ -137,7 +150,8 @@ export class DuckDBTable extends BaseTable {
       ).getRows();
       const columns: Record<string, ColumnStatistics> = {};
       for (const [name, count, complete] of nulls) {
-        if (complete === true && count !== null) columns[String(name)] = { nullCount: { value: Number(count), exact: true } };
+        if (complete === true && count !== null)
+          columns[String(name)] = { nullCount: { value: Number(count), exact: true } };
       }
       return {
         rowCount: { value: Number(rows[0]?.[0] ?? 0), exact: true },
@@ -153,7 +167,10 @@ export class DuckDBTable extends BaseTable {
     const resolved = await this.resolve();
     const fields = request.projection.map((name) => {
       const index = resolved.schema.fields.findIndex((f) => f.name === name);
-      if (index < 0) throw new SpokeError(ErrorCode.COLUMN_NOT_FOUND, `column "${name}" does not exist in ${this.name}`, { source: this.db.sourceName });
+      if (index < 0)
+        throw new SpokeError(ErrorCode.COLUMN_NOT_FOUND, `column "${name}" does not exist in ${this.name}`, {
+          source: this.db.sourceName,
+        });
       return { field: resolved.schema.fields[index]!, type: resolved.types[index]! };
     });
     const schema = new arrow.Schema(fields.map((f) => f.field));
@@ -173,7 +190,9 @@ export class DuckDBTable extends BaseTable {
         if (!chunk || chunk.rowCount === 0) break;
         throwIfAborted(signal);
         rows += chunk.rowCount;
-        yield request.projection.length ? chunkToBatch(chunk, schema, types) : rowCountOnlyBatch(chunk.rowCount);
+        yield request.projection.length
+          ? chunkToBatch(chunk, schema, types)
+          : rowCountOnlyBatch(chunk.rowCount);
       }
       if (rows === 0 && request.projection.length) yield emptyBatch(schema);
     } catch (error) {
@@ -186,7 +205,9 @@ export class DuckDBTable extends BaseTable {
   }
 
   /** The SQL and parameters a scan would send (for EXPLAIN and tests). */
-  async renderScan(request: Pick<ScanRequest, 'projection' | 'filters' | 'limit' | 'orderBy'>): Promise<{ sql: string; params: readonly unknown[] }> {
+  async renderScan(
+    request: Pick<ScanRequest, 'projection' | 'filters' | 'limit' | 'orderBy'>,
+  ): Promise<{ sql: string; params: readonly unknown[] }> {
     return renderScanSql(this.db.dialect, (await this.resolve()).from, request);
   }
 }

@@ -21,7 +21,10 @@ import type { ScalarValue } from '@spoke/core';
  * DuckDB; types are explicit because the driver would infer an integral JS
  * number such as `1e300` as BIGINT and fail.
  */
-export function toDuckDBParams(params: readonly ScalarValue[]): { values: DuckDBValue[]; types: DuckDBType[] } {
+export function toDuckDBParams(params: readonly ScalarValue[]): {
+  values: DuckDBValue[];
+  types: DuckDBType[];
+} {
   const values: DuckDBValue[] = [];
   const types: DuckDBType[] = [];
   for (const p of params) {

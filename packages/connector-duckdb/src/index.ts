@@ -6,8 +6,8 @@
  */
 import { connector } from './duckdb-connector.js';
 
-export { DuckDBCatalog, FILES_SCHEMA } from './duckdb-catalog.js';
 export { chunkToBatch, rowCountOnlyBatch } from './duckdb-arrow.js';
+export { DuckDBCatalog, FILES_SCHEMA } from './duckdb-catalog.js';
 export { connector, createDuckDBConnector, DuckDBConnector } from './duckdb-connector.js';
 export { DuckDBDatabase } from './duckdb-database.js';
 export { DUCKDB_OPTIONS } from './duckdb-options.js';

@@ -21,7 +21,10 @@ runConformance({
   setup: async () => {
     const { dir, remove } = tempDir();
     await writeFixture(dir, { parquet: true });
-    const c = await connector.create({ files: { spoke_conformance: 'parquet/*.parquet' } }, { sourceName: 'conformance', baseDir: dir });
+    const c = await connector.create(
+      { files: { spoke_conformance: 'parquet/*.parquet' } },
+      { sourceName: 'conformance', baseDir: dir },
+    );
     return { connector: c, fixtureSchema: 'main', teardown: remove };
   },
 });

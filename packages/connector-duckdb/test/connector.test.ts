@@ -4,12 +4,13 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { ErrorCode, Ex, type RecordBatch, SpokeError, Types } from '@spoke/core';
-import { canonicalRowsFromBatches, DuckDBReference, diffRows, FIXTURE_TABLE } from '@spoke/sdk/testing';
-import { connector, type DuckDBConnector, DuckDBTable } from '../src/index.js';
+import { canonicalRowsFromBatches, DuckDBReference, FIXTURE_TABLE } from '@spoke/sdk/testing';
+import { connector, type DuckDBConnector, type DuckDBTable } from '../src/index.js';
 import { tempDir, writeFixture } from './fixtures.js';
 
 const context = (baseDir: string) => ({ sourceName: 'warehouse', baseDir });
-const isConfigError = (pattern: RegExp) => (e: unknown) => SpokeError.isInstance(e) && e.code === ErrorCode.INVALID_CONFIG && pattern.test(e.message);
+const isConfigError = (pattern: RegExp) => (e: unknown) =>
+  SpokeError.isInstance(e) && e.code === ErrorCode.INVALID_CONFIG && pattern.test(e.message);
 
 describe('duckdb connector', () => {
   let dir: string;
@@ -22,8 +23,12 @@ describe('duckdb connector', () => {
     const instance = await DuckDBInstance.create(join(dir, 'fixture.duckdb'));
     const c = await instance.connect();
     await c.run('CREATE SCHEMA sales');
-    await c.run('CREATE TABLE sales.orders (id INTEGER, amount DECIMAL(12,2), placed TIMESTAMP_NS, tags VARCHAR[], code UUID)');
-    await c.run("INSERT INTO sales.orders VALUES (1, 10.50, '2024-01-01 10:00:00.123456789', ['a','b'], 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'), (2, NULL, NULL, NULL, NULL)");
+    await c.run(
+      'CREATE TABLE sales.orders (id INTEGER, amount DECIMAL(12,2), placed TIMESTAMP_NS, tags VARCHAR[], code UUID)',
+    );
+    await c.run(
+      "INSERT INTO sales.orders VALUES (1, 10.50, '2024-01-01 10:00:00.123456789', ['a','b'], 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'), (2, NULL, NULL, NULL, NULL)",
+    );
     await c.run('CREATE VIEW sales.big_orders AS SELECT * FROM sales.orders WHERE amount > 5');
     c.closeSync();
     instance.closeSync();
@@ -37,36 +42,73 @@ describe('duckdb connector', () => {
 
   describe('options', () => {
     test('needs path or files', async () => {
-      await assert.rejects(connector.create({}, context(dir)), isConfigError(/sources\.warehouse: set "path"/));
+      await assert.rejects(
+        connector.create({}, context(dir)),
+        isConfigError(/sources\.warehouse: set "path"/),
+      );
     });
     test('unknown keys are refused with a suggestion', async () => {
-      await assert.rejects(connector.create({ pth: 'x.duckdb' }, context(dir)), isConfigError(/sources\.warehouse\.pth: unknown option \(did you mean "path"\?\)/));
+      await assert.rejects(
+        connector.create({ pth: 'x.duckdb' }, context(dir)),
+        isConfigError(/sources\.warehouse\.pth: unknown option \(did you mean "path"\?\)/),
+      );
     });
     test('a missing database file names the path', async () => {
-      await assert.rejects(connector.create({ path: 'nope.duckdb' }, context(dir)), isConfigError(new RegExp(`sources\\.warehouse\\.path: database file not found: ${join(dir, 'nope.duckdb')}`)));
+      await assert.rejects(
+        connector.create({ path: 'nope.duckdb' }, context(dir)),
+        isConfigError(
+          new RegExp(`sources\\.warehouse\\.path: database file not found: ${join(dir, 'nope.duckdb')}`),
+        ),
+      );
     });
     test('a glob matching nothing names the glob', async () => {
-      await assert.rejects(connector.create({ files: { t: 'missing/*.parquet' } }, context(dir)), isConfigError(/sources\.warehouse\.files\.t: no file matches .*missing\/\*\.parquet/));
+      await assert.rejects(
+        connector.create({ files: { t: 'missing/*.parquet' } }, context(dir)),
+        isConfigError(/sources\.warehouse\.files\.t: no file matches .*missing\/\*\.parquet/),
+      );
     });
     test('an unknown file format is refused', async () => {
-      await assert.rejects(connector.create({ files: { t: 'data/*.xlsx' } }, context(dir)), isConfigError(/files\.t: cannot tell the format/));
+      await assert.rejects(
+        connector.create({ files: { t: 'data/*.xlsx' } }, context(dir)),
+        isConfigError(/files\.t: cannot tell the format/),
+      );
     });
     test('bad memoryLimit and threads', async () => {
-      await assert.rejects(connector.create({ path: 'fixture.duckdb', memoryLimit: 'lots' }, context(dir)), isConfigError(/memoryLimit: expected a size/));
-      await assert.rejects(connector.create({ path: 'fixture.duckdb', threads: 'two' }, context(dir)), isConfigError(/threads: expected an integer/));
-      await assert.rejects(connector.create({ path: 'fixture.duckdb', threads: 0 }, context(dir)), isConfigError(/threads: expected at least 1/));
+      await assert.rejects(
+        connector.create({ path: 'fixture.duckdb', memoryLimit: 'lots' }, context(dir)),
+        isConfigError(/memoryLimit: expected a size/),
+      );
+      await assert.rejects(
+        connector.create({ path: 'fixture.duckdb', threads: 'two' }, context(dir)),
+        isConfigError(/threads: expected an integer/),
+      );
+      await assert.rejects(
+        connector.create({ path: 'fixture.duckdb', threads: 0 }, context(dir)),
+        isConfigError(/threads: expected at least 1/),
+      );
     });
     test('a file table may not shadow a database table', async () => {
       await assert.rejects(
-        connector.create({ path: 'fixture.duckdb', files: { [FIXTURE_TABLE]: 'parquet/*.parquet' } }, context(dir)),
+        connector.create(
+          { path: 'fixture.duckdb', files: { [FIXTURE_TABLE]: 'parquet/*.parquet' } },
+          context(dir),
+        ),
         isConfigError(/files\.spoke_conformance: the database already has a table "main\.spoke_conformance"/),
       );
     });
     test('memoryLimit and threads reach DuckDB; the file opens read-only', async () => {
-      const c = (await connector.create({ path: 'fixture.duckdb', memoryLimit: '256MB', threads: 1 }, context(dir))) as DuckDBConnector;
+      const c = (await connector.create(
+        { path: 'fixture.duckdb', memoryLimit: '256MB', threads: 1 },
+        context(dir),
+      )) as DuckDBConnector;
       try {
-        const settings = await c.database.withConnection(async (conn) =>
-          (await conn.runAndReadAll("SELECT current_setting('threads'), current_setting('memory_limit'), current_setting('access_mode')")).getRows()[0],
+        const settings = await c.database.withConnection(
+          async (conn) =>
+            (
+              await conn.runAndReadAll(
+                "SELECT current_setting('threads'), current_setting('memory_limit'), current_setting('access_mode')",
+              )
+            ).getRows()[0],
         );
         assert.equal(Number(settings![0]), 1);
         assert.match(String(settings![1]), /^2(44|56)/);
@@ -80,7 +122,10 @@ describe('duckdb connector', () => {
   describe('catalog and scans', () => {
     let c: DuckDBConnector;
     before(async () => {
-      c = (await connector.create({ path: 'fixture.duckdb', files: { people: 'people.csv', fixture_parquet: 'parquet/*.parquet' } }, context(dir))) as DuckDBConnector;
+      c = (await connector.create(
+        { path: 'fixture.duckdb', files: { people: 'people.csv', fixture_parquet: 'parquet/*.parquet' } },
+        context(dir),
+      )) as DuckDBConnector;
     });
     after(() => c.close());
 
@@ -99,9 +144,19 @@ describe('duckdb connector', () => {
 
     test('lists schemas, tables, views and file tables', async () => {
       assert.deepEqual(await c.catalog.listSchemas(), ['main', 'sales']);
-      assert.deepEqual(await c.catalog.listTables('main'), ['fixture_parquet', 'people', 'spoke_conformance']);
+      assert.deepEqual(await c.catalog.listTables('main'), [
+        'fixture_parquet',
+        'people',
+        'spoke_conformance',
+      ]);
       assert.deepEqual(await c.catalog.listTables('sales'), ['big_orders', 'orders']);
-      await assert.rejects(c.catalog.listTables('sails'), (e: unknown) => SpokeError.isInstance(e) && e.code === ErrorCode.TABLE_NOT_FOUND && /did you mean "sales"/.test(e.message));
+      await assert.rejects(
+        c.catalog.listTables('sails'),
+        (e: unknown) =>
+          SpokeError.isInstance(e) &&
+          e.code === ErrorCode.TABLE_NOT_FOUND &&
+          /did you mean "sales"/.test(e.message),
+      );
       assert.equal(await c.catalog.getTable('sales', 'nope'), undefined);
       assert.equal(await c.catalog.getTable('sales', 'ORDERS'), undefined, 'names match exactly');
     });
@@ -113,13 +168,18 @@ describe('duckdb connector', () => {
         schema.fields.map((f) => `${f.name}:${String(f.type)}`),
         ['id:Int32', 'amount:Decimal[12e+2]', 'placed:Timestamp<MICROSECOND>', 'tags:Utf8', 'code:Utf8'],
       );
-      const rows = canonicalRowsFromBatches(await collect(orders.scan(scanRequest(['code', 'tags', 'placed', 'amount']))));
+      const rows = canonicalRowsFromBatches(
+        await collect(orders.scan(scanRequest(['code', 'tags', 'placed', 'amount']))),
+      );
       assert.deepEqual(rows, [
         ['a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '[a, b]', '2024-01-01 10:00:00.123456', '10.5'],
         [null, null, null, null],
       ]);
       const view = (await c.catalog.getTable('sales', 'big_orders'))!;
-      assert.equal((await collect(view.scan(scanRequest(['id'])))).reduce((n, b) => n + b.numRows, 0), 1);
+      assert.equal(
+        (await collect(view.scan(scanRequest(['id'])))).reduce((n, b) => n + b.numRows, 0),
+        1,
+      );
       assert.equal(await view.statistics?.(), undefined);
     });
 
@@ -137,16 +197,31 @@ describe('duckdb connector', () => {
     test('filters, limit and top-N are pushed into the SQL, and the answers equal DuckDB', async () => {
       for (const name of [FIXTURE_TABLE, 'fixture_parquet']) {
         const table = (await c.catalog.getTable('main', name)) as DuckDBTable;
-        const filters = [Ex.like(Ex.col('c_text'), Ex.lit('%o%', Types.utf8)), Ex.cmp('>', Ex.col('c_int32'), Ex.lit(-100, Types.int32))];
+        const filters = [
+          Ex.like(Ex.col('c_text'), Ex.lit('%o%', Types.utf8)),
+          Ex.cmp('>', Ex.col('c_int32'), Ex.lit(-100, Types.int32)),
+        ];
         assert.deepEqual(await table.supportsFilters(filters), ['exact', 'exact']);
-        const orderBy = [{ expr: Ex.col('c_int32'), direction: 'desc' as const, nulls: 'last' as const }, { expr: Ex.col('id'), direction: 'asc' as const, nulls: 'last' as const }];
+        const orderBy = [
+          { expr: Ex.col('c_int32'), direction: 'desc' as const, nulls: 'last' as const },
+          { expr: Ex.col('id'), direction: 'asc' as const, nulls: 'last' as const },
+        ];
         const request = { projection: ['id', 'c_int32', 'c_text'], filters, orderBy, limit: 4 };
         const { sql, params } = await table.renderScan(request);
-        assert.match(sql, /WHERE \("c_text" LIKE CAST\(\$1 AS VARCHAR\) ESCAPE '\\'\) AND \("c_int32" > CAST\(\$2 AS INTEGER\)\) ORDER BY "c_int32" DESC NULLS LAST, "id" ASC NULLS LAST LIMIT 4$/);
+        assert.match(
+          sql,
+          /WHERE \("c_text" LIKE CAST\(\$1 AS VARCHAR\) ESCAPE '\\'\) AND \("c_int32" > CAST\(\$2 AS INTEGER\)\) ORDER BY "c_int32" DESC NULLS LAST, "id" ASC NULLS LAST LIMIT 4$/,
+        );
         assert.deepEqual(params, ['%o%', -100]);
-        if (name === 'fixture_parquet') assert.match(sql, /FROM read_parquet\(\['.*part-0\.parquet', '.*part-1\.parquet'\]\) AS "fixture_parquet"/);
+        if (name === 'fixture_parquet')
+          assert.match(
+            sql,
+            /FROM read_parquet\(\['.*part-0\.parquet', '.*part-1\.parquet'\]\) AS "fixture_parquet"/,
+          );
         else assert.match(sql, /FROM "main"\."spoke_conformance"/);
-        const actual = canonicalRowsFromBatches(await collect(table.scan(scanRequest(request.projection, request))));
+        const actual = canonicalRowsFromBatches(
+          await collect(table.scan(scanRequest(request.projection, request))),
+        );
         const expected = await reference.evaluate(request);
         assert.equal(actual.length, 4);
         assert.deepEqual(actual, expected);
@@ -155,22 +230,42 @@ describe('duckdb connector', () => {
 
     test('a filter on a column the table lacks, or that cannot be rendered, is unsupported', async () => {
       const table = (await c.catalog.getTable('main', FIXTURE_TABLE))!;
-      assert.deepEqual(await table.supportsFilters!([Ex.isNull(Ex.col('nope')), Ex.cmp('=', Ex.col('id'), Ex.lit([1], Types.list(Types.int32)))]), ['unsupported', 'exact']);
+      assert.deepEqual(
+        await table.supportsFilters!([
+          Ex.isNull(Ex.col('nope')),
+          Ex.cmp('=', Ex.col('id'), Ex.lit([1], Types.list(Types.int32))),
+        ]),
+        ['unsupported', 'exact'],
+      );
     });
 
     test('a scan with no rows still carries its schema', async () => {
       const table = (await c.catalog.getTable('main', FIXTURE_TABLE))!;
-      const batches = await collect(table.scan(scanRequest(['id', 'c_text'], { filters: [Ex.cmp('<', Ex.col('id'), Ex.lit(0, Types.int32))] })));
+      const batches = await collect(
+        table.scan(
+          scanRequest(['id', 'c_text'], { filters: [Ex.cmp('<', Ex.col('id'), Ex.lit(0, Types.int32))] }),
+        ),
+      );
       assert.equal(batches.length, 1);
       assert.equal(batches[0]!.numRows, 0);
-      assert.deepEqual(batches[0]!.schema.fields.map((f) => f.name), ['id', 'c_text']);
+      assert.deepEqual(
+        batches[0]!.schema.fields.map((f) => f.name),
+        ['id', 'c_text'],
+      );
     });
 
     test('DuckDB errors become SOURCE_ERROR with the cause kept', async () => {
       const table = (await c.catalog.getTable('main', FIXTURE_TABLE))!;
       // Text such as 'hello world' is not an integer.
       const overflow = Ex.cmp('=', Ex.cast(Ex.col('c_text'), Types.int32), Ex.lit(1, Types.int32));
-      await assert.rejects(collect(table.scan(scanRequest(['id'], { filters: [overflow] }))), (e: unknown) => SpokeError.isInstance(e) && e.code === ErrorCode.SOURCE_ERROR && e.source === 'warehouse' && e.cause instanceof Error);
+      await assert.rejects(
+        collect(table.scan(scanRequest(['id'], { filters: [overflow] }))),
+        (e: unknown) =>
+          SpokeError.isInstance(e) &&
+          e.code === ErrorCode.SOURCE_ERROR &&
+          e.source === 'warehouse' &&
+          e.cause instanceof Error,
+      );
     });
 
     test('statistics: estimated rows for a table, exact rows and null counts for Parquet', async () => {
@@ -186,7 +281,8 @@ describe('duckdb connector', () => {
     test('the file stays read-only', async () => {
       await assert.rejects(
         c.database.withConnection((conn) => conn.run('CREATE TABLE main.x (a INTEGER)')),
-        (e: unknown) => SpokeError.isInstance(e) && e.code === ErrorCode.SOURCE_ERROR && /read-only/i.test(e.message),
+        (e: unknown) =>
+          SpokeError.isInstance(e) && e.code === ErrorCode.SOURCE_ERROR && /read-only/i.test(e.message),
       );
     });
   });
@@ -207,7 +303,12 @@ describe('duckdb connector', () => {
         const started = Date.now();
         await assert.rejects(
           (async () => {
-            for await (const b of table.scan({ projection: ['n', 's'], filters: [], signal: controller.signal, context: { queryId: 'q', roles: [] } })) {
+            for await (const b of table.scan({
+              projection: ['n', 's'],
+              filters: [],
+              signal: controller.signal,
+              context: { queryId: 'q', roles: [] },
+            })) {
               rows += b.numRows;
               if (rows >= 10_000) controller.abort();
             }

@@ -22,8 +22,12 @@ export async function writeFixture(dir: string, options: { parquet?: boolean } =
       const { mkdirSync } = await import('node:fs');
       mkdirSync(out, { recursive: true });
       // Two files, so the glob and multi-file scans are exercised.
-      await connection.run(`COPY (SELECT * FROM spoke_conformance WHERE id < 100 ORDER BY id) TO '${join(out, 'part-0.parquet')}' (FORMAT parquet)`);
-      await connection.run(`COPY (SELECT * FROM spoke_conformance WHERE id >= 100 ORDER BY id) TO '${join(out, 'part-1.parquet')}' (FORMAT parquet)`);
+      await connection.run(
+        `COPY (SELECT * FROM spoke_conformance WHERE id < 100 ORDER BY id) TO '${join(out, 'part-0.parquet')}' (FORMAT parquet)`,
+      );
+      await connection.run(
+        `COPY (SELECT * FROM spoke_conformance WHERE id >= 100 ORDER BY id) TO '${join(out, 'part-1.parquet')}' (FORMAT parquet)`,
+      );
     }
   } finally {
     connection.closeSync();

@@ -5,11 +5,11 @@ import { AnsiDialect } from '../src/sql/ansi-dialect.js';
 import { DuckDBDialect } from '../src/sql/duckdb-dialect.js';
 import { ExpressionRenderer } from '../src/sql/expression-renderer.js';
 import { renderScanSql } from '../src/sql/scan-sql.js';
-import { CONFORMANCE_CASES, type CaseRequest } from '../src/testing/cases.js';
 import { rowKey } from '../src/testing/canonical.js';
+import { type CaseRequest, CONFORMANCE_CASES } from '../src/testing/cases.js';
+import { toDuckDBParams } from '../src/testing/duckdb-values.js';
 import { HOSTILE_IDENTIFIERS, HOSTILE_LITERALS, HOSTILE_NUL_STRINGS } from '../src/testing/hostile.js';
 import { DuckDBReference } from '../src/testing/reference.js';
-import { toDuckDBParams } from '../src/testing/duckdb-values.js';
 
 /** DuckDB with every literal inlined through renderLiteral instead of bound. */
 class InlineDuckDBDialect extends DuckDBDialect {
@@ -41,7 +41,8 @@ describe('expression renderer, DuckDB dialect', () => {
   after(() => reference.close());
 
   const rowCases = CONFORMANCE_CASES.filter(
-    (c): c is Extract<typeof c, { request: CaseRequest }> => 'request' in c && 'expectedSql' in c && c.expectedSql !== undefined,
+    (c): c is Extract<typeof c, { request: CaseRequest }> =>
+      'request' in c && 'expectedSql' in c && c.expectedSql !== undefined,
   );
 
   for (const [label, dialect] of [
@@ -52,12 +53,22 @@ describe('expression renderer, DuckDB dialect', () => {
     test(`every conformance case rendered with ${label} equals its hand-written SQL`, async () => {
       for (const c of rowCases) {
         const { limit: _limit, ...request } = c.request;
-        const { sql, params } = renderScanSql(dialect, ['spoke_conformance'], c.kind === 'topN' ? c.request : request);
+        const { sql, params } = renderScanSql(
+          dialect,
+          ['spoke_conformance'],
+          c.kind === 'topN' ? c.request : request,
+        );
         if (label === 'inline literals') assert.equal(params.length, 0, `${c.id}: ${sql}`);
         const rendered = await reference.query(sql, params);
         const expected = await reference.query(c.expectedSql!);
-        if (c.kind === 'topN') assert.deepEqual(rendered.map((r) => rowKey(r)), expected.map((r) => rowKey(r)), `${c.id}: ${sql}`);
-        else if (request.projection.length === 0) assert.equal(rendered.length, expected.length, `${c.id}: ${sql}`);
+        if (c.kind === 'topN')
+          assert.deepEqual(
+            rendered.map((r) => rowKey(r)),
+            expected.map((r) => rowKey(r)),
+            `${c.id}: ${sql}`,
+          );
+        else if (request.projection.length === 0)
+          assert.equal(rendered.length, expected.length, `${c.id}: ${sql}`);
         else assert.deepEqual(sortedKeys(rendered), sortedKeys(expected), `${c.id}: ${sql}`);
       }
     });
@@ -84,22 +95,46 @@ describe('expression renderer, DuckDB dialect', () => {
       const r = new ExpressionRenderer(d);
       return { sql: r.render(e), params: r.params };
     };
-    assert.deepEqual(render(Ex.cmp('=', Ex.col('a"b'), Ex.lit(1, Types.int32))), { sql: '("a""b" = CAST($1 AS INTEGER))', params: [1] });
-    assert.equal(render(Ex.like(Ex.col('t'), Ex.lit('a\\_%', Types.utf8))).sql, `("t" LIKE CAST($1 AS VARCHAR) ESCAPE '\\')`);
-    assert.equal(render(Ex.like(Ex.col('t'), Ex.lit('x', Types.utf8), true, true)).sql, `("t" NOT ILIKE CAST($1 AS VARCHAR) ESCAPE '\\')`);
+    assert.deepEqual(render(Ex.cmp('=', Ex.col('a"b'), Ex.lit(1, Types.int32))), {
+      sql: '("a""b" = CAST($1 AS INTEGER))',
+      params: [1],
+    });
+    assert.equal(
+      render(Ex.like(Ex.col('t'), Ex.lit('a\\_%', Types.utf8))).sql,
+      `("t" LIKE CAST($1 AS VARCHAR) ESCAPE '\\')`,
+    );
+    assert.equal(
+      render(Ex.like(Ex.col('t'), Ex.lit('x', Types.utf8), true, true)).sql,
+      `("t" NOT ILIKE CAST($1 AS VARCHAR) ESCAPE '\\')`,
+    );
     assert.equal(render(Ex.in(Ex.col('a'), [])).sql, '(1 = 0)');
     assert.equal(render(Ex.in(Ex.col('a'), [], true)).sql, '(1 = 1)');
     assert.equal(render(Ex.lit(null, Types.int64)).sql, 'CAST(NULL AS BIGINT)');
     assert.equal(render(Ex.lit(null, Types.binary)).sql, 'CAST(NULL AS BLOB)');
     assert.equal(render(Ex.cast(Ex.col('a'), Types.decimal(38, 10))).sql, 'CAST("a" AS DECIMAL(38,10))');
-    assert.equal(render(Ex.fn('coalesce', Ex.col('a'), Ex.lit(0, Types.int32))).sql, 'coalesce("a", CAST($1 AS INTEGER))');
+    assert.equal(
+      render(Ex.fn('coalesce', Ex.col('a'), Ex.lit(0, Types.int32))).sql,
+      'coalesce("a", CAST($1 AS INTEGER))',
+    );
     assert.equal(d.renderLiteral(new Uint8Array([0, 255]), Types.binary), "from_hex('00ff')");
-    assert.equal(d.renderLiteral('2024-01-01 10:00:00', Types.timestamptz), "CAST('2024-01-01 10:00:00+00' AS TIMESTAMPTZ)");
-    assert.equal(d.renderLiteral('2024-01-01 10:00:00+02', Types.timestamptz), "CAST('2024-01-01 10:00:00+02' AS TIMESTAMPTZ)");
-    assert.equal(d.renderLiteral('2024-01-01 10:00:00', Types.timestamp), "CAST('2024-01-01 10:00:00' AS TIMESTAMP)");
+    assert.equal(
+      d.renderLiteral('2024-01-01 10:00:00', Types.timestamptz),
+      "CAST('2024-01-01 10:00:00+00' AS TIMESTAMPTZ)",
+    );
+    assert.equal(
+      d.renderLiteral('2024-01-01 10:00:00+02', Types.timestamptz),
+      "CAST('2024-01-01 10:00:00+02' AS TIMESTAMPTZ)",
+    );
+    assert.equal(
+      d.renderLiteral('2024-01-01 10:00:00', Types.timestamp),
+      "CAST('2024-01-01 10:00:00' AS TIMESTAMP)",
+    );
     // A dialect without ILIKE lowers both sides.
     const plain = new ExpressionRenderer(new PlainDuckDBDialect());
-    assert.equal(plain.render(Ex.like(Ex.col('t'), Ex.lit('x', Types.utf8), true)), `(lower("t") LIKE lower(CAST($1 AS VARCHAR)) ESCAPE '\\')`);
+    assert.equal(
+      plain.render(Ex.like(Ex.col('t'), Ex.lit('x', Types.utf8), true)),
+      `(lower("t") LIKE lower(CAST($1 AS VARCHAR)) ESCAPE '\\')`,
+    );
     // Standard SQL names.
     const ansi = new ExpressionRenderer(new TestAnsiDialect());
     assert.equal(ansi.render(Ex.cast(Ex.col('x'), Types.float64)), 'CAST("x" AS DOUBLE PRECISION)');
@@ -130,7 +165,10 @@ describe('expression renderer, DuckDB dialect', () => {
         const sql = `SELECT ${r.render(Ex.lit(value as never, type))} AS v`;
         const [row] = await reference.query(sql, r.params);
         const r2 = new ExpressionRenderer(dialect);
-        const [again] = await reference.query(`SELECT ${dialect.renderLiteral(value as never, type)} = ${r2.render(Ex.lit(value as never, type))}`, r2.params);
+        const [again] = await reference.query(
+          `SELECT ${dialect.renderLiteral(value as never, type)} = ${r2.render(Ex.lit(value as never, type))}`,
+          r2.params,
+        );
         assert.ok(row, sql);
         assert.deepEqual(again, [true], `${dialect.constructor.name} ${String(value)}: ${sql}`);
       }
@@ -142,8 +180,13 @@ describe('expression renderer, DuckDB dialect', () => {
       const d = new DuckDBDialect();
       for (const [i, name] of HOSTILE_IDENTIFIERS.entries()) {
         await reference.connection.run(`CREATE SCHEMA IF NOT EXISTS ${d.quoteIdentifier(`s${i} ${name}`)}`);
-        await reference.connection.run(`CREATE TABLE ${d.quoteIdentifier(`s${i} ${name}`)}.${d.quoteIdentifier(name)} (${d.quoteIdentifier(name)} VARCHAR, "id" INTEGER)`);
-        await reference.connection.run(`INSERT INTO ${d.quoteIdentifier(`s${i} ${name}`)}.${d.quoteIdentifier(name)} VALUES ($1, $2), ('other', 2)`, [name, 1]);
+        await reference.connection.run(
+          `CREATE TABLE ${d.quoteIdentifier(`s${i} ${name}`)}.${d.quoteIdentifier(name)} (${d.quoteIdentifier(name)} VARCHAR, "id" INTEGER)`,
+        );
+        await reference.connection.run(
+          `INSERT INTO ${d.quoteIdentifier(`s${i} ${name}`)}.${d.quoteIdentifier(name)} VALUES ($1, $2), ('other', 2)`,
+          [name, 1],
+        );
         const { sql, params } = renderScanSql(d, [`s${i} ${name}`, name], {
           projection: [name, 'id'],
           filters: [Ex.cmp('=', Ex.col(name), Ex.lit(name, Types.utf8))],
@@ -158,7 +201,8 @@ describe('expression renderer, DuckDB dialect', () => {
     test('every hostile literal is data: a filter matches exactly its row, bound and inline', async () => {
       const c = reference.connection;
       await c.run('CREATE TABLE hostile_literals (id INTEGER, v VARCHAR)');
-      for (const [i, text] of HOSTILE_LITERALS.entries()) await c.run('INSERT INTO hostile_literals VALUES ($1, $2)', [i, text]);
+      for (const [i, text] of HOSTILE_LITERALS.entries())
+        await c.run('INSERT INTO hostile_literals VALUES ($1, $2)', [i, text]);
       const back = await c.runAndReadAll('SELECT v FROM hostile_literals ORDER BY id');
       assert.deepEqual(
         back.getRows().map((r) => r[0]),
@@ -185,13 +229,18 @@ describe('expression renderer, DuckDB dialect', () => {
     });
 
     test('NUL is refused with INVALID_QUERY, in identifiers, inline literals and bound literals', () => {
-      const isInvalid = (e: unknown) => SpokeError.isInstance(e) && e.code === ErrorCode.INVALID_QUERY && /NUL/.test(e.message);
+      const isInvalid = (e: unknown) =>
+        SpokeError.isInstance(e) && e.code === ErrorCode.INVALID_QUERY && /NUL/.test(e.message);
       for (const text of HOSTILE_NUL_STRINGS) {
         for (const dialect of [new DuckDBDialect(), new InlineDuckDBDialect()]) {
           assert.throws(() => dialect.quoteIdentifier(text), isInvalid);
           assert.throws(() => renderScanSql(dialect, ['t'], { projection: [text], filters: [] }), isInvalid);
           assert.throws(
-            () => renderScanSql(dialect, ['t'], { projection: ['a'], filters: [Ex.cmp('=', Ex.col('a'), Ex.lit(text, Types.utf8))] }),
+            () =>
+              renderScanSql(dialect, ['t'], {
+                projection: ['a'],
+                filters: [Ex.cmp('=', Ex.col('a'), Ex.lit(text, Types.utf8))],
+              }),
             isInvalid,
           );
         }

@@ -1,7 +1,7 @@
 import {
   ErrorCode,
-  type ScalarFunctionName,
   SCALAR_FUNCTIONS,
+  type ScalarFunctionName,
   type ScalarType,
   type ScalarValue,
   SpokeError,
@@ -57,7 +57,8 @@ export abstract class AnsiDialect implements ExpressionDialect {
       case 'float64': {
         const n = Number(value);
         if (Number.isNaN(n)) return `CAST('NaN' AS ${this.typeName(type)})`;
-        if (!Number.isFinite(n)) return `CAST('${n > 0 ? 'Infinity' : '-Infinity'}' AS ${this.typeName(type)})`;
+        if (!Number.isFinite(n))
+          return `CAST('${n > 0 ? 'Infinity' : '-Infinity'}' AS ${this.typeName(type)})`;
         return `CAST(${n.toString()} AS ${this.typeName(type)})`;
       }
       case 'decimal':
@@ -72,7 +73,10 @@ export abstract class AnsiDialect implements ExpressionDialect {
       case 'timestamp':
         // An instant's text is in UTC (see ScalarValue); without an explicit
         // offset the source would read it in its session time zone.
-        if (type.timezone && !/\d:\d{2}(:\d{2}(\.\d*)?)?\s*([+-]\d{2}(:?\d{2})?|Z|UTC)$/i.test(String(value))) {
+        if (
+          type.timezone &&
+          !/\d:\d{2}(:\d{2}(\.\d*)?)?\s*([+-]\d{2}(:?\d{2})?|Z|UTC)$/i.test(String(value))
+        ) {
           return `CAST(${this.quoteString(`${String(value)}+00`)} AS ${this.typeName(type)})`;
         }
         return `CAST(${this.quoteString(String(value))} AS ${this.typeName(type)})`;

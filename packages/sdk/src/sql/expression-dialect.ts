@@ -1,4 +1,10 @@
-import { ErrorCode, type ScalarFunctionName, type ScalarType, type ScalarValue, SpokeError } from '@spoke/core';
+import {
+  ErrorCode,
+  type ScalarFunctionName,
+  type ScalarType,
+  type ScalarValue,
+  SpokeError,
+} from '@spoke/core';
 
 /**
  * What the expression renderer needs to know about one SQL dialect. A dialect
@@ -40,7 +46,10 @@ export interface ExpressionDialect {
 export function quoteWith(text: string, quote: string): string {
   if (text.includes('\u0000')) {
     // No SQL system accepts NUL inside an identifier or string; refuse rather than truncate.
-    throw new SpokeError(ErrorCode.INVALID_QUERY, 'identifiers and strings cannot contain the NUL character (U+0000)');
+    throw new SpokeError(
+      ErrorCode.INVALID_QUERY,
+      'identifiers and strings cannot contain the NUL character (U+0000)',
+    );
   }
   return quote + text.split(quote).join(quote + quote) + quote;
 }

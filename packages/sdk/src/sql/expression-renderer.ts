@@ -1,6 +1,6 @@
 import {
-  type Expr,
   ErrorCode,
+  type Expr,
   formatScalarType,
   type ScalarType,
   type ScalarValue,
@@ -61,11 +61,11 @@ export class ExpressionRenderer {
         return `(${this.render(expr.expr)} ${expr.negated ? 'NOT BETWEEN' : 'BETWEEN'} ${this.render(expr.low)} AND ${this.render(expr.high)})`;
       case 'like': {
         const not = expr.negated ? 'NOT ' : '';
-        const escape = d.likeEscape ? ` ${d.likeEscape}` : '';
+        const escapeClause = d.likeEscape ? ` ${d.likeEscape}` : '';
         if (expr.caseInsensitive && !d.hasIlike) {
-          return `(lower(${this.render(expr.expr)}) ${not}LIKE lower(${this.render(expr.pattern)})${escape})`;
+          return `(lower(${this.render(expr.expr)}) ${not}LIKE lower(${this.render(expr.pattern)})${escapeClause})`;
         }
-        return `(${this.render(expr.expr)} ${not}${expr.caseInsensitive ? 'ILIKE' : 'LIKE'} ${this.render(expr.pattern)}${escape})`;
+        return `(${this.render(expr.expr)} ${not}${expr.caseInsensitive ? 'ILIKE' : 'LIKE'} ${this.render(expr.pattern)}${escapeClause})`;
       }
       case 'isNull':
         return `(${this.render(expr.expr)} IS ${expr.negated ? 'NOT ' : ''}NULL)`;

@@ -1,4 +1,12 @@
-import { arrow, type DataType, ErrorCode, type ScalarType, type ScalarValue, SpokeError, toArrowType } from '@spoke/core';
+import {
+  arrow,
+  type DataType,
+  ErrorCode,
+  type ScalarType,
+  type ScalarValue,
+  SpokeError,
+  toArrowType,
+} from '@spoke/core';
 import type { Data } from 'apache-arrow';
 import { isoToDays, isoToMicros } from './temporal.js';
 
@@ -83,7 +91,9 @@ export function arrowDataFromScalars(type: ScalarType, values: readonly ScalarVa
     case 'utf8':
     case 'binary': {
       const encoder = new TextEncoder();
-      const parts = values.map((v) => (v === null ? new Uint8Array(0) : type.id === 'utf8' ? encoder.encode(String(v)) : (v as Uint8Array)));
+      const parts = values.map((v) =>
+        v === null ? new Uint8Array(0) : type.id === 'utf8' ? encoder.encode(String(v)) : (v as Uint8Array),
+      );
       const valueOffsets = new Int32Array(length + 1);
       let total = 0;
       parts.forEach((p, i) => {
@@ -91,7 +101,9 @@ export function arrowDataFromScalars(type: ScalarType, values: readonly ScalarVa
         valueOffsets[i + 1] = total;
       });
       const data = new Uint8Array(total);
-      parts.forEach((p, i) => data.set(p, valueOffsets[i]!));
+      parts.forEach((p, i) => {
+        data.set(p, valueOffsets[i]!);
+      });
       return arrow.makeData({ ...common, valueOffsets, data } as never);
     }
     default:
@@ -104,7 +116,8 @@ export function decimalToUnscaled(text: string, scale: number): bigint {
   const m = /^(-)?(\d+)(?:\.(\d+))?$/.exec(text.trim());
   if (!m) throw new Error(`not a decimal: ${text}`);
   const fraction = (m[3] ?? '').padEnd(scale, '0');
-  if (fraction.length > scale && /[^0]/.test(fraction.slice(scale))) throw new Error(`${text} has more than ${scale} decimals`);
+  if (fraction.length > scale && /[^0]/.test(fraction.slice(scale)))
+    throw new Error(`${text} has more than ${scale} decimals`);
   const unscaled = BigInt(m[2]! + fraction.slice(0, scale));
   return m[1] ? -unscaled : unscaled;
 }

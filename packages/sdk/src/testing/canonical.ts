@@ -1,6 +1,6 @@
 import {
-  type DuckDBDataChunk,
   DuckDBBlobValue,
+  type DuckDBDataChunk,
   DuckDBDateValue,
   DuckDBDecimalValue,
   DuckDBTimestampTZValue,
@@ -81,7 +81,10 @@ export function canonicalRowsFromBatches(batches: readonly RecordBatch[]): Canon
       return { type: field.type as DataType, data: child.data as Data[] };
     });
     const width = columns.length;
-    const batchRows: CanonicalValue[][] = Array.from({ length: batch.numRows }, () => new Array<CanonicalValue>(width));
+    const batchRows: CanonicalValue[][] = Array.from(
+      { length: batch.numRows },
+      () => new Array<CanonicalValue>(width),
+    );
     columns.forEach((column, c) => {
       let row = 0;
       for (const data of column.data) {
@@ -97,7 +100,9 @@ export function canonicalRowsFromBatches(batches: readonly RecordBatch[]): Canon
 export function arrowValue(type: DataType, data: Data, index: number): CanonicalValue {
   if (!data.getValid(index)) return null;
   const t = arrow.Type;
-  const at = data.offset + index;
+  // arrow-js slices fixed-width value buffers along with the Data (only the
+  // validity bitmap keeps the offset), so values are indexed without it.
+  const at = index;
   switch (type.typeId) {
     case t.Null:
       return null;
@@ -171,7 +176,10 @@ export function duckdbValue(value: DuckDBValue): CanonicalValue {
 }
 
 /** DuckDB rows in canonical form. Integer columns become `bigint` whatever their width. */
-export function canonicalRowsFromDuckDB(chunks: readonly DuckDBDataChunk[], integerColumns: readonly boolean[]): CanonicalRow[] {
+export function canonicalRowsFromDuckDB(
+  chunks: readonly DuckDBDataChunk[],
+  integerColumns: readonly boolean[],
+): CanonicalRow[] {
   const rows: CanonicalRow[] = [];
   for (const chunk of chunks) {
     for (const row of chunk.getRows()) {
@@ -187,7 +195,10 @@ export function formatRow(row: CanonicalRow): string {
 }
 
 /** Differences between two multisets of rows: rows only in `actual`, rows only in `expected`. */
-export function diffRows(actual: readonly CanonicalRow[], expected: readonly CanonicalRow[]): { extra: CanonicalRow[]; missing: CanonicalRow[] } {
+export function diffRows(
+  actual: readonly CanonicalRow[],
+  expected: readonly CanonicalRow[],
+): { extra: CanonicalRow[]; missing: CanonicalRow[] } {
   const counts = new Map<string, { row: CanonicalRow; n: number }>();
   for (const row of expected) {
     const k = rowKey(row);

@@ -1,4 +1,10 @@
-import { type ExprKind, SCALAR_FUNCTIONS, type ScalarFunctionName, type ScalarType, walkExpr } from '@spoke/core';
+import {
+  type ExprKind,
+  SCALAR_FUNCTIONS,
+  type ScalarFunctionName,
+  type ScalarType,
+  walkExpr,
+} from '@spoke/core';
 import { CONFORMANCE_CASES, type ConformanceCase, columnsOfCase } from './cases.js';
 import { FIXTURE_COLUMNS, type FixtureTypeName, fixtureColumns } from './fixture.js';
 
@@ -57,17 +63,27 @@ const ALL_OPERATORS: readonly ExprKind[] = [
  * The cases a connector with `capabilities` must pass, adapted to its
  * types (a scan of "every column" lists only the columns it has).
  */
-export function selectCases(capabilities: ConformanceCapabilities, cases: readonly ConformanceCase[] = CONFORMANCE_CASES): ConformanceCase[] {
+export function selectCases(
+  capabilities: ConformanceCapabilities,
+  cases: readonly ConformanceCase[] = CONFORMANCE_CASES,
+): ConformanceCase[] {
   const available = new Set(fixtureColumns(capabilities.types).map((c) => c.name));
   const allNames = FIXTURE_COLUMNS.map((c) => c.name);
   const functions = new Set<string>(capabilities.functions ?? SCALAR_FUNCTIONS);
   const operators = new Set<string>(capabilities.operators ?? ALL_OPERATORS);
   const out: ConformanceCase[] = [];
   for (let c of cases) {
-    if ('request' in c && c.request.projection.length === allNames.length && c.request.projection.every((n, i) => n === allNames[i])) {
+    if (
+      'request' in c &&
+      c.request.projection.length === allNames.length &&
+      c.request.projection.every((n, i) => n === allNames[i])
+    ) {
       // "Every column" means every column this source has.
       const { expectedSql: _ignored, ...rest } = c as typeof c & { expectedSql?: string };
-      c = { ...rest, request: { ...c.request, projection: allNames.filter((n) => available.has(n)) } } as ConformanceCase;
+      c = {
+        ...rest,
+        request: { ...c.request, projection: allNames.filter((n) => available.has(n)) },
+      } as ConformanceCase;
     }
     if (!columnsOfCase(c).every((name) => available.has(name))) continue;
     if ('request' in c) {
@@ -80,8 +96,10 @@ export function selectCases(capabilities: ConformanceCapabilities, cases: readon
           if (node.kind === 'function' && !functions.has(node.name)) usable = false;
         });
       if (!usable) continue;
-      if (c.kind === 'limit' && (!capabilities.limit || (filters.length && capabilities.filters !== 'exact'))) continue;
-      if (c.kind === 'topN' && (!capabilities.topN || (filters.length && capabilities.filters !== 'exact'))) continue;
+      if (c.kind === 'limit' && (!capabilities.limit || (filters.length && capabilities.filters !== 'exact')))
+        continue;
+      if (c.kind === 'topN' && (!capabilities.topN || (filters.length && capabilities.filters !== 'exact')))
+        continue;
     }
     out.push(c);
   }

@@ -17,10 +17,14 @@ export interface LoadFixtureOptions {
  * or a `.duckdb` file a connector test then opens), through the same SQL
  * script `fixtureSql` gives other dialects.
  */
-export async function loadFixtureIntoDuckDB(connection: DuckDBConnection, options: LoadFixtureOptions = {}): Promise<void> {
+export async function loadFixtureIntoDuckDB(
+  connection: DuckDBConnection,
+  options: LoadFixtureOptions = {},
+): Promise<void> {
   const dialect = new DuckDBDialect();
   for (const setting of dialect.sessionSettings) await connection.run(setting);
-  if (options.schema !== undefined) await connection.run(`CREATE SCHEMA IF NOT EXISTS ${dialect.quoteIdentifier(options.schema)}`);
+  if (options.schema !== undefined)
+    await connection.run(`CREATE SCHEMA IF NOT EXISTS ${dialect.quoteIdentifier(options.schema)}`);
   const statements = fixtureSql(dialect, {
     ...(options.schema === undefined ? {} : { schema: options.schema }),
     ...(options.table === undefined ? {} : { table: options.table }),

@@ -93,9 +93,30 @@ const utf8 = (s: string) => new TextEncoder().encode(s);
 const SPECIAL: Readonly<Record<string, readonly ScalarValue[]>> = {
   c_int16: [0, null, -32768, 32767, -1, 1, 1000, 7, -7, 300],
   c_int32: [0, null, -2147483648, 2147483647, 42, -42, 1000, 1001, 999, 7, -7, -21, -27, 21, 27, 5],
-  c_int64: [0n, null, -9223372036854775808n, 9223372036854775807n, 4611686018427387904n, -4611686018427387905n, 9007199254740993n, -1n, 1n],
+  c_int64: [
+    0n,
+    null,
+    -9223372036854775808n,
+    9223372036854775807n,
+    4611686018427387904n,
+    -4611686018427387905n,
+    9007199254740993n,
+    -1n,
+    1n,
+  ],
   c_float64: [0, null, 1e300, -1e-300, 0.1, 2.5, -2.5, 0.5, 1.5, 12.75, 3.25, -3.75, 1e15],
-  c_decimal18: ['0.0000', null, '99999999999999.9999', '-99999999999999.9999', '12345.6789', '0.0001', '-0.0001', '2.5000', '-2.5000', '1.2350'],
+  c_decimal18: [
+    '0.0000',
+    null,
+    '99999999999999.9999',
+    '-99999999999999.9999',
+    '12345.6789',
+    '0.0001',
+    '-0.0001',
+    '2.5000',
+    '-2.5000',
+    '1.2350',
+  ],
   c_decimal38: [
     '0.0000000000',
     null,
@@ -150,10 +171,33 @@ const SPECIAL: Readonly<Record<string, readonly ScalarValue[]>> = {
     '1900-01-01 00:00:00.000000',
     '2099-12-31 23:59:59.999999',
   ],
-  c_binary: [new Uint8Array(0), null, bytes(0), bytes(0xff), bytes(0, 0xff), bytes(0xde, 0xad, 0xbe, 0xef), utf8("it's")],
+  c_binary: [
+    new Uint8Array(0),
+    null,
+    bytes(0),
+    bytes(0xff),
+    bytes(0, 0xff),
+    bytes(0xde, 0xad, 0xbe, 0xef),
+    utf8("it's"),
+  ],
 };
 
-const WORDS = ['alpha', 'beta', 'gamma', 'delta', 'hello', 'world', 'über', 'naïve', 'zeta', 'Omega', 'x_y', 'p%q', "o'k", 'back\\'];
+const WORDS = [
+  'alpha',
+  'beta',
+  'gamma',
+  'delta',
+  'hello',
+  'world',
+  'über',
+  'naïve',
+  'zeta',
+  'Omega',
+  'x_y',
+  'p%q',
+  "o'k",
+  'back\\',
+];
 
 /** A small deterministic generator (mulberry32), so every run and every source get the same rows. */
 function random(seed: number): () => number {
@@ -284,7 +328,8 @@ export function fixtureSql(dialect: ExpressionDialect, options: FixtureSqlOption
     .join('.');
   const definitions = columns.map((c) => {
     const name = options.typeNames?.[c.kind] ?? dialect.typeName(c.type);
-    if (!name) throw new Error(`the ${dialect.name} dialect has no type name for ${c.kind}; pass typeNames.${c.kind}`);
+    if (!name)
+      throw new Error(`the ${dialect.name} dialect has no type name for ${c.kind}; pass typeNames.${c.kind}`);
     return `${dialect.quoteIdentifier(c.name)} ${name}${c.nullable ? '' : ' NOT NULL'}`;
   });
   const statements = [`CREATE TABLE ${table} (${definitions.join(', ')})`];
@@ -294,7 +339,10 @@ export function fixtureSql(dialect: ExpressionDialect, options: FixtureSqlOption
   for (let start = 0; start < rows.length; start += per) {
     const values = rows
       .slice(start, start + per)
-      .map((row) => `(${indexes.map((i) => dialect.renderLiteral(row[i]!, FIXTURE_COLUMNS[i]!.type)).join(', ')})`);
+      .map(
+        (row) =>
+          `(${indexes.map((i) => dialect.renderLiteral(row[i]!, FIXTURE_COLUMNS[i]!.type)).join(', ')})`,
+      );
     statements.push(
       `INSERT INTO ${table} (${columns.map((c) => dialect.quoteIdentifier(c.name)).join(', ')}) VALUES ${values.join(', ')}`,
     );

@@ -1,11 +1,11 @@
-import { DuckDBInstance, type DuckDBConnection, type DuckDBDataChunk, DuckDBTypeId } from '@duckdb/node-api';
+import { type DuckDBConnection, type DuckDBDataChunk, DuckDBInstance, DuckDBTypeId } from '@duckdb/node-api';
 import type { ScalarValue, ScanRequest } from '@spoke/core';
 import { DuckDBDialect } from '../sql/duckdb-dialect.js';
 import { renderScanSql } from '../sql/scan-sql.js';
 import { type CanonicalRow, canonicalRowsFromDuckDB } from './canonical.js';
 import { loadFixtureIntoDuckDB } from './duckdb-fixture.js';
-import { FIXTURE_TABLE, type FixtureTypeName } from './fixture.js';
 import { toDuckDBParams } from './duckdb-values.js';
+import { FIXTURE_TABLE, type FixtureTypeName } from './fixture.js';
 
 const INTEGER_TYPES = new Set<DuckDBTypeId>([
   DuckDBTypeId.TINYINT,
@@ -46,7 +46,9 @@ export class DuckDBReference {
   async query(sql: string, params: readonly ScalarValue[] = []): Promise<CanonicalRow[]> {
     const { values, types } = toDuckDBParams(params);
     const result = await this.connection.stream(sql, values, types);
-    const integer = Array.from({ length: result.columnCount }, (_, i) => INTEGER_TYPES.has(result.columnTypeId(i)));
+    const integer = Array.from({ length: result.columnCount }, (_, i) =>
+      INTEGER_TYPES.has(result.columnTypeId(i)),
+    );
     const chunks: DuckDBDataChunk[] = [];
     for (;;) {
       const chunk = await result.fetchChunk();
@@ -57,7 +59,9 @@ export class DuckDBReference {
   }
 
   /** The rows `request` must produce, rendered with the DuckDB dialect against the fixture table. */
-  async evaluate(request: Pick<ScanRequest, 'projection' | 'filters' | 'limit' | 'orderBy'>): Promise<CanonicalRow[]> {
+  async evaluate(
+    request: Pick<ScanRequest, 'projection' | 'filters' | 'limit' | 'orderBy'>,
+  ): Promise<CanonicalRow[]> {
     const { sql, params } = renderScanSql(this.dialect, [FIXTURE_TABLE], request);
     const rows = await this.query(sql, params);
     return request.projection.length ? rows : rows.map(() => []);

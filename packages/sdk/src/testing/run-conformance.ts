@@ -53,8 +53,14 @@ export function runConformance(options: ConformanceOptions): void {
         reference = await DuckDBReference.create(options.capabilities.types);
         setup = await options.setup();
         const fixtureTable = setup.fixtureTable ?? FIXTURE_TABLE;
-        const table: SpokeTable | undefined = await setup.connector.catalog.getTable(setup.fixtureSchema, fixtureTable);
-        if (!table) throw new Error(`the connector has no table "${setup.fixtureSchema}"."${fixtureTable}"; did setup create the fixture?`);
+        const table: SpokeTable | undefined = await setup.connector.catalog.getTable(
+          setup.fixtureSchema,
+          fixtureTable,
+        );
+        if (!table)
+          throw new Error(
+            `the connector has no table "${setup.fixtureSchema}"."${fixtureTable}"; did setup create the fixture?`,
+          );
         env = {
           catalog: setup.connector.catalog,
           table,

@@ -34,13 +34,7 @@ import { planScans, type ScanPlan } from './pushdown/plan-scans.js';
 import { singleSqlSource, sourceTree, unsupportedBy } from './pushdown/sql-pushdown.js';
 import { isSessionStatement, runSessionStatement } from './session/session-statements.js';
 import { commandResult, textResult } from './session/text-result.js';
-
-/** The system catalog module's surface, as the engine uses it. */
-interface SystemCatalogHandle {
-  refresh(tables: readonly CatalogTable[]): Promise<void>;
-  query(sql: string, params: readonly ScalarValue[], signal: AbortSignal): Promise<QueryResult>;
-}
-const SYSTEM_CATALOG_MODULE = './system-catalog/index.js';
+import { SystemCatalog } from './system-catalog/index.js';
 
 /** Options for {@link createEngine}. */
 export interface EngineOptions {
@@ -76,7 +70,7 @@ export async function createEngine(options: EngineOptions): Promise<FederatedEng
 
 /** The {@link QueryEngine} every front end uses. */
 export class FederatedEngine implements QueryEngine {
-  #system: Promise<SystemCatalogHandle> | undefined;
+  #system: Promise<SystemCatalog> | undefined;
   #systemRefreshedAt = 0;
 
   constructor(
@@ -191,8 +185,8 @@ export class FederatedEngine implements QueryEngine {
   }
 
   /** The shadow of the federated catalog that answers pg_catalog / information_schema queries. */
-  async systemCatalog(signal?: AbortSignal): Promise<SystemCatalogHandle> {
-    this.#system ??= import(SYSTEM_CATALOG_MODULE).then((m) => m.SystemCatalog.create(this.instance));
+  async systemCatalog(signal?: AbortSignal): Promise<SystemCatalog> {
+    this.#system ??= SystemCatalog.create(this.instance);
     const system = await this.#system;
     // Catalogs change rarely; re-read them at most every few seconds.
     if (Date.now() - this.#systemRefreshedAt > 5_000) {

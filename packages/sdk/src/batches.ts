@@ -7,7 +7,10 @@ import { arrow, type RecordBatch, type Schema, throwIfAborted } from '@spoke/cor
 export function rowCountBatch(rowCount: number): RecordBatch {
   const schema = new arrow.Schema([]);
   const data = arrow.makeData({ type: new arrow.Struct([]), length: rowCount, nullCount: 0, children: [] });
-  return new arrow.RecordBatch(schema, data);
+  const batch = new arrow.RecordBatch(schema, data);
+  // The constructor recomputes the length from the (absent) children, giving 0 rows: put the real data back.
+  (batch as unknown as { data: typeof data }).data = data;
+  return batch;
 }
 
 /** The same rows with only `names`, in that order. */

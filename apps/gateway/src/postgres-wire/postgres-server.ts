@@ -30,14 +30,18 @@ const GSSENC_REQUEST = 80877104;
 const CANCEL_REQUEST = 80877102;
 
 /**
- * pg-gateway's connection, with the messages after startup handed to a
- * {@link WireSession}. pg-gateway 0.2.4 awaits each handler while reading
- * further socket data concurrently, so handling statements inside its
- * callbacks could interleave two messages; queueing them in the session keeps
- * them strictly ordered.
+ * pg-gateway's connection (SSLRequest answer, startup packet parsing, TLS
+ * upgrade later), with the messages after startup handed to a
+ * {@link WireSession}, which queues them and handles them strictly in order.
+ *
+ * Message framing is our own: pg-gateway 0.2.4 slices every message after the
+ * first of a TCP chunk wrongly (`subarray(offset, length)` instead of
+ * `subarray(offset, offset + length)`), which garbles pipelined extended
+ * protocol messages (Parse/Bind/Describe/Execute/Sync arrive in one chunk).
  */
 class SpokeConnection extends PostgresConnection {
   wire: WireSession | undefined;
+  private unread: Buffer = Buffer.alloc(0);
 
   constructor(
     socket: Socket,
@@ -45,6 +49,28 @@ class SpokeConnection extends PostgresConnection {
   ) {
     // Trust authentication for now: the startup packet is answered by the session.
     super(socket, { authMode: 'none' });
+  }
+
+  override async handleData(data: Buffer): Promise<void> {
+    this.unread = this.unread.length === 0 ? data : Buffer.concat([this.unread, data]);
+    let offset = 0;
+    while (true) {
+      // Before startup, messages (SSLRequest, StartupMessage, CancelRequest) have no type byte.
+      const header = this.hasStarted ? 1 : 0;
+      if (this.unread.length - offset < header + 4) break;
+      const total = header + this.unread.readUInt32BE(offset + header);
+      if (this.unread.length - offset < total) break;
+      const message = this.unread.subarray(offset, offset + total);
+      offset += total;
+      try {
+        await this.handleMessage(message);
+      } catch (error) {
+        this.server.log(`postgres-wire: ${error instanceof Error ? error.message : String(error)}`);
+        this.socket.destroy();
+        return;
+      }
+    }
+    this.unread = offset === this.unread.length ? Buffer.alloc(0) : this.unread.subarray(offset);
   }
 
   override async handleMessage(data: Buffer): Promise<void> {
@@ -94,7 +120,7 @@ class WireServer {
 
   constructor(
     private readonly engine: QueryEngine,
-    private readonly log: (msg: string) => void,
+    readonly log: (msg: string) => void,
   ) {}
 
   open(socket: Socket): WireSession {

@@ -162,10 +162,10 @@ export class WireSession {
     void this.flush();
   }
 
-  /** Queues one frontend message (a copy: pg-gateway reuses its buffer). */
+  /** Queues one frontend message. */
   receive(message: Buffer): void {
     if (this.closed) return;
-    this.queue.push(Buffer.from(message));
+    this.queue.push(message);
     if (!this.processing) void this.drain();
   }
 

@@ -97,7 +97,9 @@ function run(binDir: string, tool: string, args: readonly string[], input?: stri
   }
   const result = spawnSync(command, argv, { encoding: 'utf8', input, timeout: 120_000, cwd: tmpdir() });
   if (result.status !== 0) {
-    throw new Error(`${tool} ${args.join(' ')} failed (${result.status ?? result.signal}): ${result.stderr || result.stdout}`);
+    throw new Error(
+      `${tool} ${args.join(' ')} failed (${result.status ?? result.signal}): ${result.stderr || result.stdout}`,
+    );
   }
   return result.stdout;
 }
@@ -129,7 +131,19 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
     chownSync(root, uid, gid);
   }
   chmodSync(root, 0o700);
-  run(binDir, 'initdb', ['-D', dataDir, '-U', user, '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions']);
+  run(binDir, 'initdb', [
+    '-D',
+    dataDir,
+    '-U',
+    user,
+    '-A',
+    'trust',
+    '-E',
+    'UTF8',
+    '--locale=C',
+    '--no-sync',
+    '--no-instructions',
+  ]);
   const port = await freePort();
   const settings: Record<string, string> = {
     fsync: 'off',
@@ -139,7 +153,12 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
     shared_buffers: '128MB',
     ...options.settings,
   };
-  const serverArgs = [`-p ${port}`, '-h 127.0.0.1', `-k ${root}`, ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`)].join(' ');
+  const serverArgs = [
+    `-p ${port}`,
+    '-h 127.0.0.1',
+    `-k ${root}`,
+    ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`),
+  ].join(' ');
   const start = () => {
     run(binDir, 'pg_ctl', ['-D', dataDir, '-l', logFile, '-w', '-t', '60', '-o', serverArgs, 'start']);
   };
@@ -156,7 +175,21 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
   start();
   up = true;
   running.add(stopNow);
-  const psqlArgs = (db: string) => ['-h', '127.0.0.1', '-p', String(port), '-U', user, '-d', db, '-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1'];
+  const psqlArgs = (db: string) => [
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    '-U',
+    user,
+    '-d',
+    db,
+    '-X',
+    '-A',
+    '-t',
+    '-v',
+    'ON_ERROR_STOP=1',
+  ];
   run(binDir, 'psql', [...psqlArgs('postgres'), '-c', `CREATE DATABASE "${database.replaceAll('"', '""')}"`]);
   let closed = false;
   return {

@@ -58,7 +58,10 @@ class Validity {
   }
 
   take(length: number): { nullBitmap?: Uint8Array; nullCount: number } {
-    const out = this.nullCount > 0 && this.bits ? { nullBitmap: this.bits.subarray(0, (length + 7) >> 3), nullCount: this.nullCount } : { nullCount: 0 };
+    const out =
+      this.nullCount > 0 && this.bits
+        ? { nullBitmap: this.bits.subarray(0, (length + 7) >> 3), nullCount: this.nullCount }
+        : { nullCount: 0 };
     this.bits = undefined;
     this.nullCount = 0;
     return out;
@@ -74,7 +77,14 @@ class FixedBuilder implements ColumnBuilder {
   constructor(
     readonly type: DataType,
     protected readonly width: number,
-    private readonly write: (out: Uint8Array, at: number, buf: Uint8Array, view: DataView, offset: number, len: number) => void,
+    private readonly write: (
+      out: Uint8Array,
+      at: number,
+      buf: Uint8Array,
+      view: DataView,
+      offset: number,
+      len: number,
+    ) => void,
     private readonly initial = 1024,
   ) {
     this.bytes = new Uint8Array(initial * width);
@@ -323,14 +333,21 @@ class DecimalBuilder extends FixedBuilder {
     scale: number,
     private readonly money: boolean,
   ) {
-    super(type, 16, money ? writeMoney : (out, at, _buf, view, offset) => writeNumeric(out, at, view, offset, scale));
+    super(
+      type,
+      16,
+      money ? writeMoney : (out, at, _buf, view, offset) => writeNumeric(out, at, view, offset, scale),
+    );
   }
 
   override append(buf: Uint8Array, view: DataView, offset: number, len: number): void {
     if (!this.money) {
       const sign = view.getUint16(offset + 4);
       // NaN and ±Infinity have no decimal form: they arrive as NULL (documented in the README).
-      if (sign === NUMERIC_NAN || sign >= 0xd000) return this.appendNull();
+      if (sign === NUMERIC_NAN || sign >= 0xd000) {
+        this.appendNull();
+        return;
+      }
     }
     super.append(buf, view, offset, len);
   }

@@ -51,7 +51,8 @@ export class CopyBinaryDecoder {
         return out;
       }
       for (let i = 0; i < SIGNATURE.length; i++) {
-        if (buf[i] !== SIGNATURE[i]) throw new SpokeError(ErrorCode.SOURCE_ERROR, 'not a PostgreSQL binary COPY stream');
+        if (buf[i] !== SIGNATURE[i])
+          throw new SpokeError(ErrorCode.SOURCE_ERROR, 'not a PostgreSQL binary COPY stream');
       }
       const extension = view.getInt32(15);
       if (buf.length < 19 + extension) {
@@ -83,7 +84,7 @@ export class CopyBinaryDecoder {
           break;
         }
         const len = view.getInt32(q);
-        q += 4 + (len > 0 ? len : 0);
+        q += 4 + Math.max(len, 0);
         if (q > end) {
           complete = false;
           break;
@@ -132,7 +133,12 @@ export class CopyBinaryDecoder {
     const children = this.builders.map((b) => b.finish());
     this.rows = 0;
     this.totalRows += length;
-    const data = arrow.makeData({ type: new arrow.Struct(this.schema.fields), length, nullCount: 0, children });
+    const data = arrow.makeData({
+      type: new arrow.Struct(this.schema.fields),
+      length,
+      nullCount: 0,
+      children,
+    });
     return new arrow.RecordBatch(this.schema, data);
   }
 }

@@ -25,7 +25,17 @@ export async function* parallelScan(
   const columns = request.projection.map((name) => table.columns.find((c) => c.name === name)!);
   const scanColumns = columns.length
     ? columns
-    : [{ name: '?column?', field: new arrow.Field('?column?', new arrow.Int32(), true), sourceType: 'integer', native: { type: { oid: 23, typmod: -1, kind: 'int4', castToText: false, arrowType: new arrow.Int32() }, byteOrderCollation: true } }];
+    : [
+        {
+          name: '?column?',
+          field: new arrow.Field('?column?', new arrow.Int32(), true),
+          sourceType: 'integer',
+          native: {
+            type: { oid: 23, typmod: -1, kind: 'int4', castToText: false, arrowType: new arrow.Int32() },
+            byteOrderCollation: true,
+          },
+        },
+      ];
   const step = Math.ceil(pages / workers);
   const ranges = Array.from({ length: workers }, (_, i) => {
     const lo = `ctid >= '(${i * step},0)'::tid`;
@@ -59,10 +69,17 @@ export async function* parallelScan(
       await client.query(`SET TRANSACTION SNAPSHOT '${snapshot.replaceAll("'", "''")}'`);
     }
     ranges.forEach((range, i) => {
-      const sql = hasWhere ? base.sql.replace(/ WHERE /, ` WHERE ${range} AND `) : `${base.sql} WHERE ${range}`;
+      const sql = hasWhere
+        ? base.sql.replace(/ WHERE /, ` WHERE ${range} AND `)
+        : `${base.sql} WHERE ${range}`;
       void (async () => {
         try {
-          for await (const batch of connector.copyOnClient(clients[i]!, sql, scanColumns, controller.signal)) {
+          for await (const batch of connector.copyOnClient(
+            clients[i]!,
+            sql,
+            scanColumns,
+            controller.signal,
+          )) {
             queue.push(batch);
             notify();
             while (queue.length >= workers * 2 && !failure) await new Promise<void>((r) => (space = r));

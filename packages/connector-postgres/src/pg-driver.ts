@@ -109,5 +109,8 @@ export function copyTo(text: string): PgCopyToStream {
 /** A `pg-cursor` returning rows as arrays of raw text (no value parsing). */
 export function createCursor(text: string, values: readonly unknown[]): PgCursor {
   cursor ??= require('pg-cursor') as CursorCtor;
-  return new cursor(text, values, { rowMode: 'array', types: { getTypeParser: () => (value: string) => value } });
+  return new cursor(text, values, {
+    rowMode: 'array',
+    types: { getTypeParser: () => (value: string) => value },
+  });
 }

@@ -1,7 +1,7 @@
 import {
   arrow,
-  childrenOf,
   type ConnectorContext,
+  childrenOf,
   ErrorCode,
   type Expr,
   type FilterSupport,
@@ -17,12 +17,13 @@ import {
   PostgresDialect,
   PostgresExpressionDialect,
   type SqlColumn,
-  SqlSourceConnector,
   type SqlRunOptions,
+  SqlSourceConnector,
   type SqlTableDescription,
 } from '@spoke/sdk';
 import { CopyBinaryDecoder } from './copy-binary-decoder.js';
-import { type PgPool, type PgPoolClient, copyTo, createCursor, createPool } from './pg-driver.js';
+import { parallelScan } from './parallel-scan.js';
+import { copyTo, createCursor, createPool, type PgPool, type PgPoolClient } from './pg-driver.js';
 import { sendCancelRequest } from './postgres-cancel.js';
 import { toSpokeError } from './postgres-errors.js';
 import {
@@ -36,7 +37,6 @@ import {
 import { type PostgresOptions, poolConfig } from './postgres-options.js';
 import { castSuffix, type PgType } from './postgres-type-mapping.js';
 import { driverValues, inlineParameters } from './sql-parameters.js';
-import { parallelScan } from './parallel-scan.js';
 
 type PgTableDescription = SqlTableDescription & { oid: number };
 
@@ -167,7 +167,8 @@ export class PostgresConnector extends SqlSourceConnector {
   /** Acquires a connection, mapping failures to `SOURCE_UNAVAILABLE`. */
   async connect(signal?: AbortSignal): Promise<PgPoolClient> {
     throwIfAborted(signal);
-    if (this.#closed) throw new SpokeError(ErrorCode.SOURCE_UNAVAILABLE, `${this.sourceName}: connector is closed`);
+    if (this.#closed)
+      throw new SpokeError(ErrorCode.SOURCE_UNAVAILABLE, `${this.sourceName}: connector is closed`);
     try {
       return await this.pool.connect();
     } catch (error) {
@@ -205,7 +206,9 @@ export class PostgresConnector extends SqlSourceConnector {
       if (!copy && options.columns) body = wrapColumns(sql, names, types, false);
       const schema = new arrow.Schema(names.map((n, i) => new arrow.Field(n, types[i]!.arrowType, true)));
       const decoder = new CopyBinaryDecoder(schema, types, this.#options.batchRows);
-      const stream = copy ? this.#copy(client, body, decoder, signal) : this.#cursor(client, body, values, decoder, signal);
+      const stream = copy
+        ? this.#copy(client, body, decoder, signal)
+        : this.#cursor(client, body, values, decoder, signal);
       let emitted = false;
       for await (const batch of stream) {
         emitted = true;
@@ -249,20 +252,35 @@ export class PostgresConnector extends SqlSourceConnector {
   cancelBackend(client: PgPoolClient): Promise<void> {
     const c = client as PgPoolClient & { host?: string; port?: number };
     if (!c.processID || !c.secretKey) return Promise.resolve();
-    return sendCancelRequest({ host: c.host ?? 'localhost', port: c.port ?? 5432, processID: c.processID, secretKey: c.secretKey });
+    return sendCancelRequest({
+      host: c.host ?? 'localhost',
+      port: c.port ?? 5432,
+      processID: c.processID,
+      secretKey: c.secretKey,
+    });
   }
 
   /**
    * Streams `COPY (sql) TO STDOUT (FORMAT binary)` on a client the caller
    * holds (parallel scans set a snapshot on it first). @internal
    */
-  copyOnClient(client: PgPoolClient, sql: string, columns: readonly SqlColumn[], signal: AbortSignal): AsyncGenerator<RecordBatch> {
+  copyOnClient(
+    client: PgPoolClient,
+    sql: string,
+    columns: readonly SqlColumn[],
+    signal: AbortSignal,
+  ): AsyncGenerator<RecordBatch> {
     const schema = new arrow.Schema(columns.map((c) => c.field));
     const types = columns.map((c) => (c.native as PgColumnInfo).type);
     return this.#copy(client, sql, new CopyBinaryDecoder(schema, types, this.#options.batchRows), signal);
   }
 
-  async *#copy(client: PgPoolClient, sql: string, decoder: CopyBinaryDecoder, signal: AbortSignal): AsyncGenerator<RecordBatch> {
+  async *#copy(
+    client: PgPoolClient,
+    sql: string,
+    decoder: CopyBinaryDecoder,
+    signal: AbortSignal,
+  ): AsyncGenerator<RecordBatch> {
     const stream = client.query(copyTo(`COPY (${sql}) TO STDOUT (FORMAT binary)`));
     let done = false;
     const onAbort = () => {
@@ -310,7 +328,9 @@ export class PostgresConnector extends SqlSourceConnector {
         throwIfAborted(signal);
         if (rows.length === 0) break;
         for (const row of rows) {
-          const batch = decoder.appendRow(row.map((v) => (v === null ? null : Buffer.from((v as string).slice(2), 'hex'))));
+          const batch = decoder.appendRow(
+            row.map((v) => (v === null ? null : Buffer.from((v as string).slice(2), 'hex'))),
+          );
           if (batch) yield batch;
         }
       }
@@ -334,7 +354,11 @@ function wrapColumns(sql: string, names: readonly string[], types: readonly PgTy
   const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
   const items = types.map((t, i) => {
     let item = `q.c${i + 1}${castSuffix(t)}`;
-    if (!copy) item = t.oid === 1042 ? `bpcharsend(${item})` : `${sendFunction(t)}(${t.kind === 'text' && !t.castToText ? `${item}::text` : item})`;
+    if (!copy)
+      item =
+        t.oid === 1042
+          ? `bpcharsend(${item})`
+          : `${sendFunction(t)}(${t.kind === 'text' && !t.castToText ? `${item}::text` : item})`;
     return `${item} AS ${q(names[i]!)}`;
   });
   const aliases = types.map((_, i) => `c${i + 1}`).join(', ');
@@ -388,4 +412,3 @@ function emptyData(schema: Schema) {
     children: schema.fields.map((f) => arrow.makeData({ type: f.type, length: 0, nullCount: 0 } as never)),
   });
 }
-

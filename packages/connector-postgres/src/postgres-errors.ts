@@ -2,7 +2,15 @@ import { ErrorCode, SpokeError } from '@spoke/core';
 
 /** PostgreSQL and socket error codes that mean "the source is not reachable" rather than "the query is wrong". */
 const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '3D000']);
-const UNAVAILABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'ENOENT']);
+const UNAVAILABLE_ERRNO = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'ENOENT',
+]);
 
 /**
  * Maps a driver error to a {@link SpokeError}, keeping the driver's error
@@ -14,9 +22,12 @@ export function toSpokeError(error: unknown, source: string, signal?: AbortSigna
   const e = (error ?? {}) as { code?: string; message?: string };
   const code = typeof e.code === 'string' ? e.code : '';
   const message = e.message ?? String(error);
-  const make = (c: ErrorCode, text: string) => new SpokeError(c, `${source}: ${text}`, { cause: error, source });
+  const make = (c: ErrorCode, text: string) =>
+    new SpokeError(c, `${source}: ${text}`, { cause: error, source });
   if (code === '57014') {
-    return message.includes('statement timeout') ? make(ErrorCode.QUERY_TIMEOUT, message) : make(ErrorCode.QUERY_CANCELLED, message);
+    return message.includes('statement timeout')
+      ? make(ErrorCode.QUERY_TIMEOUT, message)
+      : make(ErrorCode.QUERY_CANCELLED, message);
   }
   if (
     code.startsWith('08') ||

@@ -2,7 +2,7 @@
 import { arrow, type ColumnStatistics, type ScalarValue, type TableStatistics } from '@spoke/core';
 import type { SqlColumn, SqlTableDescription } from '@spoke/sdk';
 import type { PgPool } from './pg-driver.js';
-import { type PgType, type PgTypeRow, needsLookup, resolvePgType } from './postgres-type-mapping.js';
+import { needsLookup, type PgType, type PgTypeRow, resolvePgType } from './postgres-type-mapping.js';
 
 /** What a PostgreSQL column carries in {@link SqlColumn.native}. */
 export interface PgColumnInfo {
@@ -53,7 +53,8 @@ export class PgTypeCache {
           typcategory: r.typcategory,
         };
         this.rows.set(row.oid, row);
-        for (const o of [row.typbasetype, row.typelem]) if (o && needsLookup(o) && !this.rows.has(o)) next.push(o);
+        for (const o of [row.typbasetype, row.typelem])
+          if (o && needsLookup(o) && !this.rows.has(o)) next.push(o);
       }
       wanted = next;
     }
@@ -134,12 +135,20 @@ export async function describeRelation(
 }
 
 /** Row count and size from pg_class; null fraction, distinct count and min/max (histogram bounds) from pg_stats. */
-export async function relationStatistics(pool: PgPool, table: SqlTableDescription & { oid: number }): Promise<TableStatistics> {
+export async function relationStatistics(
+  pool: PgPool,
+  table: SqlTableDescription & { oid: number },
+): Promise<TableStatistics> {
   const size = await pool.query<{ reltuples: number; relpages: number; bytes: string }>(
     `SELECT reltuples::float8 AS reltuples, relpages, pg_total_relation_size(oid)::int8 AS bytes FROM pg_catalog.pg_class WHERE oid = $1`,
     [table.oid],
   );
-  const stats = await pool.query<{ attname: string; null_frac: number; n_distinct: number; bounds: string[] | null }>(
+  const stats = await pool.query<{
+    attname: string;
+    null_frac: number;
+    n_distinct: number;
+    bounds: string[] | null;
+  }>(
     `SELECT attname, null_frac::float8 AS null_frac, n_distinct::float8 AS n_distinct, histogram_bounds::text::text[] AS bounds
      FROM pg_catalog.pg_stats WHERE schemaname = $1 AND tablename = $2`,
     [table.schema, table.name],
@@ -156,7 +165,8 @@ export async function relationStatistics(pool: PgPool, table: SqlTableDescriptio
     if (rows !== undefined) out.nullCount = { value: Math.round(Number(s.null_frac) * rows), exact: false };
     const nd = Number(s.n_distinct);
     if (nd > 0) out.distinctCount = { value: nd, exact: false };
-    else if (nd < 0 && rows !== undefined) out.distinctCount = { value: Math.round(-nd * rows), exact: false };
+    else if (nd < 0 && rows !== undefined)
+      out.distinctCount = { value: Math.round(-nd * rows), exact: false };
     if (s.bounds && s.bounds.length > 0) {
       const min = statValue(s.bounds[0]!, info.type);
       const max = statValue(s.bounds[s.bounds.length - 1]!, info.type);

@@ -4,7 +4,10 @@ import type { PgPoolConfig } from './pg-driver.js';
 
 /** The options a `connector: postgres` source takes. */
 export const POSTGRES_OPTIONS = {
-  url: { type: 'string', description: 'connection URL, postgres://user:password@host:port/database?sslmode=…' },
+  url: {
+    type: 'string',
+    description: 'connection URL, postgres://user:password@host:port/database?sslmode=…',
+  },
   host: { type: 'string', description: 'server host name, IP address, or Unix socket directory' },
   port: { type: 'integer', description: 'server port', default: 5432 },
   user: { type: 'string', description: 'user name' },
@@ -12,16 +15,26 @@ export const POSTGRES_OPTIONS = {
   database: { type: 'string', description: 'database name' },
   schema: { type: 'string', description: 'the schema `source.table` refers to', default: 'public' },
   poolSize: { type: 'integer', description: 'most connections open at once', default: 10 },
-  statementTimeout: { type: 'integer', description: 'server-side statement timeout in milliseconds (0: none)', default: 0 },
+  statementTimeout: {
+    type: 'integer',
+    description: 'server-side statement timeout in milliseconds (0: none)',
+    default: 0,
+  },
   sslmode: {
     type: 'string',
-    description: 'TLS: disable, require (encrypt, no certificate check), verify-ca / verify-full (check the certificate)',
+    description:
+      'TLS: disable, require (encrypt, no certificate check), verify-ca / verify-full (check the certificate)',
     oneOf: ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'],
   },
-  applicationName: { type: 'string', description: 'application_name shown in pg_stat_activity', default: 'spoke' },
+  applicationName: {
+    type: 'string',
+    description: 'application_name shown in pg_stat_activity',
+    default: 'spoke',
+  },
   copy: {
     type: 'boolean',
-    description: 'read with binary COPY (fast); false uses a cursor with bound parameters (for servers without COPY)',
+    description:
+      'read with binary COPY (fast); false uses a cursor with bound parameters (for servers without COPY)',
     default: true,
   },
   batchRows: { type: 'integer', description: 'rows per Arrow record batch', default: 65536 },
@@ -41,16 +54,23 @@ export const POSTGRES_OPTIONS = {
 export type PostgresOptions = ReturnType<typeof parsePostgresOptions>;
 
 /** Validates a source's options (`INVALID_CONFIG` naming the key). */
-export function parsePostgresOptions(options: Readonly<Record<string, unknown>>, context: Pick<ConnectorContext, 'sourceName'>) {
+export function parsePostgresOptions(
+  options: Readonly<Record<string, unknown>>,
+  context: Pick<ConnectorContext, 'sourceName'>,
+) {
   const parsed = parseOptions(options, POSTGRES_OPTIONS, context);
   const fail = (key: string, message: string) =>
-    new SpokeError(ErrorCode.INVALID_CONFIG, `sources.${context.sourceName}.${key}: ${message}`, { source: context.sourceName });
+    new SpokeError(ErrorCode.INVALID_CONFIG, `sources.${context.sourceName}.${key}: ${message}`, {
+      source: context.sourceName,
+    });
   if (parsed.url === undefined && parsed.host === undefined) throw fail('url', 'is required (or host)');
-  if (parsed.url !== undefined && !/^postgres(ql)?:\/\//.test(parsed.url)) throw fail('url', 'expected a postgres:// URL');
+  if (parsed.url !== undefined && !/^postgres(ql)?:\/\//.test(parsed.url))
+    throw fail('url', 'expected a postgres:// URL');
   if (parsed.poolSize < 1) throw fail('poolSize', 'must be at least 1');
   if (parsed.batchRows < 1) throw fail('batchRows', 'must be at least 1');
   if (parsed.parallelScanWorkers < 1) throw fail('parallelScanWorkers', 'must be at least 1');
-  if (parsed.parallelScanWorkers > parsed.poolSize) throw fail('parallelScanWorkers', 'cannot exceed poolSize');
+  if (parsed.parallelScanWorkers > parsed.poolSize)
+    throw fail('parallelScanWorkers', 'cannot exceed poolSize');
   return parsed;
 }
 

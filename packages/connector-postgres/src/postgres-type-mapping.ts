@@ -130,7 +130,15 @@ function scalar(oid: number, typmod: number, kind: PgDecoderKind, castToText = f
         const precision = ((typmod - 4) >> 16) & 0xffff;
         const scale = ((typmod - 4) << 16) >> 16; // sign-extended: PG 15 allows negative scales
         if (precision <= MAX_DECIMAL_PRECISION && scale >= 0 && scale <= precision) {
-          return { oid, typmod, kind, castToText, arrowType: new arrow.Decimal(scale, precision, 128), precision, scale };
+          return {
+            oid,
+            typmod,
+            kind,
+            castToText,
+            arrowType: new arrow.Decimal(scale, precision, 128),
+            precision,
+            scale,
+          };
         }
       }
       // Unconstrained (or wider than Decimal128) numeric: exact text, never a lossy float.
@@ -138,7 +146,15 @@ function scalar(oid: number, typmod: number, kind: PgDecoderKind, castToText = f
     }
     case 'money':
       // money is an int64 count of the smallest unit; lc_monetary's 2 fractional digits assumed (C, en_US…).
-      return { oid, typmod, kind, castToText, arrowType: new arrow.Decimal(2, 19, 128), precision: 19, scale: 2 };
+      return {
+        oid,
+        typmod,
+        kind,
+        castToText,
+        arrowType: new arrow.Decimal(2, 19, 128),
+        precision: 19,
+        scale: 2,
+      };
     default:
       return { oid, typmod, kind, castToText, arrowType: arrowTypeOf(kind) };
   }
@@ -175,21 +191,33 @@ function arrowTypeOf(kind: PgDecoderKind): DataType {
   }
 }
 
-const TEXT = (oid: number, typmod: number): PgType => ({ oid, typmod, kind: 'text', castToText: true, arrowType: new arrow.Utf8() });
+const TEXT = (oid: number, typmod: number): PgType => ({
+  oid,
+  typmod,
+  kind: 'text',
+  castToText: true,
+  arrowType: new arrow.Utf8(),
+});
 
 /**
  * Resolves a column's type. `lookup` answers for types that are not built in
  * (enums, domains, arrays of them, extension types); whatever it cannot
  * resolve is carried as text.
  */
-export function resolvePgType(oid: number, typmod: number, lookup: PgTypeLookup = () => undefined, depth = 0): PgType {
+export function resolvePgType(
+  oid: number,
+  typmod: number,
+  lookup: PgTypeLookup = () => undefined,
+  depth = 0,
+): PgType {
   const kind = BINARY_SCALARS[oid];
   if (kind) return scalar(oid, typmod, kind);
   if (TEXT_CAST_BUILTINS.has(oid)) return TEXT(oid, typmod);
   let elementOid = BUILTIN_ARRAYS[oid];
   const row = elementOid === undefined ? lookup(oid) : undefined;
   if (row && depth < 8) {
-    if (row.typtype === 'e') return { oid, typmod, kind: 'text', castToText: false, arrowType: new arrow.Utf8() };
+    if (row.typtype === 'e')
+      return { oid, typmod, kind: 'text', castToText: false, arrowType: new arrow.Utf8() };
     if (row.typtype === 'd') {
       const base = resolvePgType(row.typbasetype, row.typtypmod, lookup, depth + 1);
       return { ...base, oid, typmod };

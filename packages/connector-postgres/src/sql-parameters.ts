@@ -42,7 +42,10 @@ export function inlineParameters(sql: string, params: readonly ScalarValue[]): s
       if (number) {
         const index = Number(number[1]) - 1;
         if (index < 0 || index >= params.length) {
-          throw new SpokeError(ErrorCode.INVALID_QUERY, `no value for parameter ${number[0]} (${params.length} given)`);
+          throw new SpokeError(
+            ErrorCode.INVALID_QUERY,
+            `no value for parameter ${number[0]} (${params.length} given)`,
+          );
         }
         out += inlineValue(params[index]!);
         i += number[0].length;
@@ -106,7 +109,8 @@ export function inlineValue(value: ScalarValue): string {
     return `(${String(value)})`;
   }
   if (typeof value === 'string') return `(${escapeStringLiteral(value)})`;
-  if (value instanceof Uint8Array) return `(${escapeStringLiteral(`\\x${Buffer.from(value).toString('hex')}`)}::bytea)`;
+  if (value instanceof Uint8Array)
+    return `(${escapeStringLiteral(`\\x${Buffer.from(value).toString('hex')}`)}::bytea)`;
   return `(${escapeStringLiteral(arrayLiteral(value))})`;
 }
 

@@ -55,7 +55,8 @@ export function valueAt(vector: Vector, i: number): unknown {
 export function rowsOf(batches: readonly RecordBatch[]): unknown[][] {
   const rows: unknown[][] = [];
   for (const b of batches) {
-    for (let r = 0; r < b.numRows; r++) rows.push(b.schema.fields.map((_, c) => valueAt(b.getChildAt(c)!, r)));
+    for (let r = 0; r < b.numRows; r++)
+      rows.push(b.schema.fields.map((_, c) => valueAt(b.getChildAt(c)!, r)));
   }
   return rows;
 }
@@ -68,7 +69,9 @@ export function canonical(rows: readonly (readonly unknown[])[]): string[] {
         r.map((v) =>
           v === null || v === undefined
             ? null
-            : typeof v === 'number' || typeof v === 'bigint' || (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v))
+            : typeof v === 'number' ||
+                typeof v === 'bigint' ||
+                (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v))
               ? Number(v).toPrecision(10)
               : String(v),
         ),

@@ -7,19 +7,54 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { ErrorCode, Ex, SpokeError, Types } from '@spoke/core';
+import { ErrorCode, Ex, type SelectTree, SpokeError, Types } from '@spoke/core';
 import { type PostgresServer, startPostgres } from '@spoke/test/harness';
 import { loadModule, parseSync } from 'libpg-query';
-import { CopyBinaryDecoder, inlineParameters, PostgresConnector, parsePostgresOptions } from '../src/index.js';
+import {
+  CopyBinaryDecoder,
+  inlineParameters,
+  PostgresConnector,
+  parsePostgresOptions,
+} from '../src/index.js';
 import { canonical, collect, context, rowsOf } from './helpers.js';
 
 const signal = () => new AbortController().signal;
+const selectTree = (sql: string) => parseSync(sql).stmts![0]!.stmt as unknown as SelectTree;
 const ROWS = 20_000;
 /** Valid in both PostgreSQL and DuckDB over generate_series(1, N) AS s(g). */
 const GEN = `SELECT g AS id, g % 100 AS grp, (g * 7919) % 1000 AS score, 'name ' || (g % 37) AS name FROM generate_series(1, ${ROWS}) AS s(g)`;
 
-const HOSTILE_IDENTIFIERS = ['Mixed Case', 'we"ird', "it's", 'semi;colon', '-- comment', '/* c */', '$$dollar$$', 'back\\slash', 'ünï©ødé 🌍', 'select', ' ', '$1'];
-const HOSTILE_LITERALS = ["'", "''", "it's", '\\', "\\'", '$$', '$1', '$$ ; DROP TABLE t; $$', "'; DROP TABLE t; --", '/* x */', '--', 'ünï©ødé 🌍', '\u2028', 'a\nb\tc', 'E\'x\''];
+const HOSTILE_IDENTIFIERS = [
+  'Mixed Case',
+  'we"ird',
+  "it's",
+  'semi;colon',
+  '-- comment',
+  '/* c */',
+  '$$dollar$$',
+  'back\\slash',
+  'ünï©ødé 🌍',
+  'select',
+  ' ',
+  '$1',
+];
+const HOSTILE_LITERALS = [
+  "'",
+  "''",
+  "it's",
+  '\\',
+  "\\'",
+  '$$',
+  '$1',
+  '$$ ; DROP TABLE t; $$',
+  "'; DROP TABLE t; --",
+  '/* x */',
+  '--',
+  'ünï©ødé 🌍',
+  '\u2028',
+  'a\nb\tc',
+  "E'x'",
+];
 
 let server: PostgresServer;
 let pg: PostgresConnector;
@@ -31,7 +66,9 @@ async function duckRows(sql: string): Promise<unknown[][]> {
 }
 
 function pgStatRows(like: string): number {
-  const out = server.psql(`SELECT coalesce(sum(rows), 0) FROM pg_stat_statements WHERE query LIKE '${like.replaceAll("'", "''")}'`);
+  const out = server.psql(
+    `SELECT coalesce(sum(rows), 0) FROM pg_stat_statements WHERE query LIKE '${like.replaceAll("'", "''")}'`,
+  );
   return Number(out.trim());
 }
 
@@ -57,7 +94,9 @@ before(async () => {
     CREATE TABLE big AS SELECT g AS id, md5(g::text) AS h FROM generate_series(1, 200000) g;
     ANALYZE;
   `);
-  pg = new PostgresConnector(parsePostgresOptions({ url: server.url, poolSize: 6 }, { sourceName: 'pg' }), { sourceName: 'pg' });
+  pg = new PostgresConnector(parsePostgresOptions({ url: server.url, poolSize: 6 }, { sourceName: 'pg' }), {
+    sourceName: 'pg',
+  });
   duck = await (await DuckDBInstance.create(':memory:')).connect();
   await duck.run(`CREATE TABLE t AS ${GEN}`);
 });
@@ -73,57 +112,139 @@ describe('catalog', () => {
     assert.ok(schemas.includes('public') && schemas.includes('Other Schema'));
     const tables = await pg.catalog.listTables('public');
     for (const name of ['t', 'v', 'mv', 'ft', 'hostile']) assert.ok(tables.includes(name), name);
-    await assert.rejects(pg.catalog.listTables('nope'), (e) => SpokeError.isInstance(e) && e.code === ErrorCode.TABLE_NOT_FOUND);
+    await assert.rejects(
+      pg.catalog.listTables('nope'),
+      (e) => SpokeError.isInstance(e) && e.code === ErrorCode.TABLE_NOT_FOUND,
+    );
     assert.equal(await pg.catalog.getTable('public', 'T'), undefined);
     const table = await pg.catalog.getTable('Other Schema', 'Case Table');
     assert.ok(table);
-    assert.deepEqual((await table.schema()).fields.map((f) => f.name), ['Id', 'id']);
-    const rows = rowsOf(await collect(table.scan({ projection: ['id', 'Id'], filters: [], signal: signal(), context })));
+    assert.deepEqual(
+      (await table.schema()).fields.map((f) => f.name),
+      ['Id', 'id'],
+    );
+    const rows = rowsOf(
+      await collect(table.scan({ projection: ['id', 'Id'], filters: [], signal: signal(), context })),
+    );
     assert.deepEqual(rows, [[2, 1]]);
     for (const name of ['v', 'mv', 'ft']) {
       const rel = await pg.catalog.getTable('public', name);
       assert.ok(rel, name);
-      assert.ok(rowsOf(await collect(rel.scan({ projection: [(await rel.schema()).fields[0]!.name], filters: [], signal: signal(), context }))).length > 0);
+      assert.ok(
+        rowsOf(
+          await collect(
+            rel.scan({
+              projection: [(await rel.schema()).fields[0]!.name],
+              filters: [],
+              signal: signal(),
+              context,
+            }),
+          ),
+        ).length > 0,
+      );
     }
   });
 });
 
 describe('push-down', () => {
   const cases = [
-    { name: '0.1%-selective filter', filters: [Ex.cmp('<=', Ex.col('id'), Ex.lit(ROWS / 1000, Types.int32))], duck: `id <= ${ROWS / 1000}` },
-    { name: 'IN, LIKE and OR', filters: [Ex.or(Ex.in(Ex.col('grp'), [Ex.lit(1, Types.int32), Ex.lit(2, Types.int32)]), Ex.like(Ex.col('name'), Ex.lit('name 3%', Types.utf8)))], duck: `grp IN (1, 2) OR name LIKE 'name 3%'` },
-    { name: 'BETWEEN and arithmetic', filters: [Ex.between(Ex.arith('%', Ex.col('score'), Ex.lit(10, Types.int32)), Ex.lit(2, Types.int32), Ex.lit(3, Types.int32)), Ex.cmp('>', Ex.col('id'), Ex.lit(10_000n, Types.int64))], duck: 'score % 10 BETWEEN 2 AND 3 AND id > 10000' },
+    {
+      name: '0.1%-selective filter',
+      filters: [Ex.cmp('<=', Ex.col('id'), Ex.lit(ROWS / 1000, Types.int32))],
+      duck: `id <= ${ROWS / 1000}`,
+    },
+    {
+      name: 'IN, LIKE and OR',
+      filters: [
+        Ex.or(
+          Ex.in(Ex.col('grp'), [Ex.lit(1, Types.int32), Ex.lit(2, Types.int32)]),
+          Ex.like(Ex.col('name'), Ex.lit('name 3%', Types.utf8)),
+        ),
+      ],
+      duck: `grp IN (1, 2) OR name LIKE 'name 3%'`,
+    },
+    {
+      name: 'BETWEEN and arithmetic',
+      filters: [
+        Ex.between(
+          Ex.arith('%', Ex.col('score'), Ex.lit(10, Types.int32)),
+          Ex.lit(2, Types.int32),
+          Ex.lit(3, Types.int32),
+        ),
+        Ex.cmp('>', Ex.col('id'), Ex.lit(10_000n, Types.int64)),
+      ],
+      duck: 'score % 10 BETWEEN 2 AND 3 AND id > 10000',
+    },
   ];
   for (const c of cases) {
     test(c.name, { timeout: 20_000 }, async () => {
       const table = (await pg.catalog.getTable('public', 't'))!;
-      assert.deepEqual(await table.supportsFilters!(c.filters), c.filters.map(() => 'exact'));
+      assert.deepEqual(
+        await table.supportsFilters!(c.filters),
+        c.filters.map(() => 'exact'),
+      );
       const request = { projection: ['id', 'name'], filters: c.filters };
-      const rendered = pg.renderScan(pg.describeTable ? (await pg.describeTable('public', 't'))! : (undefined as never), request);
+      const rendered = pg.renderScan(
+        pg.describeTable ? (await pg.describeTable('public', 't'))! : (undefined as never),
+        request,
+      );
       assert.match(rendered.sql, /^SELECT "id", "name" FROM "public"\."t" WHERE /);
       assert.deepEqual(rendered.params, []);
       server.psql('SELECT pg_stat_statements_reset()');
       const got = rowsOf(await collect(table.scan({ ...request, signal: signal(), context })));
       const want = await duckRows(`SELECT id, name FROM t WHERE ${c.duck}`);
       assert.deepEqual(canonical(got), canonical(want));
-      assert.equal(pgStatRows('COPY (SELECT "id", "name" FROM "public"."t" WHERE%'), want.length, 'rows transferred = rows in the answer');
+      assert.equal(
+        pgStatRows('COPY (SELECT "id", "name" FROM "public"."t" WHERE%'),
+        want.length,
+        'rows transferred = rows in the answer',
+      );
     });
   }
 
   test('top-N and limit', { timeout: 10_000 }, async () => {
     const table = (await pg.catalog.getTable('public', 't'))!;
     const rows = rowsOf(
-      await collect(table.scan({ projection: ['id'], filters: [], orderBy: [{ expr: Ex.col('score'), direction: 'desc', nulls: 'first' }, { expr: Ex.col('id'), direction: 'asc', nulls: 'last' }], limit: 5, signal: signal(), context })),
+      await collect(
+        table.scan({
+          projection: ['id'],
+          filters: [],
+          orderBy: [
+            { expr: Ex.col('score'), direction: 'desc', nulls: 'first' },
+            { expr: Ex.col('id'), direction: 'asc', nulls: 'last' },
+          ],
+          limit: 5,
+          signal: signal(),
+          context,
+        }),
+      ),
     );
     const want = await duckRows('SELECT id FROM t ORDER BY score DESC, id LIMIT 5');
     assert.deepEqual(canonical(rows), canonical(want));
-    const none = await collect(table.scan({ projection: [], filters: [], limit: 7, signal: signal(), context }));
-    assert.equal(none.reduce((n, b) => n + b.numRows, 0), 7);
+    const none = await collect(
+      table.scan({ projection: [], filters: [], limit: 7, signal: signal(), context }),
+    );
+    assert.equal(
+      none.reduce((n, b) => n + b.numRows, 0),
+      7,
+    );
     assert.equal(none[0]!.schema.fields.length, 0);
   });
 
   test('text range filters are not pushed under a non-byte-order collation', () => {
-    const desc = { schema: 'public', name: 'x', kind: 'table', columns: [{ name: 's', field: null as never, sourceType: 'text', native: { type: { kind: 'text' }, byteOrderCollation: false } }] };
+    const desc = {
+      schema: 'public',
+      name: 'x',
+      kind: 'table',
+      columns: [
+        {
+          name: 's',
+          field: null as never,
+          sourceType: 'text',
+          native: { type: { kind: 'text' }, byteOrderCollation: false },
+        },
+      ],
+    };
     assert.equal(pg.filterSupport(Ex.cmp('<', Ex.col('s'), Ex.lit('m', Types.utf8)), desc), 'unsupported');
     assert.equal(pg.filterSupport(Ex.cmp('=', Ex.col('s'), Ex.lit('m', Types.utf8)), desc), 'exact');
   });
@@ -131,8 +252,7 @@ describe('push-down', () => {
 
 describe('whole sub-query push-down', () => {
   const render = (sql: string) => {
-    const stmt = parseSync(sql).stmts[0].stmt;
-    return pg.dialect.renderSelect(stmt);
+    return pg.dialect.renderSelect(selectTree(sql));
   };
   const queries = [
     `SELECT grp, count(*) AS n, sum(score) AS s FROM public.t WHERE name <> 'name 1' GROUP BY grp HAVING count(*) > 10 ORDER BY 1`,
@@ -150,12 +270,15 @@ describe('whole sub-query push-down', () => {
       const got = rowsOf(await collect(pg.sql!.execute(rendered, { signal: signal(), context })));
       const want = await duckRows(sql.replaceAll('public.', ''));
       assert.deepEqual(canonical(got), canonical(want));
-      if (/GROUP BY grp HAVING/.test(sql)) assert.equal(pgStatRows('COPY (SELECT grp%'), want.length, 'GROUP BY: rows transferred = groups');
+      if (/GROUP BY grp HAVING/.test(sql))
+        assert.equal(pgStatRows('COPY (SELECT grp%'), want.length, 'GROUP BY: rows transferred = groups');
     });
   }
 
   test('ORDER BY 1 stays positional, type modifiers and EXTRACT stay constants', () => {
-    const r = render(`SELECT id::numeric(10,2) AS x, extract(year FROM now()) AS y FROM public.t ORDER BY 1 LIMIT 3`);
+    const r = render(
+      `SELECT id::numeric(10,2) AS x, extract(year FROM now()) AS y FROM public.t ORDER BY 1 LIMIT 3`,
+    );
     assert.match(r.sql, /ORDER BY 1/);
     assert.match(r.sql, /numeric\(10, ?2\)/);
     assert.match(r.sql, /EXTRACT\(year FROM/i);
@@ -168,10 +291,23 @@ describe('hostile corpus', () => {
     const table = (await pg.catalog.getTable('public', 'hostile'))!;
     const names = (await table.schema()).fields.map((f) => f.name);
     assert.deepEqual(names, HOSTILE_IDENTIFIERS);
-    const rows = rowsOf(await collect(table.scan({ projection: names, filters: names.map((n, i) => Ex.cmp('=', Ex.col(n), Ex.lit(`v${i}`, Types.utf8))), signal: signal(), context })));
+    const rows = rowsOf(
+      await collect(
+        table.scan({
+          projection: names,
+          filters: names.map((n, i) => Ex.cmp('=', Ex.col(n), Ex.lit(`v${i}`, Types.utf8))),
+          signal: signal(),
+          context,
+        }),
+      ),
+    );
     assert.deepEqual(rows, [HOSTILE_IDENTIFIERS.map((_, i) => `v${i}`)]);
     const q = `SELECT ${names.map((n) => pg.dialect.quoteIdentifier(n)).join(', ')} FROM public.hostile`;
-    const got = rowsOf(await collect(pg.sql!.execute(pg.dialect.renderSelect(parseSync(q).stmts[0].stmt), { signal: signal(), context })));
+    const got = rowsOf(
+      await collect(
+        pg.sql!.execute(pg.dialect.renderSelect(selectTree(q)), { signal: signal(), context }),
+      ),
+    );
     assert.deepEqual(got, rows);
   });
 
@@ -179,13 +315,16 @@ describe('hostile corpus', () => {
     test(`literal ${JSON.stringify(literal)} is data`, { timeout: 10_000 }, async () => {
       const table = (await pg.catalog.getTable('public', 'lits'))!;
       const filter = [Ex.cmp('=', Ex.col('v'), Ex.lit(literal, Types.utf8))];
-      const scanned = rowsOf(await collect(table.scan({ projection: ['k', 'v'], filters: filter, signal: signal(), context })));
+      const scanned = rowsOf(
+        await collect(table.scan({ projection: ['k', 'v'], filters: filter, signal: signal(), context })),
+      );
       assert.deepEqual(scanned, [[i, literal]]);
-      const tree = parseSync('SELECT k, v, $$x$$ AS echo FROM public.lits WHERE v = $$x$$').stmts[0].stmt;
+      const tree = selectTree('SELECT k, v, $$x$$ AS echo FROM public.lits WHERE v = $$x$$');
       const setLiteral = (node: unknown): void => {
         if (!node || typeof node !== 'object') return;
         const n = node as Record<string, unknown>;
-        if (n.A_Const && (n.A_Const as Record<string, unknown>).sval) (n.A_Const as Record<string, unknown>).sval = { sval: literal };
+        if (n.A_Const && (n.A_Const as Record<string, unknown>).sval)
+          (n.A_Const as Record<string, unknown>).sval = { sval: literal };
         for (const v of Object.values(n)) setLiteral(v);
       };
       setLiteral(tree);
@@ -197,7 +336,10 @@ describe('hostile corpus', () => {
   }
 
   test('NUL is refused, not truncated', () => {
-    assert.throws(() => inlineParameters('SELECT $1', ['a\u0000b']), (e) => SpokeError.isInstance(e) && e.code === ErrorCode.INVALID_QUERY);
+    assert.throws(
+      () => inlineParameters('SELECT $1', ['a\u0000b']),
+      (e) => SpokeError.isInstance(e) && e.code === ErrorCode.INVALID_QUERY,
+    );
   });
 
   test('the parameter lexer leaves quoted text alone', () => {
@@ -213,15 +355,28 @@ describe('decoder', () => {
     const client = await pg.connect();
     try {
       const desc = (await pg.describeTable('public', 't'))!;
-      const batches = await collect(pg.copyOnClient(client, 'SELECT id, grp, score, name FROM public.t WHERE id <= 50', desc.columns, signal()));
+      const batches = await collect(
+        pg.copyOnClient(
+          client,
+          'SELECT id, grp, score, name FROM public.t WHERE id <= 50',
+          desc.columns,
+          signal(),
+        ),
+      );
       const whole = rowsOf(batches);
       // Re-encode: fetch the raw COPY bytes and feed them one byte at a time.
       const { copyTo } = await import('../src/pg-driver.js');
-      const stream = client.query(copyTo('COPY (SELECT id, grp, score, name FROM public.t WHERE id <= 50) TO STDOUT (FORMAT binary)'));
+      const stream = client.query(
+        copyTo('COPY (SELECT id, grp, score, name FROM public.t WHERE id <= 50) TO STDOUT (FORMAT binary)'),
+      );
       const chunks: Buffer[] = [];
       for await (const c of stream) chunks.push(c as Buffer);
       const bytes = Buffer.concat(chunks);
-      const decoder = new CopyBinaryDecoder(batches[0]!.schema, desc.columns.map((c) => (c.native as { type: never }).type), 7);
+      const decoder = new CopyBinaryDecoder(
+        batches[0]!.schema,
+        desc.columns.map((c) => (c.native as { type: never }).type),
+        7,
+      );
       const out = [];
       for (let i = 0; i < bytes.length; i++) out.push(...decoder.push(bytes.subarray(i, i + 1)));
       const last = decoder.end();
@@ -248,14 +403,35 @@ describe('statistics', () => {
 
 describe('parallel ctid scan', () => {
   test('splits a large table over connections and returns every row once', { timeout: 30_000 }, async () => {
-    const par = new PostgresConnector(parsePostgresOptions({ url: server.url, parallelScanWorkers: 4, parallelScanMinPages: 100 }, { sourceName: 'pg' }), { sourceName: 'pg' });
+    const par = new PostgresConnector(
+      parsePostgresOptions(
+        { url: server.url, parallelScanWorkers: 4, parallelScanMinPages: 100 },
+        { sourceName: 'pg' },
+      ),
+      { sourceName: 'pg' },
+    );
     try {
       const table = (await par.catalog.getTable('public', 'big'))!;
       server.psql('SELECT pg_stat_statements_reset()');
-      const rows = rowsOf(await collect(table.scan({ projection: ['id'], filters: [Ex.cmp('>', Ex.col('id'), Ex.lit(10, Types.int32))], signal: signal(), context })));
+      const rows = rowsOf(
+        await collect(
+          table.scan({
+            projection: ['id'],
+            filters: [Ex.cmp('>', Ex.col('id'), Ex.lit(10, Types.int32))],
+            signal: signal(),
+            context,
+          }),
+        ),
+      );
       assert.equal(rows.length, 200_000 - 10);
       assert.equal(new Set(rows.map((r) => r[0])).size, rows.length);
-      const copies = Number(server.psql(`SELECT count(*) FROM pg_stat_statements WHERE query LIKE 'COPY (SELECT "id" FROM "public"."big" WHERE ctid >=%'`).trim());
+      const copies = Number(
+        server
+          .psql(
+            `SELECT count(*) FROM pg_stat_statements WHERE query LIKE 'COPY (SELECT "id" FROM "public"."big" WHERE ctid >=%'`,
+          )
+          .trim(),
+      );
       assert.equal(copies, 4);
     } finally {
       await par.close();
@@ -266,8 +442,20 @@ describe('parallel ctid scan', () => {
 describe('cancellation and outages', () => {
   test('aborting cancels the query on the server', { timeout: 20_000 }, async () => {
     const controller = new AbortController();
-    const run = collect(pg.sql!.execute({ sql: 'SELECT pg_sleep(30) AS z', params: [] }, { signal: controller.signal, context }));
-    const active = () => Number(server.psql(`SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND state = 'active' AND pid <> pg_backend_pid()`).trim());
+    const run = collect(
+      pg.sql!.execute(
+        { sql: 'SELECT pg_sleep(30) AS z', params: [] },
+        { signal: controller.signal, context },
+      ),
+    );
+    const active = () =>
+      Number(
+        server
+          .psql(
+            `SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(30)%' AND state = 'active' AND pid <> pg_backend_pid()`,
+          )
+          .trim(),
+      );
     for (let i = 0; i < 50 && active() === 0; i++) await new Promise((r) => setTimeout(r, 100));
     assert.equal(active(), 1);
     controller.abort();
@@ -278,14 +466,21 @@ describe('cancellation and outages', () => {
 
   test('stopping early (limit reached) cancels the rest', { timeout: 20_000 }, async () => {
     const table = (await pg.catalog.getTable('public', 'big'))!;
-    for await (const _ of table.scan({ projection: ['id', 'h'], filters: [], signal: signal(), context })) break;
-    const rows = rowsOf(await collect(table.scan({ projection: ['id'], filters: [], limit: 3, signal: signal(), context })));
+    for await (const _ of table.scan({ projection: ['id', 'h'], filters: [], signal: signal(), context }))
+      break;
+    const rows = rowsOf(
+      await collect(table.scan({ projection: ['id'], filters: [], limit: 3, signal: signal(), context })),
+    );
     assert.equal(rows.length, 3);
   });
 
-  test('a server that goes away mid-query gives SOURCE_UNAVAILABLE; the pool recovers', { timeout: 60_000 }, async () => {
+  test('a server that goes away mid-query gives SOURCE_UNAVAILABLE; the pool recovers', {
+    timeout: 60_000,
+  }, async () => {
     const table = (await pg.catalog.getTable('public', 'big'))!;
-    const iterator = table.scan({ projection: ['id', 'h'], filters: [], signal: signal(), context })[Symbol.asyncIterator]();
+    const iterator = table
+      .scan({ projection: ['id', 'h'], filters: [], signal: signal(), context })
+      [Symbol.asyncIterator]();
     await iterator.next();
     await server.stop();
     await assert.rejects(
@@ -294,9 +489,21 @@ describe('cancellation and outages', () => {
       })(),
       (e) => SpokeError.isInstance(e) && e.code === ErrorCode.SOURCE_UNAVAILABLE,
     );
-    await assert.rejects(collect(table.scan({ projection: ['id'], filters: [], limit: 1, signal: signal(), context })), (e) => SpokeError.isInstance(e) && e.code === ErrorCode.SOURCE_UNAVAILABLE);
+    await assert.rejects(
+      collect(table.scan({ projection: ['id'], filters: [], limit: 1, signal: signal(), context })),
+      (e) => SpokeError.isInstance(e) && e.code === ErrorCode.SOURCE_UNAVAILABLE,
+    );
     await server.restart();
-    const rows = rowsOf(await collect(table.scan({ projection: ['id'], filters: [Ex.cmp('=', Ex.col('id'), Ex.lit(42, Types.int32))], signal: signal(), context })));
+    const rows = rowsOf(
+      await collect(
+        table.scan({
+          projection: ['id'],
+          filters: [Ex.cmp('=', Ex.col('id'), Ex.lit(42, Types.int32))],
+          signal: signal(),
+          context,
+        }),
+      ),
+    );
     assert.deepEqual(rows, [[42]]);
   });
 });

@@ -1,9 +1,10 @@
 import {
-  arrow,
-  type Expr,
   type RecordBatch as ArrowRecordBatch,
+  arrow,
+  didYouMean,
   ErrorCode,
   type ExecuteOptions,
+  type Expr,
   type FilterSupport,
   type RecordBatch,
   type RenderedSql,
@@ -14,7 +15,6 @@ import {
   type SqlDialect,
   type SqlExecutor,
   type TableStatistics,
-  didYouMean,
 } from '@spoke/core';
 import { BaseConnector } from '../base-connector.js';
 import type { ExpressionDialect } from '../sql/expression-dialect.js';
@@ -57,10 +57,17 @@ export abstract class SqlSourceConnector extends BaseConnector {
   /** The tables and views of one schema, or `undefined` when the schema does not exist. */
   abstract listTableNames(schema: string, signal?: AbortSignal): Promise<readonly string[] | undefined>;
   /** One relation's columns (names matched exactly), or `undefined` when it does not exist. */
-  abstract describeTable(schema: string, table: string, signal?: AbortSignal): Promise<SqlTableDescription | undefined>;
+  abstract describeTable(
+    schema: string,
+    table: string,
+    signal?: AbortSignal,
+  ): Promise<SqlTableDescription | undefined>;
 
   /** Statistics for the cost model. Default: none. */
-  async tableStatistics(_table: SqlTableDescription, _signal?: AbortSignal): Promise<TableStatistics | undefined> {
+  async tableStatistics(
+    _table: SqlTableDescription,
+    _signal?: AbortSignal,
+  ): Promise<TableStatistics | undefined> {
     return undefined;
   }
 
@@ -79,11 +86,16 @@ export abstract class SqlSourceConnector extends BaseConnector {
   }
 
   /** The SELECT for a scan request, filters ANDed, top-N ordered and limited. */
-  renderScan(table: SqlTableDescription, request: Pick<ScanRequest, 'projection' | 'filters' | 'limit' | 'orderBy'>): RenderedSql {
+  renderScan(
+    table: SqlTableDescription,
+    request: Pick<ScanRequest, 'projection' | 'filters' | 'limit' | 'orderBy'>,
+  ): RenderedSql {
     const d = this.expressionDialect;
     const r = new ExpressionRenderer(d);
     const columns = request.projection.map((name) => this.column(table, name));
-    const select = columns.length ? columns.map((c) => this.selectColumn(c)).join(', ') : `1 AS ${d.quoteIdentifier('?column?')}`;
+    const select = columns.length
+      ? columns.map((c) => this.selectColumn(c)).join(', ')
+      : `1 AS ${d.quoteIdentifier('?column?')}`;
     let sql = `SELECT ${select} FROM ${d.quoteIdentifier(table.schema)}.${d.quoteIdentifier(table.name)}`;
     if (request.filters.length) sql += ` WHERE ${request.filters.map((f) => r.render(f)).join(' AND ')}`;
     if (request.orderBy?.length) sql += ` ORDER BY ${r.renderOrderBy(request.orderBy)}`;
@@ -145,9 +157,13 @@ function catalogOf(connector: SqlSourceConnector): SpokeCatalog {
     listTables: async (schema, signal) => {
       const tables = await connector.listTableNames(schema, signal);
       if (tables === undefined) {
-        throw new SpokeError(ErrorCode.TABLE_NOT_FOUND, `schema "${schema}" does not exist in source ${connector.sourceName}`, {
-          source: connector.sourceName,
-        });
+        throw new SpokeError(
+          ErrorCode.TABLE_NOT_FOUND,
+          `schema "${schema}" does not exist in source ${connector.sourceName}`,
+          {
+            source: connector.sourceName,
+          },
+        );
       }
       return tables;
     },

@@ -1,12 +1,12 @@
 import {
   arrow,
+  columnsOf,
   type Expr,
   type FilterSupport,
   type RecordBatch,
   type ScanRequest,
   type Schema,
   type TableStatistics,
-  columnsOf,
 } from '@spoke/core';
 import { BaseTable } from '../base-table.js';
 import { ExpressionRenderer } from '../sql/expression-renderer.js';

@@ -57,7 +57,8 @@ export class PostgresExpressionDialect extends AnsiDialect {
     if (value !== null && type.id === 'list') {
       const items = value as readonly ScalarValue[];
       const name = this.typeName(type);
-      if (!name) throw new SpokeError(ErrorCode.UNSUPPORTED, 'the postgres dialect cannot render this list type');
+      if (!name)
+        throw new SpokeError(ErrorCode.UNSUPPORTED, 'the postgres dialect cannot render this list type');
       if (items.length === 0) return `CAST('{}' AS ${name})`;
       return `CAST(ARRAY[${items.map((v) => this.renderLiteral(v, type.item)).join(', ')}] AS ${name})`;
     }
@@ -85,7 +86,10 @@ export class PostgresExpressionDialect extends AnsiDialect {
 /** `E'…'` with `\` and `'` doubled. Refuses NUL, which PostgreSQL text cannot hold. */
 export function escapeStringLiteral(text: string): string {
   if (text.includes('\u0000')) {
-    throw new SpokeError(ErrorCode.INVALID_QUERY, 'PostgreSQL strings cannot contain the NUL character (U+0000)');
+    throw new SpokeError(
+      ErrorCode.INVALID_QUERY,
+      'PostgreSQL strings cannot contain the NUL character (U+0000)',
+    );
   }
   return `E'${text.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
 }
@@ -236,9 +240,13 @@ export class PostgresDialect implements SqlDialect {
     try {
       sql = loadDeparser().deparseSync(bound, { pretty: false });
     } catch (error) {
-      throw new SpokeError(ErrorCode.UNSUPPORTED, `the postgres dialect cannot render this query: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new SpokeError(
+        ErrorCode.UNSUPPORTED,
+        `the postgres dialect cannot render this query: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
     return { sql, params };
   }
@@ -248,7 +256,11 @@ function typeCast(arg: unknown, type: string): Json {
   return {
     TypeCast: {
       arg,
-      typeName: { names: [{ String: { sval: 'pg_catalog' } }, { String: { sval: type } }], typemod: -1, location: -1 },
+      typeName: {
+        names: [{ String: { sval: 'pg_catalog' } }, { String: { sval: type } }],
+        typemod: -1,
+        location: -1,
+      },
       location: -1,
     },
   };
@@ -264,7 +276,11 @@ function bindConst(node: Json, params: ScalarValue[]): Json | undefined {
   }
   if ('fval' in node) {
     const text = String((node.fval as Json).fval);
-    if (/^-?\d+$/.test(text) && BigInt(text) <= 9223372036854775807n && BigInt(text) >= -9223372036854775808n) {
+    if (
+      /^-?\d+$/.test(text) &&
+      BigInt(text) <= 9223372036854775807n &&
+      BigInt(text) >= -9223372036854775808n
+    ) {
       params.push(BigInt(text));
       return typeCast(param(), 'int8');
     }
@@ -278,7 +294,10 @@ function bindConst(node: Json, params: ScalarValue[]): Json | undefined {
   if ('sval' in node) {
     const text = String((node.sval as Json).sval ?? '');
     if (text.includes('\u0000')) {
-      throw new SpokeError(ErrorCode.INVALID_QUERY, 'PostgreSQL strings cannot contain the NUL character (U+0000)');
+      throw new SpokeError(
+        ErrorCode.INVALID_QUERY,
+        'PostgreSQL strings cannot contain the NUL character (U+0000)',
+      );
     }
     params.push(text);
     return param();
@@ -294,7 +313,10 @@ function bindLiterals(node: unknown, params: ScalarValue[]): unknown {
   if (node === null || typeof node !== 'object') return node;
   const obj = node as Json;
   if ('ParamRef' in obj) {
-    throw new SpokeError(ErrorCode.UNSUPPORTED, 'the postgres dialect renders trees whose parameters are already substituted');
+    throw new SpokeError(
+      ErrorCode.UNSUPPORTED,
+      'the postgres dialect renders trees whose parameters are already substituted',
+    );
   }
   if ('A_Const' in obj) return bindConst(obj.A_Const as Json, params) ?? obj;
   if ('TypeName' in obj) return obj; // type modifiers are part of the type, not values
@@ -304,7 +326,10 @@ function bindLiterals(node: unknown, params: ScalarValue[]): unknown {
       out[key] = value;
     } else if (key === 'SortBy') {
       const sort = value as Json;
-      out[key] = { ...(bindLiterals({ ...sort, node: undefined }, params) as Json), node: keepPositional(sort.node, params) };
+      out[key] = {
+        ...(bindLiterals({ ...sort, node: undefined }, params) as Json),
+        node: keepPositional(sort.node, params),
+      };
     } else if (POSITIONAL_LISTS.has(key) && Array.isArray(value)) {
       out[key] = value.map((item) => keepPositional(item, params));
     } else if (key === 'FuncCall' && isExtract(value as Json)) {
@@ -320,7 +345,13 @@ function bindLiterals(node: unknown, params: ScalarValue[]): unknown {
 
 /** `ORDER BY 1` names the first output column: an integer constant there stays a constant. */
 function keepPositional(node: unknown, params: ScalarValue[]): unknown {
-  if (node && typeof node === 'object' && 'A_Const' in (node as Json) && 'ival' in ((node as Json).A_Const as Json)) return node;
+  if (
+    node &&
+    typeof node === 'object' &&
+    'A_Const' in (node as Json) &&
+    'ival' in ((node as Json).A_Const as Json)
+  )
+    return node;
   return bindLiterals(node, params);
 }
 

@@ -1,0 +1,27 @@
+import { SCALAR_FUNCTIONS, type ScalarFunctionName } from '@spoke/core';
+import { PostgresExpressionDialect } from '@spoke/sdk';
+import { fixtureSql, runConformance } from '@spoke/sdk/testing';
+import { startPostgres } from '@spoke/test/harness';
+import { connector } from '../src/index.js';
+
+const NOT_IN_POSTGRES = new Set(['l2_distance', 'cosine_distance', 'negative_inner_product', 'text_match']);
+
+for (const copy of [true, false]) {
+  runConformance({
+    name: `postgres (${copy ? 'binary COPY' : 'cursor'})`,
+    capabilities: {
+      filters: 'exact',
+      limit: true,
+      topN: true,
+      statistics: 'estimated',
+      functions: SCALAR_FUNCTIONS.filter((f) => !NOT_IN_POSTGRES.has(f)) as ScalarFunctionName[],
+    },
+    setup: async () => {
+      const server = await startPostgres();
+      // The test cluster's collation is C, so text range filters are pushed and checked too.
+      server.psql(`${fixtureSql(new PostgresExpressionDialect({ inlineLiterals: true }), { schema: 'public' }).join(';\n')};\nANALYZE;`);
+      const c = await connector.create({ url: server.url, copy }, { sourceName: 'conformance', baseDir: '.' });
+      return { connector: c, fixtureSchema: 'public', teardown: () => server.close() };
+    },
+  });
+}

@@ -3,7 +3,8 @@
  * something real without any external server: a DuckDB file standing in for
  * a CRM database, and a folder of Parquet files standing in for a data lake.
  *
- * Generated with DuckDB SQL from `range()` and `hash()`, so every run (and
+ * Generated with DuckDB SQL from `range()` and `hash()` (of strings like
+ * `'region:' || i`: hashes of `(i, 'region')` and `(i, 'tier')` turned out correlated), so every run (and
  * every machine with the same DuckDB version) produces the same rows.
  */
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -12,7 +13,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { ErrorCode, SpokeError } from '@spoke/core';
 
 /** Bump when the generated data changes, so old copies are regenerated. */
-const DEMO_VERSION = 'spoke-demo-data v1';
+const DEMO_VERSION = 'spoke-demo-data v2';
 const MARKER = 'VERSION';
 const ENTRIES = new Set(['crm.duckdb', 'lake', MARKER]);
 
@@ -67,12 +68,12 @@ function generationSql(dir: string): string[] {
        ['Lovelace','Hopper','Turing','Dijkstra','Liskov','Knuth','Allen','Thompson','Perlman','Berners-Lee',
         'Hamilton','Ritchie','Goldwasser','Lamport','Lamarr','Backus','Johnson','Torvalds','Wilson','Matsumoto'] AS last)
      SELECT i::INTEGER,
-       first[1 + (hash(i, 'first') % 20)::INTEGER] || ' ' || last[1 + (hash(i, 'last') % 20)::INTEGER],
-       lower(first[1 + (hash(i, 'first') % 20)::INTEGER]) || '.' || lower(replace(last[1 + (hash(i, 'last') % 20)::INTEGER], '-', ''))
+       first[1 + (hash('first:' || i) % 20)::INTEGER] || ' ' || last[1 + (hash('last:' || i) % 20)::INTEGER],
+       lower(first[1 + (hash('first:' || i) % 20)::INTEGER]) || '.' || lower(replace(last[1 + (hash('last:' || i) % 20)::INTEGER], '-', ''))
          || i || '@example.com',
-       ['APAC','EMEA','AMER','LATAM'][1 + (hash(i, 'region') % 4)::INTEGER],
-       ['free','free','free','pro','pro','enterprise'][1 + (hash(i, 'tier') % 6)::INTEGER],
-       DATE '2021-01-01' + (hash(i, 'signup') % 1096)::INTEGER
+       ['APAC','EMEA','AMER','LATAM'][1 + (hash('region:' || i) % 4)::INTEGER],
+       ['free','free','free','pro','pro','enterprise'][1 + (hash('tier:' || i) % 6)::INTEGER],
+       DATE '2021-01-01' + (hash('signup:' || i) % 1096)::INTEGER
      FROM range(1, ${customers + 1}) t(i), words
      ORDER BY 1`,
     `DETACH crm`,
@@ -81,12 +82,12 @@ function generationSql(dir: string): string[] {
        ['Starter plan','Pro plan','Enterprise plan','Support hours','Training seat','Storage add-on'] AS name,
        [49.00, 199.00, 999.00, 150.00, 450.00, 25.00] AS price)
      SELECT i::BIGINT AS id,
-       (1 + hash(i, 'customer') % ${customers})::INTEGER AS customer_id,
-       name[1 + (hash(i, 'product') % 6)::INTEGER] AS product,
-       (1 + hash(i, 'quantity') % 5)::INTEGER AS quantity,
-       round(price[1 + (hash(i, 'product') % 6)::INTEGER] * (1 + hash(i, 'quantity') % 5)
-             * (100 - hash(i, 'discount') % 20) / 100, 2)::DECIMAL(12,2) AS amount,
-       TIMESTAMPTZ '2024-01-01 00:00:00+00' + to_seconds((hash(i, 'sold_at') % (366 * 86400))::BIGINT) AS sold_at
+       (1 + hash('customer:' || i) % ${customers})::INTEGER AS customer_id,
+       name[1 + (hash('product:' || i) % 6)::INTEGER] AS product,
+       (1 + hash('quantity:' || i) % 5)::INTEGER AS quantity,
+       round(price[1 + (hash('product:' || i) % 6)::INTEGER] * (1 + hash('quantity:' || i) % 5)
+             * (100 - hash('discount:' || i) % 20) / 100, 2)::DECIMAL(12,2) AS amount,
+       TIMESTAMPTZ '2024-01-01 00:00:00+00' + to_seconds((hash('sold_at:' || i) % (366 * 86400))::BIGINT) AS sold_at
      FROM range(1, ${sales + 1}) t(i), products`,
     ...[1, 2, 3, 4].map(
       (q) => `COPY (SELECT * FROM sales WHERE quarter(sold_at) = ${q} ORDER BY sold_at, id)
@@ -99,12 +100,12 @@ function generationSql(dir: string): string[] {
          ['Notes on','An introduction to','A field guide to','Benchmarks for','Lessons learned from'] AS kind,
          ['Research','Engineering','Sales','Support'] AS department)
        SELECT i::INTEGER AS id,
-         (1 + hash(i, 'author') % ${customers})::INTEGER AS customer_id,
-         kind[1 + (hash(i, 'kind') % 5)::INTEGER] || ' ' || topic[1 + (hash(i, 'topic') % 8)::INTEGER] AS title,
-         department[1 + (hash(i, 'department') % 4)::INTEGER] AS department,
-         'This document covers ' || topic[1 + (hash(i, 'topic') % 8)::INTEGER] || ' and '
-           || topic[1 + (hash(i, 'topic2') % 8)::INTEGER] || '.' AS body,
-         TIMESTAMP '2023-01-01 00:00:00' + to_seconds((hash(i, 'created') % (730 * 86400))::BIGINT) AS created_at
+         (1 + hash('author:' || i) % ${customers})::INTEGER AS customer_id,
+         kind[1 + (hash('kind:' || i) % 5)::INTEGER] || ' ' || topic[1 + (hash('topic:' || i) % 8)::INTEGER] AS title,
+         department[1 + (hash('department:' || i) % 4)::INTEGER] AS department,
+         'This document covers ' || topic[1 + (hash('topic:' || i) % 8)::INTEGER] || ' and '
+           || topic[1 + (hash('topic2:' || i) % 8)::INTEGER] || '.' AS body,
+         TIMESTAMP '2023-01-01 00:00:00' + to_seconds((hash('created:' || i) % (730 * 86400))::BIGINT) AS created_at
        FROM range(1, ${documents + 1}) t(i), words ORDER BY id)
      TO ${lake('documents/documents.parquet')} (FORMAT parquet, COMPRESSION zstd)`,
   ];

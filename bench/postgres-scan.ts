@@ -146,7 +146,7 @@ try {
     const mem = (await pg.catalog.getTable('public', 'mem'))!;
     global.gc?.();
     const before = process.memoryUsage().rss;
-    let peak = before;
+    let peak = 0;
     const samples: number[] = [];
     let n = 0;
     const start = performance.now();
@@ -158,7 +158,7 @@ try {
     }
     const ms = performance.now() - start;
     console.log(
-      `  memory: ${n.toLocaleString('en')} rows in ${(ms / 1000).toFixed(1)} s; RSS ${Math.round(before / 2 ** 20)} MB before, peak ${Math.round(peak / 2 ** 20)} MB; per million rows: ${samples.join(', ')} MB`,
+      `  memory: ${n.toLocaleString('en')} rows in ${(ms / 1000).toFixed(1)} s; RSS ${Math.round(before / 2 ** 20)} MB before (after the runs above), peak while scanning ${Math.round(peak / 2 ** 20)} MB; per million rows: ${samples.join(', ')} MB`,
     );
   }
   await pg.close();

@@ -19,8 +19,13 @@ for (const copy of [true, false]) {
     setup: async () => {
       const server = await startPostgres();
       // The test cluster's collation is C, so text range filters are pushed and checked too.
-      server.psql(`${fixtureSql(new PostgresExpressionDialect({ inlineLiterals: true }), { schema: 'public' }).join(';\n')};\nANALYZE;`);
-      const c = await connector.create({ url: server.url, copy }, { sourceName: 'conformance', baseDir: '.' });
+      server.psql(
+        `${fixtureSql(new PostgresExpressionDialect({ inlineLiterals: true }), { schema: 'public' }).join(';\n')};\nANALYZE;`,
+      );
+      const c = await connector.create(
+        { url: server.url, copy },
+        { sourceName: 'conformance', baseDir: '.' },
+      );
       return { connector: c, fixtureSchema: 'public', teardown: () => server.close() };
     },
   });

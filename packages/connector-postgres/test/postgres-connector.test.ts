@@ -304,9 +304,7 @@ describe('hostile corpus', () => {
     assert.deepEqual(rows, [HOSTILE_IDENTIFIERS.map((_, i) => `v${i}`)]);
     const q = `SELECT ${names.map((n) => pg.dialect.quoteIdentifier(n)).join(', ')} FROM public.hostile`;
     const got = rowsOf(
-      await collect(
-        pg.sql!.execute(pg.dialect.renderSelect(selectTree(q)), { signal: signal(), context }),
-      ),
+      await collect(pg.sql!.execute(pg.dialect.renderSelect(selectTree(q)), { signal: signal(), context })),
     );
     assert.deepEqual(got, rows);
   });

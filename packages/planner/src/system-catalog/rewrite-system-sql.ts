@@ -202,6 +202,14 @@ function rewriteCast(cast: AstNode, target: RewriteTarget): AstNode {
         return constant !== undefined ? stringConst(constant.replace(/^pg_catalog\./, '')) : castTo(arg, 'varchar', typeName);
     }
   }
+  // `'t'::regclass::text` is the relation's name again, not its OID.
+  const lookup = (arg.FuncCall?.funcname as AstNode[] | undefined)?.map((n) => str(n)).at(-1);
+  const TEXT_TYPES = ['text', 'varchar', 'name', 'bpchar'];
+  if (!isArray && TEXT_TYPES.includes(type) && lookup !== undefined) {
+    if (lookup === 'regclass_oid') return macro('regclass_name', target, [arg]);
+    if (lookup === 'regtype_oid') return macro('format_type', target, [arg, { A_Const: { isnull: true } }]);
+    if (lookup === 'regnamespace_oid') return macro('regnamespace_name', target, [arg]);
+  }
   const mapped = TYPE_MAP[type];
   if (mapped !== undefined) return castTo(arg, mapped, isArray ? typeName : undefined);
   if (names.length > 1) return { TypeCast: { ...cast, typeName: { ...typeName, names: [stringNode(type)] } } };

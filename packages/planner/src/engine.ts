@@ -155,7 +155,10 @@ export class FederatedEngine implements QueryEngine {
   /** Binds and plans a SELECT body (mutating it: the residual is rendered from it). */
   async prepare(stmt: AstNode, params: readonly ScalarValue[], signal: AbortSignal): Promise<PreparedSelect> {
     const bound = await bindQuery(stmt, this.registry, signal);
-    if (bound.systemRelations.length || (bound.bindings.length === 0 && !bound.hasOtherRelations && !stmt.fromClause && !stmt.op)) {
+    if (
+      bound.systemRelations.length ||
+      (bound.bindings.length === 0 && !bound.hasOtherRelations && !stmt.fromClause && (!stmt.op || stmt.op === 'SETOP_NONE'))
+    ) {
       if (bound.bindings.length) {
         throw new SpokeError(
           ErrorCode.UNSUPPORTED,

@@ -20,8 +20,20 @@ export async function* parallelScan(
   workers: number,
 ): AsyncGenerator<RecordBatch> {
   const { signal } = request;
-  const base = connector.renderScan(table, request);
-  if (base.params.length > 0) throw new SpokeError(ErrorCode.INTERNAL, 'parallel scans need inline literals');
+  // The projection and FROM come from renderScan without filters; the ctid range goes first in WHERE, then the
+  // filters. Built by parts, not by editing SQL text: a quoted name or literal may itself contain " WHERE ".
+  const base = connector.renderScan(table, { projection: request.projection, filters: [] });
+  const filters = request.filters.length
+    ? connector.renderScan(table, { projection: [], filters: request.filters })
+    : undefined;
+  const q = (name: string) => connector.expressionDialect.quoteIdentifier(name);
+  const prefix = `SELECT 1 AS ${q('?column?')} FROM ${q(table.schema)}.${q(table.name)} WHERE `;
+  if (filters && !filters.sql.startsWith(prefix))
+    throw new SpokeError(ErrorCode.INTERNAL, 'unexpected scan SQL shape');
+  const filterSql = filters ? filters.sql.slice(prefix.length) : '';
+  if (base.params.length > 0 || (filters?.params.length ?? 0) > 0) {
+    throw new SpokeError(ErrorCode.INTERNAL, 'parallel scans need inline literals');
+  }
   const columns = request.projection.map((name) => table.columns.find((c) => c.name === name)!);
   const scanColumns = columns.length
     ? columns
@@ -41,7 +53,6 @@ export async function* parallelScan(
     const lo = `ctid >= '(${i * step},0)'::tid`;
     return i === workers - 1 ? lo : `${lo} AND ctid < '(${(i + 1) * step},0)'::tid`;
   });
-  const hasWhere = request.filters.length > 0;
 
   const coordinator = await connector.connect(signal);
   const clients: PgPoolClient[] = [];
@@ -69,9 +80,7 @@ export async function* parallelScan(
       await client.query(`SET TRANSACTION SNAPSHOT '${snapshot.replaceAll("'", "''")}'`);
     }
     ranges.forEach((range, i) => {
-      const sql = hasWhere
-        ? base.sql.replace(/ WHERE /, ` WHERE ${range} AND `)
-        : `${base.sql} WHERE ${range}`;
+      const sql = `${base.sql} WHERE ${range}${filterSql ? ` AND ${filterSql}` : ''}`;
       void (async () => {
         try {
           for await (const batch of connector.copyOnClient(

@@ -69,6 +69,8 @@ export interface ExplainPlan {
   readonly sources: readonly ExplainSourceRequest[];
   /** The SQL DuckDB runs over the sources' answers. */
   readonly residualSql: string;
+  /** Security policy rules that shaped the query. */
+  readonly appliedRules: readonly string[];
 }
 
 /** Session state of one client connection: settings changed with `SET`, and the transaction status. */

@@ -35,6 +35,7 @@ import { singleSqlSource, sourceTree, unsupportedBy } from './pushdown/sql-pushd
 import { isSessionStatement, runSessionStatement } from './session/session-statements.js';
 import { commandResult, textResult } from './session/text-result.js';
 import { SystemCatalog } from './system-catalog/index.js';
+import type { QueryPolicy } from './policy-hook.js';
 
 /** Options for {@link createEngine}. */
 export interface EngineOptions {
@@ -42,10 +43,15 @@ export interface EngineOptions {
   readonly sources: Readonly<Record<string, SpokeConnector>> | ReadonlyMap<string, SpokeConnector>;
   /** DuckDB settings for the residual: `memoryLimit` and `tempDirectory` let large joins spill to disk. */
   readonly duckdb?: DuckDBSessionOptions;
+  /** Security policies applied to every SELECT before planning. */
+  readonly policy?: QueryPolicy;
 }
 
+/** How one SELECT will run, and the policy rules that shaped it. */
+export type PreparedSelect = PreparedPlan & { readonly appliedRules: readonly string[] };
+
 /** How one SELECT will run. */
-export type PreparedSelect =
+export type PreparedPlan =
   | { readonly kind: 'system'; readonly sql: string; readonly relations: readonly string[] }
   | {
       readonly kind: 'source-sql';
@@ -65,7 +71,7 @@ export async function createEngine(options: EngineOptions): Promise<FederatedEng
   await loadParser();
   const sources = options.sources instanceof Map ? options.sources : new Map(Object.entries(options.sources));
   const instance = await createDuckDBInstance(options.duckdb ?? {});
-  return new FederatedEngine(new SourceRegistry(sources as ReadonlyMap<string, SpokeConnector>), instance);
+  return new FederatedEngine(new SourceRegistry(sources as ReadonlyMap<string, SpokeConnector>), instance, options.policy);
 }
 
 /** The {@link QueryEngine} every front end uses. */
@@ -76,6 +82,7 @@ export class FederatedEngine implements QueryEngine {
   constructor(
     readonly registry: SourceRegistry,
     readonly instance: DuckDBInstance,
+    readonly policy?: QueryPolicy,
   ) {}
 
   async query(sql: string, options: QueryOptions = {}): Promise<QueryResult> {
@@ -93,15 +100,15 @@ export class FederatedEngine implements QueryEngine {
     if (kind === 'ExplainStmt') {
       const inner = body.query?.SelectStmt;
       if (!inner) throw new SpokeError(ErrorCode.UNSUPPORTED, 'EXPLAIN supports SELECT statements');
-      const plan = await this.explainSelect(inner, options.params ?? [], signal);
+      const plan = await this.explainSelect(inner, options.params ?? [], signal, queryContext(options.context));
       return textResult(['QUERY PLAN'], formatExplain(plan).map((line) => [line]), 'EXPLAIN');
     }
     if (kind !== 'SelectStmt') {
       throw new SpokeError(ErrorCode.UNSUPPORTED, `${kind.replace(/Stmt$/, '')} statements are not supported: Spoke runs queries (SELECT)`);
     }
     if (body.intoClause) throw new SpokeError(ErrorCode.UNSUPPORTED, 'SELECT INTO is not supported');
-    const prepared = await this.prepare(body, options.params ?? [], signal);
     const context = queryContext(options.context);
+    const prepared = await this.prepare(body, options.params ?? [], signal, context);
     switch (prepared.kind) {
       case 'system':
         return (await this.systemCatalog(signal)).query(prepared.sql, options.params ?? [], signal);
@@ -122,7 +129,7 @@ export class FederatedEngine implements QueryEngine {
     const node = statements[0]?.node;
     const select = node?.SelectStmt ?? node?.ExplainStmt?.query?.SelectStmt;
     if (statements.length !== 1 || !select) throw new SpokeError(ErrorCode.UNSUPPORTED, 'EXPLAIN supports one SELECT statement');
-    return this.explainSelect(select, options.params ?? [], signal);
+    return this.explainSelect(select, options.params ?? [], signal, queryContext(options.context));
   }
 
   async catalog(signal?: AbortSignal): Promise<readonly CatalogTable[]> {
@@ -153,7 +160,14 @@ export class FederatedEngine implements QueryEngine {
   }
 
   /** Binds and plans a SELECT body (mutating it: the residual is rendered from it). */
-  async prepare(stmt: AstNode, params: readonly ScalarValue[], signal: AbortSignal): Promise<PreparedSelect> {
+  async prepare(stmt: AstNode, params: readonly ScalarValue[], signal: AbortSignal, context: QueryContext): Promise<PreparedSelect> {
+    const outcome = this.policy ? await this.policy.apply(stmt, { registry: this.registry, context, signal }) : undefined;
+    const plan = await this.plan(stmt, params, signal);
+    return { ...plan, appliedRules: outcome?.appliedRules ?? [] };
+  }
+
+  /** Binds and plans a (policy-rewritten) SELECT body. */
+  async plan(stmt: AstNode, params: readonly ScalarValue[], signal: AbortSignal): Promise<PreparedPlan> {
     const bound = await bindQuery(stmt, this.registry, signal);
     if (
       bound.systemRelations.length ||
@@ -183,8 +197,8 @@ export class FederatedEngine implements QueryEngine {
     return { kind: 'federated', bound, scans, residual };
   }
 
-  async explainSelect(stmt: AstNode, params: readonly ScalarValue[], signal: AbortSignal): Promise<ExplainPlan> {
-    return explainPlan(await this.prepare(stmt, params, signal));
+  async explainSelect(stmt: AstNode, params: readonly ScalarValue[], signal: AbortSignal, context: QueryContext): Promise<ExplainPlan> {
+    return explainPlan(await this.prepare(stmt, params, signal, context));
   }
 
   /** The shadow of the federated catalog that answers pg_catalog / information_schema queries. */

@@ -7,6 +7,10 @@ import type { ScanPlan } from '../pushdown/plan-scans.js';
 
 /** The plan of a prepared SELECT. */
 export function explainPlan(prepared: PreparedSelect): ExplainPlan {
+  return { ...planOf(prepared), appliedRules: prepared.appliedRules };
+}
+
+function planOf(prepared: PreparedSelect): Omit<ExplainPlan, 'appliedRules'> {
   switch (prepared.kind) {
     case 'system':
       return { sources: [], residualSql: `-- system catalog\n${prepared.sql}` };
@@ -79,6 +83,7 @@ export function formatExplain(plan: ExplainPlan): string[] {
     if (s.orderBy) lines.push(`  Order: ${s.orderBy}`);
     if (s.limit !== undefined) lines.push(`  Limit: ${s.limit}`);
   }
+  for (const rule of plan.appliedRules) lines.push(`Policy applied: ${rule}`);
   lines.push('Residual (DuckDB):');
   for (const line of plan.residualSql.split('\n')) lines.push(`  ${line}`);
   return lines;

@@ -1,0 +1,27 @@
+import type { QueryContext } from '@spoke/core';
+import type { SourceRegistry } from './binder/source-registry.js';
+import type { AstNode } from './parse/ast.js';
+
+/**
+ * Security policies as a planning input: before binding, a policy rewrites
+ * the SELECT for the caller (masking, row filters, hiding what they may not
+ * see) or refuses it with `POLICY_DENIED`. Everything after — push-down,
+ * whole sub-query push-down, the residual — plans the rewritten query, so a
+ * rule holds whichever source answers.
+ */
+export interface QueryPolicy {
+  /** Rewrites `stmt` (a `SelectStmt` body) in place; returns the names of the rules it applied. */
+  apply(stmt: AstNode, input: PolicyInput): Promise<PolicyOutcome>;
+}
+
+/** What a policy may consult. */
+export interface PolicyInput {
+  readonly registry: SourceRegistry;
+  readonly context: QueryContext;
+  readonly signal: AbortSignal;
+}
+
+/** The rules a policy applied to one statement (shown by EXPLAIN, written to the audit log). */
+export interface PolicyOutcome {
+  readonly appliedRules: readonly string[];
+}

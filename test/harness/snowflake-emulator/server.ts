@@ -72,6 +72,8 @@ interface Session {
   schema: string;
   warehouse: string;
   role: string;
+  /** Parameters set with ALTER SESSION, sent back with every result as Snowflake does. */
+  readonly params: Map<string, unknown>;
 }
 
 interface ResultBody {
@@ -275,6 +277,7 @@ export class EmulatorServer {
       schema: params.get('schemaName') || o.schema,
       warehouse: params.get('warehouse') || o.warehouse,
       role: params.get('roleName') || o.role,
+      params: new Map(),
     };
     this.#sessions.set(session.token, session);
     this.sessionsOpened++;
@@ -424,6 +427,14 @@ export class EmulatorServer {
       else session.role = name;
       return 'Statement executed successfully.';
     }
+    const alter = /^ALTER\s+SESSION\s+SET\s+(.+)$/is.exec(text);
+    if (alter) {
+      for (const m of alter[1]!.matchAll(/(\w+)\s*=\s*('(?:[^']|'')*'|[^,\s]+)/g)) {
+        const raw = m[2]!;
+        session.params.set(m[1]!.toUpperCase(), raw.startsWith("'") ? raw.slice(1, -1).replaceAll("''", "'") : raw);
+      }
+      return 'Statement executed successfully.';
+    }
     if (/^ALTER\s+SESSION\s+/i.test(text)) return 'Statement executed successfully.';
     return undefined;
   }
@@ -444,8 +455,9 @@ export class EmulatorServer {
         compressedSize: Buffer.byteLength(text),
       });
     }
+    const parameters = PARAMETERS.map((p) => (session.params.has(p.name) ? { name: p.name, value: session.params.get(p.name) } : p));
     return {
-      parameters: PARAMETERS,
+      parameters,
       rowtype,
       rowset: inline,
       total: rows.length,

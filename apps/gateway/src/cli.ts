@@ -43,12 +43,15 @@ const log = (message: string) => process.stderr.write(`spoke: ${message}\n`);
 async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
-    if (first === 'help' && rest[0] && COMMANDS[rest[0]]) return (COMMANDS[rest[0]] as (typeof COMMANDS)[string])(['--help'], log);
+    if (first === 'help' && rest[0] && COMMANDS[rest[0]])
+      return (COMMANDS[rest[0]] as (typeof COMMANDS)[string])(['--help'], log);
     process.stdout.write(`${HELP}\n`);
     return first === undefined ? 1 : 0;
   }
   if (first === '-v' || first === '--version') {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
     process.stdout.write(`${pkg.version}\n`);
     return 0;
   }
@@ -58,7 +61,8 @@ async function main(argv: string[]): Promise<number> {
     return await command(rest, log);
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) throw new UsageError((error as Error).message, first);
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))
+      throw new UsageError((error as Error).message, first);
     throw error;
   }
 }

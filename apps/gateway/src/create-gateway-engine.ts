@@ -12,7 +12,8 @@ export async function createGatewayEngine(config: GatewayConfig): Promise<QueryE
   const sources = await loadConnectors(config);
   const duckdb: { memoryLimit?: string; tempDirectory?: string; threads?: number } = {};
   if (config.duckdb?.memoryLimit !== undefined) duckdb.memoryLimit = config.duckdb.memoryLimit;
-  if (config.duckdb?.tempDirectory !== undefined) duckdb.tempDirectory = resolve(config.baseDir, config.duckdb.tempDirectory);
+  if (config.duckdb?.tempDirectory !== undefined)
+    duckdb.tempDirectory = resolve(config.baseDir, config.duckdb.tempDirectory);
   if (config.duckdb?.threads !== undefined) duckdb.threads = config.duckdb.threads;
   try {
     return await createEngine({ sources, duckdb });

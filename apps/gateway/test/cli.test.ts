@@ -3,8 +3,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { canonicalRows, type DemoFixture, demoFixture } from './demo-fixture.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
@@ -40,7 +40,8 @@ function parseCsv(text: string): string[][] {
   for (const line of text.split('\r\n')) {
     if (line === '') continue;
     const fields: string[] = [];
-    for (const m of line.matchAll(/(?:^|,)(?:"((?:[^"]|"")*)"|([^,]*))/g)) fields.push(m[1] !== undefined ? m[1].replaceAll('""', '"') : (m[2] ?? ''));
+    for (const m of line.matchAll(/(?:^|,)(?:"((?:[^"]|"")*)"|([^,]*))/g))
+      fields.push(m[1] !== undefined ? m[1].replaceAll('""', '"') : (m[2] ?? ''));
     rows.push(fields);
   }
   return rows;
@@ -94,7 +95,11 @@ describe('spoke CLI', { timeout: 240_000 }, () => {
   });
 
   it('prints an aligned table by default', async () => {
-    const run = await spoke(['query', ...demo, 'SELECT region, count(*) AS customers FROM crm.customers GROUP BY region ORDER BY region']);
+    const run = await spoke([
+      'query',
+      ...demo,
+      'SELECT region, count(*) AS customers FROM crm.customers GROUP BY region ORDER BY region',
+    ]);
     assert.equal(run.code, 0, run.stderr);
     const lines = run.stdout.trimEnd().split('\n');
     assert.match(lines[0] as string, /^\s*region\s*\|\s*customers\s*$/);
@@ -104,14 +109,30 @@ describe('spoke CLI', { timeout: 240_000 }, () => {
   });
 
   it('binds --param values', async () => {
-    const run = await spoke(['query', ...demo, '-f', 'json', '-p', 'EMEA', '-p', '10', 'SELECT id FROM crm.customers WHERE region = $1 AND id <= $2 ORDER BY id']);
+    const run = await spoke([
+      'query',
+      ...demo,
+      '-f',
+      'json',
+      '-p',
+      'EMEA',
+      '-p',
+      '10',
+      'SELECT id FROM crm.customers WHERE region = $1 AND id <= $2 ORDER BY id',
+    ]);
     assert.equal(run.code, 0, run.stderr);
-    const expected = await fixture.duckdb(`SELECT id FROM crm.customers WHERE region = 'EMEA' AND id <= 10 ORDER BY id`);
+    const expected = await fixture.duckdb(
+      `SELECT id FROM crm.customers WHERE region = 'EMEA' AND id <= 10 ORDER BY id`,
+    );
     assert.deepEqual(canonicalRows(JSON.parse(run.stdout)), canonicalRows(expected));
   });
 
   it('explains a query', async () => {
-    const run = await spoke(['explain', ...demo, "SELECT name FROM crm.customers WHERE region = 'APAC' LIMIT 5"]);
+    const run = await spoke([
+      'explain',
+      ...demo,
+      "SELECT name FROM crm.customers WHERE region = 'APAC' LIMIT 5",
+    ]);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^crm: /m);
     assert.match(run.stdout, /^duckdb:/m);
@@ -133,25 +154,36 @@ describe('spoke CLI', { timeout: 240_000 }, () => {
   it('exits 1 naming the problem for bad command lines and configs', async () => {
     const usage = await spoke(['query', ...demo, '--format', 'xml', 'SELECT 1']);
     assert.equal(usage.code, 1);
-    assert.match(usage.stderr, /^spoke: --format must be table, json or csv, got "xml" \(see: spoke query --help\)\n$/);
+    assert.match(
+      usage.stderr,
+      /^spoke: --format must be table, json or csv, got "xml" \(see: spoke query --help\)\n$/,
+    );
     const unknown = await spoke(['frobnicate']);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /unknown command "frobnicate"/);
 
     const env = join(fixture.root, 'env.yaml');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${NAME} reference, as a config file holds it
     await writeFile(env, 'sources:\n  crm: { connector: duckdb, path: "${SPOKE_TEST_CRM_PATH}" }\n');
     const missing = await spoke(['query', '--config', env, 'SELECT 1']);
     assert.equal(missing.code, 1);
-    assert.equal(missing.stderr, 'spoke: INVALID_CONFIG: sources.crm.path: environment variable SPOKE_TEST_CRM_PATH is not set (referenced as ${SPOKE_TEST_CRM_PATH})\n');
+    assert.equal(
+      missing.stderr,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${NAME} reference, as a config file holds it
+      'spoke: INVALID_CONFIG: sources.crm.path: environment variable SPOKE_TEST_CRM_PATH is not set (referenced as ${SPOKE_TEST_CRM_PATH})\n',
+    );
 
     const pkg = join(fixture.root, 'pkg.yaml');
     await writeFile(pkg, 'sources:\n  erp: { connector: sap }\n');
     const notInstalled = await spoke(['query', '--config', pkg, 'SELECT 1']);
     assert.equal(notInstalled.code, 1);
-    assert.match(notInstalled.stderr, /^spoke: INVALID_CONFIG: sources\.erp\.connector: .*install it: npm install @spoke\/connector-sap\n$/);
+    assert.match(
+      notInstalled.stderr,
+      /^spoke: INVALID_CONFIG: sources\.erp\.connector: .*install it: npm install @spoke\/connector-sap\n$/,
+    );
   });
 
-  it('runs a config file whose paths are relative to it, with ${ENV} interpolated', async () => {
+  it('runs a config file whose paths are relative to it, with $ENV references interpolated', async () => {
     const file = join(fixture.root, 'spoke.yaml');
     await writeFile(
       file,
@@ -160,16 +192,26 @@ describe('spoke CLI', { timeout: 240_000 }, () => {
   lake: { connector: duckdb, files: { sales: demo/lake/sales/*.parquet } }
 `,
     );
-    const sql = 'SELECT count(*) AS n, sum(s.amount) AS total FROM crm.customers c JOIN lake.sales s ON s.customer_id = c.id WHERE c.tier = $1';
-    const run = await spoke(['query', '--config', file, '-f', 'json', '-p', 'enterprise', sql], { SPOKE_TEST_CRM_FILE: 'crm.duckdb' });
+    const sql =
+      'SELECT count(*) AS n, sum(s.amount) AS total FROM crm.customers c JOIN lake.sales s ON s.customer_id = c.id WHERE c.tier = $1';
+    const run = await spoke(['query', '--config', file, '-f', 'json', '-p', 'enterprise', sql], {
+      SPOKE_TEST_CRM_FILE: 'crm.duckdb',
+    });
     assert.equal(run.code, 0, run.stderr);
-    assert.deepEqual(canonicalRows(JSON.parse(run.stdout)), canonicalRows(await fixture.duckdb(sql.replace('$1', "'enterprise'"))));
+    assert.deepEqual(
+      canonicalRows(JSON.parse(run.stdout)),
+      canonicalRows(await fixture.duckdb(sql.replace('$1', "'enterprise'"))),
+    );
   });
 
   it('serves on port 0, prints where, and stops cleanly on SIGTERM', async () => {
-    const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', ...demo, '--http-port', '0', '--postgres-port', '0'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child: ChildProcess = spawn(
+      process.execPath,
+      ['--import', 'tsx', CLI, 'serve', ...demo, '--http-port', '0', '--postgres-port', '0'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     try {
       let out = '';
       let err = '';
@@ -201,7 +243,10 @@ describe('spoke CLI', { timeout: 240_000 }, () => {
       assert.deepEqual(await res.json(), { columns: [{ name: 'n', type: 'int64' }], rows: [[100000]] });
       const exited = once(child, 'exit');
       child.kill('SIGTERM');
-      const [code] = (await Promise.race([exited, new Promise((_, reject) => setTimeout(() => reject(new Error('no exit after SIGTERM')), 15_000))])) as [number];
+      const [code] = (await Promise.race([
+        exited,
+        new Promise((_, reject) => setTimeout(() => reject(new Error('no exit after SIGTERM')), 15_000)),
+      ])) as [number];
       assert.equal(code, 0, err);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');

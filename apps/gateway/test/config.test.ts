@@ -20,7 +20,8 @@ async function rejectsConfig(fn: () => unknown, pattern: RegExp): Promise<void> 
   );
 }
 
-const parse = (yaml: string, env: Record<string, string> = {}) => parseConfig(yaml, '/base', 'spoke.yaml', { env });
+const parse = (yaml: string, env: Record<string, string> = {}) =>
+  parseConfig(yaml, '/base', 'spoke.yaml', { env });
 
 describe('config', () => {
   it('parses a full config, with defaults and options kept for the connector', () => {
@@ -32,38 +33,77 @@ duckdb: { memoryLimit: 1GB, threads: 2, tempDirectory: tmp }
 sources:
   crm: { connector: duckdb, path: crm.duckdb }
 `);
-    assert.deepEqual(config.server, { http: { host: '0.0.0.0', port: 9000 }, postgres: { host: '127.0.0.1', port: 0 } });
+    assert.deepEqual(config.server, {
+      http: { host: '0.0.0.0', port: 9000 },
+      postgres: { host: '127.0.0.1', port: 0 },
+    });
     assert.deepEqual(config.duckdb, { memoryLimit: '1GB', threads: 2, tempDirectory: 'tmp' });
-    assert.deepEqual(config.sources.crm, { connector: 'duckdb', options: { connector: 'duckdb', path: 'crm.duckdb' } });
+    assert.deepEqual(config.sources.crm, {
+      connector: 'duckdb',
+      options: { connector: 'duckdb', path: 'crm.duckdb' },
+    });
     assert.equal(config.baseDir, '/base');
   });
 
   it('starts both listeners on the default ports when there is no server section', () => {
     const config = parse('sources:\n  a: { connector: duckdb }\n');
-    assert.deepEqual(config.server, { http: { host: '127.0.0.1', port: 8080 }, postgres: { host: '127.0.0.1', port: 5433 } });
+    assert.deepEqual(config.server, {
+      http: { host: '127.0.0.1', port: 8080 },
+      postgres: { host: '127.0.0.1', port: 5433 },
+    });
   });
 
   it('names the bad key', async () => {
-    await rejectsConfig(() => parse('server:\n  http: { port: 99999 }\nsources:\n  a: { connector: duckdb }\n'), /^server\.http\.port: expected an integer from 0 to 65535, got 99999/);
-    await rejectsConfig(() => parse('server:\n  http: { port: abc }\nsources:\n  a: { connector: duckdb }\n'), /^server\.http\.port: .*"abc"/);
-    await rejectsConfig(() => parse('server:\n  htp: { port: 1 }\nsources:\n  a: { connector: duckdb }\n'), /^server\.htp: unknown key \(did you mean "http"\?\)/);
-    await rejectsConfig(() => parse('sourcs:\n  a: { connector: duckdb }\n'), /^sourcs: unknown key \(did you mean "sources"\?\)/);
+    await rejectsConfig(
+      () => parse('server:\n  http: { port: 99999 }\nsources:\n  a: { connector: duckdb }\n'),
+      /^server\.http\.port: expected an integer from 0 to 65535, got 99999/,
+    );
+    await rejectsConfig(
+      () => parse('server:\n  http: { port: abc }\nsources:\n  a: { connector: duckdb }\n'),
+      /^server\.http\.port: .*"abc"/,
+    );
+    await rejectsConfig(
+      () => parse('server:\n  htp: { port: 1 }\nsources:\n  a: { connector: duckdb }\n'),
+      /^server\.htp: unknown key \(did you mean "http"\?\)/,
+    );
+    await rejectsConfig(
+      () => parse('sourcs:\n  a: { connector: duckdb }\n'),
+      /^sourcs: unknown key \(did you mean "sources"\?\)/,
+    );
     await rejectsConfig(() => parse('sources:\n  a: { path: x }\n'), /^sources\.a\.connector: is required/);
-    await rejectsConfig(() => parse('sources:\n  a: { connector: 42 }\n'), /^sources\.a\.connector: expected a non-empty string, got 42/);
-    await rejectsConfig(() => parse('sources:\n  1a: { connector: duckdb }\n'), /^sources\.1a: a source name must be an identifier/);
-    await rejectsConfig(() => parse('sources:\n  a: { connector: duckdb }\n  A: { connector: duckdb }\n'), /^sources\.A: clashes with sources\.a/);
+    await rejectsConfig(
+      () => parse('sources:\n  a: { connector: 42 }\n'),
+      /^sources\.a\.connector: expected a non-empty string, got 42/,
+    );
+    await rejectsConfig(
+      () => parse('sources:\n  1a: { connector: duckdb }\n'),
+      /^sources\.1a: a source name must be an identifier/,
+    );
+    await rejectsConfig(
+      () => parse('sources:\n  a: { connector: duckdb }\n  A: { connector: duckdb }\n'),
+      /^sources\.A: clashes with sources\.a/,
+    );
     await rejectsConfig(() => parse('sources: {}\n'), /^sources: is empty/);
     await rejectsConfig(() => parse('server: {}\n'), /^sources: is required/);
-    await rejectsConfig(() => parse('duckdb: { threads: 0 }\nsources:\n  a: { connector: duckdb }\n'), /^duckdb\.threads: expected an integer from 1/);
+    await rejectsConfig(
+      () => parse('duckdb: { threads: 0 }\nsources:\n  a: { connector: duckdb }\n'),
+      /^duckdb\.threads: expected an integer from 1/,
+    );
     await rejectsConfig(() => parse('sources:\n  a: [1, 2]\n'), /^sources\.a: expected a map, got a list/);
   });
 
   it('reports YAML syntax errors with the line', async () => {
-    await rejectsConfig(() => parse('sources:\n  a: { connector: duckdb\n'), /^spoke\.yaml:\d+:\d+: invalid YAML: /);
-    await rejectsConfig(() => parse('sources:\n  a: { connector: duckdb }\n  a: { connector: duckdb }\n'), /^spoke\.yaml:3:\d+: invalid YAML: .*unique/i);
+    await rejectsConfig(
+      () => parse('sources:\n  a: { connector: duckdb\n'),
+      /^spoke\.yaml:\d+:\d+: invalid YAML: /,
+    );
+    await rejectsConfig(
+      () => parse('sources:\n  a: { connector: duckdb }\n  a: { connector: duckdb }\n'),
+      /^spoke\.yaml:3:\d+: invalid YAML: .*unique/i,
+    );
   });
 
-  it('interpolates ${ENV}, with defaults and $$ escapes, after parsing', () => {
+  it('interpolates $ENV references, with defaults and $$ escapes, after parsing', () => {
     const config = parse(
       `
 server:
@@ -82,6 +122,7 @@ sources:
 
   it('names the missing environment variable and the key', async () => {
     await rejectsConfig(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${NAME} reference, as a config file holds it
       () => parse('sources:\n  pg: { connector: postgres, password: "${SPOKE_TEST_NOT_SET}" }\n'),
       /^sources\.pg\.password: environment variable SPOKE_TEST_NOT_SET is not set/,
     );
@@ -94,7 +135,10 @@ sources:
     await writeFile(file, 'sources:\n  a: { connector: duckdb, path: x.duckdb }\n');
     const config = await loadConfig(file, { env: {} });
     assert.equal(config.baseDir, dir);
-    await rejectsConfig(() => loadConfig(join(dir, 'missing.yaml')), /cannot read config .*missing\.yaml: file not found/);
+    await rejectsConfig(
+      () => loadConfig(join(dir, 'missing.yaml')),
+      /cannot read config .*missing\.yaml: file not found/,
+    );
   });
 });
 
@@ -117,7 +161,10 @@ describe('connector packages', () => {
   });
 
   it('refuses a package that is not a connector', async () => {
-    await rejectsConfig(() => importConnector('yaml', 'y', '/tmp'), /^sources\.y\.connector: yaml is not a Spoke connector package/);
+    await rejectsConfig(
+      () => importConnector('yaml', 'y', '/tmp'),
+      /^sources\.y\.connector: yaml is not a Spoke connector package/,
+    );
   });
 
   it('loads a connector from a file next to the config and creates it with the source name and base dir', async () => {
@@ -133,9 +180,17 @@ describe('connector packages', () => {
          } };
        export default connector;`,
     );
-    const config = parseConfig(`sources:\n  first: { connector: ./echo-connector.mjs, greeting: hi }\n`, dir, undefined, { env: {} });
+    const config = parseConfig(
+      `sources:\n  first: { connector: ./echo-connector.mjs, greeting: hi }\n`,
+      dir,
+      undefined,
+      { env: {} },
+    );
     const connectors = await loadConnectors(config);
-    const echo = connectors.first as unknown as { options: Record<string, unknown>; context: Record<string, unknown> };
+    const echo = connectors.first as unknown as {
+      options: Record<string, unknown>;
+      context: Record<string, unknown>;
+    };
     assert.deepEqual(echo.options, { connector: './echo-connector.mjs', greeting: 'hi' });
     assert.deepEqual(echo.context, { sourceName: 'first', baseDir: dir });
   });

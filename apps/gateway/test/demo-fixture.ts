@@ -31,7 +31,9 @@ export async function demoFixture(): Promise<DemoFixture> {
   await connection.run(`ATTACH '${data.crmFile}' AS crm (READ_ONLY)`);
   await connection.run('CREATE SCHEMA lake');
   for (const [table, glob] of Object.entries(data.lakeFiles))
-    await connection.run(`CREATE VIEW lake.${table} AS SELECT * FROM read_parquet('${join(data.dir, glob)}')`);
+    await connection.run(
+      `CREATE VIEW lake.${table} AS SELECT * FROM read_parquet('${join(data.dir, glob)}')`,
+    );
   return {
     root,
     data,
@@ -65,5 +67,9 @@ export function canonical(value: unknown): unknown {
 
 /** Rows (objects or arrays) with every value {@link canonical}. */
 export function canonicalRows(rows: readonly (Record<string, unknown> | unknown[])[]): unknown[] {
-  return rows.map((row) => (Array.isArray(row) ? row.map(canonical) : Object.fromEntries(Object.entries(row).map(([k, v]) => [k, canonical(v)]))));
+  return rows.map((row) =>
+    Array.isArray(row)
+      ? row.map(canonical)
+      : Object.fromEntries(Object.entries(row).map(([k, v]) => [k, canonical(v)])),
+  );
 }

@@ -66,7 +66,10 @@ export async function queryCommand(args: string[], log: (message: string) => voi
   process.once('SIGINT', onSignal);
   try {
     const params = (values.param ?? []).map(parseParam);
-    const result = await engine.query(sql, { ...(params.length > 0 ? { params } : {}), signal: controller.signal });
+    const result = await engine.query(sql, {
+      ...(params.length > 0 ? { params } : {}),
+      signal: controller.signal,
+    });
     const write = textOutput(process.stdout);
     if (format === 'json') await writeJsonRows(result, write);
     else if (format === 'csv') await writeCsvRows(result, write);

@@ -29,11 +29,16 @@ export const DEMO_QUERY =
 function port(text: string | undefined, option: string): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!/^\d+$/.test(text) || n > 65535) throw new UsageError(`${option} must be a port number from 0 to 65535, got "${text}"`, 'serve');
+  if (!/^\d+$/.test(text) || n > 65535)
+    throw new UsageError(`${option} must be a port number from 0 to 65535, got "${text}"`, 'serve');
   return n;
 }
 
-function override(address: ListenAddress | undefined, host: string | undefined, portNumber: number | undefined): ListenAddress | undefined {
+function override(
+  address: ListenAddress | undefined,
+  host: string | undefined,
+  portNumber: number | undefined,
+): ListenAddress | undefined {
   if (address === undefined && portNumber === undefined) return undefined;
   return { host: host ?? address?.host ?? '127.0.0.1', port: portNumber ?? address?.port ?? 0 };
 }
@@ -44,7 +49,9 @@ function shellQuote(text: string): string {
 
 /** The start banner: where each listener is and a line to try it. */
 export function banner(gateway: RunningGateway, sources: string[], exampleSql: string): string {
-  const lines = [`spoke is serving ${sources.length} source${sources.length === 1 ? '' : 's'}: ${sources.join(', ')}`];
+  const lines = [
+    `spoke is serving ${sources.length} source${sources.length === 1 ? '' : 's'}: ${sources.join(', ')}`,
+  ];
   if (gateway.http) {
     const body = JSON.stringify({ sql: exampleSql });
     lines.push(
@@ -54,7 +61,10 @@ export function banner(gateway: RunningGateway, sources: string[], exampleSql: s
   }
   if (gateway.postgres) {
     const { host, port: p } = gateway.postgres;
-    lines.push(`  Postgres  postgresql://${host}:${p}`, `            psql -h ${host} -p ${p} -c ${shellQuote(exampleSql)}`);
+    lines.push(
+      `  Postgres  postgresql://${host}:${p}`,
+      `            psql -h ${host} -p ${p} -c ${shellQuote(exampleSql)}`,
+    );
   }
   lines.push('Press Ctrl+C to stop.');
   return `${lines.join('\n')}\n`;
@@ -84,7 +94,11 @@ export async function serveCommand(args: string[], log: (message: string) => voi
   const http = override(config.server.http, values.host, httpPort);
   const postgres = override(config.server.postgres, values.host, postgresPort);
   const server: ServerConfig = { ...(http ? { http } : {}), ...(postgres ? { postgres } : {}) };
-  if (!server.http && !server.postgres) throw new UsageError('nothing to serve: the config names neither server.http nor server.postgres', 'serve');
+  if (!server.http && !server.postgres)
+    throw new UsageError(
+      'nothing to serve: the config names neither server.http nor server.postgres',
+      'serve',
+    );
 
   const engine = await createGatewayEngine(config);
   let gateway: RunningGateway;

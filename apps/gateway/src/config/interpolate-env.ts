@@ -16,18 +16,27 @@ const REFERENCE = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
  * @param env - the variables (normally `process.env`)
  * @param path - the key path of `value`, used in errors
  */
-export function interpolateEnv(value: unknown, env: Readonly<Record<string, string | undefined>>, path = ''): unknown {
+export function interpolateEnv(
+  value: unknown,
+  env: Readonly<Record<string, string | undefined>>,
+  path = '',
+): unknown {
   if (typeof value === 'string') return interpolateString(value, env, path);
   if (Array.isArray(value)) return value.map((item, i) => interpolateEnv(item, env, `${path}[${i}]`));
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) out[key] = interpolateEnv(item, env, path === '' ? key : `${path}.${key}`);
+    for (const [key, item] of Object.entries(value))
+      out[key] = interpolateEnv(item, env, path === '' ? key : `${path}.${key}`);
     return out;
   }
   return value;
 }
 
-function interpolateString(text: string, env: Readonly<Record<string, string | undefined>>, path: string): string {
+function interpolateString(
+  text: string,
+  env: Readonly<Record<string, string | undefined>>,
+  path: string,
+): string {
   if (!text.includes('$')) return text;
   return text.replace(REFERENCE, (match, name: string | undefined, fallback: string | undefined) => {
     if (match === '$$') return '$';

@@ -21,7 +21,12 @@ export interface LoadConfigOptions {
  * @param baseDir - what relative paths in the config are resolved against
  * @param file - the file name used in messages
  */
-export function parseConfig(text: string, baseDir: string, file?: string, options: LoadConfigOptions = {}): GatewayConfig {
+export function parseConfig(
+  text: string,
+  baseDir: string,
+  file?: string,
+  options: LoadConfigOptions = {},
+): GatewayConfig {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   const first = doc.errors[0];
   if (first) {
@@ -46,7 +51,8 @@ export async function loadConfig(file: string, options: LoadConfigOptions = {}):
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
     throw new SpokeError(ErrorCode.INVALID_CONFIG, `cannot read config ${file}: ${reason}`, { cause: error });
   }
   return parseConfig(text, dirname(path), file, options);

@@ -1,6 +1,12 @@
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type ConnectorFactory, ErrorCode, SPECIFICATION_VERSION, SpokeError, type SpokeConnector } from '@spoke/core';
+import {
+  type ConnectorFactory,
+  ErrorCode,
+  SPECIFICATION_VERSION,
+  type SpokeConnector,
+  SpokeError,
+} from '@spoke/core';
 import type { GatewayConfig } from './gateway-config.js';
 
 const SHORT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
@@ -14,7 +20,8 @@ const SHORT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
  * written.
  */
 export function connectorSpecifiers(connector: string, baseDir: string): string[] {
-  if (connector.startsWith('.') || isAbsolute(connector)) return [pathToFileURL(resolve(baseDir, connector)).href];
+  if (connector.startsWith('.') || isAbsolute(connector))
+    return [pathToFileURL(resolve(baseDir, connector)).href];
   if (SHORT_NAME.test(connector)) return [`@spoke/connector-${connector}`, connector];
   return [connector];
 }
@@ -31,13 +38,19 @@ function isMissing(error: unknown, specifier: string): boolean {
 function isUnbuilt(error: unknown, specifier: string): boolean {
   const { code, message } = error as { code?: string; message?: string };
   const folder = specifier.startsWith('@spoke/') ? specifier.slice('@spoke/'.length) : specifier;
-  return code === 'ERR_MODULE_NOT_FOUND' && typeof message === 'string' && message.includes(`/${folder}/`) && message.includes('/dist/');
+  return (
+    code === 'ERR_MODULE_NOT_FOUND' &&
+    typeof message === 'string' &&
+    message.includes(`/${folder}/`) &&
+    message.includes('/dist/')
+  );
 }
 
 function asFactory(module: Record<string, unknown>): ConnectorFactory | undefined {
   for (const candidate of [module.connector, module.default]) {
     const f = candidate as Partial<ConnectorFactory> | undefined;
-    if (f && typeof f === 'object' && typeof f.create === 'function' && typeof f.name === 'string') return f as ConnectorFactory;
+    if (f && typeof f === 'object' && typeof f.create === 'function' && typeof f.name === 'string')
+      return f as ConnectorFactory;
   }
   return undefined;
 }
@@ -49,7 +62,11 @@ function asFactory(module: Record<string, unknown>): ConnectorFactory | undefine
  * @throws `INVALID_CONFIG` naming the package to install when it is missing,
  *   or saying what the package exports when it is not a connector.
  */
-export async function importConnector(connector: string, sourceName: string, baseDir: string): Promise<ConnectorFactory> {
+export async function importConnector(
+  connector: string,
+  sourceName: string,
+  baseDir: string,
+): Promise<ConnectorFactory> {
   const key = `sources.${sourceName}.connector`;
   const specifiers = connectorSpecifiers(connector, baseDir);
   const wanted = specifiers[0] as string;
@@ -65,10 +82,14 @@ export async function importConnector(connector: string, sourceName: string, bas
           `${key}: package ${specifier} is installed but not built (run: npm run build -w ${specifier})`,
           { cause: error, source: sourceName },
         );
-      throw new SpokeError(ErrorCode.INVALID_CONFIG, `${key}: cannot load ${specifier}: ${(error as Error).message}`, {
-        cause: error,
-        source: sourceName,
-      });
+      throw new SpokeError(
+        ErrorCode.INVALID_CONFIG,
+        `${key}: cannot load ${specifier}: ${(error as Error).message}`,
+        {
+          cause: error,
+          source: sourceName,
+        },
+      );
     }
     const factory = asFactory(module);
     if (!factory)
@@ -88,7 +109,10 @@ export async function importConnector(connector: string, sourceName: string, bas
   const install = wanted.startsWith('file:')
     ? `no such file: ${new URL(wanted).pathname}`
     : `connector package ${wanted} is not installed; install it: npm install ${wanted}`;
-  throw new SpokeError(ErrorCode.INVALID_CONFIG, `${key}: ${install}`, { source: sourceName, details: { package: wanted } });
+  throw new SpokeError(ErrorCode.INVALID_CONFIG, `${key}: ${install}`, {
+    source: sourceName,
+    details: { package: wanted },
+  });
 }
 
 /**
@@ -108,10 +132,14 @@ export async function loadConnectors(config: GatewayConfig): Promise<Record<stri
         created[name] = await factory.create(source.options, { sourceName: name, baseDir: config.baseDir });
       } catch (error) {
         if (SpokeError.isInstance(error)) throw error;
-        throw new SpokeError(ErrorCode.SOURCE_UNAVAILABLE, `sources.${name}: ${(error as Error)?.message ?? String(error)}`, {
-          cause: error,
-          source: name,
-        });
+        throw new SpokeError(
+          ErrorCode.SOURCE_UNAVAILABLE,
+          `sources.${name}: ${(error as Error)?.message ?? String(error)}`,
+          {
+            cause: error,
+            source: name,
+          },
+        );
       }
     }
     return created;

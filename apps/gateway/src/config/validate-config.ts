@@ -1,5 +1,11 @@
 import { didYouMean, ErrorCode, SpokeError } from '@spoke/core';
-import type { DuckDbEngineConfig, GatewayConfig, ListenAddress, ServerConfig, SourceConfig } from './gateway-config.js';
+import type {
+  DuckDbEngineConfig,
+  GatewayConfig,
+  ListenAddress,
+  ServerConfig,
+  SourceConfig,
+} from './gateway-config.js';
 
 /** The addresses used when the config has no `server:` section at all. */
 export const DEFAULT_SERVER: ServerConfig = {
@@ -39,7 +45,8 @@ function checkKeys(map: Record<string, unknown>, allowed: readonly string[], pat
 }
 
 function expectString(value: unknown, path: string): string {
-  if (typeof value !== 'string' || value === '') throw fail(path, `expected a non-empty string, got ${describe(value)}`);
+  if (typeof value !== 'string' || value === '')
+    throw fail(path, `expected a non-empty string, got ${describe(value)}`);
   return value;
 }
 
@@ -65,7 +72,8 @@ function serverSection(value: unknown): ServerConfig {
   checkKeys(map, ['http', 'postgres'], 'server');
   const out: { http?: ListenAddress; postgres?: ListenAddress } = {};
   if (map.http !== undefined && map.http !== null) out.http = listenAddress(map.http, 'server.http');
-  if (map.postgres !== undefined && map.postgres !== null) out.postgres = listenAddress(map.postgres, 'server.postgres');
+  if (map.postgres !== undefined && map.postgres !== null)
+    out.postgres = listenAddress(map.postgres, 'server.postgres');
   return out;
 }
 
@@ -74,7 +82,8 @@ function duckdbSection(value: unknown): DuckDbEngineConfig {
   checkKeys(map, ['memoryLimit', 'tempDirectory', 'threads'], 'duckdb');
   const out: { memoryLimit?: string; tempDirectory?: string; threads?: number } = {};
   if (map.memoryLimit !== undefined) out.memoryLimit = expectString(map.memoryLimit, 'duckdb.memoryLimit');
-  if (map.tempDirectory !== undefined) out.tempDirectory = expectString(map.tempDirectory, 'duckdb.tempDirectory');
+  if (map.tempDirectory !== undefined)
+    out.tempDirectory = expectString(map.tempDirectory, 'duckdb.tempDirectory');
   if (map.threads !== undefined) out.threads = expectInteger(map.threads, 'duckdb.threads', 1, 1024);
   return out;
 }
@@ -88,14 +97,17 @@ function sourcesSection(value: unknown): Record<string, SourceConfig> {
   const seen = new Map<string, string>();
   for (const name of names) {
     const path = `sources.${name}`;
-    if (!SOURCE_NAME.test(name)) throw fail(path, 'a source name must be an identifier (letters, digits, _; not starting with a digit)');
+    if (!SOURCE_NAME.test(name))
+      throw fail(path, 'a source name must be an identifier (letters, digits, _; not starting with a digit)');
     // Names are matched case-insensitively in SQL (unquoted identifiers fold to lower case).
     const folded = name.toLowerCase();
     const clash = seen.get(folded);
-    if (clash !== undefined) throw fail(path, `clashes with sources.${clash}: source names are case-insensitive`);
+    if (clash !== undefined)
+      throw fail(path, `clashes with sources.${clash}: source names are case-insensitive`);
     seen.set(folded, name);
     const entry = expectMap(map[name], path);
-    if (entry.connector === undefined) throw fail(`${path}.connector`, 'is required (a short name such as duckdb, or a package name)');
+    if (entry.connector === undefined)
+      throw fail(`${path}.connector`, 'is required (a short name such as duckdb, or a package name)');
     out[name] = { connector: expectString(entry.connector, `${path}.connector`), options: entry };
   }
   return out;
@@ -113,7 +125,8 @@ function sourcesSection(value: unknown): Record<string, SourceConfig> {
  * @param file - the file it came from, when there is one
  */
 export function validateConfig(raw: unknown, baseDir: string, file?: string): GatewayConfig {
-  if (raw === null || raw === undefined) throw fail('(root)', 'the config is empty; it needs at least a sources: section');
+  if (raw === null || raw === undefined)
+    throw fail('(root)', 'the config is empty; it needs at least a sources: section');
   const root = expectMap(raw, '(root)');
   checkKeys(root, ['server', 'duckdb', 'sources'], '');
   const config: {

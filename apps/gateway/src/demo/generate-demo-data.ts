@@ -120,7 +120,10 @@ function generationSql(dir: string): string[] {
  * @param dir - where the data lives, e.g. `<repo>/.demo-data`
  * @param log - progress messages for the first run (generation takes a second or two)
  */
-export async function ensureDemoData(dir: string, log: (message: string) => void = () => {}): Promise<DemoData> {
+export async function ensureDemoData(
+  dir: string,
+  log: (message: string) => void = () => {},
+): Promise<DemoData> {
   const target = resolve(dir);
   if (await isReady(target)) return describe(target);
   const existing = await readdir(target).catch(() => [] as string[]);

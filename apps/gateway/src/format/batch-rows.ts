@@ -7,7 +7,9 @@ import { type ValueMode, type ValueReader, valueReader } from './value-reader.js
  * batch is converted row by row as it is written out.
  */
 export function* batchRows(batch: RecordBatch, mode: ValueMode): Generator<unknown[]> {
-  const readers: ValueReader[] = (batch.data.children as RecordBatch['data'][]).map((child) => valueReader(child, mode));
+  const readers: ValueReader[] = (batch.data.children as RecordBatch['data'][]).map((child) =>
+    valueReader(child, mode),
+  );
   for (let row = 0; row < batch.numRows; row++) {
     const values = new Array<unknown>(readers.length);
     for (let c = 0; c < readers.length; c++) values[c] = (readers[c] as ValueReader)(row);

@@ -25,9 +25,12 @@ export function explainText(plan: ExplainPlan): string {
     lines.push(`${request.source}: ${what} -> ${request.relation}`);
     if (request.kind === 'sql' && request.sql !== undefined) {
       lines.push(indent(request.sql, '    '));
-      if (request.params && request.params.length > 0) lines.push(`  params: ${request.params.map(literal).join(', ')}`);
+      if (request.params && request.params.length > 0)
+        lines.push(`  params: ${request.params.map(literal).join(', ')}`);
     } else {
-      lines.push(`  columns: ${request.columns.length > 0 ? request.columns.join(', ') : '(none: row count only)'}`);
+      lines.push(
+        `  columns: ${request.columns.length > 0 ? request.columns.join(', ') : '(none: row count only)'}`,
+      );
       for (const filter of request.filters) lines.push(`  filter: ${filter.sql}  [${filter.support}]`);
       if (request.orderBy !== undefined) lines.push(`  order by: ${request.orderBy}`);
       if (request.limit !== undefined) lines.push(`  limit: ${request.limit}`);

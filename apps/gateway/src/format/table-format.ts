@@ -22,7 +22,8 @@ export async function writeTableRows(result: QueryResult, write: TextOutput): Pr
   const fields = result.schema.fields;
   const rows: string[][] = [];
   for await (const batch of result.batches) {
-    for (const values of batchRows(batch, 'text')) rows.push(values.map((v) => (v === null ? '' : String(v).replaceAll('\n', '\\n'))));
+    for (const values of batchRows(batch, 'text'))
+      rows.push(values.map((v) => (v === null ? '' : String(v).replaceAll('\n', '\\n'))));
   }
   if (fields.length === 0) {
     await write(`${result.command}\n`);
@@ -40,7 +41,11 @@ export async function writeTableRows(result: QueryResult, write: TextOutput): Pr
   };
   let out = `${fields.map((f, c) => ` ${center(f.name, widths[c] as number)} `).join('|')}\n`;
   out += `${widths.map((w) => '-'.repeat(w + 2)).join('+')}\n`;
-  for (const row of rows) out += `${row.map((v, c) => ` ${cell(v, c)} `).join('|').trimEnd()}\n`;
+  for (const row of rows)
+    out += `${row
+      .map((v, c) => ` ${cell(v, c)} `)
+      .join('|')
+      .trimEnd()}\n`;
   out += `(${rows.length} ${rows.length === 1 ? 'row' : 'rows'})\n`;
   await write(out);
   return rows.length;

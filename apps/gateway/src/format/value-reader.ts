@@ -23,7 +23,7 @@
  * arrow-js's getters, which return milliseconds as floats and would lose
  * microseconds.
  */
-import { arrow, type DataType, fromArrowType, formatScalarType, type Vector } from '@spoke/core';
+import { arrow, type DataType, formatScalarType, fromArrowType, type Vector } from '@spoke/core';
 
 /** `json` gives JSON-safe values; `text` gives strings (or `null`). */
 export type ValueMode = 'json' | 'text';
@@ -38,7 +38,8 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 /** The name a column's type is shown with: `int64`, `decimal(12,2)`, `timestamp with time zone`, … */
 export function typeName(type: DataType): string {
   // Dictionary encoding is a transport detail: show the values' type.
-  if (type.typeId === arrow.Type.Dictionary) return typeName((type as unknown as { dictionary: DataType }).dictionary);
+  if (type.typeId === arrow.Type.Dictionary)
+    return typeName((type as unknown as { dictionary: DataType }).dictionary);
   const scalar = fromArrowType(type);
   return scalar ? formatScalarType(scalar) : String(type).toLowerCase();
 }
@@ -173,7 +174,8 @@ export function valueReader(data: Data, mode: ValueMode): ValueReader {
     case t.Bool:
       return read((i) => (mode === 'json' ? vector.get(i) : vector.get(i) ? 't' : 'f'));
     case t.Int: {
-      if ((type.bitWidth as number) === 64) return read((i) => bigintValue(BigInt(vector.get(i) as bigint), mode));
+      if ((type.bitWidth as number) === 64)
+        return read((i) => bigintValue(BigInt(vector.get(i) as bigint), mode));
       return read((i) => (mode === 'json' ? vector.get(i) : String(vector.get(i))));
     }
     case t.Float:
@@ -198,7 +200,9 @@ export function valueReader(data: Data, mode: ValueMode): ValueReader {
       const values = data.values as unknown as BigInt64Array | Int32Array;
       const unit = type.unit as number;
       const zoned = Boolean(type.timezone);
-      return read((i) => timestampText(BigInt(values[data.offset + i] as bigint | number), unit, zoned, mode));
+      return read((i) =>
+        timestampText(BigInt(values[data.offset + i] as bigint | number), unit, zoned, mode),
+      );
     }
     case t.Time: {
       const values = data.values as unknown as BigInt64Array | Int32Array;

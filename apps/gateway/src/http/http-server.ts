@@ -51,7 +51,8 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit) throw new HttpError(413, HttpErrorCode.PAYLOAD_TOO_LARGE, `request body is larger than ${limit} bytes`);
+    if (size > limit)
+      throw new HttpError(413, HttpErrorCode.PAYLOAD_TOO_LARGE, `request body is larger than ${limit} bytes`);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -62,16 +63,30 @@ function parseQueryBody(text: string): QueryBody {
   try {
     body = JSON.parse(text);
   } catch (error) {
-    throw new HttpError(400, HttpErrorCode.BAD_REQUEST, `request body is not JSON: ${(error as Error).message}`);
+    throw new HttpError(
+      400,
+      HttpErrorCode.BAD_REQUEST,
+      `request body is not JSON: ${(error as Error).message}`,
+    );
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw new HttpError(400, HttpErrorCode.BAD_REQUEST, 'request body must be a JSON object: {"sql": "...", "params": [...]}');
+    throw new HttpError(
+      400,
+      HttpErrorCode.BAD_REQUEST,
+      'request body must be a JSON object: {"sql": "...", "params": [...]}',
+    );
   const { sql, params } = body as Record<string, unknown>;
-  if (typeof sql !== 'string' || sql.trim() === '') throw new HttpError(400, HttpErrorCode.BAD_REQUEST, '"sql" must be a non-empty string');
+  if (typeof sql !== 'string' || sql.trim() === '')
+    throw new HttpError(400, HttpErrorCode.BAD_REQUEST, '"sql" must be a non-empty string');
   if (params === undefined || params === null) return { sql };
-  if (!Array.isArray(params)) throw new HttpError(400, HttpErrorCode.BAD_REQUEST, '"params" must be an array');
+  if (!Array.isArray(params))
+    throw new HttpError(400, HttpErrorCode.BAD_REQUEST, '"params" must be an array');
   if (params.some((p) => typeof p === 'object' && p !== null && !Array.isArray(p)))
-    throw new HttpError(400, HttpErrorCode.BAD_REQUEST, '"params" items must be JSON scalars, null or arrays');
+    throw new HttpError(
+      400,
+      HttpErrorCode.BAD_REQUEST,
+      '"params" items must be JSON scalars, null or arrays',
+    );
   return { sql, params: params as ScalarValue[] };
 }
 
@@ -86,7 +101,10 @@ function toJson(value: unknown): string {
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = toJson(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
@@ -104,7 +122,10 @@ function wantsArrow(req: IncomingMessage): boolean {
  * Writes to the response, waiting while its buffer is full; throws
  * `QUERY_CANCELLED` if the client went away meanwhile (no 'drain' would come).
  */
-function responseWriter(res: ServerResponse, signal: AbortSignal): (chunk: string | Uint8Array) => Promise<void> {
+function responseWriter(
+  res: ServerResponse,
+  signal: AbortSignal,
+): (chunk: string | Uint8Array) => Promise<void> {
   return async (chunk) => {
     if (signal.aborted) throw SpokeError.cancelled(signal);
     if (!res.write(chunk)) {
@@ -118,12 +139,17 @@ function responseWriter(res: ServerResponse, signal: AbortSignal): (chunk: strin
 }
 
 /** Pulls the first batch before answering, so errors raised when the query starts still get a proper status. */
-async function firstBatch(result: QueryResult): Promise<{ iterator: AsyncIterator<RecordBatch>; first: IteratorResult<RecordBatch> }> {
+async function firstBatch(
+  result: QueryResult,
+): Promise<{ iterator: AsyncIterator<RecordBatch>; first: IteratorResult<RecordBatch> }> {
   const iterator = result.batches[Symbol.asyncIterator]();
   return { iterator, first: await iterator.next() };
 }
 
-async function* rest(iterator: AsyncIterator<RecordBatch>, first: IteratorResult<RecordBatch>): AsyncGenerator<RecordBatch> {
+async function* rest(
+  iterator: AsyncIterator<RecordBatch>,
+  first: IteratorResult<RecordBatch>,
+): AsyncGenerator<RecordBatch> {
   try {
     let next = first;
     while (!next.done) {
@@ -220,7 +246,10 @@ async function streamArrow(
  *
  * Errors are `{"error": {"code", "message"}}` with the status from `error-status.ts`.
  */
-export async function startHttpServer(engine: QueryEngine, options: HttpServerOptions): Promise<RunningHttpServer> {
+export async function startHttpServer(
+  engine: QueryEngine,
+  options: HttpServerOptions,
+): Promise<RunningHttpServer> {
   const log = options.log ?? (() => {});
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
   const running = new Set<AbortController>();
@@ -234,7 +263,11 @@ export async function startHttpServer(engine: QueryEngine, options: HttpServerOp
     const path = (req.url ?? '/').split('?')[0];
     const route = (method: string) => {
       if (req.method !== method && !(method === 'GET' && req.method === 'HEAD'))
-        throw new HttpError(405, HttpErrorCode.METHOD_NOT_ALLOWED, `${path} expects ${method}, got ${req.method}`);
+        throw new HttpError(
+          405,
+          HttpErrorCode.METHOD_NOT_ALLOWED,
+          `${path} expects ${method}, got ${req.method}`,
+        );
     };
     running.add(controller);
     try {
@@ -257,13 +290,19 @@ export async function startHttpServer(engine: QueryEngine, options: HttpServerOp
         case '/v1/explain': {
           route('POST');
           const body = parseQueryBody(await readBody(req, maxBody));
-          const plan = await engine.explain(body.sql, { ...(body.params ? { params: body.params } : {}), signal });
+          const plan = await engine.explain(body.sql, {
+            ...(body.params ? { params: body.params } : {}),
+            signal,
+          });
           return sendJson(res, 200, plan);
         }
         case '/v1/query': {
           route('POST');
           const body = parseQueryBody(await readBody(req, maxBody));
-          const result = await engine.query(body.sql, { ...(body.params ? { params: body.params } : {}), signal });
+          const result = await engine.query(body.sql, {
+            ...(body.params ? { params: body.params } : {}),
+            signal,
+          });
           const { iterator, first } = await firstBatch(result);
           const batches = rest(iterator, first);
           const write = responseWriter(res, signal);

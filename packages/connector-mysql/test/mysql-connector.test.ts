@@ -228,7 +228,7 @@ describe('connector-mysql against MariaDB', { timeout: 110_000 }, () => {
       `SELECT concat(name, '!') AS c FROM spoke.people ORDER BY id`,
     ];
     for (const sql of queries) {
-      const tree = parseSync(sql).stmts[0].stmt;
+      const tree = parseSync(sql).stmts![0]!.stmt as never;
       const rendered = my.dialect.renderSelect(tree);
       const got = rowsOf(await collect(my.sql.execute(rendered, { signal: new AbortController().signal, context: ctx })));
       const reader = await duck.runAndReadAll(sql.replaceAll('spoke.', ''));
@@ -237,7 +237,7 @@ describe('connector-mysql against MariaDB', { timeout: 110_000 }, () => {
         rows.map((r) => r.map((v) => (v === null ? null : /^-?\d+(\.\d+)?$/.test(String(v)) ? Number(v) : String(v))));
       assert.deepEqual(norm(got), norm(want), `${sql}\n→ ${rendered.sql}`);
     }
-    const full = parseSync('SELECT * FROM spoke.people p FULL JOIN spoke.orders o ON o.person_id = p.id').stmts[0].stmt;
+    const full = parseSync('SELECT * FROM spoke.people p FULL JOIN spoke.orders o ON o.person_id = p.id').stmts![0]!.stmt as never;
     assert.throws(() => my.dialect.renderSelect(full), (e) => SpokeError.isInstance(e) && e.code === 'UNSUPPORTED');
   });
 

@@ -117,7 +117,7 @@ describe('connector-snowflake against the Snowflake protocol emulator (snowflake
       `SELECT DISTINCT paid FROM "PUBLIC"."ORDERS" ORDER BY paid`,
     ].map((q) => q.replace(/\b(c|o)\.(city|name|customer|amount|id)\b/g, (_, a: string, b: string) => `${a}."${b.toUpperCase()}"`).replace(/\b(customer|amount|paid)\b(?!")/g, (m) => `"${m.toUpperCase()}"`));
     for (const sql of queries) {
-      const rendered = sf.dialect.renderSelect(parseSync(sql).stmts[0]!.stmt as never);
+      const rendered = sf.dialect.renderSelect(parseSync(sql).stmts![0]!.stmt as never);
       const got = rowsOf(await collect(sf.sql.execute(rendered, { signal: new AbortController().signal, context: ctx })));
       const want = (await emu.duckdb.runAndReadAll(sql)).getRowsJS().map((r) => r.map((v) => (v === null ? null : typeof v === 'bigint' ? v.toString() : typeof v === 'object' ? String(v) : v)));
       const norm = (rows: unknown[][]) => rows.map((r) => r.map((v) => (v === null ? null : /^-?\d+(\.\d+)?$/.test(String(v)) ? Number(v) : v)));

@@ -1,3 +1,4 @@
+import { ErrorCode, SpokeError } from '@spoke/core';
 import type { QueryEngine } from '@spoke/planner';
 import type { ServerConfig } from './config/gateway-config.js';
 import { type RunningHttpServer, startHttpServer } from './http/http-server.js';
@@ -7,6 +8,24 @@ import { startPostgresServer } from './postgres-wire/index.js';
 export interface RunningPostgresServer {
   readonly port: number;
   close(): Promise<void>;
+}
+
+/** A listen failure as a config error naming the key: the port is what the user has to change. */
+function listenError(error: unknown, key: string, port: number): unknown {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  if (code === 'EADDRINUSE')
+    return new SpokeError(ErrorCode.INVALID_CONFIG, `${key}: port ${port} is already in use`, {
+      cause: error,
+    });
+  if (code === 'EACCES')
+    return new SpokeError(ErrorCode.INVALID_CONFIG, `${key}: not allowed to listen on port ${port}`, {
+      cause: error,
+    });
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+    return new SpokeError(ErrorCode.INVALID_CONFIG, `${key}: cannot listen on that host (${code})`, {
+      cause: error,
+    });
+  return error;
 }
 
 /** The listeners `serve` started. */
@@ -30,9 +49,17 @@ export async function startGateway(
   let http: RunningHttpServer | undefined;
   let postgres: (RunningPostgresServer & { host: string }) | undefined;
   try {
-    if (server.http) http = await startHttpServer(engine, { ...server.http, log });
+    if (server.http) {
+      const { port } = server.http;
+      http = await startHttpServer(engine, { ...server.http, log }).catch((e: unknown) =>
+        Promise.reject(listenError(e, 'server.http.port', port)),
+      );
+    }
     if (server.postgres) {
-      const started = await startPostgresServer(engine, { ...server.postgres, log });
+      const { port } = server.postgres;
+      const started = await startPostgresServer(engine, { ...server.postgres, log }).catch((e: unknown) =>
+        Promise.reject(listenError(e, 'server.postgres.port', port)),
+      );
       postgres = { host: server.postgres.host, port: started.port, close: () => started.close() };
     }
   } catch (error) {

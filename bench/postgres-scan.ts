@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { PostgresConnector, parsePostgresOptions } from '@spoke/connector-postgres';
 import { Ex, Types } from '@spoke/core';
-import { startPostgres } from '@spoke/test/harness';
+import { startPostgres } from '../test/harness/index.js';
 
 const rows = Number(process.argv[2] ?? 1_000_000);
 const memoryRows = Number(process.argv[3] ?? 10_000_000);

@@ -1,7 +1,7 @@
 import { SCALAR_FUNCTIONS, type ScalarFunctionName } from '@spoke/core';
 import { PostgresExpressionDialect } from '@spoke/sdk';
 import { fixtureSql, runConformance } from '@spoke/sdk/testing';
-import { startPostgres } from '@spoke/test/harness';
+import { startPostgres } from '../../../test/harness/index.js';
 import { connector } from '../src/index.js';
 
 const NOT_IN_POSTGRES = new Set(['l2_distance', 'cosine_distance', 'negative_inner_product', 'text_match']);

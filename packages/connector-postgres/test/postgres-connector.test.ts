@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { ErrorCode, Ex, type SelectTree, SpokeError, Types } from '@spoke/core';
-import { type PostgresServer, startPostgres } from '@spoke/test/harness';
+import { type PostgresServer, startPostgres } from '../../../test/harness/index.js';
 import { loadModule, parseSync } from 'libpg-query';
 import {
   CopyBinaryDecoder,

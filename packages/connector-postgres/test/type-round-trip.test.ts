@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { type PostgresServer, startPostgres } from '@spoke/test/harness';
+import { type PostgresServer, startPostgres } from '../../../test/harness/index.js';
 import { PostgresConnector, parsePostgresOptions } from '../src/index.js';
 import { collect, context, rowsOf } from './helpers.js';
 

@@ -31,6 +31,7 @@ import { explainPlan, formatExplain } from './explain/explain-plan.js';
 import { type AstNode, nodeKind } from './parse/ast.js';
 import { loadParser, parseSql } from './parse/parse-sql.js';
 import { planScans, type ScanPlan } from './pushdown/plan-scans.js';
+import { planSubqueries, type SubqueryPushdown } from './pushdown/plan-subqueries.js';
 import { singleSqlSource, sourceTree, unsupportedBy } from './pushdown/sql-pushdown.js';
 import { isSessionStatement, runSessionStatement } from './session/session-statements.js';
 import { commandResult, textResult } from './session/text-result.js';
@@ -63,6 +64,7 @@ export type PreparedPlan =
       readonly kind: 'federated';
       readonly bound: BoundQuery;
       readonly scans: ScanPlan[];
+      readonly subqueries: SubqueryPushdown[];
       readonly residual: { sql: string; params: ScalarValue[] };
     };
 
@@ -119,7 +121,20 @@ export class FederatedEngine implements QueryEngine {
         return { command: 'SELECT', schema, batches };
       }
       case 'federated':
-        return executeFederated(this.instance, { scans: prepared.scans, sourceQueries: [], residual: prepared.residual }, signal, context);
+        return executeFederated(
+          this.instance,
+          {
+            scans: prepared.scans,
+            sourceQueries: prepared.subqueries.map((q) => ({
+              source: q.source,
+              relation: q.relation,
+              run: (s: AbortSignal) => q.connector.sql!.execute(q.rendered, { signal: s, context }),
+            })),
+            residual: prepared.residual,
+          },
+          signal,
+          context,
+        );
     }
   }
 
@@ -192,9 +207,11 @@ export class FederatedEngine implements QueryEngine {
         if (!(SpokeError.isInstance(error) && error.code === ErrorCode.UNSUPPORTED)) throw error;
       }
     }
-    const scans = await planScans(bound.bindings, params);
+    const subqueries = planSubqueries(stmt, bound.bindings, params);
+    const covered = new Set(subqueries.flatMap((q) => q.bindings));
+    const scans = await planScans(bound.bindings.filter((b) => !covered.has(b)), params);
     const residual = buildResidual(stmt, scans, params);
-    return { kind: 'federated', bound, scans, residual };
+    return { kind: 'federated', bound, scans, subqueries, residual };
   }
 
   async explainSelect(stmt: AstNode, params: readonly ScalarValue[], signal: AbortSignal, context: QueryContext): Promise<ExplainPlan> {

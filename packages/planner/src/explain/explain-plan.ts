@@ -30,7 +30,23 @@ function planOf(prepared: PreparedSelect): Omit<ExplainPlan, 'appliedRules'> {
         residualSql: '(none: the whole query runs in the source)',
       };
     case 'federated':
-      return { sources: prepared.scans.map(explainScan), residualSql: prepared.residual.sql };
+      return {
+        sources: [
+          ...prepared.subqueries.map(
+            (q): ExplainSourceRequest => ({
+              source: q.source,
+              kind: 'sql',
+              columns: [],
+              filters: [],
+              sql: q.rendered.sql,
+              params: q.rendered.params,
+              relation: q.relation,
+            }),
+          ),
+          ...prepared.scans.map(explainScan),
+        ],
+        residualSql: prepared.residual.sql,
+      };
   }
 }
 
@@ -71,7 +87,11 @@ export function formatExplain(plan: ExplainPlan): string[] {
   const lines: string[] = [];
   for (const s of plan.sources) {
     if (s.kind === 'sql') {
-      lines.push(`Source ${s.source}: whole query pushed down`);
+      lines.push(
+        s.relation.startsWith('__spoke')
+          ? `Source ${s.source}: sub-query pushed down -> ${s.relation}`
+          : `Source ${s.source}: whole query pushed down`,
+      );
       lines.push(`  SQL: ${s.sql}`);
       if (s.params?.length) lines.push(`  Params: ${JSON.stringify(s.params, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}`);
       continue;

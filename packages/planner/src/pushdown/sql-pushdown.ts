@@ -92,6 +92,7 @@ export function sourceTree(stmt: AstNode, bindings: readonly TableBinding[], par
     }
     const copy = structuredClone(stmt);
     substituteParams(copy, params);
+    typeAggregates(copy, bindings);
     return { SelectStmt: copy };
   } finally {
     bindings.forEach((b, i) => {
@@ -127,4 +128,54 @@ export function constantNode(value: ScalarValue): AstNode {
   if (value instanceof Uint8Array) return { A_Const: { sval: { sval: `\\x${Buffer.from(value).toString('hex')}` } } };
   if (Array.isArray(value)) return { A_Const: { sval: { sval: JSON.stringify(value) } } };
   return { A_Const: { sval: { sval: String(value) } } };
+}
+
+const DECIMAL_AGGREGATES = new Set(['sum', 'min', 'max', 'avg']);
+
+/**
+ * Gives aggregates over decimal columns the result type DuckDB would give
+ * them, so a pushed-down answer has the same types as a local one:
+ * PostgreSQL's `sum(numeric(10,2))` is an unconstrained numeric (which a
+ * connector can only carry as text), DuckDB's is `decimal(38,2)`; `avg` is a
+ * double in DuckDB.
+ */
+function typeAggregates(tree: AstNode, bindings: readonly TableBinding[]): void {
+  const done = new Set<AstNode>();
+  walkAst(tree, (n) => {
+    for (const [key, value] of Object.entries(n)) {
+      const f = (value as AstNode | null)?.FuncCall;
+      if (!f || f.over || f.args?.length !== 1 || done.has(f)) continue;
+      done.add(f);
+      const name = String(f.funcname[f.funcname.length - 1]?.String?.sval).toLowerCase();
+      if (!DECIMAL_AGGREGATES.has(name)) continue;
+      const decimal = decimalTypeOf(f.args[0], bindings);
+      if (!decimal) continue;
+      const [precision, scale] = decimal;
+      const typeName =
+        name === 'avg'
+          ? { names: [{ String: { sval: 'pg_catalog' } }, { String: { sval: 'float8' } }], typemod: -1 }
+          : {
+              names: [{ String: { sval: 'pg_catalog' } }, { String: { sval: 'numeric' } }],
+              typmods: [{ A_Const: { ival: { ival: name === 'sum' ? 38 : precision } } }, { A_Const: { ival: scale ? { ival: scale } : {} } }],
+              typemod: -1,
+            };
+      n[key] = { TypeCast: { arg: value, typeName } };
+    }
+    return undefined;
+  });
+}
+
+/** `[precision, scale]` when `node` is a column of a decimal type. */
+function decimalTypeOf(node: AstNode, bindings: readonly TableBinding[]): [number, number] | undefined {
+  const fields = node?.ColumnRef?.fields as AstNode[] | undefined;
+  if (!fields || fields.some((f) => !f.String)) return undefined;
+  const names = fields.map((f) => f.String.sval as string);
+  const column = names[names.length - 1]!;
+  const candidates = names.length > 1 ? bindings.filter((b) => b.alias === names[names.length - 2]) : bindings;
+  const types = candidates
+    .map((b) => b.arrowSchema.fields.find((f) => f.name === column)?.type as unknown as { typeId: number; precision?: number; scale?: number } | undefined)
+    .filter((t) => t !== undefined);
+  if (types.length !== 1) return undefined;
+  const t = types[0]!;
+  return t.precision !== undefined && t.scale !== undefined && t.typeId === 7 ? [t.precision, t.scale] : undefined;
 }

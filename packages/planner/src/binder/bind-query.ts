@@ -154,6 +154,13 @@ class Binder {
         return [entry];
       }
       case 'RangeFunction': {
+        const pinned = versionedTable(body, this.registry);
+        if (pinned) {
+          // `source.table(version => N)`: a past version, which the catalog serves as `table@vN`.
+          for (const key of Object.keys(item)) delete item[key];
+          item.RangeVar = pinned;
+          return [await this.bindRangeVar(pinned, scope, ctes, nullable)];
+        }
         this.hasOtherRelations = true;
         await this.bindExpressions(body.functions, scope, ctes);
         const entry: ScopeEntry = { name: body.alias?.aliasname ?? functionName(body) ?? '?function?' };
@@ -357,4 +364,33 @@ function walkAstShallow(node: unknown, visit: (ref: AstNode) => void): void {
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+/**
+ * Time travel: `FROM source.table(version => 3)` (a form the PostgreSQL
+ * grammar parses) becomes a reference to the table `table@v3`, which
+ * connectors with versioned tables (Lance) serve read-only.
+ */
+function versionedTable(rangeFunction: AstNode, registry: SourceRegistry): AstNode | undefined {
+  const call = rangeFunction.functions?.[0]?.List?.items?.[0]?.FuncCall;
+  if (!call || rangeFunction.functions.length !== 1) return undefined;
+  const names = (call.funcname as AstNode[]).map((n) => str(n)!);
+  if (names.length < 2 || !registry.has(names[0]!)) return undefined;
+  const args = (call.args ?? []) as AstNode[];
+  const arg = args[0]?.NamedArgExpr;
+  if (args.length !== 1 || arg?.name?.toLowerCase() !== 'version') {
+    throw new SpokeError(ErrorCode.INVALID_QUERY, `${names.join('.')}(…) takes one argument: version => N`);
+  }
+  const version = arg.arg?.A_Const?.ival?.ival;
+  if (!Number.isInteger(version) || version < 1) {
+    throw new SpokeError(ErrorCode.INVALID_QUERY, `${names.join('.')}(version => …): the version must be a positive integer`);
+  }
+  const table = `${names[names.length - 1]}@v${version}`;
+  return {
+    ...(names.length === 3 ? { catalogname: names[0], schemaname: names[1] } : { schemaname: names[0] }),
+    relname: table,
+    inh: true,
+    relpersistence: 'p',
+    alias: { aliasname: rangeFunction.alias?.aliasname ?? names[names.length - 1] },
+  };
 }

@@ -69,13 +69,22 @@ const VECTOR_FUNCTIONS: Record<string, string> = {
  * `RESIDUAL_MACROS`), so queries the sources could not answer stay correct.
  */
 function rewriteOperators(tree: AstNode): void {
+  const rewrite = (value: unknown): AstNode | undefined => {
+    const e = (value as AstNode | null)?.A_Expr;
+    if (!e || e.kind !== 'AEXPR_OP' || !e.lexpr) return undefined;
+    const fn = VECTOR_FUNCTIONS[e.name?.[e.name.length - 1]?.String?.sval as string];
+    return fn ? { FuncCall: { funcname: [{ String: { sval: fn } }], args: [e.lexpr, e.rexpr], funcformat: 'COERCE_EXPLICIT_CALL' } } : undefined;
+  };
   walkAst(tree, (n) => {
     for (const [key, value] of Object.entries(n)) {
-      const e = (value as AstNode | null)?.A_Expr;
-      if (!e || e.kind !== 'AEXPR_OP') continue;
-      const fn = VECTOR_FUNCTIONS[e.name?.[e.name.length - 1]?.String?.sval as string];
-      if (fn && e.lexpr) {
-        n[key] = { FuncCall: { funcname: [{ String: { sval: fn } }], args: [e.lexpr, e.rexpr], funcformat: 'COERCE_EXPLICIT_CALL' } };
+      if (Array.isArray(value)) {
+        value.forEach((item, i) => {
+          const replaced = rewrite(item);
+          if (replaced) value[i] = replaced;
+        });
+      } else {
+        const replaced = rewrite(value);
+        if (replaced) n[key] = replaced;
       }
     }
     return undefined;
@@ -88,6 +97,11 @@ export const RESIDUAL_MACROS = [
   `CREATE OR REPLACE TEMP MACRO spoke_l2_distance(a, b) AS list_distance(spoke_vec(a), spoke_vec(b))`,
   `CREATE OR REPLACE TEMP MACRO spoke_cosine_distance(a, b) AS list_cosine_distance(spoke_vec(a), spoke_vec(b))`,
   `CREATE OR REPLACE TEMP MACRO spoke_negative_inner_product(a, b) AS -list_inner_product(spoke_vec(a), spoke_vec(b))`,
-  // Every word of the query occurs in the text, ignoring case: the meaning of `text @@ 'words'` without a ranking index.
-  `CREATE OR REPLACE TEMP MACRO spoke_text_match(t, q) AS (list_bool_and(list_transform(string_split_regex(trim(lower(q)), '\\s+'), w -> contains(lower(t), w))))`,
+  // `text @@ 'words'`: every word of the query — a maximal run of Unicode letters and digits — occurs as a
+  // whole word of the text, ignoring case; a query without words matches any non-NULL text. The same rule
+  // the Lance connector applies, so answers agree with and without a full-text index.
+  `CREATE OR REPLACE TEMP MACRO spoke_text_match(t, q) AS (CASE WHEN t IS NULL THEN NULL
+     WHEN len(list_filter(regexp_split_to_array(q, '[^\\p{L}\\p{N}]+'), w -> length(w) > 0)) = 0 THEN TRUE
+     ELSE list_bool_and(list_transform(list_filter(regexp_split_to_array(q, '[^\\p{L}\\p{N}]+'), w -> length(w) > 0),
+       w -> regexp_matches(t, '(^|[^\\p{L}\\p{N}])' || w || '([^\\p{L}\\p{N}]|$)', 'i'))) END)`,
 ];

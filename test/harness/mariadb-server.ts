@@ -164,6 +164,7 @@ export async function startMariaDB(options: MariaDBServerOptions = {}): Promise<
     '--no-defaults',
     `--socket=${socket}`,
     '-uroot',
+    '--default-character-set=utf8mb4',
     '--batch',
     '--skip-column-names',
     ...(db ? [`--database=${db}`] : []),

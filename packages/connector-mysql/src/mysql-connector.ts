@@ -242,21 +242,31 @@ export class MysqlConnector extends SqlSourceConnector {
     };
   }
 
-  /** String filters are exact when the column's character set has a no-pad binary collation; ILIKE folds case like DuckDB only approximately. */
+  /**
+   * String filters are exact when the column's character set has a no-pad
+   * binary collation. Integer `/` is rewritten to truncate (see
+   * {@link integerDivision}); decimal `/` is inexact (MySQL keeps
+   * div_precision_increment digits).
+   */
   override filterSupport(filter: Expr, table: SqlTableDescription): FilterSupport {
-    let exact = true;
+    let support: FilterSupport = 'exact';
     const names = new Set(columnsOf(filter));
     for (const column of table.columns) {
       const charset = names.has(column.name) ? stringCharset(column) : undefined;
-      if (charset && !this.exactCharset(charset)) exact = false;
+      if (charset && !this.exactCharset(charset)) support = 'inexact';
     }
     const visit = (e: Expr): void => {
-      if (e.kind === 'like' && e.caseInsensitive) exact = false;
-      if (e.kind === 'function' && (e.name === 'lower' || e.name === 'upper')) exact = false;
+      if (e.kind === 'arithmetic' && e.op === '/') {
+        const l = numericClass(e.left, table);
+        const r = numericClass(e.right, table);
+        if (l === 'other' || r === 'other') support = 'unsupported';
+        // MySQL divides decimals to div_precision_increment digits only.
+        else if ((l === 'decimal' || r === 'decimal') && support === 'exact') support = 'inexact';
+      }
       for (const child of childrenOfExpr(e)) visit(child);
     };
     visit(filter);
-    return exact ? 'exact' : 'inexact';
+    return support;
   }
 
   /** As the sdk's, with character columns collated in binary, no-pad order inside WHERE and ORDER BY. */
@@ -267,8 +277,10 @@ export class MysqlConnector extends SqlSourceConnector {
     const columns = request.projection.map((name) => this.column(table, name));
     const select = columns.length ? columns.map((c) => d.quoteIdentifier(c.name)).join(', ') : '1';
     let sql = `SELECT ${select} FROM ${d.quoteIdentifier(table.schema)}.${d.quoteIdentifier(table.name)}`;
-    if (request.filters.length) sql += ` WHERE ${request.filters.map((f) => r.render(f)).join(' AND ')}`;
-    if (request.orderBy?.length) sql += ` ORDER BY ${r.renderOrderBy(request.orderBy)}`;
+    if (request.filters.length) sql += ` WHERE ${request.filters.map((f) => r.render(integerDivision(f, table))).join(' AND ')}`;
+    if (request.orderBy?.length) {
+      sql += ` ORDER BY ${r.renderOrderBy(request.orderBy.map((k) => ({ ...k, expr: integerDivision(k.expr, table) })))}`;
+    }
     if (request.limit !== undefined) sql += ` LIMIT ${Math.max(0, Math.floor(request.limit))}`;
     return { sql, params: r.params };
   }
@@ -409,6 +421,74 @@ function collatingDialect(base: MysqlExpressionDialect, table: SqlTableDescripti
       return charset ? `(${quoted} COLLATE ${collation(charset)})` : quoted;
     },
   });
+}
+
+const INTEGER_IDS = new Set(['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64']);
+
+/** Whether an expression is integer, floating, decimal or something else, from the table's column types. */
+function numericClass(e: Expr, table: SqlTableDescription): 'int' | 'float' | 'decimal' | 'other' {
+  const ofType = (id: string | undefined) =>
+    id === undefined ? 'other' : INTEGER_IDS.has(id) ? 'int' : id === 'float32' || id === 'float64' ? 'float' : id === 'decimal' ? 'decimal' : 'other';
+  switch (e.kind) {
+    case 'column': {
+      const native = table.columns.find((c) => c.name === e.name)?.native as MysqlNative | undefined;
+      return ofType(native?.mapping.type.id);
+    }
+    case 'literal':
+    case 'cast':
+      return ofType(e.type.id);
+    case 'arithmetic': {
+      const l = numericClass(e.left, table);
+      const r = numericClass(e.right, table);
+      if (l === 'other' || r === 'other') return 'other';
+      if (l === 'float' || r === 'float') return 'float';
+      if (l === 'decimal' || r === 'decimal' || e.op === '/') return l === 'int' && r === 'int' ? 'int' : 'decimal';
+      return 'int';
+    }
+    default:
+      return 'other';
+  }
+}
+
+/**
+ * Integer `a / b` truncates toward zero in the IR (as in PostgreSQL); MySQL's
+ * `/` gives a decimal. `(a - a % b) / b` is the truncated quotient in MySQL
+ * (`%` takes the dividend's sign), exact whatever the operands' signs.
+ */
+function integerDivision(e: Expr, table: SqlTableDescription): Expr {
+  const walk = (x: Expr): Expr => {
+    switch (x.kind) {
+      case 'arithmetic': {
+        const left = walk(x.left);
+        const right = walk(x.right);
+        if (x.op === '/' && numericClass(x.left, table) === 'int' && numericClass(x.right, table) === 'int') {
+          return { kind: 'arithmetic', op: '/', left: { kind: 'arithmetic', op: '-', left, right: { kind: 'arithmetic', op: '%', left, right } }, right };
+        }
+        return { ...x, left, right };
+      }
+      case 'compare':
+        return { ...x, left: walk(x.left), right: walk(x.right) };
+      case 'and':
+      case 'or':
+        return { ...x, args: x.args.map(walk) };
+      case 'function':
+        return { ...x, args: x.args.map(walk) };
+      case 'not':
+        return { ...x, arg: walk(x.arg) };
+      case 'in':
+        return { ...x, expr: walk(x.expr), list: x.list.map(walk) };
+      case 'between':
+        return { ...x, expr: walk(x.expr), low: walk(x.low), high: walk(x.high) };
+      case 'like':
+        return { ...x, expr: walk(x.expr), pattern: walk(x.pattern) };
+      case 'isNull':
+      case 'cast':
+        return { ...x, expr: walk(x.expr) };
+      default:
+        return x;
+    }
+  };
+  return walk(e);
 }
 
 function childrenOfExpr(e: Expr): readonly Expr[] {

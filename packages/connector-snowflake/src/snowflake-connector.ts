@@ -2,8 +2,11 @@ import { isAbsolute, resolve } from 'node:path';
 import {
   arrow,
   type ConnectorContext,
+  childrenOf,
   ErrorCode,
+  type Expr,
   type Field,
+  type FilterSupport,
   type RecordBatch,
   type RenderedSql,
   type Schema,
@@ -214,9 +217,28 @@ export class SnowflakeConnector extends SqlSourceConnector {
     };
   }
 
+  /** Integer `/` is rewritten to truncate (see {@link integerDivision}); decimal division is refused (Snowflake keeps a fixed number of digits). */
+  override filterSupport(filter: Expr, table: SqlTableDescription): FilterSupport {
+    let support: FilterSupport = 'exact';
+    const visit = (e: Expr): void => {
+      if (e.kind === 'arithmetic' && e.op === '/') {
+        const l = numericClass(e.left, table);
+        const r = numericClass(e.right, table);
+        if (!((l === 'int' && r === 'int') || (l !== 'other' && r !== 'other' && (l === 'float' || r === 'float')))) support = 'unsupported';
+      }
+      for (const child of childrenOf(e)) visit(child);
+    };
+    visit(filter);
+    return support;
+  }
+
   /** Qualifies scans with the database: the SELECT names `"DB"."SCHEMA"."TABLE"`. */
   override renderScan(table: SqlTableDescription, request: Parameters<SqlSourceConnector['renderScan']>[1]): RenderedSql {
-    const base = super.renderScan(table, request);
+    const base = super.renderScan(table, {
+      ...request,
+      filters: request.filters.map((f) => integerDivision(f, table)),
+      ...(request.orderBy ? { orderBy: request.orderBy.map((k) => ({ ...k, expr: integerDivision(k.expr, table) })) } : {}),
+    });
     const from = ` FROM ${this.#q(table.schema)}.${this.#q(table.name)}`;
     return { sql: base.sql.replace(from, ` FROM ${this.#q(this.#options.database)}.${this.#q(table.schema)}.${this.#q(table.name)}`), params: base.params };
   }
@@ -290,6 +312,70 @@ export class SnowflakeConnector extends SqlSourceConnector {
     const idle = this.#idle.splice(0);
     await Promise.all(idle.map((c) => new Promise<void>((r) => c.destroy(() => r()))));
   }
+}
+
+const INTEGER_IDS = new Set(['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64']);
+
+/** Integer (including NUMBER(p,0), Snowflake's only integer type), floating, decimal or something else. */
+function numericClass(e: Expr, table: SqlTableDescription): 'int' | 'float' | 'decimal' | 'other' {
+  const ofType = (t: { id: string; scale?: number } | undefined) =>
+    t === undefined ? 'other' : INTEGER_IDS.has(t.id) || (t.id === 'decimal' && t.scale === 0) ? 'int' : t.id === 'float32' || t.id === 'float64' ? 'float' : t.id === 'decimal' ? 'decimal' : 'other';
+  switch (e.kind) {
+    case 'column':
+      return ofType((table.columns.find((c) => c.name === e.name)?.native as SnowflakeTypeMapping | undefined)?.type as never);
+    case 'literal':
+    case 'cast':
+      return ofType(e.type as never);
+    case 'arithmetic': {
+      const l = numericClass(e.left, table);
+      const r = numericClass(e.right, table);
+      if (l === 'other' || r === 'other') return 'other';
+      if (l === 'float' || r === 'float') return 'float';
+      return l === 'int' && r === 'int' ? 'int' : 'decimal';
+    }
+    default:
+      return 'other';
+  }
+}
+
+/**
+ * Integer `a / b` truncates toward zero in the IR; Snowflake's `/` gives a
+ * decimal. `(a - a % b) / b` is the truncated quotient (`%` takes the
+ * dividend's sign).
+ */
+function integerDivision(e: Expr, table: SqlTableDescription): Expr {
+  const walk = (x: Expr): Expr => {
+    switch (x.kind) {
+      case 'arithmetic': {
+        const left = walk(x.left);
+        const right = walk(x.right);
+        if (x.op === '/' && numericClass(x.left, table) === 'int' && numericClass(x.right, table) === 'int') {
+          return { kind: 'arithmetic', op: '/', left: { kind: 'arithmetic', op: '-', left, right: { kind: 'arithmetic', op: '%', left, right } }, right };
+        }
+        return { ...x, left, right };
+      }
+      case 'compare':
+        return { ...x, left: walk(x.left), right: walk(x.right) };
+      case 'and':
+      case 'or':
+      case 'function':
+        return { ...x, args: x.args.map(walk) } as Expr;
+      case 'not':
+        return { ...x, arg: walk(x.arg) };
+      case 'in':
+        return { ...x, expr: walk(x.expr), list: x.list.map(walk) };
+      case 'between':
+        return { ...x, expr: walk(x.expr), low: walk(x.low), high: walk(x.high) };
+      case 'like':
+        return { ...x, expr: walk(x.expr), pattern: walk(x.pattern) };
+      case 'isNull':
+      case 'cast':
+        return { ...x, expr: walk(x.expr) };
+      default:
+        return x;
+    }
+  };
+  return walk(e);
 }
 
 /** Creates a connector from config options (see {@link resolveSnowflakeOptions}). */

@@ -28,6 +28,11 @@ export class SnowflakeExpressionDialect extends AnsiDialect {
     return quoteWith(text.replaceAll('\\', '\\\\'), "'");
   }
 
+  /** `TO_BINARY('…', 'HEX')`: the spelling Snowflake documents for binary constants. */
+  override binaryLiteral(bytes: Uint8Array): string {
+    return `TO_BINARY('${Buffer.from(bytes).toString('hex').toUpperCase()}', 'HEX')`;
+  }
+
   placeholder(_index: number, type: ScalarType): string | undefined {
     if (type.id === 'utf8' || type.id === 'null') return '?';
     if (type.id === 'binary') return "TO_BINARY(?, 'HEX')";

@@ -47,10 +47,10 @@ export interface ColumnCodec {
 }
 
 const NANOS = (micros: bigint): string => {
-  // Seconds with nine decimals, floor division so negative instants stay right.
-  const sec = micros >= 0n ? micros / 1_000_000n : -((-micros + 999_999n) / 1_000_000n);
-  const frac = micros - sec * 1_000_000n;
-  return `${sec}.${frac.toString().padStart(6, '0')}000`;
+  // A signed decimal number of seconds with nine digits: -0.000001 s is "-0.000001000".
+  const negative = micros < 0n;
+  const abs = negative ? -micros : micros;
+  return `${negative ? '-' : ''}${abs / 1_000_000n}.${(abs % 1_000_000n).toString().padStart(6, '0')}000`;
 };
 
 function hex(bytes: Uint8Array): string {

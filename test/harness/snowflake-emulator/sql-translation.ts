@@ -12,6 +12,10 @@
 /** Word-level rewrites (upper-cased keys): Snowflake's type names and functions DuckDB spells otherwise. */
 const WORDS: Readonly<Record<string, string>> = {
   NUMBER: 'DECIMAL',
+  // Snowflake's FLOAT, FLOAT4, FLOAT8, REAL are all 64-bit.
+  FLOAT: 'DOUBLE',
+  FLOAT4: 'DOUBLE',
+  FLOAT8: 'DOUBLE',
   TIMESTAMP_NTZ: 'TIMESTAMP',
   TIMESTAMP_LTZ: 'TIMESTAMPTZ',
   TIMESTAMP_TZ: 'TIMESTAMPTZ',
@@ -25,6 +29,7 @@ const WORDS: Readonly<Record<string, string>> = {
   IFF: 'if',
   NVL: 'coalesce',
   CHARINDEX: 'instr',
+  STARTSWITH: 'starts_with',
 };
 
 /** A piece of SQL text: code (rewritable), or a string literal / quoted identifier (kept verbatim). */

@@ -85,7 +85,7 @@ try {
   const table = await lance.createTableFrom('vectors', schema, [batch]);
   const loadMs = performance.now() - t0;
   t0 = performance.now();
-  await table.createIndex({ column: 'embedding', type: 'ivf_pq', options: { num_partitions: PARTITIONS, num_sub_vectors: 32, max_iterations: 20 } });
+  await table.buildIndex({ column: 'embedding', type: 'ivf_pq', options: { num_partitions: PARTITIONS, num_sub_vectors: 32, max_iterations: 20 } });
   const indexMs = performance.now() - t0;
 
   // --- DuckDB: the same vectors, as FLOAT[128], loaded from a Parquet-free binary-safe route (JSON lines)

@@ -124,4 +124,32 @@ describe('Lance through the planner', () => {
       WHERE a.active ORDER BY array_distance(d.embedding, CAST(${QUERY} AS FLOAT[8])), d.id LIMIT 20`);
     assert.deepEqual(await rows(sql), expected);
   });
+
+  test('writes: CREATE TABLE AS, INSERT … SELECT from another source, DELETE, CREATE INDEX, VACUUM', async () => {
+    const ctas = await engine.query('CREATE TABLE lance.notes AS SELECT id, name AS body FROM people.authors');
+    await collectBatches(ctas);
+    assert.equal(ctas.rowsAffected?.(), 20);
+    const insert = await engine.query('INSERT INTO lance.notes SELECT id + 100, name FROM people.authors WHERE active');
+    await collectBatches(insert);
+    assert.equal(insert.rowsAffected?.(), 10);
+    assert.deepEqual(await rows('SELECT count(*) FROM lance.notes'), [[30n]]);
+    const versionsBeforeDelete = (await (await lance.openTable('notes')).listVersions()).length;
+    const del = await engine.query('DELETE FROM lance.notes WHERE id > $1', { params: [100] });
+    await collectBatches(del);
+    assert.equal(del.rowsAffected?.(), 10);
+    assert.deepEqual(await rows('SELECT count(*) FROM lance.notes'), [[20n]]);
+    // Readers of the version before the delete still see every row.
+    assert.deepEqual(await rows(`SELECT count(*) FROM lance.notes(version => ${versionsBeforeDelete})`), [[30n]]);
+    const index = await rows('CREATE INDEX body_idx ON lance.docs USING fts (body)');
+    assert.match(String(index[0]![0]), /body_idx/);
+    assert.deepEqual(
+      await rows("SELECT id FROM lance.docs WHERE body @@ 'vector' ORDER BY id LIMIT 3"),
+      await reference("SELECT id FROM docs WHERE regexp_matches(body, '(^|[^\\p{L}\\p{N}])vector([^\\p{L}\\p{N}]|$)', 'i') ORDER BY id LIMIT 3"),
+    );
+    const vacuum = await rows('VACUUM lance.notes');
+    assert.match(String(vacuum[0]![0]), /compacted \d+ fragments/);
+    assert.deepEqual(await rows('SELECT count(*) FROM lance.notes'), [[20n]]);
+    await assert.rejects(engine.query('DELETE FROM people.authors WHERE id = 1'), /does not support DELETE/);
+    await assert.rejects(engine.query('INSERT INTO lance.notes (nope) SELECT 1'), /column "nope"/);
+  });
 });

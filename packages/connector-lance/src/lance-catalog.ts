@@ -1,4 +1,4 @@
-import { ErrorCode, type SpokeCatalog, SpokeError } from '@spoke/core';
+import { ErrorCode, type RecordBatch, type Schema, type SpokeCatalog, SpokeError, type WriteOptions, type WriteResult } from '@spoke/core';
 import type { LanceConnector } from './lance-connector.js';
 import type { LanceTable } from './lance-table.js';
 
@@ -34,6 +34,25 @@ export class LanceCatalog implements SpokeCatalog {
     if (schema !== LANCE_SCHEMA) return undefined;
     const { table: name, version } = parseTableName(table);
     return this.connector.openTable(name, version);
+  }
+
+  /** `CREATE TABLE lance.t AS SELECT …`: a new Lance table, its first version. */
+  async createTable(
+    schema: string,
+    name: string,
+    arrowSchema: Schema,
+    batches: AsyncIterable<RecordBatch>,
+    options: WriteOptions,
+  ): Promise<WriteResult> {
+    this.#check(schema);
+    const collected: RecordBatch[] = [];
+    for await (const batch of batches) {
+      if (options.signal.aborted) throw SpokeError.cancelled(options.signal);
+      collected.push(batch);
+    }
+    const table = await this.connector.createTableFrom(name, arrowSchema, collected);
+    const stats = await table.statistics();
+    return { rows: collected.reduce((n, b) => n + b.numRows, 0), version: stats.version };
   }
 
   #check(schema: string): void {

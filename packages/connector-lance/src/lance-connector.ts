@@ -41,7 +41,7 @@ export class LanceConnector extends BaseConnector {
             {
               tableNames: () => this.tableNames(),
               fragmentCount: async (name) => (await this.#latest(name)).statistics().then((s) => s.fragmentCount),
-              vacuum: async (name) => (await this.#latest(name)).vacuum(),
+              vacuum: async (name) => (await this.#latest(name)).compact(),
             },
             {
               fragmentThreshold: options.autoCompactFragments,

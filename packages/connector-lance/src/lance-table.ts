@@ -8,8 +8,11 @@ import {
   type ScanRequest,
   type Schema,
   type SortKey,
+  type IndexSpec,
   SpokeError,
   type TableStatistics,
+  type WriteOptions,
+  type WriteResult as ContractWriteResult,
 } from '@spoke/core';
 import { abortableBatches, BaseTable } from '@spoke/sdk';
 import { coerceBatch } from './coerce-batch.js';
@@ -19,12 +22,14 @@ import type {
   BatchSource,
   CreateIndexRequest,
   LanceIndexInfo,
+  LanceIndexType,
   LanceWriter,
   VacuumOptions,
   VacuumReport,
   WriteResult,
 } from './lance-writer.js';
 import { textMatchWords } from './text-match.js';
+import { LANCE_INDEX_TYPES } from './lance-writer.js';
 import { asVectorOrder, type LanceMetric, type VectorOrder } from './vector-order.js';
 import { isVirtualColumn, type OutputShape, rowCountBatch, shapeBatch } from './virtual-columns.js';
 
@@ -312,6 +317,42 @@ export class LanceTable extends BaseTable implements LanceWriter {
     }
   }
 
+  // ------------------------------------------------ the contract's writes (SQL statements)
+
+  /** `INSERT INTO`: one new version. */
+  async insert(batches: AsyncIterable<RecordBatch>, options: WriteOptions): Promise<WriteResult> {
+    return this.append(batches, options.signal);
+  }
+
+  /** `CREATE INDEX [name] ON t USING ivf_pq|ivf_flat|hnsw_pq|hnsw_sq|fts|btree (column) WITH (…)`. */
+  async createIndex(spec: IndexSpec, _options: WriteOptions): Promise<ContractWriteResult> {
+    if (spec.columns.length !== 1) {
+      throw new SpokeError(ErrorCode.UNSUPPORTED, `Lance indexes cover one column (got ${spec.columns.length})`, { source: this.#init.source });
+    }
+    const type = spec.method.toLowerCase() as LanceIndexType;
+    if (!LANCE_INDEX_TYPES.includes(type)) {
+      throw new SpokeError(ErrorCode.INVALID_QUERY, `unknown Lance index method "${spec.method}" (one of ${LANCE_INDEX_TYPES.join(', ')})`);
+    }
+    const info = await this.buildIndex({ column: spec.columns[0]!, type, options: spec.options, ...(spec.name ? { name: spec.name } : {}) });
+    return { rows: 0, version: await this.#handle.version(), summary: `created ${info.indexType} index "${info.name}" on ${info.columns.join(', ')}` };
+  }
+
+  /** `DROP INDEX source.table.name`. */
+  async dropIndex(name: string, _options: WriteOptions): Promise<ContractWriteResult> {
+    await this.removeIndex(name);
+    return { rows: 0, version: await this.#handle.version(), summary: `dropped index "${name}"` };
+  }
+
+  /** `VACUUM source.table`: compaction and clean-up of old versions. */
+  async vacuum(_options: WriteOptions): Promise<ContractWriteResult> {
+    const r = await this.compact();
+    return {
+      rows: 0,
+      version: r.versionAfter,
+      summary: `compacted ${r.fragmentsBefore} fragments into ${r.fragmentsAfter}, removed ${r.oldVersionsRemoved} old versions (${r.bytesRemoved} bytes)`,
+    };
+  }
+
   // ---------------------------------------------------------------- writes
 
   async append(batches: BatchSource, signal?: AbortSignal): Promise<WriteResult> {
@@ -330,9 +371,15 @@ export class LanceTable extends BaseTable implements LanceWriter {
     });
   }
 
-  async delete(filter: Expr): Promise<WriteResult> {
+  async delete(filter: Expr | undefined, _options?: WriteOptions): Promise<WriteResult> {
     this.#writable('DELETE');
     const schema = await this.schema();
+    if (filter === undefined) {
+      return this.#call(`deleting from Lance table "${this.name}"`, async () => {
+        const result = await this.#handle.delete('true');
+        return { version: result.version, rows: result.numDeletedRows };
+      });
+    }
     if (lanceFilterSupport(filter, schema) !== 'exact') {
       throw new SpokeError(ErrorCode.UNSUPPORTED, `Lance cannot evaluate this DELETE condition exactly`, { source: this.#init.source });
     }
@@ -343,7 +390,7 @@ export class LanceTable extends BaseTable implements LanceWriter {
     });
   }
 
-  async createIndex(request: CreateIndexRequest): Promise<LanceIndexInfo> {
+  async buildIndex(request: CreateIndexRequest): Promise<LanceIndexInfo> {
     this.#writable('CREATE INDEX');
     const name = request.name ?? `${request.column}_idx`;
     const config = indexConfig(request);
@@ -355,7 +402,7 @@ export class LanceTable extends BaseTable implements LanceWriter {
     return created;
   }
 
-  async dropIndex(name: string): Promise<void> {
+  async removeIndex(name: string): Promise<void> {
     this.#writable('DROP INDEX');
     await this.#call(`dropping index "${name}" of Lance table "${this.name}"`, () => this.#handle.dropIndex(name));
   }
@@ -374,7 +421,7 @@ export class LanceTable extends BaseTable implements LanceWriter {
     );
   }
 
-  async vacuum(options: VacuumOptions = {}): Promise<VacuumReport> {
+  async compact(options: VacuumOptions = {}): Promise<VacuumReport> {
     this.#writable('VACUUM');
     const seconds = options.olderThanSeconds ?? this.#init.versionRetentionSeconds;
     return this.#call(`vacuuming Lance table "${this.name}"`, async () => {

@@ -1,7 +1,11 @@
 import type { Expr, RecordBatch } from '@spoke/core';
 
 /** The index kinds {@link LanceWriter.createIndex} builds. */
-export type LanceIndexType = 'ivf_pq' | 'ivf_flat' | 'hnsw_pq' | 'hnsw_sq' | 'fts' | 'btree';
+/** The index methods `CREATE INDEX … USING` accepts. */
+export const LANCE_INDEX_TYPES = ['ivf_pq', 'ivf_flat', 'hnsw_pq', 'hnsw_sq', 'fts', 'btree'] as const;
+
+/** One of {@link LANCE_INDEX_TYPES}. */
+export type LanceIndexType = (typeof LANCE_INDEX_TYPES)[number];
 
 /**
  * What `CREATE INDEX ON lance.t USING <type> (<column>) WITH (<options>)` asks for.
@@ -74,10 +78,10 @@ export interface LanceWriter {
   append(batches: BatchSource, signal?: AbortSignal): Promise<WriteResult>;
   /** Deletes the rows where `filter` is true, as one new version. Throws `UNSUPPORTED` if Lance cannot evaluate it exactly. */
   delete(filter: Expr): Promise<WriteResult>;
-  createIndex(request: CreateIndexRequest): Promise<LanceIndexInfo>;
-  dropIndex(name: string): Promise<void>;
+  buildIndex(request: CreateIndexRequest): Promise<LanceIndexInfo>;
+  removeIndex(name: string): Promise<void>;
   listIndexes(): Promise<readonly LanceIndexInfo[]>;
   /** Compacts small fragments, folds new rows into indexes and deletes old versions. */
-  vacuum(options?: VacuumOptions): Promise<VacuumReport>;
+  compact(options?: VacuumOptions): Promise<VacuumReport>;
 }
 

@@ -18,3 +18,4 @@ export * from './scan-request.js';
 export * from './sql-executor.js';
 export * from './statistics.js';
 export * from './table.js';
+export * from './writes.js';

@@ -2,6 +2,7 @@ import type { RecordBatch, Schema } from './arrow.js';
 import type { Expr } from './expression.js';
 import type { FilterSupport, ScanRequest } from './scan-request.js';
 import type { TableStatistics } from './statistics.js';
+import type { TableWrites } from './writes.js';
 
 /**
  * A table a connector exposes: the unit the planner scans.
@@ -10,7 +11,7 @@ import type { TableStatistics } from './statistics.js';
  * `@spoke/sdk`'s `BaseTable` supplies the defaults for the rest (filters
  * unsupported, no statistics), so adding optional members later breaks no one.
  */
-export interface SpokeTable {
+export interface SpokeTable extends TableWrites {
   /** The table's name within its schema. */
   readonly name: string;
 

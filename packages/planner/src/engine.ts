@@ -36,6 +36,7 @@ import { singleSqlSource, sourceTree, unsupportedBy } from './pushdown/sql-pushd
 import { isSessionStatement, runSessionStatement } from './session/session-statements.js';
 import { commandResult, textResult } from './session/text-result.js';
 import { SystemCatalog } from './system-catalog/index.js';
+import { isWriteStatement, runWriteStatement } from './statements/write-statements.js';
 import type { QueryPolicy } from './policy-hook.js';
 
 /** Options for {@link createEngine}. */
@@ -105,15 +106,29 @@ export class FederatedEngine implements QueryEngine {
       const plan = await this.explainSelect(inner, options.params ?? [], signal, queryContext(options.context));
       return textResult(['QUERY PLAN'], formatExplain(plan).map((line) => [line]), 'EXPLAIN');
     }
-    if (kind !== 'SelectStmt') {
-      throw new SpokeError(ErrorCode.UNSUPPORTED, `${kind.replace(/Stmt$/, '')} statements are not supported: Spoke runs queries (SELECT)`);
-    }
-    if (body.intoClause) throw new SpokeError(ErrorCode.UNSUPPORTED, 'SELECT INTO is not supported');
     const context = queryContext(options.context);
-    const prepared = await this.prepare(body, options.params ?? [], signal, context);
+    if (isWriteStatement(node)) {
+      return runWriteStatement(node, {
+        registry: this.registry,
+        params: options.params ?? [],
+        signal,
+        context,
+        select: (stmt) => this.select(stmt, options.params ?? [], signal, context),
+      });
+    }
+    if (kind !== 'SelectStmt') {
+      throw new SpokeError(ErrorCode.UNSUPPORTED, `${kind.replace(/Stmt$/, '')} statements are not supported`);
+    }
+    if (body.intoClause) throw new SpokeError(ErrorCode.UNSUPPORTED, 'SELECT INTO is not supported: use CREATE TABLE … AS SELECT');
+    return this.select(body, options.params ?? [], signal, context);
+  }
+
+  /** Runs one SELECT body. */
+  async select(body: AstNode, params: readonly ScalarValue[], signal: AbortSignal, context: QueryContext): Promise<QueryResult> {
+    const prepared = await this.prepare(body, params, signal, context);
     switch (prepared.kind) {
       case 'system':
-        return (await this.systemCatalog(signal)).query(prepared.sql, options.params ?? [], signal);
+        return (await this.systemCatalog(signal)).query(prepared.sql, params, signal);
       case 'source-sql': {
         const executor = prepared.connector.sql!;
         const stream = executor.execute(prepared.rendered, { signal, context });

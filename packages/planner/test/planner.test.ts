@@ -217,7 +217,8 @@ describe('execution', () => {
     assert.equal((await engine.query('COMMIT', { session })).command, 'COMMIT');
   });
   test('unsupported statements are refused clearly', async () => {
-    await assert.rejects(engine.query('DELETE FROM crm.customers'), /Delete statements are not supported/);
+    await assert.rejects(engine.query('DELETE FROM crm.customers'), /crm.main.customers does not support DELETE/);
+    await assert.rejects(engine.query('TRUNCATE crm.customers'), /Truncate statements are not supported/);
   });
   test('a cancelled query stops with QUERY_CANCELLED', async () => {
     const controller = new AbortController();

@@ -172,7 +172,7 @@ export function lanceSuite(name: string, open: (options?: Record<string, unknown
       await check('no index');
       const noScore = await collect(docs.scan(req({ projection: ['id', '_score'], filters: [fn('text_match', col('text'), lit('deep', Types.utf8))], limit: 3 })));
       assert.ok(noScore.every((r) => r._score === null));
-      const index = await docs.createIndex({ column: 'text', type: 'fts' });
+      const index = await docs.buildIndex({ column: 'text', type: 'fts' });
       assert.equal(index.name, 'text_idx');
       await check('fts index');
       const filter = fn('text_match', col('text'), lit('machine learning', Types.utf8));
@@ -204,7 +204,7 @@ export function lanceSuite(name: string, open: (options?: Record<string, unknown
       const rnd = random(3);
       const queries = Array.from({ length: 10 }, () => Array.from({ length: DIM }, () => Math.fround(rnd() * 2 - 1)));
       for (const [type, options] of [['ivf_pq', { num_partitions: '4', num_sub_vectors: '4' }], ['hnsw_sq', { num_partitions: 1 }]] as const) {
-        const info = await docs.createIndex({ column: 'embedding', type, options, name: 'vec_idx' });
+        const info = await docs.buildIndex({ column: 'embedding', type, options, name: 'vec_idx' });
         assert.equal(info.metric, 'l2');
         let hits = 0;
         for (const vector of queries) {
@@ -224,7 +224,7 @@ export function lanceSuite(name: string, open: (options?: Record<string, unknown
         assert.ok(recall >= 0.9, `${type} recall@10 ${recall}`);
       }
       assert.deepEqual((await docs.listIndexes()).map((i) => i.name).sort(), ['text_idx', 'vec_idx']);
-      await docs.dropIndex('vec_idx');
+      await docs.removeIndex('vec_idx');
       assert.deepEqual((await docs.listIndexes()).map((i) => i.name), ['text_idx']);
     });
 
@@ -281,7 +281,7 @@ export function lanceSuite(name: string, open: (options?: Record<string, unknown
       const topk = () => collect(t.scan(req({ projection: ['id', '_distance'], orderBy: [{ expr: fn('cosine_distance', col('embedding'), vecLit(vector)), direction: 'asc', nulls: 'last' }], limit: 5 })));
       const topBefore = await topk();
       assert.equal((await t.statistics()).fragmentCount, 5);
-      const report = await t.vacuum({ olderThanSeconds: 0 });
+      const report = await t.compact({ olderThanSeconds: 0 });
       assert.equal(report.fragmentsBefore, 5);
       assert.equal(report.fragmentsAfter, 1);
       assert.ok(report.fragmentsRemoved >= 5 && report.fragmentsAdded === 1, JSON.stringify(report));

@@ -1,0 +1,257 @@
+/**
+ * View-style rewriting: every source table the caller has read rules on is
+ * replaced, where the query names it, by
+ * `(SELECT <visible columns, masked> FROM <table> WHERE <row filters>) AS <name>`.
+ * The rest of the query only ever sees that sub-select, so no function, cast,
+ * CASE, window, sort, filter or join can reach a raw value; push-down still
+ * sends the row filters to the source (they touch one table). Denied tables
+ * do not exist: the errors are the binder's "does not exist", with
+ * suggestions drawn from what the caller may see.
+ */
+import { didYouMean, ErrorCode, type QueryContext, SpokeError } from '@spoke/core';
+import { isSystemRelation } from '../binder/bind-query.js';
+import type { ResolvedTable, SourceRegistry } from '../binder/source-registry.js';
+import { type AstNode, cloneAst, walkAst } from '../parse/ast.js';
+import type { PolicyInput } from '../policy-hook.js';
+import { type AggregateOnlyRelation, enforceAggregateOnly } from './aggregate-only.js';
+import { and, column, maskExpression, rowFilterFor } from './policy-sql.js';
+import { appliesTo, type PolicyRule } from './policy-rule.js';
+import { tableRules } from './table-rules.js';
+
+/** The outcome of rewriting one statement. */
+export interface RewriteOutcome {
+  /** Names of the rules that shaped the statement, in the order first applied. */
+  readonly appliedRules: string[];
+}
+
+/** Rewrites `stmt` (a SelectStmt body) in place for the caller. */
+export async function rewriteQuery(stmt: AstNode, rules: readonly PolicyRule[], input: PolicyInput): Promise<RewriteOutcome> {
+  const rewriter = new Rewriter(rules, input.registry, input.context, input.signal);
+  await rewriter.visitSelect(stmt, new Set());
+  if (rewriter.tableFunctions && rewriter.applied.size) {
+    throw new SpokeError(
+      ErrorCode.POLICY_DENIED,
+      `table functions cannot be used in a query over tables under security policies (rule ${[...rewriter.applied][0]})`,
+    );
+  }
+  return { appliedRules: [...rewriter.applied] };
+}
+
+class Rewriter {
+  readonly applied = new Set<string>();
+  tableFunctions = false;
+
+  constructor(
+    readonly rules: readonly PolicyRule[],
+    readonly registry: SourceRegistry,
+    readonly context: QueryContext,
+    readonly signal: AbortSignal,
+  ) {}
+
+  async visitSelect(stmt: AstNode, outerCtes: ReadonlySet<string>): Promise<void> {
+    const ctes = new Set(outerCtes);
+    for (const cte of stmt.withClause?.ctes ?? []) {
+      const body = cte.CommonTableExpr;
+      ctes.add(body.ctename);
+      if (body.ctequery?.SelectStmt) await this.visitSelect(body.ctequery.SelectStmt, ctes);
+    }
+    if (stmt.op && stmt.op !== 'SETOP_NONE') {
+      await this.visitSelect(stmt.larg, ctes);
+      await this.visitSelect(stmt.rarg, ctes);
+      await this.visitExpressions([stmt.sortClause, stmt.limitCount, stmt.limitOffset], ctes);
+      return;
+    }
+    const protectedHere: AggregateOnlyRelation[] = [];
+    const from: AstNode[] = stmt.fromClause ?? [];
+    for (let i = 0; i < from.length; i++) from[i] = await this.visitFrom(from[i]!, ctes, protectedHere, false);
+    await this.visitExpressions(
+      [stmt.valuesLists, stmt.targetList, stmt.whereClause, stmt.groupClause, stmt.havingClause, stmt.windowClause,
+        stmt.sortClause, stmt.distinctClause, stmt.limitCount, stmt.limitOffset],
+      ctes,
+    );
+    if (protectedHere.length) {
+      enforceAggregateOnly(stmt, protectedHere);
+      for (const rel of protectedHere) for (const rule of rel.rules) this.applied.add(rule.name);
+    }
+  }
+
+  async visitFrom(item: AstNode, ctes: ReadonlySet<string>, protectedHere: AggregateOnlyRelation[], underAlias: boolean): Promise<AstNode> {
+    if (item.RangeVar) return this.visitRangeVar(item, ctes, protectedHere, underAlias);
+    if (item.JoinExpr) {
+      const j = item.JoinExpr;
+      const aliased = underAlias || j.alias !== undefined;
+      j.larg = await this.visitFrom(j.larg, ctes, protectedHere, aliased);
+      j.rarg = await this.visitFrom(j.rarg, ctes, protectedHere, aliased);
+      await this.visitExpressions(j.quals, ctes);
+      return item;
+    }
+    if (item.RangeSubselect?.subquery?.SelectStmt) {
+      await this.visitSelect(item.RangeSubselect.subquery.SelectStmt, ctes);
+      return item;
+    }
+    if (item.RangeFunction) {
+      // A table function runs in the residual next to the raw rows loaded from the sources.
+      this.tableFunctions = true;
+      await this.visitExpressions(item.RangeFunction.functions, ctes);
+    }
+    return item;
+  }
+
+  /** Visits the sub-queries (SubLinks) inside expressions. */
+  async visitExpressions(nodes: unknown, ctes: ReadonlySet<string>): Promise<void> {
+    const subqueries: AstNode[] = [];
+    walkAst(nodes, (n) => {
+      if (n.SubLink) {
+        if (n.SubLink.subselect?.SelectStmt) subqueries.push(n.SubLink.subselect.SelectStmt);
+        if (n.SubLink.testexpr) walkAst(n.SubLink.testexpr, (m) => {
+          if (m.SubLink?.subselect?.SelectStmt) subqueries.push(m.SubLink.subselect.SelectStmt);
+          return undefined;
+        });
+        return false;
+      }
+      return undefined;
+    });
+    for (const q of subqueries) await this.visitSelect(q, ctes);
+  }
+
+  async visitRangeVar(item: AstNode, ctes: ReadonlySet<string>, protectedHere: AggregateOnlyRelation[], underAlias: boolean): Promise<AstNode> {
+    const rv = item.RangeVar;
+    const catalog: string | undefined = rv.catalogname;
+    const schema: string | undefined = rv.schemaname;
+    const name: string = rv.relname;
+    if (catalog === undefined && schema === undefined && ctes.has(name)) return item;
+    if (catalog === undefined && isSystemRelation(schema, name)) return item;
+    const resolved = await this.resolve(catalog, schema, name);
+    const written = [catalog, schema, name].filter((p) => p !== undefined).join('.');
+    const table = { source: resolved.source, schema: resolved.schema, table: resolved.table, defaultSchema: resolved.connector.catalog.defaultSchema };
+    const rules = tableRules(this.rules, table, this.context);
+    if (rules.denied) throw this.tableNotFound(resolved, written, schema !== undefined && catalog !== undefined);
+    if (!rules.hasColumnRules && !rules.aggregateOnly.length && !rules.rowFilters.length) return item;
+
+    const targets: AstNode[] = [];
+    const visible = new Set<string>();
+    const text = new Set<string>();
+    for (const field of resolved.arrowSchema.fields) {
+      const effect = rules.column(field.name);
+      if (effect.kind === 'deny') {
+        this.applied.add(effect.rule.name);
+        continue;
+      }
+      visible.add(field.name.toLowerCase());
+      let val = column(field.name);
+      let isText = /utf8|string/i.test(String(field.type));
+      if (effect.kind === 'mask') {
+        this.applied.add(effect.rule.name);
+        val = maskExpression(field.name, effect.mask, effect.rule);
+        if (effect.mask !== 'null') isText = true;
+      }
+      if (isText) text.add(field.name.toLowerCase());
+      targets.push({ ResTarget: { name: field.name, val } });
+    }
+    // A table none of whose columns the caller may see does not exist for them.
+    if (targets.length === 0) throw this.tableNotFound(resolved, written, false);
+    const filters = rules.rowFilters.map((rule) => {
+      this.applied.add(rule.name);
+      return rowFilterFor(rule, this.context);
+    });
+    const innerRangeVar = cloneAst(rv);
+    delete innerRangeVar.alias;
+    const inner: AstNode = {
+      targetList: targets,
+      fromClause: [{ RangeVar: innerRangeVar }],
+      ...(filters.length ? { whereClause: and(filters) } : {}),
+      limitOption: 'LIMIT_OPTION_DEFAULT',
+      op: 'SETOP_NONE',
+    };
+    const alias = rv.alias?.aliasname ?? name;
+    const replacement: AstNode = {
+      RangeSubselect: {
+        subquery: { SelectStmt: inner },
+        alias: { aliasname: alias, ...(rv.alias?.colnames ? { colnames: rv.alias.colnames } : {}) },
+      },
+    };
+    if (rules.aggregateOnly.length) {
+      const rule = rules.aggregateOnly[0]!;
+      if (underAlias) {
+        throw new SpokeError(ErrorCode.POLICY_DENIED, `${written} may not be read inside an aliased JOIN (rule ${rule.name})`);
+      }
+      protectedHere.push({
+        item: replacement,
+        inner,
+        alias,
+        displayName: written,
+        rules: rules.aggregateOnly,
+        minGroupSize: Math.max(...rules.aggregateOnly.map((r) => r.minGroupSize ?? 1)),
+        columns: visible,
+        textColumns: text,
+      });
+    }
+    return replacement;
+  }
+
+  /** `registry.resolve`, exactly as the binder calls it, with "not found" errors that only suggest visible names. */
+  async resolve(catalog: string | undefined, schema: string | undefined, name: string): Promise<ResolvedTable> {
+    const sourceName = catalog ?? schema;
+    if (sourceName === undefined) {
+      const candidates = [];
+      for (const candidate of await this.registry.qualifiedCandidates(name, this.signal)) {
+        const [source] = candidate.split('.');
+        const connector = this.registry.sources.get(source!);
+        const table = { source: source!, schema: connector?.catalog.defaultSchema ?? '', table: name, defaultSchema: connector?.catalog.defaultSchema ?? '' };
+        if (!tableRules(this.rules, table, this.context).denied) candidates.push(candidate);
+      }
+      const hint = candidates.length ? ` (did you mean ${candidates.map((c) => `"${c}"`).join(' or ')}?)` : '';
+      throw new SpokeError(ErrorCode.TABLE_NOT_FOUND, `table "${name}" does not exist: name tables as source.table or source.schema.table${hint}`);
+    }
+    const visibleSources = [...this.registry.sources.keys()].filter((s) => !this.sourceDenied(s));
+    if (!this.registry.has(sourceName) || this.sourceDenied(this.registry.sources.has(sourceName) ? sourceName : sourceName)) {
+      const suffix = catalog === undefined ? '; name tables as source.table or source.schema.table' : '';
+      throw new SpokeError(ErrorCode.TABLE_NOT_FOUND, `source "${sourceName}" does not exist${didYouMean(sourceName, visibleSources)}${suffix}`);
+    }
+    try {
+      return await this.registry.resolve(sourceName, catalog === undefined ? undefined : schema, name, this.signal);
+    } catch (error) {
+      if (!(SpokeError.isInstance(error) && error.code === ErrorCode.TABLE_NOT_FOUND)) throw error;
+      throw await this.sanitizedNotFound(error, sourceName, catalog === undefined ? undefined : schema, name);
+    }
+  }
+
+  sourceDenied(source: string): boolean {
+    return this.rules.some(
+      (r) => r.kind === 'deny' && r.on.length === 1 && r.on[0]!.toLowerCase() === source.toLowerCase() && appliesTo(r, this.context),
+    );
+  }
+
+  /** The registry's "does not exist" with its suggestions recomputed from what the caller may see. */
+  async sanitizedNotFound(error: SpokeError, sourceName: string, schema: string | undefined, name: string): Promise<SpokeError> {
+    const connector = this.registry.source(sourceName);
+    const source = [...this.registry.sources.entries()].find(([, c]) => c === connector)![0];
+    const defaultSchema = connector.catalog.defaultSchema;
+    const schemas = await connector.catalog.listSchemas(this.signal).catch(() => [] as readonly string[]);
+    if (schema !== undefined && !schemas.includes(schema) && !schemas.some((s) => s.toLowerCase() === schema.toLowerCase())) {
+      const visible = schemas.filter((s) => !this.schemaDenied(source, s, defaultSchema));
+      return new SpokeError(ErrorCode.TABLE_NOT_FOUND, `schema "${schema}" does not exist in source "${source}"${didYouMean(schema, visible)}`, { source });
+    }
+    const inSchema = schemas.find((s) => s.toLowerCase() === (schema ?? defaultSchema).toLowerCase()) ?? schema ?? defaultSchema;
+    const tables = await connector.catalog.listTables(inSchema, this.signal).catch(() => [] as readonly string[]);
+    const visible = tables.filter((t) => !tableRules(this.rules, { source, schema: inSchema, table: t, defaultSchema }, this.context).denied);
+    const qualified = schema === undefined ? `${sourceName}.${name}` : `${sourceName}.${schema}.${name}`;
+    void error;
+    return new SpokeError(ErrorCode.TABLE_NOT_FOUND, `table "${qualified}" does not exist${didYouMean(name, visible)}`, { source });
+  }
+
+  schemaDenied(source: string, schema: string, defaultSchema: string): boolean {
+    // Denied when every table the schema could hold is: a deny on the source or on the schema itself.
+    const probe = { source, schema, table: '\u0000', defaultSchema };
+    return tableRules(this.rules, probe, this.context).denied !== undefined;
+  }
+
+  /** The error for a table the caller may not see: the same words as for one that does not exist. */
+  tableNotFound(resolved: ResolvedTable, written: string, namedSchema: boolean): SpokeError {
+    const rules = tableRules(this.rules, { source: resolved.source, schema: resolved.schema, table: '\u0000', defaultSchema: resolved.connector.catalog.defaultSchema }, this.context);
+    if (namedSchema && rules.denied) {
+      return new SpokeError(ErrorCode.TABLE_NOT_FOUND, `schema "${resolved.schema}" does not exist in source "${resolved.source}"`, { source: resolved.source });
+    }
+    return new SpokeError(ErrorCode.TABLE_NOT_FOUND, `table "${written}" does not exist`, { source: resolved.source });
+  }
+}

@@ -8,12 +8,10 @@
 import { defineConnector } from '@spoke/sdk';
 import { createMysqlConnector } from './mysql-connector.js';
 
-export { BatchBuilder, columnBuilder, type ColumnBuilder, unscaledDecimal } from './arrow-columns.js';
 export { createMysqlConnector, MysqlConnector } from './mysql-connector.js';
 export { MYSQL_CAPABILITIES, MysqlDialect, type MysqlDialectContext, MysqlExpressionDialect } from './mysql-dialect.js';
 export { MYSQL_OPTIONS, type MysqlConnectionSettings, type MysqlOptions, resolveMysqlOptions } from './mysql-options.js';
 export { mapMysqlType, type MysqlColumnInfo, type MysqlTypeMapping } from './mysql-type-mapping.js';
-export { renderSelectTree, type SelectDialect } from './select-renderer.js';
 
 /** The connector factory the gateway loads for `connector: mysql`. */
 export const connector = defineConnector({ name: 'mysql', create: createMysqlConnector });

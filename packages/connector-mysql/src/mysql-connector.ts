@@ -28,7 +28,7 @@ import {
 } from '@spoke/sdk';
 import mysql from 'mysql2';
 import type { FieldPacket, Pool, PoolConnection } from 'mysql2';
-import { BatchBuilder } from './arrow-columns.js';
+import { BatchBuilder } from '@spoke/sdk';
 import { MysqlDialect, MysqlExpressionDialect, stringCharset } from './mysql-dialect.js';
 import { type MysqlConnectionSettings, type MysqlOptions, resolveMysqlOptions } from './mysql-options.js';
 import { mapMysqlType, type MysqlColumnInfo, type MysqlTypeMapping } from './mysql-type-mapping.js';

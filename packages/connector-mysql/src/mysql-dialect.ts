@@ -7,7 +7,7 @@ import {
   type SqlDialect,
 } from '@spoke/core';
 import { AnsiDialect, quoteWith, type SqlColumn, type SqlTableDescription } from '@spoke/sdk';
-import { renderSelectTree, type SelectDialect } from './select-renderer.js';
+import { renderSelectTree, type SelectDialect } from '@spoke/sdk';
 
 /**
  * MySQL/MariaDB expressions: backtick identifiers, `?` parameters (typed by a

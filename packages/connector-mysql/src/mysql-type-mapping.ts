@@ -27,7 +27,7 @@
  * | geometry and others | binary | the server's internal bytes |
  */
 import { ErrorCode, type ScalarType, SpokeError } from '@spoke/core';
-import { unscaledDecimal } from './arrow-columns.js';
+import { unscaledDecimal } from '@spoke/sdk';
 
 /** A column as information_schema.columns describes it. */
 export interface MysqlColumnInfo {

@@ -9,8 +9,6 @@
 import { defineConnector } from '@spoke/sdk';
 import { createSnowflakeConnector } from './snowflake-connector.js';
 
-export { BatchBuilder, columnBuilder, type ColumnBuilder, unscaledDecimal } from './arrow-columns.js';
-export { renderSelectTree, type SelectDialect } from './select-renderer.js';
 export { createSnowflakeConnector, SnowflakeConnector } from './snowflake-connector.js';
 export { SNOWFLAKE_CAPABILITIES, SnowflakeDialect, SnowflakeExpressionDialect, toSnowflakeParam } from './snowflake-dialect.js';
 export { loadSnowflakeSdk } from './snowflake-driver.js';

@@ -16,7 +16,7 @@ import {
 } from '@spoke/core';
 import { emptyBatch, type SqlColumn, type SqlRunOptions, SqlSourceConnector, type SqlTableDescription } from '@spoke/sdk';
 import type { Connection, ConnectionOptions, RowStatement as Statement } from 'snowflake-sdk';
-import { BatchBuilder } from './arrow-columns.js';
+import { BatchBuilder } from '@spoke/sdk';
 import { SnowflakeDialect, SnowflakeExpressionDialect, toSnowflakeParam } from './snowflake-dialect.js';
 import { loadSnowflakeSdk } from './snowflake-driver.js';
 import { resolveSnowflakeOptions, type SnowflakeOptions } from './snowflake-options.js';

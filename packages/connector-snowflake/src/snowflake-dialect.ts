@@ -8,7 +8,7 @@ import {
   type SqlDialect,
 } from '@spoke/core';
 import { AnsiDialect, quoteWith } from '@spoke/sdk';
-import { renderSelectTree, type SelectDialect } from './select-renderer.js';
+import { renderSelectTree, type SelectDialect } from '@spoke/sdk';
 
 /**
  * Snowflake expressions: double-quoted identifiers (always quoted, so names

@@ -19,7 +19,7 @@
  * | VARIANT, OBJECT, ARRAY | utf8 | JSON text |
  */
 import { ErrorCode, type ScalarType, SpokeError } from '@spoke/core';
-import { unscaledDecimal } from './arrow-columns.js';
+import { unscaledDecimal } from '@spoke/sdk';
 
 /** What the driver reports about a column (its `rowtype` entry). */
 export interface SnowflakeColumnInfo {

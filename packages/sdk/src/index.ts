@@ -5,6 +5,7 @@
  *
  * @packageDocumentation
  */
+export * from './arrow-columns.js';
 export * from './base-catalog.js';
 export * from './base-connector.js';
 export * from './base-table.js';
@@ -15,6 +16,7 @@ export * from './sql/duckdb-dialect.js';
 export * from './sql/expression-dialect.js';
 export * from './sql/expression-renderer.js';
 export * from './sql/scan-sql.js';
+export * from './sql/select-renderer.js';
 export * from './sql/postgres-dialect.js';
 export * from './sql-source/sql-source-connector.js';
 export * from './sql-source/sql-source-types.js';

@@ -13,7 +13,8 @@
  * `@spoke/sdk` (sql/select-renderer.ts) next to the PostgreSQL dialect.
  */
 import { ErrorCode, type RenderedSql, type ScalarType, type ScalarValue, type SelectTree, SpokeError } from '@spoke/core';
-import type { ExpressionDialect, SqlColumn, SqlTableDescription } from '@spoke/sdk';
+import type { SqlColumn, SqlTableDescription } from '../sql-source/sql-source-types.js';
+import type { ExpressionDialect } from './expression-dialect.js';
 
 type Json = Record<string, unknown>;
 

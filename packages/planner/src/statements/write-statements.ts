@@ -80,7 +80,7 @@ export async function runWriteStatement(node: AstNode, input: WriteInput): Promi
       const result = await input.select(body.query.SelectStmt);
       const { schema: arrowSchema, batches } = await firstSchema(result);
       const written = await catalog.createTable(schema, table, arrowSchema, batches, options);
-      return rowsAffected('SELECT', written);
+      return rowsAffected('CREATE TABLE AS', written);
     }
     case 'DeleteStmt': {
       if (body.usingClause || body.returningList) throw new SpokeError(ErrorCode.UNSUPPORTED, 'DELETE … USING and RETURNING are not supported');

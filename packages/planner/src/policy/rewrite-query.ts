@@ -125,7 +125,7 @@ class Rewriter {
     const written = [catalog, schema, name].filter((p) => p !== undefined).join('.');
     const table = { source: resolved.source, schema: resolved.schema, table: resolved.table, defaultSchema: resolved.connector.catalog.defaultSchema };
     const rules = tableRules(this.rules, table, this.context);
-    if (rules.denied) throw this.tableNotFound(resolved, written, schema !== undefined && catalog !== undefined);
+    if (rules.denied) throw await this.notFound(catalog ?? schema!, catalog === undefined ? undefined : schema, name);
     if (!rules.hasColumnRules && !rules.aggregateOnly.length && !rules.rowFilters.length) return item;
 
     const targets: AstNode[] = [];
@@ -149,7 +149,7 @@ class Rewriter {
       targets.push({ ResTarget: { name: field.name, val } });
     }
     // A table none of whose columns the caller may see does not exist for them.
-    if (targets.length === 0) throw this.tableNotFound(resolved, written, false);
+    if (targets.length === 0) throw await this.notFound(catalog ?? schema!, catalog === undefined ? undefined : schema, name);
     const filters = rules.rowFilters.map((rule) => {
       this.applied.add(rule.name);
       return rowFilterFor(rule, this.context);
@@ -204,7 +204,7 @@ class Rewriter {
       throw new SpokeError(ErrorCode.TABLE_NOT_FOUND, `table "${name}" does not exist: name tables as source.table or source.schema.table${hint}`);
     }
     const visibleSources = [...this.registry.sources.keys()].filter((s) => !this.sourceDenied(s));
-    if (!this.registry.has(sourceName) || this.sourceDenied(this.registry.sources.has(sourceName) ? sourceName : sourceName)) {
+    if (!this.registry.has(sourceName) || this.sourceDenied(sourceName)) {
       const suffix = catalog === undefined ? '; name tables as source.table or source.schema.table' : '';
       throw new SpokeError(ErrorCode.TABLE_NOT_FOUND, `source "${sourceName}" does not exist${didYouMean(sourceName, visibleSources)}${suffix}`);
     }
@@ -212,7 +212,7 @@ class Rewriter {
       return await this.registry.resolve(sourceName, catalog === undefined ? undefined : schema, name, this.signal);
     } catch (error) {
       if (!(SpokeError.isInstance(error) && error.code === ErrorCode.TABLE_NOT_FOUND)) throw error;
-      throw await this.sanitizedNotFound(error, sourceName, catalog === undefined ? undefined : schema, name);
+      throw await this.notFound(sourceName, catalog === undefined ? undefined : schema, name);
     }
   }
 
@@ -222,36 +222,29 @@ class Rewriter {
     );
   }
 
-  /** The registry's "does not exist" with its suggestions recomputed from what the caller may see. */
-  async sanitizedNotFound(error: SpokeError, sourceName: string, schema: string | undefined, name: string): Promise<SpokeError> {
+  /**
+   * "Does not exist" for a table that does not, or that the caller may not
+   * see — the same words either way, with suggestions drawn only from what
+   * the caller may see.
+   */
+  async notFound(sourceName: string, schema: string | undefined, name: string): Promise<SpokeError> {
     const connector = this.registry.source(sourceName);
     const source = [...this.registry.sources.entries()].find(([, c]) => c === connector)![0];
     const defaultSchema = connector.catalog.defaultSchema;
     const schemas = await connector.catalog.listSchemas(this.signal).catch(() => [] as readonly string[]);
-    if (schema !== undefined && !schemas.includes(schema) && !schemas.some((s) => s.toLowerCase() === schema.toLowerCase())) {
-      const visible = schemas.filter((s) => !this.schemaDenied(source, s, defaultSchema));
-      return new SpokeError(ErrorCode.TABLE_NOT_FOUND, `schema "${schema}" does not exist in source "${source}"${didYouMean(schema, visible)}`, { source });
+    const visibleSchemas = schemas.filter((s) => !this.schemaDenied(source, s, defaultSchema));
+    if (schema !== undefined && !visibleSchemas.some((s) => s === schema || s.toLowerCase() === schema.toLowerCase())) {
+      return new SpokeError(ErrorCode.TABLE_NOT_FOUND, `schema "${schema}" does not exist in source "${source}"${didYouMean(schema, visibleSchemas)}`, { source });
     }
     const inSchema = schemas.find((s) => s.toLowerCase() === (schema ?? defaultSchema).toLowerCase()) ?? schema ?? defaultSchema;
     const tables = await connector.catalog.listTables(inSchema, this.signal).catch(() => [] as readonly string[]);
     const visible = tables.filter((t) => !tableRules(this.rules, { source, schema: inSchema, table: t, defaultSchema }, this.context).denied);
     const qualified = schema === undefined ? `${sourceName}.${name}` : `${sourceName}.${schema}.${name}`;
-    void error;
     return new SpokeError(ErrorCode.TABLE_NOT_FOUND, `table "${qualified}" does not exist${didYouMean(name, visible)}`, { source });
   }
 
+  /** A deny on the source or on the schema itself hides the schema. */
   schemaDenied(source: string, schema: string, defaultSchema: string): boolean {
-    // Denied when every table the schema could hold is: a deny on the source or on the schema itself.
-    const probe = { source, schema, table: '\u0000', defaultSchema };
-    return tableRules(this.rules, probe, this.context).denied !== undefined;
-  }
-
-  /** The error for a table the caller may not see: the same words as for one that does not exist. */
-  tableNotFound(resolved: ResolvedTable, written: string, namedSchema: boolean): SpokeError {
-    const rules = tableRules(this.rules, { source: resolved.source, schema: resolved.schema, table: '\u0000', defaultSchema: resolved.connector.catalog.defaultSchema }, this.context);
-    if (namedSchema && rules.denied) {
-      return new SpokeError(ErrorCode.TABLE_NOT_FOUND, `schema "${resolved.schema}" does not exist in source "${resolved.source}"`, { source: resolved.source });
-    }
-    return new SpokeError(ErrorCode.TABLE_NOT_FOUND, `table "${written}" does not exist`, { source: resolved.source });
+    return tableRules(this.rules, { source, schema, table: '\u0000', defaultSchema }, this.context).denied !== undefined;
   }
 }

@@ -1,0 +1,51 @@
+/**
+ * The {@link QueryPolicy} built from the `policies:` configuration: rewrites
+ * each SELECT for the caller before binding (see `rewrite-query.ts`) and
+ * answers the questions the rest of the gateway asks of the same rules
+ * (catalog visibility, writes).
+ */
+import type { QueryContext } from '@spoke/core';
+import type { AstNode } from '../parse/ast.js';
+import type { PolicyInput, PolicyOutcome, QueryPolicy } from '../policy-hook.js';
+import { parsePolicyConfig } from './policy-config.js';
+import { appliesTo, type PolicyRule, type TableRef } from './policy-rule.js';
+import { rewriteQuery } from './rewrite-query.js';
+import { type TableRules, tableRules } from './table-rules.js';
+
+/** Security policies as the planner applies them. */
+export class SecurityPolicy implements QueryPolicy {
+  constructor(readonly rules: readonly PolicyRule[]) {}
+
+  async apply(stmt: AstNode, input: PolicyInput): Promise<PolicyOutcome> {
+    if (this.rules.length === 0) return { appliedRules: [] };
+    return rewriteQuery(stmt, this.rules, input);
+  }
+
+  /** The rules in force for `context` on `table`. */
+  tableRules(table: TableRef, context: Pick<QueryContext, 'roles'>): TableRules {
+    return tableRules(this.rules, table, context);
+  }
+
+  /**
+   * A key equal for callers who see the same catalog (the same deny, mask
+   * and allow rules apply to them): one shadow system catalog per key is
+   * enough.
+   */
+  visibilityKey(context: Pick<QueryContext, 'roles'>): string {
+    return JSON.stringify(
+      this.rules
+        .filter((r) => (r.kind === 'deny' || r.kind === 'mask' || r.kind === 'allow') && appliesTo(r, context))
+        .map((r) => r.name)
+        .sort(),
+    );
+  }
+}
+
+/**
+ * Builds the policy from the `policies:` value of the configuration (a list
+ * of rules, or a mapping from object to rule). Throws `INVALID_CONFIG`
+ * naming the bad key.
+ */
+export async function createSecurityPolicy(policies: unknown, path = 'policies'): Promise<SecurityPolicy> {
+  return new SecurityPolicy(await parsePolicyConfig(policies, path));
+}

@@ -216,6 +216,10 @@ describe('execution', () => {
     assert.equal(session.transaction, 'in transaction');
     assert.equal((await engine.query('COMMIT', { session })).command, 'COMMIT');
   });
+  test('PostgreSQL semantics: integer division truncates, with or without a source', async () => {
+    assert.deepEqual(await rows(engine, 'SELECT id / 2 AS h FROM crm.customers WHERE id = 7'), [[3n]]);
+    assert.deepEqual(await rows(engine, 'SELECT 7 / 2 AS h'), [[3n]]);
+  });
   test('unsupported statements are refused clearly', async () => {
     await assert.rejects(engine.query('DELETE FROM crm.customers'), /crm.main.customers does not support DELETE/);
     await assert.rejects(engine.query('TRUNCATE crm.customers'), /Truncate statements are not supported/);

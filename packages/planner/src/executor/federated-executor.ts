@@ -20,7 +20,7 @@ import {
 import type { QueryResult } from '../engine-api.js';
 import { loadBatches, resultArrowSchema, streamResultAsArrow, toDuckDBParams } from '../execution/index.js';
 import type { ScanPlan } from '../pushdown/plan-scans.js';
-import { RESIDUAL_MACROS, type ResidualQuery } from './residual.js';
+import { RESIDUAL_SETUP, type ResidualQuery } from './residual.js';
 import { translateDuckDBError } from './duckdb-errors.js';
 
 /** A sub-query sent whole to one SQL source, loaded as `relation`. */
@@ -50,7 +50,7 @@ export async function executeFederated(
   signal.addEventListener('abort', interrupt, { once: true });
   let handedOver = false;
   try {
-    for (const macro of RESIDUAL_MACROS) await connection.run(macro);
+    for (const macro of RESIDUAL_SETUP) await connection.run(macro);
     for (const scan of plan.scans) {
       const request: ScanRequest = {
         projection: scan.projection,

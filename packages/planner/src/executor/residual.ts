@@ -66,7 +66,7 @@ const VECTOR_FUNCTIONS: Record<string, string> = {
 /**
  * PostgreSQL operators DuckDB lacks (pgvector's distances, full-text `@@`)
  * become calls of the macros every query connection defines (see
- * `RESIDUAL_MACROS`), so queries the sources could not answer stay correct.
+ * `RESIDUAL_SETUP`), so queries the sources could not answer stay correct.
  */
 function rewriteOperators(tree: AstNode): void {
   const rewrite = (value: unknown): AstNode | undefined => {
@@ -91,8 +91,14 @@ function rewriteOperators(tree: AstNode): void {
   });
 }
 
-/** DuckDB macros behind the rewritten operators. */
-export const RESIDUAL_MACROS = [
+/**
+ * Run on every query connection: PostgreSQL's semantics where DuckDB's
+ * differ (`/` on integers truncates; timestamps with time zone display in
+ * the session's UTC), and the macros behind the rewritten operators.
+ */
+export const RESIDUAL_SETUP = [
+  'SET integer_division = true',
+  "SET TimeZone = 'UTC'",
   `CREATE OR REPLACE TEMP MACRO spoke_vec(v) AS (CASE WHEN typeof(v) = 'VARCHAR' THEN CAST(replace(replace(CAST(v AS VARCHAR), '{', '['), '}', ']') AS DOUBLE[]) ELSE CAST(v AS DOUBLE[]) END)`,
   `CREATE OR REPLACE TEMP MACRO spoke_l2_distance(a, b) AS list_distance(spoke_vec(a), spoke_vec(b))`,
   `CREATE OR REPLACE TEMP MACRO spoke_cosine_distance(a, b) AS list_cosine_distance(spoke_vec(a), spoke_vec(b))`,

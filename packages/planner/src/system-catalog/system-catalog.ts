@@ -326,6 +326,8 @@ export class SystemCatalog {
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       if (signal.aborted) throw SpokeError.cancelled(signal);
+      // PostgreSQL's semantics, as on every residual connection (SELECT 7 / 2 is 3).
+      for (const setting of ['SET integer_division = true', "SET TimeZone = 'UTC'"]) await connection.run(setting);
       const result = await connection.stream(rewritten, toDuckDBParams(params));
       const schema = resultArrowSchema(result);
       const batches = (async function* () {

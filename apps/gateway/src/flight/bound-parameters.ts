@@ -73,12 +73,17 @@ function scalar(data: Data, index: number): ScalarValue {
       const raw = (data.values as unknown as BigInt64Array)[data.offset + index]!;
       return timestampText(toMicros(BigInt(raw), type.unit as number));
     }
-    default:
-      throw new SpokeError(
-        ErrorCode.UNSUPPORTED,
-        `parameters of Arrow type ${String(data.type)} are not supported; send them as text`,
-      );
+    case t.Dictionary: {
+      // Clients building parameters from strings often dictionary-encode them; the value is what counts.
+      const value = vector.get(index) as unknown;
+      if (['string', 'number', 'boolean', 'bigint'].includes(typeof value)) return value as ScalarValue;
+      break;
+    }
   }
+  throw new SpokeError(
+    ErrorCode.UNSUPPORTED,
+    `parameters of Arrow type ${String(data.type)} are not supported; send them as text`,
+  );
 }
 
 /**

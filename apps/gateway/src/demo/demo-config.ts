@@ -9,8 +9,8 @@ export function defaultDemoDir(env: Readonly<Record<string, string | undefined>>
 }
 
 /**
- * The demo's config: two sources over the generated data, so that a join of
- * `crm` and `lake` is a real cross-source query. `examples/demo.yaml` is the
+ * The demo's config: three sources over the generated data, so that a join of
+ * `crm` and `lake` is a real cross-source query, and `docs` (Lance) answers vector and full-text search. `examples/demo.yaml` is the
  * same config written as a file.
  */
 export function demoConfig(data: DemoData, server: ServerConfig = DEFAULT_SERVER): GatewayConfig {
@@ -20,6 +20,7 @@ export function demoConfig(data: DemoData, server: ServerConfig = DEFAULT_SERVER
     sources: {
       crm: { connector: 'duckdb', options: { connector: 'duckdb', path: 'crm.duckdb' } },
       lake: { connector: 'duckdb', options: { connector: 'duckdb', files: { ...data.lakeFiles } } },
+      docs: { connector: 'lance', options: { connector: 'lance', uri: 'docs' } },
     },
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The demo's sample data, generated on first run so a fresh clone can query
  * something real without any external server: a DuckDB file standing in for
- * a CRM database, and a folder of Parquet files standing in for a data lake.
+ * a CRM database, a folder of Parquet files standing in for a data lake, and
+ * a Lance dataset of documents with embeddings for vector and full-text search.
  *
  * Generated with DuckDB SQL from `range()` and `hash()` (of strings like
  * `'region:' || i`: hashes of `(i, 'region')` and `(i, 'tier')` turned out correlated), so every run (and
@@ -13,9 +14,9 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { ErrorCode, SpokeError } from '@spoke/core';
 
 /** Bump when the generated data changes, so old copies are regenerated. */
-const DEMO_VERSION = 'spoke-demo-data v2';
+const DEMO_VERSION = 'spoke-demo-data v3';
 const MARKER = 'VERSION';
-const ENTRIES = new Set(['crm.duckdb', 'lake', MARKER]);
+const ENTRIES = new Set(['crm.duckdb', 'lake', 'docs', MARKER]);
 
 /** Row counts of the generated tables. */
 export const DEMO_ROWS = { customers: 1000, sales: 100_000, documents: 500 } as const;
@@ -28,13 +29,28 @@ export interface DemoData {
   readonly crmFile: string;
   /** Parquet globs by table name (the `lake` source), relative to `dir`. */
   readonly lakeFiles: Readonly<Record<'sales' | 'documents', string>>;
+  /** The Lance directory (the `docs` source, table `documents` with 8-dimensional embeddings). */
+  readonly lanceDir: string;
 }
+
+/** Topics of the demo documents; each document's embedding points near its topic's axis. */
+export const DEMO_TOPICS = [
+  'machine learning',
+  'vector search',
+  'data gravity',
+  'lakehouse design',
+  'query federation',
+  'security policies',
+  'columnar storage',
+  'stream processing',
+] as const;
 
 function describe(dir: string): DemoData {
   return {
     dir,
     crmFile: join(dir, 'crm.duckdb'),
     lakeFiles: { sales: 'lake/sales/*.parquet', documents: 'lake/documents/*.parquet' },
+    lanceDir: join(dir, 'docs'),
   };
 }
 
@@ -93,10 +109,9 @@ function generationSql(dir: string): string[] {
       (q) => `COPY (SELECT * FROM sales WHERE quarter(sold_at) = ${q} ORDER BY sold_at, id)
               TO ${lake(`sales/2024-q${q}.parquet`)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 8192)`,
     ),
-    `COPY (
+    `CREATE TEMP TABLE documents AS
        WITH words AS (SELECT
-         ['machine learning','vector search','data gravity','lakehouse design','query federation','security policies',
-          'columnar storage','stream processing'] AS topic,
+         [${DEMO_TOPICS.map((t) => `'${t}'`).join(',')}] AS topic,
          ['Notes on','An introduction to','A field guide to','Benchmarks for','Lessons learned from'] AS kind,
          ['Research','Engineering','Sales','Support'] AS department)
        SELECT i::INTEGER AS id,
@@ -105,10 +120,29 @@ function generationSql(dir: string): string[] {
          department[1 + (hash('department:' || i) % 4)::INTEGER] AS department,
          'This document covers ' || topic[1 + (hash('topic:' || i) % 8)::INTEGER] || ' and '
            || topic[1 + (hash('topic2:' || i) % 8)::INTEGER] || '.' AS body,
-         TIMESTAMP '2023-01-01 00:00:00' + to_seconds((hash('created:' || i) % (730 * 86400))::BIGINT) AS created_at
-       FROM range(1, ${documents + 1}) t(i), words ORDER BY id)
-     TO ${lake('documents/documents.parquet')} (FORMAT parquet, COMPRESSION zstd)`,
+         TIMESTAMP '2023-01-01 00:00:00' + to_seconds((hash('created:' || i) % (730 * 86400))::BIGINT) AS created_at,
+         -- Near the axis of the document's topic, a little off it: nearest neighbours share a topic.
+         CAST(list_transform(range(8), k -> CASE WHEN k = (hash('topic:' || i) % 8)::INTEGER THEN 1.0 ELSE 0.0 END
+           + (hash('noise:' || i || ':' || k) % 200)::DOUBLE / 1000.0) AS FLOAT[8]) AS embedding
+       FROM range(1, ${documents + 1}) t(i), words ORDER BY id`,
+    `COPY (SELECT * EXCLUDE (embedding) FROM documents) TO ${lake('documents/documents.parquet')} (FORMAT parquet, COMPRESSION zstd)`,
   ];
+}
+
+/** The documents, with their embeddings, as the Lance table `documents` of the `docs` source. */
+async function writeLanceDocuments(connection: Awaited<ReturnType<DuckDBInstance['connect']>>, dir: string): Promise<void> {
+  // Loaded only for the demo: LanceDB's native module is large.
+  const [{ connector }, { streamResultAsArrow }] = await Promise.all([import('@spoke/connector-lance'), import('@spoke/planner')]);
+  const lance = (await connector.create({ uri: dir }, { sourceName: 'docs', baseDir: dir })) as import('@spoke/connector-lance').LanceConnector;
+  try {
+    const result = await connection.stream('SELECT id, customer_id, title, department, body, created_at, embedding FROM documents ORDER BY id');
+    const batches = [];
+    for await (const batch of streamResultAsArrow(result)) batches.push(batch);
+    const table = await lance.createTableFrom('documents', batches[0]!.schema, batches);
+    await table.buildIndex({ column: 'body', type: 'fts' });
+  } finally {
+    await lance.close();
+  }
 }
 
 /**
@@ -142,6 +176,7 @@ export async function ensureDemoData(
     const connection = await instance.connect();
     try {
       for (const sql of generationSql(tmp)) await connection.run(sql);
+      await writeLanceDocuments(connection, join(tmp, 'docs'));
     } finally {
       connection.closeSync();
       instance.closeSync();

@@ -597,6 +597,61 @@ describe('Arrow Flight SQL endpoint', { timeout: 180_000 }, () => {
       );
     });
 
+    it('a ticket not redeemed in time expires and its query is cancelled', async () => {
+      const short = await startFlightServer(
+        {
+          query: (sql, options) => {
+            if (options?.signal) signals.push(options.signal);
+            return engine.query(sql, options);
+          },
+          explain: (sql, options) => engine.explain(sql, options),
+          catalog: (signal) => engine.catalog(signal),
+          close: async () => {},
+        },
+        { host: '127.0.0.1', port: 0, ticketTtlMs: 200 },
+      );
+      const other = new FlightSqlClient(`127.0.0.1:${short.port}`);
+      try {
+        const info = await other.getFlightInfo(
+          commandDescriptor('CommandStatementQuery', { query: 'SELECT id FROM crm.big' }),
+        );
+        const signal = signals.at(-1)!;
+        assert.equal(short.runningStatements, 1);
+        await waitFor(() => signal.aborted, 5000, 'the ticket to expire');
+        assert.equal(short.runningStatements, 0);
+        await expectGrpcError(other.fetch(info), status.NOT_FOUND);
+      } finally {
+        other.close();
+        await short.close();
+      }
+    });
+
+    it('closing the server cancels a DoGet in progress', async () => {
+      const closing = await startFlightServer(engine, { host: '127.0.0.1', port: 0 });
+      const other = new FlightSqlClient(`127.0.0.1:${closing.port}`);
+      try {
+        const info = await other.getFlightInfo(
+          commandDescriptor('CommandStatementQuery', { query: 'SELECT id, label FROM crm.big' }),
+        );
+        const stream = other.doGetStream(info.endpoint[0]!.ticket!.ticket);
+        const ended = new Promise<ServiceError | undefined>((resolve) => {
+          stream.on('error', resolve);
+          stream.on('end', () => resolve(undefined));
+        });
+        await new Promise((resolve) => stream.once('data', resolve));
+        stream.pause();
+        const started = Date.now();
+        await closing.close();
+        assert.ok(Date.now() - started < 5000);
+        stream.resume();
+        const error = await ended;
+        assert.ok(error, 'the stream must not end as if complete');
+      } finally {
+        other.close();
+        await closing.close();
+      }
+    });
+
     it('the legacy CancelQuery action cancels too', async () => {
       const info = await client.getFlightInfo(
         commandDescriptor('CommandStatementQuery', { query: 'SELECT id FROM crm.big' }),

@@ -78,7 +78,7 @@ import {
   schemaFlightData,
 } from './ipc-messages.js';
 import { SQL_INFO_SCHEMA, spokeSqlInfo, sqlInfoBatch } from './sql-info.js';
-import { type PreparedStatement, StatementRegistry } from './statement-registry.js';
+import { discardResult, type PreparedStatement, StatementRegistry } from './statement-registry.js';
 
 /** Options for {@link startFlightServer}. */
 export interface FlightServerOptions {
@@ -207,7 +207,7 @@ export async function startFlightServer(
     const controller = new AbortController();
     try {
       const result = await engine.query(sql, { params, signal: controller.signal, ...contextOf(caller) });
-      await result.batches[Symbol.asyncIterator]().return?.();
+      await discardResult(result, controller, new Error('only the schema was asked for'));
       return result.schema;
     } finally {
       controller.abort(new Error('only the schema was asked for'));

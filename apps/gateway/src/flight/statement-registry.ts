@@ -47,6 +47,31 @@ function notFound(what: string): FlightError {
   return new FlightError(status.NOT_FOUND, `unknown or expired ${what}`);
 }
 
+/**
+ * Stops a result that may never have been read, and lets the engine free
+ * what it holds. A generator that has not started skips its `finally`
+ * blocks when returned, so it is started first: its signal is already
+ * aborted, so it stops at once, running its clean-up on the way out.
+ */
+export async function discardResult(
+  result: QueryResult,
+  controller: AbortController,
+  reason: Error,
+): Promise<void> {
+  controller.abort(reason);
+  const iterator = result.batches[Symbol.asyncIterator]();
+  try {
+    await iterator.next();
+  } catch {
+    // cancelled, as intended
+  }
+  try {
+    await iterator.return?.();
+  } catch {
+    // already finished
+  }
+}
+
 /** A new random handle, as the hex text used for map keys. */
 export function newHandle(): string {
   return randomBytes(16).toString('hex');
@@ -66,7 +91,7 @@ export class StatementRegistry {
     entry.timer = setTimeout(() => {
       if (this.#running.get(handle) === entry && entry.state === 'waiting') {
         this.#running.delete(handle);
-        controller.abort(new Error('the ticket was not redeemed in time'));
+        void discardResult(result, controller, new Error('the ticket was not redeemed in time'));
       }
     }, this.limits.ticketTtlMs);
     entry.timer.unref();
@@ -94,7 +119,9 @@ export class StatementRegistry {
     if (!entry || entry.user !== user) return false;
     this.#running.delete(handle);
     clearTimeout(entry.timer);
-    entry.controller.abort(new Error('cancelled by the client'));
+    if (entry.state === 'waiting')
+      void discardResult(entry.result, entry.controller, new Error('cancelled by the client'));
+    else entry.controller.abort(new Error('cancelled by the client')); // its DoGet is reading: it stops and cleans up
     return true;
   }
 
@@ -140,7 +167,9 @@ export class StatementRegistry {
   closeAll(): void {
     for (const entry of this.#running.values()) {
       clearTimeout(entry.timer);
-      entry.controller.abort(new Error('server shutting down'));
+      const reason = new Error('server shutting down');
+      if (entry.state === 'waiting') void discardResult(entry.result, entry.controller, reason);
+      else entry.controller.abort(reason);
     }
     this.#running.clear();
     this.#prepared.clear();

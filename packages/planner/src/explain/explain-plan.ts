@@ -1,4 +1,5 @@
 /** EXPLAIN: for every source exactly what it is asked, and the SQL DuckDB runs over the answers. */
+import { formatExpression } from '@spoke/core';
 import { deparseSync } from 'pgsql-deparser';
 import type { ExplainPlan, ExplainSourceRequest } from '../engine-api.js';
 import type { PreparedSelect } from '../engine.js';
@@ -62,7 +63,7 @@ function explainScan(scan: ScanPlan): ExplainSourceRequest {
       support: c.support === 'unsupported' ? 'rejected' : c.support,
     })),
     ...(scan.limit !== undefined ? { limit: scan.limit } : {}),
-    ...(scan.orderBy ? { orderBy: scan.orderBy.map((k) => `${describe(k.expr)} ${k.direction} nulls ${k.nulls}`).join(', ') } : {}),
+    ...(scan.orderBy ? { orderBy: scan.orderBy.map((k) => `${formatExpression(k.expr)} ${k.direction} nulls ${k.nulls}`).join(', ') } : {}),
     relation: scan.relation,
   };
 }
@@ -75,11 +76,6 @@ function expressionSql(node: AstNode): string {
   } catch {
     return JSON.stringify(node);
   }
-}
-
-function describe(expr: unknown): string {
-  const e = expr as { kind: string; name?: string };
-  return e.kind === 'column' ? (e.name ?? '?') : JSON.stringify(expr);
 }
 
 /** EXPLAIN as text lines (the SQL form's rows, the CLI's output). */

@@ -13,7 +13,14 @@ import { canonicalRowsFromBatches } from '@spoke/sdk/testing';
 import { collectBatches } from '../src/index.js';
 import { filterCatalog } from '../src/policy/index.js';
 import { SystemCatalog } from '../src/system-catalog/index.js';
-import { ADMIN, ANALYST, createPolicyWorld, MASKED, type PolicyWorld, REGIONAL } from './policy-fixtures.test.js';
+import {
+  ADMIN,
+  ANALYST,
+  createPolicyWorld,
+  MASKED,
+  type PolicyWorld,
+  REGIONAL,
+} from './policy-fixtures.test.js';
 
 let w: PolicyWorld;
 before(async () => {
@@ -26,7 +33,8 @@ const RAW_PHONE = /555-0/;
 
 /** No cell of `rows`, and nothing in an error, carries a raw value. */
 function assertNoLeak(rows: unknown[][], pattern: RegExp, sql: string): void {
-  for (const row of rows) for (const cell of row) assert.doesNotMatch(String(cell), pattern, `${sql} leaked ${String(cell)}`);
+  for (const row of rows)
+    for (const cell of row) assert.doesNotMatch(String(cell), pattern, `${sql} leaked ${String(cell)}`);
 }
 
 async function leakFree(sql: string, pattern: RegExp, context = ANALYST): Promise<unknown[][]> {
@@ -36,7 +44,11 @@ async function leakFree(sql: string, pattern: RegExp, context = ANALYST): Promis
   } catch (error) {
     assert.ok(SpokeError.isInstance(error), String(error));
     assert.doesNotMatch(error.message, pattern, `${sql}: error leaked: ${error.message}`);
-    assert.doesNotMatch(String((error.cause as Error | undefined)?.message ?? ''), pattern, `${sql}: error cause leaked`);
+    assert.doesNotMatch(
+      String((error.cause as Error | undefined)?.message ?? ''),
+      pattern,
+      `${sql}: error cause leaked`,
+    );
     return [];
   }
   assertNoLeak(rows, pattern, sql);
@@ -53,7 +65,7 @@ describe('mask cannot be undone', () => {
       'SELECT CAST(email AS VARCHAR), email::text, CAST(phone AS VARCHAR) FROM crm.customers',
       "SELECT CASE WHEN email = 'user1@example.com' THEN 'yes' ELSE email END FROM crm.customers",
       "SELECT split_part(email, '@', 2), regexp_replace(email, '.*@', ''), md5(email), phone, right(phone, 8) FROM crm.customers",
-      'SELECT string_agg(email, \',\'), string_agg(phone, \',\'), min(email), max(phone) FROM crm.customers',
+      "SELECT string_agg(email, ','), string_agg(phone, ','), min(email), max(phone) FROM crm.customers",
       'SELECT notes, notes IS NULL FROM crm.customers',
     ]) {
       await leakFree(sql, RAW_EMAIL);
@@ -84,7 +96,10 @@ describe('mask cannot be undone', () => {
     }
   });
   test('window functions and ordering use masked values', async () => {
-    await leakFree('SELECT lag(email) OVER (ORDER BY id), first_value(phone) OVER (ORDER BY id) FROM crm.customers', RAW_EMAIL);
+    await leakFree(
+      'SELECT lag(email) OVER (ORDER BY id), first_value(phone) OVER (ORDER BY id) FROM crm.customers',
+      RAW_EMAIL,
+    );
     // Ordered by the raw e-mail, ids would come 1, 11, 12 …; by the masked one they tie and follow id.
     await w.same(
       'SELECT id, row_number() OVER (ORDER BY email, id) FROM crm.customers ORDER BY email, id',
@@ -128,7 +143,10 @@ describe('mask cannot be undone', () => {
   });
   test('table functions cannot reach the rows loaded for the query', async () => {
     await denied("SELECT * FROM crm.customers, query_table('__spoke_0')", 'pii_email');
-    await denied("SELECT c.id FROM crm.customers c JOIN query('SELECT * FROM __spoke_0') q ON true", 'pii_email');
+    await denied(
+      "SELECT c.id FROM crm.customers c JOIN query('SELECT * FROM __spoke_0') q ON true",
+      'pii_email',
+    );
   });
 });
 
@@ -169,7 +187,7 @@ describe('aggregate_only cannot be bypassed', () => {
       'SELECT DISTINCT method FROM crm.payments',
       'SELECT id FROM crm.payments ORDER BY amount LIMIT 1',
       'TABLE crm.payments',
-      'SELECT card FROM crm.payments UNION SELECT \'x\'',
+      "SELECT card FROM crm.payments UNION SELECT 'x'",
       'SELECT count(*) FROM (SELECT * FROM crm.payments) t GROUP BY id',
       'SELECT max(card) FROM (SELECT card FROM crm.payments) t',
       'WITH t AS (SELECT card FROM crm.payments) SELECT count(*) FROM t',
@@ -196,8 +214,8 @@ describe('aggregate_only cannot be bypassed', () => {
       'SELECT method, count(*), row_number() OVER () FROM crm.payments GROUP BY method',
       'SELECT method, (SELECT max(p.amount)) FROM crm.payments p GROUP BY method',
       'SELECT count(*) FROM crm.payments WHERE CAST(card AS INTEGER) = 1',
-      "SELECT count(*) FROM crm.payments WHERE card = 5",
-      "SELECT count(*) FROM crm.payments WHERE card + 1 > 0",
+      'SELECT count(*) FROM crm.payments WHERE card = 5',
+      'SELECT count(*) FROM crm.payments WHERE card + 1 > 0',
       "SELECT count(*) FROM crm.payments GROUP BY strptime(card, '%Y')",
       'SELECT count(*) FROM (crm.payments p JOIN crm.customers c ON c.id = p.customer_id) AS j',
     ]) {
@@ -209,24 +227,43 @@ describe('aggregate_only cannot be bypassed', () => {
     assert.deepEqual(await w.rows('SELECT card, sum(amount) FROM crm.payments GROUP BY card', ANALYST), []);
     // A group of one payment repeated by a join still counts one payment.
     assert.deepEqual(
-      await w.rows('SELECT p.id, sum(p.amount), count(*) FROM crm.payments p JOIN shop.orders o ON o.id <= 10 GROUP BY p.id', ANALYST),
+      await w.rows(
+        'SELECT p.id, sum(p.amount), count(*) FROM crm.payments p JOIN shop.orders o ON o.id <= 10 GROUP BY p.id',
+        ANALYST,
+      ),
       [],
     );
     assert.deepEqual(
-      await w.rows('SELECT a.id, count(*) FROM crm.payments a JOIN crm.payments b ON b.method = a.method GROUP BY a.id', ANALYST),
+      await w.rows(
+        'SELECT a.id, count(*) FROM crm.payments a JOIN crm.payments b ON b.method = a.method GROUP BY a.id',
+        ANALYST,
+      ),
       [],
     );
     // ROLLUP: only the grand total survives.
-    assert.deepEqual(await w.rows('SELECT id, count(*) FROM crm.payments GROUP BY ROLLUP (id)', ANALYST), [[null, 200n]]);
+    assert.deepEqual(await w.rows('SELECT id, count(*) FROM crm.payments GROUP BY ROLLUP (id)', ANALYST), [
+      [null, 200n],
+    ]);
     // A scalar sub-query aggregating one row answers NULL.
-    assert.deepEqual(await w.rows('SELECT (SELECT sum(amount) FROM crm.payments WHERE id = 7)', ANALYST), [[null]]);
-    assert.deepEqual(await w.rows("SELECT count(*) FROM crm.payments WHERE card = '4111-0000-0000-0007'", ANALYST), []);
+    assert.deepEqual(await w.rows('SELECT (SELECT sum(amount) FROM crm.payments WHERE id = 7)', ANALYST), [
+      [null],
+    ]);
+    assert.deepEqual(
+      await w.rows("SELECT count(*) FROM crm.payments WHERE card = '4111-0000-0000-0007'", ANALYST),
+      [],
+    );
   });
 });
 
 describe('deny cannot be probed', () => {
   test('denied objects answer exactly like missing ones, under every spelling', async () => {
-    for (const sql of ['SELECT * FROM crm.vip', 'SELECT * FROM crm.main.vip', 'SELECT * FROM CRM.VIP', 'SELECT * FROM "crm"."vip"', 'SELECT count(*) FROM crm.vip']) {
+    for (const sql of [
+      'SELECT * FROM crm.vip',
+      'SELECT * FROM crm.main.vip',
+      'SELECT * FROM CRM.VIP',
+      'SELECT * FROM "crm"."vip"',
+      'SELECT count(*) FROM crm.vip',
+    ]) {
       await w.fails(sql, ANALYST, 'TABLE_NOT_FOUND', /does not exist$/);
     }
     const missing = await w.fails('SELECT * FROM crm.zzz', ANALYST, 'TABLE_NOT_FOUND');
@@ -236,7 +273,13 @@ describe('deny cannot be probed', () => {
     await w.fails('WITH v AS (SELECT 1) SELECT * FROM v, crm.vip', ANALYST, 'TABLE_NOT_FOUND');
   });
   test('"did you mean" never suggests a denied name', async () => {
-    for (const sql of ['SELECT * FROM crm.vi', 'SELECT * FROM vip', 'SELECT * FROM crm.secre.payroll', 'SELECT * FROM crm.secret.payrol', 'SELECT * FROM payroll']) {
+    for (const sql of [
+      'SELECT * FROM crm.vi',
+      'SELECT * FROM vip',
+      'SELECT * FROM crm.secre.payroll',
+      'SELECT * FROM crm.secret.payrol',
+      'SELECT * FROM payroll',
+    ]) {
       const error = await w.fails(sql, ANALYST, 'TABLE_NOT_FOUND');
       assert.doesNotMatch(error.message, /did you mean|crm\.vip|crm\.secret/, `${sql}: ${error.message}`);
     }
@@ -259,9 +302,17 @@ describe('deny cannot be probed', () => {
       await w.fails(sql, ANALYST, 'COLUMN_NOT_FOUND');
     }
     // USING is checked by DuckDB, which does not find the column either.
-    await w.fails('SELECT a.id FROM crm.customers a JOIN crm.customers b USING (ssn)', ANALYST, 'INVALID_QUERY', /"ssn" does not exist/);
+    await w.fails(
+      'SELECT a.id FROM crm.customers a JOIN crm.customers b USING (ssn)',
+      ANALYST,
+      'INVALID_QUERY',
+      /"ssn" does not exist/,
+    );
     const result = await w.engine.query('SELECT * FROM crm.customers', { context: ANALYST });
-    assert.deepEqual(result.schema.fields.map((f) => f.name), ['id', 'name', 'email', 'phone', 'region', 'notes', 'spend']);
+    assert.deepEqual(
+      result.schema.fields.map((f) => f.name),
+      ['id', 'name', 'email', 'phone', 'region', 'notes', 'spend'],
+    );
     await collectBatches(result);
   });
   test('the catalog and information_schema / pg_catalog hide denied objects (through filterCatalog)', async () => {
@@ -281,17 +332,30 @@ describe('deny cannot be probed', () => {
       const system = await SystemCatalog.create(instance);
       await system.refresh(visible);
       const ask = async (sql: string) =>
-        canonicalRowsFromBatches(await collectBatches(await system.query(sql, [], new AbortController().signal))).map((r) => r.join('.'));
+        canonicalRowsFromBatches(
+          await collectBatches(await system.query(sql, [], new AbortController().signal)),
+        ).map((r) => r.join('.'));
       const tables = await ask('SELECT table_schema, table_name FROM information_schema.tables');
-      assert.ok(tables.some((t) => t.endsWith('customers')) && !tables.some((t) => /vip|payroll/.test(t)), tables.join());
-      const columns = await ask("SELECT column_name FROM information_schema.columns WHERE table_name = 'customers'");
+      assert.ok(
+        tables.some((t) => t.endsWith('customers')) && !tables.some((t) => /vip|payroll/.test(t)),
+        tables.join(),
+      );
+      const columns = await ask(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'customers'",
+      );
       assert.ok(columns.includes('email') && !columns.includes('ssn'), columns.join());
       const classes = await ask("SELECT relname FROM pg_catalog.pg_class WHERE relkind = 'r'");
       assert.ok(!classes.some((c) => /vip|payroll/.test(c)), classes.join());
     } finally {
       instance.closeSync();
     }
-    assert.notEqual(w.policy.visibilityKey({ roles: ['analyst'] }), w.policy.visibilityKey({ roles: ['admin'] }));
-    assert.equal(w.policy.visibilityKey({ roles: ['analyst'] }), w.policy.visibilityKey({ roles: ['analyst', 'nobody'] }));
+    assert.notEqual(
+      w.policy.visibilityKey({ roles: ['analyst'] }),
+      w.policy.visibilityKey({ roles: ['admin'] }),
+    );
+    assert.equal(
+      w.policy.visibilityKey({ roles: ['analyst'] }),
+      w.policy.visibilityKey({ roles: ['analyst', 'nobody'] }),
+    );
   });
 });

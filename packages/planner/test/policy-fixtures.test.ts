@@ -19,27 +19,81 @@ import { createSecurityPolicy, type SecurityPolicy } from '../src/policy/index.j
 
 /** The policies every suite runs under. */
 export const POLICIES = [
-  { name: 'pii_email', on: 'crm.customers.email', rule: 'mask', mask: 'email', roles: ['*'], except_roles: ['admin', 'joiner'] },
-  { name: 'email_hash', on: 'crm.customers.email', rule: 'mask', mask: 'hash', salt: 's3cret', roles: ['joiner'] },
-  { name: 'order_email_hash', on: 'shop.orders.customer_email', rule: 'mask', mask: 'hash', salt: 's3cret', roles: ['*'], except_roles: ['admin'] },
-  { name: 'phone_partial', on: 'crm.customers.phone', rule: 'mask', mask: 'partial', roles: ['*'], except_roles: ['admin'] },
+  {
+    name: 'pii_email',
+    on: 'crm.customers.email',
+    rule: 'mask',
+    mask: 'email',
+    roles: ['*'],
+    except_roles: ['admin', 'joiner'],
+  },
+  {
+    name: 'email_hash',
+    on: 'crm.customers.email',
+    rule: 'mask',
+    mask: 'hash',
+    salt: 's3cret',
+    roles: ['joiner'],
+  },
+  {
+    name: 'order_email_hash',
+    on: 'shop.orders.customer_email',
+    rule: 'mask',
+    mask: 'hash',
+    salt: 's3cret',
+    roles: ['*'],
+    except_roles: ['admin'],
+  },
+  {
+    name: 'phone_partial',
+    on: 'crm.customers.phone',
+    rule: 'mask',
+    mask: 'partial',
+    roles: ['*'],
+    except_roles: ['admin'],
+  },
   { name: 'ssn_hidden', on: 'crm.customers.ssn', rule: 'deny', roles: ['*'], except_roles: ['admin'] },
-  { name: 'region_rows', on: 'crm.customers', rule: 'row_filter', predicate: "region = current_user_attr('region')", roles: ['regional'] },
-  { name: 'payments_aggregate_only', on: 'crm.payments', rule: 'aggregate_only', min_group_size: 5, roles: ['*'], except_roles: ['admin'] },
+  {
+    name: 'region_rows',
+    on: 'crm.customers',
+    rule: 'row_filter',
+    predicate: "region = current_user_attr('region')",
+    roles: ['regional'],
+  },
+  {
+    name: 'payments_aggregate_only',
+    on: 'crm.payments',
+    rule: 'aggregate_only',
+    min_group_size: 5,
+    roles: ['*'],
+    except_roles: ['admin'],
+  },
   { name: 'secret_schema', on: 'crm.secret', rule: 'deny', roles: ['*'], except_roles: ['admin'] },
   { name: 'vip_hidden', on: 'crm.vip', rule: 'deny', roles: ['analyst', 'regional', 'joiner'] },
-  { name: 'notes_null', on: 'crm.customers.notes', rule: 'mask', mask: 'null', roles: ['*'], except_roles: ['admin'] },
+  {
+    name: 'notes_null',
+    on: 'crm.customers.notes',
+    rule: 'mask',
+    mask: 'null',
+    roles: ['*'],
+    except_roles: ['admin'],
+  },
 ];
 
 export const ANALYST: Partial<QueryContext> = { user: 'ann', roles: ['analyst'] };
-export const REGIONAL: Partial<QueryContext> = { user: 'rex', roles: ['regional'], attributes: { region: 'EU' } };
+export const REGIONAL: Partial<QueryContext> = {
+  user: 'rex',
+  roles: ['regional'],
+  attributes: { region: 'EU' },
+};
 export const JOINER: Partial<QueryContext> = { user: 'joe', roles: ['joiner'] };
 export const ADMIN: Partial<QueryContext> = { user: 'root', roles: ['admin'] };
 
 /** SQL for the masks, as the reference computes them from raw columns. */
 export const MASKED = {
   email: "CASE WHEN email IS NULL THEN NULL ELSE '***@***.com' END",
-  phone: "CASE WHEN phone IS NULL THEN NULL WHEN length(phone) >= 8 THEN concat('***', right(phone, 4)) ELSE '***' END",
+  phone:
+    "CASE WHEN phone IS NULL THEN NULL WHEN length(phone) >= 8 THEN concat('***', right(phone, 4)) ELSE '***' END",
   hash: (c: string) => `CASE WHEN ${c} IS NULL THEN NULL ELSE md5(concat('s3cret', CAST(${c} AS TEXT))) END`,
 };
 
@@ -51,7 +105,12 @@ export interface PolicyWorld {
   /** Rows of `sql` computed by the reference DuckDB from the raw files. */
   reference(sql: string): Promise<unknown[][]>;
   /** The engine's answer for `context` equals the reference's answer to `expected` (as multisets, or in order). */
-  same(sql: string, context: Partial<QueryContext>, expected: string, ordered?: boolean): Promise<unknown[][]>;
+  same(
+    sql: string,
+    context: Partial<QueryContext>,
+    expected: string,
+    ordered?: boolean,
+  ): Promise<unknown[][]>;
   /** The statement fails with `code`; returns the error. */
   fails(sql: string, context: Partial<QueryContext>, code: string, message?: RegExp): Promise<SpokeError>;
   close(): Promise<void>;
@@ -77,9 +136,13 @@ export async function createPolicyWorld(policies: unknown = POLICIES): Promise<P
       CAST(i * 37 % 500 AS DOUBLE) AS amount, CASE i % 4 WHEN 0 THEN 'card' WHEN 1 THEN 'cash' WHEN 2 THEN 'card' ELSE 'wire' END AS method,
       '4111-0000-0000-' || lpad(CAST(i AS VARCHAR), 4, '0') AS card
       FROM range(1, 201) t(i)`);
-    await c.run(`CREATE TABLE vip AS SELECT CAST(i AS INTEGER) AS id, 'vip ' || i AS name FROM range(1, 4) t(i)`);
+    await c.run(
+      `CREATE TABLE vip AS SELECT CAST(i AS INTEGER) AS id, 'vip ' || i AS name FROM range(1, 4) t(i)`,
+    );
     await c.run(`CREATE SCHEMA secret`);
-    await c.run(`CREATE TABLE secret.payroll AS SELECT CAST(i AS INTEGER) AS id, CAST(i * 1000 AS DOUBLE) AS salary FROM range(1, 6) t(i)`);
+    await c.run(
+      `CREATE TABLE secret.payroll AS SELECT CAST(i AS INTEGER) AS id, CAST(i * 1000 AS DOUBLE) AS salary FROM range(1, 6) t(i)`,
+    );
     c.closeSync();
     db.closeSync();
   }
@@ -94,8 +157,12 @@ export async function createPolicyWorld(policies: unknown = POLICIES): Promise<P
     db.closeSync();
   }
   const policy = await createSecurityPolicy(policies);
-  const open = async (name: string, path: string) => duckdb.create({ path }, { sourceName: name, baseDir: dir });
-  const engine = await createEngine({ sources: { crm: await open('crm', crmPath), shop: await open('shop', shopPath) }, policy });
+  const open = async (name: string, path: string) =>
+    duckdb.create({ path }, { sourceName: name, baseDir: dir });
+  const engine = await createEngine({
+    sources: { crm: await open('crm', crmPath), shop: await open('shop', shopPath) },
+    policy,
+  });
   const ref = await DuckDBInstance.create(':memory:');
   const rc = await ref.connect();
   await rc.run(`ATTACH '${crmPath}' AS crm (READ_ONLY)`);
@@ -128,7 +195,10 @@ export async function createPolicyWorld(policies: unknown = POLICIES): Promise<P
       } catch (error) {
         caught = error;
       }
-      assert.ok(SpokeError.isInstance(caught), `${sql}: expected ${code}, got ${caught === undefined ? 'rows' : String(caught)}`);
+      assert.ok(
+        SpokeError.isInstance(caught),
+        `${sql}: expected ${code}, got ${caught === undefined ? 'rows' : String(caught)}`,
+      );
       assert.equal(caught.code, code, `${sql}: ${caught.message}`);
       if (message) assert.match(caught.message, message, sql);
       return caught;
@@ -147,5 +217,9 @@ let world: PolicyWorld | undefined;
 after(async () => world?.close());
 test('policy fixtures: the sources open and the admin sees raw rows', async () => {
   world = await createPolicyWorld();
-  await world.same('SELECT id, email, ssn FROM crm.customers', ADMIN, 'SELECT id, email, ssn FROM crm.customers');
+  await world.same(
+    'SELECT id, email, ssn FROM crm.customers',
+    ADMIN,
+    'SELECT id, email, ssn FROM crm.customers',
+  );
 });

@@ -10,8 +10,8 @@
  */
 import { ErrorCode, SpokeError } from '@spoke/core';
 import { type AstNode, walkAst } from '../parse/ast.js';
-import { and, call, integer, qualifiedColumn } from './policy-sql.js';
 import type { PolicyRule } from './policy-rule.js';
+import { and, call, integer, qualifiedColumn } from './policy-sql.js';
 
 /** A protected table as the query now sees it: the sub-select that replaced it. */
 export interface AggregateOnlyRelation {
@@ -35,23 +35,111 @@ export const ROW_ID_COLUMN = '__spoke_row';
 
 /** Aggregates that summarise a group without returning any one row's value. */
 const SAFE_AGGREGATES = new Set([
-  'count', 'sum', 'avg', 'mean', 'stddev', 'stddev_pop', 'stddev_samp', 'variance', 'var_pop', 'var_samp',
-  'corr', 'covar_pop', 'covar_samp', 'approx_count_distinct',
+  'count',
+  'sum',
+  'avg',
+  'mean',
+  'stddev',
+  'stddev_pop',
+  'stddev_samp',
+  'variance',
+  'var_pop',
+  'var_samp',
+  'corr',
+  'covar_pop',
+  'covar_samp',
+  'approx_count_distinct',
 ]);
 /** Aggregates that may return one row's own value (or that this check does not know to be safe). */
 const OTHER_AGGREGATES = new Set([
-  'min', 'max', 'array_agg', 'string_agg', 'list', 'first', 'last', 'any_value', 'arbitrary', 'arg_max', 'arg_min',
-  'argmax', 'argmin', 'max_by', 'min_by', 'median', 'mode', 'quantile', 'quantile_cont', 'quantile_disc',
-  'percentile_cont', 'percentile_disc', 'histogram', 'json_agg', 'jsonb_agg', 'json_object_agg', 'jsonb_object_agg',
-  'group_concat', 'listagg', 'bool_and', 'bool_or', 'every', 'bit_and', 'bit_or', 'bit_xor', 'product', 'mad',
-  'approx_quantile', 'reservoir_quantile', 'entropy', 'kurtosis', 'skewness', 'fsum', 'favg', 'kahan_sum', 'sumkahan',
+  'min',
+  'max',
+  'array_agg',
+  'string_agg',
+  'list',
+  'first',
+  'last',
+  'any_value',
+  'arbitrary',
+  'arg_max',
+  'arg_min',
+  'argmax',
+  'argmin',
+  'max_by',
+  'min_by',
+  'median',
+  'mode',
+  'quantile',
+  'quantile_cont',
+  'quantile_disc',
+  'percentile_cont',
+  'percentile_disc',
+  'histogram',
+  'json_agg',
+  'jsonb_agg',
+  'json_object_agg',
+  'jsonb_object_agg',
+  'group_concat',
+  'listagg',
+  'bool_and',
+  'bool_or',
+  'every',
+  'bit_and',
+  'bit_or',
+  'bit_xor',
+  'product',
+  'mad',
+  'approx_quantile',
+  'reservoir_quantile',
+  'entropy',
+  'kurtosis',
+  'skewness',
+  'fsum',
+  'favg',
+  'kahan_sum',
+  'sumkahan',
 ]);
 /** Functions that never fail on a value of their argument's type, so no error message can carry a raw value. */
 const SAFE_FUNCTIONS = new Set([
-  'lower', 'upper', 'length', 'char_length', 'character_length', 'octet_length', 'trim', 'btrim', 'ltrim', 'rtrim',
-  'substring', 'substr', 'left', 'right', 'concat', 'coalesce', 'nullif', 'abs', 'round', 'floor', 'ceil', 'ceiling',
-  'sign', 'date_trunc', 'date_part', 'extract', 'year', 'month', 'day', 'quarter', 'week', 'dayofweek', 'hour',
-  'minute', 'greatest', 'least', 'md5', 'starts_with', 'isnull',
+  'lower',
+  'upper',
+  'length',
+  'char_length',
+  'character_length',
+  'octet_length',
+  'trim',
+  'btrim',
+  'ltrim',
+  'rtrim',
+  'substring',
+  'substr',
+  'left',
+  'right',
+  'concat',
+  'coalesce',
+  'nullif',
+  'abs',
+  'round',
+  'floor',
+  'ceil',
+  'ceiling',
+  'sign',
+  'date_trunc',
+  'date_part',
+  'extract',
+  'year',
+  'month',
+  'day',
+  'quarter',
+  'week',
+  'dayofweek',
+  'hour',
+  'minute',
+  'greatest',
+  'least',
+  'md5',
+  'starts_with',
+  'isnull',
 ]);
 const ARITHMETIC = new Set(['+', '-', '*', '/', '%', '^']);
 const COMPARISON = new Set(['=', '<>', '!=', '<', '<=', '>', '>=']);
@@ -69,11 +157,15 @@ export function enforceAggregateOnly(stmt: AstNode, relations: readonly Aggregat
     const names = (ref.fields as AstNode[]).map((f) => f.String?.sval as string | undefined);
     if (ref.fields.at(-1)?.A_Star) {
       const qualifier = names.at(-2);
-      return qualifier === undefined ? first : relations.find((r) => r.alias.toLowerCase() === qualifier.toLowerCase());
+      return qualifier === undefined
+        ? first
+        : relations.find((r) => r.alias.toLowerCase() === qualifier.toLowerCase());
     }
     const name = names.at(-1)!.toLowerCase();
     const qualifier = names.at(-2)?.toLowerCase();
-    return relations.find((r) => (qualifier === undefined || r.alias.toLowerCase() === qualifier) && r.columns.has(name));
+    return relations.find(
+      (r) => (qualifier === undefined || r.alias.toLowerCase() === qualifier) && r.columns.has(name),
+    );
   };
   const readsProtected = (node: unknown): boolean => {
     let found = false;
@@ -91,12 +183,14 @@ export function enforceAggregateOnly(stmt: AstNode, relations: readonly Aggregat
     return rel !== undefined && name !== undefined && rel.textColumns.has(name);
   };
   const notText = (node: AstNode | undefined): boolean =>
-    node?.ParamRef !== undefined || (node?.A_Const !== undefined && node.A_Const.sval === undefined && !node.A_Const.isnull);
+    node?.ParamRef !== undefined ||
+    (node?.A_Const !== undefined && node.A_Const.sval === undefined && !node.A_Const.isnull);
 
   /** Refuses expressions that could surface a protected value through an error message. */
   const checkExpression = (node: unknown, where: string): void => {
     walkAst(node, (n) => {
-      if (n.TypeCast && readsProtected(n.TypeCast.arg)) deny(`casts of its columns are not allowed in ${where}`);
+      if (n.TypeCast && readsProtected(n.TypeCast.arg))
+        deny(`casts of its columns are not allowed in ${where}`);
       if (n.FuncCall) {
         const name = functionName(n.FuncCall);
         if (n.FuncCall.over) deny('window functions are not allowed');
@@ -107,11 +201,19 @@ export function enforceAggregateOnly(stmt: AstNode, relations: readonly Aggregat
       const e = n.A_Expr;
       if (e) {
         const opName = e.name?.at(-1)?.String?.sval as string | undefined;
-        const operands: AstNode[] = [e.lexpr, ...(Array.isArray(e.rexpr) ? e.rexpr : e.rexpr?.List?.items ?? [e.rexpr])].filter(Boolean);
+        const operands: AstNode[] = [
+          e.lexpr,
+          ...(Array.isArray(e.rexpr) ? e.rexpr : (e.rexpr?.List?.items ?? [e.rexpr])),
+        ].filter(Boolean);
         const text = operands.some(isProtectedText);
-        if (text && opName !== undefined && ARITHMETIC.has(opName)) deny(`arithmetic on its text columns is not allowed in ${where}`);
-        const comparison = e.kind === 'AEXPR_IN' || e.kind.includes('BETWEEN') || (opName !== undefined && COMPARISON.has(opName));
-        if (text && comparison && operands.some(notText)) deny(`compare its text columns with text values (in ${where})`);
+        if (text && opName !== undefined && ARITHMETIC.has(opName))
+          deny(`arithmetic on its text columns is not allowed in ${where}`);
+        const comparison =
+          e.kind === 'AEXPR_IN' ||
+          e.kind.includes('BETWEEN') ||
+          (opName !== undefined && COMPARISON.has(opName));
+        if (text && comparison && operands.some(notText))
+          deny(`compare its text columns with text values (in ${where})`);
       }
       return undefined;
     });
@@ -131,19 +233,24 @@ export function enforceAggregateOnly(stmt: AstNode, relations: readonly Aggregat
         aggregates++;
         if (!SAFE_AGGREGATES.has(name) && !readsProtected(f.args) && !f.agg_star) return false;
         if (!SAFE_AGGREGATES.has(name)) deny(`${name}(*) is not an allowed aggregate`);
-        if (f.agg_filter || f.agg_order || f.agg_within_group) deny('aggregates may not filter or order their input');
+        if (f.agg_filter || f.agg_order || f.agg_within_group)
+          deny('aggregates may not filter or order their input');
         for (const arg of f.args ?? []) {
-          if (!(arg.ColumnRef && !arg.ColumnRef.fields.at(-1)?.A_Star) && !arg.A_Const) deny(`${name}() takes a bare column`);
+          if (!(arg.ColumnRef && !arg.ColumnRef.fields.at(-1)?.A_Star) && !arg.A_Const)
+            deny(`${name}() takes a bare column`);
         }
         return false;
       }
       if (!SAFE_FUNCTIONS.has(name) && readsProtected(f.args)) {
-        deny(`${name}() of its columns is not allowed (allowed aggregates: ${[...SAFE_AGGREGATES].join(', ')})`);
+        deny(
+          `${name}() of its columns is not allowed (allowed aggregates: ${[...SAFE_AGGREGATES].join(', ')})`,
+        );
       }
       return undefined;
     });
   }
-  if (aggregates === 0 && !stmt.groupClause?.length) deny('the query must aggregate (GROUP BY or count/sum/avg…)');
+  if (aggregates === 0 && !stmt.groupClause?.length)
+    deny('the query must aggregate (GROUP BY or count/sum/avg…)');
   for (const part of output) checkExpression(part, 'the select list');
   checkExpression(stmt.whereClause, 'WHERE');
   checkExpression(stmt.groupClause, 'GROUP BY');
@@ -155,7 +262,13 @@ export function enforceAggregateOnly(stmt: AstNode, relations: readonly Aggregat
   for (const rel of relations) {
     let counted: AstNode;
     if (alone) {
-      counted = { FuncCall: { funcname: [{ String: { sval: 'count' } }], agg_star: true, funcformat: 'COERCE_EXPLICIT_CALL' } };
+      counted = {
+        FuncCall: {
+          funcname: [{ String: { sval: 'count' } }],
+          agg_star: true,
+          funcformat: 'COERCE_EXPLICIT_CALL',
+        },
+      };
     } else {
       if (!rel.inner.targetList.some((t: AstNode) => t.ResTarget?.name === ROW_ID_COLUMN)) {
         const rowNumber = call('row_number', []);
@@ -167,7 +280,12 @@ export function enforceAggregateOnly(stmt: AstNode, relations: readonly Aggregat
       counted.FuncCall.agg_distinct = true;
     }
     conditions.push({
-      A_Expr: { kind: 'AEXPR_OP', name: [{ String: { sval: '>=' } }], lexpr: counted, rexpr: integer(rel.minGroupSize) },
+      A_Expr: {
+        kind: 'AEXPR_OP',
+        name: [{ String: { sval: '>=' } }],
+        lexpr: counted,
+        rexpr: integer(rel.minGroupSize),
+      },
     });
   }
   stmt.havingClause = and(stmt.havingClause ? [stmt.havingClause, ...conditions] : conditions);

@@ -30,21 +30,34 @@ export function checkWrite(
   if (!policy) return { appliedRules: [] };
   const name = [target.source, target.schema, target.table].filter(Boolean).join('.');
   const rules = policy.tableRules(target, context);
-  if (rules.denied) throw new SpokeError(ErrorCode.TABLE_NOT_FOUND, `table "${name}" does not exist`, { source: target.source });
+  if (rules.denied)
+    throw new SpokeError(ErrorCode.TABLE_NOT_FOUND, `table "${name}" does not exist`, {
+      source: target.source,
+    });
   const applied: string[] = [];
   const readOnly = rules.readOnly[0];
-  if (readOnly) throw new SpokeError(ErrorCode.POLICY_DENIED, `${name} is read-only: ${kind.toUpperCase()} is not allowed (rule ${readOnly.name})`);
+  if (readOnly)
+    throw new SpokeError(
+      ErrorCode.POLICY_DENIED,
+      `${name} is read-only: ${kind.toUpperCase()} is not allowed (rule ${readOnly.name})`,
+    );
   const appendOnly = rules.appendOnly[0];
   if (appendOnly) {
     if (kind !== 'insert' && kind !== 'create') {
-      throw new SpokeError(ErrorCode.POLICY_DENIED, `${name} is append-only: ${kind.toUpperCase()} is not allowed (rule ${appendOnly.name})`);
+      throw new SpokeError(
+        ErrorCode.POLICY_DENIED,
+        `${name} is append-only: ${kind.toUpperCase()} is not allowed (rule ${appendOnly.name})`,
+      );
     }
     applied.push(appendOnly.name);
   }
   for (const read of sourcesRead) {
     const readRules = policy.tableRules(read, context);
     const readName = [read.source, read.schema, read.table].filter(Boolean).join('.');
-    if (readRules.denied) throw new SpokeError(ErrorCode.TABLE_NOT_FOUND, `table "${readName}" does not exist`, { source: read.source });
+    if (readRules.denied)
+      throw new SpokeError(ErrorCode.TABLE_NOT_FOUND, `table "${readName}" does not exist`, {
+        source: read.source,
+      });
     const neverUpload = readRules.neverUpload[0];
     if (neverUpload && read.source.toLowerCase() !== target.source.toLowerCase()) {
       throw new SpokeError(

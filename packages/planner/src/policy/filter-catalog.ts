@@ -25,7 +25,12 @@ export function filterCatalog(
   for (const t of tables) {
     const defaultSchema = registry?.sources.get(t.source)?.catalog.defaultSchema;
     const rules = policy.tableRules(
-      { source: t.source, schema: t.schema, table: t.name, ...(defaultSchema !== undefined ? { defaultSchema } : {}) },
+      {
+        source: t.source,
+        schema: t.schema,
+        table: t.name,
+        ...(defaultSchema !== undefined ? { defaultSchema } : {}),
+      },
       context,
     );
     if (rules.denied) continue;

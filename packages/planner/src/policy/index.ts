@@ -5,8 +5,21 @@
  */
 export { checkWrite, type WriteKind } from './check-write.js';
 export { filterCatalog } from './filter-catalog.js';
-export { DEFAULT_KEEP_LAST, DEFAULT_MIN_GROUP_SIZE, parsePolicyConfig, type PolicyConfigEntry } from './policy-config.js';
-export { appliesTo, type MaskKind, matchPath, type PathMatch, type PolicyRule, type RuleKind, type TableRef } from './policy-rule.js';
+export {
+  DEFAULT_KEEP_LAST,
+  DEFAULT_MIN_GROUP_SIZE,
+  type PolicyConfigEntry,
+  parsePolicyConfig,
+} from './policy-config.js';
+export {
+  appliesTo,
+  type MaskKind,
+  matchPath,
+  type PathMatch,
+  type PolicyRule,
+  type RuleKind,
+  type TableRef,
+} from './policy-rule.js';
 export { EMAIL_MASK, REDACTED } from './policy-sql.js';
 export { redactErrorValues, redactQuoted } from './redact-error.js';
 export { createSecurityPolicy, SecurityPolicy } from './security-policy.js';

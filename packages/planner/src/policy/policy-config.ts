@@ -34,14 +34,25 @@ export const DEFAULT_KEEP_LAST = 4;
 
 const MASKS: readonly MaskKind[] = ['redact', 'email', 'partial', 'hash', 'null'];
 const KEYS = new Set([
-  'name', 'on', 'rule', 'roles', 'except_roles', 'raw_roles', 'mask', 'salt', 'keep_last', 'min_group_size', 'predicate',
+  'name',
+  'on',
+  'rule',
+  'roles',
+  'except_roles',
+  'raw_roles',
+  'mask',
+  'salt',
+  'keep_last',
+  'min_group_size',
+  'predicate',
 ]);
 const COLUMN_RULES = new Set<RuleKind>(['deny', 'allow', 'mask']);
 
 /** Functions a row filter may call that the policy replaces by the caller's values. */
 export const USER_ATTRIBUTE_FUNCTION = 'current_user_attr';
 
-const invalid = (key: string, message: string) => new SpokeError(ErrorCode.INVALID_CONFIG, `${key}: ${message}`);
+const invalid = (key: string, message: string) =>
+  new SpokeError(ErrorCode.INVALID_CONFIG, `${key}: ${message}`);
 
 /**
  * Validates `policies` — a list of entries, or a mapping from `on` path to a
@@ -60,7 +71,8 @@ export async function parsePolicyConfig(policies: unknown, path = 'policies'): P
   } else if (isRecord(policies)) {
     for (const [on, value] of Object.entries(policies)) {
       const key = `${path}.${on}`;
-      if (typeof value === 'string') entries.push({ key, entry: { name: `${on}: ${value}`, on, rule: value } });
+      if (typeof value === 'string')
+        entries.push({ key, entry: { name: `${on}: ${value}`, on, rule: value } });
       else if (isRecord(value)) {
         if ('on' in value) throw invalid(`${key}.on`, 'the mapping key already names the object');
         entries.push({ key, entry: { name: `${on}: ${String(value.rule)}`, ...value, on } });
@@ -81,12 +93,16 @@ export async function parsePolicyConfig(policies: unknown, path = 'policies'): P
 }
 
 async function parseEntry(entry: Record<string, unknown>, key: string): Promise<PolicyRule> {
-  for (const k of Object.keys(entry)) if (!KEYS.has(k)) throw invalid(`${key}.${k}`, `unknown key (expected one of ${[...KEYS].join(', ')})`);
+  for (const k of Object.keys(entry))
+    if (!KEYS.has(k)) throw invalid(`${key}.${k}`, `unknown key (expected one of ${[...KEYS].join(', ')})`);
   const name = requiredString(entry, 'name', key);
   const onText = requiredString(entry, 'on', key);
   const on = onText.split('.');
   if (on.length > 4 || on.some((p) => p.trim() === '')) {
-    throw invalid(`${key}.on`, `"${onText}" is not source, source.schema, source.table, source.schema.table or source.[schema.]table.column`);
+    throw invalid(
+      `${key}.on`,
+      `"${onText}" is not source, source.schema, source.table, source.schema.table or source.[schema.]table.column`,
+    );
   }
   const ruleText = requiredString(entry, 'rule', key).trim();
   let kind: RuleKind;
@@ -97,7 +113,8 @@ async function parseEntry(entry: Record<string, unknown>, key: string): Promise<
   if (maskCall) {
     kind = 'mask';
     columns = maskCall[1]!.split(',').map((c) => c.trim());
-    if (columns.some((c) => !/^[^\s.]+$/.test(c))) throw invalid(`${key}.rule`, `"${ruleText}": expected mask(column, …)`);
+    if (columns.some((c) => !/^[^\s.]+$/.test(c)))
+      throw invalid(`${key}.rule`, `"${ruleText}": expected mask(column, …)`);
     if (on.length === 4) throw invalid(`${key}.rule`, 'mask(columns) needs a table in "on", not a column');
   } else {
     switch (ruleText.toLowerCase()) {
@@ -129,15 +146,19 @@ async function parseEntry(entry: Record<string, unknown>, key: string): Promise<
         );
     }
   }
-  if (entry.raw_roles !== undefined && ruleText.toLowerCase() !== 'role_based') throw invalid(`${key}.raw_roles`, 'only for rule role_based');
-  if (on.length === 4 && !COLUMN_RULES.has(kind)) throw invalid(`${key}.on`, `${kind} applies to a source, schema or table, not a column`);
+  if (entry.raw_roles !== undefined && ruleText.toLowerCase() !== 'role_based')
+    throw invalid(`${key}.raw_roles`, 'only for rule role_based');
+  if (on.length === 4 && !COLUMN_RULES.has(kind))
+    throw invalid(`${key}.on`, `${kind} applies to a source, schema or table, not a column`);
   roles ??= ['*'];
-  if (roles.length === 0) throw invalid(`${key}.roles`, 'empty: the rule would apply to nobody (use ["*"] for everyone)');
+  if (roles.length === 0)
+    throw invalid(`${key}.roles`, 'empty: the rule would apply to nobody (use ["*"] for everyone)');
 
   const optional: { -readonly [K in keyof PolicyRule]?: PolicyRule[K] } = {};
   if (entry.mask !== undefined) {
     if (kind !== 'mask') throw invalid(`${key}.mask`, 'only for rule mask');
-    if (!MASKS.includes(entry.mask as MaskKind)) throw invalid(`${key}.mask`, `unknown mask "${String(entry.mask)}" (expected ${MASKS.join(', ')})`);
+    if (!MASKS.includes(entry.mask as MaskKind))
+      throw invalid(`${key}.mask`, `unknown mask "${String(entry.mask)}" (expected ${MASKS.join(', ')})`);
     optional.mask = entry.mask as MaskKind;
   }
   if (entry.salt !== undefined) {
@@ -146,7 +167,8 @@ async function parseEntry(entry: Record<string, unknown>, key: string): Promise<
   }
   if (entry.keep_last !== undefined) optional.keepLast = integer(entry.keep_last, `${key}.keep_last`, 0);
   if (entry.min_group_size !== undefined) {
-    if (kind !== 'aggregate_only') throw invalid(`${key}.min_group_size`, 'only for aggregate_only and role_based');
+    if (kind !== 'aggregate_only')
+      throw invalid(`${key}.min_group_size`, 'only for aggregate_only and role_based');
     optional.minGroupSize = integer(entry.min_group_size, `${key}.min_group_size`, 1);
   }
   if (kind === 'aggregate_only') optional.minGroupSize ??= DEFAULT_MIN_GROUP_SIZE;
@@ -168,8 +190,11 @@ async function parsePredicate(sql: string, key: string): Promise<AstNode> {
     throw new SpokeError(ErrorCode.INVALID_CONFIG, `${key}: ${(error as Error).message}`, { cause: error });
   }
   const stmt = statements.length === 1 ? statements[0]!.node.SelectStmt : undefined;
-  const extra = stmt ? Object.keys(stmt).filter((k) => !['targetList', 'whereClause', 'limitOption', 'op'].includes(k)) : [];
-  if (!stmt?.whereClause || stmt.op !== 'SETOP_NONE' || extra.length) throw invalid(key, `"${sql}" is not a single boolean expression`);
+  const extra = stmt
+    ? Object.keys(stmt).filter((k) => !['targetList', 'whereClause', 'limitOption', 'op'].includes(k))
+    : [];
+  if (!stmt?.whereClause || stmt.op !== 'SETOP_NONE' || extra.length)
+    throw invalid(key, `"${sql}" is not a single boolean expression`);
   walkAst(stmt.whereClause, (n) => {
     if (n.SubLink) throw invalid(key, 'sub-queries are not allowed in a row filter');
     if (n.ParamRef) throw invalid(key, 'parameters are not allowed in a row filter');
@@ -194,7 +219,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function requiredString(entry: Record<string, unknown>, name: string, key: string): string {
   const value = entry[name];
-  if (typeof value !== 'string' || value.trim() === '') throw invalid(`${key}.${name}`, 'required (a non-empty string)');
+  if (typeof value !== 'string' || value.trim() === '')
+    throw invalid(`${key}.${name}`, 'required (a non-empty string)');
   return value;
 }
 
@@ -202,11 +228,13 @@ function stringList(entry: Record<string, unknown>, name: string, key: string): 
   const value = entry[name];
   if (value === undefined) return undefined;
   const list = typeof value === 'string' ? [value] : value;
-  if (!Array.isArray(list) || list.some((v) => typeof v !== 'string' || v === '')) throw invalid(`${key}.${name}`, 'expected a list of role names');
+  if (!Array.isArray(list) || list.some((v) => typeof v !== 'string' || v === ''))
+    throw invalid(`${key}.${name}`, 'expected a list of role names');
   return list as string[];
 }
 
 function integer(value: unknown, key: string, min: number): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min) throw invalid(key, `expected an integer ≥ ${min}`);
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min)
+    throw invalid(key, `expected an integer ≥ ${min}`);
   return value;
 }

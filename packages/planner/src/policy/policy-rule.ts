@@ -70,7 +70,8 @@ export interface PathMatch {
   readonly column?: string;
 }
 
-const eq = (a: string | undefined, b: string | undefined) => a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
+const eq = (a: string | undefined, b: string | undefined) =>
+  a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
 
 /**
  * Whether `path` covers `table`. Names compare case-insensitively, as the

@@ -7,8 +7,7 @@
  */
 import type { QueryContext } from '@spoke/core';
 import { type AstNode, cloneAst } from '../parse/ast.js';
-import { USER_ATTRIBUTE_FUNCTION } from './policy-config.js';
-import { DEFAULT_KEEP_LAST } from './policy-config.js';
+import { DEFAULT_KEEP_LAST, USER_ATTRIBUTE_FUNCTION } from './policy-config.js';
 import type { MaskKind, PolicyRule } from './policy-rule.js';
 
 /** What the e-mail mask shows, as the design has it. */
@@ -21,19 +20,26 @@ export const qualifiedColumn = (qualifier: string, name: string): AstNode => ({
   ColumnRef: { fields: [{ String: { sval: qualifier } }, { String: { sval: name } }] },
 });
 export const text = (value: string): AstNode => ({ A_Const: { sval: { sval: value } } });
-export const integer = (value: number): AstNode => ({ A_Const: { ival: value === 0 ? {} : { ival: value } } });
+export const integer = (value: number): AstNode => ({
+  A_Const: { ival: value === 0 ? {} : { ival: value } },
+});
 export const nullConst = (): AstNode => ({ A_Const: { isnull: true } });
 export const bool = (value: boolean): AstNode => ({ A_Const: { boolval: value ? { boolval: true } : {} } });
 export const call = (name: string, args: AstNode[]): AstNode => ({
   FuncCall: { funcname: [{ String: { sval: name } }], args, funcformat: 'COERCE_EXPLICIT_CALL' },
 });
-const asText = (arg: AstNode): AstNode => ({ TypeCast: { arg, typeName: { names: [{ String: { sval: 'text' } }], typemod: -1 } } });
+const asText = (arg: AstNode): AstNode => ({
+  TypeCast: { arg, typeName: { names: [{ String: { sval: 'text' } }], typemod: -1 } },
+});
 const isNull = (arg: AstNode): AstNode => ({ NullTest: { arg, nulltesttype: 'IS_NULL' } });
 const op = (name: string, lexpr: AstNode, rexpr: AstNode): AstNode => ({
   A_Expr: { kind: 'AEXPR_OP', name: [{ String: { sval: name } }], lexpr, rexpr },
 });
 const caseWhen = (whens: [AstNode, AstNode][], otherwise?: AstNode): AstNode => ({
-  CaseExpr: { args: whens.map(([expr, result]) => ({ CaseWhen: { expr, result } })), ...(otherwise ? { defresult: otherwise } : {}) },
+  CaseExpr: {
+    args: whens.map(([expr, result]) => ({ CaseWhen: { expr, result } })),
+    ...(otherwise ? { defresult: otherwise } : {}),
+  },
 });
 
 /** `left AND right AND …` (one operand stays itself). */
@@ -57,14 +63,20 @@ export function maskExpression(name: string, mask: MaskKind, rule: PolicyRule): 
       return caseWhen([[isNull(c), nullConst()]], text(EMAIL_MASK));
     case 'hash':
       // Deterministic, so equality joins between columns hashed alike still match.
-      return caseWhen([[isNull(c), nullConst()]], call('md5', [call('concat', [text(rule.salt ?? ''), asText(c)])]));
+      return caseWhen(
+        [[isNull(c), nullConst()]],
+        call('md5', [call('concat', [text(rule.salt ?? ''), asText(c)])]),
+      );
     case 'partial': {
       const keep = rule.keepLast ?? DEFAULT_KEEP_LAST;
       // At least four characters stay hidden; shorter values are fully redacted.
       return caseWhen(
         [
           [isNull(c), nullConst()],
-          [op('>=', call('length', [asText(c)]), integer(keep + 4)), call('concat', [text(REDACTED), call('right', [asText(c), integer(keep)])])],
+          [
+            op('>=', call('length', [asText(c)]), integer(keep + 4)),
+            call('concat', [text(REDACTED), call('right', [asText(c), integer(keep)])]),
+          ],
         ],
         text(REDACTED),
       );

@@ -13,7 +13,10 @@ export function redactErrorValues(error: unknown): unknown {
   if (!SpokeError.isInstance(error)) return error;
   const message = redactQuoted(error.message);
   if (message === error.message) return error;
-  return new SpokeError(error.code, message, { cause: error, ...(error.source !== undefined ? { source: error.source } : {}) });
+  return new SpokeError(error.code, message, {
+    cause: error,
+    ...(error.source !== undefined ? { source: error.source } : {}),
+  });
 }
 
 /**

@@ -14,8 +14,8 @@ import type { ResolvedTable, SourceRegistry } from '../binder/source-registry.js
 import { type AstNode, cloneAst, walkAst } from '../parse/ast.js';
 import type { PolicyInput } from '../policy-hook.js';
 import { type AggregateOnlyRelation, enforceAggregateOnly } from './aggregate-only.js';
-import { and, column, maskExpression, rowFilterFor } from './policy-sql.js';
 import { appliesTo, type PolicyRule } from './policy-rule.js';
+import { and, column, maskExpression, rowFilterFor } from './policy-sql.js';
 import { tableRules } from './table-rules.js';
 
 /** The outcome of rewriting one statement. */
@@ -25,7 +25,11 @@ export interface RewriteOutcome {
 }
 
 /** Rewrites `stmt` (a SelectStmt body) in place for the caller. */
-export async function rewriteQuery(stmt: AstNode, rules: readonly PolicyRule[], input: PolicyInput): Promise<RewriteOutcome> {
+export async function rewriteQuery(
+  stmt: AstNode,
+  rules: readonly PolicyRule[],
+  input: PolicyInput,
+): Promise<RewriteOutcome> {
   const rewriter = new Rewriter(rules, input.registry, input.context, input.signal);
   await rewriter.visitSelect(stmt, new Set());
   if (rewriter.tableFunctions && rewriter.applied.size) {
@@ -63,10 +67,21 @@ class Rewriter {
     }
     const protectedHere: AggregateOnlyRelation[] = [];
     const from: AstNode[] = stmt.fromClause ?? [];
-    for (let i = 0; i < from.length; i++) from[i] = await this.visitFrom(from[i]!, ctes, protectedHere, false);
+    for (let i = 0; i < from.length; i++)
+      from[i] = await this.visitFrom(from[i]!, ctes, protectedHere, false);
     await this.visitExpressions(
-      [stmt.valuesLists, stmt.targetList, stmt.whereClause, stmt.groupClause, stmt.havingClause, stmt.windowClause,
-        stmt.sortClause, stmt.distinctClause, stmt.limitCount, stmt.limitOffset],
+      [
+        stmt.valuesLists,
+        stmt.targetList,
+        stmt.whereClause,
+        stmt.groupClause,
+        stmt.havingClause,
+        stmt.windowClause,
+        stmt.sortClause,
+        stmt.distinctClause,
+        stmt.limitCount,
+        stmt.limitOffset,
+      ],
       ctes,
     );
     if (protectedHere.length) {
@@ -75,7 +90,12 @@ class Rewriter {
     }
   }
 
-  async visitFrom(item: AstNode, ctes: ReadonlySet<string>, protectedHere: AggregateOnlyRelation[], underAlias: boolean): Promise<AstNode> {
+  async visitFrom(
+    item: AstNode,
+    ctes: ReadonlySet<string>,
+    protectedHere: AggregateOnlyRelation[],
+    underAlias: boolean,
+  ): Promise<AstNode> {
     if (item.RangeVar) return this.visitRangeVar(item, ctes, protectedHere, underAlias);
     if (item.JoinExpr) {
       const j = item.JoinExpr;
@@ -103,10 +123,11 @@ class Rewriter {
     walkAst(nodes, (n) => {
       if (n.SubLink) {
         if (n.SubLink.subselect?.SelectStmt) subqueries.push(n.SubLink.subselect.SelectStmt);
-        if (n.SubLink.testexpr) walkAst(n.SubLink.testexpr, (m) => {
-          if (m.SubLink?.subselect?.SelectStmt) subqueries.push(m.SubLink.subselect.SelectStmt);
-          return undefined;
-        });
+        if (n.SubLink.testexpr)
+          walkAst(n.SubLink.testexpr, (m) => {
+            if (m.SubLink?.subselect?.SelectStmt) subqueries.push(m.SubLink.subselect.SelectStmt);
+            return undefined;
+          });
         return false;
       }
       return undefined;
@@ -114,7 +135,12 @@ class Rewriter {
     for (const q of subqueries) await this.visitSelect(q, ctes);
   }
 
-  async visitRangeVar(item: AstNode, ctes: ReadonlySet<string>, protectedHere: AggregateOnlyRelation[], underAlias: boolean): Promise<AstNode> {
+  async visitRangeVar(
+    item: AstNode,
+    ctes: ReadonlySet<string>,
+    protectedHere: AggregateOnlyRelation[],
+    underAlias: boolean,
+  ): Promise<AstNode> {
     const rv = item.RangeVar;
     const catalog: string | undefined = rv.catalogname;
     const schema: string | undefined = rv.schemaname;
@@ -123,9 +149,15 @@ class Rewriter {
     if (catalog === undefined && isSystemRelation(schema, name)) return item;
     const resolved = await this.resolve(catalog, schema, name);
     const written = [catalog, schema, name].filter((p) => p !== undefined).join('.');
-    const table = { source: resolved.source, schema: resolved.schema, table: resolved.table, defaultSchema: resolved.connector.catalog.defaultSchema };
+    const table = {
+      source: resolved.source,
+      schema: resolved.schema,
+      table: resolved.table,
+      defaultSchema: resolved.connector.catalog.defaultSchema,
+    };
     const rules = tableRules(this.rules, table, this.context);
-    if (rules.denied) throw await this.notFound(catalog ?? schema!, catalog === undefined ? undefined : schema, name);
+    if (rules.denied)
+      throw await this.notFound(catalog ?? schema!, catalog === undefined ? undefined : schema, name);
     if (!rules.hasColumnRules && !rules.aggregateOnly.length && !rules.rowFilters.length) return item;
 
     const targets: AstNode[] = [];
@@ -149,7 +181,8 @@ class Rewriter {
       targets.push({ ResTarget: { name: field.name, val } });
     }
     // A table none of whose columns the caller may see does not exist for them.
-    if (targets.length === 0) throw await this.notFound(catalog ?? schema!, catalog === undefined ? undefined : schema, name);
+    if (targets.length === 0)
+      throw await this.notFound(catalog ?? schema!, catalog === undefined ? undefined : schema, name);
     const filters = rules.rowFilters.map((rule) => {
       this.applied.add(rule.name);
       return rowFilterFor(rule, this.context);
@@ -173,7 +206,10 @@ class Rewriter {
     if (rules.aggregateOnly.length) {
       const rule = rules.aggregateOnly[0]!;
       if (underAlias) {
-        throw new SpokeError(ErrorCode.POLICY_DENIED, `${written} may not be read inside an aliased JOIN (rule ${rule.name})`);
+        throw new SpokeError(
+          ErrorCode.POLICY_DENIED,
+          `${written} may not be read inside an aliased JOIN (rule ${rule.name})`,
+        );
       }
       protectedHere.push({
         item: replacement,
@@ -190,26 +226,48 @@ class Rewriter {
   }
 
   /** `registry.resolve`, exactly as the binder calls it, with "not found" errors that only suggest visible names. */
-  async resolve(catalog: string | undefined, schema: string | undefined, name: string): Promise<ResolvedTable> {
+  async resolve(
+    catalog: string | undefined,
+    schema: string | undefined,
+    name: string,
+  ): Promise<ResolvedTable> {
     const sourceName = catalog ?? schema;
     if (sourceName === undefined) {
       const candidates = [];
       for (const candidate of await this.registry.qualifiedCandidates(name, this.signal)) {
         const [source] = candidate.split('.');
         const connector = this.registry.sources.get(source!);
-        const table = { source: source!, schema: connector?.catalog.defaultSchema ?? '', table: name, defaultSchema: connector?.catalog.defaultSchema ?? '' };
+        const table = {
+          source: source!,
+          schema: connector?.catalog.defaultSchema ?? '',
+          table: name,
+          defaultSchema: connector?.catalog.defaultSchema ?? '',
+        };
         if (!tableRules(this.rules, table, this.context).denied) candidates.push(candidate);
       }
-      const hint = candidates.length ? ` (did you mean ${candidates.map((c) => `"${c}"`).join(' or ')}?)` : '';
-      throw new SpokeError(ErrorCode.TABLE_NOT_FOUND, `table "${name}" does not exist: name tables as source.table or source.schema.table${hint}`);
+      const hint = candidates.length
+        ? ` (did you mean ${candidates.map((c) => `"${c}"`).join(' or ')}?)`
+        : '';
+      throw new SpokeError(
+        ErrorCode.TABLE_NOT_FOUND,
+        `table "${name}" does not exist: name tables as source.table or source.schema.table${hint}`,
+      );
     }
     const visibleSources = [...this.registry.sources.keys()].filter((s) => !this.sourceDenied(s));
     if (!this.registry.has(sourceName) || this.sourceDenied(sourceName)) {
       const suffix = catalog === undefined ? '; name tables as source.table or source.schema.table' : '';
-      throw new SpokeError(ErrorCode.TABLE_NOT_FOUND, `source "${sourceName}" does not exist${didYouMean(sourceName, visibleSources)}${suffix}`);
+      throw new SpokeError(
+        ErrorCode.TABLE_NOT_FOUND,
+        `source "${sourceName}" does not exist${didYouMean(sourceName, visibleSources)}${suffix}`,
+      );
     }
     try {
-      return await this.registry.resolve(sourceName, catalog === undefined ? undefined : schema, name, this.signal);
+      return await this.registry.resolve(
+        sourceName,
+        catalog === undefined ? undefined : schema,
+        name,
+        this.signal,
+      );
     } catch (error) {
       if (!(SpokeError.isInstance(error) && error.code === ErrorCode.TABLE_NOT_FOUND)) throw error;
       throw await this.notFound(sourceName, catalog === undefined ? undefined : schema, name);
@@ -218,7 +276,11 @@ class Rewriter {
 
   sourceDenied(source: string): boolean {
     return this.rules.some(
-      (r) => r.kind === 'deny' && r.on.length === 1 && r.on[0]!.toLowerCase() === source.toLowerCase() && appliesTo(r, this.context),
+      (r) =>
+        r.kind === 'deny' &&
+        r.on.length === 1 &&
+        r.on[0]!.toLowerCase() === source.toLowerCase() &&
+        appliesTo(r, this.context),
     );
   }
 
@@ -233,18 +295,40 @@ class Rewriter {
     const defaultSchema = connector.catalog.defaultSchema;
     const schemas = await connector.catalog.listSchemas(this.signal).catch(() => [] as readonly string[]);
     const visibleSchemas = schemas.filter((s) => !this.schemaDenied(source, s, defaultSchema));
-    if (schema !== undefined && !visibleSchemas.some((s) => s === schema || s.toLowerCase() === schema.toLowerCase())) {
-      return new SpokeError(ErrorCode.TABLE_NOT_FOUND, `schema "${schema}" does not exist in source "${source}"${didYouMean(schema, visibleSchemas)}`, { source });
+    if (
+      schema !== undefined &&
+      !visibleSchemas.some((s) => s === schema || s.toLowerCase() === schema.toLowerCase())
+    ) {
+      return new SpokeError(
+        ErrorCode.TABLE_NOT_FOUND,
+        `schema "${schema}" does not exist in source "${source}"${didYouMean(schema, visibleSchemas)}`,
+        { source },
+      );
     }
-    const inSchema = schemas.find((s) => s.toLowerCase() === (schema ?? defaultSchema).toLowerCase()) ?? schema ?? defaultSchema;
-    const tables = await connector.catalog.listTables(inSchema, this.signal).catch(() => [] as readonly string[]);
-    const visible = tables.filter((t) => !tableRules(this.rules, { source, schema: inSchema, table: t, defaultSchema }, this.context).denied);
+    const inSchema =
+      schemas.find((s) => s.toLowerCase() === (schema ?? defaultSchema).toLowerCase()) ??
+      schema ??
+      defaultSchema;
+    const tables = await connector.catalog
+      .listTables(inSchema, this.signal)
+      .catch(() => [] as readonly string[]);
+    const visible = tables.filter(
+      (t) =>
+        !tableRules(this.rules, { source, schema: inSchema, table: t, defaultSchema }, this.context).denied,
+    );
     const qualified = schema === undefined ? `${sourceName}.${name}` : `${sourceName}.${schema}.${name}`;
-    return new SpokeError(ErrorCode.TABLE_NOT_FOUND, `table "${qualified}" does not exist${didYouMean(name, visible)}`, { source });
+    return new SpokeError(
+      ErrorCode.TABLE_NOT_FOUND,
+      `table "${qualified}" does not exist${didYouMean(name, visible)}`,
+      { source },
+    );
   }
 
   /** A deny on the source or on the schema itself hides the schema. */
   schemaDenied(source: string, schema: string, defaultSchema: string): boolean {
-    return tableRules(this.rules, { source, schema, table: '\u0000', defaultSchema }, this.context).denied !== undefined;
+    return (
+      tableRules(this.rules, { source, schema, table: '\u0000', defaultSchema }, this.context).denied !==
+      undefined
+    );
   }
 }

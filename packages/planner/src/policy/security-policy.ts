@@ -34,7 +34,9 @@ export class SecurityPolicy implements QueryPolicy {
   visibilityKey(context: Pick<QueryContext, 'roles'>): string {
     return JSON.stringify(
       this.rules
-        .filter((r) => (r.kind === 'deny' || r.kind === 'mask' || r.kind === 'allow') && appliesTo(r, context))
+        .filter(
+          (r) => (r.kind === 'deny' || r.kind === 'mask' || r.kind === 'allow') && appliesTo(r, context),
+        )
         .map((r) => r.name)
         .sort(),
     );

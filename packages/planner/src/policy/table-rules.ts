@@ -28,7 +28,13 @@ export interface TableRules {
   readonly hasColumnRules: boolean;
 }
 
-const MASK_STRENGTH: Readonly<Record<MaskKind, number>> = { hash: 1, partial: 2, email: 3, redact: 4, null: 5 };
+const MASK_STRENGTH: Readonly<Record<MaskKind, number>> = {
+  hash: 1,
+  partial: 2,
+  email: 3,
+  redact: 4,
+  null: 5,
+};
 
 /** The mask a rule gives `column`: its `mask`, else `email` for e-mail-looking names and `redact` for the rest. */
 export function maskFor(rule: PolicyRule, column: string): MaskKind {
@@ -36,15 +42,24 @@ export function maskFor(rule: PolicyRule, column: string): MaskKind {
 }
 
 /** The rules of `rules` that apply to `context` on `table`. */
-export function tableRules(rules: readonly PolicyRule[], table: TableRef, context: Pick<QueryContext, 'roles'>): TableRules {
+export function tableRules(
+  rules: readonly PolicyRule[],
+  table: TableRef,
+  context: Pick<QueryContext, 'roles'>,
+): TableRules {
   const matched = rules
     .filter((r) => appliesTo(r, context))
     .map((rule) => ({ rule, match: matchPath(rule.on, table) }))
-    .filter((m): m is { rule: PolicyRule; match: NonNullable<ReturnType<typeof matchPath>> } => m.match !== undefined);
-  const tableLevel = (kind: PolicyRule['kind']) => matched.filter((m) => m.rule.kind === kind).map((m) => m.rule);
+    .filter(
+      (m): m is { rule: PolicyRule; match: NonNullable<ReturnType<typeof matchPath>> } =>
+        m.match !== undefined,
+    );
+  const tableLevel = (kind: PolicyRule['kind']) =>
+    matched.filter((m) => m.rule.kind === kind).map((m) => m.rule);
   const denied = matched.find((m) => m.rule.kind === 'deny' && m.match.level <= 2)?.rule;
   const columnRules = matched.filter(
-    (m) => (m.rule.kind === 'deny' && m.match.level === 3) || m.rule.kind === 'mask' || m.rule.kind === 'allow',
+    (m) =>
+      (m.rule.kind === 'deny' && m.match.level === 3) || m.rule.kind === 'mask' || m.rule.kind === 'allow',
   );
   const cache = new Map<string, ColumnEffect>();
   return {
@@ -74,8 +89,10 @@ export function tableRules(rules: readonly PolicyRule[], table: TableRef, contex
             : rule.kind === 'mask'
               ? { kind: 'mask', mask: maskFor(rule, name), rule }
               : { kind: 'visible', rule };
-        const strength = effect.kind === 'deny' ? 10 : effect.kind === 'mask' ? MASK_STRENGTH[effect.mask] : 0;
-        if (!best || level > best.level || (level === best.level && strength > best.strength)) best = { level, effect, strength };
+        const strength =
+          effect.kind === 'deny' ? 10 : effect.kind === 'mask' ? MASK_STRENGTH[effect.mask] : 0;
+        if (!best || level > best.level || (level === best.level && strength > best.strength))
+          best = { level, effect, strength };
       }
       const effect = best?.effect ?? { kind: 'visible' };
       cache.set(key, effect);

@@ -147,6 +147,15 @@ class Rewriter {
     const name: string = rv.relname;
     if (catalog === undefined && schema === undefined && ctes.has(name)) return item;
     if (catalog === undefined && isSystemRelation(schema, name)) return item;
+    // Sources no rule mentions need no catalog look-up here: the binder resolves (and reports) them as usual.
+    const sourceName = catalog ?? schema;
+    if (
+      sourceName !== undefined &&
+      this.registry.has(sourceName) &&
+      !this.rules.some((r) => r.on[0]!.toLowerCase() === sourceName.toLowerCase())
+    ) {
+      return item;
+    }
     const resolved = await this.resolve(catalog, schema, name);
     const written = [catalog, schema, name].filter((p) => p !== undefined).join('.');
     const table = {

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { SpokeError } from '@spoke/core';
 import { explainCommand } from './cli/explain-command.js';
+import { hashPasswordCommand } from './cli/hash-password-command.js';
 import { queryCommand } from './cli/query-command.js';
 import { serveCommand } from './cli/serve-command.js';
 import { UsageError } from './cli/usage-error.js';
@@ -19,6 +20,7 @@ Commands:
   serve     serve HTTP and the PostgreSQL wire protocol
   query     run one SQL statement in-process and print the rows (table, json, csv)
   explain   show what each source is asked and what DuckDB runs
+  hash-password  hash a password (stdin) for users: in the config, or make an API key
 
 Options:
   -h, --help     this help (each command has its own: spoke query --help)
@@ -32,6 +34,7 @@ const COMMANDS: Record<string, (args: string[], log: (message: string) => void) 
   serve: serveCommand,
   query: queryCommand,
   explain: explainCommand,
+  'hash-password': hashPasswordCommand,
 };
 
 function oneLine(text: string): string {
@@ -56,7 +59,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const command = COMMANDS[first];
-  if (!command) throw new UsageError(`unknown command "${first}"; expected serve, query or explain`);
+  if (!command)
+    throw new UsageError(`unknown command "${first}"; expected serve, query, explain or hash-password`);
   try {
     return await command(rest, log);
   } catch (error) {

@@ -2,14 +2,21 @@ import { resolve } from 'node:path';
 import { createEngine, type QueryEngine } from '@spoke/planner';
 import type { GatewayConfig } from './config/gateway-config.js';
 import { loadConnectors } from './config/load-connectors.js';
+import type { SourceMeter } from './service/source-meter.js';
 
 /**
  * Builds the query engine a config describes: imports and creates each
  * source's connector, then hands them to the planner. Closing the engine
  * closes the connectors; if the engine cannot be built, they are closed here.
+ *
+ * @param options.meter - counts rows and bytes per source and the sources each query reads (for metrics and audit)
  */
-export async function createGatewayEngine(config: GatewayConfig): Promise<QueryEngine> {
-  const sources = await loadConnectors(config);
+export async function createGatewayEngine(
+  config: GatewayConfig,
+  options: { readonly meter?: SourceMeter } = {},
+): Promise<QueryEngine> {
+  const loaded = await loadConnectors(config);
+  const sources = options.meter ? options.meter.wrapAll(loaded) : loaded;
   const duckdb: { memoryLimit?: string; tempDirectory?: string; threads?: number } = {};
   if (config.duckdb?.memoryLimit !== undefined) duckdb.memoryLimit = config.duckdb.memoryLimit;
   if (config.duckdb?.tempDirectory !== undefined)
@@ -18,7 +25,7 @@ export async function createGatewayEngine(config: GatewayConfig): Promise<QueryE
   try {
     return await createEngine({ sources, duckdb });
   } catch (error) {
-    await Promise.allSettled(Object.values(sources).map((c) => c.close()));
+    await Promise.allSettled(Object.values(loaded).map((c) => c.close()));
     throw error;
   }
 }

@@ -4,12 +4,32 @@
  *
  * @packageDocumentation
  */
+export {
+  ANONYMOUS,
+  Authenticator,
+  type AuthenticatorOptions,
+  type Principal,
+} from './auth/authenticator.js';
+export { JwtVerifier } from './auth/jwt-verifier.js';
+export {
+  generateApiKey,
+  hashApiKey,
+  hashPasswordScrypt,
+  scramVerifierFor,
+} from './auth/password-hash.js';
 export type {
+  ApiKeyConfig,
+  AuditConfig,
   DuckDbEngineConfig,
   GatewayConfig,
+  JwtConfig,
+  LimitsConfig,
   ListenAddress,
+  LoggingConfig,
   ServerConfig,
   SourceConfig,
+  TlsFiles,
+  UserConfig,
 } from './config/gateway-config.js';
 export { interpolateEnv } from './config/interpolate-env.js';
 export { type LoadConfigOptions, loadConfig, parseConfig } from './config/load-config.js';
@@ -25,4 +45,23 @@ export {
   type RunningHttpServer,
   startHttpServer,
 } from './http/http-server.js';
-export { type RunningGateway, type RunningPostgresServer, startGateway } from './start-gateway.js';
+export { type AuditRecord, type AuditSink, openAuditSink } from './service/audit-log.js';
+export { createGatewayServices, type GatewayServices, isLoopback } from './service/gateway-services.js';
+export { createLogger, type Logger } from './service/logger.js';
+export { GatewayMetrics } from './service/metrics.js';
+export {
+  ADMIN_ROLE,
+  type ClientInfo,
+  type Protocol,
+  QueryService,
+  type QueryServiceOptions,
+  type RunningQueryInfo,
+} from './service/query-service.js';
+export { redactLiterals } from './service/redact-sql.js';
+export { SourceMeter } from './service/source-meter.js';
+export {
+  type RunningGateway,
+  type RunningPostgresServer,
+  type StartGatewayOptions,
+  startGateway,
+} from './start-gateway.js';

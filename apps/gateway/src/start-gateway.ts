@@ -1,8 +1,12 @@
+import { readFile } from 'node:fs/promises';
 import { ErrorCode, SpokeError } from '@spoke/core';
 import type { QueryEngine } from '@spoke/planner';
-import type { ServerConfig } from './config/gateway-config.js';
+import type { Authenticator } from './auth/authenticator.js';
+import type { ListenAddress, ServerConfig } from './config/gateway-config.js';
 import { type RunningHttpServer, startHttpServer } from './http/http-server.js';
 import { startPostgresServer } from './postgres-wire/index.js';
+import { isLoopback } from './service/gateway-services.js';
+import { QueryService } from './service/query-service.js';
 
 /** A running Postgres wire listener, as `startPostgresServer` returns it. */
 export interface RunningPostgresServer {
@@ -28,8 +32,56 @@ function listenError(error: unknown, key: string, port: number): unknown {
   return error;
 }
 
+/** What the listeners share, from `createGatewayServices`; without it, no authentication and no limits. */
+export interface StartGatewayOptions {
+  readonly service?: QueryService;
+  readonly auth?: Authenticator;
+}
+
+/** A listener's certificate and key, read from the configured files (errors name the key). */
+async function loadTls(
+  address: ListenAddress,
+  key: string,
+): Promise<{ cert: Buffer; key: Buffer } | undefined> {
+  if (!address.tls) return undefined;
+  const read = async (file: string, what: string) => {
+    try {
+      return await readFile(file);
+    } catch (error) {
+      throw new SpokeError(
+        ErrorCode.INVALID_CONFIG,
+        `${key}.tls.${what}: cannot read ${file}: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+  };
+  return {
+    cert: await read(address.tls.certFile, 'cert_file'),
+    key: await read(address.tls.keyFile, 'key_file'),
+  };
+}
+
+/**
+ * With no users configured nobody is authenticated, so only this machine
+ * may connect: a listener on any other address is refused (rather than
+ * silently moved to 127.0.0.1, which would hide the mistake).
+ */
+function requireLoopback(
+  address: ListenAddress | undefined,
+  key: string,
+  auth: Authenticator | undefined,
+): void {
+  if (!address || auth?.required || isLoopback(address.host)) return;
+  throw new SpokeError(
+    ErrorCode.INVALID_CONFIG,
+    `${key}.host: ${address.host} is not a loopback address, and no users are configured: without authentication Spoke serves this machine only. Configure users: (see spoke hash-password), or listen on 127.0.0.1`,
+  );
+}
+
 /** The listeners `serve` started. */
 export interface RunningGateway {
+  /** The query service every listener uses: running queries, metrics. */
+  readonly service: QueryService;
   readonly http?: RunningHttpServer;
   readonly postgres?: RunningPostgresServer & { readonly host: string };
   /** Closes the listeners (cancelling running queries), then the engine. Safe to call twice. */
@@ -45,21 +97,32 @@ export async function startGateway(
   engine: QueryEngine,
   server: ServerConfig,
   log: (message: string) => void = () => {},
+  options: StartGatewayOptions = {},
 ): Promise<RunningGateway> {
+  const { auth } = options;
+  const service = options.service ?? new QueryService(engine);
+  requireLoopback(server.http, 'server.http', auth);
+  requireLoopback(server.postgres, 'server.postgres', auth);
+  const shared = { log, service, ...(auth ? { auth } : {}) };
   let http: RunningHttpServer | undefined;
   let postgres: (RunningPostgresServer & { host: string }) | undefined;
   try {
     if (server.http) {
-      const { port } = server.http;
-      http = await startHttpServer(engine, { ...server.http, log }).catch((e: unknown) =>
-        Promise.reject(listenError(e, 'server.http.port', port)),
+      const { host, port } = server.http;
+      const tls = await loadTls(server.http, 'server.http');
+      http = await startHttpServer(engine, { host, port, ...shared, ...(tls ? { tls } : {}) }).catch(
+        (e: unknown) => Promise.reject(listenError(e, 'server.http.port', port)),
       );
     }
     if (server.postgres) {
-      const { port } = server.postgres;
-      const started = await startPostgresServer(engine, { ...server.postgres, log }).catch((e: unknown) =>
-        Promise.reject(listenError(e, 'server.postgres.port', port)),
-      );
+      const { host, port } = server.postgres;
+      const tls = await loadTls(server.postgres, 'server.postgres');
+      const started = await startPostgresServer(engine, {
+        host,
+        port,
+        ...shared,
+        ...(tls ? { tls } : {}),
+      }).catch((e: unknown) => Promise.reject(listenError(e, 'server.postgres.port', port)));
       postgres = { host: server.postgres.host, port: started.port, close: () => started.close() };
     }
   } catch (error) {
@@ -68,11 +131,13 @@ export async function startGateway(
   }
   let closing: Promise<void> | undefined;
   return {
+    service,
     ...(http ? { http } : {}),
     ...(postgres ? { postgres } : {}),
     close() {
       closing ??= (async () => {
         await Promise.allSettled([http?.close(), postgres?.close()]);
+        await service.close();
         await engine.close();
       })();
       return closing;

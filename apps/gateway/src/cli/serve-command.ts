@@ -1,6 +1,9 @@
 import { parseArgs } from 'node:util';
 import type { ListenAddress, ServerConfig } from '../config/gateway-config.js';
 import { createGatewayEngine } from '../create-gateway-engine.js';
+import { createGatewayServices } from '../service/gateway-services.js';
+import { createLogger } from '../service/logger.js';
+import { SourceMeter } from '../service/source-meter.js';
 import { type RunningGateway, startGateway } from '../start-gateway.js';
 import { CONFIG_HELP, CONFIG_OPTIONS, configFromOptions } from './config-source.js';
 import { UsageError } from './usage-error.js';
@@ -20,7 +23,11 @@ ${CONFIG_HELP}
       --postgres-port PORT Postgres wire port instead of the configured one (0: any free port)
   -h, --help               this help
 
-HTTP endpoints: POST /v1/query, POST /v1/explain, GET /v1/catalog, GET /healthz.`;
+HTTP endpoints: POST /v1/query, POST /v1/explain, GET /v1/catalog,
+GET /v1/queries, DELETE /v1/queries/ID, GET /metrics, GET /healthz.
+
+Without users: in the config, authentication is off and every listener must
+be on a loopback address. See docs/operators-guide.md.`;
 
 /** A cross-source query over the demo data, used in the banner and README. */
 export const DEMO_QUERY =
@@ -48,15 +55,23 @@ function shellQuote(text: string): string {
 }
 
 /** The start banner: where each listener is and a line to try it. */
-export function banner(gateway: RunningGateway, sources: string[], exampleSql: string): string {
+export function banner(
+  gateway: RunningGateway,
+  sources: string[],
+  exampleSql: string,
+  authentication: 'off' | 'on' = 'off',
+): string {
   const lines = [
     `spoke is serving ${sources.length} source${sources.length === 1 ? '' : 's'}: ${sources.join(', ')}`,
+    authentication === 'off'
+      ? '  authentication is off (no users configured): listening on loopback only'
+      : '  authentication is on: HTTP takes Authorization: Bearer API_KEY or JWT (or Basic), Postgres SCRAM-SHA-256',
   ];
   if (gateway.http) {
     const body = JSON.stringify({ sql: exampleSql });
     lines.push(
-      `  HTTP      ${gateway.http.url}   (POST /v1/query, POST /v1/explain, GET /v1/catalog, GET /healthz)`,
-      `            curl -s ${gateway.http.url}/v1/query -H 'content-type: application/json' -d ${shellQuote(body)}`,
+      `  HTTP      ${gateway.http.url}   (POST /v1/query, POST /v1/explain, GET /v1/catalog, GET /v1/queries, GET /metrics)`,
+      `            curl -s${gateway.http.url.startsWith('https') ? 'k' : ''} ${gateway.http.url}/v1/query${authentication === 'on' ? ` -H "authorization: Bearer $SPOKE_API_KEY"` : ''} -H 'content-type: application/json' -d ${shellQuote(body)}`,
     );
   }
   if (gateway.postgres) {
@@ -100,16 +115,26 @@ export async function serveCommand(args: string[], log: (message: string) => voi
       'serve',
     );
 
-  const engine = await createGatewayEngine(config);
+  const logger = createLogger(config.logging ?? {});
+  const meter = new SourceMeter();
+  const engine = await createGatewayEngine(config, { meter });
   let gateway: RunningGateway;
+  let auth: 'on' | 'off' = 'off';
   try {
-    gateway = await startGateway(engine, server, log);
+    const services = createGatewayServices(engine, config, { meter, logger });
+    auth = services.auth.required ? 'on' : 'off';
+    gateway = await startGateway(engine, server, (message) => logger.info(message), services);
   } catch (error) {
     await engine.close();
     throw error;
   }
   const sources = Object.keys(config.sources);
-  process.stdout.write(banner(gateway, sources, values.demo ? DEMO_QUERY : 'SELECT 1 AS one'));
+  process.stdout.write(banner(gateway, sources, values.demo ? DEMO_QUERY : 'SELECT 1 AS one', auth));
+  logger.info('listening', {
+    http: gateway.http?.url ?? null,
+    postgres: gateway.postgres ? `${gateway.postgres.host}:${gateway.postgres.port}` : null,
+    authentication: auth,
+  });
 
   return new Promise<number>((resolve) => {
     let stopping = false;

@@ -3,10 +3,18 @@
  * interpolation and validation.
  */
 
+/** A certificate and its private key (PEM files), paths resolved against the config's directory. */
+export interface TlsFiles {
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
 /** Where one listener binds. Port 0 asks the OS for a free port. */
 export interface ListenAddress {
   readonly host: string;
   readonly port: number;
+  /** Serve TLS with these files: the listener's own `tls:`, else the top-level `tls:`. */
+  readonly tls?: TlsFiles;
 }
 
 /** The `server:` section. A listener that is absent is not started. */
@@ -35,10 +43,75 @@ export interface SourceConfig {
   readonly options: Readonly<Record<string, unknown>>;
 }
 
+/** One entry of `users:`. */
+export interface UserConfig {
+  /** `scrypt$N$r$p$salt$hash` (see `spoke hash-password`). */
+  readonly passwordHash: string;
+  /** PostgreSQL's `SCRAM-SHA-256$iterations:salt$StoredKey:ServerKey`, for SCRAM logins on the Postgres wire. */
+  readonly scramSha256?: string;
+  readonly roles: readonly string[];
+  /** Attributes row-level policies may refer to (region, tenant…). */
+  readonly attributes: Readonly<Record<string, string>>;
+}
+
+/** One entry of `api_keys:`: a bearer token for HTTP (and Flight) acting as `user`. */
+export interface ApiKeyConfig {
+  /** `sha256$hex` of the key. */
+  readonly keyHash: string;
+  readonly user: string;
+}
+
+/** The `auth.jwt` section: bearer JWTs validated against a JWKS file. */
+export interface JwtConfig {
+  /** Resolved against the config's directory. */
+  readonly jwksFile: string;
+  readonly issuer?: string;
+  readonly audience?: string;
+  /** Default `roles`. */
+  readonly rolesClaim: string;
+  /** Default `sub`. */
+  readonly userClaim: string;
+}
+
+/** The `limits:` section. Absent members mean no limit. */
+export interface LimitsConfig {
+  readonly queryTimeoutMs?: number;
+  readonly maxResultRows?: number;
+  readonly maxResultBytes?: number;
+  readonly maxConcurrentQueries?: number;
+  readonly maxConcurrentPerUser?: number;
+  /** How long a query may wait for a slot before RESOURCE_EXHAUSTED "too busy". Default 10 s. */
+  readonly queueTimeoutMs: number;
+}
+
+/** The `audit:` section: one JSON line per query. */
+export interface AuditConfig {
+  /** Append to this file (resolved against the config's directory)… */
+  readonly path?: string;
+  /** …or write to standard output. */
+  readonly stdout: boolean;
+  /** Replace literals in the SQL text with `?` before writing it. */
+  readonly redactLiterals: boolean;
+}
+
+/** The `logging:` section. */
+export interface LoggingConfig {
+  readonly level: 'debug' | 'info' | 'warn' | 'error';
+  /** `json` (one object a line, the default) or `text`. */
+  readonly format: 'json' | 'text';
+}
+
 /** The whole configuration. */
 export interface GatewayConfig {
   readonly server: ServerConfig;
   readonly duckdb?: DuckDbEngineConfig;
+  /** Users by name. When empty (and no JWT is configured) authentication is off and listeners must be loopback. */
+  readonly users?: Readonly<Record<string, UserConfig>>;
+  readonly apiKeys?: Readonly<Record<string, ApiKeyConfig>>;
+  readonly auth?: { readonly jwt?: JwtConfig };
+  readonly limits?: LimitsConfig;
+  readonly audit?: AuditConfig;
+  readonly logging?: LoggingConfig;
   /** Sources by their configured name, which is also the first part of `source.schema.table`. */
   readonly sources: Readonly<Record<string, SourceConfig>>;
   /** Directory relative paths are resolved against: the config file's, or the demo data directory. */

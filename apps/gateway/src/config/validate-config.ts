@@ -1,11 +1,27 @@
-import { didYouMean, ErrorCode, SpokeError } from '@spoke/core';
+import { checkKeys, expectInteger, expectMap, expectString, fail } from './config-checks.js';
 import type {
+  ApiKeyConfig,
+  AuditConfig,
   DuckDbEngineConfig,
   GatewayConfig,
+  JwtConfig,
+  LimitsConfig,
   ListenAddress,
+  LoggingConfig,
   ServerConfig,
   SourceConfig,
+  TlsFiles,
+  UserConfig,
 } from './gateway-config.js';
+import {
+  apiKeysSection,
+  auditSection,
+  authSection,
+  limitsSection,
+  loggingSection,
+  tlsSection,
+  usersSection,
+} from './validate-operator-config.js';
 
 /** The addresses used when the config has no `server:` section at all. */
 export const DEFAULT_SERVER: ServerConfig = {
@@ -15,65 +31,32 @@ export const DEFAULT_SERVER: ServerConfig = {
 
 const SOURCE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-function fail(path: string, message: string): SpokeError {
-  return new SpokeError(ErrorCode.INVALID_CONFIG, `${path}: ${message}`, { details: { key: path } });
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a map';
-  return typeof value === 'string' ? `"${value}"` : String(value);
-}
-
-function isMap(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function expectMap(value: unknown, path: string): Record<string, unknown> {
-  if (!isMap(value)) throw fail(path, `expected a map, got ${describe(value)}`);
-  return value;
-}
-
-function checkKeys(map: Record<string, unknown>, allowed: readonly string[], path: string): void {
-  for (const key of Object.keys(map)) {
-    if (!allowed.includes(key)) {
-      const where = path === '' ? key : `${path}.${key}`;
-      throw fail(where, `unknown key${didYouMean(key, allowed)}; expected one of ${allowed.join(', ')}`);
-    }
-  }
-}
-
-function expectString(value: unknown, path: string): string {
-  if (typeof value !== 'string' || value === '')
-    throw fail(path, `expected a non-empty string, got ${describe(value)}`);
-  return value;
-}
-
-/** Integers may arrive as strings after `${ENV}` interpolation (`port: ${PORT}`). */
-function expectInteger(value: unknown, path: string, min: number, max: number): number {
-  const n = typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max)
-    throw fail(path, `expected an integer from ${min} to ${max}, got ${describe(value)}`);
-  return n;
-}
-
-function listenAddress(value: unknown, path: string): ListenAddress {
+function listenAddress(
+  value: unknown,
+  path: string,
+  baseDir: string,
+  tls: TlsFiles | undefined,
+): ListenAddress {
   const map = expectMap(value, path);
-  checkKeys(map, ['host', 'port'], path);
+  checkKeys(map, ['host', 'port', 'tls'], path);
   const host = map.host === undefined ? '127.0.0.1' : expectString(map.host, `${path}.host`);
   if (map.port === undefined) throw fail(`${path}.port`, 'is required');
-  return { host, port: expectInteger(map.port, `${path}.port`, 0, 65535) };
+  const own = map.tls === undefined || map.tls === null ? tls : tlsSection(map.tls, `${path}.tls`, baseDir);
+  return { host, port: expectInteger(map.port, `${path}.port`, 0, 65535), ...(own ? { tls: own } : {}) };
 }
 
-function serverSection(value: unknown): ServerConfig {
-  if (value === undefined) return DEFAULT_SERVER;
+function serverSection(value: unknown, baseDir: string, tls: TlsFiles | undefined): ServerConfig {
+  if (value === undefined) {
+    if (!tls) return DEFAULT_SERVER;
+    return { http: { ...DEFAULT_SERVER.http!, tls }, postgres: { ...DEFAULT_SERVER.postgres!, tls } };
+  }
   const map = expectMap(value, 'server');
   checkKeys(map, ['http', 'postgres'], 'server');
   const out: { http?: ListenAddress; postgres?: ListenAddress } = {};
-  if (map.http !== undefined && map.http !== null) out.http = listenAddress(map.http, 'server.http');
+  if (map.http !== undefined && map.http !== null)
+    out.http = listenAddress(map.http, 'server.http', baseDir, tls);
   if (map.postgres !== undefined && map.postgres !== null)
-    out.postgres = listenAddress(map.postgres, 'server.postgres');
+    out.postgres = listenAddress(map.postgres, 'server.postgres', baseDir, tls);
   return out;
 }
 
@@ -128,15 +111,33 @@ export function validateConfig(raw: unknown, baseDir: string, file?: string): Ga
   if (raw === null || raw === undefined)
     throw fail('(root)', 'the config is empty; it needs at least a sources: section');
   const root = expectMap(raw, '(root)');
-  checkKeys(root, ['server', 'duckdb', 'sources'], '');
+  checkKeys(
+    root,
+    ['server', 'duckdb', 'sources', 'users', 'api_keys', 'auth', 'tls', 'limits', 'audit', 'logging'],
+    '',
+  );
+  const present = (key: string) => root[key] !== undefined && root[key] !== null;
+  const tls = present('tls') ? tlsSection(root.tls, 'tls', baseDir) : undefined;
   const config: {
     server: ServerConfig;
     duckdb?: DuckDbEngineConfig;
     sources: Record<string, SourceConfig>;
+    users?: Record<string, UserConfig>;
+    apiKeys?: Record<string, ApiKeyConfig>;
+    auth?: { jwt?: JwtConfig };
+    limits?: LimitsConfig;
+    audit?: AuditConfig;
+    logging?: LoggingConfig;
     baseDir: string;
     file?: string;
-  } = { server: serverSection(root.server), sources: sourcesSection(root.sources), baseDir };
-  if (root.duckdb !== undefined && root.duckdb !== null) config.duckdb = duckdbSection(root.duckdb);
+  } = { server: serverSection(root.server, baseDir, tls), sources: sourcesSection(root.sources), baseDir };
+  if (present('duckdb')) config.duckdb = duckdbSection(root.duckdb);
+  if (present('users')) config.users = usersSection(root.users);
+  if (present('api_keys')) config.apiKeys = apiKeysSection(root.api_keys, config.users ?? {});
+  if (present('auth')) config.auth = authSection(root.auth, baseDir);
+  if (present('limits')) config.limits = limitsSection(root.limits);
+  if (present('audit')) config.audit = auditSection(root.audit, baseDir);
+  if (present('logging')) config.logging = loggingSection(root.logging);
   if (file !== undefined) config.file = file;
   return config;
 }

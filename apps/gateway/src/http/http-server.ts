@@ -1,15 +1,20 @@
 /**
  * The HTTP API: `POST /v1/query`, `POST /v1/explain`, `GET /v1/catalog`,
- * `GET /healthz`. Plain `node:http`; rows stream out as the engine produces
- * them, and a client that disconnects cancels its query end to end.
+ * `GET /v1/queries`, `DELETE /v1/queries/{id}`, `GET /metrics`, `GET /healthz`.
+ * Plain `node:http` (or `node:https` with TLS); rows stream out as the engine
+ * produces them, and a client that disconnects cancels its query end to end.
  */
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { arrow, type RecordBatch, type ScalarValue, type Schema, SpokeError } from '@spoke/core';
 import type { QueryEngine, QueryResult } from '@spoke/planner';
+import { ANONYMOUS, type Authenticator, type Principal } from '../auth/authenticator.js';
 import { batchRows } from '../format/batch-rows.js';
 import { typeName } from '../format/value-reader.js';
+import { PROMETHEUS_CONTENT_TYPE } from '../service/metrics.js';
+import { type ClientInfo, QueryService } from '../service/query-service.js';
 import { describeError, HttpError, HttpErrorCode } from './error-status.js';
 
 /** The media type of an Arrow IPC stream; a request that accepts it gets one. */
@@ -24,13 +29,19 @@ export interface HttpServerOptions {
   readonly maxBodyBytes?: number;
   /** Where server-side failures (5xx) are reported. */
   readonly log?: (message: string) => void;
+  /** The query service every request goes through; one over `engine` without limits when absent. */
+  readonly service?: QueryService;
+  /** Checks `authorization` headers; absent means authentication is off. */
+  readonly auth?: Authenticator;
+  /** Serve HTTPS with this certificate and key (PEM). */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
 }
 
 /** A listening HTTP server. */
 export interface RunningHttpServer {
   readonly host: string;
   readonly port: number;
-  /** `http://host:port`. */
+  /** `http://host:port`, or `https://` with TLS. */
   readonly url: string;
   /** Requests being handled: queries running or still sending rows, catalog and explain calls. */
   readonly activeRequests: number;
@@ -253,6 +264,18 @@ export async function startHttpServer(
   const log = options.log ?? (() => {});
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
   const running = new Set<AbortController>();
+  const service = options.service ?? new QueryService(engine);
+  const auth = options.auth;
+
+  async function authenticate(req: IncomingMessage, client: ClientInfo): Promise<Principal> {
+    if (!auth?.required) return ANONYMOUS;
+    try {
+      return await auth.authenticateHttp(req.headers.authorization);
+    } catch (error) {
+      if (SpokeError.isInstance(error)) service.refuse(client, '', error);
+      throw error;
+    }
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const controller = new AbortController();
@@ -270,11 +293,41 @@ export async function startHttpServer(
         );
     };
     running.add(controller);
+    const address = req.socket.remoteAddress;
+    const anonymous: ClientInfo = {
+      protocol: 'http',
+      ...(address ? { address: `${address}:${req.socket.remotePort}` } : {}),
+      principal: ANONYMOUS,
+    };
     try {
+      if (path === '/healthz') {
+        route('GET');
+        return sendJson(res, 200, { status: 'ok' });
+      }
+      const principal = await authenticate(req, anonymous);
+      const client: ClientInfo = { ...anonymous, principal };
+      const engine = service.engineFor(client);
+      if (path?.startsWith('/v1/queries/')) {
+        route('DELETE');
+        const id = decodeURIComponent(path.slice('/v1/queries/'.length));
+        if (service.cancel(id, principal) === 'not-found')
+          throw new HttpError(404, HttpErrorCode.NOT_FOUND, `no running query with id ${id}`);
+        return sendJson(res, 200, { queryId: id, status: 'cancelled' });
+      }
       switch (path) {
-        case '/healthz':
+        case '/metrics': {
           route('GET');
-          return sendJson(res, 200, { status: 'ok' });
+          const text = service.metrics.render();
+          res.writeHead(200, {
+            'content-type': PROMETHEUS_CONTENT_TYPE,
+            'content-length': Buffer.byteLength(text),
+          });
+          res.end(text);
+          return;
+        }
+        case '/v1/queries':
+          route('GET');
+          return sendJson(res, 200, { queries: service.list(principal) });
         case '/v1/catalog': {
           route('GET');
           const tables = await engine.catalog(signal);
@@ -303,6 +356,8 @@ export async function startHttpServer(
             ...(body.params ? { params: body.params } : {}),
             signal,
           });
+          const queryId = (result as { queryId?: string }).queryId;
+          if (queryId) res.setHeader('x-spoke-query-id', queryId);
           const { iterator, first } = await firstBatch(result);
           const batches = rest(iterator, first);
           const write = responseWriter(res, signal);
@@ -318,18 +373,30 @@ export async function startHttpServer(
       const { status, code, message } = describeError(error);
       if (status >= 500 && status !== 499) log(`${req.method} ${path}: ${code}: ${message}`);
       if (res.headersSent) res.destroy(error as Error);
-      else sendJson(res, status, { error: { code, message } });
+      else {
+        if (status === 401) res.setHeader('www-authenticate', 'Bearer realm="spoke", Basic realm="spoke"');
+        sendJson(res, status, { error: { code, message } });
+      }
     } finally {
       running.delete(controller);
     }
   }
 
-  const server: Server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((error: unknown) => {
       log(`unhandled HTTP error: ${(error as Error)?.stack ?? String(error)}`);
       res.destroy();
     });
+  };
+  const server: Server = options.tls
+    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, listener)
+    : createServer(listener);
+  server.on('connection', (socket) => {
+    service.metrics.connections.add({ protocol: 'http' }, 1);
+    socket.once('close', () => service.metrics.connections.add({ protocol: 'http' }, -1));
   });
+  // A TLS handshake that fails (a plain-HTTP client, garbage) is the client's problem, not a crash.
+  server.on('tlsClientError', (error) => log(`http: TLS handshake failed: ${error.message}`));
   server.listen(options.port, options.host);
   await Promise.race([once(server, 'listening'), once(server, 'error').then(([e]) => Promise.reject(e))]);
   const address = server.address() as AddressInfo;
@@ -338,7 +405,7 @@ export async function startHttpServer(
   return {
     host,
     port: address.port,
-    url: `http://${hostInUrl}:${address.port}`,
+    url: `${options.tls ? 'https' : 'http'}://${hostInUrl}:${address.port}`,
     get activeRequests() {
       return running.size;
     },

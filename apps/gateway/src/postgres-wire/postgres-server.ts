@@ -2,11 +2,21 @@
  * The Postgres wire listener: a `net.Server` whose sockets pg-gateway frames
  * into protocol messages, one {@link WireSession} (and one engine Session)
  * per connection, and CancelRequest routing by backend key.
+ *
+ * With users configured, logins use SCRAM-SHA-256 (or, for a user with only
+ * a scrypt hash, a cleartext password over TLS); TLS is offered on
+ * SSLRequest when a certificate is configured.
  */
 import { randomInt, timingSafeEqual } from 'node:crypto';
-import { type Server, type Socket, createServer } from 'node:net';
-import { PostgresConnection } from 'pg-gateway';
+import { once } from 'node:events';
+import { createServer, type Server, type Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
+import { ErrorCode, SpokeError } from '@spoke/core';
 import type { QueryEngine } from '@spoke/planner';
+import { PostgresConnection } from 'pg-gateway';
+import { ANONYMOUS, type Authenticator, type Principal } from '../auth/authenticator.js';
+import { SCRAM_MECHANISM, ScramError, ScramExchange } from '../auth/scram-exchange.js';
+import { type ClientInfo, QueryService } from '../service/query-service.js';
 import { WireSession } from './wire-session.js';
 
 /** Options for {@link startPostgresServer}. */
@@ -15,7 +25,18 @@ export interface PostgresServerOptions {
   /** 0 picks a free port; the chosen one is returned. */
   readonly port: number;
   readonly log?: (msg: string) => void;
+  /** The query service every statement goes through; one over `engine` without limits when absent. */
+  readonly service?: QueryService;
+  /** Checks logins; absent (or without users) means trust, as before. */
+  readonly auth?: Authenticator;
+  /** Answer SSLRequest with 'S' and upgrade to TLS with this certificate and key (PEM). */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
 }
+
+/** PostgreSQL's own bound on a startup packet. */
+const MAX_STARTUP_LENGTH = 10_000;
+/** Largest message accepted after startup (a statement's text, bound parameters). */
+export const MAX_MESSAGE_LENGTH = 64 * 1024 * 1024;
 
 /** A running listener. */
 export interface RunningPostgresWire {
@@ -42,13 +63,26 @@ const CANCEL_REQUEST = 80877102;
 class SpokeConnection extends PostgresConnection {
   wire: WireSession | undefined;
   private unread: Buffer = Buffer.alloc(0);
+  /** Where a login stands between the startup packet and AuthenticationOk. */
+  private login:
+    | { readonly kind: 'sasl-first'; readonly user: string; readonly parameters: Record<string, string> }
+    | { readonly kind: 'password'; readonly user: string; readonly parameters: Record<string, string> }
+    | {
+        readonly kind: 'sasl-final';
+        readonly user: string;
+        readonly parameters: Record<string, string>;
+        readonly exchange: ScramExchange;
+      }
+    | undefined;
+  private readonly address: string | undefined;
 
   constructor(
     socket: Socket,
     private readonly server: WireServer,
   ) {
-    // Trust authentication for now: the startup packet is answered by the session.
-    super(socket, { authMode: 'none' });
+    // Authentication is ours (SCRAM); pg-gateway only answers SSLRequest (and upgrades to TLS).
+    super(socket, { authMode: 'none', ...(server.tls ? { tls: server.tls } : {}) });
+    this.address = socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : undefined;
   }
 
   override async handleData(data: Buffer): Promise<void> {
@@ -58,7 +92,29 @@ class SpokeConnection extends PostgresConnection {
       // Before startup, messages (SSLRequest, StartupMessage, CancelRequest) have no type byte.
       const header = this.hasStarted ? 1 : 0;
       if (this.unread.length - offset < header + 4) break;
-      const total = header + this.unread.readUInt32BE(offset + header);
+      const length = this.unread.readUInt32BE(offset + header);
+      // A length PostgreSQL would refuse: garbage, or another protocol (TLS, HTTP) on this port.
+      if (
+        length < 4 ||
+        (!this.hasStarted && (length < 8 || length > MAX_STARTUP_LENGTH)) ||
+        length > MAX_MESSAGE_LENGTH
+      ) {
+        this.server.log(
+          `postgres-wire: invalid message length ${length} from ${this.address ?? 'client'}; closing`,
+        );
+        this.sendError({
+          severity: 'FATAL',
+          code: length > MAX_MESSAGE_LENGTH ? '54000' : '08P01',
+          message:
+            length > MAX_MESSAGE_LENGTH
+              ? `message of ${length} bytes is larger than ${MAX_MESSAGE_LENGTH}`
+              : 'invalid message length: this port speaks the PostgreSQL protocol',
+        });
+        this.unread = Buffer.alloc(0);
+        this.socket.end();
+        return;
+      }
+      const total = header + length;
       if (this.unread.length - offset < total) break;
       const message = this.unread.subarray(offset, offset + total);
       offset += total;
@@ -75,6 +131,7 @@ class SpokeConnection extends PostgresConnection {
 
   override async handleMessage(data: Buffer): Promise<void> {
     if (this.wire) return this.wire.receive(data);
+    if (this.login) return this.authenticate(data);
     const code = data.length >= 8 ? data.readInt32BE(4) : 0;
     if (code === SSL_REQUEST) {
       // pg-gateway answers 'N' (no TLS configured yet) and keeps waiting for the startup packet.
@@ -92,12 +149,20 @@ class SpokeConnection extends PostgresConnection {
     this.reader.setBuffer(0, data);
     const startup = this.readStartupMessage();
     if (startup.majorVersion !== 3) {
-      this.sendError({ severity: 'FATAL', code: '0A000', message: `unsupported frontend protocol ${startup.majorVersion}.${startup.minorVersion}` });
+      this.sendError({
+        severity: 'FATAL',
+        code: '0A000',
+        message: `unsupported frontend protocol ${startup.majorVersion}.${startup.minorVersion}`,
+      });
       this.socket.end();
       return;
     }
     if (!startup.parameters.user) {
-      this.sendError({ severity: 'FATAL', code: '28000', message: 'no PostgreSQL user name specified in startup packet' });
+      this.sendError({
+        severity: 'FATAL',
+        code: '28000',
+        message: 'no PostgreSQL user name specified in startup packet',
+      });
       this.socket.end();
       return;
     }
@@ -107,9 +172,125 @@ class SpokeConnection extends PostgresConnection {
       parameters: { ...startup.parameters, user: startup.parameters.user },
     };
     this.hasStarted = true;
+    const auth = this.server.auth;
+    const user = startup.parameters.user;
+    if (!auth?.required) return this.begin(ANONYMOUS, startup.parameters);
+    if (auth.passwordOnly(user)) {
+      // No SCRAM verifier: a password is the only way, and only inside TLS.
+      if (!this.secureSocket) {
+        return this.refuse(
+          user,
+          '28000',
+          `user "${user}" can log in only over TLS (it has no scram_sha_256 verifier): connect with sslmode=require`,
+        );
+      }
+      this.login = { kind: 'password', user, parameters: startup.parameters };
+      return this.authRequest(3);
+    }
+    this.login = { kind: 'sasl-first', user, parameters: startup.parameters };
+    this.authRequest(10, Buffer.from(`${SCRAM_MECHANISM}\0\0`));
+  }
+
+  /**
+   * After answering SSLRequest with 'S': the TLS handshake. pg-gateway's own
+   * leaves a failed handshake's error unhandled (which would end the process)
+   * and waits forever; here a failed handshake closes the connection.
+   */
+  override async upgradeToTls(): Promise<void> {
+    const raw = this.socket;
+    this.removeSocketHandlers(raw);
+    const tls = this.server.tls!;
+    const secure = new TLSSocket(raw, { isServer: true, cert: tls.cert, key: tls.key });
+    secure.on('error', (error) => {
+      this.server.log(`postgres-wire: TLS error from ${this.address ?? 'client'}: ${error.message}`);
+      raw.destroy();
+    });
+    try {
+      await once(secure, 'secure');
+    } catch {
+      return;
+    }
+    this.tlsInfo = {};
+    this.secureSocket = secure;
+    this.socket = secure;
+    this.createSocketHandlers(secure);
+  }
+
+  /** An Authentication request ('R') of `kind` with its payload. */
+  private authRequest(kind: number, payload: Buffer = Buffer.alloc(0)): void {
+    const message = Buffer.alloc(9 + payload.length);
+    message[0] = 0x52;
+    message.writeInt32BE(8 + payload.length, 1);
+    message.writeInt32BE(kind, 5);
+    payload.copy(message, 9);
+    this.socket.write(message);
+  }
+
+  /** The client's answers during login: SASLInitialResponse, SASLResponse, PasswordMessage (all 'p'). */
+  private async authenticate(data: Buffer): Promise<void> {
+    const login = this.login!;
+    if (data[0] !== 0x70)
+      return this.refuse(
+        login.user,
+        '08P01',
+        `expected an authentication response, got message type ${data[0]}`,
+      );
+    const body = data.subarray(5);
+    const auth = this.server.auth!;
+    try {
+      if (login.kind === 'password') {
+        const end = body.indexOf(0);
+        const principal = await auth.verifyPassword(
+          login.user,
+          body.toString('utf8', 0, end < 0 ? body.length : end),
+        );
+        if (!principal) return this.refuse(login.user);
+        this.login = undefined;
+        return this.begin(principal, login.parameters);
+      }
+      if (login.kind === 'sasl-first') {
+        const end = body.indexOf(0);
+        const mechanism = body.toString('utf8', 0, end);
+        if (mechanism !== SCRAM_MECHANISM)
+          return this.refuse(
+            login.user,
+            '28000',
+            `SASL mechanism ${mechanism} is not supported; use ${SCRAM_MECHANISM}`,
+          );
+        const length = body.readInt32BE(end + 1);
+        const clientFirst = body.toString('utf8', end + 5, end + 5 + Math.max(0, length));
+        const { verifier, known } = auth.scramVerifier(login.user);
+        const exchange = new ScramExchange(verifier, known);
+        const serverFirst = exchange.first(clientFirst);
+        this.login = { kind: 'sasl-final', user: login.user, parameters: login.parameters, exchange };
+        return this.authRequest(11, Buffer.from(serverFirst));
+      }
+      const serverFinal = login.exchange.final(body.toString('utf8'));
+      this.authRequest(12, Buffer.from(serverFinal));
+      this.login = undefined;
+      return this.begin(auth.principal(login.user, 'scram'), login.parameters);
+    } catch (error) {
+      if (error instanceof ScramError || error instanceof RangeError) return this.refuse(login.user);
+      throw error;
+    }
+  }
+
+  /** Ends a failed login as PostgreSQL does: a FATAL ErrorResponse, then the connection closes. */
+  private refuse(
+    user: string,
+    code = '28P01',
+    message = `password authentication failed for user "${user}"`,
+  ): void {
+    this.login = undefined;
+    this.server.refused(user, this.address, message);
+    this.sendError({ severity: 'FATAL', code, message });
+    this.socket.end();
+  }
+
+  private begin(principal: Principal, parameters: Record<string, string>): void {
     this.isAuthenticated = true;
-    this.wire = this.server.open(this.socket);
-    this.wire.start(startup.parameters);
+    this.wire = this.server.open(this.socket, principal, this.address);
+    this.wire.start(parameters);
   }
 }
 
@@ -119,14 +300,18 @@ class WireServer {
   private nextProcessId = randomInt(1000, 30000);
 
   constructor(
-    private readonly engine: QueryEngine,
+    private readonly service: QueryService,
     readonly log: (msg: string) => void,
+    readonly auth: Authenticator | undefined,
+    readonly tls: { readonly cert: Buffer; readonly key: Buffer } | undefined,
   ) {}
 
-  open(socket: Socket): WireSession {
+  open(socket: Socket, principal: Principal, address: string | undefined): WireSession {
     const processId = this.nextProcessId++;
     const secret = randomInt(-(2 ** 31), 2 ** 31 - 1);
-    const wire = new WireSession({ engine: this.engine, socket, processId, secretKey: secret, log: this.log });
+    const client: ClientInfo = { protocol: 'postgres', principal, ...(address ? { address } : {}) };
+    const engine = this.service.engineFor(client);
+    const wire = new WireSession({ engine, socket, processId, secretKey: secret, log: this.log });
     this.sessions.set(processId, { wire, secret });
     socket.once('close', () => this.sessions.delete(processId));
     return wire;
@@ -142,6 +327,16 @@ class WireServer {
     if (entry && timingSafeEqual(a, b)) entry.wire.cancel();
   }
 
+  /** Audits and counts a failed login. */
+  refused(user: string, address: string | undefined, message: string): void {
+    const client: ClientInfo = {
+      protocol: 'postgres',
+      principal: { ...ANONYMOUS, user },
+      ...(address ? { address } : {}),
+    };
+    this.service.refuse(client, '', new SpokeError(ErrorCode.UNAUTHENTICATED, message));
+  }
+
   closeAll(): void {
     for (const { wire } of this.sessions.values()) wire.close();
   }
@@ -149,21 +344,26 @@ class WireServer {
 
 /**
  * Serves the PostgreSQL wire protocol (v3) over `engine`: simple and extended
- * query protocol, session statements, cancellation. No TLS (SSLRequest is
- * answered 'N') and no authentication (trust) yet.
+ * query protocol, session statements, cancellation; SCRAM-SHA-256 logins when
+ * `auth` has users; TLS when `tls` is given (SSLRequest is answered 'N' otherwise).
  */
 export async function startPostgresServer(
   engine: QueryEngine,
   options: PostgresServerOptions,
 ): Promise<RunningPostgresWire> {
   const log = options.log ?? (() => {});
-  const wireServer = new WireServer(engine, log);
+  const service = options.service ?? new QueryService(engine);
+  const wireServer = new WireServer(service, log, options.auth, options.tls);
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
     sockets.add(socket);
+    service.metrics.connections.add({ protocol: 'postgres' }, 1);
     socket.setNoDelay(true);
     socket.on('error', (error) => log(`postgres-wire: client socket error: ${error.message}`));
-    socket.once('close', () => sockets.delete(socket));
+    socket.once('close', () => {
+      sockets.delete(socket);
+      service.metrics.connections.add({ protocol: 'postgres' }, -1);
+    });
     new SpokeConnection(socket, wireServer);
   });
   await new Promise<void>((resolve, reject) => {

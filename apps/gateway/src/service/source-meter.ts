@@ -1,0 +1,101 @@
+/**
+ * Counts what each source returns: rows and Arrow bytes per source for the
+ * metrics, and which sources each query touched for its audit record. It
+ * wraps the connectors the gateway hands the planner, so it sees every scan
+ * and every pushed-down sub-query with its query id, whatever the plan.
+ */
+import type {
+  QueryContext,
+  RecordBatch,
+  RenderedSql,
+  ScanRequest,
+  SpokeConnector,
+  SpokeTable,
+} from '@spoke/core';
+
+/** Per-query and per-source totals. */
+export class SourceMeter {
+  readonly #queries = new Map<string, Set<string>>();
+  /** Called with each batch a source returns (the metrics hook). */
+  onBatch: (source: string, rows: number, bytes: number) => void = () => {};
+
+  /** Starts collecting for a query. */
+  begin(queryId: string): void {
+    this.#queries.set(queryId, new Set());
+  }
+
+  /** Stops collecting for a query and returns the sources it read, in first-read order. */
+  end(queryId: string): string[] {
+    const sources = this.#queries.get(queryId);
+    this.#queries.delete(queryId);
+    return sources ? [...sources] : [];
+  }
+
+  /** Records one batch read from `source` for `context`'s query. */
+  record(source: string, context: QueryContext | undefined, batch: RecordBatch): void {
+    if (context) this.#queries.get(context.queryId)?.add(source);
+    this.onBatch(source, batch.numRows, batch.data.byteLength);
+  }
+
+  /** Connectors wrapped so that every batch they return is recorded. */
+  wrapAll(connectors: Readonly<Record<string, SpokeConnector>>): Record<string, SpokeConnector> {
+    return Object.fromEntries(Object.entries(connectors).map(([name, c]) => [name, this.wrap(name, c)]));
+  }
+
+  private counted(
+    source: string,
+    context: QueryContext | undefined,
+    batches: AsyncIterable<RecordBatch>,
+  ): AsyncIterable<RecordBatch> {
+    const meter = this;
+    return {
+      [Symbol.asyncIterator]() {
+        const inner = batches[Symbol.asyncIterator]();
+        return {
+          async next() {
+            const next = await inner.next();
+            if (!next.done) meter.record(source, context, next.value);
+            return next;
+          },
+          return: inner.return ? (value?: unknown) => inner.return!(value) : undefined,
+          throw: inner.throw ? (error?: unknown) => inner.throw!(error) : undefined,
+        } as AsyncIterator<RecordBatch>;
+      },
+    };
+  }
+
+  /** One connector wrapped; everything but `scan` and `execute` passes through untouched. */
+  wrap(source: string, connector: SpokeConnector): SpokeConnector {
+    const wrapTable = (table: SpokeTable): SpokeTable =>
+      delegate(table, {
+        scan: (request: ScanRequest) => this.counted(source, request.context, table.scan(request)),
+      });
+    const catalog = delegate(connector.catalog, {
+      getTable: async (schema: string, name: string, signal?: AbortSignal) => {
+        const table = await connector.catalog.getTable(schema, name, signal);
+        return table ? wrapTable(table) : table;
+      },
+    });
+    const sql = connector.sql
+      ? delegate(connector.sql, {
+          execute: (query: RenderedSql, options: { signal: AbortSignal; context: QueryContext }) =>
+            this.counted(source, options.context, connector.sql!.execute(query, options)),
+        })
+      : undefined;
+    return delegate(connector, { catalog, ...(sql ? { sql } : {}) });
+  }
+}
+
+/**
+ * A proxy over `target` with some members replaced. Methods are bound to
+ * the target, so classes with private fields keep working behind it.
+ */
+function delegate<T extends object>(target: T, overrides: Record<string, unknown>): T {
+  return new Proxy(target, {
+    get(t, key) {
+      if (typeof key === 'string' && Object.hasOwn(overrides, key)) return overrides[key];
+      const value = Reflect.get(t, key, t);
+      return typeof value === 'function' ? value.bind(t) : value;
+    },
+  });
+}

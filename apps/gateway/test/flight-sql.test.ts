@@ -5,8 +5,9 @@
  * the same engine and with DuckDB running the same SQL over the same files.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { type ServiceError, status } from '@grpc/grpc-js';
 import { connector as duckdb } from '@spoke/connector-duckdb';
-import { arrow, type Table } from '@spoke/core';
+import { arrow, ErrorCode, SpokeError, type Table } from '@spoke/core';
 import { createEngine, type FederatedEngine, type QueryEngine } from '@spoke/planner';
 import {
   commandDescriptor,
@@ -99,9 +100,12 @@ describe('Arrow Flight SQL endpoint', { timeout: 180_000 }, () => {
   let engine: FederatedEngine;
   /** The signals of the queries the Flight server started, to see them cancelled. */
   const signals: AbortSignal[] = [];
+  /** The query contexts the Flight servers passed (who asked). */
+  const contexts: unknown[] = [];
   let flight: RunningFlightServer;
   let http: RunningHttpServer;
   let client: FlightSqlClient;
+  let watchedEngine: QueryEngine;
   let reference: Awaited<ReturnType<DuckDBInstance['connect']>>;
   let referenceDb: DuckDBInstance;
 
@@ -155,12 +159,14 @@ describe('Arrow Flight SQL endpoint', { timeout: 180_000 }, () => {
     const watched: QueryEngine = {
       query: (sql, options) => {
         if (options?.signal) signals.push(options.signal);
+        contexts.push(options?.context);
         return engine.query(sql, options);
       },
       explain: (sql, options) => engine.explain(sql, options),
       catalog: (signal) => engine.catalog(signal),
       close: () => engine.close(),
     };
+    watchedEngine = watched;
     flight = await startFlightServer(watched, { host: '127.0.0.1', port: 0 });
     http = await startHttpServer(engine, { host: '127.0.0.1', port: 0 });
     client = new FlightSqlClient(`127.0.0.1:${flight.port}`);
@@ -236,6 +242,101 @@ describe('Arrow Flight SQL endpoint', { timeout: 180_000 }, () => {
       } finally {
         other.close();
         await guarded.close();
+      }
+    });
+  });
+
+  describe('identity and transport', () => {
+    it('a password check may answer roles and attributes, which reach the query context', async () => {
+      const guarded = await startFlightServer(watchedEngine, {
+        host: '127.0.0.1',
+        port: 0,
+        verifyPassword: (_user, password) =>
+          password === 'pw' ? { roles: ['analyst'], attributes: { region: 'EU' } } : undefined,
+      });
+      const other = new FlightSqlClient(`127.0.0.1:${guarded.port}`);
+      try {
+        await other.handshake('carol', 'pw');
+        await other.execute('SELECT 1 AS x');
+        assert.deepEqual(contexts.at(-1), {
+          user: 'carol',
+          roles: ['analyst'],
+          attributes: { region: 'EU' },
+        });
+        await expectGrpcError(other.handshake('carol', 'nope'), status.UNAUTHENTICATED);
+      } finally {
+        other.close();
+        await guarded.close();
+      }
+    });
+
+    it('bearer tokens it did not issue (API keys, JWTs) go to verifyBearer', async () => {
+      const guarded = await startFlightServer(watchedEngine, {
+        host: '127.0.0.1',
+        port: 0,
+        verifyPassword: () => false,
+        verifyBearer: (token) => {
+          if (token !== 'key-123') throw new SpokeError(ErrorCode.UNAUTHENTICATED, 'invalid API key');
+          return { user: 'service', roles: ['etl'] };
+        },
+      });
+      const other = new FlightSqlClient(`127.0.0.1:${guarded.port}`);
+      try {
+        other.token = 'key-123';
+        await other.execute('SELECT 1 AS x');
+        assert.deepEqual(contexts.at(-1), { user: 'service', roles: ['etl'] });
+        other.token = 'key-456';
+        await expectGrpcError(other.execute('SELECT 1'), status.UNAUTHENTICATED, /invalid API key/);
+      } finally {
+        other.close();
+        await guarded.close();
+      }
+    });
+
+    it('a taken port fails to start with EADDRINUSE', async () => {
+      await assert.rejects(startFlightServer(engine, { host: '127.0.0.1', port: flight.port }), {
+        code: 'EADDRINUSE',
+      });
+    });
+
+    it('serves TLS with a certificate and key file', async () => {
+      const cert = join(dir, 'flight-cert.pem');
+      const key = join(dir, 'flight-key.pem');
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-days',
+          '1',
+          '-subj',
+          '/CN=127.0.0.1',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+          '-keyout',
+          key,
+          '-out',
+          cert,
+        ],
+        { stdio: 'ignore' },
+      );
+      const secure = await startFlightServer(engine, {
+        host: '127.0.0.1',
+        port: 0,
+        tls: { certFile: cert, keyFile: key },
+      });
+      const other = new FlightSqlClient(`127.0.0.1:${secure.port}`, { rootCert: await readFile(cert) });
+      const plain = new FlightSqlClient(`127.0.0.1:${secure.port}`);
+      try {
+        assert.deepEqual(rowsOf(await other.execute('SELECT 7 AS seven')), [{ seven: 7 }]);
+        await expectGrpcError(plain.execute('SELECT 1'), status.UNAVAILABLE);
+      } finally {
+        other.close();
+        plain.close();
+        await secure.close();
       }
     });
   });

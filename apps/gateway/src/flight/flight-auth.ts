@@ -8,11 +8,29 @@ import { randomBytes } from 'node:crypto';
 import type { Metadata } from '@grpc/grpc-js';
 import { ErrorCode, SpokeError } from '@spoke/core';
 
+/** What a successful check may tell about the user, for the query context (row filters, role policies). */
+export interface Identity {
+  readonly roles?: readonly string[];
+  readonly attributes?: Readonly<Record<string, string>>;
+}
+
 /**
- * Checks a user's password. Until the gateway has users configured, the
+ * Checks a user's password: false or undefined refuses, true or an
+ * {@link Identity} accepts. Until the gateway has users configured, the
  * Flight server runs without one and accepts every caller (bind it to loopback then).
  */
-export type VerifyPassword = (user: string, password: string) => boolean | Promise<boolean>;
+export type VerifyPassword = (
+  user: string,
+  password: string,
+) => boolean | Identity | undefined | Promise<boolean | Identity | undefined>;
+
+/**
+ * Accepts a bearer token this server did not issue (an API key, a JWT), or
+ * throws UNAUTHENTICATED. Returns who it stands for.
+ */
+export type VerifyBearer = (
+  token: string,
+) => (Identity & { readonly user?: string }) | Promise<Identity & { readonly user?: string }>;
 
 /** Basic credentials. */
 export interface Credentials {
@@ -21,8 +39,18 @@ export interface Credentials {
 }
 
 /** Who a call runs as; `user` is absent for anonymous callers (no verifier configured, no handshake). */
-export interface Caller {
+export interface Caller extends Identity {
   readonly user?: string;
+}
+
+function callerOf(user: string, verdict: boolean | Identity | undefined): Caller | undefined {
+  if (!verdict) return undefined;
+  if (verdict === true) return { user };
+  return {
+    user,
+    ...(verdict.roles ? { roles: verdict.roles } : {}),
+    ...(verdict.attributes ? { attributes: verdict.attributes } : {}),
+  };
 }
 
 /** Tokens expire after this long without use. */
@@ -55,9 +83,23 @@ export function bearerToken(metadata: Metadata): string | undefined {
 
 /** Issues and checks bearer tokens. */
 export class TokenAuthenticator {
-  readonly #tokens = new Map<string, { user: string; lastUsed: number }>();
+  readonly #tokens = new Map<string, { caller: Caller; lastUsed: number }>();
 
-  constructor(private readonly verify: VerifyPassword | undefined) {}
+  constructor(
+    private readonly verify: VerifyPassword | undefined,
+    private readonly verifyBearer?: VerifyBearer,
+  ) {}
+
+  async #check(credentials: Credentials): Promise<Caller> {
+    if (!this.verify) return { user: credentials.user };
+    const caller = callerOf(credentials.user, await this.verify(credentials.user, credentials.password));
+    if (!caller)
+      throw new SpokeError(
+        ErrorCode.UNAUTHENTICATED,
+        `password authentication failed for user "${credentials.user}"`,
+      );
+    return caller;
+  }
 
   /** Whether calls must carry a token (a password verifier is configured). */
   get required(): boolean {
@@ -66,42 +108,34 @@ export class TokenAuthenticator {
 
   /** Checks the credentials and returns a fresh token; UNAUTHENTICATED when they are wrong. */
   async login(credentials: Credentials): Promise<string> {
-    if (this.verify && !(await this.verify(credentials.user, credentials.password)))
-      throw new SpokeError(
-        ErrorCode.UNAUTHENTICATED,
-        `password authentication failed for user "${credentials.user}"`,
-      );
+    const caller = await this.#check(credentials);
     this.#evict();
     const token = randomBytes(32).toString('base64url');
-    this.#tokens.set(token, { user: credentials.user, lastUsed: Date.now() });
+    this.#tokens.set(token, { caller, lastUsed: Date.now() });
     return token;
   }
 
   /**
-   * Who the call runs as. A bearer token must be known; basic credentials
-   * sent on the call itself are checked like a handshake's; a call with
-   * neither is anonymous when no verifier is configured.
+   * Who the call runs as. A bearer token must be one this server issued
+   * (or one `verifyBearer` accepts); basic credentials sent on the call
+   * itself are checked like a handshake's; a call with neither is anonymous
+   * when no verifier is configured.
    */
   async authenticate(metadata: Metadata): Promise<Caller> {
-    const token = bearerToken(metadata);
+    // `auth-token-bin` is where older Flight clients put the handshake's token.
+    const token = bearerToken(metadata) ?? header(metadata, 'auth-token-bin');
     if (token !== undefined) {
       const entry = this.#tokens.get(token);
-      if (!entry || Date.now() - entry.lastUsed > TOKEN_IDLE_MS) {
-        this.#tokens.delete(token);
-        throw new SpokeError(ErrorCode.UNAUTHENTICATED, 'unknown or expired bearer token: handshake again');
+      if (entry && Date.now() - entry.lastUsed <= TOKEN_IDLE_MS) {
+        entry.lastUsed = Date.now();
+        return entry.caller;
       }
-      entry.lastUsed = Date.now();
-      return { user: entry.user };
+      this.#tokens.delete(token);
+      if (this.verifyBearer) return this.verifyBearer(token);
+      throw new SpokeError(ErrorCode.UNAUTHENTICATED, 'unknown or expired bearer token: handshake again');
     }
     const basic = basicCredentials(metadata);
-    if (basic) {
-      if (this.verify && !(await this.verify(basic.user, basic.password)))
-        throw new SpokeError(
-          ErrorCode.UNAUTHENTICATED,
-          `password authentication failed for user "${basic.user}"`,
-        );
-      return { user: basic.user };
-    }
+    if (basic) return this.#check(basic);
     if (this.verify)
       throw new SpokeError(ErrorCode.UNAUTHENTICATED, 'authenticate first: Handshake with basic credentials');
     return {};

@@ -85,10 +85,13 @@ export class FlightSqlClient {
   readonly #client: FlightServiceClient;
   #token: string | undefined;
 
-  /** `address` is `host:port` (plaintext gRPC). */
-  constructor(address: string) {
+  /** `address` is `host:port`; plaintext gRPC, or TLS trusting `rootCert` (PEM) when given. */
+  constructor(address: string, options: { readonly rootCert?: Uint8Array } = {}) {
     const Constructor = makeGenericClientConstructor(flightServiceDefinition(), 'FlightService');
-    this.#client = new Constructor(address, credentials.createInsecure(), {
+    const channel = options.rootCert
+      ? credentials.createSsl(Buffer.from(options.rootCert))
+      : credentials.createInsecure();
+    this.#client = new Constructor(address, channel, {
       // Flight messages carry whole record batches: no 4 MiB cap.
       'grpc.max_receive_message_length': -1,
     }) as unknown as FlightServiceClient;

@@ -18,7 +18,7 @@ import {
   status,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import { arrow, type RecordBatch, type Schema, SpokeError } from '@spoke/core';
+import { arrow, type QueryContext, type RecordBatch, type Schema, SpokeError } from '@spoke/core';
 import { type ParsedStatement, parseSql, type QueryEngine } from '@spoke/planner';
 import { boundParameters } from './bound-parameters.js';
 import {
@@ -36,6 +36,7 @@ import {
   type Caller,
   type Credentials,
   TokenAuthenticator,
+  type VerifyBearer,
   type VerifyPassword,
 } from './flight-auth.js';
 import type {
@@ -92,6 +93,10 @@ export interface FlightServerOptions {
    * or without credentials: until the gateway has users, bind to loopback.
    */
   readonly verifyPassword?: VerifyPassword;
+  /** Accepts bearer tokens this server did not issue (API keys, JWTs); without it only handshake tokens pass. */
+  readonly verifyBearer?: VerifyBearer;
+  /** Serve gRPC over TLS with this certificate and key (PEM files); plaintext without. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
   /** How long a ticket from GetFlightInfo may wait for its DoGet, in ms (default 5 minutes). */
   readonly ticketTtlMs?: number;
   /** A record batch body larger than this is sent as several (default 3 MiB: under gRPC's usual 4 MiB limit). */
@@ -145,6 +150,17 @@ function parameterCount(statements: readonly ParsedStatement[]): number {
   return max;
 }
 
+/**
+ * grpc-js reports a failed listen as "No address added … [listen EADDRINUSE …]"
+ * without a `code`: lift the errno code out of the message so callers can
+ * tell a taken port like they do for the other listeners.
+ */
+function withListenCode(error: Error): Error {
+  const code = /\b(EADDRINUSE|EACCES|EADDRNOTAVAIL|ENOTFOUND)\b/.exec(error.message)?.[1];
+  if (code && !(error as NodeJS.ErrnoException).code) (error as NodeJS.ErrnoException).code = code;
+  return error;
+}
+
 function isCancelled(error: unknown): boolean {
   return SpokeError.isInstance(error) && error.code === 'QUERY_CANCELLED';
 }
@@ -167,7 +183,7 @@ export async function startFlightServer(
 ): Promise<RunningFlightServer> {
   const log = options.log ?? (() => {});
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const auth = new TokenAuthenticator(options.verifyPassword);
+  const auth = new TokenAuthenticator(options.verifyPassword, options.verifyBearer);
   const registry = new StatementRegistry({
     ticketTtlMs: options.ticketTtlMs ?? 5 * 60_000,
     preparedIdleMs: 60 * 60_000,
@@ -183,8 +199,14 @@ export async function startFlightServer(
     return grpcError;
   }
 
-  function contextOf(caller: Caller): { context: { user?: string } } {
-    return { context: caller.user === undefined ? {} : { user: caller.user } };
+  function contextOf(caller: Caller): { context: Partial<QueryContext> } {
+    return {
+      context: {
+        ...(caller.user === undefined ? {} : { user: caller.user }),
+        ...(caller.roles ? { roles: caller.roles } : {}),
+        ...(caller.attributes ? { attributes: caller.attributes } : {}),
+      },
+    };
   }
 
   /** Starts a statement and keeps it for the DoGet that will redeem the returned ticket. */
@@ -642,11 +664,16 @@ export async function startFlightServer(
   });
   server.addService(flightServiceDefinition(), implementation);
   const hostInAddress = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const credentials = options.tls
+    ? ServerCredentials.createSsl(
+        null,
+        [{ cert_chain: readFileSync(options.tls.certFile), private_key: readFileSync(options.tls.keyFile) }],
+        false,
+      )
+    : ServerCredentials.createInsecure();
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(
-      `${hostInAddress}:${options.port}`,
-      ServerCredentials.createInsecure(),
-      (error, bound) => (error ? reject(error) : resolve(bound)),
+    server.bindAsync(`${hostInAddress}:${options.port}`, credentials, (error, bound) =>
+      error ? reject(withListenCode(error)) : resolve(bound),
     );
   });
   let closing: Promise<void> | undefined;

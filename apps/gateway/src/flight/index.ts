@@ -4,7 +4,14 @@
  * produces them.
  */
 
-export { type Caller, type Credentials, TokenAuthenticator, type VerifyPassword } from './flight-auth.js';
+export {
+  type Caller,
+  type Credentials,
+  type Identity,
+  TokenAuthenticator,
+  type VerifyBearer,
+  type VerifyPassword,
+} from './flight-auth.js';
 export { commandDescriptor, FlightSqlClient, type PreparedStatementHandle } from './flight-client.js';
 export type * from './flight-messages.js';
 export { PROTO_DIR, packAny, unpackAny } from './flight-protocol.js';

@@ -27,6 +27,10 @@ export interface QueryResult {
   readonly batches: AsyncIterable<RecordBatch>;
   /** For writes: the number of rows affected, once `batches` is drained. */
   readonly rowsAffected?: () => number;
+  /** Security policy rules that shaped the statement (written to the audit record). */
+  readonly appliedRules?: readonly string[];
+  /** The configured sources the statement reads (written to the audit record). */
+  readonly sources?: readonly string[];
 }
 
 /** One column of a table in the federated catalog. */

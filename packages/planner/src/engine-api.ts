@@ -101,8 +101,8 @@ export interface QueryEngine {
   query(sql: string, options?: QueryOptions): Promise<QueryResult>;
   /** The plan of a SELECT without running it. */
   explain(sql: string, options?: QueryOptions): Promise<ExplainPlan>;
-  /** Every table of every source, with its columns. */
-  catalog(signal?: AbortSignal): Promise<readonly CatalogTable[]>;
+  /** Every table of every source the caller may see (security policies applied), with its columns. */
+  catalog(signal?: AbortSignal, context?: Partial<QueryContext>): Promise<readonly CatalogTable[]>;
   /** Closes DuckDB and every connector. */
   close(): Promise<void>;
 }

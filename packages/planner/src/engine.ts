@@ -79,8 +79,8 @@ export async function createEngine(options: EngineOptions): Promise<FederatedEng
 
 /** The {@link QueryEngine} every front end uses. */
 export class FederatedEngine implements QueryEngine {
-  #system: Promise<SystemCatalog> | undefined;
-  #systemRefreshedAt = 0;
+  /** One shadow catalog per visibility (callers who may see different tables see different ones). */
+  readonly #systems = new Map<string, { catalog: Promise<SystemCatalog>; refreshedAt: number }>();
 
   constructor(
     readonly registry: SourceRegistry,
@@ -126,9 +126,31 @@ export class FederatedEngine implements QueryEngine {
   /** Runs one SELECT body. */
   async select(body: AstNode, params: readonly ScalarValue[], signal: AbortSignal, context: QueryContext): Promise<QueryResult> {
     const prepared = await this.prepare(body, params, signal, context);
+    const redact = prepared.appliedRules.length ? this.policy?.redactError?.bind(this.policy) : undefined;
+    if (!redact) return this.execute(prepared, params, signal, context);
+    // A query a policy shaped: errors must not quote the values it hides.
+    const result = await this.execute(prepared, params, signal, context).catch((e: unknown) => {
+      throw redact(e);
+    });
+    return {
+      ...result,
+      batches: (async function* () {
+        try {
+          yield* result.batches;
+        } catch (e) {
+          throw redact(e);
+        }
+      })(),
+    };
+  }
+
+  /** Runs a prepared SELECT. */
+  async execute(prepared: PreparedSelect, params: readonly ScalarValue[], signal: AbortSignal, context: QueryContext): Promise<QueryResult> {
     switch (prepared.kind) {
       case 'system':
-        return (await this.systemCatalog(signal)).query(prepared.sql, params, signal);
+        return (await this.systemCatalog(signal, context)).query(prepared.sql, params, signal, {
+          ...(context.user ? { user: context.user } : {}),
+        });
       case 'source-sql': {
         const executor = prepared.connector.sql!;
         const stream = executor.execute(prepared.rendered, { signal, context });
@@ -162,7 +184,13 @@ export class FederatedEngine implements QueryEngine {
     return this.explainSelect(select, options.params ?? [], signal, queryContext(options.context));
   }
 
-  async catalog(signal?: AbortSignal): Promise<readonly CatalogTable[]> {
+  /** Every table the caller may see; without a context, what a caller without roles may see. */
+  async catalog(signal?: AbortSignal, context?: Partial<QueryContext>): Promise<readonly CatalogTable[]> {
+    const all = await this.#allTables(signal);
+    return this.policy?.visibleCatalog ? this.policy.visibleCatalog(all, queryContext(context), this.registry) : all;
+  }
+
+  async #allTables(signal?: AbortSignal): Promise<readonly CatalogTable[]> {
     const tables: CatalogTable[] = [];
     for (const [source, connector] of this.registry.sources) {
       for (const schema of await connector.catalog.listSchemas(signal)) {
@@ -233,17 +261,24 @@ export class FederatedEngine implements QueryEngine {
     return explainPlan(await this.prepare(stmt, params, signal, context));
   }
 
-  /** The shadow of the federated catalog that answers pg_catalog / information_schema queries. */
-  async systemCatalog(signal?: AbortSignal): Promise<SystemCatalog> {
-    this.#system ??= SystemCatalog.create(this.instance);
-    const system = await this.#system;
+  /** The shadow of the federated catalog that answers pg_catalog / information_schema queries, as the caller may see it. */
+  async systemCatalog(signal?: AbortSignal, context?: QueryContext): Promise<SystemCatalog> {
+    const ctx = context ?? queryContext(undefined);
+    const key = this.policy?.visibilityKey?.(ctx) ?? '';
+    let entry = this.#systems.get(key);
+    if (!entry) {
+      entry = { catalog: SystemCatalog.create(this.instance), refreshedAt: 0 };
+      this.#systems.set(key, entry);
+    }
+    const system = await entry.catalog;
     // Catalogs change rarely; re-read them at most every few seconds.
-    if (Date.now() - this.#systemRefreshedAt > 5_000) {
-      await system.refresh(await this.catalog(signal));
-      this.#systemRefreshedAt = Date.now();
+    if (Date.now() - entry.refreshedAt > 5_000) {
+      await system.refresh(await this.catalog(signal, ctx));
+      entry.refreshedAt = Date.now();
     }
     return system;
   }
+
 }
 
 function queryContext(context: Partial<QueryContext> | undefined): QueryContext {

@@ -1,5 +1,6 @@
 import type { QueryContext } from '@spoke/core';
 import type { SourceRegistry } from './binder/source-registry.js';
+import type { CatalogTable } from './engine-api.js';
 import type { AstNode } from './parse/ast.js';
 
 /**
@@ -12,6 +13,12 @@ import type { AstNode } from './parse/ast.js';
 export interface QueryPolicy {
   /** Rewrites `stmt` (a `SelectStmt` body) in place; returns the names of the rules it applied. */
   apply(stmt: AstNode, input: PolicyInput): Promise<PolicyOutcome>;
+  /** The catalog as the caller may see it (denied tables and columns removed). Default: all of it. */
+  visibleCatalog?(tables: readonly CatalogTable[], context: QueryContext, registry: SourceRegistry): readonly CatalogTable[];
+  /** Equal for callers who see the same catalog, so a system catalog can be shared between them. */
+  visibilityKey?(context: QueryContext): string;
+  /** Removes values from an error raised by a query the policy shaped (a row filter's hidden rows, a masked value). */
+  redactError?(error: unknown): unknown;
 }
 
 /** What a policy may consult. */

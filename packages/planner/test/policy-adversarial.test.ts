@@ -174,8 +174,10 @@ describe('row_filter cannot be widened', () => {
   });
   test('errors only quote rows the caller may see', async () => {
     const error = await w.fails('SELECT CAST(name AS INTEGER) FROM crm.customers', REGIONAL, 'INVALID_QUERY');
-    const n = Number(/customer (\d+)/.exec(error.message)?.[1]);
-    assert.ok(Number.isInteger(n) && n % 3 === 0, `${error.message} quotes a row outside EU`);
+    // Errors of a policy-shaped query have their quoted values redacted; any value left must be a visible row.
+    const quoted = /customer (\d+)/.exec(error.message);
+    if (quoted) assert.ok(Number(quoted[1]) % 3 === 0, `${error.message} quotes a row outside EU`);
+    else assert.match(error.message, /…/);
   });
 });
 
@@ -306,7 +308,7 @@ describe('deny cannot be probed', () => {
       'SELECT a.id FROM crm.customers a JOIN crm.customers b USING (ssn)',
       ANALYST,
       'INVALID_QUERY',
-      /"ssn" does not exist/,
+      /does not exist/,
     );
     const result = await w.engine.query('SELECT * FROM crm.customers', { context: ANALYST });
     assert.deepEqual(

@@ -10,11 +10,23 @@ import type { PolicyInput, PolicyOutcome, QueryPolicy } from '../policy-hook.js'
 import { parsePolicyConfig } from './policy-config.js';
 import { appliesTo, type PolicyRule, type TableRef } from './policy-rule.js';
 import { rewriteQuery } from './rewrite-query.js';
+import { filterCatalog } from './filter-catalog.js';
+import { redactErrorValues } from './redact-error.js';
+import type { SourceRegistry } from '../binder/source-registry.js';
+import type { CatalogTable } from '../engine-api.js';
 import { type TableRules, tableRules } from './table-rules.js';
 
 /** Security policies as the planner applies them. */
 export class SecurityPolicy implements QueryPolicy {
   constructor(readonly rules: readonly PolicyRule[]) {}
+
+  visibleCatalog(tables: readonly CatalogTable[], context: QueryContext, registry: SourceRegistry): readonly CatalogTable[] {
+    return filterCatalog(tables, this, context, registry);
+  }
+
+  redactError(error: unknown): unknown {
+    return redactErrorValues(error);
+  }
 
   async apply(stmt: AstNode, input: PolicyInput): Promise<PolicyOutcome> {
     if (this.rules.length === 0) return { appliedRules: [] };

@@ -247,12 +247,17 @@ describe('Arrow Flight SQL endpoint', { timeout: 180_000 }, () => {
   });
 
   describe('identity and transport', () => {
-    it('a password check may answer roles and attributes, which reach the query context', async () => {
+    it('a password check may answer roles and attributes, which reach the query context and engineFor', async () => {
+      const callers: unknown[] = [];
       const guarded = await startFlightServer(watchedEngine, {
         host: '127.0.0.1',
         port: 0,
         verifyPassword: (_user, password) =>
           password === 'pw' ? { roles: ['analyst'], attributes: { region: 'EU' } } : undefined,
+        engineFor: (caller) => {
+          callers.push(caller);
+          return watchedEngine;
+        },
       });
       const other = new FlightSqlClient(`127.0.0.1:${guarded.port}`);
       try {
@@ -326,7 +331,7 @@ describe('Arrow Flight SQL endpoint', { timeout: 180_000 }, () => {
       const secure = await startFlightServer(engine, {
         host: '127.0.0.1',
         port: 0,
-        tls: { certFile: cert, keyFile: key },
+        tls: { cert: await readFile(cert), key: await readFile(key) },
       });
       const other = new FlightSqlClient(`127.0.0.1:${secure.port}`, { rootCert: await readFile(cert) });
       const plain = new FlightSqlClient(`127.0.0.1:${secure.port}`);

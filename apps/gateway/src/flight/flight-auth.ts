@@ -43,14 +43,10 @@ export interface Caller extends Identity {
   readonly user?: string;
 }
 
+/** The verifier's answer kept whole (a gateway Principal stays one), with the user named. */
 function callerOf(user: string, verdict: boolean | Identity | undefined): Caller | undefined {
   if (!verdict) return undefined;
-  if (verdict === true) return { user };
-  return {
-    user,
-    ...(verdict.roles ? { roles: verdict.roles } : {}),
-    ...(verdict.attributes ? { attributes: verdict.attributes } : {}),
-  };
+  return verdict === true ? { user } : { ...verdict, user };
 }
 
 /** Tokens expire after this long without use. */

@@ -96,7 +96,12 @@ export interface FlightServerOptions {
   /** Accepts bearer tokens this server did not issue (API keys, JWTs); without it only handshake tokens pass. */
   readonly verifyBearer?: VerifyBearer;
   /** Serve gRPC over TLS with this certificate and key (PEM files); plaintext without. */
-  readonly tls?: { readonly certFile: string; readonly keyFile: string };
+  readonly tls?: { readonly cert: Uint8Array; readonly key: Uint8Array };
+  /**
+   * The engine one caller's queries go to (the gateway's query service, with
+   * its limits and audit, as that caller); `engine` itself when absent.
+   */
+  readonly engineFor?: (caller: Caller) => QueryEngine;
   /** How long a ticket from GetFlightInfo may wait for its DoGet, in ms (default 5 minutes). */
   readonly ticketTtlMs?: number;
   /** A record batch body larger than this is sent as several (default 3 MiB: under gRPC's usual 4 MiB limit). */
@@ -199,6 +204,10 @@ export async function startFlightServer(
     return grpcError;
   }
 
+  function engineOf(caller: Caller): QueryEngine {
+    return options.engineFor ? options.engineFor(caller) : engine;
+  }
+
   function contextOf(caller: Caller): { context: Partial<QueryContext> } {
     return {
       context: {
@@ -212,7 +221,11 @@ export async function startFlightServer(
   /** Starts a statement and keeps it for the DoGet that will redeem the returned ticket. */
   async function startStatement(sql: string, params: PreparedStatement['params'], caller: Caller) {
     const controller = new AbortController();
-    const result = await engine.query(sql, { params, signal: controller.signal, ...contextOf(caller) });
+    const result = await engineOf(caller).query(sql, {
+      params,
+      signal: controller.signal,
+      ...contextOf(caller),
+    });
     const handle = registry.addRunning(result, controller, caller.user);
     return {
       schema: result.schema,
@@ -228,7 +241,11 @@ export async function startFlightServer(
   ): Promise<Schema> {
     const controller = new AbortController();
     try {
-      const result = await engine.query(sql, { params, signal: controller.signal, ...contextOf(caller) });
+      const result = await engineOf(caller).query(sql, {
+        params,
+        signal: controller.signal,
+        ...contextOf(caller),
+      });
       await discardResult(result, controller, new Error('only the schema was asked for'));
       return result.schema;
     } finally {
@@ -294,15 +311,22 @@ export async function startFlightServer(
   async function metadataBatch(
     shortName: string,
     value: Uint8Array,
+    caller: Caller,
     signal: AbortSignal,
   ): Promise<RecordBatch> {
     switch (shortName) {
       case 'CommandGetCatalogs':
-        return catalogsBatch(await engine.catalog(signal));
+        return catalogsBatch(await engineOf(caller).catalog(signal));
       case 'CommandGetDbSchemas':
-        return dbSchemasBatch(await engine.catalog(signal), decodeSql<CommandGetDbSchemas>(shortName, value));
+        return dbSchemasBatch(
+          await engineOf(caller).catalog(signal),
+          decodeSql<CommandGetDbSchemas>(shortName, value),
+        );
       case 'CommandGetTables':
-        return tablesBatch(await engine.catalog(signal), decodeSql<CommandGetTables>(shortName, value));
+        return tablesBatch(
+          await engineOf(caller).catalog(signal),
+          decodeSql<CommandGetTables>(shortName, value),
+        );
       case 'CommandGetTableTypes':
         return tableTypesBatch();
       case 'CommandGetSqlInfo':
@@ -498,7 +522,7 @@ export async function startFlightServer(
             status.UNIMPLEMENTED,
             `Flight SQL ticket ${ticket.shortName} is not supported`,
           );
-        const batch = await metadataBatch(ticket.shortName, ticket.value, controller.signal);
+        const batch = await metadataBatch(ticket.shortName, ticket.value, caller, controller.signal);
         await streamBatches(call, schema, [batch], controller.signal);
       })()
         .then(
@@ -667,7 +691,7 @@ export async function startFlightServer(
   const credentials = options.tls
     ? ServerCredentials.createSsl(
         null,
-        [{ cert_chain: readFileSync(options.tls.certFile), private_key: readFileSync(options.tls.keyFile) }],
+        [{ cert_chain: Buffer.from(options.tls.cert), private_key: Buffer.from(options.tls.key) }],
         false,
       )
     : ServerCredentials.createInsecure();

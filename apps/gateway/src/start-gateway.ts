@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { ErrorCode, SpokeError } from '@spoke/core';
 import type { QueryEngine } from '@spoke/planner';
-import type { Authenticator } from './auth/authenticator.js';
+import { ANONYMOUS, type Authenticator, type Principal } from './auth/authenticator.js';
 import type { ListenAddress, ServerConfig } from './config/gateway-config.js';
+import { startFlightServer } from './flight/index.js';
 import { type RunningHttpServer, startHttpServer } from './http/http-server.js';
 import { startPostgresServer } from './postgres-wire/index.js';
 import { isLoopback } from './service/gateway-services.js';
@@ -84,6 +85,8 @@ export interface RunningGateway {
   readonly service: QueryService;
   readonly http?: RunningHttpServer;
   readonly postgres?: RunningPostgresServer & { readonly host: string };
+  /** The Arrow Flight SQL listener, when `server.flight` is configured. */
+  readonly flight?: RunningPostgresServer & { readonly host: string };
   /** Closes the listeners (cancelling running queries), then the engine. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -103,9 +106,11 @@ export async function startGateway(
   const service = options.service ?? new QueryService(engine);
   requireLoopback(server.http, 'server.http', auth);
   requireLoopback(server.postgres, 'server.postgres', auth);
+  requireLoopback(server.flight, 'server.flight', auth);
   const shared = { log, service, ...(auth ? { auth } : {}) };
   let http: RunningHttpServer | undefined;
   let postgres: (RunningPostgresServer & { host: string }) | undefined;
+  let flight: (RunningPostgresServer & { host: string }) | undefined;
   try {
     if (server.http) {
       const { host, port } = server.http;
@@ -125,8 +130,29 @@ export async function startGateway(
       }).catch((e: unknown) => Promise.reject(listenError(e, 'server.postgres.port', port)));
       postgres = { host: server.postgres.host, port: started.port, close: () => started.close() };
     }
+    if (server.flight) {
+      // Arrow Flight SQL: passwords and bearer tokens checked by the same authenticator,
+      // every caller's queries through the query service as that caller.
+      const { host, port } = server.flight;
+      const tls = await loadTls(server.flight, 'server.flight');
+      const started = await startFlightServer(engine, {
+        host,
+        port,
+        log,
+        ...(tls ? { tls } : {}),
+        ...(auth?.required
+          ? {
+              verifyPassword: (user: string, password: string) => auth.verifyPassword(user, password),
+              verifyBearer: (token: string) => auth.authenticateBearer(token),
+            }
+          : {}),
+        engineFor: (caller) =>
+          service.engineFor({ protocol: 'flight', principal: { ...ANONYMOUS, ...caller } as Principal }),
+      }).catch((e: unknown) => Promise.reject(listenError(e, 'server.flight.port', port)));
+      flight = { host, port: started.port, close: () => started.close() };
+    }
   } catch (error) {
-    await Promise.allSettled([http?.close(), postgres?.close()]);
+    await Promise.allSettled([http?.close(), postgres?.close(), flight?.close()]);
     throw error;
   }
   let closing: Promise<void> | undefined;
@@ -134,9 +160,10 @@ export async function startGateway(
     service,
     ...(http ? { http } : {}),
     ...(postgres ? { postgres } : {}),
+    ...(flight ? { flight } : {}),
     close() {
       closing ??= (async () => {
-        await Promise.allSettled([http?.close(), postgres?.close()]);
+        await Promise.allSettled([http?.close(), postgres?.close(), flight?.close()]);
         await service.close();
         await engine.close();
       })();

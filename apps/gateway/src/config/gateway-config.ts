@@ -23,6 +23,8 @@ export interface ServerConfig {
   readonly http?: ListenAddress;
   /** The PostgreSQL wire protocol listener. */
   readonly postgres?: ListenAddress;
+  /** The Arrow Flight SQL (gRPC) listener; not started unless configured. */
+  readonly flight?: ListenAddress;
 }
 
 /** The `duckdb:` section: the embedded DuckDB that runs the residual of every query. */

@@ -51,12 +51,14 @@ function serverSection(value: unknown, baseDir: string, tls: TlsFiles | undefine
     return { http: { ...DEFAULT_SERVER.http!, tls }, postgres: { ...DEFAULT_SERVER.postgres!, tls } };
   }
   const map = expectMap(value, 'server');
-  checkKeys(map, ['http', 'postgres'], 'server');
-  const out: { http?: ListenAddress; postgres?: ListenAddress } = {};
+  checkKeys(map, ['http', 'postgres', 'flight'], 'server');
+  const out: { http?: ListenAddress; postgres?: ListenAddress; flight?: ListenAddress } = {};
   if (map.http !== undefined && map.http !== null)
     out.http = listenAddress(map.http, 'server.http', baseDir, tls);
   if (map.postgres !== undefined && map.postgres !== null)
     out.postgres = listenAddress(map.postgres, 'server.postgres', baseDir, tls);
+  if (map.flight !== undefined && map.flight !== null)
+    out.flight = listenAddress(map.flight, 'server.flight', baseDir, tls);
   return out;
 }
 

@@ -14,7 +14,8 @@ import {
 } from '@spoke/core';
 import { CachingObjectStore, openStore, type S3Options } from '@spoke/object-store';
 import { BaseConnector, defineConnector, parseOptions } from '@spoke/sdk';
-import type { FileMetaData } from 'hyparquet';
+import { DuckDBDecoder } from './duckdb-decoder.js';
+import type { Footer } from './parquet-file.js';
 import { type ParquetSource, ParquetTable } from './parquet-table.js';
 import { discoverTables, type TableLocation } from './table-files.js';
 
@@ -51,6 +52,12 @@ export const PARQUET_OPTIONS = {
     description: 'how long a listing of a table prefix is reused',
   },
   batchRows: { type: 'integer', default: 65536, description: 'rows per Arrow batch at most' },
+  decoder: {
+    type: 'string',
+    default: 'duckdb',
+    description:
+      'duckdb: the selected row groups are decoded by embedded DuckDB, which applies the filters exactly; js: the JavaScript decoder (filters only prune)',
+  },
 } as const;
 
 const S3_KEYS = ['endpoint', 'region', 'forcePathStyle', 'accessKeyId', 'secretAccessKey', 'sessionToken'];
@@ -140,12 +147,14 @@ export class ParquetConnector extends BaseConnector {
   constructor(
     readonly store: CachingObjectStore,
     catalog: SpokeCatalog,
+    readonly decoder?: DuckDBDecoder,
   ) {
     super();
     this.catalog = catalog;
   }
 
   override async close(): Promise<void> {
+    await this.decoder?.close();
     await this.store.close();
   }
 }
@@ -167,20 +176,28 @@ export async function createParquetConnector(
   const inner = openStore(url, {
     s3: s3Options(o.s3 as Record<string, unknown> | undefined, context.sourceName),
   });
+  if (o.decoder !== 'duckdb' && o.decoder !== 'js')
+    throw new SpokeError(
+      ErrorCode.INVALID_CONFIG,
+      `sources.${context.sourceName}.decoder: expected duckdb or js, got "${o.decoder}"`,
+    );
+  const cacheDirectory = o.cacheDirectory ? resolve(context.baseDir, o.cacheDirectory) : undefined;
   const store = new CachingObjectStore(inner, {
     memoryBytes: o.cacheMemoryBytes,
     diskBytes: o.cacheDiskBytes,
-    ...(o.cacheDirectory ? { diskDirectory: resolve(context.baseDir, o.cacheDirectory) } : {}),
+    ...(cacheDirectory ? { diskDirectory: cacheDirectory } : {}),
   });
+  const decoder = o.decoder === 'duckdb' ? new DuckDBDecoder(cacheDirectory, context.sourceName) : undefined;
   const source: ParquetSource = {
     store,
     sourceName: context.sourceName,
     listingTtlMs: o.listingTtlSeconds * 1000,
-    footers: new Map<string, Promise<FileMetaData>>(),
+    footers: new Map<string, Promise<Footer>>(),
     batchRows: o.batchRows,
+    decoder,
   };
   const configured = o.tables ? tableLocations(o.tables, context.sourceName) : undefined;
-  return new ParquetConnector(store, new ParquetCatalog(o.schema, configured, source));
+  return new ParquetConnector(store, new ParquetCatalog(o.schema, configured, source), decoder);
 }
 
 /** The connector factory the gateway loads by the name `parquet`. */

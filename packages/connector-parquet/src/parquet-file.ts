@@ -82,19 +82,49 @@ export function corrupt(
   );
 }
 
+/** A parsed footer and its raw Thrift bytes (for re-writing it for DuckDB). */
+export interface Footer {
+  readonly metadata: FileMetaData;
+  /** The footer's Thrift bytes, without the length and magic that follow it. */
+  readonly raw: Uint8Array;
+  /** Where the footer begins in the object (the data ends there). */
+  readonly start: number;
+}
+
 /** Reads and parses a file's footer (statistics decoded with {@link SPOKE_PARSERS}). */
 export async function readFooter(
   store: CachingObjectStore,
   file: FileRef,
   signal?: AbortSignal,
   source?: string,
-): Promise<FileMetaData> {
+): Promise<Footer> {
   if (file.size < 12) throw corrupt(store, file, new Error(`only ${file.size} bytes`), source);
+  // Keep what the parser fetched: the raw footer is in it, so re-writing it costs no GET.
+  const fetched: { start: number; bytes: Uint8Array }[] = [];
+  const inner = objectBuffer(store, file, signal);
+  const recording: AsyncBuffer = {
+    byteLength: inner.byteLength,
+    async slice(start: number, end?: number) {
+      const buffer = await inner.slice(start, end);
+      fetched.push({ start, bytes: new Uint8Array(buffer) });
+      return buffer;
+    },
+  };
   try {
-    return await parquetMetadataAsync(objectBuffer(store, file, signal), {
+    const metadata = await parquetMetadataAsync(recording, {
       parsers: SPOKE_PARSERS,
       initialFetchSize: Math.min(FOOTER_FETCH, file.size),
     } as never);
+    const length = metadata.metadata_length;
+    const start = file.size - 8 - length;
+    const raw = new Uint8Array(length);
+    for (const f of fetched) {
+      // Copy the overlap of each fetched slice with [start, start + length).
+      const from = Math.max(start, f.start);
+      const to = Math.min(start + length, f.start + f.bytes.byteLength);
+      if (to > from) raw.set(f.bytes.subarray(from - f.start, to - f.start), from - start);
+    }
+    return { metadata, raw, start };
   } catch (error) {
     throw corrupt(store, file, error, source);
   }

@@ -22,11 +22,14 @@ import {
   throwIfAborted,
 } from '@spoke/core';
 import type { CachingObjectStore } from '@spoke/object-store';
-import { BaseTable } from '@spoke/sdk';
+import { BaseTable, ExpressionRenderer } from '@spoke/sdk';
 import { type FileMetaData, parquetSchema, type RowGroup } from 'hyparquet';
 import { buildColumn } from './arrow-builder.js';
-import { corrupt, type FileRef, openColumnReader, readFooter } from './parquet-file.js';
-import { type ColumnShape, shapeOf, typeName } from './parquet-type-mapping.js';
+import { countBatch } from './count-batch.js';
+import type { DuckDBDecoder } from './duckdb-decoder.js';
+import { decodeWithDuckDB } from './duckdb-scan.js';
+import { corrupt, type FileRef, type Footer, openColumnReader, readFooter } from './parquet-file.js';
+import { type ColumnShape, duckdbReadable, shapeOf, typeName } from './parquet-type-mapping.js';
 import { type ColumnRange, evaluateConstant, mayMatch, type PruneContext } from './pruning.js';
 import { listTableFiles, type TableLocation } from './table-files.js';
 
@@ -37,22 +40,29 @@ export interface ParquetSource {
   /** How long a listing is reused before the prefix is listed again. */
   readonly listingTtlMs: number;
   /** Parsed footers by object URL and ETag, shared by the connector's tables. */
-  readonly footers: Map<string, Promise<FileMetaData>>;
+  readonly footers: Map<string, Promise<Footer>>;
   /** Rows per Arrow batch at most. */
   readonly batchRows: number;
+  /** Decodes with DuckDB when set (the `decoder: duckdb` option); else the JavaScript decoder. */
+  readonly decoder: DuckDBDecoder | undefined;
 }
 
-interface FileState {
+/** One data file of a table. */
+export interface FileState {
   readonly file: FileRef;
   readonly metadata: FileMetaData;
+  readonly footer: Footer;
   /** Top-level columns of this file by name. */
   readonly shapes: ReadonlyMap<string, ColumnShape>;
 }
 
-interface TableState {
+/** What a table is made of, from its listing and footers. */
+export interface TableState {
   readonly files: readonly FileState[];
   readonly schema: Schema;
   readonly partitionTypes: ReadonlyMap<string, DataType>;
+  /** Every column of every file is one DuckDB reads as the Arrow type above. */
+  readonly duckdbReadable: boolean;
 }
 
 /** Counters for one table, for tests and EXPLAIN. */
@@ -91,6 +101,8 @@ export class ParquetTable extends BaseTable {
 
   async #build(signal?: AbortSignal): Promise<TableState> {
     const { store, sourceName } = this.source;
+    // Start DuckDB now: it is ready by the time the footers are in.
+    this.source.decoder?.warm();
     const files = await listTableFiles(store, this.location, signal);
     if (files.length === 0)
       throw new SpokeError(
@@ -107,7 +119,8 @@ export class ParquetTable extends BaseTable {
       while (next < files.length) {
         const i = next++;
         const file = files[i] as FileRef;
-        const metadata = await this.#footer(file, signal);
+        const footer = await this.#footer(file, signal);
+        const metadata = footer.metadata;
         let tree: ReturnType<typeof parquetSchema>;
         try {
           tree = parquetSchema(metadata);
@@ -117,6 +130,7 @@ export class ParquetTable extends BaseTable {
         states[i] = {
           file,
           metadata,
+          footer,
           shapes: new Map(tree.children.map((c) => [c.element.name, shapeOf(c)])),
         };
       }
@@ -160,10 +174,19 @@ export class ParquetTable extends BaseTable {
       partitionTypes.set(name, type);
       out.push(new arrow.Field(name, type, true));
     }
-    return { files: states, schema: new arrow.Schema(out), partitionTypes };
+    // DuckDB resolves names case-insensitively: two columns differing only in case stay with the JS decoder.
+    const lower = new Set(out.map((f) => f.name.toLowerCase()));
+    const readable =
+      lower.size === out.length && states.every((s) => [...s.shapes.values()].every(duckdbReadable));
+    return { files: states, schema: new arrow.Schema(out), partitionTypes, duckdbReadable: readable };
   }
 
-  #footer(file: FileRef, signal?: AbortSignal): Promise<FileMetaData> {
+  /** Whether scans of this table decode with DuckDB (and so apply the filters it can render exactly). */
+  #usesDuckDB(state: TableState): DuckDBDecoder | undefined {
+    return state.duckdbReadable ? this.source.decoder : undefined;
+  }
+
+  #footer(file: FileRef, signal?: AbortSignal): Promise<Footer> {
     const { store, footers, sourceName } = this.source;
     const key = `${store.urlOf(file.key)}\n${file.etag ?? file.size}`;
     let footer = footers.get(key);
@@ -181,8 +204,13 @@ export class ParquetTable extends BaseTable {
 
   override async supportsFilters(filters: readonly Expr[]): Promise<readonly FilterSupport[]> {
     const state = await this.#load();
+    const decoder = this.#usesDuckDB(state);
+    const renderer = decoder ? new ExpressionRenderer(decoder.dialect) : undefined;
+    const names = new Set(state.schema.fields.map((f) => f.name));
     return filters.map((filter) => {
       const cols = columnsOf(filter);
+      // DuckDB applies every filter it can render to the rows it decodes: those are exact.
+      if (renderer && cols.every((c) => names.has(c)) && renderer.canRender(filter)) return 'exact';
       if (cols.length > 0 && cols.every((c) => state.partitionTypes.has(c))) {
         // Exact when it evaluates for every file's path values: then files are kept only where it is TRUE.
         const ok = state.files.every(
@@ -274,6 +302,12 @@ export class ParquetTable extends BaseTable {
     let left = request.limit ?? Number.POSITIVE_INFINITY;
     if (left <= 0) return;
     const { store, sourceName, batchRows } = this.source;
+    const decoder = this.#usesDuckDB(state);
+    const renderer = decoder ? new ExpressionRenderer(decoder.dialect) : undefined;
+    // The filters DuckDB applies (exact); the rest only prune.
+    const pushed = renderer
+      ? conjuncts.filter((c) => columnsOf(c).every((n) => fieldsByName.has(n)) && renderer.canRender(c))
+      : [];
     for (const s of state.files) {
       throwIfAborted(signal);
       const parts = partitionLookup(s.file, state);
@@ -285,13 +319,9 @@ export class ParquetTable extends BaseTable {
         continue;
       }
       metrics.filesScanned++;
-      const fileColumns = request.projection.filter((n) => s.shapes.has(n));
-      const read =
-        fileColumns.length > 0
-          ? await openColumnReader(store, s.file, s.metadata, fileColumns, signal)
-          : undefined;
+      const selected: { index: number; start: number; rows: number }[] = [];
       let groupStart = 0;
-      for (const rg of s.metadata.row_groups) {
+      s.metadata.row_groups.forEach((rg, index) => {
         const rowCount = Number(rg.num_rows);
         const start = groupStart;
         groupStart += rowCount;
@@ -306,47 +336,108 @@ export class ParquetTable extends BaseTable {
           },
           type: (column) => fieldsByName.get(column)?.type,
         };
-        if (rowCount === 0 || !conjuncts.every((c) => mayMatch(c, ctx))) {
-          metrics.rowGroupsPruned++;
-          continue;
-        }
-        metrics.rowGroupsScanned++;
-        const end = start + Math.min(rowCount, left);
-        let columns: ArrayLike<unknown>[];
-        try {
-          columns = read ? await Promise.all(fileColumns.map((c) => read(c, start, end))) : [];
-        } catch (error) {
-          throw corrupt(store, s.file, error, sourceName);
-        }
-        throwIfAborted(signal);
-        const n = end - start;
-        if (outFields.length === 0) {
-          yield countBatch(n);
-        } else {
-          const children = outFields.map((field) => {
-            const i = fileColumns.indexOf(field.name);
-            if (i >= 0) {
-              const shape = s.shapes.get(field.name) as ColumnShape;
-              return buildColumn({ ...shape, field }, columns[i] as ArrayLike<unknown>);
-            }
-            const p = parts(field.name);
-            return constantData(field.type, p ? p.value : null, n);
-          });
-          const batch = new arrow.RecordBatch(
-            outSchema,
-            arrow.makeData({ type: new arrow.Struct(outFields), length: n, nullCount: 0, children }),
-          );
-          for (let off = 0; off < n; off += batchRows)
-            yield off === 0 && n <= batchRows ? batch : batch.slice(off, Math.min(n, off + batchRows));
-        }
-        left -= n;
+        if (rowCount === 0 || !conjuncts.every((c) => mayMatch(c, ctx))) metrics.rowGroupsPruned++;
+        else selected.push({ index, start, rows: rowCount });
+      });
+      if (selected.length === 0) continue;
+      const batches =
+        decoder && (outFields.length > 0 || pushed.length > 0)
+          ? decodeWithDuckDB({
+              decoder,
+              store,
+              sourceName,
+              batchRows,
+              file: s,
+              rowGroups: selected,
+              projection: request.projection,
+              schema: outSchema,
+              fields: fieldsByName,
+              partition: parts,
+              filters: pushed,
+              limit: left,
+              signal,
+              onRowGroups: (n) => {
+                metrics.rowGroupsScanned += n;
+              },
+            })
+          : this.#decodeWithJs(
+              s,
+              selected,
+              fileColumnsOf(s, request.projection),
+              outSchema,
+              parts,
+              left,
+              signal,
+              metrics,
+            );
+      for await (const batch of batches) {
+        yield batch;
+        left -= batch.numRows;
         if (left <= 0) return;
       }
     }
   }
+
+  /** The JavaScript decoder: whole row groups (filters only prune). */
+  async *#decodeWithJs(
+    s: FileState,
+    selected: readonly { index: number; start: number; rows: number }[],
+    fileColumns: readonly string[],
+    outSchema: Schema,
+    parts: ReturnType<typeof partitionLookup>,
+    limit: number,
+    signal: AbortSignal,
+    metrics: ScanMetrics,
+  ): AsyncGenerator<RecordBatch> {
+    const { store, sourceName, batchRows } = this.source;
+    const outFields = outSchema.fields;
+    let left = limit;
+    const read =
+      fileColumns.length > 0
+        ? await openColumnReader(store, s.file, s.metadata, fileColumns, signal)
+        : undefined;
+    for (const { start, rows: rowCount } of selected) {
+      metrics.rowGroupsScanned++;
+      const end = start + Math.min(rowCount, left);
+      let columns: ArrayLike<unknown>[];
+      try {
+        columns = read ? await Promise.all(fileColumns.map((c) => read(c, start, end))) : [];
+      } catch (error) {
+        throw corrupt(store, s.file, error, sourceName);
+      }
+      throwIfAborted(signal);
+      const n = end - start;
+      if (outFields.length === 0) {
+        yield countBatch(n);
+      } else {
+        const children = outFields.map((field) => {
+          const i = fileColumns.indexOf(field.name);
+          if (i >= 0) {
+            const shape = s.shapes.get(field.name) as ColumnShape;
+            return buildColumn({ ...shape, field }, columns[i] as ArrayLike<unknown>);
+          }
+          const p = parts(field.name);
+          return constantData(field.type, p ? p.value : null, n);
+        });
+        const batch = new arrow.RecordBatch(
+          outSchema,
+          arrow.makeData({ type: new arrow.Struct(outFields), length: n, nullCount: 0, children }),
+        );
+        for (let off = 0; off < n; off += batchRows)
+          yield off === 0 && n <= batchRows ? batch : batch.slice(off, Math.min(n, off + batchRows));
+      }
+      left -= n;
+      if (left <= 0) return;
+    }
+  }
 }
 
-function partitionLookup(
+function fileColumnsOf(s: FileState, projection: readonly string[]): string[] {
+  return projection.filter((n, i) => s.shapes.has(n) && projection.indexOf(n) === i);
+}
+
+/** A file's hive partition values, typed as the table's partition columns. */
+export function partitionLookup(
   file: FileRef,
   state: TableState,
 ): (column: string) => { value: unknown; type: DataType } | undefined {
@@ -415,16 +506,4 @@ function toScalar(v: unknown, type: DataType): ScalarValue | undefined {
 function constantData(type: DataType, value: unknown, n: number): ReturnType<typeof arrow.makeData> {
   const values = new Array(n).fill(value);
   return arrow.vectorFromArray(values, type as never).data[0] as ReturnType<typeof arrow.makeData>;
-}
-
-/**
- * A batch with no columns and `n` rows. Why not the sdk's `rowCountBatch`:
- * arrow-js's RecordBatch constructor recomputes the length from the
- * children, so with none it reports 0 rows; the data is set afterwards here.
- */
-function countBatch(n: number): RecordBatch {
-  const data = arrow.makeData({ type: new arrow.Struct([]), length: n, nullCount: 0, children: [] });
-  const batch = new arrow.RecordBatch(new arrow.Schema([]), data);
-  (batch as { data: typeof data }).data = data;
-  return batch;
 }

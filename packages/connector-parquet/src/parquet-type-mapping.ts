@@ -173,3 +173,32 @@ function leafType(el: SchemaElement): { type: DataType; leaf: LeafKind } {
 export function typeName(type: DataType): string {
   return String(type);
 }
+
+/**
+ * Whether DuckDB's Parquet reader yields this column as the Arrow type
+ * {@link shapeOf} gives it, so DuckDB can decode it. Not: maps (Spoke
+ * carries them as JSON text), FLOAT16, nanosecond times, INTERVAL, and
+ * decimals wider than 38 digits (text here, DOUBLE in DuckDB).
+ */
+export function duckdbReadable(shape: ColumnShape): boolean {
+  const el = shape.node.element;
+  if (shape.leaf === undefined) {
+    // Lists (any of the layouts) and plain groups; annotated groups (VARIANT, …) are DuckDB types of their own.
+    const annotated =
+      (el.logical_type && el.logical_type.type !== 'LIST') || (el.converted_type && !isList(el));
+    return !annotated && shape.children.every(duckdbReadable);
+  }
+  switch (shape.leaf) {
+    case 'float16':
+    case 'time-nanos':
+      return false;
+    case 'json-text':
+      return shape.node.children.length === 0; // JSON text yes, MAP no
+    case 'string':
+      return el.converted_type !== 'DECIMAL' && el.logical_type?.type !== 'DECIMAL';
+    case 'binary':
+      return el.converted_type === undefined && el.logical_type === undefined;
+    default:
+      return true;
+  }
+}

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
@@ -48,6 +48,9 @@ before(async () => {
     `COPY (SELECT i + 5 AS id, 'b' || i AS s, i * 2.5 AS extra FROM range(5) t(i)) TO ${q('merged/b.parquet')}`,
   );
   await db.conn.run(`COPY (SELECT i AS id FROM range(5) t(i)) TO ${q('clash/a.parquet')}`);
+  // A MAP column: Spoke carries it as JSON text, DuckDB as a MAP.
+  mkdirSync(join(local, 'maps'));
+  await db.conn.run(`COPY (SELECT i AS id, MAP {'k': i} AS m FROM range(10) t(i)) TO ${q('maps/m.parquet')}`);
   await db.conn.run(`COPY (SELECT 'x' || i AS id FROM range(5) t(i)) TO ${q('clash/b.parquet')}`);
   await uploadDir(s3, local, 'lake', 'warehouse/');
   // Corrupt and truncated objects, on S3 only.
@@ -133,12 +136,15 @@ describe('parquet connector', { timeout: 90_000 }, () => {
     await collect(t, request(['id', 'payload']));
     const full = c.store.stats.bytesRead - before;
     const filter = Ex.between(Ex.col('id'), Ex.lit(10000n, Types.int64), Ex.lit(10199n, Types.int64));
-    assert.deepEqual(await t.supportsFilters([filter]), ['inexact']);
+    // DuckDB decodes the surviving row groups and applies the filter: exact.
+    assert.deepEqual(await t.supportsFilters([filter]), ['exact']);
     const mid = c.store.stats.bytesRead;
     const rows = toRows(await collect(t, request(['id', 'payload'], [filter])));
     const pruned = c.store.stats.bytesRead - mid;
-    assert.ok(rows.some((r) => r.id === 10000n) && rows.some((r) => r.id === 10199n));
-    assert.ok(rows.length < 20000 / 4, `rows ${rows.length}`);
+    assert.deepEqual(
+      rows.map((r) => r.id),
+      Array.from({ length: 200 }, (_, i) => 10000n + BigInt(i)),
+    );
     assert.ok(t.lastScan.rowGroupsPruned >= 8, JSON.stringify(t.lastScan));
     assert.ok(pruned * 5 < full, `pruned ${pruned} vs full ${full}`);
     // Projection: one small column costs less than the wide one.
@@ -171,7 +177,7 @@ describe('parquet connector', { timeout: 90_000 }, () => {
     const filter = Ex.cmp('=', Ex.col('year'), Ex.lit(2024, Types.int32));
     assert.deepEqual(await t.supportsFilters([filter, Ex.cmp('>', Ex.col('id'), Ex.lit(3, Types.int32))]), [
       'exact',
-      'inexact',
+      'exact',
     ]);
     const b0 = c.store.stats.bytesRead;
     const rows = toRows(await collect(t, request(['id', 'year', 'month'], [filter])));
@@ -241,6 +247,111 @@ describe('parquet connector', { timeout: 90_000 }, () => {
     );
     await missing.close();
     await c.close();
+  });
+
+  test('the JavaScript decoder: filters prune whole row groups and are inexact', async () => {
+    const c = await lake({ cacheMemoryBytes: 0, decoder: 'js' });
+    const t = await table(c, 'sales');
+    const filter = Ex.between(Ex.col('id'), Ex.lit(10000n, Types.int64), Ex.lit(10199n, Types.int64));
+    assert.deepEqual(await t.supportsFilters([filter]), ['inexact']);
+    const rows = toRows(await collect(t, request(['id'], [filter])));
+    assert.ok(rows.some((r) => r.id === 10000n) && rows.some((r) => r.id === 10199n));
+    assert.ok(rows.length > 200 && rows.length < 20000 / 4, `rows ${rows.length}`);
+    assert.equal(rows.length % 2048, 0, 'whole row groups');
+    await assert.rejects(lake({ decoder: 'wasm' }), /decoder: expected duckdb or js/);
+    await c.close();
+  });
+
+  test('DuckDB decoding answers exactly as DuckDB on the same files', async () => {
+    const c = await lake();
+    const sales = await table(c, 'sales');
+    // Nested columns, NULLs, decimals and a LIKE, with a limit-free and a limited scan.
+    const like = Ex.like(Ex.col('name'), Ex.lit('name-1%', Types.utf8));
+    const amount = Ex.cmp('>', Ex.col('amount'), Ex.lit('100.00', Types.decimal(12, 2)));
+    assert.deepEqual(await sales.supportsFilters([like, amount]), ['exact', 'exact']);
+    const rows = toRows(await collect(sales, request(['id', 'name', 'tags', 'info'], [like, amount])));
+    const expected = await db.rows(
+      `SELECT id::VARCHAR AS id FROM '${join(local, 'sales.parquet')}' WHERE name LIKE 'name-1%' AND amount > 100`,
+    );
+    assert.deepEqual(rows.map((r) => String(r.id)).sort(), expected.map((r) => String(r.id)).sort());
+    assert.ok(rows.every((r) => String(r.name).startsWith('name-1')));
+    const limited = toRows(await collect(sales, request(['id', 'name'], [like, amount], { limit: 5 })));
+    assert.equal(limited.length, 5);
+    assert.ok(limited.every((r) => String(r.name).startsWith('name-1')));
+    // count(*) with a filter on a data column: DuckDB counts.
+    const counted = await collect(
+      sales,
+      request([], [Ex.cmp('<', Ex.col('id'), Ex.lit(1234n, Types.int64))]),
+    );
+    assert.equal(
+      counted.reduce((n, b) => n + b.numRows, 0),
+      1234,
+    );
+    // Small batches: batchRows holds even below DuckDB's 2048-row chunks.
+    const small = await lake({ batchRows: 1000 });
+    const batches = await collect(await table(small, 'sales'), request(['id'], [amount]));
+    assert.ok(batches.every((b) => b.numRows <= 1000));
+    assert.equal(
+      batches.reduce((n, b) => n + b.numRows, 0),
+      20000 - 81,
+    );
+    await small.close();
+    // Hive partitions: a filter mixing a partition column and a data column, and partition columns only.
+    const events = await table(c, 'events');
+    const mixed = Ex.or(
+      Ex.cmp('=', Ex.col('year'), Ex.lit(2024, Types.int32)),
+      Ex.cmp('<', Ex.col('id'), Ex.lit(10, Types.int32)),
+    );
+    assert.deepEqual(await events.supportsFilters([mixed]), ['exact']);
+    const ev = toRows(await collect(events, request(['id', 'year'], [mixed])));
+    const evExpected = await db.rows(`SELECT count(*)::INT AS n FROM ev WHERE year = 2024 OR id < 10`);
+    assert.equal(ev.length, evExpected[0]?.n);
+    const years = toRows(
+      await collect(events, request(['year'], [Ex.cmp('<', Ex.col('id'), Ex.lit(30, Types.int32))])),
+    );
+    assert.deepEqual(
+      years.map((r) => r.year).sort(),
+      Array.from({ length: 30 }, (_, i) => BigInt(2022 + (i % 3))).sort(),
+    );
+    // A column missing from one file reads as NULL there, in filters too.
+    const merged = await table(c, 'merged');
+    const extra = toRows(
+      await collect(
+        merged,
+        request(['id', 'extra'], [Ex.cmp('>', Ex.col('extra'), Ex.lit(3, Types.float64))]),
+      ),
+    );
+    assert.deepEqual(
+      extra.map((r) => r.id),
+      [7n, 8n, 9n],
+    );
+    const nulls = toRows(await collect(merged, request(['id'], [Ex.isNull(Ex.col('extra'))])));
+    assert.equal(nulls.length, 5);
+    await c.close();
+  });
+
+  test('a column DuckDB reads as another type keeps the table on the JavaScript decoder', async () => {
+    const c = await lake();
+    const t = await table(c, 'maps');
+    const filter = Ex.cmp('<', Ex.col('id'), Ex.lit(3n, Types.int64));
+    assert.deepEqual(await t.supportsFilters([filter]), ['inexact']);
+    const rows = toRows(await collect(t, request(['id', 'm'], [filter])));
+    assert.equal(rows.length, 10);
+    assert.equal(typeof rows[0]?.m, 'string');
+    await c.close();
+  });
+
+  test('the scratch directory for DuckDB goes away with the connector', async () => {
+    const cache = tempDir('spoke-pq-cache-');
+    dirs.push(cache);
+    const c = await lake({ cacheDirectory: cache });
+    const t = await table(c, 'sales');
+    await collect(t, request(['id'], [Ex.cmp('<', Ex.col('id'), Ex.lit(10n, Types.int64))]));
+    await c.close();
+    assert.deepEqual(
+      readdirSync(cache).filter((n) => n.startsWith('spoke-parquet-')),
+      [],
+    );
   });
 
   test('a repeated query is served from cache', async () => {

@@ -1,0 +1,142 @@
+/**
+ * The connector's embedded DuckDB, used only to decode: a scan's selected
+ * row groups and columns are written as a small local Parquet file
+ * (`parquet-subset.ts`), DuckDB reads it with the scan's filters applied,
+ * and its chunks become Arrow (`duckdb-to-arrow.ts`).
+ *
+ * Why DuckDB: its native Parquet reader decodes the row groups of the
+ * benchmark about 15× faster than the JavaScript decoder, and applies the
+ * filters exactly (pruning pages itself), so the scan returns only matching
+ * rows and the filters can be reported `exact`.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  BIGINT,
+  BLOB,
+  BOOLEAN,
+  blobValue,
+  DOUBLE,
+  type DuckDBConnection,
+  DuckDBInstance,
+  type DuckDBType,
+  type DuckDBValue,
+  HUGEINT,
+  LIST,
+  listValue,
+  SQLNULL,
+  VARCHAR,
+} from '@duckdb/node-api';
+import { ErrorCode, type ScalarValue, SpokeError } from '@spoke/core';
+import { DuckDBDialect } from '@spoke/sdk';
+
+/** Idle connections kept per connector (about one per concurrent scan). */
+const MAX_IDLE = 4;
+
+/** One DuckDB instance per connector, created at the first scan that needs it. */
+export class DuckDBDecoder {
+  readonly dialect = new DuckDBDialect();
+  #instance: Promise<DuckDBInstance> | undefined;
+  #idle: DuckDBConnection[] = [];
+  #dir: Promise<string> | undefined;
+  #seq = 0;
+  #closed = false;
+
+  constructor(
+    /** Where the scratch directory goes (the L2 cache directory when configured, else the system's). */
+    readonly scratchParent: string | undefined,
+    readonly sourceName: string,
+  ) {}
+
+  /** A new connection with the dialect's session settings. Close it with `closeSync()`. */
+  async connect(): Promise<DuckDBConnection> {
+    if (this.#closed)
+      throw new SpokeError(ErrorCode.SOURCE_UNAVAILABLE, 'the parquet connector is closed', {
+        source: this.sourceName,
+      });
+    this.#instance ??= DuckDBInstance.create(':memory:');
+    const connection = await (await this.#instance).connect();
+    try {
+      for (const setting of this.dialect.sessionSettings) await connection.run(setting);
+    } catch (error) {
+      connection.closeSync();
+      throw error;
+    }
+    return connection;
+  }
+
+  /**
+   * A connection for one scan: an idle one when there is one (a connection
+   * and its session settings cost about half a millisecond). Hand it back
+   * with {@link release}, or close it when its result was not read to the end.
+   */
+  async acquire(): Promise<DuckDBConnection> {
+    return this.#idle.pop() ?? this.connect();
+  }
+
+  /** Returns a connection whose last result was read to the end. */
+  release(connection: DuckDBConnection): void {
+    if (this.#closed || this.#idle.length >= MAX_IDLE) connection.closeSync();
+    else this.#idle.push(connection);
+  }
+
+  /** Starts DuckDB in the background, so a first scan does not wait for it. */
+  warm(): void {
+    if (this.#closed) return;
+    this.#instance ??= DuckDBInstance.create(':memory:');
+    this.#instance.catch(() => {
+      this.#instance = undefined;
+    });
+  }
+
+  /** A fresh path for a subset file (never reused, so no DuckDB cache can see stale bytes). */
+  async scratchPath(): Promise<string> {
+    this.#dir ??= mkdtemp(join(this.scratchParent ?? tmpdir(), 'spoke-parquet-'));
+    return join(await this.#dir, `subset-${process.pid}-${++this.#seq}.parquet`);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const c of this.#idle.splice(0)) c.closeSync();
+    const instance = this.#instance;
+    const dir = this.#dir;
+    this.#instance = undefined;
+    this.#dir = undefined;
+    if (instance) (await instance.catch(() => undefined))?.closeSync();
+    if (dir) await rm(await dir, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
+
+/**
+ * Bound parameters (IR `ScalarValue`s) as typed `@duckdb/node-api` values;
+ * the DuckDB dialect casts each placeholder to the literal's type.
+ */
+export function toDuckDBParams(params: readonly ScalarValue[]): {
+  values: DuckDBValue[];
+  types: DuckDBType[];
+} {
+  const values: DuckDBValue[] = [];
+  const types: DuckDBType[] = [];
+  for (const p of params) {
+    const [v, t] = convert(p);
+    values.push(v);
+    types.push(t);
+  }
+  return { values, types };
+}
+
+function convert(value: ScalarValue): [DuckDBValue, DuckDBType] {
+  if (value === null) return [null, SQLNULL];
+  if (value instanceof Uint8Array) return [blobValue(value), BLOB];
+  if (Array.isArray(value)) {
+    const items = value.map(convert);
+    return [listValue(items.map(([v]) => v)), LIST(items.find(([v]) => v !== null)?.[1] ?? VARCHAR)];
+  }
+  // Explicit types: the driver would infer an integral number such as 1e300 as BIGINT and fail.
+  if (typeof value === 'number') return [value, DOUBLE];
+  if (typeof value === 'bigint') return [value, BigInt.asIntN(64, value) === value ? BIGINT : HUGEINT];
+  if (typeof value === 'boolean') return [value, BOOLEAN];
+  return [String(value), VARCHAR];
+}

@@ -1,0 +1,339 @@
+/**
+ * Decoding one object's selected row groups with DuckDB: fetch the column
+ * chunks the query names (ranged GETs through the caches), write them as a
+ * sparse local Parquet file with a footer listing only those row groups,
+ * and let DuckDB read it with the filters and limit applied; its chunks are
+ * converted to Arrow in bulk.
+ *
+ * Row groups go in parts of bounded size, and the next part is fetched
+ * while DuckDB decodes the current one, so a large scan neither waits for
+ * all its bytes nor holds them all.
+ */
+import { rm } from 'node:fs/promises';
+import type { DuckDBConnection, DuckDBType } from '@duckdb/node-api';
+import duckdb from '@duckdb/node-bindings';
+import {
+  arrow,
+  columnsOf,
+  type DataType,
+  ErrorCode,
+  type Expr,
+  type Field,
+  type RecordBatch,
+  type Schema,
+  SpokeError,
+  throwIfAborted,
+} from '@spoke/core';
+import type { CachingObjectStore } from '@spoke/object-store';
+import { renderScanSql } from '@spoke/sdk';
+import { countBatch } from './count-batch.js';
+import { type DuckDBDecoder, toDuckDBParams } from './duckdb-decoder.js';
+import { type ColumnBuilder, fits, makeBuilder, VECTOR_SIZE } from './duckdb-to-arrow.js';
+import { corrupt } from './parquet-file.js';
+import { type ByteRange, chunkRanges, subsetFooter, writeSubsetFile } from './parquet-subset.js';
+import type { FileState } from './parquet-table.js';
+
+/** Fetched bytes per part at most (a part is at least one row group). */
+const PART_BYTES = 64 * 1024 * 1024;
+/** Ranged GETs in flight per part. */
+const GETS_IN_FLIGHT = 6;
+
+/** What {@link decodeWithDuckDB} needs. */
+export interface DuckDBScan {
+  readonly decoder: DuckDBDecoder;
+  readonly store: CachingObjectStore;
+  readonly sourceName: string;
+  readonly batchRows: number;
+  readonly file: FileState;
+  /** The row groups that survived pruning, in file order. */
+  readonly rowGroups: readonly { readonly index: number; readonly rows: number }[];
+  readonly projection: readonly string[];
+  /** The output schema (the projection's fields). */
+  readonly schema: Schema;
+  /** Every column of the table by name. */
+  readonly fields: ReadonlyMap<string, Field>;
+  /** The file's hive partition values. */
+  readonly partition: (column: string) => { value: unknown; type: DataType } | undefined;
+  /** Filters DuckDB renders and applies exactly. */
+  readonly filters: readonly Expr[];
+  /** Rows wanted at most (Infinity for all). */
+  readonly limit: number;
+  readonly signal: AbortSignal;
+  /** Called with the number of row groups each part decodes. */
+  readonly onRowGroups: (count: number) => void;
+}
+
+interface Part {
+  readonly rowGroups: readonly number[];
+  readonly rows: number;
+  readonly ranges: readonly ByteRange[];
+}
+
+/** Yields the rows of the selected row groups that pass the filters, as Arrow batches of the output schema. */
+export async function* decodeWithDuckDB(scan: DuckDBScan): AsyncGenerator<RecordBatch> {
+  const { file, store, signal, sourceName } = scan;
+  const needed = [...new Set([...scan.projection, ...scan.filters.flatMap(columnsOf)])];
+  const fetchColumns = new Set(needed.filter((n) => file.shapes.has(n)));
+  let parts: Part[];
+  try {
+    parts = planParts(scan, fetchColumns);
+  } catch (error) {
+    throw corrupt(store, file.file, error, sourceName);
+  }
+  const fetchPart = (part: Part) => {
+    const p = fetchRanges(scan, part.ranges);
+    p.catch(() => undefined); // awaited later; an abandoned prefetch must not be unhandled
+    return p;
+  };
+  let left = scan.limit;
+  let next = parts[0] ? fetchPart(parts[0]) : undefined;
+  if (!next) return;
+  // Connect while the bytes are on their way.
+  const connecting = scan.decoder.acquire();
+  connecting.catch(() => undefined);
+  let connection: DuckDBConnection | undefined;
+  let finished = false;
+  try {
+    for (let i = 0; i < parts.length && left > 0; i++) {
+      const part = parts[i] as Part;
+      const chunks = await (next as Promise<Uint8Array[]>);
+      next = i + 1 < parts.length ? fetchPart(parts[i + 1] as Part) : undefined;
+      throwIfAborted(signal);
+      scan.onRowGroups(part.rowGroups.length);
+      const path = await scan.decoder.scratchPath();
+      try {
+        try {
+          await writeSubsetFile(
+            path,
+            file.footer.start,
+            part.ranges.map((range, k) => ({ range, bytes: chunks[k] as Uint8Array })),
+            subsetFooter(file.footer.raw, part.rowGroups, BigInt(part.rows)),
+          );
+        } catch (error) {
+          throw corrupt(store, file.file, error, sourceName);
+        }
+        connection ??= await connecting;
+        for await (const batch of runQuery(scan, connection, path, needed, left)) {
+          left -= batch.numRows;
+          yield batch;
+        }
+      } finally {
+        await rm(path, { force: true });
+      }
+    }
+    finished = true;
+  } finally {
+    // A result left unread (an early stop, an error) goes with its connection.
+    const c = connection ?? (await connecting.catch(() => undefined));
+    if (c) {
+      if (finished) scan.decoder.release(c);
+      else c.closeSync();
+    }
+  }
+}
+
+/** Splits the row groups into parts and works out each part's byte ranges. */
+function planParts(scan: DuckDBScan, columns: ReadonlySet<string>): Part[] {
+  const { metadata } = scan.file;
+  const parts: Part[] = [];
+  let groups: number[] = [];
+  let bytes = 0;
+  let rows = 0;
+  let planned = 0;
+  // Without filters the row counts are exact, so a limit bounds the row groups to fetch.
+  const exactRows = scan.filters.length === 0;
+  const close = () => {
+    if (groups.length === 0) return;
+    parts.push({
+      rowGroups: groups,
+      rows,
+      ranges: chunkRanges(metadata, groups, columns, scan.file.footer.start),
+    });
+    groups = [];
+    bytes = 0;
+    rows = 0;
+  };
+  for (const rg of scan.rowGroups) {
+    if (exactRows && planned >= scan.limit) break;
+    const size = (metadata.row_groups[rg.index]?.columns ?? []).reduce(
+      (sum, c) =>
+        c.meta_data && columns.has(c.meta_data.path_in_schema[0] as string)
+          ? sum + Number(c.meta_data.total_compressed_size)
+          : sum,
+      0,
+    );
+    if (groups.length > 0 && bytes + size > PART_BYTES) close();
+    groups.push(rg.index);
+    bytes += size;
+    rows += rg.rows;
+    planned += rg.rows;
+  }
+  close();
+  return parts;
+}
+
+/** The bytes of each range, through the caches, a few GETs at a time. */
+async function fetchRanges(scan: DuckDBScan, ranges: readonly ByteRange[]): Promise<Uint8Array[]> {
+  const { store, file, signal } = scan;
+  const out: Uint8Array[] = new Array(ranges.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < ranges.length) {
+      const k = next++;
+      const range = ranges[k] as ByteRange;
+      out[k] = await store.get(file.file.key, {
+        range,
+        ...(file.file.etag !== undefined ? { etag: file.file.etag } : {}),
+        signal,
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(GETS_IN_FLIGHT, ranges.length) }, worker));
+  return out;
+}
+
+/** The SELECT over the subset file, and its batches. */
+async function* runQuery(
+  scan: DuckDBScan,
+  connection: DuckDBConnection,
+  path: string,
+  needed: readonly string[],
+  limit: number,
+): AsyncGenerator<RecordBatch> {
+  const { decoder, file, signal, schema, store, sourceName } = scan;
+  const d = decoder.dialect;
+  // The table's columns as this file has them: its own, its partition values, or NULL.
+  const items = needed.map((name) => {
+    const q = d.quoteIdentifier(name);
+    if (file.shapes.has(name)) return q;
+    const type = (scan.fields.get(name) as Field).type;
+    const p = scan.partition(name);
+    const sqlType = duckdbTypeName(type);
+    if (p && p.value !== null) {
+      const literal = typeof p.value === 'bigint' ? String(p.value) : d.quoteString(String(p.value));
+      return `CAST(${literal} AS ${sqlType ?? 'VARCHAR'}) AS ${q}`;
+    }
+    return sqlType ? `CAST(NULL AS ${sqlType}) AS ${q}` : `NULL AS ${q}`;
+  });
+  const from = {
+    sql: `(SELECT ${items.length ? items.join(', ') : '1 AS "?"'} FROM read_parquet(${d.quoteString(path)})) AS ${d.quoteIdentifier('t')}`,
+  };
+  const rendered = renderScanSql(d, from, {
+    projection: scan.projection,
+    filters: scan.filters,
+    ...(Number.isFinite(limit) ? { limit } : {}),
+  });
+  const counting = scan.projection.length === 0;
+  const sql = counting ? `SELECT count(*) FROM (${rendered.sql}) AS q` : rendered.sql;
+  const interrupt = () => connection.interrupt();
+  signal.addEventListener('abort', interrupt, { once: true });
+  try {
+    const { values, types } = toDuckDBParams(rendered.params);
+    const result = await connection.stream(sql, values, types);
+    if (counting) {
+      const chunk = await result.fetchChunk();
+      const n = chunk && chunk.rowCount > 0 ? Number(chunk.getColumnVector(0).getItem(0)) : 0;
+      if (n > 0) yield countBatch(n);
+      return;
+    }
+    const duckTypes = result.columnTypes();
+    const fields = schema.fields;
+    duckTypes.forEach((t, i) => {
+      const field = fields[i] as Field;
+      if (!fits(t, field.type))
+        throw new SpokeError(
+          ErrorCode.SOURCE_ERROR,
+          `Parquet object ${store.urlOf(file.file.key)}: DuckDB reads column "${field.name}" as ${t.toString()}, not ${String(field.type)}`,
+          { source: sourceName, details: { object: store.urlOf(file.file.key), column: field.name } },
+        );
+    });
+    const initial = Math.min(scan.batchRows, 64 * 1024) + VECTOR_SIZE;
+    const builders = duckTypes.map((t, i) =>
+      makeBuilder(t as DuckDBType, (fields[i] as Field).type, initial),
+    );
+    let rows = 0;
+    for (;;) {
+      throwIfAborted(signal);
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const count = chunk.rowCount;
+      if (rows > 0 && rows + count > scan.batchRows) {
+        yield* sliced(makeBatch(schema, builders, rows), scan.batchRows);
+        rows = 0;
+      }
+      for (let c = 0; c < builders.length; c++)
+        (builders[c] as ColumnBuilder).append(
+          duckdb.data_chunk_get_vector(chunk.chunk, c),
+          count,
+          null,
+          0,
+          count,
+        );
+      rows += count;
+    }
+    if (rows > 0) yield* sliced(makeBatch(schema, builders, rows), scan.batchRows);
+  } catch (error) {
+    if (signal.aborted) throw SpokeError.cancelled(signal);
+    if (SpokeError.isInstance(error)) throw error;
+    throw new SpokeError(
+      ErrorCode.SOURCE_ERROR,
+      `Parquet object ${store.urlOf(file.file.key)} could not be decoded: ${(error as Error)?.message ?? String(error)}`,
+      { cause: error, source: sourceName, details: { object: store.urlOf(file.file.key) } },
+    );
+  } finally {
+    signal.removeEventListener('abort', interrupt);
+  }
+}
+
+function makeBatch(schema: Schema, builders: ColumnBuilder[], rows: number): RecordBatch {
+  const children = builders.map((b) => b.finish());
+  return new arrow.RecordBatch(
+    schema,
+    arrow.makeData({ type: new arrow.Struct(schema.fields), length: rows, nullCount: 0, children }),
+  );
+}
+
+function* sliced(batch: RecordBatch, size: number): Generator<RecordBatch> {
+  if (batch.numRows <= size) {
+    yield batch;
+    return;
+  }
+  for (let off = 0; off < batch.numRows; off += size)
+    yield batch.slice(off, Math.min(batch.numRows, off + size));
+}
+
+/** DuckDB's name for a scalar Arrow type (for NULLs and partition values); undefined for nested types. */
+function duckdbTypeName(type: DataType): string | undefined {
+  const T = arrow.Type;
+  switch (type.typeId) {
+    case T.Bool:
+      return 'BOOLEAN';
+    case T.Int: {
+      const { bitWidth, isSigned } = type as unknown as { bitWidth: number; isSigned: boolean };
+      const name = { 8: 'TINYINT', 16: 'SMALLINT', 32: 'INTEGER', 64: 'BIGINT' }[
+        bitWidth as 8 | 16 | 32 | 64
+      ];
+      return isSigned ? name : `U${name}`;
+    }
+    case T.Float:
+      return (type as unknown as { precision: number }).precision === arrow.Precision.DOUBLE
+        ? 'DOUBLE'
+        : 'FLOAT';
+    case T.Decimal: {
+      const { scale, precision } = type as unknown as { scale: number; precision: number };
+      return `DECIMAL(${precision},${scale})`;
+    }
+    case T.Date:
+      return 'DATE';
+    case T.Time:
+      return 'TIME';
+    case T.Timestamp:
+      return (type as unknown as { timezone: string | null }).timezone ? 'TIMESTAMPTZ' : 'TIMESTAMP';
+    case T.Utf8:
+      return 'VARCHAR';
+    case T.Binary:
+      return 'BLOB';
+    default:
+      return undefined;
+  }
+}

@@ -14,10 +14,14 @@ if (endianness() !== 'LE') throw new Error('@spoke/connector-postgres needs a li
 
 /** Microseconds from 1970-01-01 to PostgreSQL's epoch 2000-01-01. */
 const PG_EPOCH_MICROS = 946_684_800_000_000;
-const EPOCH_HI = Math.floor(PG_EPOCH_MICROS / 2 ** 32);
-const EPOCH_LO = PG_EPOCH_MICROS % 2 ** 32;
-/** Days from 1970-01-01 to 2000-01-01. */
-const PG_EPOCH_DAYS = 10_957;
+/** High 32 bits of {@link PG_EPOCH_MICROS}. */
+export const EPOCH_HI = Math.floor(PG_EPOCH_MICROS / 2 ** 32);
+/** Low 32 bits of {@link PG_EPOCH_MICROS}. */
+export const EPOCH_LO = PG_EPOCH_MICROS % 2 ** 32;
+/** Days from 1970-01-01 to PostgreSQL's epoch 2000-01-01. */
+export const PG_EPOCH_DAYS = 10_957;
+/** First size of a variable-length column's byte buffer; later batches start at the size the last one reached. */
+const INITIAL_VAR_BYTES = 64 * 1024;
 
 /** Appends binary wire values of one column. */
 export interface ColumnBuilder {
@@ -37,7 +41,7 @@ class Validity {
 
   setNull(index: number, capacity: number): void {
     if (!this.bits) {
-      this.bits = new Uint8Array(Math.max(8, (capacity + 7) >> 3)).fill(0xff);
+      this.bits = new Uint8Array(Math.max(8, (Math.max(capacity, index + 1) + 7) >> 3)).fill(0xff);
     } else if (index >> 3 >= this.bits.length) {
       this.grow(Math.max(index + 1, capacity));
     }
@@ -68,15 +72,22 @@ class Validity {
   }
 }
 
-/** Fixed-width values stored as bytes (`width` per value). */
-class FixedBuilder implements ColumnBuilder {
+/**
+ * Fixed-width values stored as bytes (`width` per value). The typed views
+ * (`i16`, `i32`) over the same bytes let the generated row decoder
+ * (row-decoder-generator.ts) store values directly; `capacity` is in values.
+ */
+export class FixedBuilder implements ColumnBuilder {
   length = 0;
-  protected bytes: Uint8Array;
+  capacity: number;
+  bytes: Uint8Array;
+  i16: Int16Array;
+  i32: Int32Array;
   protected readonly validity = new Validity();
 
   constructor(
     readonly type: DataType,
-    protected readonly width: number,
+    readonly width: number,
     private readonly write: (
       out: Uint8Array,
       at: number,
@@ -87,29 +98,46 @@ class FixedBuilder implements ColumnBuilder {
     ) => void,
     private readonly initial = 1024,
   ) {
+    this.capacity = initial;
     this.bytes = new Uint8Array(initial * width);
+    this.i16 = new Int16Array(this.bytes.buffer, 0, (initial * width) >> 1);
+    this.i32 = new Int32Array(this.bytes.buffer, 0, (initial * width) >> 2);
   }
 
-  protected reserve(): void {
-    if ((this.length + 1) * this.width > this.bytes.length) {
-      const next = new Uint8Array(this.bytes.length * 2);
-      next.set(this.bytes);
-      this.bytes = next;
-    }
+  /** Grows (geometrically) to hold at least `minCapacity` values. */
+  grow(minCapacity: number): void {
+    if (minCapacity <= this.capacity) return;
+    const capacity = Math.max(this.capacity * 2, minCapacity);
+    const next = new Uint8Array(capacity * this.width);
+    next.set(this.bytes.subarray(0, this.length * this.width));
+    this.#use(next, capacity);
+    this.validity.ensure(capacity - 1);
+  }
+
+  #use(bytes: Uint8Array, capacity: number): void {
+    this.bytes = bytes;
+    this.capacity = capacity;
+    this.i16 = new Int16Array(bytes.buffer, 0, (capacity * this.width) >> 1);
+    this.i32 = new Int32Array(bytes.buffer, 0, (capacity * this.width) >> 2);
   }
 
   append(buf: Uint8Array, view: DataView, offset: number, len: number): void {
-    this.reserve();
+    if (this.length >= this.capacity) this.grow(this.length + 1);
     this.write(this.bytes, this.length * this.width, buf, view, offset, len);
     this.validity.ensure(this.length);
     this.length++;
   }
 
   appendNull(): void {
-    this.reserve();
+    if (this.length >= this.capacity) this.grow(this.length + 1);
     this.bytes.fill(0, this.length * this.width, (this.length + 1) * this.width);
-    this.validity.setNull(this.length, this.bytes.length / this.width);
+    this.validity.setNull(this.length, this.capacity);
     this.length++;
+  }
+
+  /** Marks value `index` NULL (its bytes are already zero: buffers are fresh and written once). */
+  setNull(index: number): void {
+    this.validity.setNull(index, this.capacity);
   }
 
   finish(): Data {
@@ -120,7 +148,8 @@ class FixedBuilder implements ColumnBuilder {
       data: this.bytes.subarray(0, length * this.width) as never,
       ...this.validity.take(length),
     } as never) as Data;
-    this.bytes = new Uint8Array(Math.max(this.initial, length) * this.width);
+    const capacity = Math.max(this.initial, length);
+    this.#use(new Uint8Array(capacity * this.width), capacity);
     this.length = 0;
     return data;
   }
@@ -212,43 +241,62 @@ class BoolBuilder implements ColumnBuilder {
   }
 }
 
-/** Variable-length bytes (Utf8 or Binary): bytes copied, offsets recorded. `skip` drops a prefix (jsonb's version byte). */
-class VarBuilder implements ColumnBuilder {
+/**
+ * Variable-length bytes (Utf8 or Binary): bytes copied, offsets recorded.
+ * `skip` drops a prefix (jsonb's version byte). The fields are public so the
+ * generated row decoder can append without a call per value.
+ */
+export class VarBuilder implements ColumnBuilder {
   length = 0;
-  private offsets = new Int32Array(1025);
-  private bytes = new Uint8Array(16 * 1024);
-  private end = 0;
+  /** Values the offsets have room for. */
+  capacity: number;
+  offsets: Int32Array;
+  bytes: Uint8Array;
+  end = 0;
   private readonly validity = new Validity();
 
   constructor(
     readonly type: DataType,
-    private readonly skip = 0,
-  ) {}
+    readonly skip = 0,
+    private readonly initial = 1024,
+  ) {
+    this.capacity = initial;
+    this.offsets = new Int32Array(initial + 1);
+    this.bytes = new Uint8Array(INITIAL_VAR_BYTES);
+  }
 
-  private reserve(extra: number): void {
-    if (this.length + 2 > this.offsets.length) {
-      const next = new Int32Array(this.offsets.length * 2);
-      next.set(this.offsets);
-      this.offsets = next;
-    }
+  /** Grows the offsets (geometrically) to hold at least `minCapacity` values. */
+  grow(minCapacity: number): void {
+    if (minCapacity <= this.capacity) return;
+    const capacity = Math.max(this.capacity * 2, minCapacity);
+    const next = new Int32Array(capacity + 1);
+    next.set(this.offsets.subarray(0, this.length + 1));
+    this.offsets = next;
+    this.capacity = capacity;
+    this.validity.ensure(capacity - 1);
+  }
+
+  /** Makes room for `extra` more bytes after `end` (geometric growth); returns the (new) byte buffer. */
+  growBytes(extra: number): Uint8Array {
     if (this.end + extra > this.bytes.length) {
       const next = new Uint8Array(Math.max(this.bytes.length * 2, this.end + extra));
       next.set(this.bytes.subarray(0, this.end));
       this.bytes = next;
     }
+    return this.bytes;
   }
 
   append(buf: Uint8Array, _view: DataView, offset: number, len: number): void {
     const from = offset + this.skip;
     const n = len - this.skip;
-    this.reserve(n);
+    if (this.length >= this.capacity) this.grow(this.length + 1);
+    const out = this.end + n > this.bytes.length ? this.growBytes(n) : this.bytes;
     if (n < 24) {
       // Short strings: a loop beats allocating a subarray for set().
-      const out = this.bytes;
       let at = this.end;
       for (let i = from; i < from + n; i++) out[at++] = buf[i]!;
     } else {
-      this.bytes.set(buf.subarray(from, from + n), this.end);
+      out.set(buf.subarray(from, from + n), this.end);
     }
     this.end += n;
     this.validity.ensure(this.length);
@@ -256,9 +304,14 @@ class VarBuilder implements ColumnBuilder {
   }
 
   appendNull(): void {
-    this.reserve(0);
-    this.validity.setNull(this.length, this.offsets.length);
+    if (this.length >= this.capacity) this.grow(this.length + 1);
+    this.validity.setNull(this.length, this.capacity);
     this.offsets[++this.length] = this.end;
+  }
+
+  /** Marks value `index` NULL; the caller writes its (empty) offset. */
+  setNull(index: number): void {
+    this.validity.setNull(index, this.capacity);
   }
 
   finish(): Data {
@@ -270,8 +323,10 @@ class VarBuilder implements ColumnBuilder {
       data: this.bytes.subarray(0, this.end),
       ...this.validity.take(length),
     } as never) as Data;
-    this.offsets = new Int32Array(Math.max(1025, this.offsets.length));
-    this.bytes = new Uint8Array(Math.max(16 * 1024, this.bytes.length));
+    // The next batch starts at the sizes this one reached: no regrowing batch after batch.
+    this.capacity = Math.max(this.initial, length);
+    this.offsets = new Int32Array(this.capacity + 1);
+    this.bytes = new Uint8Array(Math.max(INITIAL_VAR_BYTES, this.end));
     this.end = 0;
     this.length = 0;
     return data;
@@ -457,11 +512,11 @@ export function createColumnBuilder(type: PgType, batchRows = 65_536): ColumnBui
     case 'money':
       return new DecimalBuilder(type.arrowType, 2, true);
     case 'bytea':
-      return new VarBuilder(type.arrowType);
+      return new VarBuilder(type.arrowType, 0, n);
     case 'jsonb':
-      return new VarBuilder(type.arrowType, 1);
+      return new VarBuilder(type.arrowType, 1, n);
     case 'text':
-      return new VarBuilder(type.arrowType);
+      return new VarBuilder(type.arrowType, 0, n);
     case 'array':
       return new ListBuilder(type.arrowType, createColumnBuilder(type.element!, batchRows));
   }

@@ -7,111 +7,184 @@
  * header-extension length and the extension; then per row an int16 field
  * count (-1 ends the data) and per field an int32 length (-1 for NULL) and
  * the value's binary form. All integers are big-endian.
+ *
+ * Whole rows are decoded where they lie in the chunk by a loop generated for
+ * the column types (row-decoder-generator.ts). Only a row split across
+ * chunks is copied, into a small carry buffer, and completed from the next
+ * chunk: never the whole remainder joined with the next chunk.
  */
 import { arrow, ErrorCode, type RecordBatch, type Schema, SpokeError } from '@spoke/core';
 import { type ColumnBuilder, createColumnBuilder } from './arrow-column-builders.js';
 import type { PgType } from './postgres-type-mapping.js';
+import { type RowDecoder, type RowSink, rowDecoderFor } from './row-decoder-generator.js';
 
 const SIGNATURE = [0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00];
+const HEADER_BYTES = 19;
 
 /** Streams binary COPY data into Arrow record batches. */
-export class CopyBinaryDecoder {
-  private readonly builders: ColumnBuilder[];
-  private pending: Uint8Array | undefined;
-  private headerDone = false;
-  private finished = false;
-  private rows = 0;
-  /** Rows decoded so far. */
+export class CopyBinaryDecoder implements RowSink {
+  readonly builders: ColumnBuilder[];
+  /** Rows in the batch being filled. */
+  rows = 0;
+  /** Rows decoded so far (in batches handed out). */
   totalRows = 0;
+  /** True once the header is read and no partial row is carried: whole rows can be decoded in place. */
+  ready = false;
+  /** True once the trailer (field count -1) was read. */
+  finished = false;
+  readonly batchRows: number;
+  private headerDone = false;
+  /** A row (or the header) split across chunks: its first `carryLength` bytes. */
+  private carry = new Uint8Array(256);
+  private carryView = new DataView(this.carry.buffer);
+  private carryLength = 0;
+  private readonly decodeRows: RowDecoder;
+  private readonly decodeFramedRows: RowDecoder;
+  private readonly out: RecordBatch[] = [];
 
   constructor(
     readonly schema: Schema,
     types: readonly PgType[],
-    private readonly batchRows = 65_536,
+    batchRows = 65_536,
   ) {
+    this.batchRows = batchRows;
     this.builders = types.map((t) => createColumnBuilder(t, batchRows));
+    this.decodeRows = rowDecoderFor(types, false);
+    this.decodeFramedRows = rowDecoderFor(types, true);
   }
 
   /** Decodes what `chunk` completes; returns the batches that filled up. */
   push(chunk: Uint8Array): RecordBatch[] {
-    let buf = chunk;
-    if (this.pending) {
-      const joined = new Uint8Array(this.pending.length + chunk.length);
-      joined.set(this.pending);
-      joined.set(chunk, this.pending.length);
-      buf = joined;
-      this.pending = undefined;
+    this.write(chunk, 0, chunk.length);
+    return this.takeBatches();
+  }
+
+  /** The batches filled since the last call. */
+  takeBatches(): RecordBatch[] {
+    return this.out.length === 0 ? [] : this.out.splice(0, this.out.length);
+  }
+
+  /** True when batches are waiting in {@link takeBatches}. */
+  get hasBatches(): boolean {
+    return this.out.length > 0;
+  }
+
+  /** Decodes the COPY data in `buf[start, end)` (batches that fill up wait in {@link takeBatches}). */
+  write(buf: Uint8Array, start: number, end: number): void {
+    let p = start;
+    if (!this.ready) {
+      p = this.fillCarry(buf, p, end);
+      if (!this.ready) return;
     }
+    if (p >= end || this.finished) return;
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    const out: RecordBatch[] = [];
-    let p = 0;
-    if (!this.headerDone) {
-      if (buf.length < 19) {
-        this.pending = buf.slice();
-        return out;
+    for (;;) {
+      p = this.decodeRows(buf, view, p, end, this);
+      if (this.rows >= this.batchRows) {
+        this.out.push(this.flush());
+        continue;
       }
+      if (p >= end) return;
+      // Stopped before a row that is not whole here: the trailer, a bad row, or one split across chunks.
+      if (p + 2 <= end && this.rowStart(view, p)) return;
+      this.ready = false;
+      this.fillCarry(buf, p, end);
+      return;
+    }
+  }
+
+  /**
+   * Decodes rows that each fill one CopyData protocol message (`'d'`, int32
+   * length, the row), starting at a message boundary at `p` of a raw
+   * protocol chunk; returns where it stopped (a message it did not take).
+   * Only when {@link ready}.
+   */
+  writeFramed(buf: Uint8Array, view: DataView, p: number, end: number): number {
+    for (;;) {
+      p = this.decodeFramedRows(buf, view, p, end, this);
+      if (this.rows < this.batchRows) return p;
+      this.out.push(this.flush());
+    }
+  }
+
+  /** At a row start in `view`: true (and finished) for the trailer; throws for a bad field count. */
+  private rowStart(view: DataView, p: number): boolean {
+    const fields = view.getInt16(p);
+    if (fields === -1) {
+      this.finished = true;
+      return true;
+    }
+    if (fields !== this.builders.length) {
+      throw new SpokeError(
+        ErrorCode.INTERNAL,
+        `binary COPY row has ${fields} fields, expected ${this.builders.length}`,
+      );
+    }
+    return false;
+  }
+
+  /**
+   * Copies into the carry buffer only the bytes the pending header or row
+   * still needs, decodes it once whole, and returns the position after the
+   * bytes taken. Sets {@link ready} when the carry is empty again.
+   */
+  private fillCarry(buf: Uint8Array, p: number, end: number): number {
+    for (;;) {
+      const need = this.carryNeeds();
+      if (this.carryLength >= need) {
+        this.completeCarried();
+        return p;
+      }
+      if (p >= end) return p;
+      const take = Math.min(need - this.carryLength, end - p);
+      if (this.carryLength + take > this.carry.length) {
+        const next = new Uint8Array(Math.max(this.carry.length * 2, this.carryLength + take));
+        next.set(this.carry.subarray(0, this.carryLength));
+        this.carry = next;
+        this.carryView = new DataView(next.buffer);
+      }
+      this.carry.set(buf.subarray(p, p + take), this.carryLength);
+      this.carryLength += take;
+      p += take;
+    }
+  }
+
+  /** Bytes the carried header or row needs in all: its size once known, else enough to learn more. */
+  private carryNeeds(): number {
+    const have = this.carryLength;
+    const view = this.carryView;
+    if (!this.headerDone) return have < HEADER_BYTES ? HEADER_BYTES : HEADER_BYTES + view.getInt32(15);
+    if (have < 2) return 2;
+    if (this.rowStart(view, 0)) return 2;
+    let q = 2;
+    for (let i = 0; i < this.builders.length; i++) {
+      if (have < q + 4) return q + 4;
+      q += 4 + Math.max(view.getInt32(q), 0);
+    }
+    return q;
+  }
+
+  private completeCarried(): void {
+    const carry = this.carry;
+    if (!this.headerDone) {
       for (let i = 0; i < SIGNATURE.length; i++) {
-        if (buf[i] !== SIGNATURE[i])
+        if (carry[i] !== SIGNATURE[i])
           throw new SpokeError(ErrorCode.SOURCE_ERROR, 'not a PostgreSQL binary COPY stream');
       }
-      const extension = view.getInt32(15);
-      if (buf.length < 19 + extension) {
-        this.pending = buf.slice();
-        return out;
-      }
-      p = 19 + extension;
       this.headerDone = true;
+    } else if (!this.finished) {
+      const p = this.decodeRows(carry, this.carryView, 0, this.carryLength, this);
+      if (p !== this.carryLength)
+        throw new SpokeError(ErrorCode.INTERNAL, 'binary COPY row could not be decoded');
+      if (this.rows >= this.batchRows) this.out.push(this.flush());
     }
-    const end = buf.length;
-    const builders = this.builders;
-    const ncols = builders.length;
-    while (p + 2 <= end && !this.finished) {
-      const fields = view.getInt16(p);
-      if (fields === -1) {
-        this.finished = true;
-        p += 2;
-        break;
-      }
-      if (fields !== ncols) {
-        throw new SpokeError(ErrorCode.INTERNAL, `binary COPY row has ${fields} fields, expected ${ncols}`);
-      }
-      // First pass: is the whole row here? (A row never straddles a batch.)
-      let q = p + 2;
-      let complete = true;
-      for (let i = 0; i < ncols; i++) {
-        if (q + 4 > end) {
-          complete = false;
-          break;
-        }
-        const len = view.getInt32(q);
-        q += 4 + Math.max(len, 0);
-        if (q > end) {
-          complete = false;
-          break;
-        }
-      }
-      if (!complete) break;
-      q = p + 2;
-      for (let i = 0; i < ncols; i++) {
-        const len = view.getInt32(q);
-        q += 4;
-        if (len < 0) builders[i]!.appendNull();
-        else {
-          builders[i]!.append(buf, view, q, len);
-          q += len;
-        }
-      }
-      p = q;
-      this.rows++;
-      if (this.rows >= this.batchRows) out.push(this.flush());
-    }
-    if (p < end && !this.finished) this.pending = buf.slice(p);
-    return out;
+    this.carryLength = 0;
+    this.ready = true;
   }
 
   /** The last, partly filled batch, if any rows are left. Throws when the stream ended early. */
   end(): RecordBatch | undefined {
-    if (!this.finished && (this.pending?.length ?? 0) > 0) {
+    if (!this.finished && this.carryLength > 0) {
       throw new SpokeError(ErrorCode.SOURCE_UNAVAILABLE, 'binary COPY stream ended in the middle of a row');
     }
     return this.rows > 0 ? this.flush() : undefined;

@@ -61,6 +61,8 @@ export interface ExplainSourceRequest {
   readonly filters: readonly { readonly sql: string; readonly support: 'exact' | 'inexact' | 'rejected' }[];
   readonly limit?: number;
   readonly orderBy?: string;
+  /** Join keys that may restrict this scan at run time (dynamic filtering). */
+  readonly dynamicFilters?: readonly string[];
   /** For `kind: 'sql'`: the SQL text sent and its bound parameters. */
   readonly sql?: string;
   readonly params?: readonly ScalarValue[];

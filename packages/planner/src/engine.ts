@@ -32,6 +32,7 @@ import { type AstNode, nodeKind } from './parse/ast.js';
 import { loadParser, parseSql } from './parse/parse-sql.js';
 import { planScans, type ScanPlan } from './pushdown/plan-scans.js';
 import { planSubqueries, type SubqueryPushdown } from './pushdown/plan-subqueries.js';
+import { type JoinKeyEdge, planJoinKeys } from './pushdown/plan-join-keys.js';
 import { singleSqlSource, sourceTree, unsupportedBy } from './pushdown/sql-pushdown.js';
 import { isSessionStatement, runSessionStatement } from './session/session-statements.js';
 import { commandResult, textResult } from './session/text-result.js';
@@ -66,6 +67,7 @@ export type PreparedPlan =
       readonly bound: BoundQuery;
       readonly scans: ScanPlan[];
       readonly subqueries: SubqueryPushdown[];
+      readonly joinKeys: JoinKeyEdge[];
       readonly residual: { sql: string; params: ScalarValue[] };
     };
 
@@ -162,6 +164,7 @@ export class FederatedEngine implements QueryEngine {
           this.instance,
           {
             scans: prepared.scans,
+            joinKeys: prepared.joinKeys,
             sourceQueries: prepared.subqueries.map((q) => ({
               source: q.source,
               relation: q.relation,
@@ -253,8 +256,9 @@ export class FederatedEngine implements QueryEngine {
     const subqueries = planSubqueries(stmt, bound.bindings, params);
     const covered = new Set(subqueries.flatMap((q) => q.bindings));
     const scans = await planScans(bound.bindings.filter((b) => !covered.has(b)), params);
+    const joinKeys = planJoinKeys(scans.map((s) => s.binding));
     const residual = buildResidual(stmt, scans, params);
-    return { kind: 'federated', bound, scans, subqueries, residual };
+    return { kind: 'federated', bound, scans, subqueries, joinKeys, residual };
   }
 
   async explainSelect(stmt: AstNode, params: readonly ScalarValue[], signal: AbortSignal, context: QueryContext): Promise<ExplainPlan> {

@@ -9,7 +9,11 @@
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import {
   ErrorCode,
+  Ex,
+  type Expr,
+  fromArrowType,
   type QueryContext,
+  type ScalarType,
   type RecordBatch,
   type ScalarValue,
   type ScanRequest,
@@ -19,7 +23,9 @@ import {
 } from '@spoke/core';
 import type { QueryResult } from '../engine-api.js';
 import { loadBatches, resultArrowSchema, streamResultAsArrow, toDuckDBParams } from '../execution/index.js';
+import type { JoinKeyEdge } from '../pushdown/plan-join-keys.js';
 import type { ScanPlan } from '../pushdown/plan-scans.js';
+import { closingStream } from './closing-stream.js';
 import { RESIDUAL_SETUP, type ResidualQuery } from './residual.js';
 import { translateDuckDBError } from './duckdb-errors.js';
 
@@ -33,6 +39,8 @@ export interface SourceQueryPlan {
 /** Everything the executor needs for one SELECT. */
 export interface FederatedPlan {
   readonly scans: readonly ScanPlan[];
+  /** Join edges along which loaded keys may restrict later scans. */
+  readonly joinKeys: readonly JoinKeyEdge[];
   readonly sourceQueries: readonly SourceQueryPlan[];
   readonly residual: ResidualQuery;
 }
@@ -51,10 +59,12 @@ export async function executeFederated(
   let handedOver = false;
   try {
     for (const macro of RESIDUAL_SETUP) await connection.run(macro);
-    for (const scan of plan.scans) {
+    const dynamic = new Map<ScanPlan, Expr[]>();
+    const loaded = new Set<ScanPlan>();
+    for (const scan of await smallestFirst(plan.scans, signal)) {
       const request: ScanRequest = {
         projection: scan.projection,
-        filters: scan.candidates.filter((c) => c.support !== 'unsupported').map((c) => c.expr),
+        filters: [...scan.candidates.filter((c) => c.support !== 'unsupported').map((c) => c.expr), ...(dynamic.get(scan) ?? [])],
         ...(scan.limit !== undefined ? { limit: scan.limit } : {}),
         ...(scan.orderBy ? { orderBy: scan.orderBy } : {}),
         signal,
@@ -66,6 +76,8 @@ export async function executeFederated(
       } else {
         await loadBatches(connection, scan.relation, scan.binding.arrowSchema.select(scan.projection), batches, signal);
       }
+      loaded.add(scan);
+      await addKeyFilters(connection, scan, plan, loaded, dynamic);
     }
     for (const q of plan.sourceQueries) {
       const { schema, batches } = await peekSchema(sourceBatches(q.source, () => q.run(signal)));
@@ -77,19 +89,23 @@ export async function executeFederated(
     });
     const schema = resultArrowSchema(result);
     handedOver = true;
+    const release = () => {
+      signal.removeEventListener('abort', interrupt);
+      connection.closeSync();
+    };
     return {
       command: 'SELECT',
       schema,
-      batches: (async function* () {
-        try {
-          for await (const batch of streamResultAsArrow(result, signal)) yield batch;
-        } catch (error) {
-          throw translateDuckDBError(error, signal);
-        } finally {
-          signal.removeEventListener('abort', interrupt);
-          connection.closeSync();
-        }
-      })(),
+      batches: closingStream(
+        (async function* () {
+          try {
+            for await (const batch of streamResultAsArrow(result, signal)) yield batch;
+          } catch (error) {
+            throw translateDuckDBError(error, signal);
+          }
+        })(),
+        release,
+      ),
     };
   } catch (error) {
     throw translateDuckDBError(error, signal);
@@ -99,6 +115,62 @@ export async function executeFederated(
       connection.closeSync();
     }
   }
+}
+
+/** At most this many distinct keys travel as a dynamic `IN (…)` filter. */
+export const MAX_DYNAMIC_FILTER_KEYS = 20_000;
+
+/** Scans ordered by their tables' row counts, smallest first (unknown last), so small sides filter big ones. */
+async function smallestFirst(scans: readonly ScanPlan[], signal: AbortSignal): Promise<ScanPlan[]> {
+  const sized = await Promise.all(
+    scans.map(async (scan, index) => {
+      const stats = await scan.binding.provider.statistics?.(signal).catch(() => undefined);
+      return { scan, index, rows: stats?.rowCount?.value ?? Number.POSITIVE_INFINITY };
+    }),
+  );
+  return sized.sort((a, b) => a.rows - b.rows || a.index - b.index).map((s) => s.scan);
+}
+
+/**
+ * After `scan` is loaded: for every join edge from it to a scan not yet run,
+ * sends its distinct keys (when there are few enough) as `column IN (…)` —
+ * a filter the join implies, so any answer from the source is correct.
+ */
+async function addKeyFilters(
+  connection: DuckDBConnection,
+  scan: ScanPlan,
+  plan: FederatedPlan,
+  loaded: ReadonlySet<ScanPlan>,
+  dynamic: Map<ScanPlan, Expr[]>,
+): Promise<void> {
+  for (const edge of plan.joinKeys) {
+    if (edge.from !== scan.binding) continue;
+    const target = plan.scans.find((s) => s.binding === edge.to);
+    if (!target || loaded.has(target) || target.limit !== undefined) continue;
+    const field = edge.to.arrowSchema.fields.find((f) => f.name === edge.toColumn);
+    const type = field ? fromArrowType(field.type) : undefined;
+    if (!type || !KEY_TYPES.has(type.id) || !scan.projection.includes(edge.fromColumn)) continue;
+    const column = `"${edge.fromColumn.replaceAll('"', '""')}"`;
+    const counted = await connection.runAndReadAll(`SELECT count(DISTINCT ${column}) FROM "${scan.relation}"`);
+    const distinct = Number(counted.getRows()[0]![0]);
+    if (distinct > MAX_DYNAMIC_FILTER_KEYS) continue;
+    const reader = await connection.runAndReadAll(`SELECT DISTINCT ${column} FROM "${scan.relation}" WHERE ${column} IS NOT NULL`);
+    const keys = reader.getRows().map((r) => keyLiteral(r[0], type));
+    if (keys.some((k) => k === undefined)) continue;
+    const filter = Ex.in(Ex.col(edge.toColumn), keys as Expr[]);
+    const [support] = (await edge.to.provider.supportsFilters?.([filter])) ?? ['unsupported'];
+    if (support === 'unsupported') continue;
+    dynamic.set(target, [...(dynamic.get(target) ?? []), filter]);
+  }
+}
+
+const KEY_TYPES = new Set(['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'utf8']);
+
+function keyLiteral(value: unknown, type: ScalarType): Expr | undefined {
+  if (type.id === 'utf8') return typeof value === 'string' ? Ex.lit(value, type) : undefined;
+  if (typeof value === 'bigint') return Ex.lit(value, { id: 'int64' });
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return Ex.lit(BigInt(value), { id: 'int64' });
+  return undefined;
 }
 
 /**
@@ -113,14 +185,15 @@ export async function peekSchema(batches: AsyncIterable<RecordBatch>): Promise<{
   }
   return {
     schema: first.value.schema,
-    batches: (async function* () {
-      try {
+    batches: closingStream(
+      (async function* () {
         yield first.value;
         for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
-      } finally {
+      })(),
+      async () => {
         await iterator.return?.();
-      }
-    })(),
+      },
+    ),
   };
 }
 

@@ -4,6 +4,7 @@ import { deparseSync } from 'pgsql-deparser';
 import type { ExplainPlan, ExplainSourceRequest } from '../engine-api.js';
 import type { PreparedSelect } from '../engine.js';
 import type { AstNode } from '../parse/ast.js';
+import type { JoinKeyEdge } from '../pushdown/plan-join-keys.js';
 import type { ScanPlan } from '../pushdown/plan-scans.js';
 
 /** The plan of a prepared SELECT. */
@@ -44,7 +45,10 @@ function planOf(prepared: PreparedSelect): Omit<ExplainPlan, 'appliedRules'> {
               relation: q.relation,
             }),
           ),
-          ...prepared.scans.map(explainScan),
+          ...prepared.scans.map((scan) => ({
+            ...explainScan(scan),
+            ...keyFilters(scan, prepared.joinKeys),
+          })),
         ],
         residualSql: prepared.residual.sql,
       };
@@ -66,6 +70,14 @@ function explainScan(scan: ScanPlan): ExplainSourceRequest {
     ...(scan.orderBy ? { orderBy: scan.orderBy.map((k) => `${formatExpression(k.expr)} ${k.direction} nulls ${k.nulls}`).join(', ') } : {}),
     relation: scan.relation,
   };
+}
+
+/** The dynamic filters a scan may receive at run time, as EXPLAIN shows them. */
+function keyFilters(scan: ScanPlan, edges: readonly JoinKeyEdge[]): { dynamicFilters?: string[] } {
+  const lines = edges
+    .filter((e) => e.to === scan.binding)
+    .map((e) => `${e.toColumn} IN (keys of ${e.from.alias}.${e.fromColumn}, when the smaller side is read first)`);
+  return lines.length ? { dynamicFilters: lines } : {};
 }
 
 function expressionSql(node: AstNode): string {
@@ -95,6 +107,7 @@ export function formatExplain(plan: ExplainPlan): string[] {
     lines.push(`Scan ${s.source}.${s.table} -> ${s.relation}`);
     lines.push(`  Columns: ${s.columns.length ? s.columns.join(', ') : '(none: row count only)'}`);
     for (const f of s.filters) lines.push(`  Filter [${f.support}]: ${f.sql}`);
+    for (const d of s.dynamicFilters ?? []) lines.push(`  Dynamic filter: ${d}`);
     if (s.filters.length === 0) lines.push('  Filters: (none)');
     if (s.orderBy) lines.push(`  Order: ${s.orderBy}`);
     if (s.limit !== undefined) lines.push(`  Limit: ${s.limit}`);

@@ -10,6 +10,7 @@
  * `source.schema`. Tables are `relkind 'r'`, with PostgreSQL type OIDs and
  * names for their columns.
  */
+import { closingStream } from '../executor/closing-stream.js';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { ErrorCode, type ScalarValue, SpokeError } from '@spoke/core';
 import type { CatalogTable, QueryResult } from '../engine-api.js';
@@ -330,15 +331,16 @@ export class SystemCatalog {
       for (const setting of ['SET integer_division = true', "SET TimeZone = 'UTC'"]) await connection.run(setting);
       const result = await connection.stream(rewritten, toDuckDBParams(params));
       const schema = resultArrowSchema(result);
-      const batches = (async function* () {
-        try {
-          yield* streamResultAsArrow(result, signal);
-        } catch (error) {
-          throw translateSystemError(error, signal);
-        } finally {
-          close();
-        }
-      })();
+      const batches = closingStream(
+        (async function* () {
+          try {
+            yield* streamResultAsArrow(result, signal);
+          } catch (error) {
+            throw translateSystemError(error, signal);
+          }
+        })(),
+        close,
+      );
       return { command: 'SELECT', schema, batches };
     } catch (error) {
       close();

@@ -1,0 +1,94 @@
+/**
+ * Dynamic filtering ("data has gravity"): for an equi-join between two
+ * source tables, once one side's rows are in DuckDB its distinct join keys
+ * can be sent to the other side as an `IN (…)` filter, so a large table is
+ * read only where it can match. This finds the join edges a query allows:
+ *
+ * - `a.x = b.y` in WHERE or an inner join's ON, neither side null-supplying:
+ *   keys may flow both ways;
+ * - `a.x = b.y` in the ON of `a LEFT JOIN b`: only from `a` to `b` (rows of
+ *   `b` that match no `a` never appear; rows of `a` must all stay).
+ *
+ * The filter is implied by the join, which DuckDB still evaluates, so it is
+ * correct whether the source applies it exactly, inexactly or not at all.
+ */
+import { resolveColumnRef } from '../binder/bind-query.js';
+import type { TableBinding } from '../binder/scope.js';
+import { findColumn } from '../binder/column-names.js';
+import type { AstNode } from '../parse/ast.js';
+import { conjuncts } from './plan-scans.js';
+
+/** Keys of `from.column` may restrict the scan of `to` on `to.column`. */
+export interface JoinKeyEdge {
+  readonly from: TableBinding;
+  readonly fromColumn: string;
+  readonly to: TableBinding;
+  readonly toColumn: string;
+}
+
+/** The join edges of every scope of the query, among `bindings`. */
+export function planJoinKeys(bindings: readonly TableBinding[]): JoinKeyEdge[] {
+  const edges: JoinKeyEdge[] = [];
+  const scopes = new Set(bindings.map((b) => b.scope));
+  for (const scope of scopes) {
+    const stmt = scope.stmt;
+    const both = (node: AstNode) => {
+      const pair = equiJoin(node, scope);
+      if (!pair || pair[0].binding.nullable || pair[1].binding.nullable) return;
+      edges.push(edge(pair[0], pair[1]), edge(pair[1], pair[0]));
+    };
+    for (const c of conjuncts(stmt.whereClause)) both(c);
+    const visit = (item: AstNode) => {
+      const join = item?.JoinExpr;
+      if (!join) return;
+      visit(join.larg);
+      visit(join.rarg);
+      for (const q of conjuncts(join.quals)) {
+        if (join.jointype === 'JOIN_INNER') both(q);
+        else if (join.jointype === 'JOIN_LEFT' || join.jointype === 'JOIN_RIGHT') {
+          const pair = equiJoin(q, scope);
+          if (!pair) continue;
+          const inner = join.jointype === 'JOIN_LEFT' ? join.rarg : join.larg;
+          // Keys flow from the preserved side into the inner side's scan, when that side is the table itself.
+          const [a, b] = pair;
+          if (inner?.RangeVar === b.binding.rangeVar) edges.push(edge(a, b));
+          else if (inner?.RangeVar === a.binding.rangeVar) edges.push(edge(b, a));
+        }
+      }
+    };
+    for (const item of stmt.fromClause ?? []) visit(item);
+  }
+  return edges.filter((e) => bindings.includes(e.from) && bindings.includes(e.to));
+}
+
+interface Side {
+  readonly binding: TableBinding;
+  readonly column: string;
+}
+
+function edge(from: Side, to: Side): JoinKeyEdge {
+  return { from: from.binding, fromColumn: from.column, to: to.binding, toColumn: to.column };
+}
+
+/** `[left, right]` when `node` is `col = col` over two different tables of `scope`. */
+function equiJoin(node: AstNode, scope: TableBinding['scope']): [Side, Side] | undefined {
+  const e = node.A_Expr;
+  if (!e || e.kind !== 'AEXPR_OP' || e.name?.[e.name.length - 1]?.String?.sval !== '=') return undefined;
+  const l = side(e.lexpr, scope);
+  const r = side(e.rexpr, scope);
+  if (!l || !r || l.binding === r.binding) return undefined;
+  return [l, r];
+}
+
+function side(node: AstNode | undefined, scope: TableBinding['scope']): Side | undefined {
+  if (!node?.ColumnRef) return undefined;
+  try {
+    const r = resolveColumnRef(node.ColumnRef, scope);
+    if (r.kind !== 'local' || r.entries.length !== 1 || !r.entries[0]!.binding || r.column === undefined) return undefined;
+    const binding = r.entries[0]!.binding;
+    const column = findColumn(binding.arrowSchema, r.column);
+    return column ? { binding, column } : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -22,8 +22,9 @@ import {
   type SqlTableDescription,
 } from '@spoke/sdk';
 import { CopyBinaryDecoder } from './copy-binary-decoder.js';
+import { CopyOutQuery } from './copy-out-query.js';
 import { parallelScan } from './parallel-scan.js';
-import { copyTo, createCursor, createPool, type PgPool, type PgPoolClient } from './pg-driver.js';
+import { createCursor, createPool, type PgPool, type PgPoolClient } from './pg-driver.js';
 import { sendCancelRequest } from './postgres-cancel.js';
 import { toSpokeError } from './postgres-errors.js';
 import {
@@ -281,30 +282,26 @@ export class PostgresConnector extends SqlSourceConnector {
     decoder: CopyBinaryDecoder,
     signal: AbortSignal,
   ): AsyncGenerator<RecordBatch> {
-    const stream = client.query(copyTo(`COPY (${sql}) TO STDOUT (FORMAT binary)`));
+    const query = client.query(new CopyOutQuery(`COPY (${sql}) TO STDOUT (FORMAT binary)`, decoder));
     let done = false;
     const onAbort = () => {
       void this.cancelBackend(client);
-      stream.destroy(SpokeError.cancelled(signal));
+      query.destroy(SpokeError.cancelled(signal));
     };
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      // Pulled by hand, not with for-await: an early return must not wait on the stream's own teardown.
-      const chunks = stream[Symbol.asyncIterator]();
       for (;;) {
-        const next = await chunks.next();
-        if (next.done) break;
-        for (const batch of decoder.push(next.value as Uint8Array)) yield batch;
+        const batch = await query.nextBatch();
+        if (!batch) break;
+        yield batch;
       }
       done = true;
-      const last = decoder.end();
-      if (last) yield last;
     } finally {
       signal.removeEventListener('abort', onAbort);
       if (!done) {
         // Stopped early (abort, limit reached, error): stop the server too; the connection is discarded.
         void this.cancelBackend(client);
-        stream.destroy();
+        query.destroy();
         throwIfAborted(signal);
       }
     }

@@ -17,7 +17,7 @@ import {
   createDuckDBInstance,
   loadBatches,
   streamResultAsArrow,
-} from '../packages/planner/src/execution/index.js';
+} from '@spoke/duckdb-arrow';
 import { type Bench, best, perSecond, printTable } from './harness.js';
 
 const ROWS = 1_000_000;

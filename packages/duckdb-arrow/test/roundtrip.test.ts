@@ -16,7 +16,7 @@ import {
   loadBatches,
   resultArrowSchema,
   streamResultAsArrow,
-} from '../src/execution/index.js';
+} from '../src/index.js';
 
 const F = (name: string, type: DataType): Field => new arrow.Field(name, type, true);
 

@@ -24,7 +24,7 @@ import type {
   QueryResult,
 } from './engine-api.js';
 import { Session } from './engine-api.js';
-import { type DuckDBSessionOptions, createDuckDBInstance } from './execution/index.js';
+import { type DuckDBSessionOptions, createDuckDBInstance } from '@spoke/duckdb-arrow';
 import { executeFederated, peekSchema } from './executor/federated-executor.js';
 import { buildResidual } from './executor/residual.js';
 import { explainPlan, formatExplain } from './explain/explain-plan.js';

@@ -11,4 +11,4 @@ export * from './policy-hook.js';
 export * from './policy/index.js';
 export { SourceRegistry, type ResolvedTable } from './binder/source-registry.js';
 export { parseSql, type ParsedStatement } from './parse/parse-sql.js';
-export * from './execution/index.js';
+export * from '@spoke/duckdb-arrow';

@@ -22,7 +22,7 @@ import {
   throwIfAborted,
 } from '@spoke/core';
 import type { QueryResult } from '../engine-api.js';
-import { loadBatches, resultArrowSchema, streamResultAsArrow, toDuckDBParams } from '../execution/index.js';
+import { loadBatches, resultArrowSchema, streamResultAsArrow, toDuckDBParams } from '@spoke/duckdb-arrow';
 import type { JoinKeyEdge } from '../pushdown/plan-join-keys.js';
 import type { ScanPlan } from '../pushdown/plan-scans.js';
 import { closingStream } from './closing-stream.js';

@@ -5,6 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { Ex, SpokeError, Types } from '@spoke/core';
 import { openStore } from '@spoke/object-store';
+import { parquetWriteFile } from 'hyparquet-writer';
 import { type S3Server, startS3Server } from '../../../test/harness/s3-server.js';
 import {
   createParquetConnector,
@@ -48,6 +49,36 @@ before(async () => {
     `COPY (SELECT i + 5 AS id, 'b' || i AS s, i * 2.5 AS extra FROM range(5) t(i)) TO ${q('merged/b.parquet')}`,
   );
   await db.conn.run(`COPY (SELECT i AS id FROM range(5) t(i)) TO ${q('clash/a.parquet')}`);
+  // Another writer's file, with page indexes and bloom filters after the row groups (DuckDB writes neither).
+  mkdirSync(join(local, 'indexed'));
+  await parquetWriteFile({
+    filename: join(local, 'indexed', 'x.parquet'),
+    columnData: [
+      {
+        name: 'id',
+        data: BigInt64Array.from({ length: 5000 }, (_, i) => BigInt(i)),
+        type: 'INT64',
+        nullable: false,
+        columnIndex: true,
+        bloomFilter: true,
+      },
+      {
+        name: 'name',
+        data: Array.from({ length: 5000 }, (_, i) => (i % 10 === 0 ? null : `n${i % 50}`)),
+        type: 'STRING',
+        columnIndex: true,
+        bloomFilter: true,
+      },
+      {
+        name: 'x',
+        data: Float64Array.from({ length: 5000 }, (_, i) => i / 4),
+        type: 'DOUBLE',
+        columnIndex: true,
+      },
+    ],
+    rowGroupSize: 1000,
+    pageSize: 1024,
+  });
   // A MAP column: Spoke carries it as JSON text, DuckDB as a MAP.
   mkdirSync(join(local, 'maps'));
   await db.conn.run(`COPY (SELECT i AS id, MAP {'k': i} AS m FROM range(10) t(i)) TO ${q('maps/m.parquet')}`);
@@ -327,6 +358,26 @@ describe('parquet connector', { timeout: 90_000 }, () => {
     );
     const nulls = toRows(await collect(merged, request(['id'], [Ex.isNull(Ex.col('extra'))])));
     assert.equal(nulls.length, 5);
+    await c.close();
+  });
+
+  test("another writer's file: page indexes and bloom filters are never read from the holes", async () => {
+    const c = await lake({ cacheMemoryBytes: 0 });
+    const t = await table(c, 'indexed');
+    const filters = [
+      Ex.between(Ex.col('id'), Ex.lit(1500n, Types.int64), Ex.lit(3200n, Types.int64)),
+      Ex.cmp('=', Ex.col('name'), Ex.lit('n7', Types.utf8)),
+    ];
+    assert.deepEqual(await t.supportsFilters(filters), ['exact', 'exact']);
+    const b0 = c.store.stats.bytesRead;
+    const rows = toRows(await collect(t, request(['id', 'name', 'x'], filters)));
+    assert.equal(t.lastScan.rowGroupsScanned, 3);
+    const expected = await db.rows(
+      `SELECT id::VARCHAR AS id, x FROM '${join(local, 'indexed', 'x.parquet')}' WHERE id BETWEEN 1500 AND 3200 AND name = 'n7'`,
+    );
+    assert.deepEqual(rows.map((r) => `${r.id}:${r.x}`).sort(), expected.map((r) => `${r.id}:${r.x}`).sort());
+    assert.ok(rows.every((r) => r.name === 'n7'));
+    assert.ok(c.store.stats.bytesRead - b0 > 0);
     await c.close();
   });
 

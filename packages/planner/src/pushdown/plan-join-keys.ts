@@ -37,7 +37,14 @@ export function planJoinKeys(bindings: readonly TableBinding[]): JoinKeyEdge[] {
       if (!pair || pair[0].binding.nullable || pair[1].binding.nullable) return;
       edges.push(edge(pair[0], pair[1]), edge(pair[1], pair[0]));
     };
-    for (const c of conjuncts(stmt.whereClause)) both(c);
+    for (const c of conjuncts(stmt.whereClause)) {
+      both(c);
+      // An equi-join every OR branch repeats holds for the whole OR (TPC-H Q19).
+      if (c.BoolExpr?.boolop === 'OR_EXPR') {
+        const shared = sharedEquiJoins(c.BoolExpr.args as AstNode[], scope);
+        for (const pair of shared) if (!pair[0].binding.nullable && !pair[1].binding.nullable) edges.push(edge(pair[0], pair[1]), edge(pair[1], pair[0]));
+      }
+    }
     const visit = (item: AstNode) => {
       const join = item?.JoinExpr;
       if (!join) return;
@@ -59,6 +66,22 @@ export function planJoinKeys(bindings: readonly TableBinding[]): JoinKeyEdge[] {
     for (const item of stmt.fromClause ?? []) visit(item);
   }
   return edges.filter((e) => bindings.includes(e.from) && bindings.includes(e.to));
+}
+
+/** The equi-joins present in every branch. */
+function sharedEquiJoins(branches: readonly AstNode[], scope: TableBinding['scope']): [Side, Side][] {
+  const keyOf = (p: [Side, Side]) =>
+    [`${p[0].binding.id}.${p[0].column}`, `${p[1].binding.id}.${p[1].column}`].sort().join('=');
+  let common: Map<string, [Side, Side]> | undefined;
+  for (const branch of branches) {
+    const here = new Map<string, [Side, Side]>();
+    for (const c of conjuncts(branch)) {
+      const pair = equiJoin(c, scope);
+      if (pair) here.set(keyOf(pair), pair);
+    }
+    common = common ? new Map([...common].filter(([k]) => here.has(k))) : here;
+  }
+  return [...(common?.values() ?? [])];
 }
 
 interface Side {

@@ -21,8 +21,12 @@ export interface FilterCandidate {
   /** The conjunct's parse tree (for EXPLAIN and for removal from the residual). */
   readonly node: AstNode;
   readonly expr: Expr;
-  /** Where it came from: removable from the residual only when it is a WHERE conjunct. */
-  readonly origin: 'where' | 'on';
+  /**
+   * Where it came from: removable from the residual only when it is a WHERE
+   * conjunct. `derived` filters are implied by an OR (each branch's conditions
+   * on this table, ORed): they narrow the scan and the OR itself stays.
+   */
+  readonly origin: 'where' | 'on' | 'derived';
   support: FilterSupport;
 }
 
@@ -61,12 +65,20 @@ async function planScan(binding: TableBinding, params: readonly ScalarValue[]): 
   const ctx = { schema: binding.arrowSchema, qualifiers: [binding.alias, binding.table], params };
   const stmt = binding.scope.stmt;
 
-  const offer = (node: AstNode, origin: 'where' | 'on') => {
+  const offer = (node: AstNode, origin: 'where' | 'on' | 'derived') => {
     if (!touchesOnly(node, binding)) return;
     const expr = translateExpression(node, ctx);
     if (expr) plan.candidates.push({ node, expr, origin, support: 'unsupported' });
   };
-  if (!binding.nullable) for (const c of conjuncts(stmt.whereClause)) offer(c, 'where');
+  if (!binding.nullable) {
+    for (const c of conjuncts(stmt.whereClause)) {
+      if (touchesOnly(c, binding)) offer(c, 'where');
+      else {
+        const implied = impliedByOr(c, binding);
+        if (implied) offer(implied, 'derived');
+      }
+    }
+  }
   for (const item of stmt.fromClause ?? []) collectOnConjuncts(item, binding, offer);
 
   if (plan.candidates.length) {
@@ -84,6 +96,22 @@ export function conjuncts(node: AstNode | undefined): AstNode[] {
   if (!node) return [];
   if (node.BoolExpr?.boolop === 'AND_EXPR') return (node.BoolExpr.args as AstNode[]).flatMap(conjuncts);
   return [node];
+}
+
+/**
+ * For `(a AND b AND …) OR (c AND …)` spanning several tables: when every
+ * branch has conditions on `binding` alone, their OR is implied by the
+ * whole and may narrow the scan (TPC-H Q19's shape). `undefined` otherwise.
+ */
+function impliedByOr(node: AstNode, binding: TableBinding): AstNode | undefined {
+  if (node.BoolExpr?.boolop !== 'OR_EXPR') return undefined;
+  const branches: AstNode[] = [];
+  for (const branch of node.BoolExpr.args as AstNode[]) {
+    const own = conjuncts(branch).filter((c) => touchesOnly(c, binding));
+    if (own.length === 0) return undefined;
+    branches.push(own.length === 1 ? own[0]! : { BoolExpr: { boolop: 'AND_EXPR', args: own } });
+  }
+  return { BoolExpr: { boolop: 'OR_EXPR', args: branches } };
 }
 
 /** Offers ON conjuncts that may move into `binding`'s scan. */

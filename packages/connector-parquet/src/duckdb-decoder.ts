@@ -55,7 +55,14 @@ export class DuckDBDecoder {
       throw new SpokeError(ErrorCode.SOURCE_UNAVAILABLE, 'the parquet connector is closed', {
         source: this.sourceName,
       });
-    this.#instance ??= DuckDBInstance.create(':memory:');
+    if (!this.#instance) {
+      const created = DuckDBInstance.create(':memory:');
+      this.#instance = created;
+      // A failed start is retried by the next scan, not remembered.
+      created.catch(() => {
+        if (this.#instance === created) this.#instance = undefined;
+      });
+    }
     const connection = await (await this.#instance).connect();
     try {
       for (const setting of this.dialect.sessionSettings) await connection.run(setting);
@@ -81,13 +88,16 @@ export class DuckDBDecoder {
     else this.#idle.push(connection);
   }
 
-  /** Starts DuckDB in the background, so a first scan does not wait for it. */
+  /**
+   * Starts DuckDB in the background and readies one connection, so a first
+   * scan does not wait for either (the footers are being fetched meanwhile).
+   */
   warm(): void {
-    if (this.#closed) return;
-    this.#instance ??= DuckDBInstance.create(':memory:');
-    this.#instance.catch(() => {
-      this.#instance = undefined;
-    });
+    if (this.#closed || this.#instance) return;
+    this.connect().then(
+      (c) => this.release(c),
+      () => undefined, // the scan that needs DuckDB reports the failure
+    );
   }
 
   /** A fresh path for a subset file (never reused, so no DuckDB cache can see stale bytes). */

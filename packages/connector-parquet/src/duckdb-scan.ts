@@ -239,10 +239,10 @@ async function* runQuery(
   try {
     const { values, types } = toDuckDBParams(rendered.params);
     // A small part is materialized: DuckDB decodes it on its own threads in one go and the chunks are read
-    // synchronously (streamed, each 2048 rows cost an async round trip: under load the 100k-row benchmark
-    // query took 28 ms at best streamed, 16 ms materialized). A large one streams, so DuckDB decodes while
-    // JavaScript converts, and memory holds a few chunks (a 10M-row scan: 2.4 s and 380 MB peak RSS
-    // streamed, 4.8 s and 680 MB materialized).
+    // synchronously (streamed, each 2048 rows cost an async round trip; the 100k-row benchmark scan, 30
+    // alternating runs under load: best 19.2 vs 19.9 ms, lower quartile 23.7 vs 28.3 ms). A large one
+    // streams, so DuckDB decodes while JavaScript converts and memory holds a few chunks (a 10M-row scan:
+    // 2.4 s and 380 MB peak RSS streamed, 4.8 s and 680 MB materialized).
     const result =
       partRows <= MATERIALIZE_ROWS
         ? await connection.run(sql, values, types)

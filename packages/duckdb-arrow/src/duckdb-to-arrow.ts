@@ -8,14 +8,19 @@
  * columns copy the vector's bytes in bulk; strings build Arrow's offsets and
  * data buffers directly, reading DuckDB's out-of-line string bytes in runs of
  * adjacent memory (one native call per run instead of one per value).
+ *
+ * A caller that knows the Arrow types it wants (a connector writing its
+ * table's schema) passes them as `schema`: each builder then writes that type
+ * wherever DuckDB's vectors already hold its bytes ({@link duckdbFitsArrowType}),
+ * at the same speed.
  */
 import type { DuckDBEnumType, DuckDBResult, DuckDBType } from '@duckdb/node-api';
-import { DuckDBTypeId, DuckDBVector } from '@duckdb/node-api';
+import { DuckDBMaterializedResult, DuckDBTypeId, DuckDBVector } from '@duckdb/node-api';
 import type { Vector as DuckDBRawVector } from '@duckdb/node-bindings';
 import type { DataType, Field, RecordBatch, Schema } from '@spoke/core';
-import { arrow, throwIfAborted } from '@spoke/core';
+import { arrow, ErrorCode, SpokeError, throwIfAborted } from '@spoke/core';
 import type { Data } from 'apache-arrow';
-import { duckdbToArrowType } from './duckdb-type-mapping.js';
+import { duckdbToArrowType, MAX_DECIMAL_PRECISION } from './duckdb-type-mapping.js';
 import { countSetBits, duckdb, GrowableBytes, getBit, textEncoder, VECTOR_SIZE } from './vector-memory.js';
 
 /** Rows per Arrow batch: 32 DuckDB chunks. */
@@ -25,6 +30,21 @@ export const DEFAULT_BATCH_ROWS = 65_536;
 export interface StreamResultOptions {
   /** Target rows per batch (a batch closes at the first chunk boundary at or past it). Default {@link DEFAULT_BATCH_ROWS}. */
   readonly batchRows?: number;
+  /**
+   * Rows per batch at most: a batch closes before a chunk that would take it
+   * past this, and one chunk larger than it (a limit below DuckDB's 2048-row
+   * chunks) is sliced. `batchRows` is lowered to it. Default: no bound.
+   */
+  readonly maxBatchRows?: number;
+  /**
+   * The schema the batches carry (one field per result column, in order):
+   * its names, nullability and metadata, and its types written in place of
+   * DuckDB's mapping ({@link duckdbToArrowType}) — a `TIMESTAMP` column as
+   * `Timestamp(µs, 'UTC')`, a `NULL` column as any type. Every field must
+   * pass {@link duckdbFitsArrowType} for its column, else the first batch
+   * throws `SOURCE_ERROR` naming the column (check first to word your own).
+   */
+  readonly schema?: Schema;
 }
 
 /**
@@ -36,7 +56,6 @@ export function resultArrowSchema(result: DuckDBResult): Schema {
   return duckdbColumnsArrowSchema(result.columnNames(), result.columnTypes());
 }
 
-
 /** The Arrow schema for DuckDB columns given by name and type (see {@link resultArrowSchema}). */
 export function duckdbColumnsArrowSchema(names: readonly string[], types: readonly DuckDBType[]): Schema {
   return new arrow.Schema(
@@ -45,11 +64,116 @@ export function duckdbColumnsArrowSchema(names: readonly string[], types: readon
 }
 
 /**
- * Reads `result` chunk by chunk and yields Arrow record batches of about
- * 64k rows with the schema {@link resultArrowSchema} gives. Works with
- * streaming results (`connection.stream(sql)`) and materialized ones.
+ * True when a DuckDB column can stream out as the Arrow type `type` with no
+ * value changed: the bytes DuckDB holds are what that Arrow type stores (or
+ * what the streamer converts to it, as for {@link duckdbToArrowType}).
  *
- * `signal` is checked before each chunk fetch; when it fires the generator
+ * Beyond DuckDB's own mapping it accepts: any time zone (or none) on a
+ * microsecond Timestamp for every DuckDB timestamp type; Utf8 for every type
+ * the streamer renders as text; any field names and nullability inside lists;
+ * and every type for a `NULL` column (`SELECT NULL AS x`, a column a file
+ * lacks). Struct fields must match by name and position.
+ */
+export function duckdbFitsArrowType(duck: DuckDBType, type: DataType): boolean {
+  const T = arrow.Type;
+  const t = type as DataType & Record<string, unknown>;
+  switch (duck.typeId) {
+    case DuckDBTypeId.SQLNULL:
+      return true;
+    case DuckDBTypeId.BOOLEAN:
+      return type.typeId === T.Bool;
+    case DuckDBTypeId.TINYINT:
+    case DuckDBTypeId.SMALLINT:
+    case DuckDBTypeId.INTEGER:
+    case DuckDBTypeId.BIGINT:
+    case DuckDBTypeId.UTINYINT:
+    case DuckDBTypeId.USMALLINT:
+    case DuckDBTypeId.UINTEGER:
+    case DuckDBTypeId.UBIGINT: {
+      const own = duckdbToArrowType(duck) as DataType & Record<string, unknown>;
+      return type.typeId === T.Int && t.bitWidth === own.bitWidth && t.isSigned === own.isSigned;
+    }
+    case DuckDBTypeId.FLOAT:
+      return type.typeId === T.Float && t.precision === arrow.Precision.SINGLE;
+    case DuckDBTypeId.DOUBLE:
+      return type.typeId === T.Float && t.precision === arrow.Precision.DOUBLE;
+    case DuckDBTypeId.DECIMAL:
+      return (
+        type.typeId === T.Decimal && t.bitWidth === 128 && t.precision === duck.width && t.scale === duck.scale
+      );
+    case DuckDBTypeId.HUGEINT:
+      return (
+        type.typeId === T.Decimal && t.bitWidth === 128 && t.precision === MAX_DECIMAL_PRECISION && t.scale === 0
+      );
+    case DuckDBTypeId.DATE:
+      return type.typeId === T.Date && t.unit === arrow.DateUnit.DAY;
+    case DuckDBTypeId.TIME:
+      return type.typeId === T.Time && t.unit === arrow.TimeUnit.MICROSECOND && t.bitWidth === 64;
+    case DuckDBTypeId.TIMESTAMP:
+    case DuckDBTypeId.TIMESTAMP_TZ:
+    case DuckDBTypeId.TIMESTAMP_S:
+    case DuckDBTypeId.TIMESTAMP_MS:
+    case DuckDBTypeId.TIMESTAMP_NS:
+      return type.typeId === T.Timestamp && t.unit === arrow.TimeUnit.MICROSECOND;
+    case DuckDBTypeId.BLOB:
+      return type.typeId === T.Binary;
+    case DuckDBTypeId.LIST:
+      return type.typeId === T.List && duckdbFitsArrowType(duck.valueType, childType(type));
+    case DuckDBTypeId.ARRAY:
+      return (
+        type.typeId === T.FixedSizeList &&
+        t.listSize === duck.length &&
+        duckdbFitsArrowType(duck.valueType, childType(type))
+      );
+    case DuckDBTypeId.STRUCT: {
+      const fields = (type.children ?? []) as Field[];
+      return (
+        type.typeId === T.Struct &&
+        fields.length === duck.entryTypes.length &&
+        fields.every(
+          (f, k) =>
+            f.name === duck.entryNames[k] && duckdbFitsArrowType(duck.entryTypes[k] as DuckDBType, f.type),
+        )
+      );
+    }
+    default:
+      // VARCHAR, UUID, ENUM, INTERVAL and the types without an Arrow twin all stream out as text.
+      return type.typeId === T.Utf8;
+  }
+}
+
+function childType(type: DataType): DataType {
+  return ((type.children as Field[])[0] as Field).type;
+}
+
+/** The schema the batches carry: `wanted` checked against the result's columns, or DuckDB's mapping. */
+function outputSchema(names: readonly string[], types: readonly DuckDBType[], wanted: Schema | undefined): Schema {
+  if (!wanted) return duckdbColumnsArrowSchema(names, types);
+  if (wanted.fields.length !== types.length)
+    throw new SpokeError(
+      ErrorCode.INTERNAL,
+      `streamResultAsArrow: the schema has ${wanted.fields.length} fields but the result has ${types.length} columns`,
+    );
+  wanted.fields.forEach((f, i) => {
+    const duck = types[i] as DuckDBType;
+    if (!duckdbFitsArrowType(duck, f.type))
+      throw new SpokeError(
+        ErrorCode.SOURCE_ERROR,
+        `column "${f.name}" is ${duck.toString()} in DuckDB and cannot be written as Arrow ${String(f.type)}`,
+        { details: { column: f.name } },
+      );
+  });
+  return wanted;
+}
+
+/**
+ * Reads `result` chunk by chunk and yields Arrow record batches of about
+ * 64k rows with the schema {@link resultArrowSchema} gives (or
+ * `options.schema`). Works with streaming results (`connection.stream(sql)`)
+ * and materialized ones (`connection.run(sql)`), whose chunks are read in
+ * place without an await each.
+ *
+ * `signal` is checked before each chunk; when it fires the generator
  * throws {@link ErrorCode.QUERY_CANCELLED}. An empty result yields nothing.
  */
 export async function* streamResultAsArrow(
@@ -57,18 +181,29 @@ export async function* streamResultAsArrow(
   signal?: AbortSignal,
   options: StreamResultOptions = {},
 ): AsyncGenerator<RecordBatch> {
-  const target = Math.max(1, options.batchRows ?? DEFAULT_BATCH_ROWS);
+  const max = options.maxBatchRows === undefined ? Number.POSITIVE_INFINITY : Math.max(1, options.maxBatchRows);
+  const target = Math.min(max, Math.max(1, options.batchRows ?? DEFAULT_BATCH_ROWS));
   const types = result.columnTypes();
-  const schema = duckdbColumnsArrowSchema(result.columnNames(), types);
-  const initialRows = Math.min(target + VECTOR_SIZE, DEFAULT_BATCH_ROWS + VECTOR_SIZE);
+  const schema = outputSchema(result.columnNames(), types, options.schema);
+  const initialRows = Math.min(target, DEFAULT_BATCH_ROWS) + VECTOR_SIZE;
   const builders = types.map((t, i) => makeBuilder(t, (schema.fields[i] as Field).type, initialRows));
+  const materialized = result instanceof DuckDBMaterializedResult ? result : undefined;
+  let next = 0;
   let rows = 0;
   for (;;) {
     throwIfAborted(signal);
-    const chunk = await result.fetchChunk();
+    const chunk = materialized
+      ? next < materialized.chunkCount
+        ? materialized.getChunk(next++)
+        : null
+      : await result.fetchChunk();
     if (!chunk) break;
     const count = chunk.rowCount;
     if (count === 0) break;
+    if (rows > 0 && rows + count > max) {
+      yield* sliced(makeBatch(schema, builders, rows), max);
+      rows = 0;
+    }
     for (let c = 0; c < builders.length; c++) {
       (builders[c] as ColumnBuilder).append(
         duckdb.data_chunk_get_vector(chunk.chunk, c),
@@ -80,11 +215,20 @@ export async function* streamResultAsArrow(
     }
     rows += count;
     if (rows >= target) {
-      yield makeBatch(schema, builders, rows);
+      yield* sliced(makeBatch(schema, builders, rows), max);
       rows = 0;
     }
   }
-  if (rows > 0) yield makeBatch(schema, builders, rows);
+  if (rows > 0) yield* sliced(makeBatch(schema, builders, rows), max);
+}
+
+/** `batch` in slices of at most `size` rows (zero-copy views). */
+function* sliced(batch: RecordBatch, size: number): Generator<RecordBatch> {
+  if (batch.numRows <= size) {
+    yield batch;
+    return;
+  }
+  for (let off = 0; off < batch.numRows; off += size) yield batch.slice(off, Math.min(batch.numRows, off + size));
 }
 
 function makeBatch(schema: Schema, builders: ColumnBuilder[], rows: number): RecordBatch {
@@ -909,9 +1053,32 @@ class StructBuilder implements ColumnBuilder {
   }
 }
 
-/** The builder for a DuckDB column whose Arrow type is `type` (from {@link duckdbToArrowType}). */
+/** A `NULL` column (DuckDB's SQLNULL type): every row NULL, of whatever type the schema says. */
+class NullBuilder implements ColumnBuilder {
+  private length = 0;
+
+  constructor(private readonly type: DataType) {}
+
+  append(_vector: DuckDBRawVector, _extent: number, _sel: Int32Array | null, _start: number, count: number): void {
+    this.length += count;
+  }
+
+  finish(): Data {
+    const n = this.length;
+    this.length = 0;
+    // Rare (a column a file lacks, `SELECT NULL`), so arrow-js builds the buffers each type needs.
+    return arrow.vectorFromArray(new Array(n).fill(null), this.type as never).data[0] as Data;
+  }
+}
+
+/**
+ * The builder for a DuckDB column written as Arrow `type`: {@link duckdbToArrowType}'s,
+ * or one {@link duckdbFitsArrowType} accepts (the layout comes from `duckType`).
+ */
 function makeBuilder(duckType: DuckDBType, type: DataType, initialRows: number): ColumnBuilder {
   switch (duckType.typeId) {
+    case DuckDBTypeId.SQLNULL:
+      return new NullBuilder(type);
     case DuckDBTypeId.BOOLEAN:
       return booleanBuilder(type, initialRows);
     case DuckDBTypeId.TINYINT:

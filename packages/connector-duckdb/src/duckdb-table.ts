@@ -15,11 +15,12 @@ import {
   throwIfAborted,
   toArrowType,
 } from '@spoke/core';
+import { streamResultAsArrow } from '@spoke/duckdb-arrow';
 import { BaseTable, ExpressionRenderer, emptyBatch, renderScanSql, type TableSql } from '@spoke/sdk';
-import { chunkToBatch, rowCountOnlyBatch } from './duckdb-arrow.js';
 import type { DuckDBDatabase } from './duckdb-database.js';
 import { mapDuckDBType } from './duckdb-type-mapping.js';
 import { toDuckDBParams } from './duckdb-values.js';
+import { rowCountOnlyBatch } from './row-count-batch.js';
 
 /** Where a table's rows come from. */
 export type DuckDBTableSource =
@@ -28,7 +29,6 @@ export type DuckDBTableSource =
 
 interface Resolved {
   readonly schema: Schema;
-  readonly types: readonly ScalarType[];
   /** The FROM item scans render against (the table itself, or a sub-query casting exotic types). */
   readonly from: readonly string[] | TableSql;
 }
@@ -103,7 +103,7 @@ export class DuckDBTable extends BaseTable {
               ? `(SELECT ${select.join(', ')} FROM ${raw}) AS ${d.quoteIdentifier(this.name)}`
               : `${raw} AS ${d.quoteIdentifier(this.name)}`,
           };
-    return { schema, types, from };
+    return { schema, from };
   }
 
   override async schema(): Promise<Schema> {
@@ -171,10 +171,9 @@ export class DuckDBTable extends BaseTable {
         throw new SpokeError(ErrorCode.COLUMN_NOT_FOUND, `column "${name}" does not exist in ${this.name}`, {
           source: this.db.sourceName,
         });
-      return { field: resolved.schema.fields[index]!, type: resolved.types[index]! };
+      return resolved.schema.fields[index]!;
     });
-    const schema = new arrow.Schema(fields.map((f) => f.field));
-    const types = fields.map((f) => f.type);
+    const schema = new arrow.Schema(fields);
     const { sql, params } = renderScanSql(this.db.dialect, resolved.from, request);
     throwIfAborted(signal);
     const connection = await this.db.connect();
@@ -184,15 +183,21 @@ export class DuckDBTable extends BaseTable {
     try {
       const { values, types: paramTypes } = toDuckDBParams(params);
       const result = await connection.stream(sql, values, paramTypes);
-      for (;;) {
-        throwIfAborted(signal);
-        const chunk = await result.fetchChunk();
-        if (!chunk || chunk.rowCount === 0) break;
-        throwIfAborted(signal);
-        rows += chunk.rowCount;
-        yield request.projection.length
-          ? chunkToBatch(chunk, schema, types)
-          : rowCountOnlyBatch(chunk.rowCount);
+      if (request.projection.length) {
+        // Bulk conversion (fixed-width vectors copied whole, strings straight into Arrow's buffers),
+        // written as the table's Arrow types: describe() cast every column to one that fits.
+        for await (const batch of streamResultAsArrow(result, signal, { schema })) {
+          rows += batch.numRows;
+          yield batch;
+        }
+      } else {
+        for (;;) {
+          throwIfAborted(signal);
+          const chunk = await result.fetchChunk();
+          if (!chunk || chunk.rowCount === 0) break;
+          rows += chunk.rowCount;
+          yield rowCountOnlyBatch(chunk.rowCount);
+        }
       }
       if (rows === 0 && request.projection.length) yield emptyBatch(schema);
     } catch (error) {

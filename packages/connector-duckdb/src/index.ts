@@ -6,7 +6,6 @@
  */
 import { connector } from './duckdb-connector.js';
 
-export { chunkToBatch, rowCountOnlyBatch } from './duckdb-arrow.js';
 export { DuckDBCatalog, FILES_SCHEMA } from './duckdb-catalog.js';
 export { connector, createDuckDBConnector, DuckDBConnector } from './duckdb-connector.js';
 export { DuckDBDatabase } from './duckdb-database.js';
@@ -14,5 +13,6 @@ export { DUCKDB_OPTIONS } from './duckdb-options.js';
 export { DuckDBTable, type DuckDBTableSource } from './duckdb-table.js';
 export { type DuckDBColumnMapping, mapDuckDBType } from './duckdb-type-mapping.js';
 export { toDuckDBParams } from './duckdb-values.js';
+export { rowCountOnlyBatch } from './row-count-batch.js';
 
 export default connector;

@@ -2,7 +2,7 @@
  * The connector's embedded DuckDB, used only to decode: a scan's selected
  * row groups and columns are written as a small local Parquet file
  * (`parquet-subset.ts`), DuckDB reads it with the scan's filters applied,
- * and its chunks become Arrow (`duckdb-to-arrow.ts`).
+ * and its chunks become Arrow (`@spoke/duckdb-arrow`).
  *
  * Why DuckDB: its native Parquet reader decodes the row groups of the
  * benchmark about 15× faster than the JavaScript decoder, and applies the

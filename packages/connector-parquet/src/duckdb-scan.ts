@@ -10,14 +10,7 @@
  * all its bytes nor holds them (or their decoded rows) all.
  */
 import { rm } from 'node:fs/promises';
-import {
-  type DuckDBConnection,
-  type DuckDBDataChunk,
-  DuckDBMaterializedResult,
-  type DuckDBResult,
-  type DuckDBType,
-} from '@duckdb/node-api';
-import duckdb from '@duckdb/node-bindings';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import {
   arrow,
   columnsOf,
@@ -30,11 +23,11 @@ import {
   SpokeError,
   throwIfAborted,
 } from '@spoke/core';
+import { duckdbFitsArrowType, streamResultAsArrow } from '@spoke/duckdb-arrow';
 import type { CachingObjectStore } from '@spoke/object-store';
 import { renderScanSql } from '@spoke/sdk';
 import { countBatch } from './count-batch.js';
 import { type DuckDBDecoder, toDuckDBParams } from './duckdb-decoder.js';
-import { type ColumnBuilder, fits, makeBuilder, VECTOR_SIZE } from './duckdb-to-arrow.js';
 import { corrupt } from './parquet-file.js';
 import { type ByteRange, chunkRanges, subsetFooter, writeSubsetFile } from './parquet-subset.js';
 import type { FileState } from './parquet-table.js';
@@ -254,40 +247,17 @@ async function* runQuery(
       return;
     }
     const duckTypes = result.columnTypes();
-    const fields = schema.fields;
     duckTypes.forEach((t, i) => {
-      const field = fields[i] as Field;
-      if (!fits(t, field.type))
+      const field = schema.fields[i] as Field;
+      if (!duckdbFitsArrowType(t, field.type))
         throw new SpokeError(
           ErrorCode.SOURCE_ERROR,
           `Parquet object ${store.urlOf(file.file.key)}: DuckDB reads column "${field.name}" as ${t.toString()}, not ${String(field.type)}`,
           { source: sourceName, details: { object: store.urlOf(file.file.key), column: field.name } },
         );
     });
-    const initial = Math.min(scan.batchRows, 64 * 1024) + VECTOR_SIZE;
-    const builders = duckTypes.map((t, i) =>
-      makeBuilder(t as DuckDBType, (fields[i] as Field).type, initial),
-    );
-    let rows = 0;
-    for await (const chunk of chunksOf(result)) {
-      throwIfAborted(signal);
-      const count = chunk.rowCount;
-      if (count === 0) continue;
-      if (rows > 0 && rows + count > scan.batchRows) {
-        yield* sliced(makeBatch(schema, builders, rows), scan.batchRows);
-        rows = 0;
-      }
-      for (let c = 0; c < builders.length; c++)
-        (builders[c] as ColumnBuilder).append(
-          duckdb.data_chunk_get_vector(chunk.chunk, c),
-          count,
-          null,
-          0,
-          count,
-        );
-      rows += count;
-    }
-    if (rows > 0) yield* sliced(makeBatch(schema, builders, rows), scan.batchRows);
+    // The table's Arrow types, in batches of at most batchRows (bulk copies: @spoke/duckdb-arrow).
+    yield* streamResultAsArrow(result, signal, { schema, maxBatchRows: scan.batchRows });
   } catch (error) {
     if (signal.aborted) throw SpokeError.cancelled(signal);
     if (SpokeError.isInstance(error)) throw error;
@@ -299,36 +269,6 @@ async function* runQuery(
   } finally {
     signal.removeEventListener('abort', interrupt);
   }
-}
-
-/** A result's chunks: read in place when materialized, fetched one by one when streaming. */
-async function* chunksOf(result: DuckDBResult): AsyncGenerator<DuckDBDataChunk> {
-  if (result instanceof DuckDBMaterializedResult) {
-    for (let k = 0; k < result.chunkCount; k++) yield result.getChunk(k);
-    return;
-  }
-  for (;;) {
-    const chunk = await result.fetchChunk();
-    if (!chunk || chunk.rowCount === 0) return;
-    yield chunk;
-  }
-}
-
-function makeBatch(schema: Schema, builders: ColumnBuilder[], rows: number): RecordBatch {
-  const children = builders.map((b) => b.finish());
-  return new arrow.RecordBatch(
-    schema,
-    arrow.makeData({ type: new arrow.Struct(schema.fields), length: rows, nullCount: 0, children }),
-  );
-}
-
-function* sliced(batch: RecordBatch, size: number): Generator<RecordBatch> {
-  if (batch.numRows <= size) {
-    yield batch;
-    return;
-  }
-  for (let off = 0; off < batch.numRows; off += size)
-    yield batch.slice(off, Math.min(batch.numRows, off + size));
 }
 
 /** DuckDB's name for a scalar Arrow type (for NULLs and partition values); undefined for nested types. */

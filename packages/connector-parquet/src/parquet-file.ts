@@ -30,7 +30,8 @@ export const SPOKE_PARSERS: Partial<ParquetParsers> = {
   dateFromDays: (days: number) => days,
   timestampFromMilliseconds: (ms: bigint) => ms * 1000n,
   timestampFromMicroseconds: (us: bigint) => us,
-  timestampFromNanoseconds: (ns: bigint) => ns / 1000n,
+  // Floored, as @spoke/duckdb-arrow writes DuckDB's TIMESTAMP_NS, so both decoders agree before 1970.
+  timestampFromNanoseconds: (ns: bigint) => (ns % 1000n < 0n ? ns / 1000n - 1n : ns / 1000n),
   jsonFromBytes: (bytes: Uint8Array) => (bytes ? new TextDecoder().decode(bytes) : bytes),
 };
 

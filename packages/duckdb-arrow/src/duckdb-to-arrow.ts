@@ -99,11 +99,17 @@ export function duckdbFitsArrowType(duck: DuckDBType, type: DataType): boolean {
       return type.typeId === T.Float && t.precision === arrow.Precision.DOUBLE;
     case DuckDBTypeId.DECIMAL:
       return (
-        type.typeId === T.Decimal && t.bitWidth === 128 && t.precision === duck.width && t.scale === duck.scale
+        type.typeId === T.Decimal &&
+        t.bitWidth === 128 &&
+        t.precision === duck.width &&
+        t.scale === duck.scale
       );
     case DuckDBTypeId.HUGEINT:
       return (
-        type.typeId === T.Decimal && t.bitWidth === 128 && t.precision === MAX_DECIMAL_PRECISION && t.scale === 0
+        type.typeId === T.Decimal &&
+        t.bitWidth === 128 &&
+        t.precision === MAX_DECIMAL_PRECISION &&
+        t.scale === 0
       );
     case DuckDBTypeId.DATE:
       return type.typeId === T.Date && t.unit === arrow.DateUnit.DAY;
@@ -147,7 +153,11 @@ function childType(type: DataType): DataType {
 }
 
 /** The schema the batches carry: `wanted` checked against the result's columns, or DuckDB's mapping. */
-function outputSchema(names: readonly string[], types: readonly DuckDBType[], wanted: Schema | undefined): Schema {
+function outputSchema(
+  names: readonly string[],
+  types: readonly DuckDBType[],
+  wanted: Schema | undefined,
+): Schema {
   if (!wanted) return duckdbColumnsArrowSchema(names, types);
   if (wanted.fields.length !== types.length)
     throw new SpokeError(
@@ -181,7 +191,8 @@ export async function* streamResultAsArrow(
   signal?: AbortSignal,
   options: StreamResultOptions = {},
 ): AsyncGenerator<RecordBatch> {
-  const max = options.maxBatchRows === undefined ? Number.POSITIVE_INFINITY : Math.max(1, options.maxBatchRows);
+  const max =
+    options.maxBatchRows === undefined ? Number.POSITIVE_INFINITY : Math.max(1, options.maxBatchRows);
   const target = Math.min(max, Math.max(1, options.batchRows ?? DEFAULT_BATCH_ROWS));
   const types = result.columnTypes();
   const schema = outputSchema(result.columnNames(), types, options.schema);
@@ -228,7 +239,8 @@ function* sliced(batch: RecordBatch, size: number): Generator<RecordBatch> {
     yield batch;
     return;
   }
-  for (let off = 0; off < batch.numRows; off += size) yield batch.slice(off, Math.min(batch.numRows, off + size));
+  for (let off = 0; off < batch.numRows; off += size)
+    yield batch.slice(off, Math.min(batch.numRows, off + size));
 }
 
 function makeBatch(schema: Schema, builders: ColumnBuilder[], rows: number): RecordBatch {
@@ -1059,7 +1071,13 @@ class NullBuilder implements ColumnBuilder {
 
   constructor(private readonly type: DataType) {}
 
-  append(_vector: DuckDBRawVector, _extent: number, _sel: Int32Array | null, _start: number, count: number): void {
+  append(
+    _vector: DuckDBRawVector,
+    _extent: number,
+    _sel: Int32Array | null,
+    _start: number,
+    count: number,
+  ): void {
     this.length += count;
   }
 

@@ -79,13 +79,13 @@ describe('streamResultAsArrow with a target schema', () => {
     }
     const got = rowsOf(batches);
     // The timestamps' raw microseconds (arrow-js reads them as fractional epoch milliseconds).
-    const micros = batches.flatMap((b) => [...((b.getChildAt(1)?.data[0]?.values ?? []) as BigInt64Array)].slice(0, b.numRows));
+    const micros = batches.flatMap((b) =>
+      [...((b.getChildAt(1)?.data[0]?.values ?? []) as BigInt64Array)].slice(0, b.numRows),
+    );
     assert.equal(got.length, 5000);
     // DuckDB's own answer, read value by value.
     const expected = (
-      await connection.runAndReadAll(
-        `SELECT id, epoch_us(ts), s, l, st.a, st.b FROM (${sql}) ORDER BY id`,
-      )
+      await connection.runAndReadAll(`SELECT id, epoch_us(ts), s, l, st.a, st.b FROM (${sql}) ORDER BY id`)
     ).getRows();
     got.forEach((row, i) => {
       const [id, us, s, l, a, b] = expected[i] as unknown[];

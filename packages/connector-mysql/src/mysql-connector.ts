@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import {
   arrow,
   type ConnectorContext,
+  childrenOf,
   columnsOf,
   type Expr,
   ErrorCode,
@@ -28,7 +29,7 @@ import {
 } from '@spoke/sdk';
 import mysql from 'mysql2';
 import type { FieldPacket, Pool, PoolConnection } from 'mysql2';
-import { BatchBuilder } from '@spoke/sdk';
+import { BatchBuilder, type ColumnTypeLookup, numericClass, truncatingIntegerDivision } from '@spoke/sdk';
 import { MysqlDialect, MysqlExpressionDialect, stringCharset } from './mysql-dialect.js';
 import { type MysqlConnectionSettings, type MysqlOptions, resolveMysqlOptions } from './mysql-options.js';
 import { mapMysqlType, type MysqlColumnInfo, type MysqlTypeMapping } from './mysql-type-mapping.js';
@@ -257,13 +258,13 @@ export class MysqlConnector extends SqlSourceConnector {
     }
     const visit = (e: Expr): void => {
       if (e.kind === 'arithmetic' && e.op === '/') {
-        const l = numericClass(e.left, table);
-        const r = numericClass(e.right, table);
+        const l = numericClass(e.left, columnType(table));
+        const r = numericClass(e.right, columnType(table));
         if (l === 'other' || r === 'other') support = 'unsupported';
         // MySQL divides decimals to div_precision_increment digits only.
         else if ((l === 'decimal' || r === 'decimal') && support === 'exact') support = 'inexact';
       }
-      for (const child of childrenOfExpr(e)) visit(child);
+      for (const child of childrenOf(e)) visit(child);
     };
     visit(filter);
     return support;
@@ -277,9 +278,9 @@ export class MysqlConnector extends SqlSourceConnector {
     const columns = request.projection.map((name) => this.column(table, name));
     const select = columns.length ? columns.map((c) => d.quoteIdentifier(c.name)).join(', ') : '1';
     let sql = `SELECT ${select} FROM ${d.quoteIdentifier(table.schema)}.${d.quoteIdentifier(table.name)}`;
-    if (request.filters.length) sql += ` WHERE ${request.filters.map((f) => r.render(integerDivision(f, table))).join(' AND ')}`;
+    if (request.filters.length) sql += ` WHERE ${request.filters.map((f) => r.render(truncatingIntegerDivision(f, columnType(table)))).join(' AND ')}`;
     if (request.orderBy?.length) {
-      sql += ` ORDER BY ${r.renderOrderBy(request.orderBy.map((k) => ({ ...k, expr: integerDivision(k.expr, table) })))}`;
+      sql += ` ORDER BY ${r.renderOrderBy(request.orderBy.map((k) => ({ ...k, expr: truncatingIntegerDivision(k.expr, columnType(table)) })))}`;
     }
     if (request.limit !== undefined) sql += ` LIMIT ${Math.max(0, Math.floor(request.limit))}`;
     return { sql, params: r.params };
@@ -423,98 +424,9 @@ function collatingDialect(base: MysqlExpressionDialect, table: SqlTableDescripti
   });
 }
 
-const INTEGER_IDS = new Set(['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64']);
-
-/** Whether an expression is integer, floating, decimal or something else, from the table's column types. */
-function numericClass(e: Expr, table: SqlTableDescription): 'int' | 'float' | 'decimal' | 'other' {
-  const ofType = (id: string | undefined) =>
-    id === undefined ? 'other' : INTEGER_IDS.has(id) ? 'int' : id === 'float32' || id === 'float64' ? 'float' : id === 'decimal' ? 'decimal' : 'other';
-  switch (e.kind) {
-    case 'column': {
-      const native = table.columns.find((c) => c.name === e.name)?.native as MysqlNative | undefined;
-      return ofType(native?.mapping.type.id);
-    }
-    case 'literal':
-    case 'cast':
-      return ofType(e.type.id);
-    case 'arithmetic': {
-      const l = numericClass(e.left, table);
-      const r = numericClass(e.right, table);
-      if (l === 'other' || r === 'other') return 'other';
-      if (l === 'float' || r === 'float') return 'float';
-      if (l === 'decimal' || r === 'decimal' || e.op === '/') return l === 'int' && r === 'int' ? 'int' : 'decimal';
-      return 'int';
-    }
-    default:
-      return 'other';
-  }
-}
-
-/**
- * Integer `a / b` truncates toward zero in the IR (as in PostgreSQL); MySQL's
- * `/` gives a decimal. `(a - a % b) / b` is the truncated quotient in MySQL
- * (`%` takes the dividend's sign), exact whatever the operands' signs.
- */
-function integerDivision(e: Expr, table: SqlTableDescription): Expr {
-  const walk = (x: Expr): Expr => {
-    switch (x.kind) {
-      case 'arithmetic': {
-        const left = walk(x.left);
-        const right = walk(x.right);
-        if (x.op === '/' && numericClass(x.left, table) === 'int' && numericClass(x.right, table) === 'int') {
-          return { kind: 'arithmetic', op: '/', left: { kind: 'arithmetic', op: '-', left, right: { kind: 'arithmetic', op: '%', left, right } }, right };
-        }
-        return { ...x, left, right };
-      }
-      case 'compare':
-        return { ...x, left: walk(x.left), right: walk(x.right) };
-      case 'and':
-      case 'or':
-        return { ...x, args: x.args.map(walk) };
-      case 'function':
-        return { ...x, args: x.args.map(walk) };
-      case 'not':
-        return { ...x, arg: walk(x.arg) };
-      case 'in':
-        return { ...x, expr: walk(x.expr), list: x.list.map(walk) };
-      case 'between':
-        return { ...x, expr: walk(x.expr), low: walk(x.low), high: walk(x.high) };
-      case 'like':
-        return { ...x, expr: walk(x.expr), pattern: walk(x.pattern) };
-      case 'isNull':
-      case 'cast':
-        return { ...x, expr: walk(x.expr) };
-      default:
-        return x;
-    }
-  };
-  return walk(e);
-}
-
-function childrenOfExpr(e: Expr): readonly Expr[] {
-  switch (e.kind) {
-    case 'column':
-    case 'literal':
-      return [];
-    case 'compare':
-    case 'arithmetic':
-      return [e.left, e.right];
-    case 'and':
-    case 'or':
-    case 'function':
-      return e.args;
-    case 'not':
-      return [e.arg];
-    case 'in':
-      return [e.expr, ...e.list];
-    case 'between':
-      return [e.expr, e.low, e.high];
-    case 'like':
-      return [e.expr, e.pattern];
-    case 'isNull':
-    case 'cast':
-      return [e.expr];
-  }
+/** A column's IR type, from the table description. */
+function columnType(table: SqlTableDescription): ColumnTypeLookup {
+  return (name) => (table.columns.find((c) => c.name === name)?.native as MysqlNative | undefined)?.mapping.type;
 }
 
 /** Values as mysql2 binds them: booleans as 1/0, big integers as text (CAST in the SQL types them). */

@@ -9,6 +9,7 @@ import {
   type FilterSupport,
   type RecordBatch,
   type RenderedSql,
+  type ScalarType,
   type Schema,
   SpokeError,
   type TableStatistics,
@@ -16,7 +17,7 @@ import {
 } from '@spoke/core';
 import { emptyBatch, type SqlColumn, type SqlRunOptions, SqlSourceConnector, type SqlTableDescription } from '@spoke/sdk';
 import type { Connection, ConnectionOptions, RowStatement as Statement } from 'snowflake-sdk';
-import { BatchBuilder } from '@spoke/sdk';
+import { BatchBuilder, type ColumnTypeLookup, numericClass, truncatingIntegerDivision } from '@spoke/sdk';
 import { SnowflakeDialect, SnowflakeExpressionDialect, toSnowflakeParam } from './snowflake-dialect.js';
 import { loadSnowflakeSdk } from './snowflake-driver.js';
 import { resolveSnowflakeOptions, type SnowflakeOptions } from './snowflake-options.js';
@@ -217,13 +218,13 @@ export class SnowflakeConnector extends SqlSourceConnector {
     };
   }
 
-  /** Integer `/` is rewritten to truncate (see {@link integerDivision}); decimal division is refused (Snowflake keeps a fixed number of digits). */
+  /** Integer `/` is rewritten to truncate (see `truncatingIntegerDivision` in @spoke/sdk); decimal division is refused (Snowflake keeps a fixed number of digits). */
   override filterSupport(filter: Expr, table: SqlTableDescription): FilterSupport {
     let support: FilterSupport = 'exact';
     const visit = (e: Expr): void => {
       if (e.kind === 'arithmetic' && e.op === '/') {
-        const l = numericClass(e.left, table);
-        const r = numericClass(e.right, table);
+        const l = numericClass(e.left, columnType(table), true);
+        const r = numericClass(e.right, columnType(table), true);
         if (!((l === 'int' && r === 'int') || (l !== 'other' && r !== 'other' && (l === 'float' || r === 'float')))) support = 'unsupported';
       }
       for (const child of childrenOf(e)) visit(child);
@@ -236,8 +237,8 @@ export class SnowflakeConnector extends SqlSourceConnector {
   override renderScan(table: SqlTableDescription, request: Parameters<SqlSourceConnector['renderScan']>[1]): RenderedSql {
     const base = super.renderScan(table, {
       ...request,
-      filters: request.filters.map((f) => integerDivision(f, table)),
-      ...(request.orderBy ? { orderBy: request.orderBy.map((k) => ({ ...k, expr: integerDivision(k.expr, table) })) } : {}),
+      filters: request.filters.map((f) => truncatingIntegerDivision(f, columnType(table), true)),
+      ...(request.orderBy ? { orderBy: request.orderBy.map((k) => ({ ...k, expr: truncatingIntegerDivision(k.expr, columnType(table), true) })) } : {}),
     });
     const from = ` FROM ${this.#q(table.schema)}.${this.#q(table.name)}`;
     return { sql: base.sql.replace(from, ` FROM ${this.#q(this.#options.database)}.${this.#q(table.schema)}.${this.#q(table.name)}`), params: base.params };
@@ -314,68 +315,9 @@ export class SnowflakeConnector extends SqlSourceConnector {
   }
 }
 
-const INTEGER_IDS = new Set(['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64']);
-
-/** Integer (including NUMBER(p,0), Snowflake's only integer type), floating, decimal or something else. */
-function numericClass(e: Expr, table: SqlTableDescription): 'int' | 'float' | 'decimal' | 'other' {
-  const ofType = (t: { id: string; scale?: number } | undefined) =>
-    t === undefined ? 'other' : INTEGER_IDS.has(t.id) || (t.id === 'decimal' && t.scale === 0) ? 'int' : t.id === 'float32' || t.id === 'float64' ? 'float' : t.id === 'decimal' ? 'decimal' : 'other';
-  switch (e.kind) {
-    case 'column':
-      return ofType((table.columns.find((c) => c.name === e.name)?.native as SnowflakeTypeMapping | undefined)?.type as never);
-    case 'literal':
-    case 'cast':
-      return ofType(e.type as never);
-    case 'arithmetic': {
-      const l = numericClass(e.left, table);
-      const r = numericClass(e.right, table);
-      if (l === 'other' || r === 'other') return 'other';
-      if (l === 'float' || r === 'float') return 'float';
-      return l === 'int' && r === 'int' ? 'int' : 'decimal';
-    }
-    default:
-      return 'other';
-  }
-}
-
-/**
- * Integer `a / b` truncates toward zero in the IR; Snowflake's `/` gives a
- * decimal. `(a - a % b) / b` is the truncated quotient (`%` takes the
- * dividend's sign).
- */
-function integerDivision(e: Expr, table: SqlTableDescription): Expr {
-  const walk = (x: Expr): Expr => {
-    switch (x.kind) {
-      case 'arithmetic': {
-        const left = walk(x.left);
-        const right = walk(x.right);
-        if (x.op === '/' && numericClass(x.left, table) === 'int' && numericClass(x.right, table) === 'int') {
-          return { kind: 'arithmetic', op: '/', left: { kind: 'arithmetic', op: '-', left, right: { kind: 'arithmetic', op: '%', left, right } }, right };
-        }
-        return { ...x, left, right };
-      }
-      case 'compare':
-        return { ...x, left: walk(x.left), right: walk(x.right) };
-      case 'and':
-      case 'or':
-      case 'function':
-        return { ...x, args: x.args.map(walk) } as Expr;
-      case 'not':
-        return { ...x, arg: walk(x.arg) };
-      case 'in':
-        return { ...x, expr: walk(x.expr), list: x.list.map(walk) };
-      case 'between':
-        return { ...x, expr: walk(x.expr), low: walk(x.low), high: walk(x.high) };
-      case 'like':
-        return { ...x, expr: walk(x.expr), pattern: walk(x.pattern) };
-      case 'isNull':
-      case 'cast':
-        return { ...x, expr: walk(x.expr) };
-      default:
-        return x;
-    }
-  };
-  return walk(e);
+/** A column's IR type, from the table description. */
+function columnType(table: SqlTableDescription): ColumnTypeLookup {
+  return (name) => (table.columns.find((c) => c.name === name)?.native as SnowflakeTypeMapping | undefined)?.type as ScalarType | undefined;
 }
 
 /** Creates a connector from config options (see {@link resolveSnowflakeOptions}). */

@@ -15,6 +15,7 @@ export * from './sql/ansi-dialect.js';
 export * from './sql/duckdb-dialect.js';
 export * from './sql/expression-dialect.js';
 export * from './sql/expression-renderer.js';
+export * from './sql/integer-division.js';
 export * from './sql/scan-sql.js';
 export * from './sql/select-renderer.js';
 export * from './sql/postgres-dialect.js';

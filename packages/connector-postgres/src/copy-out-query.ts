@@ -189,6 +189,8 @@ export class CopyOutQuery {
 
   private finishCopy(): void {
     try {
+      // Batches that filled up in this chunk come before the last, partial one.
+      for (const batch of this.decoder.takeBatches()) this.queue.push(batch);
       const last = this.decoder.end();
       if (last) this.queue.push(last);
     } catch (error) {

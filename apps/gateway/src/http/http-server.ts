@@ -66,8 +66,14 @@ async function readBody(req: IncomingMessage, limit: number): Promise<string> {
       throw new HttpError(413, HttpErrorCode.PAYLOAD_TOO_LARGE, `request body is larger than ${limit} bytes`);
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  try {
+    return UTF8.decode(Buffer.concat(chunks));
+  } catch {
+    throw new HttpError(400, HttpErrorCode.BAD_REQUEST, 'request body is not valid UTF-8');
+  }
 }
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 function parseQueryBody(text: string): QueryBody {
   let body: unknown;

@@ -9,14 +9,14 @@
  */
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
-import { ErrorCode, SpokeError } from '@spoke/core';
 import type { RecordBatch, ScalarValue, Schema } from '@spoke/core';
-import { Session } from '@spoke/planner';
+import { ErrorCode, SpokeError } from '@spoke/core';
 import type { QueryEngine, QueryResult } from '@spoke/planner';
+import { Session } from '@spoke/planner';
 import { decodeParameters } from './bind-parameters.js';
 import { ByteBuffer } from './byte-buffer.js';
 import { binaryWriter, type ColumnData, type FieldWriter, textWriter } from './column-encoders.js';
-import { errorFields, type ErrorFields } from './error-response.js';
+import { type ErrorFields, errorFields } from './error-response.js';
 import { type PgColumnType, pgTypeOfField } from './pg-types.js';
 import { leadingKeyword, parameterCount, splitStatements } from './split-statements.js';
 
@@ -58,7 +58,9 @@ interface RunningQuery {
   readonly columns: readonly PgColumnType[];
   iterator?: AsyncIterator<RecordBatch> | undefined;
   /** A batch partly sent by an Execute with a row limit. */
-  pending?: { readonly batch: RecordBatch; readonly writers: readonly FieldWriter[]; next: number } | undefined;
+  pending?:
+    | { readonly batch: RecordBatch; readonly writers: readonly FieldWriter[]; next: number }
+    | undefined;
   rows: number;
 }
 
@@ -82,6 +84,15 @@ export interface WireSessionOptions {
   readonly log: (message: string) => void;
 }
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/** A frontend message that cannot be read (bad text encoding, missing terminator): answered with an error, not a crash. */
+class MalformedMessage extends SpokeError {
+  constructor(message: string, sqlstate: string) {
+    super(ErrorCode.INVALID_QUERY, message, { details: { sqlstate } });
+  }
+}
+
 /** Reads the fields of one frontend message. */
 class MessageReader {
   private offset: number;
@@ -103,7 +114,14 @@ class MessageReader {
   }
   cstring(): string {
     const end = this.data.indexOf(0, this.offset);
-    const value = this.data.toString('utf8', this.offset, end);
+    if (end < 0) throw new MalformedMessage('a string in the message is not NUL-terminated', '08P01');
+    let value: string;
+    try {
+      value = UTF8.decode(this.data.subarray(this.offset, end));
+    } catch {
+      // As PostgreSQL: text that is not UTF-8 is refused, not silently replaced with U+FFFD.
+      throw new MalformedMessage('invalid byte sequence for encoding "UTF8"', '22021');
+    }
     this.offset = end + 1;
     return value;
   }
@@ -195,8 +213,12 @@ export class WireSession {
           await this.handle(message);
         } catch (error) {
           // A bug in the protocol handling: tell the client, keep the connection usable.
-          this.options.log(`postgres-wire: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-          this.errorResponse(errorFields(new SpokeError(ErrorCode.INTERNAL, String((error as Error)?.message ?? error))));
+          this.options.log(
+            `postgres-wire: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+          );
+          this.errorResponse(
+            errorFields(new SpokeError(ErrorCode.INTERNAL, String((error as Error)?.message ?? error))),
+          );
           this.readyForQuery();
         }
       }
@@ -212,6 +234,18 @@ export class WireSession {
     const type = message[0]!;
     const reader = new MessageReader(message);
     if (this.skipUntilSync && type !== 0x53 && type !== 0x58) return;
+    try {
+      return await this.dispatch(type, reader);
+    } catch (error) {
+      if (!(error instanceof MalformedMessage)) throw error;
+      if (type !== 0x51) return this.extendedError(error);
+      this.fail(error);
+      this.readyForQuery();
+      return this.flush();
+    }
+  }
+
+  private async dispatch(type: number, reader: MessageReader): Promise<void> {
     switch (type) {
       case 0x51: // 'Q'
         return this.simpleQuery(reader.cstring());
@@ -238,9 +272,13 @@ export class WireSession {
         return;
       default:
         return this.extendedError(
-          new SpokeError(ErrorCode.UNSUPPORTED, `unsupported frontend message type "${String.fromCharCode(type)}"`, {
-            details: { sqlstate: '08P01' },
-          }),
+          new SpokeError(
+            ErrorCode.UNSUPPORTED,
+            `unsupported frontend message type "${String.fromCharCode(type)}"`,
+            {
+              details: { sqlstate: '08P01' },
+            },
+          ),
         );
     }
   }
@@ -276,6 +314,15 @@ export class WireSession {
     const name = reader.cstring();
     const sql = reader.cstring();
     const declared = Array.from({ length: reader.int16() }, () => reader.int32());
+    // PostgreSQL's built-in types have OIDs below 16384; Spoke has no others, so a higher one names nothing.
+    const unknownType = declared.find((oid) => oid >= 16384 || oid < 0);
+    if (unknownType !== undefined) {
+      return this.extendedError(
+        new SpokeError(ErrorCode.INVALID_QUERY, `type with OID ${unknownType >>> 0} does not exist`, {
+          details: { sqlstate: '42704' },
+        }),
+      );
+    }
     if (splitStatements(sql).length > 1) {
       return this.extendedError(
         new SpokeError(ErrorCode.SYNTAX_ERROR, 'cannot insert multiple commands into a prepared statement'),
@@ -373,7 +420,9 @@ export class WireSession {
       }
       const portal = this.portals.get(name);
       if (!portal) {
-        throw new SpokeError(ErrorCode.INVALID_QUERY, `portal "${name}" does not exist`, { details: { sqlstate: '34000' } });
+        throw new SpokeError(ErrorCode.INVALID_QUERY, `portal "${name}" does not exist`, {
+          details: { sqlstate: '34000' },
+        });
       }
       if (!portal.running && ROW_RETURNING.has(leadingKeyword(portal.statement.sql))) {
         // Describe Portal starts the statement: its schema is known before any row is
@@ -399,7 +448,9 @@ export class WireSession {
     const portal = this.portals.get(name);
     try {
       if (!portal) {
-        throw new SpokeError(ErrorCode.INVALID_QUERY, `portal "${name}" does not exist`, { details: { sqlstate: '34000' } });
+        throw new SpokeError(ErrorCode.INVALID_QUERY, `portal "${name}" does not exist`, {
+          details: { sqlstate: '34000' },
+        });
       }
       if (portal.completedTag !== undefined) return this.commandComplete(portal.completedTag);
       if (!portal.running) portal.running = await this.run(portal.statement.sql, portal.params);
@@ -465,7 +516,12 @@ export class WireSession {
     if (this.session.transaction === 'idle') this.failedTransaction = false;
     const after = this.reportedParameters();
     for (const [name, value] of after) if (before.get(name) !== value) this.parameterStatus(name, value);
-    return { controller, result, columns: result.schema.fields.map((field) => pgTypeOfField(field)), rows: 0 };
+    return {
+      controller,
+      result,
+      columns: result.schema.fields.map((field) => pgTypeOfField(field)),
+      rows: 0,
+    };
   }
 
   /**
@@ -478,7 +534,9 @@ export class WireSession {
     resultFormats: readonly number[],
   ): Promise<'done' | 'suspended'> {
     const { controller, columns } = running;
-    const binary = columns.map((column, i) => wantsBinary(resultFormats, i) && supportsBinary(running.result.schema, i, column));
+    const binary = columns.map(
+      (column, i) => wantsBinary(resultFormats, i) && supportsBinary(running.result.schema, i, column),
+    );
     running.iterator ??= running.result.batches[Symbol.asyncIterator]();
     let sent = 0;
     const out = this.out;
@@ -496,7 +554,10 @@ export class WireSession {
       }
       const pending = running.pending;
       const { writers } = pending;
-      const end = maxRows > 0 ? Math.min(pending.batch.numRows, pending.next + (maxRows - sent)) : pending.batch.numRows;
+      const end =
+        maxRows > 0
+          ? Math.min(pending.batch.numRows, pending.next + (maxRows - sent))
+          : pending.batch.numRows;
       for (let row = pending.next; row < end; row++) {
         const at = out.beginMessage(0x44); // 'D' DataRow
         out.int16(writers.length);
@@ -571,7 +632,9 @@ export class WireSession {
 
   private reportedParameters(): Map<string, string> {
     const settings = this.session.settings;
-    return new Map(REPORTED_PARAMETERS.map(([display, key, fallback]) => [display, settings.get(key) ?? fallback]));
+    return new Map(
+      REPORTED_PARAMETERS.map(([display, key, fallback]) => [display, settings.get(key) ?? fallback]),
+    );
   }
 
   private message(type: number): void {
@@ -586,7 +649,11 @@ export class WireSession {
     this.out.endMessage(at);
   }
 
-  private rowDescription(schema: Schema, columns: readonly PgColumnType[], resultFormats: readonly number[]): void {
+  private rowDescription(
+    schema: Schema,
+    columns: readonly PgColumnType[],
+    resultFormats: readonly number[],
+  ): void {
     const out = this.out;
     const at = out.beginMessage(0x54); // 'T'
     out.int16(columns.length);
@@ -629,7 +696,9 @@ export class WireSession {
 
   private readyForQuery(): void {
     const at = this.out.beginMessage(0x5a); // 'Z'
-    this.out.byte(this.failedTransaction ? 0x45 : this.session.transaction === 'in transaction' ? 0x54 : 0x49);
+    this.out.byte(
+      this.failedTransaction ? 0x45 : this.session.transaction === 'in transaction' ? 0x54 : 0x49,
+    );
     this.out.endMessage(at);
   }
 

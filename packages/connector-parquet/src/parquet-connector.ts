@@ -8,9 +8,13 @@ import { pathToFileURL } from 'node:url';
 import {
   type ConnectorContext,
   ErrorCode,
+  type RecordBatch,
+  type Schema,
   type SpokeCatalog,
   SpokeError,
   type SpokeTable,
+  type WriteOptions,
+  type WriteResult,
 } from '@spoke/core';
 import { CachingObjectStore, openStore, type S3Options } from '@spoke/object-store';
 import { BaseConnector, defineConnector, parseOptions } from '@spoke/sdk';
@@ -18,6 +22,7 @@ import { DuckDBDecoder } from './duckdb-decoder.js';
 import type { Footer } from './parquet-file.js';
 import { type ParquetSource, ParquetTable } from './parquet-table.js';
 import { discoverTables, type TableLocation } from './table-files.js';
+import { checkTableName, firstPartKey, putParquetObject, tableObjectsExist } from './table-writes.js';
 
 /** The options the connector accepts (see the README's options table). */
 export const PARQUET_OPTIONS = {
@@ -109,6 +114,7 @@ class ParquetCatalog implements SpokeCatalog {
   ) {}
 
   #load(signal?: AbortSignal): Promise<Map<string, SpokeTable>> {
+    // Configured tables plus those created since: the map is the catalog's for its lifetime.
     if (!this.#tables) {
       const make = (locations: Map<string, TableLocation>) =>
         new Map<string, SpokeTable>(
@@ -137,6 +143,40 @@ class ParquetCatalog implements SpokeCatalog {
   async getTable(schema: string, table: string, signal?: AbortSignal): Promise<SpokeTable | undefined> {
     if (schema !== this.defaultSchema) return undefined;
     return (await this.#load(signal)).get(table);
+  }
+
+  /**
+   * `CREATE TABLE lake.name AS SELECT …`: the rows become one Parquet object,
+   * `<url>/name/part-0.parquet`, and `name` is a table of the catalog at once
+   * (a prefix, as discovery finds it; with configured `tables`, until the
+   * connector restarts: add it to the configuration to keep it). A name
+   * taken by a table or by any object (`name/…`, `name.parquet`) is refused.
+   */
+  async createTable(
+    schema: string,
+    name: string,
+    arrowSchema: Schema,
+    batches: AsyncIterable<RecordBatch>,
+    options: WriteOptions,
+  ): Promise<WriteResult> {
+    const { sourceName } = this.source;
+    if (schema !== this.defaultSchema)
+      throw new SpokeError(ErrorCode.TABLE_NOT_FOUND, `schema "${schema}" does not exist`, {
+        source: sourceName,
+      });
+    checkTableName(name, sourceName);
+    const tables = await this.#load(options.signal);
+    const exists = () =>
+      new SpokeError(ErrorCode.INVALID_QUERY, `table "${sourceName}.${name}" already exists`, {
+        source: sourceName,
+      });
+    if (tables.has(name) || (await tableObjectsExist(this.source, name, options.signal))) throw exists();
+    const key = firstPartKey(name);
+    const rows = await putParquetObject(this.source, key, arrowSchema, batches, options.signal);
+    const location: TableLocation = { path: `${name}/`, partitioning: 'hive' };
+    tables.set(name, new ParquetTable(name, location, this.source));
+    this.configured?.set(name, location);
+    return { rows, summary: `wrote ${rows} rows to ${this.source.store.urlOf(key)}` };
   }
 }
 
@@ -195,6 +235,7 @@ export async function createParquetConnector(
     footers: new Map<string, Promise<Footer>>(),
     batchRows: o.batchRows,
     decoder,
+    scratchParent: cacheDirectory,
   };
   const configured = o.tables ? tableLocations(o.tables, context.sourceName) : undefined;
   return new ParquetConnector(store, new ParquetCatalog(o.schema, configured, source), decoder);

@@ -20,6 +20,8 @@ import {
   splitConjunction,
   type TableStatistics,
   throwIfAborted,
+  type WriteOptions,
+  type WriteResult,
 } from '@spoke/core';
 import type { CachingObjectStore } from '@spoke/object-store';
 import { BaseTable, ExpressionRenderer } from '@spoke/sdk';
@@ -32,6 +34,8 @@ import { corrupt, type FileRef, type Footer, openColumnReader, readFooter } from
 import { type ColumnShape, duckdbReadable, shapeOf, typeName } from './parquet-type-mapping.js';
 import { type ColumnRange, evaluateConstant, mayMatch, type PruneContext } from './pruning.js';
 import { listTableFiles, type TableLocation } from './table-files.js';
+import { nextPartKey, putParquetObject } from './table-writes.js';
+import { peekSchema } from './write-parquet.js';
 
 /** What every table of one connector shares. */
 export interface ParquetSource {
@@ -45,6 +49,8 @@ export interface ParquetSource {
   readonly batchRows: number;
   /** Decodes with DuckDB when set (the `decoder: duckdb` option); else the JavaScript decoder. */
   readonly decoder: DuckDBDecoder | undefined;
+  /** Where scratch files go (the L2 cache directory when configured, else the system's). */
+  readonly scratchParent: string | undefined;
 }
 
 /** One data file of a table. */
@@ -200,6 +206,42 @@ export class ParquetTable extends BaseTable {
 
   async schema(signal?: AbortSignal): Promise<Schema> {
     return (await this.#load(signal)).schema;
+  }
+
+  /**
+   * `INSERT INTO lake.t SELECT …`: the rows become one more Parquet object
+   * under the table's prefix (`part-<time>-<random>.parquet`), written with
+   * the table's columns and types (absent columns NULL), so it merges with
+   * the others. Only for a table that is a plain prefix without hive
+   * partitions (a created table, a discovered one, `tables: { t: t/ }`).
+   */
+  async insert(batches: AsyncIterable<RecordBatch>, options: WriteOptions): Promise<WriteResult> {
+    const { sourceName, store } = this.source;
+    const { path } = this.location;
+    const state = await this.#load(options.signal);
+    if (!path.endsWith('/') || /[*?[{]/.test(path) || state.partitionTypes.size > 0)
+      throw new SpokeError(
+        ErrorCode.UNSUPPORTED,
+        `INSERT into "${this.name}" is not supported: only tables that are a prefix without hive partitions take new objects (this one is ${store.urlOf(path)})`,
+        { source: sourceName },
+      );
+    const { schema, rest } = await peekSchema(batches, undefined);
+    if (!schema) return { rows: 0 };
+    const names = new Set(state.schema.fields.map((f) => f.name));
+    for (const f of schema.fields)
+      if (!names.has(f.name))
+        throw new SpokeError(
+          ErrorCode.COLUMN_NOT_FOUND,
+          `column "${f.name}" of "${this.name}" does not exist`,
+          {
+            source: sourceName,
+          },
+        );
+    const key = nextPartKey(path);
+    const rows = await putParquetObject(this.source, key, schema, rest, options.signal, state.schema);
+    // The next read lists the prefix again and sees the new object.
+    this.#state = undefined;
+    return { rows, summary: `wrote ${rows} rows to ${store.urlOf(key)}` };
   }
 
   override async supportsFilters(filters: readonly Expr[]): Promise<readonly FilterSupport[]> {

@@ -1,25 +1,17 @@
 /**
- * Writing Arrow batches back to the lake as one Parquet object
- * (`COPY (SELECT …) TO 's3://…/x.parquet'`). DuckDB writes the Parquet
- * (it is the most complete writer at hand); the rows reach it as
- * newline-delimited JSON with explicit column types, and the file goes up
- * through the object store (multipart when large).
+ * Writing Arrow batches back to the lake as Parquet objects
+ * (`COPY (SELECT …) TO 's3://…/x.parquet'`, `CREATE TABLE lake.t AS SELECT …`).
+ * DuckDB writes the Parquet (it is the most complete writer at hand): the
+ * batches are bulk-loaded into it with `@spoke/duckdb-arrow` (the same
+ * loader the planner uses, exact for every type and a memory copy per column
+ * per chunk), it writes a local file, and the object store uploads it
+ * (multipart when large).
  */
-import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
-import {
-  arrow,
-  type DataType,
-  ErrorCode,
-  type RecordBatch,
-  type Schema,
-  SpokeError,
-  throwIfAborted,
-  type Vector,
-} from '@spoke/core';
+import { ErrorCode, type RecordBatch, type Schema, SpokeError, throwIfAborted } from '@spoke/core';
+import { arrowToDuckDBType, createDuckDBInstance, loadBatches, quoteIdentifier } from '@spoke/duckdb-arrow';
 import { openObject, type S3Options } from '@spoke/object-store';
 
 /** Options for {@link writeParquet}. */
@@ -30,6 +22,8 @@ export interface WriteParquetOptions {
   readonly compression?: 'snappy' | 'zstd' | 'gzip' | 'uncompressed';
   /** Rows per row group. Default 122880 (DuckDB's). */
   readonly rowGroupSize?: number;
+  /** The batches' schema; without it the first batch's (and no batches is an error). */
+  readonly schema?: Schema;
   readonly signal?: AbortSignal;
 }
 
@@ -52,64 +46,114 @@ export async function writeParquet(
 ): Promise<WriteParquetResult> {
   const dir = await mkdtemp(join(tmpdir(), 'spoke-parquet-out-'));
   try {
-    const json = join(dir, 'rows.ndjson');
-    const out = createWriteStream(json);
-    let schema: Schema | undefined;
-    let rows = 0;
-    for await (const batch of batches as AsyncIterable<RecordBatch>) {
-      throwIfAborted(options.signal);
-      schema ??= batch.schema;
-      const columns = batch.schema.fields.map((f, i) => ({ f, v: batch.getChildAt(i) }));
-      let chunk = '';
-      for (let r = 0; r < batch.numRows; r++) {
-        const row: Record<string, unknown> = {};
-        for (const { f, v } of columns) row[f.name] = v ? jsonValue(v, r, f.type) : null;
-        chunk += `${JSON.stringify(row)}\n`;
-        if (chunk.length > 1 << 20) {
-          if (!out.write(chunk)) await new Promise<void>((res) => out.once('drain', () => res()));
-          chunk = '';
-        }
-      }
-      if (chunk && !out.write(chunk)) await new Promise<void>((res) => out.once('drain', () => res()));
-      rows += batch.numRows;
-    }
-    await new Promise<void>((res, rej) => out.end((e?: Error | null) => (e ? rej(e) : res())));
-    if (!schema)
-      throw new SpokeError(
-        ErrorCode.INVALID_QUERY,
-        `nothing to write to ${url}: no batches (and so no schema)`,
-      );
     const parquet = join(dir, 'out.parquet');
-    const db = await DuckDBInstance.create(':memory:');
-    const conn = await db.connect();
-    try {
-      const q = (s: string) => `'${s.replace(/'/g, "''")}'`;
-      const ident = (s: string) => `"${s.replace(/"/g, '""')}"`;
-      const fields = schema.fields as { name: string; type: DataType }[];
-      const colSpec = fields.map((f) => `${q(f.name)}: ${q(jsonType(f.type))}`).join(', ');
-      const select = fields
-        .map((f) => {
-          const t = duckdbType(f.type);
-          return f.type.typeId === arrow.Type.Binary
-            ? `from_base64(${ident(f.name)}) AS ${ident(f.name)}`
-            : `CAST(${ident(f.name)} AS ${t}) AS ${ident(f.name)}`;
-        })
-        .join(', ');
-      const source =
-        rows === 0
-          ? `(SELECT * FROM read_json(${q(json)}, format='newline_delimited', columns={${colSpec}}) LIMIT 0)`
-          : `read_json(${q(json)}, format='newline_delimited', columns={${colSpec}})`;
-      await conn.run(
-        `COPY (SELECT ${select} FROM ${source}) TO ${q(parquet)} (FORMAT parquet, COMPRESSION ${options.compression ?? 'zstd'}, ROW_GROUP_SIZE ${options.rowGroupSize ?? 122880})`,
-      );
-    } finally {
-      conn.closeSync();
-      db.closeSync();
-    }
+    const { rows } = await encodeParquetFile(parquet, batches, {
+      ...options,
+      tempDirectory: dir,
+      target: url,
+    });
     return await uploadParquetFile(parquet, url, options, rows);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** Options for {@link encodeParquetFile}. */
+export interface EncodeParquetOptions
+  extends Pick<WriteParquetOptions, 'compression' | 'rowGroupSize' | 'schema' | 'signal'> {
+  /** Where DuckDB may spill while it holds the rows (the result can be larger than memory). */
+  readonly tempDirectory: string;
+  /** The destination, for error messages. */
+  readonly target: string;
+  /**
+   * Write these columns, in this order and as these types (an existing
+   * table's, so an appended object merges with the others): a batch column
+   * is cast to its field's type, a field no batch has is NULL.
+   */
+  readonly as?: Schema;
+}
+
+/**
+ * Writes `batches` as a Parquet file at the local `path` with embedded
+ * DuckDB. With no batches (an empty result) the file has the schema and no
+ * rows, when a schema is given.
+ */
+export async function encodeParquetFile(
+  path: string,
+  batches: AsyncIterable<RecordBatch> | Iterable<RecordBatch>,
+  options: EncodeParquetOptions,
+): Promise<{ rows: number }> {
+  const { schema, rest } = await peekSchema(batches, options.schema);
+  if (!schema)
+    throw new SpokeError(
+      ErrorCode.INVALID_QUERY,
+      `nothing to write to ${options.target}: no batches (and so no schema)`,
+    );
+  if (schema.fields.length === 0)
+    throw new SpokeError(
+      ErrorCode.INVALID_QUERY,
+      `nothing to write to ${options.target}: the rows have no columns`,
+    );
+  const names = new Set<string>();
+  for (const f of schema.fields) {
+    if (names.has(f.name.toLowerCase()))
+      throw new SpokeError(
+        ErrorCode.INVALID_QUERY,
+        `cannot write ${options.target}: column "${f.name}" appears twice (Parquet readers cannot tell them apart); name the columns with AS`,
+      );
+    names.add(f.name.toLowerCase());
+  }
+  const instance = await createDuckDBInstance({ tempDirectory: options.tempDirectory, threads: 2 });
+  const connection = await instance.connect();
+  try {
+    const { rows } = await loadBatches(connection, 'spoke_export', schema, rest, options.signal);
+    throwIfAborted(options.signal);
+    const q = (s: string) => `'${s.replace(/'/g, "''")}'`;
+    const source = options.as
+      ? `(SELECT ${options.as.fields
+          .map((f) => {
+            const type = arrowToDuckDBType(f.type).sql;
+            const value = names.has(f.name.toLowerCase()) ? quoteIdentifier(f.name) : 'NULL';
+            return `CAST(${value} AS ${type}) AS ${quoteIdentifier(f.name)}`;
+          })
+          .join(', ')} FROM ${quoteIdentifier('spoke_export')})`
+      : quoteIdentifier('spoke_export');
+    await connection.run(
+      `COPY ${source} TO ${q(path)} (FORMAT parquet, COMPRESSION ${options.compression ?? 'zstd'}, ROW_GROUP_SIZE ${options.rowGroupSize ?? 122880})`,
+    );
+    return { rows };
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+/** The batches' schema (given, or the first batch's) and the batches, none lost to the peek. */
+export async function peekSchema(
+  batches: AsyncIterable<RecordBatch> | Iterable<RecordBatch>,
+  given: Schema | undefined,
+): Promise<{ schema: Schema | undefined; rest: AsyncIterable<RecordBatch> }> {
+  const source: AsyncIterable<RecordBatch> =
+    Symbol.asyncIterator in batches
+      ? (batches as AsyncIterable<RecordBatch>)
+      : (async function* () {
+          yield* batches as Iterable<RecordBatch>;
+        })();
+  if (given) return { schema: given, rest: source };
+  const iterator = source[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (first.done) return { schema: undefined, rest: (async function* () {})() };
+  return {
+    schema: first.value.schema,
+    rest: (async function* () {
+      yield first.value;
+      for (;;) {
+        const next = await iterator.next();
+        if (next.done) return;
+        yield next.value;
+      }
+    })(),
+  };
 }
 
 /**
@@ -126,7 +170,7 @@ export async function uploadParquetFile(
   try {
     const bytes = new Uint8Array(await readFile(localPath));
     await store.put(key, bytes, {
-      contentType: 'application/vnd.apache.parquet',
+      contentType: PARQUET_CONTENT_TYPE,
       ...(options.signal ? { signal: options.signal } : {}),
     });
     return { url, rows, bytes: bytes.byteLength };
@@ -135,129 +179,5 @@ export async function uploadParquetFile(
   }
 }
 
-function jsonType(type: DataType): string {
-  // Read as text where JSON cannot carry the value exactly; CAST then gives the real type.
-  switch (type.typeId) {
-    case arrow.Type.Decimal:
-    case arrow.Type.Timestamp:
-    case arrow.Type.Date:
-    case arrow.Type.Time:
-    case arrow.Type.Binary:
-    case arrow.Type.Int:
-      return type.typeId === arrow.Type.Int && (type as unknown as { bitWidth: number }).bitWidth < 64
-        ? duckdbType(type)
-        : 'VARCHAR';
-    default:
-      return duckdbType(type);
-  }
-}
-
-function duckdbType(type: DataType): string {
-  const t = type as unknown as Record<string, unknown>;
-  switch (type.typeId) {
-    case arrow.Type.Bool:
-      return 'BOOLEAN';
-    case arrow.Type.Int: {
-      const bits = t.bitWidth as number;
-      const name = { 8: 'TINYINT', 16: 'SMALLINT', 32: 'INTEGER', 64: 'BIGINT' }[bits] ?? 'BIGINT';
-      return t.isSigned ? name : `U${name}`;
-    }
-    case arrow.Type.Float:
-      return t.precision === arrow.Precision.DOUBLE ? 'DOUBLE' : 'FLOAT';
-    case arrow.Type.Decimal:
-      return `DECIMAL(${t.precision},${t.scale})`;
-    case arrow.Type.Utf8:
-    case arrow.Type.LargeUtf8:
-      return 'VARCHAR';
-    case arrow.Type.Binary:
-    case arrow.Type.LargeBinary:
-      return 'BLOB';
-    case arrow.Type.Date:
-      return 'DATE';
-    case arrow.Type.Time:
-      return 'TIME';
-    case arrow.Type.Timestamp:
-      return t.timezone ? 'TIMESTAMPTZ' : 'TIMESTAMP';
-    case arrow.Type.List: {
-      const child = (t.children as { type: DataType }[])[0];
-      return `${child ? duckdbType(child.type) : 'VARCHAR'}[]`;
-    }
-    case arrow.Type.Struct:
-      return `STRUCT(${(t.children as { name: string; type: DataType }[]).map((c) => `"${c.name.replace(/"/g, '""')}" ${duckdbType(c.type)}`).join(', ')})`;
-    default:
-      return 'VARCHAR';
-  }
-}
-
-/** One cell as JSON: exact text for decimals, timestamps, dates, 64-bit integers. */
-function jsonValue(vector: Vector, row: number, type: DataType): unknown {
-  if (!vector.isValid(row)) return null;
-  const data = vector.data[0];
-  switch (type.typeId) {
-    case arrow.Type.Decimal: {
-      const { chunkIndex, index } = locate(vector, row);
-      const d = vector.data[chunkIndex] as unknown as { values: Uint32Array; type: { scale: number } };
-      let b = 0n;
-      for (let w = 3; w >= 0; w--) b = (b << 32n) | BigInt(d.values[index * 4 + w] as number);
-      if (b >> 127n) b -= 1n << 128n;
-      return scaled(b, d.type.scale);
-    }
-    case arrow.Type.Timestamp:
-    case arrow.Type.Time: {
-      const { chunkIndex, index } = locate(vector, row);
-      const d = vector.data[chunkIndex] as unknown as {
-        values: BigInt64Array | Int32Array;
-        type: { unit: number };
-      };
-      const unit = d.type.unit;
-      const raw = BigInt(d.values[index] as number | bigint);
-      const us =
-        unit === arrow.TimeUnit.SECOND
-          ? raw * 1_000_000n
-          : unit === arrow.TimeUnit.MILLISECOND
-            ? raw * 1000n
-            : unit === arrow.TimeUnit.NANOSECOND
-              ? raw / 1000n
-              : raw;
-      if (type.typeId === arrow.Type.Time) {
-        const s = Number(us / 1_000_000n);
-        return `${String(Math.floor(s / 3600)).padStart(2, '0')}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}.${String(us % 1_000_000n).padStart(6, '0')}`;
-      }
-      const ms = Number(us / 1000n) - (us % 1000n < 0n ? 1 : 0);
-      const frac = ((us % 1_000_000n) + 1_000_000n) % 1_000_000n;
-      return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')}.${String(frac).padStart(6, '0')}${(type as unknown as { timezone?: string }).timezone ? '+00' : ''}`;
-    }
-    case arrow.Type.Date: {
-      const v = vector.get(row) as Date | number;
-      return new Date(typeof v === 'number' ? v : v.getTime()).toISOString().slice(0, 10);
-    }
-    case arrow.Type.Binary:
-      return Buffer.from(vector.get(row) as Uint8Array).toString('base64');
-    case arrow.Type.Int: {
-      const v = vector.get(row);
-      return typeof v === 'bigint' ? v.toString() : v;
-    }
-    default: {
-      void data;
-      const v = vector.get(row);
-      return JSON.parse(JSON.stringify(v ?? null, (_k, x) => (typeof x === 'bigint' ? x.toString() : x)));
-    }
-  }
-}
-
-function locate(vector: Vector, row: number): { chunkIndex: number; index: number } {
-  let index = row;
-  for (let c = 0; c < vector.data.length; c++) {
-    const d = vector.data[c] as { length: number; offset: number };
-    if (index < d.length) return { chunkIndex: c, index: index + d.offset };
-    index -= d.length;
-  }
-  return { chunkIndex: 0, index: row };
-}
-
-function scaled(b: bigint, scale: number): string {
-  const neg = b < 0n;
-  const s = (neg ? -b : b).toString().padStart(scale + 1, '0');
-  const out = scale > 0 ? `${s.slice(0, -scale)}.${s.slice(-scale)}` : s;
-  return neg ? `-${out}` : out;
-}
+/** The media type Parquet objects are stored with. */
+export const PARQUET_CONTENT_TYPE = 'application/vnd.apache.parquet';

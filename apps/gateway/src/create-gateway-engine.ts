@@ -1,12 +1,12 @@
 import { resolve } from 'node:path';
-import { createEngine, type QueryEngine } from '@spoke/planner';
+import { createEngine, createSecurityPolicy, type QueryEngine } from '@spoke/planner';
 import type { GatewayConfig } from './config/gateway-config.js';
 import { loadConnectors } from './config/load-connectors.js';
 import type { SourceMeter } from './service/source-meter.js';
 
 /**
  * Builds the query engine a config describes: imports and creates each
- * source's connector, then hands them to the planner. Closing the engine
+ * source's connector, then hands them (and the security policies) to the planner. Closing the engine
  * closes the connectors; if the engine cannot be built, they are closed here.
  *
  * @param options.meter - counts rows and bytes per source and the sources each query reads (for metrics and audit)
@@ -15,6 +15,8 @@ export async function createGatewayEngine(
   config: GatewayConfig,
   options: { readonly meter?: SourceMeter } = {},
 ): Promise<QueryEngine> {
+  // Policies first: a bad rule is a config error before any source is opened.
+  const policy = config.policies === undefined ? undefined : await createSecurityPolicy(config.policies, 'policies');
   const loaded = await loadConnectors(config);
   const sources = options.meter ? options.meter.wrapAll(loaded) : loaded;
   const duckdb: { memoryLimit?: string; tempDirectory?: string; threads?: number } = {};
@@ -23,7 +25,7 @@ export async function createGatewayEngine(
     duckdb.tempDirectory = resolve(config.baseDir, config.duckdb.tempDirectory);
   if (config.duckdb?.threads !== undefined) duckdb.threads = config.duckdb.threads;
   try {
-    return await createEngine({ sources, duckdb });
+    return await createEngine({ sources, duckdb, ...(policy ? { policy } : {}) });
   } catch (error) {
     await Promise.allSettled(Object.values(loaded).map((c) => c.close()));
     throw error;

@@ -129,13 +129,15 @@ export class FederatedEngine implements QueryEngine {
   async select(body: AstNode, params: readonly ScalarValue[], signal: AbortSignal, context: QueryContext): Promise<QueryResult> {
     const prepared = await this.prepare(body, params, signal, context);
     const redact = prepared.appliedRules.length ? this.policy?.redactError?.bind(this.policy) : undefined;
-    if (!redact) return this.execute(prepared, params, signal, context);
+    const described = { appliedRules: prepared.appliedRules, sources: sourcesOf(prepared) };
+    if (!redact) return { ...(await this.execute(prepared, params, signal, context)), ...described };
     // A query a policy shaped: errors must not quote the values it hides.
     const result = await this.execute(prepared, params, signal, context).catch((e: unknown) => {
       throw redact(e);
     });
     return {
       ...result,
+      ...described,
       batches: (async function* () {
         try {
           yield* result.batches;
@@ -283,6 +285,18 @@ export class FederatedEngine implements QueryEngine {
     return system;
   }
 
+}
+
+/** The configured sources a prepared SELECT reads. */
+function sourcesOf(prepared: PreparedSelect): string[] {
+  switch (prepared.kind) {
+    case 'system':
+      return [];
+    case 'source-sql':
+      return [prepared.source];
+    case 'federated':
+      return [...new Set(prepared.bound.bindings.map((b) => b.source))];
+  }
 }
 
 function queryContext(context: Partial<QueryContext> | undefined): QueryContext {

@@ -114,6 +114,8 @@ export interface GatewayConfig {
   readonly limits?: LimitsConfig;
   readonly audit?: AuditConfig;
   readonly logging?: LoggingConfig;
+  /** Security policies (see docs/policies.md): a list of rules, or the design's mapping shorthand. */
+  readonly policies?: unknown;
   /** Sources by their configured name, which is also the first part of `source.schema.table`. */
   readonly sources: Readonly<Record<string, SourceConfig>>;
   /** Directory relative paths are resolved against: the config file's, or the demo data directory. */

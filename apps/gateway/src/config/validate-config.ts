@@ -115,7 +115,7 @@ export function validateConfig(raw: unknown, baseDir: string, file?: string): Ga
   const root = expectMap(raw, '(root)');
   checkKeys(
     root,
-    ['server', 'duckdb', 'sources', 'users', 'api_keys', 'auth', 'tls', 'limits', 'audit', 'logging'],
+    ['server', 'duckdb', 'sources', 'users', 'api_keys', 'auth', 'tls', 'limits', 'audit', 'logging', 'policies'],
     '',
   );
   const present = (key: string) => root[key] !== undefined && root[key] !== null;
@@ -130,6 +130,7 @@ export function validateConfig(raw: unknown, baseDir: string, file?: string): Ga
     limits?: LimitsConfig;
     audit?: AuditConfig;
     logging?: LoggingConfig;
+    policies?: unknown;
     baseDir: string;
     file?: string;
   } = { server: serverSection(root.server, baseDir, tls), sources: sourcesSection(root.sources), baseDir };
@@ -139,6 +140,8 @@ export function validateConfig(raw: unknown, baseDir: string, file?: string): Ga
   if (present('auth')) config.auth = authSection(root.auth, baseDir);
   if (present('limits')) config.limits = limitsSection(root.limits);
   if (present('audit')) config.audit = auditSection(root.audit, baseDir);
+  // Checked in depth (with errors naming `policies[i].key`) when the engine is built.
+  if (present('policies')) config.policies = root.policies;
   if (present('logging')) config.logging = loggingSection(root.logging);
   if (file !== undefined) config.file = file;
   return config;

@@ -138,7 +138,7 @@ export class QueryService {
     return {
       query: (sql, options) => this.query(sql, options, client),
       explain: (sql, options) => this.explain(sql, options, client),
-      catalog: (signal) => this.catalog(signal),
+      catalog: (signal) => this.catalog(signal, client),
       close: () => this.engine.close(),
     };
   }
@@ -378,8 +378,9 @@ export class QueryService {
   }
 
   /** Every table of every source. */
-  catalog(signal?: AbortSignal): Promise<readonly CatalogTable[]> {
-    return this.engine.catalog(signal);
+  /** The tables `client` may see (security policies hide the others). */
+  catalog(signal?: AbortSignal, client: ClientInfo = { protocol: 'cli', principal: ANONYMOUS }): Promise<readonly CatalogTable[]> {
+    return this.engine.catalog(signal, this.context(randomUUID(), client.principal, undefined));
   }
 
   private visible(entry: Tracked, principal: Principal): boolean {

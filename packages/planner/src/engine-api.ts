@@ -3,7 +3,7 @@
  * wire, Flight, CLI) see it. One {@link QueryEngine} serves every client; a
  * {@link Session} holds one client connection's settings.
  */
-import type { DataType, QueryContext, RecordBatch, ScalarValue, Schema } from '@spoke/core';
+import type { DataType, QueryContext, RecordBatch, ScalarValue, Schema, WriteResult } from '@spoke/core';
 
 /** Options for one statement. */
 export interface QueryOptions {
@@ -105,6 +105,12 @@ export interface QueryEngine {
   explain(sql: string, options?: QueryOptions): Promise<ExplainPlan>;
   /** Every table of every source the caller may see (security policies applied), with its columns. */
   catalog(signal?: AbortSignal, context?: Partial<QueryContext>): Promise<readonly CatalogTable[]>;
+  /** Appends Arrow batches to a table as one write (sources that take writes: Lance). */
+  ingest?(
+    target: { source: string; schema?: string; table: string },
+    batches: AsyncIterable<RecordBatch>,
+    options?: QueryOptions,
+  ): Promise<WriteResult>;
   /** Closes DuckDB and every connector. */
   close(): Promise<void>;
 }

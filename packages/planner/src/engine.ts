@@ -11,6 +11,7 @@ import {
   type ScalarValue,
   type SpokeConnector,
   SpokeError,
+  type WriteResult,
   throwIfAborted,
 } from '@spoke/core';
 import { bindQuery } from './binder/bind-query.js';
@@ -116,6 +117,15 @@ export class FederatedEngine implements QueryEngine {
         signal,
         context,
         select: (stmt) => this.select(stmt, options.params ?? [], signal, context),
+        tablesRead: async (stmt) =>
+          (await bindQuery(structuredClone(stmt), this.registry, signal)).bindings.map((b) => ({
+            source: b.source,
+            schema: b.schema,
+            table: b.table,
+          })),
+        checkWrite: (kind, target, tablesRead) => {
+          this.policy?.checkWrite?.(kind, target, tablesRead, context);
+        },
       });
     }
     if (kind !== 'SelectStmt') {
@@ -123,6 +133,28 @@ export class FederatedEngine implements QueryEngine {
     }
     if (body.intoClause) throw new SpokeError(ErrorCode.UNSUPPORTED, 'SELECT INTO is not supported: use CREATE TABLE … AS SELECT');
     return this.select(body, options.params ?? [], signal, context);
+  }
+
+  /**
+   * Appends Arrow batches to `source.[schema.]table` as one write (the HTTP
+   * ingest endpoint): the table's `insert`, after the security policies'
+   * write check.
+   */
+  async ingest(
+    target: { source: string; schema?: string; table: string },
+    batches: AsyncIterable<RecordBatch>,
+    options: QueryOptions = {},
+  ): Promise<WriteResult> {
+    const signal = options.signal ?? new AbortController().signal;
+    const context = queryContext(options.context);
+    const resolved = await this.registry.resolve(target.source, target.schema, target.table, signal);
+    if (!resolved.provider.insert) {
+      throw new SpokeError(ErrorCode.UNSUPPORTED, `${resolved.source}.${resolved.schema}.${resolved.table} does not support INSERT`, {
+        source: resolved.source,
+      });
+    }
+    this.policy?.checkWrite?.('insert', { source: resolved.source, schema: resolved.schema, table: resolved.table }, [], context);
+    return resolved.provider.insert(batches, { signal, context });
   }
 
   /** Runs one SELECT body. */

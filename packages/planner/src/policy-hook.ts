@@ -19,6 +19,22 @@ export interface QueryPolicy {
   visibilityKey?(context: QueryContext): string;
   /** Removes values from an error raised by a query the policy shaped (a row filter's hidden rows, a masked value). */
   redactError?(error: unknown): unknown;
+  /**
+   * Refuses a write the caller may not make (`read_only`, `append_only`,
+   * `never_upload` on a table read, a denied target) with `POLICY_DENIED`;
+   * returns the rules that allowed it with a restriction.
+   */
+  checkWrite?(kind: WriteKind, target: WriteTarget, tablesRead: readonly WriteTarget[], context: QueryContext): PolicyOutcome;
+}
+
+/** The kinds of write a statement performs (index and maintenance statements count as `update`). */
+export type WriteKind = 'insert' | 'update' | 'delete' | 'create';
+
+/** A table written or read by a write statement. */
+export interface WriteTarget {
+  readonly source: string;
+  readonly schema: string;
+  readonly table: string;
 }
 
 /** What a policy may consult. */

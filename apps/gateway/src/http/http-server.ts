@@ -4,6 +4,7 @@
  * Plain `node:http` (or `node:https` with TLS); rows stream out as the engine
  * produces them, and a client that disconnects cancels its query end to end.
  */
+import { ingestRows, ingestTarget } from './ingest-rows.js';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -319,6 +320,11 @@ export async function startHttpServer(
         if (service.cancel(id, principal) === 'not-found')
           throw new HttpError(404, HttpErrorCode.NOT_FOUND, `no running query with id ${id}`);
         return sendJson(res, 200, { queryId: id, status: 'cancelled' });
+      }
+      const ingest = path ? ingestTarget(path) : undefined;
+      if (ingest) {
+        route('POST');
+        return sendJson(res, 200, await ingestRows(req, res, engine, ingest, signal, () => readBody(req, maxBody)));
       }
       switch (path) {
         case '/metrics': {

@@ -139,6 +139,13 @@ export class QueryService {
       query: (sql, options) => this.query(sql, options, client),
       explain: (sql, options) => this.explain(sql, options, client),
       catalog: (signal) => this.catalog(signal, client),
+      ingest: (target, batches, options) => {
+        if (!this.engine.ingest) throw new SpokeError(ErrorCode.UNSUPPORTED, 'this engine does not take row ingestion');
+        return this.engine.ingest(target, batches, {
+          ...options,
+          context: this.context(randomUUID(), client.principal, options),
+        });
+      },
       close: () => this.engine.close(),
     };
   }

@@ -11,8 +11,7 @@ import { ErrorCode, type QueryContext, SpokeError } from '@spoke/core';
 import type { TableRef } from './policy-rule.js';
 import type { SecurityPolicy } from './security-policy.js';
 
-/** The kinds of write a statement performs. */
-export type WriteKind = 'insert' | 'update' | 'delete' | 'create';
+import type { WriteKind } from '../policy-hook.js';
 
 /**
  * Throws `POLICY_DENIED` (naming the rule) when `context` may not perform a

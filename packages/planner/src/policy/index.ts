@@ -3,7 +3,7 @@
  * read_only / append_only, never_upload — declared in YAML, applied by the
  * planner to every SELECT before push-down.
  */
-export { checkWrite, type WriteKind } from './check-write.js';
+export { checkWrite } from './check-write.js';
 export { filterCatalog } from './filter-catalog.js';
 export {
   DEFAULT_KEEP_LAST,

@@ -6,7 +6,8 @@
  */
 import type { QueryContext } from '@spoke/core';
 import type { AstNode } from '../parse/ast.js';
-import type { PolicyInput, PolicyOutcome, QueryPolicy } from '../policy-hook.js';
+import type { PolicyInput, PolicyOutcome, QueryPolicy, WriteKind, WriteTarget } from '../policy-hook.js';
+import { checkWrite } from './check-write.js';
 import { parsePolicyConfig } from './policy-config.js';
 import { appliesTo, type PolicyRule, type TableRef } from './policy-rule.js';
 import { rewriteQuery } from './rewrite-query.js';
@@ -26,6 +27,10 @@ export class SecurityPolicy implements QueryPolicy {
 
   redactError(error: unknown): unknown {
     return redactErrorValues(error);
+  }
+
+  checkWrite(kind: WriteKind, target: WriteTarget, tablesRead: readonly WriteTarget[], context: QueryContext): PolicyOutcome {
+    return checkWrite(kind, target, tablesRead, this, context);
   }
 
   async apply(stmt: AstNode, input: PolicyInput): Promise<PolicyOutcome> {

@@ -20,6 +20,7 @@ import {
 } from '@spoke/core';
 import type { ResolvedTable, SourceRegistry } from '../binder/source-registry.js';
 import type { QueryResult } from '../engine-api.js';
+import type { WriteKind, WriteTarget } from '../policy-hook.js';
 import { peekSchema } from '../executor/federated-executor.js';
 import { type AstNode, nodeKind, str } from '../parse/ast.js';
 import { translateExpression } from '../pushdown/translate-expression.js';
@@ -40,6 +41,10 @@ export interface WriteInput {
   readonly context: QueryContext;
   /** Runs a SELECT body through the federated engine. */
   readonly select: (stmt: AstNode) => Promise<QueryResult>;
+  /** The source tables a SELECT body reads (bound, not run). */
+  readonly tablesRead: (stmt: AstNode) => Promise<WriteTarget[]>;
+  /** Refuses writes the security policies forbid. */
+  readonly checkWrite: (kind: WriteKind, target: WriteTarget, tablesRead: readonly WriteTarget[]) => void;
 }
 
 /** Runs one write statement. */
@@ -55,6 +60,7 @@ export async function runWriteStatement(node: AstNode, input: WriteInput): Promi
       const insert = need(target, 'insert', 'INSERT');
       const select = body.selectStmt?.SelectStmt;
       if (!select) throw new SpokeError(ErrorCode.UNSUPPORTED, 'INSERT needs SELECT or VALUES');
+      input.checkWrite('insert', target, await input.tablesRead(select));
       const names: string[] = body.cols?.map((c: AstNode) => c.ResTarget.name) ?? target.arrowSchema.fields.map((f) => f.name);
       for (const n of names) {
         if (!target.arrowSchema.fields.some((f) => f.name === n)) {
@@ -77,6 +83,7 @@ export async function runWriteStatement(node: AstNode, input: WriteInput): Promi
       if (await catalog.getTable(schema, table, input.signal)) {
         throw new SpokeError(ErrorCode.INVALID_QUERY, `table "${source}.${table}" already exists`, { source });
       }
+      input.checkWrite('create', { source, schema, table }, await input.tablesRead(body.query.SelectStmt));
       const result = await input.select(body.query.SelectStmt);
       const { schema: arrowSchema, batches } = await firstSchema(result);
       const written = await catalog.createTable(schema, table, arrowSchema, batches, options);
@@ -86,6 +93,7 @@ export async function runWriteStatement(node: AstNode, input: WriteInput): Promi
       if (body.usingClause || body.returningList) throw new SpokeError(ErrorCode.UNSUPPORTED, 'DELETE … USING and RETURNING are not supported');
       const target = await resolveTarget(body.relation, input);
       const remove = need(target, 'delete', 'DELETE');
+      input.checkWrite('delete', target, []);
       let filter: ReturnType<typeof translateExpression>;
       if (body.whereClause) {
         filter = translateExpression(body.whereClause, {
@@ -105,6 +113,7 @@ export async function runWriteStatement(node: AstNode, input: WriteInput): Promi
     case 'IndexStmt': {
       const target = await resolveTarget(body.relation, input);
       const create = need(target, 'createIndex', 'CREATE INDEX');
+      input.checkWrite('update', target, []);
       const columns = (body.indexParams as AstNode[]).map((p) => {
         const name = p.IndexElem?.name;
         if (!name) throw new SpokeError(ErrorCode.UNSUPPORTED, 'indexes on expressions are not supported');
@@ -131,6 +140,7 @@ export async function runWriteStatement(node: AstNode, input: WriteInput): Promi
       const rv = parts.length === 3 ? { catalogname: parts[0], schemaname: parts[1], relname: parts[2] } : { schemaname: parts[0], relname: parts[1] };
       const target = await resolveTarget(rv, input);
       const drop = need(target, 'dropIndex', 'DROP INDEX');
+      input.checkWrite('update', target, []);
       return summaryResult('DROP INDEX', await drop.call(target.provider, index, options));
     }
     case 'VacuumStmt': {
@@ -140,6 +150,7 @@ export async function runWriteStatement(node: AstNode, input: WriteInput): Promi
       for (const r of rels) {
         const target = await resolveTarget(r.VacuumRelation.relation, input);
         const vacuum = need(target, 'vacuum', 'VACUUM');
+        input.checkWrite('update', target, []);
         const done = await vacuum.call(target.provider, options);
         summaries.push(`${qualified(target)}: ${done.summary ?? 'done'}`);
       }

@@ -14,7 +14,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import type { RecordBatch } from '@spoke/core';
 import { connector as duckdbConnector } from '@spoke/connector-duckdb';
 import { type LanceConnector, connector as lanceConnector } from '@spoke/connector-lance';
-import { collectBatches, createEngine, type FederatedEngine, streamResultAsArrow } from '@spoke/planner';
+import { collectBatches, createEngine, createSecurityPolicy, type FederatedEngine, streamResultAsArrow } from '@spoke/planner';
 import { canonicalRowsFromBatches, canonicalRowsFromDuckDB } from '@spoke/sdk/testing';
 
 const DOCS = `SELECT i AS id, (i % 20) + 1 AS author_id,
@@ -151,5 +151,22 @@ describe('Lance through the planner', () => {
     assert.deepEqual(await rows('SELECT count(*) FROM lance.notes'), [[20n]]);
     await assert.rejects(engine.query('DELETE FROM people.authors WHERE id = 1'), /does not support DELETE/);
     await assert.rejects(engine.query('INSERT INTO lance.notes (nope) SELECT 1'), /column "nope"/);
+  });
+
+  test('write rules: read_only refuses writes, never_upload keeps rows in their source', async () => {
+    const policy = await createSecurityPolicy([
+      { name: 'frozen_notes', on: 'lance.notes', rule: 'read_only', roles: ['*'] },
+      { name: 'authors_stay_home', on: 'people.authors', rule: 'never_upload', roles: ['*'] },
+    ]);
+    const guarded = await createEngine({ sources: { lance, people: await duckdbConnector.create({ path: join(dir, 'people.duckdb') }, { sourceName: 'people', baseDir: dir }) }, policy });
+    try {
+      await assert.rejects(guarded.query('DELETE FROM lance.notes WHERE id = 1'), /read-only.*frozen_notes/);
+      await assert.rejects(guarded.query("INSERT INTO lance.docs (id, body) SELECT id, name FROM people.authors"), /authors_stay_home/);
+      // Reading is still allowed.
+      const result = await guarded.query('SELECT count(*) FROM lance.notes');
+      assert.equal(canonicalRowsFromBatches(await collectBatches(result)).length, 1);
+    } finally {
+      await guarded.close().catch(() => {});
+    }
   });
 });

@@ -14,6 +14,7 @@ import {
   throwIfAborted,
 } from '@spoke/core';
 import {
+  ExpiringCache,
   PostgresDialect,
   PostgresExpressionDialect,
   type SqlColumn,
@@ -37,7 +38,7 @@ import {
 } from './postgres-introspection.js';
 import { type PostgresOptions, poolConfig } from './postgres-options.js';
 import { castSuffix, type PgType } from './postgres-type-mapping.js';
-import { driverValues, inlineParameters } from './sql-parameters.js';
+import { driverValues, inlineParameters, parameterShapes } from './sql-parameters.js';
 
 type PgTableDescription = SqlTableDescription & { oid: number };
 
@@ -58,6 +59,12 @@ export class PostgresConnector extends SqlSourceConnector {
   readonly pool: PgPool;
   readonly #types: PgTypeCache;
   readonly #options: PostgresOptions;
+  /**
+   * Row descriptions of whole statements, by their text and the types of
+   * their literals: describing costs a round trip before every COPY, and a
+   * point query asked again and again with other values is the common case.
+   */
+  readonly #described = new ExpiringCache<{ names: string[]; types: PgType[] }>(() => this.catalogCacheMs, 500);
   #closed = false;
 
   constructor(options: PostgresOptions, context: Pick<ConnectorContext, 'sourceName'>) {
@@ -65,6 +72,7 @@ export class PostgresConnector extends SqlSourceConnector {
     this.#options = options;
     this.sourceName = context.sourceName;
     this.defaultSchema = options.schema;
+    this.catalogCacheMs = options.catalogCacheMs;
     this.expressionDialect = new PostgresExpressionDialect({ inlineLiterals: options.copy });
     this.pool = createPool(poolConfig(options));
     // An idle connection whose server went away emits 'error'; the pool drops it and reconnects on demand.
@@ -79,6 +87,12 @@ export class PostgresConnector extends SqlSourceConnector {
     } catch (error) {
       throw toSpokeError(error, this.sourceName);
     }
+  }
+
+  /** Forgets cached table and statement descriptions (call after changing tables outside Spoke to see the change at once). */
+  override invalidateCatalog(): void {
+    super.invalidateCatalog();
+    this.#described.delete();
   }
 
   override async close(): Promise<void> {
@@ -183,6 +197,8 @@ export class PostgresConnector extends SqlSourceConnector {
     const copy = this.#options.copy;
     const sql = copy ? inlineParameters(query.sql, query.params) : query.sql;
     const values = copy ? [] : driverValues(query.params);
+    // COPY inlines the values, whose literal types can change the result's (`$1 + 1` with 1 or 1.5).
+    const describeKey = `${copy ? parameterShapes(query.params) : ''}\0${query.sql}`;
     const client = await this.connect(signal);
     let healthy = true;
     // A connection left mid-statement (consumer stopped early, abort) is discarded, never pooled.
@@ -199,7 +215,7 @@ export class PostgresConnector extends SqlSourceConnector {
         names = options.columns.map((c) => c.name);
         types = options.columns.map((c) => (c.native as PgColumnInfo).type);
       } else {
-        const described = await this.#describe(client, sql, values, signal);
+        const described = await this.#described.get(describeKey, () => this.#describe(client, sql, values, signal));
         names = described.names;
         types = described.types;
         if (types.some((t) => t.castToText) || !copy) body = wrapColumns(sql, names, types, copy);
@@ -219,6 +235,9 @@ export class PostgresConnector extends SqlSourceConnector {
       finished = true;
     } catch (error) {
       healthy = false;
+      // The table may have changed under a cached description: describe afresh next time.
+      if (options.columns && !signal.aborted) super.invalidateCatalog();
+      this.#described.delete(describeKey);
       throw toSpokeError(error, this.sourceName, signal);
     } finally {
       client.removeListener('error', onClientError);

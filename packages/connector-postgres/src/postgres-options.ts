@@ -37,6 +37,12 @@ export const POSTGRES_OPTIONS = {
       'read with binary COPY (fast); false uses a cursor with bound parameters (for servers without COPY)',
     default: true,
   },
+  catalogCacheMs: {
+    type: 'integer',
+    description:
+      'how long (ms) table descriptions and result row descriptions are reused before the catalog is asked again (0: every query)',
+    default: 5000,
+  },
   batchRows: { type: 'integer', description: 'rows per Arrow record batch', default: 65536 },
   parallelScanWorkers: {
     type: 'integer',
@@ -67,6 +73,7 @@ export function parsePostgresOptions(
   if (parsed.url !== undefined && !/^postgres(ql)?:\/\//.test(parsed.url))
     throw fail('url', 'expected a postgres:// URL');
   if (parsed.poolSize < 1) throw fail('poolSize', 'must be at least 1');
+  if (parsed.catalogCacheMs < 0) throw fail('catalogCacheMs', 'must be 0 or more');
   if (parsed.batchRows < 1) throw fail('batchRows', 'must be at least 1');
   if (parsed.parallelScanWorkers < 1) throw fail('parallelScanWorkers', 'must be at least 1');
   if (parsed.parallelScanWorkers > parsed.poolSize)

@@ -135,3 +135,29 @@ export function driverValues(params: readonly ScalarValue[]): unknown[] {
     return v;
   });
 }
+
+const INT4_MAX = 2_147_483_647n;
+const INT8_MAX = 9_223_372_036_854_775_807n;
+
+/**
+ * What PostgreSQL types the literals {@link inlineParameters} writes for
+ * `params` as: statements equal in text and in this are typed alike, so
+ * their row descriptions are the same. An integer literal is int4, int8 or
+ * numeric by its magnitude (a minus sign applies after typing); any other
+ * number is numeric; strings, arrays and `E'NaN'` are of unknown type.
+ */
+export function parameterShapes(params: readonly ScalarValue[]): string {
+  return params
+    .map((v) => {
+      if (v === null) return 'null';
+      if (typeof v === 'boolean') return 'bool';
+      if (v instanceof Uint8Array) return 'bytea';
+      if (typeof v === 'number' && !Number.isInteger(v)) return Number.isFinite(v) ? 'numeric' : 'unknown';
+      if (typeof v === 'number' || typeof v === 'bigint') {
+        const magnitude = BigInt(v) < 0n ? -BigInt(v) : BigInt(v);
+        return magnitude <= INT4_MAX ? 'int4' : magnitude <= INT8_MAX ? 'int8' : 'numeric';
+      }
+      return 'unknown';
+    })
+    .join(',');
+}

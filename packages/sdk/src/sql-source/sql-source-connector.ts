@@ -19,6 +19,9 @@ import {
 import { BaseConnector } from '../base-connector.js';
 import type { ExpressionDialect } from '../sql/expression-dialect.js';
 import { ExpressionRenderer } from '../sql/expression-renderer.js';
+import { ExpiringCache } from './expiring-cache.js';
+
+export { ExpiringCache } from './expiring-cache.js';
 import type { SqlColumn, SqlRunOptions, SqlTableDescription } from './sql-source-types.js';
 import { SqlTable } from './sql-table.js';
 
@@ -140,20 +143,45 @@ export abstract class SqlSourceConnector extends BaseConnector {
     return new SqlTable(this, description);
   }
 
-  /** The catalog: schemas and tables as the catalog queries report them. */
-  readonly catalog: SpokeCatalog = catalogOf(this);
+  /**
+   * How long, in milliseconds, the catalog may answer from memory what the
+   * catalog queries said (the schema list, each table's description) instead
+   * of asking the source again. Every query binds its tables, so without it
+   * each one pays a catalog round trip before any work. A table that does not
+   * exist is never cached; a changed one is seen after at most this long (or
+   * at once after {@link SqlSourceConnector.invalidateCatalog}). Default 0:
+   * ask every time.
+   */
+  catalogCacheMs = 0;
+
+  readonly #tables = new ExpiringCache<SpokeTable | undefined>(() => this.catalogCacheMs);
+  readonly #schemas = new ExpiringCache<readonly string[]>(() => this.catalogCacheMs, 1);
+
+  /** Forgets what the catalog cached (after DDL the connector itself ran, for instance). */
+  invalidateCatalog(): void {
+    this.#tables.delete();
+    this.#schemas.delete();
+  }
+
+  /** The catalog: schemas and tables as the catalog queries report them (cached for {@link SqlSourceConnector.catalogCacheMs}). */
+  readonly catalog: SpokeCatalog = catalogOf(this, this.#tables, this.#schemas);
 
   /** Whole sub-query push-down: {@link SqlSourceConnector.dialect} and {@link SqlSourceConnector.executeSql}. */
   override readonly sql: SqlExecutor = executorOf(this);
 }
 
 // Getters, because subclasses set `dialect` and `defaultSchema` after the base class's field initialisers run.
-function catalogOf(connector: SqlSourceConnector): SpokeCatalog {
+function catalogOf(
+  connector: SqlSourceConnector,
+  tables: ExpiringCache<SpokeTable | undefined>,
+  schemas: ExpiringCache<readonly string[]>,
+): SpokeCatalog {
   return {
     get defaultSchema(): string {
       return connector.defaultSchema;
     },
-    listSchemas: (signal) => connector.listSchemaNames(signal),
+    // The signal of whichever caller loads an entry cancels only that load; its failure is not cached.
+    listSchemas: (signal) => schemas.get('', () => connector.listSchemaNames(signal)),
     listTables: async (schema, signal) => {
       const tables = await connector.listTableNames(schema, signal);
       if (tables === undefined) {
@@ -167,10 +195,15 @@ function catalogOf(connector: SqlSourceConnector): SpokeCatalog {
       }
       return tables;
     },
-    getTable: async (schema, table, signal) => {
-      const description = await connector.describeTable(schema, table, signal);
-      return description && connector.createTable(description);
-    },
+    getTable: (schema, table, signal) =>
+      tables.get(
+        JSON.stringify([schema, table]),
+        async () => {
+          const description = await connector.describeTable(schema, table, signal);
+          return description && connector.createTable(description);
+        },
+        (found) => found !== undefined,
+      ),
   };
 }
 

@@ -11,13 +11,9 @@ import { join } from 'node:path';
 import { DuckDBDataChunk, type DuckDBValue, DuckDBVector, timestampValue } from '@duckdb/node-api';
 import type { RecordBatch, Schema } from '@spoke/core';
 import { arrow } from '@spoke/core';
-import type { Data } from 'apache-arrow';
 // The planner's package index is another engineer's file; the bench reads the execution module directly.
-import {
-  createDuckDBInstance,
-  loadBatches,
-  streamResultAsArrow,
-} from '@spoke/duckdb-arrow';
+import { createDuckDBInstance, loadBatches, streamResultAsArrow } from '@spoke/duckdb-arrow';
+import type { Data } from 'apache-arrow';
 import { type Bench, best, perSecond, printTable } from './harness.js';
 
 const ROWS = 1_000_000;

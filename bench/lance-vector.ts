@@ -23,7 +23,12 @@ const QUERIES = Number(process.env.LANCE_BENCH_QUERIES ?? 50);
 const K = 10;
 const PARTITIONS = Number(process.env.LANCE_BENCH_PARTITIONS ?? 64);
 /** (nprobes, refineFactor) settings measured, each against the same DuckDB times. */
-const SETTINGS: [number, number][] = [[2, 5], [4, 10], [8, 10], [16, 20]];
+const SETTINGS: [number, number][] = [
+  [2, 5],
+  [4, 10],
+  [8, 10],
+  [16, 20],
+];
 
 function random(seed: number): () => number {
   let a = seed >>> 0;
@@ -44,7 +49,9 @@ function random(seed: number): () => number {
  */
 function makeVectors(rnd: () => number): Float32Array {
   const topics = Array.from({ length: 256 }, () => Float32Array.from({ length: DIM }, () => rnd() * 2 - 1));
-  const subTopics = topics.flatMap((t) => Array.from({ length: 16 }, () => Float32Array.from(t, (x) => x + (rnd() - 0.5) * 0.5)));
+  const subTopics = topics.flatMap((t) =>
+    Array.from({ length: 16 }, () => Float32Array.from(t, (x) => x + (rnd() - 0.5) * 0.5)),
+  );
   const out = new Float32Array(ROWS * DIM);
   for (let i = 0; i < ROWS; i++) {
     const c = subTopics[Math.floor(rnd() * subTopics.length)]!;
@@ -65,7 +72,10 @@ try {
   const rnd = random(1);
   const vectors = makeVectors(rnd);
   const vecType = new arrow.FixedSizeList(DIM, new arrow.Field('item', new arrow.Float32(), true));
-  const schema = new arrow.Schema([new arrow.Field('id', new arrow.Int32(), false), new arrow.Field('embedding', vecType, true)]);
+  const schema = new arrow.Schema([
+    new arrow.Field('id', new arrow.Int32(), false),
+    new arrow.Field('embedding', vecType, true),
+  ]);
   const batch: RecordBatch = new arrow.RecordBatch(
     schema,
     arrow.makeData({
@@ -73,8 +83,17 @@ try {
       length: ROWS,
       nullCount: 0,
       children: [
-        arrow.makeData({ type: new arrow.Int32(), length: ROWS, data: Int32Array.from({ length: ROWS }, (_, i) => i) }),
-        arrow.makeData({ type: vecType, length: ROWS, nullCount: 0, child: arrow.makeData({ type: new arrow.Float32(), length: ROWS * DIM, data: vectors }) }),
+        arrow.makeData({
+          type: new arrow.Int32(),
+          length: ROWS,
+          data: Int32Array.from({ length: ROWS }, (_, i) => i),
+        }),
+        arrow.makeData({
+          type: vecType,
+          length: ROWS,
+          nullCount: 0,
+          child: arrow.makeData({ type: new arrow.Float32(), length: ROWS * DIM, data: vectors }),
+        }),
       ],
     }),
   );
@@ -85,7 +104,11 @@ try {
   const table = await lance.createTableFrom('vectors', schema, [batch]);
   const loadMs = performance.now() - t0;
   t0 = performance.now();
-  await table.buildIndex({ column: 'embedding', type: 'ivf_pq', options: { num_partitions: PARTITIONS, num_sub_vectors: 32, max_iterations: 20 } });
+  await table.buildIndex({
+    column: 'embedding',
+    type: 'ivf_pq',
+    options: { num_partitions: PARTITIONS, num_sub_vectors: 32, max_iterations: 20 },
+  });
   const indexMs = performance.now() - t0;
 
   // --- DuckDB: the same vectors, as FLOAT[128], loaded from a Parquet-free binary-safe route (JSON lines)
@@ -93,7 +116,8 @@ try {
   const conn = await duck.connect();
   const file = join(dir, 'vectors.jsonl');
   const lines: string[] = [];
-  for (let i = 0; i < ROWS; i++) lines.push(JSON.stringify({ id: i, e: Array.from(vectors.subarray(i * DIM, (i + 1) * DIM)) }));
+  for (let i = 0; i < ROWS; i++)
+    lines.push(JSON.stringify({ id: i, e: Array.from(vectors.subarray(i * DIM, (i + 1) * DIM)) }));
   writeFileSync(file, lines.join('\n'));
   t0 = performance.now();
   await conn.run(
@@ -103,7 +127,9 @@ try {
 
   const queries = Array.from({ length: QUERIES }, () => {
     const base = Math.floor(rnd() * ROWS);
-    return Array.from(vectors.subarray(base * DIM, (base + 1) * DIM), (x) => Math.fround(x + (rnd() - 0.5) * 0.1));
+    return Array.from(vectors.subarray(base * DIM, (base + 1) * DIM), (x) =>
+      Math.fround(x + (rnd() - 0.5) * 0.1),
+    );
   });
 
   const scanTopK = async (q: number[], exact: boolean, nprobes = 8, refineFactor = 20): Promise<number[]> => {
@@ -111,7 +137,13 @@ try {
     for await (const b of table.scan({
       projection: ['id', '_distance'],
       filters: [],
-      orderBy: [{ expr: Ex.fn('l2_distance', Ex.col('embedding'), Ex.lit(q, Types.list(Types.float32))), direction: 'asc', nulls: 'last' }],
+      orderBy: [
+        {
+          expr: Ex.fn('l2_distance', Ex.col('embedding'), Ex.lit(q, Types.list(Types.float32))),
+          direction: 'asc',
+          nulls: 'last',
+        },
+      ],
       limit: K,
       signal: new AbortController().signal,
       context: ctx,
@@ -144,9 +176,15 @@ try {
     duckAgree += brute.filter((id) => truth.has(id)).length;
   }
   const duckP50 = percentile(duckMs, 50);
-  console.log(`lance vector top-${K}: ${ROWS} vectors × ${DIM}, ${QUERIES} queries; IVF_PQ ${PARTITIONS} partitions × 32 sub-vectors`);
-  console.log(`  load: lance ${loadMs.toFixed(0)} ms, index ${indexMs.toFixed(0)} ms, duckdb ${duckLoadMs.toFixed(0)} ms`);
-  console.log(`  duckdb (brute force)          p50 ${duckP50.toFixed(2)} ms  p95 ${percentile(duckMs, 95).toFixed(2)} ms  (agrees with Lance exact search: ${(duckAgree / (QUERIES * K)).toFixed(3)})`);
+  console.log(
+    `lance vector top-${K}: ${ROWS} vectors × ${DIM}, ${QUERIES} queries; IVF_PQ ${PARTITIONS} partitions × 32 sub-vectors`,
+  );
+  console.log(
+    `  load: lance ${loadMs.toFixed(0)} ms, index ${indexMs.toFixed(0)} ms, duckdb ${duckLoadMs.toFixed(0)} ms`,
+  );
+  console.log(
+    `  duckdb (brute force)          p50 ${duckP50.toFixed(2)} ms  p95 ${percentile(duckMs, 95).toFixed(2)} ms  (agrees with Lance exact search: ${(duckAgree / (QUERIES * K)).toFixed(3)})`,
+  );
   let pass = false;
   for (const [nprobes, refineFactor] of SETTINGS) {
     const lanceMs: number[] = [];

@@ -7,8 +7,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { startMariaDB } from '../test/harness/mariadb-server.js';
 import { connector } from '../packages/connector-mysql/src/index.js';
+import { startMariaDB } from '../test/harness/mariadb-server.js';
 
 const rows = Number(process.argv[2] ?? 1_000_000);
 const server = await startMariaDB({ settings: { 'innodb-buffer-pool-size': '512M' } });
@@ -17,12 +17,20 @@ try {
     INSERT INTO scan SELECT seq, seq % 1000, seq * 0.25, CONCAT('customer-', seq % 50000), TIMESTAMP'2024-01-01 00:00:00' + INTERVAL seq SECOND
     FROM seq_1_to_${rows};`);
   const select = 'SELECT `id`, `qty`, `price`, `name`, `at` FROM `spoke`.`scan`';
-  const my = await connector.create({ url: server.url, poolSize: 2 }, { sourceName: 'bench', baseDir: process.cwd() });
+  const my = await connector.create(
+    { url: server.url, poolSize: 2 },
+    { sourceName: 'bench', baseDir: process.cwd() },
+  );
   const table = (await my.catalog.getTable('spoke', 'scan'))!;
   const scanOnce = async () => {
     const t0 = performance.now();
     let n = 0;
-    for await (const batch of table.scan({ projection: ['id', 'qty', 'price', 'name', 'at'], filters: [], signal: new AbortController().signal, context: { queryId: 'bench', roles: [] } })) {
+    for await (const batch of table.scan({
+      projection: ['id', 'qty', 'price', 'name', 'at'],
+      filters: [],
+      signal: new AbortController().signal,
+      context: { queryId: 'bench', roles: [] },
+    })) {
       n += batch.numRows;
     }
     return { n, ms: performance.now() - t0 };
@@ -30,9 +38,23 @@ try {
   const cliOnce = () => {
     const t0 = performance.now();
     const devNull = openSync('/dev/null', 'w');
-    const r = spawnSync(server.client, ['--no-defaults', `--socket=${server.socket}`, '-uroot', '--batch', '--skip-column-names', '--quick', '-e', select, 'spoke'], {
-      stdio: ['ignore', devNull, 'pipe'],
-    });
+    const r = spawnSync(
+      server.client,
+      [
+        '--no-defaults',
+        `--socket=${server.socket}`,
+        '-uroot',
+        '--batch',
+        '--skip-column-names',
+        '--quick',
+        '-e',
+        select,
+        'spoke',
+      ],
+      {
+        stdio: ['ignore', devNull, 'pipe'],
+      },
+    );
     closeSync(devNull);
     if (r.status !== 0) throw new Error(String(r.stderr));
     return performance.now() - t0;
@@ -51,8 +73,12 @@ try {
   const best = (xs: number[]) => Math.min(...xs);
   const rate = (ms: number) => Math.round(count / (ms / 1000));
   console.log(`mysql scan: ${count} rows x 5 columns (best of 3)`);
-  console.log(`  spoke connector → Arrow: ${best(spoke).toFixed(0)} ms, ${rate(best(spoke)).toLocaleString('en')} rows/s`);
-  console.log(`  mariadb client → /dev/null: ${best(cli).toFixed(0)} ms, ${rate(best(cli)).toLocaleString('en')} rows/s`);
+  console.log(
+    `  spoke connector → Arrow: ${best(spoke).toFixed(0)} ms, ${rate(best(spoke)).toLocaleString('en')} rows/s`,
+  );
+  console.log(
+    `  mariadb client → /dev/null: ${best(cli).toFixed(0)} ms, ${rate(best(cli)).toLocaleString('en')} rows/s`,
+  );
   console.log(`  ratio (spoke / client time): ${(best(spoke) / best(cli)).toFixed(2)}x`);
   await my.close();
 } finally {

@@ -131,7 +131,9 @@ export async function startMariaDB(options: MariaDBServerOptions = {}): Promise<
   );
   if (install.status !== 0) {
     rmSync(root, { recursive: true, force: true });
-    throw new Error(`mariadb-install-db failed (${install.status ?? install.signal}): ${install.stderr || install.stdout}`);
+    throw new Error(
+      `mariadb-install-db failed (${install.status ?? install.signal}): ${install.stderr || install.stdout}`,
+    );
   }
   const port = await freePort();
   const settings: Record<string, string> = {
@@ -170,8 +172,14 @@ export async function startMariaDB(options: MariaDBServerOptions = {}): Promise<
     ...(db ? [`--database=${db}`] : []),
   ];
   const runSql = (sql: string, db: string | undefined) => {
-    const result = spawnSync(bin.client, clientArgs(db), { encoding: 'utf8', input: sql, timeout: 300_000, maxBuffer: 1 << 28 });
-    if (result.status !== 0) throw new Error(`mariadb client failed (${result.status ?? result.signal}): ${result.stderr}`);
+    const result = spawnSync(bin.client, clientArgs(db), {
+      encoding: 'utf8',
+      input: sql,
+      timeout: 300_000,
+      maxBuffer: 1 << 28,
+    });
+    if (result.status !== 0)
+      throw new Error(`mariadb client failed (${result.status ?? result.signal}): ${result.stderr}`);
     return result.stdout;
   };
   const start = async () => {
@@ -187,7 +195,10 @@ export async function startMariaDB(options: MariaDBServerOptions = {}): Promise<
         const log = existsSync(logFile) ? readFileSync(logFile, 'utf8').slice(-2000) : '';
         throw new Error(`mariadbd exited (${exited}) while starting:\n${log}`);
       }
-      const ping = spawnSync(bin.client, [...clientArgs(undefined), '-e', 'SELECT 1'], { encoding: 'utf8', timeout: 5_000 });
+      const ping = spawnSync(bin.client, [...clientArgs(undefined), '-e', 'SELECT 1'], {
+        encoding: 'utf8',
+        timeout: 5_000,
+      });
       if (ping.status === 0) return;
       if (Date.now() > deadline) {
         proc.kill('SIGKILL');
@@ -213,7 +224,10 @@ export async function startMariaDB(options: MariaDBServerOptions = {}): Promise<
     throw error;
   }
   running.add(stopNow);
-  runSql(`CREATE DATABASE \`${database.replaceAll('`', '``')}\`; CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY ''; GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;`, undefined);
+  runSql(
+    `CREATE DATABASE \`${database.replaceAll('`', '``')}\`; CREATE USER IF NOT EXISTS 'root'@'127.0.0.1' IDENTIFIED BY ''; GRANT ALL ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;`,
+    undefined,
+  );
   let closed = false;
   return {
     url: `mysql://root@127.0.0.1:${port}/${encodeURIComponent(database)}`,

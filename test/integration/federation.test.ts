@@ -10,9 +10,9 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { after, before, describe, test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import pg from 'pg';
 import { freePort } from '../harness/index.js';
@@ -87,15 +87,20 @@ sources:
   lake: { connector: duckdb, files: { sales: "sales_*.parquet" } }
 `,
   );
-  server = spawn(process.execPath, [cli, 'serve', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+  server = spawn(process.execPath, [cli, 'serve', '--config', configPath], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   server.stdout!.on('data', (d) => (output += d));
   server.stderr!.on('data', (d) => (output += d));
   const deadline = Date.now() + 30_000;
   for (;;) {
-    const ok = await fetch(`http://127.0.0.1:${httpPort}/healthz`).then((r) => r.ok).catch(() => false);
+    const ok = await fetch(`http://127.0.0.1:${httpPort}/healthz`)
+      .then((r) => r.ok)
+      .catch(() => false);
     if (ok) break;
-    if (Date.now() > deadline || server.exitCode !== null) throw new Error(`spoke serve did not start:\n${output}`);
+    if (Date.now() > deadline || server.exitCode !== null)
+      throw new Error(`spoke serve did not start:\n${output}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 });
@@ -113,9 +118,17 @@ describe('federated queries through every front end equal DuckDB on the same fil
     try {
       for (const sql of QUERIES) {
         const res = await client.query({ text: sql, rowMode: 'array' });
-        assert.deepEqual(res.rows.map((r: unknown[]) => r.map(norm)), await reference(sql), sql);
+        assert.deepEqual(
+          res.rows.map((r: unknown[]) => r.map(norm)),
+          await reference(sql),
+          sql,
+        );
       }
-      const param = await client.query({ text: 'SELECT name FROM crm.customers WHERE id = $1', values: [42], rowMode: 'array' });
+      const param = await client.query({
+        text: 'SELECT name FROM crm.customers WHERE id = $1',
+        values: [42],
+        rowMode: 'array',
+      });
       assert.deepEqual(param.rows, [['customer 42']]);
     } finally {
       await client.end();
@@ -124,13 +137,30 @@ describe('federated queries through every front end equal DuckDB on the same fil
 
   test('psql', async () => {
     for (const sql of QUERIES) {
-      const { stdout } = await run('psql', ['-h', '127.0.0.1', '-p', String(pgPort), '-U', 'spoke', '-X', '-A', '-t', '-F', '\t', '-c', sql], {
-        env: { ...process.env, PGCONNECT_TIMEOUT: '10' },
-      });
-      const rows = stdout.split('\n').filter((l) => l.length > 0).map((l) => l.split('\t').map((v) => (v === '' ? null : norm(v))));
+      const { stdout } = await run(
+        'psql',
+        ['-h', '127.0.0.1', '-p', String(pgPort), '-U', 'spoke', '-X', '-A', '-t', '-F', '\t', '-c', sql],
+        {
+          env: { ...process.env, PGCONNECT_TIMEOUT: '10' },
+        },
+      );
+      const rows = stdout
+        .split('\n')
+        .filter((l) => l.length > 0)
+        .map((l) => l.split('\t').map((v) => (v === '' ? null : norm(v))));
       assert.deepEqual(rows, await reference(sql), sql);
     }
-    const { stdout } = await run('psql', ['-h', '127.0.0.1', '-p', String(pgPort), '-U', 'spoke', '-X', '-c', '\\dt']);
+    const { stdout } = await run('psql', [
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(pgPort),
+      '-U',
+      'spoke',
+      '-X',
+      '-c',
+      '\\dt',
+    ]);
     assert.match(stdout, /customers/);
     assert.match(stdout, /sales/);
   });
@@ -144,7 +174,11 @@ describe('federated queries through every front end equal DuckDB on the same fil
       });
       assert.equal(res.status, 200);
       const body = (await res.json()) as { rows: unknown[][] };
-      assert.deepEqual(body.rows.map((r) => r.map(norm)), await reference(sql), sql);
+      assert.deepEqual(
+        body.rows.map((r) => r.map(norm)),
+        await reference(sql),
+        sql,
+      );
     }
     const bad = await fetch(`http://127.0.0.1:${httpPort}/v1/query`, {
       method: 'POST',
@@ -159,17 +193,37 @@ describe('federated queries through every front end equal DuckDB on the same fil
 
   test('spoke query and spoke explain', async () => {
     const sql = QUERIES[2]!;
-    const { stdout } = await run(process.execPath, [cli, 'query', '--config', configPath, '--format', 'json', sql]);
+    const { stdout } = await run(process.execPath, [
+      cli,
+      'query',
+      '--config',
+      configPath,
+      '--format',
+      'json',
+      sql,
+    ]);
     const objects = JSON.parse(stdout) as Record<string, unknown>[];
-    assert.deepEqual(objects.map((o) => Object.values(o).map(norm)), await reference(sql));
-    const explained = await run(process.execPath, [cli, 'explain', '--config', configPath, "SELECT name FROM crm.customers WHERE region = 'EU'"]);
+    assert.deepEqual(
+      objects.map((o) => Object.values(o).map(norm)),
+      await reference(sql),
+    );
+    const explained = await run(process.execPath, [
+      cli,
+      'explain',
+      '--config',
+      configPath,
+      "SELECT name FROM crm.customers WHERE region = 'EU'",
+    ]);
     assert.match(explained.stdout, /region = 'EU'/);
     assert.match(explained.stdout, /exact/);
-    await assert.rejects(run(process.execPath, [cli, 'query', '--config', configPath, 'SELECT nope FROM crm.customers']), (e: unknown) => {
-      const x = e as { code: number; stderr: string };
-      assert.equal(x.code, 1);
-      assert.match(x.stderr, /column "nope" does not exist/);
-      return true;
-    });
+    await assert.rejects(
+      run(process.execPath, [cli, 'query', '--config', configPath, 'SELECT nope FROM crm.customers']),
+      (e: unknown) => {
+        const x = e as { code: number; stderr: string };
+        assert.equal(x.code, 1);
+        assert.match(x.stderr, /column "nope" does not exist/);
+        return true;
+      },
+    );
   });
 });

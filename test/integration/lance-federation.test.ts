@@ -11,10 +11,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
-import type { RecordBatch } from '@spoke/core';
 import { connector as duckdbConnector } from '@spoke/connector-duckdb';
 import { type LanceConnector, connector as lanceConnector } from '@spoke/connector-lance';
-import { collectBatches, createEngine, createSecurityPolicy, type FederatedEngine, streamResultAsArrow } from '@spoke/planner';
+import type { RecordBatch } from '@spoke/core';
+import {
+  collectBatches,
+  createEngine,
+  createSecurityPolicy,
+  type FederatedEngine,
+  streamResultAsArrow,
+} from '@spoke/planner';
 import { canonicalRowsFromBatches, canonicalRowsFromDuckDB } from '@spoke/sdk/testing';
 
 const DOCS = `SELECT i AS id, (i % 20) + 1 AS author_id,
@@ -34,11 +40,16 @@ let rc: Awaited<ReturnType<Awaited<ReturnType<typeof DuckDBInstance.create>>['co
 async function reference(sql: string) {
   const result = await rc.run(sql);
   const chunks = await result.fetchAllChunks();
-  return canonicalRowsFromDuckDB(chunks, result.columnTypes().map((t) => /INT/.test(String(t)))) as unknown[][];
+  return canonicalRowsFromDuckDB(
+    chunks,
+    result.columnTypes().map((t) => /INT/.test(String(t))),
+  ) as unknown[][];
 }
 
 async function rows(sql: string, params: unknown[] = []) {
-  return canonicalRowsFromBatches(await collectBatches(await engine.query(sql, { params: params as never }))) as unknown[][];
+  return canonicalRowsFromBatches(
+    await collectBatches(await engine.query(sql, { params: params as never })),
+  ) as unknown[][];
 }
 
 before(async () => {
@@ -49,7 +60,10 @@ before(async () => {
   await rc.run(`ATTACH '${join(dir, 'people.duckdb')}' AS people`);
   await rc.run(`CREATE TABLE people.authors AS ${AUTHORS}`);
   await rc.run('DETACH people');
-  lance = (await lanceConnector.create({ uri: join(dir, 'lance') }, { sourceName: 'lance', baseDir: dir })) as LanceConnector;
+  lance = (await lanceConnector.create(
+    { uri: join(dir, 'lance') },
+    { sourceName: 'lance', baseDir: dir },
+  )) as LanceConnector;
   const result = await rc.stream('SELECT * FROM docs');
   const batches: RecordBatch[] = [];
   for await (const b of streamResultAsArrow(result)) batches.push(b);
@@ -57,7 +71,10 @@ before(async () => {
   engine = await createEngine({
     sources: {
       lance,
-      people: await duckdbConnector.create({ path: join(dir, 'people.duckdb') }, { sourceName: 'people', baseDir: dir }),
+      people: await duckdbConnector.create(
+        { path: join(dir, 'people.duckdb') },
+        { sourceName: 'people', baseDir: dir },
+      ),
     },
   });
   await rc.run(`ATTACH '${join(dir, 'people.duckdb')}' AS people (READ_ONLY)`);
@@ -76,7 +93,9 @@ describe('Lance through the planner', () => {
     const plan = await engine.explain(sql, { params: [QUERY] });
     assert.equal(plan.sources[0]!.limit, 10);
     assert.match(plan.sources[0]!.orderBy ?? '', /l2_distance/);
-    const expected = await reference(`SELECT id FROM docs ORDER BY array_distance(embedding, CAST(${QUERY} AS FLOAT[8])) LIMIT 10`);
+    const expected = await reference(
+      `SELECT id FROM docs ORDER BY array_distance(embedding, CAST(${QUERY} AS FLOAT[8])) LIMIT 10`,
+    );
     assert.deepEqual(await rows(sql, [QUERY]), expected);
   });
 
@@ -85,7 +104,10 @@ describe('Lance through the planner', () => {
     const expected = await reference(
       `SELECT id, array_cosine_distance(embedding, CAST(${QUERY} AS FLOAT[8])) AS d FROM docs ORDER BY d LIMIT 5`,
     );
-    assert.deepEqual(got.map((r) => r[0]), expected.map((r) => r[0]));
+    assert.deepEqual(
+      got.map((r) => r[0]),
+      expected.map((r) => r[0]),
+    );
     got.forEach((r, i) => assert.ok(Math.abs(Number(r[1]) - Number(expected[i]![1])) < 1e-5));
   });
 
@@ -106,7 +128,9 @@ describe('Lance through the planner', () => {
   test('time travel: source.table(version => N) reads a past version', async () => {
     const table = await lance.openTable('docs');
     const before = (await table.listVersions()).length;
-    const more = await rc.stream(`SELECT id + 1000 AS id, author_id, body, embedding FROM docs WHERE id <= 3`);
+    const more = await rc.stream(
+      `SELECT id + 1000 AS id, author_id, body, embedding FROM docs WHERE id <= 3`,
+    );
     const batches: RecordBatch[] = [];
     for await (const b of streamResultAsArrow(more)) batches.push(b);
     await table.append(batches);
@@ -120,16 +144,21 @@ describe('Lance through the planner', () => {
   test("the design's hybrid query: documents joined to authors, filtered, ordered by distance, limit 20", async () => {
     const sql = `SELECT d.id, a.name FROM lance.docs d JOIN people.authors a ON a.id = d.author_id
       WHERE a.active AND d.id <= 400 ORDER BY d.embedding <-> '${QUERY}', d.id LIMIT 20`;
-    const expected = await reference(`SELECT d.id, a.name FROM docs d JOIN people.authors a ON a.id = d.author_id
+    const expected =
+      await reference(`SELECT d.id, a.name FROM docs d JOIN people.authors a ON a.id = d.author_id
       WHERE a.active ORDER BY array_distance(d.embedding, CAST(${QUERY} AS FLOAT[8])), d.id LIMIT 20`);
     assert.deepEqual(await rows(sql), expected);
   });
 
   test('writes: CREATE TABLE AS, INSERT … SELECT from another source, DELETE, CREATE INDEX, VACUUM', async () => {
-    const ctas = await engine.query('CREATE TABLE lance.notes AS SELECT id, name AS body FROM people.authors');
+    const ctas = await engine.query(
+      'CREATE TABLE lance.notes AS SELECT id, name AS body FROM people.authors',
+    );
     await collectBatches(ctas);
     assert.equal(ctas.rowsAffected?.(), 20);
-    const insert = await engine.query('INSERT INTO lance.notes SELECT id + 100, name FROM people.authors WHERE active');
+    const insert = await engine.query(
+      'INSERT INTO lance.notes SELECT id + 100, name FROM people.authors WHERE active',
+    );
     await collectBatches(insert);
     assert.equal(insert.rowsAffected?.(), 10);
     assert.deepEqual(await rows('SELECT count(*) FROM lance.notes'), [[30n]]);
@@ -139,12 +168,16 @@ describe('Lance through the planner', () => {
     assert.equal(del.rowsAffected?.(), 10);
     assert.deepEqual(await rows('SELECT count(*) FROM lance.notes'), [[20n]]);
     // Readers of the version before the delete still see every row.
-    assert.deepEqual(await rows(`SELECT count(*) FROM lance.notes(version => ${versionsBeforeDelete})`), [[30n]]);
+    assert.deepEqual(await rows(`SELECT count(*) FROM lance.notes(version => ${versionsBeforeDelete})`), [
+      [30n],
+    ]);
     const index = await rows('CREATE INDEX body_idx ON lance.docs USING fts (body)');
     assert.match(String(index[0]![0]), /body_idx/);
     assert.deepEqual(
       await rows("SELECT id FROM lance.docs WHERE body @@ 'vector' ORDER BY id LIMIT 3"),
-      await reference("SELECT id FROM docs WHERE regexp_matches(body, '(^|[^\\p{L}\\p{N}])vector([^\\p{L}\\p{N}]|$)', 'i') ORDER BY id LIMIT 3"),
+      await reference(
+        "SELECT id FROM docs WHERE regexp_matches(body, '(^|[^\\p{L}\\p{N}])vector([^\\p{L}\\p{N}]|$)', 'i') ORDER BY id LIMIT 3",
+      ),
     );
     const vacuum = await rows('VACUUM lance.notes');
     assert.match(String(vacuum[0]![0]), /compacted \d+ fragments/);
@@ -158,10 +191,22 @@ describe('Lance through the planner', () => {
       { name: 'frozen_notes', on: 'lance.notes', rule: 'read_only', roles: ['*'] },
       { name: 'authors_stay_home', on: 'people.authors', rule: 'never_upload', roles: ['*'] },
     ]);
-    const guarded = await createEngine({ sources: { lance, people: await duckdbConnector.create({ path: join(dir, 'people.duckdb') }, { sourceName: 'people', baseDir: dir }) }, policy });
+    const guarded = await createEngine({
+      sources: {
+        lance,
+        people: await duckdbConnector.create(
+          { path: join(dir, 'people.duckdb') },
+          { sourceName: 'people', baseDir: dir },
+        ),
+      },
+      policy,
+    });
     try {
       await assert.rejects(guarded.query('DELETE FROM lance.notes WHERE id = 1'), /read-only.*frozen_notes/);
-      await assert.rejects(guarded.query("INSERT INTO lance.docs (id, body) SELECT id, name FROM people.authors"), /authors_stay_home/);
+      await assert.rejects(
+        guarded.query('INSERT INTO lance.docs (id, body) SELECT id, name FROM people.authors'),
+        /authors_stay_home/,
+      );
       // Reading is still allowed.
       const result = await guarded.query('SELECT count(*) FROM lance.notes');
       assert.equal(canonicalRowsFromBatches(await collectBatches(result)).length, 1);

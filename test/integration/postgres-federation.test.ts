@@ -55,7 +55,10 @@ before(async () => {
   reference = async (sql) => {
     const result = await rc.run(sql);
     const chunks = await result.fetchAllChunks();
-    return canonicalRowsFromDuckDB(chunks, result.columnTypes().map((t) => /INT/.test(String(t)))) as unknown[][];
+    return canonicalRowsFromDuckDB(
+      chunks,
+      result.columnTypes().map((t) => /INT/.test(String(t))),
+    ) as unknown[][];
   };
   closeReference = () => {
     rc.closeSync();
@@ -116,7 +119,8 @@ describe('PostgreSQL federation', () => {
       JOIN (SELECT customer_id, count(*) AS n FROM pg.orders WHERE amount > 50 GROUP BY customer_id) t ON t.customer_id = c.id
       WHERE c.region = 'EU'`);
     assert.equal(plan.sources.filter((s) => s.kind === 'sql').length, 1);
-    const scanPlan = await same(`SELECT c.name, o.amount FROM crm.customers c JOIN pg.orders o ON o.customer_id = c.id
+    const scanPlan =
+      await same(`SELECT c.name, o.amount FROM crm.customers c JOIN pg.orders o ON o.customer_id = c.id
       WHERE o.channel = 'web' AND o.amount BETWEEN 10 AND 20`);
     const orders = scanPlan.sources.find((s) => s.source === 'pg')!;
     assert.equal(orders.kind, 'scan');
@@ -126,9 +130,14 @@ describe('PostgreSQL federation', () => {
   });
 
   test('parameters reach PostgreSQL bound', async () => {
-    const result = await engine.query('SELECT count(*) AS n FROM pg.orders WHERE channel = $1 AND amount > $2', { params: ['web', 50] });
+    const result = await engine.query(
+      'SELECT count(*) AS n FROM pg.orders WHERE channel = $1 AND amount > $2',
+      { params: ['web', 50] },
+    );
     const rows = canonicalRowsFromBatches(await collectBatches(result));
-    const expected = await reference("SELECT count(*) AS n FROM pg.orders WHERE channel = 'web' AND amount > 50");
+    const expected = await reference(
+      "SELECT count(*) AS n FROM pg.orders WHERE channel = 'web' AND amount > 50",
+    );
     assert.deepEqual(rows, expected);
   });
 });

@@ -10,9 +10,9 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { after, before, test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { freePort, type PostgresServer, startPostgres } from '../harness/index.js';
 import { type MariaDBServer, startMariaDB } from '../harness/mariadb-server.js';
@@ -25,7 +25,10 @@ const cli = join(resolve(dirname(fileURLToPath(import.meta.url)), '../..'), 'app
 const ORDERS = `CREATE TABLE orders AS SELECT i AS id, (i % 40) + 1 AS customer_id, (i % 12) + 1 AS product_id,
   CAST(((i * 37) % 10000) / 100.0 AS NUMERIC(10,2)) AS amount FROM generate_series(1, 600) AS t(i)`;
 const CUSTOMERS_DDL = 'CREATE TABLE customers (id INT PRIMARY KEY, name VARCHAR(40), country VARCHAR(2))';
-const CUSTOMERS_ROWS = Array.from({ length: 40 }, (_, k) => `(${k + 1}, 'customer ${k + 1}', '${['DE', 'FR', 'US', 'JP'][k % 4]}')`);
+const CUSTOMERS_ROWS = Array.from(
+  { length: 40 },
+  (_, k) => `(${k + 1}, 'customer ${k + 1}', '${['DE', 'FR', 'US', 'JP'][k % 4]}')`,
+);
 const PRODUCTS = `CREATE TABLE PRODUCTS AS SELECT i AS ID, 'product ' || i AS TITLE, CASE WHEN i % 2 = 0 THEN 'tools' ELSE 'toys' END AS CATEGORY
   FROM range(1, 13) t(i)`;
 const QUERY = `SELECT c.country, p.category, count(*) AS orders, sum(o.amount) AS revenue
@@ -53,7 +56,11 @@ before(async () => {
 
   const ref = await DuckDBInstance.create(':memory:');
   const rc = await ref.connect();
-  for (const [schema, ddl] of [['pg', ORDERS], ['maria', `${CUSTOMERS_DDL}; INSERT INTO customers VALUES ${CUSTOMERS_ROWS.join(', ')}`], ['snow', PRODUCTS]] as const) {
+  for (const [schema, ddl] of [
+    ['pg', ORDERS],
+    ['maria', `${CUSTOMERS_DDL}; INSERT INTO customers VALUES ${CUSTOMERS_ROWS.join(', ')}`],
+    ['snow', PRODUCTS],
+  ] as const) {
     await rc.run(`ATTACH ':memory:' AS ${schema}`);
     await rc.run(`USE ${schema}`);
     await rc.run(ddl);
@@ -93,8 +100,13 @@ sources:
   server.stdout!.on('data', (d) => (output += d));
   server.stderr!.on('data', (d) => (output += d));
   const deadline = Date.now() + 30_000;
-  while (!(await fetch(`http://127.0.0.1:${httpPort}/healthz`).then((r) => r.ok).catch(() => false))) {
-    if (Date.now() > deadline || server.exitCode !== null) throw new Error(`spoke serve did not start:\n${output}`);
+  while (
+    !(await fetch(`http://127.0.0.1:${httpPort}/healthz`)
+      .then((r) => r.ok)
+      .catch(() => false))
+  ) {
+    if (Date.now() > deadline || server.exitCode !== null)
+      throw new Error(`spoke serve did not start:\n${output}`);
     await new Promise((r) => setTimeout(r, 200));
   }
 });
@@ -106,12 +118,16 @@ after(async () => {
 });
 
 const psql = (sql: string) =>
-  run('psql', ['-h', '127.0.0.1', '-p', String(pgPort), '-U', 'spoke', '-X', '-A', '-t', '-c', sql]).then((r) =>
-    r.stdout.split('\n').filter((l) => l.length > 0),
+  run('psql', ['-h', '127.0.0.1', '-p', String(pgPort), '-U', 'spoke', '-X', '-A', '-t', '-c', sql]).then(
+    (r) => r.stdout.split('\n').filter((l) => l.length > 0),
   );
 
 test('PostgreSQL ⋈ MariaDB ⋈ Snowflake from psql equals DuckDB on the same rows', async () => {
-  const normalise = (line: string) => line.split('|').map((v) => (/^-?\d+\.\d+$/.test(v) ? String(Number(v)) : v)).join('|');
+  const normalise = (line: string) =>
+    line
+      .split('|')
+      .map((v) => (/^-?\d+\.\d+$/.test(v) ? String(Number(v)) : v))
+      .join('|');
   assert.deepEqual((await psql(QUERY)).map(normalise), expected.map(normalise));
 });
 
@@ -123,7 +139,11 @@ test('EXPLAIN shows what each source is sent', async () => {
   assert.match(plan, /Scan snow\.PUBLIC\.PRODUCTS/);
   assert.match(plan, /Filter \[exact\]: p\.category = 'tools'/);
   // A query on one SQL source alone is sent whole, in that source's dialect.
-  const whole = (await psql("EXPLAIN SELECT country, count(*) FROM maria.customers WHERE name LIKE 'customer 1%' GROUP BY country")).join('\n');
+  const whole = (
+    await psql(
+      "EXPLAIN SELECT country, count(*) FROM maria.customers WHERE name LIKE 'customer 1%' GROUP BY country",
+    )
+  ).join('\n');
   assert.match(whole, /whole query pushed down/);
   assert.match(whole, /GROUP BY/i);
   assert.match(whole, /`country`/);

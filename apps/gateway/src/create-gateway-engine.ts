@@ -16,7 +16,8 @@ export async function createGatewayEngine(
   options: { readonly meter?: SourceMeter } = {},
 ): Promise<QueryEngine> {
   // Policies first: a bad rule is a config error before any source is opened.
-  const policy = config.policies === undefined ? undefined : await createSecurityPolicy(config.policies, 'policies');
+  const policy =
+    config.policies === undefined ? undefined : await createSecurityPolicy(config.policies, 'policies');
   const loaded = await loadConnectors(config);
   const sources = options.meter ? options.meter.wrapAll(loaded) : loaded;
   const duckdb: { memoryLimit?: string; tempDirectory?: string; threads?: number } = {};

@@ -19,7 +19,11 @@ describe('row ingestion over HTTP', { timeout: 120_000 }, () => {
   let url: string;
 
   const sql = async (query: string) => {
-    const res = await fetch(`${url}/v1/query`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sql: query }) });
+    const res = await fetch(`${url}/v1/query`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sql: query }),
+    });
     const body = (await res.json()) as { rows: unknown[][]; error?: { message: string } };
     assert.equal(res.status, 200, body.error?.message);
     return body.rows;
@@ -36,7 +40,9 @@ describe('row ingestion over HTTP', { timeout: 120_000 }, () => {
     const services = createGatewayServices(engine, config, {});
     gateway = await startGateway(engine, config.server, () => {}, services);
     url = gateway.http!.url;
-    await sql("CREATE TABLE lance.events AS SELECT 1 AS id, 'created' AS kind, ARRAY[0.5, 0.25]::float8[] AS vec");
+    await sql(
+      "CREATE TABLE lance.events AS SELECT 1 AS id, 'created' AS kind, ARRAY[0.5, 0.25]::float8[] AS vec",
+    );
   });
   after(async () => {
     await gateway?.close();
@@ -56,7 +62,12 @@ describe('row ingestion over HTTP', { timeout: 120_000 }, () => {
     const body = (await res.json()) as { rows: number; version: number };
     assert.equal(res.status, 200, JSON.stringify(body));
     assert.equal(body.rows, 3);
-    assert.deepEqual(await sql('SELECT id, kind FROM lance.events ORDER BY id'), [[1, 'created'], [2, 'a'], [3, 'b'], [4, null]]);
+    assert.deepEqual(await sql('SELECT id, kind FROM lance.events ORDER BY id'), [
+      [1, 'created'],
+      [2, 'a'],
+      [3, 'b'],
+      [4, null],
+    ]);
     // One version for the whole request: the version before it still has one row.
     assert.deepEqual(await sql(`SELECT count(*) FROM lance.events(version => ${body.version - 1})`), [[1]]);
   });
@@ -66,11 +77,19 @@ describe('row ingestion over HTTP', { timeout: 120_000 }, () => {
     const res = await fetch(`${url}/v1/tables/lance/events/rows`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ rows: [{ id: 10, kind: hostile, vec: [1, 2] }, { id: 11, kind: 'ok' }] }),
+      body: JSON.stringify({
+        rows: [
+          { id: 10, kind: hostile, vec: [1, 2] },
+          { id: 11, kind: 'ok' },
+        ],
+      }),
     });
     assert.equal(res.status, 200, await res.clone().text());
     assert.equal(((await res.json()) as { rows: number }).rows, 2);
-    assert.deepEqual(await sql('SELECT kind FROM lance.events WHERE id >= 10 ORDER BY id'), [[hostile], ['ok']]);
+    assert.deepEqual(await sql('SELECT kind FROM lance.events WHERE id >= 10 ORDER BY id'), [
+      [hostile],
+      ['ok'],
+    ]);
   });
 
   it('clear errors for bad bodies and unknown tables', async () => {

@@ -20,7 +20,10 @@ async function query(url: string, user: string, sql: string) {
     headers: { 'content-type': 'application/json', authorization: basic(user) },
     body: JSON.stringify({ sql }),
   });
-  return { status: res.status, body: (await res.json()) as { rows?: unknown[][]; error?: { code: string; message: string } } };
+  return {
+    status: res.status,
+    body: (await res.json()) as { rows?: unknown[][]; error?: { code: string; message: string } },
+  };
 }
 
 describe('security policies from the config', { timeout: 120_000 }, () => {
@@ -54,7 +57,11 @@ policies:
       assert.equal(email, '***@***.com');
       assert.equal(region, 'EMEA');
     }
-    const root = await query(gw.url, 'root', "SELECT email FROM crm.customers WHERE region <> 'EMEA' LIMIT 1");
+    const root = await query(
+      gw.url,
+      'root',
+      "SELECT email FROM crm.customers WHERE region <> 'EMEA' LIMIT 1",
+    );
     assert.match(String(root.body.rows![0]![0]), /@example\.com$/);
     // Filtering on the masked value finds nothing to leak.
     const probe = await query(gw.url, 'ann', "SELECT count(*) FROM crm.customers WHERE email LIKE 'ada%'");
@@ -65,14 +72,23 @@ policies:
     const ok = await query(gw.url, 'ann', 'SELECT product, count(*) FROM lake.sales GROUP BY product');
     assert.equal(ok.status, 200);
     assert.ok(ok.body.rows!.length > 0);
-    const client = new pg.Client({ host: '127.0.0.1', port: gw.pgPort, user: 'ann', password: 'ann-pw', database: 'spoke' });
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port: gw.pgPort,
+      user: 'ann',
+      password: 'ann-pw',
+      database: 'spoke',
+    });
     await client.connect();
     try {
-      await assert.rejects(client.query('SELECT * FROM lake.sales LIMIT 1'), (e: Error & { code?: string }) => {
-        assert.equal(e.code, '42501');
-        assert.match(e.message, /sales_aggregates/);
-        return true;
-      });
+      await assert.rejects(
+        client.query('SELECT * FROM lake.sales LIMIT 1'),
+        (e: Error & { code?: string }) => {
+          assert.equal(e.code, '42501');
+          assert.match(e.message, /sales_aggregates/);
+          return true;
+        },
+      );
     } finally {
       await client.end();
     }
@@ -81,12 +97,16 @@ policies:
   it('denied tables do not exist for the analyst: not queryable, not in the catalog', async () => {
     const denied = await query(gw.url, 'ann', 'SELECT * FROM lake.documents');
     assert.equal(denied.body.error?.code, 'TABLE_NOT_FOUND');
-    const catalog = (await (await fetch(`${gw.url}/v1/catalog`, { headers: { authorization: basic('ann') } })).json()) as {
+    const catalog = (await (
+      await fetch(`${gw.url}/v1/catalog`, { headers: { authorization: basic('ann') } })
+    ).json()) as {
       tables: { source: string; name: string }[];
     };
     assert.ok(!catalog.tables.some((t) => t.name === 'documents'));
     assert.ok(catalog.tables.some((t) => t.name === 'sales'));
-    const rootCatalog = (await (await fetch(`${gw.url}/v1/catalog`, { headers: { authorization: basic('root') } })).json()) as {
+    const rootCatalog = (await (
+      await fetch(`${gw.url}/v1/catalog`, { headers: { authorization: basic('root') } })
+    ).json()) as {
       tables: { name: string }[];
     };
     assert.ok(rootCatalog.tables.some((t) => t.name === 'documents'));
@@ -101,8 +121,16 @@ policies:
     assert.match(JSON.stringify(await res.json()), /pii_email/);
     await query(gw.url, 'ann', 'SELECT email FROM crm.customers LIMIT 1');
     await gw.services.service.close();
-    const records = (await readFile(join(fixture.root, 'audit.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
-    assert.ok(records.some((r) => r.user === 'ann' && r.appliedRules.includes('pii_email') && r.appliedRules.includes('emea_only')));
+    const records = (await readFile(join(fixture.root, 'audit.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.ok(
+      records.some(
+        (r) =>
+          r.user === 'ann' && r.appliedRules.includes('pii_email') && r.appliedRules.includes('emea_only'),
+      ),
+    );
   });
 
   it('a bad policy is a config error naming the key', async () => {

@@ -25,9 +25,27 @@ after(async () => {
 });
 
 async function psql(...commands: string[]): Promise<string> {
-  const args = ['-h', '127.0.0.1', '-p', String(fx.port), '-U', 'alice', '-d', 'spoke', '-X', '-A', '-F', '|', '-v', 'ON_ERROR_STOP=1'];
+  const args = [
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(fx.port),
+    '-U',
+    'alice',
+    '-d',
+    'spoke',
+    '-X',
+    '-A',
+    '-F',
+    '|',
+    '-v',
+    'ON_ERROR_STOP=1',
+  ];
   for (const c of commands) args.push('-c', c);
-  const { stdout } = await run('psql', args, { timeout: 30_000, env: { ...process.env, PGCONNECT_TIMEOUT: '10' } });
+  const { stdout } = await run('psql', args, {
+    timeout: 30_000,
+    env: { ...process.env, PGCONNECT_TIMEOUT: '10' },
+  });
   return stdout;
 }
 
@@ -49,7 +67,12 @@ describe('postgres wire: psql', { timeout: 120_000 }, () => {
   });
 
   test('queries, session statements and errors', async () => {
-    const out = await psql('SELECT id, name FROM crm.customers WHERE id < 3 ORDER BY id', 'SHOW timezone', 'BEGIN', 'COMMIT');
+    const out = await psql(
+      'SELECT id, name FROM crm.customers WHERE id < 3 ORDER BY id',
+      'SHOW timezone',
+      'BEGIN',
+      'COMMIT',
+    );
     assert.match(out, /id\|name\n1\|customer 1\n2\|customer 2\n\(2 rows\)/);
     assert.match(out, /TimeZone\nUTC|timezone\nUTC/);
     await assert.rejects(psql('SELECT * FROM crm.nope'), /does not exist/);
@@ -86,11 +109,17 @@ public class Meta {
     const lines = stdout.trim().split('\n');
     assert.ok(lines.includes('product PostgreSQL 15'), stdout);
     assert.ok(lines.includes('schema crm'), stdout);
-    assert.deepEqual(lines.filter((l) => l.startsWith('table ')), ['table crm.big', 'table crm.customers', 'table crm.types']);
+    assert.deepEqual(
+      lines.filter((l) => l.startsWith('table ')),
+      ['table crm.big', 'table crm.customers', 'table crm.types'],
+    );
     assert.ok(lines.includes('column id 4 int4'), stdout);
     assert.ok(lines.includes('column dec 2 numeric'), stdout);
     assert.ok(lines.includes('column tstz 93 timestamptz'), stdout);
-    assert.deepEqual(lines.filter((l) => l.startsWith('row ')), [1, 2, 3, 4, 5, 6].map((i) => `row customer ${i}`));
+    assert.deepEqual(
+      lines.filter((l) => l.startsWith('row ')),
+      [1, 2, 3, 4, 5, 6].map((i) => `row customer ${i}`),
+    );
     assert.ok(lines.includes('types 12345.67 2024-01-02T03:04:05Z 2024-02-29'), stdout);
   });
 });

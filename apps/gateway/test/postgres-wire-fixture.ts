@@ -39,7 +39,9 @@ export async function wireFixture(): Promise<WireFixture> {
        TIMESTAMP '1970-01-01 00:00:00', TIMESTAMPTZ '2000-06-15 12:00:00+00', ''::BLOB, []::INTEGER[], ['x']::VARCHAR[], TIME '00:00:00'),
       (3, NULL, NULL, NULL, NULL, '-Infinity'::DOUBLE, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)
     ) t(id, b, i2, i8, f4, f8, dec, txt, d, ts, tstz, bin, ints, strs, tm)`);
-    await c.run(`CREATE TABLE customers AS SELECT i AS id, 'customer ' || i AS name, i % 3 = 0 AS vip FROM range(1, 101) r(i)`);
+    await c.run(
+      `CREATE TABLE customers AS SELECT i AS id, 'customer ' || i AS name, i % 3 = 0 AS vip FROM range(1, 101) r(i)`,
+    );
     await c.run(`CREATE TABLE big AS SELECT i AS id, 'row ' || i AS label FROM range(${BIG_ROWS}) r(i)`);
     c.closeSync();
     db.closeSync();

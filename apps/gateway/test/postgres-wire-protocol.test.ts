@@ -42,9 +42,21 @@ describe('postgres wire: node-postgres', { timeout: 120_000 }, () => {
     const result = await c.query('SELECT * FROM crm.types ORDER BY id');
     const oids = Object.fromEntries(result.fields.map((f) => [f.name, f.dataTypeID]));
     assert.deepEqual(oids, {
-      id: 23, b: 16, i2: 21, i8: 20, f4: 700, f8: 701, dec: 1700, txt: 25, d: 1082, ts: 1114, tstz: 1184, bin: 17,
+      id: 23,
+      b: 16,
+      i2: 21,
+      i8: 20,
+      f4: 700,
+      f8: 701,
+      dec: 1700,
+      txt: 25,
+      d: 1082,
+      ts: 1114,
+      tstz: 1184,
+      bin: 17,
       // The engine carries DuckDB lists as text today (see the report); the wire sends what it gets.
-      ints: result.fields.find((f) => f.name === 'ints')!.dataTypeID, strs: result.fields.find((f) => f.name === 'strs')!.dataTypeID,
+      ints: result.fields.find((f) => f.name === 'ints')!.dataTypeID,
+      strs: result.fields.find((f) => f.name === 'strs')!.dataTypeID,
       tm: 1083,
     });
     assert.equal(result.fields.find((f) => f.name === 'dec')!.dataTypeModifier, ((12 << 16) | 2) + 4);
@@ -52,8 +64,21 @@ describe('postgres wire: node-postgres', { timeout: 120_000 }, () => {
     assert.deepEqual(
       { ...r1, ints: undefined, strs: undefined },
       {
-        id: '1', b: 't', i2: '10', i8: '100000000000', f4: '1.5', f8: '3.25', dec: '12345.67', txt: 'hello', d: '2024-02-29',
-        ts: '2024-01-02 03:04:05.123456', tstz: '2024-01-02 03:04:05+00', bin: '\\x00ff', tm: '12:34:56.5', ints: undefined, strs: undefined,
+        id: '1',
+        b: 't',
+        i2: '10',
+        i8: '100000000000',
+        f4: '1.5',
+        f8: '3.25',
+        dec: '12345.67',
+        txt: 'hello',
+        d: '2024-02-29',
+        ts: '2024-01-02 03:04:05.123456',
+        tstz: '2024-01-02 03:04:05+00',
+        bin: '\\x00ff',
+        tm: '12:34:56.5',
+        ints: undefined,
+        strs: undefined,
       },
     );
     assert.equal(r2.f4, 'NaN');
@@ -79,8 +104,14 @@ describe('postgres wire: node-postgres', { timeout: 120_000 }, () => {
 
   test('extended protocol with $n parameters (untyped text, as node-postgres sends them)', async () => {
     const c = await client();
-    const r = await c.query({ text: 'SELECT id, name FROM crm.customers WHERE id = $1 OR name = $2 ORDER BY id', values: [5, 'customer 7'] });
-    assert.deepEqual(r.rows, [{ id: '5', name: 'customer 5' }, { id: '7', name: 'customer 7' }]);
+    const r = await c.query({
+      text: 'SELECT id, name FROM crm.customers WHERE id = $1 OR name = $2 ORDER BY id',
+      values: [5, 'customer 7'],
+    });
+    assert.deepEqual(r.rows, [
+      { id: '5', name: 'customer 5' },
+      { id: '7', name: 'customer 7' },
+    ]);
     // A named prepared statement, executed twice with different values.
     const q = { name: 'by-id', text: 'SELECT name FROM crm.customers WHERE id = $1' };
     assert.deepEqual((await c.query({ ...q, values: [3] })).rows, [{ name: 'customer 3' }]);
@@ -89,8 +120,14 @@ describe('postgres wire: node-postgres', { timeout: 120_000 }, () => {
 
   test('catalog queries with parameters go to the system catalog', async () => {
     const c = await client();
-    const r = await c.query({ text: 'SELECT relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 ORDER BY 1', values: ['crm'] });
-    assert.deepEqual(r.rows.map((x) => x.relname), ['big', 'customers', 'types']);
+    const r = await c.query({
+      text: 'SELECT relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 ORDER BY 1',
+      values: ['crm'],
+    });
+    assert.deepEqual(
+      r.rows.map((x) => x.relname),
+      ['big', 'customers', 'types'],
+    );
     const cols = await c.query(
       `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'crm' AND table_name = 'types' ORDER BY ordinal_position`,
     );
@@ -105,9 +142,18 @@ describe('postgres wire: node-postgres', { timeout: 120_000 }, () => {
     const c = await client();
     await assert.rejects(c.query('SELEC 1'), (e: { code?: string }) => e.code === '42601');
     await assert.rejects(c.query('SELECT * FROM crm.nope'), (e: { code?: string }) => e.code === '42P01');
-    await assert.rejects(c.query('SELECT nope FROM crm.customers'), (e: { code?: string }) => e.code === '42703');
-    await assert.rejects(c.query({ text: 'SELECT * FROM crm.nope WHERE id = $1', values: [1] }), (e: { code?: string }) => e.code === '42P01');
-    await assert.rejects(c.query('SELECT * FROM pg_catalog.pg_nope'), (e: { code?: string }) => e.code === '42P01');
+    await assert.rejects(
+      c.query('SELECT nope FROM crm.customers'),
+      (e: { code?: string }) => e.code === '42703',
+    );
+    await assert.rejects(
+      c.query({ text: 'SELECT * FROM crm.nope WHERE id = $1', values: [1] }),
+      (e: { code?: string }) => e.code === '42P01',
+    );
+    await assert.rejects(
+      c.query('SELECT * FROM pg_catalog.pg_nope'),
+      (e: { code?: string }) => e.code === '42P01',
+    );
     assert.deepEqual((await c.query('SELECT count(*) AS n FROM crm.customers')).rows, [{ n: '100' }]);
   });
 
@@ -115,21 +161,32 @@ describe('postgres wire: node-postgres', { timeout: 120_000 }, () => {
     const c = await client();
     const status = () => (c as unknown as { connection: { _ending: boolean } }) && lastStatus;
     let lastStatus = '';
-    (c as unknown as { connection: pg.Connection }).connection.on('readyForQuery', (m: { status: string }) => {
-      lastStatus = m.status;
-    });
+    (c as unknown as { connection: pg.Connection }).connection.on(
+      'readyForQuery',
+      (m: { status: string }) => {
+        lastStatus = m.status;
+      },
+    );
     await c.query('SET application_name = $$spoke-test$$');
     assert.deepEqual((await c.query('SHOW application_name')).rows, [{ application_name: 'spoke-test' }]);
     assert.equal((await c.query('BEGIN')).command, 'BEGIN');
     assert.equal(status(), 'T');
     await assert.rejects(c.query('SELECT * FROM crm.nope'));
     assert.equal(status(), 'E');
-    await assert.rejects(c.query('SELECT 1 FROM crm.customers'), (e: { code?: string }) => e.code === '25P02');
+    await assert.rejects(
+      c.query('SELECT 1 FROM crm.customers'),
+      (e: { code?: string }) => e.code === '25P02',
+    );
     assert.equal((await c.query('ROLLBACK')).command, 'ROLLBACK');
     assert.equal(status(), 'I');
     // Several statements in one simple Query message.
-    const results = (await c.query('BEGIN; SELECT count(*) AS n FROM crm.customers; COMMIT')) as unknown as pg.QueryResult[];
-    assert.deepEqual(results.map((r) => r.command), ['BEGIN', 'SELECT', 'COMMIT']);
+    const results = (await c.query(
+      'BEGIN; SELECT count(*) AS n FROM crm.customers; COMMIT',
+    )) as unknown as pg.QueryResult[];
+    assert.deepEqual(
+      results.map((r) => r.command),
+      ['BEGIN', 'SELECT', 'COMMIT'],
+    );
     assert.equal(status(), 'I');
   });
 

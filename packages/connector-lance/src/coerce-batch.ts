@@ -1,4 +1,12 @@
-import { arrow, type DataType, ErrorCode, type Field, type RecordBatch, type Schema, SpokeError } from '@spoke/core';
+import {
+  arrow,
+  type DataType,
+  ErrorCode,
+  type Field,
+  type RecordBatch,
+  type Schema,
+  SpokeError,
+} from '@spoke/core';
 import type { Data } from 'apache-arrow';
 import { vectorDimension } from './vector-order.js';
 
@@ -13,13 +21,18 @@ import { vectorDimension } from './vector-order.js';
 export function coerceBatch(batch: RecordBatch, schema: Schema): RecordBatch {
   if (sameTypes(batch.schema, schema)) return batch;
   const children = schema.fields.map((field) => coerceColumn(batch, field));
-  return new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length: batch.numRows, nullCount: 0, children }));
+  return new arrow.RecordBatch(
+    schema,
+    arrow.makeData({ type: new arrow.Struct(schema.fields), length: batch.numRows, nullCount: 0, children }),
+  );
 }
 
 function sameTypes(a: Schema, b: Schema): boolean {
   return (
     a.fields.length === b.fields.length &&
-    a.fields.every((f, i) => f.name === b.fields[i]!.name && arrow.util.compareTypes(f.type, b.fields[i]!.type))
+    a.fields.every(
+      (f, i) => f.name === b.fields[i]!.name && arrow.util.compareTypes(f.type, b.fields[i]!.type),
+    )
   );
 }
 
@@ -28,11 +41,15 @@ function coerceColumn(batch: RecordBatch, field: Field): Data {
   const n = batch.numRows;
   if (!column) {
     if (!field.nullable) {
-      throw new SpokeError(ErrorCode.INVALID_QUERY, `column "${field.name}" of the Lance table cannot be NULL and was not given`);
+      throw new SpokeError(
+        ErrorCode.INVALID_QUERY,
+        `column "${field.name}" of the Lance table cannot be NULL and was not given`,
+      );
     }
     return arrow.vectorFromArray(new Array(n).fill(null), field.type as never).data[0]!;
   }
-  if (arrow.util.compareTypes(column.type, field.type)) return column.data.length === 1 ? column.data[0]! : arrow.makeVector(column.data).data[0]!;
+  if (arrow.util.compareTypes(column.type, field.type))
+    return column.data.length === 1 ? column.data[0]! : arrow.makeVector(column.data).data[0]!;
   const dimension = vectorDimension(field.type as DataType);
   if (dimension !== undefined) {
     const values = new Float32Array(n * dimension);
@@ -45,7 +62,10 @@ function coerceColumn(batch: RecordBatch, field: Field): Data {
         continue;
       }
       if (row.length !== dimension) {
-        throw new SpokeError(ErrorCode.INVALID_QUERY, `column "${field.name}" holds ${dimension}-dimensional vectors; got one with ${row.length}`);
+        throw new SpokeError(
+          ErrorCode.INVALID_QUERY,
+          `column "${field.name}" holds ${dimension}-dimensional vectors; got one with ${row.length}`,
+        );
       }
       values.set(Float32Array.from(row.toArray()), i * dimension);
       valid[i >> 3]! |= 1 << (i & 7);

@@ -5,9 +5,12 @@
  *
  * @packageDocumentation
  */
+
+export { coerceBatch } from './coerce-batch.js';
 export * from './compaction-policy.js';
 export * from './lance-catalog.js';
 export * from './lance-connector.js';
+export { connector as default } from './lance-connector.js';
 export * from './lance-dialect.js';
 export * from './lance-filters.js';
 export * from './lance-options.js';
@@ -16,5 +19,3 @@ export * from './lance-writer.js';
 export * from './text-match.js';
 export * from './vector-order.js';
 export * from './virtual-columns.js';
-export { coerceBatch } from './coerce-batch.js';
-export { connector as default } from './lance-connector.js';

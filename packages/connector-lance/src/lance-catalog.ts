@@ -1,4 +1,12 @@
-import { ErrorCode, type RecordBatch, type Schema, type SpokeCatalog, SpokeError, type WriteOptions, type WriteResult } from '@spoke/core';
+import {
+  ErrorCode,
+  type RecordBatch,
+  type Schema,
+  type SpokeCatalog,
+  SpokeError,
+  type WriteOptions,
+  type WriteResult,
+} from '@spoke/core';
 import type { LanceConnector } from './lance-connector.js';
 import type { LanceTable } from './lance-table.js';
 
@@ -57,7 +65,10 @@ export class LanceCatalog implements SpokeCatalog {
 
   #check(schema: string): void {
     if (schema !== LANCE_SCHEMA) {
-      throw new SpokeError(ErrorCode.TABLE_NOT_FOUND, `schema "${schema}" does not exist (a Lance source has one schema, "${LANCE_SCHEMA}")`);
+      throw new SpokeError(
+        ErrorCode.TABLE_NOT_FOUND,
+        `schema "${schema}" does not exist (a Lance source has one schema, "${LANCE_SCHEMA}")`,
+      );
     }
   }
 }

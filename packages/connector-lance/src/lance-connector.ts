@@ -1,5 +1,12 @@
 import * as lancedb from '@lancedb/lancedb';
-import { arrow, type ConnectorContext, ErrorCode, type RecordBatch, type Schema, SpokeError } from '@spoke/core';
+import {
+  arrow,
+  type ConnectorContext,
+  ErrorCode,
+  type RecordBatch,
+  type Schema,
+  SpokeError,
+} from '@spoke/core';
 import { BaseConnector, defineConnector } from '@spoke/sdk';
 import { coerceBatch } from './coerce-batch.js';
 import { CompactionPolicy } from './compaction-policy.js';
@@ -29,7 +36,12 @@ export class LanceConnector extends BaseConnector {
   readonly #source: string;
   readonly #tables = new Map<string, Promise<lancedb.Table>>();
 
-  private constructor(db: lancedb.Connection, options: LanceOptions, source: string, onReport?: (report: VacuumReport) => void) {
+  private constructor(
+    db: lancedb.Connection,
+    options: LanceOptions,
+    source: string,
+    onReport?: (report: VacuumReport) => void,
+  ) {
     super();
     this.#db = db;
     this.#options = options;
@@ -40,7 +52,8 @@ export class LanceConnector extends BaseConnector {
         ? new CompactionPolicy(
             {
               tableNames: () => this.tableNames(),
-              fragmentCount: async (name) => (await this.#latest(name)).statistics().then((s) => s.fragmentCount),
+              fragmentCount: async (name) =>
+                (await this.#latest(name)).statistics().then((s) => s.fragmentCount),
               vacuum: async (name) => (await this.#latest(name)).compact(),
             },
             {
@@ -80,7 +93,10 @@ export class LanceConnector extends BaseConnector {
     try {
       const names: string[] = [];
       for (;;) {
-        const page = await this.#db.tableNames({ limit: 1000, ...(names.length ? { startAfter: names.at(-1)! } : {}) });
+        const page = await this.#db.tableNames({
+          limit: 1000,
+          ...(names.length ? { startAfter: names.at(-1)! } : {}),
+        });
         names.push(...page);
         if (page.length < 1000) return names.sort();
       }
@@ -106,7 +122,11 @@ export class LanceConnector extends BaseConnector {
         lanceName: name,
         ...(version === undefined ? {} : { version }),
         source: this.#source,
-        search: { nprobes: this.#options.nprobes, refineFactor: this.#options.refineFactor, ef: this.#options.ef },
+        search: {
+          nprobes: this.#options.nprobes,
+          refineFactor: this.#options.refineFactor,
+          ef: this.#options.ef,
+        },
         versionRetentionSeconds: this.#options.versionRetentionSeconds,
       });
     } catch (error) {
@@ -126,7 +146,12 @@ export class LanceConnector extends BaseConnector {
    * and the rows of `batches`, as its version 1 (or a new version with
    * `mode: 'overwrite'`).
    */
-  async createTableFrom(name: string, schema: Schema, batches: BatchSource, options: CreateTableOptions = {}): Promise<LanceTable> {
+  async createTableFrom(
+    name: string,
+    schema: Schema,
+    batches: BatchSource,
+    options: CreateTableOptions = {},
+  ): Promise<LanceTable> {
     const collected: RecordBatch[] = [];
     for await (const batch of batches) {
       if (options.signal?.aborted) throw SpokeError.cancelled(options.signal);
@@ -135,12 +160,18 @@ export class LanceConnector extends BaseConnector {
     const mode = options.mode ?? 'create';
     try {
       const created = collected.length
-        ? await this.#db.createTable(name, new arrow.Table(schema, collected) as never, { mode, existOk: false })
+        ? await this.#db.createTable(name, new arrow.Table(schema, collected) as never, {
+            mode,
+            existOk: false,
+          })
         : await this.#db.createEmptyTable(name, schema as never, { mode, existOk: false });
       this.#tables.set(name, Promise.resolve(created));
     } catch (error) {
       if (/already exists/i.test(error instanceof Error ? error.message : '')) {
-        throw new SpokeError(ErrorCode.INVALID_QUERY, `Lance table "${name}" already exists`, { source: this.#source, cause: error });
+        throw new SpokeError(ErrorCode.INVALID_QUERY, `Lance table "${name}" already exists`, {
+          source: this.#source,
+          cause: error,
+        });
       }
       throw lanceError(error, this.#source, `creating Lance table "${name}"`);
     }
@@ -149,7 +180,8 @@ export class LanceConnector extends BaseConnector {
 
   /** `DROP TABLE lance.name`: removes the table and all its versions. */
   async dropTable(name: string): Promise<void> {
-    for (const key of [...this.#tables.keys()]) if (key === name || key.startsWith(`${name}@v`)) this.#tables.delete(key);
+    for (const key of [...this.#tables.keys()])
+      if (key === name || key.startsWith(`${name}@v`)) this.#tables.delete(key);
     try {
       await this.#db.dropTable(name);
     } catch (error) {
@@ -166,7 +198,10 @@ export class LanceConnector extends BaseConnector {
 
   async #latest(name: string): Promise<LanceTable> {
     const table = await this.openTable(name);
-    if (!table) throw new SpokeError(ErrorCode.TABLE_NOT_FOUND, `Lance table "${name}" does not exist`, { source: this.#source });
+    if (!table)
+      throw new SpokeError(ErrorCode.TABLE_NOT_FOUND, `Lance table "${name}" does not exist`, {
+        source: this.#source,
+      });
     return table;
   }
 }

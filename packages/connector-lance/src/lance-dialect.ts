@@ -1,4 +1,10 @@
-import { ErrorCode, type ScalarFunctionName, type ScalarType, type ScalarValue, SpokeError } from '@spoke/core';
+import {
+  ErrorCode,
+  type ScalarFunctionName,
+  type ScalarType,
+  type ScalarValue,
+  SpokeError,
+} from '@spoke/core';
 import { AnsiDialect } from '@spoke/sdk';
 
 /**
@@ -36,7 +42,10 @@ export class LanceDialect extends AnsiDialect {
 
   override quoteIdentifier(name: string): string {
     if (name.includes('`')) {
-      throw new SpokeError(ErrorCode.UNSUPPORTED, `Lance filters cannot name a column containing a back-quote: ${JSON.stringify(name)}`);
+      throw new SpokeError(
+        ErrorCode.UNSUPPORTED,
+        `Lance filters cannot name a column containing a back-quote: ${JSON.stringify(name)}`,
+      );
     }
     if (name.includes('\u0000')) {
       throw new SpokeError(ErrorCode.INVALID_QUERY, 'identifiers cannot contain the NUL character (U+0000)');
@@ -66,7 +75,11 @@ export class LanceDialect extends AnsiDialect {
         }
         return `CAST(${this.quoteString(String(value))} AS ${this.typeName(type)})`;
       case 'timestamp':
-        if (type.timezone) throw new SpokeError(ErrorCode.UNSUPPORTED, 'the lance dialect cannot render a timestamptz literal');
+        if (type.timezone)
+          throw new SpokeError(
+            ErrorCode.UNSUPPORTED,
+            'the lance dialect cannot render a timestamptz literal',
+          );
         return super.renderLiteral(value, type);
       default:
         return super.renderLiteral(value, type);

@@ -10,11 +10,16 @@ export function lanceError(error: unknown, source: string, what: string): SpokeE
   const message = error instanceof Error ? error.message : String(error);
   // Lance repeats the whole chain in its message ("… Caused by: …"): the first line is the useful part.
   const short = message.split(/,\s*\/usr\/local\/cargo|\s+Caused by:/)[0]!.trim();
-  const unavailable = /connection refused|error sending request|dns error|timed out|connect error|tcp connect/i.test(message);
-  return new SpokeError(unavailable ? ErrorCode.SOURCE_UNAVAILABLE : ErrorCode.SOURCE_ERROR, `${what}: ${short}`, {
-    cause: error,
-    source,
-  });
+  const unavailable =
+    /connection refused|error sending request|dns error|timed out|connect error|tcp connect/i.test(message);
+  return new SpokeError(
+    unavailable ? ErrorCode.SOURCE_UNAVAILABLE : ErrorCode.SOURCE_ERROR,
+    `${what}: ${short}`,
+    {
+      cause: error,
+      source,
+    },
+  );
 }
 
 /** True when a LanceDB error says the table does not exist. */

@@ -1,4 +1,12 @@
-import { arrow, type DataType, ErrorCode, type Expr, type FilterSupport, type Schema, SpokeError } from '@spoke/core';
+import {
+  arrow,
+  type DataType,
+  ErrorCode,
+  type Expr,
+  type FilterSupport,
+  type Schema,
+  SpokeError,
+} from '@spoke/core';
 import { ExpressionRenderer } from '@spoke/sdk';
 import { lanceDialect } from './lance-dialect.js';
 import { textMatchPredicate } from './text-match.js';
@@ -16,8 +24,11 @@ export class LanceFilterRenderer extends ExpressionRenderer {
   override render(expr: Expr): string {
     if (expr.kind === 'function' && expr.name === 'text_match') {
       const match = asTextMatch(expr);
-      if (!match) throw new SpokeError(ErrorCode.UNSUPPORTED, 'text_match() needs a column and a text literal');
-      return textMatchPredicate(this.dialect.quoteIdentifier(match.column), match.query, (s) => lanceDialect.quoteString(s));
+      if (!match)
+        throw new SpokeError(ErrorCode.UNSUPPORTED, 'text_match() needs a column and a text literal');
+      return textMatchPredicate(this.dialect.quoteIdentifier(match.column), match.query, (s) =>
+        lanceDialect.quoteString(s),
+      );
     }
     return super.render(expr);
   }
@@ -40,7 +51,8 @@ export interface TextMatch {
 export function asTextMatch(expr: Expr): TextMatch | undefined {
   if (expr.kind !== 'function' || expr.name !== 'text_match' || expr.args.length !== 2) return undefined;
   const [column, query] = expr.args;
-  if (column?.kind !== 'column' || query?.kind !== 'literal' || typeof query.value !== 'string') return undefined;
+  if (column?.kind !== 'column' || query?.kind !== 'literal' || typeof query.value !== 'string')
+    return undefined;
   return { column: column.name, query: query.value };
 }
 
@@ -59,7 +71,12 @@ function supported(expr: Expr, types: ReadonlyMap<string, DataType>): boolean {
   switch (expr.kind) {
     case 'column': {
       const type = types.get(expr.name);
-      return type !== undefined && !expr.name.includes('`') && !expr.name.includes('\u0000') && filterableType(type);
+      return (
+        type !== undefined &&
+        !expr.name.includes('`') &&
+        !expr.name.includes('\u0000') &&
+        filterableType(type)
+      );
     }
     case 'literal':
       try {
@@ -83,14 +100,24 @@ function supported(expr: Expr, types: ReadonlyMap<string, DataType>): boolean {
       return supported(expr.expr, types) && supported(expr.pattern, types);
     case 'isNull':
       // NULL tests work on every column type, vectors included.
-      return expr.expr.kind === 'column' ? types.has(expr.expr.name) && !expr.expr.name.includes('`') : supported(expr.expr, types);
+      return expr.expr.kind === 'column'
+        ? types.has(expr.expr.name) && !expr.expr.name.includes('`')
+        : supported(expr.expr, types);
     case 'function': {
       if (expr.name === 'text_match') {
         const match = asTextMatch(expr);
         const type = match && types.get(match.column);
-        return !!match && !!type && isStringType(type) && !match.column.includes('`') && !match.query.includes('\u0000');
+        return (
+          !!match &&
+          !!type &&
+          isStringType(type) &&
+          !match.column.includes('`') &&
+          !match.query.includes('\u0000')
+        );
       }
-      return lanceDialect.functionName(expr.name) !== undefined && expr.args.every((a) => supported(a, types));
+      return (
+        lanceDialect.functionName(expr.name) !== undefined && expr.args.every((a) => supported(a, types))
+      );
     }
     // Overflow and cast failures differ between DataFusion and PostgreSQL: keep them local.
     case 'arithmetic':
@@ -124,6 +151,7 @@ function filterableType(type: DataType): boolean {
 /** True for text columns (plain or dictionary-encoded). */
 export function isStringType(type: DataType): boolean {
   const t = arrow.Type;
-  if (type.typeId === t.Dictionary) return isStringType((type as unknown as { dictionary: DataType }).dictionary);
+  if (type.typeId === t.Dictionary)
+    return isStringType((type as unknown as { dictionary: DataType }).dictionary);
   return type.typeId === t.Utf8 || type.typeId === t.LargeUtf8;
 }

@@ -7,7 +7,8 @@ export const lanceOptionSpec = {
   uri: {
     type: 'string',
     required: true,
-    description: 'a local directory (relative to the config file) or s3://bucket/prefix holding the Lance tables',
+    description:
+      'a local directory (relative to the config file) or s3://bucket/prefix holding the Lance tables',
   },
   storageOptions: {
     type: 'string-map',
@@ -17,12 +18,14 @@ export const lanceOptionSpec = {
   readConsistencyInterval: {
     type: 'number',
     default: 0,
-    description: 'seconds between checks for writes by other processes; 0 checks on every read (strong consistency)',
+    description:
+      'seconds between checks for writes by other processes; 0 checks on every read (strong consistency)',
   },
   manifestEnabled: {
     type: 'boolean',
     default: false,
-    description: "list and track tables through LanceDB's namespace manifest (__manifest) instead of listing directories",
+    description:
+      "list and track tables through LanceDB's namespace manifest (__manifest) instead of listing directories",
   },
   nprobes: {
     type: 'integer',
@@ -32,7 +35,8 @@ export const lanceOptionSpec = {
   refineFactor: {
     type: 'integer',
     default: 10,
-    description: 'with an index, re-rank refineFactor × k candidates by exact distance (so distances returned are exact)',
+    description:
+      'with an index, re-rank refineFactor × k candidates by exact distance (so distances returned are exact)',
   },
   ef: {
     type: 'integer',
@@ -65,6 +69,9 @@ export function parseLanceOptions(
   context: Pick<ConnectorContext, 'sourceName' | 'baseDir'>,
 ): LanceOptions {
   const parsed = parseOptions(options, lanceOptionSpec, context);
-  const uri = /^[a-z][a-z0-9+.-]*:\/\//i.test(parsed.uri) || isAbsolute(parsed.uri) ? parsed.uri : resolve(context.baseDir, parsed.uri);
+  const uri =
+    /^[a-z][a-z0-9+.-]*:\/\//i.test(parsed.uri) || isAbsolute(parsed.uri)
+      ? parsed.uri
+      : resolve(context.baseDir, parsed.uri);
   return { ...parsed, uri };
 }

@@ -1,18 +1,18 @@
 import * as lancedb from '@lancedb/lancedb';
 import {
   arrow,
+  type WriteResult as ContractWriteResult,
   ErrorCode,
   type Expr,
   type FilterSupport,
+  type IndexSpec,
   type RecordBatch,
   type ScanRequest,
   type Schema,
   type SortKey,
-  type IndexSpec,
   SpokeError,
   type TableStatistics,
   type WriteOptions,
-  type WriteResult as ContractWriteResult,
 } from '@spoke/core';
 import { abortableBatches, BaseTable } from '@spoke/sdk';
 import { coerceBatch } from './coerce-batch.js';
@@ -28,8 +28,8 @@ import type {
   VacuumReport,
   WriteResult,
 } from './lance-writer.js';
-import { textMatchWords } from './text-match.js';
 import { LANCE_INDEX_TYPES } from './lance-writer.js';
+import { textMatchWords } from './text-match.js';
 import { asVectorOrder, type LanceMetric, type VectorOrder } from './vector-order.js';
 import { isVirtualColumn, type OutputShape, rowCountBatch, shapeBatch } from './virtual-columns.js';
 
@@ -49,7 +49,11 @@ export interface VectorSearchSettings {
  * (higher is better) and come best first.
  */
 export interface HybridSearch {
-  readonly vector: { readonly column: string; readonly vector: readonly number[]; readonly metric?: LanceMetric };
+  readonly vector: {
+    readonly column: string;
+    readonly vector: readonly number[];
+    readonly metric?: LanceMetric;
+  };
   readonly text: { readonly column: string; readonly query: string };
   /** RRF's `k` constant (default 60). */
   readonly rrfK?: number;
@@ -154,7 +158,11 @@ export class LanceTable extends BaseTable implements LanceWriter {
   /** The table's versions, oldest first. */
   async listVersions(): Promise<LanceVersion[]> {
     return this.#call('listing versions', async () =>
-      (await this.#handle.listVersions()).map((v) => ({ version: v.version, timestamp: v.timestamp, metadata: v.metadata })),
+      (await this.#handle.listVersions()).map((v) => ({
+        version: v.version,
+        timestamp: v.timestamp,
+        metadata: v.metadata,
+      })),
     );
   }
 
@@ -166,9 +174,13 @@ export class LanceTable extends BaseTable implements LanceWriter {
     const schema = await this.schema();
     for (const name of request.projection) {
       if (!isVirtualColumn(name) && !schema.fields.some((f) => f.name === name)) {
-        throw new SpokeError(ErrorCode.COLUMN_NOT_FOUND, `column "${name}" does not exist in Lance table "${this.name}"`, {
-          source: this.#init.source,
-        });
+        throw new SpokeError(
+          ErrorCode.COLUMN_NOT_FOUND,
+          `column "${name}" does not exist in Lance table "${this.name}"`,
+          {
+            source: this.#init.source,
+          },
+        );
       }
     }
     const where = renderLanceFilter(request.filters);
@@ -190,7 +202,12 @@ export class LanceTable extends BaseTable implements LanceWriter {
   }
 
   /** Vector top-k: Lance's nearest-neighbour search with the filters as a pre-filter; NULL vectors sort as NULLs. */
-  async *#vectorScan(request: LanceScanRequest, order: VectorOrder, key: SortKey, where: string | undefined): AsyncGenerator<RecordBatch> {
+  async *#vectorScan(
+    request: LanceScanRequest,
+    order: VectorOrder,
+    key: SortKey,
+    where: string | undefined,
+  ): AsyncGenerator<RecordBatch> {
     const realColumns = request.projection.filter((c) => !isVirtualColumn(c));
     // Without a limit the caller wants every row's distance: search exhaustively so none is missed.
     const exact = request.lance?.exact === true || request.limit === undefined;
@@ -199,7 +216,11 @@ export class LanceTable extends BaseTable implements LanceWriter {
     const nullVectors = async function* (this: LanceTable): AsyncGenerator<RecordBatch> {
       if (left <= 0) return;
       const nullWhere = `${where ? `(${where}) AND ` : ''}(\`${order.column}\` IS NULL)`;
-      const query = this.#handle.query().where(nullWhere).limit(left).select(realColumns.length ? realColumns : [order.column]);
+      const query = this.#handle
+        .query()
+        .where(nullWhere)
+        .limit(left)
+        .select(realColumns.length ? realColumns : [order.column]);
       for await (const batch of query) {
         left -= batch.numRows;
         yield shapeBatch(batch, { projection: request.projection });
@@ -207,13 +228,20 @@ export class LanceTable extends BaseTable implements LanceWriter {
     }.bind(this);
     if (key.nulls === 'first') yield* nullVectors();
     if (left > 0) {
-      let query = this.#handle.vectorSearch(order.vector).column(order.column).distanceType(order.metric).limit(left);
+      let query = this.#handle
+        .vectorSearch(order.vector)
+        .column(order.column)
+        .distanceType(order.metric)
+        .limit(left);
       if (where) query = query.where(where);
       if (exact) query = query.bypassVectorIndex();
       else {
         const s = { ...this.#init.search, ...definedOnly(request.lance) };
         // HNSW refuses an ef below the candidates it must return (k × refineFactor).
-        query = query.nprobes(s.nprobes).refineFactor(s.refineFactor).ef(Math.max(s.ef, left * Math.max(1, s.refineFactor)));
+        query = query
+          .nprobes(s.nprobes)
+          .refineFactor(s.refineFactor)
+          .ef(Math.max(s.ef, left * Math.max(1, s.refineFactor)));
       }
       query = query.select([...realColumns, '_distance']);
       const shape: OutputShape = { projection: request.projection, distanceOf: order.fn };
@@ -233,16 +261,23 @@ export class LanceTable extends BaseTable implements LanceWriter {
    * give (only `_score DESC` or none).
    */
   async #fullTextPlan(request: LanceScanRequest): Promise<TextMatch | undefined> {
-    const matches = request.filters.map(asTextMatch).filter((m): m is TextMatch => !!m && textMatchWords(m.query).length > 0);
+    const matches = request.filters
+      .map(asTextMatch)
+      .filter((m): m is TextMatch => !!m && textMatchWords(m.query).length > 0);
     if (matches.length === 0) return undefined;
     const order = request.orderBy ?? [];
-    const scoreOrder = order.length === 0 || (order[0]!.expr.kind === 'column' && order[0]!.expr.name === '_score' && order[0]!.direction === 'desc');
+    const scoreOrder =
+      order.length === 0 ||
+      (order[0]!.expr.kind === 'column' &&
+        order[0]!.expr.name === '_score' &&
+        order[0]!.direction === 'desc');
     if (!scoreOrder) return undefined;
     const indexes = await this.#handle.listIndices();
     return matches.find((m) =>
       indexes.some((i) => {
         if (!/fts|inverted/i.test(i.indexType) || i.columns[0] !== m.column) return false;
-        const tokenizer = (i as { indexDetails?: { base_tokenizer?: string } }).indexDetails?.base_tokenizer ?? 'simple';
+        const tokenizer =
+          (i as { indexDetails?: { base_tokenizer?: string } }).indexDetails?.base_tokenizer ?? 'simple';
         return tokenizer === 'simple' || tokenizer === 'ngram';
       }),
     );
@@ -253,12 +288,18 @@ export class LanceTable extends BaseTable implements LanceWriter {
    * with every filter — the whole-word expressions included — applied as a
    * pre-filter, so the rows are exactly those of the plain scan.
    */
-  async *#fullTextScan(request: LanceScanRequest, match: TextMatch, where: string | undefined): AsyncGenerator<RecordBatch> {
+  async *#fullTextScan(
+    request: LanceScanRequest,
+    match: TextMatch,
+    where: string | undefined,
+  ): AsyncGenerator<RecordBatch> {
     const realColumns = request.projection.filter((c) => !isVirtualColumn(c));
     // Lance's full-text search returns 10 rows unless told otherwise; the table's size bounds every answer.
     const limit = request.limit ?? (await this.#handle.countRows());
     if (limit <= 0) return;
-    const text = new lancedb.MatchQuery(textMatchWords(match.query).join(' '), match.column, { operator: lancedb.Operator.And });
+    const text = new lancedb.MatchQuery(textMatchWords(match.query).join(' '), match.column, {
+      operator: lancedb.Operator.And,
+    });
     let query = this.#handle.query().fullTextSearch(text).limit(limit);
     if (where) query = query.where(where);
     query = query.select([...realColumns, '_score']);
@@ -268,7 +309,11 @@ export class LanceTable extends BaseTable implements LanceWriter {
   }
 
   /** A hybrid search: vector and full-text results fused by RRF. */
-  async *#hybridScan(request: LanceScanRequest, hybrid: HybridSearch, where: string | undefined): AsyncGenerator<RecordBatch> {
+  async *#hybridScan(
+    request: LanceScanRequest,
+    hybrid: HybridSearch,
+    where: string | undefined,
+  ): AsyncGenerator<RecordBatch> {
     const realColumns = request.projection.filter((c) => !isVirtualColumn(c));
     const reranker = await lancedb.rerankers.RRFReranker.create(hybrid.rrfK ?? 60);
     const s = { ...this.#init.search, ...definedOnly(request.lance) };
@@ -291,11 +336,20 @@ export class LanceTable extends BaseTable implements LanceWriter {
   }
 
   /** A plain read: projection, filter, column top-N and limit, all in Lance. */
-  async *#plainScan(request: LanceScanRequest, schema: Schema, where: string | undefined): AsyncGenerator<RecordBatch> {
+  async *#plainScan(
+    request: LanceScanRequest,
+    schema: Schema,
+    where: string | undefined,
+  ): AsyncGenerator<RecordBatch> {
     const realColumns = request.projection.filter((c) => !isVirtualColumn(c));
     // `_score` and `_distance` are NULL here (no index, no vector key): sorting on them changes nothing.
-    const keys = (request.orderBy ?? []).filter((k) => !(k.expr.kind === 'column' && isVirtualColumn(k.expr.name)));
-    const orderable = keys.every((k) => k.expr.kind === 'column' && schema.fields.some((f) => f.name === (k.expr as { name: string }).name));
+    const keys = (request.orderBy ?? []).filter(
+      (k) => !(k.expr.kind === 'column' && isVirtualColumn(k.expr.name)),
+    );
+    const orderable = keys.every(
+      (k) =>
+        k.expr.kind === 'column' && schema.fields.some((f) => f.name === (k.expr as { name: string }).name),
+    );
     // An order Lance cannot apply: return every row (a superset) and leave ORDER BY … LIMIT to the planner.
     const limit = orderable ? request.limit : undefined;
     if (request.projection.length === 0) {
@@ -308,7 +362,11 @@ export class LanceTable extends BaseTable implements LanceWriter {
     if (where) query = query.where(where);
     if (orderable && keys.length) {
       query = query.orderBy(
-        keys.map((k) => ({ columnName: (k.expr as { name: string }).name, ascending: k.direction === 'asc', nullsFirst: k.nulls === 'first' })),
+        keys.map((k) => ({
+          columnName: (k.expr as { name: string }).name,
+          ascending: k.direction === 'asc',
+          nullsFirst: k.nulls === 'first',
+        })),
       );
     }
     if (limit !== undefined) query = query.limit(limit);
@@ -327,14 +385,30 @@ export class LanceTable extends BaseTable implements LanceWriter {
   /** `CREATE INDEX [name] ON t USING ivf_pq|ivf_flat|hnsw_pq|hnsw_sq|fts|btree (column) WITH (…)`. */
   async createIndex(spec: IndexSpec, _options: WriteOptions): Promise<ContractWriteResult> {
     if (spec.columns.length !== 1) {
-      throw new SpokeError(ErrorCode.UNSUPPORTED, `Lance indexes cover one column (got ${spec.columns.length})`, { source: this.#init.source });
+      throw new SpokeError(
+        ErrorCode.UNSUPPORTED,
+        `Lance indexes cover one column (got ${spec.columns.length})`,
+        { source: this.#init.source },
+      );
     }
     const type = spec.method.toLowerCase() as LanceIndexType;
     if (!LANCE_INDEX_TYPES.includes(type)) {
-      throw new SpokeError(ErrorCode.INVALID_QUERY, `unknown Lance index method "${spec.method}" (one of ${LANCE_INDEX_TYPES.join(', ')})`);
+      throw new SpokeError(
+        ErrorCode.INVALID_QUERY,
+        `unknown Lance index method "${spec.method}" (one of ${LANCE_INDEX_TYPES.join(', ')})`,
+      );
     }
-    const info = await this.buildIndex({ column: spec.columns[0]!, type, options: spec.options, ...(spec.name ? { name: spec.name } : {}) });
-    return { rows: 0, version: await this.#handle.version(), summary: `created ${info.indexType} index "${info.name}" on ${info.columns.join(', ')}` };
+    const info = await this.buildIndex({
+      column: spec.columns[0]!,
+      type,
+      options: spec.options,
+      ...(spec.name ? { name: spec.name } : {}),
+    });
+    return {
+      rows: 0,
+      version: await this.#handle.version(),
+      summary: `created ${info.indexType} index "${info.name}" on ${info.columns.join(', ')}`,
+    };
   }
 
   /** `DROP INDEX source.table.name`. */
@@ -381,7 +455,9 @@ export class LanceTable extends BaseTable implements LanceWriter {
       });
     }
     if (lanceFilterSupport(filter, schema) !== 'exact') {
-      throw new SpokeError(ErrorCode.UNSUPPORTED, `Lance cannot evaluate this DELETE condition exactly`, { source: this.#init.source });
+      throw new SpokeError(ErrorCode.UNSUPPORTED, `Lance cannot evaluate this DELETE condition exactly`, {
+        source: this.#init.source,
+      });
     }
     const predicate = renderLanceFilter([filter])!;
     return this.#call(`deleting from Lance table "${this.name}"`, async () => {
@@ -404,14 +480,20 @@ export class LanceTable extends BaseTable implements LanceWriter {
 
   async removeIndex(name: string): Promise<void> {
     this.#writable('DROP INDEX');
-    await this.#call(`dropping index "${name}" of Lance table "${this.name}"`, () => this.#handle.dropIndex(name));
+    await this.#call(`dropping index "${name}" of Lance table "${this.name}"`, () =>
+      this.#handle.dropIndex(name),
+    );
   }
 
   async listIndexes(): Promise<readonly LanceIndexInfo[]> {
     return this.#call('listing indexes', async () =>
       (await this.#handle.listIndices()).map((i) => {
         const details = (i as { indexDetails?: { metric_type?: string } }).indexDetails;
-        const info: { -readonly [K in keyof LanceIndexInfo]: LanceIndexInfo[K] } = { name: i.name, indexType: i.indexType, columns: i.columns };
+        const info: { -readonly [K in keyof LanceIndexInfo]: LanceIndexInfo[K] } = {
+          name: i.name,
+          indexType: i.indexType,
+          columns: i.columns,
+        };
         if (details?.metric_type) info.metric = details.metric_type.toLowerCase();
         const counts = i as { numIndexedRows?: number; numUnindexedRows?: number };
         if (counts.numIndexedRows !== undefined) info.indexedRows = counts.numIndexedRows;
@@ -446,9 +528,13 @@ export class LanceTable extends BaseTable implements LanceWriter {
 
   #writable(statement: string): void {
     if (this.#init.version !== undefined) {
-      throw new SpokeError(ErrorCode.UNSUPPORTED, `${statement}: "${this.name}" is a past version of a Lance table and is read-only`, {
-        source: this.#init.source,
-      });
+      throw new SpokeError(
+        ErrorCode.UNSUPPORTED,
+        `${statement}: "${this.name}" is a past version of a Lance table and is read-only`,
+        {
+          source: this.#init.source,
+        },
+      );
     }
   }
 
@@ -482,7 +568,13 @@ function indexConfig(request: CreateIndexRequest): lancedb.Index {
   for (const [key, value] of Object.entries(request.options ?? {})) {
     const name = key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
     options[name === 'metric' ? 'distanceType' : name] =
-      typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value === 'true' ? true : value === 'false' ? false : value;
+      typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value)
+        ? Number(value)
+        : value === 'true'
+          ? true
+          : value === 'false'
+            ? false
+            : value;
   }
   switch (request.type) {
     case 'ivf_pq':
@@ -494,7 +586,14 @@ function indexConfig(request: CreateIndexRequest): lancedb.Index {
     case 'hnsw_sq':
       return lancedb.Index.hnswSq(options);
     case 'fts':
-      return lancedb.Index.fts({ baseTokenizer: 'simple', stem: false, removeStopWords: false, asciiFolding: false, lowercase: true, ...options });
+      return lancedb.Index.fts({
+        baseTokenizer: 'simple',
+        stem: false,
+        removeStopWords: false,
+        asciiFolding: false,
+        lowercase: true,
+        ...options,
+      });
     case 'btree':
       return lancedb.Index.btree();
     default:

@@ -84,4 +84,3 @@ export interface LanceWriter {
   /** Compacts small fragments, folds new rows into indexes and deletes old versions. */
   compact(options?: VacuumOptions): Promise<VacuumReport>;
 }
-

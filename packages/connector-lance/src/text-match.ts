@@ -33,7 +33,11 @@ export function wholeWordPattern(word: string): string {
  * The Lance filter for `text_match(column, query)`: `quotedColumn` is the
  * quoted identifier, `quoteString` the dialect's string quoting.
  */
-export function textMatchPredicate(quotedColumn: string, query: string, quoteString: (s: string) => string): string {
+export function textMatchPredicate(
+  quotedColumn: string,
+  query: string,
+  quoteString: (s: string) => string,
+): string {
   const words = textMatchWords(query);
   if (words.length === 0) return `(${quotedColumn} IS NOT NULL)`;
   return `(${words.map((w) => `regexp_like(${quotedColumn}, ${quoteString(`(?i)${wholeWordPattern(w)}`)})`).join(' AND ')})`;

@@ -30,7 +30,8 @@ export function asVectorOrder(key: SortKey, schema: Schema): VectorOrder | undef
   const e = key.expr;
   if (e.kind !== 'function' || !(e.name in DISTANCE_METRICS) || key.direction !== 'asc') return undefined;
   const [column, literal] = e.args;
-  if (column?.kind !== 'column' || literal?.kind !== 'literal' || !Array.isArray(literal.value)) return undefined;
+  if (column?.kind !== 'column' || literal?.kind !== 'literal' || !Array.isArray(literal.value))
+    return undefined;
   const field = schema.fields.find((f) => f.name === column.name);
   const dimension = field && vectorDimension(field.type as DataType);
   if (dimension === undefined) return undefined;
@@ -43,7 +44,8 @@ export function asVectorOrder(key: SortKey, schema: Schema): VectorOrder | undef
   }
   const vector = new Float32Array(dimension);
   values.forEach((v, i) => {
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new SpokeError(ErrorCode.INVALID_QUERY, 'a query vector must hold finite numbers');
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw new SpokeError(ErrorCode.INVALID_QUERY, 'a query vector must hold finite numbers');
     vector[i] = v;
   });
   const fn = e.name as DistanceFunction;

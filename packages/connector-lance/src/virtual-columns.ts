@@ -55,8 +55,14 @@ export function shapeBatch(batch: RecordBatch, shape: OutputShape): RecordBatch 
         const fn = shape.distanceOf;
         for (let i = 0; i < batch.numRows; i++) out[i] = toSqlDistance(fn, Number(column.get(i)));
         children.push(arrow.makeData({ type: field.type, length: batch.numRows, data: out }));
-      } else if (column.type.typeId !== field.type.typeId || (column.type as { precision?: number }).precision !== (field.type as { precision?: number }).precision) {
-        children.push(arrow.vectorFromArray(Array.from(column.toArray() as ArrayLike<number>), field.type as never).data[0]!);
+      } else if (
+        column.type.typeId !== field.type.typeId ||
+        (column.type as { precision?: number }).precision !== (field.type as { precision?: number }).precision
+      ) {
+        children.push(
+          arrow.vectorFromArray(Array.from(column.toArray() as ArrayLike<number>), field.type as never)
+            .data[0]!,
+        );
       } else {
         children.push(column.data[0]!);
       }
@@ -68,12 +74,25 @@ export function shapeBatch(batch: RecordBatch, shape: OutputShape): RecordBatch 
     children.push(column.data[0]!);
   }
   const schema = new arrow.Schema(fields);
-  return new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(fields), length: batch.numRows, nullCount: 0, children }));
+  return new arrow.RecordBatch(
+    schema,
+    arrow.makeData({ type: new arrow.Struct(fields), length: batch.numRows, nullCount: 0, children }),
+  );
 }
 
 function nullFloats(field: Field, length: number): Data {
-  const data = field.type.typeId === arrow.Type.Float && (field.type as { precision?: number }).precision === arrow.Precision.DOUBLE ? new Float64Array(length) : new Float32Array(length);
-  return arrow.makeData({ type: field.type as never, length, nullCount: length, nullBitmap: new Uint8Array(Math.ceil(length / 8)), data });
+  const data =
+    field.type.typeId === arrow.Type.Float &&
+    (field.type as { precision?: number }).precision === arrow.Precision.DOUBLE
+      ? new Float64Array(length)
+      : new Float32Array(length);
+  return arrow.makeData({
+    type: field.type as never,
+    length,
+    nullCount: length,
+    nullBitmap: new Uint8Array(Math.ceil(length / 8)),
+    data,
+  });
 }
 
 /**

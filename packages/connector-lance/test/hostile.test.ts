@@ -57,7 +57,12 @@ before(async () => {
   const n = LITERALS.length;
   const columns: Record<string, unknown[]> = { id: LITERALS.map((_, i) => i), s: [...LITERALS] };
   for (const name of IDENTIFIERS) columns[name] = LITERALS.map((_, i) => (i % 2 ? 'odd' : 'even'));
-  const fields = [new arrow.Field('id', new arrow.Int32(), false), ...Object.keys(columns).slice(1).map((name) => new arrow.Field(name, new arrow.Utf8(), true))];
+  const fields = [
+    new arrow.Field('id', new arrow.Int32(), false),
+    ...Object.keys(columns)
+      .slice(1)
+      .map((name) => new arrow.Field(name, new arrow.Utf8(), true)),
+  ];
   const schema = new arrow.Schema(fields);
   const batch = new arrow.RecordBatch(
     schema,
@@ -79,18 +84,32 @@ after(async () => {
 test('every hostile literal is data: =, <>, IN, LIKE, starts_with find exactly its rows', async () => {
   const ids = async (filter: Parameters<typeof renderLanceFilter>[0][number]) => {
     assert.deepEqual(await table.supportsFilters([filter]), ['exact'], renderLanceFilter([filter]));
-    return (await collect(table.scan(req({ projection: ['id'], filters: [filter] })))).map((r) => r.id as number).sort((a, b) => a - b);
+    return (await collect(table.scan(req({ projection: ['id'], filters: [filter] }))))
+      .map((r) => r.id as number)
+      .sort((a, b) => a - b);
   };
   const all = LITERALS.map((_, i) => i);
   for (const [i, value] of LITERALS.entries()) {
     const same = all.filter((j) => LITERALS[j] === value);
     const label = JSON.stringify(value.slice(0, 40));
     assert.deepEqual(await ids(cmp('=', col('s'), lit(value, Types.utf8))), same, `= ${label}`);
-    assert.deepEqual(await ids(cmp('<>', col('s'), lit(value, Types.utf8))), all.filter((j) => !same.includes(j)), `<> ${label}`);
-    assert.deepEqual(await ids(Ex.in(col('s'), [lit(value, Types.utf8), lit('\u0001none', Types.utf8)])), same, `IN ${label}`);
+    assert.deepEqual(
+      await ids(cmp('<>', col('s'), lit(value, Types.utf8))),
+      all.filter((j) => !same.includes(j)),
+      `<> ${label}`,
+    );
+    assert.deepEqual(
+      await ids(Ex.in(col('s'), [lit(value, Types.utf8), lit('\u0001none', Types.utf8)])),
+      same,
+      `IN ${label}`,
+    );
     assert.deepEqual(await ids(Ex.like(col('s'), lit(escapeLike(value), Types.utf8))), same, `LIKE ${label}`);
     const prefixed = all.filter((j) => LITERALS[j]!.startsWith(value));
-    assert.deepEqual(await ids(Ex.fn('starts_with', col('s'), lit(value, Types.utf8))), prefixed, `starts_with ${label}`);
+    assert.deepEqual(
+      await ids(Ex.fn('starts_with', col('s'), lit(value, Types.utf8))),
+      prefixed,
+      `starts_with ${label}`,
+    );
     assert.ok(i >= 0);
   }
 });
@@ -104,6 +123,8 @@ test('hostile column names are quoted; a back-quote in a name is refused, not re
     assert.ok(rows.every((r) => r[name] === 'odd'));
   }
   assert.throws(() => lanceDialect.quoteIdentifier('a`b'));
-  assert.deepEqual(await table.supportsFilters([cmp('=', col('a`b'), lit('x', Types.utf8))]), ['unsupported']);
+  assert.deepEqual(await table.supportsFilters([cmp('=', col('a`b'), lit('x', Types.utf8))]), [
+    'unsupported',
+  ]);
   assert.throws(() => renderLanceFilter([cmp('=', col('s'), lit('nul\u0000', Types.utf8))]));
 });

@@ -9,6 +9,9 @@ const dir = mkdtempSync(join(tmpdir(), 'spoke-lance-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 lanceSuite('local directory', async (options = {}) => {
-  const connector = await LanceConnector.open({ uri: dir, ...options }, { sourceName: 'lance', baseDir: dir });
+  const connector = await LanceConnector.open(
+    { uri: dir, ...options },
+    { sourceName: 'lance', baseDir: dir },
+  );
   return { connector, close: async () => {} };
 });

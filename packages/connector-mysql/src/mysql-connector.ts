@@ -5,10 +5,10 @@ import {
   type ConnectorContext,
   childrenOf,
   columnsOf,
-  type Expr,
   ErrorCode,
-  type FilterSupport,
+  type Expr,
   type Field,
+  type FilterSupport,
   type RecordBatch,
   type RenderedSql,
   type ScalarValue,
@@ -19,20 +19,23 @@ import {
   toArrowType,
 } from '@spoke/core';
 import {
-  emptyBatch,
+  BatchBuilder,
+  type ColumnTypeLookup,
   type ExpressionDialect,
   ExpressionRenderer,
+  emptyBatch,
+  numericClass,
   type SqlColumn,
   type SqlRunOptions,
   SqlSourceConnector,
   type SqlTableDescription,
+  truncatingIntegerDivision,
 } from '@spoke/sdk';
-import mysql from 'mysql2';
 import type { FieldPacket, Pool, PoolConnection } from 'mysql2';
-import { BatchBuilder, type ColumnTypeLookup, numericClass, truncatingIntegerDivision } from '@spoke/sdk';
+import mysql from 'mysql2';
 import { MysqlDialect, MysqlExpressionDialect, stringCharset } from './mysql-dialect.js';
 import { type MysqlConnectionSettings, type MysqlOptions, resolveMysqlOptions } from './mysql-options.js';
-import { mapMysqlType, type MysqlColumnInfo, type MysqlTypeMapping } from './mysql-type-mapping.js';
+import { type MysqlColumnInfo, type MysqlTypeMapping, mapMysqlType } from './mysql-type-mapping.js';
 
 const SYSTEM_SCHEMAS = new Set(['mysql', 'information_schema', 'performance_schema', 'sys']);
 
@@ -79,7 +82,14 @@ export class MysqlConnector extends SqlSourceConnector {
         ? undefined
         : {
             rejectUnauthorized: options.tls === 'verify',
-            ...(options.tlsCa ? { ca: readFileSync(isAbsolute(options.tlsCa) ? options.tlsCa : resolve(context.baseDir, options.tlsCa), 'utf8') } : {}),
+            ...(options.tlsCa
+              ? {
+                  ca: readFileSync(
+                    isAbsolute(options.tlsCa) ? options.tlsCa : resolve(context.baseDir, options.tlsCa),
+                    'utf8',
+                  ),
+                }
+              : {}),
           };
     this.pool = mysql.createPool({
       host: connection.host,
@@ -130,43 +140,64 @@ export class MysqlConnector extends SqlSourceConnector {
 
   async #query<T>(sql: string, params: readonly unknown[]): Promise<T[]> {
     return new Promise((resolvePromise, reject) => {
-      this.pool.execute(sql, params as never, (error, rows) => (error ? reject(this.#wrap(error)) : resolvePromise(rows as T[])));
+      this.pool.execute(sql, params as never, (error, rows) =>
+        error ? reject(this.#wrap(error)) : resolvePromise(rows as T[]),
+      );
     });
   }
 
   #wrap(error: unknown, what = 'query failed'): SpokeError {
     if (SpokeError.isInstance(error)) return error;
     const e = error as { code?: string; errno?: number; message?: string };
-    const unavailable = e.code === 'ECONNREFUSED' || e.code === 'PROTOCOL_CONNECTION_LOST' || e.code === 'ETIMEDOUT' || e.code === 'ENOTFOUND';
+    const unavailable =
+      e.code === 'ECONNREFUSED' ||
+      e.code === 'PROTOCOL_CONNECTION_LOST' ||
+      e.code === 'ETIMEDOUT' ||
+      e.code === 'ENOTFOUND';
     if (e.errno !== undefined && e.errno === 1969) {
-      return new SpokeError(ErrorCode.QUERY_TIMEOUT, `${this.sourceName}: statement time limit reached`, { cause: error, source: this.sourceName });
+      return new SpokeError(ErrorCode.QUERY_TIMEOUT, `${this.sourceName}: statement time limit reached`, {
+        cause: error,
+        source: this.sourceName,
+      });
     }
-    return new SpokeError(unavailable ? ErrorCode.SOURCE_UNAVAILABLE : ErrorCode.SOURCE_ERROR, `${this.sourceName}: ${what}: ${e.message ?? String(error)}`, {
-      cause: error,
-      source: this.sourceName,
-    });
+    return new SpokeError(
+      unavailable ? ErrorCode.SOURCE_UNAVAILABLE : ErrorCode.SOURCE_ERROR,
+      `${this.sourceName}: ${what}: ${e.message ?? String(error)}`,
+      {
+        cause: error,
+        source: this.sourceName,
+      },
+    );
   }
 
   async listSchemaNames(): Promise<readonly string[]> {
     await this.ready();
-    const rows = await this.#query<{ s: string }>('SELECT SCHEMA_NAME AS s FROM information_schema.schemata ORDER BY 1', []);
+    const rows = await this.#query<{ s: string }>(
+      'SELECT SCHEMA_NAME AS s FROM information_schema.schemata ORDER BY 1',
+      [],
+    );
     return rows.map((r) => r.s).filter((s) => !SYSTEM_SCHEMAS.has(s));
   }
 
   async listTableNames(schema: string): Promise<readonly string[] | undefined> {
     await this.ready();
-    const exists = await this.#query('SELECT 1 FROM information_schema.schemata WHERE SCHEMA_NAME = ?', [schema]);
+    const exists = await this.#query('SELECT 1 FROM information_schema.schemata WHERE SCHEMA_NAME = ?', [
+      schema,
+    ]);
     if (!exists.length) return undefined;
-    const rows = await this.#query<{ t: string }>('SELECT TABLE_NAME AS t FROM information_schema.tables WHERE TABLE_SCHEMA = ? ORDER BY 1', [schema]);
+    const rows = await this.#query<{ t: string }>(
+      'SELECT TABLE_NAME AS t FROM information_schema.tables WHERE TABLE_SCHEMA = ? ORDER BY 1',
+      [schema],
+    );
     return rows.map((r) => r.t);
   }
 
   async describeTable(schema: string, table: string): Promise<SqlTableDescription | undefined> {
     await this.ready();
-    const kinds = await this.#query<{ k: string }>('SELECT TABLE_TYPE AS k FROM information_schema.tables WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?', [
-      schema,
-      table,
-    ]);
+    const kinds = await this.#query<{ k: string }>(
+      'SELECT TABLE_TYPE AS k FROM information_schema.tables WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+      [schema, table],
+    );
     // information_schema compares names with the server's case rules; keep only the exact spelling.
     if (!kinds.length) return undefined;
     const rows = await this.#query<{
@@ -215,7 +246,11 @@ export class MysqlConnector extends SqlSourceConnector {
 
   /** Row count and size from information_schema.tables (estimates for InnoDB); distinct counts from index cardinality. */
   override async tableStatistics(table: SqlTableDescription): Promise<TableStatistics | undefined> {
-    const rows = await this.#query<{ n: number | string | null; bytes: number | string | null; engine: string | null }>(
+    const rows = await this.#query<{
+      n: number | string | null;
+      bytes: number | string | null;
+      engine: string | null;
+    }>(
       'SELECT TABLE_ROWS AS n, DATA_LENGTH AS bytes, ENGINE AS engine FROM information_schema.tables WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
       [table.schema, table.name],
     );
@@ -224,7 +259,12 @@ export class MysqlConnector extends SqlSourceConnector {
     // MyISAM/Aria keep an exact count; InnoDB's is a sample.
     const exact = row.engine !== null && /^(myisam|aria)$/i.test(row.engine);
     const rowCount = Number(row.n);
-    const indexes = await this.#query<{ col: string; card: number | string | null; nonUnique: number | string; parts: number | string }>(
+    const indexes = await this.#query<{
+      col: string;
+      card: number | string | null;
+      nonUnique: number | string;
+      parts: number | string;
+    }>(
       `SELECT s.COLUMN_NAME AS col, s.CARDINALITY AS card, s.NON_UNIQUE AS nonUnique,
               (SELECT COUNT(*) FROM information_schema.statistics p WHERE p.TABLE_SCHEMA = s.TABLE_SCHEMA AND p.TABLE_NAME = s.TABLE_NAME AND p.INDEX_NAME = s.INDEX_NAME) AS parts
        FROM information_schema.statistics s WHERE s.TABLE_SCHEMA = ? AND s.TABLE_NAME = ? AND s.SEQ_IN_INDEX = 1`,
@@ -271,14 +311,18 @@ export class MysqlConnector extends SqlSourceConnector {
   }
 
   /** As the sdk's, with character columns collated in binary, no-pad order inside WHERE and ORDER BY. */
-  override renderScan(table: SqlTableDescription, request: Pick<ScanRequest, 'projection' | 'filters' | 'limit' | 'orderBy'>): RenderedSql {
+  override renderScan(
+    table: SqlTableDescription,
+    request: Pick<ScanRequest, 'projection' | 'filters' | 'limit' | 'orderBy'>,
+  ): RenderedSql {
     const d = this.expressionDialect;
     const collating = collatingDialect(d, table, (cs) => this.binaryCollation(cs));
     const r = new ExpressionRenderer(collating);
     const columns = request.projection.map((name) => this.column(table, name));
     const select = columns.length ? columns.map((c) => d.quoteIdentifier(c.name)).join(', ') : '1';
     let sql = `SELECT ${select} FROM ${d.quoteIdentifier(table.schema)}.${d.quoteIdentifier(table.name)}`;
-    if (request.filters.length) sql += ` WHERE ${request.filters.map((f) => r.render(truncatingIntegerDivision(f, columnType(table)))).join(' AND ')}`;
+    if (request.filters.length)
+      sql += ` WHERE ${request.filters.map((f) => r.render(truncatingIntegerDivision(f, columnType(table)))).join(' AND ')}`;
     if (request.orderBy?.length) {
       sql += ` ORDER BY ${r.renderOrderBy(request.orderBy.map((k) => ({ ...k, expr: truncatingIntegerDivision(k.expr, columnType(table)) })))}`;
     }
@@ -337,7 +381,10 @@ export class MysqlConnector extends SqlSourceConnector {
         ? options.columns.map((c) => c.field)
         : fields.map((f, i) => new arrow.Field(f.name, toArrowType(mappings[i]!.type), true));
       schema = new arrow.Schema(arrowFields);
-      builder = new BatchBuilder(schema, mappings.map((m) => m.type));
+      builder = new BatchBuilder(
+        schema,
+        mappings.map((m) => m.type),
+      );
     });
     cmd.on('result', (row: unknown) => {
       if (stopped) return; // the consumer left: drain without building
@@ -387,7 +434,8 @@ export class MysqlConnector extends SqlSourceConnector {
       if (signal.aborted) throw SpokeError.cancelled(signal);
       if (error !== undefined) {
         const errno = (error as { errno?: number }).errno;
-        if (killed && errno !== undefined && INTERRUPTED.has(errno) && signal.aborted) throw SpokeError.cancelled(signal);
+        if (killed && errno !== undefined && INTERRUPTED.has(errno) && signal.aborted)
+          throw SpokeError.cancelled(signal);
         throw this.#wrap(error);
       }
       if (!yielded && schema) yield emptyBatch(schema);
@@ -413,7 +461,11 @@ export class MysqlConnector extends SqlSourceConnector {
 }
 
 /** A dialect that renders references to character columns collated in binary, no-pad order (WHERE/ORDER BY of scans). */
-function collatingDialect(base: MysqlExpressionDialect, table: SqlTableDescription, collation: (cs: string) => string): ExpressionDialect {
+function collatingDialect(
+  base: MysqlExpressionDialect,
+  table: SqlTableDescription,
+  collation: (cs: string) => string,
+): ExpressionDialect {
   const byName = new Map(table.columns.map((c) => [c.name, c]));
   return Object.assign(Object.create(base) as MysqlExpressionDialect, {
     quoteIdentifier(name: string): string {
@@ -426,7 +478,8 @@ function collatingDialect(base: MysqlExpressionDialect, table: SqlTableDescripti
 
 /** A column's IR type, from the table description. */
 function columnType(table: SqlTableDescription): ColumnTypeLookup {
-  return (name) => (table.columns.find((c) => c.name === name)?.native as MysqlNative | undefined)?.mapping.type;
+  return (name) =>
+    (table.columns.find((c) => c.name === name)?.native as MysqlNative | undefined)?.mapping.type;
 }
 
 /** Values as mysql2 binds them: booleans as 1/0, big integers as text (CAST in the SQL types them). */
@@ -446,7 +499,11 @@ function fieldInfo(f: FieldPacket): MysqlColumnInfo {
   const length = Number(f.columnLength ?? 0);
   const decimals = Number(f.decimals ?? 0);
   const type = Number(f.columnType);
-  const info = (dataType: string, columnType = dataType, extra: Partial<MysqlColumnInfo> = {}): MysqlColumnInfo => ({
+  const info = (
+    dataType: string,
+    columnType = dataType,
+    extra: Partial<MysqlColumnInfo> = {},
+  ): MysqlColumnInfo => ({
     dataType,
     columnType,
     numericPrecision: null,
@@ -505,7 +562,10 @@ function fieldInfo(f: FieldPacket): MysqlColumnInfo {
 }
 
 /** Creates a connector from config options (see {@link resolveMysqlOptions}). */
-export async function createMysqlConnector(options: Readonly<Record<string, unknown>>, context: ConnectorContext): Promise<MysqlConnector> {
+export async function createMysqlConnector(
+  options: Readonly<Record<string, unknown>>,
+  context: ConnectorContext,
+): Promise<MysqlConnector> {
   const resolved = resolveMysqlOptions(options, context);
   return new MysqlConnector(resolved.options, resolved.connection, context);
 }

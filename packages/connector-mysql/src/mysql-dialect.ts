@@ -1,13 +1,19 @@
-import {
-  type RenderedSql,
-  type ScalarFunctionName,
-  type ScalarType,
-  type SelectTree,
-  type SqlCapabilities,
-  type SqlDialect,
+import type {
+  RenderedSql,
+  ScalarFunctionName,
+  ScalarType,
+  SelectTree,
+  SqlCapabilities,
+  SqlDialect,
 } from '@spoke/core';
-import { AnsiDialect, quoteWith, type SqlColumn, type SqlTableDescription } from '@spoke/sdk';
-import { renderSelectTree, type SelectDialect } from '@spoke/sdk';
+import {
+  AnsiDialect,
+  quoteWith,
+  renderSelectTree,
+  type SelectDialect,
+  type SqlColumn,
+  type SqlTableDescription,
+} from '@spoke/sdk';
 
 /**
  * MySQL/MariaDB expressions: backtick identifiers, `?` parameters (typed by a
@@ -116,7 +122,19 @@ export class MysqlExpressionDialect extends AnsiDialect {
 }
 
 /** Aggregates MySQL runs with PostgreSQL's meaning. */
-const MYSQL_AGGREGATES = ['count', 'sum', 'avg', 'min', 'max', 'bit_and', 'bit_or', 'stddev_pop', 'stddev_samp', 'var_pop', 'var_samp'] as const;
+const MYSQL_AGGREGATES = [
+  'count',
+  'sum',
+  'avg',
+  'min',
+  'max',
+  'bit_and',
+  'bit_or',
+  'stddev_pop',
+  'stddev_samp',
+  'var_pop',
+  'var_samp',
+] as const;
 
 /** Scalar functions (PostgreSQL names) the MySQL renderer maps. */
 const MYSQL_FUNCTIONS: Readonly<Record<string, (args: readonly string[]) => string | undefined>> = {
@@ -193,7 +211,10 @@ export class MysqlDialect implements SqlDialect {
       expressions: e,
       fullJoin: false,
       columnRef: (qualifier, name, column) => {
-        const ref = qualifier === undefined ? e.quoteIdentifier(name) : `${e.quoteIdentifier(qualifier)}.${e.quoteIdentifier(name)}`;
+        const ref =
+          qualifier === undefined
+            ? e.quoteIdentifier(name)
+            : `${e.quoteIdentifier(qualifier)}.${e.quoteIdentifier(name)}`;
         const charset = stringCharset(column);
         return charset ? `(${ref} COLLATE ${context.binaryCollation(charset)})` : ref;
       },

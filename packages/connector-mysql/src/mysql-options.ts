@@ -4,7 +4,10 @@ import { type ParsedOptions, parseOptions } from '@spoke/sdk';
 
 /** The options a `connector: mysql` source takes (also the README's table). */
 export const MYSQL_OPTIONS = {
-  url: { type: 'string', description: 'mysql://user:password@host:port/database (instead of host/port/user/password/database)' },
+  url: {
+    type: 'string',
+    description: 'mysql://user:password@host:port/database (instead of host/port/user/password/database)',
+  },
   host: { type: 'string', description: 'server host name', default: '127.0.0.1' },
   port: { type: 'integer', description: 'server port', default: 3306 },
   user: { type: 'string', description: 'user name' },
@@ -14,11 +17,20 @@ export const MYSQL_OPTIONS = {
   connectTimeoutMs: { type: 'integer', description: 'time allowed to open a connection', default: 10_000 },
   queryTimeoutMs: {
     type: 'integer',
-    description: 'server-side limit per statement (max_statement_time on MariaDB, max_execution_time on MySQL); 0 for none',
+    description:
+      'server-side limit per statement (max_statement_time on MariaDB, max_execution_time on MySQL); 0 for none',
     default: 0,
   },
-  tls: { type: 'string', description: 'disable, require (encrypt, trust any certificate) or verify (check the certificate)', default: 'disable', oneOf: ['disable', 'require', 'verify'] },
-  tlsCa: { type: 'string', description: 'PEM file with the CA certificate(s) for tls: verify (relative to the config file)' },
+  tls: {
+    type: 'string',
+    description: 'disable, require (encrypt, trust any certificate) or verify (check the certificate)',
+    default: 'disable',
+    oneOf: ['disable', 'require', 'verify'],
+  },
+  tlsCa: {
+    type: 'string',
+    description: 'PEM file with the CA certificate(s) for tls: verify (relative to the config file)',
+  },
   batchRows: { type: 'integer', description: 'rows per Arrow record batch', default: 8192 },
 } as const;
 
@@ -41,7 +53,9 @@ export function resolveMysqlOptions(
 ): { options: MysqlOptions; connection: MysqlConnectionSettings } {
   const parsed = parseOptions(options, MYSQL_OPTIONS, context);
   const bad = (key: string, message: string) =>
-    new SpokeError(ErrorCode.INVALID_CONFIG, `sources.${context.sourceName}.${key}: ${message}`, { source: context.sourceName });
+    new SpokeError(ErrorCode.INVALID_CONFIG, `sources.${context.sourceName}.${key}: ${message}`, {
+      source: context.sourceName,
+    });
   let host = parsed.host;
   let port = parsed.port;
   let user = parsed.user;
@@ -54,7 +68,8 @@ export function resolveMysqlOptions(
     } catch {
       throw bad('url', 'is not a URL (expected mysql://user:password@host:port/database)');
     }
-    if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') throw bad('url', `expected a mysql:// URL, got ${url.protocol}//`);
+    if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:')
+      throw bad('url', `expected a mysql:// URL, got ${url.protocol}//`);
     host = decodeURIComponent(url.hostname) || host;
     port = url.port ? Number(url.port) : port;
     user = url.username ? decodeURIComponent(url.username) : user;

@@ -67,7 +67,8 @@ export function parseDate(text: string): number | null {
 export function parseDateTime(text: string): bigint | null {
   const days = parseDate(text);
   if (days === null) return null;
-  const seconds = Number(text.slice(11, 13)) * 3600 + Number(text.slice(14, 16)) * 60 + Number(text.slice(17, 19));
+  const seconds =
+    Number(text.slice(11, 13)) * 3600 + Number(text.slice(14, 16)) * 60 + Number(text.slice(17, 19));
   const frac = text.length > 20 ? Number(text.slice(20).padEnd(6, '0').slice(0, 6)) : 0;
   return (BigInt(days) * 86_400n + BigInt(seconds)) * 1_000_000n + BigInt(frac);
 }
@@ -78,9 +79,14 @@ export function parseTime(text: string): bigint {
   const body = negative ? text.slice(1) : text;
   const [hms = '', frac = ''] = body.split('.');
   const [h = 0, m = 0, s = 0] = hms.split(':').map(Number);
-  const micros = (BigInt(h) * 3600n + BigInt(m) * 60n + BigInt(s)) * 1_000_000n + BigInt(frac.padEnd(6, '0').slice(0, 6) || '0');
+  const micros =
+    (BigInt(h) * 3600n + BigInt(m) * 60n + BigInt(s)) * 1_000_000n +
+    BigInt(frac.padEnd(6, '0').slice(0, 6) || '0');
   if (negative || micros >= 86_400_000_000n) {
-    throw new SpokeError(ErrorCode.SOURCE_ERROR, `MySQL TIME value ${text} is not a time of day, which is all Arrow's time type holds`);
+    throw new SpokeError(
+      ErrorCode.SOURCE_ERROR,
+      `MySQL TIME value ${text} is not a time of day, which is all Arrow's time type holds`,
+    );
   }
   return micros;
 }
@@ -97,7 +103,11 @@ export function mapMysqlType(column: MysqlColumnInfo): MysqlTypeMapping {
   const dt = column.dataType.toLowerCase();
   const ct = column.columnType.toLowerCase();
   const unsigned = ct.includes('unsigned');
-  const plain = (type: ScalarType, decode: MysqlTypeMapping['decode'] = ident): MysqlTypeMapping => ({ type, isString: false, decode });
+  const plain = (type: ScalarType, decode: MysqlTypeMapping['decode'] = ident): MysqlTypeMapping => ({
+    type,
+    isString: false,
+    decode,
+  });
   switch (dt) {
     case 'tinyint':
       if (ct === 'tinyint(1)') return plain({ id: 'bool' }, (v) => v !== 0);

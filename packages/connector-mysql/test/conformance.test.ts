@@ -3,7 +3,16 @@ import { fixtureSql, runConformance } from '@spoke/sdk/testing';
 import { startMariaDB } from '../../../test/harness/mariadb-server.js';
 import { connector, MysqlExpressionDialect } from '../src/index.js';
 
-const NOT_PUSHED = new Set(['l2_distance', 'cosine_distance', 'negative_inner_product', 'text_match', 'substring', 'concat', 'round', 'starts_with']);
+const NOT_PUSHED = new Set([
+  'l2_distance',
+  'cosine_distance',
+  'negative_inner_product',
+  'text_match',
+  'substring',
+  'concat',
+  'round',
+  'starts_with',
+]);
 
 runConformance({
   name: 'mysql (MariaDB)',
@@ -13,15 +22,51 @@ runConformance({
     topN: true,
     statistics: 'estimated',
     // MySQL's TIMESTAMP holds 1970–2038 only: instants are tested through the type round-trip suite.
-    types: ['int16', 'int32', 'int64', 'float64', 'decimal18', 'decimal38', 'utf8', 'bool', 'date', 'timestamp', 'binary'],
+    types: [
+      'int16',
+      'int32',
+      'int64',
+      'float64',
+      'decimal18',
+      'decimal38',
+      'utf8',
+      'bool',
+      'date',
+      'timestamp',
+      'binary',
+    ],
     functions: SCALAR_FUNCTIONS.filter((f) => !NOT_PUSHED.has(f)) as ScalarFunctionName[],
   },
   setup: async () => {
     const server = await startMariaDB();
     const sql = fixtureSql(new MysqlExpressionDialect(), {
       schema: 'spoke',
-      types: ['int16', 'int32', 'int64', 'float64', 'decimal18', 'decimal38', 'utf8', 'bool', 'date', 'timestamp', 'binary'],
-      typeNames: { int16: 'SMALLINT', int32: 'INT', int64: 'BIGINT', float64: 'DOUBLE', decimal18: 'DECIMAL(18,4)', decimal38: 'DECIMAL(38,10)', utf8: 'TEXT', bool: 'BOOLEAN', date: 'DATE', timestamp: 'DATETIME(6)', binary: 'BLOB' },
+      types: [
+        'int16',
+        'int32',
+        'int64',
+        'float64',
+        'decimal18',
+        'decimal38',
+        'utf8',
+        'bool',
+        'date',
+        'timestamp',
+        'binary',
+      ],
+      typeNames: {
+        int16: 'SMALLINT',
+        int32: 'INT',
+        int64: 'BIGINT',
+        float64: 'DOUBLE',
+        decimal18: 'DECIMAL(18,4)',
+        decimal38: 'DECIMAL(38,10)',
+        utf8: 'TEXT',
+        bool: 'BOOLEAN',
+        date: 'DATE',
+        timestamp: 'DATETIME(6)',
+        binary: 'BLOB',
+      },
     });
     server.sql(`${sql.join(';\n')};\nANALYZE TABLE spoke_conformance;`);
     const c = await connector.create({ url: server.url }, { sourceName: 'conformance', baseDir: '.' });

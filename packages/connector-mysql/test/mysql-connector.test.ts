@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { Ex, type RecordBatch, SpokeError, type SpokeTable, Types } from '@spoke/core';
-import { parseSync, loadModule } from 'libpg-query';
+import { loadModule, parseSync } from 'libpg-query';
 import { type MariaDBServer, startMariaDB } from '../../../test/harness/mariadb-server.js';
 import { connector, type MysqlConnector } from '../src/index.js';
 
@@ -26,7 +26,8 @@ function rowsOf(batches: readonly RecordBatch[]): unknown[][] {
           if (v === null || v === undefined) return null;
           if (typeof v === 'bigint') return v.toString();
           if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
-          if (f.type.typeId === 7 /* Decimal */) return decimalText(v as Uint32Array, (f.type as unknown as { scale: number }).scale);
+          if (f.type.typeId === 7 /* Decimal */)
+            return decimalText(v as Uint32Array, (f.type as unknown as { scale: number }).scale);
           if (v instanceof Date) return v.toISOString();
           return v;
         }),
@@ -107,16 +108,30 @@ describe('connector-mysql against MariaDB', { timeout: 110_000 }, () => {
     const t = await table(name);
     const schema = await t.schema();
     return collect(
-      t.scan({ projection: schema.fields.map((f) => f.name), filters: [], signal: new AbortController().signal, context: ctx, ...request }),
+      t.scan({
+        projection: schema.fields.map((f) => f.name),
+        filters: [],
+        signal: new AbortController().signal,
+        context: ctx,
+        ...request,
+      }),
     );
   };
 
   test('catalog: schemas, tables, missing names', async () => {
     assert.deepEqual(await my.catalog.listSchemas(), ['spoke']);
-    assert.deepEqual([...(await my.catalog.listTables('spoke'))].sort(), ['orders', 'people', 'types', 'we"ird`name']);
+    assert.deepEqual([...(await my.catalog.listTables('spoke'))].sort(), [
+      'orders',
+      'people',
+      'types',
+      'we"ird`name',
+    ]);
     assert.equal(await my.catalog.getTable('spoke', 'nope'), undefined);
     assert.equal(await my.catalog.getTable('spoke', 'PEOPLE'), undefined, 'names match exactly');
-    await assert.rejects(my.catalog.listTables('nope'), (e) => SpokeError.isInstance(e) && e.code === 'TABLE_NOT_FOUND');
+    await assert.rejects(
+      my.catalog.listTables('nope'),
+      (e) => SpokeError.isInstance(e) && e.code === 'TABLE_NOT_FOUND',
+    );
   });
 
   test('type mapping: every MySQL type round-trips into Arrow', async () => {
@@ -124,28 +139,89 @@ describe('connector-mysql against MariaDB', { timeout: 110_000 }, () => {
     const schema = await t.schema();
     const types = Object.fromEntries(schema.fields.map((f) => [f.name, String(f.type)]));
     assert.deepEqual(types, {
-      id: 'Int32', b: 'Bool', t: 'Int8', tu: 'Uint8', s: 'Int16', su: 'Uint16', m: 'Int32', i: 'Int32', iu: 'Uint32',
-      bi: 'Int64', bu: 'Uint64', d: 'Decimal[20e+4]', dbig: 'Utf8', f: 'Float32', db: 'Float64', bt: 'Uint64', b1: 'Bool',
-      c: 'Utf8', vc: 'Utf8', tx: 'Utf8', bin: 'Binary', vb: 'Binary', bl: 'Binary',
-      dt: 'Date32<DAY>', dtm: 'Timestamp<MICROSECOND>', ts: 'Timestamp<MICROSECOND, UTC>', tm: 'Time64<MICROSECOND>',
-      y: 'Int16', j: 'Utf8', e: 'Utf8', st: 'Utf8',
+      id: 'Int32',
+      b: 'Bool',
+      t: 'Int8',
+      tu: 'Uint8',
+      s: 'Int16',
+      su: 'Uint16',
+      m: 'Int32',
+      i: 'Int32',
+      iu: 'Uint32',
+      bi: 'Int64',
+      bu: 'Uint64',
+      d: 'Decimal[20e+4]',
+      dbig: 'Utf8',
+      f: 'Float32',
+      db: 'Float64',
+      bt: 'Uint64',
+      b1: 'Bool',
+      c: 'Utf8',
+      vc: 'Utf8',
+      tx: 'Utf8',
+      bin: 'Binary',
+      vb: 'Binary',
+      bl: 'Binary',
+      dt: 'Date32<DAY>',
+      dtm: 'Timestamp<MICROSECOND>',
+      ts: 'Timestamp<MICROSECOND, UTC>',
+      tm: 'Time64<MICROSECOND>',
+      y: 'Int16',
+      j: 'Utf8',
+      e: 'Utf8',
+      st: 'Utf8',
     });
-    const rows = rowsOf(await scan('types', { orderBy: [{ expr: Ex.col('id'), direction: 'asc', nulls: 'last' }] }));
+    const rows = rowsOf(
+      await scan('types', { orderBy: [{ expr: Ex.col('id'), direction: 'asc', nulls: 'last' }] }),
+    );
     assert.deepEqual(rows[0]!.slice(0, 23), [
-      1, true, -128, 255, -32768, 65535, -8388608, -2147483648, 4294967295,
-      '-9223372036854775808', '18446744073709551615', '-1234567890123456.7891', '123456789012345678901234567890123456789012345678.99', 1.5, -2.25e300,
-      '2730', true, 'ab', 'Hello, World', 'long text é ✓', '000102', 'fffe', 'deadbeef',
+      1,
+      true,
+      -128,
+      255,
+      -32768,
+      65535,
+      -8388608,
+      -2147483648,
+      4294967295,
+      '-9223372036854775808',
+      '18446744073709551615',
+      '-1234567890123456.7891',
+      '123456789012345678901234567890123456789012345678.99',
+      1.5,
+      -2.25e300,
+      '2730',
+      true,
+      'ab',
+      'Hello, World',
+      'long text é ✓',
+      '000102',
+      'fffe',
+      'deadbeef',
     ]);
     assert.deepEqual(rows[0]!.slice(27), [2024, '{"a": [1, 2]}', 'green', 'a,c']);
     // Timestamps and times are microseconds: check them exactly.
-    const batch = (await scan('types', { projection: ['dtm', 'ts', 'tm', 'dt'], filters: [Ex.cmp('=', Ex.col('id'), Ex.lit(1, Types.int32))] }))[0]!;
+    const batch = (
+      await scan('types', {
+        projection: ['dtm', 'ts', 'tm', 'dt'],
+        filters: [Ex.cmp('=', Ex.col('id'), Ex.lit(1, Types.int32))],
+      })
+    )[0]!;
     const micro = (c: number) => (batch.getChildAt(c)!.data[0]!.values as BigInt64Array)[0];
     assert.equal(micro(0), BigInt(Date.UTC(2024, 1, 29, 13, 14, 15)) * 1000n + 123456n);
     assert.equal(micro(1), BigInt(Date.UTC(2024, 0, 1)) * 1000n + 1n);
     assert.equal(micro(2), 86_399_999_999n);
-    const days = (await scan('types', { projection: ['dt'], filters: [Ex.cmp('=', Ex.col('id'), Ex.lit(2, Types.int32))] }))[0]!;
+    const days = (
+      await scan('types', {
+        projection: ['dt'],
+        filters: [Ex.cmp('=', Ex.col('id'), Ex.lit(2, Types.int32))],
+      })
+    )[0]!;
     assert.equal((days.getChildAt(0)!.data[0]!.values as Int32Array)[0], -719162, 'year 1 dates survive');
-    assert.ok(rows[2]!.slice(1).every((v) => v === null), 'NULLs of every type');
+    assert.ok(
+      rows[2]!.slice(1).every((v) => v === null),
+      'NULLs of every type',
+    );
   });
 
   test('filters: string comparisons are case- and space-sensitive, as in DuckDB', async () => {
@@ -153,10 +229,18 @@ describe('connector-mysql against MariaDB', { timeout: 110_000 }, () => {
       ['name = alice', Ex.cmp('=', Ex.col('name'), Ex.lit('alice', Types.utf8)), `name = 'alice'`],
       ['name = ALICE', Ex.cmp('=', Ex.col('name'), Ex.lit('ALICE', Types.utf8)), `name = 'ALICE'`],
       ['name > a', Ex.cmp('>', Ex.col('name'), Ex.lit('a', Types.utf8)), `name > 'a'`],
-      ['city in', Ex.in(Ex.col('city'), [Ex.lit('paris', Types.utf8), Ex.lit('Rome', Types.utf8)]), `city IN ('paris', 'Rome')`],
+      [
+        'city in',
+        Ex.in(Ex.col('city'), [Ex.lit('paris', Types.utf8), Ex.lit('Rome', Types.utf8)]),
+        `city IN ('paris', 'Rome')`,
+      ],
       ['like', Ex.like(Ex.col('name'), Ex.lit('A%', Types.utf8)), `name LIKE 'A%'`],
       ['ilike', Ex.like(Ex.col('name'), Ex.lit('al%', Types.utf8), true), `name ILIKE 'al%'`],
-      ['score between', Ex.between(Ex.col('score'), Ex.lit(15, Types.int32), Ex.lit(50, Types.int32)), 'score BETWEEN 15 AND 50'],
+      [
+        'score between',
+        Ex.between(Ex.col('score'), Ex.lit(15, Types.int32), Ex.lit(50, Types.int32)),
+        'score BETWEEN 15 AND 50',
+      ],
       ['is null', Ex.isNull(Ex.col('score')), 'score IS NULL'],
       ['length', Ex.cmp('=', Ex.fn('length', Ex.col('name')), Ex.lit(5, Types.int32)), 'length(name) = 5'],
     ];
@@ -186,7 +270,13 @@ describe('connector-mysql against MariaDB', { timeout: 110_000 }, () => {
       'SELECT `id`, `name` FROM `spoke`.`people` WHERE ((`name` COLLATE utf8mb4_nopad_bin) = ?) ORDER BY (CASE WHEN `score` IS NULL THEN 1 ELSE 0 END), `score` DESC LIMIT 2',
     );
     assert.deepEqual(rendered.params, ["o'; DROP TABLE people; --"]);
-    const top = rowsOf(await scan('people', { projection: ['id'], orderBy: [{ expr: Ex.col('score'), direction: 'desc', nulls: 'last' }], limit: 2 }));
+    const top = rowsOf(
+      await scan('people', {
+        projection: ['id'],
+        orderBy: [{ expr: Ex.col('score'), direction: 'desc', nulls: 'last' }],
+        limit: 2,
+      }),
+    );
     assert.deepEqual(top, [[6], [5]]);
   });
 
@@ -197,15 +287,37 @@ describe('connector-mysql against MariaDB', { timeout: 110_000 }, () => {
       schema.fields.map((f) => f.name),
       ["col'\\\\umn", '✓'],
     );
-    const rows = rowsOf(await scan('we"ird`name', { filters: [Ex.cmp('=', Ex.col('✓'), Ex.lit('y', Types.utf8))] }));
+    const rows = rowsOf(
+      await scan('we"ird`name', { filters: [Ex.cmp('=', Ex.col('✓'), Ex.lit('y', Types.utf8))] }),
+    );
     assert.deepEqual(rows, [[2, 'y']]);
-    const hostile = ["'", "\\'", '\\', "' OR '1'='1", '`; DROP TABLE people; --', '"', '\u2028', '%', '_', 'é\u0301', "\\' OR 1=1 -- "];
+    const hostile = [
+      "'",
+      "\\'",
+      '\\',
+      "' OR '1'='1",
+      '`; DROP TABLE people; --',
+      '"',
+      '\u2028',
+      '%',
+      '_',
+      'é\u0301',
+      "\\' OR 1=1 -- ",
+    ];
     for (const value of hostile) {
-      const got = rowsOf(await scan('people', { projection: ['id'], filters: [Ex.cmp('=', Ex.col('name'), Ex.lit(value, Types.utf8))] }));
+      const got = rowsOf(
+        await scan('people', {
+          projection: ['id'],
+          filters: [Ex.cmp('=', Ex.col('name'), Ex.lit(value, Types.utf8))],
+        }),
+      );
       assert.deepEqual(got, [], JSON.stringify(value));
     }
     await assert.rejects(
-      scan('people', { projection: ['id'], filters: [Ex.cmp('=', Ex.col('name'), Ex.lit('a\u0000b', Types.utf8))] }).then(() => {
+      scan('people', {
+        projection: ['id'],
+        filters: [Ex.cmp('=', Ex.col('name'), Ex.lit('a\u0000b', Types.utf8))],
+      }).then(() => {
         throw new Error('NUL accepted');
       }),
       (e) => SpokeError.isInstance(e) || e instanceof Error,
@@ -230,15 +342,29 @@ describe('connector-mysql against MariaDB', { timeout: 110_000 }, () => {
     for (const sql of queries) {
       const tree = parseSync(sql).stmts![0]!.stmt as never;
       const rendered = my.dialect.renderSelect(tree);
-      const got = rowsOf(await collect(my.sql.execute(rendered, { signal: new AbortController().signal, context: ctx })));
+      const got = rowsOf(
+        await collect(my.sql.execute(rendered, { signal: new AbortController().signal, context: ctx })),
+      );
       const reader = await duck.runAndReadAll(sql.replaceAll('spoke.', ''));
-      const want = reader.getRowsJS().map((r) => r.map((v) => (v === null ? null : typeof v === 'bigint' ? v.toString() : typeof v === 'object' ? String(v) : v)));
+      const want = reader
+        .getRowsJS()
+        .map((r) =>
+          r.map((v) =>
+            v === null ? null : typeof v === 'bigint' ? v.toString() : typeof v === 'object' ? String(v) : v,
+          ),
+        );
       const norm = (rows: unknown[][]) =>
-        rows.map((r) => r.map((v) => (v === null ? null : /^-?\d+(\.\d+)?$/.test(String(v)) ? Number(v) : String(v))));
+        rows.map((r) =>
+          r.map((v) => (v === null ? null : /^-?\d+(\.\d+)?$/.test(String(v)) ? Number(v) : String(v))),
+        );
       assert.deepEqual(norm(got), norm(want), `${sql}\n→ ${rendered.sql}`);
     }
-    const full = parseSync('SELECT * FROM spoke.people p FULL JOIN spoke.orders o ON o.person_id = p.id').stmts![0]!.stmt as never;
-    assert.throws(() => my.dialect.renderSelect(full), (e) => SpokeError.isInstance(e) && e.code === 'UNSUPPORTED');
+    const full = parseSync('SELECT * FROM spoke.people p FULL JOIN spoke.orders o ON o.person_id = p.id')
+      .stmts![0]!.stmt as never;
+    assert.throws(
+      () => my.dialect.renderSelect(full),
+      (e) => SpokeError.isInstance(e) && e.code === 'UNSUPPORTED',
+    );
   });
 
   test('statistics come from information_schema and index cardinality', async () => {
@@ -252,14 +378,25 @@ describe('connector-mysql against MariaDB', { timeout: 110_000 }, () => {
     server.sql('CREATE TABLE big AS SELECT seq AS n FROM seq_1_to_200000');
     const t = await table('big');
     let rows = 0;
-    for await (const batch of t.scan({ projection: ['n'], filters: [], signal: new AbortController().signal, context: ctx })) {
+    for await (const batch of t.scan({
+      projection: ['n'],
+      filters: [],
+      signal: new AbortController().signal,
+      context: ctx,
+    })) {
       rows += batch.numRows;
       assert.ok(batch.numRows <= 2);
       if (rows >= 10) break;
     }
     assert.equal(rows, 10);
     // The pool connection is reusable straight away.
-    const again = rowsOf(await scan('people', { projection: ['id'], limit: 1, orderBy: [{ expr: Ex.col('id'), direction: 'asc', nulls: 'last' }] }));
+    const again = rowsOf(
+      await scan('people', {
+        projection: ['id'],
+        limit: 1,
+        orderBy: [{ expr: Ex.col('id'), direction: 'asc', nulls: 'last' }],
+      }),
+    );
     assert.deepEqual(again, [[1]]);
   });
 
@@ -268,11 +405,18 @@ describe('connector-mysql against MariaDB', { timeout: 110_000 }, () => {
     const started = Date.now();
     setTimeout(() => controller.abort(new Error('user cancelled')), 300);
     await assert.rejects(
-      collect(my.sql.execute({ sql: 'SELECT SLEEP(20) AS s', params: [] }, { signal: controller.signal, context: ctx })),
+      collect(
+        my.sql.execute(
+          { sql: 'SELECT SLEEP(20) AS s', params: [] },
+          { signal: controller.signal, context: ctx },
+        ),
+      ),
       (e) => SpokeError.isInstance(e) && e.code === 'QUERY_CANCELLED',
     );
     assert.ok(Date.now() - started < 5000, 'cancelled promptly');
-    const running = server.sql(`SELECT COUNT(*) FROM information_schema.processlist WHERE INFO LIKE 'SELECT SLEEP(20)%'`).trim();
+    const running = server
+      .sql(`SELECT COUNT(*) FROM information_schema.processlist WHERE INFO LIKE 'SELECT SLEEP(20)%'`)
+      .trim();
     assert.equal(running, '0');
   });
 
@@ -281,8 +425,14 @@ describe('connector-mysql against MariaDB', { timeout: 110_000 }, () => {
       connector.create({ url: server.url, bogus: 1 }, context),
       (e) => SpokeError.isInstance(e) && e.code === 'INVALID_CONFIG' && /bogus/.test(e.message),
     );
-    const down = (await connector.create({ host: '127.0.0.1', port: 1, user: 'root', database: 'x', connectTimeoutMs: 1000 }, context)) as MysqlConnector;
-    await assert.rejects(down.catalog.listSchemas(), (e) => SpokeError.isInstance(e) && e.code === 'SOURCE_UNAVAILABLE');
+    const down = (await connector.create(
+      { host: '127.0.0.1', port: 1, user: 'root', database: 'x', connectTimeoutMs: 1000 },
+      context,
+    )) as MysqlConnector;
+    await assert.rejects(
+      down.catalog.listSchemas(),
+      (e) => SpokeError.isInstance(e) && e.code === 'SOURCE_UNAVAILABLE',
+    );
     await down.close();
   });
 });

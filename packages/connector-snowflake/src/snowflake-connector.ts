@@ -15,9 +15,18 @@ import {
   type TableStatistics,
   toArrowType,
 } from '@spoke/core';
-import { emptyBatch, type SqlColumn, type SqlRunOptions, SqlSourceConnector, type SqlTableDescription } from '@spoke/sdk';
+import {
+  BatchBuilder,
+  type ColumnTypeLookup,
+  emptyBatch,
+  numericClass,
+  type SqlColumn,
+  type SqlRunOptions,
+  SqlSourceConnector,
+  type SqlTableDescription,
+  truncatingIntegerDivision,
+} from '@spoke/sdk';
 import type { Connection, ConnectionOptions, RowStatement as Statement } from 'snowflake-sdk';
-import { BatchBuilder, type ColumnTypeLookup, numericClass, truncatingIntegerDivision } from '@spoke/sdk';
 import { SnowflakeDialect, SnowflakeExpressionDialect, toSnowflakeParam } from './snowflake-dialect.js';
 import { loadSnowflakeSdk } from './snowflake-driver.js';
 import { resolveSnowflakeOptions, type SnowflakeOptions } from './snowflake-options.js';
@@ -60,7 +69,11 @@ export class SnowflakeConnector extends SqlSourceConnector {
     this.sourceName = context.sourceName;
     this.defaultSchema = options.schema;
     this.#options = options;
-    const keyPath = options.privateKeyPath && (isAbsolute(options.privateKeyPath) ? options.privateKeyPath : resolve(context.baseDir, options.privateKeyPath));
+    const keyPath =
+      options.privateKeyPath &&
+      (isAbsolute(options.privateKeyPath)
+        ? options.privateKeyPath
+        : resolve(context.baseDir, options.privateKeyPath));
     this.#connectionOptions = {
       account: options.account,
       username: options.username,
@@ -82,17 +95,31 @@ export class SnowflakeConnector extends SqlSourceConnector {
   #wrap(error: unknown, what = 'query failed'): SpokeError {
     if (SpokeError.isInstance(error)) return error;
     const e = error as { code?: string | number; message?: string; sqlState?: string };
-    const network = /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|Network error|could not connect/i.test(String(e.message ?? ''));
+    const network = /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|Network error|could not connect/i.test(
+      String(e.message ?? ''),
+    );
     const auth = e.code === '390100' || e.code === 390100 || e.code === '390144';
-    const code = auth ? ErrorCode.UNAUTHENTICATED : network ? ErrorCode.SOURCE_UNAVAILABLE : ErrorCode.SOURCE_ERROR;
-    return new SpokeError(code, `${this.sourceName}: ${what}: ${e.message ?? String(error)}`, { cause: error, source: this.sourceName });
+    const code = auth
+      ? ErrorCode.UNAUTHENTICATED
+      : network
+        ? ErrorCode.SOURCE_UNAVAILABLE
+        : ErrorCode.SOURCE_ERROR;
+    return new SpokeError(code, `${this.sourceName}: ${what}: ${e.message ?? String(error)}`, {
+      cause: error,
+      source: this.sourceName,
+    });
   }
 
   async #connect(): Promise<Connection> {
     const sdk = loadSnowflakeSdk();
     const conn = sdk.createConnection(this.#connectionOptions);
-    await new Promise<void>((ok, fail) => conn.connect((error) => (error ? fail(this.#wrap(error, 'could not connect')) : ok())));
-    const timeout = this.#options.timeoutMs > 0 ? `, STATEMENT_TIMEOUT_IN_SECONDS = ${Math.ceil(this.#options.timeoutMs / 1000)}` : '';
+    await new Promise<void>((ok, fail) =>
+      conn.connect((error) => (error ? fail(this.#wrap(error, 'could not connect')) : ok())),
+    );
+    const timeout =
+      this.#options.timeoutMs > 0
+        ? `, STATEMENT_TIMEOUT_IN_SECONDS = ${Math.ceil(this.#options.timeoutMs / 1000)}`
+        : '';
     await new Promise<void>((ok, fail) =>
       conn.execute({
         sqlText: SESSION_SETUP + timeout,
@@ -104,7 +131,10 @@ export class SnowflakeConnector extends SqlSourceConnector {
   }
 
   async #acquire(): Promise<Connection> {
-    if (this.#closed) throw new SpokeError(ErrorCode.SOURCE_UNAVAILABLE, `${this.sourceName}: connector closed`, { source: this.sourceName });
+    if (this.#closed)
+      throw new SpokeError(ErrorCode.SOURCE_UNAVAILABLE, `${this.sourceName}: connector closed`, {
+        source: this.sourceName,
+      });
     const idle = this.#idle.pop();
     if (idle) return idle;
     if (this.#open < this.#options.poolSize) {
@@ -142,7 +172,8 @@ export class SnowflakeConnector extends SqlSourceConnector {
           binds: binds as never,
           fetchAsString: ['Number'],
           parameters: { QUERY_TAG: `${this.#options.queryTag}:${queryId}` },
-          complete: (error, _stmt, rows) => (error ? fail(this.#wrap(error)) : ok((rows ?? []) as Record<string, unknown>[])),
+          complete: (error, _stmt, rows) =>
+            error ? fail(this.#wrap(error)) : ok((rows ?? []) as Record<string, unknown>[]),
         }),
       );
     } finally {
@@ -164,15 +195,24 @@ export class SnowflakeConnector extends SqlSourceConnector {
 
   async listTableNames(schema: string): Promise<readonly string[] | undefined> {
     const db = this.#q(this.#options.database);
-    const exists = await this.#rows(`SELECT 1 AS "X" FROM ${db}.INFORMATION_SCHEMA.SCHEMATA WHERE SCHEMA_NAME = ?`, [schema]);
+    const exists = await this.#rows(
+      `SELECT 1 AS "X" FROM ${db}.INFORMATION_SCHEMA.SCHEMATA WHERE SCHEMA_NAME = ?`,
+      [schema],
+    );
     if (!exists.length) return undefined;
-    const rows = await this.#rows(`SELECT TABLE_NAME FROM ${db}.INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = ? ORDER BY 1`, [schema]);
+    const rows = await this.#rows(
+      `SELECT TABLE_NAME FROM ${db}.INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = ? ORDER BY 1`,
+      [schema],
+    );
     return rows.map((r) => String(r.TABLE_NAME));
   }
 
   async describeTable(schema: string, table: string): Promise<SqlTableDescription | undefined> {
     const db = this.#q(this.#options.database);
-    const kinds = await this.#rows(`SELECT TABLE_TYPE FROM ${db}.INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?`, [schema, table]);
+    const kinds = await this.#rows(
+      `SELECT TABLE_TYPE FROM ${db}.INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?`,
+      [schema, table],
+    );
     if (!kinds.length) return undefined;
     // The column types as the result metadata reports them: the same path as every query's.
     const conn = await this.#acquire();
@@ -182,7 +222,8 @@ export class SnowflakeConnector extends SqlSourceConnector {
         conn.execute({
           sqlText: `SELECT * FROM ${db}.${this.#q(schema)}.${this.#q(table)} LIMIT 0`,
           parameters: { QUERY_TAG: `${this.#options.queryTag}:catalog` },
-          complete: (error, stmt) => (error ? fail(this.#wrap(error)) : ok((stmt.getColumns() ?? []) as unknown as RowColumn[])),
+          complete: (error, stmt) =>
+            error ? fail(this.#wrap(error)) : ok((stmt.getColumns() ?? []) as unknown as RowColumn[]),
         }),
       );
     } finally {
@@ -193,7 +234,11 @@ export class SnowflakeConnector extends SqlSourceConnector {
       name: table,
       kind: /view/i.test(String(kinds[0]!.TABLE_TYPE)) ? 'view' : 'table',
       columns: columns.map((c): SqlColumn => {
-        const mapping = mapSnowflakeType({ type: c.getType(), precision: c.getPrecision(), scale: c.getScale() });
+        const mapping = mapSnowflakeType({
+          type: c.getType(),
+          precision: c.getPrecision(),
+          scale: c.getScale(),
+        });
         return {
           name: c.getName(),
           field: new arrow.Field(c.getName(), toArrowType(mapping.type), c.isNullable() !== false),
@@ -214,7 +259,9 @@ export class SnowflakeConnector extends SqlSourceConnector {
     if (!row || row.ROW_COUNT === null || row.ROW_COUNT === undefined) return undefined;
     return {
       rowCount: { value: Number(row.ROW_COUNT), exact: true },
-      ...(row.BYTES !== null && row.BYTES !== undefined ? { totalBytes: { value: Number(row.BYTES), exact: true } } : {}),
+      ...(row.BYTES !== null && row.BYTES !== undefined
+        ? { totalBytes: { value: Number(row.BYTES), exact: true } }
+        : {}),
     };
   }
 
@@ -225,7 +272,13 @@ export class SnowflakeConnector extends SqlSourceConnector {
       if (e.kind === 'arithmetic' && e.op === '/') {
         const l = numericClass(e.left, columnType(table), true);
         const r = numericClass(e.right, columnType(table), true);
-        if (!((l === 'int' && r === 'int') || (l !== 'other' && r !== 'other' && (l === 'float' || r === 'float')))) support = 'unsupported';
+        if (
+          !(
+            (l === 'int' && r === 'int') ||
+            (l !== 'other' && r !== 'other' && (l === 'float' || r === 'float'))
+          )
+        )
+          support = 'unsupported';
       }
       for (const child of childrenOf(e)) visit(child);
     };
@@ -234,14 +287,30 @@ export class SnowflakeConnector extends SqlSourceConnector {
   }
 
   /** Qualifies scans with the database: the SELECT names `"DB"."SCHEMA"."TABLE"`. */
-  override renderScan(table: SqlTableDescription, request: Parameters<SqlSourceConnector['renderScan']>[1]): RenderedSql {
+  override renderScan(
+    table: SqlTableDescription,
+    request: Parameters<SqlSourceConnector['renderScan']>[1],
+  ): RenderedSql {
     const base = super.renderScan(table, {
       ...request,
       filters: request.filters.map((f) => truncatingIntegerDivision(f, columnType(table), true)),
-      ...(request.orderBy ? { orderBy: request.orderBy.map((k) => ({ ...k, expr: truncatingIntegerDivision(k.expr, columnType(table), true) })) } : {}),
+      ...(request.orderBy
+        ? {
+            orderBy: request.orderBy.map((k) => ({
+              ...k,
+              expr: truncatingIntegerDivision(k.expr, columnType(table), true),
+            })),
+          }
+        : {}),
     });
     const from = ` FROM ${this.#q(table.schema)}.${this.#q(table.name)}`;
-    return { sql: base.sql.replace(from, ` FROM ${this.#q(this.#options.database)}.${this.#q(table.schema)}.${this.#q(table.name)}`), params: base.params };
+    return {
+      sql: base.sql.replace(
+        from,
+        ` FROM ${this.#q(this.#options.database)}.${this.#q(table.schema)}.${this.#q(table.name)}`,
+      ),
+      params: base.params,
+    };
   }
 
   executeSql(query: RenderedSql, options: SqlRunOptions): AsyncIterable<RecordBatch> {
@@ -272,12 +341,17 @@ export class SnowflakeConnector extends SqlSourceConnector {
       const columns = (stmt.getColumns() ?? []) as unknown as RowColumn[];
       const mappings: SnowflakeTypeMapping[] = options.columns
         ? options.columns.map((c) => c.native as SnowflakeTypeMapping)
-        : columns.map((c) => mapSnowflakeType({ type: c.getType(), precision: c.getPrecision(), scale: c.getScale() }));
+        : columns.map((c) =>
+            mapSnowflakeType({ type: c.getType(), precision: c.getPrecision(), scale: c.getScale() }),
+          );
       const fields: Field[] = options.columns
         ? options.columns.map((c) => c.field)
         : columns.map((c, i) => new arrow.Field(c.getName(), toArrowType(mappings[i]!.type), true));
       const schema: Schema = new arrow.Schema(fields);
-      const builder = new BatchBuilder(schema, mappings.map((m) => m.type));
+      const builder = new BatchBuilder(
+        schema,
+        mappings.map((m) => m.type),
+      );
       const decoders = mappings.map((m) => m.decode);
       const batchRows = this.#options.batchRows;
       let yielded = false;
@@ -317,10 +391,16 @@ export class SnowflakeConnector extends SqlSourceConnector {
 
 /** A column's IR type, from the table description. */
 function columnType(table: SqlTableDescription): ColumnTypeLookup {
-  return (name) => (table.columns.find((c) => c.name === name)?.native as SnowflakeTypeMapping | undefined)?.type as ScalarType | undefined;
+  return (name) =>
+    (table.columns.find((c) => c.name === name)?.native as SnowflakeTypeMapping | undefined)?.type as
+      | ScalarType
+      | undefined;
 }
 
 /** Creates a connector from config options (see {@link resolveSnowflakeOptions}). */
-export async function createSnowflakeConnector(options: Readonly<Record<string, unknown>>, context: ConnectorContext): Promise<SnowflakeConnector> {
+export async function createSnowflakeConnector(
+  options: Readonly<Record<string, unknown>>,
+  context: ConnectorContext,
+): Promise<SnowflakeConnector> {
   return new SnowflakeConnector(resolveSnowflakeOptions(options, context), context);
 }

@@ -1,14 +1,13 @@
-import {
-  type RenderedSql,
-  type ScalarFunctionName,
-  type ScalarType,
-  type ScalarValue,
-  type SelectTree,
-  type SqlCapabilities,
-  type SqlDialect,
+import type {
+  RenderedSql,
+  ScalarFunctionName,
+  ScalarType,
+  ScalarValue,
+  SelectTree,
+  SqlCapabilities,
+  SqlDialect,
 } from '@spoke/core';
-import { AnsiDialect, quoteWith } from '@spoke/sdk';
-import { renderSelectTree, type SelectDialect } from '@spoke/sdk';
+import { AnsiDialect, quoteWith, renderSelectTree, type SelectDialect } from '@spoke/sdk';
 
 /**
  * Snowflake expressions: double-quoted identifiers (always quoted, so names
@@ -103,7 +102,17 @@ export function toSnowflakeParam(value: ScalarValue): unknown {
   return JSON.stringify(value);
 }
 
-const SNOWFLAKE_AGGREGATES = ['count', 'sum', 'avg', 'min', 'max', 'stddev_pop', 'stddev_samp', 'var_pop', 'var_samp'] as const;
+const SNOWFLAKE_AGGREGATES = [
+  'count',
+  'sum',
+  'avg',
+  'min',
+  'max',
+  'stddev_pop',
+  'stddev_samp',
+  'var_pop',
+  'var_samp',
+] as const;
 
 const SNOWFLAKE_FUNCTIONS: Readonly<Record<string, (args: readonly string[]) => string | undefined>> = {
   lower: (a) => `LOWER(${a[0]})`,
@@ -153,7 +162,10 @@ export class SnowflakeDialect implements SqlDialect {
       name: 'snowflake',
       expressions: e,
       fullJoin: true,
-      columnRef: (qualifier, name) => (qualifier === undefined ? e.quoteIdentifier(name) : `${e.quoteIdentifier(qualifier)}.${e.quoteIdentifier(name)}`),
+      columnRef: (qualifier, name) =>
+        qualifier === undefined
+          ? e.quoteIdentifier(name)
+          : `${e.quoteIdentifier(qualifier)}.${e.quoteIdentifier(name)}`,
       renderFunction: (name, args, { star, distinct }) => {
         if (name === '__ilike') return `(${args[0]} ILIKE ${args[1]})`;
         if ((SNOWFLAKE_AGGREGATES as readonly string[]).includes(name)) {
@@ -191,7 +203,8 @@ export class SnowflakeDialect implements SqlDialect {
         }
       },
       concat: (l, r) => `(${l} || ${r})`,
-      limitClause: (count, offset) => `${count !== undefined ? ` LIMIT ${count}` : offset !== undefined ? ' LIMIT NULL' : ''}${offset !== undefined ? ` OFFSET ${offset}` : ''}`,
+      limitClause: (count, offset) =>
+        `${count !== undefined ? ` LIMIT ${count}` : offset !== undefined ? ' LIMIT NULL' : ''}${offset !== undefined ? ` OFFSET ${offset}` : ''}`,
       // Snowflake compares strings byte-wise by default, as DuckDB does: no collation wrapping needed.
       resolveTable: () => undefined,
     };

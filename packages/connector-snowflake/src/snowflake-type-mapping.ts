@@ -48,7 +48,10 @@ const micros = (v: unknown): bigint => {
 export function parseTimeText(text: string): bigint {
   const [hms = '', frac = ''] = text.split('.');
   const [h = 0, m = 0, s = 0] = hms.split(':').map(Number);
-  return (BigInt(h) * 3600n + BigInt(m) * 60n + BigInt(s)) * 1_000_000n + BigInt(frac.padEnd(6, '0').slice(0, 6) || '0');
+  return (
+    (BigInt(h) * 3600n + BigInt(m) * 60n + BigInt(s)) * 1_000_000n +
+    BigInt(frac.padEnd(6, '0').slice(0, 6) || '0')
+  );
 }
 
 /** Maps one column. */

@@ -3,7 +3,15 @@ import { fixtureSql, runConformance } from '@spoke/sdk/testing';
 import { startSnowflakeEmulator, translateSql } from '../../../test/harness/snowflake-emulator/index.js';
 import { connector, SnowflakeExpressionDialect } from '../src/index.js';
 
-const NOT_PUSHED = new Set(['l2_distance', 'cosine_distance', 'negative_inner_product', 'text_match', 'substring', 'concat', 'round']);
+const NOT_PUSHED = new Set([
+  'l2_distance',
+  'cosine_distance',
+  'negative_inner_product',
+  'text_match',
+  'substring',
+  'concat',
+  'round',
+]);
 const int = Types.decimal(38, 0);
 
 runConformance({
@@ -29,7 +37,13 @@ runConformance({
       },
     });
     const c = await connector.create(
-      { account: emu.account, username: emu.user, password: emu.password, database: emu.database, accessUrl: emu.accessUrl },
+      {
+        account: emu.account,
+        username: emu.user,
+        password: emu.password,
+        database: emu.database,
+        accessUrl: emu.accessUrl,
+      },
       { sourceName: 'conformance', baseDir: '.' },
     );
     return { connector: c, fixtureSchema: 'PUBLIC', teardown: () => emu.close() };

@@ -31,7 +31,8 @@ export function rowsOf(batches: readonly RecordBatch[]): unknown[][] {
           const v = child.get(i);
           if (typeof v === 'bigint') return v.toString();
           if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
-          if (typeId === 7 /* Decimal */) return decimalText(v as Uint32Array, (f.type as unknown as { scale: number }).scale);
+          if (typeId === 7 /* Decimal */)
+            return decimalText(v as Uint32Array, (f.type as unknown as { scale: number }).scale);
           return v;
         }),
       );
@@ -79,7 +80,14 @@ export const SHARED_CASES: readonly SharedCase[] = [
     sql: `SELECT CAST(? AS DATE) AS "D", CAST(? AS TIME) AS "T", CAST(? AS TIMESTAMP_NTZ) AS "TS", CAST(? AS TIMESTAMP_TZ) AS "TZ"`,
     params: ['1969-07-20', '23:59:59.123456', '2024-02-29 13:14:15.123456', '2024-01-01 00:00:00.000001'],
     types: ['Date32<DAY>', 'Time64<MICROSECOND>', 'Timestamp<MICROSECOND>', 'Timestamp<MICROSECOND, UTC>'],
-    rows: [[Date.UTC(1969, 6, 20), '86399123456', String(BigInt(Date.UTC(2024, 1, 29, 13, 14, 15)) * 1000n + 123456n), String(BigInt(Date.UTC(2024, 0, 1)) * 1000n + 1n)]],
+    rows: [
+      [
+        Date.UTC(1969, 6, 20),
+        '86399123456',
+        String(BigInt(Date.UTC(2024, 1, 29, 13, 14, 15)) * 1000n + 123456n),
+        String(BigInt(Date.UTC(2024, 0, 1)) * 1000n + 1n),
+      ],
+    ],
   },
   {
     name: 'hostile strings are bound, never spliced',
@@ -93,7 +101,12 @@ export const SHARED_CASES: readonly SharedCase[] = [
 /** Runs every shared case. */
 export async function runSharedCases(sf: SnowflakeConnector): Promise<void> {
   for (const c of SHARED_CASES) {
-    const batches = await collect(sf.sql.execute({ sql: c.sql, params: c.params ?? [] }, { signal: new AbortController().signal, context: ctx }));
+    const batches = await collect(
+      sf.sql.execute(
+        { sql: c.sql, params: c.params ?? [] },
+        { signal: new AbortController().signal, context: ctx },
+      ),
+    );
     assert.deepEqual(
       batches[0]!.schema.fields.map((f) => String(f.type)),
       c.types,
@@ -109,7 +122,12 @@ export async function runCancellation(sf: SnowflakeConnector): Promise<void> {
   const started = Date.now();
   setTimeout(() => controller.abort(new Error('user cancelled')), 1500);
   await assert.rejects(
-    collect(sf.sql.execute({ sql: 'SELECT SYSTEM$WAIT(20) AS "W"', params: [] }, { signal: controller.signal, context: ctx })),
+    collect(
+      sf.sql.execute(
+        { sql: 'SELECT SYSTEM$WAIT(20) AS "W"', params: [] },
+        { signal: controller.signal, context: ctx },
+      ),
+    ),
     (e) => SpokeError.isInstance(e) && e.code === 'QUERY_CANCELLED',
   );
   assert.ok(Date.now() - started < 10_000, 'cancelled promptly');

@@ -173,7 +173,12 @@ export interface SortKey {
 export const Ex = {
   col: (name: string): ColumnExpr => ({ kind: 'column', name }),
   lit: (value: ScalarValue, type: ScalarType): LiteralExpr => ({ kind: 'literal', value, type }),
-  cmp: (op: ComparisonOperator, left: Expr, right: Expr): ComparisonExpr => ({ kind: 'compare', op, left, right }),
+  cmp: (op: ComparisonOperator, left: Expr, right: Expr): ComparisonExpr => ({
+    kind: 'compare',
+    op,
+    left,
+    right,
+  }),
   and: (...args: Expr[]): AndExpr => ({ kind: 'and', args }),
   or: (...args: Expr[]): OrExpr => ({ kind: 'or', args }),
   not: (arg: Expr): NotExpr => ({ kind: 'not', arg }),
@@ -193,7 +198,12 @@ export const Ex = {
     negated,
   }),
   isNull: (expr: Expr, negated = false): IsNullExpr => ({ kind: 'isNull', expr, negated }),
-  arith: (op: ArithmeticOperator, left: Expr, right: Expr): ArithmeticExpr => ({ kind: 'arithmetic', op, left, right }),
+  arith: (op: ArithmeticOperator, left: Expr, right: Expr): ArithmeticExpr => ({
+    kind: 'arithmetic',
+    op,
+    left,
+    right,
+  }),
   cast: (expr: Expr, type: ScalarType): CastExpr => ({ kind: 'cast', expr, type }),
   fn: (name: ScalarFunctionName, ...args: Expr[]): FunctionExpr => ({ kind: 'function', name, args }),
 } as const;

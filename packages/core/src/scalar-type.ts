@@ -6,8 +6,9 @@
  * `apache-arrow`; plain objects survive all of that. {@link toArrowType} and
  * {@link fromArrowType} convert at the edges.
  */
-import { arrow } from './arrow.js';
+
 import type { DataType } from './arrow.js';
+import { arrow } from './arrow.js';
 
 /** A value type. Time-like types are in microseconds, as PostgreSQL stores them. */
 export type ScalarType =
@@ -134,7 +135,10 @@ export function fromArrowType(type: DataType): ScalarType | undefined {
     }
     case t.Float: {
       const { precision } = type as unknown as { precision: number };
-      return { id: precision === arrow.Precision.SINGLE || precision === arrow.Precision.HALF ? 'float32' : 'float64' };
+      return {
+        id:
+          precision === arrow.Precision.SINGLE || precision === arrow.Precision.HALF ? 'float32' : 'float64',
+      };
     }
     case t.Decimal: {
       const { precision, scale } = type as unknown as { precision: number; scale: number };

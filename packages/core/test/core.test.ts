@@ -3,14 +3,14 @@ import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import {
   arrow,
+  columnsOf,
   ErrorCode,
   Ex,
-  SpokeError,
-  Types,
-  columnsOf,
   formatScalarType,
   fromArrowType,
+  SpokeError,
   splitConjunction,
+  Types,
   throwIfAborted,
   toArrowType,
 } from '../src/index.js';
@@ -23,13 +23,19 @@ test('arrow is the CommonJS build, the one LanceDB loads', () => {
 });
 
 test('SpokeError is recognised by its marker, across copies', () => {
-  const err = new SpokeError(ErrorCode.TABLE_NOT_FOUND, 'no such table', { cause: new Error('pg'), source: 'crm' });
+  const err = new SpokeError(ErrorCode.TABLE_NOT_FOUND, 'no such table', {
+    cause: new Error('pg'),
+    source: 'crm',
+  });
   assert.ok(SpokeError.isInstance(err));
   assert.equal(err.code, 'TABLE_NOT_FOUND');
   assert.equal(err.source, 'crm');
   assert.equal((err.cause as Error).message, 'pg');
   // A structurally identical error from "another copy" of the package carries the same Symbol.for marker.
-  const foreign = Object.assign(new Error('x'), { [Symbol.for('@spoke/core/SpokeError')]: true, code: 'UNSUPPORTED' });
+  const foreign = Object.assign(new Error('x'), {
+    [Symbol.for('@spoke/core/SpokeError')]: true,
+    code: 'UNSUPPORTED',
+  });
   assert.ok(SpokeError.isInstance(foreign));
   assert.ok(!SpokeError.isInstance(new Error('plain')));
   assert.ok(!SpokeError.isInstance(null));
@@ -39,7 +45,10 @@ test('throwIfAborted throws QUERY_CANCELLED only after abort', () => {
   const controller = new AbortController();
   throwIfAborted(controller.signal);
   controller.abort(new Error('stop'));
-  assert.throws(() => throwIfAborted(controller.signal), (e: unknown) => SpokeError.isInstance(e) && e.code === 'QUERY_CANCELLED');
+  assert.throws(
+    () => throwIfAborted(controller.signal),
+    (e: unknown) => SpokeError.isInstance(e) && e.code === 'QUERY_CANCELLED',
+  );
 });
 
 test('scalar types round-trip through Arrow types', () => {

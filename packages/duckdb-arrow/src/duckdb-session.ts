@@ -20,7 +20,6 @@ export interface DuckDBSessionOptions {
   threads?: number;
 }
 
-
 /** The DuckDB configuration map for {@link DuckDBSessionOptions} (exported for tests and EXPLAIN). */
 export function duckdbConfig(options: DuckDBSessionOptions = {}): Record<string, string> {
   const config: Record<string, string> = {

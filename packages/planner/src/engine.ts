@@ -3,7 +3,7 @@
  * (sources, then the residual in embedded DuckDB) → Arrow batches.
  */
 import { randomUUID } from 'node:crypto';
-import { DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBInstance } from '@duckdb/node-api';
 import {
   ErrorCode,
   type QueryContext,
@@ -11,35 +11,29 @@ import {
   type ScalarValue,
   type SpokeConnector,
   SpokeError,
-  type WriteResult,
   throwIfAborted,
+  type WriteResult,
 } from '@spoke/core';
+import { createDuckDBInstance, type DuckDBSessionOptions } from '@spoke/duckdb-arrow';
 import { bindQuery } from './binder/bind-query.js';
 import type { BoundQuery } from './binder/scope.js';
 import { SourceRegistry } from './binder/source-registry.js';
-import type {
-  CatalogTable,
-  ExplainPlan,
-  QueryEngine,
-  QueryOptions,
-  QueryResult,
-} from './engine-api.js';
+import type { CatalogTable, ExplainPlan, QueryEngine, QueryOptions, QueryResult } from './engine-api.js';
 import { Session } from './engine-api.js';
-import { type DuckDBSessionOptions, createDuckDBInstance } from '@spoke/duckdb-arrow';
 import { executeFederated, peekSchema } from './executor/federated-executor.js';
 import { buildResidual } from './executor/residual.js';
 import { explainPlan, formatExplain } from './explain/explain-plan.js';
 import { type AstNode, nodeKind } from './parse/ast.js';
 import { loadParser, parseSql } from './parse/parse-sql.js';
+import type { QueryPolicy } from './policy-hook.js';
+import { type JoinKeyEdge, planJoinKeys } from './pushdown/plan-join-keys.js';
 import { planScans, type ScanPlan } from './pushdown/plan-scans.js';
 import { planSubqueries, type SubqueryPushdown } from './pushdown/plan-subqueries.js';
-import { type JoinKeyEdge, planJoinKeys } from './pushdown/plan-join-keys.js';
 import { singleSqlSource, sourceTree, unsupportedBy } from './pushdown/sql-pushdown.js';
 import { isSessionStatement, runSessionStatement } from './session/session-statements.js';
 import { commandResult, textResult } from './session/text-result.js';
-import { SystemCatalog } from './system-catalog/index.js';
 import { isWriteStatement, runWriteStatement } from './statements/write-statements.js';
-import type { QueryPolicy } from './policy-hook.js';
+import { SystemCatalog } from './system-catalog/index.js';
 
 /** Options for {@link createEngine}. */
 export interface EngineOptions {
@@ -77,7 +71,11 @@ export async function createEngine(options: EngineOptions): Promise<FederatedEng
   await loadParser();
   const sources = options.sources instanceof Map ? options.sources : new Map(Object.entries(options.sources));
   const instance = await createDuckDBInstance(options.duckdb ?? {});
-  return new FederatedEngine(new SourceRegistry(sources as ReadonlyMap<string, SpokeConnector>), instance, options.policy);
+  return new FederatedEngine(
+    new SourceRegistry(sources as ReadonlyMap<string, SpokeConnector>),
+    instance,
+    options.policy,
+  );
 }
 
 /** The {@link QueryEngine} every front end uses. */
@@ -106,8 +104,17 @@ export class FederatedEngine implements QueryEngine {
     if (kind === 'ExplainStmt') {
       const inner = body.query?.SelectStmt;
       if (!inner) throw new SpokeError(ErrorCode.UNSUPPORTED, 'EXPLAIN supports SELECT statements');
-      const plan = await this.explainSelect(inner, options.params ?? [], signal, queryContext(options.context));
-      return textResult(['QUERY PLAN'], formatExplain(plan).map((line) => [line]), 'EXPLAIN');
+      const plan = await this.explainSelect(
+        inner,
+        options.params ?? [],
+        signal,
+        queryContext(options.context),
+      );
+      return textResult(
+        ['QUERY PLAN'],
+        formatExplain(plan).map((line) => [line]),
+        'EXPLAIN',
+      );
     }
     const context = queryContext(options.context);
     if (isWriteStatement(node)) {
@@ -129,9 +136,16 @@ export class FederatedEngine implements QueryEngine {
       });
     }
     if (kind !== 'SelectStmt') {
-      throw new SpokeError(ErrorCode.UNSUPPORTED, `${kind.replace(/Stmt$/, '')} statements are not supported`);
+      throw new SpokeError(
+        ErrorCode.UNSUPPORTED,
+        `${kind.replace(/Stmt$/, '')} statements are not supported`,
+      );
     }
-    if (body.intoClause) throw new SpokeError(ErrorCode.UNSUPPORTED, 'SELECT INTO is not supported: use CREATE TABLE … AS SELECT');
+    if (body.intoClause)
+      throw new SpokeError(
+        ErrorCode.UNSUPPORTED,
+        'SELECT INTO is not supported: use CREATE TABLE … AS SELECT',
+      );
     return this.select(body, options.params ?? [], signal, context);
   }
 
@@ -149,16 +163,30 @@ export class FederatedEngine implements QueryEngine {
     const context = queryContext(options.context);
     const resolved = await this.registry.resolve(target.source, target.schema, target.table, signal);
     if (!resolved.provider.insert) {
-      throw new SpokeError(ErrorCode.UNSUPPORTED, `${resolved.source}.${resolved.schema}.${resolved.table} does not support INSERT`, {
-        source: resolved.source,
-      });
+      throw new SpokeError(
+        ErrorCode.UNSUPPORTED,
+        `${resolved.source}.${resolved.schema}.${resolved.table} does not support INSERT`,
+        {
+          source: resolved.source,
+        },
+      );
     }
-    this.policy?.checkWrite?.('insert', { source: resolved.source, schema: resolved.schema, table: resolved.table }, [], context);
+    this.policy?.checkWrite?.(
+      'insert',
+      { source: resolved.source, schema: resolved.schema, table: resolved.table },
+      [],
+      context,
+    );
     return resolved.provider.insert(batches, { signal, context });
   }
 
   /** Runs one SELECT body. */
-  async select(body: AstNode, params: readonly ScalarValue[], signal: AbortSignal, context: QueryContext): Promise<QueryResult> {
+  async select(
+    body: AstNode,
+    params: readonly ScalarValue[],
+    signal: AbortSignal,
+    context: QueryContext,
+  ): Promise<QueryResult> {
     const prepared = await this.prepare(body, params, signal, context);
     const redact = prepared.appliedRules.length ? this.policy?.redactError?.bind(this.policy) : undefined;
     const described = { appliedRules: prepared.appliedRules, sources: sourcesOf(prepared) };
@@ -181,7 +209,12 @@ export class FederatedEngine implements QueryEngine {
   }
 
   /** Runs a prepared SELECT. */
-  async execute(prepared: PreparedSelect, params: readonly ScalarValue[], signal: AbortSignal, context: QueryContext): Promise<QueryResult> {
+  async execute(
+    prepared: PreparedSelect,
+    params: readonly ScalarValue[],
+    signal: AbortSignal,
+    context: QueryContext,
+  ): Promise<QueryResult> {
     switch (prepared.kind) {
       case 'system':
         return (await this.systemCatalog(signal, context)).query(prepared.sql, params, signal, {
@@ -217,14 +250,17 @@ export class FederatedEngine implements QueryEngine {
     const statements = await parseSql(sql);
     const node = statements[0]?.node;
     const select = node?.SelectStmt ?? node?.ExplainStmt?.query?.SelectStmt;
-    if (statements.length !== 1 || !select) throw new SpokeError(ErrorCode.UNSUPPORTED, 'EXPLAIN supports one SELECT statement');
+    if (statements.length !== 1 || !select)
+      throw new SpokeError(ErrorCode.UNSUPPORTED, 'EXPLAIN supports one SELECT statement');
     return this.explainSelect(select, options.params ?? [], signal, queryContext(options.context));
   }
 
   /** Every table the caller may see; without a context, what a caller without roles may see. */
   async catalog(signal?: AbortSignal, context?: Partial<QueryContext>): Promise<readonly CatalogTable[]> {
     const all = await this.#allTables(signal);
-    return this.policy?.visibleCatalog ? this.policy.visibleCatalog(all, queryContext(context), this.registry) : all;
+    return this.policy?.visibleCatalog
+      ? this.policy.visibleCatalog(all, queryContext(context), this.registry)
+      : all;
   }
 
   async #allTables(signal?: AbortSignal): Promise<readonly CatalogTable[]> {
@@ -249,14 +285,22 @@ export class FederatedEngine implements QueryEngine {
 
   async close(): Promise<void> {
     const errors: unknown[] = [];
-    for (const connector of this.registry.sources.values()) await connector.close().catch((e: unknown) => errors.push(e));
+    for (const connector of this.registry.sources.values())
+      await connector.close().catch((e: unknown) => errors.push(e));
     this.instance.closeSync();
     if (errors.length) throw errors[0];
   }
 
   /** Binds and plans a SELECT body (mutating it: the residual is rendered from it). */
-  async prepare(stmt: AstNode, params: readonly ScalarValue[], signal: AbortSignal, context: QueryContext): Promise<PreparedSelect> {
-    const outcome = this.policy ? await this.policy.apply(stmt, { registry: this.registry, context, signal }) : undefined;
+  async prepare(
+    stmt: AstNode,
+    params: readonly ScalarValue[],
+    signal: AbortSignal,
+    context: QueryContext,
+  ): Promise<PreparedSelect> {
+    const outcome = this.policy
+      ? await this.policy.apply(stmt, { registry: this.registry, context, signal })
+      : undefined;
     const plan = await this.plan(stmt, params, signal);
     return { ...plan, appliedRules: outcome?.appliedRules ?? [] };
   }
@@ -266,7 +310,10 @@ export class FederatedEngine implements QueryEngine {
     const bound = await bindQuery(stmt, this.registry, signal);
     if (
       bound.systemRelations.length ||
-      (bound.bindings.length === 0 && !bound.hasOtherRelations && !stmt.fromClause && (!stmt.op || stmt.op === 'SETOP_NONE'))
+      (bound.bindings.length === 0 &&
+        !bound.hasOtherRelations &&
+        !stmt.fromClause &&
+        (!stmt.op || stmt.op === 'SETOP_NONE'))
     ) {
       if (bound.bindings.length) {
         throw new SpokeError(
@@ -275,10 +322,18 @@ export class FederatedEngine implements QueryEngine {
         );
       }
       const { deparseSync } = await import('pgsql-deparser');
-      return { kind: 'system', sql: deparseSync({ SelectStmt: stmt } as never), relations: bound.systemRelations };
+      return {
+        kind: 'system',
+        sql: deparseSync({ SelectStmt: stmt } as never),
+        relations: bound.systemRelations,
+      };
     }
     const sqlSource = singleSqlSource(bound.bindings);
-    if (sqlSource && !bound.hasOtherRelations && unsupportedBy(stmt, sqlSource.sql!.dialect.capabilities) === undefined) {
+    if (
+      sqlSource &&
+      !bound.hasOtherRelations &&
+      unsupportedBy(stmt, sqlSource.sql!.dialect.capabilities) === undefined
+    ) {
       try {
         const rendered = sqlSource.sql!.dialect.renderSelect(sourceTree(stmt, bound.bindings, params));
         return { kind: 'source-sql', source: bound.bindings[0]!.source, connector: sqlSource, rendered };
@@ -289,13 +344,21 @@ export class FederatedEngine implements QueryEngine {
     }
     const subqueries = planSubqueries(stmt, bound.bindings, params);
     const covered = new Set(subqueries.flatMap((q) => q.bindings));
-    const scans = await planScans(bound.bindings.filter((b) => !covered.has(b)), params);
+    const scans = await planScans(
+      bound.bindings.filter((b) => !covered.has(b)),
+      params,
+    );
     const joinKeys = planJoinKeys(scans.map((s) => s.binding));
     const residual = buildResidual(stmt, scans, params);
     return { kind: 'federated', bound, scans, subqueries, joinKeys, residual };
   }
 
-  async explainSelect(stmt: AstNode, params: readonly ScalarValue[], signal: AbortSignal, context: QueryContext): Promise<ExplainPlan> {
+  async explainSelect(
+    stmt: AstNode,
+    params: readonly ScalarValue[],
+    signal: AbortSignal,
+    context: QueryContext,
+  ): Promise<ExplainPlan> {
     return explainPlan(await this.prepare(stmt, params, signal, context));
   }
 
@@ -316,7 +379,6 @@ export class FederatedEngine implements QueryEngine {
     }
     return system;
   }
-
 }
 
 /** The configured sources a prepared SELECT reads. */

@@ -4,11 +4,18 @@
  *
  * @packageDocumentation
  */
-export * from './engine-api.js';
-export { createEngine, collectBatches, FederatedEngine, type EngineOptions, type PreparedSelect } from './engine.js';
-export { formatExplain } from './explain/explain-plan.js';
-export * from './policy-hook.js';
-export * from './policy/index.js';
-export { SourceRegistry, type ResolvedTable } from './binder/source-registry.js';
-export { parseSql, type ParsedStatement } from './parse/parse-sql.js';
+
 export * from '@spoke/duckdb-arrow';
+export { type ResolvedTable, SourceRegistry } from './binder/source-registry.js';
+export {
+  collectBatches,
+  createEngine,
+  type EngineOptions,
+  FederatedEngine,
+  type PreparedSelect,
+} from './engine.js';
+export * from './engine-api.js';
+export { formatExplain } from './explain/explain-plan.js';
+export { type ParsedStatement, parseSql } from './parse/parse-sql.js';
+export * from './policy/index.js';
+export * from './policy-hook.js';

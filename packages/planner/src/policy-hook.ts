@@ -14,7 +14,11 @@ export interface QueryPolicy {
   /** Rewrites `stmt` (a `SelectStmt` body) in place; returns the names of the rules it applied. */
   apply(stmt: AstNode, input: PolicyInput): Promise<PolicyOutcome>;
   /** The catalog as the caller may see it (denied tables and columns removed). Default: all of it. */
-  visibleCatalog?(tables: readonly CatalogTable[], context: QueryContext, registry: SourceRegistry): readonly CatalogTable[];
+  visibleCatalog?(
+    tables: readonly CatalogTable[],
+    context: QueryContext,
+    registry: SourceRegistry,
+  ): readonly CatalogTable[];
   /** Equal for callers who see the same catalog, so a system catalog can be shared between them. */
   visibilityKey?(context: QueryContext): string;
   /** Removes values from an error raised by a query the policy shaped (a row filter's hidden rows, a masked value). */
@@ -24,7 +28,12 @@ export interface QueryPolicy {
    * `never_upload` on a table read, a denied target) with `POLICY_DENIED`;
    * returns the rules that allowed it with a restriction.
    */
-  checkWrite?(kind: WriteKind, target: WriteTarget, tablesRead: readonly WriteTarget[], context: QueryContext): PolicyOutcome;
+  checkWrite?(
+    kind: WriteKind,
+    target: WriteTarget,
+    tablesRead: readonly WriteTarget[],
+    context: QueryContext,
+  ): PolicyOutcome;
 }
 
 /** The kinds of write a statement performs (index and maintenance statements count as `update`). */

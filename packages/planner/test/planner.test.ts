@@ -5,10 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { connector as duckdb } from '@spoke/connector-duckdb';
 import { type Expr, SpokeError } from '@spoke/core';
 import { canonicalRowsFromBatches, canonicalRowsFromDuckDB, diffRows } from '@spoke/sdk/testing';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { collectBatches, createEngine, type FederatedEngine } from '../src/index.js';
 import { createFixtures, type Fixtures } from './support/fixtures.js';
 import { type RecordingConnector, recording } from './support/recording-connector.js';
@@ -23,12 +23,15 @@ let reference: { run(sql: string): Promise<unknown[][]> };
 
 before(async () => {
   fx = await createFixtures();
-  const open = async (name: string, path: string) => duckdb.create({ path }, { sourceName: name, baseDir: fx.dir });
+  const open = async (name: string, path: string) =>
+    duckdb.create({ path }, { sourceName: name, baseDir: fx.dir });
   crm = recording(await open('crm', fx.crmPath));
   shop = recording(await open('shop', fx.shopPath));
   engine = await createEngine({ sources: { crm, shop } });
   inexactCrm = recording(await open('crm', fx.crmPath), 'inexact');
-  inexactEngine = await createEngine({ sources: { crm: inexactCrm, shop: recording(await open('shop', fx.shopPath)) } });
+  inexactEngine = await createEngine({
+    sources: { crm: inexactCrm, shop: recording(await open('shop', fx.shopPath)) },
+  });
   const db = await DuckDBInstance.create(':memory:');
   const c = await db.connect();
   await c.run(`ATTACH '${fx.crmPath}' AS crm (READ_ONLY)`);
@@ -68,7 +71,8 @@ async function assertSameAnswer(sql: string, ordered = false, e: FederatedEngine
 }
 
 /** The filters the query itself put on a scan (without the dynamic join-key filters). */
-const own = (r: { filters: readonly Expr[] }) => r.filters.filter((f) => !(f.kind === 'in' && f.list.length > 3));
+const own = (r: { filters: readonly Expr[] }) =>
+  r.filters.filter((f) => !(f.kind === 'in' && f.list.length > 3));
 
 function lastRequest(c: RecordingConnector, table: string) {
   const r = [...c.requests].reverse().find((x) => x.table === table);
@@ -88,7 +92,10 @@ describe('binding', () => {
     });
   });
   test('unknown source suggests the closest source', async () => {
-    await assert.rejects(engine.query('SELECT * FROM crn.customers'), /source "crn" does not exist \(did you mean "crm"\?\)/);
+    await assert.rejects(
+      engine.query('SELECT * FROM crn.customers'),
+      /source "crn" does not exist \(did you mean "crm"\?\)/,
+    );
   });
   test('unqualified table suggests its qualified name', async () => {
     await assert.rejects(engine.query('SELECT * FROM customers'), /did you mean "crm\.customers"/);
@@ -103,16 +110,24 @@ describe('binding', () => {
     await assert.rejects(engine.query('SELECT c.nmae FROM crm.customers c'), /c\.nmae does not exist/);
   });
   test('ambiguous column is an error', async () => {
-    await assert.rejects(engine.query('SELECT id FROM crm.customers c JOIN shop.orders o ON c.id = o.customer_id'), /ambiguous/);
+    await assert.rejects(
+      engine.query('SELECT id FROM crm.customers c JOIN shop.orders o ON c.id = o.customer_id'),
+      /ambiguous/,
+    );
   });
   test('syntax errors carry the position', async () => {
-    await assert.rejects(engine.query('SELEC 1'), (e: unknown) => SpokeError.isInstance(e) && e.code === 'SYNTAX_ERROR');
+    await assert.rejects(
+      engine.query('SELEC 1'),
+      (e: unknown) => SpokeError.isInstance(e) && e.code === 'SYNTAX_ERROR',
+    );
   });
   test('columns resolve through aliases, CTEs, sub-queries, USING and *', async () => {
     await assertSameAnswer(`WITH eu AS (SELECT id, name FROM crm.customers WHERE region = 'EU')
       SELECT e.name, t.total FROM eu e JOIN (SELECT customer_id AS id, sum(amount) AS total FROM shop.orders GROUP BY 1) t USING (id)`);
     await assertSameAnswer('SELECT * FROM crm.customers c WHERE c.id < 5');
-    await assertSameAnswer('SELECT c.* , o.amount FROM crm.customers c, shop.orders o WHERE c.id = o.customer_id AND o.id < 50');
+    await assertSameAnswer(
+      'SELECT c.* , o.amount FROM crm.customers c, shop.orders o WHERE c.id = o.customer_id AND o.id < 50',
+    );
     await assertSameAnswer('SELECT count(*) FROM crm.main.customers');
   });
 });
@@ -124,7 +139,10 @@ describe('push-down', () => {
     assert.deepEqual([...r.projection].sort(), ['id', 'name', 'region']);
     assert.equal(r.filters.length, 2);
     const plan = await engine.explain("SELECT name FROM crm.customers WHERE id > 90 AND region = 'EU'");
-    assert.equal(plan.sources[0]!.filters.every((f) => f.support === 'exact'), true);
+    assert.equal(
+      plan.sources[0]!.filters.every((f) => f.support === 'exact'),
+      true,
+    );
     assert.doesNotMatch(plan.residualSql, /WHERE/i);
   });
   test('count(*) asks for no column', async () => {
@@ -183,11 +201,21 @@ describe('push-down', () => {
     assert.equal(lastRequest(crm, 'customers').limit, 5);
   });
   test('no limit is pushed past GROUP BY, joins or inexact filters', async () => {
-    await assertSameAnswer('SELECT region, count(*) FROM crm.customers GROUP BY region ORDER BY 2 LIMIT 1', true);
+    await assertSameAnswer(
+      'SELECT region, count(*) FROM crm.customers GROUP BY region ORDER BY 2 LIMIT 1',
+      true,
+    );
     assert.equal(lastRequest(crm, 'customers').limit, undefined);
-    await assertSameAnswer('SELECT c.id FROM crm.customers c JOIN shop.orders o ON o.customer_id = c.id ORDER BY 1 LIMIT 3', true);
+    await assertSameAnswer(
+      'SELECT c.id FROM crm.customers c JOIN shop.orders o ON o.customer_id = c.id ORDER BY 1 LIMIT 3',
+      true,
+    );
     assert.equal(lastRequest(crm, 'customers').limit, undefined);
-    await assertSameAnswer("SELECT id FROM crm.customers WHERE region = 'EU' ORDER BY id LIMIT 4", true, inexactEngine);
+    await assertSameAnswer(
+      "SELECT id FROM crm.customers WHERE region = 'EU' ORDER BY id LIMIT 4",
+      true,
+      inexactEngine,
+    );
     const r = lastRequest(inexactCrm, 'customers');
     assert.equal(r.limit, undefined);
     assert.equal(r.filters.length, 1);
@@ -199,24 +227,40 @@ describe('push-down', () => {
     const orders = lastRequest(shop, 'orders');
     const keys = orders.filters.find((f) => f.kind === 'in');
     assert.ok(keys && keys.kind === 'in', 'orders was not restricted by the customers keys');
-    assert.deepEqual(keys.list.map((k) => (k.kind === 'literal' ? Number(k.value) : NaN)).sort((a, b) => a - b), [3, 6, 9, 12, 15, 18]);
+    assert.deepEqual(
+      keys.list.map((k) => (k.kind === 'literal' ? Number(k.value) : NaN)).sort((a, b) => a - b),
+      [3, 6, 9, 12, 15, 18],
+    );
     const plan = await engine.explain(sql);
-    assert.match(JSON.stringify(plan.sources.find((s) => s.table === 'main.orders')?.dynamicFilters), /customer_id IN \(keys of c\.id/);
+    assert.match(
+      JSON.stringify(plan.sources.find((s) => s.table === 'main.orders')?.dynamicFilters),
+      /customer_id IN \(keys of c\.id/,
+    );
     // Only from the preserved side of an outer join into the other side, never the reverse.
-    await assertSameAnswer('SELECT c.id, o.id FROM crm.customers c LEFT JOIN shop.orders o ON o.customer_id = c.id WHERE c.id < 10');
+    await assertSameAnswer(
+      'SELECT c.id, o.id FROM crm.customers c LEFT JOIN shop.orders o ON o.customer_id = c.id WHERE c.id < 10',
+    );
     assert.ok(lastRequest(shop, 'orders').filters.some((f) => f.kind === 'in'));
-    await assertSameAnswer('SELECT o.id, c.name FROM shop.orders o LEFT JOIN crm.customers c ON c.id = o.customer_id WHERE o.id < 30');
+    await assertSameAnswer(
+      'SELECT o.id, c.name FROM shop.orders o LEFT JOIN crm.customers c ON c.id = o.customer_id WHERE o.id < 30',
+    );
     assert.ok(!lastRequest(crm, 'customers').filters.some((f) => f.kind === 'in'));
   });
   test('inexact filters are applied again in DuckDB', async () => {
     const sql = "SELECT id FROM crm.customers WHERE region = 'EU' AND id < 40";
     await assertSameAnswer(sql, false, inexactEngine);
     const plan = await inexactEngine.explain(sql);
-    assert.deepEqual(plan.sources[0]!.filters.map((f) => f.support), ['inexact', 'inexact']);
+    assert.deepEqual(
+      plan.sources[0]!.filters.map((f) => f.support),
+      ['inexact', 'inexact'],
+    );
     assert.match(plan.residualSql, /WHERE/);
   });
   test('parameters are bound, in filters and in the residual', async () => {
-    const result = await rows(engine, 'SELECT name FROM crm.customers WHERE id = $1 OR name = $2', [7, 'customer 9']);
+    const result = await rows(engine, 'SELECT name FROM crm.customers WHERE id = $1 OR name = $2', [
+      7,
+      'customer 9',
+    ]);
     assert.deepEqual(result.map((r) => r[0]).sort(), ['customer 7', 'customer 9']);
     const one = await rows(engine, 'SELECT name FROM crm.customers WHERE id = $1', ['12']);
     assert.deepEqual(one, [['customer 12']]);
@@ -227,12 +271,18 @@ describe('execution', () => {
   test('cross-source joins, aggregates, windows, set operations', async () => {
     await assertSameAnswer(`SELECT c.region, count(*) AS n, sum(o.amount) AS total FROM crm.customers c
       JOIN shop.orders o ON o.customer_id = c.id GROUP BY c.region`);
-    await assertSameAnswer(`SELECT id, rank() OVER (PARTITION BY region ORDER BY id DESC) AS r FROM crm.customers`);
-    await assertSameAnswer('SELECT id FROM crm.customers WHERE id < 5 UNION ALL SELECT id FROM shop.orders WHERE id < 3');
+    await assertSameAnswer(
+      `SELECT id, rank() OVER (PARTITION BY region ORDER BY id DESC) AS r FROM crm.customers`,
+    );
+    await assertSameAnswer(
+      'SELECT id FROM crm.customers WHERE id < 5 UNION ALL SELECT id FROM shop.orders WHERE id < 3',
+    );
     await assertSameAnswer(`SELECT customer_id FROM shop.orders EXCEPT SELECT id FROM crm.customers`);
   });
   test('EXPLAIN as SQL shows the scans and the residual', async () => {
-    const text = (await rows(engine, "EXPLAIN SELECT name FROM crm.customers WHERE region = 'EU'")).map((r) => r[0]).join('\n');
+    const text = (await rows(engine, "EXPLAIN SELECT name FROM crm.customers WHERE region = 'EU'"))
+      .map((r) => r[0])
+      .join('\n');
     assert.match(text, /Scan crm\.main\.customers/);
     assert.match(text, /Filter \[exact\]: region = 'EU'/);
     assert.match(text, /Residual \(DuckDB\)/);
@@ -241,7 +291,12 @@ describe('execution', () => {
     const { Session } = await import('../src/index.js');
     const session = new Session();
     assert.equal((await engine.query("SET application_name = 'x'", { session })).command, 'SET');
-    assert.deepEqual(canonicalRowsFromBatches(await collectBatches(await engine.query('SHOW application_name', { session }))), [['x']]);
+    assert.deepEqual(
+      canonicalRowsFromBatches(
+        await collectBatches(await engine.query('SHOW application_name', { session })),
+      ),
+      [['x']],
+    );
     assert.equal((await engine.query('BEGIN', { session })).command, 'BEGIN');
     assert.equal(session.transaction, 'in transaction');
     assert.equal((await engine.query('COMMIT', { session })).command, 'COMMIT');
@@ -251,14 +306,22 @@ describe('execution', () => {
     assert.deepEqual(await rows(engine, 'SELECT 7 / 2 AS h'), [[3n]]);
   });
   test('unsupported statements are refused clearly', async () => {
-    await assert.rejects(engine.query('DELETE FROM crm.customers'), /crm.main.customers does not support DELETE/);
+    await assert.rejects(
+      engine.query('DELETE FROM crm.customers'),
+      /crm.main.customers does not support DELETE/,
+    );
     await assert.rejects(engine.query('TRUNCATE crm.customers'), /Truncate statements are not supported/);
   });
   test('a cancelled query stops with QUERY_CANCELLED', async () => {
     const controller = new AbortController();
-    const result = await engine.query('SELECT a.id, b.id FROM shop.orders a, shop.orders b, shop.orders c', { signal: controller.signal });
+    const result = await engine.query('SELECT a.id, b.id FROM shop.orders a, shop.orders b, shop.orders c', {
+      signal: controller.signal,
+    });
     controller.abort();
-    await assert.rejects(collectBatches(result), (e: unknown) => SpokeError.isInstance(e) && e.code === 'QUERY_CANCELLED');
+    await assert.rejects(
+      collectBatches(result),
+      (e: unknown) => SpokeError.isInstance(e) && e.code === 'QUERY_CANCELLED',
+    );
   });
 });
 
@@ -279,7 +342,9 @@ describe('resources', () => {
     };
     try {
       for (let i = 0; i < 20; i++) {
-        const result = await engine.query('SELECT c.id, o.id FROM crm.customers c JOIN shop.orders o ON o.customer_id = c.id');
+        const result = await engine.query(
+          'SELECT c.id, o.id FROM crm.customers c JOIN shop.orders o ON o.customer_id = c.id',
+        );
         await result.batches[Symbol.asyncIterator]().return?.();
       }
       assert.equal(open, 0);

@@ -28,12 +28,26 @@ before(async () => {
         { name: 'id', type: new arrow.Int64(), nullable: false },
         { name: 'name', type: new arrow.Utf8(), nullable: true },
         { name: 'balance', type: new arrow.Decimal(2, 12, 128), nullable: true },
-        { name: 'tags', type: new arrow.List(new arrow.Field('item', new arrow.Utf8(), true)), nullable: true },
+        {
+          name: 'tags',
+          type: new arrow.List(new arrow.Field('item', new arrow.Utf8(), true)),
+          nullable: true,
+        },
         { name: 'seen', type: new arrow.TimestampMicrosecond('UTC'), nullable: true },
       ],
     },
-    { source: 'shop', schema: 'public', name: 'orders', columns: [{ name: 'id', type: new arrow.Int32(), nullable: false }] },
-    { source: 'shop', schema: 'sales', name: 'orders', columns: [{ name: 'amount', type: new arrow.Float64(), nullable: true }] },
+    {
+      source: 'shop',
+      schema: 'public',
+      name: 'orders',
+      columns: [{ name: 'id', type: new arrow.Int32(), nullable: false }],
+    },
+    {
+      source: 'shop',
+      schema: 'sales',
+      name: 'orders',
+      columns: [{ name: 'amount', type: new arrow.Float64(), nullable: true }],
+    },
   ]);
 });
 
@@ -45,11 +59,13 @@ after(() => {
 async function rows(sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
   const result = await catalog.query(sql, params as never, new AbortController().signal);
   const batches = await collectBatches(result);
-  return batches.flatMap((b) => b.toArray().map((r) => {
-    const o = r.toJSON() as Record<string, unknown>;
-    for (const [k, v] of Object.entries(o)) if (typeof v === 'bigint') o[k] = Number(v);
-    return o;
-  }));
+  return batches.flatMap((b) =>
+    b.toArray().map((r) => {
+      const o = r.toJSON() as Record<string, unknown>;
+      for (const [k, v] of Object.entries(o)) if (typeof v === 'bigint') o[k] = Number(v);
+      return o;
+    }),
+  );
 }
 
 const PSQL_DT = `SELECT n.nspname as "Schema",
@@ -75,7 +91,9 @@ WHERE c.relname OPERATOR(pg_catalog.~) '^(customers)$' COLLATE pg_catalog.defaul
   AND pg_catalog.pg_table_is_visible(c.oid)
 ORDER BY 2, 3;`;
 
-const psqlDTable = (oid: number) => `SELECT c.relchecks, c.relkind, c.relhasindex, c.relhasrules, c.relhastriggers, c.relrowsecurity, c.relforcerowsecurity, false AS relhasoids, c.relispartition, '', c.reltablespace, CASE WHEN c.reloftype = 0 THEN '' ELSE c.reloftype::pg_catalog.regtype::pg_catalog.text END, c.relpersistence, c.relreplident, am.amname
+const psqlDTable = (
+  oid: number,
+) => `SELECT c.relchecks, c.relkind, c.relhasindex, c.relhasrules, c.relhastriggers, c.relrowsecurity, c.relforcerowsecurity, false AS relhasoids, c.relispartition, '', c.reltablespace, CASE WHEN c.reloftype = 0 THEN '' ELSE c.reloftype::pg_catalog.regtype::pg_catalog.text END, c.relpersistence, c.relreplident, am.amname
 FROM pg_catalog.pg_class c
  LEFT JOIN pg_catalog.pg_class tc ON (c.reltoastrelid = tc.oid)
 LEFT JOIN pg_catalog.pg_am am ON (c.relam = am.oid)
@@ -171,46 +189,72 @@ describe('system catalog', { timeout: 60_000 }, () => {
   test('psql \\dn and \\l', async () => {
     const schemas = await rows(`SELECT n.nspname AS "Name", pg_catalog.pg_get_userbyid(n.nspowner) AS "Owner"
       FROM pg_catalog.pg_namespace n WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' ORDER BY 1;`);
-    assert.deepEqual(schemas.map((s) => s.Name), ['crm', 'public', 'shop.public', 'shop.sales']);
-    const databases = await rows(`SELECT d.datname as "Name", pg_catalog.pg_encoding_to_char(d.encoding) as "Encoding",
+    assert.deepEqual(
+      schemas.map((s) => s.Name),
+      ['crm', 'public', 'shop.public', 'shop.sales'],
+    );
+    const databases =
+      await rows(`SELECT d.datname as "Name", pg_catalog.pg_encoding_to_char(d.encoding) as "Encoding",
       CASE d.datlocprovider WHEN 'c' THEN 'libc' WHEN 'i' THEN 'icu' END AS "Locale Provider",
       pg_catalog.array_to_string(d.datacl, E'\\n') AS "Access privileges" FROM pg_catalog.pg_database d ORDER BY 1;`);
-    assert.deepEqual(databases, [{ Name: 'spoke', Encoding: 'UTF8', 'Locale Provider': 'libc', 'Access privileges': null }]);
+    assert.deepEqual(databases, [
+      { Name: 'spoke', Encoding: 'UTF8', 'Locale Provider': 'libc', 'Access privileges': null },
+    ]);
   });
 
   test('JDBC getTables, getColumns, type lookups and getPrimaryKeys', async () => {
     const tables = await rows(JDBC_GET_TABLES, ['%']);
-    assert.deepEqual(tables.map((t) => [t.TABLE_CAT, t.TABLE_SCHEM, t.TABLE_NAME, t.TABLE_TYPE]), [
-      ['spoke', 'crm', 'customers', 'TABLE'],
-      ['spoke', 'shop.public', 'orders', 'TABLE'],
-      ['spoke', 'shop.sales', 'orders', 'TABLE'],
-    ]);
+    assert.deepEqual(
+      tables.map((t) => [t.TABLE_CAT, t.TABLE_SCHEM, t.TABLE_NAME, t.TABLE_TYPE]),
+      [
+        ['spoke', 'crm', 'customers', 'TABLE'],
+        ['spoke', 'shop.public', 'orders', 'TABLE'],
+        ['spoke', 'shop.sales', 'orders', 'TABLE'],
+      ],
+    );
     const columns = await rows(JDBC_GET_COLUMNS, ['customers', '%']);
-    assert.deepEqual(columns.map((c) => [c.attname, c.atttypid, c.atttypmod, c.attnotnull]), [
-      ['id', 20, -1, true],
-      ['name', 25, -1, false],
-      ['balance', 1700, ((12 << 16) | 2) + 4, false],
-      ['tags', 1009, -1, false],
-      ['seen', 1184, -1, false],
+    assert.deepEqual(
+      columns.map((c) => [c.attname, c.atttypid, c.atttypmod, c.attnotnull]),
+      [
+        ['id', 20, -1, true],
+        ['name', 25, -1, false],
+        ['balance', 1700, ((12 << 16) | 2) + 4, false],
+        ['tags', 1009, -1, false],
+        ['seen', 1184, -1, false],
+      ],
+    );
+    assert.deepEqual(await rows(JDBC_TYPE_INFO, [1009]), [
+      { is_array: true, typtype: 'b', typname: '_text', oid: 1009 },
     ]);
-    assert.deepEqual(await rows(JDBC_TYPE_INFO, [1009]), [{ is_array: true, typtype: 'b', typname: '_text', oid: 1009 }]);
     assert.deepEqual(await rows(JDBC_PRIMARY_KEYS, ['customers']), []);
   });
 
   test('information_schema.tables and columns', async () => {
-    assert.deepEqual(await rows(`SELECT table_schema, table_name, table_type FROM information_schema.tables ORDER BY 1, 2`), [
-      { table_schema: 'crm', table_name: 'customers', table_type: 'BASE TABLE' },
-      { table_schema: 'shop.public', table_name: 'orders', table_type: 'BASE TABLE' },
-      { table_schema: 'shop.sales', table_name: 'orders', table_type: 'BASE TABLE' },
-    ]);
-    const columns = await rows(`SELECT column_name, data_type, is_nullable, numeric_precision, numeric_scale, udt_name
+    assert.deepEqual(
+      await rows(`SELECT table_schema, table_name, table_type FROM information_schema.tables ORDER BY 1, 2`),
+      [
+        { table_schema: 'crm', table_name: 'customers', table_type: 'BASE TABLE' },
+        { table_schema: 'shop.public', table_name: 'orders', table_type: 'BASE TABLE' },
+        { table_schema: 'shop.sales', table_name: 'orders', table_type: 'BASE TABLE' },
+      ],
+    );
+    const columns =
+      await rows(`SELECT column_name, data_type, is_nullable, numeric_precision, numeric_scale, udt_name
       FROM information_schema.columns WHERE table_name = 'customers' ORDER BY ordinal_position`);
-    assert.deepEqual(columns[2], { column_name: 'balance', data_type: 'numeric', is_nullable: 'YES', numeric_precision: 12, numeric_scale: 2, udt_name: 'numeric' });
+    assert.deepEqual(columns[2], {
+      column_name: 'balance',
+      data_type: 'numeric',
+      is_nullable: 'YES',
+      numeric_precision: 12,
+      numeric_scale: 2,
+      udt_name: 'numeric',
+    });
     assert.deepEqual(columns[3]!.data_type, 'ARRAY');
   });
 
   test('system functions look like PostgreSQL 15 and columns are named as PostgreSQL names them', async () => {
-    const [row] = await rows(`SELECT version(), pg_catalog.current_schema(), current_database(), current_user, current_catalog,
+    const [row] =
+      await rows(`SELECT version(), pg_catalog.current_schema(), current_database(), current_user, current_catalog,
       pg_backend_pid() > 0 AS pid, 1, 'x'::text, 'pg_class'::regclass::oid AS pg_class_oid, has_table_privilege('crm.customers', 'SELECT')`);
     assert.match(String(row!.version), /^PostgreSQL 15\.\d+ \(Spoke/);
     assert.equal(row!.current_schema, 'public');
@@ -222,7 +266,9 @@ describe('system catalog', { timeout: 60_000 }, () => {
     assert.equal(row!.text, 'x');
     assert.equal(row!.pg_class_oid, 1259);
     assert.equal(row!.has_table_privilege, true);
-    assert.deepEqual(await rows(`SELECT $1::int + 1 AS x, 'crm.customers'::regclass::text AS t`, ['41']), [{ x: 42, t: 'crm.customers' }]);
+    assert.deepEqual(await rows(`SELECT $1::int + 1 AS x, 'crm.customers'::regclass::text AS t`, ['41']), [
+      { x: 42, t: 'crm.customers' },
+    ]);
   });
 
   test('isSystemRelation, and missing relations are 42P01', async () => {
@@ -231,12 +277,18 @@ describe('system catalog', { timeout: 60_000 }, () => {
     assert.equal(SystemCatalog.isSystemRelation(undefined, 'pg_type'), true);
     assert.equal(SystemCatalog.isSystemRelation(undefined, 'orders'), false);
     assert.equal(SystemCatalog.isSystemRelation('crm', 'pg_thing'), false);
-    await assert.rejects(rows('SELECT * FROM pg_catalog.pg_nope'), (e: { code?: string }) => e.code === 'TABLE_NOT_FOUND');
+    await assert.rejects(
+      rows('SELECT * FROM pg_catalog.pg_nope'),
+      (e: { code?: string }) => e.code === 'TABLE_NOT_FOUND',
+    );
   });
 
   test('a cancelled query stops with QUERY_CANCELLED', async () => {
     const controller = new AbortController();
     controller.abort();
-    await assert.rejects(catalog.query('SELECT 1', [], controller.signal), (e: { code?: string }) => e.code === 'QUERY_CANCELLED');
+    await assert.rejects(
+      catalog.query('SELECT 1', [], controller.signal),
+      (e: { code?: string }) => e.code === 'QUERY_CANCELLED',
+    );
   });
 });

@@ -18,7 +18,15 @@
  * NOTE: identical in connector-mysql and connector-snowflake; it belongs in
  * `@spoke/sdk` next to the batch helpers.
  */
-import { arrow, type DataType, type Field, type RecordBatch, type ScalarType, type Schema, toArrowType } from '@spoke/core';
+import {
+  arrow,
+  type DataType,
+  type Field,
+  type RecordBatch,
+  type ScalarType,
+  type Schema,
+  toArrowType,
+} from '@spoke/core';
 
 type Value = boolean | number | bigint | string | Uint8Array | null;
 
@@ -49,10 +57,24 @@ class Validity {
   }
 }
 
-type TypedArrayCtor = Int8ArrayConstructor | Int16ArrayConstructor | Int32ArrayConstructor | Uint8ArrayConstructor | Uint16ArrayConstructor | Uint32ArrayConstructor | Float32ArrayConstructor | Float64ArrayConstructor | BigInt64ArrayConstructor | BigUint64ArrayConstructor;
+type TypedArrayCtor =
+  | Int8ArrayConstructor
+  | Int16ArrayConstructor
+  | Int32ArrayConstructor
+  | Uint8ArrayConstructor
+  | Uint16ArrayConstructor
+  | Uint32ArrayConstructor
+  | Float32ArrayConstructor
+  | Float64ArrayConstructor
+  | BigInt64ArrayConstructor
+  | BigUint64ArrayConstructor;
 
 class FixedBuilder implements ColumnBuilder {
-  values: ArrayLike<number | bigint> & { [i: number]: number | bigint; length: number; set(a: ArrayLike<number | bigint>): void };
+  values: ArrayLike<number | bigint> & {
+    [i: number]: number | bigint;
+    length: number;
+    set(a: ArrayLike<number | bigint>): void;
+  };
   length = 0;
   readonly validity = new Validity();
   constructor(

@@ -1,4 +1,4 @@
-import { ErrorCode, SpokeError, type SpokeCatalog, type SpokeTable } from '@spoke/core';
+import { ErrorCode, type SpokeCatalog, SpokeError, type SpokeTable } from '@spoke/core';
 
 /**
  * A catalog whose tables are known up front (files, fixtures, a fixed list):
@@ -11,7 +11,9 @@ export class StaticCatalog implements SpokeCatalog {
     readonly defaultSchema: string,
     schemas: Readonly<Record<string, readonly SpokeTable[]>>,
   ) {
-    this.#schemas = new Map(Object.entries(schemas).map(([schema, tables]) => [schema, new Map(tables.map((t) => [t.name, t]))]));
+    this.#schemas = new Map(
+      Object.entries(schemas).map(([schema, tables]) => [schema, new Map(tables.map((t) => [t.name, t]))]),
+    );
     if (!this.#schemas.has(defaultSchema)) this.#schemas.set(defaultSchema, new Map());
   }
 

@@ -20,7 +20,10 @@ export function projectBatch(batch: RecordBatch, names: readonly string[]): Reco
 }
 
 /** Stops after `limit` rows, slicing the last batch, and ends the source iterator early. */
-export async function* limitBatches(batches: AsyncIterable<RecordBatch>, limit: number): AsyncGenerator<RecordBatch> {
+export async function* limitBatches(
+  batches: AsyncIterable<RecordBatch>,
+  limit: number,
+): AsyncGenerator<RecordBatch> {
   if (limit <= 0) return;
   let left = limit;
   for await (const batch of batches) {
@@ -37,7 +40,10 @@ export async function* limitBatches(batches: AsyncIterable<RecordBatch>, limit: 
  * Re-throws as `QUERY_CANCELLED` once `signal` aborts, checking between
  * batches; the source iterator is closed (its `finally` blocks run).
  */
-export async function* abortableBatches(batches: AsyncIterable<RecordBatch>, signal: AbortSignal): AsyncGenerator<RecordBatch> {
+export async function* abortableBatches(
+  batches: AsyncIterable<RecordBatch>,
+  signal: AbortSignal,
+): AsyncGenerator<RecordBatch> {
   throwIfAborted(signal);
   for await (const batch of batches) {
     throwIfAborted(signal);

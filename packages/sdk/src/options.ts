@@ -1,7 +1,14 @@
 import { type ConnectorContext, didYouMean, ErrorCode, SpokeError } from '@spoke/core';
 
 /** The kinds of option value a connector can declare. */
-export type OptionType = 'string' | 'integer' | 'number' | 'boolean' | 'string-map' | 'string-array' | 'object';
+export type OptionType =
+  | 'string'
+  | 'integer'
+  | 'number'
+  | 'boolean'
+  | 'string-map'
+  | 'string-array'
+  | 'object';
 
 /** One declared option: its type, whether it is required, its default and what it means. */
 export interface OptionSpec {
@@ -27,13 +34,17 @@ type ValueOf<S extends OptionSpec> = S['type'] extends 'string'
 
 /** The parsed options: required or defaulted keys are present, the others optional. */
 export type ParsedOptions<Spec extends Record<string, OptionSpec>> = {
-  [K in keyof Spec as Spec[K]['required'] extends true ? K : Spec[K] extends { default: unknown } ? K : never]: ValueOf<
-    Spec[K]
-  >;
+  [K in keyof Spec as Spec[K]['required'] extends true
+    ? K
+    : Spec[K] extends { default: unknown }
+      ? K
+      : never]: ValueOf<Spec[K]>;
 } & {
-  [K in keyof Spec as Spec[K]['required'] extends true ? never : Spec[K] extends { default: unknown } ? never : K]?: ValueOf<
-    Spec[K]
-  >;
+  [K in keyof Spec as Spec[K]['required'] extends true
+    ? never
+    : Spec[K] extends { default: unknown }
+      ? never
+      : K]?: ValueOf<Spec[K]>;
 };
 
 /**
@@ -71,9 +82,11 @@ function coerce(value: unknown, spec: OptionSpec, fail: (message: string) => Err
   const got = () => (typeof value === 'string' ? `"${value}"` : JSON.stringify(value));
   switch (spec.type) {
     case 'string': {
-      if (typeof value !== 'string' && typeof value !== 'number') throw fail(`expected a string, got ${got()}`);
+      if (typeof value !== 'string' && typeof value !== 'number')
+        throw fail(`expected a string, got ${got()}`);
       const s = String(value);
-      if (spec.oneOf && !spec.oneOf.includes(s)) throw fail(`expected one of ${spec.oneOf.join(', ')}, got ${got()}`);
+      if (spec.oneOf && !spec.oneOf.includes(s))
+        throw fail(`expected one of ${spec.oneOf.join(', ')}, got ${got()}`);
       return s;
     }
     case 'integer':
@@ -88,7 +101,8 @@ function coerce(value: unknown, spec: OptionSpec, fail: (message: string) => Err
       if (value === 'true' || value === 'false') return value === 'true';
       throw fail(`expected true or false, got ${got()}`);
     case 'string-map': {
-      if (typeof value !== 'object' || Array.isArray(value)) throw fail(`expected a map of names to strings, got ${got()}`);
+      if (typeof value !== 'object' || Array.isArray(value))
+        throw fail(`expected a map of names to strings, got ${got()}`);
       const out: Record<string, string> = {};
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
         if (typeof v !== 'string') throw fail(`.${k}: expected a string, got ${JSON.stringify(v)}`);
@@ -97,7 +111,8 @@ function coerce(value: unknown, spec: OptionSpec, fail: (message: string) => Err
       return out;
     }
     case 'string-array':
-      if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw fail(`expected a list of strings, got ${got()}`);
+      if (!Array.isArray(value) || value.some((v) => typeof v !== 'string'))
+        throw fail(`expected a list of strings, got ${got()}`);
       return [...value];
     case 'object':
       if (typeof value !== 'object' || Array.isArray(value)) throw fail(`expected a map, got ${got()}`);

@@ -8,7 +8,7 @@
  * database (`SPOKE` by default), schema `PUBLIC`; create them with
  * upper-case quoted names, as Snowflake stores unquoted names.
  */
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { EmulatorServer, type ReceivedQuery } from './server.js';
 
 export type { ReceivedQuery } from './server.js';
@@ -62,7 +62,9 @@ export interface SnowflakeEmulator {
 const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 /** Starts the emulator on a free loopback port. Call `close()` in `after()`. */
-export async function startSnowflakeEmulator(options: SnowflakeEmulatorOptions = {}): Promise<SnowflakeEmulator> {
+export async function startSnowflakeEmulator(
+  options: SnowflakeEmulatorOptions = {},
+): Promise<SnowflakeEmulator> {
   const account = options.account ?? 'SPOKETEST';
   const user = options.user ?? 'SPOKE_USER';
   const password = options.password ?? 'spoke-password';

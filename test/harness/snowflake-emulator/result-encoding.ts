@@ -89,7 +89,11 @@ export function codecFor(name: string, type: DuckDBType): ColumnCodec {
       return { column: column('fixed', { precision: 38, scale: 0 }), needsJson: false, encode: str };
     case DuckDBTypeId.DECIMAL: {
       const { width, scale } = type as unknown as { width: number; scale: number };
-      return { column: column('fixed', { precision: width, scale }), needsJson: false, encode: (v) => String(v) };
+      return {
+        column: column('fixed', { precision: width, scale }),
+        needsJson: false,
+        encode: (v) => String(v),
+      };
     }
     case DuckDBTypeId.FLOAT:
     case DuckDBTypeId.DOUBLE:
@@ -105,7 +109,11 @@ export function codecFor(name: string, type: DuckDBType): ColumnCodec {
       };
     case DuckDBTypeId.VARCHAR:
       if (type.alias === 'JSON') return { column: column('variant'), needsJson: false, encode: str };
-      return { column: column('text', { length: 16_777_216, byteLength: 16_777_216 }), needsJson: false, encode: str };
+      return {
+        column: column('text', { length: 16_777_216, byteLength: 16_777_216 }),
+        needsJson: false,
+        encode: str,
+      };
     case DuckDBTypeId.BLOB:
       return {
         column: column('binary', { length: 8_388_608, byteLength: 8_388_608 }),
@@ -113,7 +121,11 @@ export function codecFor(name: string, type: DuckDBType): ColumnCodec {
         encode: (v) => hex((v as unknown as { bytes: Uint8Array }).bytes),
       };
     case DuckDBTypeId.DATE:
-      return { column: column('date'), needsJson: false, encode: (v) => String((v as unknown as { days: number }).days) };
+      return {
+        column: column('date'),
+        needsJson: false,
+        encode: (v) => String((v as unknown as { days: number }).days),
+      };
     case DuckDBTypeId.TIME:
       return {
         column: column('time', { scale: 9 }),
@@ -140,6 +152,10 @@ export function codecFor(name: string, type: DuckDBType): ColumnCodec {
     case DuckDBTypeId.MAP:
       return { column: column('object'), needsJson: true, encode: (_v, j) => JSON.stringify(j) };
     default:
-      return { column: column('text', { length: 16_777_216, byteLength: 16_777_216 }), needsJson: false, encode: str };
+      return {
+        column: column('text', { length: 16_777_216, byteLength: 16_777_216 }),
+        needsJson: false,
+        encode: str,
+      };
   }
 }

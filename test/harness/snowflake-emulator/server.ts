@@ -23,7 +23,7 @@ import { createVerify, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { type DuckDBConnection, type DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBInstance, DuckDBValue } from '@duckdb/node-api';
 import { type ColumnCodec, codecFor, type SnowflakeColumn } from './result-encoding.js';
 import { translateSql } from './sql-translation.js';
 
@@ -105,7 +105,12 @@ const PARAMETERS = [
 ];
 
 function fail(code: string, message: string, data: Record<string, unknown> = {}): ResultBody {
-  return { data: { internalError: false, errorCode: code, age: 0, line: -1, pos: -1, ...data }, code, message, success: false };
+  return {
+    data: { internalError: false, errorCode: code, age: 0, line: -1, pos: -1, ...data },
+    code,
+    message,
+    success: false,
+  };
 }
 
 function ok(data: Record<string, unknown>): ResultBody {
@@ -169,7 +174,8 @@ export class EmulatorServer {
   async listen(): Promise<number> {
     const server = createServer((req, res) => {
       this.#handle(req, res).catch((error: unknown) => {
-        if (!res.headersSent) send(res, 500, { success: false, message: String(error), code: '000603', data: null });
+        if (!res.headersSent)
+          send(res, 500, { success: false, message: String(error), code: '000603', data: null });
       });
     });
     server.keepAliveTimeout = 1000;
@@ -194,7 +200,11 @@ export class EmulatorServer {
     const path = url.pathname;
     this.requestCounts.set(path, (this.requestCounts.get(path) ?? 0) + 1);
     if (req.method === 'POST' && path === '/session/v1/login-request') {
-      send(res, 200, this.#login((await readBody(req)) as { data?: Record<string, unknown> }, url.searchParams));
+      send(
+        res,
+        200,
+        this.#login((await readBody(req)) as { data?: Record<string, unknown> }, url.searchParams),
+      );
       return;
     }
     const chunk = /^\/chunks\/([\w-]+)\/(\d+)$/.exec(path);
@@ -222,7 +232,11 @@ export class EmulatorServer {
       this.#sessions.delete(session.token);
       session.token = randomUUID();
       this.#sessions.set(session.token, session);
-      send(res, 200, ok({ sessionToken: session.token, validityInSecondsST: 3600, masterToken: session.masterToken }));
+      send(
+        res,
+        200,
+        ok({ sessionToken: session.token, validityInSecondsST: 3600, masterToken: session.masterToken }),
+      );
     } else if (path === '/telemetry/send') {
       send(res, 200, ok({}));
     } else if (req.method === 'POST' && path === '/queries/v1/query-request') {
@@ -239,7 +253,11 @@ export class EmulatorServer {
       send(res, 200, ok({}));
     } else if (path.startsWith('/monitoring/queries/')) {
       const query = this.#running.get(path.split('/')[3]!);
-      const status = query ? { running: 'RUNNING', success: 'SUCCESS', failed: 'FAILED_WITH_ERROR', aborted: 'ABORTED' }[query.record.status] : 'NO_DATA';
+      const status = query
+        ? { running: 'RUNNING', success: 'SUCCESS', failed: 'FAILED_WITH_ERROR', aborted: 'ABORTED' }[
+            query.record.status
+          ]
+        : 'NO_DATA';
       send(res, 200, ok({ queries: [{ id: path.split('/')[3], status }] }));
     } else {
       send(res, 404, fail('390400', `the emulator does not implement ${req.method} ${path}`));
@@ -264,7 +282,10 @@ export class EmulatorServer {
     }
     let authenticated = false;
     if (authenticator.toUpperCase() === 'SNOWFLAKE_JWT') {
-      authenticated = loginName.toUpperCase() === o.user.toUpperCase() && !!o.publicKey && verifyJwt(String(data.TOKEN ?? ''), o.publicKey);
+      authenticated =
+        loginName.toUpperCase() === o.user.toUpperCase() &&
+        !!o.publicKey &&
+        verifyJwt(String(data.TOKEN ?? ''), o.publicKey);
     } else {
       authenticated = loginName.toUpperCase() === o.user.toUpperCase() && data.PASSWORD === o.password;
     }
@@ -316,13 +337,21 @@ export class EmulatorServer {
     };
     this.queries.push(record);
     const abort = new AbortController();
-    const query: RunningQuery = { record, abort, chunks: [], done: Promise.resolve(undefined as unknown as ResultBody) };
-    (query as { done: Promise<ResultBody> }).done = this.#execute(session, query, translated.sql, translated.waitSeconds).then(
-      (result) => {
-        query.finished = result;
-        return result;
-      },
-    );
+    const query: RunningQuery = {
+      record,
+      abort,
+      chunks: [],
+      done: Promise.resolve(undefined as unknown as ResultBody),
+    };
+    (query as { done: Promise<ResultBody> }).done = this.#execute(
+      session,
+      query,
+      translated.sql,
+      translated.waitSeconds,
+    ).then((result) => {
+      query.finished = result;
+      return result;
+    });
     this.#running.set(queryId, query);
     this.#byRequestId.set(requestId, query);
     return query;
@@ -338,7 +367,8 @@ export class EmulatorServer {
           resolve({
             data: { queryId: query.record.queryId, getResultUrl: `/queries/${query.record.queryId}/result` },
             code: '333334',
-            message: 'Asynchronous execution in progress. Use provided query id to perform query monitoring and management.',
+            message:
+              'Asynchronous execution in progress. Use provided query id to perform query monitoring and management.',
             success: true,
           }),
         this.options.progressAfterMs,
@@ -349,7 +379,12 @@ export class EmulatorServer {
     return result;
   }
 
-  async #execute(session: Session, query: RunningQuery, sql: string, waitSeconds: number): Promise<ResultBody> {
+  async #execute(
+    session: Session,
+    query: RunningQuery,
+    sql: string,
+    waitSeconds: number,
+  ): Promise<ResultBody> {
     const { record, abort } = query;
     const queryId = record.queryId;
     const failed = (code: string, message: string, sqlState: string) => {
@@ -373,7 +408,15 @@ export class EmulatorServer {
     const session_ = this.#sessionStatement(session, record.sqlText);
     if (session_) {
       record.status = 'success';
-      return ok(this.#resultData(session, queryId, [codecFor('status', { typeId: 17 } as never).column], [[session_]], []));
+      return ok(
+        this.#resultData(
+          session,
+          queryId,
+          [codecFor('status', { typeId: 17 } as never).column],
+          [[session_]],
+          [],
+        ),
+      );
     }
     const conn = await this.options.instance.connect();
     const onAbort = () => conn.interrupt();
@@ -402,7 +445,15 @@ export class EmulatorServer {
       if (abort.signal.aborted) return cancelled();
       record.status = 'success';
       record.rowCount = encoded.length;
-      return ok(this.#resultData(session, queryId, codecs.map((c) => c.column), encoded, query.chunks));
+      return ok(
+        this.#resultData(
+          session,
+          queryId,
+          codecs.map((c) => c.column),
+          encoded,
+          query.chunks,
+        ),
+      );
     } catch (error) {
       if (abort.signal.aborted) return cancelled();
       const message = error instanceof Error ? error.message : String(error);
@@ -431,7 +482,10 @@ export class EmulatorServer {
     if (alter) {
       for (const m of alter[1]!.matchAll(/(\w+)\s*=\s*('(?:[^']|'')*'|[^,\s]+)/g)) {
         const raw = m[2]!;
-        session.params.set(m[1]!.toUpperCase(), raw.startsWith("'") ? raw.slice(1, -1).replaceAll("''", "'") : raw);
+        session.params.set(
+          m[1]!.toUpperCase(),
+          raw.startsWith("'") ? raw.slice(1, -1).replaceAll("''", "'") : raw,
+        );
       }
       return 'Statement executed successfully.';
     }
@@ -439,10 +493,17 @@ export class EmulatorServer {
     return undefined;
   }
 
-  #resultData(session: Session, queryId: string, rowtype: SnowflakeColumn[], rows: (string | null)[][], chunks: string[]): Record<string, unknown> {
+  #resultData(
+    session: Session,
+    queryId: string,
+    rowtype: SnowflakeColumn[],
+    rows: (string | null)[][],
+    chunks: string[],
+  ): Record<string, unknown> {
     const { inlineRows, chunkRows } = this.options;
     const inline = rows.slice(0, inlineRows);
-    const chunkInfo: { url: string; rowCount: number; uncompressedSize: number; compressedSize: number }[] = [];
+    const chunkInfo: { url: string; rowCount: number; uncompressedSize: number; compressedSize: number }[] =
+      [];
     for (let start = inlineRows; start < rows.length; start += chunkRows) {
       const part = rows.slice(start, start + chunkRows);
       // A chunk is the rows without the enclosing brackets, as Snowflake stores it.
@@ -455,7 +516,9 @@ export class EmulatorServer {
         compressedSize: Buffer.byteLength(text),
       });
     }
-    const parameters = PARAMETERS.map((p) => (session.params.has(p.name) ? { name: p.name, value: session.params.get(p.name) } : p));
+    const parameters = PARAMETERS.map((p) =>
+      session.params.has(p.name) ? { name: p.name, value: session.params.get(p.name) } : p,
+    );
     return {
       parameters,
       rowtype,

@@ -104,7 +104,12 @@ export function translateSql(sql: string, infoSchema: string): Translation {
     }
     let text = piece.text;
     // `"DB".INFORMATION_SCHEMA.X` or `INFORMATION_SCHEMA.X` → the stand-in schema.
-    if (out.length && /^\s*\.\s*INFORMATION_SCHEMA\s*\./i.test(text) && pieces[k - 1] && !pieces[k - 1]!.code) {
+    if (
+      out.length &&
+      /^\s*\.\s*INFORMATION_SCHEMA\s*\./i.test(text) &&
+      pieces[k - 1] &&
+      !pieces[k - 1]!.code
+    ) {
       out.pop();
       text = text.replace(/^\s*\.\s*INFORMATION_SCHEMA\s*\./i, `${infoSchema}.`);
     }

@@ -115,7 +115,19 @@ export function validateConfig(raw: unknown, baseDir: string, file?: string): Ga
   const root = expectMap(raw, '(root)');
   checkKeys(
     root,
-    ['server', 'duckdb', 'sources', 'users', 'api_keys', 'auth', 'tls', 'limits', 'audit', 'logging', 'policies'],
+    [
+      'server',
+      'duckdb',
+      'sources',
+      'users',
+      'api_keys',
+      'auth',
+      'tls',
+      'limits',
+      'audit',
+      'logging',
+      'policies',
+    ],
     '',
   );
   const present = (key: string) => root[key] !== undefined && root[key] !== null;

@@ -130,12 +130,23 @@ function generationSql(dir: string): string[] {
 }
 
 /** The documents, with their embeddings, as the Lance table `documents` of the `docs` source. */
-async function writeLanceDocuments(connection: Awaited<ReturnType<DuckDBInstance['connect']>>, dir: string): Promise<void> {
+async function writeLanceDocuments(
+  connection: Awaited<ReturnType<DuckDBInstance['connect']>>,
+  dir: string,
+): Promise<void> {
   // Loaded only for the demo: LanceDB's native module is large.
-  const [{ connector }, { streamResultAsArrow }] = await Promise.all([import('@spoke/connector-lance'), import('@spoke/planner')]);
-  const lance = (await connector.create({ uri: dir }, { sourceName: 'docs', baseDir: dir })) as import('@spoke/connector-lance').LanceConnector;
+  const [{ connector }, { streamResultAsArrow }] = await Promise.all([
+    import('@spoke/connector-lance'),
+    import('@spoke/planner'),
+  ]);
+  const lance = (await connector.create(
+    { uri: dir },
+    { sourceName: 'docs', baseDir: dir },
+  )) as import('@spoke/connector-lance').LanceConnector;
   try {
-    const result = await connection.stream('SELECT id, customer_id, title, department, body, created_at, embedding FROM documents ORDER BY id');
+    const result = await connection.stream(
+      'SELECT id, customer_id, title, department, body, created_at, embedding FROM documents ORDER BY id',
+    );
     const batches = [];
     for await (const batch of streamResultAsArrow(result)) batches.push(batch);
     const table = await lance.createTableFrom('documents', batches[0]!.schema, batches);

@@ -4,7 +4,7 @@
  * Plain `node:http` (or `node:https` with TLS); rows stream out as the engine
  * produces them, and a client that disconnects cancels its query end to end.
  */
-import { ingestRows, ingestTarget } from './ingest-rows.js';
+
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -17,6 +17,7 @@ import { typeName } from '../format/value-reader.js';
 import { PROMETHEUS_CONTENT_TYPE } from '../service/metrics.js';
 import { type ClientInfo, QueryService } from '../service/query-service.js';
 import { describeError, HttpError, HttpErrorCode } from './error-status.js';
+import { ingestRows, ingestTarget } from './ingest-rows.js';
 
 /** The media type of an Arrow IPC stream; a request that accepts it gets one. */
 export const ARROW_STREAM_TYPE = 'application/vnd.apache.arrow.stream';
@@ -324,7 +325,11 @@ export async function startHttpServer(
       const ingest = path ? ingestTarget(path) : undefined;
       if (ingest) {
         route('POST');
-        return sendJson(res, 200, await ingestRows(req, res, engine, ingest, signal, () => readBody(req, maxBody)));
+        return sendJson(
+          res,
+          200,
+          await ingestRows(req, res, engine, ingest, signal, () => readBody(req, maxBody)),
+        );
       }
       switch (path) {
         case '/metrics': {

@@ -20,7 +20,9 @@ import type { QueryEngine } from '@spoke/planner';
 export function ingestTarget(path: string): { source: string; schema?: string; table: string } | undefined {
   const m = /^\/v1\/tables\/([^/]+)(?:\/([^/]+))?\/([^/]+)\/rows$/.exec(path);
   if (!m) return undefined;
-  const [source, schema, table] = [m[1]!, m[2], m[3]!].map((p) => (p === undefined ? undefined : decodeURIComponent(p)));
+  const [source, schema, table] = [m[1]!, m[2], m[3]!].map((p) =>
+    p === undefined ? undefined : decodeURIComponent(p),
+  );
   return { source: source!, ...(schema !== undefined ? { schema } : {}), table: table! };
 }
 
@@ -35,7 +37,8 @@ export async function ingestRows(
 ): Promise<{ rows: number; version?: number | string }> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type === 'application/vnd.apache.arrow.stream') {
-    if (!engine.ingest) throw new SpokeError(ErrorCode.UNSUPPORTED, 'this gateway does not take row ingestion');
+    if (!engine.ingest)
+      throw new SpokeError(ErrorCode.UNSUPPORTED, 'this gateway does not take row ingestion');
     // A plain async iterable of chunks: arrow's own Node-stream adapter is not needed and trips over IncomingMessage.
     const chunks = (async function* () {
       for await (const chunk of req as AsyncIterable<Uint8Array>) yield chunk;
@@ -60,8 +63,15 @@ export async function ingestRows(
     throw new SpokeError(ErrorCode.INVALID_QUERY, `the body is not valid JSON: ${(error as Error).message}`);
   }
   const rows = Array.isArray(parsed) ? parsed : (parsed as { rows?: unknown })?.rows;
-  if (!Array.isArray(rows) || rows.length === 0 || rows.some((r) => typeof r !== 'object' || r === null || Array.isArray(r))) {
-    throw new SpokeError(ErrorCode.INVALID_QUERY, 'expected {"rows": [{"column": value, …}, …]} with at least one row');
+  if (
+    !Array.isArray(rows) ||
+    rows.length === 0 ||
+    rows.some((r) => typeof r !== 'object' || r === null || Array.isArray(r))
+  ) {
+    throw new SpokeError(
+      ErrorCode.INVALID_QUERY,
+      'expected {"rows": [{"column": value, …}, …]} with at least one row',
+    );
   }
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r as object)))];
   const params: ScalarValue[] = [];
@@ -69,7 +79,10 @@ export async function ingestRows(
     const row = r as Record<string, unknown>;
     return `(${columns.map((c) => `$${params.push(jsonValue(row[c], c))}`).join(', ')})`;
   });
-  const name = [target.source, target.schema, target.table].filter((p) => p !== undefined).map(quoteIdentifier).join('.');
+  const name = [target.source, target.schema, target.table]
+    .filter((p) => p !== undefined)
+    .map(quoteIdentifier)
+    .join('.');
   const sql = `INSERT INTO ${name} (${columns.map(quoteIdentifier).join(', ')}) VALUES ${values.join(', ')}`;
   const result = await engine.query(sql, { params, signal });
   for await (const _ of result.batches) {
@@ -83,7 +96,10 @@ function jsonValue(value: unknown, column: string): ScalarValue {
   if (value === undefined || value === null) return null;
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
   if (Array.isArray(value) && value.every((v) => typeof v === 'number')) return value as number[];
-  throw new SpokeError(ErrorCode.INVALID_QUERY, `column "${column}": only strings, numbers, booleans, null and arrays of numbers can be sent as JSON`);
+  throw new SpokeError(
+    ErrorCode.INVALID_QUERY,
+    `column "${column}": only strings, numbers, booleans, null and arrays of numbers can be sent as JSON`,
+  );
 }
 
 /** A PostgreSQL-quoted identifier: any name is taken as a name. */

@@ -5,8 +5,9 @@
  * always sends) stay strings, like PostgreSQL's `unknown` literals: the engine
  * resolves them against the context they are used in.
  */
-import { ErrorCode, SpokeError } from '@spoke/core';
+
 import type { ScalarValue } from '@spoke/core';
+import { ErrorCode, SpokeError } from '@spoke/core';
 import { formatDate, formatTime, formatTimestamp, formatUuid } from './pg-text.js';
 import { ELEMENT_OF, PgOid } from './pg-types.js';
 
@@ -93,9 +94,14 @@ function fromText(text: string, oid: number): ScalarValue {
     case PgOid.float4:
     case PgOid.float8: {
       const value = text.trim();
-      const special: Record<string, number> = { nan: Number.NaN, infinity: Infinity, '-infinity': -Infinity, inf: Infinity };
+      const special: Record<string, number> = {
+        nan: Number.NaN,
+        infinity: Infinity,
+        '-infinity': -Infinity,
+        inf: Infinity,
+      };
       const number = special[value.toLowerCase()] ?? Number(value);
-      if (value === '' || Number.isNaN(number) && value.toLowerCase() !== 'nan') {
+      if (value === '' || (Number.isNaN(number) && value.toLowerCase() !== 'nan')) {
         throw invalid(`invalid input syntax for type double precision: "${text}"`);
       }
       return number;
@@ -104,7 +110,8 @@ function fromText(text: string, oid: number): ScalarValue {
       return parseByteaText(text);
     default: {
       const element = ELEMENT_OF.get(oid);
-      if (element !== undefined) return parseArrayText(text).map((item) => (item === null ? null : fromText(item, element)));
+      if (element !== undefined)
+        return parseArrayText(text).map((item) => (item === null ? null : fromText(item, element)));
       // numeric (exact, as a string), text types, dates and times (already in ISO form), json, uuid, unknown.
       return text;
     }
@@ -152,9 +159,13 @@ function fromBinary(bytes: Buffer, oid: number): ScalarValue {
       // jsonb's binary form is a version byte (1) followed by the text.
       return bytes.subarray(1).toString('utf8');
     default:
-      throw new SpokeError(ErrorCode.UNSUPPORTED, `binary format for parameters of type ${oid} is not supported`, {
-        details: { sqlstate: '0A000' },
-      });
+      throw new SpokeError(
+        ErrorCode.UNSUPPORTED,
+        `binary format for parameters of type ${oid} is not supported`,
+        {
+          details: { sqlstate: '0A000' },
+        },
+      );
   }
 }
 

@@ -9,8 +9,9 @@
  * Note that arrow-js slices the value and offset buffers of a sliced `Data`,
  * so only the validity bitmap (and bit-packed booleans) need `data.offset`.
  */
-import { arrow } from '@spoke/core';
+
 import type { DataType } from '@spoke/core';
+import { arrow } from '@spoke/core';
 import type { ByteBuffer } from './byte-buffer.js';
 import {
   formatBytea,
@@ -23,7 +24,7 @@ import {
   formatUuid,
   quoteArrayElement,
 } from './pg-text.js';
-import { PgOid, type PgColumnType } from './pg-types.js';
+import { type PgColumnType, PgOid } from './pg-types.js';
 
 /** The subset of arrow-js `Data` the encoders read. */
 export interface ColumnData {
@@ -32,7 +33,8 @@ export interface ColumnData {
   readonly offset: number;
   readonly nullCount: number;
   readonly nullBitmap: Uint8Array | undefined;
-  readonly values: ArrayLike<number> & ArrayLike<bigint> & { subarray(start: number, end: number): Uint8Array };
+  readonly values: ArrayLike<number> &
+    ArrayLike<bigint> & { subarray(start: number, end: number): Uint8Array };
   readonly valueOffsets: Int32Array | BigInt64Array;
   readonly children: ColumnData[];
   readonly dictionary?: { readonly data: readonly ColumnData[] };
@@ -86,13 +88,17 @@ export function textFormatter(data: ColumnData, pg: PgColumnType): Formatter {
     case t.Decimal: {
       const stride = ((type.bitWidth as number | undefined) ?? 128) / 32;
       const scale = type.scale as number;
-      return nullAware(data, (i) => formatDecimal(readDecimal(values as ArrayLike<number>, stride, i), scale));
+      return nullAware(data, (i) =>
+        formatDecimal(readDecimal(values as ArrayLike<number>, stride, i), scale),
+      );
     }
     case t.Utf8:
     case t.LargeUtf8: {
       const decoder = new TextDecoder();
       const offsets = data.valueOffsets;
-      return nullAware(data, (i) => decoder.decode(values.subarray(Number(offsets[i]), Number(offsets[i + 1]))));
+      return nullAware(data, (i) =>
+        decoder.decode(values.subarray(Number(offsets[i]), Number(offsets[i + 1]))),
+      );
     }
     case t.Binary:
     case t.LargeBinary: {
@@ -119,7 +125,8 @@ export function textFormatter(data: ColumnData, pg: PgColumnType): Formatter {
       return nullAware(data, (i) => {
         const raw = values[i] as bigint;
         // Keep DuckDB's ±infinity sentinels intact whatever the unit.
-        const micros = raw >= 9223372036854775807n || raw <= -9223372036854775807n ? raw : toMicros(raw, unitIndex);
+        const micros =
+          raw >= 9223372036854775807n || raw <= -9223372036854775807n ? raw : toMicros(raw, unitIndex);
         return formatTimestamp(micros, withZone);
       });
     }
@@ -129,7 +136,8 @@ export function textFormatter(data: ColumnData, pg: PgColumnType): Formatter {
     }
     case t.Interval: {
       const words = values as ArrayLike<number>;
-      if (type.unit === arrow.IntervalUnit.YEAR_MONTH) return nullAware(data, (i) => formatInterval(words[i]!, 0, 0n));
+      if (type.unit === arrow.IntervalUnit.YEAR_MONTH)
+        return nullAware(data, (i) => formatInterval(words[i]!, 0, 0n));
       if (type.unit === arrow.IntervalUnit.DAY_TIME) {
         return nullAware(data, (i) => formatInterval(0, words[2 * i]!, BigInt(words[2 * i + 1]!) * 1000n));
       }
@@ -169,7 +177,9 @@ export function textFormatter(data: ColumnData, pg: PgColumnType): Formatter {
       // Structs, maps, unions: JSON through arrow-js's own accessors.
       const vector = arrow.makeVector(data as unknown as Parameters<typeof arrow.makeVector>[0]);
       return nullAware(data, (i) =>
-        JSON.stringify(vector.get(i), (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)),
+        JSON.stringify(vector.get(i), (_key, value: unknown) =>
+          typeof value === 'bigint' ? value.toString() : value,
+        ),
       );
     }
   }
@@ -230,7 +240,9 @@ export function binaryWriter(data: ColumnData, pg: PgColumnType): FieldWriter | 
     case PgOid.int4:
       return type.typeId === t.Int ? field(4, (out, i) => out.int32(values[i] as number)) : undefined;
     case PgOid.int8:
-      return type.typeId === t.Int ? field(8, (out, i) => out.int64(BigInt(values[i] as number | bigint))) : undefined;
+      return type.typeId === t.Int
+        ? field(8, (out, i) => out.int64(BigInt(values[i] as number | bigint)))
+        : undefined;
     case PgOid.float4:
       return type.typeId === t.Float && type.precision === arrow.Precision.SINGLE
         ? field(4, (out, i) => out.float32(values[i] as number))
@@ -244,7 +256,9 @@ export function binaryWriter(data: ColumnData, pg: PgColumnType): FieldWriter | 
     case PgOid.bytea: {
       if (type.typeId === t.FixedSizeBinary) {
         const width = type.byteWidth as number;
-        return field(width, (out, i) => out.bytes(values as unknown as Uint8Array, i * width, (i + 1) * width));
+        return field(width, (out, i) =>
+          out.bytes(values as unknown as Uint8Array, i * width, (i + 1) * width),
+        );
       }
       const variable = [t.Utf8, t.LargeUtf8, t.Binary, t.LargeBinary] as number[];
       if (!variable.includes(type.typeId)) return undefined;

@@ -50,8 +50,12 @@ export function errorFields(error: unknown): ErrorFields {
       ? details.sqlstate
       : error.code === ErrorCode.SOURCE_ERROR && isSqlState(cause?.code)
         ? cause.code
-        : SQLSTATE_BY_CODE[error.code] ?? 'XX000';
-    const fields: { -readonly [K in keyof ErrorFields]: ErrorFields[K] } = { severity: 'ERROR', code, message: error.message };
+        : (SQLSTATE_BY_CODE[error.code] ?? 'XX000');
+    const fields: { -readonly [K in keyof ErrorFields]: ErrorFields[K] } = {
+      severity: 'ERROR',
+      code,
+      message: error.message,
+    };
     if (error.source !== undefined) fields.detail = `source: ${error.source}`;
     if (typeof details.hint === 'string') fields.hint = details.hint;
     else if (typeof details.closest === 'string') fields.hint = `Perhaps you meant "${details.closest}".`;

@@ -2,8 +2,9 @@
  * PostgreSQL type identities for Arrow columns: the OID, length and type
  * modifier a RowDescription carries, so that drivers pick the right parser.
  */
-import { arrow } from '@spoke/core';
+
 import type { DataType, Field } from '@spoke/core';
+import { arrow } from '@spoke/core';
 
 /** PostgreSQL's built-in type OIDs that Spoke sends (values from `pg_type.dat`). */
 export const PgOid = {
@@ -143,8 +144,10 @@ export function pgTypeOfField(field: Field): PgColumnType {
 function isTextCarrier(type: DataType, oid: number): boolean {
   const t = arrow.Type;
   if (type.typeId === t.Utf8 || type.typeId === t.LargeUtf8) return oid !== PgOid.bytea;
-  if (type.typeId === t.Int) return oid === PgOid.oid || oid === PgOid.int2 || oid === PgOid.int4 || oid === PgOid.int8;
-  if (type.typeId === t.FixedSizeBinary) return oid === PgOid.uuid && (type as unknown as { byteWidth: number }).byteWidth === 16;
+  if (type.typeId === t.Int)
+    return oid === PgOid.oid || oid === PgOid.int2 || oid === PgOid.int4 || oid === PgOid.int8;
+  if (type.typeId === t.FixedSizeBinary)
+    return oid === PgOid.uuid && (type as unknown as { byteWidth: number }).byteWidth === 16;
   return false;
 }
 

@@ -48,7 +48,8 @@ export function maskLiterals(sql: string): string {
       fill(begin, i, ' ');
     } else if (c === "'") {
       // E'…' strings take backslash escapes; standard strings only double the quote.
-      const escapes = i > 0 && (sql[i - 1] === 'E' || sql[i - 1] === 'e') && (i < 2 || !/[\w$]/.test(sql[i - 2]!));
+      const escapes =
+        i > 0 && (sql[i - 1] === 'E' || sql[i - 1] === 'e') && (i < 2 || !/[\w$]/.test(sql[i - 2]!));
       const begin = ++i;
       while (i < n) {
         if (escapes && sql[i] === '\\') i += 2;
@@ -67,7 +68,11 @@ export function maskLiterals(sql: string): string {
       }
       fill(begin, i, '_');
       i++;
-    } else if (c === '$' && (i === 0 || !/[\w$]/.test(sql[i - 1]!)) && /^\$([A-Za-z_]\w*)?\$/.test(sql.slice(i, i + 64))) {
+    } else if (
+      c === '$' &&
+      (i === 0 || !/[\w$]/.test(sql[i - 1]!)) &&
+      /^\$([A-Za-z_]\w*)?\$/.test(sql.slice(i, i + 64))
+    ) {
       const tag = /^\$([A-Za-z_]\w*)?\$/.exec(sql.slice(i, i + 64))![0];
       const end = sql.indexOf(tag, i + tag.length);
       const stop = end === -1 ? n : end;

@@ -140,7 +140,8 @@ export class QueryService {
       explain: (sql, options) => this.explain(sql, options, client),
       catalog: (signal) => this.catalog(signal, client),
       ingest: (target, batches, options) => {
-        if (!this.engine.ingest) throw new SpokeError(ErrorCode.UNSUPPORTED, 'this engine does not take row ingestion');
+        if (!this.engine.ingest)
+          throw new SpokeError(ErrorCode.UNSUPPORTED, 'this engine does not take row ingestion');
         return this.engine.ingest(target, batches, {
           ...options,
           context: this.context(randomUUID(), client.principal, options),
@@ -386,7 +387,10 @@ export class QueryService {
 
   /** Every table of every source. */
   /** The tables `client` may see (security policies hide the others). */
-  catalog(signal?: AbortSignal, client: ClientInfo = { protocol: 'cli', principal: ANONYMOUS }): Promise<readonly CatalogTable[]> {
+  catalog(
+    signal?: AbortSignal,
+    client: ClientInfo = { protocol: 'cli', principal: ANONYMOUS },
+  ): Promise<readonly CatalogTable[]> {
     return this.engine.catalog(signal, this.context(randomUUID(), client.principal, undefined));
   }
 

@@ -7,11 +7,26 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { arrow, type RecordBatch, type Schema } from '@spoke/core';
 
 export const DIM = 16;
-const WORDS = ['machine', 'learning', 'deep', 'vector', 'search', 'lance', 'duck', 'query', 'index', 'cooking', 'garden', 'MACHINE', 'relearning', 'Learning,'];
+const WORDS = [
+  'machine',
+  'learning',
+  'deep',
+  'vector',
+  'search',
+  'lance',
+  'duck',
+  'query',
+  'index',
+  'cooking',
+  'garden',
+  'MACHINE',
+  'relearning',
+  'Learning,',
+];
 
 /** A small deterministic PRNG (mulberry32), so failures reproduce. */
 export function random(seed: number): () => number {
@@ -39,7 +54,10 @@ export function makeDocs(n: number, first = 0, seed = 42): DocRow[] {
   const rows: DocRow[] = [];
   for (let i = 0; i < n; i++) {
     const id = first + i;
-    const words = Array.from({ length: 3 + Math.floor(rnd() * 6) }, () => WORDS[Math.floor(rnd() * WORDS.length)]);
+    const words = Array.from(
+      { length: 3 + Math.floor(rnd() * 6) },
+      () => WORDS[Math.floor(rnd() * WORDS.length)],
+    );
     const embedding = Array.from({ length: DIM }, () => Math.fround(rnd() * 2 - 1));
     rows.push({
       id,
@@ -52,7 +70,8 @@ export function makeDocs(n: number, first = 0, seed = 42): DocRow[] {
   return rows;
 }
 
-export const vectorType = () => new arrow.FixedSizeList(DIM, new arrow.Field('item', new arrow.Float32(), true));
+export const vectorType = () =>
+  new arrow.FixedSizeList(DIM, new arrow.Field('item', new arrow.Float32(), true));
 
 export function docsSchema(): Schema {
   return new arrow.Schema([
@@ -85,13 +104,28 @@ export function docsBatch(rows: readonly DocRow[]): RecordBatch {
     child: arrow.makeData({ type: new arrow.Float32(), length: n * DIM, data: values }),
   });
   const children = [
-    arrow.vectorFromArray(rows.map((r) => r.id), new arrow.Int32()).data[0]!,
-    arrow.vectorFromArray(rows.map((r) => r.category), new arrow.Utf8()).data[0]!,
-    arrow.vectorFromArray(rows.map((r) => r.price), new arrow.Float64()).data[0]!,
-    arrow.vectorFromArray(rows.map((r) => r.text), new arrow.Utf8()).data[0]!,
+    arrow.vectorFromArray(
+      rows.map((r) => r.id),
+      new arrow.Int32(),
+    ).data[0]!,
+    arrow.vectorFromArray(
+      rows.map((r) => r.category),
+      new arrow.Utf8(),
+    ).data[0]!,
+    arrow.vectorFromArray(
+      rows.map((r) => r.price),
+      new arrow.Float64(),
+    ).data[0]!,
+    arrow.vectorFromArray(
+      rows.map((r) => r.text),
+      new arrow.Utf8(),
+    ).data[0]!,
     emb,
   ];
-  return new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length: n, nullCount: 0, children }));
+  return new arrow.RecordBatch(
+    schema,
+    arrow.makeData({ type: new arrow.Struct(schema.fields), length: n, nullCount: 0, children }),
+  );
 }
 
 /** DuckDB holding the same rows as table `docs`, as the reference. */
@@ -138,7 +172,12 @@ export async function collect(batches: AsyncIterable<RecordBatch>): Promise<Reco
       const row: Record<string, unknown> = {};
       for (const field of batch.schema.fields) {
         const v = batch.getChild(field.name)!.get(i);
-        row[field.name] = v && typeof v === 'object' && 'toArray' in v ? Array.from((v as { toArray(): ArrayLike<number> }).toArray()) : typeof v === 'bigint' ? Number(v) : v;
+        row[field.name] =
+          v && typeof v === 'object' && 'toArray' in v
+            ? Array.from((v as { toArray(): ArrayLike<number> }).toArray())
+            : typeof v === 'bigint'
+              ? Number(v)
+              : v;
       }
       out.push(row);
     }

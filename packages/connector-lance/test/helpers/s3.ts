@@ -19,9 +19,18 @@ export interface S3 {
 }
 
 export async function startS3(bucket: string): Promise<S3> {
-  const S3rver = require('s3rver') as new (o: Record<string, unknown>) => { run(): Promise<AddressInfo>; close(): Promise<void> };
+  const S3rver = require('s3rver') as new (
+    o: Record<string, unknown>,
+  ) => { run(): Promise<AddressInfo>; close(): Promise<void> };
   const directory = mkdtempSync(join(tmpdir(), 'spoke-lance-s3-'));
-  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, vhostBuckets: false, configureBuckets: [{ name: bucket }] });
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory,
+    vhostBuckets: false,
+    configureBuckets: [{ name: bucket }],
+  });
   const address = await server.run();
   const endpoint = `http://127.0.0.1:${address.port}`;
   return {

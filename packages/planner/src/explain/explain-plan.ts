@@ -1,8 +1,8 @@
 /** EXPLAIN: for every source exactly what it is asked, and the SQL DuckDB runs over the answers. */
 import { formatExpression } from '@spoke/core';
 import { deparseSync } from 'pgsql-deparser';
-import type { ExplainPlan, ExplainSourceRequest } from '../engine-api.js';
 import type { PreparedSelect } from '../engine.js';
+import type { ExplainPlan, ExplainSourceRequest } from '../engine-api.js';
 import type { AstNode } from '../parse/ast.js';
 import type { JoinKeyEdge } from '../pushdown/plan-join-keys.js';
 import type { ScanPlan } from '../pushdown/plan-scans.js';
@@ -67,7 +67,13 @@ function explainScan(scan: ScanPlan): ExplainSourceRequest {
       support: c.support === 'unsupported' ? 'rejected' : c.support,
     })),
     ...(scan.limit !== undefined ? { limit: scan.limit } : {}),
-    ...(scan.orderBy ? { orderBy: scan.orderBy.map((k) => `${formatExpression(k.expr)} ${k.direction} nulls ${k.nulls}`).join(', ') } : {}),
+    ...(scan.orderBy
+      ? {
+          orderBy: scan.orderBy
+            .map((k) => `${formatExpression(k.expr)} ${k.direction} nulls ${k.nulls}`)
+            .join(', '),
+        }
+      : {}),
     relation: scan.relation,
   };
 }
@@ -76,14 +82,19 @@ function explainScan(scan: ScanPlan): ExplainSourceRequest {
 function keyFilters(scan: ScanPlan, edges: readonly JoinKeyEdge[]): { dynamicFilters?: string[] } {
   const lines = edges
     .filter((e) => e.to === scan.binding)
-    .map((e) => `${e.toColumn} IN (keys of ${e.from.alias}.${e.fromColumn}, when the smaller side is read first)`);
+    .map(
+      (e) =>
+        `${e.toColumn} IN (keys of ${e.from.alias}.${e.fromColumn}, when the smaller side is read first)`,
+    );
   return lines.length ? { dynamicFilters: lines } : {};
 }
 
 function expressionSql(node: AstNode): string {
   try {
     // Deparse the conjunct inside a throwaway SELECT: the deparser renders statements.
-    const sql = deparseSync({ SelectStmt: { targetList: [{ ResTarget: { val: node } }], op: 'SETOP_NONE' } } as never);
+    const sql = deparseSync({
+      SelectStmt: { targetList: [{ ResTarget: { val: node } }], op: 'SETOP_NONE' },
+    } as never);
     return sql.replace(/^SELECT\s+/i, '').trim();
   } catch {
     return JSON.stringify(node);
@@ -101,7 +112,10 @@ export function formatExplain(plan: ExplainPlan): string[] {
           : `Source ${s.source}: whole query pushed down`,
       );
       lines.push(`  SQL: ${s.sql}`);
-      if (s.params?.length) lines.push(`  Params: ${JSON.stringify(s.params, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}`);
+      if (s.params?.length)
+        lines.push(
+          `  Params: ${JSON.stringify(s.params, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}`,
+        );
       continue;
     }
     lines.push(`Scan ${s.source}.${s.table} -> ${s.relation}`);

@@ -8,10 +8,9 @@
  * - `deny` on the target: it does not exist for the caller.
  */
 import { ErrorCode, type QueryContext, SpokeError } from '@spoke/core';
+import type { WriteKind } from '../policy-hook.js';
 import type { TableRef } from './policy-rule.js';
 import type { SecurityPolicy } from './security-policy.js';
-
-import type { WriteKind } from '../policy-hook.js';
 
 /**
  * Throws `POLICY_DENIED` (naming the rule) when `context` may not perform a

@@ -5,23 +5,27 @@
  * (catalog visibility, writes).
  */
 import type { QueryContext } from '@spoke/core';
+import type { SourceRegistry } from '../binder/source-registry.js';
+import type { CatalogTable } from '../engine-api.js';
 import type { AstNode } from '../parse/ast.js';
 import type { PolicyInput, PolicyOutcome, QueryPolicy, WriteKind, WriteTarget } from '../policy-hook.js';
 import { checkWrite } from './check-write.js';
+import { filterCatalog } from './filter-catalog.js';
 import { parsePolicyConfig } from './policy-config.js';
 import { appliesTo, type PolicyRule, type TableRef } from './policy-rule.js';
-import { rewriteQuery } from './rewrite-query.js';
-import { filterCatalog } from './filter-catalog.js';
 import { redactErrorValues } from './redact-error.js';
-import type { SourceRegistry } from '../binder/source-registry.js';
-import type { CatalogTable } from '../engine-api.js';
+import { rewriteQuery } from './rewrite-query.js';
 import { type TableRules, tableRules } from './table-rules.js';
 
 /** Security policies as the planner applies them. */
 export class SecurityPolicy implements QueryPolicy {
   constructor(readonly rules: readonly PolicyRule[]) {}
 
-  visibleCatalog(tables: readonly CatalogTable[], context: QueryContext, registry: SourceRegistry): readonly CatalogTable[] {
+  visibleCatalog(
+    tables: readonly CatalogTable[],
+    context: QueryContext,
+    registry: SourceRegistry,
+  ): readonly CatalogTable[] {
     return filterCatalog(tables, this, context, registry);
   }
 
@@ -29,7 +33,12 @@ export class SecurityPolicy implements QueryPolicy {
     return redactErrorValues(error);
   }
 
-  checkWrite(kind: WriteKind, target: WriteTarget, tablesRead: readonly WriteTarget[], context: QueryContext): PolicyOutcome {
+  checkWrite(
+    kind: WriteKind,
+    target: WriteTarget,
+    tablesRead: readonly WriteTarget[],
+    context: QueryContext,
+  ): PolicyOutcome {
     return checkWrite(kind, target, tablesRead, this, context);
   }
 

@@ -13,8 +13,8 @@
  * correct whether the source applies it exactly, inexactly or not at all.
  */
 import { resolveColumnRef } from '../binder/bind-query.js';
-import type { TableBinding } from '../binder/scope.js';
 import { findColumn } from '../binder/column-names.js';
+import type { TableBinding } from '../binder/scope.js';
 import type { AstNode } from '../parse/ast.js';
 import { conjuncts } from './plan-scans.js';
 
@@ -42,7 +42,9 @@ export function planJoinKeys(bindings: readonly TableBinding[]): JoinKeyEdge[] {
       // An equi-join every OR branch repeats holds for the whole OR (TPC-H Q19).
       if (c.BoolExpr?.boolop === 'OR_EXPR') {
         const shared = sharedEquiJoins(c.BoolExpr.args as AstNode[], scope);
-        for (const pair of shared) if (!pair[0].binding.nullable && !pair[1].binding.nullable) edges.push(edge(pair[0], pair[1]), edge(pair[1], pair[0]));
+        for (const pair of shared)
+          if (!pair[0].binding.nullable && !pair[1].binding.nullable)
+            edges.push(edge(pair[0], pair[1]), edge(pair[1], pair[0]));
       }
     }
     const visit = (item: AstNode) => {
@@ -107,7 +109,8 @@ function side(node: AstNode | undefined, scope: TableBinding['scope']): Side | u
   if (!node?.ColumnRef) return undefined;
   try {
     const r = resolveColumnRef(node.ColumnRef, scope);
-    if (r.kind !== 'local' || r.entries.length !== 1 || !r.entries[0]!.binding || r.column === undefined) return undefined;
+    if (r.kind !== 'local' || r.entries.length !== 1 || !r.entries[0]!.binding || r.column === undefined)
+      return undefined;
     const binding = r.entries[0]!.binding;
     const column = findColumn(binding.arrowSchema, r.column);
     return column ? { binding, column } : undefined;

@@ -43,16 +43,59 @@ export interface ScanPlan {
 
 /** Aggregates and set-returning functions: their presence forbids pushing a LIMIT. */
 const CARDINALITY_FUNCTIONS = new Set([
-  'count', 'sum', 'avg', 'min', 'max', 'array_agg', 'string_agg', 'bool_and', 'bool_or', 'every', 'stddev',
-  'stddev_pop', 'stddev_samp', 'variance', 'var_pop', 'var_samp', 'json_agg', 'jsonb_agg', 'json_object_agg',
-  'jsonb_object_agg', 'list', 'first', 'last', 'any_value', 'arg_max', 'arg_min', 'median', 'mode', 'quantile',
-  'percentile_cont', 'percentile_disc', 'corr', 'covar_pop', 'covar_samp', 'bit_and', 'bit_or', 'histogram',
-  'unnest', 'generate_series', 'generate_subscripts', 'jsonb_array_elements', 'json_array_elements', 'regexp_split_to_table',
-  'jsonb_each', 'json_each', 'range',
+  'count',
+  'sum',
+  'avg',
+  'min',
+  'max',
+  'array_agg',
+  'string_agg',
+  'bool_and',
+  'bool_or',
+  'every',
+  'stddev',
+  'stddev_pop',
+  'stddev_samp',
+  'variance',
+  'var_pop',
+  'var_samp',
+  'json_agg',
+  'jsonb_agg',
+  'json_object_agg',
+  'jsonb_object_agg',
+  'list',
+  'first',
+  'last',
+  'any_value',
+  'arg_max',
+  'arg_min',
+  'median',
+  'mode',
+  'quantile',
+  'percentile_cont',
+  'percentile_disc',
+  'corr',
+  'covar_pop',
+  'covar_samp',
+  'bit_and',
+  'bit_or',
+  'histogram',
+  'unnest',
+  'generate_series',
+  'generate_subscripts',
+  'jsonb_array_elements',
+  'json_array_elements',
+  'regexp_split_to_table',
+  'jsonb_each',
+  'json_each',
+  'range',
 ]);
 
 /** Plans every table reference of a bound query. */
-export async function planScans(bindings: readonly TableBinding[], params: readonly ScalarValue[]): Promise<ScanPlan[]> {
+export async function planScans(
+  bindings: readonly TableBinding[],
+  params: readonly ScalarValue[],
+): Promise<ScanPlan[]> {
   const plans: ScanPlan[] = [];
   for (const binding of bindings) plans.push(await planScan(binding, params));
   return plans;
@@ -60,7 +103,8 @@ export async function planScans(bindings: readonly TableBinding[], params: reado
 
 async function planScan(binding: TableBinding, params: readonly ScalarValue[]): Promise<ScanPlan> {
   const names = binding.arrowSchema.fields.map((f) => f.name);
-  const projection = binding.usedColumns === 'all' ? names : names.filter((n) => (binding.usedColumns as Set<string>).has(n));
+  const projection =
+    binding.usedColumns === 'all' ? names : names.filter((n) => (binding.usedColumns as Set<string>).has(n));
   const plan: ScanPlan = { binding, relation: `__spoke_${binding.id}`, projection, candidates: [] };
   const ctx = { schema: binding.arrowSchema, qualifiers: [binding.alias, binding.table], params };
   const stmt = binding.scope.stmt;
@@ -115,7 +159,11 @@ function impliedByOr(node: AstNode, binding: TableBinding): AstNode | undefined 
 }
 
 /** Offers ON conjuncts that may move into `binding`'s scan. */
-function collectOnConjuncts(item: AstNode, binding: TableBinding, offer: (node: AstNode, origin: 'on') => void): void {
+function collectOnConjuncts(
+  item: AstNode,
+  binding: TableBinding,
+  offer: (node: AstNode, origin: 'on') => void,
+): void {
   const join = item.JoinExpr;
   if (!join) return;
   collectOnConjuncts(join.larg, binding, offer);
@@ -167,7 +215,9 @@ function planLimit(plan: ScanPlan, stmt: AstNode, ctx: Parameters<typeof transla
   if (stmt.groupClause || stmt.havingClause || stmt.distinctClause || stmt.windowClause) return;
   if (hasCardinalityChange(stmt.targetList) || hasCardinalityChange(stmt.sortClause)) return;
   const where = conjuncts(stmt.whereClause);
-  const exact = new Set(plan.candidates.filter((c) => c.support === 'exact' && c.origin === 'where').map((c) => c.node));
+  const exact = new Set(
+    plan.candidates.filter((c) => c.support === 'exact' && c.origin === 'where').map((c) => c.node),
+  );
   if (!where.every((w) => exact.has(w))) return;
   const count = integerValue(stmt.limitCount, ctx.params);
   const offset = stmt.limitOffset ? integerValue(stmt.limitOffset, ctx.params) : 0;
@@ -213,7 +263,13 @@ function hasCardinalityChange(node: unknown): boolean {
     if (n.FuncCall) {
       const f = n.FuncCall;
       const names = (f.funcname as AstNode[]).map((x) => x.String?.sval as string);
-      if (f.over || f.agg_star || f.agg_distinct || CARDINALITY_FUNCTIONS.has(names[names.length - 1]!.toLowerCase())) found = true;
+      if (
+        f.over ||
+        f.agg_star ||
+        f.agg_distinct ||
+        CARDINALITY_FUNCTIONS.has(names[names.length - 1]!.toLowerCase())
+      )
+        found = true;
     }
     if (n.SubLink) return false;
     return undefined;

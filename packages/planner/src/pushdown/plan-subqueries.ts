@@ -26,7 +26,11 @@ export interface SubqueryPushdown {
  * Finds the sub-queries of `stmt` that can go whole to one SQL source,
  * replaces each in the tree by a reference to its relation, and returns them.
  */
-export function planSubqueries(stmt: AstNode, bindings: readonly TableBinding[], params: readonly ScalarValue[]): SubqueryPushdown[] {
+export function planSubqueries(
+  stmt: AstNode,
+  bindings: readonly TableBinding[],
+  params: readonly ScalarValue[],
+): SubqueryPushdown[] {
   const byRangeVar = new Map(bindings.map((b) => [b.rangeVar, b]));
   const pushed: SubqueryPushdown[] = [];
 
@@ -44,10 +48,17 @@ export function planSubqueries(stmt: AstNode, bindings: readonly TableBinding[],
     });
     if (!closed) return undefined;
     const connector = singleSqlSource(covered);
-    if (!connector || unsupportedBy(select, connector.sql!.dialect.capabilities) !== undefined) return undefined;
+    if (!connector || unsupportedBy(select, connector.sql!.dialect.capabilities) !== undefined)
+      return undefined;
     try {
       const rendered = connector.sql!.dialect.renderSelect(sourceTree(select, covered, params));
-      const p: SubqueryPushdown = { source: covered[0]!.source, connector, relation: `__spoke_sq_${pushed.length}`, rendered, bindings: covered };
+      const p: SubqueryPushdown = {
+        source: covered[0]!.source,
+        connector,
+        relation: `__spoke_sq_${pushed.length}`,
+        rendered,
+        bindings: covered,
+      };
       pushed.push(p);
       return p;
     } catch (error) {
@@ -90,7 +101,9 @@ export function planSubqueries(stmt: AstNode, bindings: readonly TableBinding[],
       const p = query ? tryPush(query) : undefined;
       if (p) {
         const alias = item.RangeSubselect.alias;
-        return { RangeVar: { relname: p.relation, inh: true, relpersistence: 'p', ...(alias ? { alias } : {}) } };
+        return {
+          RangeVar: { relname: p.relation, inh: true, relpersistence: 'p', ...(alias ? { alias } : {}) },
+        };
       }
       if (query) visitSelect(query);
       return item;

@@ -4,13 +4,43 @@
  * dialect declares, is sent to it as one query — joins and aggregates inside
  * PostgreSQL stay inside PostgreSQL.
  */
-import type { SelectTree, SpokeConnector, SqlCapabilities, ScalarValue } from '@spoke/core';
+import type { ScalarValue, SelectTree, SpokeConnector, SqlCapabilities } from '@spoke/core';
 import type { TableBinding } from '../binder/scope.js';
 import { type AstNode, walkAst } from '../parse/ast.js';
 import { VOLATILE_FUNCTIONS } from './translate-expression.js';
 
-const AGGREGATES = new Set(['count', 'sum', 'avg', 'min', 'max', 'stddev', 'variance', 'bool_and', 'bool_or', 'string_agg', 'array_agg']);
-const OPERATORS = new Set(['=', '<>', '!=', '<', '<=', '>', '>=', '+', '-', '*', '/', '%', '||', '~~', '!~~', '~~*', '!~~*']);
+const AGGREGATES = new Set([
+  'count',
+  'sum',
+  'avg',
+  'min',
+  'max',
+  'stddev',
+  'variance',
+  'bool_and',
+  'bool_or',
+  'string_agg',
+  'array_agg',
+]);
+const OPERATORS = new Set([
+  '=',
+  '<>',
+  '!=',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '||',
+  '~~',
+  '!~~',
+  '~~*',
+  '!~~*',
+]);
 
 /** The one SQL-speaking connector all `bindings` read from, or `undefined`. */
 export function singleSqlSource(bindings: readonly TableBinding[]): SpokeConnector | undefined {
@@ -39,7 +69,12 @@ export function unsupportedBy(stmt: AstNode, caps: SqlCapabilities): string | un
     if (n.lockingClause) fail('FOR UPDATE');
     if (n.JoinExpr) {
       const t: string = n.JoinExpr.jointype;
-      const kind = t === 'JOIN_INNER' ? (n.JoinExpr.quals || n.JoinExpr.usingClause ? 'inner' : 'cross') : t.replace('JOIN_', '').toLowerCase();
+      const kind =
+        t === 'JOIN_INNER'
+          ? n.JoinExpr.quals || n.JoinExpr.usingClause
+            ? 'inner'
+            : 'cross'
+          : t.replace('JOIN_', '').toLowerCase();
       if (!(caps.joins as readonly string[]).includes(kind)) fail(`${kind} joins`);
     }
     if (n.FuncCall) {
@@ -63,7 +98,16 @@ export function unsupportedBy(stmt: AstNode, caps: SqlCapabilities): string | un
       if (e.kind === 'AEXPR_OP') {
         const op = e.name?.[e.name.length - 1]?.String?.sval as string;
         if (!OPERATORS.has(op)) fail(`the operator ${op}`);
-      } else if (!['AEXPR_IN', 'AEXPR_LIKE', 'AEXPR_ILIKE', 'AEXPR_BETWEEN', 'AEXPR_NOT_BETWEEN', 'AEXPR_NULLIF'].includes(e.kind)) {
+      } else if (
+        ![
+          'AEXPR_IN',
+          'AEXPR_LIKE',
+          'AEXPR_ILIKE',
+          'AEXPR_BETWEEN',
+          'AEXPR_NOT_BETWEEN',
+          'AEXPR_NULLIF',
+        ].includes(e.kind)
+      ) {
         fail(`${String(e.kind).replace('AEXPR_', '')} expressions`);
       }
     }
@@ -79,7 +123,11 @@ export function unsupportedBy(stmt: AstNode, caps: SqlCapabilities): string | un
  * own `schema.table`, parameters replaced by constants (the dialect binds
  * them again), aliases kept so column references stay valid.
  */
-export function sourceTree(stmt: AstNode, bindings: readonly TableBinding[], params: readonly ScalarValue[]): SelectTree {
+export function sourceTree(
+  stmt: AstNode,
+  bindings: readonly TableBinding[],
+  params: readonly ScalarValue[],
+): SelectTree {
   const saved = bindings.map((b) => ({ ...b.rangeVar }));
   try {
     for (const b of bindings) {
@@ -111,7 +159,8 @@ export function substituteParams(tree: AstNode, params: readonly ScalarValue[]):
       }
       if (Array.isArray(value)) {
         value.forEach((item, i) => {
-          if (item && typeof item === 'object' && 'ParamRef' in item) value[i] = constantNode(params[item.ParamRef.number - 1] ?? null);
+          if (item && typeof item === 'object' && 'ParamRef' in item)
+            value[i] = constantNode(params[item.ParamRef.number - 1] ?? null);
         });
       }
     }
@@ -122,10 +171,19 @@ export function substituteParams(tree: AstNode, params: readonly ScalarValue[]):
 /** A parse-tree constant for a parameter value. */
 export function constantNode(value: ScalarValue): AstNode {
   if (value === null || value === undefined) return { A_Const: { isnull: true } };
-  if (typeof value === 'boolean') return { TypeCast: { arg: { A_Const: { sval: { sval: value ? 't' : 'f' } } }, typeName: { names: [{ String: { sval: 'pg_catalog' } }, { String: { sval: 'bool' } }], typemod: -1 } } };
-  if (typeof value === 'number' && Number.isSafeInteger(value) && Math.abs(value) < 2 ** 31) return { A_Const: { ival: { ival: value } } };
-  if (typeof value === 'number' || typeof value === 'bigint') return { A_Const: { fval: { fval: String(value) } } };
-  if (value instanceof Uint8Array) return { A_Const: { sval: { sval: `\\x${Buffer.from(value).toString('hex')}` } } };
+  if (typeof value === 'boolean')
+    return {
+      TypeCast: {
+        arg: { A_Const: { sval: { sval: value ? 't' : 'f' } } },
+        typeName: { names: [{ String: { sval: 'pg_catalog' } }, { String: { sval: 'bool' } }], typemod: -1 },
+      },
+    };
+  if (typeof value === 'number' && Number.isSafeInteger(value) && Math.abs(value) < 2 ** 31)
+    return { A_Const: { ival: { ival: value } } };
+  if (typeof value === 'number' || typeof value === 'bigint')
+    return { A_Const: { fval: { fval: String(value) } } };
+  if (value instanceof Uint8Array)
+    return { A_Const: { sval: { sval: `\\x${Buffer.from(value).toString('hex')}` } } };
   if (Array.isArray(value)) return { A_Const: { sval: { sval: JSON.stringify(value) } } };
   return { A_Const: { sval: { sval: String(value) } } };
 }
@@ -156,7 +214,10 @@ function typeAggregates(tree: AstNode, bindings: readonly TableBinding[]): void 
           ? { names: [{ String: { sval: 'pg_catalog' } }, { String: { sval: 'float8' } }], typemod: -1 }
           : {
               names: [{ String: { sval: 'pg_catalog' } }, { String: { sval: 'numeric' } }],
-              typmods: [{ A_Const: { ival: { ival: name === 'sum' ? 38 : precision } } }, { A_Const: { ival: scale ? { ival: scale } : {} } }],
+              typmods: [
+                { A_Const: { ival: { ival: name === 'sum' ? 38 : precision } } },
+                { A_Const: { ival: scale ? { ival: scale } : {} } },
+              ],
               typemod: -1,
             };
       n[key] = { TypeCast: { arg: value, typeName } };
@@ -171,11 +232,19 @@ function decimalTypeOf(node: AstNode, bindings: readonly TableBinding[]): [numbe
   if (!fields || fields.some((f) => !f.String)) return undefined;
   const names = fields.map((f) => f.String.sval as string);
   const column = names[names.length - 1]!;
-  const candidates = names.length > 1 ? bindings.filter((b) => b.alias === names[names.length - 2]) : bindings;
+  const candidates =
+    names.length > 1 ? bindings.filter((b) => b.alias === names[names.length - 2]) : bindings;
   const types = candidates
-    .map((b) => b.arrowSchema.fields.find((f) => f.name === column)?.type as unknown as { typeId: number; precision?: number; scale?: number } | undefined)
+    .map(
+      (b) =>
+        b.arrowSchema.fields.find((f) => f.name === column)?.type as unknown as
+          | { typeId: number; precision?: number; scale?: number }
+          | undefined,
+    )
     .filter((t) => t !== undefined);
   if (types.length !== 1) return undefined;
   const t = types[0]!;
-  return t.precision !== undefined && t.scale !== undefined && t.typeId === 7 ? [t.precision, t.scale] : undefined;
+  return t.precision !== undefined && t.scale !== undefined && t.typeId === 7
+    ? [t.precision, t.scale]
+    : undefined;
 }

@@ -141,7 +141,8 @@ function translateOperator(body: AstNode, ctx: TranslationContext): Expr | undef
         const query = right.kind === 'literal' ? vectorLiteral(right.value) : undefined;
         return query ? Ex.fn(vector, left, query) : undefined;
       }
-      if (op === '@@' && right.kind === 'literal' && typeof right.value === 'string') return Ex.fn('text_match', left, right);
+      if (op === '@@' && right.kind === 'literal' && typeof right.value === 'string')
+        return Ex.fn('text_match', left, right);
       return undefined;
     }
     case 'AEXPR_IN': {
@@ -186,7 +187,8 @@ function translateFunction(body: AstNode, ctx: TranslationContext): Expr | undef
   const name = (FUNCTION_ALIASES[raw] ?? raw) as ScalarFunctionName;
   if (!(SCALAR_FUNCTIONS as readonly string[]).includes(name)) return undefined;
   // The vector and full-text functions come from operators, not calls.
-  if (name === 'text_match' || name.endsWith('_distance') || name === 'negative_inner_product') return undefined;
+  if (name === 'text_match' || name.endsWith('_distance') || name === 'negative_inner_product')
+    return undefined;
   const args = ((body.args ?? []) as AstNode[]).map((a) => translateExpression(a, ctx));
   if (args.some((a) => a === undefined)) return undefined;
   return Ex.fn(name, ...(args as Expr[]));
@@ -222,7 +224,19 @@ function coercePair(left: Expr, right: Expr, ctx: TranslationContext): [Expr | u
   return [left, right];
 }
 
-const NUMERIC = new Set(['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'float32', 'float64', 'decimal']);
+const NUMERIC = new Set([
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'uint8',
+  'uint16',
+  'uint32',
+  'uint64',
+  'float32',
+  'float64',
+  'decimal',
+]);
 
 /** `literal` as a value of `target`, or `undefined` when the conversion is not exact and obvious. */
 export function coerceLiteral(literal: LiteralExpr, target: ScalarType): LiteralExpr | undefined {
@@ -257,7 +271,10 @@ export function coerceLiteral(literal: LiteralExpr, target: ScalarType): Literal
     case 'date':
       return /^\d{4}-\d{2}-\d{2}$/.test(text) && validDate(text) ? Ex.lit(text, target) : undefined;
     case 'timestamp': {
-      const m = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?))?(Z|[+-]\d{2}(?::?\d{2})?)?$/.exec(text);
+      const m =
+        /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?))?(Z|[+-]\d{2}(?::?\d{2})?)?$/.exec(
+          text,
+        );
       if (!m || !validDate(m[1]!)) return undefined;
       const time = m[2] ?? '00:00:00';
       const local = `${m[1]} ${time.length === 5 ? `${time}:00` : time}`;
@@ -272,7 +289,9 @@ export function coerceLiteral(literal: LiteralExpr, target: ScalarType): Literal
       return Ex.lit(`${utc}${micros === '000' ? '' : micros}`, target);
     }
     case 'time':
-      return /^\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$/.test(text) ? Ex.lit(text.length === 5 ? `${text}:00` : text, target) : undefined;
+      return /^\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$/.test(text)
+        ? Ex.lit(text.length === 5 ? `${text}:00` : text, target)
+        : undefined;
     default:
       return undefined;
   }
@@ -296,7 +315,9 @@ function constant(body: AstNode): Expr | undefined {
       const n = BigInt(text);
       return n >= -(2n ** 63n) && n < 2n ** 63n ? Ex.lit(n, Types.int64) : decimalLiteral(text);
     }
-    return /^-?\d*\.?\d+$/.test(text) || /^-?\d+\.\d*$/.test(text) ? decimalLiteral(text) : Ex.lit(Number(text), Types.float64);
+    return /^-?\d*\.?\d+$/.test(text) || /^-?\d+\.\d*$/.test(text)
+      ? decimalLiteral(text)
+      : Ex.lit(Number(text), Types.float64);
   }
   if (body.boolval !== undefined) return Ex.lit(body.boolval.boolval === true, Types.bool);
   if (body.sval !== undefined) return Ex.lit(body.sval.sval ?? '', Types.utf8);
@@ -321,7 +342,8 @@ function negate(literal: LiteralExpr): LiteralExpr | undefined {
   const v = literal.value;
   if (typeof v === 'number') return Ex.lit(-v, literal.type);
   if (typeof v === 'bigint') return Ex.lit(-v, literal.type);
-  if (typeof v === 'string' && literal.type.id === 'decimal') return Ex.lit(v.startsWith('-') ? v.slice(1) : `-${v}`, literal.type);
+  if (typeof v === 'string' && literal.type.id === 'decimal')
+    return Ex.lit(v.startsWith('-') ? v.slice(1) : `-${v}`, literal.type);
   return undefined;
 }
 
@@ -331,7 +353,8 @@ export function literalOf(value: ScalarValue): LiteralExpr {
   if (typeof value === 'boolean') return Ex.lit(value, Types.bool);
   if (typeof value === 'bigint') return Ex.lit(value, Types.int64);
   if (typeof value === 'number') {
-    if (Number.isInteger(value)) return Number.isSafeInteger(value) ? Ex.lit(BigInt(value), Types.int64) : Ex.lit(value, Types.float64);
+    if (Number.isInteger(value))
+      return Number.isSafeInteger(value) ? Ex.lit(BigInt(value), Types.int64) : Ex.lit(value, Types.float64);
     return Ex.lit(value, Types.float64);
   }
   if (value instanceof Uint8Array) return Ex.lit(value, Types.binary);
@@ -349,7 +372,12 @@ function vectorLiteral(value: ScalarValue): LiteralExpr | undefined {
       return undefined;
     }
   }
-  if (!Array.isArray(items) || items.length === 0 || items.some((x) => typeof x !== 'number' || !Number.isFinite(x))) return undefined;
+  if (
+    !Array.isArray(items) ||
+    items.length === 0 ||
+    items.some((x) => typeof x !== 'number' || !Number.isFinite(x))
+  )
+    return undefined;
   return Ex.lit(items as number[], Types.list(Types.float32));
 }
 

@@ -12,7 +12,9 @@ import { commandResult, textResult } from './text-result.js';
 /** True for the statement kinds handled here. */
 export function isSessionStatement(node: AstNode): boolean {
   const [kind] = nodeKind(node);
-  return ['VariableSetStmt', 'VariableShowStmt', 'TransactionStmt', 'DiscardStmt', 'DeallocateStmt'].includes(kind);
+  return ['VariableSetStmt', 'VariableShowStmt', 'TransactionStmt', 'DiscardStmt', 'DeallocateStmt'].includes(
+    kind,
+  );
 }
 
 /** Runs one session statement against `session`. */
@@ -25,7 +27,11 @@ export function runSessionStatement(node: AstNode, session: Session): QueryResul
       const name = String(body.name).toLowerCase();
       if (name === 'all') {
         const names = [...session.settings.keys()].sort();
-        return textResult(['name', 'setting'], names.map((n) => [n, session.settings.get(n) ?? '']), 'SHOW');
+        return textResult(
+          ['name', 'setting'],
+          names.map((n) => [n, session.settings.get(n) ?? '']),
+          'SHOW',
+        );
       }
       const value = session.settings.get(name);
       if (value === undefined) {

@@ -20,13 +20,20 @@ import {
 } from '@spoke/core';
 import type { ResolvedTable, SourceRegistry } from '../binder/source-registry.js';
 import type { QueryResult } from '../engine-api.js';
-import type { WriteKind, WriteTarget } from '../policy-hook.js';
 import { peekSchema } from '../executor/federated-executor.js';
 import { type AstNode, nodeKind, str } from '../parse/ast.js';
+import type { WriteKind, WriteTarget } from '../policy-hook.js';
 import { translateExpression } from '../pushdown/translate-expression.js';
 import { commandResult, textResult } from '../session/text-result.js';
 
-const WRITE_KINDS = new Set(['InsertStmt', 'CreateTableAsStmt', 'DeleteStmt', 'IndexStmt', 'DropStmt', 'VacuumStmt']);
+const WRITE_KINDS = new Set([
+  'InsertStmt',
+  'CreateTableAsStmt',
+  'DeleteStmt',
+  'IndexStmt',
+  'DropStmt',
+  'VacuumStmt',
+]);
 
 /** True for the statements handled here. */
 export function isWriteStatement(node: AstNode): boolean {
@@ -61,10 +68,14 @@ export async function runWriteStatement(node: AstNode, input: WriteInput): Promi
       const select = body.selectStmt?.SelectStmt;
       if (!select) throw new SpokeError(ErrorCode.UNSUPPORTED, 'INSERT needs SELECT or VALUES');
       input.checkWrite('insert', target, await input.tablesRead(select));
-      const names: string[] = body.cols?.map((c: AstNode) => c.ResTarget.name) ?? target.arrowSchema.fields.map((f) => f.name);
+      const names: string[] =
+        body.cols?.map((c: AstNode) => c.ResTarget.name) ?? target.arrowSchema.fields.map((f) => f.name);
       for (const n of names) {
         if (!target.arrowSchema.fields.some((f) => f.name === n)) {
-          throw new SpokeError(ErrorCode.COLUMN_NOT_FOUND, `column "${n}" of ${qualified(target)} does not exist`);
+          throw new SpokeError(
+            ErrorCode.COLUMN_NOT_FOUND,
+            `column "${n}" of ${qualified(target)} does not exist`,
+          );
         }
       }
       const result = await input.select(select);
@@ -75,13 +86,19 @@ export async function runWriteStatement(node: AstNode, input: WriteInput): Promi
       return rowsAffected('INSERT', written);
     }
     case 'CreateTableAsStmt': {
-      if (body.objtype !== 'OBJECT_TABLE') throw new SpokeError(ErrorCode.UNSUPPORTED, 'only CREATE TABLE … AS SELECT is supported');
+      if (body.objtype !== 'OBJECT_TABLE')
+        throw new SpokeError(ErrorCode.UNSUPPORTED, 'only CREATE TABLE … AS SELECT is supported');
       const rv = body.into.rel;
       const { source, schema, table } = names(rv, input.registry);
       const catalog = input.registry.source(source).catalog;
-      if (!catalog.createTable) throw new SpokeError(ErrorCode.UNSUPPORTED, `source "${source}" does not support CREATE TABLE`, { source });
+      if (!catalog.createTable)
+        throw new SpokeError(ErrorCode.UNSUPPORTED, `source "${source}" does not support CREATE TABLE`, {
+          source,
+        });
       if (await catalog.getTable(schema, table, input.signal)) {
-        throw new SpokeError(ErrorCode.INVALID_QUERY, `table "${source}.${table}" already exists`, { source });
+        throw new SpokeError(ErrorCode.INVALID_QUERY, `table "${source}.${table}" already exists`, {
+          source,
+        });
       }
       input.checkWrite('create', { source, schema, table }, await input.tablesRead(body.query.SelectStmt));
       const result = await input.select(body.query.SelectStmt);
@@ -90,7 +107,8 @@ export async function runWriteStatement(node: AstNode, input: WriteInput): Promi
       return rowsAffected('CREATE TABLE AS', written);
     }
     case 'DeleteStmt': {
-      if (body.usingClause || body.returningList) throw new SpokeError(ErrorCode.UNSUPPORTED, 'DELETE … USING and RETURNING are not supported');
+      if (body.usingClause || body.returningList)
+        throw new SpokeError(ErrorCode.UNSUPPORTED, 'DELETE … USING and RETURNING are not supported');
       const target = await resolveTarget(body.relation, input);
       const remove = need(target, 'delete', 'DELETE');
       input.checkWrite('delete', target, []);
@@ -104,7 +122,7 @@ export async function runWriteStatement(node: AstNode, input: WriteInput): Promi
         if (!filter) {
           throw new SpokeError(
             ErrorCode.UNSUPPORTED,
-            'this DELETE condition cannot be sent to the source: use comparisons, IN, BETWEEN, LIKE, IS NULL, AND/OR/NOT over the table\'s columns',
+            "this DELETE condition cannot be sent to the source: use comparisons, IN, BETWEEN, LIKE, IS NULL, AND/OR/NOT over the table's columns",
           );
         }
       }
@@ -123,21 +141,33 @@ export async function runWriteStatement(node: AstNode, input: WriteInput): Promi
       for (const d of (body.options ?? []) as AstNode[]) {
         const e = d.DefElem;
         const a = e.arg ?? {};
-        indexOptions[e.defname] = a.Integer?.ival ?? (a.Float ? Number(a.Float.fval) : (a.String?.sval ?? a.Boolean?.boolval ?? true));
+        indexOptions[e.defname] =
+          a.Integer?.ival ??
+          (a.Float ? Number(a.Float.fval) : (a.String?.sval ?? a.Boolean?.boolval ?? true));
       }
       const written = await create.call(
         target.provider,
-        { ...(body.idxname ? { name: body.idxname } : {}), columns, method: String(body.accessMethod ?? 'btree'), options: indexOptions },
+        {
+          ...(body.idxname ? { name: body.idxname } : {}),
+          columns,
+          method: String(body.accessMethod ?? 'btree'),
+          options: indexOptions,
+        },
         options,
       );
       return summaryResult('CREATE INDEX', written);
     }
     case 'DropStmt': {
-      if (body.removeType !== 'OBJECT_INDEX') throw new SpokeError(ErrorCode.UNSUPPORTED, 'only DROP INDEX is supported');
+      if (body.removeType !== 'OBJECT_INDEX')
+        throw new SpokeError(ErrorCode.UNSUPPORTED, 'only DROP INDEX is supported');
       const parts: string[] = body.objects[0].List.items.map((i: AstNode) => str(i)!);
-      if (parts.length < 3) throw new SpokeError(ErrorCode.INVALID_QUERY, 'name the index as source.table.index_name');
+      if (parts.length < 3)
+        throw new SpokeError(ErrorCode.INVALID_QUERY, 'name the index as source.table.index_name');
       const index = parts.pop()!;
-      const rv = parts.length === 3 ? { catalogname: parts[0], schemaname: parts[1], relname: parts[2] } : { schemaname: parts[0], relname: parts[1] };
+      const rv =
+        parts.length === 3
+          ? { catalogname: parts[0], schemaname: parts[1], relname: parts[2] }
+          : { schemaname: parts[0], relname: parts[1] };
       const target = await resolveTarget(rv, input);
       const drop = need(target, 'dropIndex', 'DROP INDEX');
       input.checkWrite('update', target, []);
@@ -145,7 +175,8 @@ export async function runWriteStatement(node: AstNode, input: WriteInput): Promi
     }
     case 'VacuumStmt': {
       const rels = (body.rels ?? []) as AstNode[];
-      if (rels.length === 0) throw new SpokeError(ErrorCode.INVALID_QUERY, 'name the table to vacuum: VACUUM source.table');
+      if (rels.length === 0)
+        throw new SpokeError(ErrorCode.INVALID_QUERY, 'name the table to vacuum: VACUUM source.table');
       const summaries: string[] = [];
       for (const r of rels) {
         const target = await resolveTarget(r.VacuumRelation.relation, input);
@@ -154,7 +185,11 @@ export async function runWriteStatement(node: AstNode, input: WriteInput): Promi
         const done = await vacuum.call(target.provider, options);
         summaries.push(`${qualified(target)}: ${done.summary ?? 'done'}`);
       }
-      return textResult(['vacuum'], summaries.map((s) => [s]), 'VACUUM');
+      return textResult(
+        ['vacuum'],
+        summaries.map((s) => [s]),
+        'VACUUM',
+      );
     }
     default:
       throw new SpokeError(ErrorCode.UNSUPPORTED, `${kind} is not supported`);
@@ -167,13 +202,25 @@ async function resolveTarget(rv: AstNode, input: WriteInput): Promise<ResolvedTa
 }
 
 /** `source.table` or `source.schema.table` of a target RangeVar. */
-function names(rv: AstNode, registry: SourceRegistry): { source: string; schema: string; table: string; explicitSchema: boolean } {
-  if (rv.catalogname) return { source: rv.catalogname, schema: rv.schemaname, table: rv.relname, explicitSchema: true };
+function names(
+  rv: AstNode,
+  registry: SourceRegistry,
+): { source: string; schema: string; table: string; explicitSchema: boolean } {
+  if (rv.catalogname)
+    return { source: rv.catalogname, schema: rv.schemaname, table: rv.relname, explicitSchema: true };
   if (!rv.schemaname) {
-    throw new SpokeError(ErrorCode.TABLE_NOT_FOUND, `name the target table as source.table or source.schema.table (got "${rv.relname}")`);
+    throw new SpokeError(
+      ErrorCode.TABLE_NOT_FOUND,
+      `name the target table as source.table or source.schema.table (got "${rv.relname}")`,
+    );
   }
   const connector = registry.source(rv.schemaname);
-  return { source: rv.schemaname, schema: connector.catalog.defaultSchema, table: rv.relname, explicitSchema: false };
+  return {
+    source: rv.schemaname,
+    schema: connector.catalog.defaultSchema,
+    table: rv.relname,
+    explicitSchema: false,
+  };
 }
 
 function need<K extends 'insert' | 'delete' | 'createIndex' | 'dropIndex' | 'vacuum'>(
@@ -183,7 +230,9 @@ function need<K extends 'insert' | 'delete' | 'createIndex' | 'dropIndex' | 'vac
 ): NonNullable<SpokeTable[K]> {
   const fn = target.provider[member];
   if (!fn) {
-    throw new SpokeError(ErrorCode.UNSUPPORTED, `${qualified(target)} does not support ${statement}`, { source: target.source });
+    throw new SpokeError(ErrorCode.UNSUPPORTED, `${qualified(target)} does not support ${statement}`, {
+      source: target.source,
+    });
   }
   return fn as NonNullable<SpokeTable[K]>;
 }
@@ -193,16 +242,26 @@ function qualified(t: ResolvedTable): string {
 }
 
 /** The SELECT's batches with the target's column names, by position. */
-async function* renamed(batches: AsyncIterable<RecordBatch>, names: readonly string[]): AsyncGenerator<RecordBatch> {
+async function* renamed(
+  batches: AsyncIterable<RecordBatch>,
+  names: readonly string[],
+): AsyncGenerator<RecordBatch> {
   for await (const batch of batches) {
     const fields = batch.schema.fields.map((f, i) => new arrow.Field(names[i]!, f.type, f.nullable));
     const schema = new arrow.Schema(fields);
-    const data = arrow.makeData({ type: new arrow.Struct(fields), length: batch.numRows, nullCount: 0, children: batch.data.children });
+    const data = arrow.makeData({
+      type: new arrow.Struct(fields),
+      length: batch.numRows,
+      nullCount: 0,
+      children: batch.data.children,
+    });
     yield new arrow.RecordBatch(schema, data);
   }
 }
 
-async function firstSchema(result: QueryResult): Promise<{ schema: Schema; batches: AsyncIterable<RecordBatch> }> {
+async function firstSchema(
+  result: QueryResult,
+): Promise<{ schema: Schema; batches: AsyncIterable<RecordBatch> }> {
   // A federated result knows its schema before any row; an empty one still creates the table.
   if (result.schema.fields.length) return { schema: result.schema, batches: result.batches };
   return peekSchema(result.batches);

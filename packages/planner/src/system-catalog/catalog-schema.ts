@@ -72,17 +72,25 @@ export const PG_TABLES: Readonly<Record<string, string>> = {
   pg_settings: `name VARCHAR, setting VARCHAR, unit VARCHAR, category VARCHAR, short_desc VARCHAR, extra_desc VARCHAR,
     context VARCHAR, vartype VARCHAR, source VARCHAR, min_val VARCHAR, max_val VARCHAR, enumvals VARCHAR[],
     boot_val VARCHAR, reset_val VARCHAR, sourcefile VARCHAR, sourceline INTEGER, pending_restart BOOLEAN`,
-  pg_trigger: 'oid BIGINT, tgrelid BIGINT, tgparentid BIGINT, tgname VARCHAR, tgfoid BIGINT, tgtype SMALLINT, tgenabled VARCHAR, tgisinternal BOOLEAN, tgconstraint BIGINT',
-  pg_rewrite: 'oid BIGINT, rulename VARCHAR, ev_class BIGINT, ev_type VARCHAR, ev_enabled VARCHAR, is_instead BOOLEAN',
-  pg_extension: 'oid BIGINT, extname VARCHAR, extowner BIGINT, extnamespace BIGINT, extrelocatable BOOLEAN, extversion VARCHAR',
+  pg_trigger:
+    'oid BIGINT, tgrelid BIGINT, tgparentid BIGINT, tgname VARCHAR, tgfoid BIGINT, tgtype SMALLINT, tgenabled VARCHAR, tgisinternal BOOLEAN, tgconstraint BIGINT',
+  pg_rewrite:
+    'oid BIGINT, rulename VARCHAR, ev_class BIGINT, ev_type VARCHAR, ev_enabled VARCHAR, is_instead BOOLEAN',
+  pg_extension:
+    'oid BIGINT, extname VARCHAR, extowner BIGINT, extnamespace BIGINT, extrelocatable BOOLEAN, extversion VARCHAR',
   pg_enum: 'oid BIGINT, enumtypid BIGINT, enumsortorder REAL, enumlabel VARCHAR',
   pg_range: 'rngtypid BIGINT, rngsubtype BIGINT, rngmultitypid BIGINT',
-  pg_sequence: 'seqrelid BIGINT, seqtypid BIGINT, seqstart BIGINT, seqincrement BIGINT, seqmax BIGINT, seqmin BIGINT, seqcache BIGINT, seqcycle BOOLEAN',
-  pg_depend: 'classid BIGINT, objid BIGINT, objsubid INTEGER, refclassid BIGINT, refobjid BIGINT, refobjsubid INTEGER, deptype VARCHAR',
-  pg_operator: 'oid BIGINT, oprname VARCHAR, oprnamespace BIGINT, oprleft BIGINT, oprright BIGINT, oprresult BIGINT',
-  pg_cast: 'oid BIGINT, castsource BIGINT, casttarget BIGINT, castfunc BIGINT, castcontext VARCHAR, castmethod VARCHAR',
+  pg_sequence:
+    'seqrelid BIGINT, seqtypid BIGINT, seqstart BIGINT, seqincrement BIGINT, seqmax BIGINT, seqmin BIGINT, seqcache BIGINT, seqcycle BOOLEAN',
+  pg_depend:
+    'classid BIGINT, objid BIGINT, objsubid INTEGER, refclassid BIGINT, refobjid BIGINT, refobjsubid INTEGER, deptype VARCHAR',
+  pg_operator:
+    'oid BIGINT, oprname VARCHAR, oprnamespace BIGINT, oprleft BIGINT, oprright BIGINT, oprresult BIGINT',
+  pg_cast:
+    'oid BIGINT, castsource BIGINT, casttarget BIGINT, castfunc BIGINT, castcontext VARCHAR, castmethod VARCHAR',
   pg_foreign_table: 'ftrelid BIGINT, ftserver BIGINT, ftoptions VARCHAR[]',
-  pg_event_trigger: 'oid BIGINT, evtname VARCHAR, evtevent VARCHAR, evtowner BIGINT, evtfoid BIGINT, evtenabled VARCHAR',
+  pg_event_trigger:
+    'oid BIGINT, evtname VARCHAR, evtevent VARCHAR, evtowner BIGINT, evtfoid BIGINT, evtenabled VARCHAR',
 };
 
 /** information_schema tables (filled by `refresh`). */
@@ -152,7 +160,10 @@ export function pgViews(db: string): Readonly<Record<string, string>> {
  * semantics). `{db}` is the shadow database; `{version}`, `{database}` and
  * `{pid}` are filled in at creation.
  */
-export function pgMacros(db: string, constants: { version: string; database: string; user: string }): Readonly<Record<string, string>> {
+export function pgMacros(
+  db: string,
+  constants: { version: string; database: string; user: string },
+): Readonly<Record<string, string>> {
   const pg = `${db}.${PG_SCHEMA}`;
   const lit = (s: string) => `'${s.replace(/'/g, "''")}'`;
   return {

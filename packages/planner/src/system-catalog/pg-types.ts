@@ -4,8 +4,9 @@
  * `format_type`, JDBC's `getColumns` and SQLAlchemy's inspector see the names
  * and OIDs a real PostgreSQL would report.
  */
-import { arrow } from '@spoke/core';
+
 import type { DataType, Field } from '@spoke/core';
+import { arrow } from '@spoke/core';
 
 /** One `pg_type` row (the columns clients read). */
 export interface PgTypeRow {
@@ -25,7 +26,17 @@ export interface PgTypeRow {
 }
 
 /** [oid, name, len, byval, category, array oid, input function, collation, display name] */
-const BASE_TYPES: readonly (readonly [number, string, number, boolean, string, number, string, number, string])[] = [
+const BASE_TYPES: readonly (readonly [
+  number,
+  string,
+  number,
+  boolean,
+  string,
+  number,
+  string,
+  number,
+  string,
+])[] = [
   [16, 'bool', 1, true, 'B', 1000, 'boolin', 0, 'boolean'],
   [17, 'bytea', -1, false, 'U', 1001, 'byteain', 0, 'bytea'],
   [18, 'char', 1, true, 'Z', 1002, 'charin', 0, '"char"'],
@@ -65,32 +76,36 @@ const BASE_TYPES: readonly (readonly [number, string, number, boolean, string, n
 
 /** Every `pg_type` row: the base types above and their array types (`_int4`…). */
 export const PG_TYPES: readonly PgTypeRow[] = [
-  ...BASE_TYPES.map(([oid, typname, typlen, typbyval, typcategory, typarray, typinput, typcollation, display]) => ({
-    oid,
-    typname,
-    typlen,
-    typbyval,
-    typtype: typcategory === 'P' ? 'p' : 'b',
-    typcategory,
-    typelem: 0,
-    typarray,
-    typinput,
-    typcollation,
-    display,
-  })),
-  ...BASE_TYPES.filter(([, , , , , typarray]) => typarray !== 0).map(([oid, typname, , , , typarray, , typcollation, display]) => ({
-    oid: typarray,
-    typname: `_${typname}`,
-    typlen: -1,
-    typbyval: false,
-    typtype: 'b',
-    typcategory: 'A',
-    typelem: oid,
-    typarray: 0,
-    typinput: 'array_in',
-    typcollation,
-    display: `${display}[]`,
-  })),
+  ...BASE_TYPES.map(
+    ([oid, typname, typlen, typbyval, typcategory, typarray, typinput, typcollation, display]) => ({
+      oid,
+      typname,
+      typlen,
+      typbyval,
+      typtype: typcategory === 'P' ? 'p' : 'b',
+      typcategory,
+      typelem: 0,
+      typarray,
+      typinput,
+      typcollation,
+      display,
+    }),
+  ),
+  ...BASE_TYPES.filter(([, , , , , typarray]) => typarray !== 0).map(
+    ([oid, typname, , , , typarray, , typcollation, display]) => ({
+      oid: typarray,
+      typname: `_${typname}`,
+      typlen: -1,
+      typbyval: false,
+      typtype: 'b',
+      typcategory: 'A',
+      typelem: oid,
+      typarray: 0,
+      typinput: 'array_in',
+      typcollation,
+      display: `${display}[]`,
+    }),
+  ),
 ];
 
 /** How a column's type appears in `pg_attribute`. */
@@ -125,7 +140,9 @@ export function pgColumnType(type: DataType, field?: Field): PgColumnType {
       return simple(1700, ((20 << 16) | 0) + 4);
     }
     case t.Float:
-      return simple((type as unknown as { precision: number }).precision === arrow.Precision.DOUBLE ? 701 : 700);
+      return simple(
+        (type as unknown as { precision: number }).precision === arrow.Precision.DOUBLE ? 701 : 700,
+      );
     case t.Decimal: {
       const { precision, scale } = type as unknown as { precision: number; scale: number };
       return simple(1700, ((precision << 16) | scale) + 4);

@@ -19,9 +19,10 @@
  * - a single-column function in FROM (`generate_series(1, 3) s`) gets its
  *   alias as column name, as PostgreSQL does.
  */
-import { deparseSync } from 'pgsql-deparser';
-import { parseSync } from 'libpg-query';
+
 import { ErrorCode, SpokeError } from '@spoke/core';
+import { parseSync } from 'libpg-query';
+import { deparseSync } from 'pgsql-deparser';
 import type { AstNode } from '../parse/ast.js';
 
 /** Names the rewrite needs to know. */
@@ -144,7 +145,8 @@ function rewriteOne(node: AstNode, target: RewriteTarget): AstNode {
     const name = names[names.length - 1]!.toLowerCase();
     const qualifier = names.length > 1 ? names[names.length - 2]!.toLowerCase() : undefined;
     if (qualifier === undefined || qualifier === 'pg_catalog' || qualifier === 'information_schema') {
-      if (target.macros.has(name)) return { FuncCall: { ...call, funcname: [target.database, PG_SCHEMA, name].map(stringNode) } };
+      if (target.macros.has(name))
+        return { FuncCall: { ...call, funcname: [target.database, PG_SCHEMA, name].map(stringNode) } };
       if (qualifier !== undefined) return { FuncCall: { ...call, funcname: [stringNode(name)] } };
     }
     return node;
@@ -163,7 +165,10 @@ function rewriteOne(node: AstNode, target: RewriteTarget): AstNode {
     const operator = names[names.length - 1] ?? '';
     if (expr.kind === 'AEXPR_OP' && REGEX_OPERATORS[operator]) {
       const { negate, flags } = REGEX_OPERATORS[operator]!;
-      const call = funcCall(['regexp_matches'], [expr.lexpr, expr.rexpr, ...(flags ? [stringConst(flags)] : [])]);
+      const call = funcCall(
+        ['regexp_matches'],
+        [expr.lexpr, expr.rexpr, ...(flags ? [stringConst(flags)] : [])],
+      );
       return negate ? { BoolExpr: { boolop: 'NOT_EXPR', args: [call] } } : call;
     }
     if (names.length > 1) return { A_Expr: { ...expr, name: [stringNode(operator)] } };
@@ -191,15 +196,23 @@ function rewriteCast(cast: AstNode, target: RewriteTarget): AstNode {
   if (!isArray) {
     switch (type) {
       case 'regclass':
-        return constant !== undefined ? macro('regclass_oid', target, [arg]) : macro('regclass_name', target, [arg]);
+        return constant !== undefined
+          ? macro('regclass_oid', target, [arg])
+          : macro('regclass_name', target, [arg]);
       case 'regtype':
-        return constant !== undefined ? macro('regtype_oid', target, [arg]) : macro('format_type', target, [arg, { A_Const: { isnull: true } }]);
+        return constant !== undefined
+          ? macro('regtype_oid', target, [arg])
+          : macro('format_type', target, [arg, { A_Const: { isnull: true } }]);
       case 'regnamespace':
-        return constant !== undefined ? macro('regnamespace_oid', target, [arg]) : macro('regnamespace_name', target, [arg]);
+        return constant !== undefined
+          ? macro('regnamespace_oid', target, [arg])
+          : macro('regnamespace_name', target, [arg]);
       case 'regproc':
       case 'regprocedure':
         // Procedures are compared by name (`typinput = 'array_in'::regproc`); pg_type stores the names.
-        return constant !== undefined ? stringConst(constant.replace(/^pg_catalog\./, '')) : castTo(arg, 'varchar', typeName);
+        return constant !== undefined
+          ? stringConst(constant.replace(/^pg_catalog\./, ''))
+          : castTo(arg, 'varchar', typeName);
     }
   }
   // `'t'::regclass::text` is the relation's name again, not its OID.
@@ -212,13 +225,17 @@ function rewriteCast(cast: AstNode, target: RewriteTarget): AstNode {
   }
   const mapped = TYPE_MAP[type];
   if (mapped !== undefined) return castTo(arg, mapped, isArray ? typeName : undefined);
-  if (names.length > 1) return { TypeCast: { ...cast, typeName: { ...typeName, names: [stringNode(type)] } } };
+  if (names.length > 1)
+    return { TypeCast: { ...cast, typeName: { ...typeName, names: [stringNode(type)] } } };
   return { TypeCast: cast };
 }
 
 function castTo(arg: AstNode, duckType: string, arrayOf?: AstNode): AstNode {
   const base = duckType.replace(/\[\]$/, '');
-  const bounds = duckType.endsWith('[]') || (arrayOf?.arrayBounds?.length ?? 0) > 0 ? [{ Integer: { ival: -1 } }] : undefined;
+  const bounds =
+    duckType.endsWith('[]') || (arrayOf?.arrayBounds?.length ?? 0) > 0
+      ? [{ Integer: { ival: -1 } }]
+      : undefined;
   return {
     TypeCast: {
       arg,
@@ -271,7 +288,9 @@ function figureColname(node: AstNode | undefined): string | undefined {
   if (node.RowExpr) return 'row';
   if (node.MinMaxExpr) return node.MinMaxExpr.op === 'IS_GREATEST' ? 'greatest' : 'least';
   if (node.SQLValueFunction) {
-    const op = String(node.SQLValueFunction.op).replace(/^SVFOP_/, '').toLowerCase();
+    const op = String(node.SQLValueFunction.op)
+      .replace(/^SVFOP_/, '')
+      .toLowerCase();
     return op.replace(/_n$/, '');
   }
   if (node.SubLink) {

@@ -10,18 +10,20 @@
  * `source.schema`. Tables are `relkind 'r'`, with PostgreSQL type OIDs and
  * names for their columns.
  */
-import { closingStream } from '../executor/closing-stream.js';
+
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { ErrorCode, type ScalarValue, SpokeError } from '@spoke/core';
-import type { CatalogTable, QueryResult } from '../engine-api.js';
 import { resultArrowSchema, streamResultAsArrow, toDuckDBParams } from '@spoke/duckdb-arrow';
+import type { CatalogTable, QueryResult } from '../engine-api.js';
+import { closingStream } from '../executor/closing-stream.js';
 import { translateDuckDBError } from '../executor/duckdb-errors.js';
 import { INFO_TABLES, PG_TABLES, pgMacros, pgViews } from './catalog-schema.js';
 import { PG_TYPES, pgColumnType } from './pg-types.js';
 import { INFO_SCHEMA, PG_SCHEMA, type RewriteTarget, rewriteSystemSql } from './rewrite-system-sql.js';
 
 /** What `version()` answers: drivers parse `PostgreSQL <major>.<minor>` from it. */
-export const SPOKE_PG_VERSION = 'PostgreSQL 15.0 (Spoke 0.1.0) on x86_64-pc-linux-gnu, compiled by Spoke, 64-bit';
+export const SPOKE_PG_VERSION =
+  'PostgreSQL 15.0 (Spoke 0.1.0) on x86_64-pc-linux-gnu, compiled by Spoke, 64-bit';
 /** The one database Spoke presents (`current_database()`, `pg_database`). */
 export const SPOKE_DATABASE = 'spoke';
 const OWNER_OID = 10;
@@ -66,7 +68,16 @@ function literal(value: Literal): string {
 }
 
 /** PostgreSQL's `information_schema.columns.data_type` and size columns for a type. */
-function infoType(oid: number, typmod: number): { dataType: string; precision: number | null; radix: number | null; scale: number | null; datetime: number | null } {
+function infoType(
+  oid: number,
+  typmod: number,
+): {
+  dataType: string;
+  precision: number | null;
+  radix: number | null;
+  scale: number | null;
+  datetime: number | null;
+} {
   const row = PG_TYPES.find((t) => t.oid === oid);
   const none = { precision: null, radix: null, scale: null, datetime: null };
   if (!row) return { dataType: 'USER-DEFINED', ...none };
@@ -84,7 +95,13 @@ function infoType(oid: number, typmod: number): { dataType: string; precision: n
       return { dataType: row.display, precision: 53, radix: 2, scale: null, datetime: null };
     case 1700:
       return typmod >= 4
-        ? { dataType: 'numeric', precision: (typmod - 4) >> 16, radix: 10, scale: (typmod - 4) & 0xffff, datetime: null }
+        ? {
+            dataType: 'numeric',
+            precision: (typmod - 4) >> 16,
+            radix: 10,
+            scale: (typmod - 4) & 0xffff,
+            datetime: null,
+          }
         : { dataType: 'numeric', precision: null, radix: 10, scale: null, datetime: null };
     case 1082:
       return { dataType: row.display, ...none, datetime: 0 };
@@ -113,14 +130,23 @@ export class SystemCatalog {
     const database = `__spoke_pg_${nextDatabaseId++}`;
     const pg = `${database}.${PG_SCHEMA}`;
     const info = `${database}.${INFO_SCHEMA}`;
-    const ddl: string[] = [`ATTACH ':memory:' AS ${database}`, `CREATE SCHEMA ${pg}`, `CREATE SCHEMA ${info}`];
-    for (const [name, columns] of Object.entries(PG_TABLES)) ddl.push(`CREATE TABLE ${pg}.${name} (${columns})`);
-    for (const [name, columns] of Object.entries(INFO_TABLES)) ddl.push(`CREATE TABLE ${info}.${name} (${columns})`);
+    const ddl: string[] = [
+      `ATTACH ':memory:' AS ${database}`,
+      `CREATE SCHEMA ${pg}`,
+      `CREATE SCHEMA ${info}`,
+    ];
+    for (const [name, columns] of Object.entries(PG_TABLES))
+      ddl.push(`CREATE TABLE ${pg}.${name} (${columns})`);
+    for (const [name, columns] of Object.entries(INFO_TABLES))
+      ddl.push(`CREATE TABLE ${info}.${name} (${columns})`);
     ddl.push(`CREATE TABLE ${pg}.pg_type_display (oid BIGINT, typname VARCHAR, display VARCHAR)`);
-    for (const [name, body] of Object.entries(pgViews(database))) ddl.push(`CREATE VIEW ${pg}.${name} AS ${body}`);
+    for (const [name, body] of Object.entries(pgViews(database)))
+      ddl.push(`CREATE VIEW ${pg}.${name} AS ${body}`);
     const macros = pgMacros(database, { version: SPOKE_PG_VERSION, database: SPOKE_DATABASE, user: OWNER });
     // Macros that refer to other macros must come after them: create in two passes.
-    const ordered = Object.entries(macros).sort(([, a], [, b]) => Number(a.includes(`${pg}.`)) - Number(b.includes(`${pg}.`)));
+    const ordered = Object.entries(macros).sort(
+      ([, a], [, b]) => Number(a.includes(`${pg}.`)) - Number(b.includes(`${pg}.`)),
+    );
     for (const [name, body] of ordered) ddl.push(`CREATE MACRO ${pg}.${name}${body}`);
     for (const statement of ddl) await connection.run(statement);
     const catalog = new SystemCatalog(instance, connection, database, new Set(Object.keys(macros)));
@@ -141,7 +167,9 @@ export class SystemCatalog {
   private async insert(table: string, rows: readonly (readonly Literal[])[]): Promise<void> {
     for (let i = 0; i < rows.length; i += 500) {
       const chunk = rows.slice(i, i + 500);
-      await this.connection.run(`INSERT INTO ${table} VALUES ${chunk.map((r) => `(${r.map(literal).join(', ')})`).join(', ')}`);
+      await this.connection.run(
+        `INSERT INTO ${table} VALUES ${chunk.map((r) => `(${r.map(literal).join(', ')})`).join(', ')}`,
+      );
     }
   }
 
@@ -151,25 +179,85 @@ export class SystemCatalog {
     await this.insert(
       `${pg}.pg_type`,
       PG_TYPES.map((t) => [
-        t.oid, t.typname, NS_PG_CATALOG, OWNER_OID, t.typlen, t.typbyval, t.typtype, t.typcategory, false, true, ',',
-        0, null, t.typelem, t.typarray, t.typinput, t.typinput.replace(/in$/, 'out'), t.typinput.replace(/in$/, 'recv'),
-        t.typinput.replace(/in$/, 'send'), null, null, null, t.typlen === 8 ? 'd' : 'i', t.typlen === -1 ? 'x' : 'p',
-        false, 0, -1, 0, t.typcollation, null, null, null,
+        t.oid,
+        t.typname,
+        NS_PG_CATALOG,
+        OWNER_OID,
+        t.typlen,
+        t.typbyval,
+        t.typtype,
+        t.typcategory,
+        false,
+        true,
+        ',',
+        0,
+        null,
+        t.typelem,
+        t.typarray,
+        t.typinput,
+        t.typinput.replace(/in$/, 'out'),
+        t.typinput.replace(/in$/, 'recv'),
+        t.typinput.replace(/in$/, 'send'),
+        null,
+        null,
+        null,
+        t.typlen === 8 ? 'd' : 'i',
+        t.typlen === -1 ? 'x' : 'p',
+        false,
+        0,
+        -1,
+        0,
+        t.typcollation,
+        null,
+        null,
+        null,
       ]),
     );
-    await this.insert(`${pg}.pg_type_display`, PG_TYPES.map((t) => [t.oid, t.typname, t.display]));
+    await this.insert(
+      `${pg}.pg_type_display`,
+      PG_TYPES.map((t) => [t.oid, t.typname, t.display]),
+    );
     await this.insert(`${pg}.pg_database`, [
-      [5, SPOKE_DATABASE, OWNER_OID, 6, 'c', false, true, -1, 0, 0, 1663, 'C.UTF-8', 'C.UTF-8', null, null, null],
+      [
+        5,
+        SPOKE_DATABASE,
+        OWNER_OID,
+        6,
+        'c',
+        false,
+        true,
+        -1,
+        0,
+        0,
+        1663,
+        'C.UTF-8',
+        'C.UTF-8',
+        null,
+        null,
+        null,
+      ],
     ]);
-    await this.insert(`${pg}.pg_roles`, [[OWNER_OID, OWNER, true, true, false, false, true, false, -1, '********', null, false, null]]);
-    await this.insert(`${pg}.pg_am`, [[2, 'heap', 'heap_tableam_handler', 't'], [403, 'btree', 'bthandler', 'i']]);
+    await this.insert(`${pg}.pg_roles`, [
+      [OWNER_OID, OWNER, true, true, false, false, true, false, -1, '********', null, false, null],
+    ]);
+    await this.insert(`${pg}.pg_am`, [
+      [2, 'heap', 'heap_tableam_handler', 't'],
+      [403, 'btree', 'bthandler', 'i'],
+    ]);
     await this.insert(`${pg}.pg_collation`, [
       [100, 'default', NS_PG_CATALOG, OWNER_OID, 'd', true, -1, null, null],
       [950, 'C', NS_PG_CATALOG, OWNER_OID, 'c', true, -1, 'C', 'C'],
       [951, 'POSIX', NS_PG_CATALOG, OWNER_OID, 'c', true, -1, 'POSIX', 'POSIX'],
     ]);
-    await this.insert(`${pg}.pg_language`, [[12, 'internal', OWNER_OID, false, false], [13, 'c', OWNER_OID, false, false], [14, 'sql', OWNER_OID, false, true]]);
-    await this.insert(`${pg}.pg_tablespace`, [[1663, 'pg_default', OWNER_OID, null, null], [1664, 'pg_global', OWNER_OID, null, null]]);
+    await this.insert(`${pg}.pg_language`, [
+      [12, 'internal', OWNER_OID, false, false],
+      [13, 'c', OWNER_OID, false, false],
+      [14, 'sql', OWNER_OID, false, true],
+    ]);
+    await this.insert(`${pg}.pg_tablespace`, [
+      [1663, 'pg_default', OWNER_OID, null, null],
+      [1664, 'pg_global', OWNER_OID, null, null],
+    ]);
     const settings: [string, string][] = [
       ['server_version', '15.0'],
       ['server_version_num', '150000'],
@@ -195,7 +283,25 @@ export class SystemCatalog {
     ];
     await this.insert(
       `${pg}.pg_settings`,
-      settings.map(([name, value]) => [name, value, null, 'Spoke', null, null, 'user', 'string', 'default', null, null, null, value, value, null, null, false]),
+      settings.map(([name, value]) => [
+        name,
+        value,
+        null,
+        'Spoke',
+        null,
+        null,
+        'user',
+        'string',
+        'default',
+        null,
+        null,
+        null,
+        value,
+        value,
+        null,
+        null,
+        false,
+      ]),
     );
   }
 
@@ -217,7 +323,9 @@ export class SystemCatalog {
       ['information_schema', NS_INFORMATION_SCHEMA],
     ]);
     const sorted = [...tables].sort((a, b) =>
-      `${a.source}\u0000${a.schema}\u0000${a.name}`.localeCompare(`${b.source}\u0000${b.schema}\u0000${b.name}`),
+      `${a.source}\u0000${a.schema}\u0000${a.name}`.localeCompare(
+        `${b.source}\u0000${b.schema}\u0000${b.name}`,
+      ),
     );
     for (const t of sorted) {
       const name = namespaceName(t);
@@ -227,33 +335,155 @@ export class SystemCatalog {
     const attributeRows: Literal[][] = [];
     const infoTables: Literal[][] = [];
     const infoColumns: Literal[][] = [];
-    const classRow = (relOid: number, relname: string, nsp: number, kind: string, natts: number): Literal[] => [
-      relOid, relname, nsp, 0, 0, OWNER_OID, kind === 'r' ? 2 : 0, relOid, 0, 0, -1, 0, 0, false, false, 'p', kind, natts,
-      0, false, false, false, false, false, true, 'd', false, 0, 0, 0, null, null, null,
+    const classRow = (
+      relOid: number,
+      relname: string,
+      nsp: number,
+      kind: string,
+      natts: number,
+    ): Literal[] => [
+      relOid,
+      relname,
+      nsp,
+      0,
+      0,
+      OWNER_OID,
+      kind === 'r' ? 2 : 0,
+      relOid,
+      0,
+      0,
+      -1,
+      0,
+      0,
+      false,
+      false,
+      'p',
+      kind,
+      natts,
+      0,
+      false,
+      false,
+      false,
+      false,
+      false,
+      true,
+      'd',
+      false,
+      0,
+      0,
+      0,
+      null,
+      null,
+      null,
     ];
-    const attributeRow = (relOid: number, name: string, typeOid: number, num: number, typmod: number, dims: number, notNull: boolean): Literal[] => {
+    const attributeRow = (
+      relOid: number,
+      name: string,
+      typeOid: number,
+      num: number,
+      typmod: number,
+      dims: number,
+      notNull: boolean,
+    ): Literal[] => {
       const type = PG_TYPES.find((r) => r.oid === typeOid);
       return [
-        relOid, name, typeOid, -1, type?.typlen ?? -1, num, dims, -1, typmod, type?.typbyval ?? false, 'i',
-        type?.typlen === -1 ? 'x' : 'p', '', notNull, false, false, '', '', false, true, 0, type?.typcollation ?? 0,
-        null, null, null,
+        relOid,
+        name,
+        typeOid,
+        -1,
+        type?.typlen ?? -1,
+        num,
+        dims,
+        -1,
+        typmod,
+        type?.typbyval ?? false,
+        'i',
+        type?.typlen === -1 ? 'x' : 'p',
+        '',
+        notNull,
+        false,
+        false,
+        '',
+        '',
+        false,
+        true,
+        0,
+        type?.typcollation ?? 0,
+        null,
+        null,
+        null,
       ];
     };
     for (const t of sorted) {
       const relOid = oid++;
       const nsp = namespaceName(t);
       classRows.push(classRow(relOid, t.name, namespaces.get(nsp)!, 'r', t.columns.length));
-      infoTables.push([SPOKE_DATABASE, nsp, t.name, 'BASE TABLE', null, null, null, null, null, 'NO', 'NO', null]);
+      infoTables.push([
+        SPOKE_DATABASE,
+        nsp,
+        t.name,
+        'BASE TABLE',
+        null,
+        null,
+        null,
+        null,
+        null,
+        'NO',
+        'NO',
+        null,
+      ]);
       t.columns.forEach((column, i) => {
         const type = pgColumnType(column.type);
-        attributeRows.push(attributeRow(relOid, column.name, type.oid, i + 1, type.typmod, type.dims, !column.nullable));
+        attributeRows.push(
+          attributeRow(relOid, column.name, type.oid, i + 1, type.typmod, type.dims, !column.nullable),
+        );
         const described = infoType(type.oid, type.typmod);
         const udt = PG_TYPES.find((r) => r.oid === type.oid)?.typname ?? 'text';
         infoColumns.push([
-          SPOKE_DATABASE, nsp, t.name, column.name, i + 1, null, column.nullable ? 'YES' : 'NO', described.dataType,
-          null, type.oid === 25 ? 1073741824 : null, described.precision, described.radix, described.scale, described.datetime,
-          null, null, null, null, null, null, null, null, null, null, null, SPOKE_DATABASE, 'pg_catalog', udt, null, null,
-          null, null, String(i + 1), 'NO', 'NO', null, null, null, null, null, 'NO', 'NEVER', null, 'NO',
+          SPOKE_DATABASE,
+          nsp,
+          t.name,
+          column.name,
+          i + 1,
+          null,
+          column.nullable ? 'YES' : 'NO',
+          described.dataType,
+          null,
+          type.oid === 25 ? 1073741824 : null,
+          described.precision,
+          described.radix,
+          described.scale,
+          described.datetime,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          null,
+          SPOKE_DATABASE,
+          'pg_catalog',
+          udt,
+          null,
+          null,
+          null,
+          null,
+          String(i + 1),
+          'NO',
+          'NO',
+          null,
+          null,
+          null,
+          null,
+          null,
+          'NO',
+          'NEVER',
+          null,
+          'NO',
         ]);
       });
     }
@@ -273,22 +503,44 @@ export class SystemCatalog {
       const relname = key.slice(schema.length + 1);
       const isPg = schema === PG_SCHEMA;
       const relOid = (isPg ? FIXED_RELATION_OIDS[relname] : undefined) ?? systemOid++;
-      classRows.push(classRow(relOid, relname, isPg ? NS_PG_CATALOG : NS_INFORMATION_SCHEMA, isPg ? 'r' : 'v', columns.length));
+      classRows.push(
+        classRow(
+          relOid,
+          relname,
+          isPg ? NS_PG_CATALOG : NS_INFORMATION_SCHEMA,
+          isPg ? 'r' : 'v',
+          columns.length,
+        ),
+      );
       columns.forEach(([column, type], i) => {
         const typeOid = duckdbTypeOid(type, column);
-        attributeRows.push(attributeRow(relOid, column, typeOid, i + 1, -1, type.endsWith('[]') ? 1 : 0, false));
+        attributeRows.push(
+          attributeRow(relOid, column, typeOid, i + 1, -1, type.endsWith('[]') ? 1 : 0, false),
+        );
       });
     }
-    const namespaceRows = [...namespaces].map(([name, nspOid]) => [nspOid, name, OWNER_OID, null] as Literal[]);
+    const namespaceRows = [...namespaces].map(
+      ([name, nspOid]) => [nspOid, name, OWNER_OID, null] as Literal[],
+    );
     await this.connection.run('BEGIN TRANSACTION');
     try {
-      for (const table of [`${pg}.pg_namespace`, `${pg}.pg_class`, `${pg}.pg_attribute`, `${info}.schemata`, `${info}.tables`, `${info}.columns`]) {
+      for (const table of [
+        `${pg}.pg_namespace`,
+        `${pg}.pg_class`,
+        `${pg}.pg_attribute`,
+        `${info}.schemata`,
+        `${info}.tables`,
+        `${info}.columns`,
+      ]) {
         await this.connection.run(`DELETE FROM ${table}`);
       }
       await this.insert(`${pg}.pg_namespace`, namespaceRows);
       await this.insert(`${pg}.pg_class`, classRows);
       await this.insert(`${pg}.pg_attribute`, attributeRows);
-      await this.insert(`${info}.schemata`, [...namespaces.keys()].map((n) => [SPOKE_DATABASE, n, OWNER, null, null, null, null]));
+      await this.insert(
+        `${info}.schemata`,
+        [...namespaces.keys()].map((n) => [SPOKE_DATABASE, n, OWNER, null, null, null, null]),
+      );
       await this.insert(`${info}.tables`, infoTables);
       await this.insert(`${info}.columns`, infoColumns);
       await this.connection.run('COMMIT');
@@ -300,7 +552,12 @@ export class SystemCatalog {
 
   /** The rewrite targets for one query. */
   private target(options: SystemQueryOptions): RewriteTarget {
-    return { database: this.database, macros: this.macroNames, user: options.user ?? OWNER, databaseName: SPOKE_DATABASE };
+    return {
+      database: this.database,
+      macros: this.macroNames,
+      user: options.user ?? OWNER,
+      databaseName: SPOKE_DATABASE,
+    };
   }
 
   /** The DuckDB SQL a system query runs as (for EXPLAIN and tests). */
@@ -312,7 +569,12 @@ export class SystemCatalog {
    * Runs one system-catalog statement on its own DuckDB connection and
    * streams the rows as Arrow. `params` bind `$1…`.
    */
-  async query(sql: string, params: readonly ScalarValue[], signal: AbortSignal, options: SystemQueryOptions = {}): Promise<QueryResult> {
+  async query(
+    sql: string,
+    params: readonly ScalarValue[],
+    signal: AbortSignal,
+    options: SystemQueryOptions = {},
+  ): Promise<QueryResult> {
     const rewritten = this.rewrite(sql, options);
     const connection = await this.instance.connect();
     let closed = false;
@@ -327,7 +589,8 @@ export class SystemCatalog {
     try {
       if (signal.aborted) throw SpokeError.cancelled(signal);
       // PostgreSQL's semantics, as on every residual connection (SELECT 7 / 2 is 3).
-      for (const setting of ['SET integer_division = true', "SET TimeZone = 'UTC'"]) await connection.run(setting);
+      for (const setting of ['SET integer_division = true', "SET TimeZone = 'UTC'"])
+        await connection.run(setting);
       const result = await connection.stream(rewritten, toDuckDBParams(params));
       const schema = resultArrowSchema(result);
       const batches = closingStream(
@@ -357,24 +620,35 @@ export class SystemCatalog {
 function translateSystemError(error: unknown, signal: AbortSignal): unknown {
   const translated = translateDuckDBError(error, signal);
   if (!SpokeError.isInstance(translated)) return translated;
-  const message = translated.message.replace(/__spoke_pg_\d+\.(pg_info|pg)\./g, '').replace(/"?__spoke_pg_\d+"?\.?/g, '');
+  const message = translated.message
+    .replace(/__spoke_pg_\d+\.(pg_info|pg)\./g, '')
+    .replace(/"?__spoke_pg_\d+"?\.?/g, '');
   const missingTable = /Table with name (\S+) does not exist/.exec(message);
   if (missingTable) {
-    return new SpokeError(ErrorCode.TABLE_NOT_FOUND, `relation "${missingTable[1]}" does not exist`, { cause: error });
+    return new SpokeError(ErrorCode.TABLE_NOT_FOUND, `relation "${missingTable[1]}" does not exist`, {
+      cause: error,
+    });
   }
   const missingFunction = /Function with name (\S+) does not exist/.exec(message);
   if (missingFunction) {
-    return new SpokeError(ErrorCode.UNSUPPORTED, `function ${missingFunction[1]} is not supported by Spoke's system catalog`, {
-      cause: error,
-      details: { sqlstate: '42883' },
-    });
+    return new SpokeError(
+      ErrorCode.UNSUPPORTED,
+      `function ${missingFunction[1]} is not supported by Spoke's system catalog`,
+      {
+        cause: error,
+        details: { sqlstate: '42883' },
+      },
+    );
   }
-  return message === translated.message ? translated : new SpokeError(translated.code, message, { cause: error });
+  return message === translated.message
+    ? translated
+    : new SpokeError(translated.code, message, { cause: error });
 }
 
 /** PostgreSQL type OID for a column of the shadow catalog's own tables. */
 function duckdbTypeOid(type: string, column: string): number {
-  if (type.endsWith('[]')) return type.startsWith('BIGINT') ? 1028 : type.startsWith('SMALLINT') ? 1005 : 1009;
+  if (type.endsWith('[]'))
+    return type.startsWith('BIGINT') ? 1028 : type.startsWith('SMALLINT') ? 1005 : 1009;
   switch (type) {
     case 'BIGINT':
       return column === 'oid' || column.endsWith('oid') || column.endsWith('id') ? 26 : 20;

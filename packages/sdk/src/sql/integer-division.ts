@@ -44,7 +44,11 @@ export function numericClass(e: Expr, typeOf: ColumnTypeLookup, scaleZeroIsInteg
  * (MySQL, Snowflake): exact whatever the operands' signs, since `%` takes
  * the dividend's sign.
  */
-export function truncatingIntegerDivision(e: Expr, typeOf: ColumnTypeLookup, scaleZeroIsInteger = false): Expr {
+export function truncatingIntegerDivision(
+  e: Expr,
+  typeOf: ColumnTypeLookup,
+  scaleZeroIsInteger = false,
+): Expr {
   const walk = (x: Expr): Expr => {
     const mapped = mapChildren(x, walk);
     if (
@@ -54,7 +58,12 @@ export function truncatingIntegerDivision(e: Expr, typeOf: ColumnTypeLookup, sca
       numericClass(x.kind === 'arithmetic' ? x.right : x, typeOf, scaleZeroIsInteger) === 'int'
     ) {
       const { left, right } = mapped;
-      return { kind: 'arithmetic', op: '/', left: { kind: 'arithmetic', op: '-', left, right: { kind: 'arithmetic', op: '%', left, right } }, right };
+      return {
+        kind: 'arithmetic',
+        op: '/',
+        left: { kind: 'arithmetic', op: '-', left, right: { kind: 'arithmetic', op: '%', left, right } },
+        right,
+      };
     }
     return mapped;
   };

@@ -12,7 +12,14 @@
  * NOTE: identical in connector-mysql and connector-snowflake; it belongs in
  * `@spoke/sdk` (sql/select-renderer.ts) next to the PostgreSQL dialect.
  */
-import { ErrorCode, type RenderedSql, type ScalarType, type ScalarValue, type SelectTree, SpokeError } from '@spoke/core';
+import {
+  ErrorCode,
+  type RenderedSql,
+  type ScalarType,
+  type ScalarValue,
+  type SelectTree,
+  SpokeError,
+} from '@spoke/core';
 import type { SqlColumn, SqlTableDescription } from '../sql-source/sql-source-types.js';
 import type { ExpressionDialect } from './expression-dialect.js';
 
@@ -28,7 +35,11 @@ export interface SelectDialect {
   /** A column reference; `column` is its description when the table is known (for collation wrapping). */
   columnRef(qualifier: string | undefined, name: string, column: SqlColumn | undefined): string;
   /** A function call (lower-case PostgreSQL name, rendered arguments), or `undefined` when the dialect has none. */
-  renderFunction(name: string, args: readonly string[], options: { star: boolean; distinct: boolean }): string | undefined;
+  renderFunction(
+    name: string,
+    args: readonly string[],
+    options: { star: boolean; distinct: boolean },
+  ): string | undefined;
   /** The dialect's type for `CAST(x AS pgType(mods))`, or `undefined`. */
   castType(pgType: string, mods: readonly number[]): string | undefined;
   /** `a || b` (string concatenation). */
@@ -93,7 +104,11 @@ export function renderSelectTree(dialect: SelectDialect, tree: SelectTree): Rend
     throw unsupported(d, 'this constant');
   };
 
-  const resolveColumn = (scope: Scope | undefined, qualifier: string | undefined, name: string): SqlColumn | undefined => {
+  const resolveColumn = (
+    scope: Scope | undefined,
+    qualifier: string | undefined,
+    name: string,
+  ): SqlColumn | undefined => {
     for (let s = scope; s; s = s.parent) {
       if (qualifier !== undefined) {
         if (s.tables.has(qualifier)) return s.tables.get(qualifier)?.columns.find((c) => c.name === name);
@@ -113,7 +128,10 @@ export function renderSelectTree(dialect: SelectDialect, tree: SelectTree): Rend
       const fields = ((n.ColumnRef as Json).fields as Json[]) ?? [];
       if (fields.some((f) => 'A_Star' in f)) {
         if (fields.length === 1) return '*';
-        return `${fields.slice(0, -1).map((f) => q(str(f))).join('.')}.*`;
+        return `${fields
+          .slice(0, -1)
+          .map((f) => q(str(f)))
+          .join('.')}.*`;
       }
       const names = fields.map(str);
       if (names.length > 2) throw unsupported(d, 'a column reference with a schema qualifier');
@@ -128,7 +146,9 @@ export function renderSelectTree(dialect: SelectDialect, tree: SelectTree): Rend
       const typeName = cast.typeName as Json;
       const names = ((typeName.names as Json[]) ?? []).map(str).filter((s) => s !== 'pg_catalog');
       if (typeName.arrayBounds) throw unsupported(d, 'an array cast');
-      const mods = ((typeName.typmods as Json[]) ?? []).map((m) => Number((((m.A_Const as Json)?.ival as Json)?.ival ?? 0)));
+      const mods = ((typeName.typmods as Json[]) ?? []).map((m) =>
+        Number(((m.A_Const as Json)?.ival as Json)?.ival ?? 0),
+      );
       const target = d.castType(names.join('.').toLowerCase(), mods);
       if (!target) throw unsupported(d, `a cast to ${names.join('.')}`);
       return `CAST(${expr(cast.arg, scope)} AS ${target})`;
@@ -156,7 +176,8 @@ export function renderSelectTree(dialect: SelectDialect, tree: SelectTree): Rend
       };
       return `(${expr(t.arg, scope)} ${kinds[String(t.booltesttype)]})`;
     }
-    if ('CoalesceExpr' in n) return `COALESCE(${((n.CoalesceExpr as Json).args as unknown[]).map((a) => expr(a, scope)).join(', ')})`;
+    if ('CoalesceExpr' in n)
+      return `COALESCE(${((n.CoalesceExpr as Json).args as unknown[]).map((a) => expr(a, scope)).join(', ')})`;
     if ('MinMaxExpr' in n) {
       const m = n.MinMaxExpr as Json;
       return `${m.op === 'IS_GREATEST' ? 'GREATEST' : 'LEAST'}(${(m.args as unknown[]).map((a) => expr(a, scope)).join(', ')})`;
@@ -175,10 +196,18 @@ export function renderSelectTree(dialect: SelectDialect, tree: SelectTree): Rend
     if ('FuncCall' in n) {
       const f = n.FuncCall as Json;
       if (f.over) throw unsupported(d, 'a window function');
-      if (f.agg_filter || f.agg_order || f.agg_within_group) throw unsupported(d, 'an aggregate with FILTER, ORDER BY or WITHIN GROUP');
-      const name = ((f.funcname as Json[]) ?? []).map(str).filter((s) => s !== 'pg_catalog').join('.').toLowerCase();
+      if (f.agg_filter || f.agg_order || f.agg_within_group)
+        throw unsupported(d, 'an aggregate with FILTER, ORDER BY or WITHIN GROUP');
+      const name = ((f.funcname as Json[]) ?? [])
+        .map(str)
+        .filter((s) => s !== 'pg_catalog')
+        .join('.')
+        .toLowerCase();
       const args = ((f.args as unknown[]) ?? []).map((a) => expr(a, scope));
-      const rendered = d.renderFunction(name, args, { star: Boolean(f.agg_star), distinct: Boolean(f.agg_distinct) });
+      const rendered = d.renderFunction(name, args, {
+        star: Boolean(f.agg_star),
+        distinct: Boolean(f.agg_distinct),
+      });
       if (rendered === undefined) throw unsupported(d, `the function ${name}()`);
       return rendered;
     }
@@ -226,7 +255,10 @@ export function renderSelectTree(dialect: SelectDialect, tree: SelectTree): Rend
         return `(${l()} ${op === '!~~' ? 'NOT LIKE' : 'LIKE'} ${expr(a.rexpr, scope)}${likeEscape()})`;
       case 'AEXPR_ILIKE': {
         const not = op === '!~~*' ? 'NOT ' : '';
-        const ilike = d.renderFunction('__ilike', [l(), `${expr(a.rexpr, scope)}${likeEscape()}`], { star: false, distinct: false });
+        const ilike = d.renderFunction('__ilike', [l(), `${expr(a.rexpr, scope)}${likeEscape()}`], {
+          star: false,
+          distinct: false,
+        });
         if (ilike === undefined) throw unsupported(d, 'ILIKE');
         return not ? `(NOT ${ilike})` : ilike;
       }
@@ -260,7 +292,10 @@ export function renderSelectTree(dialect: SelectDialect, tree: SelectTree): Rend
       if (r.lateral) throw unsupported(d, 'LATERAL');
       const alias = (r.alias as Json | undefined)?.aliasname as string | undefined;
       if (!alias || (r.alias as Json).colnames) throw unsupported(d, 'a sub-query without a plain alias');
-      const sql = select((r.subquery as Json).SelectStmt ? (r.subquery as Json) : r.subquery as Json, { tables: new Map(), parent: scope.parent });
+      const sql = select((r.subquery as Json).SelectStmt ? (r.subquery as Json) : (r.subquery as Json), {
+        tables: new Map(),
+        parent: scope.parent,
+      });
       scope.tables.set(alias, undefined);
       return `(${sql}) AS ${q(alias)}`;
     }
@@ -269,9 +304,15 @@ export function renderSelectTree(dialect: SelectDialect, tree: SelectTree): Rend
       if (j.isNatural || j.usingClause || j.alias) throw unsupported(d, 'NATURAL, USING or an aliased join');
       const left = fromItem(j.larg, scope);
       const right = fromItem(j.rarg, scope);
-      const kinds: Record<string, string> = { JOIN_INNER: 'INNER JOIN', JOIN_LEFT: 'LEFT JOIN', JOIN_RIGHT: 'RIGHT JOIN', JOIN_FULL: 'FULL JOIN' };
+      const kinds: Record<string, string> = {
+        JOIN_INNER: 'INNER JOIN',
+        JOIN_LEFT: 'LEFT JOIN',
+        JOIN_RIGHT: 'RIGHT JOIN',
+        JOIN_FULL: 'FULL JOIN',
+      };
       const kind = kinds[String(j.jointype)];
-      if (!kind || (j.jointype === 'JOIN_FULL' && !d.fullJoin)) throw unsupported(d, `a ${String(j.jointype)}`);
+      if (!kind || (j.jointype === 'JOIN_FULL' && !d.fullJoin))
+        throw unsupported(d, `a ${String(j.jointype)}`);
       if (!j.quals) {
         if (j.jointype !== 'JOIN_INNER') throw unsupported(d, 'an outer join without ON');
         return `(${left} CROSS JOIN ${right})`;
@@ -291,14 +332,20 @@ export function renderSelectTree(dialect: SelectDialect, tree: SelectTree): Rend
     const s = (stmtNode.SelectStmt ?? stmtNode) as Json;
     if (s.withClause) throw unsupported(d, 'WITH');
     if (s.op && s.op !== 'SETOP_NONE') {
-      const ops: Record<string, string> = { SETOP_UNION: 'UNION', SETOP_INTERSECT: 'INTERSECT', SETOP_EXCEPT: 'EXCEPT' };
+      const ops: Record<string, string> = {
+        SETOP_UNION: 'UNION',
+        SETOP_INTERSECT: 'INTERSECT',
+        SETOP_EXCEPT: 'EXCEPT',
+      };
       if (s.op !== 'SETOP_UNION') throw unsupported(d, String(s.op));
-      let sql = `(${select(s.larg as Json, outer)}) ${ops[String(s.op)]}${s.all ? ' ALL' : ''} (${select(s.rarg as Json, outer)})`;
+      const sql = `(${select(s.larg as Json, outer)}) ${ops[String(s.op)]}${s.all ? ' ALL' : ''} (${select(s.rarg as Json, outer)})`;
       if (s.sortClause || s.limitCount || s.limitOffset) throw unsupported(d, 'ORDER BY or LIMIT on a UNION');
       return sql;
     }
-    if (s.valuesLists || s.intoClause || s.lockingClause || s.windowClause) throw unsupported(d, 'this SELECT form');
-    if (s.distinctClause && (s.distinctClause as Json[]).some((x) => Object.keys(x).length > 0)) throw unsupported(d, 'DISTINCT ON');
+    if (s.valuesLists || s.intoClause || s.lockingClause || s.windowClause)
+      throw unsupported(d, 'this SELECT form');
+    if (s.distinctClause && (s.distinctClause as Json[]).some((x) => Object.keys(x).length > 0))
+      throw unsupported(d, 'DISTINCT ON');
     const scope: Scope = { tables: new Map(), parent: outer };
     const from = ((s.fromClause as unknown[]) ?? []).map((f) => fromItem(f, scope));
     const values: string[] = [];
@@ -319,7 +366,8 @@ export function renderSelectTree(dialect: SelectDialect, tree: SelectTree): Rend
     let sql = `SELECT ${s.distinctClause ? 'DISTINCT ' : ''}${targets.join(', ')}`;
     if (from.length) sql += ` FROM ${from.join(', ')}`;
     if (s.whereClause) sql += ` WHERE ${expr(s.whereClause, scope)}`;
-    if (s.groupClause) sql += ` GROUP BY ${(s.groupClause as unknown[]).map((g) => positional(g, scope)).join(', ')}`;
+    if (s.groupClause)
+      sql += ` GROUP BY ${(s.groupClause as unknown[]).map((g) => positional(g, scope)).join(', ')}`;
     if (s.havingClause) sql += ` HAVING ${expr(s.havingClause, scope)}`;
     if (s.sortClause) {
       const keys = (s.sortClause as Json[]).map((k) => {
@@ -328,7 +376,8 @@ export function renderSelectTree(dialect: SelectDialect, tree: SelectTree): Rend
         const desc = sort.sortby_dir === 'SORTBY_DESC';
         if (sort.sortby_dir === 'SORTBY_USING') throw unsupported(d, 'ORDER BY USING');
         // PostgreSQL's default: NULLs sort as larger than every value.
-        const nullsFirst = sort.sortby_nulls === 'SORTBY_NULLS_FIRST' || (sort.sortby_nulls !== 'SORTBY_NULLS_LAST' && desc);
+        const nullsFirst =
+          sort.sortby_nulls === 'SORTBY_NULLS_FIRST' || (sort.sortby_nulls !== 'SORTBY_NULLS_LAST' && desc);
         const dir = desc ? 'DESC' : 'ASC';
         if (d.expressions.hasNullsOrdering) return `${key} ${dir} NULLS ${nullsFirst ? 'FIRST' : 'LAST'}`;
         if (/^\d+$/.test(key)) {
@@ -341,7 +390,10 @@ export function renderSelectTree(dialect: SelectDialect, tree: SelectTree): Rend
       });
       sql += ` ORDER BY ${keys.join(', ')}`;
     }
-    const count = s.limitCount && !((s.limitCount as Json).A_Const as Json | undefined)?.isnull ? limitValue(s.limitCount) : undefined;
+    const count =
+      s.limitCount && !((s.limitCount as Json).A_Const as Json | undefined)?.isnull
+        ? limitValue(s.limitCount)
+        : undefined;
     const offset = s.limitOffset ? limitValue(s.limitOffset) : undefined;
     sql += d.limitClause(count, offset);
     return sql;

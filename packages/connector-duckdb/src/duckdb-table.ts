@@ -15,11 +15,10 @@ import {
   throwIfAborted,
   toArrowType,
 } from '@spoke/core';
-import { streamResultAsArrow } from '@spoke/duckdb-arrow';
+import { streamResultAsArrow, toTypedDuckDBParams } from '@spoke/duckdb-arrow';
 import { BaseTable, ExpressionRenderer, emptyBatch, renderScanSql, type TableSql } from '@spoke/sdk';
 import type { DuckDBDatabase } from './duckdb-database.js';
 import { mapDuckDBType } from './duckdb-type-mapping.js';
-import { toDuckDBParams } from './duckdb-values.js';
 import { rowCountOnlyBatch } from './row-count-batch.js';
 
 /** Where a table's rows come from. */
@@ -181,7 +180,7 @@ export class DuckDBTable extends BaseTable {
     signal.addEventListener('abort', interrupt, { once: true });
     let rows = 0;
     try {
-      const { values, types: paramTypes } = toDuckDBParams(params);
+      const { values, types: paramTypes } = toTypedDuckDBParams(params);
       const result = await connection.stream(sql, values, paramTypes);
       if (request.projection.length) {
         // Bulk conversion (fixed-width vectors copied whole, strings straight into Arrow's buffers),

@@ -12,7 +12,6 @@ export { DuckDBDatabase } from './duckdb-database.js';
 export { DUCKDB_OPTIONS } from './duckdb-options.js';
 export { DuckDBTable, type DuckDBTableSource } from './duckdb-table.js';
 export { type DuckDBColumnMapping, mapDuckDBType } from './duckdb-type-mapping.js';
-export { toDuckDBParams } from './duckdb-values.js';
 export { rowCountOnlyBatch } from './row-count-batch.js';
 
 export default connector;

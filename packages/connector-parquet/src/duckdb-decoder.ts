@@ -12,23 +12,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  BIGINT,
-  BLOB,
-  BOOLEAN,
-  blobValue,
-  DOUBLE,
-  type DuckDBConnection,
-  DuckDBInstance,
-  type DuckDBType,
-  type DuckDBValue,
-  HUGEINT,
-  LIST,
-  listValue,
-  SQLNULL,
-  VARCHAR,
-} from '@duckdb/node-api';
-import { ErrorCode, type ScalarValue, SpokeError } from '@spoke/core';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { ErrorCode, SpokeError } from '@spoke/core';
 import { DuckDBDialect } from '@spoke/sdk';
 
 /** Idle connections kept per connector (about one per concurrent scan). */
@@ -117,36 +102,4 @@ export class DuckDBDecoder {
     if (instance) (await instance.catch(() => undefined))?.closeSync();
     if (dir) await rm(await dir, { recursive: true, force: true }).catch(() => undefined);
   }
-}
-
-/**
- * Bound parameters (IR `ScalarValue`s) as typed `@duckdb/node-api` values;
- * the DuckDB dialect casts each placeholder to the literal's type.
- */
-export function toDuckDBParams(params: readonly ScalarValue[]): {
-  values: DuckDBValue[];
-  types: DuckDBType[];
-} {
-  const values: DuckDBValue[] = [];
-  const types: DuckDBType[] = [];
-  for (const p of params) {
-    const [v, t] = convert(p);
-    values.push(v);
-    types.push(t);
-  }
-  return { values, types };
-}
-
-function convert(value: ScalarValue): [DuckDBValue, DuckDBType] {
-  if (value === null) return [null, SQLNULL];
-  if (value instanceof Uint8Array) return [blobValue(value), BLOB];
-  if (Array.isArray(value)) {
-    const items = value.map(convert);
-    return [listValue(items.map(([v]) => v)), LIST(items.find(([v]) => v !== null)?.[1] ?? VARCHAR)];
-  }
-  // Explicit types: the driver would infer an integral number such as 1e300 as BIGINT and fail.
-  if (typeof value === 'number') return [value, DOUBLE];
-  if (typeof value === 'bigint') return [value, BigInt.asIntN(64, value) === value ? BIGINT : HUGEINT];
-  if (typeof value === 'boolean') return [value, BOOLEAN];
-  return [String(value), VARCHAR];
 }

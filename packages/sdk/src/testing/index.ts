@@ -6,12 +6,16 @@
  *
  * @packageDocumentation
  */
+
+export {
+  type TypedDuckDBParams as DuckDBParams,
+  toTypedDuckDBParams as toDuckDBParams,
+} from '@spoke/duckdb-arrow';
 export * from './arrow-build.js';
 export * from './canonical.js';
 export * from './capabilities.js';
 export * from './cases.js';
 export * from './duckdb-fixture.js';
-export * from './duckdb-values.js';
 export * from './fixture.js';
 export * from './hostile.js';
 export * from './reference.js';

@@ -10,6 +10,7 @@ import {
 } from '@spoke/core';
 import { BaseTable } from '../base-table.js';
 import { ExpressionRenderer } from '../sql/expression-renderer.js';
+import { ExpiringCache } from './expiring-cache.js';
 import type { SqlSourceConnector } from './sql-source-connector.js';
 import type { SqlTableDescription } from './sql-source-types.js';
 
@@ -21,6 +22,8 @@ import type { SqlTableDescription } from './sql-source-types.js';
  */
 export class SqlTable extends BaseTable {
   readonly #schema: Schema;
+  /** Estimates, read by the cost model several times per federated query: kept as long as the catalog is. */
+  readonly #statistics: ExpiringCache<TableStatistics | undefined>;
 
   constructor(
     readonly connector: SqlSourceConnector,
@@ -28,6 +31,7 @@ export class SqlTable extends BaseTable {
   ) {
     super(description.name);
     this.#schema = new arrow.Schema(description.columns.map((c) => c.field));
+    this.#statistics = new ExpiringCache(() => connector.catalogCacheMs, 1);
   }
 
   async schema(): Promise<Schema> {
@@ -45,7 +49,7 @@ export class SqlTable extends BaseTable {
   }
 
   override async statistics(signal?: AbortSignal): Promise<TableStatistics | undefined> {
-    return this.connector.tableStatistics(this.description, signal);
+    return this.#statistics.get('', () => this.connector.tableStatistics(this.description, signal));
   }
 
   scan(request: ScanRequest): AsyncIterable<RecordBatch> {

@@ -26,7 +26,8 @@ import { loadBatches, resultArrowSchema, streamResultAsArrow, toDuckDBParams } f
 import type { JoinKeyEdge } from '../pushdown/plan-join-keys.js';
 import type { ScanPlan } from '../pushdown/plan-scans.js';
 import { closingStream } from './closing-stream.js';
-import { RESIDUAL_SETUP, type ResidualQuery } from './residual.js';
+import type { ResidualQuery } from './residual.js';
+import { openResidualConnection } from './residual-connections.js';
 import { translateDuckDBError } from './duckdb-errors.js';
 
 /** A sub-query sent whole to one SQL source, loaded as `relation`. */
@@ -53,12 +54,11 @@ export async function executeFederated(
   context: QueryContext,
 ): Promise<QueryResult> {
   throwIfAborted(signal);
-  const connection = await instance.connect();
+  const connection = await openResidualConnection(instance);
   const interrupt = () => connection.interrupt();
   signal.addEventListener('abort', interrupt, { once: true });
   let handedOver = false;
   try {
-    for (const macro of RESIDUAL_SETUP) await connection.run(macro);
     const dynamic = new Map<ScanPlan, Expr[]>();
     const loaded = new Set<ScanPlan>();
     for (const scan of await smallestFirst(plan.scans, signal)) {

@@ -65,8 +65,8 @@ const VECTOR_FUNCTIONS: Record<string, string> = {
 
 /**
  * PostgreSQL operators DuckDB lacks (pgvector's distances, full-text `@@`)
- * become calls of the macros every query connection defines (see
- * `RESIDUAL_SETUP`), so queries the sources could not answer stay correct.
+ * become calls of the macros every query connection sees (see
+ * `RESIDUAL_MACROS`), so queries the sources could not answer stay correct.
  */
 function rewriteOperators(tree: AstNode): void {
   const rewrite = (value: unknown): AstNode | undefined => {
@@ -94,19 +94,24 @@ function rewriteOperators(tree: AstNode): void {
 /**
  * Run on every query connection: PostgreSQL's semantics where DuckDB's
  * differ (`/` on integers truncates; timestamps with time zone display in
- * the session's UTC), and the macros behind the rewritten operators.
+ * the session's UTC).
  */
-export const RESIDUAL_SETUP = [
-  'SET integer_division = true',
-  "SET TimeZone = 'UTC'",
-  `CREATE OR REPLACE TEMP MACRO spoke_vec(v) AS (CASE WHEN typeof(v) = 'VARCHAR' THEN CAST(replace(replace(CAST(v AS VARCHAR), '{', '['), '}', ']') AS DOUBLE[]) ELSE CAST(v AS DOUBLE[]) END)`,
-  `CREATE OR REPLACE TEMP MACRO spoke_l2_distance(a, b) AS list_distance(spoke_vec(a), spoke_vec(b))`,
-  `CREATE OR REPLACE TEMP MACRO spoke_cosine_distance(a, b) AS list_cosine_distance(spoke_vec(a), spoke_vec(b))`,
-  `CREATE OR REPLACE TEMP MACRO spoke_negative_inner_product(a, b) AS -list_inner_product(spoke_vec(a), spoke_vec(b))`,
+export const RESIDUAL_SETTINGS = ['SET integer_division = true', "SET TimeZone = 'UTC'"];
+
+/**
+ * The macros behind the rewritten operators, created once per DuckDB
+ * instance (in its in-memory `main` schema, so every connection sees them):
+ * defining them costs about 2 ms, more than a whole point query.
+ */
+export const RESIDUAL_MACROS = [
+  `CREATE OR REPLACE MACRO spoke_vec(v) AS (CASE WHEN typeof(v) = 'VARCHAR' THEN CAST(replace(replace(CAST(v AS VARCHAR), '{', '['), '}', ']') AS DOUBLE[]) ELSE CAST(v AS DOUBLE[]) END)`,
+  `CREATE OR REPLACE MACRO spoke_l2_distance(a, b) AS list_distance(spoke_vec(a), spoke_vec(b))`,
+  `CREATE OR REPLACE MACRO spoke_cosine_distance(a, b) AS list_cosine_distance(spoke_vec(a), spoke_vec(b))`,
+  `CREATE OR REPLACE MACRO spoke_negative_inner_product(a, b) AS -list_inner_product(spoke_vec(a), spoke_vec(b))`,
   // `text @@ 'words'`: every word of the query — a maximal run of Unicode letters and digits — occurs as a
   // whole word of the text, ignoring case; a query without words matches any non-NULL text. The same rule
   // the Lance connector applies, so answers agree with and without a full-text index.
-  `CREATE OR REPLACE TEMP MACRO spoke_text_match(t, q) AS (CASE WHEN t IS NULL THEN NULL
+  `CREATE OR REPLACE MACRO spoke_text_match(t, q) AS (CASE WHEN t IS NULL THEN NULL
      WHEN len(list_filter(regexp_split_to_array(q, '[^\\p{L}\\p{N}]+'), w -> length(w) > 0)) = 0 THEN TRUE
      ELSE list_bool_and(list_transform(list_filter(regexp_split_to_array(q, '[^\\p{L}\\p{N}]+'), w -> length(w) > 0),
        w -> regexp_matches(t, '(^|[^\\p{L}\\p{N}])' || w || '([^\\p{L}\\p{N}]|$)', 'i'))) END)`,

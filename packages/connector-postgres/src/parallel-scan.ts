@@ -126,7 +126,8 @@ export async function* parallelScan(
       controller.abort(new SpokeError(ErrorCode.QUERY_CANCELLED, 'scan stopped'));
       space?.();
     }
-    for (const client of clients) client.release(healthy && completed ? undefined : true);
+    // Cancelled connections are discarded: a late CancelRequest must not hit the pool's next query.
+    for (const client of clients) client.release(healthy && completed && !signal.aborted ? undefined : true);
     const committed = await coordinator.query('COMMIT').then(
       () => true,
       () => false,

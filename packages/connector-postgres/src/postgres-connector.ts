@@ -241,7 +241,9 @@ export class PostgresConnector extends SqlSourceConnector {
       throw toSpokeError(error, this.sourceName, signal);
     } finally {
       client.removeListener('error', onClientError);
-      client.release(healthy && finished ? undefined : true);
+      // A connection whose query was cancelled is never reused: the CancelRequest travels on its own
+      // connection and may land after the query ended — on the next query, had the connection gone back to the pool.
+      client.release(healthy && finished && !signal.aborted ? undefined : true);
     }
   }
 

@@ -451,7 +451,10 @@ export class MysqlConnector extends SqlSourceConnector {
           check();
         });
       }
-      conn.release();
+      // A KILL QUERY travels on another connection and may land after the statement ended — on the next
+      // query, had this connection gone back to the pool: a killed connection is discarded instead.
+      if (killed) conn.destroy();
+      else conn.release();
     }
   }
 

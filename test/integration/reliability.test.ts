@@ -485,6 +485,15 @@ describe('load', { timeout: (LOAD_SECONDS * 2 + 180) * 1000 }, () => {
 });
 
 describe('faults', { timeout: 180_000 }, () => {
+  test('/metrics carries what each source reports about itself (the PostgreSQL pool)', async () => {
+    const res = await fetch(`${gw.url}/metrics`, { headers: { authorization: `Bearer ${API_KEY}` } });
+    const text = await res.text();
+    const pool = /^spoke_source_metric\{[^}]*name="pool_connections"[^}]*\} (\d+)/m.exec(text);
+    assert.ok(pool, `no pool gauge in /metrics:\n${text.slice(0, 2000)}`);
+    assert.ok(Number(pool[1]) >= 1);
+    assert.match(text, /spoke_source_metric\{[^}]*source="pg"[^}]*name="pool_idle_connections"/);
+  });
+
   test('a client that disconnects mid-stream cancels the source query (HTTP and Postgres wire)', async () => {
     // HTTP: read the first rows, then go away.
     const controller = new AbortController();

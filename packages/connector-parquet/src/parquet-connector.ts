@@ -193,6 +193,20 @@ export class ParquetConnector extends BaseConnector {
     this.catalog = catalog;
   }
 
+  /** Object-store transfers and cache counters, for the gateway's /metrics. */
+  metrics(): Readonly<Record<string, number>> {
+    const t = this.store.stats;
+    const { l1, l2 } = this.store.cacheStats();
+    return {
+      object_gets: t.gets,
+      object_bytes_read: t.bytesRead,
+      cache_memory_hits: l1?.hits ?? 0,
+      cache_memory_misses: l1?.misses ?? 0,
+      cache_disk_hits: l2?.hits ?? 0,
+      cache_disk_misses: l2?.misses ?? 0,
+    };
+  }
+
   override async close(): Promise<void> {
     await this.decoder?.close();
     await this.store.close();

@@ -95,6 +95,11 @@ export class PostgresConnector extends SqlSourceConnector {
     this.#described.delete();
   }
 
+  /** Pool sizes, for the gateway's /metrics. */
+  metrics(): Readonly<Record<string, number>> {
+    return { pool_connections: this.pool.totalCount, pool_idle_connections: this.pool.idleCount };
+  }
+
   override async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

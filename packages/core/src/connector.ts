@@ -12,6 +12,12 @@ export interface SpokeConnector {
   readonly sql?: SqlExecutor;
   /** Releases pools, files and handles. Called once when the gateway stops. */
   close(): Promise<void>;
+  /**
+   * Counters and gauges the connector keeps — pool sizes, cache hits, bytes
+   * fetched — by snake_case name. The gateway exports each as
+   * `spoke_source_metric{source="…",name="…"}`. Optional; cheap to call.
+   */
+  metrics?(): Readonly<Record<string, number>>;
 }
 
 /** What the gateway tells a connector about where it runs. */

@@ -41,6 +41,10 @@ export function createGatewayServices(
     logger,
     ...(options.meter ? { meter: options.meter } : {}),
   });
+  if (options.meter) {
+    const meter = options.meter;
+    service.metrics.bindSources(() => meter.connectorMetrics());
+  }
   return { auth, service, logger };
 }
 

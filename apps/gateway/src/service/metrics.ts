@@ -193,6 +193,11 @@ export class GatewayMetrics {
       ]),
     );
     this.registry.register(
+      new Gauge('spoke_source_metric', 'What each source reports about itself (pool sizes, cache hits…), by source and name.', () =>
+        this.sourceSamples(),
+      ),
+    );
+    this.registry.register(
       new Gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', () => [
         [{}, process.memoryUsage.rss()],
       ]),
@@ -202,6 +207,13 @@ export class GatewayMetrics {
         [{}, process.memoryUsage().heapUsed],
       ]),
     );
+  }
+
+  private sourceSamples: () => [Record<string, string>, number][] = () => [];
+
+  /** Where the connectors' own metrics (pool sizes, cache hits) are read from (the source meter). */
+  bindSources(samples: () => [Record<string, string>, number][]): void {
+    this.sourceSamples = samples;
   }
 
   /** Where the active and queued gauges read from (the query service). */

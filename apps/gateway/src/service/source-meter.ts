@@ -39,7 +39,25 @@ export class SourceMeter {
 
   /** Connectors wrapped so that every batch they return is recorded. */
   wrapAll(connectors: Readonly<Record<string, SpokeConnector>>): Record<string, SpokeConnector> {
+    for (const [name, c] of Object.entries(connectors)) this.#connectors.set(name, c);
     return Object.fromEntries(Object.entries(connectors).map(([name, c]) => [name, this.wrap(name, c)]));
+  }
+
+  readonly #connectors = new Map<string, SpokeConnector>();
+
+  /** What each connector reports about itself (pool sizes, cache hits), as gauge samples. */
+  connectorMetrics(): [Record<string, string>, number][] {
+    const samples: [Record<string, string>, number][] = [];
+    for (const [source, connector] of this.#connectors) {
+      let values: Readonly<Record<string, number>> | undefined;
+      try {
+        values = connector.metrics?.();
+      } catch {
+        continue; // a connector's metrics must never break /metrics
+      }
+      for (const [name, value] of Object.entries(values ?? {})) if (Number.isFinite(value)) samples.push([{ source, name }, value]);
+    }
+    return samples;
   }
 
   private counted(

@@ -20,8 +20,9 @@ export async function createGatewayEngine(
     config.policies === undefined ? undefined : await createSecurityPolicy(config.policies, 'policies');
   const loaded = await loadConnectors(config);
   const sources = options.meter ? options.meter.wrapAll(loaded) : loaded;
-  const duckdb: { memoryLimit?: string; tempDirectory?: string; threads?: number } = {};
+  const duckdb: { memoryLimit?: string; queryMemoryLimit?: string; tempDirectory?: string; threads?: number } = {};
   if (config.duckdb?.memoryLimit !== undefined) duckdb.memoryLimit = config.duckdb.memoryLimit;
+  if (config.duckdb?.queryMemoryLimit !== undefined) duckdb.queryMemoryLimit = config.duckdb.queryMemoryLimit;
   if (config.duckdb?.tempDirectory !== undefined)
     duckdb.tempDirectory = resolve(config.baseDir, config.duckdb.tempDirectory);
   if (config.duckdb?.threads !== undefined) duckdb.threads = config.duckdb.threads;

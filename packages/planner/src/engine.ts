@@ -39,8 +39,13 @@ import { SystemCatalog } from './system-catalog/index.js';
 export interface EngineOptions {
   /** The configured sources by name: the first part of `source.table`. */
   readonly sources: Readonly<Record<string, SpokeConnector>> | ReadonlyMap<string, SpokeConnector>;
-  /** DuckDB settings for the residual: `memoryLimit` and `tempDirectory` let large joins spill to disk. */
-  readonly duckdb?: DuckDBSessionOptions;
+  /**
+   * DuckDB settings for the residual: `memoryLimit` and `tempDirectory` let
+   * large joins spill to disk. With `queryMemoryLimit`, each federated query
+   * runs in a DuckDB instance of its own limited to that much memory
+   * (spilling past it), so one query cannot take the memory of all others.
+   */
+  readonly duckdb?: DuckDBSessionOptions & { readonly queryMemoryLimit?: string };
   /** Security policies applied to every SELECT before planning. */
   readonly policy?: QueryPolicy;
 }
@@ -70,16 +75,22 @@ export type PreparedPlan =
 export async function createEngine(options: EngineOptions): Promise<FederatedEngine> {
   await loadParser();
   const sources = options.sources instanceof Map ? options.sources : new Map(Object.entries(options.sources));
-  const instance = await createDuckDBInstance(options.duckdb ?? {});
-  return new FederatedEngine(
+  const { queryMemoryLimit, ...shared } = options.duckdb ?? {};
+  const instance = await createDuckDBInstance(shared);
+  const engine = new FederatedEngine(
     new SourceRegistry(sources as ReadonlyMap<string, SpokeConnector>),
     instance,
     options.policy,
   );
+  if (queryMemoryLimit) engine.queryInstance = () => createDuckDBInstance({ ...shared, memoryLimit: queryMemoryLimit });
+  return engine;
 }
 
 /** The {@link QueryEngine} every front end uses. */
 export class FederatedEngine implements QueryEngine {
+  /** When set, each federated query gets a DuckDB instance of its own (a per-query memory limit). */
+  queryInstance: (() => Promise<DuckDBInstance>) | undefined;
+
   /** One shadow catalog per visibility (callers who may see different tables see different ones). */
   readonly #systems = new Map<string, { catalog: Promise<SystemCatalog>; refreshedAt: number }>();
 
@@ -228,7 +239,7 @@ export class FederatedEngine implements QueryEngine {
       }
       case 'federated':
         return executeFederated(
-          this.instance,
+          this.queryInstance ? { instance: await this.queryInstance(), owned: true } : this.instance,
           {
             scans: prepared.scans,
             joinKeys: prepared.joinKeys,

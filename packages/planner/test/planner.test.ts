@@ -326,6 +326,23 @@ describe('execution', () => {
 });
 
 describe('resources', () => {
+  test('duckdb.queryMemoryLimit runs each federated query in a DuckDB of its own with that limit', async () => {
+    const limited = await createEngine({
+      sources: { crm: await duckdb.create({ path: fx.crmPath }, { sourceName: 'crm', baseDir: fx.dir }) },
+      duckdb: { queryMemoryLimit: '64MB' },
+    });
+    try {
+      const sql = "SELECT current_setting('memory_limit') AS m FROM crm.customers LIMIT 1";
+      const [[limit]] = await rows(limited, sql);
+      assert.match(String(limit), /^6\d(\.\d+)? MiB$/);
+      const [[shared]] = await rows(engine, sql);
+      assert.notEqual(shared, limit);
+      await assertSameAnswer('SELECT region, count(*) FROM crm.customers GROUP BY region', false, limited);
+    } finally {
+      await limited.close();
+    }
+  });
+
   test('a result closed before its first batch releases its DuckDB connection', async () => {
     const instance = engine.instance;
     const connect = instance.connect.bind(instance);

@@ -31,6 +31,8 @@ export interface ServerConfig {
 export interface DuckDbEngineConfig {
   /** DuckDB's `memory_limit`, e.g. `2GB`; past it, big joins and sorts spill to `tempDirectory`. */
   readonly memoryLimit?: string;
+  /** A memory limit for each federated query: it runs in a DuckDB of its own with this `memory_limit`, spilling past it. */
+  readonly queryMemoryLimit?: string;
   /** Where DuckDB spills; relative paths are resolved against the config file's directory. */
   readonly tempDirectory?: string;
   /** DuckDB's worker threads. */

@@ -64,9 +64,11 @@ function serverSection(value: unknown, baseDir: string, tls: TlsFiles | undefine
 
 function duckdbSection(value: unknown): DuckDbEngineConfig {
   const map = expectMap(value, 'duckdb');
-  checkKeys(map, ['memoryLimit', 'tempDirectory', 'threads'], 'duckdb');
-  const out: { memoryLimit?: string; tempDirectory?: string; threads?: number } = {};
+  checkKeys(map, ['memoryLimit', 'queryMemoryLimit', 'tempDirectory', 'threads'], 'duckdb');
+  const out: { memoryLimit?: string; queryMemoryLimit?: string; tempDirectory?: string; threads?: number } = {};
   if (map.memoryLimit !== undefined) out.memoryLimit = expectString(map.memoryLimit, 'duckdb.memoryLimit');
+  if (map.queryMemoryLimit !== undefined)
+    out.queryMemoryLimit = expectString(map.queryMemoryLimit, 'duckdb.queryMemoryLimit');
   if (map.tempDirectory !== undefined)
     out.tempDirectory = expectString(map.tempDirectory, 'duckdb.tempDirectory');
   if (map.threads !== undefined) out.threads = expectInteger(map.threads, 'duckdb.threads', 1, 1024);

@@ -48,13 +48,24 @@ export interface FederatedPlan {
 
 /** Loads every source answer and starts the residual; rows stream from the returned result. */
 export async function executeFederated(
-  instance: DuckDBInstance,
+  /** The DuckDB to run in; an `owned` one (per-query memory limit) is closed with the result. */
+  target: DuckDBInstance | { readonly instance: DuckDBInstance; readonly owned: true },
   plan: FederatedPlan,
   signal: AbortSignal,
   context: QueryContext,
 ): Promise<QueryResult> {
-  throwIfAborted(signal);
-  const connection = await openResidualConnection(instance);
+  const instance = 'owned' in target ? target.instance : target;
+  const closeInstance = () => {
+    if ('owned' in target) instance.closeSync();
+  };
+  if (signal.aborted) {
+    closeInstance();
+    throw SpokeError.cancelled(signal);
+  }
+  const connection = await openResidualConnection(instance).catch((error: unknown) => {
+    closeInstance();
+    throw error;
+  });
   const interrupt = () => connection.interrupt();
   signal.addEventListener('abort', interrupt, { once: true });
   let handedOver = false;
@@ -92,6 +103,7 @@ export async function executeFederated(
     const release = () => {
       signal.removeEventListener('abort', interrupt);
       connection.closeSync();
+      closeInstance();
     };
     return {
       command: 'SELECT',
@@ -113,6 +125,7 @@ export async function executeFederated(
     if (!handedOver) {
       signal.removeEventListener('abort', interrupt);
       connection.closeSync();
+      closeInstance();
     }
   }
 }

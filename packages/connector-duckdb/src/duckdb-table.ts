@@ -10,6 +10,7 @@ import {
   type ScalarType,
   type ScanRequest,
   type Schema,
+  type SortKey,
   SpokeError,
   type TableStatistics,
   throwIfAborted,
@@ -116,6 +117,13 @@ export class DuckDBTable extends BaseTable {
     return filters.map((f) =>
       columnsOf(f).every((c) => names.has(c)) && renderer.canRender(f) ? 'exact' : 'unsupported',
     );
+  }
+
+  /** Top-N runs in DuckDB when the dialect renders every sort key over this table's columns. */
+  async supportsOrderBy(keys: readonly SortKey[]): Promise<boolean> {
+    const names = new Set((await this.resolve()).schema.fields.map((f) => f.name));
+    const renderer = new ExpressionRenderer(this.db.dialect);
+    return keys.every((k) => columnsOf(k.expr).every((c) => names.has(c)) && renderer.canRender(k.expr));
   }
 
   override async statistics(signal?: AbortSignal): Promise<TableStatistics | undefined> {

@@ -141,6 +141,17 @@ export class LanceTable extends BaseTable implements LanceWriter {
     return filters.map((f) => lanceFilterSupport(f, schema));
   }
 
+  /**
+   * Top-N Lance answers: a vector distance to a literal vector (nearest
+   * neighbours, first key) or plain columns.
+   */
+  async supportsOrderBy(keys: readonly SortKey[]): Promise<boolean> {
+    const schema = await this.schema();
+    const [first, ...rest] = keys;
+    if (first && asVectorOrder(first, schema)) return rest.every((k) => k.expr.kind === 'column');
+    return keys.every((k) => k.expr.kind === 'column' && schema.fields.some((f) => f.name === (k.expr as { name: string }).name));
+  }
+
   override async statistics(): Promise<LanceTableStatistics> {
     return this.#call('reading statistics', async () => {
       const [stats, version] = await Promise.all([this.#handle.stats(), this.#handle.version()]);

@@ -1,5 +1,5 @@
 import type { RecordBatch, Schema } from './arrow.js';
-import type { Expr } from './expression.js';
+import type { Expr, SortKey } from './expression.js';
 import type { FilterSupport, ScanRequest } from './scan-request.js';
 import type { TableStatistics } from './statistics.js';
 import type { TableWrites } from './writes.js';
@@ -23,6 +23,14 @@ export interface SpokeTable extends TableWrites {
    * Default: all `unsupported`.
    */
   supportsFilters?(filters: readonly Expr[]): Promise<readonly FilterSupport[]> | readonly FilterSupport[];
+
+  /**
+   * Whether the table can return its rows in the order of `keys` (top-N:
+   * `orderBy` with a `limit`). Default when absent: no — the planner then
+   * pushes neither the order nor the limit, so a table that ignores
+   * `orderBy` can never return the wrong first rows.
+   */
+  supportsOrderBy?(keys: readonly SortKey[]): Promise<boolean> | boolean;
 
   /** Size and value statistics, when cheap. Default: none. */
   statistics?(signal?: AbortSignal): Promise<TableStatistics | undefined>;

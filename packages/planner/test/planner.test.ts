@@ -373,3 +373,32 @@ describe('resources', () => {
     }
   });
 });
+
+describe('top-N', () => {
+  test('a table that cannot order does not get ORDER BY … LIMIT (its first rows would be the wrong ones)', async () => {
+    const rec = recording(await duckdb.create({ path: fx.crmPath }, { sourceName: 'crm', baseDir: fx.dir }));
+    // The same table, without the ability to order: the planner must keep both the order and the limit.
+    const blind: typeof rec = {
+      ...rec,
+      catalog: {
+        ...rec.catalog,
+        defaultSchema: rec.catalog.defaultSchema,
+        listSchemas: (s) => rec.catalog.listSchemas(s),
+        listTables: (schema, s) => rec.catalog.listTables(schema, s),
+        getTable: async (schema, name, s) => {
+          const t = await rec.catalog.getTable(schema, name, s);
+          return t && { ...t, name: t.name, schema: (x) => t.schema(x), scan: (r) => t.scan(r), supportsFilters: (f) => t.supportsFilters!(f), supportsOrderBy: () => false };
+        },
+      },
+    };
+    const e = await createEngine({ sources: { crm: blind } });
+    try {
+      await assertSameAnswer('SELECT id FROM crm.customers WHERE id > 3 ORDER BY name DESC LIMIT 4', true, e);
+      const r = lastRequest(rec, 'customers');
+      assert.equal(r.limit, undefined);
+      assert.equal(r.orderBy, undefined);
+    } finally {
+      await e.close();
+    }
+  });
+});

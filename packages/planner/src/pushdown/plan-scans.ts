@@ -131,7 +131,7 @@ async function planScan(binding: TableBinding, params: readonly ScalarValue[]): 
       c.support = answers?.[i] ?? 'unsupported';
     });
   }
-  planLimit(plan, stmt, ctx);
+  await planLimit(plan, stmt, ctx);
   return plan;
 }
 
@@ -208,7 +208,7 @@ function touchesOnly(node: AstNode, binding: TableBinding): boolean {
   return ok && readsColumn;
 }
 
-function planLimit(plan: ScanPlan, stmt: AstNode, ctx: Parameters<typeof translateExpression>[1]): void {
+async function planLimit(plan: ScanPlan, stmt: AstNode, ctx: Parameters<typeof translateExpression>[1]): Promise<void> {
   if (!stmt.limitCount || stmt.limitOption === 'LIMIT_OPTION_WITH_TIES') return;
   const from = stmt.fromClause ?? [];
   if (from.length !== 1 || from[0].RangeVar !== plan.binding.rangeVar) return;
@@ -241,6 +241,8 @@ function planLimit(plan: ScanPlan, stmt: AstNode, ctx: Parameters<typeof transla
               : 'last';
       keys.push({ expr, direction, nulls });
     }
+    // A table that cannot return rows in this order gets neither the order nor the limit.
+    if (!(await plan.binding.provider.supportsOrderBy?.(keys))) return;
     plan.orderBy = keys;
   }
   plan.limit = count + offset;

@@ -22,6 +22,7 @@ export function recording(inner: SpokeConnector, override?: FilterSupport): Reco
       const answers = (await table.supportsFilters?.(filters)) ?? filters.map(() => 'unsupported' as const);
       return override ? answers.map((a) => (a === 'unsupported' ? a : override)) : answers;
     },
+    supportsOrderBy: (keys) => table.supportsOrderBy?.(keys) ?? false,
     scan: (request) => {
       requests.push({ table: table.name, request });
       return table.scan(request);

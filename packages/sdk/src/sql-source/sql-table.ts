@@ -6,6 +6,7 @@ import {
   type RecordBatch,
   type ScanRequest,
   type Schema,
+  type SortKey,
   type TableStatistics,
 } from '@spoke/core';
 import { BaseTable } from '../base-table.js';
@@ -46,6 +47,13 @@ export class SqlTable extends BaseTable {
       if (!renderer.canRender(filter)) return 'unsupported';
       return this.connector.filterSupport(filter, this.description);
     });
+  }
+
+  /** Top-N goes to the source when the dialect renders every sort key over known columns. */
+  supportsOrderBy(keys: readonly SortKey[]): boolean {
+    const known = new Set(this.description.columns.map((c) => c.name));
+    const renderer = new ExpressionRenderer(this.connector.expressionDialect);
+    return keys.every((k) => columnsOf(k.expr).every((c) => known.has(c)) && renderer.canRender(k.expr));
   }
 
   override async statistics(signal?: AbortSignal): Promise<TableStatistics | undefined> {

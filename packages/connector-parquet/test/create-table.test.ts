@@ -108,6 +108,15 @@ for (const where of ['file', 's3'] as const) {
       await engine.close();
     });
 
+    test('ORDER BY … LIMIT through the planner returns the top rows, not the first ones', async () => {
+      const top = await run(engine, 'SELECT id FROM src.sales WHERE id > 10 ORDER BY amount DESC, id LIMIT 5');
+      const expected = await db.rows('SELECT id FROM sales WHERE id > 10 ORDER BY amount DESC, id LIMIT 5');
+      assert.deepEqual(
+        toRows(top.rows).map((r) => String((r as Record<string, unknown>).id)),
+        expected.map((r) => String((r as Record<string, unknown>).id)),
+      );
+    });
+
     test('writes one Parquet object with the rows DuckDB selects, listed and readable at once', {
       timeout: 60_000,
     }, async () => {

@@ -46,6 +46,12 @@ async function reference(sql: string) {
   ) as unknown[][];
 }
 
+async function collect(batches: AsyncIterable<RecordBatch>): Promise<RecordBatch[]> {
+  const out: RecordBatch[] = [];
+  for await (const b of batches) out.push(b);
+  return out;
+}
+
 async function rows(sql: string, params: unknown[] = []) {
   return canonicalRowsFromBatches(
     await collectBatches(await engine.query(sql, { params: params as never })),
@@ -184,6 +190,41 @@ describe('Lance through the planner', () => {
     assert.deepEqual(await rows('SELECT count(*) FROM lance.notes'), [[20n]]);
     await assert.rejects(engine.query('DELETE FROM people.authors WHERE id = 1'), /does not support DELETE/);
     await assert.rejects(engine.query('INSERT INTO lance.notes (nope) SELECT 1'), /column "nope"/);
+  });
+
+  test('hybrid search: ORDER BY rrf(vector distance, text match) DESC LIMIT k is Lance\'s reciprocal rank fusion', async () => {
+    // The full-text index on docs.body comes from the writes test above.
+    const sql = `SELECT id, body FROM lance.docs ORDER BY rrf(embedding <-> '${QUERY}', body @@ 'vector search') DESC LIMIT 6`;
+    const plan = await engine.explain(sql);
+    assert.equal(plan.sources[0]!.limit, 6);
+    assert.match(plan.sources[0]!.orderBy ?? '', /reciprocal_rank_fusion/);
+    const got = await rows(sql);
+    // The same search asked of the connector directly, in the same order.
+    const table = await lance.openTable('docs');
+    const direct = canonicalRowsFromBatches(
+      await collect(
+        table.scan({
+          projection: ['id', 'body'],
+          filters: [],
+          limit: 6,
+          signal: new AbortController().signal,
+          context: { queryId: 'hybrid', roles: [] },
+          lance: {
+            hybrid: {
+              vector: { column: 'embedding', vector: JSON.parse(QUERY) as number[] },
+              text: { column: 'body', query: 'vector search' },
+            },
+          },
+        } as never),
+      ),
+    );
+    assert.equal(got.length, 6);
+    assert.deepEqual(got, direct);
+    // Where it cannot be pushed, a clear refusal rather than a made-up ranking.
+    await assert.rejects(
+      engine.query(`SELECT d.id FROM lance.docs d JOIN people.authors a ON a.id = d.author_id ORDER BY rrf(d.embedding <-> '${QUERY}', d.body @@ 'vector') DESC LIMIT 3`),
+      /rrf\(vector distance/,
+    );
   });
 
   test('write rules: read_only refuses writes, never_upload keeps rows in their source', async () => {

@@ -60,6 +60,26 @@ export interface HybridSearch {
 }
 
 /**
+ * `ORDER BY rrf(<vector distance>, <text match>) DESC` from the planner
+ * (the IR's `reciprocal_rank_fusion`) as Lance's hybrid search: the vector
+ * search and the full-text search fused by reciprocal rank (k = 60).
+ * Needs a full-text index on the text column.
+ */
+export function asHybridOrder(key: SortKey, schema: Schema): HybridSearch | undefined {
+  const e = key.expr;
+  if (e.kind !== 'function' || e.name !== 'reciprocal_rank_fusion' || key.direction !== 'desc') return undefined;
+  const [distance, match] = e.args;
+  if (distance?.kind !== 'function' || match?.kind !== 'function' || match.name !== 'text_match') return undefined;
+  const vector = asVectorOrder({ expr: distance, direction: 'asc', nulls: 'last' }, schema);
+  const [column, query] = match.args;
+  if (!vector || column?.kind !== 'column' || query?.kind !== 'literal' || typeof query.value !== 'string') return undefined;
+  return {
+    vector: { column: vector.column, vector: [...vector.vector], metric: vector.metric },
+    text: { column: column.name, query: query.value },
+  };
+}
+
+/**
  * Lance's optional extension of the scan request. The planner may add it to
  * any scan of a Lance table; other connectors never see it.
  */
@@ -148,6 +168,7 @@ export class LanceTable extends BaseTable implements LanceWriter {
   async supportsOrderBy(keys: readonly SortKey[]): Promise<boolean> {
     const schema = await this.schema();
     const [first, ...rest] = keys;
+    if (first && asHybridOrder(first, schema)) return rest.length === 0;
     if (first && asVectorOrder(first, schema)) return rest.every((k) => k.expr.kind === 'column');
     return keys.every((k) => k.expr.kind === 'column' && schema.fields.some((f) => f.name === (k.expr as { name: string }).name));
   }
@@ -197,9 +218,10 @@ export class LanceTable extends BaseTable implements LanceWriter {
     const where = renderLanceFilter(request.filters);
     const first = request.orderBy?.[0];
     const vector = first ? asVectorOrder(first, schema) : undefined;
+    const hybrid = request.lance?.hybrid ?? (first ? asHybridOrder(first, schema) : undefined);
     try {
-      if (request.lance?.hybrid) {
-        yield* this.#hybridScan(request, request.lance.hybrid, where);
+      if (hybrid) {
+        yield* this.#hybridScan(request, hybrid, where);
       } else if (vector && (request.limit !== undefined || request.projection.includes('_distance'))) {
         yield* this.#vectorScan(request, vector, first!, where);
       } else {

@@ -43,6 +43,9 @@ export const SCALAR_FUNCTIONS = [
   // Full-text match (`text @@ 'words'` in SQL): (text column, query string). True when every word occurs
   // (case-insensitively) in the text; a source with a full-text index may rank and answer it inexactly.
   'text_match',
+  // Hybrid ranking (`rrf(embedding <-> $1, body @@ 'words')` in ORDER BY … DESC LIMIT k): reciprocal rank
+  // fusion of a vector distance and a full-text match. Only a source with hybrid search (Lance) answers it.
+  'reciprocal_rank_fusion',
 ] as const;
 
 /** One of {@link SCALAR_FUNCTIONS}. */

@@ -5,7 +5,7 @@
  * conjuncts a source applied exactly are dropped; `$n` parameters are
  * renumbered to those still present.
  */
-import type { ScalarValue } from '@spoke/core';
+import { ErrorCode, type ScalarValue, SpokeError } from '@spoke/core';
 import { deparseSync } from 'pgsql-deparser';
 import { type AstNode, walkAst } from '../parse/ast.js';
 import { conjuncts, type ScanPlan } from '../pushdown/plan-scans.js';
@@ -29,6 +29,12 @@ export function buildResidual(stmt: AstNode, plans: readonly ScanPlan[], params:
     }
   }
   for (const plan of plans) {
+    if (plan.orderBy?.[0]?.expr.kind === 'function' && plan.orderBy[0].expr.name === 'reciprocal_rank_fusion') {
+      orderByArrival(plan);
+    }
+  }
+  refuseUnpushedRrf(stmt);
+  for (const plan of plans) {
     const rv = plan.binding.rangeVar;
     delete rv.catalogname;
     delete rv.schemaname;
@@ -39,6 +45,43 @@ export function buildResidual(stmt: AstNode, plans: readonly ScanPlan[], params:
   const used = renumberParams(stmt);
   const sql = deparseSync({ SelectStmt: stmt } as never);
   return { sql, params: used.map((n) => params[n - 1] ?? null) };
+}
+
+/**
+ * Hybrid ranking pushed to the source: the rows arrive best first, and
+ * DuckDB keeps that order through the relation's `rowid` (insertion order).
+ */
+function orderByArrival(plan: ScanPlan): void {
+  const stmt = plan.binding.scope.stmt;
+  const targets = (stmt.targetList ?? []) as AstNode[];
+  for (const item of (stmt.sortClause ?? []) as AstNode[]) {
+    const sort = item.SortBy;
+    const named = sort.node.ColumnRef?.fields?.length === 1 ? sort.node.ColumnRef.fields[0].String?.sval : undefined;
+    const target = named ? targets.find((t) => t.ResTarget?.name === named)?.ResTarget?.val : undefined;
+    if (isRrf(sort.node) || isRrf(target)) {
+      sort.node = { ColumnRef: { fields: [{ String: { sval: plan.binding.alias } }, { String: { sval: 'rowid' } }] } };
+      sort.sortby_dir = 'SORTBY_ASC';
+      sort.sortby_nulls = 'SORTBY_NULLS_DEFAULT';
+    }
+  }
+}
+
+function isRrf(node: AstNode | undefined): boolean {
+  const f = node?.FuncCall;
+  return !!f && String(f.funcname[f.funcname.length - 1]?.String?.sval).toLowerCase() === 'rrf';
+}
+
+/** An `rrf()` left in the residual could only be answered wrongly: refuse it, saying what works. */
+function refuseUnpushedRrf(tree: AstNode): void {
+  walkAst(tree, (n) => {
+    if (isRrf(n)) {
+      throw new SpokeError(
+        ErrorCode.UNSUPPORTED,
+        "rrf(vector distance, text @@ 'words') ranks rows with a source's hybrid search: use it as ORDER BY rrf(…) DESC LIMIT k on one table of a source that has hybrid search (Lance), and not in the select list",
+      );
+    }
+    return undefined;
+  });
 }
 
 /** Renumbers `$n` to `$1…$k` in order of first use; returns the original numbers. */

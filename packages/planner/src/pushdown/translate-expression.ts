@@ -184,14 +184,29 @@ function translateFunction(body: AstNode, ctx: TranslationContext): Expr | undef
   const names = (body.funcname as AstNode[]).map((n) => str(n)!);
   if (names.length > 2 || (names.length === 2 && names[0] !== 'pg_catalog')) return undefined;
   const raw = names[names.length - 1]!.toLowerCase();
+  if (raw === 'rrf') return translateRrf(body, ctx);
   const name = (FUNCTION_ALIASES[raw] ?? raw) as ScalarFunctionName;
   if (!(SCALAR_FUNCTIONS as readonly string[]).includes(name)) return undefined;
   // The vector and full-text functions come from operators, not calls.
-  if (name === 'text_match' || name.endsWith('_distance') || name === 'negative_inner_product')
+  if (
+    name === 'text_match' ||
+    name.endsWith('_distance') ||
+    name === 'negative_inner_product' ||
+    name === 'reciprocal_rank_fusion'
+  )
     return undefined;
   const args = ((body.args ?? []) as AstNode[]).map((a) => translateExpression(a, ctx));
   if (args.some((a) => a === undefined)) return undefined;
   return Ex.fn(name, ...(args as Expr[]));
+}
+
+/** `rrf(<vector distance>, <text @@ 'words'>)`: hybrid ranking, as the IR's `reciprocal_rank_fusion`. */
+function translateRrf(body: AstNode, ctx: TranslationContext): Expr | undefined {
+  const args = ((body.args ?? []) as AstNode[]).map((a) => translateExpression(a, ctx));
+  const [vector, text] = args;
+  if (args.length !== 2 || vector?.kind !== 'function' || text?.kind !== 'function') return undefined;
+  if (!['l2_distance', 'cosine_distance', 'negative_inner_product'].includes(vector.name) || text.name !== 'text_match') return undefined;
+  return Ex.fn('reciprocal_rank_fusion', vector, text);
 }
 
 /** The type of a column expression, when the schema knows it. */

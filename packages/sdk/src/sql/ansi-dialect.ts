@@ -8,7 +8,13 @@ import {
 } from '@spoke/core';
 import { type ExpressionDialect, quoteWith } from './expression-dialect.js';
 
-const NON_STANDARD = new Set(['l2_distance', 'cosine_distance', 'negative_inner_product', 'text_match']);
+const NON_STANDARD = new Set([
+  'l2_distance',
+  'cosine_distance',
+  'negative_inner_product',
+  'text_match',
+  'reciprocal_rank_fusion',
+]);
 const STANDARD_FUNCTIONS = new Set<string>(SCALAR_FUNCTIONS.filter((f) => !NON_STANDARD.has(f)));
 
 /**

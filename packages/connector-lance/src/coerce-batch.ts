@@ -79,10 +79,47 @@ function coerceColumn(batch: RecordBatch, field: Field): Data {
       child: arrow.makeData({ type: item.type as never, length: n * dimension, data: values }),
     });
   }
+  const convert = scalarConversion(field);
   const values: unknown[] = [];
   for (let i = 0; i < n; i++) {
     const v = column.get(i);
-    values.push(typeof v === 'bigint' && (field.type as DataType).typeId !== arrow.Type.Int ? Number(v) : v);
+    values.push(v === null || v === undefined ? null : convert(v));
   }
   return arrow.vectorFromArray(values, field.type as never).data[0]!;
+}
+
+/**
+ * How one value reaches the column's type. Integers travel as `number` for
+ * widths up to 32 bits and as `bigint` for 64 (`INSERT … VALUES (100)` hands
+ * over an INT32 that a BIGINT column must take); a value the column cannot
+ * hold is refused as PostgreSQL refuses it (22003, 22P02), never wrapped.
+ */
+function scalarConversion(field: Field): (value: unknown) => unknown {
+  const type = field.type as DataType;
+  if (type.typeId !== arrow.Type.Int) return (v) => (typeof v === 'bigint' ? Number(v) : v);
+  const { bitWidth, isSigned } = type as unknown as { bitWidth: number; isSigned: boolean };
+  const min = isSigned ? -(2n ** BigInt(bitWidth - 1)) : 0n;
+  const max = isSigned ? 2n ** BigInt(bitWidth - 1) - 1n : 2n ** BigInt(bitWidth) - 1n;
+  return (v) => {
+    let integer: bigint;
+    if (typeof v === 'bigint') integer = v;
+    else if (typeof v === 'number' && Number.isInteger(v)) integer = BigInt(v);
+    else if (typeof v === 'number' && Number.isFinite(v))
+      integer = BigInt(Math.sign(v) * Math.round(Math.abs(v)));
+    else
+      throw new SpokeError(
+        ErrorCode.INVALID_QUERY,
+        `invalid input for integer column "${field.name}": ${typeof v === 'string' ? 'a string' : String(v)}`,
+        { details: { sqlstate: '22P02' } },
+      );
+    if (integer < min || integer > max)
+      throw new SpokeError(
+        ErrorCode.INVALID_QUERY,
+        `value out of range for column "${field.name}" (${bitWidth}-bit integer)`,
+        {
+          details: { sqlstate: '22003' },
+        },
+      );
+    return bitWidth === 64 ? integer : Number(integer);
+  };
 }

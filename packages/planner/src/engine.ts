@@ -14,14 +14,17 @@ import {
   throwIfAborted,
   type WriteResult,
 } from '@spoke/core';
-import { createDuckDBInstance, type DuckDBSessionOptions } from '@spoke/duckdb-arrow';
+import type { DuckDBSessionOptions } from '@spoke/duckdb-arrow';
 import { bindQuery } from './binder/bind-query.js';
 import type { BoundQuery } from './binder/scope.js';
 import { SourceRegistry } from './binder/source-registry.js';
+import { resolveTimeTravel } from './binder/time-travel.js';
 import type { CatalogTable, ExplainPlan, QueryEngine, QueryOptions, QueryResult } from './engine-api.js';
 import { Session } from './engine-api.js';
 import { executeFederated, peekSchema } from './executor/federated-executor.js';
 import { buildResidual } from './executor/residual.js';
+import { createResidualInstance } from './executor/residual-connections.js';
+import { createSandboxedInstance } from './executor/residual-sandbox.js';
 import { explainPlan, formatExplain } from './explain/explain-plan.js';
 import { type AstNode, nodeKind } from './parse/ast.js';
 import { loadParser, parseSql } from './parse/parse-sql.js';
@@ -76,13 +79,15 @@ export async function createEngine(options: EngineOptions): Promise<FederatedEng
   await loadParser();
   const sources = options.sources instanceof Map ? options.sources : new Map(Object.entries(options.sources));
   const { queryMemoryLimit, ...shared } = options.duckdb ?? {};
-  const instance = await createDuckDBInstance(shared);
+  const instance = await createResidualInstance(shared);
   const engine = new FederatedEngine(
     new SourceRegistry(sources as ReadonlyMap<string, SpokeConnector>),
     instance,
     options.policy,
   );
-  if (queryMemoryLimit) engine.queryInstance = () => createDuckDBInstance({ ...shared, memoryLimit: queryMemoryLimit });
+  engine.systemInstance = () => createSandboxedInstance(shared);
+  if (queryMemoryLimit)
+    engine.queryInstance = () => createResidualInstance({ ...shared, memoryLimit: queryMemoryLimit });
   return engine;
 }
 
@@ -91,8 +96,22 @@ export class FederatedEngine implements QueryEngine {
   /** When set, each federated query gets a DuckDB instance of its own (a per-query memory limit). */
   queryInstance: (() => Promise<DuckDBInstance>) | undefined;
 
+  /**
+   * Creates the DuckDB instance a shadow system catalog lives in: one per
+   * visibility, so no caller's SQL runs where another visibility's catalog
+   * is attached. Unset: the catalogs share the residual instance (tests).
+   */
+  systemInstance: (() => Promise<DuckDBInstance>) | undefined;
+
   /** One shadow catalog per visibility (callers who may see different tables see different ones). */
-  readonly #systems = new Map<string, { catalog: Promise<SystemCatalog>; refreshedAt: number }>();
+  readonly #systems = new Map<
+    string,
+    {
+      catalog: Promise<{ system: SystemCatalog; instance?: DuckDBInstance }>;
+      refreshedAt: number;
+      refreshing?: Promise<void> | undefined;
+    }
+  >();
 
   constructor(
     readonly registry: SourceRegistry,
@@ -129,14 +148,24 @@ export class FederatedEngine implements QueryEngine {
     }
     const context = queryContext(options.context);
     if (isWriteStatement(node)) {
+      if (session.transaction === 'in transaction') {
+        // Sources take writes one statement at a time and cannot roll them back together: a write inside
+        // BEGIN … ROLLBACK would stay written. Refused, as PostgreSQL refuses what cannot run in a block.
+        const statement = kind.replace(/Stmt$/, '').replace('CreateTableAs', 'CREATE TABLE AS').toUpperCase();
+        throw new SpokeError(
+          ErrorCode.UNSUPPORTED,
+          `${statement} cannot run inside a transaction block: Spoke cannot roll back writes to sources; run it outside BEGIN … COMMIT (autocommit)`,
+          { details: { sqlstate: '25001' } },
+        );
+      }
       return runWriteStatement(node, {
-        registry: this.registry,
+        registry: this.registryFor(context),
         params: options.params ?? [],
         signal,
         context,
         select: (stmt) => this.select(stmt, options.params ?? [], signal, context),
         tablesRead: async (stmt) =>
-          (await bindQuery(structuredClone(stmt), this.registry, signal)).bindings.map((b) => ({
+          (await bindQuery(structuredClone(stmt), this.registryFor(context), signal)).bindings.map((b) => ({
             source: b.source,
             schema: b.schema,
             table: b.table,
@@ -172,7 +201,12 @@ export class FederatedEngine implements QueryEngine {
   ): Promise<WriteResult> {
     const signal = options.signal ?? new AbortController().signal;
     const context = queryContext(options.context);
-    const resolved = await this.registry.resolve(target.source, target.schema, target.table, signal);
+    const resolved = await this.registryFor(context).resolve(
+      target.source,
+      target.schema,
+      target.table,
+      signal,
+    );
     if (!resolved.provider.insert) {
       throw new SpokeError(
         ErrorCode.UNSUPPORTED,
@@ -199,7 +233,11 @@ export class FederatedEngine implements QueryEngine {
     context: QueryContext,
   ): Promise<QueryResult> {
     const prepared = await this.prepare(body, params, signal, context);
-    const redact = prepared.appliedRules.length ? this.policy?.redactError?.bind(this.policy) : undefined;
+    const rules = prepared.appliedRules;
+    const redact =
+      rules.length && this.policy?.redactError
+        ? (error: unknown) => this.policy!.redactError!(error, rules)
+        : undefined;
     const described = { appliedRules: prepared.appliedRules, sources: sourcesOf(prepared) };
     if (!redact) return { ...(await this.execute(prepared, params, signal, context)), ...described };
     // A query a policy shaped: errors must not quote the values it hides.
@@ -298,8 +336,26 @@ export class FederatedEngine implements QueryEngine {
     const errors: unknown[] = [];
     for (const connector of this.registry.sources.values())
       await connector.close().catch((e: unknown) => errors.push(e));
+    for (const entry of this.#systems.values()) {
+      const { system, instance } = await entry.catalog.catch(() => ({
+        system: undefined,
+        instance: undefined,
+      }));
+      system?.close();
+      instance?.closeSync();
+    }
+    this.#systems.clear();
     this.instance.closeSync();
     if (errors.length) throw errors[0];
+  }
+
+  /**
+   * The sources as `context` may see them: with security policies, what they
+   * deny does not exist in any lookup (queries, writes, ingestion, time travel).
+   */
+  registryFor(context: QueryContext): SourceRegistry {
+    const visibility = this.policy?.visibility?.(context, this.registry);
+    return visibility ? this.registry.visibleTo(visibility) : this.registry;
   }
 
   /** Binds and plans a SELECT body (mutating it: the residual is rendered from it). */
@@ -309,16 +365,24 @@ export class FederatedEngine implements QueryEngine {
     signal: AbortSignal,
     context: QueryContext,
   ): Promise<PreparedSelect> {
+    const registry = this.registryFor(context);
+    // Before the policies: a past version is governed by its table's rules.
+    resolveTimeTravel(stmt, registry);
     const outcome = this.policy
       ? await this.policy.apply(stmt, { registry: this.registry, context, signal })
       : undefined;
-    const plan = await this.plan(stmt, params, signal);
+    const plan = await this.plan(stmt, params, signal, registry);
     return { ...plan, appliedRules: outcome?.appliedRules ?? [] };
   }
 
   /** Binds and plans a (policy-rewritten) SELECT body. */
-  async plan(stmt: AstNode, params: readonly ScalarValue[], signal: AbortSignal): Promise<PreparedPlan> {
-    const bound = await bindQuery(stmt, this.registry, signal);
+  async plan(
+    stmt: AstNode,
+    params: readonly ScalarValue[],
+    signal: AbortSignal,
+    registry: SourceRegistry = this.registry,
+  ): Promise<PreparedPlan> {
+    const bound = await bindQuery(stmt, registry, signal);
     if (
       bound.systemRelations.length ||
       (bound.bindings.length === 0 &&
@@ -379,14 +443,37 @@ export class FederatedEngine implements QueryEngine {
     const key = this.policy?.visibilityKey?.(ctx) ?? '';
     let entry = this.#systems.get(key);
     if (!entry) {
-      entry = { catalog: SystemCatalog.create(this.instance), refreshedAt: 0 };
-      this.#systems.set(key, entry);
+      const create = async () => {
+        const instance = this.systemInstance ? await this.systemInstance() : undefined;
+        try {
+          return {
+            system: await SystemCatalog.create(instance ?? this.instance),
+            ...(instance ? { instance } : {}),
+          };
+        } catch (error) {
+          instance?.closeSync();
+          throw error;
+        }
+      };
+      entry = { catalog: create(), refreshedAt: 0 };
+      const created = entry;
+      this.#systems.set(key, created);
+      created.catalog.catch(() => this.#systems.delete(key));
     }
-    const system = await entry.catalog;
-    // Catalogs change rarely; re-read them at most every few seconds.
+    const { system } = await entry.catalog;
+    // Catalogs change rarely; re-read them at most every few seconds, once for all the queries that ask meanwhile.
     if (Date.now() - entry.refreshedAt > 5_000) {
-      await system.refresh(await this.catalog(signal, ctx));
-      entry.refreshedAt = Date.now();
+      const current = entry;
+      current.refreshing ??= (async () => {
+        try {
+          // Not the asking query's signal: other queries wait for this refresh too.
+          await system.refresh(await this.catalog(undefined, ctx));
+          current.refreshedAt = Date.now();
+        } finally {
+          current.refreshing = undefined;
+        }
+      })();
+      await current.refreshing;
     }
     return system;
   }

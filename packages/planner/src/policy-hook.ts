@@ -1,5 +1,5 @@
 import type { QueryContext } from '@spoke/core';
-import type { SourceRegistry } from './binder/source-registry.js';
+import type { CatalogVisibility, SourceRegistry } from './binder/source-registry.js';
 import type { CatalogTable } from './engine-api.js';
 import type { AstNode } from './parse/ast.js';
 
@@ -19,10 +19,16 @@ export interface QueryPolicy {
     context: QueryContext,
     registry: SourceRegistry,
   ): readonly CatalogTable[];
+  /** What the caller may see of the sources: hidden ones answer as missing ones in every lookup. Default: everything. */
+  visibility?(context: QueryContext, registry: SourceRegistry): CatalogVisibility;
   /** Equal for callers who see the same catalog, so a system catalog can be shared between them. */
   visibilityKey?(context: QueryContext): string;
-  /** Removes values from an error raised by a query the policy shaped (a row filter's hidden rows, a masked value). */
-  redactError?(error: unknown): unknown;
+  /**
+   * The error a caller receives when a query the policy shaped (`appliedRules`
+   * non-empty) fails while running: nothing of a hidden row, a masked value or
+   * an aggregate-only table's single values may survive in it.
+   */
+  redactError?(error: unknown, appliedRules: readonly string[]): unknown;
   /**
    * Refuses a write the caller may not make (`read_only`, `append_only`,
    * `never_upload` on a table read, a denied target) with `POLICY_DENIED`;

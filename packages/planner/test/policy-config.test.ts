@@ -286,22 +286,43 @@ describe('writes', async () => {
 });
 
 describe('error redaction', () => {
-  test('quoted values and echoed lines are removed, the code kept', () => {
+  test('the message is withheld whole: no quoted value, no number; code, class and SQLSTATE kept', () => {
     const raw = new SpokeError(
       'INVALID_QUERY',
       `Conversion Error: Could not convert string 'user1@example.com' to INT32\n\nLINE 1: SELECT CAST('user1@example.com' AS INT)`,
     );
-    const clean = redactErrorValues(raw) as SpokeError;
+    const clean = redactErrorValues(raw, ['mask_email']) as SpokeError;
     assert.equal(clean.code, 'INVALID_QUERY');
-    assert.equal(clean.message, "Conversion Error: Could not convert string '…' to INT32");
-    const parse = redactErrorValues(
+    assert.equal(clean.details?.sqlstate, '22P02');
+    assert.match(clean.message, /could not be converted/);
+    assert.match(clean.message, /mask_email/);
+    assert.doesNotMatch(clean.message, /user1|INT32|LINE/);
+    const overflow = redactErrorValues(
       new SpokeError(
         'INVALID_QUERY',
-        'Invalid Input Error: Could not parse string "a@b.com" according to format specifier "%Y"\na@b.com\n^',
+        'Out of Range Error: Overflow in multiplication of INT32 (55754 * 2147483647)!',
       ),
     ) as SpokeError;
-    assert.doesNotMatch(parse.message, /a@b\.com/);
-    const plain = new Error('x');
-    assert.equal(redactErrorValues(plain), plain);
+    assert.equal(overflow.details?.sqlstate, '22003');
+    assert.doesNotMatch(overflow.message, /55754|2147483647/);
+    // A source's own SQLSTATE (PostgreSQL through its driver) decides the class; its text is dropped.
+    const source = redactErrorValues(
+      new SpokeError('SOURCE_ERROR', 'invalid input syntax for type integer: "987-65-4329"', {
+        cause: Object.assign(new Error('invalid input syntax for type integer: "987-65-4329"'), {
+          code: '22P02',
+        }),
+        source: 'pg',
+      }),
+    ) as SpokeError;
+    assert.equal(source.details?.sqlstate, '22P02');
+    assert.equal(source.source, 'pg');
+    assert.doesNotMatch(source.message, /987|4329/);
+    // Anything else, Spoke's or not, loses its text too.
+    const plain = redactErrorValues(new Error('secret 42')) as SpokeError;
+    assert.equal(plain.code, 'INTERNAL');
+    assert.doesNotMatch(plain.message, /secret|42(?!\d)/);
+    // Cancellation and policy refusals are Spoke's own words: kept.
+    const cancelled = SpokeError.cancelled();
+    assert.equal(redactErrorValues(cancelled), cancelled);
   });
 });

@@ -10,6 +10,7 @@ import { type AstNode, nodeKind, str, walkAst } from '../parse/ast.js';
 import { findColumn } from './column-names.js';
 import { type BoundQuery, Scope, type ScopeEntry, type TableBinding } from './scope.js';
 import type { SourceRegistry } from './source-registry.js';
+import { versionedTable } from './time-travel.js';
 
 const SYSTEM_SCHEMAS = new Set(['pg_catalog', 'information_schema']);
 
@@ -29,7 +30,11 @@ export type ColumnResolution =
   | { readonly kind: 'opaque' };
 
 /** Binds one SELECT statement (the `SelectStmt` body), mutating nothing. */
-export async function bindQuery(stmt: AstNode, registry: SourceRegistry, signal?: AbortSignal): Promise<BoundQuery> {
+export async function bindQuery(
+  stmt: AstNode,
+  registry: SourceRegistry,
+  signal?: AbortSignal,
+): Promise<BoundQuery> {
   const binder = new Binder(registry, signal);
   await binder.bindSelect(stmt, undefined, new Map());
   return {
@@ -62,7 +67,8 @@ class Binder {
       // Recursive CTEs may name themselves: make the name visible first.
       ctes.set(name, undefined);
       const query = body.ctequery?.SelectStmt;
-      if (!query) throw new SpokeError(ErrorCode.UNSUPPORTED, `WITH ${name}: only SELECT is supported in a CTE`);
+      if (!query)
+        throw new SpokeError(ErrorCode.UNSUPPORTED, `WITH ${name}: only SELECT is supported in a CTE`);
       await this.bindSelect(query, parent, ctes);
       const aliases: string[] | undefined = body.aliascolnames?.map((n: AstNode) => str(n)!);
       ctes.set(name, aliases ?? outputColumnNames(query));
@@ -143,7 +149,8 @@ class Binder {
       }
       case 'RangeSubselect': {
         const query = body.subquery?.SelectStmt;
-        if (!query) throw new SpokeError(ErrorCode.UNSUPPORTED, 'only SELECT sub-queries are supported in FROM');
+        if (!query)
+          throw new SpokeError(ErrorCode.UNSUPPORTED, 'only SELECT sub-queries are supported in FROM');
         await this.bindSelect(query, body.lateral ? scope : parent, ctes);
         const aliases: string[] | undefined = body.alias?.colnames?.map((n: AstNode) => str(n)!);
         const entry: ScopeEntry = {
@@ -201,7 +208,9 @@ class Binder {
       resolved = await this.registry.resolve(schema, undefined, name, this.signal);
     } else {
       const candidates = await this.registry.qualifiedCandidates(name, this.signal);
-      const hint = candidates.length ? ` (did you mean ${candidates.map((c) => `"${c}"`).join(' or ')}?)` : '';
+      const hint = candidates.length
+        ? ` (did you mean ${candidates.map((c) => `"${c}"`).join(' or ')}?)`
+        : '';
       throw new SpokeError(
         ErrorCode.TABLE_NOT_FOUND,
         `table "${name}" does not exist: name tables as source.table or source.schema.table${hint}`,
@@ -217,7 +226,11 @@ class Binder {
       scope,
     };
     this.bindings.push(binding);
-    const entry: ScopeEntry = { name: alias, binding, columns: resolved.arrowSchema.fields.map((f) => f.name) };
+    const entry: ScopeEntry = {
+      name: alias,
+      binding,
+      columns: resolved.arrowSchema.fields.map((f) => f.name),
+    };
     scope.entries.push(entry);
     return entry;
   }
@@ -286,7 +299,11 @@ export function resolveColumnRef(ref: AstNode, scope: Scope, allowOutputNames = 
     for (let s: Scope | undefined = scope; s; s = s.parent) {
       const entry = s.entry(qualifier) ?? s.entries.find((e) => e.binding?.table === qualifier);
       if (!entry) continue;
-      if (entry.columns && !entry.columns.includes(column) && !entry.columns.some((c) => c.toLowerCase() === column.toLowerCase())) {
+      if (
+        entry.columns &&
+        !entry.columns.includes(column) &&
+        !entry.columns.some((c) => c.toLowerCase() === column.toLowerCase())
+      ) {
         throw new SpokeError(
           ErrorCode.COLUMN_NOT_FOUND,
           `column ${qualifier}.${column} does not exist${didYouMean(column, entry.columns)}`,
@@ -297,7 +314,9 @@ export function resolveColumnRef(ref: AstNode, scope: Scope, allowOutputNames = 
     throw missingFrom(qualifier, scope);
   }
   for (let s: Scope | undefined = scope; s; s = s.parent) {
-    const known = s.entries.filter((e) => e.columns?.some((c) => c === column || c.toLowerCase() === column.toLowerCase()));
+    const known = s.entries.filter((e) =>
+      e.columns?.some((c) => c === column || c.toLowerCase() === column.toLowerCase()),
+    );
     const opaque = s.entries.filter((e) => e.columns === undefined);
     if (known.length > 1 && !s.usingColumns.has(column)) {
       const exact = known.filter((e) => e.columns!.includes(column));
@@ -308,23 +327,32 @@ export function resolveColumnRef(ref: AstNode, scope: Scope, allowOutputNames = 
     }
     if (known.length >= 1) return s === scope ? { kind: 'local', entries: known, column } : { kind: 'outer' };
     if (opaque.length >= 1) return { kind: 'opaque' };
-    if (s === scope && (allowOutputNames || s.outputNames.has(column)) && s.outputNames.has(column)) return { kind: 'opaque' };
+    if (s === scope && (allowOutputNames || s.outputNames.has(column)) && s.outputNames.has(column))
+      return { kind: 'opaque' };
   }
   const all = new Set<string>();
-  for (let s: Scope | undefined = scope; s; s = s.parent) for (const e of s.entries) for (const c of e.columns ?? []) all.add(c);
-  throw new SpokeError(ErrorCode.COLUMN_NOT_FOUND, `column "${column}" does not exist${didYouMean(column, all)}`);
+  for (let s: Scope | undefined = scope; s; s = s.parent)
+    for (const e of s.entries) for (const c of e.columns ?? []) all.add(c);
+  throw new SpokeError(
+    ErrorCode.COLUMN_NOT_FOUND,
+    `column "${column}" does not exist${didYouMean(column, all)}`,
+  );
 }
 
 function missingFrom(name: string, scope: Scope): SpokeError {
   const names = new Set<string>();
   for (let s: Scope | undefined = scope; s; s = s.parent) for (const e of s.entries) names.add(e.name);
-  return new SpokeError(ErrorCode.TABLE_NOT_FOUND, `missing FROM-clause entry for table "${name}"${didYouMean(name, names)}`);
+  return new SpokeError(
+    ErrorCode.TABLE_NOT_FOUND,
+    `missing FROM-clause entry for table "${name}"${didYouMean(name, names)}`,
+  );
 }
 
 /** The output column names of a SELECT when they can be read off its select list; `undefined` for `*`. */
 export function outputColumnNames(stmt: AstNode): string[] | undefined {
   if (stmt.op && stmt.op !== 'SETOP_NONE') return outputColumnNames(stmt.larg);
-  if (stmt.valuesLists) return stmt.valuesLists[0]?.List?.items?.map((_: unknown, i: number) => `column${i + 1}`);
+  if (stmt.valuesLists)
+    return stmt.valuesLists[0]?.List?.items?.map((_: unknown, i: number) => `column${i + 1}`);
   const names: string[] = [];
   for (const target of stmt.targetList ?? []) {
     const t = target.ResTarget;
@@ -364,33 +392,4 @@ function walkAstShallow(node: unknown, visit: (ref: AstNode) => void): void {
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
-}
-
-/**
- * Time travel: `FROM source.table(version => 3)` (a form the PostgreSQL
- * grammar parses) becomes a reference to the table `table@v3`, which
- * connectors with versioned tables (Lance) serve read-only.
- */
-function versionedTable(rangeFunction: AstNode, registry: SourceRegistry): AstNode | undefined {
-  const call = rangeFunction.functions?.[0]?.List?.items?.[0]?.FuncCall;
-  if (!call || rangeFunction.functions.length !== 1) return undefined;
-  const names = (call.funcname as AstNode[]).map((n) => str(n)!);
-  if (names.length < 2 || !registry.has(names[0]!)) return undefined;
-  const args = (call.args ?? []) as AstNode[];
-  const arg = args[0]?.NamedArgExpr;
-  if (args.length !== 1 || arg?.name?.toLowerCase() !== 'version') {
-    throw new SpokeError(ErrorCode.INVALID_QUERY, `${names.join('.')}(…) takes one argument: version => N`);
-  }
-  const version = arg.arg?.A_Const?.ival?.ival;
-  if (!Number.isInteger(version) || version < 1) {
-    throw new SpokeError(ErrorCode.INVALID_QUERY, `${names.join('.')}(version => …): the version must be a positive integer`);
-  }
-  const table = `${names[names.length - 1]}@v${version}`;
-  return {
-    ...(names.length === 3 ? { catalogname: names[0], schemaname: names[1] } : { schemaname: names[0] }),
-    relname: table,
-    inh: true,
-    relpersistence: 'p',
-    alias: { aliasname: rangeFunction.alias?.aliasname ?? names[names.length - 1] },
-  };
 }

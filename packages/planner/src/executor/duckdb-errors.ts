@@ -9,6 +9,14 @@ export function translateDuckDBError(error: unknown, signal?: AbortSignal): unkn
   if (SpokeError.isInstance(error)) return error;
   if (signal?.aborted) return SpokeError.cancelled(signal);
   const message = (error as Error)?.message ?? String(error);
+  if (message.startsWith('Permission Error')) {
+    // The sandbox refused host access (residual-sandbox.ts); DuckDB's text would name its settings.
+    return new SpokeError(
+      ErrorCode.POLICY_DENIED,
+      'queries cannot read files, reach the network or load extensions on the gateway host',
+      { cause: error, details: { sqlstate: '42501' } },
+    );
+  }
   const code = message.startsWith('Parser Error')
     ? ErrorCode.SYNTAX_ERROR
     : /^(Binder|Conversion|Invalid Input|Catalog|Constraint|Not implemented|Out of Range) Error/.test(message)
@@ -21,6 +29,9 @@ export function translateDuckDBError(error: unknown, signal?: AbortSignal): unkn
           ? ErrorCode.RESOURCE_EXHAUSTED
           : ErrorCode.INTERNAL;
   // Residual relations are an implementation detail: do not show them to the user.
-  const clean = message.replace(/"?__spoke_\d+"?\./g, '').replace(/Candidate bindings:.*$/s, '').trim();
+  const clean = message
+    .replace(/"?__spoke_\d+"?\./g, '')
+    .replace(/Candidate bindings:.*$/s, '')
+    .trim();
   return new SpokeError(code, clean, { cause: error });
 }

@@ -13,22 +13,22 @@ import {
   type Expr,
   fromArrowType,
   type QueryContext,
-  type ScalarType,
   type RecordBatch,
+  type ScalarType,
   type ScalarValue,
   type ScanRequest,
   type Schema,
   SpokeError,
   throwIfAborted,
 } from '@spoke/core';
-import type { QueryResult } from '../engine-api.js';
 import { loadBatches, resultArrowSchema, streamResultAsArrow, toDuckDBParams } from '@spoke/duckdb-arrow';
+import type { QueryResult } from '../engine-api.js';
 import type { JoinKeyEdge } from '../pushdown/plan-join-keys.js';
 import type { ScanPlan } from '../pushdown/plan-scans.js';
 import { closingStream } from './closing-stream.js';
+import { translateDuckDBError } from './duckdb-errors.js';
 import type { ResidualQuery } from './residual.js';
 import { openResidualConnection } from './residual-connections.js';
-import { translateDuckDBError } from './duckdb-errors.js';
 
 /** A sub-query sent whole to one SQL source, loaded as `relation`. */
 export interface SourceQueryPlan {
@@ -75,7 +75,10 @@ export async function executeFederated(
     for (const scan of await smallestFirst(plan.scans, signal)) {
       const request: ScanRequest = {
         projection: scan.projection,
-        filters: [...scan.candidates.filter((c) => c.support !== 'unsupported').map((c) => c.expr), ...(dynamic.get(scan) ?? [])],
+        filters: [
+          ...scan.candidates.filter((c) => c.support !== 'unsupported').map((c) => c.expr),
+          ...(dynamic.get(scan) ?? []),
+        ],
         ...(scan.limit !== undefined ? { limit: scan.limit } : {}),
         ...(scan.orderBy ? { orderBy: scan.orderBy } : {}),
         signal,
@@ -85,7 +88,13 @@ export async function executeFederated(
       if (scan.projection.length === 0) {
         await loadRowCount(connection, scan.relation, batches, signal);
       } else {
-        await loadBatches(connection, scan.relation, scan.binding.arrowSchema.select(scan.projection), batches, signal);
+        await loadBatches(
+          connection,
+          scan.relation,
+          scan.binding.arrowSchema.select(scan.projection),
+          batches,
+          signal,
+        );
       }
       loaded.add(scan);
       await addKeyFilters(connection, scan, plan, loaded, dynamic);
@@ -95,9 +104,11 @@ export async function executeFederated(
       await loadBatches(connection, q.relation, schema, batches, signal);
     }
     throwIfAborted(signal);
-    const result = await connection.stream(plan.residual.sql, toDuckDBParams(plan.residual.params)).catch((e: unknown) => {
-      throw translateDuckDBError(e, signal);
-    });
+    const result = await connection
+      .stream(plan.residual.sql, toDuckDBParams(plan.residual.params))
+      .catch((e: unknown) => {
+        throw translateDuckDBError(e, signal);
+      });
     const schema = resultArrowSchema(result);
     handedOver = true;
     const release = () => {
@@ -160,7 +171,10 @@ function selectivity(expr: Expr): number {
     case 'and':
       return expr.args.reduce((p, a) => p * selectivity(a), 1);
     case 'or':
-      return Math.min(1, expr.args.reduce((p, a) => p + selectivity(a), 0));
+      return Math.min(
+        1,
+        expr.args.reduce((p, a) => p + selectivity(a), 0),
+      );
     case 'isNull':
       return expr.negated ? 0.9 : 0.1;
     default:
@@ -188,14 +202,18 @@ async function addKeyFilters(
     const type = field ? fromArrowType(field.type) : undefined;
     if (!type || !KEY_TYPES.has(type.id) || !scan.projection.includes(edge.fromColumn)) continue;
     const column = `"${edge.fromColumn.replaceAll('"', '""')}"`;
-    const counted = await connection.runAndReadAll(`SELECT count(DISTINCT ${column}) FROM "${scan.relation}"`);
+    const counted = await connection.runAndReadAll(
+      `SELECT count(DISTINCT ${column}) FROM "${scan.relation}"`,
+    );
     const distinct = Number(counted.getRows()[0]![0]);
     if (distinct > MAX_DYNAMIC_FILTER_KEYS) continue;
     // A list that keeps most of the other side's keys costs the source more than it saves.
     const stats = await edge.to.provider.statistics?.().catch(() => undefined);
     const targetKeys = stats?.columns?.[edge.toColumn]?.distinctCount?.value ?? stats?.rowCount?.value;
     if (targetKeys !== undefined && distinct > targetKeys * 0.5) continue;
-    const reader = await connection.runAndReadAll(`SELECT DISTINCT ${column} FROM "${scan.relation}" WHERE ${column} IS NOT NULL`);
+    const reader = await connection.runAndReadAll(
+      `SELECT DISTINCT ${column} FROM "${scan.relation}" WHERE ${column} IS NOT NULL`,
+    );
     const keys = reader.getRows().map((r) => keyLiteral(r[0], type));
     if (keys.some((k) => k === undefined)) continue;
     const filter = Ex.in(Ex.col(edge.toColumn), keys as Expr[]);
@@ -210,7 +228,12 @@ const KEY_TYPES = new Set(['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16',
 /** A key as a literal of the target column's own type (a source compares like with like: an int4 column and int8 keys make PostgreSQL check an IN-list value by value). */
 function keyLiteral(value: unknown, type: ScalarType): Expr | undefined {
   if (type.id === 'utf8') return typeof value === 'string' ? Ex.lit(value, type) : undefined;
-  const n = typeof value === 'bigint' ? value : typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value) : undefined;
+  const n =
+    typeof value === 'bigint'
+      ? value
+      : typeof value === 'number' && Number.isSafeInteger(value)
+        ? BigInt(value)
+        : undefined;
   if (n === undefined) return undefined;
   return type.id === 'int64' || type.id === 'uint64' ? Ex.lit(n, type) : Ex.lit(Number(n), type);
 }
@@ -219,11 +242,16 @@ function keyLiteral(value: unknown, type: ScalarType): Expr | undefined {
  * Reads the first batch to learn the schema (SQL executors yield at least one
  * batch, empty when there are no rows) and returns a stream that replays it.
  */
-export async function peekSchema(batches: AsyncIterable<RecordBatch>): Promise<{ schema: Schema; batches: AsyncIterable<RecordBatch> }> {
+export async function peekSchema(
+  batches: AsyncIterable<RecordBatch>,
+): Promise<{ schema: Schema; batches: AsyncIterable<RecordBatch> }> {
   const iterator = batches[Symbol.asyncIterator]();
   const first = await iterator.next();
   if (first.done) {
-    throw new SpokeError(ErrorCode.INTERNAL, 'a SQL executor returned no batch: it must yield at least one (empty) batch');
+    throw new SpokeError(
+      ErrorCode.INTERNAL,
+      'a SQL executor returned no batch: it must yield at least one (empty) batch',
+    );
   }
   return {
     schema: first.value.schema,
@@ -240,15 +268,22 @@ export async function peekSchema(batches: AsyncIterable<RecordBatch>): Promise<{
 }
 
 /** Wraps a source's stream so its failures name the source. */
-async function* sourceBatches(source: string, open: () => AsyncIterable<RecordBatch>): AsyncGenerator<RecordBatch> {
+async function* sourceBatches(
+  source: string,
+  open: () => AsyncIterable<RecordBatch>,
+): AsyncGenerator<RecordBatch> {
   try {
     yield* open();
   } catch (error) {
     if (SpokeError.isInstance(error)) throw error;
-    throw new SpokeError(ErrorCode.SOURCE_ERROR, `source "${source}" failed: ${(error as Error)?.message ?? error}`, {
-      cause: error,
-      source,
-    });
+    throw new SpokeError(
+      ErrorCode.SOURCE_ERROR,
+      `source "${source}" failed: ${(error as Error)?.message ?? error}`,
+      {
+        cause: error,
+        source,
+      },
+    );
   }
 }
 
@@ -267,7 +302,9 @@ async function loadRowCount(
     throwIfAborted(signal);
     rows += batch.numRows;
   }
-  await connection.run(`CREATE TEMP TABLE "${relation}" AS SELECT CAST(NULL AS BOOLEAN) AS "__spoke_row" FROM range(${rows})`);
+  await connection.run(
+    `CREATE TEMP TABLE "${relation}" AS SELECT CAST(NULL AS BOOLEAN) AS "__spoke_row" FROM range(${rows})`,
+  );
 }
 
 /** Values for DuckDB parameters. */

@@ -17,9 +17,15 @@ export interface ResidualQuery {
 }
 
 /** Rewrites `stmt` in place for DuckDB and renders it. */
-export function buildResidual(stmt: AstNode, plans: readonly ScanPlan[], params: readonly ScalarValue[]): ResidualQuery {
+export function buildResidual(
+  stmt: AstNode,
+  plans: readonly ScanPlan[],
+  params: readonly ScalarValue[],
+): ResidualQuery {
   for (const plan of plans) {
-    const exact = new Set(plan.candidates.filter((c) => c.support === 'exact' && c.origin === 'where').map((c) => c.node));
+    const exact = new Set(
+      plan.candidates.filter((c) => c.support === 'exact' && c.origin === 'where').map((c) => c.node),
+    );
     if (exact.size) {
       const scopeStmt = plan.binding.scope.stmt;
       const kept = conjuncts(scopeStmt.whereClause).filter((c) => !exact.has(c));
@@ -29,7 +35,10 @@ export function buildResidual(stmt: AstNode, plans: readonly ScanPlan[], params:
     }
   }
   for (const plan of plans) {
-    if (plan.orderBy?.[0]?.expr.kind === 'function' && plan.orderBy[0].expr.name === 'reciprocal_rank_fusion') {
+    if (
+      plan.orderBy?.[0]?.expr.kind === 'function' &&
+      plan.orderBy[0].expr.name === 'reciprocal_rank_fusion'
+    ) {
       orderByArrival(plan);
     }
   }
@@ -56,10 +65,13 @@ function orderByArrival(plan: ScanPlan): void {
   const targets = (stmt.targetList ?? []) as AstNode[];
   for (const item of (stmt.sortClause ?? []) as AstNode[]) {
     const sort = item.SortBy;
-    const named = sort.node.ColumnRef?.fields?.length === 1 ? sort.node.ColumnRef.fields[0].String?.sval : undefined;
+    const named =
+      sort.node.ColumnRef?.fields?.length === 1 ? sort.node.ColumnRef.fields[0].String?.sval : undefined;
     const target = named ? targets.find((t) => t.ResTarget?.name === named)?.ResTarget?.val : undefined;
     if (isRrf(sort.node) || isRrf(target)) {
-      sort.node = { ColumnRef: { fields: [{ String: { sval: plan.binding.alias } }, { String: { sval: 'rowid' } }] } };
+      sort.node = {
+        ColumnRef: { fields: [{ String: { sval: plan.binding.alias } }, { String: { sval: 'rowid' } }] },
+      };
       sort.sortby_dir = 'SORTBY_ASC';
       sort.sortby_nulls = 'SORTBY_NULLS_DEFAULT';
     }
@@ -116,7 +128,15 @@ function rewriteOperators(tree: AstNode): void {
     const e = (value as AstNode | null)?.A_Expr;
     if (!e || e.kind !== 'AEXPR_OP' || !e.lexpr) return undefined;
     const fn = VECTOR_FUNCTIONS[e.name?.[e.name.length - 1]?.String?.sval as string];
-    return fn ? { FuncCall: { funcname: [{ String: { sval: fn } }], args: [e.lexpr, e.rexpr], funcformat: 'COERCE_EXPLICIT_CALL' } } : undefined;
+    return fn
+      ? {
+          FuncCall: {
+            funcname: [{ String: { sval: fn } }],
+            args: [e.lexpr, e.rexpr],
+            funcformat: 'COERCE_EXPLICIT_CALL',
+          },
+        }
+      : undefined;
   };
   walkAst(tree, (n) => {
     for (const [key, value] of Object.entries(n)) {
@@ -135,15 +155,9 @@ function rewriteOperators(tree: AstNode): void {
 }
 
 /**
- * Run on every query connection: PostgreSQL's semantics where DuckDB's
- * differ (`/` on integers truncates; timestamps with time zone display in
- * the session's UTC).
- */
-export const RESIDUAL_SETTINGS = ['SET integer_division = true', "SET TimeZone = 'UTC'"];
-
-/**
  * The macros behind the rewritten operators, created once per DuckDB
- * instance (in its in-memory `main` schema, so every connection sees them):
+ * instance (in its in-memory `main` schema, so every connection sees them;
+ * PostgreSQL's settings are global there too, see `residual-sandbox.ts`):
  * defining them costs about 2 ms, more than a whole point query.
  */
 export const RESIDUAL_MACROS = [

@@ -28,6 +28,12 @@ export function checkWrite(
   if (!policy) return { appliedRules: [] };
   const name = [target.source, target.schema, target.table].filter(Boolean).join('.');
   const rules = policy.tableRules(target, context);
+  // CREATE of a name a deny covers is refused by the rule, whether or not such a table exists: no existence oracle.
+  if (rules.denied && kind === 'create')
+    throw new SpokeError(
+      ErrorCode.POLICY_DENIED,
+      `${name} may not be created: the name is covered by rule ${rules.denied.name}`,
+    );
   if (rules.denied)
     throw new SpokeError(ErrorCode.TABLE_NOT_FOUND, `table "${name}" does not exist`, {
       source: target.source,

@@ -5,7 +5,7 @@
  * (catalog visibility, writes).
  */
 import type { QueryContext } from '@spoke/core';
-import type { SourceRegistry } from '../binder/source-registry.js';
+import type { CatalogVisibility, SourceRegistry } from '../binder/source-registry.js';
 import type { CatalogTable } from '../engine-api.js';
 import type { AstNode } from '../parse/ast.js';
 import type { PolicyInput, PolicyOutcome, QueryPolicy, WriteKind, WriteTarget } from '../policy-hook.js';
@@ -29,8 +29,35 @@ export class SecurityPolicy implements QueryPolicy {
     return filterCatalog(tables, this, context, registry);
   }
 
-  redactError(error: unknown): unknown {
-    return redactErrorValues(error);
+  /**
+   * What `context` may see of the sources: a `deny` on a source, schema or
+   * table hides it from every lookup (the engine resolves the caller's
+   * queries, writes and time travel through this view, so a denied table
+   * answers exactly as a missing one).
+   */
+  visibility(context: QueryContext, registry: SourceRegistry): CatalogVisibility {
+    const denied = (source: string, schema: string, table: string) => {
+      const defaultSchema = registry.sources.get(source)?.catalog.defaultSchema;
+      const ref = { source, schema, table, ...(defaultSchema !== undefined ? { defaultSchema } : {}) };
+      return this.tableRules(ref, context).denied !== undefined;
+    };
+    return {
+      source: (source) =>
+        !this.rules.some(
+          (r) =>
+            r.kind === 'deny' &&
+            r.on.length === 1 &&
+            r.on[0]!.toLowerCase() === source.toLowerCase() &&
+            appliesTo(r, context),
+        ),
+      // A table name no rule can name: only a deny on the source or the schema matches it.
+      schema: (source, schema) => !denied(source, schema, '\u0000'),
+      table: (source, schema, table) => !denied(source, schema, table),
+    };
+  }
+
+  redactError(error: unknown, appliedRules: readonly string[] = []): unknown {
+    return redactErrorValues(error, appliedRules);
   }
 
   checkWrite(

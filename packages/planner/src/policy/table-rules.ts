@@ -5,6 +5,7 @@
  * restrictive rule wins.
  */
 import type { QueryContext } from '@spoke/core';
+import { baseTableName } from '../binder/time-travel.js';
 import { appliesTo, type MaskKind, matchPath, type PolicyRule, type TableRef } from './policy-rule.js';
 
 /** How one column is shown to the caller. */
@@ -47,9 +48,11 @@ export function tableRules(
   table: TableRef,
   context: Pick<QueryContext, 'roles'>,
 ): TableRules {
+  // A past version (`t@v3`, see binder/time-travel.ts) is governed by the rules of its table.
+  const named = { ...table, table: baseTableName(table.table) };
   const matched = rules
     .filter((r) => appliesTo(r, context))
-    .map((rule) => ({ rule, match: matchPath(rule.on, table) }))
+    .map((rule) => ({ rule, match: matchPath(rule.on, named) }))
     .filter(
       (m): m is { rule: PolicyRule; match: NonNullable<ReturnType<typeof matchPath>> } =>
         m.match !== undefined,

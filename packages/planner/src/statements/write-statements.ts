@@ -95,12 +95,13 @@ export async function runWriteStatement(node: AstNode, input: WriteInput): Promi
         throw new SpokeError(ErrorCode.UNSUPPORTED, `source "${source}" does not support CREATE TABLE`, {
           source,
         });
+      // The policies first: whether a table the caller may not see exists is not theirs to learn.
+      input.checkWrite('create', { source, schema, table }, await input.tablesRead(body.query.SelectStmt));
       if (await catalog.getTable(schema, table, input.signal)) {
         throw new SpokeError(ErrorCode.INVALID_QUERY, `table "${source}.${table}" already exists`, {
           source,
         });
       }
-      input.checkWrite('create', { source, schema, table }, await input.tablesRead(body.query.SelectStmt));
       const result = await input.select(body.query.SelectStmt);
       const { schema: arrowSchema, batches } = await firstSchema(result);
       const written = await catalog.createTable(schema, table, arrowSchema, batches, options);

@@ -17,6 +17,7 @@ import { resultArrowSchema, streamResultAsArrow, toDuckDBParams } from '@spoke/d
 import type { CatalogTable, QueryResult } from '../engine-api.js';
 import { closingStream } from '../executor/closing-stream.js';
 import { translateDuckDBError } from '../executor/duckdb-errors.js';
+import { POSTGRES_SEMANTICS } from '../executor/residual-sandbox.js';
 import { INFO_TABLES, PG_TABLES, pgMacros, pgViews } from './catalog-schema.js';
 import { PG_TYPES, pgColumnType } from './pg-types.js';
 import { INFO_SCHEMA, PG_SCHEMA, type RewriteTarget, rewriteSystemSql } from './rewrite-system-sql.js';
@@ -130,6 +131,10 @@ export class SystemCatalog {
     const database = `__spoke_pg_${nextDatabaseId++}`;
     const pg = `${database}.${PG_SCHEMA}`;
     const info = `${database}.${INFO_SCHEMA}`;
+    // PostgreSQL's semantics (SELECT 7 / 2 is 3), globally: a sandboxed instance already has them and is locked.
+    const locked = await connection.runAndReadAll("SELECT current_setting('lock_configuration')::VARCHAR");
+    if (locked.getRowsJS()[0]![0] !== 'true')
+      for (const statement of POSTGRES_SEMANTICS) await connection.run(statement);
     const ddl: string[] = [
       `ATTACH ':memory:' AS ${database}`,
       `CREATE SCHEMA ${pg}`,
@@ -305,8 +310,22 @@ export class SystemCatalog {
     );
   }
 
-  /** Rebuilds the namespaces, relations and columns from the federated catalog. */
-  async refresh(tables: readonly CatalogTable[]): Promise<void> {
+  /** The last refresh, so refreshes run one at a time on the catalog's connection. */
+  private refreshing: Promise<void> = Promise.resolve();
+
+  /**
+   * Rebuilds the namespaces, relations and columns from the federated
+   * catalog, in one transaction (queries on other connections see the old
+   * catalog or the new one, never half of each). Concurrent calls queue:
+   * they share one connection, which holds one transaction at a time.
+   */
+  refresh(tables: readonly CatalogTable[]): Promise<void> {
+    const next = this.refreshing.catch(() => {}).then(() => this.rebuild(tables));
+    this.refreshing = next;
+    return next;
+  }
+
+  private async rebuild(tables: readonly CatalogTable[]): Promise<void> {
     const pg = `${this.database}.${PG_SCHEMA}`;
     const info = `${this.database}.${INFO_SCHEMA}`;
     const schemasBySource = new Map<string, Set<string>>();
@@ -588,9 +607,6 @@ export class SystemCatalog {
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       if (signal.aborted) throw SpokeError.cancelled(signal);
-      // PostgreSQL's semantics, as on every residual connection (SELECT 7 / 2 is 3).
-      for (const setting of ['SET integer_division = true', "SET TimeZone = 'UTC'"])
-        await connection.run(setting);
       const result = await connection.stream(rewritten, toDuckDBParams(params));
       const schema = resultArrowSchema(result);
       const batches = closingStream(

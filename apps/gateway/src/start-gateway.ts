@@ -3,6 +3,7 @@ import { ErrorCode, SpokeError } from '@spoke/core';
 import type { QueryEngine } from '@spoke/planner';
 import { ANONYMOUS, type Authenticator, type Principal } from './auth/authenticator.js';
 import type { ListenAddress, ServerConfig } from './config/gateway-config.js';
+import { flightLogin } from './flight/flight-login.js';
 import { startFlightServer } from './flight/index.js';
 import { type RunningHttpServer, startHttpServer } from './http/http-server.js';
 import { startPostgresServer } from './postgres-wire/index.js';
@@ -140,12 +141,7 @@ export async function startGateway(
         port,
         log,
         ...(tls ? { tls } : {}),
-        ...(auth?.required
-          ? {
-              verifyPassword: (user: string, password: string) => auth.verifyPassword(user, password),
-              verifyBearer: (token: string) => auth.authenticateBearer(token),
-            }
-          : {}),
+        ...(auth?.required ? flightLogin(auth, service) : {}),
         engineFor: (caller) =>
           service.engineFor({ protocol: 'flight', principal: { ...ANONYMOUS, ...caller } as Principal }),
       }).catch((e: unknown) => Promise.reject(listenError(e, 'server.flight.port', port)));

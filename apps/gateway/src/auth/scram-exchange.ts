@@ -77,20 +77,28 @@ export class ScramExchange {
   }
 }
 
-const MOCK_SECRET = randomBytes(32);
-
 /**
- * A verifier for a user that does not exist, stable per name for this
- * process (as PostgreSQL's mock authentication), so probing cannot tell
- * unknown users from wrong passwords.
+ * A verifier for a user that cannot log in with SCRAM (unknown, or without a
+ * `scram_sha_256`), as PostgreSQL's mock authentication makes one: salt and
+ * keys derived from the name and a server secret, so the server-first
+ * message is the same on every attempt (and on every replica sharing the
+ * secret), with the iteration count and salt length real users have. The
+ * exchange then fails at the end, as for a wrong password.
  */
-export function mockVerifier(user: string, iterations: number): ScramVerifier {
+export function mockVerifier(
+  secret: Buffer,
+  user: string,
+  iterations: number,
+  saltLength: number,
+): ScramVerifier {
   const { hmac } = scramCrypto;
-  const salt = hmac(MOCK_SECRET, `salt:${user}`).subarray(0, 16);
+  const salt = Buffer.alloc(saltLength);
+  for (let block = 0; block * 32 < saltLength; block++)
+    hmac(secret, `salt:${block}:${user}`).copy(salt, block * 32);
   return {
     iterations,
     salt,
-    storedKey: hmac(MOCK_SECRET, `k:${user}`),
-    serverKey: hmac(MOCK_SECRET, `s:${user}`),
+    storedKey: hmac(secret, `stored:${user}`),
+    serverKey: hmac(secret, `server:${user}`),
   };
 }

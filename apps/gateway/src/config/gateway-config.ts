@@ -77,6 +77,31 @@ export interface JwtConfig {
   readonly userClaim: string;
 }
 
+/**
+ * The `auth.login_throttle` section: failed logins counted per (user, client
+ * address) and per client address; past a threshold, attempts are refused
+ * for a backoff that doubles with each further failure.
+ */
+export interface LoginThrottleConfig {
+  /** Failures of one user from one address before backoff starts. Default 5. */
+  readonly maxFailures: number;
+  /** Failures from one address, whatever the users, before backoff starts. Default 20. */
+  readonly maxFailuresPerAddress: number;
+  /** Failures are forgotten once this long passes without a new one. Default 15 minutes. */
+  readonly windowMs: number;
+  /** The first backoff, doubled at each further failure. Default 1 s. */
+  readonly backoffMs: number;
+  /** The longest backoff. Default 60 s. */
+  readonly maxBackoffMs: number;
+}
+
+/** The `auth:` section. */
+export interface AuthConfig {
+  readonly jwt?: JwtConfig;
+  /** Failed-login throttling; the defaults when absent, off when `false`. */
+  readonly loginThrottle?: LoginThrottleConfig | false;
+}
+
 /** The `limits:` section. Absent members mean no limit. */
 export interface LimitsConfig {
   readonly queryTimeoutMs?: number;
@@ -86,6 +111,8 @@ export interface LimitsConfig {
   readonly maxConcurrentPerUser?: number;
   /** How long a query may wait for a slot before RESOURCE_EXHAUSTED "too busy". Default 10 s. */
   readonly queueTimeoutMs: number;
+  /** Largest statement accepted, in UTF-8 bytes; larger ones are refused before parsing (SQLSTATE 54000). Default {@link DEFAULT_MAX_QUERY_BYTES}. */
+  readonly maxQueryBytes?: number;
 }
 
 /** The `audit:` section: one JSON line per query. */
@@ -112,7 +139,7 @@ export interface GatewayConfig {
   /** Users by name. When empty (and no JWT is configured) authentication is off and listeners must be loopback. */
   readonly users?: Readonly<Record<string, UserConfig>>;
   readonly apiKeys?: Readonly<Record<string, ApiKeyConfig>>;
-  readonly auth?: { readonly jwt?: JwtConfig };
+  readonly auth?: AuthConfig;
   readonly limits?: LimitsConfig;
   readonly audit?: AuditConfig;
   readonly logging?: LoggingConfig;

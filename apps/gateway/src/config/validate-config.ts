@@ -2,9 +2,9 @@ import { checkKeys, expectInteger, expectMap, expectString, fail } from './confi
 import type {
   ApiKeyConfig,
   AuditConfig,
+  AuthConfig,
   DuckDbEngineConfig,
   GatewayConfig,
-  JwtConfig,
   LimitsConfig,
   ListenAddress,
   LoggingConfig,
@@ -65,7 +65,8 @@ function serverSection(value: unknown, baseDir: string, tls: TlsFiles | undefine
 function duckdbSection(value: unknown): DuckDbEngineConfig {
   const map = expectMap(value, 'duckdb');
   checkKeys(map, ['memoryLimit', 'queryMemoryLimit', 'tempDirectory', 'threads'], 'duckdb');
-  const out: { memoryLimit?: string; queryMemoryLimit?: string; tempDirectory?: string; threads?: number } = {};
+  const out: { memoryLimit?: string; queryMemoryLimit?: string; tempDirectory?: string; threads?: number } =
+    {};
   if (map.memoryLimit !== undefined) out.memoryLimit = expectString(map.memoryLimit, 'duckdb.memoryLimit');
   if (map.queryMemoryLimit !== undefined)
     out.queryMemoryLimit = expectString(map.queryMemoryLimit, 'duckdb.queryMemoryLimit');
@@ -140,7 +141,7 @@ export function validateConfig(raw: unknown, baseDir: string, file?: string): Ga
     sources: Record<string, SourceConfig>;
     users?: Record<string, UserConfig>;
     apiKeys?: Record<string, ApiKeyConfig>;
-    auth?: { jwt?: JwtConfig };
+    auth?: AuthConfig;
     limits?: LimitsConfig;
     audit?: AuditConfig;
     logging?: LoggingConfig;

@@ -1,8 +1,9 @@
 /**
  * Validation of the operator sections of the config: `users`, `api_keys`,
- * `auth`, `tls`, `limits`, `audit`, `logging`. Errors name the key.
+ * `auth` (JWT, failed-login throttling), `tls`, `limits`, `audit`, `logging`. Errors name the key.
  */
 import { isAbsolute, resolve } from 'node:path';
+import { DEFAULT_LOGIN_THROTTLE } from '../auth/login-throttle.js';
 import { parseScramVerifier, parseScryptHash } from '../auth/password-hash.js';
 import {
   checkKeys,
@@ -19,14 +20,19 @@ import {
 import type {
   ApiKeyConfig,
   AuditConfig,
+  AuthConfig,
   JwtConfig,
   LimitsConfig,
   LoggingConfig,
+  LoginThrottleConfig,
   TlsFiles,
   UserConfig,
 } from './gateway-config.js';
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_.@-]*$/;
+
+/** `limits.max_query_bytes` may not exceed this: 64 MB, the largest message the Postgres wire reads. */
+const MAX_QUERY_BYTES_CEILING = 64 * 1024 * 1024;
 
 function path(baseDir: string, file: string): string {
   return isAbsolute(file) ? file : resolve(baseDir, file);
@@ -105,24 +111,60 @@ export function apiKeysSection(
   return out;
 }
 
-/** `auth: { jwt: { jwks_file, issuer?, audience?, roles_claim?, user_claim? } }`. */
-export function authSection(value: unknown, baseDir: string): { jwt?: JwtConfig } {
+/** `auth: { jwt?: { jwks_file, issuer?, audience?, roles_claim?, user_claim? }, login_throttle? }`. */
+export function authSection(value: unknown, baseDir: string): AuthConfig {
   const map = expectMap(value, 'auth');
-  checkKeys(map, ['jwt'], 'auth');
-  if (map.jwt === undefined || map.jwt === null) return {};
+  checkKeys(map, ['jwt', 'login_throttle'], 'auth');
+  const out: { -readonly [K in keyof AuthConfig]: AuthConfig[K] } = {};
+  if (map.login_throttle !== undefined && map.login_throttle !== null)
+    out.loginThrottle = loginThrottleSection(map.login_throttle);
+  if (map.jwt === undefined || map.jwt === null) return out;
   const jwt = expectMap(map.jwt, 'auth.jwt');
   checkKeys(jwt, ['jwks_file', 'issuer', 'audience', 'roles_claim', 'user_claim'], 'auth.jwt');
   if (jwt.jwks_file === undefined)
     throw fail('auth.jwt.jwks_file', 'is required: the JWKS file with the signing keys');
-  const out: { -readonly [K in keyof JwtConfig]: JwtConfig[K] } = {
+  const config: { -readonly [K in keyof JwtConfig]: JwtConfig[K] } = {
     jwksFile: path(baseDir, expectString(jwt.jwks_file, 'auth.jwt.jwks_file')),
     rolesClaim:
       jwt.roles_claim === undefined ? 'roles' : expectString(jwt.roles_claim, 'auth.jwt.roles_claim'),
     userClaim: jwt.user_claim === undefined ? 'sub' : expectString(jwt.user_claim, 'auth.jwt.user_claim'),
   };
-  if (jwt.issuer !== undefined) out.issuer = expectString(jwt.issuer, 'auth.jwt.issuer');
-  if (jwt.audience !== undefined) out.audience = expectString(jwt.audience, 'auth.jwt.audience');
-  return { jwt: out };
+  if (jwt.issuer !== undefined) config.issuer = expectString(jwt.issuer, 'auth.jwt.issuer');
+  if (jwt.audience !== undefined) config.audience = expectString(jwt.audience, 'auth.jwt.audience');
+  out.jwt = config;
+  return out;
+}
+
+/**
+ * `auth.login_throttle: { max_failures, max_failures_per_address, window, backoff, max_backoff }`,
+ * or `false` to turn throttling off (e.g. behind a proxy that hides client addresses).
+ */
+function loginThrottleSection(value: unknown): LoginThrottleConfig | false {
+  const at = 'auth.login_throttle';
+  if (value === false || value === 'false') return false;
+  const map = value === true || value === 'true' ? {} : expectMap(value, at);
+  checkKeys(map, ['max_failures', 'max_failures_per_address', 'window', 'backoff', 'max_backoff'], at);
+  const d = DEFAULT_LOGIN_THROTTLE;
+  const out: LoginThrottleConfig = {
+    maxFailures:
+      map.max_failures === undefined
+        ? d.maxFailures
+        : expectInteger(map.max_failures, `${at}.max_failures`, 1, 1000),
+    maxFailuresPerAddress:
+      map.max_failures_per_address === undefined
+        ? d.maxFailuresPerAddress
+        : expectInteger(map.max_failures_per_address, `${at}.max_failures_per_address`, 1, 1_000_000),
+    windowMs: map.window === undefined ? d.windowMs : expectDuration(map.window, `${at}.window`),
+    backoffMs: map.backoff === undefined ? d.backoffMs : expectDuration(map.backoff, `${at}.backoff`),
+    maxBackoffMs:
+      map.max_backoff === undefined ? d.maxBackoffMs : expectDuration(map.max_backoff, `${at}.max_backoff`),
+  };
+  if (out.backoffMs > out.maxBackoffMs)
+    throw fail(
+      map.backoff === undefined ? `${at}.max_backoff` : `${at}.backoff`,
+      `backoff (${out.backoffMs} ms) must not be longer than max_backoff (${out.maxBackoffMs} ms)`,
+    );
+  return out;
 }
 
 /** `tls: { cert_file, key_file }` (top level or per listener). */
@@ -137,7 +179,7 @@ export function tlsSection(value: unknown, at: string, baseDir: string): TlsFile
   };
 }
 
-/** `limits: { query_timeout, max_result_rows, max_result_bytes, max_concurrent_queries, max_concurrent_per_user, queue_timeout }`. */
+/** `limits: { query_timeout, max_result_rows, max_result_bytes, max_concurrent_queries, max_concurrent_per_user, queue_timeout, max_query_bytes }`. */
 export function limitsSection(value: unknown): LimitsConfig {
   const map = expectMap(value, 'limits');
   checkKeys(
@@ -149,6 +191,7 @@ export function limitsSection(value: unknown): LimitsConfig {
       'max_concurrent_queries',
       'max_concurrent_per_user',
       'queue_timeout',
+      'max_query_bytes',
     ],
     'limits',
   );
@@ -174,6 +217,14 @@ export function limitsSection(value: unknown): LimitsConfig {
       1,
       100_000,
     );
+  if (map.max_query_bytes !== undefined) {
+    out.maxQueryBytes = expectSize(map.max_query_bytes, 'limits.max_query_bytes');
+    if (out.maxQueryBytes > MAX_QUERY_BYTES_CEILING)
+      throw fail(
+        'limits.max_query_bytes',
+        `must be at most ${MAX_QUERY_BYTES_CEILING / 1024 / 1024}MB (the Postgres wire's largest message), got ${out.maxQueryBytes} bytes`,
+      );
+  }
   if (map.max_concurrent_per_user !== undefined)
     out.maxConcurrentPerUser = expectInteger(
       map.max_concurrent_per_user,

@@ -3,10 +3,13 @@
  * `authorization: Basic …` header, or a `BasicAuth` message as the handshake
  * payload) earns a bearer token, which later calls send as
  * `authorization: Bearer …`. Tokens are random and live in this process only.
+ * A refused login is UNAUTHENTICATED with one message whatever the reason
+ * (see `auth/login-failure.ts`), so the answer does not tell which users exist.
  */
 import { randomBytes } from 'node:crypto';
 import type { Metadata } from '@grpc/grpc-js';
 import { ErrorCode, SpokeError } from '@spoke/core';
+import { LOGIN_FAILED_MESSAGE } from '../auth/login-failure.js';
 
 /** What a successful check may tell about the user, for the query context (row filters, role policies). */
 export interface Identity {
@@ -16,20 +19,24 @@ export interface Identity {
 
 /**
  * Checks a user's password: false or undefined refuses, true or an
- * {@link Identity} accepts. Until the gateway has users configured, the
- * Flight server runs without one and accepts every caller (bind it to loopback then).
+ * {@link Identity} accepts; it may also throw its own UNAUTHENTICATED. Until
+ * the gateway has users configured, the Flight server runs without one and
+ * accepts every caller (bind it to loopback then). `peer` is the client's
+ * address as gRPC gives it (`IP:port`), for throttling failed logins.
  */
 export type VerifyPassword = (
   user: string,
   password: string,
+  peer?: string,
 ) => boolean | Identity | undefined | Promise<boolean | Identity | undefined>;
 
 /**
  * Accepts a bearer token this server did not issue (an API key, a JWT), or
- * throws UNAUTHENTICATED. Returns who it stands for.
+ * throws UNAUTHENTICATED. Returns who it stands for. `peer` as for {@link VerifyPassword}.
  */
 export type VerifyBearer = (
   token: string,
+  peer?: string,
 ) => (Identity & { readonly user?: string }) | Promise<Identity & { readonly user?: string }>;
 
 /** Basic credentials. */
@@ -86,14 +93,13 @@ export class TokenAuthenticator {
     private readonly verifyBearer?: VerifyBearer,
   ) {}
 
-  async #check(credentials: Credentials): Promise<Caller> {
+  async #check(credentials: Credentials, peer: string | undefined): Promise<Caller> {
     if (!this.verify) return { user: credentials.user };
-    const caller = callerOf(credentials.user, await this.verify(credentials.user, credentials.password));
-    if (!caller)
-      throw new SpokeError(
-        ErrorCode.UNAUTHENTICATED,
-        `password authentication failed for user "${credentials.user}"`,
-      );
+    const caller = callerOf(
+      credentials.user,
+      await this.verify(credentials.user, credentials.password, peer),
+    );
+    if (!caller) throw new SpokeError(ErrorCode.UNAUTHENTICATED, LOGIN_FAILED_MESSAGE);
     return caller;
   }
 
@@ -102,9 +108,9 @@ export class TokenAuthenticator {
     return this.verify !== undefined;
   }
 
-  /** Checks the credentials and returns a fresh token; UNAUTHENTICATED when they are wrong. */
-  async login(credentials: Credentials): Promise<string> {
-    const caller = await this.#check(credentials);
+  /** Checks the credentials of a client at `peer` and returns a fresh token; UNAUTHENTICATED when they are wrong. */
+  async login(credentials: Credentials, peer?: string): Promise<string> {
+    const caller = await this.#check(credentials, peer);
     this.#evict();
     const token = randomBytes(32).toString('base64url');
     this.#tokens.set(token, { caller, lastUsed: Date.now() });
@@ -115,9 +121,9 @@ export class TokenAuthenticator {
    * Who the call runs as. A bearer token must be one this server issued
    * (or one `verifyBearer` accepts); basic credentials sent on the call
    * itself are checked like a handshake's; a call with neither is anonymous
-   * when no verifier is configured.
+   * when no verifier is configured. `peer` is the client's address (`call.getPeer()`).
    */
-  async authenticate(metadata: Metadata): Promise<Caller> {
+  async authenticate(metadata: Metadata, peer?: string): Promise<Caller> {
     // `auth-token-bin` is where older Flight clients put the handshake's token.
     const token = bearerToken(metadata) ?? header(metadata, 'auth-token-bin');
     if (token !== undefined) {
@@ -127,11 +133,11 @@ export class TokenAuthenticator {
         return entry.caller;
       }
       this.#tokens.delete(token);
-      if (this.verifyBearer) return this.verifyBearer(token);
+      if (this.verifyBearer) return this.verifyBearer(token, peer);
       throw new SpokeError(ErrorCode.UNAUTHENTICATED, 'unknown or expired bearer token: handshake again');
     }
     const basic = basicCredentials(metadata);
-    if (basic) return this.#check(basic);
+    if (basic) return this.#check(basic, peer);
     if (this.verify)
       throw new SpokeError(ErrorCode.UNAUTHENTICATED, 'authenticate first: Handshake with basic credentials');
     return {};

@@ -382,7 +382,7 @@ export async function startFlightServer(
         (async () => {
           if (!credentials && auth.required)
             throw new FlightError(status.UNAUTHENTICATED, 'send basic credentials to authenticate');
-          const token = await auth.login(credentials ?? { user: '', password: '' });
+          const token = await auth.login(credentials ?? { user: '', password: '' }, call.getPeer());
           const metadata = new Metadata();
           metadata.set('authorization', `Bearer ${token}`);
           call.sendMetadata(metadata);
@@ -417,7 +417,7 @@ export async function startFlightServer(
     },
 
     ListFlights(call: ServerWritableStream<unknown, FlightInfo>) {
-      auth.authenticate(call.metadata).then(
+      auth.authenticate(call.metadata, call.getPeer()).then(
         () => call.end(),
         (error: unknown) => call.emit('error', fail('ListFlights', error)),
       );
@@ -425,7 +425,7 @@ export async function startFlightServer(
 
     GetFlightInfo(call: ServerUnaryCall<FlightDescriptor, FlightInfo>, callback: sendUnaryData<FlightInfo>) {
       (async () => {
-        const caller = await auth.authenticate(call.metadata);
+        const caller = await auth.authenticate(call.metadata, call.getPeer());
         const descriptor = call.request;
         const command = commandOf(descriptor);
         switch (command.shortName) {
@@ -463,7 +463,7 @@ export async function startFlightServer(
 
     GetSchema(call: ServerUnaryCall<FlightDescriptor, SchemaResult>, callback: sendUnaryData<SchemaResult>) {
       (async () => {
-        const caller = await auth.authenticate(call.metadata);
+        const caller = await auth.authenticate(call.metadata, call.getPeer());
         const command = commandOf(call.request);
         switch (command.shortName) {
           case 'CommandStatementQuery': {
@@ -497,7 +497,7 @@ export async function startFlightServer(
       const controller = tracked(call);
       let handle: string | undefined;
       (async () => {
-        const caller = await auth.authenticate(call.metadata);
+        const caller = await auth.authenticate(call.metadata, call.getPeer());
         const ticket = unpackAny(call.request.ticket);
         if (ticket.shortName === 'TicketStatementQuery') {
           const { statement_handle } = decodeSql<TicketStatementQuery>(ticket.shortName, ticket.value);
@@ -549,7 +549,7 @@ export async function startFlightServer(
       call.on('error', () => {});
       call.on('end', () => {
         (async () => {
-          const caller = await auth.authenticate(call.metadata);
+          const caller = await auth.authenticate(call.metadata, call.getPeer());
           if (!descriptor)
             throw new FlightError(status.INVALID_ARGUMENT, 'the first FlightData must carry a descriptor');
           const command = commandOf(descriptor);
@@ -584,7 +584,7 @@ export async function startFlightServer(
 
     DoAction(call: ServerWritableStream<Action, ActionResult>) {
       (async () => {
-        const caller = await auth.authenticate(call.metadata);
+        const caller = await auth.authenticate(call.metadata, call.getPeer());
         const { type, body } = call.request;
         switch (type) {
           case 'CreatePreparedStatement': {
@@ -649,7 +649,7 @@ export async function startFlightServer(
     },
 
     ListActions(call: ServerWritableStream<unknown, ActionType>) {
-      auth.authenticate(call.metadata).then(
+      auth.authenticate(call.metadata, call.getPeer()).then(
         () => {
           for (const action of ACTIONS) call.write(action);
           call.end();

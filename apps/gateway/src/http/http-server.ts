@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { arrow, type RecordBatch, type ScalarValue, type Schema, SpokeError } from '@spoke/core';
 import type { QueryEngine, QueryResult } from '@spoke/planner';
 import { ANONYMOUS, type Authenticator, type Principal } from '../auth/authenticator.js';
+import { LoginFailure } from '../auth/login-failure.js';
 import { batchRows } from '../format/batch-rows.js';
 import { typeName } from '../format/value-reader.js';
 import { PROMETHEUS_CONTENT_TYPE } from '../service/metrics.js';
@@ -275,12 +276,20 @@ export async function startHttpServer(
   const service = options.service ?? new QueryService(engine);
   const auth = options.auth;
 
+  /**
+   * The request's caller. A failed login answers 401 with the same body
+   * whatever the reason; the reason is audited and logged.
+   */
   async function authenticate(req: IncomingMessage, client: ClientInfo): Promise<Principal> {
     if (!auth?.required) return ANONYMOUS;
     try {
-      return await auth.authenticateHttp(req.headers.authorization);
+      return await auth.authenticateHttp(req.headers.authorization, {
+        protocol: 'http',
+        ...(req.socket.remoteAddress ? { address: req.socket.remoteAddress } : {}),
+      });
     } catch (error) {
-      if (SpokeError.isInstance(error)) service.refuse(client, '', error);
+      if (error instanceof LoginFailure) error.report(service, client);
+      else if (SpokeError.isInstance(error)) service.refuse(client, '', error);
       throw error;
     }
   }

@@ -3,19 +3,21 @@
  * into protocol messages, one {@link WireSession} (and one engine Session)
  * per connection, and CancelRequest routing by backend key.
  *
- * With users configured, logins use SCRAM-SHA-256 (or, for a user with only
- * a scrypt hash, a cleartext password over TLS); TLS is offered on
- * SSLRequest when a certificate is configured.
+ * With users configured, logins use SCRAM-SHA-256 (or, inside TLS when some
+ * user has only a scrypt hash, a cleartext password); TLS is offered on
+ * SSLRequest when a certificate is configured. Every failed login gets the
+ * same FATAL 28P01 `password authentication failed for user "…"`, whatever
+ * the reason (which goes to the log and the audit only).
  */
 import { randomInt, timingSafeEqual } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
-import { ErrorCode, SpokeError } from '@spoke/core';
 import type { QueryEngine } from '@spoke/planner';
 import { PostgresConnection } from 'pg-gateway';
-import { ANONYMOUS, type Authenticator, type Principal } from '../auth/authenticator.js';
-import { SCRAM_MECHANISM, ScramError, ScramExchange } from '../auth/scram-exchange.js';
+import { ANONYMOUS, type Authenticator, type LoginAttempt, type Principal } from '../auth/authenticator.js';
+import { LOGIN_FAILED_SQLSTATE, LoginFailure } from '../auth/login-failure.js';
+import { SCRAM_MECHANISM, ScramError, type ScramExchange } from '../auth/scram-exchange.js';
 import { type ClientInfo, QueryService } from '../service/query-service.js';
 import { WireSession } from './wire-session.js';
 
@@ -65,16 +67,28 @@ class SpokeConnection extends PostgresConnection {
   private unread: Buffer = Buffer.alloc(0);
   /** Where a login stands between the startup packet and AuthenticationOk. */
   private login:
-    | { readonly kind: 'sasl-first'; readonly user: string; readonly parameters: Record<string, string> }
-    | { readonly kind: 'password'; readonly user: string; readonly parameters: Record<string, string> }
+    | {
+        readonly kind: 'password';
+        readonly attempt: LoginAttempt;
+        readonly parameters: Record<string, string>;
+      }
+    | {
+        readonly kind: 'sasl-first';
+        readonly attempt: LoginAttempt;
+        readonly parameters: Record<string, string>;
+      }
     | {
         readonly kind: 'sasl-final';
-        readonly user: string;
+        readonly attempt: LoginAttempt;
         readonly parameters: Record<string, string>;
         readonly exchange: ScramExchange;
+        /** Why the exchange will fail whatever the proof (unknown user, no SCRAM verifier). */
+        readonly refusal: string | undefined;
       }
     | undefined;
   private readonly address: string | undefined;
+  /** The client's IP address, which failed logins are counted by. */
+  private readonly ip: string | undefined;
 
   constructor(
     socket: Socket,
@@ -83,6 +97,7 @@ class SpokeConnection extends PostgresConnection {
     // Authentication is ours (SCRAM); pg-gateway only answers SSLRequest (and upgrades to TLS).
     super(socket, { authMode: 'none', ...(server.tls ? { tls: server.tls } : {}) });
     this.address = socket.remoteAddress ? `${socket.remoteAddress}:${socket.remotePort}` : undefined;
+    this.ip = socket.remoteAddress;
   }
 
   override async handleData(data: Buffer): Promise<void> {
@@ -175,19 +190,21 @@ class SpokeConnection extends PostgresConnection {
     const auth = this.server.auth;
     const user = startup.parameters.user;
     if (!auth?.required) return this.begin(ANONYMOUS, startup.parameters);
-    if (auth.passwordOnly(user)) {
-      // No SCRAM verifier: a password is the only way, and only inside TLS.
-      if (!this.secureSocket) {
-        return this.refuse(
-          user,
-          '28000',
-          `user "${user}" can log in only over TLS (it has no scram_sha_256 verifier): connect with sslmode=require`,
-        );
-      }
-      this.login = { kind: 'password', user, parameters: startup.parameters };
+    let attempt: LoginAttempt;
+    try {
+      attempt = auth.beginLogin(user, { protocol: 'postgres', ...(this.ip ? { address: this.ip } : {}) });
+    } catch (error) {
+      // Throttled: refused before any credential is asked for, with the same message as a wrong password.
+      if (error instanceof LoginFailure) return this.refuse(error);
+      throw error;
+    }
+    this.socket.once('close', () => attempt.abandon());
+    // The method depends on the transport only, never on the user: that would tell which users exist.
+    if (auth.wireMethod(this.secureSocket !== undefined) === 'password') {
+      this.login = { kind: 'password', attempt, parameters: startup.parameters };
       return this.authRequest(3);
     }
-    this.login = { kind: 'sasl-first', user, parameters: startup.parameters };
+    this.login = { kind: 'sasl-first', attempt, parameters: startup.parameters };
     this.authRequest(10, Buffer.from(`${SCRAM_MECHANISM}\0\0`));
   }
 
@@ -226,25 +243,26 @@ class SpokeConnection extends PostgresConnection {
     this.socket.write(message);
   }
 
-  /** The client's answers during login: SASLInitialResponse, SASLResponse, PasswordMessage (all 'p'). */
+  /**
+   * The client's answers during login: SASLInitialResponse, SASLResponse,
+   * PasswordMessage (all 'p'). Whatever goes wrong — unknown user, wrong
+   * password or proof, a user without a SCRAM verifier outside TLS, a
+   * malformed or unexpected message — ends in the same refusal.
+   */
   private async authenticate(data: Buffer): Promise<void> {
     const login = this.login!;
+    const { attempt } = login;
     if (data[0] !== 0x70)
-      return this.refuse(
-        login.user,
-        '08P01',
-        `expected an authentication response, got message type ${data[0]}`,
-      );
+      return this.refuse(attempt.fail(`expected an authentication response, got message type ${data[0]}`));
     const body = data.subarray(5);
     const auth = this.server.auth!;
     try {
       if (login.kind === 'password') {
         const end = body.indexOf(0);
-        const principal = await auth.verifyPassword(
-          login.user,
+        const principal = await auth.checkPassword(
+          attempt,
           body.toString('utf8', 0, end < 0 ? body.length : end),
         );
-        if (!principal) return this.refuse(login.user);
         this.login = undefined;
         return this.begin(principal, login.parameters);
       }
@@ -253,37 +271,49 @@ class SpokeConnection extends PostgresConnection {
         const mechanism = body.toString('utf8', 0, end);
         if (mechanism !== SCRAM_MECHANISM)
           return this.refuse(
-            login.user,
-            '28000',
-            `SASL mechanism ${mechanism} is not supported; use ${SCRAM_MECHANISM}`,
+            attempt.fail(`SASL mechanism ${mechanism} is not supported; use ${SCRAM_MECHANISM}`),
           );
         const length = body.readInt32BE(end + 1);
         const clientFirst = body.toString('utf8', end + 5, end + 5 + Math.max(0, length));
-        const { verifier, known } = auth.scramVerifier(login.user);
-        const exchange = new ScramExchange(verifier, known);
+        const { exchange, refusal } = auth.scramExchange(attempt);
         const serverFirst = exchange.first(clientFirst);
-        this.login = { kind: 'sasl-final', user: login.user, parameters: login.parameters, exchange };
+        this.login = { kind: 'sasl-final', attempt, parameters: login.parameters, exchange, refusal };
         return this.authRequest(11, Buffer.from(serverFirst));
       }
-      const serverFinal = login.exchange.final(body.toString('utf8'));
+      let serverFinal: string;
+      try {
+        serverFinal = login.exchange.final(body.toString('utf8'));
+      } catch (error) {
+        if (
+          error instanceof ScramError &&
+          login.refusal === undefined &&
+          /proof does not match/.test(error.message)
+        )
+          throw new ScramError(`wrong password for user "${attempt.user}" (SCRAM proof does not match)`);
+        throw error;
+      }
       this.authRequest(12, Buffer.from(serverFinal));
       this.login = undefined;
-      return this.begin(auth.principal(login.user, 'scram'), login.parameters);
+      attempt.succeed();
+      return this.begin(auth.principal(attempt.user!, 'scram'), login.parameters);
     } catch (error) {
-      if (error instanceof ScramError || error instanceof RangeError) return this.refuse(login.user);
+      if (error instanceof LoginFailure) return this.refuse(error);
+      if (error instanceof ScramError || error instanceof RangeError) {
+        const refusal = login.kind === 'sasl-final' ? login.refusal : undefined;
+        return this.refuse(attempt.fail(refusal ?? error.message));
+      }
       throw error;
     }
   }
 
-  /** Ends a failed login as PostgreSQL does: a FATAL ErrorResponse, then the connection closes. */
-  private refuse(
-    user: string,
-    code = '28P01',
-    message = `password authentication failed for user "${user}"`,
-  ): void {
+  /**
+   * Ends a failed login as PostgreSQL does: FATAL 28P01 with the same
+   * message whatever the reason, then the connection closes.
+   */
+  private refuse(failure: LoginFailure): void {
     this.login = undefined;
-    this.server.refused(user, this.address, message);
-    this.sendError({ severity: 'FATAL', code, message });
+    this.server.refused(failure, this.address);
+    this.sendError({ severity: 'FATAL', code: LOGIN_FAILED_SQLSTATE, message: failure.message });
     this.socket.end();
   }
 
@@ -327,14 +357,13 @@ class WireServer {
     if (entry && timingSafeEqual(a, b)) entry.wire.cancel();
   }
 
-  /** Audits and counts a failed login. */
-  refused(user: string, address: string | undefined, message: string): void {
-    const client: ClientInfo = {
+  /** Audits, logs and counts a failed login, with its real reason. */
+  refused(failure: LoginFailure, address: string | undefined): void {
+    failure.report(this.service, {
       protocol: 'postgres',
-      principal: { ...ANONYMOUS, user },
+      principal: ANONYMOUS,
       ...(address ? { address } : {}),
-    };
-    this.service.refuse(client, '', new SpokeError(ErrorCode.UNAUTHENTICATED, message));
+    });
   }
 
   closeAll(): void {

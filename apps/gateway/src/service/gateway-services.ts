@@ -33,6 +33,7 @@ export function createGatewayServices(
     ...(config.users ? { users: config.users } : {}),
     ...(config.apiKeys ? { apiKeys: config.apiKeys } : {}),
     ...(config.auth?.jwt ? { jwt: config.auth.jwt } : {}),
+    ...(config.auth?.loginThrottle !== undefined ? { loginThrottle: config.auth.loginThrottle } : {}),
   });
   const service = new QueryService(engine, {
     ...(config.limits ? { limits: config.limits } : {}),

@@ -178,6 +178,12 @@ export class GatewayMetrics {
   readonly authFailures = this.registry.register(
     new Counter('spoke_authentication_failures_total', 'Failed authentications, by protocol.'),
   );
+  readonly loginThrottled = this.registry.register(
+    new Counter(
+      'spoke_login_throttled_total',
+      'Login attempts refused by failed-login throttling (also counted as authentication failures), by protocol.',
+    ),
+  );
   readonly connections = this.registry.register(
     new Gauge('spoke_open_connections', 'Open client connections, by protocol.'),
   );
@@ -193,8 +199,10 @@ export class GatewayMetrics {
       ]),
     );
     this.registry.register(
-      new Gauge('spoke_source_metric', 'What each source reports about itself (pool sizes, cache hits…), by source and name.', () =>
-        this.sourceSamples(),
+      new Gauge(
+        'spoke_source_metric',
+        'What each source reports about itself (pool sizes, cache hits…), by source and name.',
+        () => this.sourceSamples(),
       ),
     );
     this.registry.register(

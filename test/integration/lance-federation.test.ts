@@ -13,7 +13,7 @@ import { after, before, describe, test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { connector as duckdbConnector } from '@spoke/connector-duckdb';
 import { type LanceConnector, connector as lanceConnector } from '@spoke/connector-lance';
-import type { RecordBatch } from '@spoke/core';
+import type { RecordBatch, SpokeError } from '@spoke/core';
 import {
   collectBatches,
   createEngine,
@@ -192,7 +192,26 @@ describe('Lance through the planner', () => {
     await assert.rejects(engine.query('INSERT INTO lance.notes (nope) SELECT 1'), /column "nope"/);
   });
 
-  test('hybrid search: ORDER BY rrf(vector distance, text match) DESC LIMIT k is Lance\'s reciprocal rank fusion', async () => {
+  test('INSERT … VALUES: integer literals go into BIGINT columns; values a column cannot hold are refused', async () => {
+    await collectBatches(
+      await engine.query(
+        'CREATE TABLE lance.wide AS SELECT CAST(id AS BIGINT) AS id, CAST(id AS INTEGER) AS small FROM people.authors',
+      ),
+    );
+    await collectBatches(
+      await engine.query('INSERT INTO lance.wide VALUES (100, 1), (9007199254740993, -2)'),
+    );
+    assert.deepEqual(await rows('SELECT id, small FROM lance.wide WHERE id >= 100 ORDER BY id'), [
+      [100n, 1n],
+      [9007199254740993n, -2n],
+    ]);
+    await assert.rejects(
+      engine.query('INSERT INTO lance.wide VALUES (1, 9007199254740993)'),
+      (e: SpokeError) => e.details?.sqlstate === '22003' && /out of range for column "small"/.test(e.message),
+    );
+  });
+
+  test("hybrid search: ORDER BY rrf(vector distance, text match) DESC LIMIT k is Lance's reciprocal rank fusion", async () => {
     // The full-text index on docs.body comes from the writes test above.
     const sql = `SELECT id, body FROM lance.docs ORDER BY rrf(embedding <-> '${QUERY}', body @@ 'vector search') DESC LIMIT 6`;
     const plan = await engine.explain(sql);
@@ -222,7 +241,9 @@ describe('Lance through the planner', () => {
     assert.deepEqual(got, direct);
     // Where it cannot be pushed, a clear refusal rather than a made-up ranking.
     await assert.rejects(
-      engine.query(`SELECT d.id FROM lance.docs d JOIN people.authors a ON a.id = d.author_id ORDER BY rrf(d.embedding <-> '${QUERY}', d.body @@ 'vector') DESC LIMIT 3`),
+      engine.query(
+        `SELECT d.id FROM lance.docs d JOIN people.authors a ON a.id = d.author_id ORDER BY rrf(d.embedding <-> '${QUERY}', d.body @@ 'vector') DESC LIMIT 3`,
+      ),
       /rrf\(vector distance/,
     );
   });

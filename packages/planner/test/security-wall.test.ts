@@ -106,12 +106,20 @@ describe('system catalogs', () => {
 });
 
 describe('errors withhold protected values', () => {
-  test('an arithmetic error over an aggregate-only table names its class, not the value', async () => {
+  test('arithmetic that could fail on one row of an aggregate-only table is refused before it runs', async () => {
     const error = await failure(
       w.rows(
         'SELECT count(*) FROM crm.payments WHERE CASE WHEN id = 7 THEN customer_id * 2147483647 ELSE 0 END > 0',
         ANALYST,
       ),
+    );
+    assert.equal(error.code, 'POLICY_DENIED');
+    assert.match(error.message, /arithmetic on its columns is not allowed in WHERE/);
+  });
+
+  test('an arithmetic error over a row-filtered table names its class, not the value', async () => {
+    const error = await failure(
+      w.rows('SELECT count(*) FROM crm.customers WHERE id * 2147483647 * 2147483647 > 0', REGIONAL),
     );
     assert.equal(error.details?.sqlstate, '22003');
     assert.doesNotMatch(error.message.replace(/SQLSTATE \w{5}/, ''), /\d/);

@@ -118,7 +118,7 @@ const SAFE_FUNCTIONS = new Set([
   'concat',
   'coalesce',
   'nullif',
-  'abs',
+  // not abs: abs(-2147483648) overflows
   'round',
   'floor',
   'ceil',
@@ -208,6 +208,14 @@ export function enforceAggregateOnly(stmt: AstNode, relations: readonly Aggregat
         const text = operands.some(isProtectedText);
         if (text && opName !== undefined && ARITHMETIC.has(opName))
           deny(`arithmetic on its text columns is not allowed in ${where}`);
+        // Arithmetic can fail on one row's value (overflow, division by zero); `CASE WHEN id = 42 THEN
+        // amount * 2147483647 …` would turn that failure into a yes/no question about row 42.
+        // Division and modulo by a positive constant cannot fail (`customer_id % 50` stays a fine group key).
+        const byPositiveConstant =
+          (opName === '/' || opName === '%') &&
+          Number(e.rexpr?.A_Const?.ival?.ival ?? e.rexpr?.A_Const?.fval?.fval ?? Number.NaN) > 0;
+        if (opName !== undefined && ARITHMETIC.has(opName) && !byPositiveConstant && operands.some(readsProtected))
+          deny(`arithmetic on its columns is not allowed in ${where}: it can fail on a single row's value`);
         const comparison =
           e.kind === 'AEXPR_IN' ||
           e.kind.includes('BETWEEN') ||

@@ -371,7 +371,7 @@ export class FederatedEngine implements QueryEngine {
     const outcome = this.policy
       ? await this.policy.apply(stmt, { registry: this.registry, context, signal })
       : undefined;
-    const plan = await this.plan(stmt, params, signal, registry);
+    const plan = await this.plan(stmt, params, signal, registry, { whole: !outcome?.rowFiltered });
     return { ...plan, appliedRules: outcome?.appliedRules ?? [] };
   }
 
@@ -381,6 +381,8 @@ export class FederatedEngine implements QueryEngine {
     params: readonly ScalarValue[],
     signal: AbortSignal,
     registry: SourceRegistry = this.registry,
+    /** `whole: false`: never send the whole statement to one source (a row filter must run first). */
+    pushdown: { readonly whole: boolean } = { whole: true },
   ): Promise<PreparedPlan> {
     const bound = await bindQuery(stmt, registry, signal);
     if (
@@ -406,6 +408,7 @@ export class FederatedEngine implements QueryEngine {
     const sqlSource = singleSqlSource(bound.bindings);
     if (
       sqlSource &&
+      pushdown.whole &&
       !bound.hasOtherRelations &&
       unsupportedBy(stmt, sqlSource.sql!.dialect.capabilities) === undefined
     ) {

@@ -62,4 +62,12 @@ export interface PolicyInput {
 /** The rules a policy applied to one statement (shown by EXPLAIN, written to the audit log). */
 export interface PolicyOutcome {
   readonly appliedRules: readonly string[];
+  /**
+   * True when the rewrite put in row filters. Such a statement is not sent
+   * whole to one source: a source that flattens the filter's sub-select may
+   * evaluate the caller's conditions on hidden rows first (an error there
+   * would tell the caller something about a row they may not see). Each
+   * filtered table is still read with its filter pushed down.
+   */
+  readonly rowFiltered?: boolean;
 }

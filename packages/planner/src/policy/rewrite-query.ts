@@ -22,6 +22,8 @@ import { tableRules } from './table-rules.js';
 export interface RewriteOutcome {
   /** Names of the rules that shaped the statement, in the order first applied. */
   readonly appliedRules: string[];
+  /** True when a row filter was applied (see {@link PolicyOutcome.rowFiltered}). */
+  readonly rowFiltered: boolean;
 }
 
 /** Rewrites `stmt` (a SelectStmt body) in place for the caller. */
@@ -38,11 +40,13 @@ export async function rewriteQuery(
       `table functions cannot be used in a query over tables under security policies (rule ${[...rewriter.applied][0]})`,
     );
   }
-  return { appliedRules: [...rewriter.applied] };
+  return { appliedRules: [...rewriter.applied], rowFiltered: rewriter.rowFiltered };
 }
 
 class Rewriter {
   readonly applied = new Set<string>();
+  /** True once a row filter was put in: the statement must not be pushed whole to a source. */
+  rowFiltered = false;
   tableFunctions = false;
 
   constructor(
@@ -192,6 +196,7 @@ class Rewriter {
     // A table none of whose columns the caller may see does not exist for them.
     if (targets.length === 0)
       throw await this.notFound(catalog ?? schema!, catalog === undefined ? undefined : schema, name);
+    if (rules.rowFilters.length) this.rowFiltered = true;
     const filters = rules.rowFilters.map((rule) => {
       this.applied.add(rule.name);
       return rowFilterFor(rule, this.context);

@@ -138,6 +138,18 @@ describe('errors withhold protected values', () => {
   });
 });
 
+describe("row filters run before the caller's conditions", () => {
+  test('a condition that would fail on a hidden row sees only visible rows', async () => {
+    // On the US rows (hidden from a regional EU caller) the CASE casts a name to an integer and fails.
+    const sql =
+      "SELECT count(*) FROM crm.customers WHERE CASE WHEN region = 'US' THEN CAST(name AS INTEGER) ELSE 1 END = 1";
+    await w.same(sql, REGIONAL, "SELECT count(*) FROM crm.customers WHERE region = 'EU'");
+    const plan = await w.engine.explain(sql, { context: { ...REGIONAL, queryId: 'e' } });
+    // The filter is the scan's, taken exactly by the source: the residual never holds a hidden row.
+    assert.deepEqual(plan.sources[0]!.filters, [{ sql: "region = 'EU'", support: 'exact' }]);
+  });
+});
+
 describe('a denied table answers exactly as a missing one', () => {
   /** The message of `sql` for the analyst, with the table name typed replaced by a placeholder. */
   const answer = async (sql: string, name: string) => {

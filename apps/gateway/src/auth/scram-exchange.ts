@@ -14,7 +14,15 @@ import { type ScramVerifier, scramCrypto } from './password-hash.js';
 export const SCRAM_MECHANISM = 'SCRAM-SHA-256';
 
 /** Why an exchange failed; the wire answers every case with the same 28P01 message. */
-export class ScramError extends Error {}
+export class ScramError extends Error {
+  constructor(
+    message: string,
+    /** The exchange was well formed but the client's proof is wrong (a wrong password, for a real verifier). */
+    readonly wrongProof = false,
+  ) {
+    super(message);
+  }
+}
 
 function attributes(text: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -72,7 +80,7 @@ export class ScramExchange {
     const clientKey = Buffer.alloc(proof.length);
     for (let i = 0; i < proof.length; i++) clientKey[i] = proof[i]! ^ signature[i]!;
     const ok = timingSafeEqual(sha256(clientKey), this.verifier.storedKey);
-    if (!ok || !this.knownUser) throw new ScramError('SCRAM proof does not match');
+    if (!ok || !this.knownUser) throw new ScramError('SCRAM proof does not match', true);
     return `v=${hmac(this.verifier.serverKey, authMessage).toString('base64')}`;
   }
 }

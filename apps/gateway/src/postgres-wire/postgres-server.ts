@@ -280,18 +280,7 @@ class SpokeConnection extends PostgresConnection {
         this.login = { kind: 'sasl-final', attempt, parameters: login.parameters, exchange, refusal };
         return this.authRequest(11, Buffer.from(serverFirst));
       }
-      let serverFinal: string;
-      try {
-        serverFinal = login.exchange.final(body.toString('utf8'));
-      } catch (error) {
-        if (
-          error instanceof ScramError &&
-          login.refusal === undefined &&
-          /proof does not match/.test(error.message)
-        )
-          throw new ScramError(`wrong password for user "${attempt.user}" (SCRAM proof does not match)`);
-        throw error;
-      }
+      const serverFinal = login.exchange.final(body.toString('utf8'));
       this.authRequest(12, Buffer.from(serverFinal));
       this.login = undefined;
       attempt.succeed();
@@ -300,7 +289,12 @@ class SpokeConnection extends PostgresConnection {
       if (error instanceof LoginFailure) return this.refuse(error);
       if (error instanceof ScramError || error instanceof RangeError) {
         const refusal = login.kind === 'sasl-final' ? login.refusal : undefined;
-        return this.refuse(attempt.fail(refusal ?? error.message));
+        const wrong = error instanceof ScramError && error.wrongProof;
+        return this.refuse(
+          attempt.fail(
+            refusal ?? (wrong ? `wrong password for user "${attempt.user}" (SCRAM proof)` : error.message),
+          ),
+        );
       }
       throw error;
     }

@@ -8,9 +8,12 @@ export {
   ANONYMOUS,
   Authenticator,
   type AuthenticatorOptions,
+  LoginAttempt,
+  type LoginClient,
   type Principal,
 } from './auth/authenticator.js';
 export { JwtVerifier } from './auth/jwt-verifier.js';
+export { LOGIN_FAILED_MESSAGE, LoginFailure, type LoginProtocol } from './auth/login-failure.js';
 export {
   generateApiKey,
   hashApiKey,
@@ -20,12 +23,14 @@ export {
 export type {
   ApiKeyConfig,
   AuditConfig,
+  AuthConfig,
   DuckDbEngineConfig,
   GatewayConfig,
   JwtConfig,
   LimitsConfig,
   ListenAddress,
   LoggingConfig,
+  LoginThrottleConfig,
   ServerConfig,
   SourceConfig,
   TlsFiles,

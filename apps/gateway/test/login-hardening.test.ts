@@ -556,7 +556,7 @@ describe('login throttling: config and memory', () => {
   it('reads auth.login_throttle with defaults, false to turn it off, and names the key of a bad value', () => {
     assert.deepEqual(parse('  login_throttle: { max_failures: 3, window: 10m }').auth?.loginThrottle, {
       maxFailures: 3,
-      maxFailuresPerAddress: 20,
+      maxFailuresPerAddress: 50,
       windowMs: 600_000,
       backoffMs: 1000,
       maxBackoffMs: 60_000,

@@ -32,10 +32,13 @@ export interface LoginThrottleSettings {
   readonly maxEntries: number;
 }
 
-/** The defaults: 5 failures per user and address, 20 per address, within 15 minutes; 1 s doubling up to 60 s. */
+/**
+ * The defaults: 5 failures per user and address; 50 per address (offices and
+ * NAT put many users behind one); within 15 minutes; 1 s doubling up to 60 s.
+ */
 export const DEFAULT_LOGIN_THROTTLE: LoginThrottleSettings = {
   maxFailures: 5,
-  maxFailuresPerAddress: 20,
+  maxFailuresPerAddress: 50,
   windowMs: 15 * 60_000,
   backoffMs: 1000,
   maxBackoffMs: 60_000,

@@ -85,7 +85,7 @@ export interface JwtConfig {
 export interface LoginThrottleConfig {
   /** Failures of one user from one address before backoff starts. Default 5. */
   readonly maxFailures: number;
-  /** Failures from one address, whatever the users, before backoff starts. Default 20. */
+  /** Failures from one address, whatever the users, before backoff starts. Default 50. */
   readonly maxFailuresPerAddress: number;
   /** Failures are forgotten once this long passes without a new one. Default 15 minutes. */
   readonly windowMs: number;

@@ -16,6 +16,7 @@ import {
 } from '@spoke/core';
 import type { DuckDBSessionOptions } from '@spoke/duckdb-arrow';
 import { bindQuery } from './binder/bind-query.js';
+import { checkCallables } from './binder/check-callables.js';
 import type { BoundQuery } from './binder/scope.js';
 import { SourceRegistry } from './binder/source-registry.js';
 import { resolveTimeTravel } from './binder/time-travel.js';
@@ -128,6 +129,7 @@ export class FederatedEngine implements QueryEngine {
       throw new SpokeError(ErrorCode.UNSUPPORTED, `send one statement at a time (got ${statements.length})`);
     }
     const node = statements[0]!.node;
+    checkCallables(node, { sql, isSource: (name) => this.registry.has(name) });
     const session = options.session ?? new Session();
     if (isSessionStatement(node)) return runSessionStatement(node, session);
     const [kind, body] = nodeKind(node);
@@ -301,6 +303,7 @@ export class FederatedEngine implements QueryEngine {
     const select = node?.SelectStmt ?? node?.ExplainStmt?.query?.SelectStmt;
     if (statements.length !== 1 || !select)
       throw new SpokeError(ErrorCode.UNSUPPORTED, 'EXPLAIN supports one SELECT statement');
+    checkCallables(node!, { sql, isSource: (name) => this.registry.has(name) });
     return this.explainSelect(select, options.params ?? [], signal, queryContext(options.context));
   }
 

@@ -1,8 +1,13 @@
 /**
  * Concurrency limits: at most `maxTotal` queries at once, `maxPerUser` per
- * user; the rest wait in one FIFO queue for up to `queueTimeoutMs`, then fail
- * with RESOURCE_EXHAUSTED ("too busy"). A waiting query whose user is at
- * their own limit does not hold up the queries behind it.
+ * user. A query that cannot start waits, holding no slot, for up to
+ * `queueTimeoutMs`, then fails with RESOURCE_EXHAUSTED ("too busy").
+ *
+ * Fairness: a waiter whose own user is at `maxPerUser` blocks nobody. A new
+ * query starts at once whenever it fits (a global slot is free and its user
+ * is under their cap), whatever waits; that is safe because the queue never
+ * holds a waiter that could run (every release wakes all that fit). Among
+ * waiters that can run, the longest-waiting goes first (FIFO).
  */
 import { ErrorCode, SpokeError } from '@spoke/core';
 
@@ -17,15 +22,15 @@ export interface AdmissionOptions {
 
 interface Waiter {
   readonly user: string;
-  readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
-  done: boolean;
+  /** Takes the slot and settles the waiter's promise (called by {@link Admission.wake}). */
+  readonly admit: () => void;
 }
 
 /** Hands out query slots. */
 export class Admission {
   #running = 0;
   readonly #perUser = new Map<string, number>();
+  /** Waiters in arrival order; none of them fits while it is here (see the file comment). */
   readonly #queue: Waiter[] = [];
 
   constructor(private readonly options: AdmissionOptions) {}
@@ -40,38 +45,59 @@ export class Admission {
     return this.#queue.length;
   }
 
+  /** Slots `user` holds now. */
+  runningFor(user: string): number {
+    return this.#perUser.get(user) ?? 0;
+  }
+
+  private globalFull(): boolean {
+    const { maxTotal } = this.options;
+    return maxTotal !== undefined && this.#running >= maxTotal;
+  }
+
+  private userFull(user: string): boolean {
+    const { maxPerUser } = this.options;
+    return maxPerUser !== undefined && this.runningFor(user) >= maxPerUser;
+  }
+
   private fits(user: string): boolean {
-    const { maxTotal, maxPerUser } = this.options;
-    if (maxTotal !== undefined && this.#running >= maxTotal) return false;
-    if (maxPerUser !== undefined && (this.#perUser.get(user) ?? 0) >= maxPerUser) return false;
-    return true;
+    return !this.globalFull() && !this.userFull(user);
   }
 
   private take(user: string): () => void {
     this.#running++;
-    this.#perUser.set(user, (this.#perUser.get(user) ?? 0) + 1);
+    this.#perUser.set(user, this.runningFor(user) + 1);
     let released = false;
     return () => {
       if (released) return;
       released = true;
       this.#running--;
-      const left = (this.#perUser.get(user) ?? 1) - 1;
-      if (left === 0) this.#perUser.delete(user);
+      const left = this.runningFor(user) - 1;
+      if (left <= 0) this.#perUser.delete(user);
       else this.#perUser.set(user, left);
       this.wake();
     };
   }
 
+  /** Admits, in arrival order, every waiter that fits now (skipping those whose user is at their cap). */
   private wake(): void {
-    for (let i = 0; i < this.#queue.length; ) {
+    for (let i = 0; i < this.#queue.length && !this.globalFull(); ) {
       const waiter = this.#queue[i]!;
-      if (this.fits(waiter.user)) {
-        this.#queue.splice(i, 1);
-        waiter.done = true;
-        waiter.resolve();
-      } else i++;
-      if (this.options.maxTotal !== undefined && this.#running >= this.options.maxTotal) return;
+      if (this.userFull(waiter.user)) {
+        i++;
+        continue;
+      }
+      this.#queue.splice(i, 1);
+      waiter.admit();
     }
+  }
+
+  /** Why `user` cannot start now, for the "too busy" message. */
+  private why(user: string): string {
+    const { maxTotal, maxPerUser } = this.options;
+    return this.userFull(user)
+      ? `user "${user}" already runs ${maxPerUser} queries (limits.max_concurrent_per_user)`
+      : `${this.#running} queries are running (limits.max_concurrent_queries is ${maxTotal})`;
   }
 
   /**
@@ -80,48 +106,43 @@ export class Admission {
    * `signal` aborts while waiting.
    */
   async acquire(user: string, signal?: AbortSignal): Promise<() => void> {
-    if (this.#queue.length === 0 && this.fits(user)) return this.take(user);
+    // Nothing queued can run now (the invariant), so a query that fits overtakes no one who could.
+    if (this.fits(user)) return this.take(user);
     if (signal?.aborted) throw SpokeError.cancelled(signal);
-    const { maxTotal, maxPerUser, queueTimeoutMs, maxQueued = 10_000 } = this.options;
-    const why = () =>
-      maxPerUser !== undefined && (this.#perUser.get(user) ?? 0) >= maxPerUser
-        ? `user "${user}" already runs ${maxPerUser} queries (limits.max_concurrent_per_user)`
-        : `${this.#running} queries are running (limits.max_concurrent_queries is ${maxTotal})`;
+    const { queueTimeoutMs, maxQueued = 10_000 } = this.options;
     if (this.#queue.length >= maxQueued)
       throw new SpokeError(
         ErrorCode.RESOURCE_EXHAUSTED,
-        `too busy: ${why()} and ${this.#queue.length} are waiting; try again later`,
+        `too busy: ${this.why(user)} and ${this.#queue.length} are waiting; try again later`,
       );
     return new Promise<() => void>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const onAbort = () => settle(() => reject(SpokeError.cancelled(signal)));
-      const waiter: Waiter = {
-        user,
-        resolve: () => settle(() => resolve(this.take(user))),
-        reject,
-        done: false,
-      };
-      const settle = (action: () => void) => {
+      const leave = () => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         const at = this.#queue.indexOf(waiter);
         if (at >= 0) this.#queue.splice(at, 1);
-        waiter.done = true;
-        action();
       };
-      timer = setTimeout(
-        () =>
-          settle(() =>
-            reject(
-              new SpokeError(
-                ErrorCode.RESOURCE_EXHAUSTED,
-                `too busy: ${why()}; waited ${queueTimeoutMs / 1000}s for a slot (limits.queue_timeout); try again later`,
-                { details: { retryable: true } },
-              ),
-            ),
+      const onAbort = () => {
+        leave();
+        reject(SpokeError.cancelled(signal));
+      };
+      const waiter: Waiter = {
+        user,
+        admit: () => {
+          leave();
+          resolve(this.take(user));
+        },
+      };
+      const timer = setTimeout(() => {
+        leave();
+        reject(
+          new SpokeError(
+            ErrorCode.RESOURCE_EXHAUSTED,
+            `too busy: ${this.why(user)}; waited ${queueTimeoutMs / 1000}s for a slot (limits.queue_timeout); try again later`,
+            { details: { retryable: true } },
           ),
-        queueTimeoutMs,
-      );
+        );
+      }, queueTimeoutMs);
       signal?.addEventListener('abort', onAbort, { once: true });
       this.#queue.push(waiter);
     });

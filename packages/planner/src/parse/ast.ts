@@ -24,12 +24,26 @@ export function cloneAst<T>(node: T): T {
 }
 
 /** Calls `visit` for every object in the tree (pre-order); return `false` to skip a node's children. */
-export function walkAst(node: unknown, visit: (node: AstNode, key: string | undefined) => boolean | undefined, key?: string): void {
+export function walkAst(
+  node: unknown,
+  visit: (node: AstNode, key: string | undefined) => boolean | undefined,
+  key?: string,
+): void {
+  if (node === null || typeof node !== 'object') return;
+  // Every planning pass walks the whole tree, so this loop is hot on long statements
+  // (a 1 MB VALUES list is a million objects): no per-node allocation, no calls for scalars.
   if (Array.isArray(node)) {
-    for (const item of node) walkAst(item, visit, key);
+    for (let i = 0; i < node.length; i++) {
+      const item: unknown = node[i];
+      if (item !== null && typeof item === 'object') walkAst(item, visit, key);
+    }
     return;
   }
-  if (node === null || typeof node !== 'object') return;
   if (visit(node as AstNode, key) === false) return;
-  for (const [k, v] of Object.entries(node)) walkAst(v, visit, k);
+  const keys = Object.keys(node);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const value: unknown = (node as AstNode)[k];
+    if (value !== null && typeof value === 'object') walkAst(value, visit, k);
+  }
 }

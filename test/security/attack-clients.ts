@@ -67,6 +67,8 @@ export function pgErrorFields(error: unknown): Record<string, unknown> {
   return out;
 }
 
+let statementCount = 0;
+
 /** One Postgres wire connection as one user; reconnects after a connection-ending error. */
 export class PgSession {
   #client: pg.Client | undefined;
@@ -96,8 +98,11 @@ export class PgSession {
     return client;
   }
 
-  /** Runs `sql` (simple protocol unless `params` are given). */
-  async run(sql: string, params?: unknown[]): Promise<Outcome> {
+  /**
+   * Runs `sql`: the simple protocol unless `params` are given or `prepared`
+   * (a named statement: Parse, Describe, Bind, Execute, as JDBC and most drivers do).
+   */
+  async run(sql: string, params?: unknown[], prepared = false): Promise<Outcome> {
     const started = performance.now();
     this.#notices = [];
     try {
@@ -106,6 +111,7 @@ export class PgSession {
         text: sql,
         rowMode: 'array',
         ...(params ? { values: params } : {}),
+        ...(prepared ? { name: `attack_${++statementCount}` } : {}),
       });
       const results = Array.isArray(result) ? (result as pg.QueryResult[]) : [result];
       const rows = results.flatMap((r) => r.rows ?? []);
@@ -150,15 +156,16 @@ export function basicAuth(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 }
 
-/** One attempt over HTTP: `POST /v1/query`. */
+/** One attempt over HTTP: `POST /v1/query` (or `endpoint`, e.g. `/v1/explain`). */
 export async function httpRun(
   url: string,
   user: UserName | string,
   sql: string,
   password: string = PASSWORDS[user as UserName] ?? 'no-password',
+  endpoint = '/v1/query',
 ): Promise<Outcome> {
   const started = performance.now();
-  const res = await fetch(`${url}/v1/query`, {
+  const res = await fetch(`${url}${endpoint}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: basicAuth(user, password) },
     body: JSON.stringify({ sql }),
@@ -236,11 +243,19 @@ export class FlightSession {
     return this.#client;
   }
 
-  /** Runs `sql` (GetFlightInfo + DoGet). */
-  async run(sql: string): Promise<Outcome> {
+  /** Runs `sql` (GetFlightInfo + DoGet), or as a prepared statement (whose described schema is part of what is seen). */
+  async run(sql: string, prepared = false): Promise<Outcome> {
     const started = performance.now();
     try {
-      const table = await (await this.client()).execute(sql);
+      const client = await this.client();
+      let described = '';
+      let table: Awaited<ReturnType<FlightSqlClient['execute']>>;
+      if (prepared) {
+        const handle = await client.prepare(sql);
+        described = toText(handle.datasetSchema?.fields.map((f) => f.name) ?? []);
+        table = await client.executePrepared(handle.handle);
+        await client.closePrepared(handle.handle);
+      } else table = await client.execute(sql);
       const rows = table.toArray().map((r) => r.toJSON());
       return {
         protocol: 'flight',
@@ -249,7 +264,7 @@ export class FlightSession {
         code: undefined,
         message: undefined,
         rows,
-        seen: toText({ fields: table.schema.fields.map((f) => f.name), rows }),
+        seen: toText({ described, fields: table.schema.fields.map((f) => f.name), rows }),
         ms: performance.now() - started,
       };
     } catch (error) {

@@ -188,6 +188,30 @@ describe('5. existence oracles', () => {
               pair.missing,
             );
             if (flightP) problems.push(flightP);
+            // Prepared statements: Parse/Describe on the wire, CreatePreparedStatement on Flight, /v1/explain.
+            const preparedP = oracleProblem(
+              await session.run(deniedSql, undefined, true),
+              await session.run(missingSql, undefined, true),
+              pair.denied,
+              pair.missing,
+            );
+            if (preparedP) problems.push(`prepared: ${preparedP}`);
+            const flightPrepared = oracleProblem(
+              await flight.run(deniedSql, true),
+              await flight.run(missingSql, true),
+              pair.denied,
+              pair.missing,
+            );
+            if (flightPrepared) problems.push(`prepared: ${flightPrepared}`);
+            if (/^(SELECT|WITH)/.test(template)) {
+              const explainP = oracleProblem(
+                await httpRun(fx.main.url, 'analyst', deniedSql, undefined, '/v1/explain'),
+                await httpRun(fx.main.url, 'analyst', missingSql, undefined, '/v1/explain'),
+                pair.denied,
+                pair.missing,
+              );
+              if (explainP) problems.push(`/v1/explain: ${explainP}`);
+            }
           }
         } finally {
           await session.close();

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { describe } from 'node:test';
 import {
   assertCleanSql,
+  basicAuth,
   brief,
   FlightSession,
   httpRun,
@@ -23,7 +24,7 @@ import {
   PgSession,
 } from './attack-clients.js';
 import { assertNoProblems, attack } from './attack-test.js';
-import { ENV_NAME, SENTINELS, type SecurityFixture, securityFixture } from './security-fixture.js';
+import { ENV_NAME, PASSWORDS, SENTINELS, type SecurityFixture, securityFixture } from './security-fixture.js';
 
 /** One callable of the residual engine that reaches outside the query. */
 interface HostCall {
@@ -151,6 +152,21 @@ const POSITIONS: readonly Position[] = [
         : `INSERT INTO lake.events (id, kind) SELECT 9002, ${f}${t ? ` FROM ${t === POLICY_TABLE ? 'files.badges' : t} AS p` : ''}`,
   ],
   [
+    'UNION',
+    (f, kind, t) =>
+      `SELECT 1 AS x${t ? ` FROM ${t} AS p` : ''} UNION ALL SELECT count(*) FROM ${kind === 'table' ? `${f} AS f` : `(SELECT ${f} AS v) AS f`}`,
+  ],
+  [
+    'ORDER BY',
+    (f, kind, t) =>
+      `SELECT 1 AS x${t ? ` FROM ${t} AS p` : ''} ORDER BY (SELECT count(*) FROM ${kind === 'table' ? `${f} AS f` : `(SELECT ${f} AS v) AS f`})`,
+  ],
+  [
+    'JOIN … ON',
+    (f, kind, t) =>
+      `SELECT * FROM ${t ?? PLAIN_TABLE} AS p JOIN ${kind === 'table' ? `${f} AS f` : `(SELECT ${f} AS v) AS f`} ON true`,
+  ],
+  [
     'EXPLAIN',
     (f, kind, t) =>
       kind === 'table'
@@ -193,8 +209,19 @@ function variations(fx: SecurityFixture, c: HostCall): { sql: string; codes: rea
             sql: build(c.call(fx, qualifier), c.kind, table),
             codes: [...new Set([...codes, ...QUALIFIED_CODES])],
           });
+    if (position === 'FROM' || position === 'select list')
+      for (const spelled of respell(c.call(fx, '')))
+        for (const table of [undefined, POLICY_TABLE])
+          out.push({ sql: build(spelled, c.kind, table), codes });
   }
   return out;
+}
+
+/** The same call with its name upper-cased and quoted (`READ_TEXT(…)`, `"read_text"(…)`). */
+function respell(call: string): string[] {
+  const name = /^[a-z_]+/.exec(call)![0];
+  const rest = call.slice(name.length);
+  return [`${name.toUpperCase()}${rest}`, `"${name}"${rest}`];
 }
 
 /** The bare function name the refusal should name (`read_text` for `read_text (config file)`). */
@@ -373,6 +400,110 @@ describe('1. host access from SQL', () => {
       for (const f of [out1, out2])
         if (existsSync(f)) problems.push(`COPY … TO wrote ${f} on the gateway host`);
       assertNoProblems(problems, 'DuckDB statements');
+    },
+  );
+});
+
+describe('1b. host access through statement wrappers and the PostgreSQL source', () => {
+  attack(
+    'PREPARE, cursors, COPY … TO STDOUT, CREATE TABLE AS, /v1/explain: a file function is refused in each',
+    async () => {
+      const fx = await securityFixture();
+      const session = new PgSession(fx.main.pgPort, 'analyst');
+      const problems: string[] = [];
+      const call = "read_text('/etc/passwd')";
+      try {
+        for (const sql of [
+          `PREPARE leak AS SELECT * FROM ${call}`,
+          'EXECUTE leak',
+          `DECLARE leak CURSOR FOR SELECT * FROM ${call}`,
+          `BEGIN; DECLARE leak2 CURSOR FOR SELECT * FROM ${call}; FETCH ALL FROM leak2; COMMIT`,
+          `COPY (SELECT * FROM ${call}) TO STDOUT`,
+          `CREATE TABLE lake.leak_copy AS SELECT * FROM ${call}`,
+          `SELECT * FROM ${call.replace("'/etc/passwd'", "['/etc/passwd']")}`,
+          `SELECT * FROM ${call.replace('read_text', 'read_text ')}`,
+          `SELECT (SELECT content FROM ${call}) AS c`,
+          `VALUES ((SELECT content FROM ${call}))`,
+          `SELECT CASE WHEN true THEN (SELECT content FROM ${call}) END AS c`,
+        ]) {
+          const o = await session.run(sql);
+          const leaked = leaksIn(o.seen, SENTINELS);
+          if (leaked.length) problems.push(`LEAKED ${leaked.join(', ')}: ${brief(o)}`);
+          else if (o.ok) problems.push(`answered: ${brief(o)}`);
+          else if (o.code === 'XX000') problems.push(`internal error: ${brief(o)}`);
+        }
+        await session.run('ROLLBACK');
+      } finally {
+        await session.close();
+      }
+      const explain = await fetch(`${fx.main.url}/v1/explain`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: basicAuth('analyst', PASSWORDS.analyst),
+        },
+        body: JSON.stringify({ sql: `SELECT * FROM ${call}` }),
+      });
+      const body = await explain.text();
+      if (explain.ok) problems.push(`/v1/explain answered ${explain.status}: ${body.slice(0, 200)}`);
+      const leaked = leaksIn(body, SENTINELS);
+      if (leaked.length) problems.push(`/v1/explain LEAKED ${leaked.join(', ')}`);
+      assertNoProblems(problems, 'statement wrappers');
+    },
+  );
+
+  attack(
+    "PostgreSQL's own file and SQL-running functions are refused on the pushed path (42883)",
+    async () => {
+      const fx = await securityFixture();
+      const session = new PgSession(fx.main.pgPort, 'analyst');
+      const problems: string[] = [];
+      // Each would run inside the PostgreSQL source, as the gateway's (here: superuser) connection.
+      const calls = [
+        "pg_read_file('/etc/passwd')",
+        "pg_read_binary_file('/etc/passwd')",
+        "pg_stat_file('/etc/passwd')",
+        "lo_import('/etc/passwd')",
+        "query_to_xml('select memo, amount from public.ledger', true, false, '')",
+        "table_to_xml('public.ledger', true, false, '')",
+        "cursor_to_xml('c', 10, true, false, '')",
+        "database_to_xml(true, false, '')",
+        "set_config('search_path', 'public', false)",
+        'pg_reload_conf()',
+        'pg_terminate_backend(1)',
+        "current_setting('data_directory')",
+        "current_setting('hba_file')",
+      ];
+      try {
+        for (const c of calls) {
+          const name = /^[a-z_]+/.exec(c)![0];
+          const isSetting = c.startsWith('current_setting');
+          for (const sql of [
+            `SELECT ${c} AS x FROM pg.public.products WHERE id = 1`,
+            `SELECT count(*) AS n FROM pg.public.products WHERE ${c} IS NOT NULL`,
+            `SELECT ${c} AS x`,
+          ]) {
+            const p = refusalProblem(
+              await session.run(sql),
+              isSetting ? ['42704', '42883'] : ['42883'],
+              isSetting ? [name, /'([a-z_]+)'/.exec(c)![1]!] : [name],
+            );
+            if (p) problems.push(p);
+          }
+        }
+        for (const sql of [
+          "SELECT * FROM pg.public.products WHERE id = 1 AND EXISTS (SELECT pg_read_file('/etc/passwd'))",
+          "SELECT xpath('//memo/text()', query_to_xml('select memo from public.ledger', true, false, '')) AS x FROM pg.public.products WHERE id = 1",
+          "SELECT * FROM ROWS FROM (pg_ls_dir('/etc')) AS f(name)",
+          "SELECT * FROM pg_ls_dir('/etc') AS f(name)",
+        ]) {
+          const p = refusalProblem(await session.run(sql), ['42883']);
+          if (p) problems.push(p);
+        }
+      } finally {
+        await session.close();
+      }
+      assertNoProblems(problems, 'PostgreSQL server functions');
     },
   );
 });

@@ -132,7 +132,7 @@ describe('Lance through the planner', () => {
   });
 
   test('time travel: source.table(version => N) reads a past version', async () => {
-    const table = await lance.openTable('docs');
+    const table = (await lance.openTable('docs'))!;
     const before = (await table.listVersions()).length;
     const more = await rc.stream(
       `SELECT id + 1000 AS id, author_id, body, embedding FROM docs WHERE id <= 3`,
@@ -168,7 +168,7 @@ describe('Lance through the planner', () => {
     await collectBatches(insert);
     assert.equal(insert.rowsAffected?.(), 10);
     assert.deepEqual(await rows('SELECT count(*) FROM lance.notes'), [[30n]]);
-    const versionsBeforeDelete = (await (await lance.openTable('notes')).listVersions()).length;
+    const versionsBeforeDelete = (await (await lance.openTable('notes'))!.listVersions()).length;
     const del = await engine.query('DELETE FROM lance.notes WHERE id > $1', { params: [100] });
     await collectBatches(del);
     assert.equal(del.rowsAffected?.(), 10);
@@ -205,6 +205,16 @@ describe('Lance through the planner', () => {
       [100n, 1n],
       [9007199254740993n, -2n],
     ]);
+    // Parameters a driver sends untyped (node-postgres: text) are read as PostgreSQL reads integer input.
+    await collectBatches(
+      await engine.query('INSERT INTO lance.wide VALUES ($1, $2)', { params: ['102', ' -7 '] }),
+    );
+    assert.deepEqual(await rows('SELECT small FROM lance.wide WHERE id = 102'), [[-7n]]);
+    await assert.rejects(
+      engine.query('INSERT INTO lance.wide VALUES ($1, 1)', { params: ['1.5x'] }),
+      (e: SpokeError) =>
+        e.details?.sqlstate === '22P02' && /invalid input syntax for type bigint/.test(e.message),
+    );
     await assert.rejects(
       engine.query('INSERT INTO lance.wide VALUES (1, 9007199254740993)'),
       (e: SpokeError) => e.details?.sqlstate === '22003' && /out of range for column "small"/.test(e.message),
@@ -219,7 +229,7 @@ describe('Lance through the planner', () => {
     assert.match(plan.sources[0]!.orderBy ?? '', /reciprocal_rank_fusion/);
     const got = await rows(sql);
     // The same search asked of the connector directly, in the same order.
-    const table = await lance.openTable('docs');
+    const table = (await lance.openTable('docs'))!;
     const direct = canonicalRowsFromBatches(
       await collect(
         table.scan({

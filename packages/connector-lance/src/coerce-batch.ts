@@ -106,10 +106,12 @@ function scalarConversion(field: Field): (value: unknown) => unknown {
     else if (typeof v === 'number' && Number.isInteger(v)) integer = BigInt(v);
     else if (typeof v === 'number' && Number.isFinite(v))
       integer = BigInt(Math.sign(v) * Math.round(Math.abs(v)));
+    // A parameter sent untyped (as text) reaches the column as PostgreSQL's integer input reads it.
+    else if (typeof v === 'string' && /^\s*[+-]?\d+\s*$/.test(v)) integer = BigInt(v.trim());
     else
       throw new SpokeError(
         ErrorCode.INVALID_QUERY,
-        `invalid input for integer column "${field.name}": ${typeof v === 'string' ? 'a string' : String(v)}`,
+        `invalid input syntax for type ${bitWidth === 64 ? 'bigint' : bitWidth === 16 ? 'smallint' : 'integer'} (column "${field.name}")`,
         { details: { sqlstate: '22P02' } },
       );
     if (integer < min || integer > max)

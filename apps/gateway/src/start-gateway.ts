@@ -142,6 +142,7 @@ export async function startGateway(
         log,
         ...(tls ? { tls } : {}),
         ...(auth?.required ? flightLogin(auth, service) : {}),
+        maxQueryBytes: service.maxQueryBytes,
         engineFor: (caller) =>
           service.engineFor({ protocol: 'flight', principal: { ...ANONYMOUS, ...caller } as Principal }),
       }).catch((e: unknown) => Promise.reject(listenError(e, 'server.flight.port', port)));

@@ -11,16 +11,18 @@ import { UsageError } from './usage-error.js';
 /** `spoke serve --help`. */
 export const SERVE_HELP = `Usage: spoke serve (--config FILE | --demo) [options]
 
-Serves the configured sources over HTTP and the PostgreSQL wire protocol, on
-the addresses in the config's server: section (HTTP 127.0.0.1:8080 and
-Postgres 127.0.0.1:5433 when the config has no server: section). Stops
+Serves the configured sources over HTTP, the PostgreSQL wire protocol and
+Arrow Flight SQL, on the addresses in the config's server: section (HTTP
+127.0.0.1:8080 and Postgres 127.0.0.1:5433 when the config has no server:
+section; Flight SQL only when server.flight or --flight-port is given). Stops
 cleanly on Ctrl+C or SIGTERM.
 
 Options:
 ${CONFIG_HELP}
-      --host HOST          listen on HOST for both protocols instead of the configured hosts
+      --host HOST          listen on HOST for every protocol instead of the configured hosts
       --http-port PORT     HTTP port instead of the configured one (0: any free port)
       --postgres-port PORT Postgres wire port instead of the configured one (0: any free port)
+      --flight-port PORT   Arrow Flight SQL port instead of the configured one (0: any free port)
   -h, --help               this help
 
 HTTP endpoints: POST /v1/query, POST /v1/explain, GET /v1/catalog,
@@ -41,25 +43,35 @@ function port(text: string | undefined, option: string): number | undefined {
   return n;
 }
 
+/** A listener's address with the command line's overrides; its TLS files are kept. */
 function override(
   address: ListenAddress | undefined,
   host: string | undefined,
   portNumber: number | undefined,
 ): ListenAddress | undefined {
   if (address === undefined && portNumber === undefined) return undefined;
-  return { host: host ?? address?.host ?? '127.0.0.1', port: portNumber ?? address?.port ?? 0 };
+  return {
+    host: host ?? address?.host ?? '127.0.0.1',
+    port: portNumber ?? address?.port ?? 0,
+    ...(address?.tls ? { tls: address.tls } : {}),
+  };
 }
 
 function shellQuote(text: string): string {
   return `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
-/** The start banner: where each listener is and a line to try it. */
+/**
+ * The start banner: where each listener is and a line to try it.
+ *
+ * @param flightTls - whether the Flight SQL listener serves TLS (printed as `grpc+tls://`)
+ */
 export function banner(
   gateway: RunningGateway,
   sources: string[],
   exampleSql: string,
   authentication: 'off' | 'on' = 'off',
+  flightTls = false,
 ): string {
   const lines = [
     `spoke is serving ${sources.length} source${sources.length === 1 ? '' : 's'}: ${sources.join(', ')}`,
@@ -81,6 +93,12 @@ export function banner(
       `            psql -h ${host} -p ${p} -c ${shellQuote(exampleSql)}`,
     );
   }
+  if (gateway.flight) {
+    const { host, port: p } = gateway.flight;
+    lines.push(
+      `  Flight    grpc${flightTls ? '+tls' : ''}://${host}:${p}   (Arrow Flight SQL: ADBC, JDBC, pyarrow.flight)`,
+    );
+  }
   lines.push('Press Ctrl+C to stop.');
   return `${lines.join('\n')}\n`;
 }
@@ -95,6 +113,7 @@ export async function serveCommand(args: string[], log: (message: string) => voi
       host: { type: 'string' },
       'http-port': { type: 'string' },
       'postgres-port': { type: 'string' },
+      'flight-port': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -105,13 +124,19 @@ export async function serveCommand(args: string[], log: (message: string) => voi
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, 'serve');
   const httpPort = port(values['http-port'], '--http-port');
   const postgresPort = port(values['postgres-port'], '--postgres-port');
+  const flightPort = port(values['flight-port'], '--flight-port');
   const config = await configFromOptions(values, log);
   const http = override(config.server.http, values.host, httpPort);
   const postgres = override(config.server.postgres, values.host, postgresPort);
-  const server: ServerConfig = { ...(http ? { http } : {}), ...(postgres ? { postgres } : {}) };
-  if (!server.http && !server.postgres)
+  const flight = override(config.server.flight, values.host, flightPort);
+  const server: ServerConfig = {
+    ...(http ? { http } : {}),
+    ...(postgres ? { postgres } : {}),
+    ...(flight ? { flight } : {}),
+  };
+  if (!server.http && !server.postgres && !server.flight)
     throw new UsageError(
-      'nothing to serve: the config names neither server.http nor server.postgres',
+      'nothing to serve: the config names none of server.http, server.postgres and server.flight',
       'serve',
     );
 
@@ -128,15 +153,8 @@ export async function serveCommand(args: string[], log: (message: string) => voi
     await engine.close();
     throw error;
   }
-  const sources = Object.keys(config.sources);
-  process.stdout.write(banner(gateway, sources, values.demo ? DEMO_QUERY : 'SELECT 1 AS one', auth));
-  logger.info('listening', {
-    http: gateway.http?.url ?? null,
-    postgres: gateway.postgres ? `${gateway.postgres.host}:${gateway.postgres.port}` : null,
-    authentication: auth,
-  });
-
-  return new Promise<number>((resolve) => {
+  // Signals are handled before the banner is out: whoever reads it may stop the server at once.
+  const stopped = new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals) => {
       if (stopping) {
@@ -156,4 +174,21 @@ export async function serveCommand(args: string[], log: (message: string) => voi
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
+  const sources = Object.keys(config.sources);
+  process.stdout.write(
+    banner(
+      gateway,
+      sources,
+      values.demo ? DEMO_QUERY : 'SELECT 1 AS one',
+      auth,
+      server.flight?.tls !== undefined,
+    ),
+  );
+  logger.info('listening', {
+    http: gateway.http?.url ?? null,
+    postgres: gateway.postgres ? `${gateway.postgres.host}:${gateway.postgres.port}` : null,
+    flight: gateway.flight ? `${gateway.flight.host}:${gateway.flight.port}` : null,
+    authentication: auth,
+  });
+  return stopped;
 }

@@ -20,6 +20,7 @@ import {
 } from '@grpc/grpc-js';
 import { arrow, type QueryContext, type RecordBatch, type Schema, SpokeError } from '@spoke/core';
 import { type ParsedStatement, parseSql, type QueryEngine } from '@spoke/planner';
+import { DEFAULT_MAX_QUERY_BYTES, oversizedBy, queryTooLarge } from '../service/query-size.js';
 import { boundParameters } from './bound-parameters.js';
 import {
   CATALOGS_SCHEMA,
@@ -106,6 +107,12 @@ export interface FlightServerOptions {
   readonly ticketTtlMs?: number;
   /** A record batch body larger than this is sent as several (default 3 MiB: under gRPC's usual 4 MiB limit). */
   readonly maxBodyBytes?: number;
+  /**
+   * `limits.max_query_bytes`: a statement command with a longer query is
+   * refused before anything parses it (SQLSTATE 54000; default
+   * {@link DEFAULT_MAX_QUERY_BYTES}). The query service checks the statements it runs too.
+   */
+  readonly maxQueryBytes?: number;
 }
 
 /** A listening Flight server. */
@@ -195,6 +202,12 @@ export async function startFlightServer(
     maxPrepared: 10_000,
   });
   const sqlInfo = spokeSqlInfo(serverVersion());
+  const maxQueryBytes = options.maxQueryBytes ?? DEFAULT_MAX_QUERY_BYTES;
+  /** Refuses a statement over `maxQueryBytes` before it is parsed or started. */
+  function checkQuerySize(sql: string): void {
+    const bytes = oversizedBy(sql, maxQueryBytes);
+    if (bytes !== undefined) throw queryTooLarge(bytes, maxQueryBytes);
+  }
   /** Controllers of every call in progress, so close() can cancel them. */
   const active = new Set<AbortController>();
 
@@ -220,6 +233,7 @@ export async function startFlightServer(
 
   /** Starts a statement and keeps it for the DoGet that will redeem the returned ticket. */
   async function startStatement(sql: string, params: PreparedStatement['params'], caller: Caller) {
+    checkQuerySize(sql);
     const controller = new AbortController();
     const result = await engineOf(caller).query(sql, {
       params,
@@ -239,6 +253,7 @@ export async function startFlightServer(
     params: PreparedStatement['params'],
     caller: Caller,
   ): Promise<Schema> {
+    checkQuerySize(sql);
     const controller = new AbortController();
     try {
       const result = await engineOf(caller).query(sql, {
@@ -593,6 +608,7 @@ export async function startFlightServer(
               'ActionCreatePreparedStatementRequest',
               any.value,
             );
+            checkQuerySize(request.query);
             const count = parameterCount(await parseSql(request.query));
             const schema = count === 0 ? await statementSchema(request.query, [], caller) : undefined;
             const prepared = registry.prepare(request.query, count, schema, caller.user);

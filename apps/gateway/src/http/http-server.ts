@@ -28,7 +28,11 @@ export interface HttpServerOptions {
   readonly host: string;
   /** 0 picks a free port; read the actual one from the result. */
   readonly port: number;
-  /** Largest request body accepted, in bytes (default 1 MiB). */
+  /**
+   * Largest request body accepted, in bytes. Default: 1 MiB, and for
+   * `/v1/query` and `/v1/explain` room for a statement of the service's
+   * `limits.max_query_bytes` (twice it, for JSON escapes, plus 64 KiB of parameters).
+   */
   readonly maxBodyBytes?: number;
   /** Where server-side failures (5xx) are reported. */
   readonly log?: (message: string) => void;
@@ -60,17 +64,48 @@ interface QueryBody {
   params?: ScalarValue[];
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+/**
+ * Reads a request body of at most `limit` bytes. A larger one is refused
+ * (413) as soon as that is known — from Content-Length before reading
+ * anything, else once `limit` bytes have arrived — without holding it: the
+ * rest is left unread, and the connection is closed after the answer.
+ */
+async function readBody(req: IncomingMessage, limit: number, why = ''): Promise<string> {
+  const tooLarge = (size: string) =>
+    new HttpError(
+      413,
+      HttpErrorCode.PAYLOAD_TOO_LARGE,
+      `request body ${size} is larger than ${limit} bytes${why}`,
+    );
+  const declared = Number(req.headers['content-length']);
+  if (declared > limit) throw tooLarge(`of ${declared} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit)
-      throw new HttpError(413, HttpErrorCode.PAYLOAD_TOO_LARGE, `request body is larger than ${limit} bytes`);
-    chunks.push(chunk);
-  }
+  await new Promise<void>((resolve, reject) => {
+    const settle = (error?: unknown) => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', settle);
+      req.off('close', onClose);
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.pause();
+        settle(tooLarge(`of more than ${limit} bytes`));
+      } else chunks.push(chunk);
+    };
+    const onEnd = () => settle();
+    const onClose = () => settle(new Error('the client closed the connection while sending the body'));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', settle);
+    req.on('close', onClose);
+  });
   try {
-    return UTF8.decode(Buffer.concat(chunks));
+    return UTF8.decode(Buffer.concat(chunks, size));
   } catch {
     throw new HttpError(400, HttpErrorCode.BAD_REQUEST, 'request body is not valid UTF-8');
   }
@@ -272,8 +307,13 @@ export async function startHttpServer(
 ): Promise<RunningHttpServer> {
   const log = options.log ?? (() => {});
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
-  const running = new Set<AbortController>();
   const service = options.service ?? new QueryService(engine);
+  // A statement's body: the statement JSON-escaped (at most about twice its size in practice) and its parameters.
+  const maxQueryBody = options.maxBodyBytes ?? Math.max(maxBody, 2 * service.maxQueryBytes + 64 * 1024);
+  const queryBodyWhy = ` (statements may be up to ${service.maxQueryBytes} bytes: limits.max_query_bytes)`;
+  const readQueryBody = (req: IncomingMessage) =>
+    readBody(req, maxQueryBody, options.maxBodyBytes === undefined ? queryBodyWhy : '');
+  const running = new Set<AbortController>();
   const auth = options.auth;
 
   /**
@@ -368,7 +408,7 @@ export async function startHttpServer(
         }
         case '/v1/explain': {
           route('POST');
-          const body = parseQueryBody(await readBody(req, maxBody));
+          const body = parseQueryBody(await readQueryBody(req));
           const plan = await engine.explain(body.sql, {
             ...(body.params ? { params: body.params } : {}),
             signal,
@@ -377,7 +417,7 @@ export async function startHttpServer(
         }
         case '/v1/query': {
           route('POST');
-          const body = parseQueryBody(await readBody(req, maxBody));
+          const body = parseQueryBody(await readQueryBody(req));
           const result = await engine.query(body.sql, {
             ...(body.params ? { params: body.params } : {}),
             signal,
@@ -396,11 +436,17 @@ export async function startHttpServer(
       }
     } catch (error) {
       if (res.destroyed) return;
-      const { status, code, message } = describeError(error);
+      const described = describeError(error);
+      const { code, message } = described;
+      // A statement over limits.max_query_bytes is a payload too large, however it got here.
+      const status =
+        SpokeError.isInstance(error) && error.details?.sqlstate === '54000' ? 413 : described.status;
       if (status >= 500 && status !== 499) log(`${req.method} ${path}: ${code}: ${message}`);
       if (res.headersSent) res.destroy(error as Error);
       else {
         if (status === 401) res.setHeader('www-authenticate', 'Bearer realm="spoke", Basic realm="spoke"');
+        // The rest of a body refused for its size is not read: end the connection after the answer.
+        if (status === 413 && !req.complete) res.setHeader('connection', 'close');
         sendJson(res, status, { error: { code, message } });
       }
     } finally {

@@ -19,6 +19,8 @@ import { ANONYMOUS, type Authenticator, type LoginAttempt, type Principal } from
 import { LOGIN_FAILED_SQLSTATE, LoginFailure } from '../auth/login-failure.js';
 import { SCRAM_MECHANISM, ScramError, type ScramExchange } from '../auth/scram-exchange.js';
 import { type ClientInfo, QueryService } from '../service/query-service.js';
+import { queryTooLarge } from '../service/query-size.js';
+import { MessageFramer } from './message-framer.js';
 import { WireSession } from './wire-session.js';
 
 /** Options for {@link startPostgresServer}. */
@@ -57,14 +59,17 @@ const CANCEL_REQUEST = 80877102;
  * upgrade later), with the messages after startup handed to a
  * {@link WireSession}, which queues them and handles them strictly in order.
  *
- * Message framing is our own: pg-gateway 0.2.4 slices every message after the
+ * Message framing is our own (message-framer.ts): pg-gateway 0.2.4 slices every message after the
  * first of a TCP chunk wrongly (`subarray(offset, length)` instead of
  * `subarray(offset, offset + length)`), which garbles pipelined extended
  * protocol messages (Parse/Bind/Describe/Execute/Sync arrive in one chunk).
  */
 class SpokeConnection extends PostgresConnection {
   wire: WireSession | undefined;
-  private unread: Buffer = Buffer.alloc(0);
+  private readonly framer = new MessageFramer({
+    maxStartupLength: MAX_STARTUP_LENGTH,
+    maxMessageLength: MAX_MESSAGE_LENGTH,
+  });
   /** Where a login stands between the startup packet and AuthenticationOk. */
   private login:
     | {
@@ -101,19 +106,20 @@ class SpokeConnection extends PostgresConnection {
   }
 
   override async handleData(data: Buffer): Promise<void> {
-    this.unread = this.unread.length === 0 ? data : Buffer.concat([this.unread, data]);
-    let offset = 0;
+    this.framer.push(data);
     while (true) {
       // Before startup, messages (SSLRequest, StartupMessage, CancelRequest) have no type byte.
-      const header = this.hasStarted ? 1 : 0;
-      if (this.unread.length - offset < header + 4) break;
-      const length = this.unread.readUInt32BE(offset + header);
-      // A length PostgreSQL would refuse: garbage, or another protocol (TLS, HTTP) on this port.
-      if (
-        length < 4 ||
-        (!this.hasStarted && (length < 8 || length > MAX_STARTUP_LENGTH)) ||
-        length > MAX_MESSAGE_LENGTH
-      ) {
+      // Statements are size-checked once a session exists (login messages are not statements).
+      const frame = this.framer.next(this.hasStarted, this.wire ? this.server.maxQueryBytes : undefined);
+      if (!frame) return;
+      if (frame.kind === 'oversized') {
+        // Refused in turn, as the statement's error; its bytes are dropped, never buffered.
+        this.wire!.refuse(frame.type, queryTooLarge(frame.bytes, this.server.maxQueryBytes));
+        continue;
+      }
+      if (frame.kind === 'invalid') {
+        // A length PostgreSQL would refuse: garbage, or another protocol (TLS, HTTP) on this port.
+        const { length } = frame;
         this.server.log(
           `postgres-wire: invalid message length ${length} from ${this.address ?? 'client'}; closing`,
         );
@@ -125,23 +131,18 @@ class SpokeConnection extends PostgresConnection {
               ? `message of ${length} bytes is larger than ${MAX_MESSAGE_LENGTH}`
               : 'invalid message length: this port speaks the PostgreSQL protocol',
         });
-        this.unread = Buffer.alloc(0);
+        this.framer.clear();
         this.socket.end();
         return;
       }
-      const total = header + length;
-      if (this.unread.length - offset < total) break;
-      const message = this.unread.subarray(offset, offset + total);
-      offset += total;
       try {
-        await this.handleMessage(message);
+        await this.handleMessage(frame.data);
       } catch (error) {
         this.server.log(`postgres-wire: ${error instanceof Error ? error.message : String(error)}`);
         this.socket.destroy();
         return;
       }
     }
-    this.unread = offset === this.unread.length ? Buffer.alloc(0) : this.unread.subarray(offset);
   }
 
   override async handleMessage(data: Buffer): Promise<void> {
@@ -329,6 +330,11 @@ class WireServer {
     readonly auth: Authenticator | undefined,
     readonly tls: { readonly cert: Buffer; readonly key: Buffer } | undefined,
   ) {}
+
+  /** `limits.max_query_bytes`: Query and Parse messages with a larger statement are refused unread. */
+  get maxQueryBytes(): number {
+    return this.service.maxQueryBytes;
+  }
 
   open(socket: Socket, principal: Principal, address: string | undefined): WireSession {
     const processId = this.nextProcessId++;

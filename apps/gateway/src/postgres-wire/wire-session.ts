@@ -138,6 +138,8 @@ export class WireSession {
   readonly session = new Session();
   private readonly out = new ByteBuffer();
   private readonly queue: Buffer[] = [];
+  /** Placeholders queued by {@link refuse}, with the error each is answered with. */
+  private readonly refused = new WeakMap<Buffer, MalformedMessage>();
   private processing = false;
   private readonly statements = new Map<string, PreparedStatement>();
   private readonly portals = new Map<string, Portal>();
@@ -185,6 +187,18 @@ export class WireSession {
     if (this.closed) return;
     this.queue.push(message);
     if (!this.processing) void this.drain();
+  }
+
+  /**
+   * Queues the refusal of a Query or Parse message the connection dropped
+   * unread (its statement is over limits.max_query_bytes): answered in turn,
+   * like a message that cannot be read — the statement's error, then
+   * ReadyForQuery (Query) or skipping to Sync (Parse).
+   */
+  refuse(type: number, error: SpokeError): void {
+    const placeholder = Buffer.from([type, 0, 0, 0, 4]);
+    this.refused.set(placeholder, new MalformedMessage(error.message, '54000'));
+    this.receive(placeholder);
   }
 
   /** Aborts the running statement: a CancelRequest with this session's key arrived. */
@@ -235,6 +249,8 @@ export class WireSession {
     const reader = new MessageReader(message);
     if (this.skipUntilSync && type !== 0x53 && type !== 0x58) return;
     try {
+      const refusal = this.refused.get(message);
+      if (refusal) throw refusal;
       return await this.dispatch(type, reader);
     } catch (error) {
       if (!(error instanceof MalformedMessage)) throw error;

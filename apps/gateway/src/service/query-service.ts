@@ -4,10 +4,13 @@
  *
  * - gives it an id (in the logs, the audit record, `GET /v1/queries` and the
  *   sources' query context) and the caller's user, roles and attributes;
- * - waits for a concurrency slot (FIFO, bounded wait → RESOURCE_EXHAUSTED "too busy");
- * - bounds its time (`limits.query_timeout` → QUERY_TIMEOUT, the client's own
- *   signal → QUERY_CANCELLED) and its answer (`max_result_rows`/`_bytes`,
- *   counted batch by batch → RESOURCE_EXHAUSTED);
+ * - refuses a statement over `limits.max_query_bytes` before anything parses it (SQLSTATE 54000);
+ * - waits for a concurrency slot (fair: see admission.ts; bounded wait → RESOURCE_EXHAUSTED "too busy");
+ * - bounds its time from arrival — queue wait, parsing and planning included,
+ *   as PostgreSQL's statement_timeout counts from the statement's start —
+ *   (`limits.query_timeout` → QUERY_TIMEOUT, the client's own signal →
+ *   QUERY_CANCELLED) and its answer (`max_result_rows`/`_bytes`, counted
+ *   batch by batch → RESOURCE_EXHAUSTED);
  * - tracks it while it runs, so `DELETE /v1/queries/{id}` can cancel it;
  * - records metrics and writes the audit record when it ends, however it ends.
  *
@@ -25,6 +28,7 @@ import { Admission } from './admission.js';
 import { type AuditRecord, type AuditSink, NO_AUDIT } from './audit-log.js';
 import { type Logger, SILENT_LOGGER } from './logger.js';
 import { GatewayMetrics } from './metrics.js';
+import { DEFAULT_MAX_QUERY_BYTES, oversizedBy, queryTooLarge } from './query-size.js';
 import { redactLiterals } from './redact-sql.js';
 import { SourceMeter } from './source-meter.js';
 
@@ -87,6 +91,12 @@ interface Tracked {
   stopped?: SpokeError;
   finished: boolean;
   release?: () => void;
+  /**
+   * An engine call the service stopped waiting for (timeout, cancel): the
+   * slot is held until it settles, so abandoned work cannot pile up beyond
+   * the concurrency limits.
+   */
+  abandoned?: Promise<void>;
   timer?: NodeJS.Timeout;
   appliedRules: readonly string[];
   sources?: readonly string[];
@@ -94,6 +104,60 @@ interface Tracked {
 
 function formatDuration(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+/** The statement as audit records and the query list keep it when it was refused for its size: its start and its length. */
+function oversizedSql(sql: string, bytes: number): string {
+  return `${sql.slice(0, 1024)}… [${bytes} bytes]`;
+}
+
+/**
+ * Resolves as `promise` does, or rejects with QUERY_CANCELLED as soon as
+ * `signal` aborts: the service answers on time even when the engine is still
+ * busy (planning that does not look at the signal). `onAbandoned` gets the
+ * promise the caller stopped waiting for.
+ */
+function untilAborted<T>(
+  promise: Promise<T>,
+  signal: AbortSignal,
+  onAbandoned: (promise: Promise<T>) => void,
+): Promise<T> {
+  if (signal.aborted) {
+    onAbandoned(promise);
+    return Promise.reject(SpokeError.cancelled(signal));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      onAbandoned(promise);
+      reject(SpokeError.cancelled(signal));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Frees what a result the service gave up on holds: its batches are started (they fail fast: the signal is aborted) and returned. */
+async function discard(result: QueryResult): Promise<void> {
+  const iterator = result.batches[Symbol.asyncIterator]();
+  try {
+    await iterator.next();
+  } catch {
+    // aborted, as intended
+  }
+  try {
+    await iterator.return?.();
+  } catch {
+    // already finished
+  }
 }
 
 /** Front ends' entry to the engine: limits, tracking, metrics and audit for every query. */
@@ -106,12 +170,15 @@ export class QueryService {
   readonly #logger: Logger;
   readonly #limits: LimitsConfig | undefined;
   readonly #redact: boolean;
+  /** `limits.max_query_bytes`, or its default. */
+  readonly maxQueryBytes: number;
 
   constructor(
     readonly engine: QueryEngine,
     options: QueryServiceOptions = {},
   ) {
     this.#limits = options.limits;
+    this.maxQueryBytes = options.limits?.maxQueryBytes ?? DEFAULT_MAX_QUERY_BYTES;
     this.#audit = options.audit ?? NO_AUDIT;
     this.#logger = options.logger ?? SILENT_LOGGER;
     this.#redact = options.redactLiterals ?? false;
@@ -175,13 +242,14 @@ export class QueryService {
   ): Promise<ServiceQueryResult> {
     const queryId = randomUUID();
     const context = this.context(queryId, client.principal, options);
+    const oversized = oversizedBy(sql, this.maxQueryBytes);
     const entry: Tracked = {
       queryId,
       client:
         context.user !== undefined && client.principal.user === undefined
           ? { ...client, principal: { ...client.principal, user: context.user } }
           : client,
-      sql,
+      sql: oversized === undefined ? sql : oversizedSql(sql, oversized),
       time: new Date(),
       started: performance.now(),
       controller: new AbortController(),
@@ -197,23 +265,19 @@ export class QueryService {
       ? AbortSignal.any([options.signal, entry.controller.signal])
       : entry.controller.signal;
     try {
+      if (oversized !== undefined) throw queryTooLarge(oversized, this.maxQueryBytes);
+      this.startTimer(entry);
       const waitStart = performance.now();
       entry.release = await this.#admission.acquire(context.user ?? '', signal);
       this.metrics.queueWait.observe({}, (performance.now() - waitStart) / 1000);
       entry.state = 'running';
-      const timeout = this.#limits?.queryTimeoutMs;
-      if (timeout !== undefined) {
-        entry.timer = setTimeout(() => {
-          this.stop(
-            entry,
-            new SpokeError(
-              ErrorCode.QUERY_TIMEOUT,
-              `query ran longer than ${formatDuration(timeout)} (limits.query_timeout)`,
-            ),
-          );
-        }, timeout);
-      }
-      const result = await this.engine.query(sql, { ...options, signal, context });
+      const result = await untilAborted(
+        this.engine.query(sql, { ...options, signal, context }),
+        signal,
+        (pending) => {
+          entry.abandoned = pending.then(discard, () => {});
+        },
+      );
       const extra = result as QueryResult & { appliedRules?: readonly string[]; sources?: readonly string[] };
       if (extra.appliedRules) entry.appliedRules = extra.appliedRules;
       if (extra.sources) entry.sources = extra.sources;
@@ -279,6 +343,26 @@ export class QueryService {
     }
   }
 
+  /**
+   * Arms `limits.query_timeout` for a query that just arrived: the clock
+   * includes the wait for a slot, parsing and planning, so a client hears
+   * back within the timeout whatever the query is doing.
+   */
+  private startTimer(entry: Tracked): void {
+    const timeout = this.#limits?.queryTimeoutMs;
+    if (timeout === undefined) return;
+    entry.timer = setTimeout(() => {
+      const where = entry.state === 'queued' ? ', waiting for a slot' : '';
+      this.stop(
+        entry,
+        new SpokeError(
+          ErrorCode.QUERY_TIMEOUT,
+          `query ran longer than ${formatDuration(timeout)} (limits.query_timeout)${where}`,
+        ),
+      );
+    }, timeout);
+  }
+
   /** The error to report: why the service stopped the query, when it did (timeout, DELETE, limit). */
   private explainAbort(entry: Tracked, error: unknown): unknown {
     if (entry.stopped) return entry.stopped;
@@ -296,7 +380,11 @@ export class QueryService {
     if (entry.finished) return;
     entry.finished = true;
     clearTimeout(entry.timer);
-    entry.release?.();
+    const release = entry.release;
+    if (release) {
+      if (entry.abandoned) void entry.abandoned.finally(release);
+      else release();
+    }
     this.#running.delete(entry.queryId);
     const sources = entry.sources ?? this.meter.end(entry.queryId);
     if (entry.sources) this.meter.end(entry.queryId);
@@ -379,6 +467,8 @@ export class QueryService {
     options: QueryOptions = {},
     client: ClientInfo = { protocol: 'cli', principal: ANONYMOUS },
   ): Promise<ExplainPlan> {
+    const oversized = oversizedBy(sql, this.maxQueryBytes);
+    if (oversized !== undefined) return Promise.reject(queryTooLarge(oversized, this.maxQueryBytes));
     return this.engine.explain(sql, {
       ...options,
       context: this.context(randomUUID(), client.principal, options),

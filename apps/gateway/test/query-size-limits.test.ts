@@ -169,7 +169,14 @@ describe('limits.max_query_bytes', { timeout: 180_000 }, () => {
   it('node-postgres: 54000 naming the limit and the size, simple and extended protocol; the session goes on', async () => {
     const client = await pgClient();
     try {
-      for (const send of [() => client.query(over), () => client.query({ text: over, values: [] })]) {
+      // Just over the limit reaches the query service; 1 MB is dropped by the wire itself (Query and Parse).
+      const megabyte = `SELECT 1 AS one /* ${'x'.repeat(1024 * 1024)} */`;
+      for (const send of [
+        () => client.query(over),
+        () => client.query({ text: over, values: [] }),
+        () => client.query(megabyte),
+        () => client.query({ text: megabyte, values: [] }),
+      ]) {
         await assert.rejects(send(), (error: Error & { code?: string }) => {
           assert.equal(error.code, '54000');
           const size = Number(LIMIT_MESSAGE.exec(error.message)?.[1]);

@@ -80,7 +80,7 @@ export function renderSqlFunctionsDoc(): string {
     '  `OVER`; ordered-set aggregates need `WITHIN GROUP (ORDER BY …)`; a scalar with any of these is refused (SQLSTATE 42809).',
     '- Examples of aggregates and window functions read a table `t(i integer, x double precision, s text)`.',
     "- **system catalog**: answered by Spoke's PostgreSQL system catalog, in queries without source tables (what psql,",
-    '  JDBC and BI tools send); in a query over sources they are not available.',
+    '  JDBC and BI tools send); do not rely on them in a query over sources.',
     '- `current_setting()` takes a constant, one of: ' + CURRENT_SETTINGS.map(code).join(', ') + '.',
     '- Casts may name any type, qualified at most with `pg_catalog.`; so may `COLLATE`. `TABLESAMPLE` takes `SYSTEM` or',
     '  `BERNOULLI`. `LIKE … ESCAPE` and `SIMILAR TO` are not supported. `CASE`, `COALESCE`, `NULLIF`, `GREATEST`, `LEAST`,',

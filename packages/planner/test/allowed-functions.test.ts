@@ -169,6 +169,11 @@ describe('forbidden functions are refused with 42883 in every position', () => {
     assert.equal(named.message, 'function read_csv(unknown, header => boolean) does not exist');
     // Positions count characters, not UTF-8 bytes.
     await undefinedFunction("SELECT 'é€', read_text('x')", 'read_text');
+    // FROM is resolved first, as in PostgreSQL: the refusal names the file reader, not what reads its rows.
+    await undefinedFunction(
+      "SELECT regexp_extract(CAST(content AS text), 'SECRET-[a-z]+') FROM read_blob('/srv/hr.duckdb')",
+      'read_blob',
+    );
   });
 });
 

@@ -76,7 +76,7 @@ class Checker {
     const scope = declared.length
       ? new Set([...ctes, ...declared.map((c) => c.CommonTableExpr?.ctename as string)])
       : ctes;
-    for (const [key, value] of Object.entries(n)) {
+    for (const [key, value] of clauseOrder(n)) {
       switch (key) {
         case 'FuncCall':
           this.call(value, 'expression', scope);
@@ -321,6 +321,18 @@ class Checker {
     const before = Buffer.from(sql, 'utf8').subarray(0, location).toString('utf8');
     return { position: [...before].length + 1 };
   }
+}
+
+/**
+ * A node's fields, WITH and FROM first: PostgreSQL resolves a SELECT's FROM
+ * before its select list, so the first error it reports (and this one) is
+ * about `read_blob` in `SELECT regexp_extract(…) FROM read_blob(…)`.
+ */
+function clauseOrder(node: AstNode): [string, AstNode][] {
+  const entries = Object.entries(node);
+  if (!('fromClause' in node)) return entries;
+  const first = (key: string) => (key === 'withClause' ? 0 : key === 'fromClause' ? 1 : 2);
+  return entries.sort(([a], [b]) => first(a) - first(b));
 }
 
 function isCall(node: AstNode | undefined, name: string): boolean {

@@ -350,10 +350,16 @@ describe('calls of the wrong kind are refused as PostgreSQL refuses them', () =>
     assert.deepEqual([computed.code, computed.details?.sqlstate], ['UNSUPPORTED', '0A000']);
   });
 
-  test('SIMILAR TO and LIKE … ESCAPE, which would answer differently from PostgreSQL, are refused', async () => {
+  test('SIMILAR TO, LIKE … ESCAPE, SQL/JSON and XML forms, which DuckDB cannot run as PostgreSQL does, are refused', async () => {
     for (const sql of [
       "SELECT name SIMILAR TO 'c%' FROM crm.customers",
       "SELECT name LIKE 'c#%' ESCAPE '#' FROM crm.customers",
+      "SELECT JSON_OBJECT('a': id) FROM crm.customers",
+      'SELECT JSON_ARRAY(1, 2)',
+      "SELECT JSON_VALUE('{\"a\": 1}', '$.a')",
+      'SELECT id FROM crm.customers WHERE name IS JSON',
+      'SELECT XMLELEMENT(NAME a, name) FROM crm.customers',
+      "SELECT XMLCONCAT('<a/>')",
     ]) {
       const error = await failure(sql, ADMIN);
       assert.deepEqual([error.code, error.details?.sqlstate], ['UNSUPPORTED', '0A000'], sql);

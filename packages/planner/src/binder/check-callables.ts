@@ -47,6 +47,26 @@ const PG_RELATIONS = new Set([...Object.keys(PG_TABLES), ...Object.keys(pgViews(
 const INFO_RELATIONS = new Set(Object.keys(INFO_TABLES));
 const SETTINGS = new Set(CURRENT_SETTINGS.map((s) => s.toLowerCase()));
 const TABLESAMPLE_METHODS = new Set(['system', 'bernoulli']);
+/**
+ * Grammar forms that are calls in all but name, which neither DuckDB nor the
+ * deparser handle: refused with what to use instead, not DuckDB's parser text.
+ */
+const UNSUPPORTED_FORMS: Readonly<Record<string, string>> = {
+  XmlExpr: 'XML functions are not supported',
+  XmlSerialize: 'XMLSERIALIZE is not supported',
+  JsonObjectConstructor: 'JSON_OBJECT is not supported: use to_json(…)',
+  JsonArrayConstructor: 'JSON_ARRAY is not supported: use to_json(ARRAY[…])',
+  JsonArrayQueryConstructor: 'JSON_ARRAY(SELECT …) is not supported: use to_json(ARRAY(SELECT …))',
+  JsonObjectAgg: 'JSON_OBJECTAGG is not supported',
+  JsonArrayAgg: 'JSON_ARRAYAGG is not supported',
+  JsonFuncExpr:
+    'JSON_VALUE, JSON_QUERY and JSON_EXISTS are not supported: use ->, ->> or json_extract_path(…)',
+  JsonParseExpr: 'JSON(…) is not supported: cast with ::json',
+  JsonScalarExpr: 'JSON_SCALAR is not supported: use to_json(…)',
+  JsonSerializeExpr: 'JSON_SERIALIZE is not supported: cast with ::text',
+  JsonIsPredicate: 'IS JSON is not supported',
+  MergeSupportFunc: 'merge_action() is not supported',
+};
 
 /**
  * Refuses `statement` (a parse-tree statement node: `{ SelectStmt: … }`,
@@ -106,6 +126,12 @@ class Checker {
         case 'RangeTableSample':
           this.tableSample(value);
           break;
+        default:
+          if (UNSUPPORTED_FORMS[key]) {
+            throw new SpokeError(ErrorCode.UNSUPPORTED, UNSUPPORTED_FORMS[key]!, {
+              details: { sqlstate: '0A000', ...this.position(value?.location) },
+            });
+          }
       }
       this.visit(value, scope);
     }

@@ -332,11 +332,24 @@ describe('resources', () => {
       duckdb: { queryMemoryLimit: '64MB' },
     });
     try {
-      const sql = "SELECT current_setting('memory_limit') AS m FROM crm.customers LIMIT 1";
-      const [[limit]] = await rows(limited, sql);
-      assert.match(String(limit), /^6\d(\.\d+)? MiB$/);
-      const [[shared]] = await rows(engine, sql);
-      assert.notEqual(shared, limit);
+      // DuckDB's settings are not readable from user SQL (the allow-list): ask the instances themselves.
+      const memoryLimit = async (instance: DuckDBInstance) => {
+        const connection = await instance.connect();
+        try {
+          return (
+            await connection.runAndReadAll("SELECT current_setting('memory_limit')")
+          ).getRowsJS()[0]![0];
+        } finally {
+          connection.closeSync();
+        }
+      };
+      const perQuery = await limited.queryInstance!();
+      try {
+        assert.match(String(await memoryLimit(perQuery)), /^6\d(\.\d+)? MiB$/);
+        assert.notEqual(await memoryLimit(engine.instance), await memoryLimit(perQuery));
+      } finally {
+        perQuery.closeSync();
+      }
       await assertSameAnswer('SELECT region, count(*) FROM crm.customers GROUP BY region', false, limited);
     } finally {
       await limited.close();
@@ -387,7 +400,16 @@ describe('top-N', () => {
         listTables: (schema, s) => rec.catalog.listTables(schema, s),
         getTable: async (schema, name, s) => {
           const t = await rec.catalog.getTable(schema, name, s);
-          return t && { ...t, name: t.name, schema: (x) => t.schema(x), scan: (r) => t.scan(r), supportsFilters: (f) => t.supportsFilters!(f), supportsOrderBy: () => false };
+          return (
+            t && {
+              ...t,
+              name: t.name,
+              schema: (x) => t.schema(x),
+              scan: (r) => t.scan(r),
+              supportsFilters: (f) => t.supportsFilters!(f),
+              supportsOrderBy: () => false,
+            }
+          );
         },
       },
     };

@@ -28,7 +28,7 @@ import { createResidualInstance } from './executor/residual-connections.js';
 import { createSandboxedInstance } from './executor/residual-sandbox.js';
 import { explainPlan, formatExplain } from './explain/explain-plan.js';
 import { type AstNode, nodeKind } from './parse/ast.js';
-import { loadParser, parseSql } from './parse/parse-sql.js';
+import { loadParser, parseSql, WORKER_THRESHOLD } from './parse/parse-sql.js';
 import type { QueryPolicy } from './policy-hook.js';
 import { type JoinKeyEdge, planJoinKeys } from './pushdown/plan-join-keys.js';
 import { planScans, type ScanPlan } from './pushdown/plan-scans.js';
@@ -130,6 +130,8 @@ export class FederatedEngine implements QueryEngine {
     }
     const node = statements[0]!.node;
     checkCallables(node, { sql, isSource: (name) => this.registry.has(name) });
+    if (sql.length >= WORKER_THRESHOLD) markLarge(node);
+    await breathe(node);
     const session = options.session ?? new Session();
     if (isSessionStatement(node)) return runSessionStatement(node, session);
     const [kind, body] = nodeKind(node);
@@ -188,6 +190,7 @@ export class FederatedEngine implements QueryEngine {
         ErrorCode.UNSUPPORTED,
         'SELECT INTO is not supported: use CREATE TABLE … AS SELECT',
       );
+    if (isLarge(node)) markLarge(body);
     return this.select(body, options.params ?? [], signal, context);
   }
 
@@ -371,6 +374,7 @@ export class FederatedEngine implements QueryEngine {
     const registry = this.registryFor(context);
     // Before the policies: a past version is governed by its table's rules.
     resolveTimeTravel(stmt, registry);
+    await breathe(stmt);
     const outcome = this.policy
       ? await this.policy.apply(stmt, { registry: this.registry, context, signal })
       : undefined;
@@ -387,7 +391,9 @@ export class FederatedEngine implements QueryEngine {
     /** `whole: false`: never send the whole statement to one source (a row filter must run first). */
     pushdown: { readonly whole: boolean } = { whole: true },
   ): Promise<PreparedPlan> {
+    await breathe(stmt);
     const bound = await bindQuery(stmt, registry, signal);
+    await breathe(stmt);
     if (
       bound.systemRelations.length ||
       (bound.bindings.length === 0 &&
@@ -423,13 +429,16 @@ export class FederatedEngine implements QueryEngine {
         if (!(SpokeError.isInstance(error) && error.code === ErrorCode.UNSUPPORTED)) throw error;
       }
     }
+    await breathe(stmt);
     const subqueries = planSubqueries(stmt, bound.bindings, params);
+    await breathe(stmt);
     const covered = new Set(subqueries.flatMap((q) => q.bindings));
     const scans = await planScans(
       bound.bindings.filter((b) => !covered.has(b)),
       params,
     );
     const joinKeys = planJoinKeys(scans.map((s) => s.binding));
+    await breathe(stmt);
     const residual = buildResidual(stmt, scans, params);
     return { kind: 'federated', bound, scans, subqueries, joinKeys, residual };
   }
@@ -506,4 +515,28 @@ export async function collectBatches(result: QueryResult): Promise<RecordBatch[]
   const out: RecordBatch[] = [];
   for await (const b of result.batches) out.push(b);
   return out;
+}
+
+/**
+ * Statements long enough that planning them synchronously would hold the
+ * event loop (and with it every other client, `/healthz` included) for more
+ * than a few tens of milliseconds: the same threshold as parsing in a worker.
+ */
+const largeStatements = new WeakSet<AstNode>();
+
+function markLarge(node: AstNode): void {
+  largeStatements.add(node);
+}
+
+function isLarge(node: AstNode): boolean {
+  return largeStatements.has(node);
+}
+
+/**
+ * Lets the event loop run between planning phases of a large statement;
+ * nothing for the short statements that are nearly all traffic, where a
+ * macrotask per phase would cost more than the phase.
+ */
+function breathe(node: AstNode): Promise<void> | undefined {
+  return largeStatements.has(node) ? new Promise((resolve) => setImmediate(resolve)) : undefined;
 }

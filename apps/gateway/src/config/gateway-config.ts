@@ -111,7 +111,7 @@ export interface LimitsConfig {
   readonly maxConcurrentPerUser?: number;
   /** How long a query may wait for a slot before RESOURCE_EXHAUSTED "too busy". Default 10 s. */
   readonly queueTimeoutMs: number;
-  /** Largest statement accepted, in UTF-8 bytes; larger ones are refused before parsing (SQLSTATE 54000). Default 64 KiB (`DEFAULT_MAX_QUERY_BYTES`). */
+  /** Largest statement accepted, in UTF-8 bytes; larger ones are refused before parsing (SQLSTATE 54000). Default 128 KiB (`DEFAULT_MAX_QUERY_BYTES`). */
   readonly maxQueryBytes?: number;
 }
 

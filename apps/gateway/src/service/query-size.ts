@@ -12,15 +12,16 @@
 import { ErrorCode, SpokeError } from '@spoke/core';
 
 /**
- * The default `limits.max_query_bytes`: 64 KiB. Parsing runs in a worker
- * thread for long statements, but binding, policy rewriting and push-down
- * planning walk the parse tree synchronously, about 0.5–1 ms per KB of a
- * worst-case statement (a long IN list, VALUES list or OR chain). At 64 KiB
- * the longest stall measured 30–60 ms on a 2-core machine, so `/healthz` and
- * other clients keep answering within 100 ms; at 1 MB it was 450–900 ms (see
- * docs/operators-guide.md, "Statement size").
+ * The default `limits.max_query_bytes`: 128 KiB. Parsing runs in a worker
+ * thread for long statements and the engine yields between planning phases,
+ * but each phase (binding, policy rewriting, push-down planning) walks the
+ * parse tree synchronously. At 128 KiB of a worst-case statement (a long IN
+ * list, VALUES list or OR chain) the longest stall measured 24–64 ms on a
+ * 2-core machine, so `/healthz` and other clients keep answering within
+ * 100 ms; at 256 KiB it reached 117 ms (see docs/operators-guide.md,
+ * "Statement size").
  */
-export const DEFAULT_MAX_QUERY_BYTES = 64 * 1024;
+export const DEFAULT_MAX_QUERY_BYTES = 128 * 1024;
 
 /** The error for a statement of `bytes` UTF-8 bytes over the `limit`: SQLSTATE 54000 (program_limit_exceeded). */
 export function queryTooLarge(bytes: number, limit: number): SpokeError {

@@ -271,6 +271,14 @@ describe('system catalog', { timeout: 60_000 }, () => {
     ]);
   });
 
+  test('SQL-syntax functions (EXTRACT, TRIM, SUBSTRING, POSITION) run without FROM', async () => {
+    assert.deepEqual(
+      await rows(`SELECT EXTRACT(year FROM DATE '2024-03-01') AS y, TRIM('  a ') AS t,
+        SUBSTRING('hello' FROM 2 FOR 3) AS s, POSITION('l' IN 'hello') AS p`),
+      [{ y: 2024, t: 'a', s: 'ell', p: 3 }],
+    );
+  });
+
   test('isSystemRelation, and missing relations are 42P01', async () => {
     assert.equal(SystemCatalog.isSystemRelation('pg_catalog', 'pg_class'), true);
     assert.equal(SystemCatalog.isSystemRelation('INFORMATION_SCHEMA', 'tables'), true);

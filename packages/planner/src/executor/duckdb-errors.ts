@@ -9,6 +9,18 @@ export function translateDuckDBError(error: unknown, signal?: AbortSignal): unkn
   if (SpokeError.isInstance(error)) return error;
   if (signal?.aborted) return SpokeError.cancelled(signal);
   const message = (error as Error)?.message ?? String(error);
+  const missingFunction =
+    /^Catalog Error: (?:Scalar |Aggregate |Table |Pragma )?(?:Function|Macro Function) with name "?([^\s"!]+)"? does not exist/.exec(
+      message,
+    );
+  if (missingFunction) {
+    // A function the allow-list accepts that this path's DuckDB lacks (a catalog-only function used over
+    // sources): PostgreSQL's words, without DuckDB's "did you mean" list of its own function names.
+    return new SpokeError(ErrorCode.INVALID_QUERY, `function ${missingFunction[1]}(…) does not exist`, {
+      cause: error,
+      details: { sqlstate: '42883' },
+    });
+  }
   if (message.startsWith('Permission Error')) {
     // The sandbox refused host access (residual-sandbox.ts); DuckDB's text would name its settings.
     return new SpokeError(

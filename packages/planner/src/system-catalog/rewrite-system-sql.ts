@@ -147,6 +147,9 @@ function rewriteOne(node: AstNode, target: RewriteTarget): AstNode {
     if (qualifier === undefined || qualifier === 'pg_catalog' || qualifier === 'information_schema') {
       if (target.macros.has(name))
         return { FuncCall: { ...call, funcname: [target.database, PG_SCHEMA, name].map(stringNode) } };
+      // `EXTRACT(year FROM d)`, `TRIM(x)`, `SUBSTRING(x FROM 2)`: the deparser writes these back as SQL syntax,
+      // which DuckDB reads, only while they keep the grammar's `pg_catalog.` name.
+      if (call.funcformat === 'COERCE_SQL_SYNTAX') return node;
       if (qualifier !== undefined) return { FuncCall: { ...call, funcname: [stringNode(name)] } };
     }
     return node;

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { status } from '@grpc/grpc-js';
 import type { ScalarValue, Schema } from '@spoke/core';
 import type { QueryResult } from '@spoke/planner';
+import { discardResult as drainAbandoned } from '../service/discard-result.js';
 import { FlightError } from './flight-status.js';
 
 /** A statement GetFlightInfo started; its rows go to the DoGet that redeems the ticket. */
@@ -47,29 +48,14 @@ function notFound(what: string): FlightError {
   return new FlightError(status.NOT_FOUND, `unknown or expired ${what}`);
 }
 
-/**
- * Stops a result that may never have been read, and lets the engine free
- * what it holds. A generator that has not started skips its `finally`
- * blocks when returned, so it is started first: its signal is already
- * aborted, so it stops at once, running its clean-up on the way out.
- */
+/** Stops a result that may never have been read, and lets the engine free what it holds. */
 export async function discardResult(
   result: QueryResult,
   controller: AbortController,
   reason: Error,
 ): Promise<void> {
   controller.abort(reason);
-  const iterator = result.batches[Symbol.asyncIterator]();
-  try {
-    await iterator.next();
-  } catch {
-    // cancelled, as intended
-  }
-  try {
-    await iterator.return?.();
-  } catch {
-    // already finished
-  }
+  await drainAbandoned(result);
 }
 
 /** A new random handle, as the hex text used for map keys. */

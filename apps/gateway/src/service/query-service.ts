@@ -26,6 +26,7 @@ import { ANONYMOUS, type Principal } from '../auth/authenticator.js';
 import type { LimitsConfig } from '../config/gateway-config.js';
 import { Admission } from './admission.js';
 import { type AuditRecord, type AuditSink, NO_AUDIT } from './audit-log.js';
+import { discardResult } from './discard-result.js';
 import { type Logger, SILENT_LOGGER } from './logger.js';
 import { GatewayMetrics } from './metrics.js';
 import { DEFAULT_MAX_QUERY_BYTES, oversizedBy, queryTooLarge } from './query-size.js';
@@ -145,21 +146,6 @@ function untilAborted<T>(
   });
 }
 
-/** Frees what a result the service gave up on holds: its batches are started (they fail fast: the signal is aborted) and returned. */
-async function discard(result: QueryResult): Promise<void> {
-  const iterator = result.batches[Symbol.asyncIterator]();
-  try {
-    await iterator.next();
-  } catch {
-    // aborted, as intended
-  }
-  try {
-    await iterator.return?.();
-  } catch {
-    // already finished
-  }
-}
-
 /** Front ends' entry to the engine: limits, tracking, metrics and audit for every query. */
 export class QueryService {
   readonly metrics: GatewayMetrics;
@@ -275,7 +261,7 @@ export class QueryService {
         this.engine.query(sql, { ...options, signal, context }),
         signal,
         (pending) => {
-          entry.abandoned = pending.then(discard, () => {});
+          entry.abandoned = pending.then(discardResult, () => {});
         },
       );
       const extra = result as QueryResult & { appliedRules?: readonly string[]; sources?: readonly string[] };

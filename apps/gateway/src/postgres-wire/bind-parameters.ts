@@ -8,7 +8,8 @@
 
 import type { ScalarValue } from '@spoke/core';
 import { ErrorCode, SpokeError } from '@spoke/core';
-import { formatDate, formatTime, formatTimestamp, formatUuid } from './pg-text.js';
+import { decodeNumeric } from './pg-numeric.js';
+import { formatDate, formatInterval, formatTime, formatTimestamp, formatUuid } from './pg-text.js';
 import { ELEMENT_OF, PgOid } from './pg-types.js';
 
 const PG_EPOCH_DAYS = 10957;
@@ -158,7 +159,15 @@ function fromBinary(bytes: Buffer, oid: number): ScalarValue {
     case PgOid.jsonb:
       // jsonb's binary form is a version byte (1) followed by the text.
       return bytes.subarray(1).toString('utf8');
+    case PgOid.numeric:
+      // Exact, as a string: the engine reads it as PostgreSQL reads a numeric literal.
+      return decodeNumeric(bytes);
+    case PgOid.interval:
+      return formatInterval(bytes.readInt32BE(12), bytes.readInt32BE(8), bytes.readBigInt64BE(0));
+    case PgOid.char:
+      return bytes.toString('utf8');
     default:
+      if (ELEMENT_OF.has(oid)) return arrayFromBinary(bytes);
       throw new SpokeError(
         ErrorCode.UNSUPPORTED,
         `binary format for parameters of type ${oid} is not supported`,
@@ -167,6 +176,31 @@ function fromBinary(bytes: Buffer, oid: number): ScalarValue {
         },
       );
   }
+}
+
+/** A one-dimensional binary array parameter (asyncpg and pgjdbc send them so). */
+function arrayFromBinary(bytes: Buffer): ScalarValue {
+  const dimensions = bytes.readInt32BE(0);
+  const element = bytes.readInt32BE(8);
+  if (dimensions === 0) return [];
+  if (dimensions !== 1) {
+    throw new SpokeError(ErrorCode.UNSUPPORTED, 'multi-dimensional array parameters are not supported', {
+      details: { sqlstate: '0A000' },
+    });
+  }
+  const count = bytes.readInt32BE(12);
+  const items: ScalarValue[] = [];
+  let at = 20;
+  for (let k = 0; k < count; k++) {
+    const length = bytes.readInt32BE(at);
+    at += 4;
+    if (length < 0) items.push(null);
+    else {
+      items.push(fromBinary(bytes.subarray(at, at + length), element));
+      at += length;
+    }
+  }
+  return items as ScalarValue;
 }
 
 /**

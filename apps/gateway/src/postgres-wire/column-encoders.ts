@@ -13,6 +13,7 @@
 import type { DataType } from '@spoke/core';
 import { arrow } from '@spoke/core';
 import type { ByteBuffer } from './byte-buffer.js';
+import { encodeNumeric } from './pg-numeric.js';
 import {
   formatBytea,
   formatDate,
@@ -24,7 +25,7 @@ import {
   formatUuid,
   quoteArrayElement,
 } from './pg-text.js';
-import { type PgColumnType, PgOid } from './pg-types.js';
+import { ELEMENT_OF, type PgColumnType, PgOid } from './pg-types.js';
 
 /** The subset of arrow-js `Data` the encoders read. */
 export interface ColumnData {
@@ -213,11 +214,17 @@ const PG_EPOCH_DAYS = 10957;
 const PG_EPOCH_MICROS = 946_684_800_000_000n;
 
 /**
- * The DataRow writer for one column chunk in binary format, or `undefined`
- * when Spoke does not encode that type in binary (the column is then sent as
- * text and RowDescription says so).
+ * The DataRow writer for one column chunk in binary format. Every column
+ * Spoke sends has one: psycopg 3 reads the format of the first column and
+ * applies it to all, so a column quietly sent as text next to a binary one
+ * would be decoded as garbage.
  */
-export function binaryWriter(data: ColumnData, pg: PgColumnType): FieldWriter | undefined {
+export function binaryWriter(data: ColumnData, pg: PgColumnType): FieldWriter {
+  return directBinaryWriter(data, pg) ?? binaryFromText(data, pg);
+}
+
+/** The binary writer that reads Arrow's buffers directly, for the common types. */
+function directBinaryWriter(data: ColumnData, pg: PgColumnType): FieldWriter | undefined {
   const t = arrow.Type;
   const type = data.type as unknown as Record<string, unknown> & { typeId: number };
   const values = data.values;
@@ -229,28 +236,45 @@ export function binaryWriter(data: ColumnData, pg: PgColumnType): FieldWriter | 
       out.int32(size);
       write(out, i);
     };
+  if (type.typeId === t.Dictionary) {
+    const dictionary = data.dictionary?.data[0];
+    if (!dictionary) return (out) => out.int32(-1);
+    const inner = binaryWriter(dictionary, pg);
+    return (out, i) => {
+      if (hasNulls && !data.getValid(i)) return out.int32(-1);
+      inner(out, Number(values[i]));
+    };
+  }
+  if (type.typeId === t.Null) return (out) => out.int32(-1);
   switch (pg.oid) {
     case PgOid.bool:
-      return field(1, (out, i) => {
-        const bit = data.offset + i;
-        out.byte((values[bit >> 3] as number) & (1 << (bit & 7)) ? 1 : 0);
-      });
+      return type.typeId === t.Bool
+        ? field(1, (out, i) => {
+            const bit = data.offset + i;
+            out.byte((values[bit >> 3] as number) & (1 << (bit & 7)) ? 1 : 0);
+          })
+        : undefined;
     case PgOid.int2:
-      return type.typeId === t.Int ? field(2, (out, i) => out.int16(values[i] as number)) : undefined;
+      return type.typeId === t.Int ? field(2, (out, i) => out.int16(Number(values[i]))) : undefined;
     case PgOid.int4:
-      return type.typeId === t.Int ? field(4, (out, i) => out.int32(values[i] as number)) : undefined;
+    case PgOid.oid:
+      return type.typeId === t.Int ? field(4, (out, i) => out.int32(Number(values[i]) | 0)) : undefined;
     case PgOid.int8:
       return type.typeId === t.Int
         ? field(8, (out, i) => out.int64(BigInt(values[i] as number | bigint)))
         : undefined;
     case PgOid.float4:
-      return type.typeId === t.Float && type.precision === arrow.Precision.SINGLE
-        ? field(4, (out, i) => out.float32(values[i] as number))
-        : undefined;
+      if (type.typeId !== t.Float) return undefined;
+      return type.precision === arrow.Precision.HALF
+        ? field(4, (out, i) => out.float32(arrow.util.uint16ToFloat64(values[i] as number)))
+        : field(4, (out, i) => out.float32(values[i] as number));
     case PgOid.float8:
-      return type.typeId === t.Float ? field(8, (out, i) => out.float64(values[i] as number)) : undefined;
+      return type.typeId === t.Float && type.precision === arrow.Precision.DOUBLE
+        ? field(8, (out, i) => out.float64(values[i] as number))
+        : undefined;
     case PgOid.text:
     case PgOid.varchar:
+    case PgOid.bpchar:
     case PgOid.name:
     case PgOid.json:
     case PgOid.bytea: {
@@ -276,9 +300,10 @@ export function binaryWriter(data: ColumnData, pg: PgColumnType): FieldWriter | 
         ? field(16, (out, i) => out.bytes(values as unknown as Uint8Array, i * 16, (i + 1) * 16))
         : undefined;
     case PgOid.date:
-      return type.typeId === t.Date && type.unit === arrow.DateUnit.DAY
+      if (type.typeId !== t.Date) return undefined;
+      return type.unit === arrow.DateUnit.DAY
         ? field(4, (out, i) => out.int32((values[i] as number) - PG_EPOCH_DAYS))
-        : undefined;
+        : field(4, (out, i) => out.int32(Math.floor(Number(values[i]) / 86_400_000) - PG_EPOCH_DAYS));
     case PgOid.timestamp:
     case PgOid.timestamptz: {
       if (type.typeId !== t.Timestamp) return undefined;
@@ -294,7 +319,155 @@ export function binaryWriter(data: ColumnData, pg: PgColumnType): FieldWriter | 
       const unitIndex = type.unit as number;
       return field(8, (out, i) => out.int64(toMicros(BigInt(values[i] as number | bigint), unitIndex)));
     }
+    case PgOid.interval:
+      return intervalWriter(data, field);
     default:
-      return undefined;
+      return ELEMENT_OF.has(pg.oid) ? arrayWriter(data, pg) : undefined;
+  }
+}
+
+/** interval: int64 microseconds, int32 days, int32 months. */
+function intervalWriter(
+  data: ColumnData,
+  field: (size: number, write: (out: ByteBuffer, i: number) => void) => FieldWriter,
+): FieldWriter | undefined {
+  const t = arrow.Type;
+  const type = data.type as unknown as Record<string, unknown> & { typeId: number };
+  const interval = (out: ByteBuffer, micros: bigint, days: number, months: number) => {
+    out.int64(micros);
+    out.int32(days);
+    out.int32(months);
+  };
+  if (type.typeId === t.Duration) {
+    const unitIndex = type.unit as number;
+    return field(16, (out, i) => interval(out, toMicros(data.values[i] as bigint, unitIndex), 0, 0));
+  }
+  if (type.typeId !== t.Interval) return undefined;
+  const words = data.values as ArrayLike<number>;
+  if (type.unit === arrow.IntervalUnit.YEAR_MONTH)
+    return field(16, (out, i) => interval(out, 0n, 0, words[i]!));
+  if (type.unit === arrow.IntervalUnit.DAY_TIME) {
+    return field(16, (out, i) => interval(out, BigInt(words[2 * i + 1]!) * 1000n, words[2 * i]!, 0));
+  }
+  return field(16, (out, i) => {
+    const nanos = (BigInt(words[4 * i + 3]! | 0) << 32n) | BigInt(words[4 * i + 2]! >>> 0);
+    interval(out, nanos / 1000n, words[4 * i + 1]! | 0, words[4 * i]! | 0);
+  });
+}
+
+/**
+ * PostgreSQL's binary array: int32 dimensions, int32 has-nulls, int32 element
+ * OID, per dimension int32 size and int32 lower bound (1), then the elements
+ * as length-prefixed binary values. Nested lists are the dimensions of one
+ * array, as in PostgreSQL (sized by their first element at each level).
+ */
+function arrayWriter(data: ColumnData, pg: PgColumnType): FieldWriter | undefined {
+  const t = arrow.Type;
+  const isList = (d: ColumnData) => d.type.typeId === t.List || d.type.typeId === t.FixedSizeList;
+  if (!isList(data)) return undefined;
+  const levels: ColumnData[] = [];
+  for (let level: ColumnData = data; isList(level); level = level.children[0]!) levels.push(level);
+  const leaf = levels[levels.length - 1]!.children[0]!;
+  const element = binaryWriter(leaf, pg.element ?? pg);
+  const range = (d: ColumnData, i: number): [number, number] => {
+    if (d.type.typeId === t.FixedSizeList) {
+      const size = (d.type as unknown as { listSize: number }).listSize;
+      return [i * size, (i + 1) * size];
+    }
+    return [Number(d.valueOffsets[i]), Number(d.valueOffsets[i + 1])];
+  };
+  const elementOid = (pg.element ?? pg).oid;
+  return (out, i) => {
+    if (data.nullCount > 0 && !data.getValid(i)) return out.int32(-1);
+    // The dimensions, following the first element at each level.
+    const dims: number[] = [];
+    let ranges: [number, number][] = [range(data, i)];
+    for (let l = 0; l < levels.length; l++) {
+      const [start, end] = ranges[0]!;
+      dims.push(end - start);
+      if (l + 1 < levels.length) {
+        const next: [number, number][] = [];
+        for (const [s, e] of ranges) for (let j = s; j < e; j++) next.push(range(levels[l + 1]!, j));
+        ranges = next;
+      }
+    }
+    const at = out.length;
+    out.int32(0);
+    const empty = dims.includes(0);
+    out.int32(empty ? 0 : dims.length);
+    const nullsAt = out.length;
+    out.int32(0);
+    out.int32(elementOid);
+    if (!empty) {
+      for (const dim of dims) {
+        out.int32(dim);
+        out.int32(1);
+      }
+      let hasNull = false;
+      for (const [s, e] of ranges) {
+        for (let j = s; j < e; j++) {
+          if (leaf.nullCount > 0 && !leaf.getValid(j)) hasNull = true;
+          element(out, j);
+        }
+      }
+      if (hasNull) out.setInt32(nullsAt, 1);
+    }
+    out.setInt32(at, out.length - at - 4);
+  };
+}
+
+/**
+ * Everything else (numeric, jsonb, uuid carried as text, the JSON of structs
+ * and maps, text-typed odd columns): the text form, converted to the binary
+ * form of the type RowDescription names.
+ */
+function binaryFromText(data: ColumnData, pg: PgColumnType): FieldWriter {
+  const format = textFormatter(data, pg);
+  const encode = textToBinary(pg.oid);
+  return (out, i) => {
+    const text = format(i);
+    if (text === null) return out.int32(-1);
+    const bytes = encode(text);
+    out.int32(bytes.length);
+    out.bytes(bytes);
+  };
+}
+
+/** The binary form of a value of type `oid` from its text. */
+function textToBinary(oid: number): (text: string) => Buffer {
+  switch (oid) {
+    case PgOid.numeric:
+      return encodeNumeric;
+    case PgOid.jsonb:
+      // jsonb's binary form is a version byte (1) and the text.
+      return (text) => Buffer.concat([Buffer.of(1), Buffer.from(text, 'utf8')]);
+    case PgOid.uuid:
+      return (text) => Buffer.from(text.replace(/-/g, ''), 'hex');
+    case PgOid.bool:
+      return (text) => Buffer.of(text === 't' || text === 'true' ? 1 : 0);
+    case PgOid.int2:
+    case PgOid.int4:
+    case PgOid.int8: {
+      const size = oid === PgOid.int2 ? 2 : oid === PgOid.int4 ? 4 : 8;
+      return (text) => {
+        const out = Buffer.alloc(size);
+        if (size === 8) out.writeBigInt64BE(BigInt(text));
+        else if (size === 4) out.writeInt32BE(Number(text));
+        else out.writeInt16BE(Number(text));
+        return out;
+      };
+    }
+    case PgOid.float4:
+    case PgOid.float8:
+      return (text) => {
+        const value = text === 'NaN' ? Number.NaN : Number(text);
+        const out = Buffer.alloc(oid === PgOid.float4 ? 4 : 8);
+        if (oid === PgOid.float4) out.writeFloatBE(value);
+        else out.writeDoubleBE(value);
+        return out;
+      };
+    default:
+      // text, varchar, name, json, and the text carried for anything without a closer type.
+      return (text) => Buffer.from(text, 'utf8');
   }
 }

@@ -17,6 +17,7 @@ import { decodeParameters } from './bind-parameters.js';
 import { ByteBuffer } from './byte-buffer.js';
 import { binaryWriter, type ColumnData, type FieldWriter, textWriter } from './column-encoders.js';
 import { type ErrorFields, errorFields } from './error-response.js';
+import { inferParameterTypes } from './infer-parameter-types.js';
 import { type PgColumnType, pgTypeOfField } from './pg-types.js';
 import { leadingKeyword, parameterCount, splitStatements } from './split-statements.js';
 
@@ -45,8 +46,8 @@ const FLUSH_THRESHOLD = 64 * 1024;
 
 interface PreparedStatement {
   readonly sql: string;
-  /** Declared (Parse) or assumed types of `$1…$n`; 0 = unspecified. */
-  readonly paramOids: readonly number[];
+  /** Declared (Parse) or assumed types of `$1…$n`; 0 = unspecified, until Describe infers them. */
+  paramOids: readonly number[];
   /** A parameterless row-returning statement started by Describe, kept for the first Execute. */
   described?: RunningQuery | undefined;
 }
@@ -415,11 +416,22 @@ export class WireSession {
             details: { sqlstate: '26000' },
           });
         }
+        if (statement.paramOids.includes(0)) {
+          // Inferred as PostgreSQL does (`id = $1` → the column's type); the Bind that follows is read with them.
+          const controller = new AbortController();
+          this.current = controller;
+          statement.paramOids = await inferParameterTypes(
+            statement.sql,
+            statement.paramOids,
+            this.options.engine,
+            controller.signal,
+          );
+          this.current = undefined;
+        }
         const out = this.out;
         const at = out.beginMessage(0x74); // 't' ParameterDescription
         out.int16(statement.paramOids.length);
-        // Unspecified parameter types are reported as text: clients then send text, which the engine resolves.
-        for (const oid of statement.paramOids) out.int32(oid === 0 ? 25 : oid);
+        for (const oid of statement.paramOids) out.int32(oid);
         out.endMessage(at);
         if (!ROW_RETURNING.has(leadingKeyword(statement.sql))) return this.message(0x6e); // 'n' NoData
         this.release(statement.described);
@@ -550,9 +562,7 @@ export class WireSession {
     resultFormats: readonly number[],
   ): Promise<'done' | 'suspended'> {
     const { controller, columns } = running;
-    const binary = columns.map(
-      (column, i) => wantsBinary(resultFormats, i) && supportsBinary(running.result.schema, i, column),
-    );
+    const binary = columns.map((_column, i) => wantsBinary(resultFormats, i));
     running.iterator ??= running.result.batches[Symbol.asyncIterator]();
     let sent = 0;
     const out = this.out;
@@ -564,7 +574,7 @@ export class WireSession {
         const batch = next.value;
         const writers = columns.map((column, i) => {
           const data = batch.getChildAt(i)!.data[0] as unknown as ColumnData;
-          return (binary[i] ? binaryWriter(data, column) : undefined) ?? textWriter(data, column);
+          return binary[i] ? binaryWriter(data, column) : textWriter(data, column);
         });
         running.pending = { batch, writers, next: 0 };
       }
@@ -594,7 +604,7 @@ export class WireSession {
           batch: next.value,
           writers: columns.map((column, i) => {
             const data = next.value.getChildAt(i)!.data[0] as unknown as ColumnData;
-            return (binary[i] ? binaryWriter(data, column) : undefined) ?? textWriter(data, column);
+            return binary[i] ? binaryWriter(data, column) : textWriter(data, column);
           }),
           next: 0,
         };
@@ -680,7 +690,7 @@ export class WireSession {
       out.int32(column.oid);
       out.int16(column.length);
       out.int32(column.modifier);
-      out.int16(wantsBinary(resultFormats, i) && supportsBinary(schema, i, column) ? 1 : 0);
+      out.int16(wantsBinary(resultFormats, i) ? 1 : 0);
     });
     out.endMessage(at);
   }
@@ -731,10 +741,4 @@ export class WireSession {
 function wantsBinary(resultFormats: readonly number[], i: number): boolean {
   const format = resultFormats.length === 1 ? resultFormats[0] : resultFormats[i];
   return format === 1;
-}
-
-/** Whether column `i` can be sent in binary: decided from its type alone, so every batch agrees with RowDescription. */
-function supportsBinary(schema: Schema, i: number, column: PgColumnType): boolean {
-  const probe = { type: schema.fields[i]!.type, nullCount: 0, offset: 0 } as unknown as ColumnData;
-  return binaryWriter(probe, column) !== undefined;
 }

@@ -7,11 +7,14 @@
 import { ErrorCode, SpokeError } from '@spoke/core';
 import type { QueryResult, Session } from '../engine-api.js';
 import { type AstNode, nodeKind } from '../parse/ast.js';
+import { parameterDisplayName, parameterValue, RUN_TIME_PARAMETERS } from './run-time-parameters.js';
+import { isSettingsSelect, runSettingsSelect } from './settings-functions.js';
 import { commandResult, textResult } from './text-result.js';
 
 /** True for the statement kinds handled here. */
 export function isSessionStatement(node: AstNode): boolean {
-  const [kind] = nodeKind(node);
+  const [kind, body] = nodeKind(node);
+  if (kind === 'SelectStmt') return isSettingsSelect(body);
   return ['VariableSetStmt', 'VariableShowStmt', 'TransactionStmt', 'DiscardStmt', 'DeallocateStmt'].includes(
     kind,
   );
@@ -21,23 +24,23 @@ export function isSessionStatement(node: AstNode): boolean {
 export function runSessionStatement(node: AstNode, session: Session): QueryResult {
   const [kind, body] = nodeKind(node);
   switch (kind) {
+    case 'SelectStmt':
+      return runSettingsSelect(body, session);
     case 'VariableSetStmt':
       return setVariable(body, session);
     case 'VariableShowStmt': {
       const name = String(body.name).toLowerCase();
       if (name === 'all') {
-        const names = [...session.settings.keys()].sort();
+        const names = [...new Set([...RUN_TIME_PARAMETERS.keys(), ...session.settings.keys()])].sort();
         return textResult(
-          ['name', 'setting'],
-          names.map((n) => [n, session.settings.get(n) ?? '']),
+          ['name', 'setting', 'description'],
+          names.map((n) => [parameterDisplayName(n), parameterValue(session.settings, n) ?? '', '']),
           'SHOW',
         );
       }
-      const value = session.settings.get(name);
-      if (value === undefined) {
-        throw new SpokeError(ErrorCode.INVALID_QUERY, `unrecognized configuration parameter "${body.name}"`);
-      }
-      return textResult([name], [[value]], 'SHOW');
+      const value = parameterValue(session.settings, name);
+      if (value === undefined) throw unrecognized(String(body.name));
+      return textResult([parameterDisplayName(name)], [[value]], 'SHOW');
     }
     case 'TransactionStmt':
       return transaction(body.kind as string, session);
@@ -51,17 +54,39 @@ export function runSessionStatement(node: AstNode, session: Session): QueryResul
   }
 }
 
+/** 42704, as PostgreSQL answers a parameter it does not know. */
+export function unrecognized(name: string): SpokeError {
+  return new SpokeError(ErrorCode.INVALID_QUERY, `unrecognized configuration parameter "${name}"`, {
+    details: { sqlstate: '42704' },
+  });
+}
+
+/** 55P02 for the parameters PostgreSQL fixes at server start (server_version…). */
+export function checkSettable(name: string): void {
+  if (RUN_TIME_PARAMETERS.get(name.toLowerCase())?.readOnly) {
+    throw new SpokeError(ErrorCode.INVALID_QUERY, `parameter "${name}" cannot be changed`, {
+      details: { sqlstate: '55P02' },
+    });
+  }
+}
+
 function setVariable(body: AstNode, session: Session): QueryResult {
   const name = String(body.name ?? '').toLowerCase();
   switch (body.kind) {
     case 'VAR_SET_VALUE':
+      checkSettable(name);
       session.settings.set(name, ((body.args ?? []) as AstNode[]).map(constantText).join(', '));
       return commandResult('SET');
     case 'VAR_SET_DEFAULT':
     case 'VAR_RESET':
+      checkSettable(name);
+      // Back to the default: SHOW then answers it from the table of run-time parameters.
       session.settings.delete(name);
       return commandResult(body.kind === 'VAR_RESET' ? 'RESET' : 'SET');
     case 'VAR_RESET_ALL':
+      for (const key of [...session.settings.keys()]) {
+        if (!RUN_TIME_PARAMETERS.get(key)?.readOnly) session.settings.delete(key);
+      }
       return commandResult('RESET');
     default:
       // SET TRANSACTION …, SET SESSION CHARACTERISTICS …: accepted, there is nothing to isolate.

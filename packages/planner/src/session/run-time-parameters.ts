@@ -1,0 +1,68 @@
+/**
+ * The run-time parameters (PostgreSQL's GUCs) that drivers, ORMs and BI tools
+ * read and set on connect: their PostgreSQL spelling and the value a session
+ * starts with. SQLAlchemy and psqlODBC refuse to connect when
+ * `SHOW transaction isolation level` fails; pgjdbc sets `extra_float_digits`;
+ * psycopg reads `standard_conforming_strings` and `DateStyle`.
+ */
+
+/** One parameter: how PostgreSQL spells it (SHOW's column name) and its default. */
+export interface RunTimeParameter {
+  readonly name: string;
+  readonly value: string;
+  /** Read-only in PostgreSQL (`SET` refuses with 55P02); RESET ALL keeps it. */
+  readonly readOnly?: boolean;
+}
+
+const PARAMETERS: readonly RunTimeParameter[] = [
+  { name: 'application_name', value: '' },
+  { name: 'bytea_output', value: 'hex' },
+  { name: 'client_encoding', value: 'UTF8' },
+  { name: 'client_min_messages', value: 'notice' },
+  { name: 'DateStyle', value: 'ISO, MDY' },
+  { name: 'default_transaction_isolation', value: 'read committed' },
+  { name: 'default_transaction_read_only', value: 'off' },
+  { name: 'extra_float_digits', value: '1' },
+  { name: 'idle_in_transaction_session_timeout', value: '0' },
+  { name: 'in_hot_standby', value: 'off', readOnly: true },
+  { name: 'integer_datetimes', value: 'on', readOnly: true },
+  { name: 'IntervalStyle', value: 'postgres' },
+  { name: 'is_superuser', value: 'off', readOnly: true },
+  { name: 'lc_collate', value: 'C.UTF-8', readOnly: true },
+  { name: 'lc_ctype', value: 'C.UTF-8', readOnly: true },
+  { name: 'lc_messages', value: 'C.UTF-8' },
+  { name: 'lc_monetary', value: 'C.UTF-8' },
+  { name: 'lc_numeric', value: 'C.UTF-8' },
+  { name: 'lc_time', value: 'C.UTF-8' },
+  { name: 'lock_timeout', value: '0' },
+  { name: 'max_identifier_length', value: '63', readOnly: true },
+  { name: 'search_path', value: '"$user", public' },
+  { name: 'server_encoding', value: 'UTF8', readOnly: true },
+  { name: 'server_version', value: '15.0', readOnly: true },
+  { name: 'server_version_num', value: '150000', readOnly: true },
+  { name: 'session_authorization', value: '', readOnly: true },
+  { name: 'standard_conforming_strings', value: 'on' },
+  { name: 'statement_timeout', value: '0' },
+  { name: 'TimeZone', value: 'UTC' },
+  { name: 'transaction_isolation', value: 'read committed' },
+  { name: 'transaction_read_only', value: 'off' },
+];
+
+/** The known parameters by lower-case name. */
+export const RUN_TIME_PARAMETERS: ReadonlyMap<string, RunTimeParameter> = new Map(
+  PARAMETERS.map((p) => [p.name.toLowerCase(), p]),
+);
+
+/** PostgreSQL's spelling of a parameter (`timezone` → `TimeZone`), or the name as given. */
+export function parameterDisplayName(name: string): string {
+  return RUN_TIME_PARAMETERS.get(name.toLowerCase())?.name ?? name;
+}
+
+/**
+ * A parameter's value in a session: what was SET (or sent at startup), else
+ * its default; `undefined` when PostgreSQL would not recognize it either.
+ */
+export function parameterValue(settings: ReadonlyMap<string, string>, name: string): string | undefined {
+  const key = name.toLowerCase();
+  return settings.get(key) ?? RUN_TIME_PARAMETERS.get(key)?.value;
+}

@@ -10,19 +10,21 @@
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import type { RecordBatch, ScalarValue, Schema } from '@spoke/core';
-import { ErrorCode, SpokeError } from '@spoke/core';
+import { arrow, ErrorCode, SpokeError } from '@spoke/core';
 import type { QueryEngine, QueryResult } from '@spoke/planner';
 import { Session } from '@spoke/planner';
 import { decodeParameters } from './bind-parameters.js';
 import { ByteBuffer } from './byte-buffer.js';
 import { binaryWriter, type ColumnData, type FieldWriter, textWriter } from './column-encoders.js';
+import { CopyEncoder, type CopyRequest, parseCopy } from './copy-out.js';
+import { parseClose, parseDeclare, parseFetch } from './cursor-statements.js';
 import { type ErrorFields, errorFields } from './error-response.js';
 import { inferParameterTypes } from './infer-parameter-types.js';
 import { type PgColumnType, pgTypeOfField } from './pg-types.js';
 import { leadingKeyword, parameterCount, splitStatements } from './split-statements.js';
 
 /** Statements that return rows, so Describe may start them to learn their columns. */
-const ROW_RETURNING = new Set(['select', 'with', 'values', 'table', 'show', 'explain']);
+const ROW_RETURNING = new Set(['select', 'with', 'values', 'table', 'show', 'explain', 'fetch']);
 
 /** Parameters reported to the client at startup and whenever a statement changes them (PostgreSQL's GUC_REPORT set). */
 const REPORTED_PARAMETERS: readonly (readonly [display: string, key: string, fallback: string])[] = [
@@ -63,6 +65,18 @@ interface RunningQuery {
     | { readonly batch: RecordBatch; readonly writers: readonly FieldWriter[]; next: number }
     | undefined;
   rows: number;
+  /** Set for COPY … TO STDOUT: the rows go out as CopyData, not DataRows. */
+  copy?: CopyRequest | undefined;
+}
+
+/** A cursor opened with DECLARE (psycopg's named cursors): its rows are read with FETCH. */
+interface Cursor {
+  readonly running: RunningQuery;
+  /** WITH HOLD: kept after its transaction ends. */
+  readonly hold: boolean;
+  /** A batch partly fetched, and the first row not yet fetched. */
+  rest?: { readonly batch: RecordBatch; readonly next: number } | undefined;
+  done: boolean;
 }
 
 interface Portal {
@@ -144,6 +158,7 @@ export class WireSession {
   private processing = false;
   private readonly statements = new Map<string, PreparedStatement>();
   private readonly portals = new Map<string, Portal>();
+  private readonly cursors = new Map<string, Cursor>();
   /** After an error in the extended protocol, messages are skipped until Sync. */
   private skipUntilSync = false;
   /** An error inside an explicit transaction block: only ROLLBACK/COMMIT are accepted until it ends. */
@@ -214,6 +229,7 @@ export class WireSession {
     this.current?.abort(new SpokeError(ErrorCode.QUERY_CANCELLED, 'client disconnected'));
     for (const portal of this.portals.values()) this.release(portal.running);
     for (const statement of this.statements.values()) this.release(statement.described);
+    this.closeCursors(true);
     this.portals.clear();
     this.statements.clear();
     this.queue.length = 0;
@@ -310,6 +326,11 @@ export class WireSession {
     for (const statement of statements) {
       try {
         const running = await this.run(statement, []);
+        if (running.copy) {
+          await this.sendCopy(running);
+          this.commandComplete(`COPY ${running.rows}`);
+          continue;
+        }
         if (running.columns.length > 0) this.rowDescription(running.result.schema, running.columns, []);
         const outcome = await this.sendRows(running, 0, []);
         if (outcome !== 'done') throw new SpokeError(ErrorCode.INTERNAL, 'unexpected portal suspension');
@@ -434,6 +455,11 @@ export class WireSession {
         for (const oid of statement.paramOids) out.int32(oid);
         out.endMessage(at);
         if (!ROW_RETURNING.has(leadingKeyword(statement.sql))) return this.message(0x6e); // 'n' NoData
+        if (leadingKeyword(statement.sql) === 'fetch') {
+          // Running a FETCH to learn its columns would consume the cursor's rows: its columns are the cursor's.
+          const { running } = this.cursor(parseFetch(statement.sql).name);
+          return this.rowDescription(running.result.schema, running.columns, []);
+        }
         this.release(statement.described);
         statement.described = undefined;
         const running = await this.run(
@@ -447,6 +473,11 @@ export class WireSession {
         return;
       }
       const portal = this.portals.get(name);
+      const cursor = portal ? undefined : this.cursors.get(name);
+      if (cursor) {
+        // A DECLAREd cursor is a portal too (psycopg 3 describes it by name).
+        return this.rowDescription(cursor.running.result.schema, cursor.running.columns, []);
+      }
       if (!portal) {
         throw new SpokeError(ErrorCode.INVALID_QUERY, `portal "${name}" does not exist`, {
           details: { sqlstate: '34000' },
@@ -484,6 +515,12 @@ export class WireSession {
       if (!portal.running) portal.running = await this.run(portal.statement.sql, portal.params);
       else this.current = portal.running.controller;
       const running = portal.running;
+      if (running.copy) {
+        await this.sendCopy(running);
+        portal.completedTag = `COPY ${running.rows}`;
+        portal.running = undefined;
+        return this.commandComplete(portal.completedTag);
+      }
       const outcome = await this.sendRows(running, maxRows > 0 ? maxRows : 0, portal.resultFormats);
       if (outcome === 'suspended') return this.message(0x73); // 's' PortalSuspended
       portal.completedTag = this.tag(running);
@@ -530,6 +567,15 @@ export class WireSession {
         { details: { sqlstate: '25P02' } },
       );
     }
+    if (keyword === 'declare') return this.declare(sql, params);
+    if (keyword === 'fetch' || keyword === 'move') return this.fetch(sql);
+    if (keyword === 'close') return this.closeCursor(sql);
+    if (keyword === 'copy') {
+      const request = await parseCopy(sql);
+      const running = await this.run(request.query, params);
+      running.copy = request;
+      return running;
+    }
     const before = this.reportedParameters();
     const controller = new AbortController();
     this.current = controller;
@@ -541,7 +587,11 @@ export class WireSession {
       context: { user: this.user },
       ...(params.length > 0 ? { params } : {}),
     });
-    if (this.session.transaction === 'idle') this.failedTransaction = false;
+    if (this.session.transaction === 'idle') {
+      this.failedTransaction = false;
+      // Cursors without HOLD end with their transaction.
+      this.closeCursors(false);
+    }
     const after = this.reportedParameters();
     for (const [name, value] of after) if (before.get(name) !== value) this.parameterStatus(name, value);
     return {
@@ -550,6 +600,149 @@ export class WireSession {
       columns: result.schema.fields.map((field) => pgTypeOfField(field)),
       rows: 0,
     };
+  }
+
+  // ── cursors and COPY ─────────────────────────────────────────────────────
+
+  /** A result made here, without the engine (DECLARE, CLOSE, MOVE). */
+  private commandOnly(command: string, rows = 0): RunningQuery {
+    return {
+      controller: new AbortController(),
+      result: {
+        command,
+        schema: new arrow.Schema([]),
+        batches: (async function* () {})(),
+        rowsAffected: () => rows,
+      },
+      columns: [],
+      rows: 0,
+    };
+  }
+
+  private cursor(name: string): Cursor {
+    const cursor = this.cursors.get(name);
+    if (!cursor) {
+      throw new SpokeError(ErrorCode.INVALID_QUERY, `cursor "${name}" does not exist`, {
+        details: { sqlstate: '34000' },
+      });
+    }
+    return cursor;
+  }
+
+  private async declare(sql: string, params: readonly ScalarValue[]): Promise<RunningQuery> {
+    const { name, hold, query } = parseDeclare(sql);
+    if (!hold && this.session.transaction !== 'in transaction') {
+      throw new SpokeError(ErrorCode.INVALID_QUERY, 'DECLARE CURSOR can only be used in transaction blocks', {
+        details: { sqlstate: '25P01' },
+      });
+    }
+    if (this.cursors.has(name) || this.portals.has(name)) {
+      throw new SpokeError(ErrorCode.INVALID_QUERY, `cursor "${name}" already exists`, {
+        details: { sqlstate: '42P03' },
+      });
+    }
+    const running = await this.run(query, params);
+    this.current = undefined;
+    this.cursors.set(name, { running, hold, done: false });
+    return this.commandOnly('DECLARE CURSOR');
+  }
+
+  /** FETCH streams up to `count` rows of the cursor; MOVE skips them. */
+  private async fetch(sql: string): Promise<RunningQuery> {
+    const { move, count, name } = parseFetch(sql);
+    const cursor = this.cursor(name);
+    const source = cursor.running;
+    source.iterator ??= source.result.batches[Symbol.asyncIterator]();
+    const iterator = source.iterator;
+    const limit = count === 'all' ? Number.POSITIVE_INFINITY : count;
+    async function* rows(): AsyncGenerator<RecordBatch> {
+      let left = limit;
+      while (left > 0 && !cursor.done) {
+        let batch: RecordBatch;
+        let from = 0;
+        if (cursor.rest) {
+          ({ batch, next: from } = cursor.rest);
+          cursor.rest = undefined;
+        } else {
+          const next = await iterator.next();
+          if (next.done) {
+            cursor.done = true;
+            return;
+          }
+          batch = next.value;
+        }
+        const to = Math.min(batch.numRows, from + left);
+        if (to < batch.numRows) cursor.rest = { batch, next: to };
+        left -= to - from;
+        if (to > from) yield from === 0 && to === batch.numRows ? batch : batch.slice(from, to);
+      }
+    }
+    if (move) {
+      let moved = 0;
+      for await (const batch of rows()) moved += batch.numRows;
+      return this.commandOnly('MOVE', moved);
+    }
+    // Its own controller: a FETCH portal released early must not abort the cursor's query.
+    return {
+      controller: new AbortController(),
+      result: { command: 'FETCH', schema: source.result.schema, batches: rows() },
+      columns: source.columns,
+      rows: 0,
+    };
+  }
+
+  private closeCursor(sql: string): RunningQuery {
+    const name = parseClose(sql);
+    if (name === undefined) this.closeCursors(true);
+    else {
+      this.release(this.cursor(name).running);
+      this.cursors.delete(name);
+    }
+    return this.commandOnly('CLOSE CURSOR');
+  }
+
+  /** Closes the cursors a transaction end closes (`all`: every one, on CLOSE ALL or disconnect). */
+  private closeCursors(all: boolean): void {
+    for (const [name, cursor] of this.cursors) {
+      if (all || !cursor.hold) {
+        this.release(cursor.running);
+        this.cursors.delete(name);
+      }
+    }
+  }
+
+  /** CopyOutResponse, one CopyData per row, CopyDone. */
+  private async sendCopy(running: RunningQuery): Promise<void> {
+    const request = running.copy!;
+    const encoder = new CopyEncoder(request, running.result.schema, running.columns);
+    const out = this.out;
+    const binary = request.format === 'binary' ? 1 : 0;
+    const response = out.beginMessage(0x48); // 'H' CopyOutResponse
+    out.byte(binary);
+    out.int16(running.columns.length);
+    for (const _column of running.columns) out.int16(binary);
+    out.endMessage(response);
+    const copyData = (chunk: Buffer | undefined) => {
+      if (!chunk) return;
+      const at = out.beginMessage(0x64); // 'd' CopyData
+      out.bytes(chunk);
+      out.endMessage(at);
+    };
+    copyData(encoder.head());
+    running.iterator ??= running.result.batches[Symbol.asyncIterator]();
+    while (true) {
+      if (running.controller.signal.aborted) throw SpokeError.cancelled(running.controller.signal);
+      const next = await running.iterator.next();
+      if (next.done) break;
+      const row = encoder.rows(next.value);
+      for (let i = 0; i < next.value.numRows; i++) {
+        copyData(row(i));
+        if (out.length >= FLUSH_THRESHOLD) await this.flush();
+      }
+      running.rows += next.value.numRows;
+    }
+    copyData(encoder.tail());
+    this.message(0x63); // 'c' CopyDone
   }
 
   /**

@@ -28,6 +28,8 @@ import { createResidualInstance } from './executor/residual-connections.js';
 import { createSandboxedInstance } from './executor/residual-sandbox.js';
 import { explainPlan, formatExplain } from './explain/explain-plan.js';
 import { type AstNode, nodeKind } from './parse/ast.js';
+import { checkParameters } from './parse/check-parameters.js';
+import { nameTargets } from './parse/figure-colname.js';
 import { loadParser, parseSql, WORKER_THRESHOLD } from './parse/parse-sql.js';
 import type { QueryPolicy } from './policy-hook.js';
 import { type JoinKeyEdge, planJoinKeys } from './pushdown/plan-join-keys.js';
@@ -191,6 +193,9 @@ export class FederatedEngine implements QueryEngine {
         'SELECT INTO is not supported: use CREATE TABLE … AS SELECT',
       );
     if (isLarge(node)) markLarge(body);
+    checkParameters(node, options.params ?? [], sql);
+    // PostgreSQL's result column names whichever path answers (a source, the residual, the system catalog).
+    nameTargets(node);
     return this.select(body, options.params ?? [], signal, context);
   }
 

@@ -126,9 +126,10 @@ describe('errors withhold protected values', () => {
     assert.match(error.message, /out of range.*withheld/);
   });
 
-  test('the same error on an unprotected query keeps its text', async () => {
+  test("the same error on an unprotected query keeps its text (PostgreSQL's)", async () => {
     const error = await failure(w.rows('SELECT CAST(2147483647 AS INTEGER) * 2147483647', ANALYST));
-    assert.match(error.message, /2147483647/);
+    assert.equal(error.message, 'integer out of range');
+    assert.equal(error.details?.sqlstate, '22003');
   });
 
   test('a conversion error over a row-filtered table quotes no row', async () => {

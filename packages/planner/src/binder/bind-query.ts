@@ -321,7 +321,9 @@ export function resolveColumnRef(ref: AstNode, scope: Scope, allowOutputNames = 
     if (known.length > 1 && !s.usingColumns.has(column)) {
       const exact = known.filter((e) => e.columns!.includes(column));
       if (exact.length !== 1) {
-        throw new SpokeError(ErrorCode.INVALID_QUERY, `column reference "${column}" is ambiguous`);
+        throw new SpokeError(ErrorCode.INVALID_QUERY, `column reference "${column}" is ambiguous`, {
+          details: { sqlstate: '42702' },
+        });
       }
       return s === scope ? { kind: 'local', entries: exact, column } : { kind: 'outer' };
     }

@@ -29,10 +29,15 @@ import { type DuckDBSessionOptions, duckdbConfig } from '@spoke/duckdb-arrow';
 
 /**
  * PostgreSQL's semantics for every connection of an instance, set globally
- * (`SELECT 7 / 2` is 3; timestamps render in UTC). Must run before
+ * (`SELECT 7 / 2` is 3; timestamps render in UTC; NULLs sort last ascending, first descending). Must run before
  * {@link lockDown}.
  */
-export const POSTGRES_SEMANTICS = ['SET GLOBAL integer_division = true', "SET GLOBAL TimeZone = 'UTC'"];
+export const POSTGRES_SEMANTICS = [
+  'SET GLOBAL integer_division = true',
+  "SET GLOBAL TimeZone = 'UTC'",
+  // PostgreSQL sorts NULL as larger than any value: last ascending, first descending.
+  "SET GLOBAL default_null_order = 'nulls_last_on_asc_first_on_desc'",
+];
 
 /** The settings that close DuckDB to the host, in the order they must be applied. */
 export const SANDBOX_SETTINGS = [

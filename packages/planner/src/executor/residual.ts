@@ -9,6 +9,8 @@ import { ErrorCode, type ScalarValue, SpokeError } from '@spoke/core';
 import { deparseSync } from 'pgsql-deparser';
 import { type AstNode, walkAst } from '../parse/ast.js';
 import { conjuncts, type ScanPlan } from '../pushdown/plan-scans.js';
+import { guardDivisions } from './division-by-zero.js';
+import { rewriteValueFunctions } from './value-functions.js';
 
 /** The residual SQL and the parameter values it binds. */
 export interface ResidualQuery {
@@ -51,6 +53,8 @@ export function buildResidual(
     rv.alias = { ...(rv.alias ?? {}), aliasname: plan.binding.alias };
   }
   rewriteOperators(stmt);
+  guardDivisions(stmt);
+  rewriteValueFunctions(stmt);
   const used = renumberParams(stmt);
   const sql = deparseSync({ SelectStmt: stmt } as never);
   return { sql, params: used.map((n) => params[n - 1] ?? null) };

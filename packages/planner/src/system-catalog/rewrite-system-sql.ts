@@ -23,7 +23,10 @@
 import { ErrorCode, SpokeError } from '@spoke/core';
 import { parseSync } from 'libpg-query';
 import { deparseSync } from 'pgsql-deparser';
+import { guardDivisions } from '../executor/division-by-zero.js';
+import { valueFunctionCall } from '../executor/value-functions.js';
 import type { AstNode } from '../parse/ast.js';
+import { nameTargets } from '../parse/figure-colname.js';
 
 /** Names the rewrite needs to know. */
 export interface RewriteTarget {
@@ -106,8 +109,9 @@ export function rewriteSystemSql(sql: string, target: RewriteTarget): string {
   const statements = tree.stmts ?? [];
   if (statements.length !== 1) throw new SpokeError(ErrorCode.UNSUPPORTED, 'send one statement at a time');
   const statement = statements[0]!.stmt;
-  nameColumns(statement.SelectStmt);
+  nameTargets(statement);
   const rewritten = rewriteNode(statement, target);
+  guardDivisions(rewritten);
   return deparseSync(rewritten as never);
 }
 
@@ -159,7 +163,7 @@ function rewriteOne(node: AstNode, target: RewriteTarget): AstNode {
     if (/CURRENT_USER|CURRENT_ROLE|SESSION_USER|SVFOP_USER/.test(op)) return stringConst(target.user);
     if (op.includes('CURRENT_CATALOG')) return stringConst(target.databaseName);
     if (op.includes('CURRENT_SCHEMA')) return stringConst('public');
-    return node;
+    return valueFunctionCall(node) ?? node;
   }
   if (node.CollateClause) return node.CollateClause.arg;
   if (node.A_Expr) {
@@ -245,65 +249,4 @@ function castTo(arg: AstNode, duckType: string, arrayOf?: AstNode): AstNode {
       typeName: { names: [stringNode(base)], typemod: -1, ...(bounds ? { arrayBounds: bounds } : {}) },
     },
   };
-}
-
-/**
- * Gives every unnamed output column the name PostgreSQL would
- * (`FigureColname`): `SELECT version()` → `version`, `SELECT 1` →
- * `?column?`. DuckDB would name them `version()` and `1`, and clients read
- * columns by name (`rows[0].version`).
- */
-function nameColumns(select: AstNode | undefined): void {
-  if (!select) return;
-  if (select.op && select.op !== 'SETOP_NONE') return nameColumns(select.larg);
-  for (const target of (select.targetList ?? []) as AstNode[]) {
-    const res = target.ResTarget;
-    if (!res || res.name !== undefined) continue;
-    const name = figureColname(res.val);
-    if (name !== undefined) res.name = name;
-  }
-}
-
-function figureColname(node: AstNode | undefined): string | undefined {
-  if (!node) return '?column?';
-  if (node.ColumnRef) {
-    const last = (node.ColumnRef.fields as AstNode[])[node.ColumnRef.fields.length - 1];
-    return last?.A_Star ? undefined : str(last);
-  }
-  if (node.FuncCall) {
-    const names = node.FuncCall.funcname as AstNode[];
-    return str(names[names.length - 1]);
-  }
-  if (node.TypeCast) {
-    const inner = figureColname(node.TypeCast.arg);
-    if (inner !== '?column?') return inner;
-    const names = node.TypeCast.typeName.names as AstNode[];
-    return str(names[names.length - 1]);
-  }
-  if (node.A_Indirection) {
-    const last = (node.A_Indirection.indirection as AstNode[]).at(-1);
-    return str(last) ?? figureColname(node.A_Indirection.arg);
-  }
-  if (node.CaseExpr) return 'case';
-  if (node.A_ArrayExpr) return 'array';
-  if (node.CoalesceExpr) return 'coalesce';
-  if (node.NullIfExpr) return 'nullif';
-  if (node.RowExpr) return 'row';
-  if (node.MinMaxExpr) return node.MinMaxExpr.op === 'IS_GREATEST' ? 'greatest' : 'least';
-  if (node.SQLValueFunction) {
-    const op = String(node.SQLValueFunction.op)
-      .replace(/^SVFOP_/, '')
-      .toLowerCase();
-    return op.replace(/_n$/, '');
-  }
-  if (node.SubLink) {
-    const kind = node.SubLink.subLinkType;
-    if (kind === 'EXISTS_SUBLINK') return 'exists';
-    if (kind === 'ARRAY_SUBLINK') return 'array';
-    if (kind === 'EXPR_SUBLINK') {
-      const inner = node.SubLink.subselect?.SelectStmt?.targetList?.[0]?.ResTarget;
-      return inner?.name ?? figureColname(inner?.val);
-    }
-  }
-  return '?column?';
 }

@@ -658,7 +658,10 @@ function translateSystemError(error: unknown, signal: AbortSignal): unknown {
   }
   return message === translated.message
     ? translated
-    : new SpokeError(translated.code, message, { cause: error });
+    : new SpokeError(translated.code, message, {
+        cause: error,
+        ...(translated.details ? { details: translated.details } : {}),
+      });
 }
 
 /** PostgreSQL type OID for a column of the shadow catalog's own tables. */

@@ -1,0 +1,197 @@
+/**
+ * The PostgreSQL corpus: every statement of `corpus.ts` runs against a real
+ * PostgreSQL 15 and through Spoke's engine over the same tables in a DuckDB
+ * file source. Each gives the same column names, values (canonical compare)
+ * and SQLSTATE — or is listed in docs/semantics.md ("Documented
+ * differences"), and then must still differ, so the list stays true.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { connector as duckdbConnector } from '@spoke/connector-duckdb';
+import { ErrorCode, SpokeError } from '@spoke/core';
+import { collectBatches, createEngine, type FederatedEngine } from '@spoke/planner';
+import { canonicalRowsFromBatches, normalizeDecimal } from '@spoke/sdk/testing';
+import pg from 'pg';
+import { type PostgresServer, startPostgres } from '../harness/index.js';
+import { CORPUS, CORPUS_TABLES } from './corpus.js';
+
+/** What a client sees of one statement. */
+interface Outcome {
+  readonly columns?: readonly string[];
+  readonly rows?: readonly (readonly (string | null)[])[];
+  readonly sqlstate?: string;
+  readonly message?: string;
+}
+
+/** The wire's SQLSTATE for a Spoke error (apps/gateway/src/postgres-wire/error-response.ts). */
+const SQLSTATE_BY_CODE: Readonly<Record<string, string>> = {
+  [ErrorCode.SYNTAX_ERROR]: '42601',
+  [ErrorCode.TABLE_NOT_FOUND]: '42P01',
+  [ErrorCode.COLUMN_NOT_FOUND]: '42703',
+  [ErrorCode.UNSUPPORTED]: '0A000',
+  [ErrorCode.INVALID_QUERY]: '42804',
+  [ErrorCode.POLICY_DENIED]: '42501',
+  [ErrorCode.INTERNAL]: 'XX000',
+};
+
+let pgServer: PostgresServer;
+let client: pg.Client;
+let dir: string;
+let engine: FederatedEngine;
+
+before(async () => {
+  pgServer = await startPostgres();
+  client = new pg.Client({ connectionString: pgServer.url });
+  await client.connect();
+  await client.query("SET TimeZone = 'UTC'");
+  await client.query('SET DateStyle = ISO');
+  await client.query('CREATE SCHEMA db');
+  for (const sql of CORPUS_TABLES) await client.query(sql);
+  dir = mkdtempSync(join(tmpdir(), 'spoke-corpus-'));
+  const file = join(dir, 'db.duckdb');
+  const db = await DuckDBInstance.create(file);
+  const c = await db.connect();
+  for (const sql of CORPUS_TABLES) await c.run(sql.replace(/\bdb\./g, ''));
+  c.closeSync();
+  db.closeSync();
+  engine = await createEngine({
+    sources: { db: await duckdbConnector.create({ path: file }, { sourceName: 'db', baseDir: dir }) },
+  });
+});
+
+after(async () => {
+  await engine?.close();
+  await client?.end();
+  await pgServer?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** One value as text both sides agree on: numbers normalised, timestamps without zone marks or trailing zeros. */
+function canonical(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'boolean') return value ? 't' : 'f';
+  if (typeof value === 'bigint') return String(value);
+  if (typeof value === 'number') return numberText(value);
+  const text = String(value);
+  if (/^-?\d+(\.\d+)?$/.test(text)) return normalizeDecimal(text);
+  if (/^-?\d+(\.\d+)?e[+-]?\d+$/i.test(text)) return numberText(Number(text));
+  const ts = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|\+00)?$/.exec(text);
+  if (ts) {
+    const fraction = (ts[3] ?? '').replace(/0+$/, '');
+    return `${ts[1]} ${ts[2]}${fraction === '.' ? '' : fraction}`;
+  }
+  return text;
+}
+
+function numberText(n: number): string {
+  if (Number.isNaN(n)) return 'NaN';
+  if (!Number.isFinite(n)) return n > 0 ? 'Infinity' : '-Infinity';
+  // Twelve significant digits: a double and PostgreSQL's numeric of the same quotient agree.
+  return normalizeDecimal(
+    Number(n.toPrecision(12))
+      .toFixed(12)
+      .replace(/\.?0+$/, '') || '0',
+  );
+}
+
+async function runPostgres(sql: string): Promise<Outcome> {
+  try {
+    const result = await client.query({
+      text: sql,
+      rowMode: 'array',
+      // Text as PostgreSQL sends it: the comparison is ours, not the driver's.
+      types: { getTypeParser: () => (v: string) => v },
+    });
+    return {
+      columns: result.fields.map((f) => f.name),
+      rows: result.rows.map((row) =>
+        result.fields.map((f, i) => {
+          const v = (row as unknown[])[i];
+          if (v === null) return null;
+          if (f.dataTypeID === 16) return v === 't' ? 't' : 'f';
+          // float4/float8: compared as numbers, as Spoke's doubles are.
+          if (f.dataTypeID === 700 || f.dataTypeID === 701) return numberText(Number(v));
+          return canonical(v);
+        }),
+      ),
+    };
+  } catch (error) {
+    return { sqlstate: (error as { code?: string }).code ?? 'XX000', message: (error as Error).message };
+  }
+}
+
+async function runSpoke(sql: string): Promise<Outcome> {
+  try {
+    const result = await engine.query(sql);
+    const batches = await collectBatches(result);
+    const columns = result.schema.fields.map((f) => f.name);
+    const rows = canonicalRowsFromBatches(batches).map((row) =>
+      row.map((v) => (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(v) ? v : canonical(v))),
+    );
+    return { columns, rows };
+  } catch (error) {
+    if (SpokeError.isInstance(error)) {
+      const state = error.details?.sqlstate;
+      return {
+        sqlstate: typeof state === 'string' ? state : (SQLSTATE_BY_CODE[error.code] ?? 'XX000'),
+        message: error.message,
+      };
+    }
+    return { sqlstate: 'XX000', message: String((error as Error)?.message ?? error) };
+  }
+}
+
+/** Rows as PostgreSQL's ORDER BY leaves them when the statement has one, else as a sorted multiset. */
+function comparable(outcome: Outcome, ordered: boolean): string {
+  if (outcome.sqlstate) return `ERROR ${outcome.sqlstate}`;
+  const rows = (outcome.rows ?? []).map((r) => JSON.stringify(r));
+  if (!ordered) rows.sort();
+  return `${JSON.stringify(outcome.columns)}\n${rows.join('\n')}`;
+}
+
+/** The statements docs/semantics.md lists under "Documented differences" (`- \`SQL\` — reason`). */
+function documentedDifferences(): Set<string> {
+  const path = new URL('../../docs/semantics.md', import.meta.url);
+  const doc = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  const section = doc.split(/^## Documented differences\s*$/m)[1]?.split(/^## /m)[0] ?? '';
+  const out = new Set<string>();
+  for (const line of section.split('\n')) {
+    const m = /^- `(.+?)` —/.exec(line);
+    if (m) out.add(m[1]!);
+  }
+  return out;
+}
+
+test('the corpus answers as PostgreSQL 15 does, or differs only where documented', async () => {
+  assert.ok(CORPUS.length >= 200, `the corpus has ${CORPUS.length} statements`);
+  const documented = documentedDifferences();
+  const failures: string[] = [];
+  let same = 0;
+  let differ = 0;
+  for (const sql of CORPUS) {
+    const [expected, actual] = [await runPostgres(sql), await runSpoke(sql)];
+    const ordered = /ORDER BY/i.test(sql.replace(/OVER\s*\([^)]*\)/gi, ''));
+    const want = comparable(expected, ordered);
+    const got = comparable(actual, ordered);
+    const equal = want === got;
+    if (equal) same++;
+    else differ++;
+    if (documented.has(sql)) {
+      if (equal) failures.push(`documented as different, but now the same: ${sql}`);
+    } else if (!equal) {
+      failures.push(
+        `${sql}\n  PostgreSQL: ${want.replace(/\n/g, ' | ')}${expected.message ? ` (${expected.message})` : ''}\n  Spoke:      ${got.replace(/\n/g, ' | ')}${actual.message ? ` (${actual.message})` : ''}`,
+      );
+    }
+  }
+  for (const sql of documented)
+    if (!CORPUS.includes(sql)) failures.push(`documented but not in the corpus: ${sql}`);
+  console.log(
+    `${CORPUS.length} statements: ${same} same, ${differ} documented differences; ${CORPUS.length - failures.length} passed, ${failures.length} failed`,
+  );
+  assert.equal(failures.length, 0, failures.join('\n'));
+});

@@ -5,9 +5,11 @@
  * each source table the query reads and which tables sit on the
  * null-supplying side of an outer join.
  */
+
 import { didYouMean, ErrorCode, SpokeError } from '@spoke/core';
 import { type AstNode, nodeKind, str, walkAst } from '../parse/ast.js';
 import { findColumn } from './column-names.js';
+import { normalizeIntervalLiterals } from './interval-literals.js';
 import { type BoundQuery, Scope, type ScopeEntry, type TableBinding } from './scope.js';
 import type { SourceRegistry } from './source-registry.js';
 import { versionedTable } from './time-travel.js';
@@ -29,12 +31,17 @@ export type ColumnResolution =
   /** A column of a sub-query or CTE whose columns are not known, or a select-list alias. */
   | { readonly kind: 'opaque' };
 
-/** Binds one SELECT statement (the `SelectStmt` body), mutating nothing. */
+/**
+ * Binds one SELECT statement (the `SelectStmt` body). The only change made
+ * to it: interval literals with a field (`interval '90' day`) are spelled
+ * with their unit, so every engine reads them as PostgreSQL does.
+ */
 export async function bindQuery(
   stmt: AstNode,
   registry: SourceRegistry,
   signal?: AbortSignal,
 ): Promise<BoundQuery> {
+  normalizeIntervalLiterals(stmt);
   const binder = new Binder(registry, signal);
   await binder.bindSelect(stmt, undefined, new Map());
   return {

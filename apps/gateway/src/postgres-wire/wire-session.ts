@@ -728,7 +728,12 @@ export class WireSession {
       out.bytes(chunk);
       out.endMessage(at);
     };
-    copyData(encoder.head());
+    // The binary signature travels with the first row, as PostgreSQL sends it (psycopg 3 expects a row after it).
+    let head = encoder.head();
+    if (request.format !== 'binary') {
+      copyData(head);
+      head = undefined;
+    }
     running.iterator ??= running.result.batches[Symbol.asyncIterator]();
     while (true) {
       if (running.controller.signal.aborted) throw SpokeError.cancelled(running.controller.signal);
@@ -736,11 +741,13 @@ export class WireSession {
       if (next.done) break;
       const row = encoder.rows(next.value);
       for (let i = 0; i < next.value.numRows; i++) {
-        copyData(row(i));
+        copyData(head ? Buffer.concat([head, row(i)]) : row(i));
+        head = undefined;
         if (out.length >= FLUSH_THRESHOLD) await this.flush();
       }
       running.rows += next.value.numRows;
     }
+    copyData(head);
     copyData(encoder.tail());
     this.message(0x63); // 'c' CopyDone
   }

@@ -1,0 +1,92 @@
+/**
+ * The pieces of the Postgres wire that real clients depend on bit for bit:
+ * the binary numeric format (the layout of PostgreSQL's numeric_send), and
+ * the cursor and COPY statement grammars.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { parseCopy } from '../src/postgres-wire/copy-out.js';
+import { parseClose, parseDeclare, parseFetch } from '../src/postgres-wire/cursor-statements.js';
+import { decodeNumeric, encodeNumeric } from '../src/postgres-wire/pg-numeric.js';
+
+describe('binary numeric', () => {
+  // As numeric_send lays them out: ndigits, weight, sign, dscale, base-10000 digits (trailing zero digits dropped).
+  const cases: [string, string][] = [
+    ['12345.67', '0003 0001 0000 0002 0001 0929 1a2c'],
+    ['-0.05', '0001 ffff 4000 0002 01f4'],
+    ['0', '0000 0000 0000 0000'],
+    ['0.000', '0000 0000 0000 0003'],
+    ['10000', '0001 0001 0000 0000 0001'],
+    ['-0.000001', '0001 fffe 4000 0006 0064'],
+    ['NaN', '0000 0000 c000 0000'],
+    ['Infinity', '0000 0000 d000 0000'],
+    ['-Infinity', '0000 0000 f000 0000'],
+  ];
+  for (const [text, hex] of cases) {
+    test(`${text} both ways`, () => {
+      const bytes = Buffer.from(hex.replace(/ /g, ''), 'hex');
+      assert.deepEqual(encodeNumeric(text), bytes);
+      assert.equal(decodeNumeric(bytes), text);
+    });
+  }
+
+  test('exponents, large values and bad input', () => {
+    assert.equal(decodeNumeric(encodeNumeric('1.5e-3')), '0.0015');
+    assert.equal(decodeNumeric(encodeNumeric('1e5')), '100000');
+    assert.equal(decodeNumeric(encodeNumeric('123456789012345678.123456')), '123456789012345678.123456');
+    assert.throws(() => encodeNumeric('12a'), /invalid input syntax for type numeric: "12a"/);
+    assert.throws(() => decodeNumeric(Buffer.alloc(3)), /insufficient data/);
+  });
+});
+
+describe('cursor statements', () => {
+  test('DECLARE with quoted names, HOLD and a query kept as written', () => {
+    assert.deepEqual(parseDeclare('DECLARE "My Cur" CURSOR WITHOUT HOLD FOR SELECT \'for\' AS x'), {
+      name: 'My Cur',
+      hold: false,
+      query: "SELECT 'for' AS x",
+    });
+    assert.deepEqual(parseDeclare('declare c no scroll cursor with hold for select 1;'), {
+      name: 'c',
+      hold: true,
+      query: 'select 1',
+    });
+    assert.throws(
+      () => parseDeclare('DECLARE c SCROLL CURSOR FOR SELECT 1'),
+      /SCROLL cursors are not supported/,
+    );
+    assert.throws(() => parseDeclare('DECLARE c CURSOR SELECT 1'), /syntax error/);
+  });
+
+  test('FETCH/MOVE directions and CLOSE', () => {
+    assert.deepEqual(parseFetch('FETCH FORWARD 2000 FROM "c"'), { move: false, count: 2000, name: 'c' });
+    assert.deepEqual(parseFetch('fetch all in C'), { move: false, count: 'all', name: 'c' });
+    assert.deepEqual(parseFetch('FETCH c'), { move: false, count: 1, name: 'c' });
+    assert.deepEqual(parseFetch('MOVE 10 FROM c'), { move: true, count: 10, name: 'c' });
+    assert.throws(() => parseFetch('FETCH BACKWARD 1 FROM c'), /cursor can only scan forward/);
+    assert.equal(parseClose('CLOSE "x"'), 'x');
+    assert.equal(parseClose('CLOSE ALL'), undefined);
+  });
+});
+
+describe('COPY … TO STDOUT', () => {
+  test('the query, both option spellings, and what is refused', async () => {
+    const csv = await parseCopy("COPY (SELECT ')' AS p FROM t) TO STDOUT WITH CSV HEADER DELIMITER ';'");
+    assert.equal(csv.query, "SELECT ')' AS p FROM t");
+    assert.equal(csv.format, 'csv');
+    assert.equal(csv.header, true);
+    assert.equal(csv.delimiter, ';');
+    const binary = await parseCopy('COPY crm.t (a, "B") TO STDOUT (FORMAT binary)');
+    assert.equal(binary.query, 'SELECT "a", "B" FROM "crm"."t"');
+    assert.equal(binary.format, 'binary');
+    const text = await parseCopy('COPY (SELECT 1) TO STDOUT');
+    assert.deepEqual([text.format, text.delimiter, text.null], ['text', '\t', '\\N']);
+    await assert.rejects(parseCopy('COPY t FROM STDIN'), /COPY FROM is not supported/);
+    await assert.rejects(parseCopy("COPY t TO '/tmp/x'"), /COPY to a server file or program/);
+    await assert.rejects(parseCopy("COPY t TO PROGRAM 'cat'"), /COPY to a server file or program/);
+    await assert.rejects(
+      parseCopy('COPY (SELECT 1) TO STDOUT (FORMAT xml)'),
+      /COPY format "xml" not recognized/,
+    );
+  });
+});

@@ -48,22 +48,7 @@ const PLACEMENTS: Readonly<Record<string, Record<TpchTableName, SourceName>>> = 
  * differing row). The kit asserts they still fail that way: a fix makes the
  * case fail until it is taken off this list, so the list stays true.
  */
-const KNOWN_FAILURES: Readonly<Record<string, RegExp>> = {
-  // A correlated EXISTS whose inner table is the only one of its source: "column … does not exist".
-  'A/Q4': /column "o_orderkey" does not exist/,
-  'B/Q4': /column "o_orderkey" does not exist/,
-  'C/Q4': /column "o_orderkey" does not exist/,
-  'A/Q22': /column "c_custkey" does not exist/,
-  'B/Q22': /column "c_custkey" does not exist/,
-  'C/Q22': /column "c_custkey" does not exist/,
-  // CASE over CHAR(15) o_orderpriority from PostgreSQL: counted as neither high nor low.
-  'A/Q12': /row 0: \("MAIL", 0, 163\)/,
-  // PostgreSQL's CHAR(n) values arrive padded.
-  'C/Q2': /"Manufacturer#2 {11}"/,
-  'C/Q16': /"Brand#44 {2}"/,
-  // A sum over an OR of conjunctions with CHAR(n) columns on PostgreSQL: NULL.
-  'C/Q19': /row 0: \(NULL\)/,
-};
+const KNOWN_FAILURES: Readonly<Record<string, RegExp>> = {};
 
 const tally = { passed: 0, failed: 0 };
 let dir: string;

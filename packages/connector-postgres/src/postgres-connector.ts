@@ -64,7 +64,10 @@ export class PostgresConnector extends SqlSourceConnector {
    * their literals: describing costs a round trip before every COPY, and a
    * point query asked again and again with other values is the common case.
    */
-  readonly #described = new ExpiringCache<{ names: string[]; types: PgType[] }>(() => this.catalogCacheMs, 500);
+  readonly #described = new ExpiringCache<{ names: string[]; types: PgType[] }>(
+    () => this.catalogCacheMs,
+    500,
+  );
   #closed = false;
 
   constructor(options: PostgresOptions, context: Pick<ConnectorContext, 'sourceName'>) {
@@ -220,7 +223,9 @@ export class PostgresConnector extends SqlSourceConnector {
         names = options.columns.map((c) => c.name);
         types = options.columns.map((c) => (c.native as PgColumnInfo).type);
       } else {
-        const described = await this.#described.get(describeKey, () => this.#describe(client, sql, values, signal));
+        const described = await this.#described.get(describeKey, () =>
+          this.#describe(client, sql, values, signal),
+        );
         names = described.names;
         types = described.types;
         if (types.some((t) => t.castToText) || !copy) body = wrapColumns(sql, names, types, copy);
@@ -377,11 +382,7 @@ function wrapColumns(sql: string, names: readonly string[], types: readonly PgTy
   const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
   const items = types.map((t, i) => {
     let item = `q.c${i + 1}${castSuffix(t)}`;
-    if (!copy)
-      item =
-        t.oid === 1042
-          ? `bpcharsend(${item})`
-          : `${sendFunction(t)}(${t.kind === 'text' && !t.castToText ? `${item}::text` : item})`;
+    if (!copy) item = `${sendFunction(t)}(${t.kind === 'text' && !t.castToText ? `${item}::text` : item})`;
     return `${item} AS ${q(names[i]!)}`;
   });
   const aliases = types.map((_, i) => `c${i + 1}`).join(', ');

@@ -210,6 +210,10 @@ export function resolvePgType(
   lookup: PgTypeLookup = () => undefined,
   depth = 0,
 ): PgType {
+  // character(n): PostgreSQL pads the stored value, and its trailing spaces are not significant
+  // (comparisons and the cast to text drop them). Read as text, as `bpchar::text` does, so that a
+  // comparison, join or grouping done elsewhere (DuckDB) agrees with PostgreSQL's.
+  if (oid === 1042) return scalar(oid, typmod, 'text', true);
   const kind = BINARY_SCALARS[oid];
   if (kind) return scalar(oid, typmod, kind);
   if (TEXT_CAST_BUILTINS.has(oid)) return TEXT(oid, typmod);

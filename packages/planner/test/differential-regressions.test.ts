@@ -64,3 +64,34 @@ describe('interval literals with a field (TPC-H Q1, Q4–Q6, Q10, Q12, Q14, Q15,
     });
   }
 });
+
+describe('correlated sub-queries reading an outer column nothing else reads (TPC-H Q4, Q22: "column … does not exist")', () => {
+  // The outer scan fetched only the columns its own scope named, so DuckDB's
+  // residual could not resolve the correlated reference.
+  for (const [what, sql] of [
+    [
+      'EXISTS',
+      `SELECT region, count(*) AS n FROM crm.customers
+       WHERE EXISTS (SELECT * FROM shop.orders WHERE customer_id = extract(day FROM signup_date) AND amount > 50)
+       GROUP BY region ORDER BY region NULLS FIRST`,
+    ],
+    [
+      'NOT EXISTS beside a scalar sub-query',
+      `SELECT count(*) AS n FROM crm.customers
+       WHERE id > (SELECT avg(customer_id) FROM shop.orders WHERE amount > 0)
+         AND NOT EXISTS (SELECT * FROM shop.orders WHERE customer_id = extract(doy FROM signup_date))`,
+    ],
+    [
+      'a qualified outer column in a sub-query two levels down',
+      `SELECT count(*) AS n FROM crm.customers c
+       WHERE EXISTS (SELECT 1 FROM shop.orders o WHERE o.amount > 10
+         AND EXISTS (SELECT 1 FROM shop.orders p WHERE p.id = o.id AND p.customer_id = extract(day FROM c.signup_date)))`,
+    ],
+  ] as const) {
+    test(what, async () => {
+      const expected = await fx.reference(sql);
+      assert.ok(expected.length > 0);
+      assert.deepEqual(await rows(sql), expected);
+    });
+  }
+});

@@ -26,8 +26,11 @@ export function isSystemRelation(schema: string | undefined, name: string): bool
 export type ColumnResolution =
   /** Columns of entries in the current scope. */
   | { readonly kind: 'local'; readonly entries: readonly ScopeEntry[]; readonly column?: string }
-  /** A column of an enclosing query (correlated). */
-  | { readonly kind: 'outer' }
+  /**
+   * A column of an enclosing query (correlated), with the enclosing entries
+   * it reads (`column` unset for `alias.*`), so the outer scan fetches it.
+   */
+  | { readonly kind: 'outer'; readonly entries?: readonly ScopeEntry[]; readonly column?: string }
   /** A column of a sub-query or CTE whose columns are not known, or a select-list alias. */
   | { readonly kind: 'opaque' };
 
@@ -269,6 +272,13 @@ class Binder {
       } else {
         this.markColumn(result.entries, result.column);
       }
+    } else if (result.kind === 'outer' && result.entries) {
+      // A correlated reference reads the enclosing table's columns: its scan must fetch them.
+      if (result.column === undefined) {
+        for (const e of result.entries) if (e.binding) e.binding.usedColumns = 'all';
+      } else {
+        this.markColumn(result.entries, result.column);
+      }
     }
     return result;
   }
@@ -296,7 +306,8 @@ export function resolveColumnRef(ref: AstNode, scope: Scope, allowOutputNames = 
     const qualifier = names[names.length - 1]!;
     for (let s: Scope | undefined = scope; s; s = s.parent) {
       const entry = s.entry(qualifier);
-      if (entry) return s === scope ? { kind: 'local', entries: [entry] } : { kind: 'outer' };
+      if (entry)
+        return s === scope ? { kind: 'local', entries: [entry] } : { kind: 'outer', entries: [entry] };
     }
     throw missingFrom(qualifier, scope);
   }
@@ -316,7 +327,9 @@ export function resolveColumnRef(ref: AstNode, scope: Scope, allowOutputNames = 
           `column ${qualifier}.${column} does not exist${didYouMean(column, entry.columns)}`,
         );
       }
-      return s === scope ? { kind: 'local', entries: [entry], column } : { kind: 'outer' };
+      return s === scope
+        ? { kind: 'local', entries: [entry], column }
+        : { kind: 'outer', entries: [entry], column };
     }
     throw missingFrom(qualifier, scope);
   }
@@ -332,9 +345,14 @@ export function resolveColumnRef(ref: AstNode, scope: Scope, allowOutputNames = 
           details: { sqlstate: '42702' },
         });
       }
-      return s === scope ? { kind: 'local', entries: exact, column } : { kind: 'outer' };
+      return s === scope
+        ? { kind: 'local', entries: exact, column }
+        : { kind: 'outer', entries: exact, column };
     }
-    if (known.length >= 1) return s === scope ? { kind: 'local', entries: known, column } : { kind: 'outer' };
+    if (known.length >= 1)
+      return s === scope
+        ? { kind: 'local', entries: known, column }
+        : { kind: 'outer', entries: known, column };
     if (opaque.length >= 1) return { kind: 'opaque' };
     if (s === scope && (allowOutputNames || s.outputNames.has(column)) && s.outputNames.has(column))
       return { kind: 'opaque' };

@@ -99,5 +99,16 @@ public class JdbcClient {
       }
       print("driver", md.getDriverVersion());
     }
+    // TLS verified against the gateway's certificate (CN and SAN 127.0.0.1), SCRAM inside it.
+    Properties tls = new Properties();
+    tls.setProperty("user", System.getenv("PGUSER"));
+    tls.setProperty("password", System.getenv("PGPASSWORD"));
+    tls.setProperty("sslmode", "verify-full");
+    tls.setProperty("sslrootcert", System.getenv("SPOKE_CERT"));
+    try (Connection c = DriverManager.getConnection(url, tls);
+        Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT count(*) FROM crm.customers")) {
+      print("tls", rows(rs));
+    }
   }
 }

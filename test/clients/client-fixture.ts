@@ -5,7 +5,7 @@
  * Each client runs as a child process (python3, java), exactly as installed
  * from Debian's packages.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +31,8 @@ const SPOKE_BIN = join(
 export interface ClientFixture {
   readonly dir: string;
   readonly port: number;
+  /** The gateway's self-signed certificate (CN and SAN 127.0.0.1): clients verify TLS against it. */
+  readonly certFile: string;
   /** Rows DuckDB returns for `sql` over the same file (attached as `crm`), as JSON-friendly objects. */
   duckdb(sql: string): Promise<Record<string, unknown>[]>;
   /** Runs Debian's `/usr/bin/python3 -c script` (its packages, not a pyenv's) with PG* variables pointing at the gateway; resolves with stdout. */
@@ -84,6 +86,30 @@ export async function clientFixture(): Promise<ClientFixture> {
     c.closeSync();
     db.closeSync();
   }
+  // TLS is offered (SSLRequest) and optional: the tests connect both ways.
+  const certFile = join(dir, 'cert.pem');
+  const keyFile = join(dir, 'key.pem');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore', timeout: 30_000 },
+  );
   const config = join(dir, 'spoke.yaml');
   writeFileSync(
     config,
@@ -96,6 +122,7 @@ users:
     scram_sha_256: "${await scramVerifierFor(PASSWORD)}"
     roles: [admin]
 logging: { level: warn }
+tls: { cert_file: cert.pem, key_file: key.pem }
 sources:
   crm: { connector: duckdb, path: crm.duckdb }
 `,
@@ -135,10 +162,12 @@ sources:
     PGPASSWORD: PASSWORD,
     PGDATABASE: 'spoke',
     PGSSLMODE: 'disable',
+    SPOKE_CERT: certFile,
   };
   return {
     dir,
     port,
+    certFile,
     async duckdb(sql) {
       const reader = await rc.runAndReadAll(sql);
       return reader.getRowObjectsJson() as Record<string, unknown>[];

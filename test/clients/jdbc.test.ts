@@ -25,7 +25,7 @@ before(async () => {
   const stdout = await runProgram(
     'java',
     ['-cp', PGJDBC, SOURCE],
-    { PGPORT: String(fx.port), PGUSER: USER, PGPASSWORD: PASSWORD },
+    { PGPORT: String(fx.port), PGUSER: USER, PGPASSWORD: PASSWORD, SPOKE_CERT: fx.certFile },
     120_000,
   );
   answers = new Map(
@@ -82,5 +82,9 @@ describe('pgjdbc (libpostgresql-jdbc-java)', { timeout: 180_000 }, () => {
     assert.equal(answers.get('copy'), '2:1,customer 1\\n2,customer 2\\n');
     assert.equal(answers.get('isolation'), 'read committed');
     assert.match(answers.get('driver') ?? '', /^42\./);
+  });
+
+  test('connects over TLS verified against the gateway certificate (sslmode=verify-full)', () => {
+    assert.equal(answers.get('tls'), '100');
   });
 });

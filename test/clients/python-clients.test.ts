@@ -160,6 +160,46 @@ out({'version': sa.__version__, 'isolation': isolation, 'ids': [int(x) for x in 
   });
 });
 
+describe('TLS (verify-full against the gateway certificate) and cancellation', { timeout: 120_000 }, () => {
+  test('psycopg2, psycopg 3 and asyncpg connect over verified TLS with SCRAM; psycopg2 cancels a running query with 57014', async () => {
+    const got = (await py(`
+import psycopg2, psycopg, asyncio, asyncpg, ssl, threading, time
+cert = os.environ['SPOKE_CERT']
+tls = dict(sslmode='verify-full', sslrootcert=cert)
+c2 = psycopg2.connect('', **tls)
+cur = c2.cursor(); cur.execute('SELECT count(*) FROM crm.customers')
+p2 = [c2.info.ssl_in_use, cur.fetchone()[0]]
+# Cancel: a query that runs for long, cancelled from another thread.
+threading.Timer(0.5, c2.cancel).start()
+t0 = time.time()
+try:
+    cur.execute('SELECT count(*) FROM crm.big a, crm.big b WHERE a.id + b.id = -1')
+    cancelled = None
+except psycopg2.Error as e:
+    cancelled = e.pgcode
+elapsed = time.time() - t0
+c2.rollback()
+cur.execute('SELECT 1'); after_cancel = cur.fetchone()[0]
+with psycopg.connect('', **tls) as c3:
+    p3 = [c3.pgconn.ssl_in_use, c3.execute('SELECT count(*) FROM crm.customers').fetchone()[0]]
+async def main():
+    ctx = ssl.create_default_context(cafile=cert)
+    c = await asyncpg.connect(ssl=ctx)
+    n = await c.fetchval('SELECT count(*) FROM crm.customers')
+    used = c._transport.get_extra_info('ssl_object') is not None
+    await c.close()
+    return [used, n]
+out({'psycopg2': p2, 'psycopg3': p3, 'asyncpg': asyncio.run(main()), 'cancelled': cancelled, 'elapsed': elapsed, 'after': after_cancel})
+`)) as Record<string, unknown>;
+    assert.deepEqual(got.psycopg2, [true, 100]);
+    assert.deepEqual(got.psycopg3, [true, 100]);
+    assert.deepEqual(got.asyncpg, [true, 100]);
+    assert.equal(got.cancelled, '57014');
+    assert.ok(Number(got.elapsed) < 20, `the cancel took ${got.elapsed} s`);
+    assert.equal(got.after, 1);
+  });
+});
+
 describe('psycopg 3 (python3-psycopg)', { timeout: 120_000 }, () => {
   test('binary results of every column type, binary Decimal/int parameters, a server-side cursor and binary COPY', async () => {
     const got = (await py(`

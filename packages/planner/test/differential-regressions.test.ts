@@ -82,6 +82,11 @@ describe('correlated sub-queries reading an outer column nothing else reads (TPC
          AND NOT EXISTS (SELECT * FROM shop.orders WHERE customer_id = extract(doy FROM signup_date))`,
     ],
     [
+      'a scalar sub-query in the select list',
+      `SELECT id, (SELECT count(*) FROM shop.orders o WHERE o.customer_id = extract(day FROM c.signup_date)) AS n
+       FROM crm.customers c ORDER BY id`,
+    ],
+    [
       'a qualified outer column in a sub-query two levels down',
       `SELECT count(*) AS n FROM crm.customers c
        WHERE EXISTS (SELECT 1 FROM shop.orders o WHERE o.amount > 10

@@ -210,6 +210,8 @@ with psycopg.connect('') as c:
     rows = [[canon(v) for v in r] for r in cur.fetchall()]
     cur.execute("SELECT * FROM crm.types ORDER BY id")
     all_cols = [[canon(v) for v in r] for r in cur.fetchall()]
+    cur.execute("SELECT ARRAY[1, 2, NULL]::int[] AS ints, ARRAY['a', 'b c', NULL, '']::text[] AS strs, ARRAY[[1, 2], [3, 4]]::bigint[][] AS grid, ARRAY[]::int[] AS empty, ARRAY[DATE '2024-02-29'] AS dates, ARRAY[2.5]::numeric(4,1)[] AS nums")
+    nested = [[canon(x) if not isinstance(x, list) else [canon(y) if not isinstance(y, list) else y for y in x] for x in r] for r in cur.fetchall()]
     cur.execute("SELECT id FROM crm.customers WHERE id = %b AND balance > %b", (9, decimal.Decimal('1.5')))
     param = cur.fetchall()
     cur.execute("SELECT id FROM crm.customers WHERE balance >= %s ORDER BY id LIMIT 2", (decimal.Decimal('120.00'),), binary=False)
@@ -226,7 +228,7 @@ with psycopg.connect('') as c:
     with c.cursor().copy("COPY (SELECT id, name, balance FROM crm.customers WHERE id <= 3 ORDER BY id) TO STDOUT (FORMAT BINARY)") as cp:
         cp.set_types(['int4', 'text', 'numeric'])
         copied = [[canon(v) for v in row] for row in cp.rows()]
-out({'rows': rows, 'all': all_cols, 'param': param, 'text_param': text_param, 'n': n, 'total': total, 'copied': copied})
+out({'rows': rows, 'all': all_cols, 'nested': nested, 'param': param, 'text_param': text_param, 'n': n, 'total': total, 'copied': copied})
 `)) as Record<string, unknown>;
     assert.deepEqual(got.rows, reference);
     const all = got.all as (string | null)[][];
@@ -237,6 +239,20 @@ out({'rows': rows, 'all': all_cols, 'param': param, 'text_param': text_param, 'n
       '00ff',
       '12:34:56.500000',
       'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
+    ]);
+    // Arrays (with NULLs, empty, two-dimensional, of dates and numerics) in binary, decoded by psycopg's own loaders.
+    assert.deepEqual(got.nested, [
+      [
+        ['1', '2', null],
+        ['a', 'b c', null, ''],
+        [
+          [1, 2],
+          [3, 4],
+        ],
+        [],
+        ['2024-02-29'],
+        ['2.5'],
+      ],
     ]);
     assert.deepEqual(got.param, [[9]]);
     assert.deepEqual(got.text_param, [[96], [97]]);

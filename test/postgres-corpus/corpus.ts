@@ -136,7 +136,7 @@ export const CORPUS: readonly string[] = [
   'SELECT dept, count(*) FROM db.emp GROUP BY dept ORDER BY dept',
   'SELECT dept, count(*), sum(salary), min(salary), max(salary) FROM db.emp GROUP BY dept ORDER BY dept NULLS FIRST',
   'SELECT (SELECT max(id) FROM db.emp)',
-  'SELECT id, (SELECT city FROM db.dept d WHERE d.name = e.dept) FROM db.emp e ORDER BY id',
+  'SELECT id, (SELECT max(budget) FROM db.dept) FROM db.emp e ORDER BY id',
   // ── WHERE ──
   "SELECT id FROM db.emp WHERE dept = 'eng' ORDER BY id",
   'SELECT id FROM db.emp WHERE salary > 70000 ORDER BY id',
@@ -209,7 +209,7 @@ export const CORPUS: readonly string[] = [
   "SELECT string_agg(id::text, ',' ORDER BY id) FROM db.emp WHERE dept = 'eng'",
   'SELECT min(name), max(name) FROM db.emp',
   "SELECT count(*) FROM db.emp GROUP BY dept HAVING dept = 'ops'",
-  'SELECT dept, count(*) FROM db.emp GROUP BY ROLLUP (dept) ORDER BY dept NULLS LAST',
+  'SELECT dept, count(*) FROM db.emp GROUP BY ROLLUP (dept) ORDER BY dept NULLS LAST, count(*)',
   'SELECT sum(id) FROM db.emp HAVING sum(id) > 0',
   'SELECT name, count(*) FROM db.emp',
   'SELECT sum(name) FROM db.emp',

@@ -22,10 +22,12 @@ import { SourceRegistry } from './binder/source-registry.js';
 import { resolveTimeTravel } from './binder/time-travel.js';
 import type { CatalogTable, ExplainPlan, QueryEngine, QueryOptions, QueryResult } from './engine-api.js';
 import { Session } from './engine-api.js';
+import { locateError } from './executor/error-position.js';
 import { executeFederated, peekSchema } from './executor/federated-executor.js';
 import { buildResidual } from './executor/residual.js';
 import { createResidualInstance } from './executor/residual-connections.js';
 import { createSandboxedInstance } from './executor/residual-sandbox.js';
+import { translateSourceError } from './executor/source-errors.js';
 import { explainPlan, formatExplain } from './explain/explain-plan.js';
 import { type AstNode, nodeKind } from './parse/ast.js';
 import { checkParameters } from './parse/check-parameters.js';
@@ -196,7 +198,9 @@ export class FederatedEngine implements QueryEngine {
     checkParameters(node, options.params ?? [], sql);
     // PostgreSQL's result column names whichever path answers (a source, the residual, the system catalog).
     nameTargets(node);
-    return this.select(body, options.params ?? [], signal, context);
+    return this.select(body, options.params ?? [], signal, context).catch((error: unknown) => {
+      throw locateError(translateSourceError(error), sql);
+    });
   }
 
   /**

@@ -165,6 +165,12 @@ describe("DuckDB's errors in PostgreSQL's words", () => {
     });
   }
 
+  test("positions point into the user's SQL when the token is unique there, and are left out otherwise", async () => {
+    assert.equal((await failure('SELECT 1, length(1)')).details?.position, 11);
+    assert.equal((await failure("SELECT id FROM crm.customers WHERE id = 'abc'::int")).details?.position, 41);
+    assert.equal((await failure("SELECT 'abc'::int, 'abc'::int")).details?.position, undefined);
+  });
+
   test('a column DuckDB cannot find without FROM is 42703', () => {
     const error = translateDuckDBError(
       new Error(

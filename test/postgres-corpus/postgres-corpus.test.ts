@@ -47,8 +47,8 @@ let engine: FederatedEngine;
 /** The same tables with PostgreSQL itself as the `db` source: whole statements are pushed to it. */
 let pgEngine: FederatedEngine;
 /** Spoke's Postgres wire over `engine`, and a client of it: what psql sees. */
-let gateway: RunningGateway;
-let spokeClient: pg.Client;
+let gateway: RunningGateway | undefined;
+let spokeClient: pg.Client | undefined;
 
 before(async () => {
   pgServer = await startPostgres();
@@ -76,6 +76,14 @@ before(async () => {
       ),
     },
   });
+  gateway = await startGateway(engine, { postgres: { host: '127.0.0.1', port: 0 } } as ServerConfig);
+  spokeClient = new pg.Client({
+    host: '127.0.0.1',
+    port: gateway.postgres!.port,
+    user: 'spoke',
+    database: 'spoke',
+  });
+  await spokeClient.connect();
 });
 
 after(async () => {
@@ -116,7 +124,8 @@ function numberText(n: number): string {
   );
 }
 
-async function runPostgres(sql: string, on: pg.Client = client): Promise<Outcome> {
+async function runPostgres(sql: string, on: pg.Client | undefined = client): Promise<Outcome> {
+  if (!on) throw new Error('no client');
   try {
     const result = await on.query({
       text: sql,

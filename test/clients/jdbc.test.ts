@@ -15,9 +15,11 @@ import { typesReferenceSql } from './python-prelude.js';
 
 const PGJDBC = '/usr/share/java/postgresql.jar';
 const SOURCE = join(dirname(fileURLToPath(import.meta.url)), 'JdbcClient.java');
+const METADATA = join(dirname(fileURLToPath(import.meta.url)), 'JdbcMetadata.java');
 
 let fx: ClientFixture;
 let answers: Map<string, string>;
+let metadata: Map<string, string>;
 
 before(async () => {
   assert.ok(existsSync(PGJDBC), `${PGJDBC} is missing: apt-get install libpostgresql-jdbc-java`);
@@ -30,6 +32,18 @@ before(async () => {
   );
   answers = new Map(
     stdout
+      .trim()
+      .split('\n')
+      .map((line) => line.split('\t') as [string, string]),
+  );
+  const meta = await runProgram(
+    'java',
+    ['-cp', PGJDBC, METADATA],
+    { PGPORT: String(fx.port), PGUSER: USER, PGPASSWORD: PASSWORD },
+    120_000,
+  );
+  metadata = new Map(
+    meta
       .trim()
       .split('\n')
       .map((line) => line.split('\t') as [string, string]),
@@ -82,6 +96,16 @@ describe('pgjdbc (libpostgresql-jdbc-java)', { timeout: 180_000 }, () => {
     assert.equal(answers.get('copy'), '2:1,customer 1\\n2,customer 2\\n');
     assert.equal(answers.get('isolation'), 'read committed');
     assert.match(answers.get('driver') ?? '', /^42\./);
+  });
+
+  test('every DatabaseMetaData call a database browser makes answers', () => {
+    const failed = [...metadata].filter(([, value]) => value.startsWith('ERROR'));
+    assert.deepEqual(failed, []);
+    assert.equal(metadata.get('getTables'), '3');
+    assert.equal(metadata.get('getColumns'), '4');
+    assert.ok(Number(metadata.get('getTypeInfo')) >= 20, `getTypeInfo: ${metadata.get('getTypeInfo')}`);
+    assert.ok(Number(metadata.get('getSchemas')) >= 2);
+    assert.equal(metadata.get('product'), 'PostgreSQL 15.0');
   });
 
   test('connects over TLS verified against the gateway certificate (sslmode=verify-full)', () => {

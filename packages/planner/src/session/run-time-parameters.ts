@@ -16,6 +16,7 @@ export interface RunTimeParameter {
 
 const PARAMETERS: readonly RunTimeParameter[] = [
   { name: 'application_name', value: '' },
+  { name: 'block_size', value: '8192', readOnly: true },
   { name: 'bytea_output', value: 'hex' },
   { name: 'client_encoding', value: 'UTF8' },
   { name: 'client_min_messages', value: 'notice' },
@@ -36,6 +37,7 @@ const PARAMETERS: readonly RunTimeParameter[] = [
   { name: 'lc_time', value: 'C.UTF-8' },
   { name: 'lock_timeout', value: '0' },
   { name: 'max_identifier_length', value: '63', readOnly: true },
+  { name: 'max_index_keys', value: '32', readOnly: true },
   { name: 'search_path', value: '"$user", public' },
   { name: 'server_encoding', value: 'UTF8', readOnly: true },
   { name: 'server_version', value: '15.0', readOnly: true },
@@ -48,7 +50,7 @@ const PARAMETERS: readonly RunTimeParameter[] = [
   { name: 'transaction_read_only', value: 'off' },
 ];
 
-/** The known parameters by lower-case name. */
+/** The known parameters by lower-case name (every name the system catalog's pg_settings has, and more). */
 export const RUN_TIME_PARAMETERS: ReadonlyMap<string, RunTimeParameter> = new Map(
   PARAMETERS.map((p) => [p.name.toLowerCase(), p]),
 );

@@ -32,6 +32,7 @@ import { explainPlan, formatExplain } from './explain/explain-plan.js';
 import { type AstNode, nodeKind } from './parse/ast.js';
 import { checkParameters } from './parse/check-parameters.js';
 import { nameTargets } from './parse/figure-colname.js';
+import { settleLiteralCasts } from './parse/literal-casts.js';
 import { loadParser, parseSql, WORKER_THRESHOLD } from './parse/parse-sql.js';
 import type { QueryPolicy } from './policy-hook.js';
 import { type JoinKeyEdge, planJoinKeys } from './pushdown/plan-join-keys.js';
@@ -198,6 +199,7 @@ export class FederatedEngine implements QueryEngine {
     checkParameters(node, options.params ?? [], sql);
     // PostgreSQL's result column names whichever path answers (a source, the residual, the system catalog).
     nameTargets(node);
+    settleLiteralCasts(node, sql);
     return this.select(body, options.params ?? [], signal, context).catch((error: unknown) => {
       throw locateError(translateSourceError(error), sql);
     });

@@ -93,6 +93,7 @@ function figure(node: AstNode | undefined): Figured {
  */
 export function nameTargets(tree: AstNode): void {
   walkAst(tree, (node, key) => {
+    nameValuesColumns(node);
     // Set-operation arms (`larg`/`rarg`) are SELECT bodies without the `SelectStmt` wrapper.
     const select = node.SelectStmt ?? (key === 'larg' || key === 'rarg' ? node : undefined);
     if (!select?.targetList) return undefined;
@@ -104,4 +105,16 @@ export function nameTargets(tree: AstNode): void {
     }
     return undefined;
   });
+}
+
+/**
+ * `(VALUES (1, 'a')) v` without a column list: PostgreSQL names the columns
+ * `column1`, `column2`…, DuckDB `col0`, `col1`…; the alias gets PostgreSQL's.
+ */
+function nameValuesColumns(node: AstNode): void {
+  const sub = node.RangeSubselect;
+  const values = sub?.subquery?.SelectStmt?.valuesLists as AstNode[] | undefined;
+  if (!values?.length || !sub.alias || sub.alias.colnames) return;
+  const width = (values[0]!.List?.items as AstNode[] | undefined)?.length ?? 0;
+  sub.alias.colnames = Array.from({ length: width }, (_, i) => ({ String: { sval: `column${i + 1}` } }));
 }

@@ -6,6 +6,8 @@
  * psycopg reads `standard_conforming_strings` and `DateStyle`.
  */
 
+import { ErrorCode, SpokeError } from '@spoke/core';
+
 /** One parameter: how PostgreSQL spells it (SHOW's column name) and its default. */
 export interface RunTimeParameter {
   readonly name: string;
@@ -67,4 +69,20 @@ export function parameterDisplayName(name: string): string {
 export function parameterValue(settings: ReadonlyMap<string, string>, name: string): string | undefined {
   const key = name.toLowerCase();
   return settings.get(key) ?? RUN_TIME_PARAMETERS.get(key)?.value;
+}
+
+/** 42704, as PostgreSQL answers a parameter it does not know. */
+export function unrecognized(name: string): SpokeError {
+  return new SpokeError(ErrorCode.INVALID_QUERY, `unrecognized configuration parameter "${name}"`, {
+    details: { sqlstate: '42704' },
+  });
+}
+
+/** 55P02 for the parameters PostgreSQL fixes at server start (server_version…). */
+export function checkSettable(name: string): void {
+  if (RUN_TIME_PARAMETERS.get(name.toLowerCase())?.readOnly) {
+    throw new SpokeError(ErrorCode.INVALID_QUERY, `parameter "${name}" cannot be changed`, {
+      details: { sqlstate: '55P02' },
+    });
+  }
 }

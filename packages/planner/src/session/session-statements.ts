@@ -7,7 +7,13 @@
 import { ErrorCode, SpokeError } from '@spoke/core';
 import type { QueryResult, Session } from '../engine-api.js';
 import { type AstNode, nodeKind } from '../parse/ast.js';
-import { parameterDisplayName, parameterValue, RUN_TIME_PARAMETERS } from './run-time-parameters.js';
+import {
+  checkSettable,
+  parameterDisplayName,
+  parameterValue,
+  RUN_TIME_PARAMETERS,
+  unrecognized,
+} from './run-time-parameters.js';
 import { isSettingsSelect, runSettingsSelect } from './settings-functions.js';
 import { commandResult, textResult } from './text-result.js';
 
@@ -51,22 +57,6 @@ export function runSessionStatement(node: AstNode, session: Session): QueryResul
       return commandResult('DEALLOCATE');
     default:
       throw new SpokeError(ErrorCode.UNSUPPORTED, `${kind} is not supported`);
-  }
-}
-
-/** 42704, as PostgreSQL answers a parameter it does not know. */
-export function unrecognized(name: string): SpokeError {
-  return new SpokeError(ErrorCode.INVALID_QUERY, `unrecognized configuration parameter "${name}"`, {
-    details: { sqlstate: '42704' },
-  });
-}
-
-/** 55P02 for the parameters PostgreSQL fixes at server start (server_version…). */
-export function checkSettable(name: string): void {
-  if (RUN_TIME_PARAMETERS.get(name.toLowerCase())?.readOnly) {
-    throw new SpokeError(ErrorCode.INVALID_QUERY, `parameter "${name}" cannot be changed`, {
-      details: { sqlstate: '55P02' },
-    });
   }
 }
 

@@ -7,8 +7,7 @@
  */
 import type { QueryResult, Session } from '../engine-api.js';
 import type { AstNode } from '../parse/ast.js';
-import { parameterValue } from './run-time-parameters.js';
-import { checkSettable, unrecognized } from './session-statements.js';
+import { checkSettable, parameterValue, unrecognized } from './run-time-parameters.js';
 import { textResult } from './text-result.js';
 
 const FUNCTIONS = new Set(['current_setting', 'set_config']);

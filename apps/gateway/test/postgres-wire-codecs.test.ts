@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { decodeParameters } from '../src/postgres-wire/bind-parameters.js';
 import { parseCopy } from '../src/postgres-wire/copy-out.js';
 import { parseClose, parseDeclare, parseFetch } from '../src/postgres-wire/cursor-statements.js';
 import { decodeNumeric, encodeNumeric } from '../src/postgres-wire/pg-numeric.js';
@@ -87,6 +88,34 @@ describe('COPY … TO STDOUT', () => {
     await assert.rejects(
       parseCopy('COPY (SELECT 1) TO STDOUT (FORMAT xml)'),
       /COPY format "xml" not recognized/,
+    );
+  });
+});
+
+describe('binary Bind parameters', () => {
+  test('numeric (pgjdbc BigDecimal), interval and int4[] decode; short values are 22P03, not a crash', () => {
+    const array = Buffer.alloc(20 + 8 + 4);
+    array.writeInt32BE(1, 0); // dimensions
+    array.writeInt32BE(1, 4); // has NULLs
+    array.writeInt32BE(23, 8); // int4
+    array.writeInt32BE(2, 12); // size
+    array.writeInt32BE(1, 16); // lower bound
+    array.writeInt32BE(4, 20);
+    array.writeInt32BE(7, 24);
+    array.writeInt32BE(-1, 28);
+    const interval = Buffer.alloc(16);
+    interval.writeBigInt64BE(5_000_000n, 0);
+    interval.writeInt32BE(3, 8);
+    interval.writeInt32BE(14, 12);
+    assert.deepEqual(decodeParameters([encodeNumeric('-12.50'), interval, array], [1], [1700, 1186, 1007]), [
+      '-12.50',
+      '1 year 2 mons 3 days 00:00:05',
+      [7, null],
+    ]);
+    assert.throws(
+      () => decodeParameters([Buffer.alloc(2)], [1], [23]),
+      (e: Error & { details?: { sqlstate?: string } }) =>
+        e.message === 'incorrect binary data format in bind parameter 1' && e.details?.sqlstate === '22P03',
     );
   });
 });

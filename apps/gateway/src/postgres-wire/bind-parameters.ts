@@ -216,6 +216,19 @@ export function decodeParameters(
     if (bytes === null) return null;
     const format = formats.length === 0 ? 0 : formats.length === 1 ? formats[0] : formats[i];
     const oid = typeOids[i] ?? 0;
-    return format === 1 ? fromBinary(bytes, oid) : fromText(bytes.toString('utf8'), oid);
+    if (format !== 1) return fromText(bytes.toString('utf8'), oid);
+    try {
+      return fromBinary(bytes, oid);
+    } catch (error) {
+      if (error instanceof SpokeError) throw error;
+      // Too few bytes for the type (a RangeError from the Buffer reads): PostgreSQL's own answer.
+      throw new SpokeError(
+        ErrorCode.INVALID_QUERY,
+        `incorrect binary data format in bind parameter ${i + 1}`,
+        {
+          details: { sqlstate: '22P03' },
+        },
+      );
+    }
   });
 }

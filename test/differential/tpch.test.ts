@@ -29,7 +29,7 @@ import { SOURCE_NAMES, type SourceName, startTpchSources, type TpchSources } fro
 const SCALE = Number(process.env.SPOKE_TPCH_SCALE ?? 0.01);
 
 /**
- * Placement k puts table i in source (i + 2k) mod 6: over the three
+ * Placement k puts table i in source (i + 2k + 1) mod 6: over the three
  * placements every table sits in three different sources, and each source
  * holds four tables.
  */
@@ -37,7 +37,7 @@ const PLACEMENTS: Readonly<Record<string, Record<TpchTableName, SourceName>>> = 
   ['A', 'B', 'C'].map((name, k) => [
     name,
     Object.fromEntries(
-      TPCH_TABLE_NAMES.map((t, i) => [t, SOURCE_NAMES[(i + 2 * k) % SOURCE_NAMES.length]!]),
+      TPCH_TABLE_NAMES.map((t, i) => [t, SOURCE_NAMES[(i + 2 * k + 1) % SOURCE_NAMES.length]!]),
     ) as Record<TpchTableName, SourceName>,
   ]),
 );

@@ -100,3 +100,6 @@ describe('correlated sub-queries reading an outer column nothing else reads (TPC
     });
   }
 });
+
+// The aggregate-typing case (TPC-H Q15) needs PostgreSQL's unconstrained numeric: see
+// test/differential/postgres-regressions.test.ts.

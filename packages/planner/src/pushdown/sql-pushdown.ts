@@ -226,9 +226,74 @@ function typeAggregates(tree: AstNode, bindings: readonly TableBinding[]): void 
   });
 }
 
-/** `[precision, scale]` when `node` is a column of a decimal type. */
+/**
+ * `[precision, scale]` when `node` is a decimal: a decimal column, a cast to
+ * `numeric(p,s)`, or `+`, `-`, `*` over decimals, integers and numeric
+ * literals with at least one decimal operand (`l_extendedprice * (1 -
+ * l_discount)`). The scale is PostgreSQL's and DuckDB's alike (the larger for
+ * `+`/`-`, the sum for `*`), so casting the source's unconstrained result to
+ * it loses no digit; without the cast it would arrive as text, and DuckDB
+ * would compare it as text (`max()` of `'947218.62'` and `'2102543.21'`).
+ */
 function decimalTypeOf(node: AstNode, bindings: readonly TableBinding[]): [number, number] | undefined {
-  const fields = node?.ColumnRef?.fields as AstNode[] | undefined;
+  const typed = numericTypeOf(node, bindings);
+  return typed?.decimal ? [typed.precision, typed.scale] : undefined;
+}
+
+interface NumericType {
+  readonly precision: number;
+  readonly scale: number;
+  /** False for integers: an expression is typed only when a decimal takes part. */
+  readonly decimal: boolean;
+}
+
+const MAX_PRECISION = 38;
+
+function numericTypeOf(node: AstNode, bindings: readonly TableBinding[]): NumericType | undefined {
+  if (node?.ColumnRef) return columnNumericType(node, bindings);
+  const constant = node?.A_Const;
+  if (constant?.ival) return { precision: 10, scale: 0, decimal: false };
+  if (constant?.fval) {
+    const text = String(constant.fval.fval);
+    if (!/^\d*\.\d+$|^\d+\.\d*$/.test(text)) return undefined;
+    const [int = '', frac = ''] = text.split('.');
+    return { precision: Math.max(1, int.length + frac.length), scale: frac.length, decimal: true };
+  }
+  const cast = node?.TypeCast;
+  if (cast) {
+    const names = (cast.typeName?.names ?? []) as AstNode[];
+    const typmods = (cast.typeName?.typmods ?? []) as AstNode[];
+    const name = names[names.length - 1]?.String?.sval;
+    const p = typmods[0]?.A_Const?.ival?.ival as number | undefined;
+    const sc = typmods.length === 2 ? ((typmods[1]?.A_Const?.ival?.ival as number | undefined) ?? 0) : 0;
+    if ((name === 'numeric' || name === 'decimal') && p !== undefined && sc >= 0 && sc <= p)
+      return { precision: p, scale: sc, decimal: true };
+    return undefined;
+  }
+  const expr = node?.A_Expr;
+  if (!expr || expr.kind !== 'AEXPR_OP' || expr.name?.length !== 1) return undefined;
+  const op = expr.name[0]?.String?.sval as string;
+  if (!expr.lexpr) return op === '-' ? numericTypeOf(expr.rexpr, bindings) : undefined;
+  const a = numericTypeOf(expr.lexpr, bindings);
+  const b = numericTypeOf(expr.rexpr, bindings);
+  if (!a || !b) return undefined;
+  const decimal = a.decimal || b.decimal;
+  if (op === '+' || op === '-') {
+    const scale = Math.max(a.scale, b.scale);
+    const integral = Math.max(a.precision - a.scale, b.precision - b.scale) + 1;
+    return { precision: Math.min(MAX_PRECISION, integral + scale), scale, decimal };
+  }
+  if (op === '*') {
+    const scale = a.scale + b.scale;
+    if (scale > MAX_PRECISION) return undefined;
+    return { precision: Math.min(MAX_PRECISION, Math.max(scale, a.precision + b.precision)), scale, decimal };
+  }
+  return undefined;
+}
+
+/** The numeric type of a column: decimals with their precision and scale, integers by width. */
+function columnNumericType(node: AstNode, bindings: readonly TableBinding[]): NumericType | undefined {
+  const fields = node.ColumnRef.fields as AstNode[] | undefined;
   if (!fields || fields.some((f) => !f.String)) return undefined;
   const names = fields.map((f) => f.String.sval as string);
   const column = names[names.length - 1]!;
@@ -238,13 +303,16 @@ function decimalTypeOf(node: AstNode, bindings: readonly TableBinding[]): [numbe
     .map(
       (b) =>
         b.arrowSchema.fields.find((f) => f.name === column)?.type as unknown as
-          | { typeId: number; precision?: number; scale?: number }
+          | { typeId: number; precision?: number; scale?: number; bitWidth?: number }
           | undefined,
     )
     .filter((t) => t !== undefined);
   if (types.length !== 1) return undefined;
   const t = types[0]!;
-  return t.precision !== undefined && t.scale !== undefined && t.typeId === 7
-    ? [t.precision, t.scale]
-    : undefined;
+  // Arrow's type ids: 7 Decimal, 2 Int.
+  if (t.typeId === 7 && t.precision !== undefined && t.scale !== undefined)
+    return { precision: t.precision, scale: t.scale, decimal: true };
+  if (t.typeId === 2 && t.bitWidth !== undefined)
+    return { precision: t.bitWidth <= 16 ? 5 : t.bitWidth <= 32 ? 10 : 19, scale: 0, decimal: false };
+  return undefined;
 }

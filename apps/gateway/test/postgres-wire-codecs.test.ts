@@ -9,6 +9,7 @@ import { decodeParameters } from '../src/postgres-wire/bind-parameters.js';
 import { parseCopy } from '../src/postgres-wire/copy-out.js';
 import { parseClose, parseDeclare, parseFetch } from '../src/postgres-wire/cursor-statements.js';
 import { decodeNumeric, encodeNumeric } from '../src/postgres-wire/pg-numeric.js';
+import { textToBinary } from '../src/postgres-wire/text-to-binary.js';
 
 describe('binary numeric', () => {
   // As numeric_send lays them out: ndigits, weight, sign, dscale, base-10000 digits (trailing zero digits dropped).
@@ -117,5 +118,31 @@ describe('binary Bind parameters', () => {
       (e: Error & { details?: { sqlstate?: string } }) =>
         e.message === 'incorrect binary data format in bind parameter 1' && e.details?.sqlstate === '22P03',
     );
+  });
+});
+
+describe('binary values of columns carried as text', () => {
+  test('date, time, timestamp(tz), interval, uuid, jsonb in PostgreSQL binary from their text', () => {
+    const hex = (oid: number, text: string) => textToBinary(oid)(text).toString('hex');
+    assert.equal(hex(1082, '2000-01-02'), '00000001');
+    assert.equal(hex(1082, '1999-12-31'), 'ffffffff');
+    // date2j(1, 1, 1) − date2j(2000, 1, 1); 1 BC is year 0, the day before.
+    assert.equal(textToBinary(1082)('0001-01-01').readInt32BE(0), -730119);
+    assert.equal(textToBinary(1082)('0001-12-31 BC').readInt32BE(0), -730120);
+    assert.equal(textToBinary(1083)('12:34:56.5').readBigInt64BE(0), 45_296_500_000n);
+    assert.equal(textToBinary(1114)('2000-01-01 00:00:01.25').readBigInt64BE(0), 1_250_000n);
+    // 03:00+02 is 01:00 UTC.
+    assert.equal(textToBinary(1184)('2000-01-01 03:00:00+02').readBigInt64BE(0), 3_600_000_000n);
+    assert.equal(textToBinary(1184)('infinity').readBigInt64BE(0), 9223372036854775807n);
+    const interval = textToBinary(1186)('1 year 2 mons 3 days -04:05:06.5');
+    assert.deepEqual(
+      [interval.readBigInt64BE(0), interval.readInt32BE(8), interval.readInt32BE(12)],
+      [-14_706_500_000n, 3, 14],
+    );
+    // DuckDB spells months out.
+    assert.equal(textToBinary(1186)('2 months').readInt32BE(12), 2);
+    assert.equal(hex(2950, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'), 'a0eebc999c0b4ef8bb6d6bb9bd380a11');
+    assert.equal(hex(3802, '{}'), '017b7d');
+    assert.throws(() => textToBinary(1186)('soon'), /cannot send "soon" as binary interval/);
   });
 });

@@ -13,7 +13,6 @@
 import type { DataType } from '@spoke/core';
 import { arrow } from '@spoke/core';
 import type { ByteBuffer } from './byte-buffer.js';
-import { encodeNumeric } from './pg-numeric.js';
 import {
   formatBytea,
   formatDate,
@@ -26,6 +25,7 @@ import {
   quoteArrayElement,
 } from './pg-text.js';
 import { ELEMENT_OF, type PgColumnType, PgOid } from './pg-types.js';
+import { textToBinary } from './text-to-binary.js';
 
 /** The subset of arrow-js `Data` the encoders read. */
 export interface ColumnData {
@@ -431,43 +431,4 @@ function binaryFromText(data: ColumnData, pg: PgColumnType): FieldWriter {
     out.int32(bytes.length);
     out.bytes(bytes);
   };
-}
-
-/** The binary form of a value of type `oid` from its text. */
-function textToBinary(oid: number): (text: string) => Buffer {
-  switch (oid) {
-    case PgOid.numeric:
-      return encodeNumeric;
-    case PgOid.jsonb:
-      // jsonb's binary form is a version byte (1) and the text.
-      return (text) => Buffer.concat([Buffer.of(1), Buffer.from(text, 'utf8')]);
-    case PgOid.uuid:
-      return (text) => Buffer.from(text.replace(/-/g, ''), 'hex');
-    case PgOid.bool:
-      return (text) => Buffer.of(text === 't' || text === 'true' ? 1 : 0);
-    case PgOid.int2:
-    case PgOid.int4:
-    case PgOid.int8: {
-      const size = oid === PgOid.int2 ? 2 : oid === PgOid.int4 ? 4 : 8;
-      return (text) => {
-        const out = Buffer.alloc(size);
-        if (size === 8) out.writeBigInt64BE(BigInt(text));
-        else if (size === 4) out.writeInt32BE(Number(text));
-        else out.writeInt16BE(Number(text));
-        return out;
-      };
-    }
-    case PgOid.float4:
-    case PgOid.float8:
-      return (text) => {
-        const value = text === 'NaN' ? Number.NaN : Number(text);
-        const out = Buffer.alloc(oid === PgOid.float4 ? 4 : 8);
-        if (oid === PgOid.float4) out.writeFloatBE(value);
-        else out.writeDoubleBE(value);
-        return out;
-      };
-    default:
-      // text, varchar, name, json, and the text carried for anything without a closer type.
-      return (text) => Buffer.from(text, 'utf8');
-  }
 }

@@ -787,7 +787,13 @@ export class WireSession {
       for (let row = pending.next; row < end; row++) {
         const at = out.beginMessage(0x44); // 'D' DataRow
         out.int16(writers.length);
-        for (const writer of writers) writer(out, row);
+        try {
+          for (const writer of writers) writer(out, row);
+        } catch (error) {
+          // A value that cannot be encoded: drop the half-written DataRow so the error that follows is readable.
+          out.length = at - 1;
+          throw error;
+        }
         out.endMessage(at);
         if (out.length >= FLUSH_THRESHOLD) await this.flush();
       }

@@ -197,9 +197,12 @@ export class FederatedEngine implements QueryEngine {
       );
     if (isLarge(node)) markLarge(body);
     checkParameters(node, options.params ?? [], sql);
+    await breathe(node);
     // PostgreSQL's result column names whichever path answers (a source, the residual, the system catalog).
     nameTargets(node);
+    await breathe(node);
     settleLiteralCasts(node, sql);
+    await breathe(node);
     return this.select(body, options.params ?? [], signal, context).catch((error: unknown) => {
       throw locateError(translateSourceError(error), sql);
     });

@@ -7,7 +7,7 @@
  * ELSE d END`; the executor maps DuckDB's error back to 22012
  * (`duckdb-errors.ts`).
  */
-import type { AstNode } from '../parse/ast.js';
+import { type AstNode, walkAst } from '../parse/ast.js';
 
 /** The message DuckDB's `error()` raises, which `translateDuckDBError` recognizes. */
 export const DIVISION_BY_ZERO = 'division by zero';
@@ -16,17 +16,16 @@ const DIVISIONS = new Set(['/', '%']);
 
 /** Rewrites every `/` and `%` in the tree (in place) to raise on a zero divisor. */
 export function guardDivisions(tree: AstNode): void {
-  visit(tree);
+  // Pre-order: a division inside a divisor is met (and guarded) again in both copies the guard holds.
+  walkAst(tree, (node) => {
+    guardDivision(node);
+    return undefined;
+  });
 }
 
-function visit(node: unknown): void {
-  if (node === null || typeof node !== 'object') return;
-  if (Array.isArray(node)) {
-    for (const item of node) visit(item);
-    return;
-  }
-  for (const value of Object.values(node as AstNode)) visit(value);
-  const e = (node as AstNode).A_Expr;
+/** Guards one node's divisor when the node is a `/` or `%` (for walks that do several rewrites at once). */
+export function guardDivision(node: AstNode): void {
+  const e = node.A_Expr;
   if (e?.kind !== 'AEXPR_OP' || !e.lexpr || !e.rexpr) return;
   const op = e.name?.[e.name.length - 1]?.String?.sval as string | undefined;
   if (op === undefined || !DIVISIONS.has(op) || isNonZeroConstant(e.rexpr)) return;

@@ -9,8 +9,8 @@ import { ErrorCode, type ScalarValue, SpokeError } from '@spoke/core';
 import { deparseSync } from 'pgsql-deparser';
 import { type AstNode, walkAst } from '../parse/ast.js';
 import { conjuncts, type ScanPlan } from '../pushdown/plan-scans.js';
-import { guardDivisions } from './division-by-zero.js';
-import { rewriteValueFunctions } from './value-functions.js';
+import { guardDivision } from './division-by-zero.js';
+import { rewriteValueFunction } from './value-functions.js';
 
 /** The residual SQL and the parameter values it binds. */
 export interface ResidualQuery {
@@ -53,8 +53,11 @@ export function buildResidual(
     rv.alias = { ...(rv.alias ?? {}), aliasname: plan.binding.alias };
   }
   rewriteOperators(stmt);
-  guardDivisions(stmt);
-  rewriteValueFunctions(stmt);
+  // PostgreSQL's division by zero and date/time keywords, in one walk (long statements run on the event loop).
+  walkAst(stmt, (node) => {
+    guardDivision(node);
+    return rewriteValueFunction(node) ? false : undefined;
+  });
   const used = renumberParams(stmt);
   const sql = deparseSync({ SelectStmt: stmt } as never);
   return { sql, params: used.map((n) => params[n - 1] ?? null) };

@@ -29,21 +29,13 @@ export function valueFunctionCall(node: AstNode): AstNode | undefined {
   };
 }
 
-/** Replaces every date/time SQL value function in the tree (in place). */
-export function rewriteValueFunctions(node: unknown): void {
-  if (node === null || typeof node !== 'object') return;
-  if (Array.isArray(node)) {
-    node.forEach((item, i) => {
-      const call = item && typeof item === 'object' ? valueFunctionCall(item as AstNode) : undefined;
-      if (call) node[i] = call;
-      else rewriteValueFunctions(item);
-    });
-    return;
-  }
-  for (const [key, value] of Object.entries(node as AstNode)) {
-    const call =
-      value && typeof value === 'object' && !Array.isArray(value) ? valueFunctionCall(value) : undefined;
-    if (call) (node as AstNode)[key] = call;
-    else rewriteValueFunctions(value);
-  }
+/** Replaces `node` in place when it is a date/time SQL value function; whether it was. */
+export function rewriteValueFunction(node: AstNode): boolean {
+  if (!node.SQLValueFunction) return false;
+  const call = valueFunctionCall(node);
+  if (!call) return false;
+  // The wrapper object is replaced in place: a walker holds no parent.
+  delete node.SQLValueFunction;
+  Object.assign(node, call);
+  return true;
 }

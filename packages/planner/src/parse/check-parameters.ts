@@ -8,6 +8,8 @@ import { type AstNode, walkAst } from './ast.js';
 
 /** Throws 42P02 for the first `$n` in the statement beyond the values bound. */
 export function checkParameters(tree: AstNode, params: readonly ScalarValue[], sql: string): void {
+  // No `$` in the text, no parameter: skip walking a long statement's tree.
+  if (!sql.includes('$')) return;
   let missing: AstNode | undefined;
   walkAst(tree, (node) => {
     if (missing) return false;

@@ -9,7 +9,7 @@
  * keep the engine's rules: see docs/semantics.md.)
  */
 import { ErrorCode, SpokeError } from '@spoke/core';
-import { type AstNode, str } from './ast.js';
+import { type AstNode, str, walkAst } from './ast.js';
 
 const INTEGER_TYPES: Readonly<Record<string, string>> = {
   int2: 'smallint',
@@ -43,20 +43,18 @@ function booleanInput(text: string): boolean | undefined {
 
 /** Checks and folds literal casts in the tree (in place). */
 export function settleLiteralCasts(tree: AstNode, sql: string): void {
-  visit(tree, sql);
-}
-
-function visit(node: unknown, sql: string): void {
-  if (node === null || typeof node !== 'object') return;
-  if (Array.isArray(node)) {
-    for (const item of node) visit(item, sql);
-    return;
-  }
-  for (const [key, value] of Object.entries(node as AstNode)) {
-    const folded = value && typeof value === 'object' ? settle(value as AstNode, sql) : undefined;
-    if (folded) (node as AstNode)[key] = folded;
-    else visit(value, sql);
-  }
+  // Without a cast in the text (`::`, CAST, a typed literal) there is nothing to settle: skip the walk.
+  if (!/::|\bcast\b|\b(?:int[248]?|integer|smallint|bigint|bool(?:ean)?)\s+'/i.test(sql)) return;
+  // walkAst allocates nothing per node: statements may be 128 KB (a long IN list), and this runs on the event loop.
+  walkAst(tree, (node) => {
+    if (!node.TypeCast) return undefined;
+    const folded = settle(node, sql);
+    if (!folded) return undefined;
+    // The wrapper object is replaced in place: the walker holds no parent.
+    delete node.TypeCast;
+    Object.assign(node, folded);
+    return false;
+  });
 }
 
 function settle(node: AstNode, sql: string): AstNode | undefined {

@@ -23,17 +23,17 @@ export function locateError(error: unknown, sql: string): unknown {
   });
 }
 
-function escape(text: string): string {
+function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function tokenPattern(sqlstate: string, message: string): RegExp | undefined {
   // 42883 `function length(integer) does not exist`: the call's name, followed by its parenthesis.
   const call = /^function ([\w.]+)\(/.exec(message);
-  if (sqlstate === '42883' && call) return new RegExp(`(?<![\\w."])${escape(call[1]!)}\\s*\\(`, 'gi');
+  if (sqlstate === '42883' && call) return new RegExp(`(?<![\\w."])${escapeRegex(call[1]!)}\\s*\\(`, 'gi');
   // 22P02/22007/22008 `invalid input syntax for type integer: "abc"`: the literal as written.
   const input =
     /^(?:invalid input syntax for type [\w ]+|date\/time field value out of range): "(.*)"$/s.exec(message);
-  if (input && /^22/.test(sqlstate)) return new RegExp(`'${escape(input[1]!.replace(/'/g, "''"))}'`, 'g');
+  if (input && /^22/.test(sqlstate)) return new RegExp(`'${escapeRegex(input[1]!.replace(/'/g, "''"))}'`, 'g');
   return undefined;
 }

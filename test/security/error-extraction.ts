@@ -314,17 +314,14 @@ describe('3. values extracted through error text', () => {
   attack('redaction is scoped: the same errors on a table without policies keep their values', async () => {
     const fx = await securityFixture();
     const session = new PgSession(fx.main.pgPort, 'analyst');
-    const budgets = DEPARTMENTS.map(([, , b]) => String(b));
     const names = DEPARTMENTS.map(([, n]) => n);
     const problems: string[] = [];
     try {
+      // PostgreSQL's overflow message names the type, not the value (`integer out of range`): the conversion
+      // error below is the one that quotes a value.
       const overflow = await session.run('SELECT budget * 2147483647 AS x FROM hr.departments');
-      if (
-        overflow.ok ||
-        !budgets.some((b) => overflow.seen.includes(b)) ||
-        !/overflow|out of range/i.test(overflow.message ?? '')
-      )
-        problems.push(`expected the overflow error with the budget in it: ${brief(overflow)}`);
+      if (overflow.ok || overflow.message !== 'integer out of range')
+        problems.push(`expected PostgreSQL's overflow error: ${brief(overflow)}`);
       const cast = await session.run('SELECT CAST(name AS INTEGER) AS x FROM hr.departments');
       if (cast.ok || !names.some((n) => cast.seen.includes(n)))
         problems.push(`expected the conversion error quoting the name: ${brief(cast)}`);

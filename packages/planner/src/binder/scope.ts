@@ -42,7 +42,8 @@ export class Scope {
   /** The entry named `name` in this scope only (exact, then case-insensitive). */
   entry(name: string): ScopeEntry | undefined {
     return (
-      this.entries.find((e) => e.name === name) ?? this.entries.find((e) => e.name.toLowerCase() === name.toLowerCase())
+      this.entries.find((e) => e.name === name) ??
+      this.entries.find((e) => e.name.toLowerCase() === name.toLowerCase())
     );
   }
 }

@@ -214,7 +214,12 @@ export function enforceAggregateOnly(stmt: AstNode, relations: readonly Aggregat
         const byPositiveConstant =
           (opName === '/' || opName === '%') &&
           Number(e.rexpr?.A_Const?.ival?.ival ?? e.rexpr?.A_Const?.fval?.fval ?? Number.NaN) > 0;
-        if (opName !== undefined && ARITHMETIC.has(opName) && !byPositiveConstant && operands.some(readsProtected))
+        if (
+          opName !== undefined &&
+          ARITHMETIC.has(opName) &&
+          !byPositiveConstant &&
+          operands.some(readsProtected)
+        )
           deny(`arithmetic on its columns is not allowed in ${where}: it can fail on a single row's value`);
         const comparison =
           e.kind === 'AEXPR_IN' ||

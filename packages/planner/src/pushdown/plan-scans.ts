@@ -208,7 +208,11 @@ function touchesOnly(node: AstNode, binding: TableBinding): boolean {
   return ok && readsColumn;
 }
 
-async function planLimit(plan: ScanPlan, stmt: AstNode, ctx: Parameters<typeof translateExpression>[1]): Promise<void> {
+async function planLimit(
+  plan: ScanPlan,
+  stmt: AstNode,
+  ctx: Parameters<typeof translateExpression>[1],
+): Promise<void> {
   if (!stmt.limitCount || stmt.limitOption === 'LIMIT_OPTION_WITH_TIES') return;
   const from = stmt.fromClause ?? [];
   if (from.length !== 1 || from[0].RangeVar !== plan.binding.rangeVar) return;

@@ -205,7 +205,11 @@ function translateRrf(body: AstNode, ctx: TranslationContext): Expr | undefined 
   const args = ((body.args ?? []) as AstNode[]).map((a) => translateExpression(a, ctx));
   const [vector, text] = args;
   if (args.length !== 2 || vector?.kind !== 'function' || text?.kind !== 'function') return undefined;
-  if (!['l2_distance', 'cosine_distance', 'negative_inner_product'].includes(vector.name) || text.name !== 'text_match') return undefined;
+  if (
+    !['l2_distance', 'cosine_distance', 'negative_inner_product'].includes(vector.name) ||
+    text.name !== 'text_match'
+  )
+    return undefined;
   return Ex.fn('reciprocal_rank_fusion', vector, text);
 }
 

@@ -289,6 +289,15 @@ export const ALLOWED_CALLABLES: readonly CallableGroup[] = [
         "current_setting('server_version')",
         { ...CATALOG, note: 'only the settings Spoke reports in `pg_settings`, named by a constant' },
       ],
+      [
+        'set_config',
+        '3',
+        "set_config('application_name', 'etl', false)",
+        {
+          spoke: true,
+          note: "the session's settings, in `SELECT set_config(…)` without FROM; names as for `current_setting`",
+        },
+      ],
       ['current_database', '0', 'current_database()', CATALOG],
       ['current_schema', '0', 'current_schema()', CATALOG],
       ['current_schemas', '1', 'current_schemas(false)', CATALOG],

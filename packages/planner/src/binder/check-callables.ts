@@ -164,7 +164,7 @@ class Checker {
       );
     }
     this.checkForm(entry, call);
-    if (name === 'current_setting') this.checkSetting(args[0]);
+    if (name === 'current_setting' || name === 'set_config') this.checkSetting(args[0], name);
     // DuckDB reads `pg_catalog.upper(x)` as a method call on a column named pg_catalog; the grammar's own
     // forms (EXTRACT, TRIM…) keep the qualifier, by which the deparser recognises them.
     if (qualifiers[0] === 'pg_catalog' && !syntax) call.funcname = call.funcname.slice(-1);
@@ -207,12 +207,12 @@ class Checker {
    * `current_setting('name')` answers from DuckDB's own settings in a query
    * over sources: only the constant names Spoke's system catalog reports.
    */
-  checkSetting(arg: AstNode | undefined): void {
+  checkSetting(arg: AstNode | undefined, name = 'current_setting'): void {
     const setting = arg?.A_Const?.sval?.sval as string | undefined;
     if (setting === undefined) {
       throw new SpokeError(
         ErrorCode.UNSUPPORTED,
-        'current_setting() takes the name of a setting as a string constant in Spoke',
+        `${name}() takes the name of a setting as a string constant in Spoke`,
         { details: { sqlstate: '0A000', ...this.position(arg?.A_Const?.location ?? arg?.location) } },
       );
     }

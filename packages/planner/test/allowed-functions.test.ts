@@ -508,6 +508,8 @@ describe('the list is honest', () => {
       'set-returning regexp_split_to_table',
       'set-returning unnest',
       'table generate_series',
+      // One row holding the array, beside system catalog relations only (Grafana's search-path query).
+      'table string_to_array',
       'table unnest',
     ]);
     for (const [name] of FORBIDDEN) assert.deepEqual(allowedCallables(name), [], name);

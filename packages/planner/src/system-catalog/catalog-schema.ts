@@ -39,6 +39,8 @@ export const PG_TABLES: Readonly<Record<string, string>> = {
   pg_roles: `oid BIGINT, rolname VARCHAR, rolsuper BOOLEAN, rolinherit BOOLEAN, rolcreaterole BOOLEAN,
     rolcreatedb BOOLEAN, rolcanlogin BOOLEAN, rolreplication BOOLEAN, rolconnlimit INTEGER, rolpassword VARCHAR,
     rolvaliduntil TIMESTAMPTZ, rolbypassrls BOOLEAN, rolconfig VARCHAR[]`,
+  // Empty: Spoke has one role and no role memberships (psql's `\du` reads it for "Member of").
+  pg_auth_members: 'roleid BIGINT, member BIGINT, grantor BIGINT, admin_option BOOLEAN',
   pg_am: 'oid BIGINT, amname VARCHAR, amhandler VARCHAR, amtype VARCHAR',
   pg_description: 'objoid BIGINT, classoid BIGINT, objsubid INTEGER, description VARCHAR',
   pg_shdescription: 'objoid BIGINT, classoid BIGINT, description VARCHAR',
@@ -223,6 +225,21 @@ export function pgMacros(
     inet_client_port: '() AS NULL::INTEGER',
     array_upper: '(a, d) AS CASE WHEN len(a) = 0 THEN NULL ELSE len(a) END',
     array_lower: '(a, d) AS CASE WHEN len(a) = 0 THEN NULL ELSE 1 END',
+    // PostgreSQL's is variadic (key, value, …); DuckDB macros are not, so one overload per pair count.
+    json_build_object: Array.from({ length: 9 }, (_, n) => {
+      const params = Array.from({ length: n }, (_, i) => `k${i}, v${i}`).join(', ');
+      const call = Array.from({ length: n }, (_, i) => `k${i}::VARCHAR, v${i}`).join(', ');
+      return `(${params}) AS json_object(${call})`;
+    }).join(', '),
+    // 'a."B c".d' → ['a', 'B c', 'd']: quoted parts keep their case and doubled quotes, the rest is folded.
+    parse_ident: ['(s)', '(s, strict)']
+      .map(
+        (params) => `${params} AS list_transform(regexp_extract_all(s, '"(?:[^"]|"")*"|[^."]+'),
+          __p -> CASE WHEN starts_with(__p, '"') THEN replace(__p[2:-2], '""', '"') ELSE lower(trim(__p)) END)`,
+      )
+      .join(', '),
+    // PostgreSQL takes any function as a FROM item (one row); the rewrite wraps this one in a sub-select.
+    string_to_array: '(s, d) AS string_split(s, d)',
     quote_ident: `(s) AS CASE WHEN regexp_full_match(s, '[a-z_][a-z0-9_$]*') THEN s ELSE '"' || replace(s, '"', '""') || '"' END`,
     // Only ever applied to pg_constraint.conkey, and pg_constraint is empty: the shape binds, no row reaches it.
     _pg_expandarray: `(a) AS {'x': a[1], 'n': 1}`,

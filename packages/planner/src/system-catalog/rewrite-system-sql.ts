@@ -110,9 +110,40 @@ export function rewriteSystemSql(sql: string, target: RewriteTarget): string {
   if (statements.length !== 1) throw new SpokeError(ErrorCode.UNSUPPORTED, 'send one statement at a time');
   const statement = statements[0]!.stmt;
   nameTargets(statement);
+  typeNullTargets(statement, false);
   const rewritten = rewriteNode(statement, target);
   guardDivisions(rewritten);
   return deparseSync(rewritten as never);
+}
+
+/**
+ * A bare `NULL` in a select list is `text` to PostgreSQL's client (JDBC's
+ * `SELECT NULL AS TABLE_CAT`), an integer to DuckDB: typed as text, except in
+ * the branches of a UNION, where PostgreSQL takes the other branches' type.
+ */
+function typeNullTargets(node: unknown, inSetOperation: boolean): void {
+  if (Array.isArray(node)) {
+    for (const item of node) typeNullTargets(item, inSetOperation);
+    return;
+  }
+  if (node === null || typeof node !== 'object') return;
+  const select = (node as AstNode).SelectStmt;
+  if (select) {
+    const setOperation = select.op !== undefined && select.op !== 'SETOP_NONE';
+    if (!inSetOperation && !setOperation) {
+      for (const target of (select.targetList ?? []) as AstNode[]) {
+        const res = target.ResTarget;
+        if (res?.val?.A_Const?.isnull) res.val = castTo(res.val, 'varchar');
+      }
+    }
+    for (const [key, value] of Object.entries(select)) {
+      if (key === 'targetList' && !inSetOperation && !setOperation) {
+        for (const target of value as AstNode[]) typeNullTargets(target.ResTarget?.val, false);
+      } else typeNullTargets(value, setOperation && (key === 'larg' || key === 'rarg'));
+    }
+    return;
+  }
+  for (const value of Object.values(node)) typeNullTargets(value, false);
 }
 
 function macro(name: string, target: RewriteTarget, args: AstNode[]): AstNode {
@@ -178,12 +209,39 @@ function rewriteOne(node: AstNode, target: RewriteTarget): AstNode {
       );
       return negate ? { BoolExpr: { boolop: 'NOT_EXPR', args: [call] } } : call;
     }
+    // `a.attnum = ANY(ix.indkey)`: DuckDB plans ANY over a column as a sub-query, which it refuses in an outer
+    // join's ON (SQLAlchemy's get_indexes); list_contains is the same test (false, not NULL, when a NULL element
+    // does not match — alike in ON and WHERE).
+    if (expr.kind === 'AEXPR_OP_ANY' && operator === '=' && expr.rexpr?.ColumnRef)
+      return funcCall(['list_contains'], [expr.rexpr, expr.lexpr]);
     if (names.length > 1) return { A_Expr: { ...expr, name: [stringNode(operator)] } };
     return node;
   }
   if (node.TypeCast) return rewriteCast(node.TypeCast, target);
   if (node.RangeFunction) {
     const rf = node.RangeFunction;
+    const only =
+      rf.functions?.length === 1 ? (rf.functions[0].List?.items?.[0] as AstNode | undefined) : undefined;
+    const called = (only?.FuncCall?.funcname as AstNode[] | undefined)?.map((n) => str(n));
+    const columnOf = (fallback: string) =>
+      (rf.alias?.colnames?.[0] ? str(rf.alias.colnames[0]) : rf.alias?.aliasname) ?? fallback;
+    // DuckDB refuses sub-queries in a table function's arguments, and the macros (`current_setting`…) are
+    // sub-queries: `FROM generate_series(lo, hi) AS k` → `FROM (SELECT unnest(generate_series(lo, hi)) AS k) AS k`.
+    if (
+      called?.length === 1 &&
+      called[0] === 'generate_series' &&
+      !rf.ordinality &&
+      JSON.stringify(only?.FuncCall?.args ?? []).includes(`"sval":"${target.database}"`)
+    ) {
+      const column = columnOf('generate_series');
+      return subselectOf(funcCall(['unnest'], [only!]), column, rf.alias?.aliasname ?? column);
+    }
+    // PostgreSQL takes a scalar function as a FROM item (one row, one column named after the alias); DuckDB
+    // does not, and the macros are scalar: `FROM string_to_array(…) AS p` → `FROM (SELECT string_to_array(…) AS p) AS p`.
+    if (called?.[0] === target.database && target.macros.has(called.at(-1)!) && !rf.ordinality) {
+      const column = columnOf(called.at(-1)!);
+      return subselectOf(only!, column, rf.alias?.aliasname ?? column);
+    }
     // PostgreSQL: a function returning one column, aliased without a column list, names its column after the alias.
     if (rf.alias && !rf.alias.colnames && (rf.functions?.length ?? 0) === 1 && !rf.ordinality) {
       return { RangeFunction: { ...rf, alias: { ...rf.alias, colnames: [stringNode(rf.alias.aliasname)] } } };
@@ -191,6 +249,22 @@ function rewriteOne(node: AstNode, target: RewriteTarget): AstNode {
     return node;
   }
   return node;
+}
+
+/** `(SELECT value AS column) AS alias`, a FROM item. */
+function subselectOf(value: AstNode, column: string, alias: string): AstNode {
+  return {
+    RangeSubselect: {
+      subquery: {
+        SelectStmt: {
+          targetList: [{ ResTarget: { name: column, val: value } }],
+          limitOption: 'LIMIT_OPTION_DEFAULT',
+          op: 'SETOP_NONE',
+        },
+      },
+      alias: { aliasname: alias },
+    },
+  };
 }
 
 function rewriteCast(cast: AstNode, target: RewriteTarget): AstNode {

@@ -100,3 +100,16 @@ test('character(n) values come without the padding', async () => {
     `SELECT DISTINCT mode, brand FROM pg.lines JOIN crm.suppliers ON id = supp ORDER BY mode, brand`,
   );
 });
+
+test('decimal expressions in the select list pushed to PostgreSQL come as decimals, not text (random kit)', async () => {
+  // PostgreSQL answers -d, abs(d), d + 1.5 and COALESCE(d, …) as unconstrained numerics, which arrived as
+  // text ('1.5000'); DuckDB answers decimals. The pushed expressions are now cast to DuckDB's decimal type.
+  const sql =
+    'SELECT -(price) AS a, abs(discount) AS b, price + 1.5 AS c, COALESCE(discount, 0.0001) AS d FROM pg.lines ORDER BY 1, 2, 3, 4 LIMIT 20';
+  await check(sql);
+  const plan = await engine.explain(sql);
+  assert.match(
+    plan.sources.map((s) => s.sql ?? '').join('\n'),
+    /CAST\(abs\(discount\) AS numeric\(15, 2\)\)/,
+  );
+});

@@ -5,6 +5,9 @@
  * @packageDocumentation
  */
 
+// Side effect first: every deparse in the process keeps boolean operands' parentheses.
+import './parse/deparser-precedence.js';
+
 export * from '@spoke/duckdb-arrow';
 export { type ResolvedTable, SourceRegistry } from './binder/source-registry.js';
 export {

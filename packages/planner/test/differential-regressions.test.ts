@@ -103,3 +103,28 @@ describe('correlated sub-queries reading an outer column nothing else reads (TPC
 
 // The aggregate-typing case (TPC-H Q15) needs PostgreSQL's unconstrained numeric: see
 // test/differential/postgres-regressions.test.ts.
+
+describe('a boolean operand of IS [NOT] NULL / IS [NOT] TRUE keeps its parentheses (random kit, TLP: wrong rows)', () => {
+  // pgsql-deparser wrote `(NOT p) IS NULL` as `NOT (p) IS NULL` and
+  // `(a OR b) IS NULL` as `a OR b IS NULL`, for the source and for DuckDB.
+  for (const [what, sql] of [
+    ['NOT … IS NULL, pushed whole', 'SELECT count(*) AS n FROM crm.customers WHERE (NOT id > 5) IS NULL'],
+    [
+      'OR … IS NULL in the residual',
+      `SELECT count(*) AS n FROM crm.customers c JOIN shop.orders o ON o.customer_id = c.id
+       WHERE (c.id > 5 OR o.amount > 50) IS NULL`,
+    ],
+    ['NOT … IS NOT NULL', 'SELECT count(*) AS n FROM crm.customers WHERE (NOT id > 5) IS NOT NULL'],
+    ['NOT … IS TRUE', 'SELECT count(*) AS n FROM crm.customers WHERE (NOT id > 5) IS TRUE'],
+    [
+      'in the select list',
+      'SELECT (NOT id > 5) IS NULL AS t, count(*) AS n FROM crm.customers GROUP BY 1 ORDER BY 1',
+    ],
+  ] as const) {
+    test(what, async () => {
+      const expected = await fx.reference(sql);
+      assert.ok(expected.length > 0);
+      assert.deepEqual(await rows(sql), expected);
+    });
+  }
+});

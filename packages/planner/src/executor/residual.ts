@@ -7,6 +7,7 @@
  */
 import { ErrorCode, type ScalarValue, SpokeError } from '@spoke/core';
 import { deparseSync } from 'pgsql-deparser';
+import '../parse/deparser-precedence.js';
 import { type AstNode, walkAst } from '../parse/ast.js';
 import { conjuncts, type ScanPlan } from '../pushdown/plan-scans.js';
 import { guardDivision } from './division-by-zero.js';

@@ -141,6 +141,7 @@ export function sourceTree(
     const copy = structuredClone(stmt);
     substituteParams(copy, params);
     typeAggregates(copy, bindings);
+    typeDecimalTargets(copy, bindings);
     return { SelectStmt: copy };
   } finally {
     bindings.forEach((b, i) => {
@@ -227,6 +228,39 @@ function typeAggregates(tree: AstNode, bindings: readonly TableBinding[]): void 
 }
 
 /**
+ * Casts each decimal expression of the result (`-d`, `abs(d)`, `d + 1.5`,
+ * `COALESCE(d, 0.0001)`) to the decimal type DuckDB gives it: PostgreSQL
+ * answers them as unconstrained numerics, which a connector can only carry as
+ * text, so the client saw `'1.5000'` as text where a local answer is the
+ * decimal 1.5 (found by the randomized differential kit). Not under
+ * DISTINCT, whose ORDER BY must repeat the select list's expressions as
+ * written; PostgreSQL names the cast column as the uncast one.
+ */
+function typeDecimalTargets(stmt: AstNode, bindings: readonly TableBinding[]): void {
+  if (stmt.distinctClause || !Array.isArray(stmt.targetList)) return;
+  for (const target of stmt.targetList as AstNode[]) {
+    const res = target?.ResTarget;
+    const value = res?.val;
+    if (!value || value.ColumnRef || value.TypeCast || value.A_Const) continue;
+    const decimal = decimalTypeOf(value, bindings);
+    if (!decimal) continue;
+    res.val = {
+      TypeCast: {
+        arg: value,
+        typeName: {
+          names: [{ String: { sval: 'pg_catalog' } }, { String: { sval: 'numeric' } }],
+          typmods: [
+            { A_Const: { ival: { ival: decimal[0] } } },
+            { A_Const: { ival: decimal[1] ? { ival: decimal[1] } : {} } },
+          ],
+          typemod: -1,
+        },
+      },
+    };
+  }
+}
+
+/**
  * `[precision, scale]` when `node` is a decimal: a decimal column, a cast to
  * `numeric(p,s)`, or `+`, `-`, `*` over decimals, integers and numeric
  * literals with at least one decimal operand (`l_extendedprice * (1 -
@@ -269,6 +303,21 @@ function numericTypeOf(node: AstNode, bindings: readonly TableBinding[]): Numeri
     if ((name === 'numeric' || name === 'decimal') && p !== undefined && sc >= 0 && sc <= p)
       return { precision: p, scale: sc, decimal: true };
     return undefined;
+  }
+  const call = node?.FuncCall;
+  if (call && !call.over && !call.agg_star && call.args?.length === 1) {
+    const name = String(call.funcname?.[call.funcname.length - 1]?.String?.sval).toLowerCase();
+    if (name === 'abs' && call.funcname.length === 1) return numericTypeOf(call.args[0], bindings);
+  }
+  const coalesce = node?.CoalesceExpr;
+  if (coalesce && Array.isArray(coalesce.args) && coalesce.args.length > 0) {
+    const types = (coalesce.args as AstNode[]).map((arg) => numericTypeOf(arg, bindings));
+    if (types.some((t) => !t)) return undefined;
+    const known = types as NumericType[];
+    const scale = Math.max(...known.map((t) => t.scale));
+    const integral = Math.max(...known.map((t) => t.precision - t.scale));
+    if (integral + scale > MAX_PRECISION) return undefined;
+    return { precision: integral + scale, scale, decimal: known.some((t) => t.decimal) };
   }
   const expr = node?.A_Expr;
   if (!expr || expr.kind !== 'AEXPR_OP' || expr.name?.length !== 1) return undefined;

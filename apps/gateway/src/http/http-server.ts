@@ -59,6 +59,9 @@ export interface RunningHttpServer {
 /** Rows are written in chunks of about this many characters. */
 const CHUNK_CHARS = 64 * 1024;
 
+/** The largest refused body read to its end (and dropped) rather than cut off by closing the connection. */
+const MAX_DRAINED_BODY = 64 * 1024 * 1024;
+
 interface QueryBody {
   sql: string;
   params?: ScalarValue[];
@@ -68,7 +71,8 @@ interface QueryBody {
  * Reads a request body of at most `limit` bytes. A larger one is refused
  * (413) as soon as that is known — from Content-Length before reading
  * anything, else once `limit` bytes have arrived — without holding it: the
- * rest is left unread, and the connection is closed after the answer.
+ * rest is dropped as it arrives, or, past MAX_DRAINED_BODY or without a
+ * Content-Length, left unread and the connection closed after the answer.
  */
 async function readBody(req: IncomingMessage, limit: number, why = ''): Promise<string> {
   const tooLarge = (size: string) =>
@@ -445,8 +449,14 @@ export async function startHttpServer(
       if (res.headersSent) res.destroy(error as Error);
       else {
         if (status === 401) res.setHeader('www-authenticate', 'Bearer realm="spoke", Basic realm="spoke"');
-        // The rest of a body refused for its size is not read: end the connection after the answer.
-        if (status === 413 && !req.complete) res.setHeader('connection', 'close');
+        if (status === 413 && !req.complete) {
+          // The rest of a body refused for its size is never held. Up to MAX_DRAINED_BODY it is read and
+          // dropped, so a client still uploading (fetch, most HTTP libraries) gets to read the 413 instead
+          // of a reset connection; past that, the connection ends after the answer.
+          const declared = Number(req.headers['content-length']);
+          if (declared <= MAX_DRAINED_BODY) req.resume();
+          else res.setHeader('connection', 'close');
+        }
         sendJson(res, status, { error: { code, message } });
       }
     } finally {

@@ -279,6 +279,45 @@ describe('system catalog', { timeout: 60_000 }, () => {
     );
   });
 
+  test("what the tools' introspection needed: parse_ident, json_build_object, pg_auth_members, NULL as text", async () => {
+    const [ident] = await rows(`SELECT parse_ident('Crm."Big ""T"""') AS p`);
+    assert.deepEqual([...(ident!.p as Iterable<string>)], ['crm', 'Big "T"']);
+    const result = await catalog.query(
+      `SELECT json_build_object('start', 1, 'cycle', false) AS o, NULL AS table_cat`,
+      [],
+      new AbortController().signal,
+    );
+    // json for the wire (psycopg parses it), and a bare NULL is text as in PostgreSQL (JDBC reads TABLE_CAT as a string).
+    assert.equal(result.schema.fields[0]!.metadata.get('spoke.pg_type'), 'json');
+    assert.equal(result.schema.fields[1]!.type.typeId, arrow.Type.Utf8);
+    const [row] = (await collectBatches(result)).flatMap((b) => b.toArray().map((r) => r.toJSON()));
+    assert.deepEqual(JSON.parse(String(row!.o)), { start: 1, cycle: false });
+    assert.deepEqual(await rows('SELECT m.roleid FROM pg_catalog.pg_auth_members m'), []);
+  });
+
+  test('= ANY(array column) in an outer join, and generate_series over current_setting (SQLAlchemy, Grafana)', async () => {
+    // The outer join keeps every column of customers: each attnum is in the list.
+    assert.deepEqual(
+      await rows(`SELECT a.attname FROM pg_class t
+        LEFT JOIN (SELECT ARRAY[1, 2, 3, 4, 5]::smallint[] AS k) ix ON true
+        LEFT OUTER JOIN pg_attribute a ON t.oid = a.attrelid AND a.attnum = ANY(ix.k)
+        WHERE t.relname = 'customers' ORDER BY a.attnum`),
+      [
+        { attname: 'id' },
+        { attname: 'name' },
+        { attname: 'balance' },
+        { attname: 'tags' },
+        { attname: 'seen' },
+      ],
+    );
+    assert.deepEqual(
+      await rows(`SELECT trim(p[k]) AS part
+        FROM generate_series(1, array_upper(string_to_array(current_setting('search_path'), ','), 1)) AS k,
+             string_to_array(current_setting('search_path'), ',') AS p ORDER BY k`),
+      [{ part: '"$user"' }, { part: 'public' }],
+    );
+  });
+
   test('isSystemRelation, and missing relations are 42P01', async () => {
     assert.equal(SystemCatalog.isSystemRelation('pg_catalog', 'pg_class'), true);
     assert.equal(SystemCatalog.isSystemRelation('INFORMATION_SCHEMA', 'tables'), true);

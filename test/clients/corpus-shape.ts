@@ -22,6 +22,7 @@ const KINDS: Readonly<Record<number, string>> = {
   25: 'string',
   194: 'string', // pg_node_tree
   1033: 'string', // aclitem
+  2277: 'string', // anyarray (pg_attribute.attmissingval): no driver has a decoder for it, all read its text
   1042: 'string',
   1043: 'string',
   2205: 'string', // regclass

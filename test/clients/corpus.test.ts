@@ -42,6 +42,12 @@ const KNOWN_GAPS: readonly { tool: string; fragment: string; why: string }[] = [
  * fragment of the statement, the column, and why it does not matter to the tool).
  */
 const KNOWN_SHAPE_DIFFERENCES: readonly { tool: string; fragment: string; column: string; why: string }[] = [
+  {
+    tool: 'dbeaver',
+    fragment: 'pg_stat_activity',
+    column: 'client_addr',
+    why: 'text where PostgreSQL has inet; the view lists no sessions, so no value is ever decoded (DBeaver reads it as a string)',
+  },
   ...['superset', 'tableau'].map((tool) => ({
     tool,
     fragment: 'crm',

@@ -1,7 +1,8 @@
 -- What DBeaver's PostgreSQL plugin asks while it opens a connection and fills its navigator (databases,
 -- schemas, tables, columns, keys, indexes, triggers, types, roles, extensions), written by us after reading
 -- its public sources (plugins/org.jkiss.dbeaver.ext.postgresql). DBeaver reads each catalog row by column
--- name; where it selects `c.*` we name the columns it reads. Parameters are bound as it binds them.
+-- name, mostly from `x.oid, x.*` selects (the last statements), so every column PostgreSQL 15 has must be
+-- there, in its order.
 -- ---- statement
 SELECT current_schema(), session_user
 -- ---- statement
@@ -101,3 +102,59 @@ ORDER BY p.proname
 SELECT s.seqrelid, s.seqtypid, s.seqstart, s.seqincrement, s.seqmax, s.seqmin, s.seqcache, s.seqcycle
 FROM pg_catalog.pg_sequence s
 WHERE s.seqrelid = $1
+-- ---- statement
+SELECT db.oid, db.* FROM pg_catalog.pg_database db WHERE db.datallowconn AND NOT db.datistemplate ORDER BY db.datname
+-- ---- statement
+SELECT n.oid, n.*, d.description FROM pg_catalog.pg_namespace n
+LEFT OUTER JOIN pg_catalog.pg_description d
+  ON d.objoid = n.oid AND d.objsubid = 0 AND d.classoid = 'pg_namespace'::regclass
+ORDER BY n.nspname
+-- ---- statement
+SELECT c.oid, c.*, d.description FROM pg_catalog.pg_class c
+LEFT OUTER JOIN pg_catalog.pg_description d
+  ON d.objoid = c.oid AND d.objsubid = 0 AND d.classoid = 'pg_class'::regclass
+WHERE c.relnamespace = $1 AND c.relkind NOT IN ('i', 'I', 'c')
+-- ---- statement
+SELECT c.relname, a.*, pg_catalog.pg_get_expr(ad.adbin, ad.adrelid, true) AS def_value, dsc.description
+FROM pg_catalog.pg_attribute a
+INNER JOIN pg_catalog.pg_class c ON a.attrelid = c.oid
+LEFT OUTER JOIN pg_catalog.pg_attrdef ad ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum
+LEFT OUTER JOIN pg_catalog.pg_description dsc ON c.oid = dsc.objoid AND a.attnum = dsc.objsubid
+WHERE NOT a.attisdropped AND c.oid = $1
+ORDER BY a.attnum
+-- ---- statement
+SELECT c.oid, c.*, t.relname AS tabrelname FROM pg_catalog.pg_constraint c
+INNER JOIN pg_catalog.pg_class t ON t.oid = c.conrelid
+WHERE t.relnamespace = $1
+-- ---- statement
+SELECT i.*, c.relname, c.relnamespace, c.relam FROM pg_catalog.pg_index i
+INNER JOIN pg_catalog.pg_class c ON c.oid = i.indexrelid
+WHERE i.indrelid = $1
+-- ---- statement
+SELECT t.oid, t.* FROM pg_catalog.pg_trigger t WHERE t.tgrelid = $1
+-- ---- statement
+SELECT t.oid, t.*, d.description FROM pg_catalog.pg_type t
+LEFT OUTER JOIN pg_catalog.pg_description d ON d.objoid = t.oid AND d.objsubid = 0
+WHERE t.typnamespace = $1
+-- ---- statement
+SELECT p.oid, p.*, d.description FROM pg_catalog.pg_proc p
+LEFT OUTER JOIN pg_catalog.pg_description d ON d.objoid = p.oid AND d.objsubid = 0
+WHERE p.pronamespace = $1
+-- ---- statement
+SELECT a.oid, a.* FROM pg_catalog.pg_roles a ORDER BY a.oid
+-- ---- statement
+SELECT e.oid, e.* FROM pg_catalog.pg_extension e ORDER BY e.oid
+-- ---- statement
+SELECT c.oid, c.* FROM pg_catalog.pg_collation c ORDER BY c.oid
+-- ---- statement
+SELECT l.oid, l.* FROM pg_catalog.pg_language l ORDER BY l.oid
+-- ---- statement
+SELECT t.oid, t.* FROM pg_catalog.pg_tablespace t ORDER BY t.oid
+-- ---- statement
+SELECT am.oid, am.* FROM pg_catalog.pg_am am ORDER BY am.oid
+-- ---- statement
+SELECT e.oid, e.* FROM pg_catalog.pg_event_trigger e ORDER BY e.oid
+-- ---- statement
+SELECT s.* FROM pg_catalog.pg_sequence s WHERE s.seqrelid = $1
+-- ---- statement
+SELECT sa.* FROM pg_catalog.pg_stat_activity sa WHERE sa.datname = current_database()

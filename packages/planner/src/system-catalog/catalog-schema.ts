@@ -25,7 +25,7 @@ export const PG_TABLES: Readonly<Record<string, string>> = {
     attnum SMALLINT, attndims INTEGER, attcacheoff INTEGER, atttypmod INTEGER, attbyval BOOLEAN, attalign VARCHAR,
     attstorage VARCHAR, attcompression VARCHAR, attnotnull BOOLEAN, atthasdef BOOLEAN, atthasmissing BOOLEAN,
     attidentity VARCHAR, attgenerated VARCHAR, attisdropped BOOLEAN, attislocal BOOLEAN, attinhcount INTEGER,
-    attcollation BIGINT, attacl VARCHAR[], attoptions VARCHAR[], attfdwoptions VARCHAR[]`,
+    attcollation BIGINT, attacl VARCHAR[], attoptions VARCHAR[], attfdwoptions VARCHAR[], attmissingval VARCHAR`,
   pg_type: `oid BIGINT, typname VARCHAR, typnamespace BIGINT, typowner BIGINT, typlen SMALLINT, typbyval BOOLEAN,
     typtype VARCHAR, typcategory VARCHAR, typispreferred BOOLEAN, typisdefined BOOLEAN, typdelim VARCHAR,
     typrelid BIGINT, typsubscript VARCHAR, typelem BIGINT, typarray BIGINT, typinput VARCHAR, typoutput VARCHAR,
@@ -36,9 +36,10 @@ export const PG_TABLES: Readonly<Record<string, string>> = {
     datistemplate BOOLEAN, datallowconn BOOLEAN, datconnlimit INTEGER, datfrozenxid BIGINT, datminmxid BIGINT,
     dattablespace BIGINT, datcollate VARCHAR, datctype VARCHAR, daticulocale VARCHAR, datcollversion VARCHAR,
     datacl VARCHAR[]`,
-  pg_roles: `oid BIGINT, rolname VARCHAR, rolsuper BOOLEAN, rolinherit BOOLEAN, rolcreaterole BOOLEAN,
+  // PostgreSQL's view puts oid last (SELECT * shows it so).
+  pg_roles: `rolname VARCHAR, rolsuper BOOLEAN, rolinherit BOOLEAN, rolcreaterole BOOLEAN,
     rolcreatedb BOOLEAN, rolcanlogin BOOLEAN, rolreplication BOOLEAN, rolconnlimit INTEGER, rolpassword VARCHAR,
-    rolvaliduntil TIMESTAMPTZ, rolbypassrls BOOLEAN, rolconfig VARCHAR[]`,
+    rolvaliduntil TIMESTAMPTZ, rolbypassrls BOOLEAN, rolconfig VARCHAR[], oid BIGINT`,
   // Empty: Spoke has one role and no role memberships (psql's `\du` reads it for "Member of").
   pg_auth_members: 'roleid BIGINT, member BIGINT, grantor BIGINT, admin_option BOOLEAN',
   pg_am: 'oid BIGINT, amname VARCHAR, amhandler VARCHAR, amtype VARCHAR',
@@ -54,7 +55,7 @@ export const PG_TABLES: Readonly<Record<string, string>> = {
     condeferred BOOLEAN, convalidated BOOLEAN, conrelid BIGINT, contypid BIGINT, conindid BIGINT, conparentid BIGINT,
     confrelid BIGINT, confupdtype VARCHAR, confdeltype VARCHAR, confmatchtype VARCHAR, conislocal BOOLEAN,
     coninhcount INTEGER, connoinherit BOOLEAN, conkey SMALLINT[], confkey SMALLINT[], conpfeqop BIGINT[],
-    conppeqop BIGINT[], conffeqop BIGINT[], conexclop BIGINT[], conbin VARCHAR`,
+    conppeqop BIGINT[], conffeqop BIGINT[], confdelsetcols SMALLINT[], conexclop BIGINT[], conbin VARCHAR`,
   pg_inherits: 'inhrelid BIGINT, inhparent BIGINT, inhseqno INTEGER, inhdetachpending BOOLEAN',
   pg_policy: `oid BIGINT, polname VARCHAR, polrelid BIGINT, polcmd VARCHAR, polpermissive BOOLEAN, polroles BIGINT[],
     polqual VARCHAR, polwithcheck VARCHAR`,
@@ -65,34 +66,43 @@ export const PG_TABLES: Readonly<Record<string, string>> = {
   pg_publication_namespace: 'oid BIGINT, pnpubid BIGINT, pnnspid BIGINT',
   pg_publication_rel: 'oid BIGINT, prpubid BIGINT, prrelid BIGINT, prqual VARCHAR, prattrs SMALLINT[]',
   pg_collation: `oid BIGINT, collname VARCHAR, collnamespace BIGINT, collowner BIGINT, collprovider VARCHAR,
-    collisdeterministic BOOLEAN, collencoding INTEGER, collcollate VARCHAR, collctype VARCHAR`,
-  pg_proc: `oid BIGINT, proname VARCHAR, pronamespace BIGINT, proowner BIGINT, prolang BIGINT, prokind VARCHAR,
-    proretset BOOLEAN, prorettype BIGINT, pronargs SMALLINT, proargtypes BIGINT[], proallargtypes BIGINT[],
-    proargmodes VARCHAR[], proargnames VARCHAR[], prosrc VARCHAR`,
-  pg_language: 'oid BIGINT, lanname VARCHAR, lanowner BIGINT, lanispl BOOLEAN, lanpltrusted BOOLEAN',
+    collisdeterministic BOOLEAN, collencoding INTEGER, collcollate VARCHAR, collctype VARCHAR, colliculocale VARCHAR,
+    collversion VARCHAR`,
+  pg_proc: `oid BIGINT, proname VARCHAR, pronamespace BIGINT, proowner BIGINT, prolang BIGINT, procost REAL,
+    prorows REAL, provariadic BIGINT, prosupport VARCHAR, prokind VARCHAR, prosecdef BOOLEAN, proleakproof BOOLEAN,
+    proisstrict BOOLEAN, proretset BOOLEAN, provolatile VARCHAR, proparallel VARCHAR, pronargs SMALLINT,
+    pronargdefaults SMALLINT, prorettype BIGINT, proargtypes BIGINT[], proallargtypes BIGINT[], proargmodes VARCHAR[],
+    proargnames VARCHAR[], proargdefaults VARCHAR, protrftypes BIGINT[], prosrc VARCHAR, probin VARCHAR,
+    prosqlbody VARCHAR, proconfig VARCHAR[], proacl VARCHAR[]`,
+  pg_language: `oid BIGINT, lanname VARCHAR, lanowner BIGINT, lanispl BOOLEAN, lanpltrusted BOOLEAN,
+    lanplcallfoid BIGINT, laninline BIGINT, lanvalidator BIGINT, lanacl VARCHAR[]`,
   pg_tablespace: 'oid BIGINT, spcname VARCHAR, spcowner BIGINT, spcacl VARCHAR[], spcoptions VARCHAR[]',
   pg_settings: `name VARCHAR, setting VARCHAR, unit VARCHAR, category VARCHAR, short_desc VARCHAR, extra_desc VARCHAR,
     context VARCHAR, vartype VARCHAR, source VARCHAR, min_val VARCHAR, max_val VARCHAR, enumvals VARCHAR[],
     boot_val VARCHAR, reset_val VARCHAR, sourcefile VARCHAR, sourceline INTEGER, pending_restart BOOLEAN`,
-  pg_trigger:
-    'oid BIGINT, tgrelid BIGINT, tgparentid BIGINT, tgname VARCHAR, tgfoid BIGINT, tgtype SMALLINT, tgenabled VARCHAR, tgisinternal BOOLEAN, tgconstraint BIGINT',
-  pg_rewrite:
-    'oid BIGINT, rulename VARCHAR, ev_class BIGINT, ev_type VARCHAR, ev_enabled VARCHAR, is_instead BOOLEAN',
-  pg_extension:
-    'oid BIGINT, extname VARCHAR, extowner BIGINT, extnamespace BIGINT, extrelocatable BOOLEAN, extversion VARCHAR',
+  pg_trigger: `oid BIGINT, tgrelid BIGINT, tgparentid BIGINT, tgname VARCHAR, tgfoid BIGINT, tgtype SMALLINT,
+    tgenabled VARCHAR, tgisinternal BOOLEAN, tgconstrrelid BIGINT, tgconstrindid BIGINT, tgconstraint BIGINT,
+    tgdeferrable BOOLEAN, tginitdeferred BOOLEAN, tgnargs SMALLINT, tgattr SMALLINT[], tgargs BLOB, tgqual VARCHAR,
+    tgoldtable VARCHAR, tgnewtable VARCHAR`,
+  pg_rewrite: `oid BIGINT, rulename VARCHAR, ev_class BIGINT, ev_type VARCHAR, ev_enabled VARCHAR, is_instead BOOLEAN,
+    ev_qual VARCHAR, ev_action VARCHAR`,
+  pg_extension: `oid BIGINT, extname VARCHAR, extowner BIGINT, extnamespace BIGINT, extrelocatable BOOLEAN,
+    extversion VARCHAR, extconfig BIGINT[], extcondition VARCHAR[]`,
   pg_enum: 'oid BIGINT, enumtypid BIGINT, enumsortorder REAL, enumlabel VARCHAR',
-  pg_range: 'rngtypid BIGINT, rngsubtype BIGINT, rngmultitypid BIGINT',
+  pg_range: `rngtypid BIGINT, rngsubtype BIGINT, rngmultitypid BIGINT, rngcollation BIGINT, rngsubopc BIGINT,
+    rngcanonical VARCHAR, rngsubdiff VARCHAR`,
   pg_sequence:
     'seqrelid BIGINT, seqtypid BIGINT, seqstart BIGINT, seqincrement BIGINT, seqmax BIGINT, seqmin BIGINT, seqcache BIGINT, seqcycle BOOLEAN',
   pg_depend:
     'classid BIGINT, objid BIGINT, objsubid INTEGER, refclassid BIGINT, refobjid BIGINT, refobjsubid INTEGER, deptype VARCHAR',
-  pg_operator:
-    'oid BIGINT, oprname VARCHAR, oprnamespace BIGINT, oprleft BIGINT, oprright BIGINT, oprresult BIGINT',
+  pg_operator: `oid BIGINT, oprname VARCHAR, oprnamespace BIGINT, oprowner BIGINT, oprkind VARCHAR, oprcanmerge BOOLEAN,
+    oprcanhash BOOLEAN, oprleft BIGINT, oprright BIGINT, oprresult BIGINT, oprcom BIGINT, oprnegate BIGINT,
+    oprcode VARCHAR, oprrest VARCHAR, oprjoin VARCHAR`,
   pg_cast:
     'oid BIGINT, castsource BIGINT, casttarget BIGINT, castfunc BIGINT, castcontext VARCHAR, castmethod VARCHAR',
   pg_foreign_table: 'ftrelid BIGINT, ftserver BIGINT, ftoptions VARCHAR[]',
-  pg_event_trigger:
-    'oid BIGINT, evtname VARCHAR, evtevent VARCHAR, evtowner BIGINT, evtfoid BIGINT, evtenabled VARCHAR',
+  pg_event_trigger: `oid BIGINT, evtname VARCHAR, evtevent VARCHAR, evtowner BIGINT, evtfoid BIGINT, evtenabled VARCHAR,
+    evttags VARCHAR[]`,
 };
 
 /** information_schema tables (filled by `refresh`). */
@@ -152,8 +162,14 @@ export function pgViews(db: string): Readonly<Record<string, string>> {
       rolreplication AS userepl, rolbypassrls AS usebypassrls, '********' AS passwd, rolvaliduntil AS valuntil,
       rolconfig AS useconfig FROM ${pg}.pg_roles`,
     pg_authid: `SELECT * FROM ${pg}.pg_roles`,
-    pg_stat_activity: `SELECT NULL::BIGINT AS datid, NULL::VARCHAR AS datname, NULL::INTEGER AS pid, NULL::VARCHAR AS usename,
-      NULL::VARCHAR AS application_name, NULL::VARCHAR AS state, NULL::VARCHAR AS query WHERE false`,
+    // No sessions listed (one user must not see another's queries); the columns are PostgreSQL 15's.
+    pg_stat_activity: `SELECT NULL::BIGINT AS datid, NULL::VARCHAR AS datname, NULL::INTEGER AS pid,
+      NULL::INTEGER AS leader_pid, NULL::BIGINT AS usesysid, NULL::VARCHAR AS usename, NULL::VARCHAR AS application_name,
+      NULL::VARCHAR AS client_addr, NULL::VARCHAR AS client_hostname, NULL::INTEGER AS client_port,
+      NULL::TIMESTAMPTZ AS backend_start, NULL::TIMESTAMPTZ AS xact_start, NULL::TIMESTAMPTZ AS query_start,
+      NULL::TIMESTAMPTZ AS state_change, NULL::VARCHAR AS wait_event_type, NULL::VARCHAR AS wait_event,
+      NULL::VARCHAR AS state, NULL::BIGINT AS backend_xid, NULL::BIGINT AS backend_xmin, NULL::BIGINT AS query_id,
+      NULL::VARCHAR AS query, NULL::VARCHAR AS backend_type WHERE false`,
   };
 }
 

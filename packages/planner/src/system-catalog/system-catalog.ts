@@ -243,21 +243,21 @@ export class SystemCatalog {
       ],
     ]);
     await this.insert(`${pg}.pg_roles`, [
-      [OWNER_OID, OWNER, true, true, false, false, true, false, -1, '********', null, false, null],
+      [OWNER, true, true, false, false, true, false, -1, '********', null, false, null, OWNER_OID],
     ]);
     await this.insert(`${pg}.pg_am`, [
       [2, 'heap', 'heap_tableam_handler', 't'],
       [403, 'btree', 'bthandler', 'i'],
     ]);
     await this.insert(`${pg}.pg_collation`, [
-      [100, 'default', NS_PG_CATALOG, OWNER_OID, 'd', true, -1, null, null],
-      [950, 'C', NS_PG_CATALOG, OWNER_OID, 'c', true, -1, 'C', 'C'],
-      [951, 'POSIX', NS_PG_CATALOG, OWNER_OID, 'c', true, -1, 'POSIX', 'POSIX'],
+      [100, 'default', NS_PG_CATALOG, OWNER_OID, 'd', true, -1, null, null, null, null],
+      [950, 'C', NS_PG_CATALOG, OWNER_OID, 'c', true, -1, 'C', 'C', null, null],
+      [951, 'POSIX', NS_PG_CATALOG, OWNER_OID, 'c', true, -1, 'POSIX', 'POSIX', null, null],
     ]);
     await this.insert(`${pg}.pg_language`, [
-      [12, 'internal', OWNER_OID, false, false],
-      [13, 'c', OWNER_OID, false, false],
-      [14, 'sql', OWNER_OID, false, true],
+      [12, 'internal', OWNER_OID, false, false, 0, 0, 2246, null],
+      [13, 'c', OWNER_OID, false, false, 0, 0, 2247, null],
+      [14, 'sql', OWNER_OID, false, true, 0, 0, 2248, null],
     ]);
     await this.insert(`${pg}.pg_tablespace`, [
       [1663, 'pg_default', OWNER_OID, null, null],
@@ -428,6 +428,7 @@ export class SystemCatalog {
         true,
         0,
         type?.typcollation ?? 0,
+        null,
         null,
         null,
         null,

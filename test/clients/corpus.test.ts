@@ -42,12 +42,12 @@ const KNOWN_GAPS: readonly { tool: string; fragment: string; why: string }[] = [
  * fragment of the statement, the column, and why it does not matter to the tool).
  */
 const KNOWN_SHAPE_DIFFERENCES: readonly { tool: string; fragment: string; column: string; why: string }[] = [
-  {
-    tool: 'dbeaver',
+  ...['dbeaver', 'system'].map((tool) => ({
+    tool,
     fragment: 'pg_stat_activity',
     column: 'client_addr',
     why: 'text where PostgreSQL has inet; the view lists no sessions, so no value is ever decoded (DBeaver reads it as a string)',
-  },
+  })),
   ...['superset', 'tableau'].map((tool) => ({
     tool,
     fragment: 'crm',
@@ -101,6 +101,44 @@ async function answers(client: pg.Client, statements: readonly string[]): Promis
 function brief(sql: string): string {
   return sql.replace(/\s+/g, ' ').slice(0, 140);
 }
+
+describe('the system relations (what `SELECT x.*` reads)', () => {
+  test("every pg_catalog and information_schema relation Spoke lists has PostgreSQL 15's columns, in order", async () => {
+    const spoke = new pg.Client({
+      host: '127.0.0.1',
+      port: fx.port,
+      user: USER,
+      password: PASSWORD,
+      database: 'spoke',
+    });
+    const reference = new pg.Client({ connectionString: postgres.url });
+    await Promise.all([spoke.connect(), reference.connect()]);
+    const problems: string[] = [];
+    try {
+      const { rows } = await spoke.query(
+        `SELECT n.nspname AS schema, c.relname AS name FROM pg_catalog.pg_class c
+         JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+         WHERE n.nspname IN ('pg_catalog', 'information_schema') ORDER BY 1, 2`,
+      );
+      assert.ok(rows.length > 40, `only ${rows.length} system relations listed`);
+      for (const { schema, name } of rows as { schema: string; name: string }[]) {
+        const sql = `SELECT * FROM ${schema}.${name} WHERE false`;
+        const [mine, theirs] = [
+          shapeOf((await spoke.query(sql)).fields),
+          shapeOf((await reference.query(sql)).fields),
+        ];
+        const known = KNOWN_SHAPE_DIFFERENCES.filter((d) => d.tool === 'system' && d.fragment === name);
+        const differs = (c: string, j: number) =>
+          c !== theirs[j] && !known.some((d) => d.column === c.split(':')[0]);
+        if (mine.length !== theirs.length || mine.some(differs))
+          problems.push(`${schema}.${name}: ${mine.join(', ')}\n  PostgreSQL: ${theirs.join(', ')}`);
+      }
+    } finally {
+      await Promise.all([spoke.end(), reference.end()]);
+    }
+    assert.deepEqual(problems, []);
+  });
+});
 
 describe('replay of what the clients send (test/clients/corpus)', { timeout: 120_000 }, () => {
   for (const file of readdirSync(CORPUS).filter((f) => f.endsWith('.sql'))) {

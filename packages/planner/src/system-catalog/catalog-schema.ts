@@ -140,9 +140,40 @@ export const INFO_TABLES: Readonly<Record<string, string>> = {
   constraint_column_usage: `table_catalog VARCHAR, table_schema VARCHAR, table_name VARCHAR, column_name VARCHAR,
     constraint_catalog VARCHAR, constraint_schema VARCHAR, constraint_name VARCHAR`,
   routines: `specific_catalog VARCHAR, specific_schema VARCHAR, specific_name VARCHAR, routine_catalog VARCHAR,
-    routine_schema VARCHAR, routine_name VARCHAR, routine_type VARCHAR, data_type VARCHAR`,
+    routine_schema VARCHAR, routine_name VARCHAR, routine_type VARCHAR, module_catalog VARCHAR,
+    module_schema VARCHAR, module_name VARCHAR, udt_catalog VARCHAR, udt_schema VARCHAR, udt_name
+    VARCHAR, data_type VARCHAR, character_maximum_length INTEGER, character_octet_length INTEGER,
+    character_set_catalog VARCHAR, character_set_schema VARCHAR, character_set_name VARCHAR,
+    collation_catalog VARCHAR, collation_schema VARCHAR, collation_name VARCHAR, numeric_precision
+    INTEGER, numeric_precision_radix INTEGER, numeric_scale INTEGER, datetime_precision INTEGER,
+    interval_type VARCHAR, interval_precision INTEGER, type_udt_catalog VARCHAR, type_udt_schema
+    VARCHAR, type_udt_name VARCHAR, scope_catalog VARCHAR, scope_schema VARCHAR, scope_name VARCHAR,
+    maximum_cardinality INTEGER, dtd_identifier VARCHAR, routine_body VARCHAR, routine_definition
+    VARCHAR, external_name VARCHAR, external_language VARCHAR, parameter_style VARCHAR, is_deterministic
+    VARCHAR, sql_data_access VARCHAR, is_null_call VARCHAR, sql_path VARCHAR, schema_level_routine
+    VARCHAR, max_dynamic_result_sets INTEGER, is_user_defined_cast VARCHAR, is_implicitly_invocable
+    VARCHAR, security_type VARCHAR, to_sql_specific_catalog VARCHAR, to_sql_specific_schema VARCHAR,
+    to_sql_specific_name VARCHAR, as_locator VARCHAR, created TIMESTAMPTZ, last_altered TIMESTAMPTZ,
+    new_savepoint_level VARCHAR, is_udt_dependent VARCHAR, result_cast_from_data_type VARCHAR,
+    result_cast_as_locator VARCHAR, result_cast_char_max_length INTEGER, result_cast_char_octet_length
+    INTEGER, result_cast_char_set_catalog VARCHAR, result_cast_char_set_schema VARCHAR,
+    result_cast_char_set_name VARCHAR, result_cast_collation_catalog VARCHAR,
+    result_cast_collation_schema VARCHAR, result_cast_collation_name VARCHAR,
+    result_cast_numeric_precision INTEGER, result_cast_numeric_precision_radix INTEGER,
+    result_cast_numeric_scale INTEGER, result_cast_datetime_precision INTEGER, result_cast_interval_type
+    VARCHAR, result_cast_interval_precision INTEGER, result_cast_type_udt_catalog VARCHAR,
+    result_cast_type_udt_schema VARCHAR, result_cast_type_udt_name VARCHAR, result_cast_scope_catalog
+    VARCHAR, result_cast_scope_schema VARCHAR, result_cast_scope_name VARCHAR,
+    result_cast_maximum_cardinality INTEGER, result_cast_dtd_identifier VARCHAR`,
   parameters: `specific_catalog VARCHAR, specific_schema VARCHAR, specific_name VARCHAR, ordinal_position INTEGER,
-    parameter_mode VARCHAR, parameter_name VARCHAR, data_type VARCHAR`,
+    parameter_mode VARCHAR, is_result VARCHAR, as_locator VARCHAR, parameter_name VARCHAR, data_type
+    VARCHAR, character_maximum_length INTEGER, character_octet_length INTEGER, character_set_catalog
+    VARCHAR, character_set_schema VARCHAR, character_set_name VARCHAR, collation_catalog VARCHAR,
+    collation_schema VARCHAR, collation_name VARCHAR, numeric_precision INTEGER, numeric_precision_radix
+    INTEGER, numeric_scale INTEGER, datetime_precision INTEGER, interval_type VARCHAR,
+    interval_precision INTEGER, udt_catalog VARCHAR, udt_schema VARCHAR, udt_name VARCHAR, scope_catalog
+    VARCHAR, scope_schema VARCHAR, scope_name VARCHAR, maximum_cardinality INTEGER, dtd_identifier
+    VARCHAR, parameter_default VARCHAR`,
 };
 
 /** Views over the tables, as PostgreSQL defines them (the columns tools read). */
@@ -161,7 +192,9 @@ export function pgViews(db: string): Readonly<Record<string, string>> {
     pg_user: `SELECT rolname AS usename, oid AS usesysid, rolcreatedb AS usecreatedb, rolsuper AS usesuper,
       rolreplication AS userepl, rolbypassrls AS usebypassrls, '********' AS passwd, rolvaliduntil AS valuntil,
       rolconfig AS useconfig FROM ${pg}.pg_roles`,
-    pg_authid: `SELECT * FROM ${pg}.pg_roles`,
+    // PostgreSQL's column order; no password, hashed or not.
+    pg_authid: `SELECT oid, rolname, rolsuper, rolinherit, rolcreaterole, rolcreatedb, rolcanlogin, rolreplication,
+      rolbypassrls, rolconnlimit, NULL::VARCHAR AS rolpassword, rolvaliduntil FROM ${pg}.pg_roles`,
     // No sessions listed (one user must not see another's queries); the columns are PostgreSQL 15's.
     pg_stat_activity: `SELECT NULL::BIGINT AS datid, NULL::VARCHAR AS datname, NULL::INTEGER AS pid,
       NULL::INTEGER AS leader_pid, NULL::BIGINT AS usesysid, NULL::VARCHAR AS usename, NULL::VARCHAR AS application_name,

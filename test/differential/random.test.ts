@@ -48,7 +48,20 @@ const FIRST_SEED = Number(process.env.SPOKE_FUZZ_SEED ?? 1);
  * with a pattern over what the failure looks like now. The kit asserts they
  * still fail that way, so taking one off the list is part of fixing it.
  */
-const KNOWN_FAILURES: Readonly<Record<string, RegExp>> = {};
+const KNOWN_FAILURES: Readonly<Record<string, RegExp>> = {
+  // PostgreSQL answers a numeric literal, a CASE over decimals and a DISTINCT decimal expression as
+  // unconstrained numerics, which arrive as text ('0.0', '1.5000') where DuckDB answers decimals.
+  //   SELECT 0.0 AS c0 FROM pg.t1 x
+  'differential/3597': /extra \("0\.0"/,
+  //   SELECT CASE WHEN x.a = 2 THEN x.d ELSE 99999999999999.9999 END AS c0 FROM pg.t1 x
+  'differential/1052': /"-1\.5000"/,
+  //   SELECT DISTINCT abs(x.d) AS c0 FROM pg.t1 x
+  'differential/3535': /"\d+\.\d*0{2,}"/,
+  // A decimal constant expression past 18 digits: DuckDB folds `99999999999999.9999 + 1.5` exactly,
+  // Spoke (the literal typed DECIMAL(18,4)) raises 22003; PostgreSQL answers 100000000000001.4999.
+  //   SELECT count(*) FROM pg.t1 x JOIN duck.t2 y ON y.t1_id = x.id WHERE 99999999999999.9999 + 1.5 IS NULL
+  'norec/1321': /numeric out of range/,
+};
 
 const tally = { passed: 0, failed: 0, skipped: 0 };
 let dir: string;
@@ -139,6 +152,8 @@ async function tlp(base: Query, p: Expr): Promise<string | undefined | null> {
   if (typeof whole === 'string') return whole;
   const parts: CanonicalRow[] = [];
   for (const where of [`(${sqlOf(p)})`, `NOT (${sqlOf(p)})`, `(${sqlOf(p)}) IS NULL`]) {
+    // An error DuckDB raises too (a decimal sum past 18 digits) is not the partition's fault.
+    if (!(await reference(`${baseSql} WHERE ${where}`))) return null;
     const rows = await spoke(`${baseSql} WHERE ${where}`);
     if (typeof rows === 'string') return `WHERE ${where}: ${rows}`;
     parts.push(...rows);
@@ -152,7 +167,7 @@ async function norec(base: Query, p: Expr): Promise<string | undefined | null> {
   const from = fromSql(base.from);
   const counted = `SELECT count(*) FROM ${from} WHERE ${sqlOf(p)}`;
   const summed = `SELECT sum(CASE WHEN ${sqlOf(p)} THEN 1 ELSE 0 END) FROM ${from}`;
-  if (!(await reference(counted))) return null;
+  if (!(await reference(counted)) || !(await reference(summed))) return null;
   const a = await spoke(counted);
   const b = await spoke(summed);
   if (typeof a === 'string') return a;
@@ -171,19 +186,20 @@ function kind(problem: string | undefined | null): string | undefined {
 }
 
 /** Runs one oracle on one seed; on failure, the message with seed, SQL and a minimized repro. */
-async function check(oracle: Oracle, seed: number): Promise<string | undefined | null> {
+async function check(oracle: Oracle, seed: number, shrink = true): Promise<string | undefined | null> {
   const g = new QueryGenerator(seed);
   if (oracle === 'differential') {
     const q = g.query();
     const problem = await differential(q);
-    if (!problem) return problem;
+    if (!problem || !shrink) return problem && `${oracle} seed ${seed}: ${problem}\n  SQL: ${querySql(q)}`;
     const small = await minimize(q, shrinkQuery, async (v) => kind(await differential(v)) === kind(problem));
     return `${oracle} seed ${seed}: ${problem}\n  SQL: ${querySql(q)}\n  minimized: ${querySql(small)}\n  → ${await differential(small)}`;
   }
   const { base, p } = g.partitioned();
   const run = oracle === 'tlp' ? tlp : norec;
   const problem = await run(base, p);
-  if (!problem) return problem;
+  if (!problem || !shrink)
+    return problem && `${oracle} seed ${seed}: ${problem}\n  SQL: ${querySql(base)} / p = ${sqlOf(p)}`;
   type Case = { base: Query; p: Expr };
   const variants = (c: Case): Case[] => [
     ...shrinkExpr(c.p).map((p2) => ({ base: c.base, p: p2 })),
@@ -202,11 +218,19 @@ test(`random queries: ${COUNT} seeds from ${FIRST_SEED}, three oracles`, {
   timeout: 3_600_000,
 }, async (t) => {
   const problems: string[] = [];
-  for (let seed = FIRST_SEED; seed < FIRST_SEED + COUNT; seed++) {
-    for (const oracle of ORACLES) {
+  // The range, then every known failure outside it (each still asserted to fail as listed).
+  const cases = ORACLES.flatMap((oracle) =>
+    Array.from({ length: COUNT }, (_, i) => [oracle, FIRST_SEED + i] as const),
+  ).sort((a, b) => a[1] - b[1]);
+  for (const key of Object.keys(KNOWN_FAILURES)) {
+    const [oracle, seed] = key.split('/') as [Oracle, string];
+    if (Number(seed) < FIRST_SEED || Number(seed) >= FIRST_SEED + COUNT) cases.push([oracle, Number(seed)]);
+  }
+  for (const [oracle, seed] of cases) {
+    {
       const key = `${oracle}/${seed}`;
-      const problem = await check(oracle, seed);
       const known = KNOWN_FAILURES[key];
+      const problem = await check(oracle, seed, !known);
       if (problem === null) {
         tally.skipped++;
         continue;

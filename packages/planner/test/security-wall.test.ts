@@ -72,6 +72,28 @@ describe('the residual DuckDB is sandboxed', () => {
   });
 });
 
+describe('set_config', () => {
+  test("alone it sets the caller's session; next to anything else it does not exist (it would reach a source)", async () => {
+    const session = new Session();
+    const context = { ...ANALYST, queryId: 's' };
+    await collectBatches(
+      await w.engine.query("SELECT set_config('application_name', 'etl', false)", { session, context }),
+    );
+    const [row] = (
+      await collectBatches(await w.engine.query('SHOW application_name', { session, context }))
+    )[0]!.toArray();
+    assert.equal(row!.toJSON().application_name, 'etl');
+    for (const sql of [
+      "SELECT set_config('search_path', 'public', false) FROM crm.customers",
+      "SELECT count(*) FROM crm.customers WHERE set_config('search_path', 'public', false) IS NOT NULL",
+      "SELECT set_config('memory_limit', '1GB', false)",
+    ]) {
+      const error = await failure(w.engine.query(sql, { session, context }).then(collectBatches));
+      assert.ok(['42883', '42704'].includes(String(error.details?.sqlstate)), `${sql}: ${error.message}`);
+    }
+  });
+});
+
 describe('system catalogs', () => {
   test('callers with different visibility get different DuckDB instances', async () => {
     const admin = await w.engine.systemCatalog(undefined, { queryId: 'a', roles: ['admin'] });

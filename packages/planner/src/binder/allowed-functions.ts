@@ -295,7 +295,8 @@ export const ALLOWED_CALLABLES: readonly CallableGroup[] = [
         "set_config('application_name', 'etl', false)",
         {
           spoke: true,
-          note: "the session's settings, in `SELECT set_config(…)` without FROM; names as for `current_setting`",
+          catalogOnly: true,
+          note: "the session's settings, only in `SELECT set_config(…), current_setting(…)` alone; names as for `current_setting`",
         },
       ],
       ['current_database', '0', 'current_database()', CATALOG],

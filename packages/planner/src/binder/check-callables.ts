@@ -21,6 +21,7 @@
  */
 import { ErrorCode, SpokeError } from '@spoke/core';
 import type { AstNode } from '../parse/ast.js';
+import { isSettingsSelect } from '../session/settings-functions.js';
 import { INFO_TABLES, PG_TABLES, pgViews } from '../system-catalog/catalog-schema.js';
 import {
   type AllowedCallable,
@@ -78,11 +79,20 @@ const UNSUPPORTED_FORMS: Readonly<Record<string, string>> = {
  * `UNSUPPORTED` for a listed function in a place it cannot run.
  */
 export function checkCallables(statement: AstNode, options: CheckCallablesOptions = {}): void {
-  new Checker(options).visit(statement, new Set());
+  const settingsOnly = statement.SelectStmt !== undefined && isSettingsSelect(statement.SelectStmt);
+  new Checker(options, settingsOnly).visit(statement, new Set());
 }
 
 class Checker {
-  constructor(readonly options: CheckCallablesOptions) {}
+  constructor(
+    readonly options: CheckCallablesOptions,
+    /**
+     * True for `SELECT set_config(…), current_setting(…)` and nothing else, which the session answers.
+     * Anywhere else `set_config` would reach a source (PostgreSQL's would change its pooled connection's
+     * settings) or DuckDB: there it does not exist.
+     */
+    readonly settingsOnly = false,
+  ) {}
 
   visit(node: unknown, ctes: ReadonlySet<string>): void {
     if (Array.isArray(node)) {
@@ -151,7 +161,8 @@ class Checker {
         (c.syntax === undefined || syntax) &&
         (call.agg_star ? name === 'count' && args.length === 0 : acceptsArgs(c.args, args.length)),
     );
-    if (candidates.length === 0) throw this.undefinedFunction(names, call);
+    if (candidates.length === 0 || (name === 'set_config' && !this.settingsOnly))
+      throw this.undefinedFunction(names, call);
     const fits = candidates.filter((c) => (place === 'from') === (c.kind === 'table'));
     const entry = fits[0];
     if (!entry) {

@@ -61,6 +61,11 @@ const KNOWN_FAILURES: Readonly<Record<string, RegExp>> = {
   // Spoke (the literal typed DECIMAL(18,4)) raises 22003; PostgreSQL answers 100000000000001.4999.
   //   SELECT count(*) FROM pg.t1 x JOIN duck.t2 y ON y.t1_id = x.id WHERE 99999999999999.9999 + 1.5 IS NULL
   'norec/1321': /numeric out of range/,
+  // Wrong rows: `x.id * -1 >= -2147483648` (a literal past int4, over a join evaluated in DuckDB) is
+  // true for every row under WHERE but never inside CASE WHEN in the select list.
+  //   SELECT sum(CASE WHEN x.id * -1 >= -2147483648 THEN 1 ELSE 0 END) FROM pg.t1 x JOIN duck.t2 y ON y.t1_id = x.id
+  'norec/4649': /count\(\*\) WHERE p = \d+, sum\(CASE WHEN p …\) = 0/,
+  'tlp/4649': /partitions ∪ vs unfiltered: 31 rows vs 23/,
 };
 
 const tally = { passed: 0, failed: 0, skipped: 0 };

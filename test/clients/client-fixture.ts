@@ -5,7 +5,7 @@
  * Each client runs as a child process (python3, java), exactly as installed
  * from Debian's packages.
  */
-import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { hashPasswordScrypt, scramVerifierFor } from '@spoke/gateway';
+import { selfSignedCertificate } from '../../apps/gateway/test/operator-fixture.js';
 
 /** The SCRAM user's password (the gateway asks every client for it). */
 export const PASSWORD = 'client-test-pw';
@@ -87,29 +88,7 @@ export async function clientFixture(): Promise<ClientFixture> {
     db.closeSync();
   }
   // TLS is offered (SSLRequest) and optional: the tests connect both ways.
-  const certFile = join(dir, 'cert.pem');
-  const keyFile = join(dir, 'key.pem');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore', timeout: 30_000 },
-  );
+  const { certFile } = await selfSignedCertificate(dir);
   const config = join(dir, 'spoke.yaml');
   writeFileSync(
     config,

@@ -135,7 +135,7 @@ export class FederatedEngine implements QueryEngine {
     }
     const node = statements[0]!.node;
     checkCallables(node, { sql, isSource: (name) => this.registry.has(name) });
-    if (sql.length >= WORKER_THRESHOLD) markLarge(node);
+    if (sql.length >= WORKER_THRESHOLD) largeStatements.add(node);
     await breathe(node);
     const session = options.session ?? new Session();
     if (isSessionStatement(node)) return runSessionStatement(node, session);
@@ -195,7 +195,7 @@ export class FederatedEngine implements QueryEngine {
         ErrorCode.UNSUPPORTED,
         'SELECT INTO is not supported: use CREATE TABLE … AS SELECT',
       );
-    if (isLarge(node)) markLarge(body);
+    if (largeStatements.has(node)) largeStatements.add(body);
     checkParameters(node, options.params ?? [], sql);
     await breathe(node);
     // PostgreSQL's result column names whichever path answers (a source, the residual, the system catalog).
@@ -537,14 +537,6 @@ export async function collectBatches(result: QueryResult): Promise<RecordBatch[]
  * than a few tens of milliseconds: the same threshold as parsing in a worker.
  */
 const largeStatements = new WeakSet<AstNode>();
-
-function markLarge(node: AstNode): void {
-  largeStatements.add(node);
-}
-
-function isLarge(node: AstNode): boolean {
-  return largeStatements.has(node);
-}
 
 /**
  * Lets the event loop run between planning phases of a large statement;

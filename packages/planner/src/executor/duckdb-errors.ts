@@ -99,7 +99,14 @@ function toPostgres(message: string): Mapped | undefined {
   if (firstLine === DIVISION_BY_ZERO || /^Division by zero/i.test(firstLine)) {
     return { message: 'division by zero', sqlstate: '22012' };
   }
-  let m = /^Could not convert string '(.*)' to ([A-Z0-9_ ]+)/s.exec(firstLine);
+  // A function the allow-list accepts that this path's DuckDB lacks (a catalog-only function used over
+  // sources): PostgreSQL's words, without DuckDB's "did you mean" list of its own function names.
+  let m =
+    /^(?:Scalar |Aggregate |Table |Pragma )?(?:Function|Macro Function) with name "?([^\s"!]+)"? does not exist/.exec(
+      firstLine,
+    );
+  if (m) return { message: `function ${m[1]}(…) does not exist`, sqlstate: '42883' };
+  m = /^Could not convert string '(.*)' to ([A-Z0-9_ ]+)/s.exec(firstLine);
   if (m) {
     const type = pgTypeName(m[2]!);
     return {
@@ -208,18 +215,6 @@ export function translateDuckDBError(error: unknown, signal?: AbortSignal): unkn
   if (SpokeError.isInstance(error)) return error;
   if (signal?.aborted) return SpokeError.cancelled(signal);
   const message = (error as Error)?.message ?? String(error);
-  const missingFunction =
-    /^Catalog Error: (?:Scalar |Aggregate |Table |Pragma )?(?:Function|Macro Function) with name "?([^\s"!]+)"? does not exist/.exec(
-      message,
-    );
-  if (missingFunction) {
-    // A function the allow-list accepts that this path's DuckDB lacks (a catalog-only function used over
-    // sources): PostgreSQL's words, without DuckDB's "did you mean" list of its own function names.
-    return new SpokeError(ErrorCode.INVALID_QUERY, `function ${missingFunction[1]}(…) does not exist`, {
-      cause: error,
-      details: { sqlstate: '42883' },
-    });
-  }
   if (message.startsWith('Permission Error')) {
     // The sandbox refused host access (residual-sandbox.ts); DuckDB's text would name its settings.
     return new SpokeError(

@@ -11,6 +11,7 @@ import '../parse/deparser-precedence.js';
 import { type AstNode, walkAst } from '../parse/ast.js';
 import { conjuncts, type ScanPlan } from '../pushdown/plan-scans.js';
 import { guardDivision } from './division-by-zero.js';
+import { hideMisfoldedConstant } from './misfolded-constants.js';
 import { rewriteValueFunction } from './value-functions.js';
 
 /** The residual SQL and the parameter values it binds. */
@@ -54,10 +55,11 @@ export function buildResidual(
     rv.alias = { ...(rv.alias ?? {}), aliasname: plan.binding.alias };
   }
   rewriteOperators(stmt);
-  // PostgreSQL's division by zero and date/time keywords, in one walk (long statements run on the event loop).
+  // PostgreSQL's division by zero, date/time keywords and DuckDB's mis-folded constants, in one walk
+  // (long statements run on the event loop).
   walkAst(stmt, (node) => {
     guardDivision(node);
-    return rewriteValueFunction(node) ? false : undefined;
+    return rewriteValueFunction(node) || hideMisfoldedConstant(node) ? false : undefined;
   });
   const used = renumberParams(stmt);
   const sql = deparseSync({ SelectStmt: stmt } as never);

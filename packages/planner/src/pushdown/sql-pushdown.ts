@@ -229,24 +229,27 @@ function typeAggregates(tree: AstNode, bindings: readonly TableBinding[]): void 
 
 /**
  * Casts each decimal expression of the result (`-d`, `abs(d)`, `d + 1.5`,
- * `COALESCE(d, 0.0001)`) to the decimal type DuckDB gives it: PostgreSQL
- * answers them as unconstrained numerics, which a connector can only carry as
- * text, so the client saw `'1.5000'` as text where a local answer is the
- * decimal 1.5 (found by the randomized differential kit). Not under
- * DISTINCT, whose ORDER BY must repeat the select list's expressions as
- * written; PostgreSQL names the cast column as the uncast one.
+ * `COALESCE(d, 0.0001)`, `CASE … THEN d ELSE 1.5 END`, a bare `1.5`) to the
+ * decimal type DuckDB gives it: PostgreSQL answers them as unconstrained
+ * numerics, which a connector can only carry as text, so the client saw
+ * `'1.5000'` as text where a local answer is the decimal 1.5 (found by the
+ * randomized differential kit). Under DISTINCT, an ORDER BY key that repeats
+ * a cast expression is cast alike, as PostgreSQL requires ORDER BY keys of a
+ * DISTINCT query to appear in its select list. PostgreSQL names the cast
+ * column as the uncast one.
  */
 function typeDecimalTargets(stmt: AstNode, bindings: readonly TableBinding[]): void {
-  if (stmt.distinctClause || !Array.isArray(stmt.targetList)) return;
+  if (!Array.isArray(stmt.targetList)) return;
+  const sortKeys = ((stmt.sortClause ?? []) as AstNode[]).map((s) => s?.SortBy).filter(Boolean);
   for (const target of stmt.targetList as AstNode[]) {
     const res = target?.ResTarget;
     const value = res?.val;
-    if (!value || value.ColumnRef || value.TypeCast || value.A_Const) continue;
+    if (!value || value.ColumnRef || value.TypeCast || value.A_Const?.ival) continue;
     const decimal = decimalTypeOf(value, bindings);
     if (!decimal) continue;
-    res.val = {
+    const cast = (arg: AstNode): AstNode => ({
       TypeCast: {
-        arg: value,
+        arg,
         typeName: {
           names: [{ String: { sval: 'pg_catalog' } }, { String: { sval: 'numeric' } }],
           typmods: [
@@ -256,8 +259,18 @@ function typeDecimalTargets(stmt: AstNode, bindings: readonly TableBinding[]): v
           typemod: -1,
         },
       },
-    };
+    });
+    if (stmt.distinctClause) {
+      const written = expressionKey(value);
+      for (const key of sortKeys) if (expressionKey(key.node) === written) key.node = cast(key.node);
+    }
+    res.val = cast(value);
   }
+}
+
+/** A parse tree's shape without source positions, to compare two expressions as PostgreSQL's `equal()` does. */
+function expressionKey(node: AstNode): string {
+  return JSON.stringify(node, (key, v) => (key === 'location' ? undefined : v));
 }
 
 /**
@@ -288,7 +301,8 @@ function numericTypeOf(node: AstNode, bindings: readonly TableBinding[]): Numeri
   const constant = node?.A_Const;
   if (constant?.ival) return { precision: 10, scale: 0, decimal: false };
   if (constant?.fval) {
-    const text = String(constant.fval.fval);
+    // PostgreSQL's grammar folds a minus sign into the constant (`-1.5`).
+    const text = String(constant.fval.fval).replace(/^-/, '');
     if (!/^\d*\.\d+$|^\d+\.\d*$/.test(text)) return undefined;
     const [int = '', frac = ''] = text.split('.');
     return { precision: Math.max(1, int.length + frac.length), scale: frac.length, decimal: true };
@@ -310,14 +324,17 @@ function numericTypeOf(node: AstNode, bindings: readonly TableBinding[]): Numeri
     if (name === 'abs' && call.funcname.length === 1) return numericTypeOf(call.args[0], bindings);
   }
   const coalesce = node?.CoalesceExpr;
-  if (coalesce && Array.isArray(coalesce.args) && coalesce.args.length > 0) {
-    const types = (coalesce.args as AstNode[]).map((arg) => numericTypeOf(arg, bindings));
-    if (types.some((t) => !t)) return undefined;
-    const known = types as NumericType[];
-    const scale = Math.max(...known.map((t) => t.scale));
-    const integral = Math.max(...known.map((t) => t.precision - t.scale));
-    if (integral + scale > MAX_PRECISION) return undefined;
-    return { precision: integral + scale, scale, decimal: known.some((t) => t.decimal) };
+  if (coalesce && Array.isArray(coalesce.args) && coalesce.args.length > 0)
+    return commonNumericType(coalesce.args as AstNode[], bindings);
+  const caseExpr = node?.CaseExpr;
+  if (caseExpr && Array.isArray(caseExpr.args)) {
+    // The THEN and ELSE branches; a missing ELSE is NULL, which takes any type.
+    const results = (caseExpr.args as AstNode[]).map((w) => w?.CaseWhen?.result as AstNode);
+    if (caseExpr.defresult) results.push(caseExpr.defresult);
+    return commonNumericType(
+      results.filter((r) => !r?.A_Const?.isnull),
+      bindings,
+    );
   }
   const expr = node?.A_Expr;
   if (!expr || expr.kind !== 'AEXPR_OP' || expr.name?.length !== 1) return undefined;
@@ -338,6 +355,21 @@ function numericTypeOf(node: AstNode, bindings: readonly TableBinding[]): Numeri
     return { precision: Math.min(MAX_PRECISION, Math.max(scale, a.precision + b.precision)), scale, decimal };
   }
   return undefined;
+}
+
+/** The type DuckDB gives a COALESCE or CASE over `args`: the widest integral part and scale of them all. */
+function commonNumericType(
+  args: readonly AstNode[],
+  bindings: readonly TableBinding[],
+): NumericType | undefined {
+  if (args.length === 0) return undefined;
+  const types = args.map((arg) => numericTypeOf(arg, bindings));
+  if (types.some((t) => !t)) return undefined;
+  const known = types as NumericType[];
+  const scale = Math.max(...known.map((t) => t.scale));
+  const integral = Math.max(...known.map((t) => t.precision - t.scale));
+  if (integral + scale > MAX_PRECISION) return undefined;
+  return { precision: integral + scale, scale, decimal: known.some((t) => t.decimal) };
 }
 
 /** The numeric type of a column: decimals with their precision and scale, integers by width. */

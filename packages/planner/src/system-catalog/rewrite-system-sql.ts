@@ -24,8 +24,9 @@ import { ErrorCode, SpokeError } from '@spoke/core';
 import { parseSync } from 'libpg-query';
 import { deparseSync } from 'pgsql-deparser';
 import { guardDivisions } from '../executor/division-by-zero.js';
+import { hideMisfoldedConstant } from '../executor/misfolded-constants.js';
 import { valueFunctionCall } from '../executor/value-functions.js';
-import type { AstNode } from '../parse/ast.js';
+import { type AstNode, walkAst } from '../parse/ast.js';
 import { nameTargets } from '../parse/figure-colname.js';
 
 /** Names the rewrite needs to know. */
@@ -113,6 +114,7 @@ export function rewriteSystemSql(sql: string, target: RewriteTarget): string {
   typeNullTargets(statement, false);
   const rewritten = rewriteNode(statement, target);
   guardDivisions(rewritten);
+  walkAst(rewritten, (node) => (hideMisfoldedConstant(node) ? false : undefined));
   return deparseSync(rewritten as never);
 }
 

@@ -1,4 +1,5 @@
-import type { ScalarType } from '@spoke/core';
+import type { ScalarType, ScalarValue } from '@spoke/core';
+import { hideConstantFromOptimizer, isMisfoldedIntegerConstant } from '@spoke/duckdb-arrow';
 import { AnsiDialect } from './ansi-dialect.js';
 
 /**
@@ -25,6 +26,14 @@ export class DuckDBDialect extends AnsiDialect {
   placeholder(index: number, type: ScalarType): string | undefined {
     const name = this.typeName(type);
     return name ? `CAST($${index} AS ${name})` : `$${index}`;
+  }
+
+  /**
+   * An integer type's minimum goes behind a one-row sub-query: DuckDB 1.5
+   * folds `x * -1 >= -2147483648` to false (`isMisfoldedIntegerConstant`).
+   */
+  finishLiteral(sql: string, value: ScalarValue, _type: ScalarType): string {
+    return isMisfoldedIntegerConstant(value) ? hideConstantFromOptimizer(sql) : sql;
   }
 
   /** DuckDB reads `X'00ff'` as the text `x00ff`, so bytes go through `from_hex`. */

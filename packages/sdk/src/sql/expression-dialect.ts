@@ -40,6 +40,13 @@ export interface ExpressionDialect {
    * match `a\xb` there.
    */
   readonly likeEscape?: string | undefined;
+  /**
+   * A last say over a rendered literal (its placeholder or escaped text) and
+   * the value it carries, for a dialect whose engine mis-optimizes some
+   * constants: DuckDB wraps an integer type's minimum in a one-row
+   * sub-query (`DuckDBDialect`). Absent: the literal as rendered.
+   */
+  finishLiteral?(sql: string, value: ScalarValue, type: ScalarType): string;
 }
 
 /** Doubles `quote` inside `text` and wraps it: the standard SQL way of quoting. */

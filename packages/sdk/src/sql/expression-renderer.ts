@@ -104,8 +104,9 @@ export class ExpressionRenderer {
     // source stores it, and some drivers would silently truncate at it.
     if (typeof value === 'string' && value.includes('\u0000')) quoteWith(value, "'");
     const placeholder = this.dialect.placeholder(this.params.length + 1, type);
-    if (placeholder === undefined) return this.dialect.renderLiteral(value, type);
-    this.params.push(value);
-    return placeholder;
+    let sql = placeholder;
+    if (sql === undefined) sql = this.dialect.renderLiteral(value, type);
+    else this.params.push(value);
+    return this.dialect.finishLiteral ? this.dialect.finishLiteral(sql, value, type) : sql;
   }
 }

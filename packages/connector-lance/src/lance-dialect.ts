@@ -74,6 +74,13 @@ export class LanceDialect extends AnsiDialect {
           throw new SpokeError(ErrorCode.INVALID_QUERY, `not a decimal literal: ${JSON.stringify(value)}`);
         }
         return `CAST(${this.quoteString(String(value))} AS ${this.typeName(type)})`;
+      case 'float32':
+      case 'float64':
+        // Lance parses a bare `2.5` as a decimal and compares a double column by casting it to
+        // Decimal128, which fails on NaN rows; from text the literal is a double of its own.
+        if (typeof value === 'number' && Number.isFinite(value))
+          return `CAST(${this.quoteString(String(value))} AS ${this.typeName(type)})`;
+        return super.renderLiteral(value, type);
       case 'timestamp':
         if (type.timezone)
           throw new SpokeError(

@@ -86,16 +86,29 @@ function supported(expr: Expr, types: ReadonlyMap<string, DataType>): boolean {
         return false;
       }
     case 'compare':
-      return supported(expr.left, types) && supported(expr.right, types);
+      return (
+        supported(expr.left, types) &&
+        supported(expr.right, types) &&
+        !decimalAgainstFloat([expr.left, expr.right], types)
+      );
     case 'and':
     case 'or':
       return expr.args.every((a) => supported(a, types));
     case 'not':
       return supported(expr.arg, types);
     case 'in':
-      return supported(expr.expr, types) && expr.list.every((e) => supported(e, types));
+      return (
+        supported(expr.expr, types) &&
+        expr.list.every((e) => supported(e, types)) &&
+        !decimalAgainstFloat([expr.expr, ...expr.list], types)
+      );
     case 'between':
-      return supported(expr.expr, types) && supported(expr.low, types) && supported(expr.high, types);
+      return (
+        supported(expr.expr, types) &&
+        supported(expr.low, types) &&
+        supported(expr.high, types) &&
+        !decimalAgainstFloat([expr.expr, expr.low, expr.high], types)
+      );
     case 'like':
       return supported(expr.expr, types) && supported(expr.pattern, types);
     case 'isNull':
@@ -124,6 +137,16 @@ function supported(expr: Expr, types: ReadonlyMap<string, DataType>): boolean {
     case 'cast':
       return false;
   }
+}
+
+/**
+ * A float column next to a decimal literal: Lance casts the column to the
+ * literal's decimal type, which fails on NaN and ±Infinity rows, where
+ * PostgreSQL compares as doubles. Such comparisons stay with DuckDB.
+ */
+function decimalAgainstFloat(operands: readonly Expr[], types: ReadonlyMap<string, DataType>): boolean {
+  const float = operands.some((o) => o.kind === 'column' && types.get(o.name)?.typeId === arrow.Type.Float);
+  return float && operands.some((o) => o.kind === 'literal' && o.type.id === 'decimal');
 }
 
 /** Column types Lance compares with PostgreSQL's meaning. */

@@ -45,6 +45,7 @@ export async function* parallelScan(
           native: {
             type: { oid: 23, typmod: -1, kind: 'int4', castToText: false, arrowType: new arrow.Int32() },
             byteOrderCollation: true,
+            asciiCaseMapping: false,
           },
         },
       ];

@@ -42,6 +42,13 @@ import { driverValues, inlineParameters, parameterShapes } from './sql-parameter
 
 type PgTableDescription = SqlTableDescription & { oid: number };
 
+/** Functions whose answer depends on the locale's case mapping. */
+const CASE_MAPPING_FUNCTIONS: ReadonlySet<string> = new Set(['upper', 'lower']);
+
+function isText(column: SqlColumn): boolean {
+  return (column.native as PgColumnInfo).type.kind === 'text';
+}
+
 /**
  * A PostgreSQL source. Scans and pushed-down sub-queries run as
  * `COPY (SELECT …) TO STDOUT (FORMAT binary)`, decoded straight into Arrow
@@ -50,7 +57,9 @@ type PgTableDescription = SqlTableDescription & { oid: number };
  * CancelRequest, so the server stops too.
  */
 export class PostgresConnector extends SqlSourceConnector {
-  readonly dialect = new PostgresDialect();
+  readonly dialect = new PostgresDialect({ asciiCaseMapping: () => this.#asciiCaseMapping });
+  /** Set once a described text column's LC_CTYPE is C/POSIX (see {@link PgColumnInfo.asciiCaseMapping}). */
+  #asciiCaseMapping = false;
   /** Scan filters are rendered with inline escaped literals: COPY takes no bind parameters. */
   readonly expressionDialect: PostgresExpressionDialect;
   readonly defaultSchema: string;
@@ -118,7 +127,13 @@ export class PostgresConnector extends SqlSourceConnector {
   }
 
   async describeTable(schema: string, table: string): Promise<SqlTableDescription | undefined> {
-    return this.#catalogCall(() => describeRelation(this.pool, this.#types, schema, table));
+    const description = await this.#catalogCall(() =>
+      describeRelation(this.pool, this.#types, schema, table),
+    );
+    // Whole statements stop carrying upper/lower/ILIKE once a table of this source folds ASCII only.
+    if (description?.columns.some((c) => (c.native as PgColumnInfo).asciiCaseMapping && isText(c)))
+      this.#asciiCaseMapping = true;
+    return description;
   }
 
   override async tableStatistics(table: SqlTableDescription): Promise<TableStatistics | undefined> {
@@ -140,7 +155,17 @@ export class PostgresConnector extends SqlSourceConnector {
    */
   override filterSupport(filter: Expr, table: SqlTableDescription): FilterSupport {
     let ok = true;
+    const asciiCase = (e: Expr): boolean =>
+      (e.kind === 'column' &&
+        (table.columns.find((c) => c.name === e.name)?.native as PgColumnInfo | undefined)
+          ?.asciiCaseMapping === true) ||
+      childrenOf(e).some(asciiCase);
     const visit = (e: Expr): void => {
+      // Case mapping: where a column's LC_CTYPE is C, PostgreSQL folds ASCII letters only, DuckDB all of Unicode.
+      const folds =
+        (e.kind === 'function' && CASE_MAPPING_FUNCTIONS.has(e.name)) ||
+        (e.kind === 'like' && e.caseInsensitive);
+      if (folds && asciiCase(e)) ok = false;
       if ((e.kind === 'compare' && e.op !== '=' && e.op !== '<>') || e.kind === 'between') {
         const operands = e.kind === 'compare' ? [e.left, e.right] : [e.expr, e.low, e.high];
         for (const o of operands) {

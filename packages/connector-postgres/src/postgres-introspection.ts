@@ -9,6 +9,12 @@ export interface PgColumnInfo {
   readonly type: PgType;
   /** True when text comparisons use byte order (collation C/POSIX), as DuckDB does. */
   readonly byteOrderCollation: boolean;
+  /**
+   * True when the column's character classification (`LC_CTYPE` of its
+   * collation, or the database's) is C/POSIX: `upper`, `lower` and `ILIKE`
+   * then fold ASCII letters only, where DuckDB folds all of Unicode.
+   */
+  readonly asciiCaseMapping: boolean;
 }
 
 /** `relkind` letters we expose, and what they are called. */
@@ -104,11 +110,15 @@ export async function describeRelation(
     attnotnull: boolean | null;
     type_name: string | null;
     byte_order: boolean | null;
+    ascii_case: boolean | null;
   }>(
     `SELECT c.oid::int8 AS oid, c.relkind, a.attname, a.atttypid::int8 AS atttypid, a.atttypmod, a.attnotnull,
             format_type(a.atttypid, a.atttypmod) AS type_name,
             COALESCE(NULLIF(co.collname, 'default'), (SELECT datcollate FROM pg_catalog.pg_database WHERE datname = current_database()))
-              IN ('C', 'POSIX', 'ucs_basic') AS byte_order
+              IN ('C', 'POSIX', 'ucs_basic') AS byte_order,
+            CASE WHEN co.collname IS NULL OR co.collname = 'default'
+                 THEN (SELECT datctype FROM pg_catalog.pg_database WHERE datname = current_database())
+                 ELSE co.collctype END IN ('C', 'POSIX') AS ascii_case
      FROM pg_catalog.pg_class c
      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
      LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -123,7 +133,11 @@ export async function describeRelation(
   await types.load(rows.map((r) => Number(r.atttypid)));
   const columns: SqlColumn[] = rows.map((r) => {
     const type = types.resolve(Number(r.atttypid), Number(r.atttypmod));
-    const native: PgColumnInfo = { type, byteOrderCollation: r.byte_order === true };
+    const native: PgColumnInfo = {
+      type,
+      byteOrderCollation: r.byte_order === true,
+      asciiCaseMapping: r.ascii_case === true,
+    };
     return {
       name: r.attname!,
       field: new arrow.Field(r.attname!, type.arrowType, !r.attnotnull),

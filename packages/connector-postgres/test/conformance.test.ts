@@ -18,14 +18,14 @@ for (const copy of [true, false]) {
     },
     setup: async () => {
       const server = await startPostgres();
-      // The test cluster's collation is C, so text range filters are pushed and checked too.
+      // Collation C (byte order), so text range filters are pushed and checked too; character
+      // classification C.UTF-8, so upper/lower/ILIKE fold all of Unicode as DuckDB does and are pushed.
+      server.psql("CREATE DATABASE conformance TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C.UTF-8'");
+      const url = server.url.replace(/\/[^/?]*(\?|$)/, '/conformance$1');
       server.psql(
-        `${fixtureSql(new PostgresExpressionDialect({ inlineLiterals: true }), { schema: 'public' }).join(';\n')};\nANALYZE;`,
+        `\\connect conformance\n${fixtureSql(new PostgresExpressionDialect({ inlineLiterals: true }), { schema: 'public' }).join(';\n')};\nANALYZE;`,
       );
-      const c = await connector.create(
-        { url: server.url, copy },
-        { sourceName: 'conformance', baseDir: '.' },
-      );
+      const c = await connector.create({ url, copy }, { sourceName: 'conformance', baseDir: '.' });
       return { connector: c, fixtureSchema: 'public', teardown: () => server.close() };
     },
   });

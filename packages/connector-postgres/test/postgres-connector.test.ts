@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { ErrorCode, Ex, type SelectTree, SpokeError, Types } from '@spoke/core';
-import { type PostgresServer, startPostgres } from '../../../test/harness/index.js';
 import { loadModule, parseSync } from 'libpg-query';
+import { type PostgresServer, startPostgres } from '../../../test/harness/index.js';
 import {
   CopyBinaryDecoder,
   inlineParameters,
@@ -241,12 +241,26 @@ describe('push-down', () => {
           name: 's',
           field: null as never,
           sourceType: 'text',
-          native: { type: { kind: 'text' }, byteOrderCollation: false },
+          native: { type: { kind: 'text' }, byteOrderCollation: false, asciiCaseMapping: false },
         },
       ],
     };
     assert.equal(pg.filterSupport(Ex.cmp('<', Ex.col('s'), Ex.lit('m', Types.utf8)), desc), 'unsupported');
     assert.equal(pg.filterSupport(Ex.cmp('=', Ex.col('s'), Ex.lit('m', Types.utf8)), desc), 'exact');
+    // Case mapping: pushed only where the column's LC_CTYPE folds all of Unicode, as DuckDB does.
+    const upperIs = Ex.cmp('=', Ex.fn('upper', Ex.col('s')), Ex.lit('Ü', Types.utf8));
+    assert.equal(pg.filterSupport(upperIs, desc), 'exact');
+    const asciiOnly = {
+      ...desc,
+      columns: [
+        {
+          ...desc.columns[0]!,
+          native: { type: { kind: 'text' }, byteOrderCollation: true, asciiCaseMapping: true },
+        },
+      ],
+    };
+    assert.equal(pg.filterSupport(upperIs, asciiOnly), 'unsupported');
+    assert.equal(pg.filterSupport(Ex.cmp('=', Ex.col('s'), Ex.lit('m', Types.utf8)), asciiOnly), 'exact');
   });
 });
 

@@ -33,6 +33,11 @@ export interface SqlCapabilities {
   readonly windowFunctions: boolean;
   /** Scalar functions (lower-case PostgreSQL names) the dialect can render. */
   readonly functions: readonly string[];
+  /**
+   * Whether `ILIKE` matches as Spoke's engine does (Unicode case folding).
+   * Absent: true. False keeps statements with `ILIKE` away from the source.
+   */
+  readonly ilike?: boolean;
 }
 
 /**

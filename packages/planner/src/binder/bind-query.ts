@@ -35,9 +35,10 @@ export type ColumnResolution =
   | { readonly kind: 'opaque' };
 
 /**
- * Binds one SELECT statement (the `SelectStmt` body). The only change made
+ * Binds one SELECT statement (the `SelectStmt` body). The only changes made
  * to it: interval literals with a field (`interval '90' day`) are spelled
- * with their unit, so every engine reads them as PostgreSQL does.
+ * with their unit, so every engine reads them as PostgreSQL does, and a
+ * select-list column matched ignoring case is named as written.
  */
 export async function bindQuery(
   stmt: AstNode,
@@ -110,6 +111,7 @@ class Binder {
       if (t?.name) scope.outputNames.add(t.name);
     }
     await this.bindExpressions(stmt.targetList, scope, ctes);
+    nameCaseFoldedColumns(stmt, scope);
     await this.bindExpressions(stmt.whereClause, scope, ctes);
     await this.bindExpressions(stmt.groupClause, scope, ctes, true);
     await this.bindExpressions(stmt.havingClause, scope, ctes);
@@ -364,6 +366,23 @@ export function resolveColumnRef(ref: AstNode, scope: Scope, allowOutputNames = 
     ErrorCode.COLUMN_NOT_FOUND,
     `column "${column}" does not exist${didYouMean(column, all)}`,
   );
+}
+
+/**
+ * A bare column in the select list that matched its table's column only
+ * ignoring case (`id` for Snowflake's stored `ID`) is named as written, as
+ * PostgreSQL names a column reference; an exact match keeps its name.
+ */
+function nameCaseFoldedColumns(stmt: AstNode, scope: Scope): void {
+  for (const target of stmt.targetList ?? []) {
+    const t = target.ResTarget;
+    const ref = t?.val?.ColumnRef;
+    if (!ref || t.name !== undefined || (ref.fields as AstNode[]).at(-1)?.A_Star) continue;
+    const resolved = resolveColumnRef(ref, scope);
+    if (resolved.kind === 'opaque' || !resolved.column) continue;
+    const column = resolved.column;
+    if (resolved.entries?.every((e) => e.columns && !e.columns.includes(column))) t.name = column;
+  }
 }
 
 function missingFrom(name: string, scope: Scope): SpokeError {

@@ -95,6 +95,8 @@ export function unsupportedBy(stmt: AstNode, caps: SqlCapabilities): string | un
     }
     if (n.A_Expr) {
       const e = n.A_Expr;
+      if (e.kind === 'AEXPR_ILIKE' && caps.ilike === false)
+        fail('ILIKE (the source folds case in ASCII only)');
       if (e.kind === 'AEXPR_OP') {
         const op = e.name?.[e.name.length - 1]?.String?.sval as string;
         if (!OPERATORS.has(op)) fail(`the operator ${op}`);

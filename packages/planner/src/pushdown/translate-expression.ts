@@ -86,7 +86,12 @@ export function translateExpression(node: AstNode | undefined, ctx: TranslationC
       const target = typeFromName(body.typeName);
       const arg = translateExpression(body.arg, ctx);
       if (!target || !arg) return undefined;
-      if (arg.kind === 'literal') return coerceLiteral(arg, target) ?? Ex.cast(arg, target);
+      if (arg.kind === 'literal') {
+        // An explicit cast of a number to a float is a float: `CAST(2.5 AS double precision)`.
+        if (isFloat(target) && NUMERIC.has(arg.type.id) && arg.value !== null)
+          return Ex.lit(Number(arg.value), Types.float64);
+        return coerceLiteral(arg, target) ?? Ex.cast(arg, target);
+      }
       return Ex.cast(arg, target);
     }
     case 'BoolExpr': {
@@ -256,6 +261,10 @@ const NUMERIC = new Set([
   'float64',
   'decimal',
 ]);
+
+function isFloat(type: ScalarType): boolean {
+  return type.id === 'float32' || type.id === 'float64';
+}
 
 /** `literal` as a value of `target`, or `undefined` when the conversion is not exact and obvious. */
 export function coerceLiteral(literal: LiteralExpr, target: ScalarType): LiteralExpr | undefined {

@@ -209,6 +209,23 @@ function loadDeparser(): Deparser {
   return deparser;
 }
 
+/** Options for {@link PostgresDialect}. */
+export interface PostgresDialectOptions {
+  /**
+   * Asked at planning time: true when the source's case mapping is ASCII
+   * only (`LC_CTYPE` C), so `upper`, `lower` and `ILIKE` stay with Spoke,
+   * whose engine folds all of Unicode.
+   */
+  readonly asciiCaseMapping?: () => boolean;
+}
+
+/** {@link POSTGRES_CAPABILITIES} without what depends on Unicode case mapping. */
+const ASCII_CASE_CAPABILITIES: SqlCapabilities = {
+  ...POSTGRES_CAPABILITIES,
+  functions: PG_FUNCTIONS.filter((f) => f !== 'upper' && f !== 'lower'),
+  ilike: false,
+};
+
 /**
  * PostgreSQL as a whole-sub-query target: renders libpg-query SELECT trees
  * back to SQL with `pgsql-deparser`, after replacing every literal by a bound
@@ -222,7 +239,16 @@ function loadDeparser(): Deparser {
  */
 export class PostgresDialect implements SqlDialect {
   readonly name = 'postgres';
-  readonly capabilities: SqlCapabilities = POSTGRES_CAPABILITIES;
+  readonly #asciiCaseMapping: (() => boolean) | undefined;
+
+  constructor(options: PostgresDialectOptions = {}) {
+    this.#asciiCaseMapping = options.asciiCaseMapping;
+  }
+
+  /** What PostgreSQL runs with Spoke's meaning; less where the source folds case in ASCII only. */
+  get capabilities(): SqlCapabilities {
+    return this.#asciiCaseMapping?.() ? ASCII_CASE_CAPABILITIES : POSTGRES_CAPABILITIES;
+  }
   /** The expression dialect used for scans (filters, top-N). */
   readonly expressions = new PostgresExpressionDialect();
 

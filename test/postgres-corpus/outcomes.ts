@@ -3,7 +3,7 @@
  * text, or the SQLSTATE — from a real PostgreSQL and from Spoke, so the two
  * compare as text (the PostgreSQL corpus and the type-semantics kit).
  */
-import { ErrorCode, SpokeError } from '@spoke/core';
+import { errorFields } from '@spoke/gateway';
 import { collectBatches, type FederatedEngine } from '@spoke/planner';
 import { canonicalRowsFromBatches, normalizeDecimal } from '@spoke/sdk/testing';
 import type pg from 'pg';
@@ -15,17 +15,6 @@ export interface Outcome {
   readonly sqlstate?: string;
   readonly message?: string;
 }
-
-/** The wire's SQLSTATE for a Spoke error (apps/gateway/src/postgres-wire/error-response.ts). */
-const SQLSTATE_BY_CODE: Readonly<Record<string, string>> = {
-  [ErrorCode.SYNTAX_ERROR]: '42601',
-  [ErrorCode.TABLE_NOT_FOUND]: '42P01',
-  [ErrorCode.COLUMN_NOT_FOUND]: '42703',
-  [ErrorCode.UNSUPPORTED]: '0A000',
-  [ErrorCode.INVALID_QUERY]: '42804',
-  [ErrorCode.POLICY_DENIED]: '42501',
-  [ErrorCode.INTERNAL]: 'XX000',
-};
 
 /** One value as text both sides agree on: numbers normalised, timestamps without zone marks or trailing zeros. */
 export function canonical(value: unknown): string | null {
@@ -93,14 +82,9 @@ export async function spokeOutcome(on: FederatedEngine, sql: string): Promise<Ou
     );
     return { columns, rows };
   } catch (error) {
-    if (SpokeError.isInstance(error)) {
-      const state = error.details?.sqlstate;
-      return {
-        sqlstate: typeof state === 'string' ? state : (SQLSTATE_BY_CODE[error.code] ?? 'XX000'),
-        message: error.message,
-      };
-    }
-    return { sqlstate: 'XX000', message: String((error as Error)?.message ?? error) };
+    // The SQLSTATE the Postgres wire would send for it.
+    const fields = errorFields(error);
+    return { sqlstate: fields.code, message: fields.message };
   }
 }
 

@@ -50,6 +50,7 @@ export {
   type RunningHttpServer,
   startHttpServer,
 } from './http/http-server.js';
+export { type ErrorFields, errorFields } from './postgres-wire/error-response.js';
 export { type AuditRecord, type AuditSink, openAuditSink } from './service/audit-log.js';
 export { createGatewayServices, type GatewayServices, isLoopback } from './service/gateway-services.js';
 export { createLogger, type Logger } from './service/logger.js';

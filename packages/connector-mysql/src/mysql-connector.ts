@@ -21,6 +21,7 @@ import {
 import {
   BatchBuilder,
   type ColumnTypeLookup,
+  dividesByPossibleZero,
   type ExpressionDialect,
   ExpressionRenderer,
   emptyBatch,
@@ -297,6 +298,9 @@ export class MysqlConnector extends SqlSourceConnector {
       if (charset && !this.exactCharset(charset)) support = 'inexact';
     }
     const visit = (e: Expr): void => {
+      // MySQL answers NULL for `x / 0` and `x % 0` where PostgreSQL raises 22012: the row would vanish at
+      // the source instead of failing the query, so a divisor that may be zero stays with Spoke.
+      if (dividesByPossibleZero(e)) support = 'unsupported';
       if (e.kind === 'arithmetic' && e.op === '/') {
         const l = numericClass(e.left, columnType(table));
         const r = numericClass(e.right, columnType(table));

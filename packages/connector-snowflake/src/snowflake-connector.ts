@@ -18,6 +18,7 @@ import {
 import {
   BatchBuilder,
   type ColumnTypeLookup,
+  dividesByPossibleZero,
   emptyBatch,
   numericClass,
   type SqlColumn,
@@ -269,6 +270,10 @@ export class SnowflakeConnector extends SqlSourceConnector {
   override filterSupport(filter: Expr, table: SqlTableDescription): FilterSupport {
     let support: FilterSupport = 'exact';
     const visit = (e: Expr): void => {
+      // Snowflake raises for `x / 0` as PostgreSQL does, but the emulator CI verifies this connector
+      // against answers NULL, and `%` by zero is not verified at all: a divisor that may be zero stays
+      // with Spoke, which raises 22012.
+      if (dividesByPossibleZero(e)) support = 'unsupported';
       if (e.kind === 'arithmetic' && e.op === '/') {
         const l = numericClass(e.left, columnType(table), true);
         const r = numericClass(e.right, columnType(table), true);

@@ -36,6 +36,11 @@ export class DuckDBDialect extends AnsiDialect {
     return isMisfoldedIntegerConstant(value) ? hideConstantFromOptimizer(sql) : sql;
   }
 
+  /** DuckDB answers NULL for `x / 0` and `x % 0`; PostgreSQL raises 22012, which the planner maps this error to. */
+  guardDivisor(divisor: string): string {
+    return `(CASE WHEN ${divisor} = 0 THEN error('division by zero') ELSE ${divisor} END)`;
+  }
+
   /** DuckDB reads `X'00ff'` as the text `x00ff`, so bytes go through `from_hex`. */
   override binaryLiteral(bytes: Uint8Array): string {
     return `from_hex('${Buffer.from(bytes).toString('hex')}')`;

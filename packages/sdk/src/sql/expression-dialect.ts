@@ -47,6 +47,17 @@ export interface ExpressionDialect {
    * sub-query (`DuckDBDialect`). Absent: the literal as rendered.
    */
   finishLiteral?(sql: string, value: ScalarValue, type: ScalarType): string;
+  /**
+   * Wraps the divisor of `/` and `%` so that a zero raises PostgreSQL's
+   * `division by zero` where the engine would answer NULL (DuckDB). `divisor`
+   * may be repeated in the result: only for dialects whose placeholders may
+   * occur twice (`$n`). An engine that raises by itself (PostgreSQL) returns
+   * `divisor` as it is. Absent: scan filters render division plainly (the
+   * connector's `filterSupport` keeps a NULL-answering engine's division at
+   * home) and whole statements with `%` by a divisor that may be zero stay
+   * with Spoke.
+   */
+  guardDivisor?(divisor: string): string;
 }
 
 /** Doubles `quote` inside `text` and wraps it: the standard SQL way of quoting. */

@@ -69,8 +69,15 @@ export class ExpressionRenderer {
       }
       case 'isNull':
         return `(${this.render(expr.expr)} IS ${expr.negated ? 'NOT ' : ''}NULL)`;
-      case 'arithmetic':
-        return `(${this.render(expr.left)} ${expr.op} ${this.render(expr.right)})`;
+      case 'arithmetic': {
+        const left = this.render(expr.left);
+        const right = this.render(expr.right);
+        const nonZero =
+          expr.right.kind === 'literal' && expr.right.value !== null && Number(expr.right.value) !== 0;
+        if ((expr.op === '/' || expr.op === '%') && d.guardDivisor && !nonZero)
+          return `(${left} ${expr.op} ${d.guardDivisor(right)})`;
+        return `(${left} ${expr.op} ${right})`;
+      }
       case 'cast': {
         const name = d.typeName(expr.type);
         if (!name) throw cannot(d, `a cast to ${formatScalarType(expr.type)}`);

@@ -97,3 +97,15 @@ function mapChildren(e: Expr, fn: (child: Expr) => Expr): Expr {
       return e;
   }
 }
+
+/**
+ * True when `e` is a `/` or `%` whose divisor is not a non-zero literal.
+ * PostgreSQL raises 22012 for a zero divisor; an engine that answers NULL
+ * instead (MySQL) would drop the row at the source rather than fail the
+ * query, so its connector keeps such a filter with Spoke, which raises.
+ */
+export function dividesByPossibleZero(e: Expr): boolean {
+  if (e.kind !== 'arithmetic' || (e.op !== '/' && e.op !== '%')) return false;
+  const d = e.right;
+  return !(d.kind === 'literal' && d.value !== null && Number(d.value) !== 0);
+}

@@ -69,6 +69,11 @@ export class PostgresExpressionDialect extends AnsiDialect {
     return super.renderLiteral(value, type);
   }
 
+  /** PostgreSQL raises 22012 for a zero divisor by itself. */
+  guardDivisor(divisor: string): string {
+    return divisor;
+  }
+
   override typeName(type: ScalarType): string | undefined {
     switch (type.id) {
       case 'binary':

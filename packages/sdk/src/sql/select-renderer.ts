@@ -64,7 +64,7 @@ interface Scope {
 }
 
 const COMPARISONS = new Set(['=', '<>', '!=', '<', '<=', '>', '>=']);
-const ARITHMETIC = new Set(['+', '-', '*', '%']);
+const ARITHMETIC = new Set(['+', '-', '*']);
 
 /** Renders one SELECT tree in `dialect`, literals bound as parameters. */
 export function renderSelectTree(dialect: SelectDialect, tree: SelectTree): RenderedSql {
@@ -234,6 +234,18 @@ export function renderSelectTree(dialect: SelectDialect, tree: SelectTree): Rend
   // PostgreSQL's LIKE escapes with `\`; dialects without that default name it.
   const likeEscape = () => (d.expressions.likeEscape ? ` ${d.expressions.likeEscape}` : '');
 
+  // `x % 0` raises 22012 in PostgreSQL; engines that answer NULL guard the divisor, or keep it local.
+  const divisor = (node: Json, scope: Scope): string => {
+    const c = node.A_Const as Json | undefined;
+    const value = c
+      ? (((c.ival as Json)?.ival ?? (c.fval as Json)?.fval ?? (c.ival ? 0 : undefined)) as unknown)
+      : undefined;
+    const rendered = expr(node, scope);
+    if (value !== undefined && Number(value) !== 0) return rendered;
+    if (d.expressions.guardDivisor) return d.expressions.guardDivisor(rendered);
+    throw unsupported(d, '% by a divisor that may be zero');
+  };
+
   const aExpr = (a: Json, scope: Scope): string => {
     const op = ((a.name as Json[]) ?? []).map(str)[0] ?? '';
     const l = () => expr(a.lexpr, scope);
@@ -245,6 +257,7 @@ export function renderSelectTree(dialect: SelectDialect, tree: SelectTree): Rend
           throw unsupported(d, `the prefix operator ${op}`);
         }
         if (COMPARISONS.has(op)) return `(${l()} ${op === '!=' ? '<>' : op} ${expr(a.rexpr, scope)})`;
+        if (op === '%') return `(${l()} % ${divisor(a.rexpr as Json, scope)})`;
         if (ARITHMETIC.has(op)) return `(${l()} ${op} ${expr(a.rexpr, scope)})`;
         if (op === '||') return d.concat(l(), expr(a.rexpr, scope));
         // `/` truncates on integers in PostgreSQL but not in MySQL or Snowflake; without types it stays local.

@@ -44,12 +44,15 @@ function badCall(message: string, position?: number): SpokeError {
   });
 }
 
-function collectCalls(node: unknown, out: Call[]): void {
+/** Collects the `embed()` calls, and the `$n` parameters referenced outside them (into `params`). */
+function collectCalls(node: unknown, out: Call[], params: Set<number>): void {
   if (Array.isArray(node)) {
-    for (const item of node) collectCalls(item, out);
+    for (const item of node) collectCalls(item, out, params);
     return;
   }
   if (typeof node !== 'object' || node === null) return;
+  const ref = (node as { ParamRef?: { number?: number } }).ParamRef;
+  if (ref?.number !== undefined) params.add(ref.number - 1);
   const call = (node as { FuncCall?: Node }).FuncCall;
   if (call && isEmbedName(call.funcname)) {
     const location = call.location as number;
@@ -65,7 +68,7 @@ function collectCalls(node: unknown, out: Call[]): void {
       throw badCall("embed() takes a string literal or a $n parameter: embed('machine learning')", location);
     return;
   }
-  for (const value of Object.values(node)) collectCalls(value, out);
+  for (const value of Object.values(node)) collectCalls(value, out, params);
 }
 
 /** Skips whitespace and comments from byte `i`. */
@@ -131,8 +134,9 @@ function vectorText(vector: Float32Array): string {
 }
 
 /**
- * Replaces every `embed('text')` (or `embed($n)`) in `sql` by a new `$k`
- * parameter holding the embedding as text (`'[0.1,0.2,…]'`). A statement
+ * Replaces every `embed('text')` (or `embed($n)`) in `sql` by a `$k`
+ * parameter holding the embedding as text (`'[0.1,0.2,…]'`): a new one after
+ * the caller's for a literal, `$n` itself when it is used nowhere else. A statement
  * without calls is returned as it is, without a model call.
  *
  * @throws `INVALID_QUERY` (22023) for a call of another shape; `INVALID_CONFIG` when `embed()` is used with no embeddings model configured
@@ -152,9 +156,11 @@ export async function bindEmbedCalls(
     return { sql, params, calls: 0 };
   }
   const calls: Call[] = [];
+  const usedElsewhere = new Set<number>();
   collectCalls(
     statements.map((s) => s.node),
     calls,
+    usedElsewhere,
   );
   if (calls.length === 0) return { sql, params, calls: 0 };
   if (statements.length !== 1) return { sql, params, calls: 0 };
@@ -175,18 +181,35 @@ export async function bindEmbedCalls(
     if (t.trim() === '') throw badCall('embed() of an empty text', calls[i]!.location);
   const distinct = [...new Set(texts)];
   const vectors = await model.embed(distinct, options);
-  const slot = new Map(distinct.map((t, i) => [t, params.length + i + 1]));
+  const vectorOf = new Map(distinct.map((t, i) => [t, vectorText(vectors[i]!)]));
+  // A `$n` used only as embed()'s argument now holds the vector (leaving it unreferenced would leave a
+  // gap in the parameters); texts written as literals get new parameters after the caller's.
+  const out = [...params];
+  const slots = calls.map((c, i) => {
+    if (typeof c.text !== 'string' && !usedElsewhere.has(c.text.param)) {
+      out[c.text.param] = vectorOf.get(texts[i]!)!;
+      return c.text.param + 1;
+    }
+    return 0;
+  });
+  const appended = new Map<string, number>();
+  for (const [i, t] of texts.entries()) {
+    if (slots[i] !== 0) continue;
+    let slot = appended.get(t);
+    if (slot === undefined) {
+      out.push(vectorOf.get(t)!);
+      slot = out.length;
+      appended.set(t, slot);
+    }
+    slots[i] = slot;
+  }
   const bytes = Buffer.from(sql, 'utf8');
   // Splice from the end so earlier byte offsets stay valid.
   const ranges = calls
-    .map((c, i) => ({ range: callRange(bytes, c.location), param: slot.get(texts[i]!)! }))
+    .map((c, i) => ({ range: callRange(bytes, c.location), param: slots[i]! }))
     .sort((a, b) => b.range[0] - a.range[0]);
-  let out = bytes;
+  let text = bytes;
   for (const { range, param } of ranges)
-    out = Buffer.concat([out.subarray(0, range[0]), Buffer.from(`($${param})`), out.subarray(range[1])]);
-  return {
-    sql: out.toString('utf8'),
-    params: [...params, ...vectors.map(vectorText)],
-    calls: calls.length,
-  };
+    text = Buffer.concat([text.subarray(0, range[0]), Buffer.from(`($${param})`), text.subarray(range[1])]);
+  return { sql: text.toString('utf8'), params: out, calls: calls.length };
 }

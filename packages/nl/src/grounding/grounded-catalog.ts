@@ -2,14 +2,14 @@
  * The catalog as the prompt shows it: only what the asker may see, with the
  * policy's marks, SQL type names, and the sample values that were allowed.
  */
-import { type DataType, formatScalarType, fromArrowType } from '@spoke/core';
+import { arrow, type DataType, formatScalarType, fromArrowType } from '@spoke/core';
 import type { CatalogTable } from '@spoke/planner';
 import type { TableAnnotation, TableAnnotator } from './table-annotations.js';
 
 /** One column in the prompt. */
 export interface GroundedColumn {
   readonly name: string;
-  /** PostgreSQL-style type name (`bigint`, `text`, `float[8]`…). */
+  /** PostgreSQL-style type name (`bigint`, `text`, `real[8]`…). */
   readonly type: string;
   readonly masked: boolean;
   /** A few distinct values the asker can read anyway; empty where none were allowed or read. */
@@ -33,14 +33,41 @@ export function quoteIdent(name: string): string {
   return /^[a-z_][a-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`;
 }
 
-/** A type as a PostgreSQL-speaking model reads it. */
+const PG_NAMES: Readonly<Record<string, string>> = {
+  null: 'unknown',
+  bool: 'boolean',
+  int8: 'smallint',
+  int16: 'smallint',
+  int32: 'integer',
+  int64: 'bigint',
+  uint8: 'smallint',
+  uint16: 'integer',
+  uint32: 'bigint',
+  uint64: 'numeric(20,0)',
+  float32: 'real',
+  float64: 'double precision',
+  utf8: 'text',
+  binary: 'bytea',
+  date: 'date',
+  time: 'time',
+  timestamp: 'timestamp',
+  interval: 'interval',
+};
+
+/** A type as a PostgreSQL-speaking model reads it (`bigint`, `text`, `numeric(12,2)`, `real[8]` for a vector). */
 export function sqlTypeName(type: DataType): string {
+  if (type.typeId === arrow.Type.Dictionary)
+    return sqlTypeName((type as unknown as { dictionary: DataType }).dictionary);
   const scalar = fromArrowType(type);
-  if (scalar) return formatScalarType(scalar);
-  // Vectors (Lance embeddings) are fixed-size lists of floats: `float[8]`.
-  const inner = (type as { children?: { type: DataType }[] }).children?.[0]?.type;
-  const size = (type as { listSize?: number }).listSize;
-  if (inner !== undefined) return `${sqlTypeName(inner)}[${size ?? ''}]`;
+  if (scalar?.id === 'decimal') return `numeric(${scalar.precision},${scalar.scale})`;
+  if (scalar?.id === 'timestamp') return scalar.timezone ? 'timestamp with time zone' : 'timestamp';
+  if (scalar && scalar.id !== 'list') return PG_NAMES[scalar.id] ?? formatScalarType(scalar);
+  // Lists and vectors (Lance embeddings are fixed-size lists of floats): `real[8]`.
+  const inner = (type as unknown as { children?: { type: DataType }[] }).children?.[0]?.type;
+  if (inner !== undefined) {
+    const size = (type as unknown as { listSize?: number }).listSize;
+    return `${sqlTypeName(inner)}[${size ?? ''}]`;
+  }
   return String(type).toLowerCase();
 }
 

@@ -29,13 +29,7 @@ const CORPUS = join(dirname(fileURLToPath(import.meta.url)), 'corpus');
  * fragment of the statement, and why). Each is an open item, not an
  * expectation: one that answers fails the test until it is removed here.
  */
-const KNOWN_GAPS: readonly { tool: string; fragment: string; why: string }[] = [
-  {
-    tool: 'metabase',
-    fragment: '"crm"."customers"."',
-    why: 'a column qualified with schema and table ("crm"."customers"."id") is refused by the binder, in DuckDB\'s words (42804 Referenced table … not found)',
-  },
-];
+const KNOWN_GAPS: readonly { tool: string; fragment: string; why: string }[] = [];
 
 /**
  * Columns whose kind differs from PostgreSQL's, knowingly (by tool, a

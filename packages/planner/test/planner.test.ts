@@ -109,6 +109,28 @@ describe('binding', () => {
     });
     await assert.rejects(engine.query('SELECT c.nmae FROM crm.customers c'), /c\.nmae does not exist/);
   });
+  test("source.table.column (PostgreSQL's schema.table.column, as Metabase writes it) names an unaliased table", async () => {
+    const sql = `SELECT "crm"."customers"."id", count(*) AS n FROM "crm"."customers"
+      JOIN shop.orders ON shop.orders.customer_id = crm.customers.id
+      WHERE crm.customers.id <= 3 GROUP BY "crm"."customers"."id" ORDER BY crm.customers.id`;
+    const batches = await collectBatches(await engine.query(sql));
+    const expected = await fx.reference(
+      'SELECT c.id, count(*) AS n FROM crm.customers c JOIN shop.orders o ON o.customer_id = c.id WHERE c.id <= 3 GROUP BY c.id ORDER BY c.id',
+    );
+    assert.deepEqual(
+      batches.flatMap((b) => b.toArray().map((r) => [Number(r.id), Number(r.n)])),
+      expected.map((r) => [Number(r.id), Number(r.n)]),
+    );
+    assert.equal(batches[0]?.schema.fields[0]?.name, 'id');
+    // With the source's schema too, and a refusal (42P01) once the table has an alias.
+    await collectBatches(await engine.query('SELECT crm.main.customers.id FROM crm.main.customers LIMIT 1'));
+    await assert.rejects(engine.query('SELECT crm.customers.id FROM crm.customers c'), (e: unknown) => {
+      assert.ok(SpokeError.isInstance(e));
+      assert.equal(e.code, 'TABLE_NOT_FOUND');
+      assert.match(e.message, /missing FROM-clause entry for table "crm\.customers"/);
+      return true;
+    });
+  });
   test('ambiguous column is an error', async () => {
     await assert.rejects(
       engine.query('SELECT id FROM crm.customers c JOIN shop.orders o ON c.id = o.customer_id'),

@@ -314,6 +314,7 @@ export function resolveColumnRef(ref: AstNode, scope: Scope, allowOutputNames = 
     throw missingFrom(qualifier, scope);
   }
   const column = names[names.length - 1]!;
+  if (names.length >= 3) qualifyByTable(ref, names, scope);
   if (names.length >= 2) {
     const qualifier = names[names.length - 2]!;
     for (let s: Scope | undefined = scope; s; s = s.parent) {
@@ -366,6 +367,33 @@ export function resolveColumnRef(ref: AstNode, scope: Scope, allowOutputNames = 
     ErrorCode.COLUMN_NOT_FOUND,
     `column "${column}" does not exist${didYouMean(column, all)}`,
   );
+}
+
+/**
+ * `source.table.column` or `source.schema.table.column` (how Metabase and
+ * other tools qualify columns: PostgreSQL's `schema.table.column`) names the
+ * column of the unaliased FROM item `source.table`. The reference is
+ * rewritten in place to `table.column`, which every engine reads; no such
+ * item is PostgreSQL's 42P01 `missing FROM-clause entry`.
+ */
+function qualifyByTable(ref: AstNode, names: readonly string[], scope: Scope): void {
+  const path = names.slice(0, -1);
+  const same = (a: string, b: string) => a === b || a.toLowerCase() === b.toLowerCase();
+  for (let s: Scope | undefined = scope; s; s = s.parent) {
+    const entry = s.entries.find((e) => {
+      if (!same(e.name, path[path.length - 1]!)) return false;
+      const b = e.binding;
+      // A table the policies replaced by a sub-query keeps its name but has no binding.
+      if (!b) return true;
+      if (b.rangeVar.alias || !same(b.source, path[0]!)) return false;
+      return path.length === 2 || (path.length === 3 && same(b.schema, path[1]!));
+    });
+    if (entry) {
+      ref.fields = [{ String: { sval: entry.name } }, ref.fields[ref.fields.length - 1]];
+      return;
+    }
+  }
+  throw missingFrom(path.join('.'), scope);
 }
 
 /**

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 /**
- * The `spoke` command: `serve`, `query`, `explain`. Every failure ends with
+ * The `spoke` command: `serve`, `query`, `explain`, `ask`. Every failure ends with
  * exit status 1 and one line on standard error, `spoke: CODE: message`.
  */
 import { readFileSync } from 'node:fs';
 import { SpokeError } from '@spoke/core';
+import { askCommand } from './cli/ask-command.js';
 import { explainCommand } from './cli/explain-command.js';
 import { hashPasswordCommand } from './cli/hash-password-command.js';
 import { queryCommand } from './cli/query-command.js';
@@ -20,6 +21,7 @@ Commands:
   serve     serve HTTP and the PostgreSQL wire protocol
   query     run one SQL statement in-process and print the rows (table, json, csv)
   explain   show what each source is asked and what DuckDB runs
+  ask       answer a question in natural language (needs nl: in the config)
   hash-password  hash a password (stdin) for users: in the config, or make an API key
 
 Options:
@@ -34,6 +36,7 @@ const COMMANDS: Record<string, (args: string[], log: (message: string) => void) 
   serve: serveCommand,
   query: queryCommand,
   explain: explainCommand,
+  ask: askCommand,
   'hash-password': hashPasswordCommand,
 };
 
@@ -60,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS[first];
   if (!command)
-    throw new UsageError(`unknown command "${first}"; expected serve, query, explain or hash-password`);
+    throw new UsageError(`unknown command "${first}"; expected serve, query, explain, ask or hash-password`);
   try {
     return await command(rest, log);
   } catch (error) {

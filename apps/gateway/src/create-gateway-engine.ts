@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { createEngine, createSecurityPolicy, type QueryEngine } from '@spoke/planner';
 import type { GatewayConfig } from './config/gateway-config.js';
 import { loadConnectors } from './config/load-connectors.js';
+import { withNl } from './nl/nl-engine.js';
 import type { SourceMeter } from './service/source-meter.js';
 
 /**
@@ -20,14 +21,21 @@ export async function createGatewayEngine(
     config.policies === undefined ? undefined : await createSecurityPolicy(config.policies, 'policies');
   const loaded = await loadConnectors(config);
   const sources = options.meter ? options.meter.wrapAll(loaded) : loaded;
-  const duckdb: { memoryLimit?: string; queryMemoryLimit?: string; tempDirectory?: string; threads?: number } = {};
+  const duckdb: {
+    memoryLimit?: string;
+    queryMemoryLimit?: string;
+    tempDirectory?: string;
+    threads?: number;
+  } = {};
   if (config.duckdb?.memoryLimit !== undefined) duckdb.memoryLimit = config.duckdb.memoryLimit;
   if (config.duckdb?.queryMemoryLimit !== undefined) duckdb.queryMemoryLimit = config.duckdb.queryMemoryLimit;
   if (config.duckdb?.tempDirectory !== undefined)
     duckdb.tempDirectory = resolve(config.baseDir, config.duckdb.tempDirectory);
   if (config.duckdb?.threads !== undefined) duckdb.threads = config.duckdb.threads;
   try {
-    return await createEngine({ sources, duckdb, ...(policy ? { policy } : {}) });
+    const engine = await createEngine({ sources, duckdb, ...(policy ? { policy } : {}) });
+    // Natural language: embed() in every client's SQL, and the models for POST /v1/ask and spoke ask.
+    return config.nl ? withNl(engine, config.nl) : engine;
   } catch (error) {
     await Promise.allSettled(Object.values(loaded).map((c) => c.close()));
     throw error;

@@ -2,6 +2,7 @@
  * The gateway's configuration, as {@link loadConfig} returns it after
  * interpolation and validation.
  */
+import type { NlConfig } from '@spoke/nl';
 
 /** A certificate and its private key (PEM files), paths resolved against the config's directory. */
 export interface TlsFiles {
@@ -145,6 +146,8 @@ export interface GatewayConfig {
   readonly logging?: LoggingConfig;
   /** Security policies (see docs/policies.md): a list of rules, or the design's mapping shorthand. */
   readonly policies?: unknown;
+  /** Natural language (`POST /v1/ask`, `spoke ask`, `embed()` in SQL): the language models to use. */
+  readonly nl?: NlConfig;
   /** Sources by their configured name, which is also the first part of `source.schema.table`. */
   readonly sources: Readonly<Record<string, SourceConfig>>;
   /** Directory relative paths are resolved against: the config file's, or the demo data directory. */

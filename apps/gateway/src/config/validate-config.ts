@@ -1,3 +1,4 @@
+import { parseNlConfig } from '@spoke/nl';
 import { checkKeys, expectInteger, expectMap, expectString, fail } from './config-checks.js';
 import type {
   ApiKeyConfig,
@@ -130,6 +131,7 @@ export function validateConfig(raw: unknown, baseDir: string, file?: string): Ga
       'audit',
       'logging',
       'policies',
+      'nl',
     ],
     '',
   );
@@ -146,6 +148,7 @@ export function validateConfig(raw: unknown, baseDir: string, file?: string): Ga
     audit?: AuditConfig;
     logging?: LoggingConfig;
     policies?: unknown;
+    nl?: NonNullable<GatewayConfig['nl']>;
     baseDir: string;
     file?: string;
   } = { server: serverSection(root.server, baseDir, tls), sources: sourcesSection(root.sources), baseDir };
@@ -157,6 +160,7 @@ export function validateConfig(raw: unknown, baseDir: string, file?: string): Ga
   if (present('audit')) config.audit = auditSection(root.audit, baseDir);
   // Checked in depth (with errors naming `policies[i].key`) when the engine is built.
   if (present('policies')) config.policies = root.policies;
+  if (present('nl')) config.nl = parseNlConfig(root.nl, 'nl');
   if (present('logging')) config.logging = loggingSection(root.logging);
   if (file !== undefined) config.file = file;
   return config;

@@ -1,5 +1,5 @@
 /**
- * The HTTP API: `POST /v1/query`, `POST /v1/explain`, `GET /v1/catalog`,
+ * The HTTP API: `POST /v1/query`, `POST /v1/explain`, `POST /v1/ask`, `GET /v1/catalog`,
  * `GET /v1/queries`, `DELETE /v1/queries/{id}`, `GET /metrics`, `GET /healthz`.
  * Plain `node:http` (or `node:https` with TLS); rows stream out as the engine
  * produces them, and a client that disconnects cancels its query end to end.
@@ -15,6 +15,7 @@ import { ANONYMOUS, type Authenticator, type Principal } from '../auth/authentic
 import { LoginFailure } from '../auth/login-failure.js';
 import { batchRows } from '../format/batch-rows.js';
 import { typeName } from '../format/value-reader.js';
+import { handleAsk } from '../nl/ask-route.js';
 import { PROMETHEUS_CONTENT_TYPE } from '../service/metrics.js';
 import { type ClientInfo, QueryService } from '../service/query-service.js';
 import { describeError, HttpError, HttpErrorCode } from './error-status.js';
@@ -300,6 +301,8 @@ async function streamArrow(
  * - `POST /v1/query` `{"sql": "...", "params": [...]}` → `{"columns": [{"name", "type"}], "rows": [[...]]}`,
  *   or an Arrow IPC stream when the request's `Accept` includes `application/vnd.apache.arrow.stream`.
  * - `POST /v1/explain` (same body) → the plan: what each source is asked and the SQL DuckDB runs.
+ * - `POST /v1/ask` `{"question": "...", "dryRun": false}` → `{"question", "sql", "explain", "attempts", "model", "columns", "rows"}`
+ *   (see `nl/ask-route.ts`); 501 when no `nl:` section is configured.
  * - `GET /v1/catalog` → `{"tables": [{"source", "schema", "name", "columns": [{"name", "type", "nullable"}]}]}`.
  * - `GET /healthz` → `{"status": "ok"}`.
  *
@@ -310,6 +313,8 @@ export async function startHttpServer(
   options: HttpServerOptions,
 ): Promise<RunningHttpServer> {
   const log = options.log ?? (() => {});
+  // The engine as started (`engine` below is each caller's view of it): it carries the nl models.
+  const served = engine;
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
   const service = options.service ?? new QueryService(engine);
   // A statement's body: the statement JSON-escaped (at most about twice its size in practice) and its parameters.
@@ -419,6 +424,20 @@ export async function startHttpServer(
           });
           return sendJson(res, 200, plan);
         }
+        case '/v1/ask':
+        case '/v1/nl':
+          route('POST');
+          return await handleAsk({
+            req,
+            res,
+            engine: served,
+            callerEngine: engine,
+            principal,
+            signal,
+            readBody: () => readBody(req, maxBody),
+            write: responseWriter(res, signal),
+            log,
+          });
         case '/v1/query': {
           route('POST');
           const body = parseQueryBody(await readQueryBody(req));

@@ -42,12 +42,6 @@ const KNOWN_SHAPE_DIFFERENCES: readonly { tool: string; fragment: string; column
     column: 'client_addr',
     why: 'text where PostgreSQL has inet; the view lists no sessions, so no value is ever decoded (DBeaver reads it as a string)',
   })),
-  ...['superset', 'tableau'].map((tool) => ({
-    tool,
-    fragment: 'crm',
-    column: 'u',
-    why: "a DuckDB source's UUID column is described as text (PostgreSQL: uuid): drivers hand out a string, not a UUID object",
-  })),
 ];
 
 /** The fixture's tables (client-fixture.ts), in PostgreSQL 15: the statements name them, only their shape matters. */

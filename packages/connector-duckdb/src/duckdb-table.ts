@@ -6,6 +6,7 @@ import {
   ErrorCode,
   type Expr,
   type FilterSupport,
+  PG_TYPE_METADATA_KEY,
   type RecordBatch,
   type ScalarType,
   type ScanRequest,
@@ -16,7 +17,7 @@ import {
   throwIfAborted,
   toArrowType,
 } from '@spoke/core';
-import { streamResultAsArrow, toTypedDuckDBParams } from '@spoke/duckdb-arrow';
+import { streamResultAsArrow, textCarriedPgType, toTypedDuckDBParams } from '@spoke/duckdb-arrow';
 import { BaseTable, ExpressionRenderer, emptyBatch, renderScanSql, type TableSql } from '@spoke/sdk';
 import type { DuckDBDatabase } from './duckdb-database.js';
 import { mapDuckDBType } from './duckdb-type-mapping.js';
@@ -92,7 +93,12 @@ export class DuckDBTable extends BaseTable {
       }
     });
     const schema = new arrow.Schema(
-      names.map((name, i) => new arrow.Field(name, toArrowType(types[i]!), true)),
+      names.map((name, i) => {
+        // uuid, json and interval arrive as text; the field says which PostgreSQL type they are.
+        const pgType = textCarriedPgType(duckTypes[i]!);
+        const metadata = pgType ? new Map([[PG_TYPE_METADATA_KEY, pgType]]) : undefined;
+        return new arrow.Field(name, toArrowType(types[i]!), true, metadata);
+      }),
     );
     const raw = this.rawFrom();
     const from: readonly string[] | TableSql =

@@ -13,6 +13,7 @@ export * from './connector.js';
 export * from './errors.js';
 export * from './expression.js';
 export * from './format-expression.js';
+export * from './pg-type-metadata.js';
 export * from './query-context.js';
 export * from './scalar-type.js';
 export * from './scan-request.js';

@@ -15,7 +15,7 @@ import type { DuckDBAppender, DuckDBConnection, DuckDBType } from '@duckdb/node-
 import { DuckDBDataChunk, DuckDBTypeId } from '@duckdb/node-api';
 import type { Vector as DuckDBRawVector } from '@duckdb/node-bindings';
 import type { DataType, Field, RecordBatch, Schema } from '@spoke/core';
-import { arrow, ErrorCode, SpokeError, throwIfAborted } from '@spoke/core';
+import { arrow, ErrorCode, PG_TYPE_METADATA_KEY, SpokeError, throwIfAborted } from '@spoke/core';
 import type { Data } from 'apache-arrow';
 import { arrowToDuckDBType, listChild, quoteIdentifier } from './duckdb-type-mapping.js';
 import {
@@ -110,6 +110,16 @@ export async function loadBatches(
     appender.flushSync();
     appender.closeSync();
     appender = undefined;
+    // Text that is a uuid or json by its PostgreSQL type becomes that DuckDB type, so the residual's
+    // answer carries the type on (`duckdbColumnField`) and clients are told uuid/json, not text.
+    for (const f of fields) {
+      const pgType = f.metadata.get(PG_TYPE_METADATA_KEY);
+      const target = pgType === 'uuid' ? 'UUID' : pgType === 'json' ? 'JSON' : undefined;
+      if (target && f.type.typeId === arrow.Type.Utf8)
+        await connection.run(
+          `ALTER TABLE temp.main.${quoteIdentifier(tableName)} ALTER ${quoteIdentifier(f.name)} SET DATA TYPE ${target}`,
+        );
+    }
     return { rows };
   } catch (error) {
     if (appender) {

@@ -18,7 +18,7 @@ import type { DuckDBEnumType, DuckDBResult, DuckDBType } from '@duckdb/node-api'
 import { DuckDBMaterializedResult, DuckDBTypeId, DuckDBVector } from '@duckdb/node-api';
 import type { Vector as DuckDBRawVector } from '@duckdb/node-bindings';
 import type { DataType, Field, RecordBatch, Schema } from '@spoke/core';
-import { arrow, ErrorCode, SpokeError, throwIfAborted } from '@spoke/core';
+import { arrow, ErrorCode, PG_TYPE_METADATA_KEY, SpokeError, throwIfAborted } from '@spoke/core';
 import type { Data } from 'apache-arrow';
 import { duckdbToArrowType, MAX_DECIMAL_PRECISION } from './duckdb-type-mapping.js';
 import { countSetBits, duckdb, GrowableBytes, getBit, textEncoder, VECTOR_SIZE } from './vector-memory.js';
@@ -56,11 +56,30 @@ export function resultArrowSchema(result: DuckDBResult): Schema {
   return duckdbColumnsArrowSchema(result.columnNames(), result.columnTypes());
 }
 
-/** The Arrow schema for DuckDB columns given by name and type (see {@link resultArrowSchema}). */
+/**
+ * The Arrow schema for DuckDB columns given by name and type (see
+ * {@link resultArrowSchema}). Columns that arrive as text but are not text —
+ * `JSON`, `UUID`, `INTERVAL` — carry their PostgreSQL type in the field
+ * metadata ({@link PG_TYPE_METADATA_KEY}), so clients are told `json`,
+ * `uuid`, `interval` rather than `text`.
+ */
 export function duckdbColumnsArrowSchema(names: readonly string[], types: readonly DuckDBType[]): Schema {
-  return new arrow.Schema(
-    names.map((n, i) => new arrow.Field(n, duckdbToArrowType(types[i] as DuckDBType), true)),
-  );
+  return new arrow.Schema(names.map((n, i) => duckdbColumnField(n, types[i] as DuckDBType)));
+}
+
+/** A nullable Arrow field for a DuckDB column: {@link duckdbToArrowType}, and the PostgreSQL type of text-carried types. */
+export function duckdbColumnField(name: string, type: DuckDBType): Field {
+  const pgType = textCarriedPgType(type);
+  const metadata = pgType ? new Map([[PG_TYPE_METADATA_KEY, pgType]]) : undefined;
+  return new arrow.Field(name, duckdbToArrowType(type), true, metadata);
+}
+
+/** The PostgreSQL type of a DuckDB type that streams out as text without being text, else `undefined`. */
+export function textCarriedPgType(type: DuckDBType): string | undefined {
+  if (type.alias === 'JSON') return 'json';
+  if (type.typeId === DuckDBTypeId.UUID) return 'uuid';
+  if (type.typeId === DuckDBTypeId.INTERVAL) return 'interval';
+  return undefined;
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 
 import type { DataType, Field } from '@spoke/core';
-import { arrow } from '@spoke/core';
+import { arrow, PG_TYPE_METADATA_KEY } from '@spoke/core';
 
 /** PostgreSQL's built-in type OIDs that Spoke sends (values from `pg_type.dat`). */
 export const PgOid = {
@@ -97,13 +97,8 @@ const OID_BY_NAME: ReadonlyMap<string, number> = new Map([
   ['timestamp without time zone', PgOid.timestamp],
 ]);
 
-/**
- * Arrow field metadata key naming the PostgreSQL type of a column whose Arrow
- * type alone is ambiguous: `json`, `jsonb`, `uuid`, `interval` (all carried as
- * Utf8), `varchar`, `name`, `oid`…. The Arrow extension names `arrow.json` and
- * `arrow.uuid` are recognised too.
- */
-export const PG_TYPE_METADATA_KEY = 'spoke.pg_type';
+/** The Arrow field metadata key naming a column's PostgreSQL type (`@spoke/core`); `arrow.json`/`arrow.uuid` extension names are recognised too. */
+export { PG_TYPE_METADATA_KEY };
 
 /** How one result column is described to the client. */
 export interface PgColumnType {

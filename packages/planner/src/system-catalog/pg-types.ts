@@ -6,7 +6,7 @@
  */
 
 import type { DataType, Field } from '@spoke/core';
-import { arrow } from '@spoke/core';
+import { arrow, PG_TYPE_METADATA_KEY } from '@spoke/core';
 
 /** One `pg_type` row (the columns clients read). */
 export interface PgTypeRow {
@@ -117,8 +117,7 @@ export interface PgColumnType {
   readonly dims: number;
 }
 
-/** Arrow field metadata key naming the PostgreSQL type when the Arrow type is ambiguous (json, uuid, interval carried as Utf8). */
-export const PG_TYPE_METADATA_KEY = 'spoke.pg_type';
+export { PG_TYPE_METADATA_KEY };
 
 const BY_NAME = new Map(PG_TYPES.map((t) => [t.typname, t.oid]));
 

@@ -11,15 +11,15 @@
  * names for their columns.
  */
 
-import type { DuckDBConnection, DuckDBInstance, DuckDBType } from '@duckdb/node-api';
-import { arrow, ErrorCode, type ScalarValue, type Schema, SpokeError } from '@spoke/core';
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { ErrorCode, type ScalarValue, type Schema, SpokeError } from '@spoke/core';
 import { resultArrowSchema, streamResultAsArrow, toDuckDBParams } from '@spoke/duckdb-arrow';
 import type { CatalogTable, QueryResult } from '../engine-api.js';
 import { closingStream } from '../executor/closing-stream.js';
 import { translateDuckDBError } from '../executor/duckdb-errors.js';
 import { POSTGRES_SEMANTICS } from '../executor/residual-sandbox.js';
 import { INFO_TABLES, PG_TABLES, pgMacros, pgViews } from './catalog-schema.js';
-import { PG_TYPE_METADATA_KEY, PG_TYPES, pgColumnType } from './pg-types.js';
+import { PG_TYPES, pgColumnType } from './pg-types.js';
 import { INFO_SCHEMA, PG_SCHEMA, type RewriteTarget, rewriteSystemSql } from './rewrite-system-sql.js';
 
 /** What `version()` answers: drivers parse `PostgreSQL <major>.<minor>` from it. */
@@ -609,7 +609,7 @@ export class SystemCatalog {
     try {
       if (signal.aborted) throw SpokeError.cancelled(signal);
       const result = await connection.stream(rewritten, toDuckDBParams(params));
-      const schema = withJsonColumns(resultArrowSchema(result), result.columnTypes());
+      const schema = resultArrowSchema(result);
       const batches = closingStream(
         (async function* () {
           try {
@@ -631,28 +631,6 @@ export class SystemCatalog {
   close(): void {
     this.connection.closeSync();
   }
-}
-
-/**
- * DuckDB's `JSON` columns (`json_build_object`) are VARCHAR in Arrow: labelled
- * `json` for the wire, so clients that parse json (psycopg, SQLAlchemy's
- * identity options) get the type PostgreSQL sends.
- */
-function withJsonColumns(schema: Schema, types: readonly DuckDBType[]): Schema {
-  if (!types.some((t) => t.alias === 'JSON')) return schema;
-  return new arrow.Schema(
-    schema.fields.map((field, i) =>
-      types[i]?.alias === 'JSON'
-        ? new arrow.Field(
-            field.name,
-            field.type,
-            field.nullable,
-            new Map([...field.metadata, [PG_TYPE_METADATA_KEY, 'json']]),
-          )
-        : field,
-    ),
-    schema.metadata,
-  );
 }
 
 /** DuckDB's errors, with the shadow database's name hidden and missing relations as TABLE_NOT_FOUND (42P01). */

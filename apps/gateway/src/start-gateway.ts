@@ -3,6 +3,7 @@ import { ErrorCode, SpokeError } from '@spoke/core';
 import type { QueryEngine } from '@spoke/planner';
 import { ANONYMOUS, type Authenticator, type Principal } from './auth/authenticator.js';
 import type { ListenAddress, ServerConfig } from './config/gateway-config.js';
+import type { Operator } from './events/operator.js';
 import { flightLogin } from './flight/flight-login.js';
 import { startFlightServer } from './flight/index.js';
 import { type RunningHttpServer, startHttpServer } from './http/http-server.js';
@@ -38,6 +39,8 @@ function listenError(error: unknown, key: string, port: number): unknown {
 export interface StartGatewayOptions {
   readonly service?: QueryService;
   readonly auth?: Authenticator;
+  /** Access events and source health, served over HTTP (`/v1/sources`, `/v1/events`); its probes start here. */
+  readonly operator?: Operator;
 }
 
 /** A listener's certificate and key, read from the configured files (errors name the key). */
@@ -108,6 +111,7 @@ export async function startGateway(
   requireLoopback(server.http, 'server.http', auth);
   requireLoopback(server.postgres, 'server.postgres', auth);
   requireLoopback(server.flight, 'server.flight', auth);
+  const { operator } = options;
   const shared = { log, service, ...(auth ? { auth } : {}) };
   let http: RunningHttpServer | undefined;
   let postgres: (RunningPostgresServer & { host: string }) | undefined;
@@ -116,9 +120,13 @@ export async function startGateway(
     if (server.http) {
       const { host, port } = server.http;
       const tls = await loadTls(server.http, 'server.http');
-      http = await startHttpServer(engine, { host, port, ...shared, ...(tls ? { tls } : {}) }).catch(
-        (e: unknown) => Promise.reject(listenError(e, 'server.http.port', port)),
-      );
+      http = await startHttpServer(engine, {
+        host,
+        port,
+        ...shared,
+        ...(tls ? { tls } : {}),
+        ...(operator ? { operator } : {}),
+      }).catch((e: unknown) => Promise.reject(listenError(e, 'server.http.port', port)));
     }
     if (server.postgres) {
       const { host, port } = server.postgres;
@@ -152,6 +160,7 @@ export async function startGateway(
     await Promise.allSettled([http?.close(), postgres?.close(), flight?.close()]);
     throw error;
   }
+  operator?.start();
   let closing: Promise<void> | undefined;
   return {
     service,
@@ -161,6 +170,7 @@ export async function startGateway(
     close() {
       closing ??= (async () => {
         await Promise.allSettled([http?.close(), postgres?.close(), flight?.close()]);
+        await operator?.close();
         await service.close();
         await engine.close();
       })();

@@ -13,6 +13,7 @@ import { arrow, type RecordBatch, type ScalarValue, type Schema, SpokeError } fr
 import type { QueryEngine, QueryResult } from '@spoke/planner';
 import { ANONYMOUS, type Authenticator, type Principal } from '../auth/authenticator.js';
 import { LoginFailure } from '../auth/login-failure.js';
+import type { Operator } from '../events/operator.js';
 import { batchRows } from '../format/batch-rows.js';
 import { typeName } from '../format/value-reader.js';
 import { handleAsk } from '../nl/ask-route.js';
@@ -20,6 +21,7 @@ import { PROMETHEUS_CONTENT_TYPE } from '../service/metrics.js';
 import { type ClientInfo, QueryService } from '../service/query-service.js';
 import { describeError, HttpError, HttpErrorCode } from './error-status.js';
 import { ingestRows, ingestTarget } from './ingest-rows.js';
+import { operatorRoute } from './operator-routes.js';
 
 /** The media type of an Arrow IPC stream; a request that accepts it gets one. */
 export const ARROW_STREAM_TYPE = 'application/vnd.apache.arrow.stream';
@@ -43,6 +45,8 @@ export interface HttpServerOptions {
   readonly auth?: Authenticator;
   /** Serve HTTPS with this certificate and key (PEM). */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
+  /** Access events and source health: `/v1/sources`, `/v1/events`, query progress (see `operator-routes.ts`). */
+  readonly operator?: Operator;
 }
 
 /** A listening HTTP server. */
@@ -370,6 +374,14 @@ export async function startHttpServer(
         route('GET');
         return sendJson(res, 200, { status: 'ok' });
       }
+      // The console's files (no login: they hold no data) and the operator endpoints (which authenticate).
+      const operatorContext = {
+        operator: options.operator,
+        service,
+        signal,
+        authenticate: async () => ({ ...anonymous, principal: await authenticate(req, anonymous) }),
+      };
+      if (path && (await operatorRoute(req, res, path, operatorContext))) return;
       const principal = await authenticate(req, anonymous);
       const client: ClientInfo = { ...anonymous, principal };
       const engine = service.engineFor(client);

@@ -5,6 +5,7 @@
 import type { QueryEngine } from '@spoke/planner';
 import { Authenticator } from '../auth/authenticator.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
+import { Operator } from '../events/operator.js';
 import { NO_AUDIT, openAuditSink } from './audit-log.js';
 import { createLogger, type Logger } from './logger.js';
 import { QueryService } from './query-service.js';
@@ -15,6 +16,8 @@ export interface GatewayServices {
   readonly auth: Authenticator;
   readonly service: QueryService;
   readonly logger: Logger;
+  /** Access events and source health (with a meter only: it is what sees the sources). */
+  readonly operator?: Operator;
 }
 
 /**
@@ -45,6 +48,8 @@ export function createGatewayServices(
   if (options.meter) {
     const meter = options.meter;
     service.metrics.bindSources(() => meter.connectorMetrics());
+    const operator = new Operator(meter, { metrics: service.metrics });
+    return { auth, service, logger, operator };
   }
   return { auth, service, logger };
 }

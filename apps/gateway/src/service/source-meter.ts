@@ -12,10 +12,13 @@ import type {
   SpokeConnector,
   SpokeTable,
 } from '@spoke/core';
+import { AccessTap } from '../events/access-tap.js';
 
 /** Per-query and per-source totals. */
 export class SourceMeter {
   readonly #queries = new Map<string, Set<string>>();
+  /** Turns each source access into an access event (see `events/`); wrapped inside the counting. */
+  readonly tap = new AccessTap();
   /** Called with each batch a source returns (the metrics hook). */
   onBatch: (source: string, rows: number, bytes: number) => void = () => {};
 
@@ -55,7 +58,8 @@ export class SourceMeter {
       } catch {
         continue; // a connector's metrics must never break /metrics
       }
-      for (const [name, value] of Object.entries(values ?? {})) if (Number.isFinite(value)) samples.push([{ source, name }, value]);
+      for (const [name, value] of Object.entries(values ?? {}))
+        if (Number.isFinite(value)) samples.push([{ source, name }, value]);
     }
     return samples;
   }
@@ -83,7 +87,8 @@ export class SourceMeter {
   }
 
   /** One connector wrapped; everything but `scan` and `execute` passes through untouched. */
-  wrap(source: string, connector: SpokeConnector): SpokeConnector {
+  wrap(source: string, raw: SpokeConnector): SpokeConnector {
+    const connector = this.tap.wrap(source, raw);
     const wrapTable = (table: SpokeTable): SpokeTable =>
       delegate(table, {
         scan: (request: ScanRequest) => this.counted(source, request.context, table.scan(request)),

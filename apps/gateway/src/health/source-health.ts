@@ -1,0 +1,228 @@
+/**
+ * Health per source: a periodic, cheap probe of each source — `SELECT 1`
+ * through a SQL-speaking source's executor, otherwise listing its schemas —
+ * bounded by a timeout, with last success, last error, latency and a short
+ * history. A source is `up` when its last probe answered, `down` when it
+ * failed, and `degraded` when it answered but slowly or a query's access to
+ * it failed recently. Probes use the unwrapped connectors, so they are not
+ * access events and count toward no query.
+ */
+import { ErrorCode, type SpokeConnector, SpokeError } from '@spoke/core';
+import type { AccessEvent } from '../events/access-event.js';
+
+/** A source's state as the map shows it. */
+export type SourceState = 'up' | 'degraded' | 'down' | 'unknown';
+
+/** One probe's result. */
+export interface ProbeResult {
+  /** When it ended, ISO 8601. */
+  readonly time: string;
+  readonly ok: boolean;
+  readonly latencyMs: number;
+  readonly errorCode?: string;
+  readonly error?: string;
+}
+
+/** What `GET /v1/sources` shows of a source's health. */
+export interface SourceHealth {
+  readonly state: SourceState;
+  /** Why the state is not `up`, in a few words. */
+  readonly reason: string | null;
+  readonly latencyMs: number | null;
+  readonly lastProbe: string | null;
+  readonly lastSuccess: string | null;
+  readonly lastError: { readonly time: string; readonly code: string; readonly message: string } | null;
+  /** Recent probes, oldest first. */
+  readonly history: readonly ProbeResult[];
+}
+
+/** Options for {@link HealthMonitor}. */
+export interface HealthMonitorOptions {
+  /** Time between probes of a source, ms. Default 10 000. */
+  readonly intervalMs?: number;
+  /** A probe that takes longer fails, ms. Default 5 000. */
+  readonly timeoutMs?: number;
+  /** A probe slower than this leaves the source `degraded`, ms. Default 1 000. */
+  readonly slowMs?: number;
+  /** Probes kept per source. Default 60. */
+  readonly historySize?: number;
+}
+
+interface Entry {
+  history: ProbeResult[];
+  lastSuccess: string | null;
+  lastError: { time: string; code: string; message: string } | null;
+  /** When a query's access to the source last failed (ms since epoch). */
+  accessErrorAt: number;
+  accessError: string | null;
+  running: boolean;
+}
+
+/** The query context probes run with: no user, no roles. */
+const PROBE_CONTEXT = { queryId: 'spoke-health-probe', roles: [] as string[] };
+
+async function probe(connector: SpokeConnector, signal: AbortSignal): Promise<void> {
+  if (connector.sql) {
+    for await (const _batch of connector.sql.execute(
+      { sql: 'SELECT 1', params: [] },
+      { signal, context: PROBE_CONTEXT },
+    )) {
+      // drained: the answer itself does not matter
+    }
+  } else await connector.catalog.listSchemas(signal);
+}
+
+/** Probes every source periodically; see the file comment. */
+export class HealthMonitor {
+  readonly #connectors: ReadonlyMap<string, SpokeConnector>;
+  readonly #entries = new Map<string, Entry>();
+  readonly #intervalMs: number;
+  readonly #timeoutMs: number;
+  readonly #slowMs: number;
+  readonly #historySize: number;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(connectors: ReadonlyMap<string, SpokeConnector>, options: HealthMonitorOptions = {}) {
+    this.#connectors = connectors;
+    this.#intervalMs = options.intervalMs ?? 10_000;
+    this.#timeoutMs = options.timeoutMs ?? 5_000;
+    this.#slowMs = options.slowMs ?? 1_000;
+    this.#historySize = options.historySize ?? 60;
+  }
+
+  /** The probe interval, ms. */
+  get intervalMs(): number {
+    return this.#intervalMs;
+  }
+
+  /** Source names, in config order. */
+  sources(): string[] {
+    return [...this.#connectors.keys()];
+  }
+
+  private entry(source: string): Entry {
+    let entry = this.#entries.get(source);
+    if (!entry) {
+      entry = {
+        history: [],
+        lastSuccess: null,
+        lastError: null,
+        accessErrorAt: 0,
+        accessError: null,
+        running: false,
+      };
+      this.#entries.set(source, entry);
+    }
+    return entry;
+  }
+
+  /** Probes every source now, then every interval until {@link close}. */
+  start(): void {
+    if (this.#timer || this.#closed) return;
+    void this.probeAll();
+    this.#timer = setInterval(() => void this.probeAll(), this.#intervalMs);
+    this.#timer.unref();
+  }
+
+  /** Probes every source once (concurrently); resolves when all have answered or timed out. */
+  async probeAll(): Promise<void> {
+    await Promise.all(this.sources().map((source) => this.probe(source)));
+  }
+
+  /** Probes one source; a probe still running is not started twice. */
+  async probe(source: string): Promise<ProbeResult | undefined> {
+    const connector = this.#connectors.get(source);
+    const entry = this.entry(source);
+    if (!connector || entry.running || this.#closed) return undefined;
+    entry.running = true;
+    const started = performance.now();
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    let result: ProbeResult;
+    try {
+      // The timer also bounds a connector that does not watch its signal.
+      await Promise.race([
+        probe(connector, controller.signal),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            const error = new SpokeError(
+              ErrorCode.QUERY_TIMEOUT,
+              `probe took longer than ${this.#timeoutMs} ms`,
+            );
+            controller.abort(error);
+            reject(error);
+          }, this.#timeoutMs);
+        }),
+      ]);
+      result = {
+        time: new Date().toISOString(),
+        ok: true,
+        latencyMs: Math.round(performance.now() - started),
+      };
+      entry.lastSuccess = result.time;
+    } catch (error) {
+      const code = SpokeError.isInstance(error) ? error.code : 'SOURCE_UNAVAILABLE';
+      const message = error instanceof Error ? error.message : String(error);
+      result = {
+        time: new Date().toISOString(),
+        ok: false,
+        latencyMs: Math.round(performance.now() - started),
+        errorCode: code,
+        error: message,
+      };
+      entry.lastError = { time: result.time, code, message };
+    } finally {
+      clearTimeout(timer);
+      entry.running = false;
+    }
+    entry.history.push(result);
+    if (entry.history.length > this.#historySize) entry.history.shift();
+    return result;
+  }
+
+  /** Notes a query's access that failed at the source (from the event bus): the source shows `degraded` for a while. */
+  noteAccess(event: AccessEvent): void {
+    if (event.outcome !== 'error') return;
+    const entry = this.entry(event.source);
+    entry.accessErrorAt = Date.now();
+    entry.accessError = `${event.errorCode ?? 'ERROR'}: ${event.error ?? ''}`;
+  }
+
+  /** The health of `source` now. */
+  health(source: string): SourceHealth {
+    const entry = this.entry(source);
+    const last = entry.history.at(-1);
+    let state: SourceState = 'unknown';
+    let reason: string | null = 'not probed yet';
+    if (last && !last.ok) {
+      state = 'down';
+      reason = `${last.errorCode}: ${last.error}`;
+    } else if (last) {
+      state = 'up';
+      reason = null;
+      if (Date.now() - entry.accessErrorAt < 2 * this.#intervalMs) {
+        state = 'degraded';
+        reason = `a query's access failed: ${entry.accessError}`;
+      } else if (last.latencyMs > this.#slowMs) {
+        state = 'degraded';
+        reason = `probe took ${last.latencyMs} ms`;
+      }
+    }
+    return {
+      state,
+      reason,
+      latencyMs: last?.latencyMs ?? null,
+      lastProbe: last?.time ?? null,
+      lastSuccess: entry.lastSuccess,
+      lastError: entry.lastError,
+      history: [...entry.history],
+    };
+  }
+
+  /** Stops probing. */
+  close(): void {
+    this.#closed = true;
+    clearInterval(this.#timer);
+  }
+}

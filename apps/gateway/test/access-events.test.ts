@@ -1,0 +1,363 @@
+/**
+ * Access events, source health and the operator endpoints, end to end over
+ * the demo data: every source read is one event with the rows the source
+ * really returned (compared with DuckDB over the same files), the bus never
+ * waits and counts what it drops, `GET /v1/sources` and `GET /v1/events`
+ * show each user only what they may see, and a query's progress is readable
+ * while and after it runs.
+ */
+import assert from 'node:assert/strict';
+import { copyFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { connector as duckdb } from '@spoke/connector-duckdb';
+import type { RecordBatch } from '@spoke/core';
+import type { AccessEvent } from '../src/events/access-event.js';
+import { AccessTap } from '../src/events/access-tap.js';
+import { EventBus } from '../src/events/event-bus.js';
+import { type DemoFixture, demoFixture } from './demo-fixture.js';
+import { type OperatorGateway, startOperatorGateway, userYaml } from './operator-fixture.js';
+
+const basic = (user: string) => `Basic ${Buffer.from(`${user}:${user}-pw`).toString('base64')}`;
+
+function event(overrides: Partial<AccessEvent> = {}): AccessEvent {
+  return {
+    type: 'access',
+    time: new Date().toISOString(),
+    startedAt: new Date().toISOString(),
+    queryId: 'q',
+    user: null,
+    source: 's',
+    table: 'main.t',
+    tables: ['main.t'],
+    operation: 'read',
+    method: 'scan',
+    rows: 1,
+    bytes: 8,
+    durationMs: 1,
+    outcome: 'ok',
+    errorCode: null,
+    error: null,
+    ...overrides,
+  };
+}
+
+/** JSON as the server sends it; each test checks the fields it reads. */
+// biome-ignore lint/suspicious/noExplicitAny: parsed JSON, checked by the assertions
+type Json = any;
+
+/** An SSE reader over fetch: every event received so far, and the raw text. */
+async function openEvents(url: string, authorization?: string) {
+  const controller = new AbortController();
+  const res = await fetch(`${url}/v1/events`, {
+    headers: authorization ? { authorization } : {},
+    signal: controller.signal,
+  });
+  assert.equal(res.status, 200);
+  assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
+  const received: { event: string; data: Json }[] = [];
+  let text = '';
+  const reading = (async () => {
+    const decoder = new TextDecoder();
+    let pending = '';
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        const part = decoder.decode(chunk, { stream: true });
+        text += part;
+        pending += part;
+        let end = pending.indexOf('\n\n');
+        while (end >= 0) {
+          const block = pending.slice(0, end);
+          pending = pending.slice(end + 2);
+          const name = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (data !== undefined) received.push({ event: name, data: JSON.parse(data) });
+          end = pending.indexOf('\n\n');
+        }
+      }
+    } catch {
+      // aborted by close()
+    }
+  })();
+  return {
+    received,
+    get text() {
+      return text;
+    },
+    async until(predicate: (e: { event: string; data: Json }) => boolean, ms = 10_000) {
+      const deadline = Date.now() + ms;
+      while (Date.now() < deadline) {
+        const found = received.find(predicate);
+        if (found) return found;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`no such event within ${ms} ms; got ${received.map((e) => e.event).join(', ')}`);
+    },
+    async close() {
+      controller.abort();
+      await reading;
+    },
+  };
+}
+
+describe('event bus', () => {
+  it('returns before any sink runs, drops past its capacity and counts the drops', async () => {
+    const bus = new EventBus({ capacity: 3 });
+    const seen: AccessEvent[] = [];
+    bus.addSink({ name: 'slow', write: (e) => seen.push(e) });
+    bus.addSink({
+      name: 'broken',
+      write() {
+        throw new Error('sink failure');
+      },
+    });
+    for (let i = 0; i < 5; i++) bus.publish(event({ rows: i }));
+    assert.equal(seen.length, 0, 'sinks run after the publisher returns');
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(
+      seen.map((e) => e.rows),
+      [0, 1, 2],
+    );
+    assert.deepEqual(bus.drops(), { bus: 2, slow: 0, broken: 3 });
+    assert.equal(bus.published, 5);
+  });
+});
+
+describe('access tap over a real DuckDB source', { timeout: 60_000 }, () => {
+  let fixture: DemoFixture;
+  before(async () => {
+    fixture = await demoFixture();
+  });
+  after(() => fixture?.close());
+
+  async function lake(files: Record<string, string>) {
+    const tap = new AccessTap();
+    const events: AccessEvent[] = [];
+    tap.onEvent = (e) => events.push(e);
+    const raw = await duckdb.create({ files }, { sourceName: 'lake', baseDir: fixture.data.dir });
+    const wrapped = tap.wrap('lake', raw);
+    const table = (await wrapped.catalog.getTable(wrapped.catalog.defaultSchema, 'sales'))!;
+    const schema = await table.schema();
+    return { tap, events, raw, table, columns: schema.fields.map((f) => f.name) };
+  }
+
+  it('a full scan is one read event with the rows the file holds; a scan stopped by an abort is a cancellation', async () => {
+    const { tap, events, raw, table, columns } = await lake({ sales: fixture.data.lakeFiles.sales });
+    try {
+      const context = { queryId: 'q1', user: 'ann', roles: [] };
+      let rows = 0;
+      for await (const batch of table.scan({
+        projection: columns,
+        filters: [],
+        signal: new AbortController().signal,
+        context,
+      }))
+        rows += (batch as RecordBatch).numRows;
+      const [expected] = await fixture.duckdb('SELECT count(*) AS n FROM lake.sales');
+      assert.equal(rows, Number(expected!.n));
+      assert.equal(events.length, 1);
+      assert.equal(events[0]!.rows, rows);
+      assert.equal(events[0]!.table, `${(await raw.catalog.listSchemas())[0]}.sales`);
+      assert.deepEqual(
+        [events[0]!.operation, events[0]!.method, events[0]!.outcome, events[0]!.user, events[0]!.queryId],
+        ['read', 'scan', 'ok', 'ann', 'q1'],
+      );
+      assert.ok(events[0]!.bytes > 0);
+      assert.deepEqual(
+        tap.progress('q1')?.sources.map((s) => [s.source, s.rows, s.active]),
+        [['lake', rows, 0]],
+      );
+
+      const controller = new AbortController();
+      const iterator = table
+        .scan({
+          projection: columns,
+          filters: [],
+          signal: controller.signal,
+          context: { queryId: 'q2', roles: [] },
+        })
+        [Symbol.asyncIterator]();
+      const first = await iterator.next();
+      assert.ok(!first.done && first.value.numRows < rows, 'the scan answers in several batches');
+      assert.equal(tap.active().length, 1, 'under way while being read');
+      controller.abort();
+      await iterator.return?.();
+      assert.equal(events.length, 2);
+      assert.deepEqual([events[1]!.outcome, events[1]!.errorCode], ['cancelled', 'QUERY_CANCELLED']);
+      assert.equal(tap.active().length, 0);
+    } finally {
+      await raw.close();
+    }
+  });
+
+  it('a source that fails mid-read is an error event with its code', async () => {
+    const broken = join(fixture.root, 'broken.parquet');
+    await copyFile(join(fixture.data.dir, fixture.data.lakeFiles.sales.replace('*', '2024-q1')), broken);
+    const { events, raw, table, columns } = await lake({ sales: broken });
+    try {
+      await writeFile(broken, 'this is not parquet');
+      await assert.rejects(async () => {
+        for await (const _ of table.scan({
+          projection: columns,
+          filters: [],
+          signal: new AbortController().signal,
+          context: { queryId: 'q3', roles: [] },
+        })) {
+          // drain
+        }
+      });
+      assert.equal(events.length, 1);
+      assert.equal(events[0]!.outcome, 'error');
+      assert.ok(events[0]!.errorCode);
+      assert.ok(events[0]!.error);
+    } finally {
+      await raw.close();
+    }
+  });
+});
+
+describe('operator endpoints', { timeout: 120_000 }, () => {
+  let fixture: DemoFixture;
+  let gw: OperatorGateway;
+
+  before(async () => {
+    fixture = await demoFixture();
+    gw = await startOperatorGateway(
+      fixture,
+      `users:
+${await userYaml('ann', 'ann-pw', ['analyst'])}
+${await userYaml('root', 'root-pw', ['admin'])}
+policies:
+  - { name: pii_email, on: crm.customers.email, rule: mask, mask: email, except_roles: [admin] }
+  - { name: no_documents, on: lake.documents, rule: deny, roles: [analyst] }`,
+    );
+    await gw.services.operator!.health.probeAll();
+  });
+  after(async () => {
+    await gw?.close();
+    await fixture?.close();
+  });
+
+  async function query(user: string, sql: string) {
+    const res = await fetch(`${gw.url}/v1/query`, {
+      method: 'POST',
+      headers: { authorization: basic(user), 'content-type': 'application/json' },
+      body: JSON.stringify({ sql }),
+    });
+    const body = (await res.json()) as { rows: unknown[][] };
+    assert.equal(res.status, 200, JSON.stringify(body));
+    return { queryId: res.headers.get('x-spoke-query-id')!, rows: body.rows };
+  }
+
+  async function sources(user: string) {
+    const res = await fetch(`${gw.url}/v1/sources`, { headers: { authorization: basic(user) } });
+    assert.equal(res.status, 200);
+    return (await res.json()) as { sources: Json[] };
+  }
+
+  it('needs a login like the rest of the API', async () => {
+    assert.equal((await fetch(`${gw.url}/v1/sources`)).status, 401);
+    assert.equal((await fetch(`${gw.url}/v1/events`)).status, 401);
+  });
+
+  it('a cross-source query emits one event per source read; counters, progress and /metrics agree', async () => {
+    const stream = await openEvents(gw.url, basic('root'));
+    try {
+      const { queryId } = await query(
+        'root',
+        'SELECT c.region, count(*) FROM crm.customers c JOIN lake.sales s ON s.customer_id = c.id GROUP BY c.region',
+      );
+      const crm = await stream.until(
+        (e) => e.event === 'access' && e.data.queryId === queryId && e.data.source === 'crm',
+      );
+      const lake = await stream.until(
+        (e) => e.event === 'access' && e.data.queryId === queryId && e.data.source === 'lake',
+      );
+      assert.equal(crm.data.user, 'root');
+      assert.equal(crm.data.outcome, 'ok');
+      assert.equal(lake.data.outcome, 'ok');
+      const ours = stream.received.filter((e) => e.event === 'access' && e.data.queryId === queryId);
+      const rowsBySource = (s: string) =>
+        ours.filter((e) => e.data.source === s).reduce((n, e) => n + e.data.rows, 0);
+
+      const progress = (await (
+        await fetch(`${gw.url}/v1/queries/${queryId}/progress`, { headers: { authorization: basic('root') } })
+      ).json()) as { state: string; sources: { source: string; rows: number; active: number }[] };
+      assert.equal(progress.state, 'finished');
+      for (const s of progress.sources) {
+        assert.equal(s.rows, rowsBySource(s.source));
+        assert.equal(s.active, 0);
+      }
+      assert.deepEqual(progress.sources.map((s) => s.source).sort(), ['crm', 'lake']);
+      // Another user cannot read it.
+      assert.equal(
+        (
+          await fetch(`${gw.url}/v1/queries/${queryId}/progress`, {
+            headers: { authorization: basic('ann') },
+          })
+        ).status,
+        404,
+      );
+
+      const listed = await sources('root');
+      const crmSource = listed.sources.find((s) => s.name === 'crm');
+      assert.equal(crmSource.state, 'up');
+      assert.ok(crmSource.counters.reads >= 1);
+      assert.ok(crmSource.counters.rows >= rowsBySource('crm'));
+      assert.ok(crmSource.lastAccess);
+      assert.ok(crmSource.history.length >= 1 && crmSource.history.at(-1).ok);
+      assert.deepEqual(
+        listed.sources.map((s) => s.name),
+        ['crm', 'lake'],
+      );
+      assert.ok(
+        listed.sources
+          .find((s) => s.name === 'lake')
+          .catalog.tables.some((t: Json) => t.name === 'documents'),
+      );
+
+      const metrics = await (
+        await fetch(`${gw.url}/metrics`, { headers: { authorization: basic('root') } })
+      ).text();
+      assert.match(metrics, /^spoke_events_total [1-9]\d*$/m);
+      assert.match(metrics, /^spoke_events_dropped_total\{sink="bus"\} 0$/m);
+      assert.match(metrics, /^spoke_source_up\{source="crm"\} 1$/m);
+    } finally {
+      await stream.close();
+    }
+  });
+
+  it('a restricted user sees neither a denied table nor a masked value in /v1/sources or the event feed', async () => {
+    const ann = await openEvents(gw.url, basic('ann'));
+    try {
+      const mine = await query('ann', 'SELECT id, email FROM crm.customers ORDER BY id LIMIT 5');
+      assert.ok(mine.rows.every(([, email]) => email === '***@***.com'));
+      const theirs = await query('root', 'SELECT id, title FROM lake.documents LIMIT 3');
+      const rootCrm = await query('root', 'SELECT email FROM crm.customers WHERE id = 1');
+      assert.match(String(rootCrm.rows[0]![0]), /@example\.com$/);
+      // ann's own read, and root's crm read without root's name or query id.
+      await ann.until(
+        (e) => e.event === 'access' && e.data.queryId === mine.queryId && e.data.user === 'ann',
+      );
+      const other = await ann.until(
+        (e) => e.event === 'access' && e.data.source === 'crm' && e.data.user === null,
+      );
+      assert.equal(other.data.queryId, null);
+      await ann.until((e) => e.event === 'activity');
+      // Give root's documents read time to reach the feed (it must not).
+      const stream = await openEvents(gw.url, basic('root'));
+      await stream.until((e) => e.event === 'hello');
+      await stream.close();
+      await new Promise((r) => setTimeout(r, 300));
+      assert.ok(!ann.received.some((e) => e.data?.queryId === theirs.queryId));
+      assert.doesNotMatch(ann.text, /documents/);
+      assert.doesNotMatch(ann.text, /@example\.com/);
+      const listed = JSON.stringify(await sources('ann'));
+      assert.doesNotMatch(listed, /documents/);
+      assert.doesNotMatch(listed, /@example\.com/);
+      assert.match(listed, /customers/);
+    } finally {
+      await ann.close();
+    }
+  });
+});

@@ -361,3 +361,60 @@ policies:
     }
   });
 });
+
+describe('events: section', { timeout: 60_000 }, () => {
+  let fixture: DemoFixture;
+  before(async () => {
+    fixture = await demoFixture();
+  });
+  after(() => fixture?.close());
+
+  it('writes each access to the JSON-lines file and the audit trail, and probes on the configured interval', async () => {
+    const gw = await startOperatorGateway(
+      fixture,
+      'audit: { path: audit.jsonl }\nevents: { file: events.jsonl, audit: true, probe_interval: 200ms, probe_timeout: 2s }',
+    );
+    let queryId: string;
+    try {
+      const res = await fetch(`${gw.url}/v1/query`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ sql: 'SELECT id FROM crm.customers' }),
+      });
+      queryId = res.headers.get('x-spoke-query-id')!;
+      const rows = ((await res.json()) as { rows: unknown[] }).rows.length;
+      assert.equal(rows, 1000);
+      await new Promise((r) => setTimeout(r, 700));
+      const history = gw.services.operator!.health.health('crm').history;
+      assert.ok(history.length >= 3, `probed ${history.length} times in 700 ms at 200ms`);
+    } finally {
+      await gw.close();
+    }
+    const { readFile } = await import('node:fs/promises');
+    const lines = (await readFile(join(fixture.root, 'events.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const mine = lines.filter((e) => e.queryId === queryId);
+    assert.equal(mine.length, 1);
+    assert.deepEqual(
+      [mine[0].source, mine[0].table, mine[0].rows, mine[0].outcome],
+      ['crm', 'main.customers', 1000, 'ok'],
+    );
+    const audit = (await readFile(join(fixture.root, 'audit.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.ok(audit.some((r) => r.type === 'access' && r.queryId === queryId && r.rows === 1000));
+    assert.ok(audit.some((r) => r.type === undefined && r.queryId === queryId && r.outcome === 'ok'));
+  });
+
+  it('refuses a bad value naming its key', async () => {
+    await assert.rejects(startOperatorGateway(fixture, 'events: { buffer: 0 }'), /events\.buffer/);
+    await assert.rejects(
+      startOperatorGateway(fixture, 'events: { probe_interval: soon }'),
+      /events\.probe_interval/,
+    );
+    await assert.rejects(startOperatorGateway(fixture, 'events: { fiel: x }'), /events/);
+  });
+});

@@ -2,7 +2,9 @@
  * The gateway's configuration, as {@link loadConfig} returns it after
  * interpolation and validation.
  */
+
 import type { NlConfig } from '@spoke/nl';
+import type { EventsConfig } from './validate-events-config.js';
 
 /** A certificate and its private key (PEM files), paths resolved against the config's directory. */
 export interface TlsFiles {
@@ -143,6 +145,8 @@ export interface GatewayConfig {
   readonly auth?: AuthConfig;
   readonly limits?: LimitsConfig;
   readonly audit?: AuditConfig;
+  /** Access-event sinks and source health probes (see `validate-events-config.ts`). */
+  readonly events?: EventsConfig;
   readonly logging?: LoggingConfig;
   /** Security policies (see docs/policies.md): a list of rules, or the design's mapping shorthand. */
   readonly policies?: unknown;

@@ -14,6 +14,7 @@ import type {
   TlsFiles,
   UserConfig,
 } from './gateway-config.js';
+import { type EventsConfig, eventsSection } from './validate-events-config.js';
 import {
   apiKeysSection,
   auditSection,
@@ -129,6 +130,7 @@ export function validateConfig(raw: unknown, baseDir: string, file?: string): Ga
       'tls',
       'limits',
       'audit',
+      'events',
       'logging',
       'policies',
       'nl',
@@ -146,6 +148,7 @@ export function validateConfig(raw: unknown, baseDir: string, file?: string): Ga
     auth?: AuthConfig;
     limits?: LimitsConfig;
     audit?: AuditConfig;
+    events?: EventsConfig;
     logging?: LoggingConfig;
     policies?: unknown;
     nl?: NonNullable<GatewayConfig['nl']>;
@@ -158,6 +161,7 @@ export function validateConfig(raw: unknown, baseDir: string, file?: string): Ga
   if (present('auth')) config.auth = authSection(root.auth, baseDir);
   if (present('limits')) config.limits = limitsSection(root.limits);
   if (present('audit')) config.audit = auditSection(root.audit, baseDir);
+  if (present('events')) config.events = eventsSection(root.events, baseDir);
   // Checked in depth (with errors naming `policies[i].key`) when the engine is built.
   if (present('policies')) config.policies = root.policies;
   if (present('nl')) config.nl = parseNlConfig(root.nl, 'nl');

@@ -39,6 +39,8 @@ export interface AuditRecord {
 /** Where audit records go. */
 export interface AuditSink {
   write(record: AuditRecord): void;
+  /** Writes one other line (an access event, `events.audit`) to the same destination. */
+  writeLine?(line: string): void;
   /** Flushes and closes the destination. */
   close(): Promise<void>;
 }
@@ -53,6 +55,9 @@ export function openAuditSink(config: AuditConfig): AuditSink {
       write(record) {
         process.stdout.write(`${JSON.stringify(record)}\n`);
       },
+      writeLine(line) {
+        process.stdout.write(`${line}\n`);
+      },
       close: () => new Promise((resolve) => process.stdout.write('', () => resolve())),
     };
   }
@@ -64,6 +69,9 @@ export function openAuditSink(config: AuditConfig): AuditSink {
   return {
     write(record) {
       if (!failure) stream.write(`${JSON.stringify(record)}\n`);
+    },
+    writeLine(line) {
+      if (!failure) stream.write(`${line}\n`);
     },
     close: () =>
       new Promise<void>((resolve) => {

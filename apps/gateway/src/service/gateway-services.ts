@@ -5,8 +5,10 @@
 import type { QueryEngine } from '@spoke/planner';
 import { Authenticator } from '../auth/authenticator.js';
 import type { GatewayConfig } from '../config/gateway-config.js';
-import { Operator } from '../events/operator.js';
-import { NO_AUDIT, openAuditSink } from './audit-log.js';
+import type { EventSink } from '../events/event-bus.js';
+import { auditEventSink, jsonLinesSink } from '../events/json-lines-sink.js';
+import { Operator, type OperatorOptions } from '../events/operator.js';
+import { type AuditSink, NO_AUDIT, openAuditSink } from './audit-log.js';
 import { createLogger, type Logger } from './logger.js';
 import { QueryService } from './query-service.js';
 import type { SourceMeter } from './source-meter.js';
@@ -38,9 +40,10 @@ export function createGatewayServices(
     ...(config.auth?.jwt ? { jwt: config.auth.jwt } : {}),
     ...(config.auth?.loginThrottle !== undefined ? { loginThrottle: config.auth.loginThrottle } : {}),
   });
+  const audit = config.audit ? openAuditSink(config.audit) : NO_AUDIT;
   const service = new QueryService(engine, {
     ...(config.limits ? { limits: config.limits } : {}),
-    audit: config.audit ? openAuditSink(config.audit) : NO_AUDIT,
+    audit,
     redactLiterals: config.audit?.redactLiterals ?? false,
     logger,
     ...(options.meter ? { meter: options.meter } : {}),
@@ -48,10 +51,27 @@ export function createGatewayServices(
   if (options.meter) {
     const meter = options.meter;
     service.metrics.bindSources(() => meter.connectorMetrics());
-    const operator = new Operator(meter, { metrics: service.metrics });
+    const operator = new Operator(meter, { metrics: service.metrics, ...operatorOptions(config, audit) });
     return { auth, service, logger, operator };
   }
   return { auth, service, logger };
+}
+
+/** The `events:` section as operator options: its sinks and probe timing. */
+function operatorOptions(config: GatewayConfig, audit: AuditSink): OperatorOptions {
+  const events = config.events;
+  if (!events) return {};
+  const sinks: EventSink[] = [];
+  if (events.file) sinks.push(jsonLinesSink(events.file));
+  if (events.audit && audit.writeLine) sinks.push(auditEventSink((line) => audit.writeLine!(line)));
+  return {
+    sinks,
+    ...(events.buffer !== undefined ? { capacity: events.buffer } : {}),
+    health: {
+      ...(events.probeIntervalMs !== undefined ? { intervalMs: events.probeIntervalMs } : {}),
+      ...(events.probeTimeoutMs !== undefined ? { timeoutMs: events.probeTimeoutMs } : {}),
+    },
+  };
 }
 
 /** Whether `host` is a loopback address (or `localhost`). */

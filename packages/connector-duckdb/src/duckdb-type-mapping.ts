@@ -45,6 +45,11 @@ export function mapDuckDBType(type: DuckDBType): DuckDBColumnMapping {
       return { castTo: 'DECIMAL(38,0)' };
     case DuckDBTypeId.VARCHAR:
       return { direct: { id: 'utf8' } };
+    case DuckDBTypeId.UUID:
+    case DuckDBTypeId.INTERVAL:
+      // Streamed as text by @spoke/duckdb-arrow: a UUID's canonical form, an interval in
+      // PostgreSQL's output style (`1 year 2 mons`), where CAST(… AS VARCHAR) would give DuckDB's.
+      return { direct: { id: 'utf8' } };
     case DuckDBTypeId.BLOB:
       return { direct: { id: 'binary' } };
     case DuckDBTypeId.DATE:
@@ -61,7 +66,7 @@ export function mapDuckDBType(type: DuckDBType): DuckDBColumnMapping {
       // Spoke's timestamps are microseconds; nanoseconds are truncated.
       return { castTo: 'TIMESTAMP' };
     default:
-      // UUID, ENUM, INTERVAL, TIME WITH TIME ZONE, BIT, LIST, STRUCT, MAP,
+      // ENUM, TIME WITH TIME ZONE, BIT, LIST, STRUCT, MAP,
       // ARRAY, UNION, JSON, GEOMETRY, VARIANT…: their text form.
       return { castTo: 'VARCHAR' };
   }

@@ -110,16 +110,7 @@ export async function loadBatches(
     appender.flushSync();
     appender.closeSync();
     appender = undefined;
-    // Text that is a uuid or json by its PostgreSQL type becomes that DuckDB type, so the residual's
-    // answer carries the type on (`duckdbColumnField`) and clients are told uuid/json, not text.
-    for (const f of fields) {
-      const pgType = f.metadata.get(PG_TYPE_METADATA_KEY);
-      const target = pgType === 'uuid' ? 'UUID' : pgType === 'json' ? 'JSON' : undefined;
-      if (target && f.type.typeId === arrow.Type.Utf8)
-        await connection.run(
-          `ALTER TABLE temp.main.${quoteIdentifier(tableName)} ALTER ${quoteIdentifier(f.name)} SET DATA TYPE ${target}`,
-        );
-    }
+    for (const f of fields) await retypeTextColumn(connection, tableName, f);
     return { rows };
   } catch (error) {
     if (appender) {
@@ -134,6 +125,36 @@ export async function loadBatches(
       .run(`DROP TABLE IF EXISTS temp.main.${quoteIdentifier(tableName)}`)
       .catch(() => undefined);
     throw error;
+  }
+}
+
+/**
+ * Text that is a uuid, json or interval by its PostgreSQL type (field
+ * metadata) becomes that DuckDB type once loaded, so the residual's answer
+ * carries the type on (`duckdbColumnField`) and clients are told uuid, json
+ * or interval rather than text. An interval column is converted only when
+ * every value parses (PostgreSQL's output style, `-1 days +02:00:00`); one
+ * DuckDB cannot hold (PostgreSQL's range is wider) keeps the column as text.
+ */
+async function retypeTextColumn(
+  connection: DuckDBConnection,
+  tableName: string,
+  field: Field,
+): Promise<void> {
+  const pgType = field.metadata.get(PG_TYPE_METADATA_KEY);
+  if (field.type.typeId !== arrow.Type.Utf8 || !pgType) return;
+  const table = `temp.main.${quoteIdentifier(tableName)}`;
+  const column = quoteIdentifier(field.name);
+  if (pgType === 'uuid' || pgType === 'json') {
+    await connection.run(`ALTER TABLE ${table} ALTER ${column} SET DATA TYPE ${pgType.toUpperCase()}`);
+  } else if (pgType === 'interval') {
+    // DuckDB reads PostgreSQL's interval text except a `+` before the time part.
+    const parsed = `TRY_CAST(replace(${column}, '+', '') AS INTERVAL)`;
+    const failing = await connection.run(
+      `SELECT count(*) FROM ${table} WHERE ${column} IS NOT NULL AND ${parsed} IS NULL`,
+    );
+    if (Number((await failing.getRows())[0]?.[0] ?? 1) !== 0) return;
+    await connection.run(`ALTER TABLE ${table} ALTER ${column} SET DATA TYPE INTERVAL USING ${parsed}`);
   }
 }
 

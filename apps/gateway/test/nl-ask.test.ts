@@ -290,6 +290,52 @@ sources:
     }
   });
 
+  it("SELECT * FROM ask('…') answers a question on the Postgres wire, as the wire's user", async () => {
+    stand.script(
+      byQuestion({
+        'customers per tier': 'SELECT tier, count(*) AS n FROM crm.customers GROUP BY tier ORDER BY tier',
+      }),
+    );
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port: gateway.postgres!.port,
+      user: 'ann',
+      password: 'ann-pw',
+      database: 'spoke',
+    });
+    await client.connect();
+    try {
+      const result = await client.query({
+        text: "SELECT * FROM ask('customers per tier')",
+        rowMode: 'array',
+      });
+      assert.deepEqual(
+        result.fields.map((f) => f.name),
+        ['tier', 'n'],
+      );
+      const expected = await fixture.duckdb(
+        "SELECT tier, count(*) AS n FROM crm.customers WHERE region = 'EMEA' GROUP BY tier ORDER BY tier",
+      );
+      assert.deepEqual(
+        result.rows.map((r: unknown[]) => [r[0], Number(r[1])]),
+        expected.map((r) => [r.tier, Number(r.n)]),
+      );
+      const prepared = await client.query({
+        text: 'SELECT * FROM ask($1)',
+        values: ['customers per tier'],
+        rowMode: 'array',
+      });
+      assert.equal(prepared.rows.length, expected.length);
+      await assert.rejects(
+        client.query("SELECT tier FROM ask('customers per tier') WHERE tier = 'pro'"),
+        (e: { code?: string; message?: string }) =>
+          e.code === '0A000' && /ask\(\) is used alone/.test(e.message ?? ''),
+      );
+    } finally {
+      await client.end();
+    }
+  });
+
   it('spoke ask prints the SQL and the rows; --dry-run only the SQL; no nl: section is a clear error', async () => {
     const run = async (args: string[]) => {
       const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {

@@ -3,19 +3,20 @@
  * engine with `embed('text')` bound before every statement (so it works from
  * every client: HTTP, Postgres wire, Flight, CLI), and the language models
  * within reach of the front ends that answer questions (`POST /v1/ask`,
- * `spoke ask`).
+ * `spoke ask`, and `SELECT * FROM ask('…')` on every wire).
  */
-import type { QueryContext } from '@spoke/core';
+import { ErrorCode, type QueryContext, type ScalarValue, SpokeError } from '@spoke/core';
 import {
   bindEmbedCalls,
   createNl,
+  labelWithQuestion,
   type NlConfig,
   type NlModels,
   type PolicyRules,
   policyAnnotator,
   type TableAnnotator,
 } from '@spoke/nl';
-import type { QueryEngine, QueryOptions } from '@spoke/planner';
+import { parseSql, type QueryEngine, type QueryOptions, type QueryResult } from '@spoke/planner';
 
 const NL = Symbol.for('@spoke/gateway/nl-engine');
 
@@ -53,12 +54,97 @@ async function bind(
   return [bound.sql, { ...options, params: bound.params }];
 }
 
+/** Cheap pre-check: statements without the word skip parsing. */
+const MENTIONS_ASK = /\bask\s*\(/i;
+
+type Node = Record<string, unknown>;
+
+/**
+ * The question of a statement that is exactly `SELECT * FROM ask('…')` (or
+ * `ask($1)`); `undefined` for any other statement. Nothing else may surround
+ * the call: the rows are the answer's, as the generated SQL gives them.
+ */
+export async function askQuestion(sql: string, params: readonly ScalarValue[]): Promise<string | undefined> {
+  if (!MENTIONS_ASK.test(sql)) return undefined;
+  let statements: Awaited<ReturnType<typeof parseSql>>;
+  try {
+    statements = await parseSql(sql);
+  } catch {
+    return undefined;
+  }
+  if (statements.length !== 1) return undefined;
+  const select = (statements[0]!.node as { SelectStmt?: Node }).SelectStmt;
+  const from = select?.fromClause as Node[] | undefined;
+  const range = from?.length === 1 ? (from[0]!.RangeFunction as Node | undefined) : undefined;
+  const first = (range?.functions as { List?: { items?: Node[] } }[] | undefined)?.[0];
+  const call = first?.List?.items?.[0]?.FuncCall as Node | undefined;
+  const name = (call?.funcname as { String?: { sval?: string } }[] | undefined)?.map((n) => n.String?.sval);
+  if (!select || !call || name?.length !== 1 || name[0]?.toLowerCase() !== 'ask') return undefined;
+  const targets = select.targetList as { ResTarget?: { val?: { ColumnRef?: { fields?: Node[] } } } }[];
+  const star =
+    targets?.length === 1 && targets[0]!.ResTarget?.val?.ColumnRef?.fields?.[0]?.A_Star !== undefined;
+  const other = [
+    'whereClause',
+    'groupClause',
+    'havingClause',
+    'sortClause',
+    'limitCount',
+    'limitOffset',
+    'withClause',
+    'distinctClause',
+  ];
+  if (!star || other.some((key) => select[key] !== undefined) || range?.alias || range?.lateral)
+    throw new SpokeError(ErrorCode.UNSUPPORTED, "ask() is used alone: SELECT * FROM ask('question')", {
+      details: { sqlstate: '0A000' },
+    });
+  const args = (call.args as Node[] | undefined) ?? [];
+  const constant =
+    args.length === 1 ? (args[0]!.A_Const as { sval?: { sval?: string } } | undefined) : undefined;
+  const param = args.length === 1 ? (args[0]!.ParamRef as { number?: number } | undefined) : undefined;
+  const question =
+    constant?.sval !== undefined
+      ? (constant.sval.sval ?? '')
+      : param?.number !== undefined
+        ? params[param.number - 1]
+        : undefined;
+  if (typeof question !== 'string')
+    throw new SpokeError(
+      ErrorCode.INVALID_QUERY,
+      "ask() takes the question as a string literal or $n: SELECT * FROM ask('question')",
+      {
+        details: { sqlstate: '22023' },
+      },
+    );
+  return question;
+}
+
+/** Answers `question` as the caller in `options.context`, over the planner's engine `base`. */
+async function answer(
+  base: QueryEngine,
+  models: NlModels,
+  question: string,
+  options: QueryOptions = {},
+): Promise<QueryResult> {
+  const context = options.context;
+  const annotate = annotatorFor(base, { roles: context?.roles ?? [] });
+  const answered = await models.asker.ask(base, question, {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(context ? { context } : {}),
+    ...(annotate ? { annotate } : {}),
+    label: labelWithQuestion,
+  });
+  return answered.result!;
+}
+
 /** Wraps `base` with the models `config` describes (no request is made until one is needed). */
 export function withNl(base: QueryEngine, config: NlConfig): NlEngine {
   const models = createNl(config);
   const engine: NlEngine = {
     [NL]: { models, base },
     async query(sql, options) {
+      // `SELECT * FROM ask('…')`: a question from any client (psql, JDBC, Flight), answered as its caller.
+      const question = await askQuestion(sql, options?.params ?? []);
+      if (question !== undefined) return answer(base, models, question, options);
       const [bound, opts] = await bind(sql, options, models);
       return base.query(bound, opts);
     },

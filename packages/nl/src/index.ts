@@ -29,7 +29,7 @@ export {
 } from './grounding/grounded-catalog.js';
 export { inferJoinPaths, type JoinPath } from './grounding/join-paths.js';
 export { type PromptOptions, renderPrompt, renderTable } from './grounding/render-prompt.js';
-export { addSampleValues } from './grounding/sample-values.js';
+export { addSampleValues, SampleCache, type SampleOptions } from './grounding/sample-values.js';
 export { DescriptionEmbeddings, describeTable, selectTables } from './grounding/select-tables.js';
 export {
   type PolicyRules,

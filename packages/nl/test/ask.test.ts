@@ -315,6 +315,33 @@ describe('validate, then run as the asker', () => {
   });
 });
 
+describe('sample values', () => {
+  test('read once per viewer and reused; another viewer reads their own; labelled for the audit trail', async () => {
+    const sent: string[] = [];
+    const counting = {
+      catalog: fx.engine.catalog.bind(fx.engine),
+      explain: fx.engine.explain.bind(fx.engine),
+      query: (sql: string, options?: Parameters<typeof fx.engine.query>[1]) => {
+        sent.push(sql);
+        return fx.engine.query(sql, options);
+      },
+    };
+    const a = asker();
+    const label = (sql: string, question: string) => `/* ${question} */ ${sql}`;
+    const first = await a.prompt(counting, 'q1', { ...as(ANALYST), viewer: 'ann', label });
+    const reads = sent.length;
+    assert.ok(reads >= 2, 'customers and docs have text columns');
+    assert.ok(sent.every((sql) => sql.startsWith('/* q1 (sample values) */ SELECT ')));
+    const again = await a.prompt(counting, 'q2', { ...as(ANALYST), viewer: 'ann', label });
+    assert.equal(sent.length, reads, 'the same viewer reads nothing again');
+    assert.equal(again[0]!.content, first[0]!.content);
+    const admin = await a.prompt(counting, 'q3', { ...as(ADMIN), viewer: 'root', label });
+    assert.ok(sent.length > reads, 'another viewer reads their own');
+    assert.match(admin[0]!.content, /region text -- e\.g\. '(APAC|AMER|LATAM)'/);
+    assertNothingHidden(again[0]!.content, 'the cached prompt');
+  });
+});
+
 describe('schema retrieval when the catalog is large', () => {
   test('by words without embeddings, by cosine similarity with them; only visible tables are candidates', async () => {
     const wide = await createFixture(40);

@@ -17,7 +17,7 @@ import type { Principal } from '../auth/authenticator.js';
 import { batchRows } from '../format/batch-rows.js';
 import { typeName } from '../format/value-reader.js';
 import { describeError, HttpError, HttpErrorCode } from '../http/error-status.js';
-import { annotatorFor, nlOf } from './nl-engine.js';
+import { annotatorFor, nlOf, viewerKey } from './nl-engine.js';
 
 /** Rows are written in chunks of about this many characters. */
 const CHUNK_CHARS = 64 * 1024;
@@ -88,6 +88,7 @@ export async function handleAsk(input: AskRouteInput): Promise<void> {
     signal: input.signal,
     dryRun: body.dryRun,
     label: labelWithQuestion,
+    viewer: viewerKey(input.principal),
     ...(annotate ? { annotate } : {}),
   });
   const head = {

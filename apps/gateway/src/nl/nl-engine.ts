@@ -118,6 +118,19 @@ export async function askQuestion(sql: string, params: readonly ScalarValue[]): 
   return question;
 }
 
+/**
+ * Who a caller is, as far as what they may see goes: sample values read for
+ * one key are reused for others with the same key only.
+ */
+export function viewerKey(caller: {
+  readonly user?: string | undefined;
+  readonly roles?: readonly string[] | undefined;
+  readonly attributes?: Readonly<Record<string, string>> | undefined;
+}): string {
+  const attributes = Object.entries(caller.attributes ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
+  return JSON.stringify([caller.user ?? null, [...(caller.roles ?? [])].sort(), attributes]);
+}
+
 /** Answers `question` as the caller in `options.context`, over the planner's engine `base`. */
 async function answer(
   base: QueryEngine,
@@ -132,6 +145,7 @@ async function answer(
     ...(context ? { context } : {}),
     ...(annotate ? { annotate } : {}),
     label: labelWithQuestion,
+    viewer: viewerKey(context ?? {}),
   });
   return answered.result!;
 }

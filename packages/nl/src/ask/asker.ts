@@ -10,7 +10,7 @@ import { ErrorCode, type QueryContext, SpokeError } from '@spoke/core';
 import type { ExplainPlan, QueryEngine, QueryResult } from '@spoke/planner';
 import { type GroundedTable, groundCatalog } from '../grounding/grounded-catalog.js';
 import { renderPrompt } from '../grounding/render-prompt.js';
-import { addSampleValues } from '../grounding/sample-values.js';
+import { addSampleValues, SampleCache } from '../grounding/sample-values.js';
 import { type DescriptionEmbeddings, selectTables } from '../grounding/select-tables.js';
 import type { TableAnnotator } from '../grounding/table-annotations.js';
 import type { ChatMessage, ChatModel } from '../providers/chat-model.js';
@@ -44,6 +44,12 @@ export interface AskOptions {
   readonly annotate?: TableAnnotator;
   /** Only write and check the SQL: do not run it. */
   readonly dryRun?: boolean;
+  /**
+   * Who is asking, as far as what they may see goes (user, roles,
+   * attributes): sample values read for one viewer are reused for five
+   * minutes. Absent: samples are read for every question.
+   */
+  readonly viewer?: string;
   /**
    * The SQL actually sent to `engine.query`: lets a caller label it (the
    * gateway prefixes a comment holding the question, for its audit trail
@@ -99,6 +105,7 @@ function isFinal(error: unknown): boolean {
 /** Answers natural-language questions with Spoke SQL. One per gateway; questions from any asker. */
 export class Asker {
   readonly #options: AskerOptions;
+  readonly #samples = new SampleCache();
 
   constructor(options: AskerOptions) {
     this.#options = options;
@@ -123,9 +130,12 @@ export class Asker {
       this.#options.embeddings,
       options.signal,
     );
+    const label = options.label;
     await addSampleValues(engine, tables, this.#options.sampleValues ?? 3, {
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.context ? { context: options.context } : {}),
+      ...(label ? { label: (sql: string) => label(sql, `${question} (sample values)`) } : {}),
+      ...(options.viewer !== undefined ? { cache: this.#samples, viewer: options.viewer } : {}),
     });
     return { tables, visible: all.length };
   }

@@ -488,7 +488,13 @@ export async function startHttpServer(
           if (declared <= MAX_DRAINED_BODY) req.resume();
           else res.setHeader('connection', 'close');
         }
-        sendJson(res, status, { error: { code, message } });
+        // SQLSTATE and position (1-based, in characters) when known, so a client can point at the mistake.
+        const details = SpokeError.isInstance(error) ? error.details : undefined;
+        const where = {
+          ...(typeof details?.sqlstate === 'string' ? { sqlstate: details.sqlstate } : {}),
+          ...(typeof details?.position === 'number' ? { position: details.position } : {}),
+        };
+        sendJson(res, status, { error: { code, message, ...where } });
       }
     } finally {
       running.delete(controller);

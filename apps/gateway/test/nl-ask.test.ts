@@ -429,10 +429,15 @@ sources:
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as { user: string; sql: string; outcome: string });
-    const record = records.find((r) => r.sql.includes(DESIGN_QUESTION));
-    assert.ok(record, 'no audit record holds the question');
+    const record = records.find((r) => r.sql === `/* spoke ask: ${DESIGN_QUESTION} */\n${DESIGN_SQL}`);
+    assert.ok(record, 'no audit record holds the question and the SQL');
     assert.equal(record.user, 'ann');
     assert.equal(record.outcome, 'ok');
-    assert.equal(record.sql, `/* spoke ask: ${DESIGN_QUESTION} */\n${DESIGN_SQL}`);
+    // The reads of sample values for the prompt are the asker's queries too, labelled as such.
+    const samples = records.filter((r) =>
+      r.sql.startsWith(`/* spoke ask: ${DESIGN_QUESTION} (sample values) */\nSELECT `),
+    );
+    assert.ok(samples.length > 0);
+    assert.ok(samples.every((r) => r.user === 'ann'));
   });
 });

@@ -255,6 +255,24 @@ sources:
     const res = await ask({ question: 'anything' });
     assert.equal(res.status, 503);
     assert.match(res.body.error!.message, /nl\.chat .* is unavailable \(HTTP 503\): overloaded/);
+    // A client that goes away while the model thinks ends the request at once (the model call included).
+    stand.script(inOrder({ hang: true }));
+    const controller = new AbortController();
+    const pending = fetch(`${url}/v1/ask`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: basic('ann') },
+      body: JSON.stringify({ question: 'a question the model never answers' }),
+      signal: controller.signal,
+    });
+    const deadline = Date.now() + 5000;
+    while (stand.chatRequests().at(-1)?.text.includes('never answers') !== true && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(gateway.http!.activeRequests, 1);
+    controller.abort();
+    await assert.rejects(pending);
+    while (gateway.http!.activeRequests > 0 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(gateway.http!.activeRequests, 0, 'the ask is still running after its client left');
   });
 
   it('embed() works in any client SQL: HTTP and the Postgres wire, equal to the written-out vector', async () => {

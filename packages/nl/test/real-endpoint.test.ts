@@ -75,7 +75,7 @@ describe('a real OpenAI-compatible endpoint', { skip: !endpoint, timeout: 600_00
       );
       for (const value of HIDDEN.values) assert.ok(!rows.includes(value), `${value} came back`);
     } catch (error) {
-      assert.match(String(error), /INVALID_QUERY|POLICY_DENIED/);
+      assert.match(String((error as { code?: string }).code), /INVALID_QUERY|POLICY_DENIED/);
     }
   });
 });

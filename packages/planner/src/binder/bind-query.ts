@@ -253,6 +253,7 @@ class Binder {
     walkAst(node, (n) => {
       if (n.SubLink) {
         walkAstShallow(n.SubLink.testexpr, (ref) => this.resolve(ref, scope, allowOutputNames));
+        if (n.SubLink.subLinkType === 'EXISTS_SUBLINK') existsReadsNoColumns(n.SubLink.subselect.SelectStmt);
         subqueries.push(n.SubLink.subselect.SelectStmt);
         return false;
       }
@@ -367,6 +368,21 @@ export function resolveColumnRef(ref: AstNode, scope: Scope, allowOutputNames = 
     ErrorCode.COLUMN_NOT_FOUND,
     `column "${column}" does not exist${didYouMean(column, all)}`,
   );
+}
+
+/**
+ * `EXISTS (SELECT * FROM t WHERE …)` asks only whether a row exists, so its
+ * `*` reads nothing: the select list becomes `1`, and the scan of `t` fetches
+ * the columns the WHERE clause needs instead of every column (TPC-H Q21 and
+ * Q22 read lineitem and orders whole). Only a plain SELECT whose list is
+ * stars is rewritten (its ORDER BY cannot name a star's columns by position).
+ */
+function existsReadsNoColumns(select: AstNode | undefined): void {
+  if (!select || (select.op && select.op !== 'SETOP_NONE') || select.sortClause || !select.targetList) return;
+  const stars = (select.targetList as AstNode[]).every(
+    (t) => (t.ResTarget?.val?.ColumnRef?.fields as AstNode[] | undefined)?.at(-1)?.A_Star !== undefined,
+  );
+  if (stars) select.targetList = [{ ResTarget: { val: { A_Const: { ival: { ival: 1 } } } } }];
 }
 
 /**

@@ -9,6 +9,15 @@
  * - `a.x = b.y` in the ON of `a LEFT JOIN b`: only from `a` to `b` (rows of
  *   `b` that match no `a` never appear; rows of `a` must all stay).
  *
+ * - `inner.x = outer.y` in the WHERE of a correlated sub-query: from the
+ *   enclosing query's table to the sub-query's (the sub-query is evaluated
+ *   only for outer rows, so its rows with other keys never count — TPC-H
+ *   Q17's `avg` per part, Q21's and Q22's EXISTS);
+ * - `outer.x IN (SELECT inner.y FROM …)` as a WHERE conjunct: from the
+ *   sub-query's table to the outer one (an outer row whose key the
+ *   sub-query's table lacks cannot qualify — TPC-H Q18, Q20). Not for
+ *   `NOT IN`, where the absent keys are the ones that qualify.
+ *
  * The filter is implied by the join, which DuckDB still evaluates, so it is
  * correct whether the source applies it exactly, inexactly or not at all.
  */
@@ -66,8 +75,68 @@ export function planJoinKeys(bindings: readonly TableBinding[]): JoinKeyEdge[] {
       }
     };
     for (const item of stmt.fromClause ?? []) visit(item);
+    if (scope.parent) edges.push(...correlationEdges(scope));
+    for (const c of conjuncts(stmt.whereClause)) {
+      const e = inSubqueryEdge(c, scope, bindings);
+      if (e) edges.push(e);
+    }
   }
   return edges.filter((e) => bindings.includes(e.from) && bindings.includes(e.to));
+}
+
+/** `inner.x = outer.y` conjuncts of a sub-query's WHERE: keys flow from the outer table into the inner scan. */
+function correlationEdges(scope: TableBinding['scope']): JoinKeyEdge[] {
+  const edges: JoinKeyEdge[] = [];
+  for (const c of conjuncts(scope.stmt.whereClause)) {
+    const e = c.A_Expr;
+    if (!e || e.kind !== 'AEXPR_OP' || e.name?.[e.name.length - 1]?.String?.sval !== '=') continue;
+    for (const [a, b] of [
+      [e.lexpr, e.rexpr],
+      [e.rexpr, e.lexpr],
+    ] as const) {
+      const inner = side(a, scope);
+      const outer = outerSide(b, scope);
+      if (inner && outer && !inner.binding.nullable && inner.binding !== outer.binding)
+        edges.push(edge(outer, inner));
+    }
+  }
+  return edges;
+}
+
+/** `outer.x IN (SELECT inner.y FROM …)`: keys flow from the sub-query's table into the outer scan. */
+function inSubqueryEdge(
+  node: AstNode,
+  scope: TableBinding['scope'],
+  bindings: readonly TableBinding[],
+): JoinKeyEdge | undefined {
+  const link = node.SubLink;
+  if (link?.subLinkType !== 'ANY_SUBLINK') return undefined;
+  const op = (link.operName as AstNode[] | undefined)?.at(-1)?.String?.sval;
+  if (op !== undefined && op !== '=') return undefined;
+  const outer = side(link.testexpr, scope);
+  const select = link.subselect?.SelectStmt;
+  const targets = select?.targetList as AstNode[] | undefined;
+  if (!outer || outer.binding.nullable || targets?.length !== 1 || (select.op && select.op !== 'SETOP_NONE'))
+    return undefined;
+  const innerScope = bindings.find((b) => b.scope.stmt === select)?.scope;
+  const inner = innerScope && side(targets[0]?.ResTarget?.val, innerScope);
+  if (!inner || inner.binding.nullable) return undefined;
+  return edge(inner, outer);
+}
+
+/** A column of a table of an enclosing query (a correlated reference), or `undefined`. */
+function outerSide(node: AstNode | undefined, scope: TableBinding['scope']): Side | undefined {
+  if (!node?.ColumnRef) return undefined;
+  try {
+    const r = resolveColumnRef(node.ColumnRef, scope);
+    if (r.kind !== 'outer' || r.column === undefined) return undefined;
+    const binding = r.entries?.length === 1 ? r.entries[0]!.binding : undefined;
+    if (!binding) return undefined;
+    const column = findColumn(binding.arrowSchema, r.column);
+    return column ? { binding, column } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The equi-joins present in every branch. */

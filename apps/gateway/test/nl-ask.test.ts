@@ -338,12 +338,15 @@ sources:
         result.rows.map((r: unknown[]) => [r[0], Number(r[1])]),
         expected.map((r) => [r.tier, Number(r.n)]),
       );
+      // Asked again by the same user within a minute (a prepared statement, a driver's Describe): the SQL is reused.
+      const asked = stand.chatRequests().length;
       const prepared = await client.query({
         text: 'SELECT * FROM ask($1)',
         values: ['customers per tier'],
         rowMode: 'array',
       });
-      assert.equal(prepared.rows.length, expected.length);
+      assert.deepEqual(prepared.rows, result.rows);
+      assert.equal(stand.chatRequests().length, asked);
       await assert.rejects(
         client.query("SELECT tier FROM ask('customers per tier') WHERE tier = 'pro'"),
         (e: { code?: string; message?: string }) =>

@@ -131,34 +131,49 @@ export function viewerKey(caller: {
   return JSON.stringify([caller.user ?? null, [...(caller.roles ?? [])].sort(), attributes]);
 }
 
-/** Answers `question` as the caller in `options.context`, over the planner's engine `base`. */
-async function answer(
-  base: QueryEngine,
-  models: NlModels,
-  question: string,
-  options: QueryOptions = {},
-): Promise<QueryResult> {
-  const context = options.context;
-  const annotate = annotatorFor(base, { roles: context?.roles ?? [] });
-  const answered = await models.asker.ask(base, question, {
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(context ? { context } : {}),
-    ...(annotate ? { annotate } : {}),
-    label: labelWithQuestion,
-    viewer: viewerKey(context ?? {}),
-  });
-  return answered.result!;
+/**
+ * How long an answer's SQL is reused for the same question from the same
+ * viewer. Clients that learn a result's schema by running the statement
+ * first (Flight SQL's prepared statements, some drivers' Describe) would
+ * otherwise ask the model twice, and might get two different queries.
+ */
+const REUSE_MS = 60_000;
+const MAX_REUSED = 1000;
+
+/** Answers `SELECT * FROM ask(…)` as the caller in `options.context`, over the planner's engine `base`. */
+function answerer(base: QueryEngine, models: NlModels) {
+  const recent = new Map<string, { sql: string; at: number }>();
+  return async (question: string, options: QueryOptions = {}): Promise<QueryResult> => {
+    const context = options.context;
+    const viewer = viewerKey(context ?? {});
+    const key = JSON.stringify([viewer, question.trim()]);
+    const run = { ...(options.signal ? { signal: options.signal } : {}), ...(context ? { context } : {}) };
+    const hit = recent.get(key);
+    // The reused SQL runs as any query of the caller's: the planner checks it again, under their policies.
+    if (hit && Date.now() - hit.at < REUSE_MS) return base.query(labelWithQuestion(hit.sql, question), run);
+    const annotate = annotatorFor(base, { roles: context?.roles ?? [] });
+    const answered = await models.asker.ask(base, question, {
+      ...run,
+      ...(annotate ? { annotate } : {}),
+      label: labelWithQuestion,
+      viewer,
+    });
+    if (recent.size >= MAX_REUSED) recent.clear();
+    recent.set(key, { sql: answered.sql, at: Date.now() });
+    return answered.result!;
+  };
 }
 
 /** Wraps `base` with the models `config` describes (no request is made until one is needed). */
 export function withNl(base: QueryEngine, config: NlConfig): NlEngine {
   const models = createNl(config);
+  const answer = answerer(base, models);
   const engine: NlEngine = {
     [NL]: { models, base },
     async query(sql, options) {
       // `SELECT * FROM ask('…')`: a question from any client (psql, JDBC, Flight), answered as its caller.
       const question = await askQuestion(sql, options?.params ?? []);
-      if (question !== undefined) return answer(base, models, question, options);
+      if (question !== undefined) return answer(question, options);
       const [bound, opts] = await bind(sql, options, models);
       return base.query(bound, opts);
     },

@@ -1,0 +1,452 @@
+/**
+ * MATCH and OPTIONAL MATCH → joins. A node pattern joins its vertex table, a
+ * relationship its edge table (or a recursive CTE when variable-length);
+ * labels left out are inferred from the edge types; an OPTIONAL MATCH is a
+ * LEFT JOIN to the sub-select of its pattern.
+ */
+
+import type {
+  CypherExpr,
+  MatchClause,
+  NodePattern,
+  PathPattern,
+  RelationshipPattern,
+} from '../cypher/cypher-ir.js';
+import { invalidCypher, unsupportedCypher } from '../errors.js';
+import { compileExpression } from './compile-expression.js';
+import { edgeRelation, type Orientation, orientations } from './edge-relation.js';
+import { type Binding, type NodeBinding, resolveProperty, type Scope } from './scope.js';
+import { type CompileState, SelectBuilder } from './select-builder.js';
+import { column, quoteIdent, quoteTable } from './sql-text.js';
+import { variableLengthRelation } from './variable-length.js';
+
+/** Splits `a AND b AND c` into its conjuncts. */
+export function conjuncts(expr: CypherExpr | undefined): CypherExpr[] {
+  if (!expr) return [];
+  if (expr.kind === 'binary' && expr.op === 'AND') return [...conjuncts(expr.left), ...conjuncts(expr.right)];
+  return [expr];
+}
+
+/** The variables an expression reads. */
+export function freeVariables(expr: CypherExpr, out = new Set<string>()): Set<string> {
+  switch (expr.kind) {
+    case 'variable':
+      out.add(expr.name);
+      break;
+    case 'property':
+      freeVariables(expr.target, out);
+      break;
+    case 'binary':
+      freeVariables(expr.left, out);
+      freeVariables(expr.right, out);
+      break;
+    case 'not':
+    case 'negate':
+    case 'isNull':
+      freeVariables(expr.operand, out);
+      break;
+    case 'call':
+      for (const a of expr.args) freeVariables(a, out);
+      break;
+    case 'list':
+      for (const a of expr.items) freeVariables(a, out);
+      break;
+    case 'case':
+      if (expr.operand) freeVariables(expr.operand, out);
+      for (const w of expr.whens) {
+        freeVariables(w.when, out);
+        freeVariables(w.result, out);
+      }
+      if (expr.otherwise) freeVariables(expr.otherwise, out);
+      break;
+  }
+  return out;
+}
+
+/** Labels of every node pattern and the edge options of every relationship pattern of one clause. */
+interface Inferred {
+  readonly labels: Map<NodePattern, string>;
+  readonly options: Map<RelationshipPattern, Orientation[]>;
+}
+
+function inferLabels(patterns: readonly PathPattern[], outer: Scope, state: CompileState): Inferred {
+  const { graph } = state;
+  const byVariable = new Map<string, string>();
+  const labelOf = new Map<NodePattern, string | undefined>();
+  const setVar = (node: NodePattern, label: string) => {
+    if (!node.variable) return;
+    const known = byVariable.get(node.variable);
+    if (known && known !== label)
+      throw invalidCypher(
+        `\`${node.variable}\` cannot be both :${known} and :${label}`,
+        node.position,
+        '42804',
+      );
+    byVariable.set(node.variable, label);
+  };
+  for (const p of patterns)
+    for (const n of p.nodes) {
+      if (n.labels.length > 1) throw unsupportedCypher('several labels on one node', n.position);
+      const label = n.labels[0];
+      if (label !== undefined && !graph.vertices[label])
+        throw invalidCypher(
+          `no vertex label :${label} in the graph (labels: ${Object.keys(graph.vertices).join(', ')})`,
+          n.position,
+        );
+      const bound = n.variable ? outer.get(n.variable) : undefined;
+      if (bound && bound.kind !== 'node')
+        throw invalidCypher(`\`${n.variable}\` is a ${bound.kind}, not a node`, n.position, '42804');
+      const l = label ?? (bound as NodeBinding | undefined)?.label;
+      if (l) setVar(n, l);
+      if (bound && label && bound.label !== label)
+        throw invalidCypher(`\`${n.variable}\` is :${bound.label}, not :${label}`, n.position, '42804');
+    }
+  const current = (n: NodePattern) =>
+    (n.variable ? byVariable.get(n.variable) : labelOf.get(n)) ?? labelOf.get(n);
+  for (const p of patterns) for (const n of p.nodes) labelOf.set(n, n.labels[0] ?? current(n));
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const p of patterns)
+      p.relationships.forEach((rel, i) => {
+        const left = p.nodes[i]!;
+        const right = p.nodes[i + 1]!;
+        const opts = orientations(graph, rel, current(left), current(right));
+        for (const [node, end] of [
+          [left, (o: Orientation) => (o.reversed ? o.edge.to : o.edge.from)],
+          [right, (o: Orientation) => (o.reversed ? o.edge.from : o.edge.to)],
+        ] as const) {
+          if (current(node) !== undefined || opts.length === 0) continue;
+          const ends = new Set(opts.map(end));
+          if (ends.size === 1) {
+            const label = [...ends][0]!;
+            labelOf.set(node, label);
+            setVar(node, label);
+            changed = true;
+          }
+        }
+      });
+  }
+  const labels = new Map<NodePattern, string>();
+  const only = Object.keys(graph.vertices);
+  for (const p of patterns)
+    for (const n of p.nodes) {
+      const label = current(n) ?? (only.length === 1 ? only[0] : undefined);
+      if (!label)
+        throw invalidCypher(
+          `cannot tell the label of ${n.text}: write it, e.g. (${n.variable ?? ''}:${only[0]})`,
+          n.position,
+          '42P01',
+        );
+      labels.set(n, label);
+    }
+  const options = new Map<RelationshipPattern, Orientation[]>();
+  for (const p of patterns)
+    p.relationships.forEach((rel, i) => {
+      const l = labels.get(p.nodes[i]!)!;
+      const r = labels.get(p.nodes[i + 1]!)!;
+      const opts = orientations(graph, rel, l, r);
+      if (opts.length === 0)
+        throw invalidCypher(
+          `no relationship type${rel.types.length > 0 ? ` :${rel.types.join('|')}` : ''} connects :${l} and :${r} in the direction of ${rel.text}`,
+          rel.position,
+        );
+      options.set(rel, opts);
+    });
+  return { labels, options };
+}
+
+/** A node binding over a vertex table alias. */
+function vertexBinding(state: CompileState, label: string, alias: string): NodeBinding {
+  const v = state.graph.vertices[label]!;
+  return {
+    kind: 'node',
+    label,
+    key: column(alias, v.key),
+    prop: (name, position) => column(alias, resolveProperty(`:${label}`, v.properties, name, position)),
+  };
+}
+
+/** SQL returning the keys a variable-length search starts from (`_k`), as narrow as the pattern allows. */
+function anchorSql(
+  node: NodePattern,
+  label: string,
+  bound: Binding | undefined,
+  patterns: readonly PathPattern[],
+  where: readonly CypherExpr[],
+  state: CompileState,
+): string {
+  if (bound?.kind === 'node' && bound.anchor !== undefined) return bound.anchor;
+  const alias = state.alias('a');
+  const binding = vertexBinding(state, label, alias);
+  const v = state.graph.vertices[label]!;
+  const scope: Scope = new Map();
+  if (node.variable) scope.set(node.variable, binding);
+  const ctx = { scope, params: state.params, aggregates: false };
+  const conds: string[] = [];
+  const same = node.variable
+    ? patterns.flatMap((p) => p.nodes.filter((n) => n.variable === node.variable))
+    : [node];
+  for (const n of same) {
+    for (const [k, e] of n.properties)
+      if (freeVariables(e).size === 0)
+        conds.push(`${binding.prop(k, e.position)} = ${compileExpression(e, ctx)}`);
+  }
+  if (node.variable)
+    for (const c of where) {
+      const vars = freeVariables(c);
+      if (vars.size === 1 && vars.has(node.variable)) conds.push(compileExpression(c, ctx));
+    }
+  return `SELECT ${column(alias, v.key)} AS "_k" FROM ${quoteTable(v.table)} AS ${alias}${conds.length > 0 ? ` WHERE ${conds.join(' AND ')}` : ''}`;
+}
+
+/** How much a node pattern narrows a search: filtered ends make better anchors. */
+function narrowness(node: NodePattern, bound: Binding | undefined, where: readonly CypherExpr[]): number {
+  let n = node.properties.length * 2;
+  if (bound) n += 1;
+  if (node.variable)
+    for (const c of where) {
+      const vars = freeVariables(c);
+      if (vars.size === 1 && vars.has(node.variable)) n += 1;
+    }
+  return n;
+}
+
+/**
+ * Adds the patterns of one clause to `b`: joins, property conditions, the
+ * relationship-uniqueness rule, variable-length searches. `where` is the
+ * clause's WHERE split into conjuncts (used to narrow anchors only).
+ */
+function addPatterns(
+  patterns: readonly PathPattern[],
+  b: SelectBuilder,
+  outer: Scope,
+  where: readonly CypherExpr[],
+  state: CompileState,
+): void {
+  const { labels, options } = inferLabels(patterns, outer, state);
+  const ctx = () => ({ scope: b.scope, params: state.params, aggregates: false });
+  const fixed: { rel: RelationshipPattern; identity: readonly string[]; types: readonly string[] }[] = [];
+  const nodeBinding = (node: NodePattern): NodeBinding => {
+    const existing = node.variable ? b.scope.get(node.variable) : undefined;
+    if (existing?.kind === 'node') return existing;
+    if (existing)
+      throw invalidCypher(`\`${node.variable}\` is a ${existing.kind}, not a node`, node.position, '42804');
+    const label = labels.get(node)!;
+    const alias = state.alias('n');
+    const binding = vertexBinding(state, label, alias);
+    b.join(`${quoteTable(state.graph.vertices[label]!.table)} AS ${alias}`);
+    if (node.variable) b.scope.set(node.variable, binding);
+    return binding;
+  };
+  /** Joins the vertex table of a node not bound yet, on its key equal to `keyOf`. */
+  const joinVertex = (node: NodePattern, keyOf: string): NodeBinding => {
+    const label = labels.get(node)!;
+    const alias = state.alias('n');
+    const binding = vertexBinding(state, label, alias);
+    const v = state.graph.vertices[label]!;
+    b.join(`${quoteTable(v.table)} AS ${alias}`, [`${column(alias, v.key)} = ${keyOf}`]);
+    if (node.variable) b.scope.set(node.variable, binding);
+    return binding;
+  };
+  const nodeConditions = (node: NodePattern, binding: NodeBinding) => {
+    for (const [k, e] of node.properties)
+      b.where.push(`${binding.prop(k, e.position)} = ${compileExpression(e, ctx())}`);
+    if (node.where) b.where.push(compileExpression(node.where, ctx()));
+  };
+  for (const path of patterns) {
+    if (path.variable && b.scope.has(path.variable))
+      throw invalidCypher(
+        `the path variable \`${path.variable}\` is already defined`,
+        path.position,
+        '42P08',
+      );
+    let left = nodeBinding(path.nodes[0]!);
+    nodeConditions(path.nodes[0]!, left);
+    const lengths: string[] = [];
+    path.relationships.forEach((rel, i) => {
+      const leftNode = path.nodes[i]!;
+      const rightNode = path.nodes[i + 1]!;
+      const opts = options.get(rel)!;
+      if (rel.variable && b.scope.has(rel.variable))
+        throw unsupportedCypher(`reusing the relationship variable \`${rel.variable}\``, rel.position);
+      if (rel.length) {
+        if (rel.variable)
+          throw unsupportedCypher(
+            `a variable on the variable-length relationship ${rel.text} (name the path instead: p = …, length(p))`,
+            rel.position,
+          );
+        if (rel.properties.length > 0 || rel.where)
+          throw unsupportedCypher(`properties on the variable-length relationship ${rel.text}`, rel.position);
+        const max = rel.length.max ?? state.maxHops;
+        const bound = (n: NodePattern) =>
+          n.variable ? (b.scope.get(n.variable) ?? outer.get(n.variable)) : undefined;
+        const rightBound = bound(rightNode);
+        const leftBound = bound(leftNode);
+        const flip = narrowness(rightNode, rightBound, where) > narrowness(leftNode, leftBound, where);
+        const anchorNode = flip ? rightNode : leftNode;
+        const anchor = anchorSql(
+          anchorNode,
+          labels.get(anchorNode)!,
+          flip ? rightBound : leftBound,
+          patterns,
+          where,
+          state,
+        );
+        const relation = variableLengthRelation(
+          {
+            options: flip ? opts.map((o) => ({ ...o, reversed: !o.reversed })) : opts,
+            min: rel.length.min,
+            max,
+            mode: path.mode,
+            anchor,
+            ...(path.shortest ? { shortest: path.shortest } : {}),
+          },
+          state,
+        );
+        const alias = state.alias('r');
+        const [leftEnd, rightEnd] = flip ? ['_node', '_start'] : ['_start', '_node'];
+        const rightExisting = rightNode.variable ? b.scope.get(rightNode.variable) : undefined;
+        let right: NodeBinding;
+        if (rightExisting) {
+          right = nodeBinding(rightNode);
+          b.join(`${relation} AS ${alias}`, [
+            `${alias}."${leftEnd}" = ${left.key}`,
+            `${alias}."${rightEnd}" = ${right.key}`,
+          ]);
+        } else {
+          // Join the search first, then the vertices it reached (no cross product in between).
+          b.join(`${relation} AS ${alias}`, [`${alias}."${leftEnd}" = ${left.key}`]);
+          right = joinVertex(rightNode, `${alias}."${rightEnd}"`);
+        }
+        lengths.push(`${alias}."_depth"`);
+        nodeConditions(rightNode, right);
+        left = right;
+        return;
+      }
+      if (path.shortest)
+        throw unsupportedCypher('shortestPath over a fixed-length relationship', rel.position);
+      const alias = state.alias('e');
+      const relation = edgeRelation(
+        opts,
+        alias,
+        state.props.get(rel.variable ?? '') ?? new Set(),
+        rel.variable,
+      );
+      b.join(relation.item, [`${relation.cur} = ${left.key}`]);
+      const rightExisting = rightNode.variable ? b.scope.get(rightNode.variable) : undefined;
+      let right: NodeBinding;
+      if (rightExisting) {
+        right = nodeBinding(rightNode);
+        b.where.push(`${relation.next} = ${right.key}`);
+      } else right = joinVertex(rightNode, relation.next);
+      if (rel.variable)
+        b.scope.set(rel.variable, {
+          kind: 'edge',
+          types: relation.types,
+          ...(relation.key ? { key: relation.key } : {}),
+          prop: relation.prop,
+        });
+      for (const [k, e] of rel.properties)
+        b.where.push(`${relation.prop(k, e.position)} = ${compileExpression(e, ctx())}`);
+      if (rel.where) b.where.push(compileExpression(rel.where, ctx()));
+      // Cypher never matches one relationship twice within a MATCH.
+      for (const other of fixed)
+        if (other.types.some((t) => relation.types.includes(t)))
+          b.where.push(
+            `NOT (${relation.identity.map((c, j) => `${c} = ${other.identity[j]}`).join(' AND ')})`,
+          );
+      fixed.push({ rel, identity: relation.identity, types: relation.types });
+      lengths.push('1');
+      nodeConditions(rightNode, right);
+      left = right;
+    });
+    if (path.variable)
+      b.scope.set(path.variable, {
+        kind: 'path',
+        length: lengths.length > 0 ? `(${lengths.join(' + ')})` : '0',
+      });
+  }
+}
+
+/** The columns an OPTIONAL MATCH sub-select exports for one variable. */
+function exportColumns(
+  name: string,
+  binding: Binding,
+  state: CompileState,
+): { column: string; sql: string }[] {
+  const props = [...(state.props.get(name) ?? [])];
+  switch (binding.kind) {
+    case 'node':
+      return [
+        { column: name, sql: binding.key },
+        ...props.map((p) => ({ column: `${name}.${p}`, sql: binding.prop(p, 0) })),
+      ];
+    case 'edge':
+      return [
+        ...(binding.key ? [{ column: name, sql: binding.key }] : []),
+        ...props.map((p) => ({ column: `${name}.${p}`, sql: binding.prop(p, 0) })),
+      ];
+    case 'path':
+      return [{ column: `${name}.length`, sql: binding.length }];
+    case 'value':
+      return [{ column: name, sql: binding.sql }];
+  }
+}
+
+/** A binding read back from exported columns of `alias`. */
+export function importBinding(name: string, binding: Binding, alias: string): Binding {
+  const col = (c: string) => `${alias}.${quoteIdent(c)}`;
+  switch (binding.kind) {
+    case 'node':
+      return { kind: 'node', label: binding.label, key: col(name), prop: (p) => col(`${name}.${p}`) };
+    case 'edge':
+      return {
+        kind: 'edge',
+        types: binding.types,
+        ...(binding.key ? { key: col(name) } : {}),
+        prop: (p) => col(`${name}.${p}`),
+      };
+    case 'path':
+      return { kind: 'path', length: col(`${name}.length`) };
+    case 'value':
+      return { kind: 'value', sql: col(name) };
+  }
+}
+
+export { exportColumns };
+
+/** Compiles one MATCH or OPTIONAL MATCH clause into `b`. */
+export function compileMatch(match: MatchClause, b: SelectBuilder, state: CompileState): void {
+  const where = conjuncts(match.where);
+  if (!match.optional) {
+    addPatterns(match.patterns, b, b.scope, where, state);
+    if (match.where)
+      b.where.push(
+        compileExpression(match.where, { scope: b.scope, params: state.params, aggregates: false }),
+      );
+    return;
+  }
+  // The pattern is matched on its own; variables it shares with the rows so far join it to them.
+  const inner = new SelectBuilder(new Map());
+  addPatterns(match.patterns, inner, b.scope, where, state);
+  const alias = state.alias('o');
+  const columns: string[] = [];
+  const on: string[] = [];
+  const imported = new Map<string, Binding>();
+  for (const [name, binding] of inner.scope) {
+    for (const c of exportColumns(name, binding, state)) columns.push(`${c.sql} AS ${quoteIdent(c.column)}`);
+    const outer = b.scope.get(name);
+    const back = importBinding(name, binding, alias);
+    if (outer?.kind === 'node' && back.kind === 'node') on.push(`${back.key} = ${outer.key}`);
+    else if (outer)
+      throw unsupportedCypher(`sharing the ${outer.kind} \`${name}\` with an OPTIONAL MATCH`, match.position);
+    else imported.set(name, back);
+  }
+  if (columns.length === 0) columns.push('1 AS "_one"');
+  // The WHERE of an OPTIONAL MATCH decides whether the pattern matched, so it belongs to the join.
+  const onScope: Scope = new Map([...b.scope, ...imported]);
+  if (match.where)
+    on.push(compileExpression(match.where, { scope: onScope, params: state.params, aggregates: false }));
+  b.leftJoin(`(SELECT ${columns.join(', ')}\n  ${inner.tail().replaceAll('\n', '\n  ')}) AS ${alias}`, on);
+  for (const [name, binding] of imported) b.scope.set(name, binding);
+}

@@ -1,0 +1,77 @@
+/**
+ * Variable-length relationships (`*`, `*n`, `*m..n`) and bounded shortest
+ * paths as recursive CTEs. The recursion starts from an anchor set of vertex
+ * keys (the filtered end of the pattern), adds one edge per step up to the
+ * hop limit (the depth guard), and refuses a step that would repeat an edge
+ * (TRAIL, Cypher's rule) or a vertex (ACYCLIC) — the cycle guard.
+ */
+import { edgeRelation, type Orientation } from './edge-relation.js';
+import type { CompileState } from './select-builder.js';
+
+/** What the pattern asks of one variable-length relationship. */
+export interface VariableLengthSpec {
+  readonly options: readonly Orientation[];
+  readonly min: number;
+  readonly max: number;
+  readonly mode: 'TRAIL' | 'ACYCLIC' | 'WALK';
+  /** SQL of a query returning the anchor keys as column `_k`. */
+  readonly anchor: string;
+  readonly shortest?: 'shortest' | 'all';
+}
+
+/**
+ * Writes the CTE(s) and returns the relation to join: columns `_start`
+ * (an anchor key), `_node` (the vertex reached) and `_depth` (hops), one row
+ * per path (per shortest length for `shortestPath`).
+ */
+export function variableLengthRelation(spec: VariableLengthSpec, state: CompileState): string {
+  const { min, max } = spec;
+  const mode = spec.shortest ? 'ACYCLIC' : spec.mode;
+  const zero = `SELECT a."_k" AS "_start", a."_k" AS "_node", 0 AS "_depth" FROM (${spec.anchor}) AS a`;
+  if (max === 0) return state.cte('z', zero);
+  const name = state.alias('v');
+  const first = edgeRelation(spec.options, '"_e"', new Set(), undefined);
+  const step = edgeRelation(spec.options, '"_e"', new Set(), undefined);
+  const trailStart =
+    mode === 'TRAIL'
+      ? `, ARRAY[${first.identityValue}]`
+      : mode === 'ACYCLIC'
+        ? `, ARRAY[${first.cur}, ${first.next}]`
+        : '';
+  const trailStep =
+    mode === 'TRAIL'
+      ? `, array_append(v."_trail", ${step.identityValue})`
+      : mode === 'ACYCLIC'
+        ? `, array_append(v."_trail", ${step.next})`
+        : '';
+  const guard =
+    mode === 'TRAIL'
+      ? ` AND NOT (${step.identityValue} = ANY(v."_trail"))`
+      : mode === 'ACYCLIC'
+        ? ` AND NOT (${step.next} = ANY(v."_trail"))`
+        : '';
+  const selfLoop = mode === 'ACYCLIC' ? ` WHERE ${first.cur} <> ${first.next}` : '';
+  const columns = `"_start", "_node", "_depth"${mode === 'WALK' ? '' : ', "_trail"'}`;
+  const sql = [
+    `SELECT ${first.cur}, ${first.next}, 1${trailStart}`,
+    `  FROM ${first.item} JOIN (${spec.anchor}) AS a ON ${first.cur} = a."_k"${selfLoop}`,
+    'UNION ALL',
+    `SELECT v."_start", ${step.next}, v."_depth" + 1${trailStep}`,
+    `  FROM ${name} AS v JOIN ${step.item} ON ${step.cur} = v."_node"`,
+    `  WHERE v."_depth" < ${max}${guard}`,
+  ].join('\n');
+  state.ctes.push({ name: `${name}(${columns})`, sql, recursive: true });
+  const reached = `SELECT "_start", "_node", "_depth" FROM ${name} WHERE "_depth" >= ${Math.max(min, 1)}`;
+  const paths = min === 0 ? `${reached}\nUNION ALL\n${zero}` : reached;
+  if (!spec.shortest) return state.cte('p', paths);
+  const shortest = state.cte(
+    's',
+    `SELECT "_start", "_node", min("_depth") AS "_depth" FROM (${paths}) AS r GROUP BY "_start", "_node"`,
+  );
+  if (spec.shortest === 'shortest') return shortest;
+  // allShortestPaths: every path of the shortest length.
+  return state.cte(
+    'a',
+    `SELECT r."_start", r."_node", r."_depth" FROM (${paths}) AS r JOIN ${shortest} AS s ON s."_start" = r."_start" AND s."_node" = r."_node" AND s."_depth" = r."_depth"`,
+  );
+}

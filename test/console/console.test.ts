@@ -1,0 +1,332 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+/**
+ * The operator console in a real browser: Debian's Chromium driven by
+ * playwright-core (no browser download), against a gateway started as
+ * `spoke serve` builds it, over the demo data (crm, lake, docs) and a
+ * throw-away PostgreSQL (pg) the test can stop and restart. Login, the map,
+ * pulses from live events, a source going down and coming back, the
+ * workbench against /v1/query, EXPLAIN, cancel, and what a restricted user
+ * may see.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import {
+  createGatewayEngine,
+  createGatewayServices,
+  ensureDemoData,
+  hashPasswordScrypt,
+  parseConfig,
+  type RunningGateway,
+  SourceMeter,
+  startGateway,
+} from '@spoke/gateway';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { type PostgresServer, startPostgres } from '../harness/index.js';
+
+/** Debian's chromium (installed by .ci/run), or the one CHROMIUM_PATH names. */
+function chromiumPath(): string {
+  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'];
+  const found = candidates.find((p) => p && existsSync(p));
+  if (!found)
+    throw new Error('no Chromium: install Debian\'s "chromium" package (.ci/run does) or set CHROMIUM_PATH');
+  return found;
+}
+
+const PROBE_MS = 400;
+
+describe('operator console in Chromium', { timeout: 240_000 }, () => {
+  let root: string;
+  let pg: PostgresServer;
+  let gateway: RunningGateway;
+  let url: string;
+  let browser: Browser;
+
+  before(async () => {
+    root = mkdtempSync(join(tmpdir(), 'spoke-console-test-'));
+    const demo = await ensureDemoData(join(root, 'demo'));
+    pg = await startPostgres();
+    // Long enough to cancel: a cross join counted inside PostgreSQL (tens of seconds uncancelled).
+    pg.psql('CREATE TABLE big AS SELECT g AS id FROM generate_series(1, 30000) g');
+    pg.psql(
+      'CREATE TABLE payments AS SELECT g AS id, g % 1000 + 1 AS customer_id, (g % 97) AS amount FROM generate_series(1, 5000) g',
+    );
+    const user = async (name: string, roles: string[]) =>
+      `  ${name}: { password_hash: "${await hashPasswordScrypt(`${name}-pw`)}", roles: [${roles.join(', ')}] }`;
+    const yaml = `server:
+  http: { host: 127.0.0.1, port: 0 }
+users:
+${await user('ann', ['analyst'])}
+${await user('root', ['admin'])}
+policies:
+  - { name: pii_email, on: crm.customers.email, rule: mask, mask: email, except_roles: [admin] }
+  - { name: no_documents, on: lake.documents, rule: deny, roles: [analyst] }
+  - { name: no_docs, on: docs, rule: deny, roles: [analyst] }
+logging: { level: error }
+events: { probe_interval: ${PROBE_MS}ms, probe_timeout: 2s }
+sources:
+  crm: { connector: duckdb, path: ${JSON.stringify(demo.crmFile)} }
+  lake:
+    connector: duckdb
+    files: { sales: ${JSON.stringify(join(demo.dir, demo.lakeFiles.sales))}, documents: ${JSON.stringify(join(demo.dir, demo.lakeFiles.documents))} }
+  docs: { connector: lance, uri: ${JSON.stringify(join(demo.dir, 'docs'))} }
+  pg: { connector: postgres, url: "${pg.url}", poolSize: 4 }
+`;
+    const config = parseConfig(yaml, root, 'console-test.yaml');
+    const meter = new SourceMeter();
+    const engine = await createGatewayEngine(config, { meter });
+    const services = createGatewayServices(engine, config, { meter });
+    gateway = await startGateway(engine, config.server, () => {}, services);
+    url = gateway.http!.url;
+    browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await gateway?.close();
+    await pg?.close();
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  const basic = (name: string) => `Basic ${Buffer.from(`${name}:${name}-pw`).toString('base64')}`;
+
+  async function logIn(name: string, password = `${name}-pw`): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+    page.on('pageerror', (error) => {
+      throw error;
+    });
+    await page.goto(`${url}/`);
+    await page.fill('input[name=user]', name);
+    await page.fill('input[name=password]', password);
+    await page.click('button[type=submit]');
+    return page;
+  }
+
+  async function runInWorkbench(page: Page, sql: string): Promise<void> {
+    await page.click('.cm-content');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Delete');
+    await page.keyboard.insertText(sql);
+    await page.click('button:has-text("Run")');
+  }
+
+  async function apiRows(name: string, sql: string): Promise<unknown[][]> {
+    const res = await fetch(`${url}/v1/query`, {
+      method: 'POST',
+      headers: { authorization: basic(name), 'content-type': 'application/json' },
+      body: JSON.stringify({ sql }),
+    });
+    const body = (await res.json()) as { rows: unknown[][] };
+    assert.equal(res.status, 200, JSON.stringify(body));
+    return body.rows;
+  }
+
+  it('asks for a login, refuses a wrong password, and shows the map of every source after', async () => {
+    const page = await logIn('root', 'wrong');
+    try {
+      await page.waitForSelector('.login .error');
+      assert.match((await page.textContent('.login .error')) ?? '', /Login failed/);
+      await page.fill('input[name=user]', 'root');
+      await page.fill('input[name=password]', 'root-pw');
+      await page.click('button[type=submit]');
+      await page.waitForSelector('.spoke-map [data-source="pg"]');
+      const labels = await page
+        .locator('.spoke-map [data-source]')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
+      assert.deepEqual(
+        labels.map((l) => l?.split(':')[0]),
+        ['crm', 'lake', 'docs', 'pg'],
+      );
+      // States reach the page's text once probed.
+      await page.waitForFunction(() =>
+        [...document.querySelectorAll('.spoke-map [data-source]')].every(
+          (e) => e.getAttribute('data-state') === 'up',
+        ),
+      );
+      assert.match((await page.textContent('header')) ?? '', /signed in as root/);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('a cross-source query makes its spokes pulse, and the grid holds the rows /v1/query returns', async () => {
+    const page = await logIn('root');
+    try {
+      await page.waitForSelector('.spoke-map [data-source="pg"]');
+      const sql =
+        'SELECT c.region, count(*) AS payments, sum(p.amount) AS total FROM crm.customers c JOIN pg.public.payments p ON p.customer_id = c.id GROUP BY c.region ORDER BY c.region';
+      await runInWorkbench(page, sql);
+      await page.waitForSelector('.status[data-status="done"]');
+      // Events reached the page for both sources, and their spokes pulse from the live rows/s.
+      await page.waitForFunction(() =>
+        ['crm', 'pg'].every((s) => {
+          const g = document.querySelector(`.spoke-map [data-source="${s}"]`);
+          return Number(g?.getAttribute('data-events')) > 0 && g?.getAttribute('data-pulsing') === 'true';
+        }),
+      );
+      assert.equal(
+        await page.locator('.spoke-map [data-source="lake"]').getAttribute('data-pulsing'),
+        'false',
+      );
+      assert.match(
+        (await page.locator('.spoke-map [data-source="crm"]').getAttribute('aria-label')) ?? '',
+        /active, .*rows\/s/,
+      );
+      const shown = await page
+        .locator('.grid tbody tr')
+        .evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
+      const expected = (await apiRows('root', sql)).map((r) =>
+        r.map((v) => (v === null ? 'NULL' : String(v))),
+      );
+      assert.ok(expected.length > 0);
+      assert.deepEqual(shown, expected);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('EXPLAIN draws the plan as a tree with a node per source', async () => {
+    const page = await logIn('root');
+    try {
+      await page.waitForSelector('.spoke-map');
+      await runInWorkbench(
+        page,
+        'SELECT c.region, sum(s.amount) FROM crm.customers c JOIN lake.sales s ON s.customer_id = c.id GROUP BY 1',
+      );
+      await page.waitForSelector('.status[data-status="done"]');
+      await page.click('button:has-text("Explain")');
+      await page.waitForSelector('.explain');
+      const nodes = await page
+        .locator('.explain li[data-source]')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-source')));
+      assert.deepEqual(nodes.sort(), ['crm', 'lake']);
+      assert.match((await page.textContent('.explain .residual')) ?? '', /GROUP BY/);
+      // After the run, each edge carries the rows the source sent.
+      assert.match((await page.textContent('.explain li[data-source="crm"] .edge')) ?? '', /1,000 rows/);
+      // An error shows its code.
+      await runInWorkbench(page, 'SELECT nosuch FROM crm.customers');
+      await page.waitForSelector('.workbench .error');
+      assert.equal(await page.getAttribute('.workbench .error', 'data-code'), 'COLUMN_NOT_FOUND');
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('cancel stops a long query, in the page and at the gateway', async () => {
+    const page = await logIn('root');
+    try {
+      await page.waitForSelector('.spoke-map');
+      await runInWorkbench(page, 'SELECT count(*) FROM pg.public.big a CROSS JOIN pg.public.big b');
+      // It shows among the running queries with its per-source progress.
+      await page.waitForSelector('.queries .running li');
+      assert.equal((await gatewayQueries()).length, 1);
+      const started = Date.now();
+      await page.click('.workbench button:has-text("Cancel")');
+      await page.waitForSelector('.status[data-status="cancelled"]');
+      const deadline = Date.now() + 10_000;
+      while ((await gatewayQueries()).length > 0 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 100));
+      assert.deepEqual(await gatewayQueries(), []);
+      assert.ok(Date.now() - started < 10_000);
+      // PostgreSQL is no longer running it either.
+      const stillRunning = () =>
+        pg
+          .psql(
+            "SELECT count(*) FROM pg_stat_activity WHERE query ILIKE '%CROSS JOIN%' AND state = 'active' AND pid <> pg_backend_pid()",
+          )
+          .trim();
+      const pgDeadline = Date.now() + 10_000;
+      while (stillRunning() !== '0' && Date.now() < pgDeadline) await new Promise((r) => setTimeout(r, 200));
+      assert.equal(stillRunning(), '0');
+    } finally {
+      await page.close();
+    }
+  });
+
+  async function gatewayQueries(): Promise<unknown[]> {
+    const res = await fetch(`${url}/v1/queries`, { headers: { authorization: basic('root') } });
+    return ((await res.json()) as { queries: unknown[] }).queries;
+  }
+
+  it('a stopped PostgreSQL turns its spoke red with the error on hover, and it recovers when restarted', async () => {
+    const page = await logIn('root');
+    try {
+      const spoke = page.locator('.spoke-map [data-source="pg"]');
+      await page.waitForSelector('.spoke-map [data-source="pg"][data-state="up"]');
+      await pg.stop();
+      const stopped = Date.now();
+      await page.waitForSelector('.spoke-map [data-source="pg"][data-state="down"]', { timeout: 10_000 });
+      // Within the probe interval plus the once-a-second activity update.
+      assert.ok(Date.now() - stopped < PROBE_MS + 2500, `${Date.now() - stopped} ms`);
+      assert.match((await spoke.getAttribute('class')) ?? '', /\bdown\b/);
+      assert.match((await spoke.locator('title').textContent()) ?? '', /^pg: down — SOURCE_UNAVAILABLE/);
+      assert.equal(await spoke.getAttribute('aria-label'), 'pg: down');
+      // The other sources are not affected.
+      assert.equal(await page.getAttribute('.spoke-map [data-source="crm"]', 'data-state'), 'up');
+      await pg.restart();
+      await page.waitForSelector('.spoke-map [data-source="pg"][data-state="up"]', { timeout: 15_000 });
+      assert.deepEqual(await apiRows('root', 'SELECT count(*) FROM pg.public.payments'), [[5000]]);
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('a restricted user sees no denied source or table and no masked value, in the page or the event feed', async () => {
+    // ann's own event feed, read beside the page.
+    const controller = new AbortController();
+    const feed = await fetch(`${url}/v1/events`, {
+      headers: { authorization: basic('ann') },
+      signal: controller.signal,
+    });
+    let feedText = '';
+    const reading = (async () => {
+      const decoder = new TextDecoder();
+      try {
+        for await (const chunk of feed.body as unknown as AsyncIterable<Uint8Array>)
+          feedText += decoder.decode(chunk, { stream: true });
+      } catch {
+        // closed below
+      }
+    })();
+    const page = await logIn('ann');
+    try {
+      await page.waitForSelector('.spoke-map [data-source="crm"]');
+      const sources = await page
+        .locator('.spoke-map [data-source]')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-source')));
+      assert.deepEqual(sources, ['crm', 'lake', 'pg']);
+      await runInWorkbench(page, 'SELECT id, email FROM crm.customers ORDER BY id LIMIT 20');
+      await page.waitForSelector('.status[data-status="done"]');
+      const emails = await page.locator('.grid tbody tr td:nth-child(2)').allTextContents();
+      assert.equal(emails.length, 20);
+      assert.ok(emails.every((e) => e === '***@***.com'));
+      // Meanwhile an admin reads what ann may not see.
+      const clear = await apiRows('root', 'SELECT email FROM crm.customers ORDER BY id LIMIT 20');
+      assert.match(String(clear[0]![0]), /@/);
+      await apiRows('root', 'SELECT count(*) FROM lake.documents');
+      await apiRows('root', 'SELECT count(*) FROM docs.documents');
+      // Open every source's panel, wait for the activity that follows, then look at everything.
+      for (const name of sources) {
+        await page.click(`.spoke-map [data-source="${name}"] .node`);
+        await page.waitForSelector(`.source-panel h2:has-text("${name}")`);
+      }
+      await page.waitForFunction(
+        () => Number(document.querySelector('[data-source="crm"]')?.getAttribute('data-events')) >= 2,
+      );
+      await new Promise((r) => setTimeout(r, 1500));
+      const html = await page.content();
+      for (const forbidden of ['documents', 'data-source="docs"', ...clear.map((r) => String(r[0]))])
+        assert.ok(!html.includes(forbidden), `the page shows ${forbidden}`);
+      assert.ok(!feedText.includes('documents') && !feedText.includes('"source":"docs"'));
+      for (const [email] of clear) assert.ok(!feedText.includes(String(email)));
+      assert.match(feedText, /event: access/);
+    } finally {
+      controller.abort();
+      await reading;
+      await page.close();
+    }
+  });
+});

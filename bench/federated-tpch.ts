@@ -39,7 +39,7 @@ import {
   canonicalRowsFromDuckDB,
   diffRows,
   formatRow,
-} from '@spoke/sdk/testing';
+} from '@spoke/testing';
 import { type PostgresServer, startPostgres } from '../test/harness/index.js';
 import {
   createTableSql,

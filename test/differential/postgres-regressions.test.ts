@@ -12,7 +12,7 @@ import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { connector as duckdbConnector } from '@spoke/connector-duckdb';
 import { connector as postgresConnector } from '@spoke/connector-postgres';
 import { collectBatches, createEngine, type FederatedEngine } from '@spoke/planner';
-import { canonicalRowsFromBatches, canonicalRowsFromDuckDB } from '@spoke/sdk/testing';
+import { canonicalRowsFromBatches, canonicalRowsFromDuckDB } from '@spoke/testing';
 import { type PostgresServer, startPostgres } from '../harness/index.js';
 
 // Valid in PostgreSQL and DuckDB alike: the same rows on both sides.

@@ -26,7 +26,7 @@ import {
   canonicalRowsFromDuckDB,
   diffRows,
   formatRow,
-} from '@spoke/sdk/testing';
+} from '@spoke/testing';
 import {
   type Expr,
   fromSql,

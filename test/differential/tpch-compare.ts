@@ -6,7 +6,7 @@
  * ORDER BY may come in either order, so a second, order-free comparison
  * decides when the ordered one fails.
  */
-import { type CanonicalRow, type CanonicalValue, diffRows, formatRow } from '@spoke/sdk/testing';
+import { type CanonicalRow, type CanonicalValue, diffRows, formatRow } from '@spoke/testing';
 
 const TOLERANCE = 1e-9;
 

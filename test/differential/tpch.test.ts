@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { after, before, type TestContext, test } from 'node:test';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { collectBatches, createEngine, type FederatedEngine } from '@spoke/planner';
-import { type CanonicalRow, canonicalRowsFromBatches, canonicalRowsFromDuckDB } from '@spoke/sdk/testing';
+import { type CanonicalRow, canonicalRowsFromBatches, canonicalRowsFromDuckDB } from '@spoke/testing';
 import {
   generateTpch,
   qualifyTables,

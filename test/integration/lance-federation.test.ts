@@ -21,7 +21,7 @@ import {
   type FederatedEngine,
   streamResultAsArrow,
 } from '@spoke/planner';
-import { canonicalRowsFromBatches, canonicalRowsFromDuckDB } from '@spoke/sdk/testing';
+import { canonicalRowsFromBatches, canonicalRowsFromDuckDB } from '@spoke/testing';
 
 const DOCS = `SELECT i AS id, (i % 20) + 1 AS author_id,
   CASE i % 4 WHEN 0 THEN 'machine learning for lakehouses' WHEN 1 THEN 'Learning SQL: the machine way'

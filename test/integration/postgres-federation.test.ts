@@ -13,7 +13,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { connector as duckdbConnector } from '@spoke/connector-duckdb';
 import { connector as postgresConnector } from '@spoke/connector-postgres';
 import { collectBatches, createEngine, type FederatedEngine } from '@spoke/planner';
-import { canonicalRowsFromBatches, canonicalRowsFromDuckDB, diffRows } from '@spoke/sdk/testing';
+import { canonicalRowsFromBatches, canonicalRowsFromDuckDB, diffRows } from '@spoke/testing';
 import { type PostgresServer, startPostgres } from '../harness/index.js';
 
 /** Statements both PostgreSQL and DuckDB accept, so both hold the same rows. */

@@ -5,7 +5,7 @@
  */
 import { errorFields } from '@spoke/gateway';
 import { collectBatches, type FederatedEngine } from '@spoke/planner';
-import { canonicalRowsFromBatches, normalizeDecimal } from '@spoke/sdk/testing';
+import { canonicalRowsFromBatches, normalizeDecimal } from '@spoke/testing';
 import type pg from 'pg';
 
 /** What a client sees of one statement. */

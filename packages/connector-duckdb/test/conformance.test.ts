@@ -1,4 +1,4 @@
-import { runConformance } from '@spoke/sdk/testing';
+import { runConformance } from '@spoke/testing';
 import { connector } from '../src/index.js';
 import { tempDir, writeFixture } from './fixtures.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { ErrorCode, Ex, type RecordBatch, SpokeError, Types } from '@spoke/core';
-import { canonicalRowsFromBatches, DuckDBReference, FIXTURE_TABLE } from '@spoke/sdk/testing';
+import { canonicalRowsFromBatches, DuckDBReference, FIXTURE_TABLE } from '@spoke/testing';
 import { connector, type DuckDBConnector, type DuckDBTable } from '../src/index.js';
 import { tempDir, writeFixture } from './fixtures.js';
 

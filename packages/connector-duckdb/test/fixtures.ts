@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { loadFixtureIntoDuckDB } from '@spoke/sdk/testing';
+import { loadFixtureIntoDuckDB } from '@spoke/testing';
 
 /** A temp directory removed by the returned function. */
 export function tempDir(): { dir: string; remove: () => Promise<void> } {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fixtureTable, runConformance } from '@spoke/sdk/testing';
+import { fixtureTable, runConformance } from '@spoke/testing';
 import { LanceConnector } from '../src/index.js';
 
 // Lance evaluates what it accepts exactly; arithmetic, casts and the functions Lance lacks stay local.

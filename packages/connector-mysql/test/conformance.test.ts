@@ -1,5 +1,5 @@
 import { SCALAR_FUNCTIONS, type ScalarFunctionName } from '@spoke/core';
-import { fixtureSql, runConformance } from '@spoke/sdk/testing';
+import { fixtureSql, runConformance } from '@spoke/testing';
 import { startMariaDB } from '../../../test/harness/mariadb-server.js';
 import { connector, MysqlExpressionDialect } from '../src/index.js';
 

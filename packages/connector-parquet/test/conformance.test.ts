@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { loadFixtureIntoDuckDB, runConformance } from '@spoke/sdk/testing';
+import { loadFixtureIntoDuckDB, runConformance } from '@spoke/testing';
 import { startS3Server } from '../../../test/harness/s3-server.js';
 import { createParquetConnector } from '../src/index.js';
 import { cleanup, duck, s3Options, tempDir, uploadDir } from './helpers.js';

@@ -1,6 +1,6 @@
 import { SCALAR_FUNCTIONS, type ScalarFunctionName } from '@spoke/core';
 import { PostgresExpressionDialect } from '@spoke/sdk';
-import { fixtureSql, runConformance } from '@spoke/sdk/testing';
+import { fixtureSql, runConformance } from '@spoke/testing';
 import { startPostgres } from '../../../test/harness/index.js';
 import { connector } from '../src/index.js';
 

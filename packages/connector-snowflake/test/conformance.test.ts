@@ -1,5 +1,5 @@
 import { SCALAR_FUNCTIONS, type ScalarFunctionName, Types } from '@spoke/core';
-import { fixtureSql, runConformance } from '@spoke/sdk/testing';
+import { fixtureSql, runConformance } from '@spoke/testing';
 import { startSnowflakeEmulator, translateSql } from '../../../test/harness/snowflake-emulator/index.js';
 import { connector, SnowflakeExpressionDialect } from '../src/index.js';
 

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { connector as duckdb } from '@spoke/connector-duckdb';
 import { type Expr, SpokeError } from '@spoke/core';
-import { canonicalRowsFromBatches, canonicalRowsFromDuckDB, diffRows } from '@spoke/sdk/testing';
+import { canonicalRowsFromBatches, canonicalRowsFromDuckDB, diffRows } from '@spoke/testing';
 import { collectBatches, createEngine, type FederatedEngine } from '../src/index.js';
 import { createFixtures, type Fixtures } from './support/fixtures.js';
 import { type RecordingConnector, recording } from './support/recording-connector.js';

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { SpokeError } from '@spoke/core';
-import { canonicalRowsFromBatches } from '@spoke/sdk/testing';
+import { canonicalRowsFromBatches } from '@spoke/testing';
 import { collectBatches } from '../src/index.js';
 import { filterCatalog } from '../src/policy/index.js';
 import { SystemCatalog } from '../src/system-catalog/index.js';

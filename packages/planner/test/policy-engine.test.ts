@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { POSTGRES_CAPABILITIES, PostgresDialect } from '@spoke/sdk';
-import { diffRows } from '@spoke/sdk/testing';
+import { diffRows } from '@spoke/testing';
 import { parseSql } from '../src/index.js';
 import { unsupportedBy } from '../src/pushdown/sql-pushdown.js';
 import {

@@ -13,7 +13,7 @@ import { after, test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { connector as duckdb } from '@spoke/connector-duckdb';
 import { type QueryContext, SpokeError } from '@spoke/core';
-import { canonicalRowsFromBatches, canonicalRowsFromDuckDB, diffRows } from '@spoke/sdk/testing';
+import { canonicalRowsFromBatches, canonicalRowsFromDuckDB, diffRows } from '@spoke/testing';
 import { collectBatches, createEngine, type FederatedEngine } from '../src/index.js';
 import { createSecurityPolicy, type SecurityPolicy } from '../src/policy/index.js';
 

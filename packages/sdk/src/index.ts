@@ -1,7 +1,9 @@
 /**
  * `@spoke/sdk` — what connector authors use: base classes with the contract's
  * defaults, option parsing, Arrow batch helpers and the SQL renderer for
- * SQL-speaking sources. The conformance kit is `@spoke/sdk/testing`.
+ * SQL-speaking sources. The conformance kit is the separate package
+ * `@spoke/testing` (a devDependency), so a connector's production install
+ * does not carry DuckDB.
  *
  * @packageDocumentation
  */

@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { DuckDBDialect } from '../sql/duckdb-dialect.js';
+import { DuckDBDialect } from '@spoke/sdk';
 import { type FixtureTypeName, fixtureSql } from './fixture.js';
 
 /** Options for {@link loadFixtureIntoDuckDB}. */

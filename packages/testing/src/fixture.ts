@@ -1,5 +1,5 @@
 import { arrow, type ScalarType, type ScalarValue, type Table, Types } from '@spoke/core';
-import type { ExpressionDialect } from '../sql/expression-dialect.js';
+import type { ExpressionDialect } from '@spoke/sdk';
 import { arrowDataFromScalars } from './arrow-build.js';
 import { daysToIso, microsToIso } from './temporal.js';
 

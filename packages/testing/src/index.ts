@@ -1,5 +1,5 @@
 /**
- * `@spoke/sdk/testing` — the conformance kit. A connector's conformance test
+ * `@spoke/testing` — the conformance kit. A connector's conformance test
  * is one call to {@link runConformance}; the fixture, the cases (plain data,
  * selected by declared capabilities), the DuckDB reference and the hostile
  * string corpus are exported for connector-specific tests too.

@@ -1,8 +1,7 @@
 import { type DuckDBConnection, type DuckDBDataChunk, DuckDBInstance, DuckDBTypeId } from '@duckdb/node-api';
 import type { ScalarValue, ScanRequest } from '@spoke/core';
 import { toTypedDuckDBParams as toDuckDBParams } from '@spoke/duckdb-arrow';
-import { DuckDBDialect } from '../sql/duckdb-dialect.js';
-import { renderScanSql } from '../sql/scan-sql.js';
+import { DuckDBDialect, renderScanSql } from '@spoke/sdk';
 import { type CanonicalRow, canonicalRowsFromDuckDB } from './canonical.js';
 import { loadFixtureIntoDuckDB } from './duckdb-fixture.js';
 import { FIXTURE_TABLE, type FixtureTypeName } from './fixture.js';

@@ -1,14 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { type RecordBatch, type ScanRequest, Types } from '@spoke/core';
-import { StaticCatalog } from '../src/base-catalog.js';
-import { BaseTable } from '../src/base-table.js';
-import { canonicalRowsFromBatches, rowKey } from '../src/testing/canonical.js';
-import { selectCases } from '../src/testing/capabilities.js';
-import { CONFORMANCE_CASES } from '../src/testing/cases.js';
-import { FIXTURE_COLUMNS, FIXTURE_ROW_COUNT, fixtureRows, fixtureTable } from '../src/testing/fixture.js';
-import { DuckDBReference } from '../src/testing/reference.js';
-import { type CaseEnvironment, ConformanceError, runCase } from '../src/testing/run-case.js';
+import { BaseTable, StaticCatalog } from '@spoke/sdk';
+import { canonicalRowsFromBatches, rowKey } from '../src/canonical.js';
+import { selectCases } from '../src/capabilities.js';
+import { CONFORMANCE_CASES } from '../src/cases.js';
+import { FIXTURE_COLUMNS, FIXTURE_ROW_COUNT, fixtureRows, fixtureTable } from '../src/fixture.js';
+import { DuckDBReference } from '../src/reference.js';
+import { type CaseEnvironment, ConformanceError, runCase } from '../src/run-case.js';
 
 describe('conformance kit', () => {
   let reference: DuckDBReference;

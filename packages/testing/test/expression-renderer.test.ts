@@ -2,14 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { ErrorCode, Ex, type ScalarType, SpokeError, Types } from '@spoke/core';
 import { toTypedDuckDBParams as toDuckDBParams } from '@spoke/duckdb-arrow';
-import { AnsiDialect } from '../src/sql/ansi-dialect.js';
-import { DuckDBDialect } from '../src/sql/duckdb-dialect.js';
-import { ExpressionRenderer } from '../src/sql/expression-renderer.js';
-import { renderScanSql } from '../src/sql/scan-sql.js';
-import { rowKey } from '../src/testing/canonical.js';
-import { type CaseRequest, CONFORMANCE_CASES } from '../src/testing/cases.js';
-import { HOSTILE_IDENTIFIERS, HOSTILE_LITERALS, HOSTILE_NUL_STRINGS } from '../src/testing/hostile.js';
-import { DuckDBReference } from '../src/testing/reference.js';
+import { AnsiDialect, DuckDBDialect, ExpressionRenderer, renderScanSql } from '@spoke/sdk';
+import { rowKey } from '../src/canonical.js';
+import { type CaseRequest, CONFORMANCE_CASES } from '../src/cases.js';
+import { HOSTILE_IDENTIFIERS, HOSTILE_LITERALS, HOSTILE_NUL_STRINGS } from '../src/hostile.js';
+import { DuckDBReference } from '../src/reference.js';
 
 /** DuckDB with every literal inlined through renderLiteral instead of bound. */
 class InlineDuckDBDialect extends DuckDBDialect {

@@ -11,7 +11,8 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { ErrorCode, SpokeError } from '@spoke/core';
+import { ErrorCode, type RecordBatch, type Schema, type SpokeConnector, SpokeError } from '@spoke/core';
+import { assertDemoConnectorsInstalled } from './demo-connectors.js';
 
 /** Bump when the generated data changes, so old copies are regenerated. */
 const DEMO_VERSION = 'spoke-demo-data v3';
@@ -129,6 +130,15 @@ function generationSql(dir: string): string[] {
   ];
 }
 
+/** What the demo uses of `LanceConnector` (typed here: the gateway does not depend on connector-lance). */
+interface LanceWriter {
+  createTableFrom(
+    name: string,
+    schema: Schema,
+    batches: RecordBatch[],
+  ): Promise<{ buildIndex(index: { column: string; type: 'fts' }): Promise<unknown> }>;
+}
+
 /** The documents, with their embeddings, as the Lance table `documents` of the `docs` source. */
 async function writeLanceDocuments(
   connection: Awaited<ReturnType<DuckDBInstance['connect']>>,
@@ -142,7 +152,7 @@ async function writeLanceDocuments(
   const lance = (await connector.create(
     { uri: dir },
     { sourceName: 'docs', baseDir: dir },
-  )) as import('@spoke/connector-lance').LanceConnector;
+  )) as SpokeConnector & LanceWriter;
   try {
     const result = await connection.stream(
       'SELECT id, customer_id, title, department, body, created_at, embedding FROM documents ORDER BY id',
@@ -169,6 +179,7 @@ export async function ensureDemoData(
   dir: string,
   log: (message: string) => void = () => {},
 ): Promise<DemoData> {
+  assertDemoConnectorsInstalled();
   const target = resolve(dir);
   if (await isReady(target)) return describe(target);
   const existing = await readdir(target).catch(() => [] as string[]);

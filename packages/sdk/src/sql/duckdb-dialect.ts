@@ -1,6 +1,6 @@
 import type { ScalarType, ScalarValue } from '@spoke/core';
-import { hideConstantFromOptimizer, isMisfoldedIntegerConstant } from '@spoke/duckdb-arrow';
 import { AnsiDialect } from './ansi-dialect.js';
+import { hideConstantFromOptimizer, isMisfoldedIntegerConstant } from './duckdb-constant-guard.js';
 
 /**
  * DuckDB's dialect: PostgreSQL-like, `$n` parameters bound through

@@ -31,7 +31,8 @@ export function importedSpecifiers(text: string): string[] {
 
 /** The package a bare specifier names (`@scope/name/sub` → `@scope/name`), or undefined for relative paths and built-ins. */
 export function packageOf(specifier: string): string | undefined {
-  if (specifier.startsWith('.') || specifier.startsWith('/') || specifier.startsWith('node:')) return undefined;
+  if (specifier.startsWith('.') || specifier.startsWith('/') || specifier.startsWith('node:'))
+    return undefined;
   if (specifier.startsWith('file:') || specifier.startsWith('#')) return undefined;
   const parts = specifier.split('/');
   const name = specifier.startsWith('@') ? `${parts[0]}/${parts[1]}` : (parts[0] as string);

@@ -43,6 +43,7 @@ import { isSessionStatement, runSessionStatement } from './session/session-state
 import { commandResult, textResult } from './session/text-result.js';
 import { isWriteStatement, runWriteStatement } from './statements/write-statements.js';
 import { SystemCatalog } from './system-catalog/index.js';
+import { expandTableFunctions, type TableFunctionExpanders } from './table-functions.js';
 
 /** Options for {@link createEngine}. */
 export interface EngineOptions {
@@ -57,6 +58,8 @@ export interface EngineOptions {
   readonly duckdb?: DuckDBSessionOptions & { readonly queryMemoryLimit?: string };
   /** Security policies applied to every SELECT before planning. */
   readonly policy?: QueryPolicy;
+  /** Table functions expanded to sub-selects before binding (`cypher('graph', $$ … $$)`); see table-functions.ts. */
+  readonly tableFunctions?: TableFunctionExpanders;
 }
 
 /** How one SELECT will run, and the policy rules that shaped it. */
@@ -92,6 +95,7 @@ export async function createEngine(options: EngineOptions): Promise<FederatedEng
     options.policy,
   );
   engine.systemInstance = () => createSandboxedInstance(shared);
+  if (options.tableFunctions) engine.tableFunctions = options.tableFunctions;
   if (queryMemoryLimit)
     engine.queryInstance = () => createResidualInstance({ ...shared, memoryLimit: queryMemoryLimit });
   return engine;
@@ -99,6 +103,9 @@ export async function createEngine(options: EngineOptions): Promise<FederatedEng
 
 /** The {@link QueryEngine} every front end uses. */
 export class FederatedEngine implements QueryEngine {
+  /** Table functions expanded before binding (settable after creation: expanders may read the catalog). */
+  tableFunctions: TableFunctionExpanders | undefined;
+
   /** When set, each federated query gets a DuckDB instance of its own (a per-query memory limit). */
   queryInstance: (() => Promise<DuckDBInstance>) | undefined;
 
@@ -134,6 +141,7 @@ export class FederatedEngine implements QueryEngine {
       throw new SpokeError(ErrorCode.UNSUPPORTED, `send one statement at a time (got ${statements.length})`);
     }
     const node = statements[0]!.node;
+    await expandTableFunctions(node, sql, this.tableFunctions, options.params ?? [], options.context);
     checkCallables(node, { sql, isSource: (name) => this.registry.has(name) });
     if (sql.length >= WORKER_THRESHOLD) largeStatements.add(node);
     await breathe(node);
@@ -304,6 +312,7 @@ export class FederatedEngine implements QueryEngine {
               source: q.source,
               relation: q.relation,
               run: (s: AbortSignal) => q.connector.sql!.execute(q.rendered, { signal: s, context }),
+              ...(q.keysFor ? { keysFor: q.keysFor } : {}),
             })),
             residual: prepared.residual,
           },
@@ -317,6 +326,8 @@ export class FederatedEngine implements QueryEngine {
     const signal = options.signal ?? new AbortController().signal;
     const statements = await parseSql(sql);
     const node = statements[0]?.node;
+    if (node)
+      await expandTableFunctions(node, sql, this.tableFunctions, options.params ?? [], options.context);
     const select = node?.SelectStmt ?? node?.ExplainStmt?.query?.SelectStmt;
     if (statements.length !== 1 || !select)
       throw new SpokeError(ErrorCode.UNSUPPORTED, 'EXPLAIN supports one SELECT statement');

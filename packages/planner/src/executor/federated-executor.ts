@@ -22,6 +22,7 @@ import {
   throwIfAborted,
 } from '@spoke/core';
 import { loadBatches, resultArrowSchema, streamResultAsArrow, toDuckDBParams } from '@spoke/duckdb-arrow';
+import type { TableBinding } from '../binder/scope.js';
 import type { QueryResult } from '../engine-api.js';
 import type { JoinKeyEdge } from '../pushdown/plan-join-keys.js';
 import type { ScanPlan } from '../pushdown/plan-scans.js';
@@ -35,6 +36,8 @@ export interface SourceQueryPlan {
   readonly source: string;
   readonly relation: string;
   readonly run: (signal: AbortSignal) => AsyncIterable<RecordBatch>;
+  /** For `x IN (sub-query)`: the scan column its answer's keys may restrict (as a join edge does). */
+  readonly keysFor?: { readonly binding: TableBinding; readonly column: string };
 }
 
 /** Everything the executor needs for one SELECT. */
@@ -72,6 +75,17 @@ export async function executeFederated(
   try {
     const dynamic = new Map<ScanPlan, Expr[]>();
     const loaded = new Set<ScanPlan>();
+    // Sub-queries sent whole first: they depend on no scan, and an `IN (…)` one's few keys filter one.
+    for (const q of plan.sourceQueries) {
+      const { schema, batches } = await peekSchema(sourceBatches(q.source, () => q.run(signal)));
+      await loadBatches(connection, q.relation, schema, batches, signal);
+      const target = q.keysFor && plan.scans.find((s) => s.binding === q.keysFor!.binding);
+      const column = schema.fields[0]?.name;
+      if (target && column !== undefined && target.limit === undefined) {
+        const filter = await keyFilter(connection, q.relation, column, q.keysFor!.binding, q.keysFor!.column);
+        if (filter) dynamic.set(target, [...(dynamic.get(target) ?? []), filter]);
+      }
+    }
     for (const scan of await smallestFirst(plan.scans, signal)) {
       const request: ScanRequest = {
         projection: scan.projection,
@@ -98,10 +112,6 @@ export async function executeFederated(
       }
       loaded.add(scan);
       await addKeyFilters(connection, scan, plan, loaded, dynamic);
-    }
-    for (const q of plan.sourceQueries) {
-      const { schema, batches } = await peekSchema(sourceBatches(q.source, () => q.run(signal)));
-      await loadBatches(connection, q.relation, schema, batches, signal);
     }
     throwIfAborted(signal);
     const result = await connection
@@ -198,29 +208,43 @@ async function addKeyFilters(
     if (edge.from !== scan.binding) continue;
     const target = plan.scans.find((s) => s.binding === edge.to);
     if (!target || loaded.has(target) || target.limit !== undefined) continue;
-    const field = edge.to.arrowSchema.fields.find((f) => f.name === edge.toColumn);
-    const type = field ? fromArrowType(field.type) : undefined;
-    if (!type || !KEY_TYPES.has(type.id) || !scan.projection.includes(edge.fromColumn)) continue;
-    const column = `"${edge.fromColumn.replaceAll('"', '""')}"`;
-    const counted = await connection.runAndReadAll(
-      `SELECT count(DISTINCT ${column}) FROM "${scan.relation}"`,
-    );
-    const distinct = Number(counted.getRows()[0]![0]);
-    if (distinct > MAX_DYNAMIC_FILTER_KEYS) continue;
-    // A list that keeps most of the other side's keys costs the source more than it saves.
-    const stats = await edge.to.provider.statistics?.().catch(() => undefined);
-    const targetKeys = stats?.columns?.[edge.toColumn]?.distinctCount?.value ?? stats?.rowCount?.value;
-    if (targetKeys !== undefined && distinct > targetKeys * 0.5) continue;
-    const reader = await connection.runAndReadAll(
-      `SELECT DISTINCT ${column} FROM "${scan.relation}" WHERE ${column} IS NOT NULL`,
-    );
-    const keys = reader.getRows().map((r) => keyLiteral(r[0], type));
-    if (keys.some((k) => k === undefined)) continue;
-    const filter = Ex.in(Ex.col(edge.toColumn), keys as Expr[]);
-    const [support] = (await edge.to.provider.supportsFilters?.([filter])) ?? ['unsupported'];
-    if (support === 'unsupported') continue;
-    dynamic.set(target, [...(dynamic.get(target) ?? []), filter]);
+    if (!scan.projection.includes(edge.fromColumn)) continue;
+    const filter = await keyFilter(connection, scan.relation, edge.fromColumn, edge.to, edge.toColumn);
+    if (filter) dynamic.set(target, [...(dynamic.get(target) ?? []), filter]);
   }
+}
+
+/**
+ * `to.toColumn IN (…)` with the distinct keys of `relation.column` (loaded
+ * in DuckDB), when they are few enough, keep less than half of the target's
+ * keys, and the target's source accepts the filter; else `undefined`.
+ */
+async function keyFilter(
+  connection: DuckDBConnection,
+  relation: string,
+  fromColumn: string,
+  to: TableBinding,
+  toColumn: string,
+): Promise<Expr | undefined> {
+  const field = to.arrowSchema.fields.find((f) => f.name === toColumn);
+  const type = field ? fromArrowType(field.type) : undefined;
+  if (!type || !KEY_TYPES.has(type.id)) return undefined;
+  const column = `"${fromColumn.replaceAll('"', '""')}"`;
+  const counted = await connection.runAndReadAll(`SELECT count(DISTINCT ${column}) FROM "${relation}"`);
+  const distinct = Number(counted.getRows()[0]![0]);
+  if (distinct > MAX_DYNAMIC_FILTER_KEYS) return undefined;
+  // A list that keeps most of the other side's keys costs the source more than it saves.
+  const stats = await to.provider.statistics?.().catch(() => undefined);
+  const targetKeys = stats?.columns?.[toColumn]?.distinctCount?.value ?? stats?.rowCount?.value;
+  if (targetKeys !== undefined && distinct > targetKeys * 0.5) return undefined;
+  const reader = await connection.runAndReadAll(
+    `SELECT DISTINCT ${column} FROM "${relation}" WHERE ${column} IS NOT NULL`,
+  );
+  const keys = reader.getRows().map((r) => keyLiteral(r[0], type));
+  if (keys.some((k) => k === undefined)) return undefined;
+  const filter = Ex.in(Ex.col(toColumn), keys as Expr[]);
+  const [support] = (await to.provider.supportsFilters?.([filter])) ?? ['unsupported'];
+  return support === 'unsupported' ? undefined : filter;
 }
 
 const KEY_TYPES = new Set(['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'utf8']);

@@ -155,7 +155,8 @@ function sharedEquiJoins(branches: readonly AstNode[], scope: TableBinding['scop
   return [...(common?.values() ?? [])];
 }
 
-interface Side {
+/** A column of one source table, as a join key. */
+export interface Side {
   readonly binding: TableBinding;
   readonly column: string;
 }
@@ -174,7 +175,8 @@ function equiJoin(node: AstNode, scope: TableBinding['scope']): [Side, Side] | u
   return [l, r];
 }
 
-function side(node: AstNode | undefined, scope: TableBinding['scope']): Side | undefined {
+/** The source table column `node` names in `scope` (not an enclosing one), or `undefined`. */
+export function side(node: AstNode | undefined, scope: TableBinding['scope']): Side | undefined {
   if (!node?.ColumnRef) return undefined;
   try {
     const r = resolveColumnRef(node.ColumnRef, scope);

@@ -1,14 +1,21 @@
 /**
  * Partial sub-query push-down: inside a query that reads several sources,
- * every FROM sub-query and CTE body that reads tables of ONE SQL-speaking
- * source only — and stays within its dialect's capabilities — is sent to
- * that source as one query; DuckDB receives its answer as a relation. So
- * `WITH t AS (SELECT customer_id, sum(amount) FROM pg.orders GROUP BY 1)
- * SELECT … FROM t JOIN lake.customers …` aggregates inside PostgreSQL.
+ * every FROM sub-query, CTE body and uncorrelated sub-query in an expression
+ * (`IN (SELECT …)`, `EXISTS`, a scalar sub-query) that reads tables of ONE
+ * SQL-speaking source only — and stays within its dialect's capabilities —
+ * is sent to that source as one query; DuckDB receives its answer as a
+ * relation. So `WITH t AS (SELECT customer_id, sum(amount) FROM pg.orders
+ * GROUP BY 1) SELECT … FROM t JOIN lake.customers …` aggregates inside
+ * PostgreSQL, and TPC-H Q18's `o_orderkey IN (SELECT l_orderkey FROM
+ * lineitem GROUP BY … HAVING …)` sends back a few keys instead of lineitem.
+ * An `x IN (…)` conjunct also names the scan its answer's keys may filter
+ * (`keysFor`), as a join edge does.
  */
 import { ErrorCode, type RenderedSql, type ScalarValue, type SpokeConnector, SpokeError } from '@spoke/core';
 import type { TableBinding } from '../binder/scope.js';
 import { type AstNode, walkAst } from '../parse/ast.js';
+import { type Side, side } from './plan-join-keys.js';
+import { conjuncts } from './plan-scans.js';
 import { singleSqlSource, sourceTree, unsupportedBy } from './sql-pushdown.js';
 
 /** One sub-query sent whole to a source. */
@@ -20,6 +27,8 @@ export interface SubqueryPushdown {
   readonly rendered: RenderedSql;
   /** The table references it covers (not scanned separately). */
   readonly bindings: readonly TableBinding[];
+  /** For `x IN (sub-query)` in a WHERE: the column `x` whose scan the answer's keys may restrict. */
+  readonly keysFor?: Side;
 }
 
 /**
@@ -34,7 +43,7 @@ export function planSubqueries(
   const byRangeVar = new Map(bindings.map((b) => [b.rangeVar, b]));
   const pushed: SubqueryPushdown[] = [];
 
-  const tryPush = (select: AstNode): SubqueryPushdown | undefined => {
+  const tryPush = (select: AstNode, keysFor?: Side): SubqueryPushdown | undefined => {
     const covered: TableBinding[] = [];
     let closed = true;
     walkAst(select, (n) => {
@@ -58,6 +67,7 @@ export function planSubqueries(
         relation: `__spoke_sq_${pushed.length}`,
         rendered,
         bindings: covered,
+        ...(keysFor ? { keysFor } : {}),
       };
       pushed.push(p);
       return p;
@@ -83,11 +93,24 @@ export function planSubqueries(
     }
     s.fromClause = (s.fromClause ?? []).map((item: AstNode) => visitFromItem(item));
     if (s.fromClause.length === 0) delete s.fromClause;
-    // Sub-queries in expressions may hold FROM sub-queries of their own.
+    // An `x IN (SELECT …)` conjunct of the WHERE: its answer's keys may filter x's scan.
+    const scope = bindings.find((b) => b.scope.stmt === s)?.scope;
+    const keyColumns = new Map<AstNode, Side>();
+    for (const c of conjuncts(s.whereClause)) {
+      const link = c.SubLink;
+      const op = (link?.operName as AstNode[] | undefined)?.at(-1)?.String?.sval;
+      if (link?.subLinkType !== 'ANY_SUBLINK' || (op !== undefined && op !== '=') || !scope) continue;
+      const key = side(link.testexpr, scope);
+      if (key && !key.binding.nullable) keyColumns.set(link, key);
+    }
+    // Sub-queries in expressions: sent whole when uncorrelated, else searched for FROM sub-queries of their own.
     for (const key of ['targetList', 'whereClause', 'havingClause']) {
       walkAst(s[key], (n) => {
         if (n.SubLink) {
-          visitSelect(n.SubLink.subselect.SelectStmt);
+          const query = n.SubLink.subselect.SelectStmt;
+          const p = selfContained(query, bindings) ? tryPush(query, keyColumns.get(n.SubLink)) : undefined;
+          if (p) n.SubLink.subselect = { SelectStmt: relationSelect(p.relation) };
+          else visitSelect(query);
           return false;
         }
         return undefined;
@@ -117,6 +140,43 @@ export function planSubqueries(
 
   visitSelect(stmt);
   return pushed;
+}
+
+/**
+ * True when `select` refers to nothing outside itself: every column
+ * reference is qualified by one of its own FROM names, or unqualified and a
+ * column of one of its own tables (PostgreSQL resolves the innermost first).
+ * Anything else may be a correlated reference, and is not sent alone.
+ */
+function selfContained(select: AstNode | undefined, bindings: readonly TableBinding[]): boolean {
+  if (!select) return false;
+  const names = new Set<string>();
+  const columns = new Set<string>();
+  walkAst(select, (n) => {
+    for (const b of bindings) {
+      if (b.rangeVar !== n.RangeVar) continue;
+      names.add(b.alias.toLowerCase());
+      for (const f of b.arrowSchema.fields) columns.add(f.name.toLowerCase());
+    }
+    const alias = (n.RangeSubselect ?? n.RangeFunction)?.alias?.aliasname ?? n.CommonTableExpr?.ctename;
+    if (typeof alias === 'string') names.add(alias.toLowerCase());
+    const outputName = n.ResTarget?.name;
+    if (typeof outputName === 'string') columns.add(outputName.toLowerCase());
+    return undefined;
+  });
+  let contained = true;
+  walkAst(select, (n) => {
+    const fields = n.ColumnRef?.fields as AstNode[] | undefined;
+    if (!fields || !contained) return undefined;
+    const text = fields.map((f) => (f.String?.sval as string | undefined)?.toLowerCase());
+    if (fields.at(-1)?.A_Star) {
+      if (text.length > 1 && !names.has(String(text.at(-2)))) contained = false;
+    } else if (text.length === 1) {
+      if (!columns.has(String(text[0]))) contained = false;
+    } else if (!names.has(String(text.at(-2)))) contained = false;
+    return false;
+  });
+  return contained;
 }
 
 /** `SELECT * FROM relation`, as a parse tree. */

@@ -19,6 +19,7 @@ import {
 } from '@spoke/core';
 import { findColumn } from '../binder/column-names.js';
 import { type AstNode, nodeKind, str } from '../parse/ast.js';
+import { foldDateInterval } from './fold-date-interval.js';
 
 /** Functions whose value changes from call to call: never pushed, never moved. */
 export const VOLATILE_FUNCTIONS = new Set([
@@ -133,6 +134,8 @@ function translateOperator(body: AstNode, ctx: TranslationContext): Expr | undef
         if (arg.kind === 'literal') return negate(arg);
         return Ex.arith('-', Ex.lit(0, Types.int32), arg);
       }
+      const folded = foldDateInterval(left, body.rexpr, op);
+      if (folded) return folded;
       const right = translateExpression(body.rexpr, ctx);
       if (!left || !right) return undefined;
       const cmp = COMPARISONS[op];
@@ -270,6 +273,12 @@ function isFloat(type: ScalarType): boolean {
 export function coerceLiteral(literal: LiteralExpr, target: ScalarType): LiteralExpr | undefined {
   const { value, type } = literal;
   if (value === null) return Ex.lit(null, target);
+  // A timestamp at midnight against a date column compares as that date (`date + interval '1 month'`).
+  if (type.id === 'timestamp' && !type.timezone && target.id === 'date' && typeof value === 'string')
+    return /^\d{4}-\d{2}-\d{2} 00:00:00$/.test(value) ? Ex.lit(value.slice(0, 10), target) : undefined;
+  // A wall-clock timestamp against an instant (or the reverse) depends on a time zone: kept local.
+  if (type.id === 'timestamp' && target.id === 'timestamp' && !type.timezone !== !target.timezone)
+    return undefined;
   if (type.id === target.id && type.id !== 'decimal') return literal;
   // A number compared with a number column keeps its own type: the source widens it exactly.
   if (NUMERIC.has(type.id) && NUMERIC.has(target.id)) return literal;

@@ -22,3 +22,4 @@ export { formatExplain } from './explain/explain-plan.js';
 export { type ParsedStatement, parseSql } from './parse/parse-sql.js';
 export * from './policy/index.js';
 export * from './policy-hook.js';
+export * from './table-functions.js';

@@ -4,8 +4,10 @@ import { createGatewayEngine } from '../create-gateway-engine.js';
 import { writeCsvRows } from '../format/csv-format.js';
 import { writeJsonRows } from '../format/json-format.js';
 import { writeTableRows } from '../format/table-format.js';
-import { textOutput } from '../format/text-output.js';
+import { type TextOutput, textOutput } from '../format/text-output.js';
+import { SourceMeter } from '../service/source-meter.js';
 import { CONFIG_HELP, CONFIG_OPTIONS, configFromOptions } from './config-source.js';
+import { startProgress } from './query-progress.js';
 import { readSqlArgument } from './read-sql-argument.js';
 import { UsageError } from './usage-error.js';
 
@@ -60,7 +62,10 @@ export async function queryCommand(args: string[], log: (message: string) => voi
     throw new UsageError(`--format must be table, json or csv, got "${format}"`, 'query');
   const sql = await readSqlArgument(positionals, 'query');
   const config = await configFromOptions(values, log);
-  const engine = await createGatewayEngine(config);
+  // On a terminal, a progress line on stderr for a query that takes more than a second.
+  const meter = new SourceMeter();
+  const engine = await createGatewayEngine(config, { meter });
+  const progress = startProgress(meter, process.stderr);
   const controller = new AbortController();
   const onSignal = () => controller.abort(new Error('interrupted'));
   process.once('SIGINT', onSignal);
@@ -70,12 +75,17 @@ export async function queryCommand(args: string[], log: (message: string) => voi
       ...(params.length > 0 ? { params } : {}),
       signal: controller.signal,
     });
-    const write = textOutput(process.stdout);
+    const out = textOutput(process.stdout);
+    const write: TextOutput = (text) => {
+      progress.stop();
+      return out(text);
+    };
     if (format === 'json') await writeJsonRows(result, write);
     else if (format === 'csv') await writeCsvRows(result, write);
     else await writeTableRows(result, write);
     return 0;
   } finally {
+    progress.stop();
     process.off('SIGINT', onSignal);
     await engine.close();
   }

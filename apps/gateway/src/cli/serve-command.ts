@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { ListenAddress, ServerConfig } from '../config/gateway-config.js';
 import { createGatewayEngine } from '../create-gateway-engine.js';
+import { consoleFiles } from '../http/console-files.js';
 import { createGatewayServices } from '../service/gateway-services.js';
 import { createLogger } from '../service/logger.js';
 import { SourceMeter } from '../service/source-meter.js';
@@ -26,7 +27,9 @@ ${CONFIG_HELP}
   -h, --help               this help
 
 HTTP endpoints: POST /v1/query, POST /v1/explain, GET /v1/catalog,
-GET /v1/queries, DELETE /v1/queries/ID, GET /metrics, GET /healthz.
+GET /v1/queries, DELETE /v1/queries/ID, GET /v1/queries/ID/progress,
+GET /v1/sources, GET /v1/events, GET /metrics, GET /healthz; the console at
+/console/ when @spoke/console is installed.
 
 Without users: in the config, authentication is off and every listener must
 be on a loopback address. See docs/operators-guide.md.`;
@@ -65,6 +68,7 @@ function shellQuote(text: string): string {
  * The start banner: where each listener is and a line to try it.
  *
  * @param flightTls - whether the Flight SQL listener serves TLS (printed as `grpc+tls://`)
+ * @param withConsole - whether `@spoke/console` is installed (its URL is printed)
  */
 export function banner(
   gateway: RunningGateway,
@@ -72,6 +76,7 @@ export function banner(
   exampleSql: string,
   authentication: 'off' | 'on' = 'off',
   flightTls = false,
+  withConsole = false,
 ): string {
   const lines = [
     `spoke is serving ${sources.length} source${sources.length === 1 ? '' : 's'}: ${sources.join(', ')}`,
@@ -86,6 +91,10 @@ export function banner(
       `            curl -s${gateway.http.url.startsWith('https') ? 'k' : ''} ${gateway.http.url}/v1/query${authentication === 'on' ? ` -H "authorization: Bearer $SPOKE_API_KEY"` : ''} -H 'content-type: application/json' -d ${shellQuote(body)}`,
     );
   }
+  if (gateway.http && withConsole)
+    lines.push(
+      `  Console   ${gateway.http.url}/console/   (the spoke map, a query workbench, running queries)`,
+    );
   if (gateway.postgres) {
     const { host, port: p } = gateway.postgres;
     lines.push(
@@ -182,6 +191,7 @@ export async function serveCommand(args: string[], log: (message: string) => voi
       values.demo ? DEMO_QUERY : 'SELECT 1 AS one',
       auth,
       server.flight?.tls !== undefined,
+      (await consoleFiles()) !== undefined,
     ),
   );
   logger.info('listening', {

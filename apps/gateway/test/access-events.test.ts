@@ -12,9 +12,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connector as duckdb } from '@spoke/connector-duckdb';
 import type { RecordBatch } from '@spoke/core';
+import { createGatewayEngine } from '../src/create-gateway-engine.js';
 import type { AccessEvent } from '../src/events/access-event.js';
 import { AccessTap } from '../src/events/access-tap.js';
 import { EventBus } from '../src/events/event-bus.js';
+import { SourceMeter } from '../src/service/source-meter.js';
 import { type DemoFixture, demoFixture } from './demo-fixture.js';
 import { type OperatorGateway, startOperatorGateway, userYaml } from './operator-fixture.js';
 
@@ -212,6 +214,44 @@ describe('access tap over a real DuckDB source', { timeout: 60_000 }, () => {
       assert.ok(events[0]!.error);
     } finally {
       await raw.close();
+    }
+  });
+});
+
+describe('access events for writes', { timeout: 60_000 }, () => {
+  it('an INSERT … SELECT into Lance is one read and one write event, with the rows written', async () => {
+    const fixture = await demoFixture();
+    const meter = new SourceMeter();
+    const events: AccessEvent[] = [];
+    meter.tap.onEvent = (e) => events.push(e);
+    const engine = await createGatewayEngine(fixture.config, { meter });
+    const count = async () => {
+      const result = await engine.query('SELECT count(*) AS n FROM docs.documents');
+      let n = -1;
+      for await (const batch of result.batches) n = Number(batch.getChildAt(0)!.get(0));
+      return n;
+    };
+    try {
+      const before = await count();
+      const result = await engine.query('INSERT INTO docs.documents SELECT * FROM docs.documents LIMIT 3', {
+        context: { queryId: 'w1', user: 'ann', roles: [] },
+      });
+      for await (const _ of result.batches) {
+        // drained
+      }
+      assert.equal(await count(), before + 3);
+      const mine = events.filter((e) => e.queryId === 'w1');
+      assert.deepEqual(
+        mine.map((e) => [e.operation, e.method, e.source, e.rows, e.outcome, e.user]),
+        [
+          ['read', 'scan', 'docs', 3, 'ok', 'ann'],
+          ['write', 'insert', 'docs', 3, 'ok', 'ann'],
+        ],
+      );
+      assert.ok(mine[1]!.bytes > 0);
+    } finally {
+      await engine.close();
+      await fixture.close();
     }
   });
 });

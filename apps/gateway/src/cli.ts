@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { SpokeError } from '@spoke/core';
 import { askCommand } from './cli/ask-command.js';
+import { cypherCommand } from './cli/cypher-command.js';
 import { explainCommand } from './cli/explain-command.js';
 import { hashPasswordCommand } from './cli/hash-password-command.js';
 import { queryCommand } from './cli/query-command.js';
@@ -22,6 +23,7 @@ Commands:
   query     run one SQL statement in-process and print the rows (table, json, csv)
   explain   show what each source is asked and what DuckDB runs
   ask       answer a question in natural language (needs nl: in the config)
+  cypher    run a Cypher query over a graph of the config (graphs:)
   hash-password  hash a password (stdin) for users: in the config, or make an API key
 
 Options:
@@ -37,6 +39,7 @@ const COMMANDS: Record<string, (args: string[], log: (message: string) => void) 
   query: queryCommand,
   explain: explainCommand,
   ask: askCommand,
+  cypher: cypherCommand,
   'hash-password': hashPasswordCommand,
 };
 
@@ -63,7 +66,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS[first];
   if (!command)
-    throw new UsageError(`unknown command "${first}"; expected serve, query, explain, ask or hash-password`);
+    throw new UsageError(
+      `unknown command "${first}"; expected serve, query, explain, ask, cypher or hash-password`,
+    );
   try {
     return await command(rest, log);
   } catch (error) {

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { createEngine, createSecurityPolicy, type QueryEngine } from '@spoke/planner';
 import type { GatewayConfig } from './config/gateway-config.js';
 import { loadConnectors } from './config/load-connectors.js';
+import { attachGraphs, installGraphs } from './graph/graph-engine.js';
 import { withNl } from './nl/nl-engine.js';
 import type { SourceMeter } from './service/source-meter.js';
 
@@ -34,8 +35,15 @@ export async function createGatewayEngine(
   if (config.duckdb?.threads !== undefined) duckdb.threads = config.duckdb.threads;
   try {
     const engine = await createEngine({ sources, duckdb, ...(policy ? { policy } : {}) });
+    // Graphs: checked against the catalog, then cypher('graph', $$ … $$) in every client's SQL.
+    const graphs = await installGraphs(engine, config.graphs).catch(async (error: unknown) => {
+      await engine.close();
+      throw error;
+    });
     // Natural language: embed() in every client's SQL, and the models for POST /v1/ask and spoke ask.
-    return config.nl ? withNl(engine, config.nl) : engine;
+    const served = config.nl ? withNl(engine, config.nl) : engine;
+    attachGraphs(served, graphs);
+    return served;
   } catch (error) {
     await Promise.allSettled(Object.values(loaded).map((c) => c.close()));
     throw error;

@@ -4,6 +4,7 @@
  */
 
 import type { NlConfig } from '@spoke/nl';
+import type { GraphsConfig } from '../graph/graphs-config.js';
 import type { EventsConfig } from './validate-events-config.js';
 
 /** A certificate and its private key (PEM files), paths resolved against the config's directory. */
@@ -152,6 +153,8 @@ export interface GatewayConfig {
   readonly policies?: unknown;
   /** Natural language (`POST /v1/ask`, `spoke ask`, `embed()` in SQL): the language models to use. */
   readonly nl?: NlConfig;
+  /** Property graphs over the sources' tables, for Cypher (`POST /v1/cypher`, `spoke cypher`, `cypher()` in SQL). */
+  readonly graphs?: GraphsConfig;
   /** Sources by their configured name, which is also the first part of `source.schema.table`. */
   readonly sources: Readonly<Record<string, SourceConfig>>;
   /** Directory relative paths are resolved against: the config file's, or the demo data directory. */

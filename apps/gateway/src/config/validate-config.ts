@@ -1,4 +1,5 @@
 import { parseNlConfig } from '@spoke/nl';
+import { graphsSection } from '../graph/graphs-config.js';
 import { checkKeys, expectInteger, expectMap, expectString, fail } from './config-checks.js';
 import type {
   ApiKeyConfig,
@@ -134,6 +135,7 @@ export function validateConfig(raw: unknown, baseDir: string, file?: string): Ga
       'logging',
       'policies',
       'nl',
+      'graphs',
     ],
     '',
   );
@@ -152,6 +154,7 @@ export function validateConfig(raw: unknown, baseDir: string, file?: string): Ga
     logging?: LoggingConfig;
     policies?: unknown;
     nl?: NonNullable<GatewayConfig['nl']>;
+    graphs?: NonNullable<GatewayConfig['graphs']>;
     baseDir: string;
     file?: string;
   } = { server: serverSection(root.server, baseDir, tls), sources: sourcesSection(root.sources), baseDir };
@@ -165,6 +168,8 @@ export function validateConfig(raw: unknown, baseDir: string, file?: string): Ga
   // Checked in depth (with errors naming `policies[i].key`) when the engine is built.
   if (present('policies')) config.policies = root.policies;
   if (present('nl')) config.nl = parseNlConfig(root.nl, 'nl');
+  // Tables and columns are checked against the catalog when the engine starts (graph/graph-engine.ts).
+  if (present('graphs')) config.graphs = graphsSection(root.graphs);
   if (present('logging')) config.logging = loggingSection(root.logging);
   if (file !== undefined) config.file = file;
   return config;

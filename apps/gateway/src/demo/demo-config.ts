@@ -22,5 +22,25 @@ export function demoConfig(data: DemoData, server: ServerConfig = DEFAULT_SERVER
       lake: { connector: 'duckdb', options: { connector: 'duckdb', files: { ...data.lakeFiles } } },
       docs: { connector: 'lance', options: { connector: 'lance', uri: 'docs' } },
     },
+    // A property graph over three sources: customers in DuckDB, documents in Lance, sales in Parquet.
+    graphs: {
+      shop: {
+        vertices: {
+          Customer: { table: 'crm.customers', key: 'id' },
+          Document: { table: 'docs.documents', key: 'id' },
+          Sale: { table: 'lake.sales', key: 'id' },
+        },
+        edges: {
+          WROTE: {
+            table: 'docs.documents',
+            source: 'customer_id',
+            target: 'id',
+            from: 'Customer',
+            to: 'Document',
+          },
+          BOUGHT: { table: 'lake.sales', source: 'customer_id', target: 'id', from: 'Customer', to: 'Sale' },
+        },
+      },
+    },
   };
 }

@@ -16,6 +16,7 @@ import { LoginFailure } from '../auth/login-failure.js';
 import type { Operator } from '../events/operator.js';
 import { batchRows } from '../format/batch-rows.js';
 import { typeName } from '../format/value-reader.js';
+import { cypherStatement, explainCypher, parseCypherBody } from '../graph/cypher-route.js';
 import { handleAsk } from '../nl/ask-route.js';
 import { PROMETHEUS_CONTENT_TYPE } from '../service/metrics.js';
 import { type ClientInfo, QueryService } from '../service/query-service.js';
@@ -307,6 +308,7 @@ async function streamArrow(
  * - `POST /v1/explain` (same body) → the plan: what each source is asked and the SQL DuckDB runs.
  * - `POST /v1/ask` `{"question": "...", "dryRun": false}` → `{"question", "sql", "explain", "attempts", "model", "columns", "rows"}`
  *   (see `nl/ask-route.ts`); 501 when no `nl:` section is configured.
+ * - `POST /v1/cypher` `{"graph", "query", "params": {…}}` → as `/v1/query` (see `graph/cypher-route.ts`).
  * - `GET /v1/catalog` → `{"tables": [{"source", "schema", "name", "columns": [{"name", "type", "nullable"}]}]}`.
  * - `GET /healthz` → `{"status": "ok"}`.
  *
@@ -450,9 +452,14 @@ export async function startHttpServer(
             write: responseWriter(res, signal),
             log,
           });
+        case '/v1/cypher':
         case '/v1/query': {
           route('POST');
-          const body = parseQueryBody(await readQueryBody(req));
+          const text = await readQueryBody(req);
+          // A Cypher query runs as the SQL statement SELECT * FROM cypher($1, $2, $3) (graph/cypher-route.ts).
+          const cypher = path === '/v1/cypher' ? parseCypherBody(text) : undefined;
+          if (cypher?.explain) return sendJson(res, 200, await explainCypher(served, engine, cypher, signal));
+          const body = cypher ? cypherStatement(cypher) : parseQueryBody(text);
           const result = await engine.query(body.sql, {
             ...(body.params ? { params: body.params } : {}),
             signal,

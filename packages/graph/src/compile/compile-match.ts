@@ -278,6 +278,13 @@ function addPatterns(
         if (rel.properties.length > 0 || rel.where)
           throw unsupportedCypher(`properties on the variable-length relationship ${rel.text}`, rel.position);
         const max = rel.length.max ?? state.maxHops;
+        // A hop's end is the next hop's start: keys of different labels must never meet in one search.
+        const mixed = opts.find((o) => o.edge.from !== o.edge.to);
+        if (mixed && max > 1)
+          throw unsupportedCypher(
+            `the variable-length relationship ${rel.text} over :${mixed.type}, which connects :${mixed.edge.from} to :${mixed.edge.to} (each hop of a variable-length path must join one label to itself)`,
+            rel.position,
+          );
         const bound = (n: NodePattern) =>
           n.variable ? (b.scope.get(n.variable) ?? outer.get(n.variable)) : undefined;
         const rightBound = bound(rightNode);

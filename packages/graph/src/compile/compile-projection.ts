@@ -119,18 +119,21 @@ export function compileProjection(
     const keys = items.filter((i) => !i.aggregate).flatMap((i) => i.columns.map((c) => c.sql));
     if (keys.length > 0) parts.push(`GROUP BY ${keys.join(', ')}`);
   }
+  const outputs = items.flatMap((i) => i.columns.map((c) => c.column));
+  const ordinal = (column: string) => String(outputs.indexOf(column) + 1);
   if (projection.orderBy.length > 0) {
     const order = projection.orderBy.map(({ expr, descending }) => {
       const dir = descending ? ' DESC' : '';
       const byName =
         (expr.kind === 'variable' && items.find((i) => i.name === expr.name)) ||
         items.find((i) => i.expr && i.expr.text === expr.text);
-      if (byName) return `${quoteIdent(byName.columns[0]!.column)}${dir}`;
+      // Output columns by position: a bare name would also match input columns in some binders.
+      if (byName) return `${ordinal(byName.columns[0]!.column)}${dir}`;
       if (expr.kind === 'property' && expr.target.kind === 'variable') {
         const target = expr.target.name;
         const item = items.find((i) => i.name === target && i.binding);
         const col = item?.columns.find((c) => c.column === `${target}.${expr.key}`);
-        if (col) return `${quoteIdent(col.column)}${dir}`;
+        if (col) return `${ordinal(col.column)}${dir}`;
       }
       if (aggregating || projection.distinct)
         throw invalidCypher(

@@ -56,6 +56,11 @@ describe('console files', { timeout: 60_000 }, () => {
     assert.equal(page.status, 200);
     assert.match(String(page.headers['content-type']), /^text\/html/);
     assert.match(page.body, /<script type="module" src="\.\/app\.js">/);
+    // Only the page's own files run, and no other site can frame it.
+    assert.match(
+      String(page.headers['content-security-policy']),
+      /default-src 'self'.*frame-ancestors 'none'/,
+    );
     const js = await get(gw.url, '/console/app.js');
     assert.equal(js.status, 200);
     assert.match(String(js.headers['content-type']), /^text\/javascript/);

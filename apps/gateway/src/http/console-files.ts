@@ -92,6 +92,11 @@ export async function serveConsoleFile(
     // The page is small and changes with the package: revalidate every time.
     'cache-control': 'no-cache',
     'x-content-type-options': 'nosniff',
+    // The page holds the login header: nothing but its own files may run, and no other site may frame it.
+    // CodeMirror adds <style> elements, hence 'unsafe-inline' for styles only.
+    'content-security-policy':
+      "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    'x-frame-options': 'DENY',
   };
   if (req.headers['if-none-match'] === file.etag) {
     res.writeHead(304, headers);

@@ -152,11 +152,11 @@ describe('connector packages', () => {
   it('names the package to install when it is missing', async () => {
     await rejectsConfig(
       () => importConnector('nosuchthing', 'x', '/tmp'),
-      /^sources\.x\.connector: connector package @spoke\/connector-nosuchthing is not installed; install it: npm install @spoke\/connector-nosuchthing$/,
+      /^sources\.x\.connector: no connector package for "nosuchthing" \(tried @spoke\/connector-nosuchthing, nosuchthing\); installed connectors: .*; install it: npm install @spoke\/connector-nosuchthing$/,
     );
     await rejectsConfig(
       () => importConnector('@acme/spoke-nope', 'erp', '/tmp'),
-      /^sources\.erp\.connector: connector package @acme\/spoke-nope is not installed; install it: npm install @acme\/spoke-nope$/,
+      /^sources\.erp\.connector: no connector package for "@acme\/spoke-nope" \(tried @acme\/spoke-nope\); installed connectors: .*; install it: npm install @acme\/spoke-nope$/,
     );
   });
 

@@ -1,13 +1,16 @@
+import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   type ConnectorFactory,
+  closestName,
   ErrorCode,
   SPECIFICATION_VERSION,
   type SpokeConnector,
   SpokeError,
 } from '@spoke/core';
 import type { GatewayConfig } from './gateway-config.js';
+import { installedConnectors } from './installed-connectors.js';
 
 const SHORT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 
@@ -99,20 +102,60 @@ export async function importConnector(
         { source: sourceName },
       );
     if (factory.specificationVersion !== SPECIFICATION_VERSION)
-      throw new SpokeError(
-        ErrorCode.INVALID_CONFIG,
-        `${key}: ${specifier} implements connector specification ${String(factory.specificationVersion)}, this gateway speaks ${SPECIFICATION_VERSION}`,
-        { source: sourceName },
-      );
+      throw new SpokeError(ErrorCode.INVALID_CONFIG, incompatibleMessage(key, specifier, factory), {
+        source: sourceName,
+        details: { package: specifier, specificationVersion: factory.specificationVersion ?? null },
+      });
     return factory;
   }
-  const install = wanted.startsWith('file:')
-    ? `no such file: ${new URL(wanted).pathname}`
-    : `connector package ${wanted} is not installed; install it: npm install ${wanted}`;
-  throw new SpokeError(ErrorCode.INVALID_CONFIG, `${key}: ${install}`, {
+  throw new SpokeError(ErrorCode.INVALID_CONFIG, `${key}: ${notInstalledMessage(connector, specifiers)}`, {
     source: sourceName,
-    details: { package: wanted },
+    details: { package: wanted, tried: specifiers },
   });
+}
+
+/** This gateway's package version, for messages. */
+function gatewayVersion(): string {
+  try {
+    const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
+    return manifest.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The error for a connector built for another version of the contract: both versions, and what to do. */
+function incompatibleMessage(key: string, specifier: string, factory: ConnectorFactory): string {
+  const declared = (factory as { specificationVersion?: unknown }).specificationVersion;
+  const theirs =
+    declared === undefined
+      ? 'declares no specificationVersion'
+      : `implements connector specification ${String(declared)}`;
+  return (
+    `${key}: ${specifier} (connector "${factory.name}") ${theirs}, but this gateway (@spoke/gateway ${gatewayVersion()}) ` +
+    `speaks specification ${SPECIFICATION_VERSION}; install a version of the connector built for ${SPECIFICATION_VERSION} ` +
+    '(its @spoke/core peer dependency says which)'
+  );
+}
+
+/**
+ * The error for a connector name nothing was found for: every specifier
+ * tried, the connector packages that are installed (with the closest one
+ * suggested) and how to install the first specifier.
+ */
+function notInstalledMessage(connector: string, specifiers: readonly string[]): string {
+  const wanted = specifiers[0] as string;
+  if (wanted.startsWith('file:')) return `no such file: ${new URL(wanted).pathname}`;
+  const installed = installedConnectors();
+  const suggestion = closestName(connector, installed) ?? closestName(wanted, installed);
+  const tried = specifiers.map((s) => (s.startsWith('file:') ? new URL(s).pathname : s)).join(', ');
+  return (
+    `no connector package for "${connector}" (tried ${tried}); ` +
+    `installed connectors: ${installed.length > 0 ? installed.join(', ') : 'none'}` +
+    `${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; install it: npm install ${wanted}`
+  );
 }
 
 /**

@@ -11,6 +11,8 @@
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -271,6 +273,65 @@ sources:
       assert.deepEqual(await apiRows('root', 'SELECT count(*) FROM pg.public.payments'), [[5000]]);
     } finally {
       await page.close();
+    }
+  });
+
+  it('works behind a reverse proxy that serves the gateway under a path prefix', async () => {
+    // A minimal proxy: /spoke/… → the gateway's /…, streamed both ways (the event stream included).
+    const target = new URL(url);
+    const proxy: Server = createServer((req, res) => {
+      if (!req.url?.startsWith('/spoke/')) {
+        res.writeHead(404).end();
+        return;
+      }
+      const upstream = request(
+        {
+          host: target.hostname,
+          port: target.port,
+          method: req.method,
+          path: req.url.slice('/spoke'.length),
+          headers: req.headers,
+        },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      req.pipe(upstream);
+      res.on('close', () => upstream.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const page = await browser.newPage();
+    try {
+      const base = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/spoke/`;
+      await page.goto(base);
+      assert.equal(new URL(page.url()).pathname, '/spoke/console/');
+      await page.fill('input[name=user]', 'root');
+      await page.fill('input[name=password]', 'root-pw');
+      await page.click('button[type=submit]');
+      await page.waitForSelector('.live.on');
+      await page.waitForSelector('.spoke-map [data-source="crm"][data-state="up"]');
+      await runInWorkbench(
+        page,
+        'SELECT region, count(*) AS n FROM crm.customers GROUP BY region ORDER BY region',
+      );
+      await page.waitForSelector('.status[data-status="done"]');
+      const shown = await page
+        .locator('.grid tbody tr')
+        .evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
+      assert.deepEqual(
+        shown,
+        (
+          await apiRows(
+            'root',
+            'SELECT region, count(*) AS n FROM crm.customers GROUP BY region ORDER BY region',
+          )
+        ).map((r) => r.map(String)),
+      );
+    } finally {
+      await page.close();
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
     }
   });
 

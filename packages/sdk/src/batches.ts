@@ -1,4 +1,4 @@
-import { arrow, type RecordBatch, type Schema, throwIfAborted } from '@spoke/core';
+import { arrow, ErrorCode, type RecordBatch, type Schema, SpokeError, throwIfAborted } from '@spoke/core';
 
 /**
  * A batch with no columns and `rowCount` rows: the answer to a scan with an
@@ -13,10 +13,37 @@ export function rowCountBatch(rowCount: number): RecordBatch {
   return batch;
 }
 
-/** The same rows with only `names`, in that order. */
+/**
+ * The same rows with only `names`, in that order (a scan's `projection`).
+ * Built from the batch's column data directly: Arrow's `RecordBatch.select`
+ * keeps the schema's order and, for some selections, pairs the fields with
+ * the wrong children.
+ *
+ * @throws `COLUMN_NOT_FOUND` naming a column the batch does not have.
+ */
 export function projectBatch(batch: RecordBatch, names: readonly string[]): RecordBatch {
   if (names.length === 0) return rowCountBatch(batch.numRows);
-  return batch.select(names as string[]);
+  const fields = batch.schema.fields;
+  const indexes = names.map((name) => {
+    const index = fields.findIndex((f) => f.name === name);
+    if (index < 0)
+      throw new SpokeError(
+        ErrorCode.COLUMN_NOT_FOUND,
+        `column "${name}" is not in the batch (it has ${fields.map((f) => f.name).join(', ')})`,
+      );
+    return index;
+  });
+  const schema = new arrow.Schema(
+    indexes.map((i) => fields[i]!),
+    batch.schema.metadata,
+  );
+  const data = arrow.makeData({
+    type: new arrow.Struct(schema.fields),
+    length: batch.numRows,
+    nullCount: 0,
+    children: indexes.map((i) => batch.data.children[i]!),
+  });
+  return new arrow.RecordBatch(schema, data);
 }
 
 /** Stops after `limit` rows, slicing the last batch, and ends the source iterator early. */

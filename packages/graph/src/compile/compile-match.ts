@@ -126,6 +126,17 @@ function inferLabels(patterns: readonly PathPattern[], outer: Scope, state: Comp
         }
       });
   }
+  // A relationship that cannot match whatever the unknown ends are is the error to report.
+  for (const p of patterns)
+    p.relationships.forEach((rel, i) => {
+      const l = current(p.nodes[i]!);
+      const r = current(p.nodes[i + 1]!);
+      if (orientations(graph, rel, l, r).length === 0)
+        throw invalidCypher(
+          `no relationship type${rel.types.length > 0 ? ` :${rel.types.join('|')}` : ''} connects ${l ? `:${l}` : 'any label'} and ${r ? `:${r}` : 'any label'} in the direction of ${rel.text}`,
+          rel.position,
+        );
+    });
   const labels = new Map<NodePattern, string>();
   const only = Object.keys(graph.vertices);
   for (const p of patterns)

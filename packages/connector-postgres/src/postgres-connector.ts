@@ -15,6 +15,7 @@ import {
 } from '@spoke/core';
 import {
   ExpiringCache,
+  type ExpressionRenderer,
   PostgresDialect,
   PostgresExpressionDialect,
   type SqlColumn,
@@ -22,6 +23,7 @@ import {
   SqlSourceConnector,
   type SqlTableDescription,
 } from '@spoke/sdk';
+import { BpcharFilterRenderer } from './bpchar-filter-renderer.js';
 import { CopyBinaryDecoder } from './copy-binary-decoder.js';
 import { CopyOutQuery } from './copy-out-query.js';
 import { parallelScan } from './parallel-scan.js';
@@ -140,6 +142,23 @@ export class PostgresConnector extends SqlSourceConnector {
     return this.#catalogCall(() => relationStatistics(this.pool, table as PgTableDescription));
   }
 
+  /** PostgreSQL's planner estimate for the scan (`EXPLAIN (FORMAT JSON)`: the top node's Plan Rows). */
+  override async estimateScanRows(
+    table: SqlTableDescription,
+    filters: readonly Expr[],
+    signal?: AbortSignal,
+  ): Promise<number | undefined> {
+    if (signal?.aborted) return undefined;
+    const query = this.renderScan(table, { projection: [], filters });
+    const result = await this.pool.query<{ 'QUERY PLAN': unknown }>(
+      `EXPLAIN (FORMAT JSON) ${query.sql}`,
+      driverValues(query.params),
+    );
+    const plan = (result.rows[0]?.['QUERY PLAN'] as { Plan?: { 'Plan Rows'?: number } }[] | undefined)?.[0];
+    const rows = plan?.Plan?.['Plan Rows'];
+    return typeof rows === 'number' && Number.isFinite(rows) ? rows : undefined;
+  }
+
   async #catalogCall<T>(call: () => Promise<T>): Promise<T> {
     try {
       return await call();
@@ -179,6 +198,11 @@ export class PostgresConnector extends SqlSourceConnector {
     };
     visit(filter);
     return ok ? 'exact' : 'unsupported';
+  }
+
+  /** Filters on `character(n)` columns compare as `character(n)` (see bpchar-filter-renderer.ts). */
+  protected override filterRenderer(table: SqlTableDescription): ExpressionRenderer {
+    return new BpcharFilterRenderer(this.expressionDialect, table);
   }
 
   override selectColumn(column: SqlColumn): string {

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { ErrorCode, Ex, type SelectTree, SpokeError, Types } from '@spoke/core';
+import { arrow, ErrorCode, Ex, type SelectTree, SpokeError, Types } from '@spoke/core';
 import { loadModule, parseSync } from 'libpg-query';
 import { type PostgresServer, startPostgres } from '../../../test/harness/index.js';
 import {
@@ -262,6 +262,31 @@ describe('push-down', () => {
     assert.equal(pg.filterSupport(upperIs, asciiOnly), 'unsupported');
     assert.equal(pg.filterSupport(Ex.cmp('=', Ex.col('s'), Ex.lit('m', Types.utf8)), asciiOnly), 'exact');
   });
+});
+
+test('character(n) columns are compared as character(n): the literal goes untyped unless it ends in blanks', () => {
+  const bpchar = { oid: 1042, typmod: 5, kind: 'text', castToText: true, arrowType: new arrow.Utf8() };
+  const desc = {
+    schema: 'public',
+    name: 'x',
+    kind: 'table',
+    columns: [
+      {
+        name: 'flag',
+        field: new arrow.Field('flag', new arrow.Utf8(), true),
+        sourceType: 'character(1)',
+        native: { type: bpchar, byteOrderCollation: true, asciiCaseMapping: false },
+      },
+    ],
+  };
+  const sql = (value: string) =>
+    pg.renderScan(desc as never, {
+      projection: ['flag'],
+      filters: [Ex.cmp('=', Ex.col('flag'), Ex.lit(value, Types.utf8))],
+    }).sql;
+  // Typed text, PostgreSQL would compare flag::text: no index, no statistics.
+  assert.doesNotMatch(sql('R'), /AS TEXT/i);
+  assert.match(sql('R '), /AS TEXT/i);
 });
 
 describe('whole sub-query push-down', () => {

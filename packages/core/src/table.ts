@@ -36,6 +36,14 @@ export interface SpokeTable extends TableWrites {
   statistics?(signal?: AbortSignal): Promise<TableStatistics | undefined>;
 
   /**
+   * The source's own estimate of how many rows a scan with `filters` (ones
+   * this table supports) returns — PostgreSQL's planner through `EXPLAIN`,
+   * for instance — when it can say cheaply. The planner orders its reads by
+   * it. Default: none (the planner guesses from {@link SpokeTable.statistics}).
+   */
+  estimateRows?(filters: readonly Expr[], signal?: AbortSignal): Promise<number | undefined>;
+
+  /**
    * Streams the rows asked for. Lazy: no I/O happens before the first
    * `next()`. Stops, and releases the source, when `request.signal` aborts or
    * the consumer stops iterating (`return()`).

@@ -156,16 +156,20 @@ export const MAX_DYNAMIC_FILTER_KEYS = 20_000;
 
 /**
  * Scans ordered by their estimated rows after their own filters, smallest
- * first (unknown last), so small sides filter big ones. Selectivities are
- * the usual textbook guesses (equality 5%, a range or pattern 25%) — enough
- * to read a filtered fact table before an unfiltered dimension.
+ * first (unknown last), so small sides filter big ones. The source's own
+ * estimate comes first (`SpokeTable.estimateRows`: PostgreSQL's planner
+ * knows its data's distributions); else the row count with the usual
+ * textbook selectivities (equality 5%, a range or pattern 25%).
  */
 async function smallestFirst(scans: readonly ScanPlan[], signal: AbortSignal): Promise<ScanPlan[]> {
   const sized = await Promise.all(
     scans.map(async (scan, index) => {
+      const pushed = scan.candidates.filter((c) => c.support !== 'unsupported').map((c) => c.expr);
+      const estimated = await scan.binding.provider.estimateRows?.(pushed, signal).catch(() => undefined);
+      if (estimated !== undefined) return { scan, index, rows: estimated };
       const stats = await scan.binding.provider.statistics?.(signal).catch(() => undefined);
       let rows = stats?.rowCount?.value ?? Number.POSITIVE_INFINITY;
-      for (const c of scan.candidates) if (c.support !== 'unsupported') rows *= selectivity(c.expr);
+      for (const expr of pushed) rows *= selectivity(expr);
       return { scan, index, rows };
     }),
   );

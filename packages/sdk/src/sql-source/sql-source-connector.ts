@@ -22,6 +22,7 @@ import { ExpressionRenderer } from '../sql/expression-renderer.js';
 import { ExpiringCache } from './expiring-cache.js';
 
 export { ExpiringCache } from './expiring-cache.js';
+
 import type { SqlColumn, SqlRunOptions, SqlTableDescription } from './sql-source-types.js';
 import { SqlTable } from './sql-table.js';
 
@@ -75,6 +76,20 @@ export abstract class SqlSourceConnector extends BaseConnector {
   }
 
   /**
+   * The source's estimate of the rows {@link SqlSourceConnector.renderScan}
+   * would return for `filters` (its planner's, e.g. `EXPLAIN`), or
+   * `undefined`. Default: none. Called once per distinct filter set and
+   * cached for {@link SqlSourceConnector.catalogCacheMs}.
+   */
+  async estimateScanRows(
+    _table: SqlTableDescription,
+    _filters: readonly Expr[],
+    _signal?: AbortSignal,
+  ): Promise<number | undefined> {
+    return undefined;
+  }
+
+  /**
    * How a renderable filter is answered. Default `exact`: the source applies
    * it with SQL semantics. Override for filters whose result differs from the
    * engine's (collation-dependent string order, for instance).
@@ -88,13 +103,22 @@ export abstract class SqlSourceConnector extends BaseConnector {
     return this.expressionDialect.quoteIdentifier(column.name);
   }
 
+  /**
+   * The renderer for one scan's filters and order. Default: the sdk's over
+   * {@link SqlSourceConnector.expressionDialect}; override to render some
+   * expressions the table's column types call for differently.
+   */
+  protected filterRenderer(_table: SqlTableDescription): ExpressionRenderer {
+    return new ExpressionRenderer(this.expressionDialect);
+  }
+
   /** The SELECT for a scan request, filters ANDed, top-N ordered and limited. */
   renderScan(
     table: SqlTableDescription,
     request: Pick<ScanRequest, 'projection' | 'filters' | 'limit' | 'orderBy'>,
   ): RenderedSql {
     const d = this.expressionDialect;
-    const r = new ExpressionRenderer(d);
+    const r = this.filterRenderer(table);
     const columns = request.projection.map((name) => this.column(table, name));
     const select = columns.length
       ? columns.map((c) => this.selectColumn(c)).join(', ')

@@ -25,6 +25,7 @@ export class SqlTable extends BaseTable {
   readonly #schema: Schema;
   /** Estimates, read by the cost model several times per federated query: kept as long as the catalog is. */
   readonly #statistics: ExpiringCache<TableStatistics | undefined>;
+  readonly #estimates: ExpiringCache<number | undefined>;
 
   constructor(
     readonly connector: SqlSourceConnector,
@@ -33,6 +34,7 @@ export class SqlTable extends BaseTable {
     super(description.name);
     this.#schema = new arrow.Schema(description.columns.map((c) => c.field));
     this.#statistics = new ExpiringCache(() => connector.catalogCacheMs, 1);
+    this.#estimates = new ExpiringCache(() => connector.catalogCacheMs, 256);
   }
 
   async schema(): Promise<Schema> {
@@ -58,6 +60,14 @@ export class SqlTable extends BaseTable {
 
   override async statistics(signal?: AbortSignal): Promise<TableStatistics | undefined> {
     return this.#statistics.get('', () => this.connector.tableStatistics(this.description, signal));
+  }
+
+  /** The connector's {@link SqlSourceConnector.estimateScanRows}, cached by filter set. */
+  async estimateRows(filters: readonly Expr[], signal?: AbortSignal): Promise<number | undefined> {
+    const key = JSON.stringify(filters, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
+    return this.#estimates.get(key, () =>
+      this.connector.estimateScanRows(this.description, filters, signal).catch(() => undefined),
+    );
   }
 
   scan(request: ScanRequest): AsyncIterable<RecordBatch> {

@@ -144,7 +144,11 @@ sources:
 
 describe('connector packages', () => {
   it('resolves short names to @spoke/connector-NAME and other strings as written', () => {
-    assert.deepEqual(connectorSpecifiers('duckdb', '/cfg'), ['@spoke/connector-duckdb', 'duckdb']);
+    assert.deepEqual(connectorSpecifiers('duckdb', '/cfg'), [
+      '@spoke/connector-duckdb',
+      'spoke-connector-duckdb',
+      'duckdb',
+    ]);
     assert.deepEqual(connectorSpecifiers('@acme/spoke-erp', '/cfg'), ['@acme/spoke-erp']);
     assert.deepEqual(connectorSpecifiers('./my-connector.js', '/cfg'), ['file:///cfg/my-connector.js']);
   });
@@ -152,7 +156,7 @@ describe('connector packages', () => {
   it('names the package to install when it is missing', async () => {
     await rejectsConfig(
       () => importConnector('nosuchthing', 'x', '/tmp'),
-      /^sources\.x\.connector: no connector package for "nosuchthing" \(tried @spoke\/connector-nosuchthing, nosuchthing\); installed connectors: .*; install it: npm install @spoke\/connector-nosuchthing$/,
+      /^sources\.x\.connector: no connector package for "nosuchthing" \(tried @spoke\/connector-nosuchthing, spoke-connector-nosuchthing, nosuchthing\); installed connectors: .*; install it: npm install @spoke\/connector-nosuchthing$/,
     );
     await rejectsConfig(
       () => importConnector('@acme/spoke-nope', 'erp', '/tmp'),

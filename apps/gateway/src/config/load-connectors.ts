@@ -17,15 +17,17 @@ const SHORT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 /**
  * The module specifiers tried for a `connector:` value, in order.
  *
- * A short name (`duckdb`) means `@spoke/connector-duckdb`, then the bare name
- * as a package of its own; a path (`./my-connector.js`) is resolved against
+ * A short name (`duckdb`) means `@spoke/connector-duckdb`, then
+ * `spoke-connector-duckdb` (the name `create-spoke-connector` gives a
+ * third-party connector), then the bare name as a package of its own; a path (`./my-connector.js`) is resolved against
  * the config's directory; anything else (`@acme/spoke-erp`) is imported as
  * written.
  */
 export function connectorSpecifiers(connector: string, baseDir: string): string[] {
   if (connector.startsWith('.') || isAbsolute(connector))
     return [pathToFileURL(resolve(baseDir, connector)).href];
-  if (SHORT_NAME.test(connector)) return [`@spoke/connector-${connector}`, connector];
+  if (SHORT_NAME.test(connector))
+    return [`@spoke/connector-${connector}`, `spoke-connector-${connector}`, connector];
   return [connector];
 }
 

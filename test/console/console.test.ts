@@ -243,6 +243,25 @@ sources:
       const pgDeadline = Date.now() + 10_000;
       while (stillRunning() !== '0' && Date.now() < pgDeadline) await new Promise((r) => setTimeout(r, 200));
       assert.equal(stillRunning(), '0');
+
+      // Another client's query, cancelled from the running-queries list (DELETE /v1/queries/{id}).
+      const other = fetch(`${url}/v1/query`, {
+        method: 'POST',
+        headers: { authorization: basic('root'), 'content-type': 'application/json' },
+        body: JSON.stringify({ sql: 'SELECT count(*) FROM pg.public.big a CROSS JOIN pg.public.big b' }),
+      });
+      let id: string | undefined;
+      const listDeadline = Date.now() + 10_000;
+      while (!id && Date.now() < listDeadline) {
+        id = ((await gatewayQueries()) as { queryId: string }[])[0]?.queryId;
+        if (!id) await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.ok(id, 'the query is listed');
+      await page.click(`.queries .running li[data-query-id="${id}"] button`);
+      const answer = await other;
+      assert.equal(answer.status, 499);
+      assert.equal(((await answer.json()) as { error: { code: string } }).error.code, 'QUERY_CANCELLED');
+      await page.waitForSelector('.queries .recent-queries li');
     } finally {
       await page.close();
     }

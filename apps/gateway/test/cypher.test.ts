@@ -221,6 +221,22 @@ ${GRAPH_YAML}`;
     });
   });
 
+  it('SQL/PGQ GRAPH_TABLE on the Postgres wire', async () => {
+    const expected = await fixture.duckdb(`SELECT c.region, count(*) AS docs
+      FROM crm.customers c JOIN lake.documents d ON d.customer_id = c.id
+      WHERE d.department = 'Research' GROUP BY c.region ORDER BY c.region`);
+    await wire('root', async (client) => {
+      const got = await client.query({
+        text: `SELECT g.region, count(*) AS docs
+          FROM GRAPH_TABLE (shop MATCH (c IS Customer)-[IS WROTE]->(d IS Document) WHERE d.department = 'Research'
+                            COLUMNS (c.region, d.id AS doc)) AS g
+          GROUP BY g.region ORDER BY g.region`,
+        rowMode: 'array',
+      });
+      assert.deepEqual(canonicalRows(got.rows), canonicalRows(expected.map((r) => [r.region, r.docs])));
+    });
+  });
+
   it('graph results join ordinary tables in one SQL statement', async () => {
     const sql = `SELECT w.name, count(*) AS sales FROM cypher('shop', $$ MATCH (c:Customer)-[:WROTE]->(:Document {department: 'Sales'}) RETURN DISTINCT c.id AS id, c.name AS name $$) AS w(id int, name text)
       JOIN lake.sales s ON s.customer_id = w.id GROUP BY w.name ORDER BY sales DESC, w.name LIMIT 5`;

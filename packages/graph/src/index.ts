@@ -25,3 +25,4 @@ export {
   parseGraphDefinition,
   type VertexDefinition,
 } from './graph-definition.js';
+export { rewriteGraphTable } from './pgq/graph-table.js';

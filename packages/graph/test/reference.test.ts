@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { connector as duckdbConnector } from '@spoke/connector-duckdb';
 import { collectBatches, createEngine, type FederatedEngine } from '@spoke/planner';
-import { compileCypher, type GraphDefinition } from '../src/index.js';
+import { compileCypher, type GraphDefinition, rewriteGraphTable } from '../src/index.js';
 import { arrowRows, comparable, jsRows } from './results.js';
 import { CORPUS, createTableSql, socialData, socialGraph } from './social-graph.js';
 
@@ -48,6 +48,16 @@ before(async () => {
     duckdbConnector.create({ path: join(dir, `${name}.duckdb`) }, { sourceName: name, baseDir: dir });
   engine = await createEngine({
     sources: { people: await source('people'), biz: await source('biz'), social: await source('social') },
+    // As the gateway registers it: cypher('social', $$ … $$) and GRAPH_TABLE (social …) in SQL.
+    tableFunctions: new Map([
+      [
+        'cypher',
+        {
+          rewrite: rewriteGraphTable,
+          expand: ({ args }) => compileCypher(String(args[1]), graph, { paramStyle: 'inline' }),
+        },
+      ],
+    ]),
   });
 });
 
@@ -81,4 +91,56 @@ describe('Cypher corpus against reference SQL (DuckDB sources)', () => {
       }
     });
   }
+});
+
+const corpus = (name: string) => CORPUS.find((q) => q.name === name)!.reference;
+
+describe('SQL/PGQ GRAPH_TABLE and cypher() inside SQL', () => {
+  const cases: { name: string; sql: string; reference: string; ordered?: boolean }[] = [
+    {
+      name: 'one hop, IS labels, WHERE, COLUMNS',
+      sql: `SELECT friend FROM GRAPH_TABLE (social MATCH (a IS Person)-[k IS KNOWS]->(b IS Person) WHERE a.id = 3
+              COLUMNS (b.id AS friend)) AS g ORDER BY friend`,
+      reference: 'SELECT dst FROM knows WHERE src = 3 ORDER BY dst',
+      ordered: true,
+    },
+    {
+      name: 'quantified edge {1,2} and a property named as SQL/PGQ names it',
+      sql: `SELECT DISTINCT g.id FROM GRAPH_TABLE (social MATCH (a IS Person WHERE a.id = 1)-[IS KNOWS]->{1,2}(b IS Person)
+              COLUMNS (b.id)) g`,
+      reference: corpus('variable length 1..2'),
+    },
+    {
+      name: 'ANY SHORTEST with path_length',
+      sql: `SELECT id, d FROM GRAPH_TABLE (social MATCH p = ANY SHORTEST (a IS Person WHERE a.id = 1)-[IS KNOWS]->{1,6}(b IS Person)
+              COLUMNS (b.id, path_length(p) AS d)) g`,
+      reference: corpus('shortest paths from one vertex'),
+    },
+    {
+      name: 'joined with an ordinary table, strings with quotes',
+      sql: `SELECT c.name, count(*) AS n FROM GRAPH_TABLE (social MATCH (a IS Person)-[IS WORKS_AT]->(co IS Company)
+              WHERE a.city <> 'it''s' COLUMNS (co.id AS cid)) g JOIN biz.company c ON c.id = g.cid GROUP BY c.name`,
+      reference:
+        'SELECT c.name, count(*) FROM works_at w JOIN company c ON c.id = w.company_id GROUP BY c.name',
+    },
+    {
+      name: 'cypher() with a column definition list',
+      sql: `SELECT * FROM cypher('social', $$ MATCH (a:Person)-[:KNOWS]->(b:Person) WHERE a.id < 10 RETURN a.id, b.id $$) AS t(x int, y bigint)`,
+      reference: 'SELECT src, dst FROM knows WHERE src < 10',
+    },
+  ];
+  for (const c of cases)
+    test(c.name, async () => {
+      const want = comparable(await expected(c.reference), c.ordered ?? false);
+      assert.ok(want.length > 0);
+      const got = comparable(arrowRows(await collectBatches(await engine.query(c.sql))), c.ordered ?? false);
+      assert.deepEqual(got, want, c.sql);
+    });
+  test('a GRAPH_TABLE without COLUMNS is a syntax error naming it', async () => {
+    await assert.rejects(
+      engine.query('SELECT * FROM GRAPH_TABLE (social MATCH (a IS Person)) g'),
+      (e: Error & { details?: { sqlstate?: string } }) =>
+        e.details?.sqlstate === '42601' && /COLUMNS/.test(e.message),
+    );
+  });
 });

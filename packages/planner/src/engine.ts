@@ -43,7 +43,11 @@ import { isSessionStatement, runSessionStatement } from './session/session-state
 import { commandResult, textResult } from './session/text-result.js';
 import { isWriteStatement, runWriteStatement } from './statements/write-statements.js';
 import { SystemCatalog } from './system-catalog/index.js';
-import { expandTableFunctions, type TableFunctionExpanders } from './table-functions.js';
+import {
+  expandTableFunctions,
+  rewriteTableFunctionSyntax,
+  type TableFunctionExpanders,
+} from './table-functions.js';
 
 /** Options for {@link createEngine}. */
 export interface EngineOptions {
@@ -133,6 +137,9 @@ export class FederatedEngine implements QueryEngine {
   ) {}
 
   async query(sql: string, options: QueryOptions = {}): Promise<QueryResult> {
+    // Syntax of other languages the parser does not know (SQL/PGQ GRAPH_TABLE) becomes table-function calls.
+    const rewritten = rewriteTableFunctionSyntax(sql, this.tableFunctions);
+    if (rewritten !== undefined) return this.query(rewritten, options);
     const signal = options.signal ?? new AbortController().signal;
     throwIfAborted(signal);
     const statements = await parseSql(sql);
@@ -323,6 +330,8 @@ export class FederatedEngine implements QueryEngine {
   }
 
   async explain(sql: string, options: QueryOptions = {}): Promise<ExplainPlan> {
+    const rewritten = rewriteTableFunctionSyntax(sql, this.tableFunctions);
+    if (rewritten !== undefined) return this.explain(rewritten, options);
     const signal = options.signal ?? new AbortController().signal;
     const statements = await parseSql(sql);
     const node = statements[0]?.node;

@@ -28,9 +28,25 @@ export interface TableFunctionExpander {
    * A SELECT (PostgreSQL dialect, with no `$n` parameters of its own) and
    * its result column names, in order.
    */
+  /**
+   * Optional: rewrites SQL text the PostgreSQL parser does not accept (SQL/PGQ's
+   * `GRAPH_TABLE (…)`) into calls of this function, before parsing; undefined
+   * when there is nothing to rewrite.
+   */
+  rewrite?(sql: string): string | undefined;
   expand(
     call: TableFunctionCall,
   ): Promise<{ sql: string; columns: readonly string[] }> | { sql: string; columns: readonly string[] };
+}
+
+/** `sql` with every expander's syntax rewritten into calls; undefined when none applied. */
+export function rewriteTableFunctionSyntax(
+  sql: string,
+  expanders: TableFunctionExpanders | undefined,
+): string | undefined {
+  let out: string | undefined;
+  for (const expander of expanders?.values() ?? []) out = expander.rewrite?.(out ?? sql) ?? out;
+  return out;
 }
 
 /** Expanders by lower-case function name. */

@@ -17,6 +17,7 @@ import {
   compileCypher,
   type GraphCatalogColumn,
   type GraphDefinition,
+  rewriteGraphTable,
 } from '@spoke/graph';
 import type { FederatedEngine, QueryEngine, TableFunctionExpander } from '@spoke/planner';
 import type { GraphsConfig } from './graphs-config.js';
@@ -110,7 +111,8 @@ export function compileCypherCall(
 
 /** The `cypher` table function over `graphs`. */
 export function cypherExpander(graphs: ReadonlyMap<string, GraphDefinition>): TableFunctionExpander {
-  return { expand: ({ args }) => compileCypherCall(graphs, args) };
+  // SQL/PGQ's GRAPH_TABLE (g MATCH … COLUMNS (…)) is rewritten into cypher('g', …) before parsing.
+  return { rewrite: rewriteGraphTable, expand: ({ args }) => compileCypherCall(graphs, args) };
 }
 
 /**

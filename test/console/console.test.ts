@@ -115,6 +115,26 @@ sources:
     await page.click('button:has-text("Run")');
   }
 
+  async function completions(page: Page, text: string): Promise<string[]> {
+    await page.click('.cm-content');
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Delete');
+    await page.keyboard.insertText(text);
+    // The catalog for completion arrives just after the page: ask again until it is there.
+    for (let attempt = 0; ; attempt++) {
+      await page.keyboard.press('Control+Space');
+      try {
+        await page.waitForSelector('.cm-tooltip-autocomplete li', { timeout: 1000 });
+        break;
+      } catch (error) {
+        if (attempt === 10) throw error;
+      }
+    }
+    const options = await page.locator('.cm-tooltip-autocomplete li').allTextContents();
+    await page.keyboard.press('Escape');
+    return options;
+  }
+
   async function apiRows(name: string, sql: string): Promise<unknown[][]> {
     const res = await fetch(`${url}/v1/query`, {
       method: 'POST',
@@ -194,6 +214,12 @@ sources:
     const page = await logIn('root');
     try {
       await page.waitForSelector('.spoke-map');
+      // Completion from the caller's catalog: an admin is offered every table of a source.
+      const tables = await completions(page, 'SELECT * FROM lake.');
+      assert.ok(
+        tables.some((o) => o.includes('documents')) && tables.some((o) => o.includes('sales')),
+        tables.join(', '),
+      );
       await runInWorkbench(
         page,
         'SELECT c.region, sum(s.amount) FROM crm.customers c JOIN lake.sales s ON s.customer_id = c.id GROUP BY 1',
@@ -378,6 +404,13 @@ sources:
         .locator('.spoke-map [data-source]')
         .evaluateAll((els) => els.map((e) => e.getAttribute('data-source')));
       assert.deepEqual(sources, ['crm', 'lake', 'pg']);
+      // Completion offers the tables ann may see, not the denied one.
+      const lake = await completions(page, 'SELECT * FROM lake.');
+      assert.ok(
+        lake.some((o) => o.includes('sales')),
+        lake.join(', '),
+      );
+      assert.ok(!lake.some((o) => o.includes('documents')), lake.join(', '));
       await runInWorkbench(page, 'SELECT id, email FROM crm.customers ORDER BY id LIMIT 20');
       await page.waitForSelector('.status[data-status="done"]');
       const emails = await page.locator('.grid tbody tr td:nth-child(2)').allTextContents();

@@ -54,7 +54,8 @@ export function variableLengthRelation(spec: VariableLengthSpec, state: CompileS
   const columns = `"_start", "_node", "_depth"${mode === 'WALK' ? '' : ', "_trail"'}`;
   const sql = [
     `SELECT ${first.cur}, ${first.next}, 1${trailStart}`,
-    `  FROM ${first.item} JOIN (${spec.anchor}) AS a ON ${first.cur} = a."_k"${selfLoop}`,
+    // IN (sub-select), not a join: the planner can send the anchor keys to the edge table's source as a filter.
+    `  FROM ${first.item} WHERE ${first.cur} IN (${spec.anchor})${selfLoop.replace(' WHERE ', ' AND ')}`,
     'UNION ALL',
     `SELECT v."_start", ${step.next}, v."_depth" + 1${trailStep}`,
     `  FROM ${name} AS v JOIN ${step.item} ON ${step.cur} = v."_node"`,

@@ -238,6 +238,21 @@ sources:
       await runInWorkbench(page, 'SELECT nosuch FROM crm.customers');
       await page.waitForSelector('.workbench .error');
       assert.equal(await page.getAttribute('.workbench .error', 'data-code'), 'COLUMN_NOT_FOUND');
+      // …and, when known, its SQLSTATE and position, with the cursor moved there.
+      await runInWorkbench(page, 'SELECT nosuchfn(1) FROM crm.customers');
+      await page.waitForSelector('.workbench .error .position');
+      assert.match(
+        (await page.textContent('.workbench .error')) ?? '',
+        /INVALID_QUERY \(SQLSTATE 42883\).*at character 8/,
+      );
+      const caret = await page.evaluate(() => {
+        const selection = window.getSelection()!;
+        const before = document.createRange();
+        before.setStart(document.querySelector('.cm-content')!, 0);
+        before.setEnd(selection.anchorNode!, selection.anchorOffset);
+        return before.toString().length;
+      });
+      assert.equal(caret, 7);
     } finally {
       await page.close();
     }

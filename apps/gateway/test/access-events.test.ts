@@ -295,6 +295,22 @@ policies:
     return (await res.json()) as { sources: Json[] };
   }
 
+  it('HTTP errors carry the SQLSTATE and the position when the error has them', async () => {
+    const res = await fetch(`${gw.url}/v1/query`, {
+      method: 'POST',
+      headers: { authorization: basic('root'), 'content-type': 'application/json' },
+      body: JSON.stringify({ sql: "SELECT id FROM crm.customers WHERE id = 'abc'" }),
+    });
+    assert.deepEqual(await res.json(), {
+      error: {
+        code: 'INVALID_QUERY',
+        message: 'invalid input syntax for type integer: "abc"',
+        sqlstate: '22P02',
+        position: 41,
+      },
+    });
+  });
+
   it('needs a login like the rest of the API', async () => {
     assert.equal((await fetch(`${gw.url}/v1/sources`)).status, 401);
     assert.equal((await fetch(`${gw.url}/v1/events`)).status, 401);

@@ -34,6 +34,8 @@ export function packageOf(specifier: string): string | undefined {
   if (specifier.startsWith('.') || specifier.startsWith('/') || specifier.startsWith('node:'))
     return undefined;
   if (specifier.startsWith('file:') || specifier.startsWith('#')) return undefined;
+  // Text inside a regular expression or a string that only looks like an import.
+  if (/[\\\s$]/.test(specifier)) return undefined;
   const parts = specifier.split('/');
   const name = specifier.startsWith('@') ? `${parts[0]}/${parts[1]}` : (parts[0] as string);
   return BUILTINS.has(name) ? undefined : name;

@@ -110,9 +110,17 @@ export async function installFromTarballs(
   return { dir: target, spokePackages, bytes: await diskBytes(join(target, 'node_modules')), installMs };
 }
 
-/** `env` without the `npm_*` variables an `npm test` parent sets (prefix, workspace…). */
+/**
+ * `env` without the `npm_*` variables an `npm test` parent sets (prefix,
+ * workspace…) and without `NODE_TEST_CONTEXT`, which would make a child
+ * `node --test` report to this test runner instead of printing its results.
+ */
 export function withoutNpmConfig(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(env).filter(([key]) => !key.toLowerCase().startsWith('npm_')));
+  return Object.fromEntries(
+    Object.entries(env).filter(
+      ([key]) => !key.toLowerCase().startsWith('npm_') && key !== 'NODE_TEST_CONTEXT',
+    ),
+  );
 }
 
 /** Bytes on disk under `dir`, as `du -sk` counts them. */

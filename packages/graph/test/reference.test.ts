@@ -37,6 +37,14 @@ before(async () => {
     const db = await DuckDBInstance.create(join(dir, `${file}.duckdb`));
     const c = await db.connect();
     for (const t of tables) await c.run(ddl[t]);
+    if (file === 'social') {
+      // Employment kept as a column of the vertex table (a foreign key), for edges stored on vertex rows.
+      await c.run(ddl.person);
+      await c.run(
+        'CREATE TABLE worker AS SELECT p.*, w.company_id FROM person p JOIN works_at w ON w.person_id = p.id',
+      );
+      await c.run('DROP TABLE person');
+    }
     c.closeSync();
     db.closeSync();
   }
@@ -143,4 +151,53 @@ describe('SQL/PGQ GRAPH_TABLE and cypher() inside SQL', () => {
         e.details?.sqlstate === '42601' && /COLUMNS/.test(e.message),
     );
   });
+});
+
+describe('edges kept as a column of a vertex table', () => {
+  const fk: GraphDefinition = {
+    vertices: { Worker: { table: 'social.worker', key: 'id' }, Company: { table: 'biz.company', key: 'id' } },
+    edges: {
+      EMPLOYED_BY: {
+        table: 'social.worker',
+        source: 'id',
+        target: 'company_id',
+        from: 'Worker',
+        to: 'Company',
+      },
+    },
+  };
+  const cases: { cypher: string; reference: string }[] = [
+    {
+      cypher: 'MATCH (w:Worker)-[:EMPLOYED_BY]->(c:Company) RETURN c.name, count(*) AS n',
+      reference:
+        'SELECT c.name, count(*) FROM works_at w JOIN company c ON c.id = w.company_id GROUP BY c.name',
+    },
+    {
+      cypher: 'MATCH (c:Company)<-[:EMPLOYED_BY]-(w:Worker) WHERE w.age > 30 RETURN w.id, c.id',
+      reference:
+        'SELECT p.id, w.company_id FROM works_at w JOIN person p ON p.id = w.person_id WHERE p.age > 30',
+    },
+    {
+      cypher: "MATCH (c:Company {industry: 'tech'})-[:EMPLOYED_BY]-(w) RETURN w.name",
+      reference:
+        "SELECT p.name FROM works_at w JOIN person p ON p.id = w.person_id JOIN company c ON c.id = w.company_id WHERE c.industry = 'tech'",
+    },
+    {
+      cypher:
+        'MATCH (a:Worker)-[:EMPLOYED_BY]->(c:Company)<-[:EMPLOYED_BY]-(b:Worker) WHERE a.id < b.id RETURN count(*)',
+      reference:
+        'SELECT count(*) FROM works_at w1 JOIN works_at w2 ON w1.company_id = w2.company_id AND w1.person_id < w2.person_id',
+    },
+  ];
+  for (const c of cases)
+    test(c.cypher, async () => {
+      const compiled = compileCypher(c.cypher, fk);
+      assert.equal(
+        (compiled.sql.match(/"social"\."worker"/g) ?? []).length,
+        (c.cypher.match(/Worker|\(w\)/g) ?? []).length,
+        compiled.sql,
+      );
+      const got = comparable(arrowRows(await collectBatches(await engine.query(compiled.sql))), false);
+      assert.deepEqual(got, comparable(await expected(c.reference), false), compiled.sql);
+    });
 });

@@ -172,6 +172,7 @@ function vertexBinding(state: CompileState, label: string, alias: string): NodeB
   return {
     kind: 'node',
     label,
+    row: { alias, table: v.table },
     key: column(alias, v.key),
     prop: (name, position) => column(alias, resolveProperty(`:${label}`, v.properties, name, position)),
   };
@@ -343,19 +344,36 @@ function addPatterns(
       }
       if (path.shortest)
         throw unsupportedCypher('shortestPath over a fixed-length relationship', rel.position);
-      const alias = state.alias('e');
+      const referenced = state.props.get(rel.variable ?? '') ?? new Set<string>();
+      // An edge type kept as a column of a vertex table (a foreign key: documents.customer_id) has its edge
+      // row and its vertex row in one: the same row is not joined twice.
+      const single = opts.length === 1 ? opts[0]! : undefined;
+      const end = (label: string) => state.graph.vertices[label]!;
+      const curColumn = single && (single.reversed ? single.edge.target : single.edge.source);
+      const nextColumn = single && (single.reversed ? single.edge.source : single.edge.target);
+      const onLeftRow =
+        single !== undefined && left.row?.table === single.edge.table && curColumn === end(left.label).key;
       const relation = edgeRelation(
         opts,
-        alias,
-        state.props.get(rel.variable ?? '') ?? new Set(),
+        onLeftRow ? left.row!.alias : state.alias('e'),
+        referenced,
         rel.variable,
       );
-      b.join(relation.item, [`${relation.cur} = ${left.key}`]);
+      if (!onLeftRow) b.join(relation.item, [`${relation.cur} = ${left.key}`]);
       const rightExisting = rightNode.variable ? b.scope.get(rightNode.variable) : undefined;
+      const rightLabel = labels.get(rightNode)!;
       let right: NodeBinding;
       if (rightExisting) {
         right = nodeBinding(rightNode);
         b.where.push(`${relation.next} = ${right.key}`);
+      } else if (
+        single !== undefined &&
+        !onLeftRow &&
+        end(rightLabel).table === single.edge.table &&
+        nextColumn === end(rightLabel).key
+      ) {
+        right = vertexBinding(state, rightLabel, relation.alias);
+        if (rightNode.variable) b.scope.set(rightNode.variable, right);
       } else right = joinVertex(rightNode, relation.next);
       if (rel.variable)
         b.scope.set(rel.variable, {

@@ -116,6 +116,21 @@ function refTrails(startWhere: string, direction: 'out' | 'in' | 'both', max: nu
       WHERE t.depth < ${max} AND NOT list_contains(t.used, {'s': st.s, 'd': st.d}))`;
 }
 
+/** Paths of 1..max hops that never come back to a vertex (ACYCLIC), as a list of visited vertices. */
+function refAcyclic(startWhere: string, direction: 'out' | 'both', max: number): string {
+  const step =
+    direction === 'out'
+      ? 'SELECT src AS a, dst AS b FROM knows'
+      : 'SELECT src AS a, dst AS b FROM knows UNION ALL SELECT dst, src FROM knows';
+  return `WITH RECURSIVE st AS (${step}),
+    paths(start, node, depth, seen) AS (
+      SELECT st.a, st.b, 1, [st.a, st.b] FROM st WHERE st.a IN (SELECT id FROM person WHERE ${startWhere})
+      UNION ALL
+      SELECT p.start, st.b, p.depth + 1, list_append(p.seen, st.b)
+      FROM paths p JOIN st ON st.a = p.node
+      WHERE p.depth < ${max} AND NOT list_contains(p.seen, st.b))`;
+}
+
 /** Shortest distances by breadth-first walks (walks of minimal length are simple paths). */
 function refWalks(startWhere: string, direction: 'out' | 'both', max: number): string {
   const step =
@@ -277,6 +292,26 @@ export const CORPUS: readonly CorpusQuery[] = [
     reference: `${refWalks('id = 11', 'out', 5)},
       counted AS (SELECT w.node, count(*) AS paths FROM walks w JOIN dist ON dist.start = w.start AND dist.node = w.node AND dist.d = w.depth GROUP BY w.node)
       SELECT node, paths FROM counted`,
+  },
+  {
+    name: 'variable length past the unrolling limit (recursive CTE)',
+    cypher: 'MATCH (a:Person {id: 4})-[:KNOWS*1..5]->(b) RETURN b.id, count(*) AS paths',
+    reference: `${refTrails('id = 4', 'out', 5)} SELECT node, count(*) FROM trails GROUP BY node`,
+  },
+  {
+    name: 'ACYCLIC either way, unrolled',
+    cypher: 'MATCH ACYCLIC (a:Person {id: 5})-[:KNOWS*1..3]-(b) RETURN b.id, count(*) AS paths',
+    reference: `${refAcyclic('id = 5', 'both', 3)} SELECT node, count(*) FROM paths GROUP BY node`,
+  },
+  {
+    name: 'ACYCLIC, recursive',
+    cypher: 'MATCH ACYCLIC (a:Person {id: 6})-[:KNOWS*2..5]->(b) RETURN b.id, count(*) AS paths',
+    reference: `${refAcyclic('id = 6', 'out', 5)} SELECT node, count(*) FROM paths WHERE depth >= 2 GROUP BY node`,
+  },
+  {
+    name: 'shortest paths within three hops (unrolled)',
+    cypher: 'MATCH p = shortestPath((a:Person {id: 1})-[:KNOWS*..3]->(b:Person)) RETURN b.id, length(p) AS d',
+    reference: `${refWalks('id = 1', 'out', 3)} SELECT node, d FROM dist`,
   },
   {
     name: 'WITH aggregation and WHERE',

@@ -8,6 +8,16 @@
 import { edgeRelation, type Orientation } from './edge-relation.js';
 import type { CompileState } from './select-builder.js';
 
+/**
+ * Up to this many hops, a variable-length relationship is written as a UNION
+ * ALL of join chains (one per length) instead of a recursive CTE: each hop is
+ * then an ordinary join, so the planner can filter each edge scan by the keys
+ * the previous hop reached (dynamic filtering) instead of reading the whole
+ * edge table into the recursion. The same guards apply: no edge twice (TRAIL)
+ * or no vertex twice (ACYCLIC).
+ */
+export const UNROLL_MAX_HOPS = 3;
+
 /** What the pattern asks of one variable-length relationship. */
 export interface VariableLengthSpec {
   readonly options: readonly Orientation[];
@@ -29,6 +39,7 @@ export function variableLengthRelation(spec: VariableLengthSpec, state: CompileS
   const mode = spec.shortest ? 'ACYCLIC' : spec.mode;
   const zero = `SELECT a."_k" AS "_start", a."_k" AS "_node", 0 AS "_depth" FROM (${spec.anchor}) AS a`;
   if (max === 0) return state.cte('z', zero);
+  if (max <= UNROLL_MAX_HOPS) return unrolled(spec, mode, zero, state);
   const name = state.alias('v');
   const first = edgeRelation(spec.options, '"_e"', new Set(), undefined);
   const step = edgeRelation(spec.options, '"_e"', new Set(), undefined);
@@ -71,6 +82,49 @@ export function variableLengthRelation(spec: VariableLengthSpec, state: CompileS
   );
   if (spec.shortest === 'shortest') return shortest;
   // allShortestPaths: every path of the shortest length.
+  return state.cte(
+    'a',
+    `SELECT r."_start", r."_node", r."_depth" FROM (${paths}) AS r JOIN ${shortest} AS s ON s."_start" = r."_start" AND s."_node" = r."_node" AND s."_depth" = r."_depth"`,
+  );
+}
+
+/** The relation of {@link variableLengthRelation} as join chains of 1..max hops. */
+function unrolled(
+  spec: VariableLengthSpec,
+  mode: VariableLengthSpec['mode'],
+  zero: string,
+  state: CompileState,
+): string {
+  const chains: string[] = [];
+  for (let length = Math.max(spec.min, 1); length <= spec.max; length++) {
+    const hops = Array.from({ length }, () =>
+      edgeRelation(spec.options, state.alias('h'), new Set(), undefined),
+    );
+    const from = hops
+      .map((h, i) => (i === 0 ? h.item : `JOIN ${h.item} ON ${h.cur} = ${hops[i - 1]!.next}`))
+      .join('\n    ');
+    const conditions = [`${hops[0]!.cur} IN (${spec.anchor})`];
+    for (let i = 0; i < hops.length; i++)
+      for (let j = 0; j < i; j++) {
+        if (mode === 'TRAIL')
+          conditions.push(
+            `NOT (${hops[i]!.identity.map((c, k) => `${c} = ${hops[j]!.identity[k]}`).join(' AND ')})`,
+          );
+        if (mode === 'ACYCLIC') conditions.push(`${hops[i]!.next} <> ${hops[j]!.next}`);
+      }
+    if (mode === 'ACYCLIC') for (const h of hops) conditions.push(`${h.next} <> ${hops[0]!.cur}`);
+    chains.push(
+      `SELECT ${hops[0]!.cur} AS "_start", ${hops[length - 1]!.next} AS "_node", ${length} AS "_depth"\n  FROM ${from}\n  WHERE ${conditions.join(' AND ')}`,
+    );
+  }
+  if (spec.min === 0) chains.push(zero);
+  const paths = chains.join('\nUNION ALL\n');
+  if (!spec.shortest) return state.cte('p', paths);
+  const shortest = state.cte(
+    's',
+    `SELECT "_start", "_node", min("_depth") AS "_depth" FROM (${paths}) AS r GROUP BY "_start", "_node"`,
+  );
+  if (spec.shortest === 'shortest') return shortest;
   return state.cte(
     'a',
     `SELECT r."_start", r."_node", r."_depth" FROM (${paths}) AS r JOIN ${shortest} AS s ON s."_start" = r."_start" AND s."_node" = r."_node" AND s."_depth" = r."_depth"`,

@@ -35,6 +35,15 @@ export interface ScaffoldResult {
   readonly monorepoRoot?: string;
 }
 
+/**
+ * Template files stored under another name: npm drops `.gitignore` from a
+ * tarball, and a nested `package.json` would be linted as this package's own.
+ */
+const RENAMED: Readonly<Record<string, string>> = {
+  gitignore: '.gitignore',
+  'package.template.json': 'package.json',
+};
+
 /** The templates folder shipped with this package. */
 const TEMPLATES = fileURLToPath(new URL('../templates/', import.meta.url));
 
@@ -111,7 +120,7 @@ export async function scaffoldConnector(options: ScaffoldOptions): Promise<Scaff
   const files: string[] = [];
   for (const source of ['common', options.kind]) {
     for (const path of listFiles(join(TEMPLATES, source))) {
-      const target = substitute(path === 'gitignore' ? '.gitignore' : path, pairs);
+      const target = substitute(RENAMED[path] ?? path, pairs);
       const text = substitute(await readFile(join(TEMPLATES, source, path), 'utf8'), pairs);
       await mkdir(dirname(join(directory, target)), { recursive: true });
       await writeFile(join(directory, target), text);

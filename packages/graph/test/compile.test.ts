@@ -49,6 +49,22 @@ describe('syntax errors', () => {
   });
 });
 
+describe('limits: a clear error, never a crash', () => {
+  test('deep nesting is refused before parsing (54001)', () => {
+    const e = refusal(`RETURN ${'('.repeat(1000)}1${')'.repeat(1000)}`);
+    assert.equal(e.details?.sqlstate, '54001');
+    assert.match(e.message, /nested more than 200 levels/);
+  });
+  test('a very long expression chain (54001)', () => {
+    assert.equal(refusal(`RETURN ${'1 + '.repeat(20000)}1`).details?.sqlstate, '54001');
+  });
+  test('a hop count past 64 (54001)', () => {
+    const e = refusal('MATCH (a:Person)-[:KNOWS*1..1000]->(b) RETURN b');
+    assert.equal(e.details?.sqlstate, '54001');
+    assert.match(e.message, /more than 64 hops/);
+  });
+});
+
 describe('constructs outside the subset are named (0A000)', () => {
   const cases: [string, RegExp][] = [
     ['CREATE (a:Person {id: 1}) RETURN a', /CREATE clause/],

@@ -5,6 +5,7 @@
  * any other query. No second executor.
  */
 
+import { ErrorCode, SpokeError } from '@spoke/core';
 import { parseCypher } from '../cypher/build-ir.js';
 import type { CypherExpr, CypherQuery, PathPattern } from '../cypher/cypher-ir.js';
 import { invalidCypher } from '../errors.js';
@@ -202,5 +203,14 @@ export function compileCypher(
   graph: GraphDefinition,
   options: CompileCypherOptions = {},
 ): CompiledCypher {
-  return compileCypherQuery(parseCypher(text), graph, options);
+  try {
+    return compileCypherQuery(parseCypher(text), graph, options);
+  } catch (error) {
+    // Deep expressions recurse in the IR builder and the compiler too: a clear error, never a crash.
+    if (error instanceof RangeError)
+      throw new SpokeError(ErrorCode.INVALID_QUERY, 'Cypher: query too complex (stack depth exceeded)', {
+        details: { sqlstate: '54001' },
+      });
+    throw error;
+  }
 }

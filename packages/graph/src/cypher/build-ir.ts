@@ -63,6 +63,9 @@ import type {
 } from './cypher-ir.js';
 import { parseCypherTree } from './parse-tree.js';
 
+/** The largest hop count a variable-length relationship may name (the search is exponential in it). */
+export const MAX_EXPLICIT_HOPS = 64;
+
 /** Parses a Cypher query into the IR, refusing what the subset does not cover. */
 export function parseCypher(text: string): CypherQuery {
   return new IrBuilder(text).statements(parseCypherTree(text));
@@ -256,6 +259,12 @@ class IrBuilder {
       if (single !== undefined) length = { min: single, max: single };
       else if (lengthCtx.DOTDOT()) length = { min: from ?? 1, ...(to !== undefined ? { max: to } : {}) };
       else length = { min: 1 };
+      if ((length.max ?? length.min) > MAX_EXPLICIT_HOPS)
+        throw invalidCypher(
+          `${this.span(lengthCtx).text} asks for more than ${MAX_EXPLICIT_HOPS} hops`,
+          this.span(lengthCtx).position,
+          '54001',
+        );
       if (length.max !== undefined && length.max < length.min)
         throw invalidCypher(
           `the upper bound of ${this.span(lengthCtx).text} is below its lower bound`,

@@ -3,6 +3,8 @@
  * a query text and returns its parse tree, or throws a 42601 SpokeError at the
  * first syntax error.
  */
+
+import { ErrorCode, SpokeError } from '@spoke/core';
 import {
   BaseErrorListener,
   CharStream,
@@ -35,10 +37,34 @@ class ThrowingListener extends BaseErrorListener {
   }
 }
 
+/** Deeper nesting of (, [ and { is refused before parsing: the parser recurses once per level. */
+export const MAX_CYPHER_NESTING = 200;
+
+function tooComplex(message: string): SpokeError {
+  return new SpokeError(ErrorCode.INVALID_QUERY, `Cypher: ${message}`, { details: { sqlstate: '54001' } });
+}
+
 /** Parses `text` with the Cypher grammar. */
 export function parseCypherTree(text: string): StatementsContext {
   if (text.length > MAX_CYPHER_LENGTH)
     throw cypherSyntaxError(`query longer than ${MAX_CYPHER_LENGTH} characters`, MAX_CYPHER_LENGTH);
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 40 || c === 91 || c === 123) depth++;
+    else if (c === 41 || c === 93 || c === 125) depth--;
+    if (depth > MAX_CYPHER_NESTING)
+      throw tooComplex(`query nested more than ${MAX_CYPHER_NESTING} levels deep (at position ${i + 1})`);
+  }
+  try {
+    return parse(text);
+  } catch (error) {
+    if (error instanceof RangeError) throw tooComplex('query too complex to parse (stack depth exceeded)');
+    throw error;
+  }
+}
+
+function parse(text: string): StatementsContext {
   const listener = new ThrowingListener();
   const lexer = new SpokeCypherLexer(CharStream.fromString(text));
   lexer.removeErrorListeners();

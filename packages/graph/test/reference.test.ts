@@ -144,6 +144,15 @@ describe('SQL/PGQ GRAPH_TABLE and cypher() inside SQL', () => {
       const got = comparable(arrowRows(await collectBatches(await engine.query(c.sql))), c.ordered ?? false);
       assert.deepEqual(got, want, c.sql);
     });
+  test('EXPLAIN of a graph query shows each source\'s part', async () => {
+    const result = await engine.query(
+      `EXPLAIN SELECT * FROM GRAPH_TABLE (social MATCH (a IS Person)-[IS WORKS_AT]->(c IS Company) WHERE a.id = 3 COLUMNS (c.name))`,
+    );
+    const text = arrowRows(await collectBatches(result)).join('\n');
+    assert.match(text, /people\.main\.person/);
+    assert.match(text, /social\.main\.works_at/);
+    assert.match(text, /biz\.main\.company/);
+  });
   test('a GRAPH_TABLE without COLUMNS is a syntax error naming it', async () => {
     await assert.rejects(
       engine.query('SELECT * FROM GRAPH_TABLE (social MATCH (a IS Person)) g'),

@@ -142,12 +142,26 @@ function inferLabels(patterns: readonly PathPattern[], outer: Scope, state: Comp
   for (const p of patterns)
     for (const n of p.nodes) {
       const label = current(n) ?? (only.length === 1 ? only[0] : undefined);
-      if (!label)
+      if (!label) {
+        // The labels the node's relationships allow, to say what to write.
+        const possible = new Set<string>();
+        for (const q of patterns)
+          q.relationships.forEach((rel, i) => {
+            const [l, r] = [q.nodes[i]!, q.nodes[i + 1]!];
+            if (l !== n && r !== n) return;
+            for (const o of orientations(graph, rel, current(l), current(r))) {
+              const leftEnd = o.reversed ? o.edge.to : o.edge.from;
+              const rightEnd = o.reversed ? o.edge.from : o.edge.to;
+              possible.add(l === n ? leftEnd : rightEnd);
+            }
+          });
+        const choices = possible.size > 0 ? [...possible] : only;
         throw invalidCypher(
-          `cannot tell the label of ${n.text}: write it, e.g. (${n.variable ?? ''}:${only[0]})`,
+          `cannot tell the label of ${n.text} (it may be ${choices.map((c) => `:${c}`).join(' or ')}): write it, e.g. (${n.variable ?? ''}:${choices[0]})`,
           n.position,
           '42P01',
         );
+      }
       labels.set(n, label);
     }
   const options = new Map<RelationshipPattern, Orientation[]>();

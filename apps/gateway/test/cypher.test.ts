@@ -16,6 +16,7 @@ import { arrow, ErrorCode, SpokeError } from '@spoke/core';
 import pg from 'pg';
 import { parseConfig } from '../src/config/load-config.js';
 import { createGatewayEngine } from '../src/create-gateway-engine.js';
+import { cypherStatementFor } from '../src/graph/graph-engine.js';
 import { createGatewayServices } from '../src/service/gateway-services.js';
 import { type RunningGateway, startGateway } from '../src/start-gateway.js';
 import { canonicalRows, type DemoFixture, demoFixture } from './demo-fixture.js';
@@ -291,6 +292,13 @@ ${GRAPH_YAML}`;
         (e: { code?: string; message?: string }) => e.code === '42601' && /2 column/.test(e.message ?? ''),
       );
     });
+  });
+
+  it('the statement run for a Cypher query carries it as a one-line comment that cannot end early', () => {
+    const sql = cypherStatementFor('MATCH (a:Customer)\n/* */ WHERE a.name = "*/ DROP" RETURN a');
+    assert.equal(sql.indexOf('*/'), sql.lastIndexOf('*/'));
+    assert.ok(sql.endsWith('*/ SELECT * FROM cypher($1, $2, $3)'), sql);
+    assert.ok(!sql.includes('\n'));
   });
 
   it('a Cypher injection attempt through a parameter stays a value', async () => {

@@ -5,7 +5,7 @@ import { explainText } from '../format/explain-text.js';
 import { writeJsonRows } from '../format/json-format.js';
 import { writeTableRows } from '../format/table-format.js';
 import { textOutput } from '../format/text-output.js';
-import { CYPHER_STATEMENT, compileCypherCall, cypherParams, graphsOf } from '../graph/graph-engine.js';
+import { compileCypherCall, cypherParams, cypherStatementFor, graphsOf } from '../graph/graph-engine.js';
 import { CONFIG_HELP, CONFIG_OPTIONS, configFromOptions } from './config-source.js';
 import { parseParam } from './query-command.js';
 import { readSqlArgument } from './read-sql-argument.js';
@@ -69,14 +69,20 @@ export async function cypherCommand(args: string[], log: (message: string) => vo
     const statement = cypherParams(values.graph, query, params);
     if (values.explain) {
       const compiled = compileCypherCall(graphsOf(engine), statement);
-      const plan = await engine.explain(CYPHER_STATEMENT, { params: statement, signal: controller.signal });
+      const plan = await engine.explain(cypherStatementFor(query), {
+        params: statement,
+        signal: controller.signal,
+      });
       process.stdout.write(
         `Cypher:\n    ${query.trim()}\nSQL:\n    ${compiled.sql.replaceAll('\n', '\n    ')}\n`,
       );
       process.stdout.write(explainText(plan));
       return 0;
     }
-    const result = await engine.query(CYPHER_STATEMENT, { params: statement, signal: controller.signal });
+    const result = await engine.query(cypherStatementFor(query), {
+      params: statement,
+      signal: controller.signal,
+    });
     const write = textOutput(process.stdout);
     if (format === 'json') await writeJsonRows(result, write);
     else if (format === 'csv') await writeCsvRows(result, write);

@@ -10,7 +10,7 @@
 import type { ScalarValue } from '@spoke/core';
 import type { ExplainPlan, QueryEngine } from '@spoke/planner';
 import { HttpError, HttpErrorCode } from '../http/error-status.js';
-import { CYPHER_STATEMENT, compileCypherCall, cypherParams, graphsOf } from './graph-engine.js';
+import { compileCypherCall, cypherParams, cypherStatementFor, graphsOf } from './graph-engine.js';
 
 /** A parsed `/v1/cypher` body. */
 export interface CypherBody {
@@ -47,7 +47,7 @@ export function parseCypherBody(text: string): CypherBody {
 
 /** The SQL statement and parameters a `/v1/cypher` body runs as. */
 export function cypherStatement(body: CypherBody): { sql: string; params: ScalarValue[] } {
-  return { sql: CYPHER_STATEMENT, params: cypherParams(body.graph, body.query, body.params) };
+  return { sql: cypherStatementFor(body.query), params: cypherParams(body.graph, body.query, body.params) };
 }
 
 /** `"explain": true`: the Cypher, its SQL and the plan. */

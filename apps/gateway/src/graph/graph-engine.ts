@@ -27,6 +27,22 @@ const GRAPHS = Symbol.for('@spoke/gateway/graphs');
 /** The statement `POST /v1/cypher` and `spoke cypher` run: graph, query and parameters (JSON) bound as $1..$3. */
 export const CYPHER_STATEMENT = 'SELECT * FROM cypher($1, $2, $3)';
 
+/**
+ * {@link CYPHER_STATEMENT} labelled with the Cypher as a comment, so the audit
+ * record and the list of running queries show what was asked (one line, at
+ * most 500 characters, no comment end inside: the label is never syntax).
+ */
+export function cypherStatementFor(query: string): string {
+  const label = query
+    .slice(0, 500)
+    .replace(/\p{Cc}+/gu, ' ')
+    .replace(/\*\//g, '* /')
+    .replace(/\/\*/g, '/ *')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return `/* cypher: ${label} */ ${CYPHER_STATEMENT}`;
+}
+
 /** The parameters of {@link CYPHER_STATEMENT}. */
 export function cypherParams(
   graph: string,

@@ -15,8 +15,7 @@
  * | date | number, days since 1970-01-01 |
  * | time, timestamp | bigint, microseconds |
  *
- * NOTE: identical in connector-mysql and connector-snowflake; it belongs in
- * `@spoke/sdk` next to the batch helpers.
+ * Used by the SQL connectors that decode driver rows (MySQL, Snowflake).
  */
 import {
   arrow,

@@ -9,8 +9,8 @@
  * Anything outside that subset throws `UNSUPPORTED`, and the planner keeps
  * that part of the query in DuckDB.
  *
- * NOTE: identical in connector-mysql and connector-snowflake; it belongs in
- * `@spoke/sdk` (sql/select-renderer.ts) next to the PostgreSQL dialect.
+ * Used by the MySQL and Snowflake connectors (their dialects implement
+ * {@link SelectDialect}).
  */
 import {
   ErrorCode,

@@ -73,7 +73,11 @@ describe('constructs outside the subset are named (0A000)', () => {
     ['MATCH (a:Person) SET a.age = 1 RETURN a', /SET clause/],
     ['UNWIND [1, 2] AS x RETURN x', /UNWIND clause/],
     ['CALL db.labels() YIELD label RETURN label', /CALL clause/],
-    ['MATCH (a:Person) WHERE EXISTS { MATCH (a)-[:KNOWS]->() } RETURN a', /EXISTS \{ … \}/],
+    ['MATCH (a:Person) RETURN COLLECT { MATCH (a)-[:KNOWS]->(b) RETURN b.id } AS l', /COLLECT \{ … \}/],
+    [
+      'MATCH (a:Person) WHERE EXISTS { MATCH (a)-[:KNOWS]->(b) RETURN b } RETURN a',
+      /with anything but one MATCH clause/,
+    ],
     ['MATCH (a:Person) RETURN [x IN [1, 2] | x * 2] AS l', /list comprehensions/],
     ['MATCH (a:Person) RETURN {name: a.name} AS m', /map literals/],
     ['MATCH (a:!Person) RETURN a', /label expression/],

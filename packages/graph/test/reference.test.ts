@@ -144,7 +144,7 @@ describe('SQL/PGQ GRAPH_TABLE and cypher() inside SQL', () => {
       const got = comparable(arrowRows(await collectBatches(await engine.query(c.sql))), c.ordered ?? false);
       assert.deepEqual(got, want, c.sql);
     });
-  test('EXPLAIN of a graph query shows each source\'s part', async () => {
+  test("EXPLAIN of a graph query shows each source's part", async () => {
     const result = await engine.query(
       `EXPLAIN SELECT * FROM GRAPH_TABLE (social MATCH (a IS Person)-[IS WORKS_AT]->(c IS Company) WHERE a.id = 3 COLUMNS (c.name))`,
     );

@@ -314,6 +314,29 @@ export const CORPUS: readonly CorpusQuery[] = [
     reference: `${refWalks('id = 1', 'out', 3)} SELECT node, d FROM dist`,
   },
   {
+    name: 'pattern predicate',
+    cypher: "MATCH (a:Person) WHERE (a)-[:WORKS_AT]->(:Company {industry: 'tech'}) RETURN a.id",
+    reference:
+      "SELECT w.person_id FROM works_at w JOIN company c ON c.id = w.company_id WHERE c.industry = 'tech'",
+  },
+  {
+    name: 'negated pattern predicate',
+    cypher: 'MATCH (a:Person)-[:KNOWS]->(b) WHERE NOT (b)-[:KNOWS]->(a) RETURN count(*)',
+    reference:
+      'SELECT count(*) FROM knows k WHERE NOT EXISTS (SELECT 1 FROM knows r WHERE r.src = k.dst AND r.dst = k.src)',
+  },
+  {
+    name: 'EXISTS { MATCH … WHERE … }',
+    cypher: 'MATCH (a:Person) WHERE EXISTS { MATCH (a)-[:KNOWS]->(b) WHERE b.age > 60 } RETURN a.id',
+    reference: 'SELECT DISTINCT k.src FROM knows k JOIN person b ON b.id = k.dst WHERE b.age > 60',
+  },
+  {
+    name: 'COUNT { … }',
+    cypher: 'MATCH (a:Person) RETURN a.id, COUNT { (a)-[:KNOWS]-() } AS degree',
+    reference:
+      'SELECT p.id, (SELECT count(*) FROM knows k WHERE k.src = p.id) + (SELECT count(*) FROM knows k WHERE k.dst = p.id) FROM person p',
+  },
+  {
     name: 'WITH aggregation and WHERE',
     cypher: 'MATCH (a:Person) WITH a.city AS city, count(*) AS n WHERE n > 15 RETURN city, n ORDER BY city',
     reference: 'SELECT city, count(*) AS n FROM person GROUP BY city HAVING count(*) > 15 ORDER BY city',

@@ -11,7 +11,7 @@ import type { CypherExpr, CypherQuery, PathPattern } from '../cypher/cypher-ir.j
 import { invalidCypher } from '../errors.js';
 import { DEFAULT_MAX_HOPS, type GraphDefinition } from '../graph-definition.js';
 import { compileExpression } from './compile-expression.js';
-import { compileMatch, importBinding } from './compile-match.js';
+import { compileMatch, expressionContext, importBinding } from './compile-match.js';
 import { compileProjection } from './compile-projection.js';
 import { Parameters, type ParamStyle } from './parameters.js';
 import type { Scope } from './scope.js';
@@ -70,6 +70,10 @@ function collectProperties(query: CypherQuery): Map<string, Set<string>> {
         return;
       case 'list':
         e.items.forEach(expr);
+        return;
+      case 'patternSubquery':
+        e.patterns.forEach(pattern);
+        expr(e.where);
         return;
       case 'case':
         expr(e.operand);
@@ -159,8 +163,7 @@ function compileSingle(query: CypherQuery, state: CompileState): { sql: string; 
     }
     b = new SelectBuilder(scope);
     b.join(`${cte} AS ${alias}`);
-    if (clause.where)
-      b.where.push(compileExpression(clause.where, { scope, params: state.params, aggregates: false }));
+    if (clause.where) b.where.push(compileExpression(clause.where, expressionContext(scope, state)));
   }
   throw invalidCypher('a query must end with RETURN', undefined, '42601');
 }

@@ -16,6 +16,11 @@ export interface ExpressionContext {
   readonly params: Parameters;
   /** Whether aggregate functions may appear (RETURN and WITH items, not WHERE). */
   readonly aggregates: boolean;
+  /** Compiles `EXISTS { … }`, pattern predicates and `COUNT { … }` (they need the graph and the joins). */
+  readonly subquery?: (
+    expr: Extract<CypherExpr, { kind: 'patternSubquery' }>,
+    ctx: ExpressionContext,
+  ) => string;
 }
 
 /** Aggregate functions of the subset. */
@@ -136,6 +141,9 @@ export function compileExpression(expr: CypherExpr, ctx: ExpressionContext): str
       return binary(expr, ctx);
     case 'call':
       return call(expr, ctx);
+    case 'patternSubquery':
+      if (!ctx.subquery) throw unsupportedCypher(`${expr.text} here`, expr.position);
+      return ctx.subquery(expr, ctx);
   }
 }
 

@@ -13,12 +13,39 @@ import type {
   RelationshipPattern,
 } from '../cypher/cypher-ir.js';
 import { invalidCypher, unsupportedCypher } from '../errors.js';
-import { compileExpression } from './compile-expression.js';
+import { compileExpression, type ExpressionContext } from './compile-expression.js';
 import { edgeRelation, type Orientation, orientations } from './edge-relation.js';
 import { type Binding, type NodeBinding, resolveProperty, type Scope } from './scope.js';
 import { type CompileState, SelectBuilder } from './select-builder.js';
 import { column, quoteIdent, quoteTable } from './sql-text.js';
 import { variableLengthRelation } from './variable-length.js';
+
+/** The context expressions of a query are compiled in (pattern sub-queries included). */
+export function expressionContext(scope: Scope, state: CompileState, aggregates = false): ExpressionContext {
+  return {
+    scope,
+    params: state.params,
+    aggregates,
+    subquery: (expr, ctx) => compilePatternSubquery(expr, ctx.scope, state),
+  };
+}
+
+/**
+ * `EXISTS { pattern [WHERE …] }`, a pattern predicate, or `COUNT { … }`: the
+ * pattern's joins in a correlated sub-select, where variables already bound
+ * outside stand for the outer rows and new ones stay inside.
+ */
+export function compilePatternSubquery(
+  expr: Extract<CypherExpr, { kind: 'patternSubquery' }>,
+  scope: Scope,
+  state: CompileState,
+): string {
+  const inner = new SelectBuilder(new Map(scope));
+  addPatterns(expr.patterns, inner, scope, conjuncts(expr.where), state);
+  if (expr.where) inner.where.push(compileExpression(expr.where, expressionContext(inner.scope, state)));
+  const body = inner.tail().replaceAll('\n', '\n  ');
+  return expr.mode === 'exists' ? `EXISTS (SELECT 1 ${body})` : `(SELECT count(*) ${body})`;
+}
 
 /** Splits `a AND b AND c` into its conjuncts. */
 export function conjuncts(expr: CypherExpr | undefined): CypherExpr[] {
@@ -50,6 +77,14 @@ export function freeVariables(expr: CypherExpr, out = new Set<string>()): Set<st
       break;
     case 'list':
       for (const a of expr.items) freeVariables(a, out);
+      break;
+    case 'patternSubquery':
+      // Conservative: every variable named inside, so such a predicate is never taken for a one-variable filter.
+      for (const p of expr.patterns) {
+        for (const n of p.nodes) if (n.variable) out.add(n.variable);
+        for (const r of p.relationships) if (r.variable) out.add(r.variable);
+      }
+      if (expr.where) freeVariables(expr.where, out);
       break;
     case 'case':
       if (expr.operand) freeVariables(expr.operand, out);
@@ -207,7 +242,7 @@ function anchorSql(
   const v = state.graph.vertices[label]!;
   const scope: Scope = new Map();
   if (node.variable) scope.set(node.variable, binding);
-  const ctx = { scope, params: state.params, aggregates: false };
+  const ctx = expressionContext(scope, state);
   const conds: string[] = [];
   const same = node.variable
     ? patterns.flatMap((p) => p.nodes.filter((n) => n.variable === node.variable))
@@ -250,7 +285,7 @@ function addPatterns(
   state: CompileState,
 ): void {
   const { labels, options } = inferLabels(patterns, outer, state);
-  const ctx = () => ({ scope: b.scope, params: state.params, aggregates: false });
+  const ctx = () => expressionContext(b.scope, state);
   const fixed: { rel: RelationshipPattern; identity: readonly string[]; types: readonly string[] }[] = [];
   const nodeBinding = (node: NodePattern): NodeBinding => {
     const existing = node.variable ? b.scope.get(node.variable) : undefined;
@@ -470,10 +505,7 @@ export function compileMatch(match: MatchClause, b: SelectBuilder, state: Compil
   const where = conjuncts(match.where);
   if (!match.optional) {
     addPatterns(match.patterns, b, b.scope, where, state);
-    if (match.where)
-      b.where.push(
-        compileExpression(match.where, { scope: b.scope, params: state.params, aggregates: false }),
-      );
+    if (match.where) b.where.push(compileExpression(match.where, expressionContext(b.scope, state)));
     return;
   }
   // The pattern is matched on its own; variables it shares with the rows so far join it to them.
@@ -495,8 +527,7 @@ export function compileMatch(match: MatchClause, b: SelectBuilder, state: Compil
   if (columns.length === 0) columns.push('1 AS "_one"');
   // The WHERE of an OPTIONAL MATCH decides whether the pattern matched, so it belongs to the join.
   const onScope: Scope = new Map([...b.scope, ...imported]);
-  if (match.where)
-    on.push(compileExpression(match.where, { scope: onScope, params: state.params, aggregates: false }));
+  if (match.where) on.push(compileExpression(match.where, expressionContext(onScope, state)));
   b.leftJoin(`(SELECT ${columns.join(', ')}\n  ${inner.tail().replaceAll('\n', '\n  ')}) AS ${alias}`, on);
   for (const [name, binding] of imported) b.scope.set(name, binding);
 }

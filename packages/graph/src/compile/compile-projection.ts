@@ -8,7 +8,7 @@
 import type { CypherExpr, Projection } from '../cypher/cypher-ir.js';
 import { invalidCypher } from '../errors.js';
 import { compileExpression, type ExpressionContext, hasAggregate } from './compile-expression.js';
-import { exportColumns } from './compile-match.js';
+import { exportColumns, expressionContext } from './compile-match.js';
 import type { Binding } from './scope.js';
 import type { CompileState, SelectBuilder } from './select-builder.js';
 import { quoteIdent } from './sql-text.js';
@@ -56,7 +56,7 @@ export function compileProjection(
   state: CompileState,
   kind: 'with' | 'return',
 ): CompiledProjection {
-  const ctx: ExpressionContext = { scope: b.scope, params: state.params, aggregates: true };
+  const ctx: ExpressionContext = expressionContext(b.scope, state, true);
   const entries: { name: string; expr?: CypherExpr; binding?: Binding }[] = [];
   if (projection.star) {
     for (const [name, binding] of b.scope) if (!name.startsWith(' ')) entries.push({ name, binding });

@@ -10,7 +10,9 @@ import {
   BooleanLiteralContext,
   CaseExpressionContext,
   type ClauseContext,
+  CountExpressionContext,
   CountStarContext,
+  ExistsExpressionContext,
   type Expression1Context,
   Expression2Context,
   Expression3Context,
@@ -36,6 +38,8 @@ import {
   ParameterContext,
   ParenthesizedExpressionContext,
   type PatternContext,
+  PatternExpressionContext,
+  type PatternListContext,
   type PropertiesContext,
   PropertyPostfixContext,
   RelationshipPatternContext,
@@ -48,6 +52,7 @@ import {
   type UnionContext,
   VariableContext,
   WhenEqualsContext,
+  type WhereClauseContext,
 } from '../generated/SpokeCypherParser.js';
 import type {
   BinaryOp,
@@ -190,9 +195,29 @@ class IrBuilder {
     const anonymous = ctx.anonymousPattern();
     const shortestCtx = anonymous.shortestPathPattern();
     const element = shortestCtx ? shortestCtx.patternElement() : anonymous.patternElement()!;
+    const { nodes, relationships } = this.element(element.children as ParseTree[]);
+    const variable = ctx.variable();
+    let shortest: PathPattern['shortest'];
+    if (shortestCtx) {
+      shortest = shortestCtx.ALL_SHORTEST_PATHS() ? 'all' : 'shortest';
+      if (relationships.length !== 1 || !relationships[0]!.length)
+        this.refuse('shortestPath over anything but one variable-length relationship', shortestCtx);
+    }
+    return {
+      ...this.span(ctx),
+      ...(variable ? { variable: this.name(variable) } : {}),
+      ...(shortest ? { shortest } : {}),
+      mode,
+      nodes,
+      relationships,
+    };
+  }
+
+  /** The nodes and relationships of a pattern element, alternating. */
+  element(children: readonly ParseTree[]): { nodes: NodePattern[]; relationships: RelationshipPattern[] } {
     const nodes: NodePattern[] = [];
     const relationships: RelationshipPattern[] = [];
-    for (const child of element.children) {
+    for (const child of children) {
       if (child instanceof NodePatternContext) {
         if (nodes.length !== relationships.length) this.refuse('juxtaposed node patterns', child);
         nodes.push(this.node(child));
@@ -208,20 +233,38 @@ class IrBuilder {
         );
       }
     }
-    const variable = ctx.variable();
-    let shortest: PathPattern['shortest'];
-    if (shortestCtx) {
-      shortest = shortestCtx.ALL_SHORTEST_PATHS() ? 'all' : 'shortest';
-      if (relationships.length !== 1 || !relationships[0]!.length)
-        this.refuse('shortestPath over anything but one variable-length relationship', shortestCtx);
+    return { nodes, relationships };
+  }
+
+  /** `EXISTS { … }` / `COUNT { … }`: a pattern list with an optional WHERE, or a lone MATCH clause. */
+  patternSubquery(
+    ctx: ExistsExpressionContext | CountExpressionContext,
+    mode: 'exists' | 'count',
+    span: SourceSpan,
+  ): CypherExpr {
+    if (ctx.matchMode())
+      this.refuse('match modes (REPEATABLE ELEMENTS / DIFFERENT RELATIONSHIPS)', ctx.matchMode());
+    let list: PatternListContext | null = ctx.patternList();
+    let where: WhereClauseContext | null = ctx.whereClause();
+    const query = ctx.queryWithLocalDefinitions();
+    if (query) {
+      const clauses = query.nextStatement().regularQuery(0)?.union()?.singleQuery(0)?.clause() ?? [];
+      const match = clauses.length === 1 ? clauses[0]!.matchClause() : null;
+      if (
+        !match ||
+        match.OPTIONAL() ||
+        query.nextStatement().regularQuery(0)?.union()?.singleQuery().length !== 1
+      )
+        this.refuse(`${mode.toUpperCase()} { … } with anything but one MATCH clause`, ctx);
+      list = match.patternList();
+      where = match.whereClause();
     }
     return {
-      ...this.span(ctx),
-      ...(variable ? { variable: this.name(variable) } : {}),
-      ...(shortest ? { shortest } : {}),
+      kind: 'patternSubquery',
       mode,
-      nodes,
-      relationships,
+      patterns: list!.pattern().map((p) => this.pattern(p)),
+      ...(where ? { where: this.expr(where.expression()) } : {}),
+      ...span,
     };
   }
 
@@ -528,6 +571,18 @@ class IrBuilder {
       };
     }
     if (c instanceof VariableContext) return { kind: 'variable', name: this.name(c), ...span };
+    if (c instanceof ExistsExpressionContext) return this.patternSubquery(c, 'exists', span);
+    if (c instanceof CountExpressionContext) return this.patternSubquery(c, 'count', span);
+    if (c instanceof PatternExpressionContext) {
+      // A pattern used as a predicate: WHERE (a)-[:KNOWS]->(b).
+      const { nodes, relationships } = this.element(c.pathPatternNonEmpty().children as ParseTree[]);
+      return {
+        kind: 'patternSubquery',
+        mode: 'exists',
+        patterns: [{ ...span, mode: 'TRAIL', nodes, relationships }],
+        ...span,
+      };
+    }
     const rule = c.constructor.name.replace(/Context$/, '');
     const names: Record<string, string> = {
       OtherLiteral: 'map literals',
@@ -536,10 +591,7 @@ class IrBuilder {
       PatternComprehension: 'pattern comprehensions',
       ReduceExpression: 'reduce()',
       ListItemsPredicate: 'all()/any()/none()/single() list predicates',
-      ExistsExpression: 'EXISTS { … }',
-      CountExpression: 'COUNT { … }',
       CollectExpression: 'COLLECT { … }',
-      PatternExpression: 'pattern expressions',
       ShortestPathExpression: 'shortestPath() as an expression (use it in MATCH)',
       InterpolatedStringLiteral: 'interpolated strings',
     };

@@ -37,6 +37,13 @@ export type CypherExpr =
   | (SourceSpan & { readonly kind: 'countStar' })
   | (SourceSpan & { readonly kind: 'list'; readonly items: readonly CypherExpr[] })
   | (SourceSpan & {
+      /** `EXISTS { … }`, a pattern used as a predicate, or `COUNT { … }`. */
+      readonly kind: 'patternSubquery';
+      readonly mode: 'exists' | 'count';
+      readonly patterns: readonly PathPattern[];
+      readonly where?: CypherExpr;
+    })
+  | (SourceSpan & {
       readonly kind: 'case';
       readonly operand?: CypherExpr;
       readonly whens: readonly { readonly when: CypherExpr; readonly result: CypherExpr }[];

@@ -254,7 +254,7 @@ ${GRAPH_YAML}`;
     const cases: [unknown, number, string, RegExp][] = [
       [{ graph: 'shop', query: 'MATCH (c:Customer RETURN c' }, 400, '42601', /position 19/],
       [{ graph: 'shop', query: 'CREATE (c:Customer {id: 1}) RETURN c' }, 501, '0A000', /CREATE clause/],
-      [{ graph: 'shop', query: 'MATCH (c:Customer) UNWIND [1] AS x RETURN x' }, 501, '0A000', /UNWIND/],
+      [{ graph: 'shop', query: 'MATCH (c:Customer) DETACH DELETE c' }, 501, '0A000', /DETACH DELETE clause/],
       [
         { graph: 'nope', query: 'MATCH (c) RETURN c' },
         404,

@@ -71,7 +71,7 @@ describe('constructs outside the subset are named (0A000)', () => {
     ['MERGE (a:Person {id: 1}) RETURN a', /MERGE clause/],
     ['MATCH (a:Person) DETACH DELETE a RETURN 1', /DETACH DELETE clause/],
     ['MATCH (a:Person) SET a.age = 1 RETURN a', /SET clause/],
-    ['UNWIND [1, 2] AS x RETURN x', /UNWIND clause/],
+    ['MATCH (a:Person) WITH collect(a.id) AS l UNWIND l AS x RETURN x', /UNWIND of l/],
     ['CALL db.labels() YIELD label RETURN label', /CALL clause/],
     ['MATCH (a:Person) RETURN COLLECT { MATCH (a)-[:KNOWS]->(b) RETURN b.id } AS l', /COLLECT \{ … \}/],
     [

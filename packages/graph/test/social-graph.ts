@@ -337,6 +337,12 @@ export const CORPUS: readonly CorpusQuery[] = [
       'SELECT p.id, (SELECT count(*) FROM knows k WHERE k.src = p.id) + (SELECT count(*) FROM knows k WHERE k.dst = p.id) FROM person p',
   },
   {
+    name: 'UNWIND a list parameter',
+    cypher: 'UNWIND $ids AS id MATCH (a:Person {id: id})-[:KNOWS]->(b) RETURN id, count(b) AS n',
+    params: { ids: [3, 8, 21, 99999] },
+    reference: 'SELECT src, count(*) FROM knows WHERE src IN (3, 8, 21) GROUP BY src',
+  },
+  {
     name: 'WITH aggregation and WHERE',
     cypher: 'MATCH (a:Person) WITH a.city AS city, count(*) AS n WHERE n > 15 RETURN city, n ORDER BY city',
     reference: 'SELECT city, count(*) AS n FROM person GROUP BY city HAVING count(*) > 15 ORDER BY city',

@@ -13,6 +13,7 @@ import { DEFAULT_MAX_HOPS, type GraphDefinition } from '../graph-definition.js';
 import { compileExpression } from './compile-expression.js';
 import { compileMatch, expressionContext, importBinding } from './compile-match.js';
 import { compileProjection } from './compile-projection.js';
+import { compileUnwind } from './compile-unwind.js';
 import { Parameters, type ParamStyle } from './parameters.js';
 import type { Scope } from './scope.js';
 import { CompileState, SelectBuilder } from './select-builder.js';
@@ -106,6 +107,8 @@ function collectProperties(query: CypherQuery): Map<string, Set<string>> {
       if (c.kind === 'match') {
         c.patterns.forEach(pattern);
         expr(c.where);
+      } else if (c.kind === 'unwind') {
+        expr(c.list);
       } else {
         for (const i of c.projection.items) {
           expr(i.expr);
@@ -140,6 +143,10 @@ function compileSingle(query: CypherQuery, state: CompileState): { sql: string; 
   for (const clause of query.clauses) {
     if (clause.kind === 'match') {
       compileMatch(clause, b, state);
+      continue;
+    }
+    if (clause.kind === 'unwind') {
+      compileUnwind(clause, b, state);
       continue;
     }
     const projection = compileProjection(clause.projection, b, state, clause.kind);

@@ -149,6 +149,14 @@ class IrBuilder {
         ...(where ? { where: this.expr(where.expression()) } : {}),
       };
     }
+    const unwind = ctx.unwindClause();
+    if (unwind)
+      return {
+        kind: 'unwind',
+        ...this.span(unwind),
+        list: this.expr(unwind.expression()),
+        variable: this.name(unwind.variable()),
+      };
     const ret = ctx.returnClause();
     if (ret) return { kind: 'return', ...this.span(ret), projection: this.projection(ret.returnBody()) };
     const words = this.span(ctx)

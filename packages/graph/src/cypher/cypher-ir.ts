@@ -145,8 +145,15 @@ export interface ReturnClause extends SourceSpan {
   readonly projection: Projection;
 }
 
+/** `UNWIND list AS x`: one row per item (a list literal or a list parameter). */
+export interface UnwindClause extends SourceSpan {
+  readonly kind: 'unwind';
+  readonly list: CypherExpr;
+  readonly variable: string;
+}
+
 /** The clauses the subset accepts. */
-export type CypherClause = MatchClause | WithClause | ReturnClause;
+export type CypherClause = MatchClause | WithClause | ReturnClause | UnwindClause;
 
 /** One read query: clauses in order, ending with RETURN. */
 export interface CypherQuery {

@@ -343,6 +343,19 @@ export const CORPUS: readonly CorpusQuery[] = [
     reference: 'SELECT src, count(*) FROM knows WHERE src IN (3, 8, 21) GROUP BY src',
   },
   {
+    name: 'variable length from vertices carried through WITH',
+    cypher:
+      'MATCH (a:Person) WHERE a.age > 60 WITH a MATCH (a)-[:KNOWS*1..2]->(b) RETURN DISTINCT a.id, b.id',
+    reference: `${refTrails('age > 60', 'out', 2)} SELECT DISTINCT start, node FROM trails`,
+  },
+  {
+    name: 'recursive search from vertices carried through WITH',
+    cypher:
+      'MATCH (a:Person {city: $city}) WITH a ORDER BY a.id LIMIT 3 MATCH (a)-[:KNOWS*1..4]->(b) RETURN a.id, count(*) AS paths',
+    params: { city: 'Kyiv' },
+    reference: `${refTrails("id IN (SELECT id FROM person WHERE city = 'Kyiv' ORDER BY id LIMIT 3)", 'out', 4)} SELECT start, count(*) FROM trails GROUP BY start`,
+  },
+  {
     name: 'WITH aggregation and WHERE',
     cypher: 'MATCH (a:Person) WITH a.city AS city, count(*) AS n WHERE n > 15 RETURN city, n ORDER BY city',
     reference: 'SELECT city, count(*) AS n FROM person GROUP BY city HAVING count(*) > 15 ORDER BY city',

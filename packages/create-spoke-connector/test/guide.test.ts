@@ -64,3 +64,13 @@ describe('docs/connector-guide.md', () => {
     });
   });
 });
+
+describe('templates', () => {
+  it('compile against the @spoke packages of this repository (tsconfig.templates.json)', async () => {
+    const tsc = join(REPO, 'node_modules', '.bin', 'tsc');
+    const project = fileURLToPath(new URL('../tsconfig.templates.json', import.meta.url));
+    await promisify(execFile)(tsc, ['-p', project]).catch((error) => {
+      assert.fail(`the templates do not compile:\n${error.stdout}${error.stderr}`);
+    });
+  });
+});

@@ -12,19 +12,26 @@ import { after, before, describe, test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { connector as duckdbConnector } from '@spoke/connector-duckdb';
 import { collectBatches, createEngine, type FederatedEngine } from '@spoke/planner';
-import { compileCypher, type GraphDefinition, rewriteGraphTable } from '../src/index.js';
+import {
+  checkGraphAgainstCatalog,
+  compileCypher,
+  type GraphDefinition,
+  rewriteGraphTable,
+} from '../src/index.js';
 import { arrowRows, comparable, jsRows } from './results.js';
 import { CORPUS, createTableSql, socialData, socialGraph } from './social-graph.js';
 
 let dir: string;
 let engine: FederatedEngine;
 let reference: DuckDBInstance;
-const graph: GraphDefinition = socialGraph({
+const tables = {
   person: 'people.person',
   company: 'biz.company',
   knows: 'social.knows',
   works_at: 'social.works_at',
-});
+};
+/** The graph with each label's properties filled in from the catalog, as the gateway does at start-up. */
+let graph: GraphDefinition = socialGraph(tables);
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'spoke-graph-'));
@@ -67,6 +74,16 @@ before(async () => {
       ],
     ]),
   });
+  const columns = new Map<string, { name: string; type: string }[]>();
+  for (const table of Object.values(tables)) {
+    const [source, name] = table.split('.') as [string, string];
+    const resolved = await engine.registry.resolve(source, undefined, name);
+    columns.set(
+      table,
+      resolved.arrowSchema.fields.map((f) => ({ name: f.name, type: String(f.type) })),
+    );
+  }
+  graph = checkGraphAgainstCatalog('social', graph, (t) => columns.get(t));
 });
 
 after(async () => {

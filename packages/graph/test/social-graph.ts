@@ -356,6 +356,17 @@ export const CORPUS: readonly CorpusQuery[] = [
     reference: `${refTrails("id IN (SELECT id FROM person WHERE city = 'Kyiv' ORDER BY id LIMIT 3)", 'out', 4)} SELECT start, count(*) FROM trails GROUP BY start`,
   },
   {
+    name: 'a node of any label',
+    cypher: 'MATCH (n) RETURN labels(n) AS label, count(*) AS n',
+    reference: "SELECT ['Person'], count(*) FROM person UNION ALL SELECT ['Company'], count(*) FROM company",
+  },
+  {
+    name: 'a node of any label, properties some labels lack',
+    cypher: "MATCH (n) WHERE n.age > 60 OR n.industry = 'tech' RETURN n.name, n.age",
+    reference:
+      "SELECT name, age FROM person WHERE age > 60 UNION ALL SELECT name, NULL FROM company WHERE industry = 'tech'",
+  },
+  {
     name: 'WITH aggregation and WHERE',
     cypher: 'MATCH (a:Person) WITH a.city AS city, count(*) AS n WHERE n > 15 RETURN city, n ORDER BY city',
     reference: 'SELECT city, count(*) AS n FROM person GROUP BY city HAVING count(*) > 15 ORDER BY city',

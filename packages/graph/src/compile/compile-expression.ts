@@ -313,7 +313,7 @@ function call(expr: Extract<CypherExpr, { kind: 'call' }>, ctx: ExpressionContex
       const a = args[0]!;
       const b = a.kind === 'variable' ? ctx.scope.get(a.name) : undefined;
       if (b?.kind !== 'node') throw invalidCypher('labels() needs a node variable', position, '42804');
-      return `ARRAY[${quoteLiteral(b.label)}]`;
+      return `ARRAY[${b.labelSql ?? quoteLiteral(b.label)}]`;
     }
     case 'length': {
       arity(1);

@@ -17,7 +17,7 @@ import { compileExpression, type ExpressionContext } from './compile-expression.
 import { edgeRelation, type Orientation, orientations } from './edge-relation.js';
 import { type Binding, type NodeBinding, resolveProperty, type Scope } from './scope.js';
 import { type CompileState, SelectBuilder } from './select-builder.js';
-import { column, quoteIdent, quoteTable } from './sql-text.js';
+import { column, quoteIdent, quoteLiteral, quoteTable } from './sql-text.js';
 import { variableLengthRelation } from './variable-length.js';
 
 /** The context expressions of a query are compiled in (pattern sub-queries included). */
@@ -131,6 +131,12 @@ function inferLabels(patterns: readonly PathPattern[], outer: Scope, state: Comp
       const bound = n.variable ? outer.get(n.variable) : undefined;
       if (bound && bound.kind !== 'node')
         throw invalidCypher(`\`${n.variable}\` is a ${bound.kind}, not a node`, n.position, '42804');
+      if ((bound as NodeBinding | undefined)?.label === ANY_LABEL && !label)
+        throw invalidCypher(
+          `\`${n.variable}\` may be a vertex of any label: write its label where it is first matched, e.g. (${n.variable}:${Object.keys(graph.vertices)[0]})`,
+          n.position,
+          '42P01',
+        );
       const l = label ?? (bound as NodeBinding | undefined)?.label;
       if (l) setVar(n, l);
       if (bound && label && bound.label !== label)
@@ -176,7 +182,10 @@ function inferLabels(patterns: readonly PathPattern[], outer: Scope, state: Comp
   const only = Object.keys(graph.vertices);
   for (const p of patterns)
     for (const n of p.nodes) {
-      const label = current(n) ?? (only.length === 1 ? only[0] : undefined);
+      let label = current(n) ?? (only.length === 1 ? only[0] : undefined);
+      // A node on no relationship may be of any label: `MATCH (n) RETURN count(n)` reads every vertex table.
+      const isolated = patterns.every((q) => q.relationships.length === 0 || !q.nodes.includes(n));
+      if (!label && isolated) label = ANY_LABEL;
       if (!label) {
         // The labels the node's relationships allow, to say what to write.
         const possible = new Set<string>();
@@ -213,6 +222,45 @@ function inferLabels(patterns: readonly PathPattern[], outer: Scope, state: Comp
       options.set(rel, opts);
     });
   return { labels, options };
+}
+
+/** The label of a node pattern that may be any vertex (it is on no relationship and names no label). */
+const ANY_LABEL = '\u0000any';
+
+/**
+ * Every vertex, of every label: a UNION ALL of the vertex tables with the
+ * key, the label and the properties the query reads (NULL where a label's
+ * table is known not to have one).
+ */
+function anyVertex(
+  state: CompileState,
+  alias: string,
+  props: ReadonlySet<string>,
+): { item: string; binding: NodeBinding } {
+  const branches = Object.entries(state.graph.vertices).map(([label, v]) => {
+    const cols = [
+      `${quoteIdent(v.key)} AS "_key"`,
+      `${quoteLiteral(label)} AS "_label"`,
+      ...[...props].map((p) => {
+        const found = v.properties ? v.properties.find((c) => c.toLowerCase() === p.toLowerCase()) : p;
+        return `${found === undefined ? 'NULL' : quoteIdent(found)} AS ${quoteIdent(`p.${p}`)}`;
+      }),
+    ];
+    return `SELECT ${cols.join(', ')} FROM ${quoteTable(v.table)}`;
+  });
+  return {
+    item: `(${branches.join('\n    UNION ALL ')}) AS ${alias}`,
+    binding: {
+      kind: 'node',
+      label: ANY_LABEL,
+      labelSql: `${alias}."_label"`,
+      key: `${alias}."_key"`,
+      prop: (name, position) => {
+        if (!props.has(name)) throw invalidCypher(`property "${name}" was not collected`, position, 'XX000');
+        return `${alias}.${quoteIdent(`p.${name}`)}`;
+      },
+    },
+  };
 }
 
 /** A node binding over a vertex table alias. */
@@ -294,6 +342,12 @@ function addPatterns(
       throw invalidCypher(`\`${node.variable}\` is a ${existing.kind}, not a node`, node.position, '42804');
     const label = labels.get(node)!;
     const alias = state.alias('n');
+    if (label === ANY_LABEL) {
+      const any = anyVertex(state, alias, state.props.get(node.variable ?? '') ?? new Set());
+      b.join(any.item);
+      if (node.variable) b.scope.set(node.variable, any.binding);
+      return any.binding;
+    }
     const binding = vertexBinding(state, label, alias);
     b.join(`${quoteTable(state.graph.vertices[label]!.table)} AS ${alias}`);
     if (node.variable) b.scope.set(node.variable, binding);
@@ -464,6 +518,7 @@ function exportColumns(
     case 'node':
       return [
         { column: name, sql: binding.key },
+        ...(binding.labelSql ? [{ column: `${name}:label`, sql: binding.labelSql }] : []),
         ...props.map((p) => ({ column: `${name}.${p}`, sql: binding.prop(p, 0) })),
       ];
     case 'edge':
@@ -483,7 +538,13 @@ export function importBinding(name: string, binding: Binding, alias: string): Bi
   const col = (c: string) => `${alias}.${quoteIdent(c)}`;
   switch (binding.kind) {
     case 'node':
-      return { kind: 'node', label: binding.label, key: col(name), prop: (p) => col(`${name}.${p}`) };
+      return {
+        kind: 'node',
+        label: binding.label,
+        key: col(name),
+        ...(binding.labelSql ? { labelSql: col(`${name}:label`) } : {}),
+        prop: (p) => col(`${name}.${p}`),
+      };
     case 'edge':
       return {
         kind: 'edge',

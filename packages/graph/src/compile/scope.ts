@@ -14,6 +14,8 @@ export interface NodeBinding {
   prop(name: string, position: number): string;
   /** SQL returning the keys the variable can take (`_k`), when cheaper than its whole vertex table. */
   readonly anchor?: string;
+  /** SQL for the label, when the vertex may be of any label (a node on no relationship, without one). */
+  readonly labelSql?: string;
   /** The alias of the vertex table row, when the variable is read from its own table in this SELECT. */
   readonly row?: { readonly alias: string; readonly table: string };
 }

@@ -68,9 +68,10 @@ function cypherText(tokens: readonly SqlToken[]): string {
         label &&
         (label.kind === 'word' || label.kind === 'identifier') &&
         !NOT_LABELS.has(label.text.toLowerCase())
-      )
+      ) {
         out += ':';
-      else out += t.text;
+        k = n - 1; // the label follows the colon directly
+      } else out += t.text;
     } else out += t.text;
   }
   return out;

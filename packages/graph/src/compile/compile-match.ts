@@ -507,8 +507,8 @@ function addPatterns(
   }
 }
 
-/** The columns an OPTIONAL MATCH sub-select exports for one variable. */
-function exportColumns(
+/** The columns an OPTIONAL MATCH sub-select or a WITH exports for one variable. */
+export function exportColumns(
   name: string,
   binding: Binding,
   state: CompileState,
@@ -558,8 +558,6 @@ export function importBinding(name: string, binding: Binding, alias: string): Bi
       return { kind: 'value', sql: col(name) };
   }
 }
-
-export { exportColumns };
 
 /** Compiles one MATCH or OPTIONAL MATCH clause into `b`. */
 export function compileMatch(match: MatchClause, b: SelectBuilder, state: CompileState): void {

@@ -235,6 +235,16 @@ ${GRAPH_YAML}`;
         rowMode: 'array',
       });
       assert.deepEqual(canonicalRows(got.rows), canonicalRows(expected.map((r) => [r.region, r.docs])));
+      // Prepared, with the department as a statement parameter inside the graph table.
+      const prepared = await client.query({
+        text: `SELECT g.region, count(*) AS docs
+          FROM GRAPH_TABLE (shop MATCH (c IS Customer)-[IS WROTE]->(d IS Document) WHERE d.department = $1
+                            COLUMNS (c.region, d.id AS doc)) AS g
+          GROUP BY g.region ORDER BY g.region`,
+        values: ['Research'],
+        rowMode: 'array',
+      });
+      assert.deepEqual(canonicalRows(prepared.rows), canonicalRows(expected.map((r) => [r.region, r.docs])));
     });
   });
 

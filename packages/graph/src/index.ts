@@ -25,4 +25,5 @@ export {
   parseGraphDefinition,
   type VertexDefinition,
 } from './graph-definition.js';
+export { cypherCallParameters } from './pgq/cypher-call.js';
 export { rewriteGraphTable } from './pgq/graph-table.js';

@@ -15,6 +15,7 @@ import { collectBatches, createEngine, type FederatedEngine } from '@spoke/plann
 import {
   checkGraphAgainstCatalog,
   compileCypher,
+  cypherCallParameters,
   type GraphDefinition,
   rewriteGraphTable,
 } from '../src/index.js';
@@ -69,7 +70,11 @@ before(async () => {
         'cypher',
         {
           rewrite: rewriteGraphTable,
-          expand: ({ args }) => compileCypher(String(args[1]), graph, { paramStyle: 'inline' }),
+          expand: ({ args }) =>
+            compileCypher(String(args[1]), graph, {
+              params: cypherCallParameters(args[2], args.slice(3)),
+              paramStyle: 'inline',
+            }),
         },
       ],
     ]),
@@ -154,6 +159,17 @@ describe('SQL/PGQ GRAPH_TABLE and cypher() inside SQL', () => {
       reference: 'SELECT src, dst FROM knows WHERE src < 10',
     },
   ];
+  test('statement parameters inside GRAPH_TABLE', async () => {
+    const sql = `SELECT friend FROM GRAPH_TABLE (social MATCH (a IS Person)-[IS KNOWS]->(b IS Person)
+      WHERE a.id = $1 AND b.age >= $2 COLUMNS (b.id AS friend)) g ORDER BY friend`;
+    const got = arrowRows(await collectBatches(await engine.query(sql, { params: [3, 30] })));
+    assert.deepEqual(
+      got,
+      await expected(
+        'SELECT k.dst FROM knows k JOIN person b ON b.id = k.dst WHERE k.src = 3 AND b.age >= 30 ORDER BY 1',
+      ),
+    );
+  });
   for (const c of cases)
     test(c.name, async () => {
       const want = comparable(await expected(c.reference), c.ordered ?? false);

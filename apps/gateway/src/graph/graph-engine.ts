@@ -15,6 +15,7 @@ import { ErrorCode, type ScalarValue, SpokeError } from '@spoke/core';
 import {
   checkGraphAgainstCatalog,
   compileCypher,
+  cypherCallParameters,
   type GraphCatalogColumn,
   type GraphDefinition,
   rewriteGraphTable,
@@ -79,41 +80,15 @@ function graphNamed(graphs: ReadonlyMap<string, GraphDefinition>, name: unknown)
   return graph;
 }
 
-/** `params` as given to cypher(): JSON text of an object, or nothing. */
-function parseParams(value: ScalarValue | undefined): Record<string, unknown> {
-  if (value === undefined || value === null) return {};
-  if (typeof value !== 'string')
-    throw new SpokeError(ErrorCode.INVALID_QUERY, 'cypher(): params must be JSON text of an object', {
-      details: { sqlstate: '22023' },
-    });
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch (error) {
-    throw new SpokeError(
-      ErrorCode.INVALID_QUERY,
-      `cypher(): params are not JSON: ${(error as Error).message}`,
-      {
-        details: { sqlstate: '22P02' },
-      },
-    );
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
-    throw new SpokeError(ErrorCode.INVALID_QUERY, 'cypher(): params must be a JSON object {"name": value}', {
-      details: { sqlstate: '22023' },
-    });
-  return parsed as Record<string, unknown>;
-}
-
 /** Compiles `cypher(graph, query [, params])` arguments to SQL (parameters as quoted literals). */
 export function compileCypherCall(
   graphs: ReadonlyMap<string, GraphDefinition>,
   args: readonly ScalarValue[],
 ): { sql: string; columns: readonly string[] } {
-  if (args.length < 2 || args.length > 3)
+  if (args.length < 2)
     throw new SpokeError(
       ErrorCode.INVALID_QUERY,
-      `cypher() takes (graph, query [, params]), got ${args.length} argument(s)`,
+      `cypher() takes (graph, query [, params [, $1, …]]), got ${args.length} argument(s)`,
       { details: { sqlstate: '42883' } },
     );
   const graph = graphNamed(graphs, args[0]);
@@ -121,7 +96,8 @@ export function compileCypherCall(
     throw new SpokeError(ErrorCode.INVALID_QUERY, 'cypher(): the query must be text', {
       details: { sqlstate: '22023' },
     });
-  const compiled = compileCypher(args[1], graph, { params: parseParams(args[2]), paramStyle: 'inline' });
+  const params = cypherCallParameters(args[2], args.slice(3));
+  const compiled = compileCypher(args[1], graph, { params, paramStyle: 'inline' });
   return { sql: compiled.sql, columns: compiled.columns };
 }
 

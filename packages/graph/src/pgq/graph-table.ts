@@ -8,7 +8,8 @@
  *  →  FROM cypher('social', $pgq$MATCH (a :Person)-[k :KNOWS*1..2]->(b :Person)
  *                       WHERE a.name = 'Ada' RETURN b.name AS friend, b.age AS age$pgq$)
  *
- * The graph pattern languages are close: labels `IS L` become `:L`,
+ * Statement parameters (`$1`) inside GRAPH_TABLE are passed to the call and
+ * read by the Cypher as `$1`. The graph pattern languages are close: labels `IS L` become `:L`,
  * quantifiers `{m,n}` / `*` / `+` after an edge become `*m..n` inside it,
  * `ANY SHORTEST` becomes `shortestPath(…)`, SQL string literals and quoted
  * identifiers become Cypher's, COLUMNS becomes RETURN (a property without an
@@ -212,7 +213,15 @@ export function rewriteGraphTable(sql: string): string | undefined {
     const items = splitTopLevel(rest.slice(columnsOpen + 1, columnsClose)).map(returnItem);
     const cypher = `MATCH ${match} RETURN ${items.join(', ')}`;
     const tag = dollarTag(cypher);
-    out += `cypher(${quoteLiteral(graph)}, ${tag}${cypher}${tag})`;
+    // $n inside the graph table are the statement's parameters: passed on after the (absent) JSON
+    // parameters, so the call keeps them as parameters and the Cypher reads them as $1, $2, ….
+    let highest = 0;
+    inner.forEach((x, i) => {
+      if (x.kind === 'other' && x.text === '$' && /^\d+$/.test(inner[i + 1]?.text ?? ''))
+        highest = Math.max(highest, Number(inner[i + 1]!.text));
+    });
+    const positional = Array.from({ length: highest }, (_, i) => `, $${i + 1}`).join('');
+    out += `cypher(${quoteLiteral(graph)}, ${tag}${cypher}${tag}${highest > 0 ? `, NULL${positional}` : ''})`;
     changed = true;
     k = close + 1;
   }

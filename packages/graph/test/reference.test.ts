@@ -243,3 +243,41 @@ describe('edges kept as a column of a vertex table', () => {
       assert.deepEqual(got, comparable(await expected(c.reference), false), compiled.sql);
     });
 });
+
+describe('nodes(p): the vertices along each path, in order', () => {
+  const data = socialData();
+  const edges = new Set(data.knows.map((k) => `${k.src}>${k.dst}`));
+  const cases = [
+    'MATCH p = (a:Person {id: 4})-[:KNOWS*1..3]->(b) RETURN a.id, b.id, length(p), nodes(p)',
+    'MATCH p = (a:Person {id: 4})-[:KNOWS*1..5]->(b) RETURN a.id, b.id, length(p), nodes(p)',
+    'MATCH p = (b)-[:KNOWS*1..3]->(a:Person {id: 9}) RETURN b.id, a.id, length(p), nodes(p)',
+    'MATCH p = (b)-[:KNOWS*2..4]->(a:Person {id: 9}) RETURN b.id, a.id, length(p), nodes(p)',
+    'MATCH p = (a:Person {id: 3})-[:KNOWS]->(m)-[:KNOWS*1..2]->(b) RETURN a.id, b.id, length(p), nodes(p)',
+    'MATCH p = shortestPath((a:Person {id: 1})-[:KNOWS*..6]->(b:Person)) RETURN a.id, b.id, length(p), nodes(p)',
+  ];
+  for (const cypher of cases)
+    test(cypher, async () => {
+      const compiled = compileCypher(cypher, graph);
+      const batches = await collectBatches(await engine.query(compiled.sql));
+      let rows = 0;
+      for (const b of batches)
+        for (let r = 0; r < b.numRows; r++) {
+          rows++;
+          const [from, to, length] = [0, 1, 2].map((c) => Number(b.getChildAt(c)!.get(r)));
+          const list = Array.from(b.getChildAt(3)!.get(r) as Iterable<unknown>).map(Number);
+          assert.equal(list.length, length! + 1, `${list}`);
+          assert.equal(list[0], from);
+          assert.equal(list[list.length - 1], to);
+          for (let i = 0; i + 1 < list.length; i++)
+            assert.ok(
+              edges.has(`${list[i]}>${list[i + 1]}`),
+              `${list[i]}>${list[i + 1]} is not an edge (${list})`,
+            );
+          // No edge twice (TRAIL), no vertex twice on a shortest path.
+          const steps = list.slice(1).map((n, i) => `${list[i]}>${n}`);
+          assert.equal(new Set(steps).size, steps.length, `${list}`);
+          if (cypher.includes('shortestPath')) assert.equal(new Set(list).size, list.length);
+        }
+      assert.ok(rows > 0);
+    });
+});

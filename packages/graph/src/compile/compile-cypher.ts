@@ -42,7 +42,7 @@ export interface CompiledCypher {
 }
 
 /** Collects `variable.property` references (and property maps) per variable name. */
-function collectProperties(query: CypherQuery): Map<string, Set<string>> {
+function collectProperties(query: CypherQuery, pathNodes: Set<string> = new Set()): Map<string, Set<string>> {
   const props = new Map<string, Set<string>>();
   const add = (v: string, p: string) => {
     const s = props.get(v) ?? new Set<string>();
@@ -67,6 +67,7 @@ function collectProperties(query: CypherQuery): Map<string, Set<string>> {
         expr(e.operand);
         return;
       case 'call':
+        if (e.name === 'nodes' && e.args[0]?.kind === 'variable') pathNodes.add(e.args[0].name);
         e.args.forEach(expr);
         return;
       case 'list':
@@ -182,7 +183,14 @@ export function compileCypherQuery(
   options: CompileCypherOptions = {},
 ): CompiledCypher {
   const params = new Parameters(options.params ?? {}, options.paramStyle ?? 'bound');
-  const state = new CompileState(graph, params, collectProperties(query), graph.maxHops ?? DEFAULT_MAX_HOPS);
+  const pathNodes = new Set<string>();
+  const state = new CompileState(
+    graph,
+    params,
+    collectProperties(query, pathNodes),
+    graph.maxHops ?? DEFAULT_MAX_HOPS,
+  );
+  for (const p of pathNodes) state.pathNodes.add(p);
   const first = compileSingle({ ...query, unions: [] }, state);
   let body = first.sql;
   if (query.unions.length > 0) {

@@ -315,6 +315,14 @@ function call(expr: Extract<CypherExpr, { kind: 'call' }>, ctx: ExpressionContex
       if (b?.kind !== 'node') throw invalidCypher('labels() needs a node variable', position, '42804');
       return `ARRAY[${b.labelSql ?? quoteLiteral(b.label)}]`;
     }
+    case 'nodes': {
+      arity(1);
+      const a = args[0]!;
+      const b = a.kind === 'variable' ? ctx.scope.get(a.name) : undefined;
+      if (b?.kind !== 'path') throw invalidCypher('nodes() needs a path variable', position, '42804');
+      if (!b.nodes) throw unsupportedCypher(`nodes(${a.text}) here`, position);
+      return b.nodes;
+    }
     case 'length': {
       arity(1);
       const a = args[0]!;

@@ -378,6 +378,9 @@ function addPatterns(
     let left = nodeBinding(path.nodes[0]!);
     nodeConditions(path.nodes[0]!, left);
     const lengths: string[] = [];
+    // nodes(p): the keys along the path, one list per relationship pattern, joined at shared vertices.
+    const wantNodes = path.variable !== undefined && state.pathNodes.has(path.variable);
+    const nodeLists: string[] = [];
     path.relationships.forEach((rel, i) => {
       const leftNode = path.nodes[i]!;
       const rightNode = path.nodes[i + 1]!;
@@ -422,6 +425,7 @@ function addPatterns(
             mode: path.mode,
             anchor,
             ...(path.shortest ? { shortest: path.shortest } : {}),
+            ...(wantNodes ? { nodes: { reversed: flip } } : {}),
           },
           state,
         );
@@ -441,6 +445,7 @@ function addPatterns(
           right = joinVertex(rightNode, `${alias}."${rightEnd}"`);
         }
         lengths.push(`${alias}."_depth"`);
+        if (wantNodes) nodeLists.push(`${alias}."_nodes"`);
         nodeConditions(rightNode, right);
         left = right;
         return;
@@ -496,6 +501,7 @@ function addPatterns(
           );
       fixed.push({ rel, identity: relation.identity, types: relation.types });
       lengths.push('1');
+      if (wantNodes) nodeLists.push(`ARRAY[${left.key}, ${right.key}]`);
       nodeConditions(rightNode, right);
       left = right;
     });
@@ -503,8 +509,19 @@ function addPatterns(
       b.scope.set(path.variable, {
         kind: 'path',
         length: lengths.length > 0 ? `(${lengths.join(' + ')})` : '0',
+        ...(wantNodes ? { nodes: joinNodeLists(nodeLists, left.key) } : {}),
       });
   }
+}
+
+/**
+ * One list of vertex keys from the lists of consecutive relationship
+ * patterns, whose last and first keys are the same vertex (dropped once).
+ */
+function joinNodeLists(lists: readonly string[], only: string): string {
+  if (lists.length === 0) return `ARRAY[${only}]`;
+  // Each later list starts at the vertex the previous one ended at: skip its first element.
+  return lists.reduce((acc, list) => `array_cat(${acc}, ${list}[2:])`);
 }
 
 /** The columns an OPTIONAL MATCH sub-select or a WITH exports for one variable. */
@@ -527,7 +544,10 @@ export function exportColumns(
         ...props.map((p) => ({ column: `${name}.${p}`, sql: binding.prop(p, 0) })),
       ];
     case 'path':
-      return [{ column: `${name}.length`, sql: binding.length }];
+      return [
+        { column: `${name}.length`, sql: binding.length },
+        ...(binding.nodes ? [{ column: `${name}.nodes`, sql: binding.nodes }] : []),
+      ];
     case 'value':
       return [{ column: name, sql: binding.sql }];
   }
@@ -553,7 +573,11 @@ export function importBinding(name: string, binding: Binding, alias: string): Bi
         prop: (p) => col(`${name}.${p}`),
       };
     case 'path':
-      return { kind: 'path', length: col(`${name}.length`) };
+      return {
+        kind: 'path',
+        length: col(`${name}.length`),
+        ...(binding.nodes ? { nodes: col(`${name}.nodes`) } : {}),
+      };
     case 'value':
       return { kind: 'value', sql: col(name) };
   }

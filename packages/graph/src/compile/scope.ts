@@ -35,6 +35,8 @@ export interface PathBinding {
   readonly kind: 'path';
   /** SQL for the path's length in relationships. */
   readonly length: string;
+  /** SQL for the keys of its vertices, in order (only when the query asks `nodes(p)`). */
+  readonly nodes?: string;
 }
 
 /** A variable bound to a value (`WITH x.age AS age`). */

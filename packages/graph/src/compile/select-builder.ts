@@ -10,6 +10,8 @@ import type { Scope } from './scope.js';
 export class CompileState {
   /** Common table expressions, in dependency order. */
   readonly ctes: { name: string; sql: string; recursive: boolean }[] = [];
+  /** Path variables whose vertices the query asks for (`nodes(p)`). */
+  readonly pathNodes = new Set<string>();
   #next = 0;
 
   constructor(

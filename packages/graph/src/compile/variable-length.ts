@@ -27,55 +27,81 @@ export interface VariableLengthSpec {
   /** SQL of a query returning the anchor keys as column `_k`. */
   readonly anchor: string;
   readonly shortest?: 'shortest' | 'all';
+  /**
+   * Also return `_nodes`, the keys of the path's vertices; `reversed` when the
+   * search runs from the pattern's right end (the list is still left to right).
+   */
+  readonly nodes?: { readonly reversed: boolean };
+}
+
+/** `ARRAY[…]` of `keys` in pattern order. */
+function keyList(keys: readonly string[], reversed: boolean): string {
+  return `ARRAY[${(reversed ? [...keys].reverse() : keys).join(', ')}]`;
 }
 
 /**
  * Writes the CTE(s) and returns the relation to join: columns `_start`
- * (an anchor key), `_node` (the vertex reached) and `_depth` (hops), one row
- * per path (per shortest length for `shortestPath`).
+ * (an anchor key), `_node` (the vertex reached), `_depth` (hops) and, when
+ * asked, `_nodes`; one row per path (one per pair of ends for `shortestPath`).
  */
 export function variableLengthRelation(spec: VariableLengthSpec, state: CompileState): string {
-  const { min, max } = spec;
+  const { min, max, nodes } = spec;
   const mode = spec.shortest ? 'ACYCLIC' : spec.mode;
-  const zero = `SELECT a."_k" AS "_start", a."_k" AS "_node", 0 AS "_depth" FROM (${spec.anchor}) AS a`;
-  if (max === 0) return state.cte('z', zero);
-  if (max <= UNROLL_MAX_HOPS) return unrolled(spec, mode, zero, state);
-  const name = state.alias('v');
-  const first = edgeRelation(spec.options, '"_e"', new Set(), undefined);
-  const step = edgeRelation(spec.options, '"_e"', new Set(), undefined);
-  const trailStart =
-    mode === 'TRAIL'
-      ? `, ARRAY[${first.identityValue}]`
-      : mode === 'ACYCLIC'
-        ? `, ARRAY[${first.cur}, ${first.next}]`
-        : '';
-  const trailStep =
-    mode === 'TRAIL'
-      ? `, array_append(v."_trail", ${step.identityValue})`
-      : mode === 'ACYCLIC'
-        ? `, array_append(v."_trail", ${step.next})`
-        : '';
-  const guard =
-    mode === 'TRAIL'
-      ? ` AND NOT (${step.identityValue} = ANY(v."_trail"))`
-      : mode === 'ACYCLIC'
-        ? ` AND NOT (${step.next} = ANY(v."_trail"))`
-        : '';
-  const selfLoop = mode === 'ACYCLIC' ? ` WHERE ${first.cur} <> ${first.next}` : '';
-  const columns = `"_start", "_node", "_depth"${mode === 'WALK' ? '' : ', "_trail"'}`;
-  const sql = [
-    `SELECT ${first.cur}, ${first.next}, 1${trailStart}`,
-    // IN (sub-select), not a join: the planner can send the anchor keys to the edge table's source as a filter.
-    `  FROM ${first.item} WHERE ${first.cur} IN (${spec.anchor})${selfLoop.replace(' WHERE ', ' AND ')}`,
-    'UNION ALL',
-    `SELECT v."_start", ${step.next}, v."_depth" + 1${trailStep}`,
-    `  FROM ${name} AS v JOIN ${step.item} ON ${step.cur} = v."_node"`,
-    `  WHERE v."_depth" < ${max}${guard}`,
-  ].join('\n');
-  state.ctes.push({ name: `${name}(${columns})`, sql, recursive: true });
-  const reached = `SELECT "_start", "_node", "_depth" FROM ${name} WHERE "_depth" >= ${Math.max(min, 1)}`;
-  const paths = min === 0 ? `${reached}\nUNION ALL\n${zero}` : reached;
-  if (!spec.shortest) return state.cte('p', paths);
+  const nodesColumn = nodes ? ', "_nodes"' : '';
+  const zero = `SELECT a."_k" AS "_start", a."_k" AS "_node", 0 AS "_depth"${nodes ? ', ARRAY[a."_k"] AS "_nodes"' : ''} FROM (${spec.anchor}) AS a`;
+  let paths: string;
+  if (max === 0) paths = zero;
+  else if (max <= UNROLL_MAX_HOPS) paths = unrolled(spec, mode, zero, state);
+  else {
+    const name = state.alias('v');
+    const first = edgeRelation(spec.options, '"_e"', new Set(), undefined);
+    const step = edgeRelation(spec.options, '"_e"', new Set(), undefined);
+    const trailStart =
+      mode === 'TRAIL'
+        ? `, ARRAY[${first.identityValue}]`
+        : mode === 'ACYCLIC'
+          ? `, ARRAY[${first.cur}, ${first.next}]`
+          : '';
+    const trailStep =
+      mode === 'TRAIL'
+        ? `, array_append(v."_trail", ${step.identityValue})`
+        : mode === 'ACYCLIC'
+          ? `, array_append(v."_trail", ${step.next})`
+          : '';
+    const guard =
+      mode === 'TRAIL'
+        ? ` AND NOT (${step.identityValue} = ANY(v."_trail"))`
+        : mode === 'ACYCLIC'
+          ? ` AND NOT (${step.next} = ANY(v."_trail"))`
+          : '';
+    const nodesStart = nodes ? `, ${keyList([first.cur, first.next], nodes.reversed)}` : '';
+    const nodesStep = nodes
+      ? nodes.reversed
+        ? `, array_prepend(${step.next}, v."_nodes")`
+        : `, array_append(v."_nodes", ${step.next})`
+      : '';
+    const selfLoop = mode === 'ACYCLIC' ? ` AND ${first.cur} <> ${first.next}` : '';
+    const columns = `"_start", "_node", "_depth"${mode === 'WALK' ? '' : ', "_trail"'}${nodesColumn}`;
+    const sql = [
+      `SELECT ${first.cur}, ${first.next}, 1${trailStart}${nodesStart}`,
+      // IN (sub-select), not a join: the planner can send the anchor keys to the edge table's source as a filter.
+      `  FROM ${first.item} WHERE ${first.cur} IN (${spec.anchor})${selfLoop}`,
+      'UNION ALL',
+      `SELECT v."_start", ${step.next}, v."_depth" + 1${trailStep}${nodesStep}`,
+      `  FROM ${name} AS v JOIN ${step.item} ON ${step.cur} = v."_node"`,
+      `  WHERE v."_depth" < ${max}${guard}`,
+    ].join('\n');
+    state.ctes.push({ name: `${name}(${columns})`, sql, recursive: true });
+    const reached = `SELECT "_start", "_node", "_depth"${nodesColumn} FROM ${name} WHERE "_depth" >= ${Math.max(min, 1)}`;
+    paths = min === 0 ? `${reached}\nUNION ALL\n${zero}` : reached;
+  }
+  if (!spec.shortest) return state.cte(max === 0 ? 'z' : 'p', paths);
+  if (spec.shortest === 'shortest' && nodes)
+    // One path per pair of ends, as Cypher's shortestPath returns one: the first by length.
+    return state.cte(
+      's',
+      `SELECT "_start", "_node", "_depth", "_nodes" FROM (SELECT r.*, row_number() OVER (PARTITION BY "_start", "_node" ORDER BY "_depth") AS "_rank" FROM (${paths}) AS r) AS ranked WHERE "_rank" = 1`,
+    );
   const shortest = state.cte(
     's',
     `SELECT "_start", "_node", min("_depth") AS "_depth" FROM (${paths}) AS r GROUP BY "_start", "_node"`,
@@ -84,11 +110,11 @@ export function variableLengthRelation(spec: VariableLengthSpec, state: CompileS
   // allShortestPaths: every path of the shortest length.
   return state.cte(
     'a',
-    `SELECT r."_start", r."_node", r."_depth" FROM (${paths}) AS r JOIN ${shortest} AS s ON s."_start" = r."_start" AND s."_node" = r."_node" AND s."_depth" = r."_depth"`,
+    `SELECT r."_start", r."_node", r."_depth"${nodes ? ', r."_nodes"' : ''} FROM (${paths}) AS r JOIN ${shortest} AS s ON s."_start" = r."_start" AND s."_node" = r."_node" AND s."_depth" = r."_depth"`,
   );
 }
 
-/** The relation of {@link variableLengthRelation} as join chains of 1..max hops. */
+/** The paths of {@link variableLengthRelation} as join chains of 1..max hops (a UNION ALL). */
 function unrolled(
   spec: VariableLengthSpec,
   mode: VariableLengthSpec['mode'],
@@ -113,20 +139,13 @@ function unrolled(
         if (mode === 'ACYCLIC') conditions.push(`${hops[i]!.next} <> ${hops[j]!.next}`);
       }
     if (mode === 'ACYCLIC') for (const h of hops) conditions.push(`${h.next} <> ${hops[0]!.cur}`);
+    const nodes = spec.nodes
+      ? `, ${keyList([hops[0]!.cur, ...hops.map((h) => h.next)], spec.nodes.reversed)} AS "_nodes"`
+      : '';
     chains.push(
-      `SELECT ${hops[0]!.cur} AS "_start", ${hops[length - 1]!.next} AS "_node", ${length} AS "_depth"\n  FROM ${from}\n  WHERE ${conditions.join(' AND ')}`,
+      `SELECT ${hops[0]!.cur} AS "_start", ${hops[length - 1]!.next} AS "_node", ${length} AS "_depth"${nodes}\n  FROM ${from}\n  WHERE ${conditions.join(' AND ')}`,
     );
   }
   if (spec.min === 0) chains.push(zero);
-  const paths = chains.join('\nUNION ALL\n');
-  if (!spec.shortest) return state.cte('p', paths);
-  const shortest = state.cte(
-    's',
-    `SELECT "_start", "_node", min("_depth") AS "_depth" FROM (${paths}) AS r GROUP BY "_start", "_node"`,
-  );
-  if (spec.shortest === 'shortest') return shortest;
-  return state.cte(
-    'a',
-    `SELECT r."_start", r."_node", r."_depth" FROM (${paths}) AS r JOIN ${shortest} AS s ON s."_start" = r."_start" AND s."_node" = r."_node" AND s."_depth" = r."_depth"`,
-  );
+  return chains.join('\nUNION ALL\n');
 }

@@ -3,7 +3,6 @@
  * DuckDB, streaming DuckDB results out as Arrow, and creating the instance.
  */
 export * from './arrow-to-duckdb.js';
-export * from './duckdb-constant-guard.js';
 export * from './duckdb-params.js';
 export * from './duckdb-session.js';
 export * from './duckdb-to-arrow.js';

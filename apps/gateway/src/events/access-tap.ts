@@ -16,6 +16,7 @@ import {
   type WriteOptions,
   type WriteResult,
 } from '@spoke/core';
+import { delegate } from '../service/delegate-proxy.js';
 import type { AccessEvent, AccessMethod, AccessOutcome, ActiveAccess } from './access-event.js';
 
 /** Rows and bytes one query read from one source so far. */
@@ -325,15 +326,4 @@ export class AccessTap {
       : undefined;
     return delegate(connector, { catalog, ...(sql ? { sql } : {}) });
   }
-}
-
-/** A proxy over `target` with some members replaced; methods bound to the target (private fields keep working). */
-function delegate<T extends object>(target: T, overrides: Record<string, unknown>): T {
-  return new Proxy(target, {
-    get(t, key) {
-      if (typeof key === 'string' && Object.hasOwn(overrides, key)) return overrides[key];
-      const value = Reflect.get(t, key, t);
-      return typeof value === 'function' ? value.bind(t) : value;
-    },
-  });
 }

@@ -10,6 +10,7 @@
 import type { ScalarValue } from '@spoke/core';
 import type { ExplainPlan, QueryEngine } from '@spoke/planner';
 import { HttpError, HttpErrorCode } from '../http/error-status.js';
+import { parseJsonObjectBody } from '../http/json-object-body.js';
 import { compileCypherCall, cypherParams, cypherStatementFor, graphsOf } from './graph-engine.js';
 
 /** A parsed `/v1/cypher` body. */
@@ -26,15 +27,8 @@ function bad(message: string): HttpError {
 
 /** Parses and checks a `/v1/cypher` request body. */
 export function parseCypherBody(text: string): CypherBody {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (error) {
-    throw bad(`request body is not JSON: ${(error as Error).message}`);
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw bad('request body must be a JSON object: {"graph": "...", "query": "MATCH ...", "params": {...}}');
-  const { graph, query, params, explain, ...rest } = body as Record<string, unknown>;
+  const body = parseJsonObjectBody(text, '{"graph": "...", "query": "MATCH ...", "params": {...}}');
+  const { graph, query, params, explain, ...rest } = body;
   const unknown = Object.keys(rest)[0];
   if (unknown !== undefined) throw bad(`unknown member "${unknown}": expected graph, query, params, explain`);
   if (typeof graph !== 'string' || graph === '') throw bad('"graph" must be the name of a configured graph');

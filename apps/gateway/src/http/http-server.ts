@@ -22,6 +22,7 @@ import { PROMETHEUS_CONTENT_TYPE } from '../service/metrics.js';
 import { type ClientInfo, QueryService } from '../service/query-service.js';
 import { describeError, HttpError, HttpErrorCode } from './error-status.js';
 import { ingestRows, ingestTarget } from './ingest-rows.js';
+import { parseJsonObjectBody } from './json-object-body.js';
 import { operatorRoute } from './operator-routes.js';
 
 /** The media type of an Arrow IPC stream; a request that accepts it gets one. */
@@ -124,23 +125,7 @@ async function readBody(req: IncomingMessage, limit: number, why = ''): Promise<
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 function parseQueryBody(text: string): QueryBody {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (error) {
-    throw new HttpError(
-      400,
-      HttpErrorCode.BAD_REQUEST,
-      `request body is not JSON: ${(error as Error).message}`,
-    );
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw new HttpError(
-      400,
-      HttpErrorCode.BAD_REQUEST,
-      'request body must be a JSON object: {"sql": "...", "params": [...]}',
-    );
-  const { sql, params } = body as Record<string, unknown>;
+  const { sql, params } = parseJsonObjectBody(text, '{"sql": "...", "params": [...]}');
   if (typeof sql !== 'string' || sql.trim() === '')
     throw new HttpError(400, HttpErrorCode.BAD_REQUEST, '"sql" must be a non-empty string');
   if (params === undefined || params === null) return { sql };

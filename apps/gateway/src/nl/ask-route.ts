@@ -17,6 +17,7 @@ import type { Principal } from '../auth/authenticator.js';
 import { batchRows } from '../format/batch-rows.js';
 import { typeName } from '../format/value-reader.js';
 import { describeError, HttpError, HttpErrorCode } from '../http/error-status.js';
+import { parseJsonObjectBody } from '../http/json-object-body.js';
 import { annotatorFor, nlOf, viewerKey } from './nl-engine.js';
 
 /** Rows are written in chunks of about this many characters. */
@@ -28,23 +29,7 @@ interface AskBody {
 }
 
 function parseAskBody(text: string): AskBody {
-  let body: unknown;
-  try {
-    body = JSON.parse(text);
-  } catch (error) {
-    throw new HttpError(
-      400,
-      HttpErrorCode.BAD_REQUEST,
-      `request body is not JSON: ${(error as Error).message}`,
-    );
-  }
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    throw new HttpError(
-      400,
-      HttpErrorCode.BAD_REQUEST,
-      'request body must be a JSON object: {"question": "..."}',
-    );
-  const { question, dryRun, ...rest } = body as Record<string, unknown>;
+  const { question, dryRun, ...rest } = parseJsonObjectBody(text, '{"question": "..."}');
   const unknown = Object.keys(rest)[0];
   if (unknown !== undefined)
     throw new HttpError(

@@ -13,6 +13,7 @@ import type {
   SpokeTable,
 } from '@spoke/core';
 import { AccessTap } from '../events/access-tap.js';
+import { delegate } from './delegate-proxy.js';
 
 /** Per-query and per-source totals. */
 export class SourceMeter {
@@ -107,18 +108,4 @@ export class SourceMeter {
       : undefined;
     return delegate(connector, { catalog, ...(sql ? { sql } : {}) });
   }
-}
-
-/**
- * A proxy over `target` with some members replaced. Methods are bound to
- * the target, so classes with private fields keep working behind it.
- */
-function delegate<T extends object>(target: T, overrides: Record<string, unknown>): T {
-  return new Proxy(target, {
-    get(t, key) {
-      if (typeof key === 'string' && Object.hasOwn(overrides, key)) return overrides[key];
-      const value = Reflect.get(t, key, t);
-      return typeof value === 'function' ? value.bind(t) : value;
-    },
-  });
 }

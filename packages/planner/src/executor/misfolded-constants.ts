@@ -4,9 +4,9 @@
  * upstream after 1.5.6). Before SQL reaches DuckDB, a literal equal to an
  * integer type's minimum becomes `(SELECT -2147483648)`, which the optimizer
  * does not fold into the comparison; see `isMisfoldedIntegerConstant` in
- * `@spoke/duckdb-arrow`, which the DuckDB sources' dialect shares.
+ * `@spoke/core`, which the DuckDB sources' dialect shares.
  */
-import { isMisfoldedIntegerConstant } from '@spoke/duckdb-arrow';
+import { isMisfoldedIntegerConstant } from '@spoke/core';
 import type { AstNode } from '../parse/ast.js';
 
 /**

@@ -1,6 +1,10 @@
-import type { ScalarType, ScalarValue } from '@spoke/core';
+import {
+  hideConstantFromOptimizer,
+  isMisfoldedIntegerConstant,
+  type ScalarType,
+  type ScalarValue,
+} from '@spoke/core';
 import { AnsiDialect } from './ansi-dialect.js';
-import { hideConstantFromOptimizer, isMisfoldedIntegerConstant } from './duckdb-constant-guard.js';
 
 /**
  * DuckDB's dialect: PostgreSQL-like, `$n` parameters bound through

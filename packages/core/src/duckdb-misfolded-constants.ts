@@ -5,9 +5,11 @@
  * every ordered comparison and `<>`, where the answer is mostly `true`
  * (fixed upstream after 1.5.6: duckdb/duckdb#24998). It only happens when the
  * compared constant is the minimum of an integer type, so SQL that Spoke
- * sends to DuckDB (the residual, the system catalog, DuckDB and Parquet
- * sources) hides exactly those constants from the optimizer in a one-row
- * sub-query, which DuckDB evaluates as written.
+ * sends to DuckDB (the planner's residual and system catalog, the sdk's
+ * `DuckDBDialect` for DuckDB and Parquet sources) hides exactly those
+ * constants from the optimizer in a one-row sub-query, which DuckDB
+ * evaluates as written. Here, in the package both depend on, so neither
+ * needs the other (nor DuckDB's native module) for it.
  */
 
 /** The minimums of DuckDB's signed integer types (TINYINT … BIGINT). */
@@ -21,7 +23,7 @@ const INTEGER_MINIMUMS: ReadonlySet<bigint> = new Set([
 /**
  * True when DuckDB's optimizer may mis-fold a comparison against `value`:
  * an integer equal to the minimum of a signed integer type. `value` is the
- * literal's value or its SQL text (`-2147483648`, `-2147483648.0` is not one).
+ * literal's value or its SQL text (`-2147483648`; `-2147483648.0` is not one).
  */
 export function isMisfoldedIntegerConstant(value: unknown): boolean {
   if (typeof value === 'bigint') return INTEGER_MINIMUMS.has(value);

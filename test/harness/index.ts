@@ -3,3 +3,4 @@
  * directories, for integration tests and benchmarks (`@spoke/test/harness`).
  */
 export * from './postgres-server.js';
+export * from './throttling-proxy.js';

@@ -9,6 +9,7 @@ import {
   type RenderedSql,
   type ScanRequest,
   type Schema,
+  type SourceFreshness,
   SpokeError,
   type TableStatistics,
   throwIfAborted,
@@ -30,6 +31,7 @@ import { parallelScan } from './parallel-scan.js';
 import { createCursor, createPool, type PgPool, type PgPoolClient } from './pg-driver.js';
 import { sendCancelRequest } from './postgres-cancel.js';
 import { toSpokeError } from './postgres-errors.js';
+import { PostgresFreshness } from './postgres-freshness.js';
 import {
   describeRelation,
   listRelations,
@@ -69,6 +71,7 @@ export class PostgresConnector extends SqlSourceConnector {
   /** The connection pool (exposed for tests and tools). */
   readonly pool: PgPool;
   readonly #types: PgTypeCache;
+  readonly #freshness: PostgresFreshness;
   readonly #options: PostgresOptions;
   /**
    * Row descriptions of whole statements, by their text and the types of
@@ -92,6 +95,7 @@ export class PostgresConnector extends SqlSourceConnector {
     // An idle connection whose server went away emits 'error'; the pool drops it and reconnects on demand.
     this.pool.on('error', () => {});
     this.#types = new PgTypeCache(this.pool);
+    this.#freshness = new PostgresFreshness(this.pool);
   }
 
   /** Checks that the server answers (used by the factory so a bad config fails at start). */
@@ -112,6 +116,12 @@ export class PostgresConnector extends SqlSourceConnector {
   /** Pool sizes, for the gateway's /metrics. */
   metrics(): Readonly<Record<string, number>> {
     return { pool_connections: this.pool.totalCount, pool_idle_connections: this.pool.idleCount };
+  }
+
+  /** When the data last changed: see postgres-freshness.ts. */
+  async freshness(signal?: AbortSignal): Promise<SourceFreshness> {
+    throwIfAborted(signal);
+    return this.#catalogCall(() => this.#freshness.read());
   }
 
   override async close(): Promise<void> {

@@ -438,6 +438,35 @@ describe('statistics', () => {
   });
 });
 
+describe('freshness', () => {
+  test('without commit timestamps: a table whose change counters grew since the last call is marked changed (an estimate)', {
+    timeout: 20_000,
+  }, async () => {
+    server.psql('CREATE TABLE fresh_a (x int4); CREATE TABLE fresh_b (x int4);');
+    const first = await pg.freshness();
+    assert.equal(first.method, 'pg_stat_user_tables');
+    const find = (f: typeof first, name: string) =>
+      f.tables?.find((t) => t.schema === 'public' && t.table === name);
+    assert.equal(find(first, 'fresh_a')?.lastModified, undefined);
+    const before = Date.now();
+    server.psql('INSERT INTO fresh_a VALUES (1), (2)');
+    // The counters reach pg_stat_user_tables shortly after the transaction ends.
+    let now = first;
+    for (let i = 0; i < 50 && !find(now, 'fresh_a')?.lastModified; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      now = await pg.freshness();
+    }
+    assert.equal(
+      server.psql("SELECT n_tup_ins FROM pg_stat_user_tables WHERE relname = 'fresh_a'").trim(),
+      '2',
+    );
+    const a = find(now, 'fresh_a')?.lastModified;
+    assert.ok(a && !a.exact && a.value.getTime() >= before && a.value.getTime() <= Date.now());
+    assert.equal(find(now, 'fresh_b')?.lastModified, undefined);
+    assert.ok(now.lastModified && now.lastModified.value.getTime() >= a.value.getTime());
+  });
+});
+
 describe('parallel ctid scan', () => {
   test('splits a large table over connections and returns every row once', { timeout: 30_000 }, async () => {
     const par = new PostgresConnector(

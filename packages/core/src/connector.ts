@@ -1,4 +1,5 @@
 import type { SpokeCatalog } from './catalog.js';
+import type { SourceFreshness } from './freshness.js';
 import type { SqlExecutor } from './sql-executor.js';
 
 /** The version of this contract. A connector declares the version it implements. */
@@ -18,6 +19,14 @@ export interface SpokeConnector {
    * `spoke_source_metric{source="…",name="…"}`. Optional; cheap to call.
    */
   metrics?(): Readonly<Record<string, number>>;
+  /**
+   * When the source's data last changed, per table where it can tell them
+   * apart. Optional: absent (or answering `undefined`) means unknown. Called
+   * by the gateway's health probe after each successful probe, bounded by the
+   * probe's timeout, so it must be cheap — catalog metadata, never a scan —
+   * and watch `signal`.
+   */
+  freshness?(signal: AbortSignal): Promise<SourceFreshness | undefined>;
 }
 
 /** What the gateway tells a connector about where it runs. */

@@ -14,6 +14,7 @@ export * from './duckdb-misfolded-constants.js';
 export * from './errors.js';
 export * from './expression.js';
 export * from './format-expression.js';
+export * from './freshness.js';
 export * from './pg-type-metadata.js';
 export * from './query-context.js';
 export * from './scalar-type.js';

@@ -1,10 +1,17 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { type ConnectorContext, ErrorCode, type SpokeConnector, SpokeError } from '@spoke/core';
+import {
+  type ConnectorContext,
+  ErrorCode,
+  type SourceFreshness,
+  type SpokeConnector,
+  SpokeError,
+} from '@spoke/core';
 import { BaseConnector, defineConnector, parseOptions } from '@spoke/sdk';
 import { DuckDBCatalog, FILES_SCHEMA } from './duckdb-catalog.js';
 import { DuckDBDatabase } from './duckdb-database.js';
+import { duckdbFreshness } from './duckdb-freshness.js';
 import { DUCKDB_OPTIONS } from './duckdb-options.js';
 import { DuckDBTable } from './duckdb-table.js';
 
@@ -13,13 +20,24 @@ export class DuckDBConnector extends BaseConnector {
   constructor(
     readonly database: DuckDBDatabase,
     readonly catalog: DuckDBCatalog,
+    /** Where the data lives, for {@link DuckDBConnector.freshness}: the database file and each `files:` table's files. */
+    readonly files: { readonly path?: string; readonly tables?: ReadonlyMap<string, readonly string[]> } = {},
   ) {
     super();
+  }
+
+  /** When the files last changed: see duckdb-freshness.ts. */
+  freshness(signal?: AbortSignal): Promise<SourceFreshness | undefined> {
+    return duckdbFreshness(this.files.path, this.files.tables ?? new Map(), signal);
   }
 
   override async close(): Promise<void> {
     this.database.close();
   }
+}
+
+function filesOf(table: DuckDBTable): readonly string[] {
+  return table.source.kind === 'files' ? table.source.files : [];
 }
 
 const MEMORY_LIMIT = /^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KIB|MIB|GIB|TIB)\s*$|^\s*\d+(\.\d+)?\s*%\s*$/i;
@@ -108,7 +126,8 @@ export async function createDuckDBConnector(
           `the database already has a table "${FILES_SCHEMA}.${clash.table}"; choose another name`,
         );
     }
-    return new DuckDBConnector(db, catalog);
+    const tableFiles = new Map([...fileTables].map(([name, t]) => [name, filesOf(t)]));
+    return new DuckDBConnector(db, catalog, { ...(path !== undefined ? { path } : {}), tables: tableFiles });
   } catch (error) {
     db.close();
     throw error;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -285,6 +285,30 @@ describe('duckdb connector', () => {
           SpokeError.isInstance(e) && e.code === ErrorCode.SOURCE_ERROR && /read-only/i.test(e.message),
       );
     });
+  });
+
+  test('freshness: the database file mtime (estimated), and each files: table its newest file (exact)', async () => {
+    const c = (await connector.create(
+      { path: 'fixture.duckdb', files: { people: 'people.csv' } },
+      context(dir),
+    )) as DuckDBConnector;
+    try {
+      const older = new Date('2024-03-01T12:00:00Z');
+      utimesSync(join(dir, 'people.csv'), older, older);
+      const f = await c.freshness();
+      assert.equal(f?.method, 'file mtime');
+      assert.deepEqual(f?.tables, [
+        { schema: 'main', table: 'people', lastModified: { value: older, exact: true } },
+      ]);
+      const db = statSync(join(dir, 'fixture.duckdb')).mtime;
+      assert.deepEqual(f?.lastModified, { value: db, exact: false });
+      // Touching the file makes the table, and the source, fresher.
+      const newer = new Date(db.getTime() + 60_000);
+      utimesSync(join(dir, 'people.csv'), newer, newer);
+      assert.deepEqual((await c.freshness())?.lastModified, { value: newer, exact: true });
+    } finally {
+      await c.close();
+    }
   });
 
   test('a large scan aborted mid-stream stops with QUERY_CANCELLED', async () => {

@@ -5,6 +5,7 @@ import {
   ErrorCode,
   type RecordBatch,
   type Schema,
+  type SourceFreshness,
   SpokeError,
 } from '@spoke/core';
 import { BaseConnector, defineConnector } from '@spoke/sdk';
@@ -12,6 +13,7 @@ import { coerceBatch } from './coerce-batch.js';
 import { CompactionPolicy } from './compaction-policy.js';
 import { LanceCatalog } from './lance-catalog.js';
 import { isTableNotFound, lanceError } from './lance-errors.js';
+import { lanceFreshness } from './lance-freshness.js';
 import { type LanceOptions, parseLanceOptions } from './lance-options.js';
 import { LanceTable, type LanceVersion } from './lance-table.js';
 import type { BatchSource, VacuumReport } from './lance-writer.js';
@@ -134,6 +136,11 @@ export class LanceConnector extends BaseConnector {
       if (isTableNotFound(error)) return undefined;
       throw lanceError(error, this.#source, `opening Lance table "${key}"`);
     }
+  }
+
+  /** When each table last changed (its latest version's time): see lance-freshness.ts. */
+  freshness(signal?: AbortSignal): Promise<SourceFreshness> {
+    return lanceFreshness(this, signal);
   }
 
   /** The versions of table `name`, oldest first (`TABLE_NOT_FOUND` when it does not exist). */

@@ -10,6 +10,7 @@ import {
   ErrorCode,
   type RecordBatch,
   type Schema,
+  type SourceFreshness,
   type SpokeCatalog,
   SpokeError,
   type SpokeTable,
@@ -20,6 +21,7 @@ import { CachingObjectStore, openStore, type S3Options } from '@spoke/object-sto
 import { BaseConnector, defineConnector, parseOptions } from '@spoke/sdk';
 import { DuckDBDecoder } from './duckdb-decoder.js';
 import type { Footer } from './parquet-file.js';
+import { parquetFreshness } from './parquet-freshness.js';
 import { type ParquetSource, ParquetTable } from './parquet-table.js';
 import { discoverTables, type TableLocation } from './table-files.js';
 import { checkTableName, firstPartKey, putParquetObject, tableObjectsExist } from './table-writes.js';
@@ -205,6 +207,11 @@ export class ParquetConnector extends BaseConnector {
       cache_disk_hits: l2?.hits ?? 0,
       cache_disk_misses: l2?.misses ?? 0,
     };
+  }
+
+  /** When each table's objects were last written: see parquet-freshness.ts. */
+  freshness(signal?: AbortSignal): Promise<SourceFreshness> {
+    return parquetFreshness(this.catalog, this.store, signal);
   }
 
   override async close(): Promise<void> {

@@ -18,6 +18,8 @@ export interface FileRef {
   readonly key: string;
   readonly size: number;
   readonly etag: string | undefined;
+  /** When the object was last written (S3 `LastModified`, a file's mtime), where the store says. */
+  readonly lastModified?: Date;
   readonly partitions: Readonly<Record<string, string | null>>;
 }
 

@@ -96,6 +96,7 @@ export async function listTableFiles(
       key: meta.key,
       size: meta.size,
       etag: meta.etag,
+      ...(meta.lastModified ? { lastModified: meta.lastModified } : {}),
       partitions: location.partitioning === 'hive' ? hivePartitions(meta.key, globAt >= 0 ? '' : base) : {},
     });
   }

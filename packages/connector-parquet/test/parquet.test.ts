@@ -114,6 +114,35 @@ async function table(c: ParquetConnector, name: string): Promise<ParquetTable> {
   return t as ParquetTable;
 }
 
+describe('parquet freshness', () => {
+  test('each table is as fresh as its latest object (S3 LastModified, as HEAD reports it)', async () => {
+    const raw = openStore('s3://lake/fresh/', { s3: s3Options(s3) });
+    const good = await openStore('s3://lake/warehouse/', { s3: s3Options(s3) }).get('merged/a.parquet');
+    await raw.put('one/a.parquet', good);
+    await raw.put('two/a.parquet', good);
+    // S3 times are whole seconds: the second object of `one` lands in a later second.
+    await new Promise((r) => setTimeout(r, 1100));
+    await raw.put('one/b.parquet', good);
+    const c = await createParquetConnector(
+      { url: 's3://lake/fresh/', s3: { ...s3Options(s3), forcePathStyle: 'true' } },
+      ctx,
+    );
+    try {
+      const f = await c.freshness();
+      assert.equal(f.method, 'object LastModified');
+      const at = (name: string) => f.tables?.find((t) => t.table === name)?.lastModified;
+      const b = (await raw.head('one/b.parquet'))!.lastModified!;
+      assert.deepEqual(at('one'), { value: b, exact: true });
+      assert.deepEqual(at('two'), { value: (await raw.head('two/a.parquet'))!.lastModified!, exact: true });
+      assert.ok(at('two')!.value < b);
+      assert.deepEqual(f.lastModified, { value: b, exact: true });
+    } finally {
+      await c.close();
+      await raw.close();
+    }
+  });
+});
+
 describe('parquet connector', { timeout: 90_000 }, () => {
   test('discovers tables from top-level prefixes and objects', async () => {
     const c = await lake();

@@ -487,6 +487,23 @@ export function lanceSuite(
       assert.equal(await connector.catalog.getTable('default', 'vecs@v99'), undefined);
     });
 
+    test("freshness: each table's latest version time, exact; a new table is newer than the others", async () => {
+      const start = Date.now();
+      await connector.createTableFrom('fresh', docsSchema(), [docsBatch(makeDocs(3, 0, 1))]);
+      const end = Date.now();
+      const f = await connector.freshness();
+      assert.equal(f.method, 'lance version');
+      const fresh = f.tables?.find((t) => t.table === 'fresh')?.lastModified;
+      // Written between start and end (a second's slack for the store's clock).
+      assert.ok(fresh?.exact && fresh.value.getTime() >= start - 1000 && fresh.value.getTime() <= end + 1000);
+      const docsAt = f.tables?.find((t) => t.table === 'docs')?.lastModified?.value.getTime();
+      assert.ok(docsAt !== undefined && docsAt <= fresh.value.getTime());
+      assert.equal(
+        f.lastModified?.value.getTime(),
+        Math.max(...f.tables!.map((t) => t.lastModified!.value.getTime())),
+      );
+    });
+
     test('VACUUM compacts fragments and removes old versions; answers unchanged', async () => {
       const t = await connector.createTableFrom('frag', docsSchema(), [docsBatch(makeDocs(20, 0, 1))]);
       for (let i = 1; i <= 4; i++) await t.append([docsBatch(makeDocs(20, i * 20, 1))]);

@@ -3,6 +3,7 @@ import { createEngine, createSecurityPolicy, type QueryEngine } from '@spoke/pla
 import type { GatewayConfig } from './config/gateway-config.js';
 import { loadConnectors } from './config/load-connectors.js';
 import { attachGraphs, installGraphs } from './graph/graph-engine.js';
+import { withGraphStatements } from './graph/graph-statements.js';
 import { withNl } from './nl/nl-engine.js';
 import type { SourceMeter } from './service/source-meter.js';
 
@@ -40,8 +41,17 @@ export async function createGatewayEngine(
       await engine.close();
       throw error;
     });
+    // CREATE/DROP PROPERTY GRAPH and EXPLAIN of graph queries, before the planner's parser sees them.
+    const graphed = withGraphStatements(engine, engine, {
+      graphs,
+      configured: new Set(graphs.keys()),
+      authenticationOff:
+        Object.keys(config.users ?? {}).length === 0 &&
+        Object.keys(config.apiKeys ?? {}).length === 0 &&
+        config.auth?.jwt === undefined,
+    });
     // Natural language: embed() in every client's SQL, and the models for POST /v1/ask and spoke ask.
-    const served = config.nl ? withNl(engine, config.nl) : engine;
+    const served = config.nl ? withNl(graphed, config.nl) : graphed;
     attachGraphs(served, graphs);
     return served;
   } catch (error) {

@@ -304,6 +304,81 @@ ${GRAPH_YAML}`;
     });
   });
 
+  it('CREATE PROPERTY GRAPH over the wire and HTTP: the same graph as the config, admin only, DROP', async () => {
+    const ddl = `CREATE PROPERTY GRAPH shop_sql
+      VERTEX TABLES (
+        crm.customers KEY (id) LABEL Customer,
+        docs.documents AS doc KEY (id) LABEL Document PROPERTIES (id, department, title)
+      )
+      EDGE TABLES (
+        docs.documents AS wrote SOURCE KEY (customer_id) REFERENCES crm.customers (id)
+          DESTINATION KEY (id) REFERENCES doc LABEL WROTE
+      )`;
+    const writers = WRITERS.replace('$dept', "'Research'");
+    await wire('ann', async (client) => {
+      await assert.rejects(client.query(ddl), (e: { code?: string }) => e.code === '42501');
+    });
+    await wire('root', async (client) => {
+      assert.equal((await client.query(ddl)).command, 'CREATE');
+      // The same answers as the config's graph over the same tables.
+      const viaDdl = await client.query({
+        text: `SELECT * FROM cypher('shop_sql', $$ ${writers} $$) AS (id int, name text, docs bigint)`,
+        rowMode: 'array',
+      });
+      const viaConfig = await client.query({
+        text: `SELECT * FROM cypher('shop', $$ ${writers} $$) AS (id int, name text, docs bigint)`,
+        rowMode: 'array',
+      });
+      assert.equal(viaDdl.rows.length, 10);
+      assert.deepEqual(viaDdl.rows, viaConfig.rows);
+      // PROPERTIES (…) limits the properties, as properties: in the config does.
+      await assert.rejects(
+        client.query(
+          `SELECT * FROM cypher('shop_sql', $$ MATCH (d:Document) RETURN d.embedding $$) AS (e text)`,
+        ),
+        (e: { code?: string }) => e.code === '42703',
+      );
+      // EXPLAIN shows the Cypher and its compiled SQL before the plan.
+      const explain = (
+        await client.query(
+          `EXPLAIN SELECT * FROM GRAPH_TABLE (shop_sql MATCH (c IS Customer)-[IS WROTE]->(d IS Document) COLUMNS (c.name, d.title))`,
+        )
+      ).rows.map((r: { 'QUERY PLAN': string }) => r['QUERY PLAN']);
+      assert.equal(explain[0], 'Graph query (graph shop_sql):');
+      assert.match(explain[1]!, /^ {2}Cypher: MATCH \(c :Customer\)-\[:WROTE\]->\(d :Document\) RETURN/);
+      assert.ok(explain.some((l) => /FROM "crm"\."customers"/.test(l)));
+      assert.ok(explain.some((l) => l.startsWith('Residual (DuckDB)')));
+      const errors: [string, string, RegExp][] = [
+        [ddl, '42710', /already exists/],
+        ['CREATE PROPERTY GRAPH g VERTEX TABLES (crm.customers KEY (idx))', '42703', /no column "idx"/],
+        ['CREATE PROPERTY GRAPH g VERTEX TABLES (crm.nope KEY (id))', '42P01', /crm\.nope/],
+        [
+          'CREATE PROPERTY GRAPH g VERTEX TABLES (crm.customers KEY (id), lake.sales KEY (id)) EDGE TABLES (lake.sales AS b SOURCE KEY (product) REFERENCES customers DESTINATION KEY (id) REFERENCES sales)',
+          '42804',
+          /"product" is .* but the key of customers/,
+        ],
+        ['CREATE PROPERTY GRAPH g VERTEX TABLES (crm.customers KEY (id) LABEL)', '42601', /label name/],
+        ['CREATE PROPERTY GRAPH g VERTEX TABLES (crm.customers KEY (id, name))', '0A000', /several columns/],
+        ['DROP PROPERTY GRAPH shop', '42501', /config file/],
+        ['DROP PROPERTY GRAPH nope', '42704', /does not exist/],
+      ];
+      for (const [sql, code, message] of errors)
+        await assert.rejects(
+          client.query(sql),
+          (e: { code?: string; message?: string }) => e.code === code && message.test(e.message ?? ''),
+          sql,
+        );
+      assert.equal((await client.query('DROP PROPERTY GRAPH shop_sql')).command, 'DROP');
+      await client.query('DROP PROPERTY GRAPH IF EXISTS shop_sql');
+    });
+    // Over HTTP: created by one request, used by the next, gone after DROP.
+    await rows('/v1/query', { sql: ddl });
+    assert.equal((await rows('/v1/cypher', { graph: 'shop_sql', query: writers })).length, 10);
+    await rows('/v1/query', { sql: 'DROP PROPERTY GRAPH shop_sql' });
+    const gone = await post('/v1/cypher', { graph: 'shop_sql', query: writers });
+    assert.equal(((await gone.json()) as { error: { sqlstate: string } }).error.sqlstate, '42P01');
+  });
+
   it('the statement run for a Cypher query carries it as a one-line comment that cannot end early', () => {
     const sql = cypherStatementFor('MATCH (a:Customer)\n/* */ WHERE a.name = "*/ DROP" RETURN a');
     assert.equal(sql.indexOf('*/'), sql.lastIndexOf('*/'));

@@ -54,8 +54,12 @@ export interface GraphDefinition {
 /** The default {@link GraphDefinition.maxHops}. */
 export const DEFAULT_MAX_HOPS = 8;
 
-function configError(message: string): SpokeError {
-  return new SpokeError(ErrorCode.INVALID_CONFIG, message);
+function configError(message: string, sqlstate?: string): SpokeError {
+  return new SpokeError(
+    ErrorCode.INVALID_CONFIG,
+    message,
+    sqlstate === undefined ? {} : { details: { sqlstate } },
+  );
 }
 
 const TABLE_NAME = /^[^.\s"]+(\.[^.\s"]+){1,2}$/;
@@ -166,18 +170,27 @@ function typeFamily(type: string): string {
  * `properties` filled in from the table's columns (so the compiler can report
  * a misspelt property and resolve names case-insensitively).
  *
+ * Errors carry PostgreSQL's SQLSTATE in `details.sqlstate` (42P01 no such
+ * table, 42703 no such column, 42804 key type mismatch), so a
+ * `CREATE PROPERTY GRAPH` statement checked the same way reports them as a
+ * statement error would.
+ *
  * @param columnsOf the columns of a table named as in the config, or undefined when it does not exist
+ * @param where the prefix that names the graph in messages (default `graphs.<name>`, the config path)
  */
 export function checkGraphAgainstCatalog(
   name: string,
   graph: GraphDefinition,
   columnsOf: (table: string) => readonly GraphCatalogColumn[] | undefined,
+  where = `graphs.${name}`,
 ): GraphDefinition {
-  const where = `graphs.${name}`;
   const columns = (w: string, table: string): readonly GraphCatalogColumn[] => {
     const cols = columnsOf(table);
     if (!cols)
-      throw configError(`${w}.table: table "${table}" does not exist (or is not visible to the gateway)`);
+      throw configError(
+        `${w}.table: table "${table}" does not exist (or is not visible to the gateway)`,
+        '42P01',
+      );
     return cols;
   };
   const column = (
@@ -190,6 +203,7 @@ export function checkGraphAgainstCatalog(
     if (!found)
       throw configError(
         `${w}: table "${table}" has no column "${col}" (columns: ${cols.map((c) => c.name).join(', ')})`,
+        '42703',
       );
     return found;
   };
@@ -215,6 +229,7 @@ export function checkGraphAgainstCatalog(
       if (typeFamily(c.type) !== typeFamily(keyType))
         throw configError(
           `${w}.${end}: column "${col}" is ${c.type} but the key of ${label} (${graph.vertices[label]!.table}.${graph.vertices[label]!.key}) is ${keyType}`,
+          '42804',
         );
     }
     if (e.key) column(`${w}.key`, e.table, cols, e.key);

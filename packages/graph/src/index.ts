@@ -27,3 +27,9 @@ export {
 } from './graph-definition.js';
 export { cypherCallParameters } from './pgq/cypher-call.js';
 export { rewriteGraphTable } from './pgq/graph-table.js';
+export {
+  type CreatePropertyGraph,
+  type DropPropertyGraph,
+  type PropertyGraphStatement,
+  parsePropertyGraphStatement,
+} from './pgq/property-graph-statement.js';

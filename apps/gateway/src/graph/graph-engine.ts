@@ -107,18 +107,13 @@ export function cypherExpander(graphs: ReadonlyMap<string, GraphDefinition>): Ta
   return { rewrite: rewriteGraphTable, expand: ({ args }) => compileCypherCall(graphs, args) };
 }
 
-/**
- * Checks each graph against the tables it names (they exist, the columns
- * exist, edge ends have their vertex key's type) and fills in each label's
- * properties from its table's columns. A problem is a config error naming the
- * graph, the label and the column.
- */
-export async function checkGraphs(
-  config: GraphsConfig,
+/** The columns of every table `graph` names (undefined for a table that does not exist). */
+export async function catalogColumns(
   engine: FederatedEngine,
-): Promise<Map<string, GraphDefinition>> {
+  ...graphs: GraphDefinition[]
+): Promise<Map<string, readonly GraphCatalogColumn[] | undefined>> {
   const columns = new Map<string, readonly GraphCatalogColumn[] | undefined>();
-  for (const graph of Object.values(config))
+  for (const graph of graphs)
     for (const { table } of [...Object.values(graph.vertices), ...Object.values(graph.edges)]) {
       if (columns.has(table)) continue;
       const [source, a, b] = table.split('.') as [string, string, string | undefined];
@@ -133,6 +128,20 @@ export async function checkGraphs(
         columns.set(table, undefined);
       }
     }
+  return columns;
+}
+
+/**
+ * Checks each graph against the tables it names (they exist, the columns
+ * exist, edge ends have their vertex key's type) and fills in each label's
+ * properties from its table's columns. A problem is a config error naming the
+ * graph, the label and the column.
+ */
+export async function checkGraphs(
+  config: GraphsConfig,
+  engine: FederatedEngine,
+): Promise<Map<string, GraphDefinition>> {
+  const columns = await catalogColumns(engine, ...Object.values(config));
   const graphs = new Map<string, GraphDefinition>();
   for (const [name, graph] of Object.entries(config))
     graphs.set(
@@ -150,7 +159,7 @@ export async function checkGraphs(
 export async function installGraphs(
   engine: FederatedEngine,
   config: GraphsConfig | undefined,
-): Promise<ReadonlyMap<string, GraphDefinition>> {
+): Promise<Map<string, GraphDefinition>> {
   const graphs = config ? await checkGraphs(config, engine) : new Map<string, GraphDefinition>();
   engine.tableFunctions = new Map([...(engine.tableFunctions ?? []), ['cypher', cypherExpander(graphs)]]);
   return graphs;

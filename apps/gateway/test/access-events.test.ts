@@ -7,7 +7,7 @@
  * while and after it runs.
  */
 import assert from 'node:assert/strict';
-import { copyFile, writeFile } from 'node:fs/promises';
+import { copyFile, readdir, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connector as duckdb } from '@spoke/connector-duckdb';
@@ -20,6 +20,8 @@ import { SourceMeter } from '../src/service/source-meter.js';
 import { type DemoFixture, demoFixture } from './demo-fixture.js';
 import { type OperatorGateway, startOperatorGateway, userYaml } from './operator-fixture.js';
 
+const SALES_AT = new Date('2026-01-02T03:04:05.000Z');
+const DOCUMENTS_AT = new Date('2026-02-03T04:05:06.000Z');
 const basic = (user: string) => `Basic ${Buffer.from(`${user}:${user}-pw`).toString('base64')}`;
 
 function event(overrides: Partial<AccessEvent> = {}): AccessEvent {
@@ -271,6 +273,14 @@ policies:
   - { name: pii_email, on: crm.customers.email, rule: mask, mask: email, except_roles: [admin] }
   - { name: no_documents, on: lake.documents, rule: deny, roles: [analyst] }`,
     );
+    // The denied documents are newer than the sales: only an admin may see that time.
+    const { dir } = fixture.data;
+    for (const [table, at] of [
+      ['sales', SALES_AT],
+      ['documents', DOCUMENTS_AT],
+    ] as const)
+      for (const file of await readdir(join(dir, 'lake', table)))
+        await utimes(join(dir, 'lake', table, file), at, at);
     await gw.services.operator!.health.probeAll();
   });
   after(async () => {
@@ -309,6 +319,30 @@ policies:
         position: 41,
       },
     });
+  });
+
+  it("freshness per source and table: file mtimes; a restricted user sees only their tables' times", async () => {
+    const root = (await sources('root')).sources;
+    const crm = root.find((s) => s.name === 'crm').freshness;
+    const crmFile = (await stat(join(fixture.data.dir, 'crm.duckdb'))).mtime.toISOString();
+    assert.deepEqual(
+      [crm.state, crm.method, crm.exact, crm.lastModified],
+      ['known', 'file mtime', false, crmFile],
+    );
+    const lake = root.find((s) => s.name === 'lake');
+    assert.equal(lake.freshness.lastModified, DOCUMENTS_AT.toISOString());
+    assert.equal(lake.freshness.exact, true);
+    assert.ok(lake.freshness.ageMs >= Date.now() - DOCUMENTS_AT.getTime() - 5000);
+    assert.deepEqual(Object.fromEntries(lake.catalog.tables.map((t: Json) => [t.name, t.lastModified])), {
+      sales: SALES_AT.toISOString(),
+      documents: DOCUMENTS_AT.toISOString(),
+    });
+    const annLake = (await sources('ann')).sources.find((s) => s.name === 'lake').freshness;
+    assert.equal(annLake.lastModified, SALES_AT.toISOString());
+    assert.deepEqual(
+      annLake.tables.map((t: Json) => t.table),
+      ['sales'],
+    );
   });
 
   it('needs a login like the rest of the API', async () => {

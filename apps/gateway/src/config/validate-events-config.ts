@@ -9,6 +9,7 @@
  *   buffer: 10000        # events held for slow sinks at most; past it they are dropped and counted
  *   probe_interval: 10s  # health probe of each source
  *   probe_timeout: 5s
+ *   freshness_interval: 60s  # how often a source is asked when its data last changed (after a probe)
  * ```
  */
 import { isAbsolute, resolve } from 'node:path';
@@ -30,12 +31,17 @@ export interface EventsConfig {
   readonly buffer?: number;
   readonly probeIntervalMs?: number;
   readonly probeTimeoutMs?: number;
+  readonly freshnessIntervalMs?: number;
 }
 
-/** `events: { file, audit, buffer, probe_interval, probe_timeout }`. */
+/** `events: { file, audit, buffer, probe_interval, probe_timeout, freshness_interval }`. */
 export function eventsSection(value: unknown, baseDir: string): EventsConfig {
   const map = expectMap(value, 'events');
-  checkKeys(map, ['file', 'audit', 'buffer', 'probe_interval', 'probe_timeout'], 'events');
+  checkKeys(
+    map,
+    ['file', 'audit', 'buffer', 'probe_interval', 'probe_timeout', 'freshness_interval'],
+    'events',
+  );
   const file = map.file === undefined ? undefined : expectString(map.file, 'events.file');
   return {
     ...(file !== undefined ? { file: isAbsolute(file) ? file : resolve(baseDir, file) } : {}),
@@ -48,6 +54,9 @@ export function eventsSection(value: unknown, baseDir: string): EventsConfig {
       : {}),
     ...(map.probe_timeout !== undefined
       ? { probeTimeoutMs: expectDuration(map.probe_timeout, 'events.probe_timeout') }
+      : {}),
+    ...(map.freshness_interval !== undefined
+      ? { freshnessIntervalMs: expectDuration(map.freshness_interval, 'events.freshness_interval') }
       : {}),
   };
 }

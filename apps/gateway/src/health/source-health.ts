@@ -9,6 +9,7 @@
  */
 import { ErrorCode, type SpokeConnector, SpokeError } from '@spoke/core';
 import type { AccessEvent } from '../events/access-event.js';
+import type { FreshnessCheck } from './source-freshness.js';
 
 /** A source's state as the map shows it. */
 export type SourceState = 'up' | 'degraded' | 'down' | 'unknown';
@@ -46,6 +47,11 @@ export interface HealthMonitorOptions {
   readonly slowMs?: number;
   /** Probes kept per source. Default 60. */
   readonly historySize?: number;
+  /**
+   * How often a source that answers its probe is also asked when its data
+   * last changed (`SpokeConnector.freshness`), ms. Default 60 000.
+   */
+  readonly freshnessIntervalMs?: number;
 }
 
 interface Entry {
@@ -56,6 +62,7 @@ interface Entry {
   accessErrorAt: number;
   accessError: string | null;
   running: boolean;
+  freshness: FreshnessCheck | undefined;
 }
 
 /** The query context probes run with: no user, no roles. */
@@ -80,6 +87,7 @@ export class HealthMonitor {
   readonly #timeoutMs: number;
   readonly #slowMs: number;
   readonly #historySize: number;
+  readonly #freshnessIntervalMs: number;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -89,6 +97,7 @@ export class HealthMonitor {
     this.#timeoutMs = options.timeoutMs ?? 5_000;
     this.#slowMs = options.slowMs ?? 1_000;
     this.#historySize = options.historySize ?? 60;
+    this.#freshnessIntervalMs = options.freshnessIntervalMs ?? 60_000;
   }
 
   /** The probe interval, ms. */
@@ -111,6 +120,7 @@ export class HealthMonitor {
         accessErrorAt: 0,
         accessError: null,
         running: false,
+        freshness: undefined,
       };
       this.#entries.set(source, entry);
     }
@@ -161,6 +171,7 @@ export class HealthMonitor {
         latencyMs: Math.round(performance.now() - started),
       };
       entry.lastSuccess = result.time;
+      await this.checkFreshness(connector, entry, controller.signal);
     } catch (error) {
       const code = SpokeError.isInstance(error) ? error.code : 'SOURCE_UNAVAILABLE';
       const message = error instanceof Error ? error.message : String(error);
@@ -179,6 +190,37 @@ export class HealthMonitor {
     entry.history.push(result);
     if (entry.history.length > this.#historySize) entry.history.shift();
     return result;
+  }
+
+  /**
+   * Asks the connector when its data last changed, when it can say and the
+   * last answer is older than the freshness interval. Within the probe's
+   * timeout; a failure is kept beside the previous answer and fails no probe.
+   */
+  private async checkFreshness(connector: SpokeConnector, entry: Entry, signal: AbortSignal): Promise<void> {
+    if (!connector.freshness) return;
+    const last = entry.freshness;
+    if (last && Date.now() - last.checkedAt.getTime() < this.#freshnessIntervalMs) return;
+    try {
+      // The probe's timer aborts `signal`: a connector that does not watch it is not waited for.
+      const stopped = new Promise<never>((_, reject) => {
+        if (signal.aborted) reject(signal.reason);
+        signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+      });
+      const result = await Promise.race([connector.freshness(signal), stopped]);
+      entry.freshness = { checkedAt: new Date(), result, error: null };
+    } catch (error) {
+      entry.freshness = {
+        checkedAt: new Date(),
+        result: last?.result,
+        error: error instanceof Error ? error.message : String(error),
+      };
+    }
+  }
+
+  /** The last answer of `source`'s freshness check, if it was asked. */
+  freshness(source: string): FreshnessCheck | undefined {
+    return this.#entries.get(source)?.freshness;
   }
 
   /** Notes a query's access that failed at the source (from the event bus): the source shows `degraded` for a while. */

@@ -16,6 +16,7 @@ import type { Principal } from '../auth/authenticator.js';
 import type { AccessEvent } from '../events/access-event.js';
 import { eventFor, seesEverything } from '../events/event-visibility.js';
 import type { Operator } from '../events/operator.js';
+import { sourceStatus, visibleSourceNames } from '../health/source-status.js';
 import type { ClientInfo, QueryService } from '../service/query-service.js';
 import { consoleFiles, serveConsoleFile } from './console-files.js';
 import { HttpError, HttpErrorCode } from './error-status.js';
@@ -91,14 +92,6 @@ async function visibleCatalog(
   }
 }
 
-/** Sources the caller may see: all for an admin, otherwise those with at least one visible table. */
-function visibleSources(operator: Operator, principal: Principal, tables: readonly CatalogTable[]): string[] {
-  const all = operator.health.sources();
-  if (seesEverything(principal)) return all;
-  const withTables = new Set(tables.map((t) => t.source));
-  return all.filter((s) => withTables.has(s));
-}
-
 function requireOperator(operator: Operator | undefined, path: string): Operator {
   if (!operator)
     throw new HttpError(
@@ -114,25 +107,19 @@ async function sources(ctx: OperatorRouteContext, res: ServerResponse, operator:
   const client = await ctx.authenticate();
   const { tables, error } = await visibleCatalog(ctx.service, client, ctx.signal);
   const everything = seesEverything(client.principal);
-  const shown = visibleSources(operator, client.principal, tables).map((name) => {
-    const health = operator.health.health(name);
-    const counters = operator.hub.counters.totals(name);
+  const shown = visibleSourceNames(operator, everything, tables).map((name) => {
+    const status = sourceStatus(operator, name, everything, tables);
     const perTable = operator.hub.counters.tables(name);
+    const fresh = new Map(status.freshness.tables.map((t) => [`${t.schema}.${t.table}`, t]));
     const own = tables.filter((t) => t.source === name);
     return {
-      name,
-      ...health,
-      history: health.history.slice(-20),
-      freshness: null,
-      activity: operator.hub.counters.activity(name),
-      counters: everything
-        ? counters
-        : { ...counters, lastError: counters.lastError && { ...counters.lastError, message: null } },
-      lastAccess: counters.lastAccess,
+      ...status,
+      history: status.history.slice(-20),
       catalog: {
         schemas: [...new Set(own.map((t) => t.schema))],
         tables: own.map((t) => {
           const totals = perTable.get(`${t.schema}.${t.name}`);
+          const freshness = fresh.get(`${t.schema}.${t.name}`);
           return {
             schema: t.schema,
             name: t.name,
@@ -140,6 +127,7 @@ async function sources(ctx: OperatorRouteContext, res: ServerResponse, operator:
             reads: totals?.reads ?? 0,
             rows: totals?.rows ?? 0,
             lastAccess: totals?.lastAccess ?? null,
+            lastModified: freshness?.lastModified ?? null,
           };
         }),
       },
@@ -189,10 +177,12 @@ async function events(
   const { principal } = client;
   let visible = new Set<string>();
   let sourcesShown: string[] = [];
+  let tablesSeen: readonly CatalogTable[] = [];
   const refresh = async () => {
     const { tables } = await visibleCatalog(ctx.service, client, ctx.signal);
     visible = new Set(tables.map((t) => `${t.source}.${t.schema}.${t.name}`));
-    sourcesShown = visibleSources(operator, principal, tables);
+    tablesSeen = tables;
+    sourcesShown = visibleSourceNames(operator, seesEverything(principal), tables);
   };
   await refresh();
   res.writeHead(200, {
@@ -223,13 +213,15 @@ async function events(
     write('activity', {
       time: new Date().toISOString(),
       sources: sourcesShown.map((name) => {
-        const health = operator.health.health(name);
+        const status = sourceStatus(operator, name, seesEverything(principal), tablesSeen);
+        const { tables: _perTable, ...freshness } = status.freshness;
         return {
           name,
-          state: health.state,
-          reason: health.reason,
-          lastError: health.lastError,
-          ...operator.hub.counters.activity(name),
+          state: status.state,
+          reason: status.reason,
+          lastError: status.lastError,
+          freshness,
+          ...status.activity,
         };
       }),
       queries: ctx.service.list(principal).map((q) => ({

@@ -70,6 +70,9 @@ function operatorOptions(config: GatewayConfig, audit: AuditSink): OperatorOptio
     health: {
       ...(events.probeIntervalMs !== undefined ? { intervalMs: events.probeIntervalMs } : {}),
       ...(events.probeTimeoutMs !== undefined ? { timeoutMs: events.probeTimeoutMs } : {}),
+      ...(events.freshnessIntervalMs !== undefined
+        ? { freshnessIntervalMs: events.freshnessIntervalMs }
+        : {}),
     },
   };
 }

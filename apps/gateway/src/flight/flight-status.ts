@@ -1,5 +1,6 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import { ErrorCode, SpokeError } from '@spoke/core';
+import { errorFields } from '../postgres-wire/error-response.js';
 
 /**
  * The gRPC status for each {@link ErrorCode}. A source that rejected a query
@@ -25,6 +26,12 @@ export const GRPC_STATUS: Readonly<Record<ErrorCode, status>> = {
 
 /** The trailer that carries Spoke's own error code beside the gRPC status. */
 export const ERROR_CODE_TRAILER = 'x-spoke-error-code';
+/**
+ * The trailer with the SQLSTATE the Postgres wire would answer for the same
+ * error (a source's own SQLSTATE when it sent one), so a gateway reading this
+ * one as a peer can keep it.
+ */
+export const SQLSTATE_TRAILER = 'x-spoke-sqlstate';
 
 /** What a failed call is answered with: the gRPC status, the message, and Spoke's code as a trailer. */
 export interface GrpcError {
@@ -50,6 +57,7 @@ export function toGrpcError(error: unknown): GrpcError {
   if (error instanceof FlightError) return { code: error.code, details: error.message, metadata };
   if (SpokeError.isInstance(error)) {
     metadata.set(ERROR_CODE_TRAILER, error.code);
+    metadata.set(SQLSTATE_TRAILER, errorFields(error).code);
     return { code: GRPC_STATUS[error.code] ?? status.INTERNAL, details: error.message, metadata };
   }
   metadata.set(ERROR_CODE_TRAILER, ErrorCode.INTERNAL);

@@ -20,6 +20,12 @@ export {
   type RunningFlightServer,
   startFlightServer,
 } from './flight-sql-server.js';
-export { ERROR_CODE_TRAILER, FlightError, GRPC_STATUS, toGrpcError } from './flight-status.js';
+export {
+  ERROR_CODE_TRAILER,
+  FlightError,
+  GRPC_STATUS,
+  SQLSTATE_TRAILER,
+  toGrpcError,
+} from './flight-status.js';
 export { decodeSchema, encodeSchema, flightDataToIpc, splitIpcStream } from './ipc-messages.js';
 export { SqlInfo } from './sql-info.js';

@@ -1,0 +1,444 @@
+/**
+ * The Flight SQL client the connector talks through: Handshake (basic
+ * credentials → bearer token) or a configured token, GetFlightInfo, streaming
+ * DoGet, prepared statements with parameters bound by DoPut, CancelFlightInfo,
+ * and the catalog commands. Every call can be cancelled through an
+ * AbortSignal; failures become {@link SpokeError}s (see `flight-sql-errors.ts`).
+ */
+import {
+  type CallOptions,
+  type ChannelCredentials,
+  type Client,
+  type ClientDuplexStream,
+  type ClientReadableStream,
+  type ClientUnaryCall,
+  credentials,
+  Metadata,
+  makeGenericClientConstructor,
+  type ServiceError,
+  status,
+} from '@grpc/grpc-js';
+import { arrow, type RecordBatch, type ScalarValue, type Schema, SpokeError, type Table } from '@spoke/core';
+import { decodeSchema, type FlightData, parameterFlightData, recordBatchesOf } from './flight-data.js';
+import {
+  decodeMessage,
+  encodeMessage,
+  flightServiceDefinition,
+  packAny,
+  unpackAny,
+} from './flight-protocol.js';
+import { remoteError } from './flight-sql-errors.js';
+
+type Callback<T> = (error: ServiceError | null, value?: T) => void;
+
+/** `arrow.flight.protocol.FlightDescriptor`. */
+export interface FlightDescriptor {
+  readonly type: 'CMD' | 'PATH' | 'UNKNOWN';
+  readonly cmd: Uint8Array;
+  readonly path: readonly string[];
+}
+
+/** `arrow.flight.protocol.FlightInfo`, as decoded. */
+export interface FlightInfo {
+  readonly schema: Uint8Array;
+  readonly flight_descriptor?: FlightDescriptor | null;
+  readonly endpoint: readonly {
+    readonly ticket?: { readonly ticket: Uint8Array } | null;
+    readonly location: readonly { readonly uri: string }[];
+  }[];
+  readonly total_records: number;
+  readonly total_bytes: number;
+}
+
+interface FlightServiceClient extends Client {
+  Handshake(metadata: Metadata, options?: CallOptions): ClientDuplexStream<unknown, { payload: Uint8Array }>;
+  GetFlightInfo(
+    request: FlightDescriptor,
+    metadata: Metadata,
+    callback: Callback<FlightInfo>,
+  ): ClientUnaryCall;
+  DoGet(request: { ticket: Uint8Array }, metadata: Metadata): ClientReadableStream<FlightData>;
+  DoPut(metadata: Metadata): ClientDuplexStream<FlightData, { app_metadata: Uint8Array }>;
+  DoAction(
+    request: { type: string; body: Uint8Array },
+    metadata: Metadata,
+  ): ClientReadableStream<{ body: Uint8Array }>;
+}
+
+/** How the client proves who it is. */
+export type FlightSqlAuth =
+  | { readonly username: string; readonly password: string }
+  | { readonly token: string }
+  | undefined;
+
+/** Options for {@link FlightSqlClient}. */
+export interface FlightSqlClientOptions {
+  /** `host:port`. */
+  readonly address: string;
+  /** TLS; `ca` (PEM) replaces the system trust store when given. Plaintext when absent. */
+  readonly tls?: { readonly ca?: Uint8Array };
+  readonly auth?: FlightSqlAuth;
+  /** The configured source name, for errors. */
+  readonly sourceName: string;
+  /** Time allowed for a catalog or handshake call, in ms. */
+  readonly callTimeoutMs?: number;
+}
+
+/** A `FLIGHT_SQL_SERVER_NAME`… answer: the server's name and version. */
+export interface ServerInfo {
+  readonly name: string | undefined;
+  readonly version: string | undefined;
+}
+
+/** One table as `CommandGetTables` reports it. */
+export interface RemoteTable {
+  readonly catalog: string | null;
+  readonly dbSchema: string | null;
+  readonly name: string;
+  readonly type: string;
+  readonly schema: Schema;
+}
+
+function collect<T>(stream: ClientReadableStream<T> | ClientDuplexStream<unknown, T>): Promise<T[]> {
+  return new Promise((resolve, reject) => {
+    const out: T[] = [];
+    stream.on('data', (value: T) => out.push(value));
+    stream.on('error', reject);
+    stream.on('end', () => resolve(out));
+  });
+}
+
+function commandDescriptor(shortName: string, command: Record<string, unknown>): FlightDescriptor {
+  return { type: 'CMD', cmd: packAny(shortName, command), path: [] };
+}
+
+/** A connection to one Flight SQL server (a gRPC channel; calls are multiplexed on it). */
+export class FlightSqlClient {
+  readonly #client: FlightServiceClient;
+  readonly #options: FlightSqlClientOptions;
+  #token: string | undefined;
+  #login: Promise<void> | undefined;
+
+  constructor(options: FlightSqlClientOptions) {
+    this.#options = options;
+    const Constructor = makeGenericClientConstructor(flightServiceDefinition(), 'FlightService');
+    const channel: ChannelCredentials = options.tls
+      ? credentials.createSsl(options.tls.ca ? Buffer.from(options.tls.ca) : null)
+      : credentials.createInsecure();
+    this.#client = new Constructor(options.address, channel, {
+      // Flight messages carry whole record batches: no 4 MiB cap.
+      'grpc.max_receive_message_length': -1,
+      'grpc.max_send_message_length': -1,
+    }) as unknown as FlightServiceClient;
+    if (options.auth && 'token' in options.auth) this.#token = options.auth.token;
+  }
+
+  #error(error: unknown, what: string): SpokeError {
+    return remoteError(error, this.#options.sourceName, what);
+  }
+
+  #metadata(): Metadata {
+    const metadata = new Metadata();
+    if (this.#token) metadata.set('authorization', `Bearer ${this.#token}`);
+    return metadata;
+  }
+
+  /** Logs in with the configured user and password (once; again after the token is refused). */
+  async #authenticate(): Promise<void> {
+    const auth = this.#options.auth;
+    if (!auth || !('username' in auth)) return;
+    this.#login ??= this.#handshake(auth.username, auth.password).catch((error: unknown) => {
+      this.#login = undefined;
+      throw this.#error(error, 'login failed');
+    });
+    return this.#login;
+  }
+
+  async #handshake(user: string, password: string): Promise<void> {
+    const metadata = new Metadata();
+    metadata.set('authorization', `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`);
+    const deadline = Date.now() + (this.#options.callTimeoutMs ?? 30_000);
+    const call = this.#client.Handshake(metadata, { deadline });
+    const headers = new Promise<Metadata>((resolve) => call.once('metadata', resolve));
+    const responses = collect(call);
+    call.write({
+      protocol_version: 0,
+      payload: encodeMessage('arrow.flight.protocol.BasicAuth', { username: user, password }),
+    });
+    call.end();
+    const [answers, received] = await Promise.all([responses, headers]);
+    const header = received.get('authorization')[0]?.toString() ?? '';
+    this.#token =
+      /^Bearer\s+(\S+)$/i.exec(header)?.[1] ?? Buffer.from(answers[0]?.payload ?? []).toString('utf8');
+  }
+
+  /** Runs a unary-ish call, logging in first and once more if the token was refused. */
+  async #withLogin<T>(run: () => Promise<T>): Promise<T> {
+    await this.#authenticate();
+    try {
+      return await run();
+    } catch (error) {
+      const auth = this.#options.auth;
+      if ((error as ServiceError).code !== status.UNAUTHENTICATED || !auth || !('username' in auth))
+        throw error;
+      this.#login = undefined;
+      await this.#authenticate();
+      return run();
+    }
+  }
+
+  /** GetFlightInfo; aborting `signal` cancels the call. */
+  getFlightInfo(descriptor: FlightDescriptor, signal?: AbortSignal): Promise<FlightInfo> {
+    return this.#withLogin(
+      () =>
+        new Promise<FlightInfo>((resolve, reject) => {
+          const call = this.#client.GetFlightInfo(descriptor, this.#metadata(), (error, info) =>
+            error ? reject(error) : resolve(info!),
+          );
+          signal?.addEventListener('abort', () => call.cancel(), { once: true });
+        }),
+    );
+  }
+
+  /** DoGet on every endpoint of `info`, in order, decoded batch by batch. */
+  async *doGet(info: FlightInfo, signal?: AbortSignal): AsyncGenerator<RecordBatch> {
+    for (const endpoint of info.endpoint) {
+      const ticket = endpoint.ticket?.ticket;
+      if (!ticket) continue;
+      const elsewhere = endpoint.location.filter((l) => !l.uri.startsWith('arrow-flight-reuse-connection:'));
+      if (elsewhere.length > 0)
+        throw this.#error(
+          new Error(
+            `the result is served from other locations (${elsewhere.map((l) => l.uri).join(', ')}), which this connector does not follow`,
+          ),
+          'query failed',
+        );
+      const call = this.#client.DoGet({ ticket }, this.#metadata());
+      const cancel = () => call.cancel();
+      signal?.addEventListener('abort', cancel, { once: true });
+      let finished = false;
+      try {
+        yield* recordBatchesOf(call);
+        finished = true;
+      } finally {
+        signal?.removeEventListener('abort', cancel);
+        // A consumer that stopped early: stop the remote too.
+        if (!finished) call.cancel();
+      }
+    }
+  }
+
+  /** DoAction, every result body. */
+  async doAction(type: string, body: Uint8Array): Promise<Uint8Array[]> {
+    return this.#withLogin(async () =>
+      (await collect(this.#client.DoAction({ type, body }, this.#metadata()))).map((r) => r.body),
+    );
+  }
+
+  /** `CreatePreparedStatement`: the handle. */
+  async prepare(query: string): Promise<Uint8Array> {
+    const [body] = await this.doAction(
+      'CreatePreparedStatement',
+      packAny('ActionCreatePreparedStatementRequest', { query }),
+    );
+    if (!body) throw this.#error(new Error('CreatePreparedStatement answered nothing'), 'prepare failed');
+    const result = decodeMessage<{ prepared_statement_handle: Uint8Array }>(
+      'arrow.flight.protocol.sql.ActionCreatePreparedStatementResult',
+      unpackAny(body).value,
+    );
+    return result.prepared_statement_handle;
+  }
+
+  /** Binds one row of parameters to a prepared statement with DoPut; answers the (possibly new) handle. */
+  async bind(handle: Uint8Array, values: readonly ScalarValue[]): Promise<Uint8Array> {
+    return this.#withLogin(async () => {
+      const call = this.#client.DoPut(this.#metadata());
+      const results = collect(call);
+      parameterFlightData(values).forEach((data, i) => {
+        call.write({
+          ...data,
+          ...(i === 0
+            ? {
+                flight_descriptor: commandDescriptor('CommandPreparedStatementQuery', {
+                  prepared_statement_handle: handle,
+                }),
+              }
+            : {}),
+        });
+      });
+      call.end();
+      // Servers may answer a new handle for the bound statement (DoPutPreparedStatementResult).
+      for (const result of await results) {
+        if (!result.app_metadata?.byteLength) continue;
+        const answer = decodeMessage<{ prepared_statement_handle?: Uint8Array }>(
+          'arrow.flight.protocol.sql.DoPutPreparedStatementResult',
+          result.app_metadata,
+        );
+        if (answer.prepared_statement_handle?.byteLength) return answer.prepared_statement_handle;
+      }
+      return handle;
+    });
+  }
+
+  /** `ClosePreparedStatement`. */
+  async closePrepared(handle: Uint8Array): Promise<void> {
+    await this.doAction(
+      'ClosePreparedStatement',
+      packAny('ActionClosePreparedStatementRequest', { prepared_statement_handle: handle }),
+    );
+  }
+
+  /** `CancelFlightInfo`: the remote stops the query behind `info` (and its own sources' queries). */
+  async cancelFlightInfo(info: FlightInfo): Promise<string> {
+    const [body] = await this.doAction(
+      'CancelFlightInfo',
+      encodeMessage('arrow.flight.protocol.CancelFlightInfoRequest', { info }),
+    );
+    return body
+      ? decodeMessage<{ status: string }>('arrow.flight.protocol.CancelFlightInfoResult', body).status
+      : 'CANCEL_STATUS_UNSPECIFIED';
+  }
+
+  /**
+   * Runs `query` and streams its batches: a plain statement without
+   * parameters, a prepared statement with them bound otherwise. Aborting
+   * `signal` cancels the DoGet and sends CancelFlightInfo, so the remote
+   * stops too; a consumer that stops reading early does the same.
+   */
+  async *query(
+    query: string,
+    params: readonly ScalarValue[],
+    signal: AbortSignal,
+  ): AsyncGenerator<RecordBatch, void, undefined> {
+    if (signal.aborted) throw SpokeError.cancelled(signal);
+    let handle: Uint8Array | undefined;
+    let info: FlightInfo | undefined;
+    let cancelRemote = () => {};
+    try {
+      try {
+        if (params.length === 0) {
+          info = await this.getFlightInfo(commandDescriptor('CommandStatementQuery', { query }), signal);
+        } else {
+          handle = await this.prepare(query);
+          handle = await this.bind(handle, params);
+          if (signal.aborted) throw SpokeError.cancelled(signal);
+          info = await this.getFlightInfo(
+            commandDescriptor('CommandPreparedStatementQuery', { prepared_statement_handle: handle }),
+            signal,
+          );
+        }
+      } catch (error) {
+        if (signal.aborted) throw SpokeError.cancelled(signal);
+        throw error;
+      }
+      const started = info;
+      let done = false;
+      cancelRemote = () => {
+        if (!done) this.cancelFlightInfo(started).catch(() => {}); // finished or unknown: nothing to stop
+      };
+      signal.addEventListener('abort', cancelRemote, { once: true });
+      try {
+        for await (const batch of this.doGet(started, signal)) {
+          if (signal.aborted) throw SpokeError.cancelled(signal);
+          yield batch;
+        }
+        done = true;
+      } catch (error) {
+        if (signal.aborted) throw SpokeError.cancelled(signal);
+        throw error;
+      } finally {
+        if (!done && !signal.aborted) cancelRemote();
+        done = true;
+      }
+    } catch (error) {
+      throw this.#error(error, 'query failed');
+    } finally {
+      signal.removeEventListener('abort', cancelRemote);
+      if (handle) this.closePrepared(handle).catch(() => {}); // the remote expires it anyway
+    }
+  }
+
+  /** Runs a metadata command to the end. */
+  async #command(shortName: string, command: Record<string, unknown>): Promise<Table> {
+    try {
+      const info = await this.getFlightInfo(commandDescriptor(shortName, command));
+      const batches: RecordBatch[] = [];
+      for await (const batch of this.doGet(info)) batches.push(batch);
+      return batches.length ? new arrow.Table(batches) : new arrow.Table(decodeSchema(info.schema));
+    } catch (error) {
+      throw this.#error(error, `${shortName} failed`);
+    }
+  }
+
+  /** `CommandGetSqlInfo` for the server's name and version. */
+  async serverInfo(): Promise<ServerInfo> {
+    const table = await this.#command('CommandGetSqlInfo', { info: [0, 1] });
+    const names = table.getChild('info_name');
+    const values = table.getChild('value');
+    let name: string | undefined;
+    let version: string | undefined;
+    for (let i = 0; i < table.numRows; i++) {
+      const value = values?.get(i);
+      if (typeof value !== 'string') continue;
+      if (Number(names?.get(i)) === 0) name = value;
+      else if (Number(names?.get(i)) === 1) version = value;
+    }
+    return { name, version };
+  }
+
+  /** `CommandGetCatalogs`. */
+  async catalogs(): Promise<string[]> {
+    const table = await this.#command('CommandGetCatalogs', {});
+    return [...(table.getChild('catalog_name') ?? [])].map(String);
+  }
+
+  /** `CommandGetTables` with every table's Arrow schema. */
+  async tables(command: Record<string, unknown> = {}): Promise<RemoteTable[]> {
+    const table = await this.#command('CommandGetTables', { ...command, include_schema: true });
+    const out: RemoteTable[] = [];
+    for (const row of table) {
+      const r = row as unknown as {
+        catalog_name: string | null;
+        db_schema_name: string | null;
+        table_name: string;
+        table_type: string;
+        table_schema: Uint8Array;
+      };
+      out.push({
+        catalog: r.catalog_name ?? null,
+        dbSchema: r.db_schema_name ?? null,
+        name: r.table_name,
+        type: r.table_type,
+        schema: decodeSchema(r.table_schema),
+      });
+    }
+    return out;
+  }
+
+  /** `CommandGetDbSchemas` (with optional catalog and pattern). */
+  async dbSchemas(
+    command: Record<string, unknown> = {},
+  ): Promise<{ catalog: string | null; name: string }[]> {
+    const table = await this.#command('CommandGetDbSchemas', command);
+    return [...table].map((row) => {
+      const r = row as unknown as { catalog_name: string | null; db_schema_name: string };
+      return { catalog: r.catalog_name ?? null, name: r.db_schema_name };
+    });
+  }
+
+  /** `CommandGetTableTypes`. */
+  async tableTypes(): Promise<string[]> {
+    const table = await this.#command('CommandGetTableTypes', {});
+    return [...(table.getChild('table_type') ?? [])].map(String);
+  }
+
+  /** The result schema of `info`. */
+  static schemaOf(info: FlightInfo): Schema {
+    return decodeSchema(info.schema);
+  }
+
+  /** Closes the channel. */
+  close(): void {
+    this.#client.close();
+  }
+}

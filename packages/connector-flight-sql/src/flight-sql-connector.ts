@@ -1,0 +1,240 @@
+import {
+  type ConnectorContext,
+  ErrorCode,
+  type RecordBatch,
+  type RenderedSql,
+  type ScanRequest,
+  SpokeError,
+  type SqlDialect,
+} from '@spoke/core';
+import {
+  type ExpressionDialect,
+  type SqlColumn,
+  type SqlRunOptions,
+  SqlSourceConnector,
+  type SqlTableDescription,
+} from '@spoke/sdk';
+import { FlightSqlClient, type RemoteTable, type ServerInfo } from './flight-sql-client.js';
+import {
+  GenericFlightSqlDialect,
+  qualifiedName,
+  type RemoteLocation,
+  SpokePeerDialect,
+} from './flight-sql-dialect.js';
+import { type FlightSqlSettings, resolveFlightSqlOptions } from './flight-sql-options.js';
+
+/** The `FLIGHT_SQL_SERVER_NAME` a Spoke gateway reports. */
+export const SPOKE_SERVER_NAME = 'Spoke';
+
+/** Schemas a Spoke source commonly resolves `source.table` in: preferred when a name is in several. */
+const DEFAULT_SCHEMAS = new Set(['public', 'main']);
+
+/** One remote table as it appears locally. */
+interface LocalTable {
+  readonly description: SqlTableDescription;
+  readonly location: RemoteLocation;
+}
+
+/** The remote catalog, arranged as local schemas of tables. */
+type Listing = Map<string, Map<string, LocalTable>>;
+
+/**
+ * Any Arrow Flight SQL server as a source, and another Spoke gateway as a
+ * peer. The remote catalog comes from `CommandGetTables` (with schemas);
+ * scans and whole sub-queries go as SQL (`CommandStatementQuery`, or a
+ * prepared statement when there are bound values) and their results stream
+ * batch by batch from DoGet. Cancelling sends `CancelFlightInfo`, which a
+ * Spoke peer passes on to its own sources.
+ *
+ * A peer's sources appear as schemas: `R.pg.orders` is the peer's
+ * `pg.orders`. Other servers' tables appear under their `db_schema` (or
+ * `catalog.db_schema` when the server has several catalogs).
+ */
+export class FlightSqlConnector extends SqlSourceConnector {
+  readonly sourceName: string;
+  readonly client: FlightSqlClient;
+  readonly #settings: FlightSqlSettings;
+  readonly #spokeDialect: SpokePeerDialect;
+  readonly #genericDialect: GenericFlightSqlDialect;
+  #server: Promise<ServerInfo> | undefined;
+  #peer: boolean | undefined;
+  #listing: { readonly at: number; readonly value: Promise<Listing> } | undefined;
+  /** The last listing that loaded, for the dialects' synchronous look-ups. */
+  #known: Listing = new Map();
+
+  constructor(settings: FlightSqlSettings, context: ConnectorContext) {
+    super();
+    this.sourceName = context.sourceName;
+    this.#settings = settings;
+    this.catalogCacheMs = settings.options.catalogCacheMs;
+    this.client = new FlightSqlClient({
+      address: settings.address,
+      sourceName: context.sourceName,
+      callTimeoutMs: settings.options.callTimeoutMs,
+      ...(settings.tls ? { tls: settings.tls } : {}),
+      ...(settings.auth ? { auth: settings.auth } : {}),
+    });
+    const locate = (schema: string | undefined, name: string) =>
+      this.#known.get(schema ?? this.defaultSchema)?.get(name)?.location;
+    this.#spokeDialect = new SpokePeerDialect(locate);
+    this.#genericDialect = new GenericFlightSqlDialect(locate, (schema, name) =>
+      this.#byRemoteName(schema, name),
+    );
+  }
+
+  /** True once the server has said it is a Spoke gateway (or `peer: spoke`). */
+  get isSpokePeer(): boolean {
+    return this.#peer === true;
+  }
+
+  /** Tables of a Spoke peer are named `schema.table` where the schema is the remote source. No default. */
+  get defaultSchema(): string {
+    return this.#known.size === 1 ? [...this.#known.keys()][0]! : '';
+  }
+
+  get dialect(): SqlDialect {
+    return this.#peer ? this.#spokeDialect : this.#genericDialect;
+  }
+
+  get expressionDialect(): ExpressionDialect {
+    return this.#peer ? this.#spokeDialect.expressions : this.#genericDialect.expressions;
+  }
+
+  /** The server's name and version (asked once); decides whether it is a Spoke peer. */
+  async ready(): Promise<ServerInfo> {
+    this.#server ??= this.client.serverInfo().then(
+      (info) => {
+        const peer = this.#settings.options.peer;
+        this.#peer = peer === 'spoke' || (peer === 'auto' && info.name === SPOKE_SERVER_NAME);
+        return info;
+      },
+      (error: unknown) => {
+        this.#server = undefined;
+        throw error;
+      },
+    );
+    return this.#server;
+  }
+
+  #byRemoteName(schema: string | undefined, name: string): SqlTableDescription | undefined {
+    for (const tables of this.#known.values())
+      for (const t of tables.values())
+        if (t.location.table === name && (schema === undefined || t.location.dbSchema === schema))
+          return t.description;
+    return undefined;
+  }
+
+  async #tables(): Promise<Listing> {
+    await this.ready();
+    const now = Date.now();
+    if (!this.#listing || now - this.#listing.at >= this.catalogCacheMs) {
+      const value = this.client.tables().then((remote) => this.#arrange(remote));
+      this.#listing = { at: now, value };
+      value.then(
+        (listing) => {
+          this.#known = listing;
+        },
+        () => {
+          if (this.#listing?.value === value) this.#listing = undefined;
+        },
+      );
+    }
+    const listing = await this.#listing.value;
+    this.#known = listing;
+    return listing;
+  }
+
+  #arrange(remote: readonly RemoteTable[]): Listing {
+    const catalogs = new Set(remote.map((t) => t.catalog ?? ''));
+    const listing: Listing = new Map();
+    for (const t of remote) {
+      const schema = this.#peer
+        ? (t.catalog ?? t.dbSchema ?? '')
+        : catalogs.size > 1 && t.catalog
+          ? `${t.catalog}.${t.dbSchema ?? ''}`
+          : (t.dbSchema ?? t.catalog ?? '');
+      let tables = listing.get(schema);
+      if (!tables) {
+        tables = new Map();
+        listing.set(schema, tables);
+      }
+      const existing = tables.get(t.name);
+      // A Spoke source resolves `source.table` in its default schema: prefer that one on a clash.
+      if (
+        existing &&
+        !(
+          this.#peer &&
+          DEFAULT_SCHEMAS.has(t.dbSchema ?? '') &&
+          !DEFAULT_SCHEMAS.has(existing.location.dbSchema ?? '')
+        )
+      )
+        continue;
+      const columns: SqlColumn[] = t.schema.fields.map((field) => ({
+        name: field.name,
+        field,
+        sourceType: String(field.type),
+      }));
+      tables.set(t.name, {
+        description: { schema, name: t.name, kind: t.type.toLowerCase(), columns },
+        location: { catalog: t.catalog, dbSchema: t.dbSchema, table: t.name },
+      });
+    }
+    return listing;
+  }
+
+  async listSchemaNames(): Promise<readonly string[]> {
+    return [...(await this.#tables()).keys()].sort();
+  }
+
+  async listTableNames(schema: string): Promise<readonly string[] | undefined> {
+    const tables = (await this.#tables()).get(schema);
+    return tables && [...tables.keys()].sort();
+  }
+
+  async describeTable(schema: string, table: string): Promise<SqlTableDescription | undefined> {
+    return (await this.#tables()).get(schema)?.get(table)?.description;
+  }
+
+  /** The SELECT for a scan, naming the table as the remote does (`catalog.db_schema.table`). */
+  override renderScan(
+    table: SqlTableDescription,
+    request: Pick<ScanRequest, 'projection' | 'filters' | 'limit' | 'orderBy'>,
+  ): RenderedSql {
+    const location = this.#known.get(table.schema)?.get(table.name)?.location;
+    if (!location)
+      throw new SpokeError(
+        ErrorCode.TABLE_NOT_FOUND,
+        `${this.sourceName}: ${table.schema}.${table.name} is gone`,
+        {
+          source: this.sourceName,
+        },
+      );
+    const d = this.expressionDialect;
+    const r = this.filterRenderer(table);
+    const columns = request.projection.map((name) => this.column(table, name));
+    const select = columns.length
+      ? columns.map((c) => this.selectColumn(c)).join(', ')
+      : `1 AS ${d.quoteIdentifier('?column?')}`;
+    let sql = `SELECT ${select} FROM ${qualifiedName(location, (n) => d.quoteIdentifier(n))}`;
+    if (request.filters.length) sql += ` WHERE ${request.filters.map((f) => r.render(f)).join(' AND ')}`;
+    if (request.orderBy?.length) sql += ` ORDER BY ${r.renderOrderBy(request.orderBy)}`;
+    if (request.limit !== undefined) sql += ` LIMIT ${Math.max(0, Math.floor(request.limit))}`;
+    return { sql, params: r.params };
+  }
+
+  executeSql(query: RenderedSql, options: SqlRunOptions): AsyncIterable<RecordBatch> {
+    return this.client.query(query.sql, query.params, options.signal);
+  }
+
+  override async close(): Promise<void> {
+    this.client.close();
+  }
+}
+
+/** Validates the options and creates the connector (no I/O: the server is first asked at the first query). */
+export async function createFlightSqlConnector(
+  options: Readonly<Record<string, unknown>>,
+  context: ConnectorContext,
+): Promise<FlightSqlConnector> {
+  return new FlightSqlConnector(resolveFlightSqlOptions(options, context), context);
+}

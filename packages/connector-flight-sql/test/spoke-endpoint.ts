@@ -1,0 +1,55 @@
+/**
+ * A Spoke gateway's Flight SQL endpoint in this process, over a DuckDB file
+ * holding the conformance fixture (and whatever else a test writes), for the
+ * connector to talk to.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { connector as duckdb } from '@spoke/connector-duckdb';
+import { QueryService, startGateway } from '@spoke/gateway';
+import { createEngine } from '@spoke/planner';
+import { loadFixtureIntoDuckDB } from '@spoke/testing';
+
+/** A running endpoint. */
+export interface SpokeEndpoint {
+  readonly port: number;
+  readonly url: string;
+  readonly dir: string;
+  /** The gateway's query service: what is running there. */
+  readonly service: QueryService;
+  close(): Promise<void>;
+}
+
+/** Starts a gateway serving `duck` (a DuckDB file with the fixture and `extraSql`) over Flight SQL. */
+export async function startSpokeEndpoint(extraSql: readonly string[] = []): Promise<SpokeEndpoint> {
+  const dir = mkdtempSync(join(tmpdir(), 'spoke-flight-sql-'));
+  const path = join(dir, 'fixture.duckdb');
+  const instance = await DuckDBInstance.create(path);
+  const connection = await instance.connect();
+  try {
+    await loadFixtureIntoDuckDB(connection);
+    for (const sql of extraSql) await connection.run(sql);
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+  const duck = await duckdb.create({ path }, { sourceName: 'duck', baseDir: dir });
+  const engine = await createEngine({ sources: { duck } });
+  const service = new QueryService(engine);
+  const gateway = await startGateway(engine, { flight: { host: '127.0.0.1', port: 0 } }, () => {}, {
+    service,
+  });
+  const port = gateway.flight!.port;
+  return {
+    port,
+    url: `grpc://127.0.0.1:${port}`,
+    dir,
+    service,
+    async close() {
+      await gateway.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

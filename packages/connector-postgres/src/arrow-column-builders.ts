@@ -21,7 +21,17 @@ export const EPOCH_LO = PG_EPOCH_MICROS % 2 ** 32;
 /** Days from 1970-01-01 to PostgreSQL's epoch 2000-01-01. */
 export const PG_EPOCH_DAYS = 10_957;
 /** First size of a variable-length column's byte buffer; later batches start at the size the last one reached. */
-const INITIAL_VAR_BYTES = 64 * 1024;
+const INITIAL_VAR_BYTES = 4 * 1024;
+/**
+ * Values a builder makes room for at its first row. Buffers are allocated at
+ * the first row and grow geometrically up to the batch size, so a one-row
+ * answer (a point query) costs a few hundred bytes, not a batch's worth of
+ * megabytes — per-query buffers that large made the garbage collector run
+ * full collections every few queries (external memory pressure).
+ */
+const FIRST_VALUES = 256;
+/** A zero-length buffer: a builder's state before its first row and after `finish()`. */
+const NO_BYTES = new Uint8Array(0);
 
 /** Appends binary wire values of one column. */
 export interface ColumnBuilder {
@@ -84,6 +94,8 @@ export class FixedBuilder implements ColumnBuilder {
   i16: Int16Array;
   i32: Int32Array;
   protected readonly validity = new Validity();
+  /** Values allocated at the first row: {@link FIRST_VALUES}, then the size the last batch reached. */
+  #reserve: number;
 
   constructor(
     readonly type: DataType,
@@ -98,16 +110,17 @@ export class FixedBuilder implements ColumnBuilder {
     ) => void,
     private readonly initial = 1024,
   ) {
-    this.capacity = initial;
-    this.bytes = new Uint8Array(initial * width);
-    this.i16 = new Int16Array(this.bytes.buffer, 0, (initial * width) >> 1);
-    this.i32 = new Int32Array(this.bytes.buffer, 0, (initial * width) >> 2);
+    this.#reserve = Math.min(initial, FIRST_VALUES);
+    this.capacity = 0;
+    this.bytes = NO_BYTES;
+    this.i16 = new Int16Array(0);
+    this.i32 = new Int32Array(0);
   }
 
   /** Grows (geometrically) to hold at least `minCapacity` values. */
   grow(minCapacity: number): void {
     if (minCapacity <= this.capacity) return;
-    const capacity = Math.max(this.capacity * 2, minCapacity);
+    const capacity = Math.max(this.capacity * 2, minCapacity, this.#reserve);
     const next = new Uint8Array(capacity * this.width);
     next.set(this.bytes.subarray(0, this.length * this.width));
     this.#use(next, capacity);
@@ -148,8 +161,10 @@ export class FixedBuilder implements ColumnBuilder {
       data: this.bytes.subarray(0, length * this.width) as never,
       ...this.validity.take(length),
     } as never) as Data;
-    const capacity = Math.max(this.initial, length);
-    this.#use(new Uint8Array(capacity * this.width), capacity);
+    // The next batch, if any, starts at the size this one reached (allocated at its first row, not now:
+    // after the last batch nothing more is allocated).
+    this.#reserve = Math.max(Math.min(this.initial, FIRST_VALUES), length);
+    this.#use(NO_BYTES, 0);
     this.length = 0;
     return data;
   }
@@ -254,21 +269,25 @@ export class VarBuilder implements ColumnBuilder {
   bytes: Uint8Array;
   end = 0;
   private readonly validity = new Validity();
+  /** Values, and bytes, allocated at the first row: small, then the sizes the last batch reached. */
+  #reserve: number;
+  #reserveBytes = INITIAL_VAR_BYTES;
 
   constructor(
     readonly type: DataType,
     readonly skip = 0,
     private readonly initial = 1024,
   ) {
-    this.capacity = initial;
-    this.offsets = new Int32Array(initial + 1);
-    this.bytes = new Uint8Array(INITIAL_VAR_BYTES);
+    this.#reserve = Math.min(initial, FIRST_VALUES);
+    this.capacity = 0;
+    this.offsets = new Int32Array(1);
+    this.bytes = NO_BYTES;
   }
 
   /** Grows the offsets (geometrically) to hold at least `minCapacity` values. */
   grow(minCapacity: number): void {
     if (minCapacity <= this.capacity) return;
-    const capacity = Math.max(this.capacity * 2, minCapacity);
+    const capacity = Math.max(this.capacity * 2, minCapacity, this.#reserve);
     const next = new Int32Array(capacity + 1);
     next.set(this.offsets.subarray(0, this.length + 1));
     this.offsets = next;
@@ -279,7 +298,7 @@ export class VarBuilder implements ColumnBuilder {
   /** Makes room for `extra` more bytes after `end` (geometric growth); returns the (new) byte buffer. */
   growBytes(extra: number): Uint8Array {
     if (this.end + extra > this.bytes.length) {
-      const next = new Uint8Array(Math.max(this.bytes.length * 2, this.end + extra));
+      const next = new Uint8Array(Math.max(this.bytes.length * 2, this.end + extra, this.#reserveBytes));
       next.set(this.bytes.subarray(0, this.end));
       this.bytes = next;
     }
@@ -323,10 +342,13 @@ export class VarBuilder implements ColumnBuilder {
       data: this.bytes.subarray(0, this.end),
       ...this.validity.take(length),
     } as never) as Data;
-    // The next batch starts at the sizes this one reached: no regrowing batch after batch.
-    this.capacity = Math.max(this.initial, length);
-    this.offsets = new Int32Array(this.capacity + 1);
-    this.bytes = new Uint8Array(Math.max(INITIAL_VAR_BYTES, this.end));
+    // The next batch starts at the sizes this one reached (no regrowing batch after batch), allocated at
+    // its first row: after the last batch nothing more is allocated.
+    this.#reserve = Math.max(Math.min(this.initial, FIRST_VALUES), length);
+    this.#reserveBytes = Math.max(INITIAL_VAR_BYTES, this.end);
+    this.capacity = 0;
+    this.offsets = new Int32Array(1);
+    this.bytes = NO_BYTES;
     this.end = 0;
     this.length = 0;
     return data;

@@ -10,7 +10,7 @@
  * may see.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -39,6 +39,7 @@ function chromiumPath(): string {
 }
 
 const PROBE_MS = 400;
+const LAKE_AT = new Date('2020-06-01T00:00:00Z');
 
 describe('operator console in Chromium', { timeout: 240_000 }, () => {
   let root: string;
@@ -50,6 +51,10 @@ describe('operator console in Chromium', { timeout: 240_000 }, () => {
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'spoke-console-test-'));
     const demo = await ensureDemoData(join(root, 'demo'));
+    // The lake's files are old: its node must glow less than the just-written sources'.
+    for (const table of ['sales', 'documents'])
+      for (const file of readdirSync(join(demo.dir, 'lake', table)))
+        utimesSync(join(demo.dir, 'lake', table, file), LAKE_AT, LAKE_AT);
     pg = await startPostgres();
     // Long enough to cancel: a cross join counted inside PostgreSQL (tens of seconds uncancelled).
     pg.psql('CREATE TABLE big AS SELECT g AS id FROM generate_series(1, 30000) g');
@@ -68,7 +73,7 @@ policies:
   - { name: no_documents, on: lake.documents, rule: deny, roles: [analyst] }
   - { name: no_docs, on: docs, rule: deny, roles: [analyst] }
 logging: { level: error }
-events: { probe_interval: ${PROBE_MS}ms, probe_timeout: 2s }
+events: { probe_interval: ${PROBE_MS}ms, probe_timeout: 2s, freshness_interval: ${PROBE_MS}ms }
 sources:
   crm: { connector: duckdb, path: ${JSON.stringify(demo.crmFile)} }
   lake:
@@ -313,6 +318,35 @@ sources:
     return ((await res.json()) as { queries: unknown[] }).queries;
   }
 
+  it('a source glows by data freshness: old files dim, a PostgreSQL write brightens its node', async () => {
+    const page = await logIn('root');
+    try {
+      const glow = (source: string) =>
+        page
+          .locator(`.spoke-map [data-source="${source}"] .freshness-glow`)
+          .evaluate((e) => Number((e as SVGElement).style.opacity));
+      await page.waitForSelector('.spoke-map [data-source="lake"][data-freshness="stale"]');
+      assert.match(
+        (await page.getAttribute('.spoke-map [data-source="lake"]', 'aria-label')) ?? '',
+        /data changed \d+ days ago$/,
+      );
+      await page.waitForSelector('.spoke-map [data-source="crm"][data-freshness="fresh"]');
+      assert.ok((await glow('lake')) < (await glow('crm')));
+      pg.psql('INSERT INTO payments VALUES (5001, 1, 1)');
+      // pg_stat_user_tables' counters move; the next check dates the change (an estimate).
+      await page.waitForFunction(() =>
+        /data changed \d+ s ago \(estimated\)$/.test(
+          document.querySelector('.spoke-map [data-source="pg"]')?.getAttribute('aria-label') ?? '',
+        ),
+      );
+      assert.equal(await page.getAttribute('.spoke-map [data-source="pg"]', 'data-freshness'), 'fresh');
+      assert.equal(await glow('pg'), 1);
+      pg.psql('DELETE FROM payments WHERE id = 5001');
+    } finally {
+      await page.close();
+    }
+  });
+
   it('a stopped PostgreSQL turns its spoke red with the error on hover, and it recovers when restarted', async () => {
     const page = await logIn('root');
     try {
@@ -325,7 +359,7 @@ sources:
       assert.ok(Date.now() - stopped < PROBE_MS + 2500, `${Date.now() - stopped} ms`);
       assert.match((await spoke.getAttribute('class')) ?? '', /\bdown\b/);
       assert.match((await spoke.locator('title').textContent()) ?? '', /^pg: down — SOURCE_UNAVAILABLE/);
-      assert.equal(await spoke.getAttribute('aria-label'), 'pg: down');
+      assert.match((await spoke.getAttribute('aria-label')) ?? '', /^pg: down; data /);
       // The other sources are not affected.
       assert.equal(await page.getAttribute('.spoke-map [data-source="crm"]', 'data-state'), 'up');
       await pg.restart();

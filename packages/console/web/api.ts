@@ -75,6 +75,17 @@ export async function getJson<T>(path: string, signal?: AbortSignal): Promise<T>
   return (await res.json()) as T;
 }
 
+/** When a source's data last changed (see the operator's guide: data freshness). */
+export interface Freshness {
+  readonly state: 'known' | 'unknown';
+  readonly lastModified: string | null;
+  readonly exact: boolean | null;
+  readonly method: string | null;
+  readonly ageMs: number | null;
+  readonly checkedAt: string | null;
+  readonly error?: string | null;
+}
+
 /** One source as `GET /v1/sources` lists it. */
 export interface SourceInfo {
   readonly name: string;
@@ -91,6 +102,7 @@ export interface SourceInfo {
     errorCode?: string;
     error?: string;
   }[];
+  readonly freshness: Freshness;
   readonly activity: SourceActivity;
   readonly counters: {
     reads: number;
@@ -109,6 +121,7 @@ export interface SourceInfo {
       reads: number;
       rows: number;
       lastAccess: string | null;
+      lastModified: string | null;
     }[];
   };
 }
@@ -157,6 +170,7 @@ export interface Activity {
     state: SourceInfo['state'];
     reason: string | null;
     lastError: SourceInfo['lastError'];
+    freshness?: Freshness;
   })[];
   readonly queries: readonly RunningQuery[];
 }

@@ -121,6 +121,7 @@ function App() {
           lastError: now ? now.lastError : s.lastError,
           rowsPerSecond: now?.rowsPerSecond ?? s.activity.rowsPerSecond,
           active: now?.active ?? s.activity.active,
+          freshness: now?.freshness ?? s.freshness,
           events: eventCounts[s.name] ?? 0,
         };
       }),

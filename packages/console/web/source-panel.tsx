@@ -1,5 +1,6 @@
 /** A source's detail: its health history, its catalog with per-table reads, and the recent accesses seen. */
 import type { AccessEvent, SourceInfo } from './api.js';
+import { freshnessLabel } from './freshness.js';
 
 function when(iso: string | null): string {
   return iso ? new Date(iso).toLocaleTimeString() : '—';
@@ -31,6 +32,12 @@ export function SourcePanel(props: { source: SourceInfo | undefined; events: rea
         <dd>{source.counters.errors}</dd>
         <dt>last access</dt>
         <dd>{when(source.counters.lastAccess)}</dd>
+        <dt>data changed</dt>
+        <dd class="freshness" title={source.freshness.method ?? 'the source cannot say'}>
+          {source.freshness.lastModified
+            ? `${new Date(source.freshness.lastModified).toLocaleString()} — ${freshnessLabel(source.freshness)}`
+            : freshnessLabel(source.freshness)}
+        </dd>
       </dl>
       {source.lastError ? (
         <p class="last-error">
@@ -56,6 +63,7 @@ export function SourcePanel(props: { source: SourceInfo | undefined; events: rea
             <th>columns</th>
             <th>reads</th>
             <th>rows read</th>
+            <th>data changed</th>
           </tr>
         </thead>
         <tbody>
@@ -67,6 +75,7 @@ export function SourcePanel(props: { source: SourceInfo | undefined; events: rea
               <td>{t.columns}</td>
               <td>{t.reads}</td>
               <td>{t.rows.toLocaleString()}</td>
+              <td>{t.lastModified ? new Date(t.lastModified).toLocaleString() : '—'}</td>
             </tr>
           ))}
         </tbody>

@@ -3,10 +3,12 @@
  * is drawn from the live feed — pulses travel faster and the line grows
  * wider with the rows/s the source is delivering, an idle spoke is dimmed, a
  * source that is down (or whose reads fail) is red and broken, with its last
- * error on hover. Every source's name and state are text in the SVG (and in
- * its accessible label), for screen readers and tests.
+ * error on hover. The node glows brighter the more recently its data
+ * changed (see freshness.ts). Every source's name and state are text in the
+ * SVG (and in its accessible label), for screen readers and tests.
  */
-import type { SourceInfo } from './api.js';
+import type { Freshness, SourceInfo } from './api.js';
+import { freshnessBrightness, freshnessLabel, freshnessLevel } from './freshness.js';
 
 /** What the map needs per source (from `/v1/sources`, then each `activity` event). */
 export interface MapSource {
@@ -16,6 +18,8 @@ export interface MapSource {
   readonly lastError: SourceInfo['lastError'];
   readonly rowsPerSecond: number;
   readonly active: number;
+  /** When its data last changed, when the source can say. */
+  readonly freshness: Freshness | null;
   /** Access events seen for this source since the page opened. */
   readonly events: number;
 }
@@ -59,7 +63,10 @@ export function SpokeMap(props: {
         const angle = (2 * Math.PI * i) / Math.max(sources.length, 1) - Math.PI / 2;
         const x = CENTER + RADIUS * Math.cos(angle);
         const y = CENTER + RADIUS * Math.sin(angle);
-        const { className, label } = look(source);
+        const shown = look(source);
+        const className = shown.className;
+        const label = `${shown.label}; ${freshnessLabel(source.freshness)}`;
+        const glow = freshnessBrightness(source.freshness);
         const busy = source.rowsPerSecond > 0 || source.active > 0;
         // Faster pulses and a wider line for more rows/s (log scale: 1 row/s to millions).
         const magnitude = Math.log10(1 + source.rowsPerSecond);
@@ -68,7 +75,7 @@ export function SpokeMap(props: {
         const path = `M ${CENTER} ${CENTER} L ${x} ${y}`;
         const hover =
           source.state === 'down' || source.state === 'degraded'
-            ? `${source.name}: ${label} — ${source.reason ?? source.lastError?.message ?? ''}`
+            ? `${source.name}: ${shown.label} — ${source.reason ?? source.lastError?.message ?? ''}; ${freshnessLabel(source.freshness)}`
             : `${source.name}: ${label}`;
         return (
           // biome-ignore lint/a11y/useSemanticElements: an SVG group is the map's button
@@ -79,6 +86,7 @@ export function SpokeMap(props: {
             data-state={source.state}
             data-pulsing={busy && source.state !== 'down' ? 'true' : 'false'}
             data-events={source.events}
+            data-freshness={freshnessLevel(source.freshness)}
             role="button"
             tabindex={0}
             aria-label={`${source.name}: ${label}`}
@@ -106,7 +114,14 @@ export function SpokeMap(props: {
                 ✕
               </text>
             ) : null}
-            <circle class="node" cx={x} cy={y} r={30} />
+            <circle class="freshness-glow" cx={x} cy={y} r={40} style={{ opacity: glow.toFixed(2) }} />
+            <circle
+              class="node"
+              cx={x}
+              cy={y}
+              r={30}
+              style={{ fillOpacity: (0.55 + 0.45 * glow).toFixed(2) }}
+            />
             <text class="node-name" x={x} y={y - 2} text-anchor="middle">
               {source.name}
             </text>

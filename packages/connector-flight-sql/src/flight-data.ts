@@ -5,7 +5,15 @@
  * stream reader as they arrive, so a result is decoded batch by batch,
  * never held whole; parameters go out the same way in reverse.
  */
-import { arrow, ErrorCode, type RecordBatch, type ScalarValue, type Schema, SpokeError } from '@spoke/core';
+import {
+  arrow,
+  ErrorCode,
+  type RecordBatch,
+  type ScalarValue,
+  type Schema,
+  SpokeError,
+  type Table,
+} from '@spoke/core';
 
 /** The FlightData fields this package reads and writes. */
 export interface FlightData {
@@ -46,6 +54,26 @@ async function* ipcBytes(messages: AsyncIterable<FlightData>): AsyncGenerator<Ui
 export async function* recordBatchesOf(messages: AsyncIterable<FlightData>): AsyncGenerator<RecordBatch> {
   const reader = await arrow.RecordBatchReader.from(ipcBytes(messages));
   for await (const batch of reader) yield batch;
+}
+
+/** A whole DoGet stream as a table with the stream's own schema (even when it has no batches). */
+export async function tableOf(messages: AsyncIterable<FlightData>): Promise<Table> {
+  const reader = await arrow.RecordBatchReader.from(ipcBytes(messages));
+  await reader.open();
+  const batches: RecordBatch[] = [];
+  for await (const batch of reader) batches.push(batch);
+  return new arrow.Table(reader.schema, batches);
+}
+
+/** A table as the FlightData of a stream: its schema message, then its batches. */
+export function tableFlightData(table: Table): FlightData[] {
+  return splitIpcStream(arrow.tableToIPC(table, 'stream'));
+}
+
+/** A schema as FlightInfo.schema carries it: the encapsulated IPC Schema message alone. */
+export function encodeSchema(schema: Schema): Uint8Array {
+  const bytes = arrow.tableToIPC(new arrow.Table(schema), 'stream');
+  return bytes.slice(0, bytes.byteLength - END_OF_STREAM.byteLength);
 }
 
 /** Reads a schema as FlightInfo/SchemaResult/GetTables carry it (an encapsulated IPC Schema message). */

@@ -19,7 +19,13 @@ import {
   status,
 } from '@grpc/grpc-js';
 import { arrow, type RecordBatch, type ScalarValue, type Schema, SpokeError, type Table } from '@spoke/core';
-import { decodeSchema, type FlightData, parameterFlightData, recordBatchesOf } from './flight-data.js';
+import {
+  decodeSchema,
+  type FlightData,
+  parameterFlightData,
+  recordBatchesOf,
+  tableOf,
+} from './flight-data.js';
 import {
   decodeMessage,
   encodeMessage,
@@ -358,21 +364,40 @@ export class FlightSqlClient {
     }
   }
 
-  /** Runs a metadata command to the end. */
-  async #command(shortName: string, command: Record<string, unknown>): Promise<Table> {
+  /**
+   * Runs a Flight SQL command (`CommandGetTables`…, by short name) to the end:
+   * GetFlightInfo, then DoGet on its first endpoint, as a table with the
+   * schema the DoGet stream declared.
+   */
+  async command(shortName: string, command: Record<string, unknown>): Promise<Table> {
     try {
       const info = await this.getFlightInfo(commandDescriptor(shortName, command));
-      const batches: RecordBatch[] = [];
-      for await (const batch of this.doGet(info)) batches.push(batch);
-      return batches.length ? new arrow.Table(batches) : new arrow.Table(decodeSchema(info.schema));
+      const ticket = info.endpoint[0]?.ticket?.ticket;
+      if (!ticket) return new arrow.Table(decodeSchema(info.schema));
+      return await this.#withLogin(() => tableOf(this.#client.DoGet({ ticket }, this.#metadata())));
     } catch (error) {
       throw this.#error(error, `${shortName} failed`);
     }
   }
 
+  /** `CommandGetSqlInfo` for `ids` (every id the server knows when empty). */
+  sqlInfo(ids: readonly number[]): Promise<Table> {
+    return this.command('CommandGetSqlInfo', { info: ids });
+  }
+
+  /** `CreatePreparedStatement`, GetFlightInfo and DoGet of a prepared statement without parameters. */
+  async executePrepared(query: string): Promise<Table> {
+    const handle = await this.prepare(query);
+    try {
+      return await this.command('CommandPreparedStatementQuery', { prepared_statement_handle: handle });
+    } finally {
+      await this.closePrepared(handle);
+    }
+  }
+
   /** `CommandGetSqlInfo` for the server's name and version. */
   async serverInfo(): Promise<ServerInfo> {
-    const table = await this.#command('CommandGetSqlInfo', { info: [0, 1] });
+    const table = await this.sqlInfo([0, 1]);
     const names = table.getChild('info_name');
     const values = table.getChild('value');
     let name: string | undefined;
@@ -388,13 +413,13 @@ export class FlightSqlClient {
 
   /** `CommandGetCatalogs`. */
   async catalogs(): Promise<string[]> {
-    const table = await this.#command('CommandGetCatalogs', {});
+    const table = await this.command('CommandGetCatalogs', {});
     return [...(table.getChild('catalog_name') ?? [])].map(String);
   }
 
   /** `CommandGetTables` with every table's Arrow schema. */
   async tables(command: Record<string, unknown> = {}): Promise<RemoteTable[]> {
-    const table = await this.#command('CommandGetTables', { ...command, include_schema: true });
+    const table = await this.command('CommandGetTables', { ...command, include_schema: true });
     const out: RemoteTable[] = [];
     for (const row of table) {
       const r = row as unknown as {
@@ -419,7 +444,7 @@ export class FlightSqlClient {
   async dbSchemas(
     command: Record<string, unknown> = {},
   ): Promise<{ catalog: string | null; name: string }[]> {
-    const table = await this.#command('CommandGetDbSchemas', command);
+    const table = await this.command('CommandGetDbSchemas', command);
     return [...table].map((row) => {
       const r = row as unknown as { catalog_name: string | null; db_schema_name: string };
       return { catalog: r.catalog_name ?? null, name: r.db_schema_name };
@@ -428,7 +453,7 @@ export class FlightSqlClient {
 
   /** `CommandGetTableTypes`. */
   async tableTypes(): Promise<string[]> {
-    const table = await this.#command('CommandGetTableTypes', {});
+    const table = await this.command('CommandGetTableTypes', {});
     return [...(table.getChild('table_type') ?? [])].map(String);
   }
 

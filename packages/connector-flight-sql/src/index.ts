@@ -12,9 +12,12 @@ import { createFlightSqlConnector } from './flight-sql-connector.js';
 
 export {
   decodeSchema,
+  encodeSchema,
   type FlightData,
   parameterFlightData,
   recordBatchesOf,
+  tableFlightData,
+  tableOf,
 } from './flight-data.js';
 export {
   decodeMessage,

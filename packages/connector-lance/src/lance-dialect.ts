@@ -12,11 +12,12 @@ import { AnsiDialect } from '@spoke/sdk';
  * planner) accepts with PostgreSQL's meaning. `substring`, `trim`, `ceil` and
  * `floor` are refused by Lance 0.31 ("not supported SQL in lance"); `round`
  * rounds half away from zero where PostgreSQL's `round(double)` rounds half
- * to even, so it stays local.
+ * to even, so it stays local. `upper` and `lower` stay local too: DataFusion
+ * maps case with Rust's full Unicode mapping (`upper('Straße')` is
+ * `STRASSE`, `lower('İ')` is `i̇`, two characters) where Spoke's engine maps
+ * letter by letter (found by @spoke/testing's non-ASCII case-folding cases).
  */
 const LANCE_FUNCTIONS = new Set<ScalarFunctionName>([
-  'lower',
-  'upper',
   'length',
   'concat',
   'replace',

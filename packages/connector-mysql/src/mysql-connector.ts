@@ -15,6 +15,7 @@ import {
   type ScanRequest,
   type Schema,
   SpokeError,
+  type SqlExecutor,
   type TableStatistics,
   toArrowType,
 } from '@spoke/core';
@@ -58,6 +59,8 @@ const INTERRUPTED = new Set([1317, 1969, 3024]);
  * sends `KILL QUERY` on another connection.
  */
 export class MysqlConnector extends SqlSourceConnector {
+  /** Whole sub-query push-down is on (this connector declares a `dialect`). */
+  declare readonly sql: SqlExecutor;
   readonly sourceName: string;
   readonly defaultSchema: string;
   readonly expressionDialect = new MysqlExpressionDialect();

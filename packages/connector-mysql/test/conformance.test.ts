@@ -17,6 +17,7 @@ const NOT_PUSHED = new Set([
 runConformance({
   name: 'mysql (MariaDB)',
   capabilities: {
+    wholeQueries: true,
     filters: 'exact',
     limit: true,
     topN: true,

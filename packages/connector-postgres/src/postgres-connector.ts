@@ -11,6 +11,7 @@ import {
   type Schema,
   type SourceFreshness,
   SpokeError,
+  type SqlExecutor,
   type TableStatistics,
   throwIfAborted,
 } from '@spoke/core';
@@ -61,6 +62,8 @@ function isText(column: SqlColumn): boolean {
  * CancelRequest, so the server stops too.
  */
 export class PostgresConnector extends SqlSourceConnector {
+  /** Whole sub-query push-down is on (this connector declares a `dialect`). */
+  declare readonly sql: SqlExecutor;
   readonly dialect = new PostgresDialect({ asciiCaseMapping: () => this.#asciiCaseMapping });
   /** Set once a described text column's LC_CTYPE is C/POSIX (see {@link PgColumnInfo.asciiCaseMapping}). */
   #asciiCaseMapping = false;

@@ -10,6 +10,7 @@ for (const copy of [true, false]) {
   runConformance({
     name: `postgres (${copy ? 'binary COPY' : 'cursor'})`,
     capabilities: {
+      wholeQueries: true,
       filters: 'exact',
       limit: true,
       topN: true,

@@ -12,6 +12,7 @@ import {
   type ScalarType,
   type Schema,
   SpokeError,
+  type SqlExecutor,
   type TableStatistics,
   toArrowType,
 } from '@spoke/core';
@@ -54,6 +55,8 @@ interface RowColumn {
  * read the Arrow result format, so Snowflake sends it JSON.
  */
 export class SnowflakeConnector extends SqlSourceConnector {
+  /** Whole sub-query push-down is on (this connector declares a `dialect`). */
+  declare readonly sql: SqlExecutor;
   readonly sourceName: string;
   readonly defaultSchema: string;
   readonly expressionDialect = new SnowflakeExpressionDialect();

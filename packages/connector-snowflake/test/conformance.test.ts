@@ -17,6 +17,7 @@ const int = Types.decimal(38, 0);
 runConformance({
   name: 'snowflake (emulator)',
   capabilities: {
+    wholeQueries: true,
     filters: 'exact',
     limit: true,
     topN: true,

@@ -5,7 +5,37 @@ import type { SqlExecutor } from './sql-executor.js';
 /** The version of this contract. A connector declares the version it implements. */
 export const SPECIFICATION_VERSION = 'v1' as const;
 
-/** One configured source: a catalog of tables, and optionally whole sub-query push-down. */
+/**
+ * One configured source: a catalog of tables, and optionally whole sub-query push-down.
+ *
+ * **Concurrency.** One connector serves every query of the gateway. Its
+ * catalog calls, table scans and `sql` statements may be in flight at the
+ * same time — several queries at once, the same table scanned twice in one
+ * query (a self-join), a pushed sub-query running before the scans — and
+ * their iterators may be advanced in any interleaving. A connector must
+ * give each scan its own cursor or connection (a pool), or queue them
+ * itself; it must not assume one scan finishes before the next starts.
+ * Nothing is called after {@link SpokeConnector.close}, which is called
+ * once, after every scan has ended.
+ *
+ * **Errors.** Throw `SpokeError` (from `@spoke/core`) with the code that
+ * says what went wrong, the configured source name in `options.source`,
+ * and the driver's error as `cause`; the gateway maps each code to an HTTP
+ * status and a PostgreSQL SQLSTATE (a `details.sqlstate` overrides it):
+ *
+ * - `INVALID_CONFIG` — bad options, from the factory's `create`, naming the key;
+ * - `SOURCE_UNAVAILABLE` — the source cannot be reached, went away, or its
+ *   file or directory is missing or unreadable;
+ * - `SOURCE_ERROR` — the source refused a statement it was sent;
+ * - `TABLE_NOT_FOUND` / `COLUMN_NOT_FOUND` — a name that does not exist
+ *   (a catalog's `getTable` answers `undefined` for a missing table instead);
+ * - `UNSUPPORTED` — a request outside what the connector declared (the
+ *   planner then keeps that work in its own engine where it can);
+ * - `QUERY_CANCELLED` — the request's signal aborted (`SpokeError.cancelled(signal)`);
+ * - `INVALID_QUERY` — a value the source cannot take (NUL in a string…).
+ *
+ * Anything else (a plain `Error`) reaches the user as `INTERNAL`.
+ */
 export interface SpokeConnector {
   readonly specificationVersion: typeof SPECIFICATION_VERSION;
   readonly catalog: SpokeCatalog;

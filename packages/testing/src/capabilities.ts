@@ -6,6 +6,7 @@ import {
   walkExpr,
 } from '@spoke/core';
 import { CONFORMANCE_CASES, type ConformanceCase, columnsOfCase } from './cases.js';
+import { expressionSignatures, signatureMatches } from './expression-signatures.js';
 import { FIXTURE_COLUMNS, type FixtureTypeName, fixtureColumns } from './fixture.js';
 
 /**
@@ -29,6 +30,24 @@ export interface ConformanceCapabilities {
   readonly functions?: readonly ScalarFunctionName[];
   /** The expression kinds filters may use. Default: all. */
   readonly operators?: readonly ExprKind[];
+  /**
+   * Casts and function signatures the source does not answer as Spoke's
+   * engine does, finer than `functions`/`operators`: `cast(timestamp as date)`,
+   * `cast(* as utf8)` (any source type), `upper(utf8)`, `round(float64, int32)`,
+   * `round(*)` (any arguments). A case using one is not run; the connector's
+   * `supportsFilters` should answer `unsupported` for such filters (an
+   * `ExpressionDialect` declines them with `DECLINE`). A failing case's
+   * message names the signatures it used.
+   */
+  readonly exclude?: readonly string[];
+  /**
+   * Whether the connector offers whole sub-query push-down (`connector.sql`,
+   * a `dialect` on a `SqlSourceConnector`). When true the kit sends whole
+   * SELECT statements through `sql.dialect.renderSelect` and `sql.execute`,
+   * each case only when the dialect's `capabilities` declare what it uses,
+   * and compares the rows with DuckDB's. Default false (the cases are not run).
+   */
+  readonly wholeQueries?: boolean;
   /**
    * What `statistics()` reports: `exact` requires an exact row count,
    * `estimated` requires a row count, `none` (default) checks nothing.
@@ -96,6 +115,14 @@ export function selectCases(
           if (node.kind === 'function' && !functions.has(node.name)) usable = false;
         });
       if (!usable) continue;
+      const excluded = capabilities.exclude ?? [];
+      if (
+        excluded.length &&
+        [...filters, ...(c.request.orderBy ?? []).map((k) => k.expr)].some((f) =>
+          expressionSignatures(f).some((sig) => excluded.some((p) => signatureMatches(sig, p))),
+        )
+      )
+        continue;
       if (c.kind === 'limit' && (!capabilities.limit || (filters.length && capabilities.filters !== 'exact')))
         continue;
       if (c.kind === 'topN' && (!capabilities.topN || (filters.length && capabilities.filters !== 'exact')))

@@ -525,6 +525,12 @@ const FILTER_CASES: RowsCase[] = [
   ),
   filterCase('like.ilike', 'ILIKE', Ex.like(col('c_text'), txt('hello%'), true), "c_text ILIKE 'hello%'"),
   filterCase(
+    'like.ilike.non-ascii',
+    "ILIKE folding a non-ASCII letter ('ÄRGER' ILIKE 'ärger')",
+    Ex.like(col('c_text'), txt('ärger'), true),
+    "c_text ILIKE 'ärger'",
+  ),
+  filterCase(
     'like.not-ilike',
     'NOT ILIKE',
     Ex.like(col('c_text'), txt('%WORLD%'), true, true),
@@ -666,6 +672,30 @@ const FILTER_CASES: RowsCase[] = [
     'upper()',
     Ex.cmp('=', Ex.fn('upper', col('c_text')), txt('HELLO WORLD')),
     "upper(c_text) = 'HELLO WORLD'",
+  ),
+  filterCase(
+    'function.upper.non-ascii',
+    "upper() of non-ASCII letters ('naïve café' → 'NAÏVE CAFÉ', not 'NAïVE CAFé')",
+    Ex.cmp('=', Ex.fn('upper', col('c_text')), txt('NAÏVE CAFÉ')),
+    "upper(c_text) = 'NAÏVE CAFÉ'",
+  ),
+  filterCase(
+    'function.lower.non-ascii',
+    "lower() of non-ASCII letters ('ÄRGER' → 'ärger')",
+    Ex.cmp('=', Ex.fn('lower', col('c_text')), txt('ärger')),
+    "lower(c_text) = 'ärger'",
+  ),
+  filterCase(
+    'function.lower.dotted-capital-i',
+    "lower('İstanbul') is 'istanbul' (one character per letter, as Spoke's engine maps it)",
+    Ex.cmp('=', Ex.fn('lower', col('c_text')), txt('istanbul')),
+    "lower(c_text) = 'istanbul'",
+  ),
+  filterCase(
+    'function.upper.sharp-s',
+    "upper('Straße') is not 'STRASSE' (Spoke's engine maps letter by letter)",
+    Ex.cmp('=', Ex.fn('upper', col('c_text')), txt('STRASSE')),
+    "upper(c_text) = 'STRASSE'",
   ),
   filterCase(
     'function.length',

@@ -10,6 +10,7 @@ import {
   type SpokeCatalog,
   SpokeError,
   type SpokeTable,
+  walkExpr,
 } from '@spoke/core';
 import {
   type CanonicalRow,
@@ -23,6 +24,7 @@ import {
 } from './canonical.js';
 import type { ConformanceCapabilities } from './capabilities.js';
 import type { CaseRequest, ConformanceCase, LimitCase, RowsCase, TopNCase } from './cases.js';
+import { expressionSignatures } from './expression-signatures.js';
 import { FIXTURE_ROW_COUNT, type FixtureColumn, fixtureColumns } from './fixture.js';
 import type { DuckDBReference } from './reference.js';
 import { isoToMicros, microsToIso } from './temporal.js';
@@ -52,7 +54,7 @@ const context = (id: string): QueryContext => ({ queryId: `conformance:${id}`, r
 /** Runs one case; throws {@link ConformanceError} when the connector's answer is wrong. */
 export async function runCase(c: ConformanceCase, env: CaseEnvironment): Promise<void> {
   const fail = (message: string): never => {
-    throw new ConformanceError(c.id, `${c.description}: ${message}`);
+    throw new ConformanceError(c.id, `${c.description}: ${message}. ${capabilityHint(c, env.capabilities)}`);
   };
   switch (c.kind) {
     case 'catalog':
@@ -74,6 +76,45 @@ export async function runCase(c: ConformanceCase, env: CaseEnvironment): Promise
 }
 
 type Fail = (message: string) => never;
+
+/**
+ * What to drop from the declared capabilities if the source really cannot
+ * do what case `c` asks — named, so a failure says how to declare the
+ * connector honestly instead of leaving the author to guess.
+ */
+export function capabilityHint(c: ConformanceCase, capabilities: ConformanceCapabilities): string {
+  const source = "if the source cannot answer this as Spoke's engine does";
+  switch (c.kind) {
+    case 'catalog':
+    case 'abort':
+      return 'This is part of the contract for every connector (no capability turns it off).';
+    case 'schema':
+      return `If the source stores a type differently, declare it: \`types\` (the fixture types it has) or \`schemaTypes\` (the Arrow type it surfaces).`;
+    case 'statistics':
+      return `If the source cannot count exactly, declare \`statistics: '${capabilities.statistics === 'exact' ? 'estimated' : 'none'}'\`.`;
+    default:
+      break;
+  }
+  const exprs = [...c.request.filters, ...(c.request.orderBy ?? []).map((k) => k.expr)];
+  const signatures = [...new Set(exprs.flatMap((e) => expressionSignatures(e)))];
+  const kinds = new Set<string>();
+  for (const e of c.request.filters)
+    walkExpr(e, (n) => {
+      if (!['column', 'literal', 'and', 'compare', 'function', 'cast'].includes(n.kind)) kinds.add(n.kind);
+    });
+  const drops: string[] = [];
+  if (signatures.length)
+    drops.push(
+      `exclude: ${JSON.stringify(signatures)} (and answer 'unsupported' for them in supportsFilters, or DECLINE them in the dialect's renderExpression)`,
+    );
+  if (kinds.size) drops.push(`operators without ${[...kinds].map((k) => `'${k}'`).join(', ')}`);
+  if (c.kind === 'limit') drops.push('limit: false');
+  if (c.kind === 'topN') drops.push('topN: false');
+  if (c.request.filters.length && !signatures.length && !kinds.size)
+    drops.push(`filters: 'inexact' (or answer 'unsupported' for this filter in supportsFilters)`);
+  if (!drops.length) return 'A plain scan: this is part of the contract for every connector.';
+  return `To declare the connector honestly ${source}: ${drops.join('; or ')}.`;
+}
 
 async function checkCatalog(env: CaseEnvironment, fail: Fail): Promise<void> {
   const schemas = await env.catalog.listSchemas();

@@ -2,9 +2,11 @@ import { after, before, describe, test } from 'node:test';
 import type { SpokeConnector, SpokeTable } from '@spoke/core';
 import type { ConformanceCapabilities } from './capabilities.js';
 import { selectCases } from './capabilities.js';
-import { FIXTURE_TABLE } from './fixture.js';
+import { FIXTURE_TABLE, fixtureColumns } from './fixture.js';
 import { DuckDBReference } from './reference.js';
 import { type CaseEnvironment, runCase } from './run-case.js';
+import { runWholeQueryCase } from './run-whole-query.js';
+import { WHOLE_QUERY_CASES } from './whole-query-cases.js';
 
 /** What a connector's conformance setup hands the kit. */
 export interface ConformanceSetup {
@@ -40,6 +42,10 @@ export interface ConformanceOptions {
  * ```ts
  * runConformance({ name: 'duckdb', setup, capabilities: { filters: 'exact', limit: true, topN: true } });
  * ```
+ *
+ * With `wholeQueries: true` in the capabilities it also registers one test
+ * per whole-query case (`whole.*`), skipped when the connector's dialect
+ * does not declare what the case uses.
  */
 export function runConformance(options: ConformanceOptions): void {
   const cases = selectCases(options.capabilities);
@@ -90,6 +96,24 @@ export function runConformance(options: ConformanceOptions): void {
         if (!env) throw new Error('conformance setup failed');
         await runCase(c, env);
       });
+    }
+
+    if (options.capabilities.wholeQueries) {
+      const available = new Set(fixtureColumns(options.capabilities.types).map((c) => c.name));
+      for (const c of WHOLE_QUERY_CASES) {
+        if (!c.columns.every((name) => available.has(name))) continue;
+        test(c.id, { timeout: options.timeoutMs ?? 30_000 }, async (t) => {
+          if (!env || !setup) throw new Error('conformance setup failed');
+          const outcome = await runWholeQueryCase(c, {
+            sql: setup.connector.sql,
+            fixtureSchema: env.fixtureSchema,
+            fixtureTable: env.fixtureTable,
+            reference: env.reference,
+          });
+          // Not run is no failure: the planner runs such statements federated.
+          if (!outcome.ran) t.skip(outcome.reason);
+        });
+      }
     }
   });
 }

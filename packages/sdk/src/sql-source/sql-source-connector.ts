@@ -27,30 +27,67 @@ import type { SqlColumn, SqlRunOptions, SqlTableDescription } from './sql-source
 import { SqlTable } from './sql-table.js';
 
 /**
+ * What a {@link SqlSourceConnector} subclass declares to offer whole
+ * sub-query push-down: `class MySource extends SqlSourceConnector implements WholeQueryPushdown`.
+ */
+export interface WholeQueryPushdown {
+  /** Renders whole SELECT trees for the planner; what it declares in `capabilities` is all the planner sends. */
+  readonly dialect: SqlDialect;
+}
+
+/**
  * The base of every connector for a SQL-speaking source (PostgreSQL, MySQL,
- * Snowflake…). A subclass supplies:
+ * Snowflake, SQLite…). A subclass supplies:
  *
- * - {@link SqlSourceConnector.dialect} (whole sub-queries) and
- *   {@link SqlSourceConnector.expressionDialect} (scan filters and order);
+ * - {@link SqlSourceConnector.expressionDialect}: how scan filters and sort
+ *   keys are written (extend `AnsiDialect`; its
+ *   {@link ExpressionDialect.renderExpression} hook rewrites or declines any
+ *   node, {@link ExpressionDialect.bindValue} converts bound values);
  * - {@link SqlSourceConnector.executeSql}: run SQL, stream Arrow;
  * - the catalog queries {@link SqlSourceConnector.listSchemaNames},
  *   {@link SqlSourceConnector.listTableNames} and
  *   {@link SqlSourceConnector.describeTable} (which carries the type mapping:
  *   each column's Arrow field).
  *
- * In return it provides the catalog, tables whose scans push projection,
- * filters, limit and top-N down as one SELECT, and the `sql` executor for
- * whole sub-query push-down. Override {@link SqlSourceConnector.scanTable},
+ * In return it provides the catalog (cached for
+ * {@link SqlSourceConnector.catalogCacheMs}) and tables whose scans push
+ * projection, filters, limit and top-N down as one SELECT.
+ *
+ * Whole sub-query push-down (joins, aggregates, sub-queries sent as one
+ * statement) is an optional capability, off by default: declare a
+ * `dialect` (a `SqlDialect`; for a non-PostgreSQL source one built on
+ * `renderSelectTree` and a `SelectDialect`; see {@link WholeQueryPushdown})
+ * and the connector exposes the `sql` executor; without it the planner
+ * sends this source scans only. `@spoke/testing` runs its whole-query cases
+ * when the capability `wholeQueries` is declared.
+ *
+ * Override {@link SqlSourceConnector.scanTable},
  * {@link SqlSourceConnector.selectColumn}, {@link SqlSourceConnector.filterSupport}
  * or {@link SqlSourceConnector.tableStatistics} where the source does better.
+ *
+ * Concurrency and errors follow the contract (`SpokeConnector` in
+ * `@spoke/core`): several scans, and whole statements, may be in flight at
+ * once, their iterators advanced in any interleaving, so
+ * {@link SqlSourceConnector.executeSql} must take its own connection (or
+ * queue) per call; driver errors should be mapped to `SpokeError` codes
+ * (`SOURCE_UNAVAILABLE` when the source cannot be reached or its file is
+ * missing, `SOURCE_ERROR` when it refuses a statement, `QUERY_CANCELLED`
+ * on abort).
  */
 export abstract class SqlSourceConnector extends BaseConnector {
   /** The configured source name, used in errors. */
   abstract readonly sourceName: string;
   /** The schema a query's `source.table` refers to. */
   abstract readonly defaultSchema: string;
-  /** Renders whole SELECT trees for the planner. */
-  abstract readonly dialect: SqlDialect;
+  /**
+   * The `dialect` a subclass declares to offer whole sub-query push-down
+   * (see {@link WholeQueryPushdown}), or `undefined`: the source then
+   * receives scans only and `sql` is absent. Not declared on this class, so
+   * a subclass writes `readonly dialect = …` without `override`.
+   */
+  protected wholeQueryDialect(): SqlDialect | undefined {
+    return (this as Partial<WholeQueryPushdown>).dialect;
+  }
   /** Renders scan filters and sort keys. */
   abstract readonly expressionDialect: ExpressionDialect;
 
@@ -190,8 +227,17 @@ export abstract class SqlSourceConnector extends BaseConnector {
   /** The catalog: schemas and tables as the catalog queries report them (cached for {@link SqlSourceConnector.catalogCacheMs}). */
   readonly catalog: SpokeCatalog = catalogOf(this, this.#tables, this.#schemas);
 
-  /** Whole sub-query push-down: {@link SqlSourceConnector.dialect} and {@link SqlSourceConnector.executeSql}. */
-  override readonly sql: SqlExecutor = executorOf(this);
+  constructor() {
+    super();
+    // A getter, because a subclass sets `dialect` after this constructor runs;
+    // the planner reads `sql`'s presence as "whole statements may be sent".
+    const executor = executorOf(this, () => this.wholeQueryDialect()!);
+    Object.defineProperty(this, 'sql', {
+      get: (): SqlExecutor | undefined => (this.wholeQueryDialect() === undefined ? undefined : executor),
+      enumerable: true,
+      configurable: true,
+    });
+  }
 }
 
 // Getters, because subclasses set `dialect` and `defaultSchema` after the base class's field initialisers run.
@@ -231,10 +277,10 @@ function catalogOf(
   };
 }
 
-function executorOf(connector: SqlSourceConnector): SqlExecutor {
+function executorOf(connector: SqlSourceConnector, dialect: () => SqlDialect): SqlExecutor {
   return {
     get dialect(): SqlDialect {
-      return connector.dialect;
+      return dialect();
     },
     execute: (query: RenderedSql, options: ExecuteOptions) => connector.executeSql(query, options),
   };

@@ -20,7 +20,25 @@ const STANDARD_FUNCTIONS = new Set<string>(SCALAR_FUNCTIONS.filter((f) => !NON_S
 /**
  * Standard SQL defaults for an {@link ExpressionDialect}: double-quoted
  * identifiers, single-quoted strings with quotes doubled, the common type
- * and function names. Dialects override what differs.
+ * and function names. Dialects override what differs, or rewrite and
+ * decline single nodes with {@link ExpressionDialect.renderExpression}.
+ *
+ * What it renders, node by node (literals inline; the sdk README's table
+ * lists every case and a test keeps it true):
+ *
+ * - column `a` → `"a"`; literal 42 int32 → `CAST(42 AS INTEGER)`; a date
+ *   → `CAST('2024-01-02' AS DATE)`; a timestamptz →
+ *   `CAST('2024-01-02 03:04:05+00' AS TIMESTAMP WITH TIME ZONE)`; a string
+ *   → `CAST('it''s' AS VARCHAR)`; bytes → `X'dead'`; NULL →
+ *   `CAST(NULL AS INTEGER)`;
+ * - `a = 1` → `("a" = CAST(1 AS INTEGER))`; AND/OR/NOT, IN, BETWEEN, IS
+ *   NULL and arithmetic likewise parenthesised; `IN ()` → `(1 = 0)`;
+ * - LIKE → `("a" LIKE … ESCAPE '\')`; ILIKE without `hasIlike` →
+ *   `(lower("a") LIKE lower(…) ESCAPE '\')`;
+ * - cast → `CAST("a" AS DATE)` with {@link AnsiDialect.typeName}'s names
+ *   (`NUMERIC(p,s)`, `VARCHAR`, `DOUBLE PRECISION`…);
+ * - function → `name(args)` under its IR name (`starts_with("a", "b")`);
+ *   the vector and full-text functions are declined.
  */
 export abstract class AnsiDialect implements ExpressionDialect {
   abstract readonly name: string;

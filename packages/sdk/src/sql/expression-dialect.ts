@@ -1,5 +1,6 @@
 import {
   ErrorCode,
+  type Expr,
   type ScalarFunctionName,
   type ScalarType,
   type ScalarValue,
@@ -58,6 +59,58 @@ export interface ExpressionDialect {
    * with Spoke.
    */
   guardDivisor?(divisor: string): string;
+  /**
+   * A say over any expression node — a column, literal, comparison,
+   * operator, cast or function call — before the renderer's standard
+   * rendering (documented on {@link AnsiDialect}). Return:
+   *
+   * - the SQL for `expr` (render its operands with `context.render`, so the
+   *   hook applies to them too, or take the standard text with
+   *   `context.standard()` and wrap it);
+   * - `undefined` for the standard rendering;
+   * - {@link DECLINE} when the source cannot evaluate the node as Spoke's
+   *   engine does. The filter or sort key holding it is then answered
+   *   `unsupported` and evaluated by Spoke (residual DuckDB) instead.
+   *
+   * ```ts
+   * renderExpression(expr, context) {
+   *   if (expr.kind === 'cast' && expr.type.id === 'date') return `date(${context.render(expr.expr)})`;
+   *   if (expr.kind === 'function' && expr.name === 'starts_with')
+   *     return `(instr(${context.render(expr.args[0]!)}, ${context.render(expr.args[1]!)}) = 1)`;
+   *   if (expr.kind === 'function' && (expr.name === 'upper' || expr.name === 'lower')) return DECLINE; // ASCII-only
+   *   return undefined;
+   * }
+   * ```
+   *
+   * Absent: every node renders the standard way (and casts or functions the
+   * dialect has no name for are declined).
+   */
+  renderExpression?(expr: Expr, context: ExpressionRenderContext): string | undefined | typeof DECLINE;
+  /**
+   * Converts a value just before it is bound to a placeholder — a date as
+   * the source's day number, a boolean as `1`/`0`, an int64 as a JS number
+   * for a driver without bigint. `type` is the value's IR type; the
+   * placeholder text is still {@link ExpressionDialect.placeholder}'s.
+   * Not called for inline literals or NULL. Absent: the IR value as it is
+   * (see `ScalarValue` for each type's form).
+   */
+  bindValue?(value: ScalarValue, type: ScalarType): ScalarValue;
+}
+
+/**
+ * Returned by {@link ExpressionDialect.renderExpression} to decline a node:
+ * the filter or sort key holding it stays with Spoke's engine.
+ */
+export const DECLINE: unique symbol = Symbol('@spoke/sdk/decline');
+
+/** What {@link ExpressionDialect.renderExpression} may call back into. */
+export interface ExpressionRenderContext {
+  /** Renders a child expression (through the hook again). */
+  render(expr: Expr): string;
+  /** The standard rendering of the node being rendered (its children through the hook). */
+  standard(): string;
+  /** Binds `value` as a parameter (or inlines it where the dialect cannot bind) and returns its text. */
+  literal(value: ScalarValue, type: ScalarType): string;
 }
 
 /** Doubles `quote` inside `text` and wraps it: the standard SQL way of quoting. */

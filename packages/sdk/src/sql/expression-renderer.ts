@@ -7,11 +7,34 @@ import {
   type SortKey,
   SpokeError,
 } from '@spoke/core';
-import { type ExpressionDialect, quoteWith } from './expression-dialect.js';
+import { DECLINE, type ExpressionDialect, quoteWith } from './expression-dialect.js';
 
 /** Thrown (as `UNSUPPORTED`) when a dialect cannot render part of an expression. */
 function cannot(dialect: ExpressionDialect, what: string): SpokeError {
   return new SpokeError(ErrorCode.UNSUPPORTED, `the ${dialect.name} dialect cannot render ${what}`);
+}
+
+/** A node as a declined-rendering error names it: `the function upper()`, `a cast to date`, `the operator LIKE`. */
+function describeNode(expr: Expr): string {
+  switch (expr.kind) {
+    case 'function':
+      return `the function ${expr.name}()`;
+    case 'cast':
+      return `a cast to ${formatScalarType(expr.type)}`;
+    case 'compare':
+    case 'arithmetic':
+      return `the operator ${expr.op}`;
+    case 'like':
+      return `the operator ${expr.caseInsensitive ? 'ILIKE' : 'LIKE'}`;
+    case 'literal':
+      return `a ${formatScalarType(expr.type)} literal`;
+    case 'column':
+      return `the column ${JSON.stringify(expr.name)}`;
+    case 'isNull':
+      return 'IS NULL';
+    default:
+      return expr.kind.toUpperCase();
+  }
 }
 
 /**
@@ -37,8 +60,27 @@ export class ExpressionRenderer {
     }
   }
 
-  /** Renders one expression. */
+  /**
+   * Renders one expression: the dialect's {@link ExpressionDialect.renderExpression}
+   * first, then the standard rendering. Throws `UNSUPPORTED` when the
+   * dialect declines a node.
+   */
   render(expr: Expr): string {
+    const hook = this.dialect.renderExpression;
+    if (hook) {
+      const out = hook.call(this.dialect, expr, {
+        render: (child) => this.render(child),
+        standard: () => this.renderStandard(expr),
+        literal: (value, type) => this.literal(value, type),
+      });
+      if (out === DECLINE) throw cannot(this.dialect, describeNode(expr));
+      if (out !== undefined) return out;
+    }
+    return this.renderStandard(expr);
+  }
+
+  /** The standard rendering of one node (documented on `AnsiDialect`); children go through {@link ExpressionRenderer.render}. */
+  renderStandard(expr: Expr): string {
     const d = this.dialect;
     switch (expr.kind) {
       case 'column':
@@ -113,7 +155,7 @@ export class ExpressionRenderer {
     const placeholder = this.dialect.placeholder(this.params.length + 1, type);
     let sql = placeholder;
     if (sql === undefined) sql = this.dialect.renderLiteral(value, type);
-    else this.params.push(value);
+    else this.params.push(this.dialect.bindValue ? this.dialect.bindValue(value, type) : value);
     return this.dialect.finishLiteral ? this.dialect.finishLiteral(sql, value, type) : sql;
   }
 }

@@ -78,7 +78,7 @@ export function renderSelectTree(dialect: SelectDialect, tree: SelectTree): Rend
   const bind = (value: ScalarValue, type: ScalarType): string => {
     const placeholder = d.expressions.placeholder(params.length + 1, type);
     if (placeholder === undefined) return d.expressions.renderLiteral(value, type);
-    params.push(value);
+    params.push(d.expressions.bindValue ? d.expressions.bindValue(value, type) : value);
     return placeholder;
   };
 

@@ -10,8 +10,9 @@ the source files to fill in, the conformance kit as \`npm test\`, a README and,
 inside the Spoke monorepo, a changeset.
 
 Options:
-  --kind table          a table source on BaseConnector/BaseTable (the default,
-                        and for now the only kind)
+  --kind table          a table source on BaseConnector/BaseTable (the default)
+  --kind sql            a SQL-speaking source on the SQL-source toolkit
+                        (SqlSourceConnector; a DuckDB file as the example engine)
   --name NAME           the connector's short name, used as \`connector: NAME\`
                         (default: the folder's name without spoke-connector-)
   --package-name NAME   the npm package (default spoke-connector-NAME, or

@@ -7,10 +7,17 @@ import { VERSIONS } from './versions.js';
 
 /**
  * The kinds of connector the scaffold writes. `table`: a table source on
- * `BaseConnector` and `BaseTable`. (A `sql` kind on the SQL-source toolkit
- * follows the smaller SQL-source contract.)
+ * `BaseConnector` and `BaseTable`. `sql`: a SQL-speaking source on the
+ * SQL-source toolkit (`SqlSourceConnector`), with a DuckDB database file as
+ * the example engine.
  */
-export const CONNECTOR_KINDS = ['table'] as const;
+export const CONNECTOR_KINDS = ['table', 'sql'] as const;
+
+/** The driver each kind's example uses, added to the package's dependencies. */
+const KIND_DEPENDENCIES: Readonly<Record<ConnectorKind, Readonly<Record<string, string>>>> = {
+  table: {},
+  sql: { '@duckdb/node-api': VERSIONS.duckdb, '@spoke/duckdb-arrow': VERSIONS.spoke },
+};
 /** One of {@link CONNECTOR_KINDS}. */
 export type ConnectorKind = (typeof CONNECTOR_KINDS)[number];
 
@@ -126,6 +133,17 @@ export async function scaffoldConnector(options: ScaffoldOptions): Promise<Scaff
       await writeFile(join(directory, target), text);
       files.push(target);
     }
+  }
+  const extra = KIND_DEPENDENCIES[options.kind];
+  if (Object.keys(extra).length) {
+    const manifestPath = join(directory, 'package.json');
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    manifest.dependencies = Object.fromEntries(
+      Object.entries({ ...manifest.dependencies, ...extra }).sort(([a], [b]) => a.localeCompare(b)),
+    );
+    await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
   }
   if (monorepoRoot) {
     const changeset = join(monorepoRoot, '.changeset', `${names.name}-connector.md`);

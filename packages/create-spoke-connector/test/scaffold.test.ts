@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -72,6 +73,46 @@ describe('scaffoldConnector', () => {
     assert.match(index, /import \{ ArrowFilesTable \} from '\.\/arrow-files-table\.js';/);
   });
 
+  it('--kind sql: a SQL source on the toolkit in at most 150 lines, passing the kit', async () => {
+    const dir = join(scratch, 'spoke-connector-tiny-sql');
+    const result = await scaffoldConnector({ directory: dir, kind: 'sql' });
+    assert.deepEqual(result.files, [
+      '.gitignore',
+      'README.md',
+      'package.json',
+      'src/index.ts',
+      'src/tiny-sql-connector.ts',
+      'test/conformance.test.ts',
+      'tsconfig.build.json',
+      'tsconfig.json',
+    ]);
+    const manifest = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'));
+    assert.deepEqual(Object.keys(manifest.dependencies), [
+      '@duckdb/node-api',
+      '@spoke/duckdb-arrow',
+      '@spoke/sdk',
+    ]);
+    const source = await readFile(join(dir, 'src/tiny-sql-connector.ts'), 'utf8');
+    assert.match(source, /export class TinySqlConnector extends SqlSourceConnector/);
+    let lines = 0;
+    for (const file of result.files.filter((f) => f.startsWith('src/')))
+      lines += (await readFile(join(dir, file), 'utf8')).trimEnd().split('\n').length;
+    assert.ok(lines <= 150, `the SQL source is ${lines} lines`);
+    // The workspace's packages stand in for the installed ones (the packaging test installs tarballs).
+    await symlink(new URL('node_modules', REPO).pathname, join(dir, 'node_modules'), 'dir');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', 'test/conformance.test.ts'], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 120_000,
+      // Without this the child's runner would report to ours instead of printing TAP.
+      env: { ...process.env, NODE_TEST_CONTEXT: undefined },
+    });
+    assert.equal(run.status, 0, run.stdout.slice(-3000) + run.stderr.slice(-2000));
+    assert.match(run.stdout, /# fail 0/);
+    const passed = Number(/# pass (\d+)/.exec(run.stdout)?.[1]);
+    assert.ok(passed > 150, `${passed} kit cases passed`);
+  });
+
   it('refuses a folder that holds files', async () => {
     const dir = join(scratch, 'taken');
     await mkdir(dir);
@@ -130,7 +171,7 @@ describe('the command', () => {
   it('usage errors exit 2 and name the problem', async () => {
     assert.match((await run([])).err, /expected one folder, got 0/);
     assert.equal((await run(['a', '--kind', 'graph'])).code, 2);
-    assert.match((await run(['a', '--kind', 'graph'])).err, /--kind must be one of table, got "graph"/);
+    assert.match((await run(['a', '--kind', 'graph'])).err, /--kind must be one of table, sql, got "graph"/);
     assert.match((await run(['a', '--bogus'])).err, /Unknown option '--bogus'/);
     assert.equal((await run(['--help'])).code, 0);
   });
@@ -143,6 +184,10 @@ describe('versions', () => {
       assert.equal(VERSIONS.spoke, `^${version}`, `@spoke/${pkg} is ${version}`);
     }
     assert.equal(VERSIONS.specificationVersion, SPECIFICATION_VERSION);
+    const duckdbArrow = JSON.parse(
+      await readFile(new URL('packages/duckdb-arrow/package.json', REPO), 'utf8'),
+    );
+    assert.equal(VERSIONS.duckdb, duckdbArrow.dependencies['@duckdb/node-api']);
     const root = JSON.parse(await readFile(new URL('package.json', REPO), 'utf8'));
     assert.equal(VERSIONS.typescript, root.devDependencies.typescript);
     assert.equal(VERSIONS.tsx, root.devDependencies.tsx);

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { connector as duckdb } from '@spoke/connector-duckdb';
 import type { RecordBatch } from '@spoke/core';
+import pg from 'pg';
 import { createGatewayEngine } from '../src/create-gateway-engine.js';
 import type { AccessEvent } from '../src/events/access-event.js';
 import { AccessTap } from '../src/events/access-tap.js';
@@ -343,6 +344,52 @@ policies:
       annLake.tables.map((t: Json) => t.table),
       ['sales'],
     );
+  });
+
+  it('spoke.sources: the same health and freshness as SQL, over HTTP and the Postgres wire, policy-filtered', async () => {
+    const listed = (await sources('root')).sources;
+    const { rows } = await query(
+      'root',
+      'SELECT name, state, freshness, last_modified, freshness_method, reads >= 0 FROM spoke.sources ORDER BY name',
+    );
+    // HTTP renders timestamptz as ISO 8601 without milliseconds when they are zero.
+    const instant = (v: unknown) => (v === null ? null : new Date(String(v)).toISOString());
+    assert.deepEqual(
+      rows.map(([name, state, freshness, at, method, counted]) => [
+        name,
+        state,
+        freshness,
+        instant(at),
+        method,
+        counted,
+      ]),
+      listed.map((s) => [
+        s.name,
+        s.state,
+        s.freshness.exact ? 'exact' : 'estimated',
+        s.freshness.lastModified,
+        s.freshness.method,
+        true,
+      ]),
+    );
+    // The analyst, over the Postgres wire: the lake is as fresh as the sales (the documents are denied).
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port: gw.pgPort,
+      user: 'ann',
+      password: 'ann-pw',
+      database: 'spoke',
+    });
+    await client.connect();
+    try {
+      const answer = await client.query(
+        "SELECT name, last_modified, freshness FROM spoke.sources WHERE name = 'lake'",
+      );
+      assert.deepEqual(answer.rows, [{ name: 'lake', last_modified: SALES_AT, freshness: 'exact' }]);
+      assert.equal((await client.query('SELECT count(*)::int AS n FROM spoke.sources')).rows[0].n, 2);
+    } finally {
+      await client.end();
+    }
   });
 
   it('needs a login like the rest of the API', async () => {

@@ -7,10 +7,13 @@
  * hold a table they may see, the freshness of those tables only, and no
  * other user's error text.
  */
+import type { QueryContext } from '@spoke/core';
 import type { AccessTotals, SourceActivity } from '../events/access-counters.js';
 import type { Operator } from '../events/operator.js';
+import { ADMIN_ROLE } from '../service/query-service.js';
 import { type FreshnessView, freshnessView } from './source-freshness.js';
 import type { SourceHealth } from './source-health.js';
+import type { SourcesView } from './sources-table.js';
 
 /** What a user sees of one source. */
 export type SourceStatus = Omit<SourceHealth, 'history'> & {
@@ -78,3 +81,44 @@ export function sourceStatus(
 
 /** How the health monitor words a query's failed access (see source-health.ts). */
 const ACCESS_FAILED = "a query's access failed";
+
+/**
+ * The rows of `spoke.sources` for whoever runs the query: everything for an
+ * admin or with authentication off, otherwise the sources holding a table
+ * the user's catalog shows. A catalog that cannot be read (a source is down)
+ * falls back to the user's last one read, so the table answers when it
+ * matters most.
+ *
+ * @param catalog - the tables `context`'s user may see (security policies applied)
+ */
+export function sourcesView(
+  operator: Operator,
+  catalog: (context: QueryContext, signal: AbortSignal) => Promise<readonly VisibleTable[]>,
+  authenticationRequired: boolean,
+): SourcesView {
+  const lastCatalogs = new Map<string, readonly VisibleTable[]>();
+  return {
+    async sources(context, signal) {
+      const everything = !authenticationRequired || context.roles.includes(ADMIN_ROLE);
+      let tables: readonly VisibleTable[] = [];
+      if (!everything) {
+        const key = JSON.stringify([
+          context.user ?? null,
+          [...context.roles].sort(),
+          context.attributes ?? {},
+        ]);
+        try {
+          tables = await catalog(context, signal);
+          lastCatalogs.set(key, tables);
+        } catch (error) {
+          const last = lastCatalogs.get(key);
+          if (!last) throw error;
+          tables = last;
+        }
+      }
+      return visibleSourceNames(operator, everything, tables).map((name) =>
+        sourceStatus(operator, name, everything, tables),
+      );
+    },
+  };
+}

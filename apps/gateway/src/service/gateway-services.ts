@@ -8,6 +8,7 @@ import type { GatewayConfig } from '../config/gateway-config.js';
 import type { EventSink } from '../events/event-bus.js';
 import { auditEventSink, jsonLinesSink } from '../events/json-lines-sink.js';
 import { Operator, type OperatorOptions } from '../events/operator.js';
+import { sourcesView } from '../health/source-status.js';
 import { type AuditSink, NO_AUDIT, openAuditSink } from './audit-log.js';
 import { createLogger, type Logger } from './logger.js';
 import { QueryService } from './query-service.js';
@@ -52,6 +53,12 @@ export function createGatewayServices(
     const meter = options.meter;
     service.metrics.bindSources(() => meter.connectorMetrics());
     const operator = new Operator(meter, { metrics: service.metrics, ...operatorOptions(config, audit) });
+    // spoke.sources: the same rows as /v1/sources, for whoever runs the query.
+    meter.sourcesView = sourcesView(
+      operator,
+      (context, signal) => engine.catalog(signal, context),
+      auth.required,
+    );
     return { auth, service, logger, operator };
   }
   return { auth, service, logger };

@@ -13,6 +13,7 @@ import type {
   SpokeTable,
 } from '@spoke/core';
 import { AccessTap } from '../events/access-tap.js';
+import { type SourcesView, SYSTEM_SOURCE, systemSource } from '../health/sources-table.js';
 import { delegate } from './delegate-proxy.js';
 
 /** Per-query and per-source totals. */
@@ -20,6 +21,8 @@ export class SourceMeter {
   readonly #queries = new Map<string, Set<string>>();
   /** Turns each source access into an access event (see `events/`); wrapped inside the counting. */
   readonly tap = new AccessTap();
+  /** Where the `spoke.sources` system table reads its rows (set by `createGatewayServices`). */
+  sourcesView: SourcesView | undefined;
   /** Called with each batch a source returns (the metrics hook). */
   onBatch: (source: string, rows: number, bytes: number) => void = () => {};
 
@@ -41,10 +44,19 @@ export class SourceMeter {
     this.onBatch(source, batch.numRows, batch.data.byteLength);
   }
 
-  /** Connectors wrapped so that every batch they return is recorded. */
+  /**
+   * Connectors wrapped so that every batch they return is recorded, plus the
+   * `spoke` system source (`spoke.sources`, see health/sources-table.ts)
+   * unless a configured source is called that.
+   */
   wrapAll(connectors: Readonly<Record<string, SpokeConnector>>): Record<string, SpokeConnector> {
     for (const [name, c] of Object.entries(connectors)) this.#connectors.set(name, c);
-    return Object.fromEntries(Object.entries(connectors).map(([name, c]) => [name, this.wrap(name, c)]));
+    const wrapped = Object.fromEntries(
+      Object.entries(connectors).map(([name, c]) => [name, this.wrap(name, c)]),
+    );
+    if (!Object.keys(connectors).some((name) => name.toLowerCase() === SYSTEM_SOURCE))
+      wrapped[SYSTEM_SOURCE] = systemSource(() => this.sourcesView);
+    return wrapped;
   }
 
   readonly #connectors = new Map<string, SpokeConnector>();

@@ -275,6 +275,77 @@ function vertexBinding(state: CompileState, label: string, alias: string): NodeB
   };
 }
 
+/**
+ * Whether a node pattern needs nothing of its vertex row but the key: every
+ * property the query reads of its variable (and every property in its map)
+ * is the key. Such a vertex, reached through an edge, is the edge's end
+ * column: its vertex table is not joined (one source scan less per node),
+ * on the assumption SQL/PGQ's `REFERENCES` states, that an edge's ends are
+ * rows of their vertex tables.
+ */
+function isKeyOnly(node: NodePattern, label: string, state: CompileState): boolean {
+  if (label === ANY_LABEL) return false;
+  const v = state.graph.vertices[label]!;
+  const isKey = (p: string) => p === v.key || p.toLowerCase() === v.key.toLowerCase();
+  if (!node.properties.every(([k]) => isKey(k))) return false;
+  return [...(state.props.get(node.variable ?? '') ?? [])].every(isKey);
+}
+
+/** A node known only by its key, `keySql` (an edge's end column): see {@link isKeyOnly}. */
+function keyBinding(state: CompileState, label: string, keySql: string): NodeBinding {
+  const v = state.graph.vertices[label]!;
+  return {
+    kind: 'node',
+    label,
+    key: keySql,
+    prop: (name, position) => {
+      if (name !== v.key && name.toLowerCase() !== v.key.toLowerCase())
+        throw invalidCypher(`property "${name}" of :${label} was not read`, position, 'XX000');
+      return keySql;
+    },
+  };
+}
+
+/**
+ * The condition a variable-length search's first hop puts on its start column
+ * `key`, for an anchor node known only by its key: the node's own conditions
+ * written on that column (`_h1."src" = 42`), which reach the edge scan as a
+ * plain filter; undefined when the node needs its vertex table.
+ */
+function keyAnchor(
+  node: NodePattern,
+  label: string,
+  bound: Binding | undefined,
+  where: readonly CypherExpr[],
+  patterns: readonly PathPattern[],
+  state: CompileState,
+): ((key: string) => string) | undefined {
+  if (bound !== undefined || !isKeyOnly(node, label, state) || hasConditions(node, where, patterns))
+    return undefined;
+  return () => 'TRUE';
+}
+
+/**
+ * Whether a node pattern (or another pattern of the same variable, or a
+ * WHERE conjunct on it alone) filters its vertices. A filtered vertex is
+ * kept as a scan of its table, where the filter is exact and its estimate
+ * small, so the planner sends the keys it finds on to the edge scans; the
+ * same filter on an edge's end column is estimated as a share of the whole
+ * edge table and stops that (see the package README, "Compiled shapes").
+ */
+function hasConditions(
+  node: NodePattern,
+  where: readonly CypherExpr[],
+  patterns: readonly PathPattern[],
+): boolean {
+  const same = node.variable
+    ? patterns.flatMap((p) => p.nodes.filter((n) => n.variable === node.variable))
+    : [node];
+  if (same.some((n) => n.where || n.properties.length > 0)) return true;
+  const v = node.variable;
+  return v !== undefined && where.some((c) => freeVariables(c).has(v));
+}
+
 /** SQL returning the keys a variable-length search starts from (`_k`), as narrow as the pattern allows. */
 function anchorSql(
   node: NodePattern,
@@ -356,6 +427,11 @@ function addPatterns(
   /** Joins the vertex table of a node not bound yet, on its key equal to `keyOf`. */
   const joinVertex = (node: NodePattern, keyOf: string): NodeBinding => {
     const label = labels.get(node)!;
+    if (isKeyOnly(node, label, state)) {
+      const binding = keyBinding(state, label, keyOf);
+      if (node.variable) b.scope.set(node.variable, binding);
+      return binding;
+    }
     const alias = state.alias('n');
     const binding = vertexBinding(state, label, alias);
     const v = state.graph.vertices[label]!;
@@ -375,8 +451,30 @@ function addPatterns(
         path.position,
         '42P08',
       );
-    let left = nodeBinding(path.nodes[0]!);
-    nodeConditions(path.nodes[0]!, left);
+    const first = path.nodes[0]!;
+    const firstBound = first.variable ? b.scope.get(first.variable) : undefined;
+    // A first node known only by its key is read from its first relationship's edge (below), not its table.
+    const firstRel = path.relationships[0];
+    const deferred =
+      firstRel !== undefined &&
+      firstBound === undefined &&
+      isKeyOnly(first, labels.get(first)!, state) &&
+      // A variable-length search starts from the anchor's keys: its start is the node, filters included.
+      (firstRel.length !== undefined ||
+        !hasConditions(first, where, patterns) ||
+        // One edge and nothing else to read: the edge scan alone, filtered.
+        (patterns.length === 1 &&
+          b.empty &&
+          path.relationships.length === 1 &&
+          path.nodes.every((n) => isKeyOnly(n, labels.get(n)!, state))));
+    let left = deferred ? (undefined as unknown as NodeBinding) : nodeBinding(first);
+    if (!deferred) nodeConditions(first, left);
+    /** Binds the deferred first node to the edge column `keySql` once its relationship is joined. */
+    const bindFirst = (keySql: string) => {
+      left = keyBinding(state, labels.get(first)!, keySql);
+      if (first.variable) b.scope.set(first.variable, left);
+      nodeConditions(first, left);
+    };
     const lengths: string[] = [];
     // nodes(p): the keys along the path, one list per relationship pattern, joined at shared vertices.
     const wantNodes = path.variable !== undefined && state.pathNodes.has(path.variable);
@@ -417,6 +515,14 @@ function addPatterns(
           where,
           state,
         );
+        const anchorOn = keyAnchor(
+          anchorNode,
+          labels.get(anchorNode)!,
+          flip ? rightBound : leftBound,
+          where,
+          patterns,
+          state,
+        );
         const relation = variableLengthRelation(
           {
             options: flip ? opts.map((o) => ({ ...o, reversed: !o.reversed })) : opts,
@@ -424,6 +530,7 @@ function addPatterns(
             max,
             mode: path.mode,
             anchor,
+            ...(anchorOn ? { anchorOn } : {}),
             ...(path.shortest ? { shortest: path.shortest } : {}),
             ...(wantNodes ? { nodes: { reversed: flip } } : {}),
           },
@@ -433,7 +540,14 @@ function addPatterns(
         const [leftEnd, rightEnd] = flip ? ['_node', '_start'] : ['_start', '_node'];
         const rightExisting = rightNode.variable ? b.scope.get(rightNode.variable) : undefined;
         let right: NodeBinding;
-        if (rightExisting) {
+        if (i === 0 && deferred) {
+          b.join(
+            `${relation} AS ${alias}`,
+            rightExisting ? [`${alias}."${rightEnd}" = ${nodeBinding(rightNode).key}`] : [],
+          );
+          bindFirst(`${alias}."${leftEnd}"`);
+          right = rightExisting ? nodeBinding(rightNode) : joinVertex(rightNode, `${alias}."${rightEnd}"`);
+        } else if (rightExisting) {
           right = nodeBinding(rightNode);
           b.join(`${relation} AS ${alias}`, [
             `${alias}."${leftEnd}" = ${left.key}`,
@@ -460,14 +574,20 @@ function addPatterns(
       const curColumn = single && (single.reversed ? single.edge.target : single.edge.source);
       const nextColumn = single && (single.reversed ? single.edge.source : single.edge.target);
       const onLeftRow =
-        single !== undefined && left.row?.table === single.edge.table && curColumn === end(left.label).key;
+        !(i === 0 && deferred) &&
+        single !== undefined &&
+        left.row?.table === single.edge.table &&
+        curColumn === end(left.label).key;
       const relation = edgeRelation(
         opts,
         onLeftRow ? left.row!.alias : state.alias('e'),
         referenced,
         rel.variable,
       );
-      if (!onLeftRow) b.join(relation.item, [`${relation.cur} = ${left.key}`]);
+      if (i === 0 && deferred) {
+        b.join(relation.item);
+        bindFirst(relation.cur);
+      } else if (!onLeftRow) b.join(relation.item, [`${relation.cur} = ${left.key}`]);
       const rightExisting = rightNode.variable ? b.scope.get(rightNode.variable) : undefined;
       const rightLabel = labels.get(rightNode)!;
       let right: NodeBinding;

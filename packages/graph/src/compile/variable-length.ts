@@ -18,6 +18,14 @@ import type { CompileState } from './select-builder.js';
  */
 export const UNROLL_MAX_HOPS = 3;
 
+/**
+ * Up to this many hops, a variable-length relationship over edge types with
+ * a key is written as one chain of hops ({@link chained}: one edge scan per
+ * hop, each filtered by the keys the previous hop reached). The chain holds
+ * one row per longest path, as many as the recursion would make.
+ */
+export const CHAIN_MAX_HOPS = 5;
+
 /** What the pattern asks of one variable-length relationship. */
 export interface VariableLengthSpec {
   readonly options: readonly Orientation[];
@@ -26,12 +34,23 @@ export interface VariableLengthSpec {
   readonly mode: 'TRAIL' | 'ACYCLIC' | 'WALK';
   /** SQL of a query returning the anchor keys as column `_k`. */
   readonly anchor: string;
+  /**
+   * The anchor as a condition on a first hop's start column, when it can be
+   * written without the vertex table (a node known only by its key): a plain
+   * filter on the edge scan instead of a semi-join through the vertex table.
+   */
+  readonly anchorOn?: (key: string) => string;
   readonly shortest?: 'shortest' | 'all';
   /**
    * Also return `_nodes`, the keys of the path's vertices; `reversed` when the
    * search runs from the pattern's right end (the list is still left to right).
    */
   readonly nodes?: { readonly reversed: boolean };
+}
+
+/** The condition that a first hop starting at `key` starts at an anchor. */
+function anchored(spec: VariableLengthSpec, key: string): string {
+  return spec.anchorOn ? spec.anchorOn(key) : `${key} IN (${spec.anchor})`;
 }
 
 /** `ARRAY[…]` of `keys` in pattern order. */
@@ -51,6 +70,8 @@ export function variableLengthRelation(spec: VariableLengthSpec, state: CompileS
   const zero = `SELECT a."_k" AS "_start", a."_k" AS "_node", 0 AS "_depth"${nodes ? ', ARRAY[a."_k"] AS "_nodes"' : ''} FROM (${spec.anchor}) AS a`;
   let paths: string;
   if (max === 0) paths = zero;
+  else if (max <= CHAIN_MAX_HOPS && spec.options.every((o) => o.edge.key !== undefined))
+    paths = chained(spec, mode, zero, state);
   else if (max <= UNROLL_MAX_HOPS) paths = unrolled(spec, mode, zero, state);
   else {
     const name = state.alias('v');
@@ -85,7 +106,7 @@ export function variableLengthRelation(spec: VariableLengthSpec, state: CompileS
     const sql = [
       `SELECT ${first.cur}, ${first.next}, 1${trailStart}${nodesStart}`,
       // IN (sub-select), not a join: the planner can send the anchor keys to the edge table's source as a filter.
-      `  FROM ${first.item} WHERE ${first.cur} IN (${spec.anchor})${selfLoop}`,
+      `  FROM ${first.item} WHERE ${anchored(spec, first.cur)}${selfLoop}`,
       'UNION ALL',
       `SELECT v."_start", ${step.next}, v."_depth" + 1${trailStep}${nodesStep}`,
       `  FROM ${name} AS v JOIN ${step.item} ON ${step.cur} = v."_node"`,
@@ -129,7 +150,7 @@ function unrolled(
     const from = hops
       .map((h, i) => (i === 0 ? h.item : `JOIN ${h.item} ON ${h.cur} = ${hops[i - 1]!.next}`))
       .join('\n    ');
-    const conditions = [`${hops[0]!.cur} IN (${spec.anchor})`];
+    const conditions = [anchored(spec, hops[0]!.cur)];
     for (let i = 0; i < hops.length; i++)
       for (let j = 0; j < i; j++) {
         if (mode === 'TRAIL')
@@ -148,4 +169,75 @@ function unrolled(
   }
   if (spec.min === 0) chains.push(zero);
   return chains.join('\nUNION ALL\n');
+}
+
+/**
+ * The paths of {@link variableLengthRelation} read from one chain of hops:
+ * `h1 [LEFT] JOIN h2 … LEFT JOIN hmax`, each hop joined on the previous one's
+ * end with the path's guards in its ON clause (hops before `min` are inner
+ * joins, later ones LEFT JOINs, so a path that stops early keeps its row).
+ * Each hop's edge table is then read once, filtered by the keys the previous
+ * hop reached, instead of once per path length as the UNION ALL of
+ * {@link unrolled} chains reads it (1 + 2 + … + max scans). A path of length
+ * d is a distinct (start, edges 1..d) prefix of the chain's rows, so every
+ * path is counted once. Only for edge types with a key: without one, two
+ * parallel edges would be one prefix.
+ */
+function chained(
+  spec: VariableLengthSpec,
+  mode: VariableLengthSpec['mode'],
+  zero: string,
+  state: CompileState,
+): string {
+  const first = Math.max(spec.min, 1);
+  const hops = Array.from({ length: spec.max }, () =>
+    edgeRelation(spec.options, state.alias('h'), new Set(), undefined),
+  );
+  let from = hops[0]!.item;
+  const where = [anchored(spec, hops[0]!.cur)];
+  if (mode === 'ACYCLIC') where.push(`${hops[0]!.next} <> ${hops[0]!.cur}`);
+  for (let i = 1; i < hops.length; i++) {
+    const on = [`${hops[i]!.cur} = ${hops[i - 1]!.next}`];
+    for (let j = 0; j < i; j++) {
+      if (mode === 'TRAIL')
+        on.push(`NOT (${hops[i]!.identity.map((c, k) => `${c} = ${hops[j]!.identity[k]}`).join(' AND ')})`);
+      if (mode === 'ACYCLIC') on.push(`${hops[i]!.next} <> ${hops[j]!.next}`);
+    }
+    if (mode === 'ACYCLIC') on.push(`${hops[i]!.next} <> ${hops[0]!.cur}`);
+    from += `\n    ${i < first ? 'JOIN' : 'LEFT JOIN'} ${hops[i]!.item} ON ${on.join(' AND ')}`;
+  }
+  // The chain's columns: the start, then each hop's identity and end.
+  const id = (h: number, k: number) => `"_i${h}_${k}"`;
+  const end = (h: number) => `"_n${h}"`;
+  const columns = [`${hops[0]!.cur} AS "_s"`];
+  hops.forEach((hop, h) => {
+    hop.identity.forEach((c, k) => columns.push(`${c} AS ${id(h, k)}`));
+    columns.push(`${hop.next} AS ${end(h)}`);
+  });
+  const chain = state.cte(
+    'c',
+    `SELECT ${columns.join(', ')}\n  FROM ${from}\n  WHERE ${where.join(' AND ')}`,
+  );
+  const branches: string[] = [];
+  for (let length = first; length <= spec.max; length++) {
+    const prefix = ['"_s"'];
+    for (let h = 0; h < length; h++) {
+      hops[h]!.identity.forEach((_, k) => prefix.push(id(h, k)));
+      prefix.push(end(h));
+    }
+    const nodes = spec.nodes
+      ? `, ${keyList(['"_s"', ...Array.from({ length }, (_, h) => end(h))], spec.nodes.reversed)} AS "_nodes"`
+      : '';
+    const present = `${id(length - 1, 0)} IS NOT NULL`;
+    // The longest paths are whole rows of the chain (each once); shorter ones are prefixes shared by several rows.
+    const rows =
+      length === spec.max
+        ? `${chain} WHERE ${present}`
+        : `(SELECT DISTINCT ${prefix.join(', ')} FROM ${chain} WHERE ${present}) AS "_d"`;
+    branches.push(
+      `SELECT "_s" AS "_start", ${end(length - 1)} AS "_node", ${length} AS "_depth"${nodes} FROM ${rows}`,
+    );
+  }
+  if (spec.min === 0) branches.push(zero);
+  return branches.join('\nUNION ALL\n');
 }

@@ -25,7 +25,9 @@
  *   runs the join in its DuckDB residual (a small federated join).
  *
  * Every answer is checked (row count and first id). Prints q/s, p50, p99
- * and errors per cell, and Spoke's q/s as a share of PgBouncer's.
+ * and errors per cell, Spoke's q/s as a share of PgBouncer's, and the CPU
+ * time the gateway process used per query (from /proc on Linux: the figure
+ * that stays meaningful on a busy machine, where wall-clock rates swing).
  *
  * Environment: `BENCH_SECONDS` (per cell, default 5), `BENCH_CLIENTS`
  * (default `1,20,50`), `BENCH_WORKLOADS` (default `point,scan200,join`),
@@ -115,6 +117,21 @@ interface Cell {
   readonly qps: number;
   readonly p50: number;
   readonly p99: number;
+  /** CPU time (user + system) the gateway process spent per query, when measured (Spoke on Linux). */
+  readonly cpuPerQuery?: number;
+}
+
+/** CPU seconds (user + system) process `pid` has used so far, from /proc (Linux); undefined elsewhere. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command (which may contain spaces) start after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return undefined;
+  }
 }
 
 const pct = (sorted: Float64Array, p: number) =>
@@ -128,6 +145,7 @@ async function drive(
   workload: Workload,
   clients: number,
   spoke: boolean,
+  serverPid?: number,
 ): Promise<Cell> {
   const conns: PgClient[] = [];
   for (let i = 0; i < clients; i++) {
@@ -147,6 +165,7 @@ async function drive(
   let errors = 0;
   let firstError: string | undefined;
   let n = 0;
+  const cpuStart = cpuSeconds(serverPid);
   const start = performance.now();
   const deadline = start + seconds * 1000;
   await Promise.all(
@@ -167,6 +186,7 @@ async function drive(
     }),
   );
   const elapsed = (performance.now() - start) / 1000;
+  const cpuEnd = cpuSeconds(serverPid);
   await Promise.all(conns.map((c) => c.end().catch(() => {})));
   const sorted = Float64Array.from(latencies).sort();
   return {
@@ -176,6 +196,9 @@ async function drive(
     qps: latencies.length / elapsed,
     p50: pct(sorted, 50),
     p99: pct(sorted, 99),
+    ...(cpuStart !== undefined && cpuEnd !== undefined && latencies.length > 0
+      ? { cpuPerQuery: ((cpuEnd - cpuStart) * 1000) / latencies.length }
+      : {}),
   };
 }
 
@@ -291,6 +314,7 @@ async function startSpoke(pgUrl: string, lakeDir: string) {
   await waitForPort(port, 'spoke serve', child);
   return {
     port,
+    pid: child.pid,
     async close() {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
@@ -322,6 +346,7 @@ async function run(): Promise<void> {
     duck.closeSync();
 
     const targets: Record<string, object> = {};
+    let spokePid: number | undefined;
     if (pathNames.includes('postgres'))
       targets.postgres = { host: '127.0.0.1', port: pg.port, user: pg.user, database: pg.database };
     if (pathNames.includes('pgbouncer')) {
@@ -336,6 +361,7 @@ async function run(): Promise<void> {
     if (pathNames.includes('spoke')) {
       const spoke = await startSpoke(pg.url, lakeDir);
       closers.unshift(() => spoke.close());
+      spokePid = spoke.pid;
       targets.spoke = { host: '127.0.0.1', port: spoke.port, user: 'bench', database: 'spoke' };
     }
 
@@ -348,11 +374,19 @@ async function run(): Promise<void> {
     for (const name of workloadNames) {
       const workload = WORKLOADS[name];
       if (!workload) throw new Error(`unknown workload ${name}; known: ${Object.keys(WORKLOADS).join(', ')}`);
-      const rows: string[][] = [['clients', 'path', 'q/s', 'p50', 'p99', 'errors', 'vs pgbouncer']];
+      const rows: string[][] = [
+        ['clients', 'path', 'q/s', 'p50', 'p99', 'errors', 'vs pgbouncer', 'gateway CPU/query'],
+      ];
       for (const clients of clientCounts) {
         const cells: Record<string, Cell> = {};
         for (const [path, options] of Object.entries(targets))
-          cells[path] = await drive(options, workload, clients, path === 'spoke');
+          cells[path] = await drive(
+            options,
+            workload,
+            clients,
+            path === 'spoke',
+            path === 'spoke' ? spokePid : undefined,
+          );
         for (const [path, cell] of Object.entries(cells)) {
           const base = cells.pgbouncer;
           rows.push([
@@ -363,6 +397,7 @@ async function run(): Promise<void> {
             ms(cell.p99),
             cell.errors === 0 ? '0' : `${cell.errors} (${cell.firstError})`,
             base && path !== 'pgbouncer' ? `${((cell.qps / base.qps) * 100).toFixed(0)} %` : '—',
+            cell.cpuPerQuery === undefined ? '' : ms(cell.cpuPerQuery),
           ]);
         }
       }

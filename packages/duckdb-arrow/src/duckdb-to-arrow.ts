@@ -23,6 +23,12 @@ import type { Data } from 'apache-arrow';
 import { duckdbToArrowType, MAX_DECIMAL_PRECISION } from './duckdb-type-mapping.js';
 import { countSetBits, duckdb, GrowableBytes, getBit, textEncoder, VECTOR_SIZE } from './vector-memory.js';
 
+/**
+ * Offsets allocated for a string or list column before its batch's size is
+ * known (they double as rows come): small answers stay small.
+ */
+const FIRST_ROWS = 1024;
+
 /** Rows per Arrow batch: 32 DuckDB chunks. */
 export const DEFAULT_BATCH_ROWS = 65_536;
 
@@ -603,15 +609,15 @@ class StringBuilder implements ColumnBuilder {
   private readonly pointerCell = new ArrayBuffer(8);
   private readonly pointerView = new DataView(this.pointerCell);
   /** Pending out-of-line strings of the current run: destination, pointer, length. */
-  private pendingDst = new Float64Array(VECTOR_SIZE);
-  private pendingPtr = new Float64Array(VECTOR_SIZE);
-  private pendingLen = new Int32Array(VECTOR_SIZE);
+  private pendingDst = new Float64Array(0);
+  private pendingPtr = new Float64Array(0);
+  private pendingLen = new Int32Array(0);
 
   constructor(
     private readonly type: DataType,
     private readonly initialRows: number,
   ) {
-    this.offsets = new Int32Array(initialRows + 1);
+    this.offsets = new Int32Array(Math.min(initialRows, FIRST_ROWS) + 1);
     this.data = new GrowableBytes(initialRows * 16);
     this.validity = new ValidityBuilder(initialRows);
   }
@@ -754,7 +760,7 @@ class StringBuilder implements ColumnBuilder {
     const length = this.length;
     const valueOffsets = this.offsets.slice(0, length + 1);
     const data = this.data.take(this.dataLength);
-    this.offsets = new Int32Array(this.initialRows + 1);
+    this.offsets = new Int32Array(Math.min(this.initialRows, FIRST_ROWS) + 1);
     this.length = 0;
     this.dataLength = 0;
     return arrow.makeData({
@@ -911,7 +917,7 @@ class ListBuilder implements ColumnBuilder {
     private readonly child: ColumnBuilder,
     private readonly initialRows: number,
   ) {
-    this.offsets = new Int32Array(initialRows + 1);
+    this.offsets = new Int32Array(Math.min(initialRows, FIRST_ROWS) + 1);
     this.validity = new ValidityBuilder(initialRows);
   }
 
@@ -982,7 +988,7 @@ class ListBuilder implements ColumnBuilder {
   finish(): Data {
     const length = this.length;
     const valueOffsets = this.offsets.slice(0, length + 1);
-    this.offsets = new Int32Array(this.initialRows + 1);
+    this.offsets = new Int32Array(Math.min(this.initialRows, FIRST_ROWS) + 1);
     this.length = 0;
     return arrow.makeData({
       type: this.type as never,

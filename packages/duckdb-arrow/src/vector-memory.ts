@@ -72,18 +72,31 @@ export function bitsFrom(src: Uint8Array, from: number, n: number): Uint8Array {
   return out;
 }
 
-/** A byte buffer that doubles when it fills, for building Arrow buffers of unknown final size. */
+/** The most a {@link GrowableBytes} allocates before it knows how much its batch needs. */
+const FIRST_BYTES = 4096;
+const NO_BYTES = new Uint8Array(0);
+
+/**
+ * A byte buffer that doubles when it fills, for building Arrow buffers of
+ * unknown final size. Nothing is allocated until the first {@link ensure}, and
+ * that first allocation is small (at most {@link FIRST_BYTES}): a batch's
+ * worth of megabytes allocated up front for a ten-row answer, twice per query,
+ * kept the garbage collector running full collections. After {@link take},
+ * the next batch starts at the size this one reached.
+ */
 export class GrowableBytes {
-  bytes: Uint8Array;
+  bytes: Uint8Array = NO_BYTES;
+  /** The size of the next allocation from empty. */
+  #reserve: number;
 
   constructor(initial: number) {
-    this.bytes = new Uint8Array(Math.max(64, initial));
+    this.#reserve = Math.max(64, Math.min(initial, FIRST_BYTES));
   }
 
-  /** Makes room for `size` bytes in total, keeping the content. */
+  /** Makes room for `size` bytes in total, keeping the content (new bytes are zero). */
   ensure(size: number): Uint8Array {
     if (size > this.bytes.length) {
-      let next = this.bytes.length * 2;
+      let next = Math.max(this.bytes.length * 2, this.#reserve);
       while (next < size) next *= 2;
       const grown = new Uint8Array(next);
       grown.set(this.bytes);
@@ -92,10 +105,11 @@ export class GrowableBytes {
     return this.bytes;
   }
 
-  /** Hands the first `size` bytes over (as a view) and starts a fresh buffer of the same capacity. */
+  /** Hands the first `size` bytes over (as a view); the next {@link ensure} starts a fresh buffer. */
   take(size: number): Uint8Array {
     const out = this.bytes.subarray(0, size);
-    this.bytes = new Uint8Array(this.bytes.length);
+    this.#reserve = Math.max(this.#reserve, this.bytes.length);
+    this.bytes = NO_BYTES;
     return out;
   }
 }

@@ -4,3 +4,4 @@
  */
 export * from './postgres-server.js';
 export * from './throttling-proxy.js';
+export * from './two-gateways.js';

@@ -55,6 +55,39 @@ function renameTables(node: unknown, locate: LocateTable): unknown {
   return out;
 }
 
+const TYPED_AGGREGATES = new Set(['sum', 'avg', 'min', 'max']);
+
+/**
+ * A copy of `node` without the casts the planner wraps around decimal
+ * aggregates for PostgreSQL (`CAST(avg(d) AS float8)`, `CAST(sum(d) AS
+ * numeric(38,s))`: PostgreSQL would answer unconstrained numerics). A Spoke
+ * peer already answers them in the engine's types, and a peer's
+ * `aggregate_only` policy refuses casts in the select list, so they are left
+ * out. They are told from casts a user wrote by having no source `location`.
+ */
+function withoutAggregateCasts(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutAggregateCasts);
+  if (node === null || typeof node !== 'object') return node;
+  const cast = (node as Json).TypeCast as Json | undefined;
+  if (cast && !('location' in cast)) {
+    const call = (cast.arg as Json | undefined)?.FuncCall as Json | undefined;
+    const names = (call?.funcname as Json[] | undefined)?.map((n) => (n.String as Json | undefined)?.sval);
+    const typeNames = ((cast.typeName as Json | undefined)?.names as Json[] | undefined)?.map(
+      (n) => (n.String as Json | undefined)?.sval,
+    );
+    if (
+      call &&
+      !call.over &&
+      TYPED_AGGREGATES.has(String(names?.[names.length - 1]).toLowerCase()) &&
+      typeNames?.[0] === 'pg_catalog'
+    )
+      return withoutAggregateCasts(cast.arg);
+  }
+  const out: Json = {};
+  for (const [key, value] of Object.entries(node as Json)) out[key] = withoutAggregateCasts(value);
+  return out;
+}
+
 /** `"catalog"."schema"."table"`, leaving out the parts the remote does not have. */
 export function qualifiedName(where: RemoteLocation, quote: (name: string) => string): string {
   return [where.catalog, where.dbSchema, where.table]
@@ -100,7 +133,7 @@ export class SpokePeerDialect implements SqlDialect {
   }
 
   renderSelect(tree: SelectTree): RenderedSql {
-    return this.#postgres.renderSelect(renameTables(tree, this.locate) as SelectTree);
+    return this.#postgres.renderSelect(renameTables(withoutAggregateCasts(tree), this.locate) as SelectTree);
   }
 }
 

@@ -7,11 +7,15 @@
  *   union of the data, and its bytes cross the link;
  * - a `never_upload` local table: none of its values (join keys included)
  *   is among the bytes L sends to R;
+ * - a cancel at L (a Postgres CancelRequest) reaches R's source: the query
+ *   PostgreSQL runs for R is gone;
  * - R's policies for the peer user hold through L: masks, `aggregate_only`
  *   (rows refused with POLICY_DENIED and SQLSTATE 42501 on L's Postgres wire,
  *   aggregates answered and equal to PostgreSQL's own).
  */
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -32,6 +36,20 @@ const ORDERS_DUCKDB = `CREATE TABLE orders AS SELECT i AS id, 'K-' || lpad(((i *
 
 const JOIN_QUERY =
   'SELECT c.segment, count(*) AS n, sum(o.amount) AS total FROM local.customers c JOIN R.pg.orders o ON o.customer_code = c.code GROUP BY c.segment ORDER BY c.segment';
+
+function int32(n: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeInt32BE(n);
+  return b;
+}
+
+async function waitUntil(what: string, condition: () => boolean, ms = 15_000): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > ms) throw new Error(`${what}: not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 function canonical(rows: readonly (readonly unknown[])[] | undefined): string {
   return JSON.stringify(
@@ -67,7 +85,8 @@ describe('two gateways: L reads R through Flight SQL over a throttled link', { t
     postgres = await startPostgres();
     postgres.psql(`${ORDERS_PG};
 CREATE TABLE people AS SELECT i AS id, 'person ' || i AS name, 'person' || i || '@example.com' AS email FROM generate_series(1, 20) i;
-CREATE TABLE salaries AS SELECT i AS id, 'd' || (i % 4) AS dept, (1000 + i * 10)::numeric(10,2) AS salary FROM generate_series(1, 100) i;`);
+CREATE TABLE salaries AS SELECT i AS id, 'd' || (i % 4) AS dept, (1000 + i * 10)::numeric(10,2) AS salary FROM generate_series(1, 100) i;
+CREATE VIEW sleepy AS SELECT pg_sleep(60)::text AS s;`);
     const { mkdtempSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const dir = mkdtempSync(join(tmpdir(), 'spoke-hybrid-'));
@@ -125,6 +144,40 @@ CREATE TABLE salaries AS SELECT i AS id, 'd' || (i % 4) AS dept, (1000 + i * 10)
         assert.ok(!sent.includes(Buffer.from(String(value))), `${value} went to R`);
       // Segments are a handful of words: checked too, as they are the local table's values.
       assert.ok(!sent.includes(Buffer.from(String(segment))), `${segment} went to R`);
+    }
+  });
+
+  test("a CancelRequest at L reaches R's PostgreSQL", async () => {
+    const sleeping = () =>
+      Number(
+        postgres
+          .psql(
+            "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND pid <> pg_backend_pid() AND query ILIKE '%sleepy%'",
+          )
+          .trim()
+          .split('\n')
+          .find((line) => /^\s*\d+\s*$/.test(line)),
+      );
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port: gateways.local.pgPort,
+      user: 'admin',
+      password: TWO_GATEWAYS_PASSWORD,
+      database: 'spoke',
+    });
+    await client.connect();
+    try {
+      const query = client.query('SELECT s FROM R.pg.sleepy');
+      query.catch(() => {});
+      await waitUntil('the sleep reaches PostgreSQL', () => sleeping() >= 1);
+      const cancel = connect(gateways.local.pgPort, '127.0.0.1');
+      await once(cancel, 'connect');
+      const { processID, secretKey } = client as unknown as { processID: number; secretKey: number };
+      cancel.end(Buffer.concat([int32(16), int32(80877102), int32(processID), int32(secretKey)]));
+      await assert.rejects(query, (error: Error & { code?: string }) => error.code === '57014');
+      await waitUntil("the cancel reaches R's PostgreSQL", () => sleeping() === 0);
+    } finally {
+      await client.end();
     }
   });
 

@@ -231,15 +231,36 @@ export async function startFlightServer(
     };
   }
 
-  /** Starts a statement and keeps it for the DoGet that will redeem the returned ticket. */
-  async function startStatement(sql: string, params: PreparedStatement['params'], caller: Caller) {
+  /**
+   * Starts a statement and keeps it for the DoGet that will redeem the
+   * returned ticket. `cancelled` is the GetFlightInfo call's: a client that
+   * gives up while the statement starts (a source slow to answer its first
+   * row) stops it there, since without a FlightInfo it cannot send CancelFlightInfo.
+   */
+  async function startStatement(
+    sql: string,
+    params: PreparedStatement['params'],
+    caller: Caller,
+    cancelled?: AbortSignal,
+  ) {
     checkQuerySize(sql);
     const controller = new AbortController();
-    const result = await engineOf(caller).query(sql, {
-      params,
-      signal: controller.signal,
-      ...contextOf(caller),
-    });
+    const stop = () => controller.abort(cancelled?.reason);
+    cancelled?.addEventListener('abort', stop, { once: true });
+    let result: Awaited<ReturnType<QueryEngine['query']>>;
+    try {
+      result = await engineOf(caller).query(sql, {
+        params,
+        signal: controller.signal,
+        ...contextOf(caller),
+      });
+    } finally {
+      cancelled?.removeEventListener('abort', stop);
+    }
+    if (cancelled?.aborted) {
+      await discardResult(result, controller, cancelled.reason);
+      throw SpokeError.cancelled(cancelled);
+    }
     const handle = registry.addRunning(result, controller, caller.user);
     return {
       schema: result.schema,
@@ -439,6 +460,7 @@ export async function startFlightServer(
     },
 
     GetFlightInfo(call: ServerUnaryCall<FlightDescriptor, FlightInfo>, callback: sendUnaryData<FlightInfo>) {
+      const controller = tracked(call);
       (async () => {
         const caller = await auth.authenticate(call.metadata, call.getPeer());
         const descriptor = call.request;
@@ -446,13 +468,13 @@ export async function startFlightServer(
         switch (command.shortName) {
           case 'CommandStatementQuery': {
             const { query } = decodeSql<CommandStatementQuery>(command.shortName, command.value);
-            const started = await startStatement(query, [], caller);
+            const started = await startStatement(query, [], caller, controller.signal);
             return flightInfo(descriptor, started.schema, started.ticket);
           }
           case 'CommandPreparedStatementQuery': {
             const prepared = preparedOf(command.value, caller);
             checkParameters(prepared);
-            const started = await startStatement(prepared.sql, prepared.params, caller);
+            const started = await startStatement(prepared.sql, prepared.params, caller, controller.signal);
             return flightInfo(descriptor, started.schema, started.ticket);
           }
           default: {
@@ -466,10 +488,12 @@ export async function startFlightServer(
             return flightInfo(descriptor, schema, descriptor.cmd);
           }
         }
-      })().then(
-        (info) => callback(null, info),
-        (error: unknown) => callback(fail('GetFlightInfo', error)),
-      );
+      })()
+        .then(
+          (info) => callback(null, info),
+          (error: unknown) => callback(fail('GetFlightInfo', error)),
+        )
+        .finally(() => active.delete(controller));
     },
 
     PollFlightInfo(_call: ServerUnaryCall<FlightDescriptor, unknown>, callback: sendUnaryData<unknown>) {

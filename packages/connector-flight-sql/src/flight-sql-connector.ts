@@ -82,6 +82,14 @@ export class FlightSqlConnector extends SqlSourceConnector {
     );
   }
 
+  /**
+   * Whether the link to the server is encrypted (`grpc+tls://`): what a
+   * `require_tls` policy asks before data moves to or from this source.
+   */
+  get encryptedLink(): boolean {
+    return this.#settings.tls !== undefined;
+  }
+
   /** True once the server has said it is a Spoke gateway (or `peer: spoke`). */
   get isSpokePeer(): boolean {
     return this.#peer === true;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { connector as duckdb } from '@spoke/connector-duckdb';
-import { QueryService, startGateway } from '@spoke/gateway';
+import { Authenticator, QueryService, startGateway } from '@spoke/gateway';
 import { createEngine } from '@spoke/planner';
 import { loadFixtureIntoDuckDB } from '@spoke/testing';
 
@@ -22,8 +22,19 @@ export interface SpokeEndpoint {
   close(): Promise<void>;
 }
 
+/** Options for {@link startSpokeEndpoint}. */
+export interface SpokeEndpointOptions {
+  /** Serve TLS with these PEM files. */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
+  /** Require logins: these users and API keys. */
+  readonly auth?: ConstructorParameters<typeof Authenticator>[0];
+}
+
 /** Starts a gateway serving `duck` (a DuckDB file with the fixture and `extraSql`) over Flight SQL. */
-export async function startSpokeEndpoint(extraSql: readonly string[] = []): Promise<SpokeEndpoint> {
+export async function startSpokeEndpoint(
+  extraSql: readonly string[] = [],
+  options: SpokeEndpointOptions = {},
+): Promise<SpokeEndpoint> {
   const dir = mkdtempSync(join(tmpdir(), 'spoke-flight-sql-'));
   const path = join(dir, 'fixture.duckdb');
   const instance = await DuckDBInstance.create(path);
@@ -38,13 +49,16 @@ export async function startSpokeEndpoint(extraSql: readonly string[] = []): Prom
   const duck = await duckdb.create({ path }, { sourceName: 'duck', baseDir: dir });
   const engine = await createEngine({ sources: { duck } });
   const service = new QueryService(engine);
-  const gateway = await startGateway(engine, { flight: { host: '127.0.0.1', port: 0 } }, () => {}, {
-    service,
-  });
+  const gateway = await startGateway(
+    engine,
+    { flight: { host: '127.0.0.1', port: 0, ...(options.tls ? { tls: options.tls } : {}) } },
+    () => {},
+    { service, ...(options.auth ? { auth: new Authenticator(options.auth) } : {}) },
+  );
   const port = gateway.flight!.port;
   return {
     port,
-    url: `grpc://127.0.0.1:${port}`,
+    url: `${options.tls ? 'grpc+tls' : 'grpc'}://127.0.0.1:${port}`,
     dir,
     service,
     async close() {

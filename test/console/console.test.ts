@@ -27,6 +27,7 @@ import {
   startGateway,
 } from '@spoke/gateway';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { startProgress } from '../../apps/gateway/src/cli/query-progress.js';
 import { type PostgresServer, startPostgres } from '../harness/index.js';
 
 /** Debian's chromium (installed by .ci/run), or the one CHROMIUM_PATH names. */
@@ -47,6 +48,7 @@ describe('operator console in Chromium', { timeout: 240_000 }, () => {
   let gateway: RunningGateway;
   let url: string;
   let browser: Browser;
+  let meter: SourceMeter;
 
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'spoke-console-test-'));
@@ -83,7 +85,7 @@ sources:
   pg: { connector: postgres, url: "${pg.url}", poolSize: 4 }
 `;
     const config = parseConfig(yaml, root, 'console-test.yaml');
-    const meter = new SourceMeter();
+    meter = new SourceMeter();
     const engine = await createGatewayEngine(config, { meter });
     const services = createGatewayServices(engine, config, { meter });
     gateway = await startGateway(engine, config.server, () => {}, services);
@@ -343,6 +345,78 @@ sources:
       assert.equal(await glow('pg'), 1);
       pg.psql('DELETE FROM payments WHERE id = 5001');
     } finally {
+      await page.close();
+    }
+  });
+
+  it("progress counts rows against the source's estimate: /v1/queries/{id}/progress and the CLI line", async () => {
+    // Ask for the estimate at once (a real gateway waits a second: only long scans are worth an EXPLAIN).
+    meter.tap.estimateAfterMs = 0;
+    const written: string[] = [];
+    const line = startProgress(
+      meter as never,
+      { isTTY: true, write: (t) => written.push(t) > 0 },
+      { delayMs: 0, intervalMs: 5, outputIsTerminal: true },
+    );
+    const res = await fetch(`${url}/v1/query`, {
+      method: 'POST',
+      headers: { authorization: basic('root'), 'content-type': 'application/json' },
+      body: JSON.stringify({
+        sql: 'SELECT count(*) FROM pg.public.payments p CROSS JOIN (SELECT id FROM crm.customers WHERE id = 1) c',
+      }),
+    });
+    assert.equal(res.status, 200);
+    // PostgreSQL's own planner estimate for the scan.
+    const plan = JSON.parse(pg.psql('EXPLAIN (FORMAT JSON) SELECT FROM public.payments'));
+    const estimate = Math.round(plan[0].Plan['Plan Rows']);
+    type Progress = { sources: { source: string; rows: number; estimatedRows: number | null }[] };
+    let bySource: Record<string, Progress['sources'][number]> = {};
+    // The estimate may land just after the scan: it is kept with the query's progress.
+    for (let i = 0; i < 40 && typeof bySource.pg?.estimatedRows !== 'number'; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 50));
+      const progress = (await (
+        await fetch(`${url}/v1/queries/${res.headers.get('x-spoke-query-id')}/progress`, {
+          headers: { authorization: basic('root') },
+        })
+      ).json()) as Progress;
+      bySource = Object.fromEntries(progress.sources.map((s) => [s.source, s]));
+    }
+    meter.tap.estimateAfterMs = 1000;
+    await new Promise((r) => setTimeout(r, 30));
+    line.stop();
+    assert.deepEqual([bySource.pg?.rows, bySource.pg?.estimatedRows], [5000, estimate]);
+    assert.equal(bySource.crm?.estimatedRows, null, 'DuckDB gives no estimate');
+    assert.ok(
+      written.some((t) =>
+        t.includes(`pg 5,000 of ~${Math.max(estimate, 5000).toLocaleString('en-US')} rows`),
+      ),
+      written.at(-2),
+    );
+  });
+
+  it("the running-queries list draws a source's progress against its row estimate", async () => {
+    meter.tap.estimateAfterMs = 0;
+    const page = await logIn('root');
+    try {
+      await page.waitForSelector('.spoke-map');
+      // Endless in DuckDB once the scans are in (3·10¹² rows): cancelled below.
+      await runInWorkbench(
+        page,
+        'SELECT sum(b.id + c.id + s.customer_id) FROM pg.public.big b CROSS JOIN crm.customers c CROSS JOIN lake.sales s',
+      );
+      const row = page.locator('.queries .running li .progress-row[data-estimated="true"]');
+      await row.waitFor({ timeout: 15_000 });
+      const plan = JSON.parse(pg.psql('EXPLAIN (FORMAT JSON) SELECT FROM public.big'));
+      const estimate = Math.max(30_000, Math.round(plan[0].Plan['Plan Rows']));
+      assert.equal(
+        (await row.textContent())?.trim(),
+        `pg30,000 of ~${estimate.toLocaleString('en-US')} rows`,
+      );
+      assert.equal(await row.locator('progress').getAttribute('max'), String(estimate));
+      await page.click('.workbench button:has-text("Cancel")');
+      await page.waitForSelector('.status[data-status="cancelled"]');
+    } finally {
+      meter.tap.estimateAfterMs = 1000;
       await page.close();
     }
   });

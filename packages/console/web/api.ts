@@ -159,7 +159,14 @@ export interface RunningQuery {
   readonly state: 'queued' | 'running';
   readonly elapsedMs: number;
   readonly rows: number;
-  readonly sources: readonly { source: string; rows: number; bytes: number; active: number }[];
+  readonly sources: readonly {
+    source: string;
+    rows: number;
+    bytes: number;
+    active: number;
+    /** The sources' estimate of the rows the scans return, when they gave one. */
+    estimatedRows?: number | null;
+  }[];
 }
 
 /** The `activity` event, every second. */

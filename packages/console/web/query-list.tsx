@@ -1,4 +1,8 @@
-/** Running and recent queries: user, state, elapsed, per-source progress bars, cancel (own queries, or any for an admin). */
+/**
+ * Running and recent queries: user, state, elapsed, per-source progress bars
+ * — against the source's row estimate where it gave one, otherwise relative
+ * to the busiest source — and cancel (own queries, or any for an admin).
+ */
 import { call, type RunningQuery } from './api.js';
 
 /** A query that has ended, as the page saw it go. */
@@ -37,13 +41,29 @@ export function QueryList(props: { running: readonly RunningQuery[]; recent: rea
                 </button>
               </div>
               <code class="sql">{q.sql}</code>
-              {q.sources.map((s) => (
-                <div key={s.source} class="progress-row">
-                  <span>{s.source}</span>
-                  <progress max={most} value={s.rows} aria-label={`${s.source}: ${s.rows} rows read`} />
-                  <span>{s.rows.toLocaleString()} rows</span>
-                </div>
-              ))}
+              {q.sources.map((s) => {
+                const estimate =
+                  typeof s.estimatedRows === 'number' ? Math.max(s.estimatedRows, s.rows) : null;
+                const text =
+                  estimate === null
+                    ? `${s.rows.toLocaleString()} rows`
+                    : `${s.rows.toLocaleString()} of ~${estimate.toLocaleString()} rows`;
+                return (
+                  <div
+                    key={s.source}
+                    class="progress-row"
+                    data-estimated={estimate === null ? 'false' : 'true'}
+                  >
+                    <span>{s.source}</span>
+                    <progress
+                      max={estimate ?? most}
+                      value={s.rows}
+                      aria-label={`${s.source}: ${estimate === null ? `${s.rows} rows read` : `${s.rows} of about ${estimate} rows read`}`}
+                    />
+                    <span>{text}</span>
+                  </div>
+                );
+              })}
             </li>
           );
         })}

@@ -1,7 +1,8 @@
 /**
  * `spoke query`'s progress line: on a terminal, once a query has run for a
  * second, one line on standard error — elapsed time and the rows read from
- * each source so far — redrawn in place four times a second and erased
+ * each source so far, against the source's estimate where it gave one
+ * (`pg 12,000 of ~50,000 rows`) — redrawn in place four times a second and erased
  * before the answer is printed. Silent when either output is not a terminal
  * (piped or redirected), so scripts see only the answer.
  */
@@ -47,11 +48,27 @@ export function startProgress(
     previous(source, n, bytes);
     rows.set(source, (rows.get(source) ?? 0) + n);
   };
+  // Each scan's estimate, by access id, as the sources give them.
+  const estimates = new Map<number, { source: string; rows: number }>();
+  const previousEstimate = meter.tap.onEstimate;
+  meter.tap.onEstimate = (access) => {
+    previousEstimate(access);
+    if (access.estimatedRows !== null)
+      estimates.set(access.id, { source: access.source, rows: access.estimatedRows });
+  };
   const started = Date.now();
   let drawn = false;
   const draw = () => {
+    const estimated = new Map<string, number>();
+    for (const { source, rows: n } of estimates.values())
+      estimated.set(source, (estimated.get(source) ?? 0) + n);
     const elapsed = ((Date.now() - started) / 1000).toFixed(1);
-    const parts = [...rows].map(([source, n]) => `${source} ${formatRows(n)} rows`);
+    const parts = [...rows].map(([source, n]) => {
+      const of = estimated.get(source);
+      return of === undefined
+        ? `${source} ${formatRows(n)} rows`
+        : `${source} ${formatRows(n)} of ~${formatRows(Math.max(of, n))} rows`;
+    });
     stream.write(
       `\r\x1b[K${elapsed} s${parts.length > 0 ? ` · ${parts.join(' · ')}` : ' · waiting for the sources'}`,
     );
@@ -70,6 +87,7 @@ export function startProgress(
       clearTimeout(delay);
       clearInterval(timer);
       meter.onBatch = previous;
+      meter.tap.onEstimate = previousEstimate;
       if (drawn) stream.write('\r\x1b[K');
     },
   };

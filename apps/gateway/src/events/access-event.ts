@@ -71,4 +71,6 @@ export interface ActiveAccess {
   readonly started: number;
   rows: number;
   bytes: number;
+  /** The source's estimate of the rows this access returns, once known (scans only; see scan-estimates.ts). */
+  estimatedRows: number | null;
 }

@@ -6,6 +6,7 @@
  * query context whatever the plan, and no planner code changes.
  */
 import {
+  type Expr,
   type QueryContext,
   type RecordBatch,
   type RenderedSql,
@@ -18,6 +19,7 @@ import {
 } from '@spoke/core';
 import { delegate } from '../service/delegate-proxy.js';
 import type { AccessEvent, AccessMethod, AccessOutcome, ActiveAccess } from './access-event.js';
+import { ESTIMATE_AFTER_MS, ScanEstimates } from './scan-estimates.js';
 
 /** Rows and bytes one query read from one source so far. */
 export interface SourceProgress {
@@ -29,6 +31,11 @@ export interface SourceProgress {
   /** Accesses under way now. */
   active: number;
   errors: number;
+  /**
+   * The sources' estimate of the rows its scans return, summed over the
+   * scans that have one; null while none has. Pushed-down SQL has none.
+   */
+  estimatedRows: number | null;
 }
 
 /** Queries whose per-source figures are kept after they end, for `/v1/queries/{id}/progress`. */
@@ -52,9 +59,14 @@ export class AccessTap {
   readonly #queries = new Map<string, { user: string | null; sources: Map<string, SourceProgress> }>();
   /** `schema.table` names each source's catalog handed out, to name the tables of pushed-down SQL. */
   readonly #known = new Map<string, Map<string, readonly string[]>>();
+  readonly #estimates = new ScanEstimates();
   #nextId = 1;
+  /** A scan running this long without an estimate asks its source for one, ms (see scan-estimates.ts). */
+  estimateAfterMs = ESTIMATE_AFTER_MS;
   /** Called with each finished access. */
   onEvent: (event: AccessEvent) => void = () => {};
+  /** Called when a scan's row estimate becomes known (`access.estimatedRows`). */
+  onEstimate: (access: ActiveAccess) => void = () => {};
   /** Called with each batch a source returns, as it arrives. */
   onBatch: (access: ActiveAccess, rows: number, bytes: number) => void = () => {};
 
@@ -93,6 +105,7 @@ export class AccessTap {
       started: Date.now(),
       rows: 0,
       bytes: 0,
+      estimatedRows: null,
     };
     this.#active.set(access.id, access);
     const progress = this.queryProgress(access);
@@ -111,7 +124,15 @@ export class AccessTap {
     const sources = query.sources;
     let progress = sources.get(access.source);
     if (!progress) {
-      progress = { source: access.source, rows: 0, bytes: 0, reads: 0, active: 0, errors: 0 };
+      progress = {
+        source: access.source,
+        rows: 0,
+        bytes: 0,
+        reads: 0,
+        active: 0,
+        errors: 0,
+        estimatedRows: null,
+      };
       sources.set(access.source, progress);
     }
     return progress;
@@ -130,6 +151,45 @@ export class AccessTap {
     } catch {
       // observers never break a query
     }
+  }
+
+  /** Records the estimate of a scan (once; it may arrive just after the scan ended). */
+  private estimated(access: ActiveAccess, rows: number): void {
+    if (access.estimatedRows !== null) return;
+    access.estimatedRows = rows;
+    const progress = this.queryProgress(access);
+    if (progress) progress.estimatedRows = (progress.estimatedRows ?? 0) + rows;
+    try {
+      this.onEstimate(access);
+    } catch {
+      // observers never break a query
+    }
+  }
+
+  /**
+   * Finds the estimate of a scan that just began: the one the planner asked
+   * for with the same filters, or — when the scan is still running after
+   * {@link AccessTap.estimateAfterMs} — the source's answer then.
+   */
+  private estimateScan(access: ActiveAccess, name: string, table: SpokeTable, request: ScanRequest): void {
+    const cap = (rows: number) =>
+      Math.round(request.limit === undefined ? rows : Math.min(rows, request.limit));
+    const known = this.#estimates.lookup(name, request.filters);
+    if (known !== undefined) {
+      this.estimated(access, cap(known));
+      return;
+    }
+    if (!table.estimateRows) return;
+    const timer = setTimeout(() => {
+      if (!this.#active.has(access.id) || request.signal.aborted) return;
+      table.estimateRows!(request.filters, request.signal).then(
+        (rows) => {
+          if (rows !== undefined && Number.isFinite(rows)) this.estimated(access, cap(rows));
+        },
+        () => {}, // an estimate is a nicety: its failure is nobody's error
+      );
+    }, this.estimateAfterMs);
+    timer.unref();
   }
 
   private end(
@@ -178,6 +238,7 @@ export class AccessTap {
     method: AccessMethod,
     signal: AbortSignal | undefined,
     batches: AsyncIterable<RecordBatch>,
+    onBegin: (access: ActiveAccess) => void = () => {},
   ): AsyncIterable<RecordBatch> {
     const tap = this;
     return {
@@ -189,7 +250,10 @@ export class AccessTap {
         };
         return {
           async next() {
-            access ??= tap.begin(source, context, tables(), method);
+            if (!access) {
+              access = tap.begin(source, context, tables(), method);
+              onBegin(access);
+            }
             let next: IteratorResult<RecordBatch>;
             try {
               next = await inner.next();
@@ -266,10 +330,26 @@ export class AccessTap {
     const wrapTable = (schema: string, table: SpokeTable): SpokeTable => {
       const name = `${schema}.${table.name}`;
       known.set(name, [schema, table.name]);
+      const estimateKey = `${source}.${name}`;
       const overrides: Record<string, unknown> = {
         scan: (request: ScanRequest) =>
-          this.watched(source, request.context, () => [name], 'scan', request.signal, table.scan(request)),
+          this.watched(
+            source,
+            request.context,
+            () => [name],
+            'scan',
+            request.signal,
+            table.scan(request),
+            (a) => this.estimateScan(a, estimateKey, table, request),
+          ),
       };
+      // The planner's own estimates, remembered for the scans that follow.
+      if (table.estimateRows)
+        overrides.estimateRows = async (filters: readonly Expr[], signal?: AbortSignal) => {
+          const rows = await table.estimateRows!(filters, signal);
+          if (rows !== undefined) this.#estimates.remember(estimateKey, filters, rows);
+          return rows;
+        };
       if (table.insert)
         overrides.insert = (batches: AsyncIterable<RecordBatch>, options: WriteOptions) =>
           this.written(source, options, name, 'insert', (count) => table.insert!(count(batches), options));

@@ -162,7 +162,7 @@ async function progress(
     state: running?.state ?? 'finished',
     elapsedMs: running?.elapsedMs ?? null,
     rows: running?.rows ?? null,
-    sources: (seen?.sources ?? []).map((s) => ({ ...s, estimatedRows: null })),
+    sources: seen?.sources ?? [],
   });
 }
 

@@ -51,7 +51,7 @@ export async function createGatewayEngine(
         config.auth?.jwt === undefined,
     });
     // Natural language: embed() in every client's SQL, and the models for POST /v1/ask and spoke ask.
-    const served = config.nl ? withNl(graphed, config.nl) : graphed;
+    const served = config.nl ? withNl(graphed, config.nl, { graphs }) : graphed;
     attachGraphs(served, graphs);
     return served;
   } catch (error) {

@@ -103,6 +103,18 @@ nl:
   chat: { endpoint: ${JSON.stringify(stand.url)}, model: sql-model, apiKey: "\${NL_API_KEY}", maxRetries: 0 }
   embeddings: { endpoint: ${JSON.stringify(stand.url)}, model: embed-model, apiKey: "\${NL_API_KEY}" }
   maxRepairs: 1
+  comments:
+    crm.customers: { table: People who signed up, columns: { tier: "plan level: free, pro or enterprise" } }
+    lake.sales: Every sale with its amount
+graphs:
+  shop:
+    vertices:
+      Customer: { table: crm.customers, key: id }
+      Document: { table: docs.documents, key: id }
+      Sale: { table: lake.sales, key: id }
+    edges:
+      WROTE: { table: docs.documents, source: customer_id, target: id, from: Customer, to: Document }
+      BOUGHT: { table: lake.sales, source: customer_id, target: id, from: Customer, to: Sale }
 sources:
   crm: { connector: duckdb, path: ${JSON.stringify(join(dir, 'crm.duckdb'))} }
   lake:
@@ -199,6 +211,41 @@ sources:
         .join(''),
       /lake\.main\.sales/,
     );
+  });
+
+  it('the prompt offers the graphs the asker may see, with comments and row counts; a Cypher answer runs', async () => {
+    const question = 'who wrote the most research documents?';
+    const sql = `SELECT * FROM cypher('shop', $$ MATCH (c:Customer)-[:WROTE]->(d:Document) WHERE d.department = 'Research'
+      RETURN c.name AS name, count(d) AS docs ORDER BY docs DESC, name LIMIT 5 $$) AS (name text, docs bigint)`;
+    stand.script(byQuestion({ [question]: sql }));
+    const from = stand.requests.length;
+    const { status, body } = await ask({ question });
+    assert.equal(status, 200, JSON.stringify(body));
+    const expected = await fixture.duckdb(`SELECT c.name, count(*) AS docs
+      FROM crm.customers c JOIN lake.documents d ON d.customer_id = c.id
+      WHERE d.department = 'Research' AND c.region = 'EMEA' GROUP BY c.name ORDER BY docs DESC, c.name LIMIT 5`);
+    assert.equal(expected.length, 5);
+    assert.deepEqual(
+      body.rows!.map((r) => [r[0], Number(r[1])]),
+      expected.map((r) => [r.name, Number(r.docs)]),
+    );
+    const prompt = stand
+      .chatRequests()
+      .slice(-1)
+      .map((r) => r.text)
+      .join('');
+    assert.ok(stand.requests.length > from);
+    assert.match(prompt, /- graph shop:/);
+    assert.match(prompt, /\(:Customer\)-\[:WROTE\]->\(:Document\)/);
+    assert.match(
+      prompt,
+      /TABLE crm\.main\.customers -- People who signed up \(/,
+      'no row count: row-filtered',
+    );
+    assert.match(prompt, /tier text -- plan level: free, pro or enterprise/);
+    assert.match(prompt, /TABLE docs\.default\.documents -- (about )?[\d,]+ rows \(/);
+    // lake.sales is denied to the analyst: its vertex label, edge type and comment stay out.
+    assert.doesNotMatch(prompt, /Sale\b|BOUGHT|Every sale/);
   });
 
   it('dryRun answers the SQL and its plan, without rows', async () => {
@@ -460,5 +507,24 @@ sources:
     );
     assert.ok(samples.length > 0);
     assert.ok(samples.every((r) => r.user === 'ann'));
+    // ask() on the Postgres wire: the record of the statement holds the SQL the model wrote.
+    const wire = records.find(
+      (r) =>
+        r.sql === "SELECT * FROM ask('customers per tier')" &&
+        (r as { protocol?: string }).protocol === 'postgres',
+    ) as { generatedSql?: string; user: string } | undefined;
+    assert.equal(
+      wire?.generatedSql,
+      'SELECT tier, count(*) AS n FROM crm.customers GROUP BY tier ORDER BY tier',
+    );
+    assert.equal(wire.user, 'ann');
+    // spoke ask runs through the query service too: its record (protocol cli) holds the question and the SQL.
+    const cli = records.find(
+      (r) =>
+        (r as { protocol?: string }).protocol === 'cli' &&
+        r.sql.startsWith('/* spoke ask: documents per department */\n'),
+    );
+    assert.ok(cli, 'no cli audit record');
+    assert.match(cli.sql, /\nSELECT department, count\(\*\) AS n FROM docs\.documents/);
   });
 });

@@ -29,6 +29,7 @@ export function createNl(config: NlConfig): NlModels {
     sampleValues: config.sampleValues,
     maxTables: config.maxTables,
     offerSqlTool: config.chat.tools,
+    comments: config.comments,
   });
   return { chat, ...(embeddings ? { embeddings } : {}), asker };
 }

@@ -28,6 +28,7 @@ export {
   sqlTypeName,
 } from './grounding/grounded-catalog.js';
 export { inferJoinPaths, type JoinPath } from './grounding/join-paths.js';
+export { type PromptGraph, renderGraphs } from './grounding/prompt-graphs.js';
 export { type PromptOptions, renderPrompt, renderTable } from './grounding/render-prompt.js';
 export { addSampleValues, SampleCache, type SampleOptions } from './grounding/sample-values.js';
 export { DescriptionEmbeddings, describeTable, selectTables } from './grounding/select-tables.js';
@@ -37,6 +38,14 @@ export {
   type TableAnnotation,
   type TableAnnotator,
 } from './grounding/table-annotations.js';
+export {
+  addTableFacts,
+  commentsFor,
+  type RowCounter,
+  type TableComments,
+  type TableFactsOptions,
+  type TableName,
+} from './grounding/table-facts.js';
 export {
   type ChatEndpointConfig,
   type ModelEndpointConfig,

@@ -4,6 +4,7 @@
  * the rest of the gateway's config errors do.
  */
 import { didYouMean, ErrorCode, SpokeError } from '@spoke/core';
+import type { TableComments } from './grounding/table-facts.js';
 
 /** One OpenAI-compatible endpoint and the model used on it. */
 export interface ModelEndpointConfig {
@@ -38,6 +39,12 @@ export interface NlConfig {
   readonly sampleValues: number;
   /** Past this many visible tables, the prompt shows only the most relevant ones (by embeddings). Default 30. */
   readonly maxTables: number;
+  /**
+   * Words about tables and columns for the prompt, by table name
+   * (`source.table` or `source.schema.table`): a string (the table's
+   * comment) or `{ table, columns: { name: comment } }`. Default none.
+   */
+  readonly comments: Readonly<Record<string, TableComments>>;
 }
 
 /** Defaults of the optional keys. */
@@ -168,6 +175,31 @@ function endpointSection(
   return { map, out };
 }
 
+/** `nl.comments`: `{ "source.table": "comment" | { table, columns: { column: "comment" } } }`. */
+function commentsSection(value: unknown, path: string): Record<string, TableComments> {
+  const out: Record<string, TableComments> = {};
+  for (const [name, entry] of Object.entries(expectMap(value, path))) {
+    const where = `${path}.${name}`;
+    if (!/^[^.\s]+(\.[^.\s]+){1,2}$/.test(name))
+      throw fail(where, 'a table is named source.table or source.schema.table');
+    if (typeof entry === 'string') {
+      out[name] = { table: expectString(entry, where) };
+      continue;
+    }
+    const map = expectMap(entry, where);
+    checkKeys(map, ['table', 'columns'], where);
+    const columns: Record<string, string> = {};
+    if (map.columns !== undefined)
+      for (const [column, text] of Object.entries(expectMap(map.columns, `${where}.columns`)))
+        columns[column] = expectString(text, `${where}.columns.${column}`);
+    out[name] = {
+      ...(map.table !== undefined ? { table: expectString(map.table, `${where}.table`) } : {}),
+      ...(Object.keys(columns).length > 0 ? { columns } : {}),
+    };
+  }
+  return out;
+}
+
 /**
  * Checks the `nl:` section (after `${ENV}` interpolation) and returns it
  * typed, with defaults filled in.
@@ -177,7 +209,7 @@ function endpointSection(
  */
 export function parseNlConfig(raw: unknown, path = 'nl'): NlConfig {
   const map = expectMap(raw, path);
-  checkKeys(map, ['chat', 'embeddings', 'maxRepairs', 'sampleValues', 'maxTables'], path);
+  checkKeys(map, ['chat', 'embeddings', 'maxRepairs', 'sampleValues', 'maxTables', 'comments'], path);
   if (map.chat === undefined || map.chat === null)
     throw fail(`${path}.chat`, 'is required: { endpoint, model, apiKey } of an OpenAI-compatible chat API');
   const chat = endpointSection(map.chat, `${path}.chat`, NL_DEFAULTS.chatTimeoutMs, ['tools', 'temperature']);
@@ -187,6 +219,7 @@ export function parseNlConfig(raw: unknown, path = 'nl'): NlConfig {
     maxRepairs: number;
     sampleValues: number;
     maxTables: number;
+    comments: Readonly<Record<string, TableComments>>;
   } = {
     chat: {
       ...chat.out,
@@ -207,6 +240,10 @@ export function parseNlConfig(raw: unknown, path = 'nl'): NlConfig {
       map.maxTables === undefined
         ? NL_DEFAULTS.maxTables
         : expectInteger(map.maxTables, `${path}.maxTables`, 1, 10_000),
+    comments:
+      map.comments === undefined || map.comments === null
+        ? {}
+        : commentsSection(map.comments, `${path}.comments`),
   };
   if (map.embeddings !== undefined && map.embeddings !== null)
     config.embeddings = endpointSection(

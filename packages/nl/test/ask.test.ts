@@ -126,6 +126,60 @@ describe('grounding: the prompt holds only what the asker may see', () => {
     assert.doesNotMatch(system, /-- MASKED|AGGREGATE-ONLY \(/);
   });
 
+  test('comments and row counts where the policy allows; graphs as far as their tables are visible', async () => {
+    const config = parseNlConfig({
+      chat: { endpoint: stand.url, model: 'sql-model', maxRetries: 0 },
+      comments: {
+        'crm.customers': {
+          table: 'People who bought',
+          columns: { region: 'sales region', ssn: 'tax number' },
+        },
+        'crm.main.docs': 'Articles written by customers',
+        'crm.secrets': 'rocket codes',
+      },
+    });
+    const commented = new Asker({ chat: new OpenAiChatModel(config.chat), comments: config.comments });
+    // Row counts from the sources' own statistics, as the gateway reads them.
+    const rowCount = async (t: { source: string; schema: string; name: string }) =>
+      (await (await fx.engine.registry.resolve(t.source, t.schema, t.name)).provider.statistics?.())?.rowCount
+        ?.value;
+    const graphs = new Map([
+      [
+        'social',
+        {
+          vertices: {
+            Customer: { table: 'crm.customers', key: 'id' },
+            Doc: { table: 'crm.docs', key: 'id' },
+            Secret: { table: 'crm.secrets', key: 'id' },
+          },
+          edges: {
+            WROTE: { table: 'crm.docs', from: 'Customer', to: 'Doc' },
+            GUARDS: { table: 'crm.secrets', from: 'Customer', to: 'Secret' },
+          },
+        },
+      ],
+      ['vaulted', { vertices: { Key: { table: 'vault.keys', key: 'id' } }, edges: {} }],
+    ]);
+    const prompt = async (context: typeof ANALYST) =>
+      (await commented.prompt(fx.engine, 'q', { ...as(context), rowCount, graphs }))[0]!.content;
+    const system = await prompt(ANALYST);
+    assertNothingHidden(system, 'the prompt');
+    assert.doesNotMatch(system, /rocket codes|tax number|Secret|GUARDS|vaulted/);
+    // The analyst sees customers through a row filter: no total row count for that table.
+    assert.match(system, /TABLE crm\.main\.customers -- People who bought \(/);
+    assert.match(system, /region text -- sales region; e\.g\. 'EMEA'/);
+    assert.match(system, /TABLE crm\.main\.docs -- Articles written by customers; 100 rows \(/);
+    assert.match(system, /TABLE crm\.main\.salaries AGGREGATE-ONLY -- 40 rows \(/);
+    assert.match(system, /- graph social:\n {2}\(:Customer\) vertices are rows of crm\.main\.customers/);
+    assert.match(system, /\(:Customer\)-\[:WROTE\]->\(:Doc\)/);
+    assert.match(system, /SELECT \* FROM cypher\('graph', \$\$ MATCH/);
+    const admin = await prompt(ADMIN);
+    assert.match(admin, /TABLE crm\.main\.customers -- People who bought; 40 rows \(/);
+    assert.match(admin, /ssn text -- tax number/);
+    assert.match(admin, /\(:Customer\)-\[:GUARDS\]->\(:Secret\)/);
+    assert.match(admin, /- graph vaulted:/);
+  });
+
   test('adversarial questions and model answers: nothing hidden reaches any request, repairs included', async () => {
     // Questions that name hidden things (their text is the asker's own, left out of the check),
     // and a model that reaches for hidden tables, columns and sources in every way it can.

@@ -27,7 +27,37 @@ describe('nl config', () => {
       maxRepairs: 2,
       sampleValues: 3,
       maxTables: 30,
+      comments: {},
     });
+  });
+
+  test('comments: a string or { table, columns }, by source.table; errors name the key', () => {
+    const chat = { endpoint: 'http://x/v1', model: 'm' };
+    assert.deepEqual(
+      parseNlConfig({
+        chat,
+        comments: {
+          'crm.customers': { table: 'People who bought', columns: { tier: 'gold, silver or bronze' } },
+          'lake.main.sales': 'One row per sale',
+        },
+      }).comments,
+      {
+        'crm.customers': { table: 'People who bought', columns: { tier: 'gold, silver or bronze' } },
+        'lake.main.sales': { table: 'One row per sale' },
+      },
+    );
+    assert.throws(
+      () => parseNlConfig({ chat, comments: { customers: 'x' } }),
+      /nl\.comments\.customers: a table/,
+    );
+    assert.throws(
+      () => parseNlConfig({ chat, comments: { 'crm.c': { columns: { a: 1 } } } }),
+      /nl\.comments\.crm\.c\.columns\.a: expected a non-empty string/,
+    );
+    assert.throws(
+      () => parseNlConfig({ chat, comments: { 'crm.c': { tabel: 'x' } } }),
+      /nl\.comments\.crm\.c\.tabel: unknown key \(did you mean "table"\?\)/,
+    );
   });
 
   test('every key, numbers and booleans as ${ENV} strings', () => {

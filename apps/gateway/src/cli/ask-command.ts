@@ -1,12 +1,15 @@
 import { text } from 'node:stream/consumers';
 import { parseArgs } from 'node:util';
 import { ErrorCode, SpokeError } from '@spoke/core';
+import { labelWithQuestion } from '@spoke/nl';
+import { ANONYMOUS } from '../auth/authenticator.js';
 import { createGatewayEngine } from '../create-gateway-engine.js';
 import { writeCsvRows } from '../format/csv-format.js';
 import { writeJsonRows } from '../format/json-format.js';
 import { writeTableRows } from '../format/table-format.js';
 import { textOutput } from '../format/text-output.js';
-import { annotatorFor, nlOf } from '../nl/nl-engine.js';
+import { annotatorFor, nlOf, rowCounterFor } from '../nl/nl-engine.js';
+import { createGatewayServices } from '../service/gateway-services.js';
 import { CONFIG_HELP, CONFIG_OPTIONS, configFromOptions } from './config-source.js';
 import { UsageError } from './usage-error.js';
 
@@ -68,6 +71,9 @@ export async function askCommand(args: string[], log: (message: string) => void)
       `${config.file ?? 'the config'}: no nl: section; add nl: { chat: { endpoint, model, apiKey } } (see the README, "Natural language")`,
     );
   const engine = await createGatewayEngine(config);
+  // Through the query service, as every wire's queries: limits, and the config's audit trail (protocol cli).
+  const { service } = createGatewayServices(engine, config);
+  const caller = service.engineFor({ protocol: 'cli', principal: ANONYMOUS });
   const controller = new AbortController();
   const onSignal = () => controller.abort(new Error('interrupted'));
   process.once('SIGINT', onSignal);
@@ -75,10 +81,14 @@ export async function askCommand(args: string[], log: (message: string) => void)
     const nl = nlOf(engine)!;
     // In-process, as `spoke query` runs: a caller without roles.
     const annotate = annotatorFor(engine, { roles: [] });
-    const answer = await nl.models.asker.ask(engine, question, {
+    const rowCount = rowCounterFor(engine);
+    const answer = await nl.models.asker.ask(caller, question, {
       signal: controller.signal,
       dryRun: values['dry-run'] === true,
+      label: labelWithQuestion,
       ...(annotate ? { annotate } : {}),
+      ...(rowCount ? { rowCount } : {}),
+      ...(nl.graphs ? { graphs: nl.graphs } : {}),
     });
     const write = textOutput(process.stdout);
     const sqlText = `-- ${answer.model}, ${answer.attempts} attempt${answer.attempts === 1 ? '' : 's'}\n${answer.sql};\n`;
@@ -97,6 +107,7 @@ export async function askCommand(args: string[], log: (message: string) => void)
     return 0;
   } finally {
     process.off('SIGINT', onSignal);
+    await service.close();
     await engine.close();
   }
 }

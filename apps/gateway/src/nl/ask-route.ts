@@ -18,7 +18,7 @@ import { batchRows } from '../format/batch-rows.js';
 import { typeName } from '../format/value-reader.js';
 import { describeError, HttpError, HttpErrorCode } from '../http/error-status.js';
 import { parseJsonObjectBody } from '../http/json-object-body.js';
-import { annotatorFor, nlOf, viewerKey } from './nl-engine.js';
+import { annotatorFor, nlOf, rowCounterFor, viewerKey } from './nl-engine.js';
 
 /** Rows are written in chunks of about this many characters. */
 const CHUNK_CHARS = 64 * 1024;
@@ -69,12 +69,15 @@ export async function handleAsk(input: AskRouteInput): Promise<void> {
     );
   const body = parseAskBody(await input.readBody());
   const annotate = annotatorFor(input.engine, { roles: input.principal.roles });
+  const rowCount = rowCounterFor(input.engine);
   const answer = await nl.models.asker.ask(input.callerEngine, body.question, {
     signal: input.signal,
     dryRun: body.dryRun,
     label: labelWithQuestion,
     viewer: viewerKey(input.principal),
     ...(annotate ? { annotate } : {}),
+    ...(rowCount ? { rowCount } : {}),
+    ...(nl.graphs ? { graphs: nl.graphs } : {}),
   });
   const head = {
     question: answer.question,

@@ -13,30 +13,63 @@ import {
   type NlConfig,
   type NlModels,
   type PolicyRules,
+  type PromptGraph,
   policyAnnotator,
+  type RowCounter,
   type TableAnnotator,
 } from '@spoke/nl';
 import { parseSql, type QueryEngine, type QueryOptions, type QueryResult } from '@spoke/planner';
 
 const NL = Symbol.for('@spoke/gateway/nl-engine');
 
-/** What the planner's engine exposes that the annotator reads (both optional: any QueryEngine works). */
+/** What the planner's engine exposes that the annotator and the row counter read (optional: any QueryEngine works). */
 interface PolicyHolder {
   readonly policy?: unknown;
-  readonly registry?: { sources: ReadonlyMap<string, { catalog: { defaultSchema?: string } }> };
+  readonly registry?: {
+    sources: ReadonlyMap<string, { catalog: { defaultSchema?: string } }>;
+    resolve?(
+      source: string,
+      schema: string | undefined,
+      table: string,
+      signal?: AbortSignal,
+    ): Promise<{
+      provider: {
+        estimateRows?(filters: readonly never[], signal?: AbortSignal): Promise<number | undefined>;
+        statistics?(signal?: AbortSignal): Promise<{ rowCount?: { value: number } } | undefined>;
+      };
+    }>;
+  };
+}
+
+/** Options of {@link withNl}. */
+export interface NlEngineOptions {
+  /** The graphs `cypher()` reads, offered in prompts as far as each asker may see their tables. */
+  readonly graphs?: ReadonlyMap<string, PromptGraph>;
 }
 
 /** A {@link QueryEngine} with natural language. */
 export interface NlEngine extends QueryEngine {
-  readonly [NL]: { readonly models: NlModels; readonly base: QueryEngine };
+  readonly [NL]: NlParts;
+}
+
+/** What an {@link NlEngine} is made of. */
+export interface NlParts {
+  readonly models: NlModels;
+  readonly base: QueryEngine;
+  readonly graphs?: ReadonlyMap<string, PromptGraph>;
 }
 
 /** The models behind `engine`, when it was built with `nl:`. */
-export function nlOf(
-  engine: QueryEngine,
-): { readonly models: NlModels; readonly base: QueryEngine } | undefined {
+export function nlOf(engine: QueryEngine): NlParts | undefined {
   return (engine as Partial<NlEngine>)[NL];
 }
+
+/**
+ * A result of `SELECT * FROM ask('…')` carries the SQL the model wrote, so
+ * the query service's audit record of the statement holds it
+ * (`generatedSql`) beside the `ask()` call the client sent.
+ */
+export type AskQueryResult = QueryResult & { readonly generatedSql: string };
 
 /** `options` with the statement's `embed()` calls bound (sql and params replaced). */
 async function bind(
@@ -141,35 +174,39 @@ const REUSE_MS = 60_000;
 const MAX_REUSED = 1000;
 
 /** Answers `SELECT * FROM ask(…)` as the caller in `options.context`, over the planner's engine `base`. */
-function answerer(base: QueryEngine, models: NlModels) {
+function answerer(base: QueryEngine, models: NlModels, graphs: ReadonlyMap<string, PromptGraph> | undefined) {
   const recent = new Map<string, { sql: string; at: number }>();
-  return async (question: string, options: QueryOptions = {}): Promise<QueryResult> => {
+  return async (question: string, options: QueryOptions = {}): Promise<AskQueryResult> => {
     const context = options.context;
     const viewer = viewerKey(context ?? {});
     const key = JSON.stringify([viewer, question.trim()]);
     const run = { ...(options.signal ? { signal: options.signal } : {}), ...(context ? { context } : {}) };
     const hit = recent.get(key);
     // The reused SQL runs as any query of the caller's: the planner checks it again, under their policies.
-    if (hit && Date.now() - hit.at < REUSE_MS) return base.query(labelWithQuestion(hit.sql, question), run);
+    if (hit && Date.now() - hit.at < REUSE_MS)
+      return { ...(await base.query(labelWithQuestion(hit.sql, question), run)), generatedSql: hit.sql };
     const annotate = annotatorFor(base, { roles: context?.roles ?? [] });
+    const rowCount = rowCounterFor(base);
     const answered = await models.asker.ask(base, question, {
       ...run,
       ...(annotate ? { annotate } : {}),
+      ...(rowCount ? { rowCount } : {}),
+      ...(graphs ? { graphs } : {}),
       label: labelWithQuestion,
       viewer,
     });
     if (recent.size >= MAX_REUSED) recent.clear();
     recent.set(key, { sql: answered.sql, at: Date.now() });
-    return answered.result!;
+    return { ...answered.result!, generatedSql: answered.sql };
   };
 }
 
 /** Wraps `base` with the models `config` describes (no request is made until one is needed). */
-export function withNl(base: QueryEngine, config: NlConfig): NlEngine {
+export function withNl(base: QueryEngine, config: NlConfig, options: NlEngineOptions = {}): NlEngine {
   const models = createNl(config);
-  const answer = answerer(base, models);
+  const answer = answerer(base, models, options.graphs);
   const engine: NlEngine = {
-    [NL]: { models, base },
+    [NL]: { models, base, ...(options.graphs ? { graphs: options.graphs } : {}) },
     async query(sql, options) {
       // `SELECT * FROM ask('…')`: a question from any client (psql, JDBC, Flight), answered as its caller.
       const question = await askQuestion(sql, options?.params ?? []);
@@ -189,6 +226,24 @@ export function withNl(base: QueryEngine, config: NlConfig): NlEngine {
     return { ...engine, ingest: (target, batches, options) => ingest(target, batches, options) };
   }
   return engine;
+}
+
+/**
+ * Approximate row counts for prompts, from the sources under `engine` (the
+ * table's `estimateRows` with no filters, else its statistics). Only asked
+ * about tables in the asker's own catalog; `@spoke/nl` leaves the count out
+ * for tables a row filter applies to. Absent when the engine has no registry.
+ */
+export function rowCounterFor(engine: QueryEngine): RowCounter | undefined {
+  const base = (nlOf(engine)?.base ?? engine) as QueryEngine & PolicyHolder;
+  const registry = base.registry;
+  if (typeof registry?.resolve !== 'function') return undefined;
+  return async (table, signal) => {
+    const { provider } = await registry.resolve!(table.source, table.schema, table.name, signal);
+    const estimate = await provider.estimateRows?.([], signal);
+    if (estimate !== undefined) return estimate;
+    return (await provider.statistics?.(signal))?.rowCount?.value;
+  };
 }
 
 /**

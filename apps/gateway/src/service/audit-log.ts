@@ -22,6 +22,12 @@ export interface AuditRecord {
   readonly sqlHash: string;
   /** The statement, with literals replaced by `?` when `audit.redact_literals` is on. */
   readonly sql: string;
+  /**
+   * For `SELECT * FROM ask('…')`: the SQL the language model wrote and Spoke
+   * ran (redacted as `sql` is). `POST /v1/ask` and `spoke ask` run that SQL
+   * itself, so their records' `sql` holds it, after a comment with the question.
+   */
+  readonly generatedSql?: string;
   /** Security policy rules that shaped the query. */
   readonly appliedRules: readonly string[];
   /** Sources the query read from. */

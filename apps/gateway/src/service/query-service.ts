@@ -101,6 +101,8 @@ interface Tracked {
   timer?: NodeJS.Timeout;
   appliedRules: readonly string[];
   sources?: readonly string[];
+  /** The SQL a language model wrote for the statement (`ask()`), for the audit record. */
+  generatedSql?: string;
 }
 
 function formatDuration(ms: number): string {
@@ -264,8 +266,13 @@ export class QueryService {
           entry.abandoned = pending.then(discardResult, () => {});
         },
       );
-      const extra = result as QueryResult & { appliedRules?: readonly string[]; sources?: readonly string[] };
+      const extra = result as QueryResult & {
+        appliedRules?: readonly string[];
+        sources?: readonly string[];
+        generatedSql?: string;
+      };
       if (extra.appliedRules) entry.appliedRules = extra.appliedRules;
+      if (typeof extra.generatedSql === 'string') entry.generatedSql = extra.generatedSql;
       if (extra.sources) entry.sources = extra.sources;
       if (signal.aborted) throw SpokeError.cancelled(signal);
       // A front end that starts a statement and never reads it (a Describe, then a closed portal) aborts its signal.
@@ -392,6 +399,7 @@ export class QueryService {
       protocol,
       sqlHash: createHash('sha256').update(sql).digest('hex'),
       sql,
+      ...(entry.generatedSql !== undefined ? { generatedSql: this.shownSql(entry.generatedSql) } : {}),
       appliedRules: entry.appliedRules,
       sources,
       rows: entry.rows,

@@ -9,10 +9,12 @@
 import { ErrorCode, type QueryContext, SpokeError } from '@spoke/core';
 import type { ExplainPlan, QueryEngine, QueryResult } from '@spoke/planner';
 import { type GroundedTable, groundCatalog } from '../grounding/grounded-catalog.js';
+import type { PromptGraph } from '../grounding/prompt-graphs.js';
 import { renderPrompt } from '../grounding/render-prompt.js';
 import { addSampleValues, SampleCache } from '../grounding/sample-values.js';
 import { type DescriptionEmbeddings, selectTables } from '../grounding/select-tables.js';
 import type { TableAnnotator } from '../grounding/table-annotations.js';
+import { addTableFacts, type RowCounter, type TableComments } from '../grounding/table-facts.js';
 import type { ChatMessage, ChatModel } from '../providers/chat-model.js';
 import { extractSql } from './extract-sql.js';
 import { checkReadOnly } from './read-only-check.js';
@@ -33,6 +35,8 @@ export interface AskerOptions {
   readonly maxTables?: number;
   /** Offer the model the `run_sql` tool. */
   readonly offerSqlTool?: boolean;
+  /** Comments on tables and columns, by table name (`source.table` or `source.schema.table`): `nl.comments`. */
+  readonly comments?: Readonly<Record<string, TableComments>>;
 }
 
 /** Per-question options. */
@@ -56,6 +60,10 @@ export interface AskOptions {
    * and query list). Default: the SQL as written.
    */
   readonly label?: (sql: string, question: string) => string;
+  /** Approximate row counts of tables, for the prompt (left out of it for row-filtered tables). */
+  readonly rowCount?: RowCounter;
+  /** Property graphs to offer (Cypher through `cypher()` and GRAPH_TABLE), shown as far as the asker may see their tables. */
+  readonly graphs?: ReadonlyMap<string, PromptGraph>;
 }
 
 /** One attempt: the SQL the model wrote, and why it was refused if it was. */
@@ -119,6 +127,7 @@ export class Asker {
   ): Promise<{
     tables: GroundedTable[];
     visible: number;
+    all: GroundedTable[];
   }> {
     // The catalog as the asker may see it: denied sources, tables and columns are absent.
     const catalog = await engine.catalog(options.signal, options.context);
@@ -137,15 +146,21 @@ export class Asker {
       ...(label ? { label: (sql: string) => label(sql, `${question} (sample values)`) } : {}),
       ...(options.viewer !== undefined ? { cache: this.#samples, viewer: options.viewer } : {}),
     });
-    return { tables, visible: all.length };
+    await addTableFacts(tables, {
+      ...(this.#options.comments ? { comments: this.#options.comments } : {}),
+      ...(options.rowCount ? { rowCount: options.rowCount } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    return { tables, visible: all.length, all };
   }
 
   /** The messages the model receives first for `question`. */
   async prompt(engine: AskEngine, question: string, options: AskOptions = {}): Promise<ChatMessage[]> {
-    const { tables, visible } = await this.ground(engine, question, options);
+    const { tables, visible, all } = await this.ground(engine, question, options);
     return renderPrompt(question, tables, {
       embed: this.#options.embeddings !== undefined,
       ...(visible > tables.length ? { truncatedFrom: visible } : {}),
+      ...(options.graphs ? { graphs: options.graphs, visible: all } : {}),
     });
   }
 

@@ -14,6 +14,8 @@ export interface GroundedColumn {
   readonly masked: boolean;
   /** A few distinct values the asker can read anyway; empty where none were allowed or read. */
   samples: string[];
+  /** The operator's comment on the column (`nl.comments`). */
+  comment?: string;
 }
 
 /** One table in the prompt. */
@@ -26,6 +28,10 @@ export interface GroundedTable {
   readonly aggregateOnly: boolean;
   readonly rowFiltered: boolean;
   readonly columns: readonly GroundedColumn[];
+  /** The operator's comment on the table (`nl.comments`). */
+  comment?: string;
+  /** About how many rows the table has (absent when unknown, or when a row filter applies to the asker). */
+  rows?: number;
 }
 
 /** An identifier as SQL must write it: bare when it is lower-case and plain, else double-quoted. */

@@ -7,6 +7,7 @@
 import type { ChatMessage } from '../providers/chat-model.js';
 import type { GroundedTable } from './grounded-catalog.js';
 import { inferJoinPaths } from './join-paths.js';
+import { type PromptGraph, renderGraphs } from './prompt-graphs.js';
 
 /** What else the prompt says. */
 export interface PromptOptions {
@@ -14,6 +15,23 @@ export interface PromptOptions {
   readonly embed: boolean;
   /** The catalog was cut down to the most relevant tables. */
   readonly truncatedFrom?: number;
+  /** Property graphs to mention (shown as far as `visible` holds their tables). */
+  readonly graphs?: ReadonlyMap<string, PromptGraph>;
+  /** Every table the asker may see (default: the tables shown), for deciding which graph parts to show. */
+  readonly visible?: readonly GroundedTable[];
+}
+
+/** `1234567` → `about 1,200,000`: the model needs the size, not the digits. */
+function approximately(rows: number): string {
+  if (rows < 1000) return String(rows);
+  const digits = Math.floor(Math.log10(rows)) - 1;
+  const rounded = Math.round(rows / 10 ** digits) * 10 ** digits;
+  return `about ${rounded.toLocaleString('en-US')}`;
+}
+
+/** A comment on one line (the prompt lists one column per line). */
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
 }
 
 const RULES = `You write SQL for Spoke, a federated SQL gateway that speaks the PostgreSQL dialect.
@@ -45,14 +63,18 @@ function dialectNotes(embed: boolean): string {
 /** One table as the prompt lists it. */
 export function renderTable(table: GroundedTable): string {
   const marks = [table.aggregateOnly ? ' AGGREGATE-ONLY' : ''].join('');
+  const about: string[] = [];
+  if (table.comment) about.push(oneLine(table.comment));
+  if (table.rows !== undefined) about.push(`${approximately(table.rows)} rows`);
   const columns = table.columns.map((c) => {
     const notes: string[] = [];
+    if (c.comment) notes.push(oneLine(c.comment));
     if (c.masked) notes.push('MASKED');
     if (c.samples.length > 0)
       notes.push(`e.g. ${c.samples.map((s) => `'${s.replace(/'/g, "''")}'`).join(', ')}`);
     return `  ${c.name} ${c.type}${notes.length > 0 ? ` -- ${notes.join('; ')}` : ''}`;
   });
-  return `TABLE ${table.qualified}${marks} (\n${columns.join(',\n')}\n)`;
+  return `TABLE ${table.qualified}${marks}${about.length > 0 ? ` -- ${about.join('; ')}` : ''} (\n${columns.join(',\n')}\n)`;
 }
 
 /** The system message and the question. */
@@ -76,6 +98,8 @@ export function renderPrompt(
     parts.push(
       `Likely join paths (from column names):\n${joins.map((j) => `- ${j.left} = ${j.right}`).join('\n')}`,
     );
+  const graphs = renderGraphs(options.graphs, options.visible ?? tables);
+  if (graphs) parts.push(graphs);
   return [
     { role: 'system', content: parts.join('\n\n') },
     { role: 'user', content: question },

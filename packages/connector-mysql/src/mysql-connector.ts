@@ -14,6 +14,7 @@ import {
   type ScalarValue,
   type ScanRequest,
   type Schema,
+  type SourceFreshness,
   SpokeError,
   type SqlExecutor,
   type TableStatistics,
@@ -36,6 +37,7 @@ import {
 import type { FieldPacket, Pool, PoolConnection } from 'mysql2';
 import mysql from 'mysql2';
 import { MysqlDialect, MysqlExpressionDialect, stringCharset } from './mysql-dialect.js';
+import { mysqlFreshness } from './mysql-freshness.js';
 import { type MysqlConnectionSettings, type MysqlOptions, resolveMysqlOptions } from './mysql-options.js';
 import { type MysqlColumnInfo, type MysqlTypeMapping, mapMysqlType } from './mysql-type-mapping.js';
 
@@ -463,6 +465,12 @@ export class MysqlConnector extends SqlSourceConnector {
       if (killed) conn.destroy();
       else conn.release();
     }
+  }
+
+  /** When each table last changed: see mysql-freshness.ts. */
+  async freshness(): Promise<SourceFreshness> {
+    await this.ready();
+    return mysqlFreshness((sql, params) => this.#query(sql, params), SYSTEM_SCHEMAS);
   }
 
   override async close(): Promise<void> {

@@ -420,6 +420,21 @@ describe('connector-mysql against MariaDB', { timeout: 110_000 }, () => {
     assert.equal(running, '0');
   });
 
+  test("freshness: each table's UPDATE_TIME, as MariaDB reports it; a write moves it on", async () => {
+    server.sql('CREATE TABLE fresh (x INT)');
+    const before = Math.floor(Date.now() / 1000) * 1000;
+    server.sql('INSERT INTO fresh VALUES (1)');
+    const f = await my.freshness();
+    assert.equal(f.method, 'information_schema UPDATE_TIME');
+    const at = f.tables?.find((t) => t.schema === 'spoke' && t.table === 'fresh')?.lastModified;
+    const truth = server
+      .sql("SELECT UNIX_TIMESTAMP(UPDATE_TIME) FROM information_schema.TABLES WHERE TABLE_NAME = 'fresh'")
+      .trim();
+    assert.deepEqual(at, { value: new Date(Number(truth) * 1000), exact: false });
+    assert.ok(at!.value.getTime() >= before - 1000 && at!.value.getTime() <= Date.now());
+    assert.ok(f.lastModified && f.lastModified.value.getTime() >= at!.value.getTime());
+  });
+
   test('a stopped server is SOURCE_UNAVAILABLE; options are validated', async () => {
     await assert.rejects(
       connector.create({ url: server.url, bogus: 1 }, context),

@@ -68,6 +68,46 @@ export interface ExplainSourceRequest {
   readonly params?: readonly ScalarValue[];
   /** The DuckDB relation name the rows are loaded into. */
   readonly relation: string;
+  /** How the optimizer chose to read it: `pull`, `semi-join in source (…)`, `semi-join by keys (…)`. */
+  readonly strategy?: string;
+  /** Rows and Arrow bytes expected from the source (after the chosen reductions), when known. */
+  readonly estimatedRows?: number;
+  readonly estimatedBytes?: number;
+  /** Where `estimatedRows` came from: the source's own planner, table statistics, or nothing. */
+  readonly estimateBasis?: 'source' | 'statistics' | 'unknown';
+  /** Expected milliseconds of this read (round trip, transfer, decoding, loading). */
+  readonly cost?: number;
+  /** EXPLAIN ANALYZE: rows and Arrow bytes the source returned. */
+  readonly actualRows?: number;
+  readonly actualBytes?: number;
+  /** EXPLAIN ANALYZE: milliseconds from the request to the last row, and waiting for other reads' keys first. */
+  readonly elapsedMs?: number;
+  readonly waitedMs?: number;
+  /** EXPLAIN ANALYZE: milliseconds DuckDB took to load the rows. */
+  readonly loadMs?: number;
+  /** EXPLAIN ANALYZE: join keys sent to the source in `IN (…)` lists. */
+  readonly keysSent?: number;
+  /** EXPLAIN ANALYZE: how far off the estimate was (`max(actual, estimate) / min(…)`, ≥ 1). */
+  readonly errorFactor?: number;
+}
+
+/** A whole-query strategy the chosen plan was compared with. */
+export interface ExplainAlternative {
+  readonly strategy: string;
+  /** Expected milliseconds, the unit of {@link ExplainPlan.cost}. */
+  readonly cost: number;
+}
+
+/** EXPLAIN ANALYZE's figures for the whole query. */
+export interface ExplainAnalyze {
+  /** Milliseconds from start to the last result row. */
+  readonly totalMs: number;
+  /** Milliseconds until every read was loaded and DuckDB's residual started. */
+  readonly readsMs: number;
+  /** Milliseconds DuckDB spent computing join-key lists. */
+  readonly keyListMs: number;
+  /** Result rows. */
+  readonly rows: number;
 }
 
 /** The plan of one statement. */
@@ -77,6 +117,18 @@ export interface ExplainPlan {
   readonly residualSql: string;
   /** Security policy rules that shaped the query. */
   readonly appliedRules: readonly string[];
+  /** Expected milliseconds until every read is loaded (the optimizer's cost), when the estimates allow. */
+  readonly cost?: number;
+  /** Whole-query strategies the plan beat, with their costs. */
+  readonly alternatives?: readonly ExplainAlternative[];
+  /** Present for EXPLAIN ANALYZE: the query ran. */
+  readonly analyze?: ExplainAnalyze;
+}
+
+/** Options of {@link QueryEngine.explain}. */
+export interface ExplainOptions extends QueryOptions {
+  /** Run the query and add what actually happened (EXPLAIN ANALYZE). */
+  readonly analyze?: boolean;
 }
 
 /** Session state of one client connection: settings changed with `SET`, and the transaction status. */
@@ -102,7 +154,7 @@ export interface QueryEngine {
   /** Runs one SQL statement. */
   query(sql: string, options?: QueryOptions): Promise<QueryResult>;
   /** The plan of a SELECT without running it. */
-  explain(sql: string, options?: QueryOptions): Promise<ExplainPlan>;
+  explain(sql: string, options?: ExplainOptions): Promise<ExplainPlan>;
   /** Every table of every source the caller may see (security policies applied), with its columns. */
   catalog(signal?: AbortSignal, context?: Partial<QueryContext>): Promise<readonly CatalogTable[]>;
   /** Appends Arrow batches to a table as one write (sources that take writes: Lance). */

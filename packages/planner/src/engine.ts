@@ -17,12 +17,21 @@ import {
 import type { DuckDBSessionOptions } from '@spoke/duckdb-arrow';
 import { bindQuery } from './binder/bind-query.js';
 import { checkCallables } from './binder/check-callables.js';
-import type { BoundQuery } from './binder/scope.js';
+import type { BoundQuery, TableBinding } from './binder/scope.js';
 import { SourceRegistry } from './binder/source-registry.js';
 import { resolveTimeTravel } from './binder/time-travel.js';
-import type { CatalogTable, ExplainPlan, QueryEngine, QueryOptions, QueryResult } from './engine-api.js';
+import { type LinkConfig, LinkProfiles } from './cost/link-profile.js';
+import type {
+  CatalogTable,
+  ExplainOptions,
+  ExplainPlan,
+  QueryEngine,
+  QueryOptions,
+  QueryResult,
+} from './engine-api.js';
 import { Session } from './engine-api.js';
 import { locateError } from './executor/error-position.js';
+import { ExecutionTrace } from './executor/execution-trace.js';
 import { executeFederated, peekSchema } from './executor/federated-executor.js';
 import { buildResidual } from './executor/residual.js';
 import { createResidualInstance } from './executor/residual-connections.js';
@@ -42,6 +51,8 @@ import { singleSqlSource, sourceTree, unsupportedBy } from './pushdown/sql-pushd
 import { isSessionStatement, runSessionStatement } from './session/session-statements.js';
 import { commandResult, textResult } from './session/text-result.js';
 import { isWriteStatement, runWriteStatement } from './statements/write-statements.js';
+import { estimateReads } from './statistics/estimate-reads.js';
+import { planReads, type ReadSchedule } from './strategies/plan-reads.js';
 import { SystemCatalog } from './system-catalog/index.js';
 import {
   expandTableFunctions,
@@ -64,6 +75,14 @@ export interface EngineOptions {
   readonly policy?: QueryPolicy;
   /** Table functions expanded to sub-selects before binding (`cypher('graph', $$ … $$)`); see table-functions.ts. */
   readonly tableFunctions?: TableFunctionExpanders;
+  /** Per source: the network link the cost model starts from (`sources.X.link`); learned from reads after. */
+  readonly links?: Readonly<Record<string, LinkConfig>>;
+  /**
+   * `cost` (default): reads scheduled by the cost model, concurrently;
+   * `sequential`: the previous planner (one read after another, every key
+   * list), kept to measure the optimizer against.
+   */
+  readonly optimizer?: 'cost' | 'sequential';
 }
 
 /** How one SELECT will run, and the policy rules that shaped it. */
@@ -84,6 +103,8 @@ export type PreparedPlan =
       readonly scans: ScanPlan[];
       readonly subqueries: SubqueryPushdown[];
       readonly joinKeys: JoinKeyEdge[];
+      /** Each read's strategy, estimate and cost (see `strategies/plan-reads.ts`). */
+      readonly schedule: ReadSchedule;
       readonly residual: { sql: string; params: ScalarValue[] };
     };
 
@@ -100,6 +121,8 @@ export async function createEngine(options: EngineOptions): Promise<FederatedEng
   );
   engine.systemInstance = () => createSandboxedInstance(shared);
   if (options.tableFunctions) engine.tableFunctions = options.tableFunctions;
+  if (options.links) engine.links = new LinkProfiles(options.links);
+  if (options.optimizer) engine.optimizer = options.optimizer;
   if (queryMemoryLimit)
     engine.queryInstance = () => createResidualInstance({ ...shared, memoryLimit: queryMemoryLimit });
   return engine;
@@ -109,6 +132,12 @@ export async function createEngine(options: EngineOptions): Promise<FederatedEng
 export class FederatedEngine implements QueryEngine {
   /** Table functions expanded before binding (settable after creation: expanders may read the catalog). */
   tableFunctions: TableFunctionExpanders | undefined;
+
+  /** Each source's link as the cost model sees it: configured, then learned from every read. */
+  links = new LinkProfiles();
+
+  /** `cost` (default) or `sequential`: the previous planner's one-read-after-another schedule, for comparison. */
+  optimizer: 'cost' | 'sequential' = 'cost';
 
   /** When set, each federated query gets a DuckDB instance of its own (a per-query memory limit). */
   queryInstance: (() => Promise<DuckDBInstance>) | undefined;
@@ -158,11 +187,15 @@ export class FederatedEngine implements QueryEngine {
     if (kind === 'ExplainStmt') {
       const inner = body.query?.SelectStmt;
       if (!inner) throw new SpokeError(ErrorCode.UNSUPPORTED, 'EXPLAIN supports SELECT statements');
+      const analyze = ((body.options ?? []) as AstNode[]).some(
+        (o) => o.DefElem?.defname === 'analyze' && o.DefElem.arg?.Boolean?.boolval !== false,
+      );
       const plan = await this.explainSelect(
         inner,
         options.params ?? [],
         signal,
         queryContext(options.context),
+        { analyze },
       );
       return textResult(
         ['QUERY PLAN'],
@@ -266,16 +299,26 @@ export class FederatedEngine implements QueryEngine {
     signal: AbortSignal,
     context: QueryContext,
   ): Promise<QueryResult> {
-    const prepared = await this.prepare(body, params, signal, context);
+    return this.run(await this.prepare(body, params, signal, context), params, signal, context);
+  }
+
+  /** Runs a prepared SELECT, errors redacted when a policy shaped it. */
+  async run(
+    prepared: PreparedSelect,
+    params: readonly ScalarValue[],
+    signal: AbortSignal,
+    context: QueryContext,
+    options: { readonly trace?: ExecutionTrace } = {},
+  ): Promise<QueryResult> {
     const rules = prepared.appliedRules;
     const redact =
       rules.length && this.policy?.redactError
         ? (error: unknown) => this.policy!.redactError!(error, rules)
         : undefined;
     const described = { appliedRules: prepared.appliedRules, sources: sourcesOf(prepared) };
-    if (!redact) return { ...(await this.execute(prepared, params, signal, context)), ...described };
+    if (!redact) return { ...(await this.execute(prepared, params, signal, context, options)), ...described };
     // A query a policy shaped: errors must not quote the values it hides.
-    const result = await this.execute(prepared, params, signal, context).catch((e: unknown) => {
+    const result = await this.execute(prepared, params, signal, context, options).catch((e: unknown) => {
       throw redact(e);
     });
     return {
@@ -297,6 +340,8 @@ export class FederatedEngine implements QueryEngine {
     params: readonly ScalarValue[],
     signal: AbortSignal,
     context: QueryContext,
+    /** `trace`: where each read's actual figures go (EXPLAIN ANALYZE). */
+    options: { readonly trace?: ExecutionTrace } = {},
   ): Promise<QueryResult> {
     switch (prepared.kind) {
       case 'system':
@@ -309,12 +354,13 @@ export class FederatedEngine implements QueryEngine {
         const { schema, batches } = await peekSchema(stream);
         return { command: 'SELECT', schema, batches };
       }
-      case 'federated':
-        return executeFederated(
+      case 'federated': {
+        const trace = options.trace ?? new ExecutionTrace();
+        const result = await executeFederated(
           this.queryInstance ? { instance: await this.queryInstance(), owned: true } : this.instance,
           {
-            scans: prepared.scans,
-            joinKeys: prepared.joinKeys,
+            reads: prepared.schedule.reads,
+            ...(prepared.schedule.sequential ? { sequential: true } : {}),
             sourceQueries: prepared.subqueries.map((q) => ({
               source: q.source,
               relation: q.relation,
@@ -322,14 +368,22 @@ export class FederatedEngine implements QueryEngine {
               ...(q.keysFor ? { keysFor: q.keysFor } : {}),
             })),
             residual: prepared.residual,
+            trace,
           },
           signal,
           context,
         );
+        // Every read is loaded once the residual starts: what they showed teaches the link profiles.
+        for (const read of trace.reads.values()) {
+          const connector = this.registry.sources.get(read.source);
+          this.links.observe(read.source, connector?.sql !== undefined, read);
+        }
+        return result;
+      }
     }
   }
 
-  async explain(sql: string, options: QueryOptions = {}): Promise<ExplainPlan> {
+  async explain(sql: string, options: ExplainOptions = {}): Promise<ExplainPlan> {
     const rewritten = rewriteTableFunctionSyntax(sql, this.tableFunctions);
     if (rewritten !== undefined) return this.explain(rewritten, options);
     const signal = options.signal ?? new AbortController().signal;
@@ -341,7 +395,11 @@ export class FederatedEngine implements QueryEngine {
     if (statements.length !== 1 || !select)
       throw new SpokeError(ErrorCode.UNSUPPORTED, 'EXPLAIN supports one SELECT statement');
     checkCallables(node!, { sql, isSource: (name) => this.registry.has(name) });
-    return this.explainSelect(select, options.params ?? [], signal, queryContext(options.context));
+    return this.explainSelect(select, options.params ?? [], signal, queryContext(options.context), {
+      analyze:
+        options.analyze ??
+        !!node?.ExplainStmt?.options?.some((o: AstNode) => o.DefElem?.defname === 'analyze'),
+    });
   }
 
   /** Every table the caller may see; without a context, what a caller without roles may see. */
@@ -412,7 +470,20 @@ export class FederatedEngine implements QueryEngine {
     const outcome = this.policy
       ? await this.policy.apply(stmt, { registry: this.registry, context, signal })
       : undefined;
-    const plan = await this.plan(stmt, params, signal, registry, { whole: !outcome?.rowFiltered });
+    const policy = this.policy;
+    const plan = await this.plan(stmt, params, signal, registry, {
+      whole: !outcome?.rowFiltered,
+      ...(policy?.mayShip
+        ? {
+            mayShipKeys: (from: TableBinding, toSource: string) =>
+              policy.mayShip!(
+                { source: from.source, schema: from.schema, table: from.table },
+                toSource,
+                context,
+              ),
+          }
+        : {}),
+    });
     return { ...plan, appliedRules: outcome?.appliedRules ?? [] };
   }
 
@@ -422,8 +493,14 @@ export class FederatedEngine implements QueryEngine {
     params: readonly ScalarValue[],
     signal: AbortSignal,
     registry: SourceRegistry = this.registry,
-    /** `whole: false`: never send the whole statement to one source (a row filter must run first). */
-    pushdown: { readonly whole: boolean } = { whole: true },
+    /**
+     * `whole: false`: never send the whole statement to one source (a row filter must run first);
+     * `mayShipKeys`: whether a table's join keys may go to another source (policies; default yes).
+     */
+    pushdown: {
+      readonly whole: boolean;
+      readonly mayShipKeys?: (from: TableBinding, toSource: string) => boolean;
+    } = { whole: true },
   ): Promise<PreparedPlan> {
     await breathe(stmt);
     const bound = await bindQuery(stmt, registry, signal);
@@ -472,18 +549,47 @@ export class FederatedEngine implements QueryEngine {
       params,
     );
     const joinKeys = planJoinKeys(scans.map((s) => s.binding));
+    const schedule = planReads({
+      scans,
+      joinKeys,
+      estimates: await estimateReads(scans, signal),
+      links: this.links,
+      params,
+      mayShipKeys: pushdown.mayShipKeys ?? (() => true),
+      keyedBySubquery: new Set(subqueries.flatMap((q) => (q.keysFor ? [q.keysFor.binding] : []))),
+      sequential: this.optimizer === 'sequential',
+    });
     await breathe(stmt);
     const residual = buildResidual(stmt, scans, params);
-    return { kind: 'federated', bound, scans, subqueries, joinKeys, residual };
+    return { kind: 'federated', bound, scans, subqueries, joinKeys, schedule, residual };
   }
 
+  /** EXPLAIN of a SELECT body; with `analyze`, the query runs (its rows are counted, not returned). */
   async explainSelect(
     stmt: AstNode,
     params: readonly ScalarValue[],
     signal: AbortSignal,
     context: QueryContext,
+    options: { readonly analyze?: boolean } = {},
   ): Promise<ExplainPlan> {
-    return explainPlan(await this.prepare(stmt, params, signal, context));
+    const prepared = await this.prepare(stmt, params, signal, context);
+    if (!options.analyze) return explainPlan(prepared);
+    const started = performance.now();
+    const trace = new ExecutionTrace();
+    const result = await this.run(prepared, params, signal, context, { trace });
+    const readsMs = performance.now() - started;
+    let rows = 0;
+    for await (const batch of result.batches) rows += batch.numRows;
+    const ms = (n: number) => Math.round(n * 100) / 100;
+    return explainPlan(prepared, {
+      trace,
+      totals: {
+        totalMs: ms(performance.now() - started),
+        readsMs: ms(readsMs),
+        keyListMs: ms(trace.keyListMs),
+        rows,
+      },
+    });
   }
 
   /** The shadow of the federated catalog that answers pg_catalog / information_schema queries, as the caller may see it. */

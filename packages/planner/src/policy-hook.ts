@@ -40,6 +40,13 @@ export interface QueryPolicy {
     tablesRead: readonly WriteTarget[],
     context: QueryContext,
   ): PolicyOutcome;
+  /**
+   * Whether values of `table` — rows, or anything derived from them such as
+   * the join keys the optimizer sends as `IN (…)` lists — may be sent to
+   * the source `toSource` while answering `context`'s query (`never_upload`
+   * forbids it for any other source). Default: yes.
+   */
+  mayShip?(table: WriteTarget, toSource: string, context: QueryContext): boolean;
 }
 
 /** The kinds of write a statement performs (index and maintenance statements count as `update`). */

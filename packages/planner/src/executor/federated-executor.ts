@@ -24,10 +24,12 @@ import {
 import { loadBatches, resultArrowSchema, streamResultAsArrow, toDuckDBParams } from '@spoke/duckdb-arrow';
 import type { TableBinding } from '../binder/scope.js';
 import type { QueryResult } from '../engine-api.js';
-import type { JoinKeyEdge } from '../pushdown/plan-join-keys.js';
 import type { ScanPlan } from '../pushdown/plan-scans.js';
+import { renderReduction } from '../strategies/in-source-semi-join.js';
+import { MAX_DYNAMIC_FILTER_KEYS, type PlannedRead } from '../strategies/plan-reads.js';
 import { closingStream } from './closing-stream.js';
 import { translateDuckDBError } from './duckdb-errors.js';
+import { ExecutionTrace, type ReadActuals } from './execution-trace.js';
 import type { ResidualQuery } from './residual.js';
 import { openResidualConnection } from './residual-connections.js';
 
@@ -42,14 +44,23 @@ export interface SourceQueryPlan {
 
 /** Everything the executor needs for one SELECT. */
 export interface FederatedPlan {
-  readonly scans: readonly ScanPlan[];
-  /** Join edges along which loaded keys may restrict later scans. */
-  readonly joinKeys: readonly JoinKeyEdge[];
+  /** Every table read, in start order, with its strategy (see `strategies/plan-reads.ts`). */
+  readonly reads: readonly PlannedRead[];
   readonly sourceQueries: readonly SourceQueryPlan[];
   readonly residual: ResidualQuery;
+  /** Where each finished read's figures go (EXPLAIN ANALYZE, the learned link profiles). */
+  readonly trace?: ExecutionTrace;
+  /** One read after another (the previous planner, for comparison). */
+  readonly sequential?: boolean;
 }
 
-/** Loads every source answer and starts the residual; rows stream from the returned result. */
+/**
+ * Loads every source answer and starts the residual; rows stream from the
+ * returned result. Reads run concurrently: each starts as soon as the reads
+ * whose keys it takes are loaded (most wait for none), its rows are fetched
+ * while others load, and DuckDB loads one relation at a time (the
+ * connection's temp tables are its own).
+ */
 export async function executeFederated(
   /** The DuckDB to run in; an `owned` one (per-query memory limit) is closed with the result. */
   target: DuckDBInstance | { readonly instance: DuckDBInstance; readonly owned: true },
@@ -71,47 +82,76 @@ export async function executeFederated(
   });
   const interrupt = () => connection.interrupt();
   signal.addEventListener('abort', interrupt, { once: true });
+  // The first failing read stops the others (their sources are aborted) before the connection closes.
+  const reads = new AbortController();
+  const stopReads = () => reads.abort(signal.reason);
+  signal.addEventListener('abort', stopReads, { once: true });
   let handedOver = false;
   try {
-    const dynamic = new Map<ScanPlan, Expr[]>();
-    const loaded = new Set<ScanPlan>();
-    // Sub-queries sent whole first: they depend on no scan, and an `IN (…)` one's few keys filter one.
+    const trace = plan.trace ?? new ExecutionTrace();
+    const exclusive = serialized();
+    const loaded = new Map<TableBinding, Promise<ScanPlan>>();
+    const queryKeys = new Map<TableBinding, Promise<KeyList | undefined>[]>();
+    const tasks: Promise<unknown>[] = [];
     for (const q of plan.sourceQueries) {
-      const { schema, batches } = await peekSchema(sourceBatches(q.source, () => q.run(signal)));
-      await loadBatches(connection, q.relation, schema, batches, signal);
-      const target = q.keysFor && plan.scans.find((s) => s.binding === q.keysFor!.binding);
-      const column = schema.fields[0]?.name;
-      if (target && column !== undefined && target.limit === undefined) {
-        const filter = await keyFilter(connection, q.relation, column, q.keysFor!.binding, q.keysFor!.column);
-        if (filter) dynamic.set(target, [...(dynamic.get(target) ?? []), filter]);
+      const task = loadSourceQuery(connection, q, exclusive, reads.signal, trace);
+      tasks.push(task);
+      if (q.keysFor) {
+        const keys = task.then((relation) =>
+          exclusive(() =>
+            keyList(connection, relation.relation, relation.column, q.keysFor!.binding, q.keysFor!.column),
+          ),
+        );
+        tasks.push(keys);
+        queryKeys.set(q.keysFor.binding, [...(queryKeys.get(q.keysFor.binding) ?? []), keys]);
       }
     }
-    for (const scan of await smallestFirst(plan.scans, signal)) {
-      const request: ScanRequest = {
-        projection: scan.projection,
-        filters: [
-          ...scan.candidates.filter((c) => c.support !== 'unsupported').map((c) => c.expr),
-          ...(dynamic.get(scan) ?? []),
-        ],
-        ...(scan.limit !== undefined ? { limit: scan.limit } : {}),
-        ...(scan.orderBy ? { orderBy: scan.orderBy } : {}),
-        signal,
-        context,
-      };
-      const batches = sourceBatches(scan.binding.source, () => scan.binding.provider.scan(request));
-      if (scan.projection.length === 0) {
-        await loadRowCount(connection, scan.relation, batches, signal);
-      } else {
-        await loadBatches(
-          connection,
-          scan.relation,
-          scan.binding.arrowSchema.select(scan.projection),
-          batches,
-          signal,
-        );
-      }
-      loaded.add(scan);
-      await addKeyFilters(connection, scan, plan, loaded, dynamic);
+    let previous: Promise<unknown> = Promise.all([...tasks]);
+    for (const read of plan.reads) {
+      const after = plan.sequential ? previous : undefined;
+      const task = (async () => {
+        const record = trace.begin(read.scan.binding.source, read.scan.relation);
+        const waitStart = trace.now();
+        await after;
+        const feeders = await Promise.all(read.waitsFor.map((e) => loaded.get(e.from)!));
+        const fromQueries = await Promise.all(queryKeys.get(read.scan.binding) ?? []);
+        record.waitedMs = trace.now() - waitStart;
+        throwIfAborted(reads.signal);
+        const keyLists: KeyList[] =
+          read.scan.limit === undefined ? fromQueries.filter((k): k is KeyList => k !== undefined) : [];
+        if (read.scan.limit === undefined && read.waitsFor.length) {
+          const keyStart = trace.now();
+          await exclusive(async () => {
+            for (const [i, edge] of read.waitsFor.entries()) {
+              const from = feeders[i]!;
+              if (!from.projection.includes(edge.fromColumn)) continue;
+              const keys = await keyList(connection, from.relation, edge.fromColumn, edge.to, edge.toColumn);
+              if (keys) keyLists.push(keys);
+            }
+          });
+          trace.keyListMs += trace.now() - keyStart;
+        }
+        record.keysSent = keyLists.reduce((n, k) => n + k.keys.length, 0);
+        await loadRead(connection, read, keyLists, exclusive, reads.signal, context, record, trace);
+        return read.scan;
+      })();
+      loaded.set(read.scan.binding, task);
+      tasks.push(task);
+      previous = task;
+    }
+    const settled = await Promise.allSettled(
+      tasks.map((t) =>
+        t.catch((error: unknown) => {
+          stopReads();
+          throw error;
+        }),
+      ),
+    );
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) {
+      // The caller's cancellation, not a read's echo of it, is the error to report.
+      throwIfAborted(signal);
+      throw firstCause(settled);
     }
     throwIfAborted(signal);
     const result = await connection
@@ -120,9 +160,11 @@ export async function executeFederated(
         throw translateDuckDBError(e, signal);
       });
     const schema = resultArrowSchema(result);
+    trace.untilResidualMs = trace.now();
     handedOver = true;
     const release = () => {
       signal.removeEventListener('abort', interrupt);
+      signal.removeEventListener('abort', stopReads);
       connection.closeSync();
       closeInstance();
     };
@@ -145,77 +187,189 @@ export async function executeFederated(
   } finally {
     if (!handedOver) {
       signal.removeEventListener('abort', interrupt);
+      signal.removeEventListener('abort', stopReads);
       connection.closeSync();
       closeInstance();
     }
   }
 }
 
-/** At most this many distinct keys travel as a dynamic `IN (…)` filter. */
-export const MAX_DYNAMIC_FILTER_KEYS = 20_000;
-
-/**
- * Scans ordered by their estimated rows after their own filters, smallest
- * first (unknown last), so small sides filter big ones. The source's own
- * estimate comes first (`SpokeTable.estimateRows`: PostgreSQL's planner
- * knows its data's distributions); else the row count with the usual
- * textbook selectivities (equality 5%, a range or pattern 25%).
- */
-async function smallestFirst(scans: readonly ScanPlan[], signal: AbortSignal): Promise<ScanPlan[]> {
-  const sized = await Promise.all(
-    scans.map(async (scan, index) => {
-      const pushed = scan.candidates.filter((c) => c.support !== 'unsupported').map((c) => c.expr);
-      const estimated = await scan.binding.provider.estimateRows?.(pushed, signal).catch(() => undefined);
-      if (estimated !== undefined) return { scan, index, rows: estimated };
-      const stats = await scan.binding.provider.statistics?.(signal).catch(() => undefined);
-      let rows = stats?.rowCount?.value ?? Number.POSITIVE_INFINITY;
-      for (const expr of pushed) rows *= selectivity(expr);
-      return { scan, index, rows };
-    }),
-  );
-  return sized.sort((a, b) => a.rows - b.rows || a.index - b.index).map((s) => s.scan);
+/** The error of the read that failed first in its own right (not one stopped because another failed). */
+function firstCause(settled: readonly PromiseSettledResult<unknown>[]): unknown {
+  const errors = settled
+    .filter((s): s is PromiseRejectedResult => s.status === 'rejected')
+    .map((s) => s.reason);
+  return errors.find((e) => !(SpokeError.isInstance(e) && e.code === ErrorCode.QUERY_CANCELLED)) ?? errors[0];
 }
 
-function selectivity(expr: Expr): number {
-  switch (expr.kind) {
-    case 'compare':
-      return expr.op === '=' ? 0.05 : expr.op === '<>' ? 0.9 : 0.25;
-    case 'in':
-      return expr.negated ? 0.9 : Math.min(1, 0.05 * expr.list.length);
-    case 'and':
-      return expr.args.reduce((p, a) => p * selectivity(a), 1);
-    case 'or':
-      return Math.min(
-        1,
-        expr.args.reduce((p, a) => p + selectivity(a), 0),
-      );
-    case 'isNull':
-      return expr.negated ? 0.9 : 0.1;
-    default:
-      return 0.25;
-  }
+/** Runs `fn` after every earlier call's `fn` has finished: one DuckDB statement at a time on the connection. */
+function serialized(): <T>(fn: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+  return <T>(fn: () => Promise<T>) => {
+    const run = tail.then(fn, fn);
+    tail = run.catch(() => undefined);
+    return run;
+  };
 }
 
-/**
- * After `scan` is loaded: for every join edge from it to a scan not yet run,
- * sends its distinct keys (when there are few enough) as `column IN (…)` —
- * a filter the join implies, so any answer from the source is correct.
- */
-async function addKeyFilters(
+/** A sub-query sent whole: loaded, and its first column's relation named for a key list. */
+async function loadSourceQuery(
   connection: DuckDBConnection,
-  scan: ScanPlan,
-  plan: FederatedPlan,
-  loaded: ReadonlySet<ScanPlan>,
-  dynamic: Map<ScanPlan, Expr[]>,
+  q: SourceQueryPlan,
+  exclusive: ReturnType<typeof serialized>,
+  signal: AbortSignal,
+  trace: ExecutionTrace,
+): Promise<{ relation: string; column: string }> {
+  const record = trace.begin(q.source, q.relation);
+  const started = trace.now();
+  const stream = observed(
+    sourceBatches(q.source, () => q.run(signal)),
+    record,
+    trace,
+    started,
+  );
+  const { schema, batches } = await peekSchema(prefetched(stream));
+  await exclusive(async () => {
+    const loadStart = trace.now();
+    await loadBatches(connection, q.relation, schema, batches, signal);
+    record.loadMs = trace.now() - loadStart;
+  });
+  return { relation: q.relation, column: schema.fields[0]?.name ?? '' };
+}
+
+/** One planned read: its scan (or reducing query), its rows fetched while DuckDB is busy, then loaded. */
+async function loadRead(
+  connection: DuckDBConnection,
+  read: PlannedRead,
+  keyLists: readonly KeyList[],
+  exclusive: ReturnType<typeof serialized>,
+  signal: AbortSignal,
+  context: QueryContext,
+  record: ReadActuals,
+  trace: ExecutionTrace,
 ): Promise<void> {
-  for (const edge of plan.joinKeys) {
-    if (edge.from !== scan.binding) continue;
-    const target = plan.scans.find((s) => s.binding === edge.to);
-    if (!target || loaded.has(target) || target.limit !== undefined) continue;
-    if (!scan.projection.includes(edge.fromColumn)) continue;
-    const filter = await keyFilter(connection, scan.relation, edge.fromColumn, edge.to, edge.toColumn);
-    if (filter) dynamic.set(target, [...(dynamic.get(target) ?? []), filter]);
+  const scan = read.scan;
+  const started = trace.now();
+  const open = (): AsyncIterable<RecordBatch> => {
+    if (read.inSource) {
+      const rendered = renderReduction(
+        read.inSource,
+        scan.binding.alias,
+        keyLists.map((k) => ({ column: k.column, keys: k.keys })),
+      );
+      return read.inSource.connector.sql!.execute(rendered, { signal, context });
+    }
+    const request: ScanRequest = {
+      projection: scan.projection,
+      filters: [
+        ...scan.candidates.filter((c) => c.support !== 'unsupported').map((c) => c.expr),
+        ...keyLists.map((k) => k.filter),
+      ],
+      ...(scan.limit !== undefined ? { limit: scan.limit } : {}),
+      ...(scan.orderBy ? { orderBy: scan.orderBy } : {}),
+      signal,
+      context,
+    };
+    return scan.binding.provider.scan(request);
+  };
+  const batches = prefetched(observed(sourceBatches(scan.binding.source, open), record, trace, started));
+  if (scan.projection.length === 0) {
+    await loadRowCount(connection, scan.relation, batches, signal, exclusive);
+    return;
   }
+  if (read.inSource) {
+    const peeked = await peekSchema(batches);
+    await exclusive(async () => {
+      const loadStart = trace.now();
+      await loadBatches(connection, scan.relation, peeked.schema, peeked.batches, signal);
+      record.loadMs = trace.now() - loadStart;
+    });
+    return;
+  }
+  await exclusive(async () => {
+    const loadStart = trace.now();
+    await loadBatches(
+      connection,
+      scan.relation,
+      scan.binding.arrowSchema.select(scan.projection),
+      batches,
+      signal,
+    );
+    record.loadMs = trace.now() - loadStart;
+  });
+}
+
+/** Counts a read's rows and bytes and times its first and last batch. */
+async function* observed(
+  batches: AsyncIterable<RecordBatch>,
+  record: ReadActuals,
+  trace: ExecutionTrace,
+  started: number,
+): AsyncGenerator<RecordBatch> {
+  let first = true;
+  for await (const batch of batches) {
+    if (first) {
+      record.firstBatchMs = trace.now() - started;
+      first = false;
+    }
+    record.rows += batch.numRows;
+    record.bytes += batch.data.byteLength;
+    yield batch;
+  }
+  record.elapsedMs = trace.now() - started;
+  if (first) record.firstBatchMs = record.elapsedMs;
+}
+
+/**
+ * Starts pulling `batches` at once and keeps what arrives until the
+ * consumer asks, so a source streams while DuckDB loads another relation.
+ */
+function prefetched(batches: AsyncIterable<RecordBatch>): AsyncIterable<RecordBatch> {
+  const iterator = batches[Symbol.asyncIterator]();
+  const buffer: IteratorResult<RecordBatch>[] = [];
+  let failure: { error: unknown } | undefined;
+  let wake: (() => void) | undefined;
+  let stopped = false;
+  const pump = (async () => {
+    try {
+      for (;;) {
+        const next = await iterator.next();
+        buffer.push(next);
+        wake?.();
+        if (next.done || stopped) return;
+      }
+    } catch (error) {
+      failure = { error };
+      wake?.();
+    }
+  })();
+  return closingStream(
+    (async function* () {
+      for (;;) {
+        if (buffer.length === 0 && !failure) await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+        const next = buffer.shift();
+        if (next) {
+          if (next.done) return;
+          yield next.value;
+        } else if (failure) {
+          throw failure.error;
+        }
+      }
+    })(),
+    async () => {
+      stopped = true;
+      await pump;
+      await iterator.return?.();
+    },
+  );
+}
+
+/** Distinct keys of a loaded relation's column, as a filter for another read's column. */
+interface KeyList {
+  readonly column: string;
+  readonly keys: readonly ScalarValue[];
+  readonly filter: Expr;
 }
 
 /**
@@ -223,32 +377,37 @@ async function addKeyFilters(
  * in DuckDB), when they are few enough, keep less than half of the target's
  * keys, and the target's source accepts the filter; else `undefined`.
  */
-async function keyFilter(
+async function keyList(
   connection: DuckDBConnection,
   relation: string,
   fromColumn: string,
   to: TableBinding,
   toColumn: string,
-): Promise<Expr | undefined> {
+): Promise<KeyList | undefined> {
   const field = to.arrowSchema.fields.find((f) => f.name === toColumn);
   const type = field ? fromArrowType(field.type) : undefined;
-  if (!type || !KEY_TYPES.has(type.id)) return undefined;
+  if (!type || !KEY_TYPES.has(type.id) || !fromColumn) return undefined;
   const column = `"${fromColumn.replaceAll('"', '""')}"`;
-  const counted = await connection.runAndReadAll(`SELECT count(DISTINCT ${column}) FROM "${relation}"`);
-  const distinct = Number(counted.getRows()[0]![0]);
-  if (distinct > MAX_DYNAMIC_FILTER_KEYS) return undefined;
+  // One statement: at most MAX + 1 distinct keys come back, so a long list is known to be too long.
+  const reader = await connection.runAndReadAll(
+    `SELECT DISTINCT ${column} FROM "${relation}" WHERE ${column} IS NOT NULL LIMIT ${MAX_DYNAMIC_FILTER_KEYS + 1}`,
+  );
+  const rows = reader.getRows();
+  if (rows.length > MAX_DYNAMIC_FILTER_KEYS) return undefined;
   // A list that keeps most of the other side's keys costs the source more than it saves.
   const stats = await to.provider.statistics?.().catch(() => undefined);
   const targetKeys = stats?.columns?.[toColumn]?.distinctCount?.value ?? stats?.rowCount?.value;
-  if (targetKeys !== undefined && distinct > targetKeys * 0.5) return undefined;
-  const reader = await connection.runAndReadAll(
-    `SELECT DISTINCT ${column} FROM "${relation}" WHERE ${column} IS NOT NULL`,
-  );
-  const keys = reader.getRows().map((r) => keyLiteral(r[0], type));
-  if (keys.some((k) => k === undefined)) return undefined;
-  const filter = Ex.in(Ex.col(toColumn), keys as Expr[]);
+  if (targetKeys !== undefined && rows.length > targetKeys * 0.5) return undefined;
+  const literals = rows.map((r) => keyLiteral(r[0], type));
+  if (literals.some((k) => k === undefined)) return undefined;
+  const filter = Ex.in(Ex.col(toColumn), literals as Expr[]);
   const [support] = (await to.provider.supportsFilters?.([filter])) ?? ['unsupported'];
-  return support === 'unsupported' ? undefined : filter;
+  if (support === 'unsupported') return undefined;
+  return {
+    column: toColumn,
+    keys: (literals as Expr[]).map((l) => (l as { value: ScalarValue }).value),
+    filter,
+  };
 }
 
 const KEY_TYPES = new Set(['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'utf8']);
@@ -324,14 +483,17 @@ async function loadRowCount(
   relation: string,
   batches: AsyncIterable<RecordBatch>,
   signal: AbortSignal,
+  exclusive: ReturnType<typeof serialized>,
 ): Promise<void> {
   let rows = 0;
   for await (const batch of batches) {
     throwIfAborted(signal);
     rows += batch.numRows;
   }
-  await connection.run(
-    `CREATE TEMP TABLE "${relation}" AS SELECT CAST(NULL AS BOOLEAN) AS "__spoke_row" FROM range(${rows})`,
+  await exclusive(() =>
+    connection.run(
+      `CREATE TEMP TABLE "${relation}" AS SELECT CAST(NULL AS BOOLEAN) AS "__spoke_row" FROM range(${rows})`,
+    ),
   );
 }
 

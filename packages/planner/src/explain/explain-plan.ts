@@ -2,14 +2,50 @@
 import { formatExpression } from '@spoke/core';
 import { deparseSync } from 'pgsql-deparser';
 import type { PreparedSelect } from '../engine.js';
-import type { ExplainPlan, ExplainSourceRequest } from '../engine-api.js';
+import type { ExplainAnalyze, ExplainPlan, ExplainSourceRequest } from '../engine-api.js';
+import type { ExecutionTrace } from '../executor/execution-trace.js';
 import type { AstNode } from '../parse/ast.js';
-import type { JoinKeyEdge } from '../pushdown/plan-join-keys.js';
 import type { ScanPlan } from '../pushdown/plan-scans.js';
+import { renderReduction } from '../strategies/in-source-semi-join.js';
+import type { PlannedRead } from '../strategies/plan-reads.js';
 
-/** The plan of a prepared SELECT. */
-export function explainPlan(prepared: PreparedSelect): ExplainPlan {
-  return { ...planOf(prepared), appliedRules: prepared.appliedRules };
+/** The plan of a prepared SELECT; with a trace and totals, EXPLAIN ANALYZE's. */
+export function explainPlan(
+  prepared: PreparedSelect,
+  analyzed?: { readonly trace: ExecutionTrace; readonly totals: ExplainAnalyze },
+): ExplainPlan {
+  const plan: ExplainPlan = { ...planOf(prepared), appliedRules: prepared.appliedRules };
+  if (!analyzed) return plan;
+  return {
+    ...plan,
+    sources: plan.sources.map((s) => withActuals(s, analyzed.trace)),
+    analyze: analyzed.totals,
+  };
+}
+
+/** A source request with what the read actually did. */
+function withActuals(request: ExplainSourceRequest, trace: ExecutionTrace): ExplainSourceRequest {
+  const read = trace.reads.get(request.relation);
+  if (!read) return request;
+  const ms = (n: number) => Math.round(n * 100) / 100;
+  const estimate = request.estimatedRows;
+  return {
+    ...request,
+    actualRows: read.rows,
+    actualBytes: read.bytes,
+    elapsedMs: ms(read.elapsedMs),
+    waitedMs: ms(read.waitedMs),
+    loadMs: ms(read.loadMs),
+    keysSent: read.keysSent,
+    ...(estimate !== undefined
+      ? {
+          errorFactor:
+            Math.round(
+              (Math.max(read.rows, estimate, 1) / Math.max(1, Math.min(read.rows, estimate))) * 100,
+            ) / 100,
+        }
+      : {}),
+  };
 }
 
 function planOf(prepared: PreparedSelect): Omit<ExplainPlan, 'appliedRules'> {
@@ -45,14 +81,31 @@ function planOf(prepared: PreparedSelect): Omit<ExplainPlan, 'appliedRules'> {
               relation: q.relation,
             }),
           ),
-          ...prepared.scans.map((scan) => ({
-            ...explainScan(scan),
-            ...keyFilters(scan, prepared.joinKeys),
-          })),
+          ...prepared.schedule.reads.map((read) => ({ ...explainScan(read.scan), ...explainRead(read) })),
         ],
         residualSql: prepared.residual.sql,
+        ...(prepared.schedule.cost !== undefined
+          ? { cost: Math.round(prepared.schedule.cost * 100) / 100 }
+          : {}),
+        ...(prepared.schedule.alternatives.length ? { alternatives: prepared.schedule.alternatives } : {}),
       };
   }
+}
+
+/** The optimizer's choice for one read: its strategy, estimates, cost and the key lists it waits for. */
+function explainRead(read: PlannedRead): Partial<ExplainSourceRequest> {
+  const lines = read.waitsFor.map(
+    (e) => `${e.toColumn} IN (keys of ${e.from.alias}.${e.fromColumn}, after that read)`,
+  );
+  return {
+    strategy: read.strategy,
+    estimateBasis: read.estimate.basis,
+    ...(read.estimatedRows !== undefined ? { estimatedRows: read.estimatedRows } : {}),
+    ...(read.estimatedBytes !== undefined ? { estimatedBytes: read.estimatedBytes } : {}),
+    ...(read.cost !== undefined ? { cost: Math.round(read.cost * 100) / 100 } : {}),
+    ...(lines.length ? { dynamicFilters: lines } : {}),
+    ...(read.inSource ? { sql: renderReduction(read.inSource, read.scan.binding.alias, []).sql } : {}),
+  };
 }
 
 function explainScan(scan: ScanPlan): ExplainSourceRequest {
@@ -78,17 +131,6 @@ function explainScan(scan: ScanPlan): ExplainSourceRequest {
   };
 }
 
-/** The dynamic filters a scan may receive at run time, as EXPLAIN shows them. */
-function keyFilters(scan: ScanPlan, edges: readonly JoinKeyEdge[]): { dynamicFilters?: string[] } {
-  const lines = edges
-    .filter((e) => e.to === scan.binding)
-    .map(
-      (e) =>
-        `${e.toColumn} IN (keys of ${e.from.alias}.${e.fromColumn}, when the smaller side is read first)`,
-    );
-  return lines.length ? { dynamicFilters: lines } : {};
-}
-
 function expressionSql(node: AstNode): string {
   try {
     // Deparse the conjunct inside a throwaway SELECT: the deparser renders statements.
@@ -111,6 +153,7 @@ export function formatExplain(plan: ExplainPlan): string[] {
           ? `Source ${s.source}: sub-query pushed down -> ${s.relation}`
           : `Source ${s.source}: whole query pushed down`,
       );
+      if (s.actualRows !== undefined) lines.push(`  Actual: ${actualText(s)}`);
       lines.push(`  SQL: ${s.sql}`);
       if (s.params?.length)
         lines.push(
@@ -119,6 +162,9 @@ export function formatExplain(plan: ExplainPlan): string[] {
       continue;
     }
     lines.push(`Scan ${s.source}.${s.table} -> ${s.relation}`);
+    if (s.strategy) lines.push(`  Strategy: ${s.strategy}${estimateText(s)}`);
+    if (s.actualRows !== undefined) lines.push(`  Actual: ${actualText(s)}`);
+    if (s.sql) lines.push(`  SQL: ${s.sql}`);
     lines.push(`  Columns: ${s.columns.length ? s.columns.join(', ') : '(none: row count only)'}`);
     for (const f of s.filters) lines.push(`  Filter [${f.support}]: ${f.sql}`);
     for (const d of s.dynamicFilters ?? []) lines.push(`  Dynamic filter: ${d}`);
@@ -127,7 +173,45 @@ export function formatExplain(plan: ExplainPlan): string[] {
     if (s.limit !== undefined) lines.push(`  Limit: ${s.limit}`);
   }
   for (const rule of plan.appliedRules) lines.push(`Policy applied: ${rule}`);
+  if (plan.cost !== undefined) {
+    lines.push(`Cost: ${plan.cost} ms expected until every read is loaded`);
+    for (const a of plan.alternatives ?? []) lines.push(`  instead of: ${a.strategy} (${a.cost} ms)`);
+  }
+  if (plan.analyze) {
+    const a = plan.analyze;
+    lines.push(
+      `Execution: ${a.rows} rows in ${a.totalMs} ms (reads loaded after ${a.readsMs} ms; key lists ${a.keyListMs} ms)`,
+    );
+  }
   lines.push('Residual (DuckDB):');
   for (const line of plan.residualSql.split('\n')) lines.push(`  ${line}`);
   return lines;
+}
+
+/** `; estimated 1,234 rows, 56 kB, 3.2 ms (source)` — what the optimizer expected. */
+function estimateText(s: ExplainSourceRequest): string {
+  if (s.estimatedRows === undefined) return '; estimated rows unknown';
+  const bytes = s.estimatedBytes !== undefined ? `, ${formatBytes(s.estimatedBytes)}` : '';
+  const cost = s.cost !== undefined ? `, ${s.cost} ms` : '';
+  return `; estimated ${s.estimatedRows} rows${bytes}${cost} (${s.estimateBasis ?? 'unknown'})`;
+}
+
+/** What a read actually did (EXPLAIN ANALYZE). */
+function actualText(s: ExplainSourceRequest): string {
+  const parts = [
+    `${s.actualRows} rows`,
+    formatBytes(s.actualBytes ?? 0),
+    `${s.elapsedMs} ms`,
+    ...(s.waitedMs ? [`waited ${s.waitedMs} ms for keys`] : []),
+    ...(s.keysSent ? [`${s.keysSent} keys sent`] : []),
+    ...(s.loadMs !== undefined ? [`loaded in ${s.loadMs} ms`] : []),
+    ...(s.errorFactor !== undefined ? [`estimate off by ×${s.errorFactor}`] : []),
+  ];
+  return parts.join(', ');
+}
+
+function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} kB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }

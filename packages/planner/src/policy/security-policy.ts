@@ -69,6 +69,11 @@ export class SecurityPolicy implements QueryPolicy {
     return checkWrite(kind, target, tablesRead, this, context);
   }
 
+  mayShip(table: WriteTarget, toSource: string, context: QueryContext): boolean {
+    if (table.source.toLowerCase() === toSource.toLowerCase()) return true;
+    return this.tableRules(table, context).neverUpload.length === 0;
+  }
+
   async apply(stmt: AstNode, input: PolicyInput): Promise<PolicyOutcome> {
     if (this.rules.length === 0) return { appliedRules: [] };
     return rewriteQuery(stmt, this.rules, input);

@@ -1,0 +1,23 @@
+/**
+ * The cost of moving data, in milliseconds of wall time: a request's round
+ * trip, its bytes over the link, its rows through the source and the
+ * decoder, and DuckDB's loading of them. One unit for every choice, so
+ * "wait for a small side's keys, then read less" and "read everything now,
+ * concurrently" compare directly.
+ */
+import type { LinkProfile } from './link-profile.js';
+
+/** Rows per second DuckDB loads from Arrow (appender); measured on this project's bench machine. */
+export const DUCKDB_LOAD_ROWS_PER_SECOND = 1_500_000;
+/** What one key costs in an `IN (…)` list: rendering, sending, and the source parsing it. */
+export const KEY_LIST_MS_PER_KEY = 0.002;
+
+/** Milliseconds to read `rows` rows of `bytes` bytes over `link` and load them into DuckDB. */
+export function readCost(link: LinkProfile, rows: number, bytes: number): number {
+  return (
+    link.latencyMs +
+    (bytes * 8) / (link.mbps * 1000) +
+    (rows * 1000) / link.rowsPerSecond +
+    (rows * 1000) / DUCKDB_LOAD_ROWS_PER_SECOND
+  );
+}

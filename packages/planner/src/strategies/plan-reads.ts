@@ -1,0 +1,373 @@
+/**
+ * The read schedule of a federated SELECT: for every table read, how it is
+ * reduced and what it waits for, chosen by cost.
+ *
+ * Strategies per read (one file each where they carry logic):
+ * - **pull**: read it with its own pushed filters, at once, concurrently
+ *   with every other read that waits for nothing;
+ * - **semi-join in the source** (`in-source-semi-join.ts`): tables of the
+ *   same SQL source linked by a join edge restrict each other inside it;
+ * - **semi-join by keys**: wait for a smaller read of another source, then
+ *   send its distinct join keys as `IN (…)` — worth it when the wait plus
+ *   the reduced read finishes sooner than the whole read, by the link
+ *   profiles' costs (`cost/`), and allowed only when the keys may leave
+ *   their table's source (`never_upload` forbids it: keys are values too).
+ *
+ * The cost of a schedule is its critical path (reads run concurrently) or
+ * DuckDB's serial loading, whichever is longer. Two alternatives are
+ * costed alongside, for EXPLAIN: every read whole and at once, and the
+ * previous planner's one-by-one, smallest-first order with every key list.
+ */
+import type { ScalarValue } from '@spoke/core';
+import type { TableBinding } from '../binder/scope.js';
+import type { LinkProfiles } from '../cost/link-profile.js';
+import { DUCKDB_LOAD_ROWS_PER_SECOND, KEY_LIST_MS_PER_KEY, readCost } from '../cost/read-cost.js';
+import type { JoinKeyEdge } from '../pushdown/plan-join-keys.js';
+import type { ScanPlan } from '../pushdown/plan-scans.js';
+import type { ReadEstimate } from '../statistics/estimate-reads.js';
+import { type InSourceReduction, inSourceReduction } from './in-source-semi-join.js';
+
+/** At most this many distinct keys travel as a dynamic `IN (…)` filter. */
+export const MAX_DYNAMIC_FILTER_KEYS = 20_000;
+/** A reduction is considered only when it keeps at most this fraction of the rows (cost decides the rest). */
+const USEFUL_REDUCTION = 0.75;
+/**
+ * A wait this long — at least two round trips of the read's link — is
+ * accepted for a smaller answer even when the read alone gains nothing: a
+ * smaller answer means fewer keys for the reads after it and less work in
+ * DuckDB, which the read-by-read comparison does not see.
+ */
+const ACCEPTED_DELAY_MS = 2;
+
+/** One read as scheduled. */
+export interface PlannedRead {
+  readonly scan: ScanPlan;
+  /** The estimate before any reduction. */
+  readonly estimate: ReadEstimate;
+  /** Answered by a reducing query in its own source instead of a plain scan. */
+  readonly inSource?: InSourceReduction;
+  /** Edges from earlier reads whose distinct keys this read waits for. */
+  readonly waitsFor: readonly JoinKeyEdge[];
+  /** `pull`, `semi-join in source`, `semi-join by keys`, or both reductions. */
+  readonly strategy: string;
+  /** Rows and bytes expected after the reductions (undefined when unknown). */
+  readonly estimatedRows: number | undefined;
+  readonly estimatedBytes: number | undefined;
+  /** Expected milliseconds of this read alone, and when it should finish counting its waits. */
+  readonly cost: number | undefined;
+  readonly finishesAt: number | undefined;
+}
+
+/** A strategy for the whole query that the schedule was compared with. */
+export interface CostedAlternative {
+  readonly strategy: string;
+  /** Expected milliseconds, in the same unit as the chosen schedule's. */
+  readonly cost: number;
+}
+
+/** Every read of a query, in the order they start, with the cost of the whole. */
+export interface ReadSchedule {
+  readonly reads: readonly PlannedRead[];
+  /** Expected milliseconds until every read is loaded; undefined when estimates are missing. */
+  readonly cost: number | undefined;
+  readonly alternatives: readonly CostedAlternative[];
+  /** Every read waits for the one before it (the previous planner, for comparison). */
+  readonly sequential?: boolean;
+}
+
+/** What the schedule needs besides the scans. */
+export interface ReadPlanningInput {
+  readonly scans: readonly ScanPlan[];
+  readonly joinKeys: readonly JoinKeyEdge[];
+  readonly estimates: ReadonlyMap<ScanPlan, ReadEstimate>;
+  readonly links: LinkProfiles;
+  readonly params: readonly ScalarValue[];
+  /** False when `from`'s values may not be sent to `toSource` (a `never_upload` table). */
+  readonly mayShipKeys: (from: TableBinding, toSource: string) => boolean;
+  /** Tables whose read takes the keys of a sub-query's answer: their size is unknown until it runs. */
+  readonly keyedBySubquery?: ReadonlySet<TableBinding>;
+  /** Plan as the previous planner did (one read after another), for comparison. */
+  readonly sequential?: boolean;
+}
+
+/** Chooses each read's strategy. */
+export function planReads(input: ReadPlanningInput): ReadSchedule {
+  const { scans, joinKeys, estimates, links } = input;
+  const order = [...scans].sort((a, b) => compareRows(rowsOf(estimates, a), rowsOf(estimates, b)));
+  const scanOf = (binding: TableBinding) => scans.find((s) => s.binding === binding);
+  const linkOf = (scan: ScanPlan) => links.get(scan.binding.source, scan.binding.connector.sql !== undefined);
+  const costOf = (scan: ScanPlan, rows: number) =>
+    readCost(linkOf(scan), rows, rows * widthOf(estimates.get(scan)!));
+  const unknownRows = input.keyedBySubquery ?? new Set<TableBinding>();
+
+  if (input.sequential) return sequentialSchedule(order, input, costOf);
+
+  const reads: PlannedRead[] = [];
+  const finish = new Map<ScanPlan, number | undefined>();
+  const rowsAfter = new Map<ScanPlan, number | undefined>();
+  // Waiting is free while the query would not finish sooner anyway: its slowest read, pulled whole.
+  const budget = Math.max(
+    0,
+    ...order.map((s) => (estimates.get(s)!.rows === undefined ? 0 : costOf(s, estimates.get(s)!.rows!))),
+  );
+  for (const scan of order) {
+    const estimate = estimates.get(scan)!;
+    const started = new Set(reads.map((r) => r.scan));
+    // Edges from reads that start earlier, whose keys may go to this read's source.
+    const feeders = joinKeys.filter((e) => {
+      const from = scanOf(e.from);
+      return (
+        e.to === scan.binding &&
+        from !== undefined &&
+        started.has(from) &&
+        scan.limit === undefined &&
+        input.mayShipKeys(e.from, scan.binding.source)
+      );
+    });
+
+    // Option 1: a plain read, waiting for the key lists that pay.
+    const plain = waitForKeys(scan, estimate.rows, feeders);
+    // Option 2: reduced inside its own source (no wait), plus key lists from other sources.
+    const partners = joinKeys
+      .filter(
+        (e) => e.to === scan.binding && e.from !== scan.binding && e.from.source === scan.binding.source,
+      )
+      .map((edge) => ({ edge, partner: scanOf(edge.from) }))
+      .filter((p): p is { edge: JoinKeyEdge; partner: ScanPlan } => {
+        if (!p.partner || !p.partner.candidates.some((c) => c.support === 'exact')) return false;
+        const kept = inSourceKept(p.edge, p.partner);
+        return kept !== undefined && kept <= USEFUL_REDUCTION;
+      });
+    const inSource = partners.length ? inSourceReduction(scan, partners, input.params) : undefined;
+    let chosen = plain;
+    let reducedInSource = false;
+    if (inSource) {
+      let rows = estimate.rows;
+      if (rows !== undefined) for (const p of partners) rows *= inSourceKept(p.edge, p.partner)!;
+      const reduced = waitForKeys(
+        scan,
+        rows,
+        feeders.filter((e) => e.from.source !== scan.binding.source),
+      );
+      if (
+        plain.finishesAt === undefined ||
+        (reduced.finishesAt !== undefined && reduced.finishesAt <= plain.finishesAt)
+      ) {
+        chosen = reduced;
+        reducedInSource = true;
+      }
+    }
+    const labels: string[] = [];
+    if (reducedInSource)
+      labels.push(`semi-join in source (${partners.map((p) => p.edge.from.alias).join(', ')})`);
+    if (chosen.waitsFor.length)
+      labels.push(`semi-join by keys (${chosen.waitsFor.map((e) => e.from.alias).join(', ')})`);
+    finish.set(scan, chosen.finishesAt);
+    rowsAfter.set(scan, unknownRows.has(scan.binding) ? undefined : chosen.rows);
+    const width = widthOf(estimate);
+    reads.push({
+      scan,
+      estimate,
+      ...(reducedInSource && inSource ? { inSource } : {}),
+      waitsFor: chosen.waitsFor,
+      strategy: labels.length ? labels.join(' + ') : 'pull',
+      estimatedRows: chosen.rows === undefined ? undefined : Math.round(chosen.rows),
+      estimatedBytes: chosen.rows === undefined ? undefined : Math.round(chosen.rows * width),
+      cost: chosen.cost,
+      finishesAt: chosen.finishesAt,
+    });
+  }
+  return { reads, cost: scheduleCost(reads), alternatives: alternatives(order, estimates, costOf, joinKeys) };
+
+  /** The fraction of `edge.to`'s rows a same-source partner's pushed filters keep, by the keys they keep. */
+  function inSourceKept(edge: JoinKeyEdge, partner: ScanPlan): number | undefined {
+    const from = estimates.get(partner)!;
+    const to = estimates.get(scanOf(edge.to)!)!;
+    if (from.rows === undefined || !from.tableRows || !to.tableRows) return undefined;
+    const keys = distinctKept(from, edge.fromColumn, from.rows);
+    return Math.min(1, keys / Math.max(1, to.distinct[edge.toColumn] ?? to.tableRows));
+  }
+
+  /**
+   * Greedy over the feeders that finish first: wait for one while the read
+   * then finishes no later than without it — or only a little later (a
+   * round trip), since a smaller answer here also means fewer keys for the
+   * reads after it and less work in DuckDB. A feeder whose size is unknown
+   * (keyed by a sub-query's answer, or without statistics) is waited for,
+   * and the run-time check (few keys, under half the target's) decides.
+   */
+  function waitForKeys(
+    scan: ScanPlan,
+    rowsBefore: number | undefined,
+    feeders: readonly JoinKeyEdge[],
+  ): {
+    waitsFor: JoinKeyEdge[];
+    rows: number | undefined;
+    cost: number | undefined;
+    finishesAt: number | undefined;
+  } {
+    const estimate = estimates.get(scan)!;
+    if (rowsBefore === undefined || estimate.tableRows === undefined) {
+      return {
+        waitsFor: [...feeders],
+        rows: rowsBefore,
+        cost: rowsBefore === undefined ? undefined : costOf(scan, rowsBefore),
+        finishesAt: undefined,
+      };
+    }
+    const waitsFor: JoinKeyEdge[] = [];
+    const full = costOf(scan, rowsBefore);
+    let finishesAt: number | undefined = full;
+    let rows = rowsBefore;
+    let start = 0;
+    let keyCost = 0;
+    const candidates = feeders.map((edge) => {
+      const from = scanOf(edge.from)!;
+      const fromRows = rowsAfter.get(from);
+      const keys =
+        fromRows === undefined
+          ? Number.POSITIVE_INFINITY
+          : distinctKept(estimates.get(from)!, edge.fromColumn, fromRows);
+      const targetKeys = estimate.distinct[edge.toColumn] ?? estimate.tableRows!;
+      return {
+        edge,
+        unknown: fromRows === undefined || finish.get(from) === undefined,
+        keys,
+        kept: Math.min(1, keys / Math.max(1, targetKeys)),
+        ready: finish.get(from) ?? 0,
+      };
+    });
+    for (const c of candidates.filter((c) => c.unknown)) {
+      waitsFor.push(c.edge);
+      finishesAt = undefined;
+    }
+    const known = candidates
+      .filter((c) => !c.unknown && c.keys <= MAX_DYNAMIC_FILTER_KEYS && c.kept <= USEFUL_REDUCTION)
+      .sort((a, b) => a.ready - b.ready);
+    for (const c of known) {
+      const reduced = rows * c.kept;
+      const waited =
+        Math.max(start, c.ready) + keyCost + c.keys * KEY_LIST_MS_PER_KEY + costOf(scan, reduced);
+      const current = finishesAt ?? full;
+      const slack = Math.max(ACCEPTED_DELAY_MS, 2 * linkOf(scan).latencyMs, current * 0.1);
+      if (waited <= Math.max(current + slack, budget)) {
+        waitsFor.push(c.edge);
+        start = Math.max(start, c.ready);
+        keyCost += c.keys * KEY_LIST_MS_PER_KEY;
+        rows = reduced;
+        if (finishesAt !== undefined) finishesAt = waited;
+      }
+    }
+    return { waitsFor, rows, cost: costOf(scan, rows), finishesAt };
+  }
+}
+
+/**
+ * The previous planner, kept for comparison (`optimizer: 'sequential'`):
+ * one read after another, smallest estimate first, each taking every
+ * earlier read's keys (the run-time check decides), no reduction inside a
+ * source.
+ */
+function sequentialSchedule(
+  order: readonly ScanPlan[],
+  input: ReadPlanningInput,
+  costOf: (scan: ScanPlan, rows: number) => number,
+): ReadSchedule {
+  const reads: PlannedRead[] = [];
+  for (const scan of order) {
+    const estimate = input.estimates.get(scan)!;
+    const waitsFor = input.joinKeys.filter(
+      (e) =>
+        e.to === scan.binding &&
+        reads.some((r) => r.scan.binding === e.from) &&
+        scan.limit === undefined &&
+        input.mayShipKeys(e.from, scan.binding.source),
+    );
+    reads.push({
+      scan,
+      estimate,
+      waitsFor,
+      strategy: waitsFor.length
+        ? `sequential, keys of ${waitsFor.map((e) => e.from.alias).join(', ')}`
+        : 'sequential',
+      estimatedRows: estimate.rows,
+      estimatedBytes: estimate.bytes,
+      cost: estimate.rows === undefined ? undefined : costOf(scan, estimate.rows),
+      finishesAt: undefined,
+    });
+  }
+  return { reads, cost: undefined, alternatives: [], sequential: true };
+}
+
+/** The critical path, or DuckDB's serial loading of every row, whichever is longer. */
+function scheduleCost(reads: readonly PlannedRead[]): number | undefined {
+  if (reads.some((r) => r.finishesAt === undefined || r.estimatedRows === undefined)) return undefined;
+  const path = Math.max(0, ...reads.map((r) => r.finishesAt!));
+  const loading = reads.reduce((sum, r) => sum + (r.estimatedRows! * 1000) / DUCKDB_LOAD_ROWS_PER_SECOND, 0);
+  return Math.max(path, loading);
+}
+
+/** The two strategies the schedule is shown against in EXPLAIN. */
+function alternatives(
+  order: readonly ScanPlan[],
+  estimates: ReadonlyMap<ScanPlan, ReadEstimate>,
+  costOf: (scan: ScanPlan, rows: number) => number,
+  joinKeys: readonly JoinKeyEdge[],
+): CostedAlternative[] {
+  const rows = order.map((s) => estimates.get(s)!.rows);
+  if (rows.some((r) => r === undefined)) return [];
+  const whole = Math.max(0, ...order.map((s, i) => costOf(s, rows[i]!)));
+  const loading = rows.reduce((sum, r) => sum! + (r! * 1000) / DUCKDB_LOAD_ROWS_PER_SECOND, 0)!;
+  // One read after another, smallest first, each reduced by every earlier read's keys.
+  let sequential = 0;
+  const after = new Map<TableBinding, number>();
+  order.forEach((scan, i) => {
+    let r = rows[i]!;
+    const estimate = estimates.get(scan)!;
+    for (const e of joinKeys) {
+      const keys = e.to === scan.binding ? after.get(e.from) : undefined;
+      if (keys === undefined || keys > MAX_DYNAMIC_FILTER_KEYS) continue;
+      const target = estimate.distinct[e.toColumn] ?? estimate.tableRows ?? r;
+      r *= Math.min(1, keys / Math.max(1, target));
+      sequential += keys * KEY_LIST_MS_PER_KEY;
+    }
+    after.set(scan.binding, r);
+    sequential += costOf(scan, r);
+  });
+  return [
+    { strategy: 'every read whole, all at once', cost: round(Math.max(whole, loading)) },
+    { strategy: 'one read after another, smallest first, every key list', cost: round(sequential) },
+  ];
+}
+
+/**
+ * Distinct values of `column` among `rows` rows of a read: with `m` rows
+ * per value on average and a fraction `s` of the rows kept, a value
+ * survives with probability `1 − (1 − s)^m` — half of lineitem's rows keep
+ * nearly every order key, half of orders' rows keep half of them.
+ */
+export function distinctKept(estimate: ReadEstimate, column: string, rows: number): number {
+  const total = estimate.tableRows;
+  if (!total) return rows;
+  const distinct = Math.min(total, estimate.distinct[column] ?? total);
+  const perValue = total / Math.max(1, distinct);
+  const kept = Math.min(1, rows / total);
+  return Math.min(rows, distinct * (1 - (1 - kept) ** perValue));
+}
+
+/** Ascending, unknown (infinite) last; equal sizes keep the query's order (the sort is stable). */
+function compareRows(a: number, b: number): number {
+  return a === b ? 0 : a - b;
+}
+
+function rowsOf(estimates: ReadonlyMap<ScanPlan, ReadEstimate>, scan: ScanPlan): number {
+  return estimates.get(scan)?.rows ?? Number.POSITIVE_INFINITY;
+}
+
+function widthOf(estimate: ReadEstimate): number {
+  return estimate.rows ? (estimate.bytes ?? 0) / estimate.rows : 16;
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}

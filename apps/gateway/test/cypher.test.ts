@@ -373,6 +373,16 @@ ${GRAPH_YAML}`;
     });
     // Over HTTP: created by one request, used by the next, gone after DROP.
     await rows('/v1/query', { sql: ddl });
+    const explained = (await (
+      await post('/v1/explain', {
+        sql: "SELECT * FROM cypher('shop_sql', $$ MATCH (c:Customer) RETURN c.name $$) AS (name text)",
+      })
+    ).json()) as { graphQueries: { graph: string; cypher: string; sql: string }[]; residualSql: string };
+    assert.deepEqual(
+      explained.graphQueries.map((q) => [q.graph, q.cypher]),
+      [['shop_sql', 'MATCH (c:Customer) RETURN c.name']],
+    );
+    assert.match(explained.graphQueries[0]!.sql, /FROM "crm"\."customers"/);
     assert.equal((await rows('/v1/cypher', { graph: 'shop_sql', query: writers })).length, 10);
     await rows('/v1/query', { sql: 'DROP PROPERTY GRAPH shop_sql' });
     const gone = await post('/v1/cypher', { graph: 'shop_sql', query: writers });

@@ -10,7 +10,8 @@
  * - `DROP PROPERTY GRAPH [IF EXISTS] g`;
  * - `EXPLAIN` of a statement calling `cypher()` or using GRAPH_TABLE: the
  *   planner's plan, preceded by each graph query's Cypher and the SQL it
- *   compiles to (the plan alone shows only what that SQL became).
+ *   compiles to (the plan alone shows only what that SQL became); through
+ *   `explain()` (`POST /v1/explain`) the same as `graphQueries` on the plan.
  *
  * Graphs created this way are gateway-wide, like the config's: every
  * session and every wire sees them as soon as the statement completes, so
@@ -163,30 +164,47 @@ function cypherCalls(tree: unknown, params: readonly ScalarValue[]): ScalarValue
 const EXPLAIN = /^\s*explain\b/i;
 const MENTIONS_GRAPH = /\b(cypher|graph_table)\s*\(/i;
 
+/** One graph query of a statement, as EXPLAIN shows it. */
+export interface ExplainedGraphQuery {
+  readonly graph: string;
+  readonly cypher: string;
+  /** The SQL it compiles to (what the planner then plans). */
+  readonly sql: string;
+}
+
 /**
- * The lines put before the plan of an EXPLAIN over graph queries: each call's
- * graph, Cypher and compiled SQL. Empty when the statement has none (or when
- * it does not compile: the plan's own error is then the one reported).
+ * Each `cypher()` call (GRAPH_TABLE included) of `sql`: its graph, Cypher and
+ * compiled SQL. Empty when the statement has none (or when one does not
+ * compile: the plan's own error is then the one reported).
  */
-async function graphExplainLines(
+export async function graphQueriesOf(
   sql: string,
   graphs: ReadonlyMap<string, GraphDefinition>,
   params: readonly ScalarValue[],
-): Promise<string[]> {
+): Promise<ExplainedGraphQuery[]> {
+  if (!MENTIONS_GRAPH.test(sql)) return [];
   try {
     const statements = await parseSql(rewriteGraphTable(sql) ?? sql);
-    const lines: string[] = [];
-    for (const args of cypherCalls(statements[0]?.node, params)) {
-      const compiled = compileCypherCall(graphs, args);
-      lines.push(`Graph query (graph ${String(args[0])}):`);
-      for (const line of String(args[1]).trim().split('\n')) lines.push(`  Cypher: ${line.trim()}`);
-      lines.push('  Compiled SQL:');
-      for (const line of compiled.sql.split('\n')) lines.push(`    ${line}`);
-    }
-    return lines;
+    return cypherCalls(statements[0]?.node, params).map((args) => ({
+      graph: String(args[0]),
+      cypher: String(args[1]).trim(),
+      sql: compileCypherCall(graphs, args).sql,
+    }));
   } catch {
     return [];
   }
+}
+
+/** The lines put before the plan of an EXPLAIN over graph queries. */
+function graphExplainLines(queries: readonly ExplainedGraphQuery[]): string[] {
+  const lines: string[] = [];
+  for (const q of queries) {
+    lines.push(`Graph query (graph ${q.graph}):`);
+    for (const line of q.cypher.split('\n')) lines.push(`  Cypher: ${line.trim()}`);
+    lines.push('  Compiled SQL:');
+    for (const line of q.sql.split('\n')) lines.push(`    ${line}`);
+  }
+  return lines;
 }
 
 /**
@@ -205,7 +223,7 @@ export function withGraphStatements<E extends QueryEngine>(
       if (answered) return answered;
       if (!EXPLAIN.test(sql) || !MENTIONS_GRAPH.test(sql)) return engine.query(sql, queryOptions);
       const result = await engine.query(sql, queryOptions);
-      const head = await graphExplainLines(sql, options.graphs, queryOptions?.params ?? []);
+      const head = graphExplainLines(await graphQueriesOf(sql, options.graphs, queryOptions?.params ?? []));
       if (head.length === 0) return result;
       const plan: string[] = [];
       for await (const batch of result.batches) {
@@ -213,6 +231,12 @@ export function withGraphStatements<E extends QueryEngine>(
         for (let i = 0; i < batch.numRows; i++) plan.push(String(column?.get(i) ?? ''));
       }
       return textRows([...head, ...plan]);
+    },
+    // POST /v1/explain: the plan, with `graphQueries` (each one's graph, Cypher and compiled SQL) when there are any.
+    async explain(sql: string, explainOptions?: Parameters<QueryEngine['explain']>[1]) {
+      const plan = await engine.explain(sql, explainOptions);
+      const graphQueries = await graphQueriesOf(sql, options.graphs, explainOptions?.params ?? []);
+      return graphQueries.length > 0 ? { ...plan, graphQueries } : plan;
     },
   });
 }

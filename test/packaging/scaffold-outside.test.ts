@@ -126,4 +126,89 @@ describe('a connector scaffolded outside the workspace', { timeout: 600_000 }, (
       { name: 'cyd', tens: 30 },
     ]);
   });
+
+  it('--kind sql: a SQL source on the toolkit passes the kit, documents itself and serves a query', async (t) => {
+    const home = await mkdtemp(join(tmpdir(), 'spoke-author-sql-'));
+    folders.push(home);
+    const creator = packed.tarballs.get('create-spoke-connector') as string;
+    const created = await npm(home, [
+      'exec',
+      '--yes',
+      '--prefer-offline',
+      `--package=${creator}`,
+      '--',
+      'create-spoke-connector',
+      'tiny-sql',
+      '--kind',
+      'sql',
+    ]);
+    assert.match(created, /Created spoke-connector-tiny-sql \(connector "tiny-sql", sql\)/);
+    const dir = join(home, 'tiny-sql');
+    const manifestPath = join(dir, 'package.json');
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8'));
+    for (const name of spokeClosure(packed, ['@spoke/sdk', '@spoke/testing', '@spoke/duckdb-arrow']))
+      manifest.devDependencies[name] = `file:${packed.tarballs.get(name)}`;
+    for (const name of ['@spoke/sdk', '@spoke/duckdb-arrow'])
+      manifest.dependencies[name] = `file:${packed.tarballs.get(name)}`;
+    await writeFile(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
+    await npm(dir, ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error']);
+
+    const tested = await npm(dir, ['test']);
+    const passed = Number(/^# pass (\d+)$/m.exec(tested)?.[1]);
+    assert.match(tested, /^# fail 0$/m);
+    assert.ok(passed >= 150, `only ${passed} conformance cases passed`);
+    const source = [
+      await readFile(join(dir, 'src', 'index.ts'), 'utf8'),
+      await readFile(join(dir, 'src', 'tiny-sql-connector.ts'), 'utf8'),
+    ].flatMap((text) => text.trimEnd().split('\n'));
+    const code = source.filter((line) => line.trim() !== '' && !/^\s*(\/\*\*|\*|\/\/)/.test(line));
+    assert.ok(source.length <= 150, `${source.length} lines`);
+    t.diagnostic(
+      `scaffolded SQL connector: ${source.length} lines in src/ (${code.length} without TSDoc, comments and blank lines); npm test: ${passed} conformance cases`,
+    );
+
+    const packedJson = JSON.parse(await npm(dir, ['pack', '--json', '--loglevel=error'])) as {
+      filename: string;
+    }[];
+    const install = await installFromTarballs(
+      packed,
+      ['@spoke/gateway', '@spoke/sdk', '@spoke/duckdb-arrow'],
+      {
+        'spoke-connector-tiny-sql': `file:${join(dir, packedJson[0]!.filename)}`,
+      },
+    );
+    folders.push(install.dir);
+    // Its README's tables are what its declarations give, checked through the installed gateway.
+    await npxSpoke(install.dir, [
+      'connector-docs',
+      'tiny-sql',
+      '--readme',
+      join(install.dir, 'node_modules', 'spoke-connector-tiny-sql', 'README.md'),
+      '--check',
+    ]);
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const db = await DuckDBInstance.create(join(install.dir, 'people.db'));
+    const connection = await db.connect();
+    await connection.run(
+      "CREATE TABLE people AS SELECT * FROM (VALUES (1, 'ada'), (2, NULL), (3, 'cyd')) t(id, name)",
+    );
+    connection.closeSync();
+    db.closeSync();
+    await writeFile(
+      join(install.dir, 'spoke.yaml'),
+      'sources:\n  db:\n    connector: tiny-sql\n    path: people.db\n',
+    );
+    const out = await npxSpoke(install.dir, [
+      'query',
+      '--config',
+      'spoke.yaml',
+      '--format',
+      'json',
+      'SELECT name, id * 10 AS tens FROM db.people WHERE id >= 2 ORDER BY id',
+    ]);
+    assert.deepEqual(JSON.parse(out), [
+      { name: null, tens: 20 },
+      { name: 'cyd', tens: 30 },
+    ]);
+  });
 });

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { SpokeError } from '@spoke/core';
 import { askCommand } from './cli/ask-command.js';
+import { connectorDocsCommand } from './cli/connector-docs-command.js';
 import { cypherCommand } from './cli/cypher-command.js';
 import { explainCommand } from './cli/explain-command.js';
 import { hashPasswordCommand } from './cli/hash-password-command.js';
@@ -25,6 +26,7 @@ Commands:
   ask       answer a question in natural language (needs nl: in the config)
   cypher    run a Cypher query over a graph of the config (graphs:)
   hash-password  hash a password (stdin) for users: in the config, or make an API key
+  connector-docs generate a connector's README tables from its declarations
 
 Options:
   -h, --help     this help (each command has its own: spoke query --help)
@@ -41,6 +43,7 @@ const COMMANDS: Record<string, (args: string[], log: (message: string) => void) 
   ask: askCommand,
   cypher: cypherCommand,
   'hash-password': hashPasswordCommand,
+  'connector-docs': connectorDocsCommand,
 };
 
 function oneLine(text: string): string {
@@ -67,7 +70,7 @@ async function main(argv: string[]): Promise<number> {
   const command = COMMANDS[first];
   if (!command)
     throw new UsageError(
-      `unknown command "${first}"; expected serve, query, explain, ask, cypher or hash-password`,
+      `unknown command "${first}"; expected serve, query, explain, ask, cypher, hash-password or connector-docs`,
     );
   try {
     return await command(rest, log);

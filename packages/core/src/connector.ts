@@ -1,4 +1,5 @@
 import type { SpokeCatalog } from './catalog.js';
+import type { ConnectorDocs } from './connector-docs.js';
 import type { SourceFreshness } from './freshness.js';
 import type { SqlExecutor } from './sql-executor.js';
 
@@ -80,4 +81,6 @@ export interface ConnectorFactory {
    * creates the connector. Should not do slow I/O beyond checking it can start.
    */
   create(options: Readonly<Record<string, unknown>>, context: ConnectorContext): Promise<SpokeConnector>;
+  /** Options, type mapping and push-down, for the README `spoke connector-docs` generates. Optional. */
+  readonly docs?: ConnectorDocs;
 }

@@ -10,6 +10,7 @@ export * from './arrow.js';
 export * from './catalog.js';
 export * from './closest-name.js';
 export * from './connector.js';
+export * from './connector-docs.js';
 export * from './duckdb-misfolded-constants.js';
 export * from './errors.js';
 export * from './expression.js';

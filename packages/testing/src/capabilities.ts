@@ -1,5 +1,6 @@
 import {
   type ExprKind,
+  type PushdownCapabilities,
   SCALAR_FUNCTIONS,
   type ScalarFunctionName,
   type ScalarType,
@@ -13,7 +14,7 @@ import { FIXTURE_COLUMNS, type FixtureTypeName, fixtureColumns } from './fixture
  * What a connector declares it can do. Cases are chosen from these, never
  * from lists of test names: a case runs when everything it uses is declared.
  */
-export interface ConformanceCapabilities {
+export interface ConformanceCapabilities extends PushdownCapabilities {
   /**
    * What `supportsFilters` answers for the filters the connector handles:
    * `exact` (results must equal the reference), `inexact` (a superset, the

@@ -4,10 +4,8 @@ import { defineConnector, parseOptions } from '@spoke/sdk';
 import { MySourceConnector } from './my-source-connector.js';
 
 /**
- * The options a `my-source` source takes in the gateway's config, besides
- * `connector: my-source`. `parseOptions` checks them: a missing or mistyped
- * option is `INVALID_CONFIG` naming `sources.NAME.KEY`, an unknown one gets
- * the closest known key suggested. Add yours here and in the README's table.
+ * The options of a `my-source` source in the gateway's config, checked by
+ * `parseOptions` (`INVALID_CONFIG` naming `sources.NAME.KEY`).
  */
 export const OPTIONS = {
   path: {
@@ -18,13 +16,15 @@ export const OPTIONS = {
 } as const;
 
 /**
- * What the package exports, as `connector` and as its default export. The
- * gateway imports the package (`connector: my-source` finds
- * `spoke-connector-my-source`), checks `specificationVersion` against its
- * own, and calls `create` once per configured source.
+ * The package's export (`connector` and default): the gateway finds it by
+ * `connector: my-source`, checks `specificationVersion`, calls `create` per source.
  */
 export const connector = defineConnector({
   name: 'my-source',
+  options: OPTIONS,
+  // What the tables push down: the README's matrix (spoke connector-docs) and the kit's cases come from it.
+  capabilities: { filters: 'exact', limit: true, topN: true },
+  types: [{ source: 'each DuckDB type', spoke: 'its Arrow type', note: 'duckdbColumnField' }],
   async create(options, context) {
     const { path } = parseOptions(options, OPTIONS, context);
     // The example engine is DuckDB; put your driver's client or pool here.

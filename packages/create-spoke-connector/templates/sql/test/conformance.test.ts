@@ -11,7 +11,7 @@ import { connector } from '../src/index.js';
 // capability to drop (`exclude: ['upper(utf8)']`, `topN: false`…).
 runConformance({
   name: 'my-source',
-  capabilities: { filters: 'exact', limit: true, topN: true },
+  capabilities: connector.docs!.capabilities!,
   setup: async () => {
     const dir = await mkdtemp(join(tmpdir(), 'my-source-conformance-'));
     const path = join(dir, 'fixture.db');

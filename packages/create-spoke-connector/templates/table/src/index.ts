@@ -42,6 +42,10 @@ export class MySourceConnector extends BaseConnector {
  */
 export const connector = defineConnector({
   name: 'my-source',
+  options: OPTIONS,
+  // What the tables push down: the README's matrix (spoke connector-docs) and the kit's cases come from it.
+  capabilities: { filters: 'none', limit: false, topN: false },
+  types: [{ source: 'any Arrow type', spoke: 'the same Arrow type' }],
   async create(options, context) {
     const { directory } = parseOptions(options, OPTIONS, context);
     const folder = resolve(context.baseDir, directory);

@@ -10,7 +10,7 @@ import { connector } from '../src/index.js';
 // what the connector does; the kit checks it and says which capability to drop.
 runConformance({
   name: 'my-source',
-  capabilities: { filters: 'none', limit: false, topN: false },
+  capabilities: connector.docs!.capabilities!,
   setup: async () => {
     const dir = await mkdtemp(join(tmpdir(), 'my-source-conformance-'));
     await writeFile(join(dir, 'spoke_conformance.arrow'), arrow.tableToIPC(fixtureTable(), 'file'));

@@ -96,6 +96,16 @@ export interface ServerInfo {
   readonly version: string | undefined;
 }
 
+/** The Flight action a Spoke gateway answers with the JSON of a statement's EXPLAIN. */
+export const EXPLAIN_ACTION = 'spoke.explain';
+
+/** What this connector reads of a Spoke peer's EXPLAIN. */
+export interface RemotePlan {
+  readonly sources: readonly { readonly estimatedRows?: number; readonly estimatedBytes?: number }[];
+  readonly residualSql?: string;
+  readonly cost?: number;
+}
+
 /** One table as `CommandGetTables` reports it. */
 export interface RemoteTable {
   readonly catalog: string | null;
@@ -234,11 +244,15 @@ export class FlightSqlClient {
     }
   }
 
-  /** DoAction, every result body. */
+  /** DoAction, every result body; failures as SpokeErrors. */
   async doAction(type: string, body: Uint8Array): Promise<Uint8Array[]> {
-    return this.#withLogin(async () =>
-      (await collect(this.#client.DoAction({ type, body }, this.#metadata()))).map((r) => r.body),
-    );
+    try {
+      return await this.#withLogin(async () =>
+        (await collect(this.#client.DoAction({ type, body }, this.#metadata()))).map((r) => r.body),
+      );
+    } catch (error) {
+      throw this.#error(error, `${type} failed`);
+    }
   }
 
   /** `CreatePreparedStatement`: the handle. */
@@ -377,6 +391,19 @@ export class FlightSqlClient {
       return await this.#withLogin(() => tableOf(this.#client.DoGet({ ticket }, this.#metadata())));
     } catch (error) {
       throw this.#error(error, `${shortName} failed`);
+    }
+  }
+
+  /**
+   * A Spoke peer's plan for `query` (the `spoke.explain` action): the JSON of
+   * its EXPLAIN, whose `sources[].estimatedRows`/`estimatedBytes` feed the cost model.
+   */
+  async explain(query: string): Promise<RemotePlan> {
+    try {
+      const [body] = await this.doAction(EXPLAIN_ACTION, Buffer.from(JSON.stringify({ query }), 'utf8'));
+      return JSON.parse(Buffer.from(body ?? []).toString('utf8')) as RemotePlan;
+    } catch (error) {
+      throw this.#error(error, `${EXPLAIN_ACTION} failed`);
     }
   }
 

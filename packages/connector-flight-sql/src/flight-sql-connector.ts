@@ -1,11 +1,13 @@
 import {
   type ConnectorContext,
   ErrorCode,
+  type Expr,
   type RecordBatch,
   type RenderedSql,
   type ScanRequest,
   SpokeError,
   type SqlDialect,
+  type TableStatistics,
 } from '@spoke/core';
 import {
   type ExpressionDialect,
@@ -230,6 +232,37 @@ export class FlightSqlConnector extends SqlSourceConnector {
     return { sql, params: r.params };
   }
 
+  /**
+   * A Spoke peer's own estimate of a scan's rows, from its EXPLAIN (the
+   * `spoke.explain` action) of the scan's SELECT: its cost model, with its
+   * statistics and its policies. Other servers: none.
+   */
+  override async estimateScanRows(
+    table: SqlTableDescription,
+    filters: readonly Expr[],
+  ): Promise<number | undefined> {
+    if (!this.#peer) return undefined;
+    const query = this.renderScan(table, { projection: [], filters });
+    if (query.params.length > 0) return undefined; // bound values do not travel with EXPLAIN
+    return sumOf((await this.client.explain(query.sql)).sources.map((s) => s.estimatedRows));
+  }
+
+  /** A Spoke peer's row and byte estimates for a whole table (its EXPLAIN of `SELECT *`). */
+  override async tableStatistics(table: SqlTableDescription): Promise<TableStatistics | undefined> {
+    if (!this.#peer) return undefined;
+    const query = this.renderScan(table, { projection: table.columns.map((c) => c.name), filters: [] });
+    // A table the peer answers only aggregates of refuses a plain SELECT, EXPLAIN included: no estimate then.
+    const plan = await this.client.explain(query.sql).catch(() => undefined);
+    if (!plan) return undefined;
+    const rows = sumOf(plan.sources.map((s) => s.estimatedRows));
+    const bytes = sumOf(plan.sources.map((s) => s.estimatedBytes));
+    if (rows === undefined && bytes === undefined) return undefined;
+    return {
+      ...(rows === undefined ? {} : { rowCount: { value: rows, exact: false } }),
+      ...(bytes === undefined ? {} : { totalBytes: { value: bytes, exact: false } }),
+    };
+  }
+
   executeSql(query: RenderedSql, options: SqlRunOptions): AsyncIterable<RecordBatch> {
     return this.client.query(query.sql, query.params, options.signal);
   }
@@ -237,6 +270,12 @@ export class FlightSqlConnector extends SqlSourceConnector {
   override async close(): Promise<void> {
     this.client.close();
   }
+}
+
+/** The sum of estimates, or undefined when any is missing (a partial sum would understate). */
+function sumOf(values: readonly (number | undefined)[]): number | undefined {
+  if (values.length === 0 || values.some((v) => typeof v !== 'number')) return undefined;
+  return (values as number[]).reduce((a, b) => a + b, 0);
 }
 
 /** Validates the options and creates the connector (no I/O: the server is first asked at the first query). */

@@ -29,11 +29,13 @@ export {
   unpackAny,
 } from './flight-protocol.js';
 export {
+  EXPLAIN_ACTION,
   type FlightDescriptor,
   type FlightInfo,
   type FlightSqlAuth,
   FlightSqlClient,
   type FlightSqlClientOptions,
+  type RemotePlan,
   type RemoteTable,
   type ServerInfo,
 } from './flight-sql-client.js';

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { ErrorCode, type RecordBatch, SpokeError } from '@spoke/core';
+import { ErrorCode, Ex, type RecordBatch, SpokeError, Types } from '@spoke/core';
 import { createEngine, type FederatedEngine } from '@spoke/planner';
 import { connector, type FlightSqlConnector } from '../src/index.js';
 import { type SpokeEndpoint, startSpokeEndpoint } from './spoke-endpoint.js';
@@ -129,6 +129,19 @@ describe('flight-sql connector against a Spoke gateway', { timeout: 120_000 }, (
     assert.deepEqual(await rows(engine, sql), await duckdbAnswer(sql.replaceAll('R.duck.', '')));
   });
 
+  test("a Spoke peer's estimates (its EXPLAIN, through the spoke.explain action) reach the local plan", async () => {
+    const big = await remote.catalog.getTable('duck', 'big');
+    const statistics = await big!.statistics?.();
+    const rows = statistics?.rowCount?.value ?? 0;
+    assert.ok(rows > 1_000_000 && rows < 4_000_000, `about 2,000,000 rows estimated, got ${rows}`);
+    // A scan's estimate with a filter: the peer's planner (DuckDB statistics there) says far fewer.
+    const filtered = await big!.estimateRows?.([Ex.cmp('<', Ex.col('id'), Ex.lit(1000n, Types.int64))]);
+    assert.ok(
+      filtered !== undefined && filtered < rows,
+      `the filtered estimate (${filtered}) is below the table's (${rows})`,
+    );
+  });
+
   test('literals in pushed-down statements are bound, never spliced', async () => {
     const sql = `SELECT count(*) AS n FROM R.duck.customers WHERE name = 'it''s \\ ''; DROP TABLE x; --' OR round(id * 1.0, 2) = 3`;
     assert.deepEqual(await rows(engine, sql), [[1]]);
@@ -148,6 +161,10 @@ describe('flight-sql connector against a Spoke gateway', { timeout: 120_000 }, (
     assert.equal(missing.code, ErrorCode.TABLE_NOT_FOUND);
     assert.equal(missing.details?.sqlstate, '42P01');
     assert.match(missing.message, /^R: .*nope/);
+
+    const malformed = await rejection(remote.client.doAction('spoke.explain', Buffer.from('not json')));
+    assert.equal(malformed.details?.grpcStatus, 'INVALID_ARGUMENT');
+    assert.match(malformed.message, /spoke\.explain: send \{"query"/);
 
     const local = await rejection(engine.query('SELECT * FROM R.duck.nope'));
     assert.equal(local.code, ErrorCode.TABLE_NOT_FOUND);

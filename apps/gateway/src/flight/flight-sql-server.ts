@@ -124,6 +124,12 @@ export interface RunningFlightServer {
   close(): Promise<void>;
 }
 
+/**
+ * The Flight action a Spoke peer asks for a statement's plan with: what
+ * another gateway's cost model reads row and byte estimates from.
+ */
+export const EXPLAIN_ACTION = 'spoke.explain';
+
 /** Largest message accepted from clients (DoPut parameters, commands). */
 const MAX_RECEIVE_BYTES = 64 * 1024 * 1024;
 
@@ -135,6 +141,12 @@ const ACTIONS: readonly ActionType[] = [
   { type: 'ClosePreparedStatement', description: 'Releases a prepared statement' },
   { type: 'CancelFlightInfo', description: 'Cancels the query behind a FlightInfo' },
   { type: 'CancelQuery', description: 'Cancels the query behind a FlightInfo (deprecated form)' },
+  {
+    type: EXPLAIN_ACTION,
+    description:
+      'Spoke extension: the plan of a SELECT (body: UTF-8 JSON {"query": "..."}), answered as the JSON of ' +
+      "EXPLAIN (sources with estimated rows and bytes, residual SQL, cost), under the caller's policies",
+  },
 ];
 
 function serverVersion(): string {
@@ -677,6 +689,27 @@ export async function startFlightServer(
             const info = decodeMessage<FlightInfo>('arrow.flight.protocol.FlightInfo', request.info);
             const outcome = cancelInfo(info, caller).replace('CANCEL_STATUS_', 'CANCEL_RESULT_');
             call.write({ body: packAny('ActionCancelQueryResult', { result: outcome }) });
+            return;
+          }
+          case EXPLAIN_ACTION: {
+            let query: unknown;
+            try {
+              query = (JSON.parse(Buffer.from(body).toString('utf8')) as { query?: unknown }).query;
+            } catch {
+              query = undefined;
+            }
+            if (typeof query !== 'string')
+              throw new FlightError(
+                status.INVALID_ARGUMENT,
+                `${EXPLAIN_ACTION}: send {"query": "SELECT …"} as JSON`,
+              );
+            checkQuerySize(query);
+            const plan = await engineOf(caller).explain(query, contextOf(caller));
+            // Bound values in the plan may be bigints: JSON carries them as text.
+            const json = JSON.stringify(plan, (_key, value: unknown) =>
+              typeof value === 'bigint' ? value.toString() : value,
+            );
+            call.write({ body: Buffer.from(json, 'utf8') });
             return;
           }
           default:

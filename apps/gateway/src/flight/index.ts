@@ -16,6 +16,7 @@ export { commandDescriptor, FlightSqlClient, type PreparedStatementHandle } from
 export type * from './flight-messages.js';
 export { PROTO_DIR, packAny, unpackAny } from './flight-protocol.js';
 export {
+  EXPLAIN_ACTION,
   type FlightServerOptions,
   type RunningFlightServer,
   startFlightServer,

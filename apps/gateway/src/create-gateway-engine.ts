@@ -35,7 +35,10 @@ export async function createGatewayEngine(
     duckdb.tempDirectory = resolve(config.baseDir, config.duckdb.tempDirectory);
   if (config.duckdb?.threads !== undefined) duckdb.threads = config.duckdb.threads;
   try {
-    const engine = await createEngine({ sources, duckdb, ...(policy ? { policy } : {}) });
+    const links = Object.fromEntries(
+      Object.entries(config.sources).flatMap(([name, source]) => (source.link ? [[name, source.link]] : [])),
+    );
+    const engine = await createEngine({ sources, duckdb, links, ...(policy ? { policy } : {}) });
     // Graphs: checked against the catalog, then cypher('graph', $$ … $$) in every client's SQL.
     const graphs = await installGraphs(engine, config.graphs).catch(async (error: unknown) => {
       await engine.close();

@@ -11,13 +11,17 @@ export const EXPLAIN_HELP = `Usage: spoke explain (--config FILE | --demo) [opti
 
 Shows how a query would run, without running it: what each source is asked
 (columns, filters and whether the source applies them exactly, limits, or the
-whole sub-query sent to a SQL source), and the SQL embedded DuckDB runs over
-their answers.
+whole sub-query sent to a SQL source), the optimizer's strategy, estimated
+rows, bytes and cost per read and the alternatives it beat, and the SQL
+embedded DuckDB runs over their answers. With --analyze the query runs and
+each read shows what it actually returned, how long it took and how far off
+the estimate was.
 
 Options:
 ${CONFIG_HELP}
   -f, --format FORMAT text (default) or json (the plan object, as POST /v1/explain returns it)
   -p, --param VALUE   a value for $1, $2, …, as in spoke query
+      --analyze       run the query and add the actual rows, bytes and times (EXPLAIN ANALYZE)
   -h, --help          this help
 
 Example:
@@ -32,6 +36,7 @@ export async function explainCommand(args: string[], log: (message: string) => v
       ...CONFIG_OPTIONS,
       format: { type: 'string', short: 'f', default: 'text' },
       param: { type: 'string', short: 'p', multiple: true },
+      analyze: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -46,7 +51,10 @@ export async function explainCommand(args: string[], log: (message: string) => v
   const engine = await createGatewayEngine(config);
   try {
     const params = (values.param ?? []).map(parseParam);
-    const plan = await engine.explain(sql, params.length > 0 ? { params } : {});
+    const plan = await engine.explain(sql, {
+      ...(params.length > 0 ? { params } : {}),
+      ...(values.analyze ? { analyze: true } : {}),
+    });
     const out =
       values.format === 'json'
         ? `${JSON.stringify(plan, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`

@@ -47,8 +47,24 @@ export interface DuckDbEngineConfig {
 export interface SourceConfig {
   /** As written: a short name (`duckdb` → `@spoke/connector-duckdb`) or a package specifier. */
   readonly connector: string;
-  /** Every other key of the entry, handed to the connector's factory (`connector` included). */
+  /** Every other key of the entry, handed to the connector's factory (`connector` included, `link` not). */
   readonly options: Readonly<Record<string, unknown>>;
+  /**
+   * The network to this source as the optimizer should first assume it
+   * (`link: { latencyMs, mbps, rowsPerSecond }`); every read then refines
+   * it. Absent: an in-process engine or a nearby server, by connector.
+   */
+  readonly link?: SourceLinkConfig;
+}
+
+/** `sources.X.link`: what the cost model starts from for this source. */
+export interface SourceLinkConfig {
+  /** Milliseconds from a request to its first row. */
+  readonly latencyMs?: number;
+  /** Megabits per second the rows arrive at. */
+  readonly mbps?: number;
+  /** Rows per second the source and the decoding sustain. */
+  readonly rowsPerSecond?: number;
 }
 
 /** One entry of `users:`. */

@@ -12,6 +12,7 @@ import type {
   LoggingConfig,
   ServerConfig,
   SourceConfig,
+  SourceLinkConfig,
   TlsFiles,
   UserConfig,
 } from './gateway-config.js';
@@ -99,7 +100,27 @@ function sourcesSection(value: unknown): Record<string, SourceConfig> {
     const entry = expectMap(map[name], path);
     if (entry.connector === undefined)
       throw fail(`${path}.connector`, 'is required (a short name such as duckdb, or a package name)');
-    out[name] = { connector: expectString(entry.connector, `${path}.connector`), options: entry };
+    const { link, ...options } = entry;
+    out[name] = {
+      connector: expectString(entry.connector, `${path}.connector`),
+      options,
+      ...(link !== undefined && link !== null ? { link: linkSection(link, `${path}.link`) } : {}),
+    };
+  }
+  return out;
+}
+
+/** `sources.X.link`: positive numbers, each optional. */
+function linkSection(value: unknown, path: string): SourceLinkConfig {
+  const map = expectMap(value, path);
+  checkKeys(map, ['latencyMs', 'mbps', 'rowsPerSecond'], path);
+  const out: { latencyMs?: number; mbps?: number; rowsPerSecond?: number } = {};
+  for (const key of ['latencyMs', 'mbps', 'rowsPerSecond'] as const) {
+    const v = map[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0)
+      throw fail(`${path}.${key}`, `must be a positive number, got ${JSON.stringify(v)}`);
+    out[key] = v;
   }
   return out;
 }

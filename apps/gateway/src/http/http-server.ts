@@ -416,9 +416,15 @@ export async function startHttpServer(
         }
         case '/v1/explain': {
           route('POST');
-          const body = parseQueryBody(await readQueryBody(req));
+          const text = await readQueryBody(req);
+          const body = parseQueryBody(text);
+          // `"analyze": true` runs the query and adds the actual figures (EXPLAIN ANALYZE).
+          const { analyze } = parseJsonObjectBody(text, '{"sql": "...", "params": [...], "analyze": true}');
+          if (analyze !== undefined && typeof analyze !== 'boolean')
+            throw new HttpError(400, HttpErrorCode.BAD_REQUEST, '"analyze" must be true or false');
           const plan = await engine.explain(body.sql, {
             ...(body.params ? { params: body.params } : {}),
+            ...(analyze ? { analyze: true } : {}),
             signal,
           });
           return sendJson(res, 200, plan);

@@ -202,7 +202,7 @@ function actualText(s: ExplainSourceRequest): string {
     `${s.actualRows} rows`,
     formatBytes(s.actualBytes ?? 0),
     `${s.elapsedMs} ms`,
-    ...(s.waitedMs ? [`waited ${s.waitedMs} ms for keys`] : []),
+    ...(s.waitedMs !== undefined && s.waitedMs >= 1 ? [`waited ${s.waitedMs} ms for other reads`] : []),
     ...(s.keysSent ? [`${s.keysSent} keys sent`] : []),
     ...(s.loadMs !== undefined ? [`loaded in ${s.loadMs} ms`] : []),
     ...(s.errorFactor !== undefined ? [`estimate off by ×${s.errorFactor}`] : []),

@@ -24,6 +24,25 @@ const parse = (yaml: string, env: Record<string, string> = {}) =>
   parseConfig(yaml, '/base', 'spoke.yaml', { env });
 
 describe('config', () => {
+  it('takes a source link profile for the optimizer, apart from the connector options', () => {
+    const config = parse(`
+sources:
+  far: { connector: duckdb, path: far.duckdb, link: { latencyMs: 20, mbps: 80 } }
+`);
+    assert.deepEqual(config.sources.far, {
+      connector: 'duckdb',
+      options: { connector: 'duckdb', path: 'far.duckdb' },
+      link: { latencyMs: 20, mbps: 80 },
+    });
+    assert.throws(
+      () => parse('sources:\n  far: { connector: duckdb, link: { latencyMs: -1 } }\n'),
+      /sources\.far\.link\.latencyMs: must be a positive number, got -1/,
+    );
+    assert.throws(
+      () => parse('sources:\n  far: { connector: duckdb, link: { rtt: 1 } }\n'),
+      /sources\.far\.link/,
+    );
+  });
   it('parses a full config, with defaults and options kept for the connector', () => {
     const config = parse(`
 server:

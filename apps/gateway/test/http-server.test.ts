@@ -210,6 +210,22 @@ describe('HTTP API', { timeout: 120_000 }, () => {
       'lake',
     ]);
     assert.equal(typeof plan.residualSql, 'string');
+    for (const s of plan.sources) if (s.kind === 'scan') assert.equal(typeof s.strategy, 'string');
+  });
+
+  it('explains with "analyze": true: the query runs and each read carries its actual figures', async () => {
+    const answer = await call(base, 'POST', '/v1/explain', { sql: JOIN_SQL, analyze: true });
+    assert.equal(answer.status, 200, answer.body.toString());
+    const plan = answer.json();
+    const rows = (await call(base, 'POST', '/v1/query', { sql: JOIN_SQL })).body.toString();
+    assert.ok(plan.analyze.rows > 0 && rows.length > 0);
+    for (const s of plan.sources) {
+      assert.equal(typeof s.actualRows, 'number', JSON.stringify(s));
+      assert.ok(s.actualBytes > 0 && s.elapsedMs >= 0, JSON.stringify(s));
+    }
+    const bad = await call(base, 'POST', '/v1/explain', { sql: JOIN_SQL, analyze: 'yes' });
+    assert.equal(bad.status, 400);
+    assert.match(bad.json().error.message, /"analyze" must be true or false/);
   });
 
   it('answers errors as {"error": {"code", "message"}} with a fitting status', async () => {

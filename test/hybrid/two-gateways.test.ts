@@ -17,6 +17,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { after, before, describe, test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import pg from 'pg';
@@ -117,9 +118,13 @@ CREATE VIEW sleepy AS SELECT pg_sleep(60)::text AS s;`);
     await postgres?.close();
   });
 
-  test('a join of a local table with R.pg.orders equals DuckDB on the union of the data', async () => {
+  test('a join of a local table with R.pg.orders equals DuckDB on the union of the data', async (t) => {
     gateways.proxy.reset();
+    const started = performance.now();
     const answer = await gateways.local.query(JOIN_QUERY);
+    t.diagnostic(
+      `join through the link: ${(performance.now() - started).toFixed(0)} ms, ${gateways.proxy.bytesUp} bytes up, ${gateways.proxy.bytesDown} bytes down`,
+    );
     assert.equal(answer.status, 200, JSON.stringify(answer.error));
     const expected = await duckdbRows(
       [CUSTOMERS_SQL, ORDERS_DUCKDB],

@@ -12,7 +12,6 @@ export * from '@spoke/duckdb-arrow';
 export { type ResolvedTable, SourceRegistry } from './binder/source-registry.js';
 export {
   collectBatches,
-  createEngine,
   type EngineOptions,
   FederatedEngine,
   type PreparedSelect,
@@ -20,6 +19,9 @@ export {
 export * from './engine-api.js';
 export { formatExplain } from './explain/explain-plan.js';
 export { type ParsedStatement, parseSql } from './parse/parse-sql.js';
+export { enablePlanCache, planCacheOf } from './plan-cache/cached-query.js';
+export { type CachedEngineOptions, createEngine } from './plan-cache/create-engine.js';
+export { PlanCache, type PlanCacheOptions, type PlanCacheStats } from './plan-cache/plan-cache.js';
 export * from './policy/index.js';
 export * from './policy-hook.js';
 export * from './table-functions.js';

@@ -1,0 +1,40 @@
+/**
+ * What the plan cache keeps of a statement: the parsed, checked,
+ * policy-rewritten and bound SELECT that goes whole to one SQL source, and
+ * what it was bound against — so that a later execution only re-checks the
+ * tables and renders the statement with its own parameters.
+ */
+import type { SpokeConnector, SqlCapabilities } from '@spoke/core';
+import type { TableBinding } from '../binder/scope.js';
+import type { AstNode } from '../parse/ast.js';
+import type { QueryPolicy } from '../policy-hook.js';
+
+/** A table a cached plan reads, as the statement names it and as it was resolved. */
+export interface CachedTable {
+  /** The name as written: `catalog.schema.name` is `source.schema.table`, `schema.name` is `source.table`. */
+  readonly written: { readonly catalog?: string; readonly schema?: string; readonly name: string };
+  readonly source: string;
+  readonly schema: string;
+  readonly table: string;
+  readonly connector: SpokeConnector;
+  /** {@link schemaSignature} of the columns it was bound with. */
+  readonly signature: string;
+}
+
+/** A SELECT pushed down whole to one SQL source, ready to render with any parameters. */
+export interface CachedPlan {
+  readonly kind: 'source-sql';
+  /** The bound SELECT body; its table references are `bindings[i].rangeVar`. Never mutated after caching. */
+  readonly stmt: AstNode;
+  readonly bindings: readonly TableBinding[];
+  readonly source: string;
+  readonly connector: SpokeConnector;
+  /** The dialect's capabilities the plan was checked against (a dialect may change them as it learns the source). */
+  readonly capabilities: SqlCapabilities;
+  readonly appliedRules: readonly string[];
+  /** The highest `$n` in the statement. */
+  readonly maxParam: number;
+  readonly tables: readonly CachedTable[];
+  /** The policies the plan was made under. */
+  readonly policy: QueryPolicy | undefined;
+}

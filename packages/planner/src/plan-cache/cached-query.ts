@@ -1,0 +1,290 @@
+/**
+ * The plan cache in front of {@link FederatedEngine.query}.
+ *
+ * A statement that goes whole to one SQL source (the point lookups and small
+ * scans that are most traffic) is parsed, checked, rewritten by the security
+ * policies and bound once; later executions of the same text by a caller the
+ * policies cannot tell apart only re-resolve its tables (a changed table —
+ * other columns or types, another source object — drops the plan) and render
+ * it with their own parameters. The extended protocol's prepared statements
+ * reuse it through their text.
+ *
+ * Exactness: a plan is cached only after the engine's own planner, given the
+ * same statement and parameters, produced the same SQL and parameters the
+ * cache renders; everything the cache cannot vouch for (other plan kinds,
+ * time travel and table functions, statements over the parser's worker
+ * threshold, a `$n` without a value, render failures) runs the engine's
+ * normal path, which also produces every error.
+ */
+import { randomUUID } from 'node:crypto';
+import { type QueryContext, type RecordBatch, type ScalarValue, throwIfAborted } from '@spoke/core';
+import { bindQuery } from '../binder/bind-query.js';
+import { checkCallables } from '../binder/check-callables.js';
+import type { SourceRegistry } from '../binder/source-registry.js';
+import type { FederatedEngine, PreparedSelect } from '../engine.js';
+import type { QueryOptions, QueryResult } from '../engine-api.js';
+import { locateError } from '../executor/error-position.js';
+import { translateSourceError } from '../executor/source-errors.js';
+import { type AstNode, nodeKind, walkAst } from '../parse/ast.js';
+import { nameTargets } from '../parse/figure-colname.js';
+import { settleLiteralCasts } from '../parse/literal-casts.js';
+import { parseSql, WORKER_THRESHOLD } from '../parse/parse-sql.js';
+import { singleSqlSource, sourceTree, unsupportedBy } from '../pushdown/sql-pushdown.js';
+import { rewriteTableFunctionSyntax } from '../table-functions.js';
+import type { CachedPlan, CachedTable } from './cached-plan.js';
+import { PlanCache, type PlanCacheOptions } from './plan-cache.js';
+import { sameValues } from './same-values.js';
+import { schemaSignature } from './schema-signature.js';
+
+const caches = new WeakMap<FederatedEngine, PlanCache>();
+
+/** The plan cache of `engine`, when {@link enablePlanCache} turned it on. */
+export function planCacheOf(engine: FederatedEngine): PlanCache | undefined {
+  return caches.get(engine);
+}
+
+/**
+ * Puts a plan cache in front of `engine.query` (this instance only). Returns
+ * the cache (its counters, `clear()`). Calling it again returns the same cache.
+ */
+export function enablePlanCache(engine: FederatedEngine, options: PlanCacheOptions = {}): PlanCache {
+  const existing = caches.get(engine);
+  if (existing) return existing;
+  const cache = new PlanCache(options);
+  caches.set(engine, cache);
+  const uncached = engine.query.bind(engine);
+  engine.query = (sql: string, queryOptions: QueryOptions = {}) =>
+    cachedQuery(engine, cache, uncached, sql, queryOptions);
+  return cache;
+}
+
+type Query = (sql: string, options?: QueryOptions) => Promise<QueryResult>;
+/** A plan that sends the whole statement to one SQL source. */
+type SourceSqlPlan = Extract<PreparedSelect, { kind: 'source-sql' }>;
+
+async function cachedQuery(
+  engine: FederatedEngine,
+  cache: PlanCache,
+  uncached: Query,
+  sql: string,
+  options: QueryOptions,
+): Promise<QueryResult> {
+  // Large statements are planned with pauses (and parsed in a worker); syntax rewrites expand other languages.
+  if (
+    sql.length >= WORKER_THRESHOLD ||
+    rewriteTableFunctionSyntax(sql, engine.tableFunctions) !== undefined
+  ) {
+    cache.stats.bypassed++;
+    return uncached(sql, options);
+  }
+  const signal = options.signal ?? new AbortController().signal;
+  throwIfAborted(signal);
+  const params = options.params ?? [];
+  const context = queryContext(options.context);
+  const key = PlanCache.key(sql, context, engine.policy !== undefined);
+  const found = cache.get(key);
+  if (found === 'not-cacheable') {
+    cache.stats.bypassed++;
+    return uncached(sql, options);
+  }
+  if (found) {
+    if (found.maxParam > params.length) return uncached(sql, options); // the engine reports the missing $n
+    if (await stillValid(found, engine, context, signal)) {
+      let rendered: { sql: string; params: readonly ScalarValue[] };
+      try {
+        rendered = render(found, params);
+      } catch {
+        // The engine falls back to running such a statement federated; let it.
+        return uncached(sql, options);
+      }
+      cache.stats.hits++;
+      const prepared: SourceSqlPlan = {
+        kind: 'source-sql',
+        source: found.source,
+        connector: found.connector,
+        rendered: rendered as { sql: string; params: ScalarValue[] },
+        appliedRules: found.appliedRules,
+      };
+      return run(engine, prepared, sql, params, signal, context);
+    }
+    cache.invalidate(key);
+  }
+  cache.stats.misses++;
+  let plan: { cached: CachedPlan; prepared: SourceSqlPlan } | undefined;
+  try {
+    plan = await planOnce(engine, sql, params, signal, context);
+  } catch {
+    plan = undefined;
+  }
+  if (!plan) {
+    cache.setNotCacheable(key);
+    // Errors, and every other kind of statement, come from the engine's own path.
+    return uncached(sql, options);
+  }
+  cache.set(key, plan.cached);
+  return run(engine, plan.prepared, sql, params, signal, context);
+}
+
+/** The context as the engine completes it (a query id, roles). */
+function queryContext(context: Partial<QueryContext> | undefined): QueryContext {
+  return { queryId: context?.queryId ?? randomUUID(), roles: context?.roles ?? [], ...context };
+}
+
+/**
+ * Plans `sql` as the engine's `query` does for a SELECT, keeping the bound
+ * statement; `undefined` when it is not a SELECT going whole to one SQL
+ * source, or when the cache would not render exactly what the engine does.
+ */
+async function planOnce(
+  engine: FederatedEngine,
+  sql: string,
+  params: readonly ScalarValue[],
+  signal: AbortSignal,
+  context: QueryContext,
+): Promise<{ cached: CachedPlan; prepared: SourceSqlPlan } | undefined> {
+  const statements = await parseSql(sql);
+  if (statements.length !== 1) return undefined;
+  const node = statements[0]!.node;
+  const [kind, body] = nodeKind(node);
+  if (kind !== 'SelectStmt' || body.intoClause) return undefined;
+  let maxParam = 0;
+  let rangeFunction = false;
+  walkAst(node, (n) => {
+    if (n.RangeFunction) rangeFunction = true;
+    const number = n.ParamRef?.number as number | undefined;
+    if (number !== undefined && number > maxParam) maxParam = number;
+    return undefined;
+  });
+  // Time travel and table functions are expanded with the registry and the parameters: not cached.
+  if (rangeFunction || maxParam > params.length) return undefined;
+  checkCallables(node, { sql, isSource: (name) => engine.registry.has(name) });
+  nameTargets(node);
+  settleLiteralCasts(node, sql);
+  const forEngine = structuredClone(body) as AstNode;
+
+  const registry = engine.registryFor(context);
+  const outcome = engine.policy
+    ? await engine.policy.apply(body, { registry: engine.registry, context, signal })
+    : undefined;
+  if (outcome?.rowFiltered) return undefined;
+  const bound = await bindQuery(body, registry, signal);
+  if (bound.systemRelations.length > 0 || bound.hasOtherRelations || bound.bindings.length === 0)
+    return undefined;
+  const connector = singleSqlSource(bound.bindings);
+  if (!connector) return undefined;
+  const capabilities = connector.sql!.dialect.capabilities;
+  if (unsupportedBy(body, capabilities) !== undefined) return undefined;
+  const tables: CachedTable[] = bound.bindings.map((b) => ({
+    written: {
+      ...(b.rangeVar.catalogname !== undefined ? { catalog: b.rangeVar.catalogname as string } : {}),
+      ...(b.rangeVar.schemaname !== undefined ? { schema: b.rangeVar.schemaname as string } : {}),
+      name: b.rangeVar.relname as string,
+    },
+    source: b.source,
+    schema: b.schema,
+    table: b.table,
+    connector: b.connector,
+    signature: schemaSignature(b.arrowSchema),
+  }));
+  const cached: CachedPlan = {
+    kind: 'source-sql',
+    stmt: body,
+    bindings: bound.bindings,
+    source: bound.bindings[0]!.source,
+    connector,
+    capabilities,
+    appliedRules: outcome?.appliedRules ?? [],
+    maxParam,
+    tables,
+    policy: engine.policy,
+  };
+
+  // The engine's own plan of the same statement: cached only if identical to what the cache renders.
+  const prepared = await engine.prepare(forEngine, params, signal, context);
+  if (prepared.kind !== 'source-sql' || prepared.source !== cached.source) return undefined;
+  const mine = render(cached, params);
+  if (
+    mine.sql !== prepared.rendered.sql ||
+    !sameValues(mine.params, prepared.rendered.params) ||
+    prepared.appliedRules.join('\u0000') !== cached.appliedRules.join('\u0000')
+  )
+    return undefined;
+  return { cached, prepared };
+}
+
+/** The statement as the source receives it, with these parameters (what the engine's planner renders). */
+function render(plan: CachedPlan, params: readonly ScalarValue[]) {
+  return plan.connector.sql!.dialect.renderSelect(sourceTree(plan.stmt, plan.bindings, params));
+}
+
+/** Whether the tables (and policies, and dialect) a plan was made with are still the same. */
+async function stillValid(
+  plan: CachedPlan,
+  engine: FederatedEngine,
+  context: QueryContext,
+  signal: AbortSignal,
+): Promise<boolean> {
+  if (plan.policy !== engine.policy) return false;
+  if (plan.connector.sql?.dialect.capabilities !== plan.capabilities) return false;
+  const registry = engine.registryFor(context);
+  for (const table of plan.tables) {
+    const resolved = await resolveWritten(registry, table, signal).catch(() => undefined);
+    if (
+      !resolved ||
+      resolved.source !== table.source ||
+      resolved.schema !== table.schema ||
+      resolved.table !== table.table ||
+      resolved.connector !== table.connector ||
+      schemaSignature(resolved.arrowSchema) !== table.signature
+    )
+      return false;
+  }
+  return true;
+}
+
+/** Resolves a table name as the binder does for a name written this way. */
+function resolveWritten(registry: SourceRegistry, table: CachedTable, signal: AbortSignal) {
+  const { catalog, schema, name } = table.written;
+  if (catalog !== undefined) return registry.resolve(catalog, schema, name, signal);
+  if (schema === undefined || !registry.has(schema)) return Promise.resolve(undefined);
+  return registry.resolve(schema, undefined, name, signal);
+}
+
+/**
+ * Runs a whole-statement plan as the engine's `select` does: the policies'
+ * error redaction when rules applied, source errors translated and located
+ * in the statement's text.
+ */
+async function run(
+  engine: FederatedEngine,
+  prepared: SourceSqlPlan,
+  sql: string,
+  params: readonly ScalarValue[],
+  signal: AbortSignal,
+  context: QueryContext,
+): Promise<QueryResult> {
+  const rules = prepared.appliedRules;
+  const policy = engine.policy;
+  const redact =
+    rules.length && policy?.redactError ? (error: unknown) => policy.redactError!(error, rules) : undefined;
+  const described = { appliedRules: rules, sources: [prepared.source] };
+  let result: QueryResult;
+  try {
+    result = await engine.execute(prepared, params, signal, context);
+  } catch (error) {
+    throw locateError(translateSourceError(redact ? redact(error) : error), sql);
+  }
+  if (!redact) return { ...result, ...described };
+  const batches = result.batches;
+  return {
+    ...result,
+    ...described,
+    batches: (async function* (): AsyncGenerator<RecordBatch> {
+      try {
+        yield* batches;
+      } catch (error) {
+        throw redact(error);
+      }
+    })(),
+  };
+}

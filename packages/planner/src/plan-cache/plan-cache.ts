@@ -1,0 +1,104 @@
+/**
+ * The store of the plan cache: planned statements by SQL text and the
+ * caller's policy identity, least recently used evicted first.
+ *
+ * What a cached plan holds and when it may be reused is decided in
+ * `cached-query.ts`; this file only keeps entries and counts.
+ */
+import type { QueryContext } from '@spoke/core';
+import type { CachedPlan } from './cached-plan.js';
+
+/** Options of the plan cache. */
+export interface PlanCacheOptions {
+  /** Statements kept (least recently used evicted first). Default 512. */
+  readonly maxEntries?: number;
+}
+
+/** Counters of a plan cache, for tests and metrics. */
+export interface PlanCacheStats {
+  /** Statements answered from a cached plan. */
+  hits: number;
+  /** Statements planned from scratch (first sight, or a plan found stale). */
+  misses: number;
+  /** Cached plans dropped because a table they read changed, or the policies did. */
+  invalidations: number;
+  /** Statements the cache does not keep (not a single-source SELECT pushed down whole, and the like). */
+  bypassed: number;
+}
+
+/** A statement known not to be cacheable, looked at again after this long (its sources may change). */
+const NOT_CACHEABLE_MS = 10_000;
+
+type Entry = CachedPlan | { readonly kind: 'not-cacheable'; readonly until: number };
+
+/** Planned statements by key; see {@link PlanCache.key}. */
+export class PlanCache {
+  readonly stats: PlanCacheStats = { hits: 0, misses: 0, invalidations: 0, bypassed: 0 };
+  readonly #entries = new Map<string, Entry>();
+  readonly #max: number;
+
+  constructor(options: PlanCacheOptions = {}) {
+    this.#max = Math.max(1, options.maxEntries ?? 512);
+  }
+
+  /**
+   * The key of a statement for a caller: its exact text and, when security
+   * policies are configured, everything of the caller they may look at (user,
+   * roles, attributes) — two callers share a plan only when the policies
+   * cannot tell them apart.
+   */
+  static key(sql: string, context: QueryContext, withPolicy: boolean): string {
+    if (!withPolicy) return sql;
+    const attributes = Object.entries(context.attributes ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
+    return `${sql}\u0000${JSON.stringify([context.user ?? null, [...context.roles].sort(), attributes])}`;
+  }
+
+  /** The cached plan for `key`; `'not-cacheable'` when the statement was found not cacheable lately. */
+  get(key: string): CachedPlan | 'not-cacheable' | undefined {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    if (entry.kind === 'not-cacheable') {
+      if (Date.now() < entry.until) return 'not-cacheable';
+      this.#entries.delete(key);
+      return undefined;
+    }
+    // Most recently used last: Map keeps insertion order.
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
+    return entry;
+  }
+
+  /** Keeps `plan` for `key`. */
+  set(key: string, plan: CachedPlan): void {
+    this.#put(key, plan);
+  }
+
+  /** Remembers for a while that the statement under `key` is not cacheable (so it is not analysed each time). */
+  setNotCacheable(key: string): void {
+    this.#put(key, { kind: 'not-cacheable', until: Date.now() + NOT_CACHEABLE_MS });
+  }
+
+  /** Drops the plan under `key` (it went stale). */
+  invalidate(key: string): void {
+    if (this.#entries.delete(key)) this.stats.invalidations++;
+  }
+
+  /** Drops every plan (after DDL, a configuration reload…). */
+  clear(): void {
+    this.#entries.clear();
+  }
+
+  /** Entries held. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  #put(key: string, entry: Entry): void {
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
+    while (this.#entries.size > this.#max) {
+      const oldest = this.#entries.keys().next().value as string;
+      this.#entries.delete(oldest);
+    }
+  }
+}

@@ -151,9 +151,12 @@ describe('grounding: the prompt holds only what the asker may see', () => {
             Customer: { table: 'crm.customers', key: 'id' },
             Doc: { table: 'crm.docs', key: 'id' },
             Secret: { table: 'crm.secrets', key: 'id' },
+            Pay: { table: 'crm.salaries', key: 'customer_id' },
           },
           edges: {
             WROTE: { table: 'crm.docs', from: 'Customer', to: 'Doc' },
+            // A key no column name suggests: stated as a join path because the graph declares it.
+            PAID: { table: 'crm.docs', from: 'Doc', to: 'Pay', source: 'id', target: 'customer_id' },
             GUARDS: { table: 'crm.secrets', from: 'Customer', to: 'Secret' },
           },
         },
@@ -173,6 +176,7 @@ describe('grounding: the prompt holds only what the asker may see', () => {
     assert.match(system, /- graph social:\n {2}\(:Customer\) vertices are rows of crm\.main\.customers/);
     assert.match(system, /\(:Customer\)-\[:WROTE\]->\(:Doc\)/);
     assert.match(system, /SELECT \* FROM cypher\('graph', \$\$ MATCH/);
+    assert.match(system, /- crm\.main\.docs\.customer_id = crm\.main\.salaries\.customer_id\n/);
     const admin = await prompt(ADMIN);
     assert.match(admin, /TABLE crm\.main\.customers -- People who bought; 40 rows \(/);
     assert.match(admin, /ssn text -- tax number/);

@@ -7,13 +7,56 @@
  * mentioned at all.
  */
 import type { GroundedTable } from './grounded-catalog.js';
+import type { JoinPath } from './join-paths.js';
 
 /** The parts of a graph definition the prompt uses (`@spoke/graph`'s `GraphDefinition` has them). */
 export interface PromptGraph {
   readonly vertices: Readonly<Record<string, { readonly table: string; readonly key: string }>>;
   readonly edges: Readonly<
-    Record<string, { readonly table: string; readonly from: string; readonly to: string }>
+    Record<
+      string,
+      {
+        readonly table: string;
+        readonly from: string;
+        readonly to: string;
+        /** The edge table's columns holding the keys of its ends (declared keys: joins the prompt can state). */
+        readonly source?: string;
+        readonly target?: string;
+      }
+    >
   >;
+}
+
+/**
+ * The joins graph definitions declare between tables shown in the prompt:
+ * an edge table's end column equals its vertex table's key. Unlike the
+ * joins guessed from column names, these are keys an operator wrote down.
+ */
+export function graphJoinPaths(
+  graphs: ReadonlyMap<string, PromptGraph> | undefined,
+  shown: readonly GroundedTable[],
+): JoinPath[] {
+  const out: JoinPath[] = [];
+  for (const graph of graphs?.values() ?? [])
+    for (const edge of Object.values(graph.edges)) {
+      const table = visibleTable(edge.table, shown);
+      if (!table) continue;
+      for (const [column, label] of [
+        [edge.source, edge.from],
+        [edge.target, edge.to],
+      ] as const) {
+        const vertex = graph.vertices[label];
+        const end = vertex ? visibleTable(vertex.table, shown) : undefined;
+        if (column === undefined || !vertex || !end || (end === table && column === vertex.key)) continue;
+        if (!table.columns.some((c) => c.name === column)) continue;
+        const [left, right] = [`${table.qualified}.${column}`, `${end.qualified}.${vertex.key}`].sort() as [
+          string,
+          string,
+        ];
+        out.push({ left, right });
+      }
+    }
+  return out;
 }
 
 /** `source.table` or `source.schema.table` → the visible table it names, if any. */

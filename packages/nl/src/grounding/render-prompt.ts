@@ -7,7 +7,7 @@
 import type { ChatMessage } from '../providers/chat-model.js';
 import type { GroundedTable } from './grounded-catalog.js';
 import { inferJoinPaths } from './join-paths.js';
-import { type PromptGraph, renderGraphs } from './prompt-graphs.js';
+import { graphJoinPaths, type PromptGraph, renderGraphs } from './prompt-graphs.js';
 
 /** What else the prompt says. */
 export interface PromptOptions {
@@ -83,7 +83,10 @@ export function renderPrompt(
   tables: readonly GroundedTable[],
   options: PromptOptions,
 ): ChatMessage[] {
-  const joins = inferJoinPaths(tables);
+  // Keys the graph definitions declare first, then the ones column names suggest.
+  const joins = [...graphJoinPaths(options.graphs, tables), ...inferJoinPaths(tables)].filter(
+    (j, i, all) => all.findIndex((k) => k.left === j.left && k.right === j.right) === i,
+  );
   const parts = [RULES, dialectNotes(options.embed)];
   const listed =
     options.truncatedFrom !== undefined
@@ -96,7 +99,7 @@ export function renderPrompt(
   );
   if (joins.length > 0)
     parts.push(
-      `Likely join paths (from column names):\n${joins.map((j) => `- ${j.left} = ${j.right}`).join('\n')}`,
+      `Likely join paths (from graph keys and column names):\n${joins.map((j) => `- ${j.left} = ${j.right}`).join('\n')}`,
     );
   const graphs = renderGraphs(options.graphs, options.visible ?? tables);
   if (graphs) parts.push(graphs);

@@ -14,7 +14,8 @@ export const CONFIG_OPTIONS = {
 /** Help lines for {@link CONFIG_OPTIONS}. */
 export const CONFIG_HELP = `  -c, --config FILE   the YAML config (see the README's config reference)
       --demo          use the built-in demo instead: sample data generated on first run
-                      into --demo-dir, served as two sources, crm and lake
+                      into --demo-dir, served as three sources: crm (a DuckDB
+                      file), lake (Parquet files) and docs (a Lance dataset)
       --demo-dir DIR  where the demo data lives (default: $SPOKE_DEMO_DIR or ./.demo-data)`;
 
 /** Reads `--config FILE`, or prepares the demo for `--demo`. */

@@ -28,7 +28,7 @@ export {
   sqlTypeName,
 } from './grounding/grounded-catalog.js';
 export { inferJoinPaths, type JoinPath } from './grounding/join-paths.js';
-export { type PromptGraph, renderGraphs } from './grounding/prompt-graphs.js';
+export { graphJoinPaths, type PromptGraph, renderGraphs } from './grounding/prompt-graphs.js';
 export { type PromptOptions, renderPrompt, renderTable } from './grounding/render-prompt.js';
 export { addSampleValues, SampleCache, type SampleOptions } from './grounding/sample-values.js';
 export { DescriptionEmbeddings, describeTable, selectTables } from './grounding/select-tables.js';

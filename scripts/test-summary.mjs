@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+/**
+ * `npm test`: runs `turbo run test` with the arguments given, passes its
+ * output through unchanged, and ends with one line over all packages —
+ * test files' pass/fail/skip counts summed from each `node --test` run's
+ * TAP summary (`# pass N`, also replayed for turbo cache hits), the
+ * packages that failed, and the time. Exits with turbo's status.
+ */
+import { spawn } from 'node:child_process';
+
+const started = Date.now();
+const child = spawn('npx', ['turbo', 'run', 'test', ...process.argv.slice(2)], {
+  stdio: ['inherit', 'pipe', 'inherit'],
+});
+const totals = { pass: 0, fail: 0, skipped: 0, cancelled: 0, todo: 0 };
+const packages = new Set();
+const failedPackages = new Set();
+let pending = '';
+
+function take(line) {
+  // turbo prefixes each line with `package:task: `.
+  const m = /^(\S+?):test: (.*)$/.exec(line.replace(/\u001b\[[0-9;]*m/g, ''));
+  if (!m) return;
+  packages.add(m[1]);
+  const count = /^# (pass|fail|skipped|cancelled|todo) (\d+)$/.exec(m[2].trim());
+  if (!count) return;
+  totals[count[1]] += Number(count[2]);
+  if ((count[1] === 'fail' || count[1] === 'cancelled') && Number(count[2]) > 0) failedPackages.add(m[1]);
+}
+
+child.stdout.on('data', (chunk) => {
+  process.stdout.write(chunk);
+  pending += chunk.toString();
+  const lines = pending.split('\n');
+  pending = lines.pop() ?? '';
+  for (const line of lines) take(line);
+});
+
+child.on('close', (code) => {
+  if (pending) take(pending);
+  const seconds = Math.round((Date.now() - started) / 1000);
+  const time = `${Math.floor(seconds / 60)}m ${seconds % 60}s`;
+  const failed = failedPackages.size ? `; failed in ${[...failedPackages].sort().join(', ')}` : '';
+  process.stdout.write(
+    `\nnpm test: ${code === 0 ? 'ok' : 'FAILED'} — ${packages.size} packages, ${totals.pass} passed, ${totals.fail} failed, ${totals.skipped} skipped${totals.cancelled ? `, ${totals.cancelled} cancelled` : ''}${failed} (${time})\n`,
+  );
+  process.exit(code ?? 1);
+});

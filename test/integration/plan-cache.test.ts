@@ -94,12 +94,19 @@ async function same(sql: string, params: readonly ScalarValue[], context: Partia
 describe('plan cache: same answers as the uncached engine', () => {
   test('point queries with many parameter values share one plan', async () => {
     const hits = cache.stats.hits;
-    for (const id of [1, 2, 50, 99, 100, 101, -1, 0]) {
+    const templated = cache.stats.templateHits;
+    // 1234567 is the value the render template probes with for a first int parameter.
+    for (const id of [1, 2, 50, 99, 100, 101, -1, 0, 1_234_567]) {
       const got = await same('SELECT id, name, amount FROM pg.t WHERE id = $1', [id]);
       assert.ok('rows' in got);
       assert.equal(got.rows.length, id >= 1 && id <= 100 ? 1 : 0);
     }
     assert.ok(cache.stats.hits >= hits + 15, `hits ${cache.stats.hits - hits}`);
+    // All but the first hit for int4 parameters use the render template; 0 and -1 are int4 too.
+    assert.ok(
+      cache.stats.templateHits >= templated + 14,
+      `template hits ${cache.stats.templateHits - templated}`,
+    );
   });
 
   test('parameters of every kind: text, NULL, bigint, fractional, boolean, out-of-int32 numbers', async () => {
@@ -118,6 +125,13 @@ describe('plan cache: same answers as the uncached engine', () => {
     await same('SELECT count(*) AS n FROM pg.t WHERE id < $1', [10]);
     await same('SELECT count(*) AS n FROM pg.t WHERE id < $1', ['20']);
     await same('SELECT count(*) AS n FROM pg.t WHERE id < $1', [30n]);
+    await same('SELECT count(*) AS n FROM pg.t WHERE id < $1', [null]);
+    await same('SELECT count(*) AS n FROM pg.t WHERE id < $1', [40]);
+    // Parameters in positions the dialect keeps inline (ORDER BY position) are rendered each time.
+    await same('SELECT id, name FROM pg.t WHERE id < 5 ORDER BY $1', [1]);
+    await same('SELECT id, name FROM pg.t WHERE id < 5 ORDER BY $1', [2]);
+    await same('SELECT id, name, $2 AS tag FROM pg.t WHERE name = $1', ['name 3', 'a tag']);
+    await same('SELECT id, name, $2 AS tag FROM pg.t WHERE name = $1', ['name 4', 'name 4']);
   });
 
   test('scans, sorting, limits, aggregates and joins inside the source', async () => {

@@ -8,6 +8,7 @@ import type { SpokeConnector, SqlCapabilities } from '@spoke/core';
 import type { TableBinding } from '../binder/scope.js';
 import type { AstNode } from '../parse/ast.js';
 import type { QueryPolicy } from '../policy-hook.js';
+import type { RenderTemplate } from './render-template.js';
 
 /** A table a cached plan reads, as the statement names it and as it was resolved. */
 export interface CachedTable {
@@ -37,4 +38,6 @@ export interface CachedPlan {
   readonly tables: readonly CachedTable[];
   /** The policies the plan was made under. */
   readonly policy: QueryPolicy | undefined;
+  /** The rendered statement by parameter shapes (`null`: that shape is rendered each time). */
+  readonly templates: Map<string, RenderTemplate | null>;
 }

@@ -33,10 +33,14 @@ import { singleSqlSource, sourceTree, unsupportedBy } from '../pushdown/sql-push
 import { rewriteTableFunctionSyntax } from '../table-functions.js';
 import type { CachedPlan, CachedTable } from './cached-plan.js';
 import { PlanCache, type PlanCacheOptions } from './plan-cache.js';
+import { fromTemplate, makeTemplate, type Rendered, shapeKey } from './render-template.js';
 import { sameValues } from './same-values.js';
 import { schemaSignature } from './schema-signature.js';
 
 const caches = new WeakMap<FederatedEngine, PlanCache>();
+
+/** Parameter shapes (see render-template.ts) a plan keeps a rendered template for. */
+const MAX_TEMPLATES = 16;
 
 /** The plan cache of `engine`, when {@link enablePlanCache} turned it on. */
 export function planCacheOf(engine: FederatedEngine): PlanCache | undefined {
@@ -90,12 +94,21 @@ async function cachedQuery(
   if (found) {
     if (found.maxParam > params.length) return uncached(sql, options); // the engine reports the missing $n
     if (await stillValid(found, engine, context, signal)) {
-      let rendered: { sql: string; params: readonly ScalarValue[] };
-      try {
-        rendered = render(found, params);
-      } catch {
-        // The engine falls back to running such a statement federated; let it.
-        return uncached(sql, options);
+      let rendered: Rendered;
+      const shapes = shapeKey(params);
+      const template = shapes === undefined ? undefined : found.templates.get(shapes);
+      if (template) {
+        rendered = fromTemplate(template, params);
+        cache.stats.templateHits++;
+      } else {
+        try {
+          rendered = render(found, params);
+        } catch {
+          // The engine falls back to running such a statement federated; let it.
+          return uncached(sql, options);
+        }
+        if (shapes !== undefined && template === undefined && found.templates.size < MAX_TEMPLATES)
+          found.templates.set(shapes, makeTemplate(params, rendered, (p) => render(found, p)) ?? null);
       }
       cache.stats.hits++;
       const prepared: SourceSqlPlan = {
@@ -197,6 +210,7 @@ async function planOnce(
     maxParam,
     tables,
     policy: engine.policy,
+    templates: new Map(),
   };
 
   // The engine's own plan of the same statement: cached only if identical to what the cache renders.

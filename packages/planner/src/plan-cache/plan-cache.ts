@@ -18,6 +18,8 @@ export interface PlanCacheOptions {
 export interface PlanCacheStats {
   /** Statements answered from a cached plan. */
   hits: number;
+  /** Of the hits, those whose SQL came from a render template (no render at all). */
+  templateHits: number;
   /** Statements planned from scratch (first sight, or a plan found stale). */
   misses: number;
   /** Cached plans dropped because a table they read changed, or the policies did. */
@@ -33,7 +35,13 @@ type Entry = CachedPlan | { readonly kind: 'not-cacheable'; readonly until: numb
 
 /** Planned statements by key; see {@link PlanCache.key}. */
 export class PlanCache {
-  readonly stats: PlanCacheStats = { hits: 0, misses: 0, invalidations: 0, bypassed: 0 };
+  readonly stats: PlanCacheStats = {
+    hits: 0,
+    templateHits: 0,
+    misses: 0,
+    invalidations: 0,
+    bypassed: 0,
+  };
   readonly #entries = new Map<string, Entry>();
   readonly #max: number;
 

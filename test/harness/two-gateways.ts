@@ -10,7 +10,7 @@
  * that user hold for everything L reads there. Both gateways also have an
  * `admin` user, and L a user `analyst`, for the tests' own queries.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -71,6 +71,11 @@ export interface TwoGatewaysOptions {
   readonly downstream?: LinkProfile;
   /** Capture the bytes L sends to R. Default true. */
   readonly capture?: boolean;
+  /**
+   * Serve R's Flight SQL over TLS (a self-signed certificate for 127.0.0.1,
+   * made with openssl) and have L trust it: the link is `grpc+tls`.
+   */
+  readonly tls?: boolean;
   /** Where config files go; a temporary directory by default (removed on close). */
   readonly dir?: string;
 }
@@ -93,6 +98,17 @@ async function userYaml(name: string, roles: readonly string[]): Promise<string>
     `    scram_sha_256: "${await scramVerifierFor(TWO_GATEWAYS_PASSWORD)}"`,
     `    roles: [${roles.join(', ')}]`,
   ].join('\n');
+}
+
+/** `link-cert.pem` and `link-key.pem` in `dir`: a self-signed certificate for 127.0.0.1. */
+function selfSignedCertificate(dir: string): void {
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'link-key.pem')]
+      .concat(['-out', join(dir, 'link-cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1'])
+      .concat(['-addext', 'subjectAltName=IP:127.0.0.1']),
+    { stdio: 'ignore', timeout: 30_000 },
+  );
 }
 
 function basic(user: string): string {
@@ -173,12 +189,14 @@ export async function startTwoGateways(options: TwoGatewaysOptions): Promise<Two
   };
   try {
     const remoteConfig = join(dir, 'remote.yaml');
+    if (options.tls) selfSignedCertificate(dir);
+    const flightTls = options.tls ? ', tls: { cert_file: link-cert.pem, key_file: link-key.pem }' : '';
     writeFileSync(
       remoteConfig,
       `server:
   http: { host: 127.0.0.1, port: 0 }
   postgres: { host: 127.0.0.1, port: 0 }
-  flight: { host: 127.0.0.1, port: 0 }
+  flight: { host: 127.0.0.1, port: 0${flightTls} }
 users:
 ${await userYaml('admin', ['admin'])}
 ${await userYaml('peer', options.peerRoles ?? ['peer'])}
@@ -207,7 +225,7 @@ ${await userYaml('admin', ['admin'])}
 ${await userYaml('analyst', ['analyst'])}
 logging: { level: warn }
 sources:
-  R: { connector: flight-sql, url: "grpc://${proxy.address}", username: peer, password: "${TWO_GATEWAYS_PASSWORD}" }
+  R: { connector: flight-sql, url: "${options.tls ? 'grpc+tls' : 'grpc'}://${proxy.address}", username: peer, password: "${TWO_GATEWAYS_PASSWORD}"${options.tls ? ', tls: { ca: link-cert.pem }' : ''} }
 ${options.localSources}
 ${options.localPolicies ? `policies:\n${options.localPolicies}\n` : ''}`,
     );

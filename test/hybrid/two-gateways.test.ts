@@ -142,7 +142,10 @@ CREATE VIEW sleepy AS SELECT pg_sleep(60)::text AS s;`);
     const answer = await gateways.local.query(JOIN_QUERY);
     assert.equal(answer.status, 200, JSON.stringify(answer.error));
     const sent = gateways.proxy.captured();
-    assert.ok(sent.byteLength > 0, 'L talked to R');
+    assert.ok(
+      sent.includes(Buffer.from('orders')),
+      'the capture holds what L sent: the SQL naming R.pg.orders',
+    );
     const local = await duckdbRows([CUSTOMERS_SQL], 'SELECT code, name, segment FROM customers');
     for (const [code, name, segment] of local) {
       for (const value of [code, name])
@@ -234,5 +237,39 @@ CREATE VIEW sleepy AS SELECT pg_sleep(60)::text AS s;`);
       .split('\n')
       .map((line) => line.split('\t'));
     assert.equal(canonical(aggregates.rows), canonical(direct));
+  });
+});
+
+describe('two gateways over a TLS link', { timeout: 120_000 }, () => {
+  let postgres: PostgresServer;
+  let gateways: TwoGateways;
+
+  before(async () => {
+    postgres = await startPostgres();
+    postgres.psql(ORDERS_PG);
+    gateways = await startTwoGateways({
+      remoteSources: `  pg: { connector: postgres, url: "${postgres.url}" }`,
+      localSources: '',
+      tls: true,
+    });
+  });
+
+  after(async () => {
+    await gateways?.close();
+    await postgres?.close();
+  });
+
+  test('L reads R over grpc+tls; nothing L sends crosses the link in clear text', async () => {
+    gateways.proxy.reset();
+    const answer = await gateways.local.query(
+      "SELECT count(*) AS n FROM R.pg.orders WHERE customer_code = 'K-0007'",
+    );
+    assert.equal(answer.status, 200, JSON.stringify(answer.error));
+    const expected = postgres.psql("SELECT count(*) FROM orders WHERE customer_code = 'K-0007'");
+    assert.match(expected, new RegExp(`\\b${canonical(answer.rows).replace(/\D/g, '')}\\b`));
+    const sent = gateways.proxy.captured();
+    assert.ok(sent.byteLength > 0);
+    for (const clear of ['SELECT', 'orders', 'K-0007', 'peer', TWO_GATEWAYS_PASSWORD])
+      assert.ok(!sent.includes(Buffer.from(clear)), `"${clear}" crossed the link in clear text`);
   });
 });

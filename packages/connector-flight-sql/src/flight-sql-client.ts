@@ -208,10 +208,13 @@ export class FlightSqlClient {
     return this.#withLogin(
       () =>
         new Promise<FlightInfo>((resolve, reject) => {
-          const call = this.#client.GetFlightInfo(descriptor, this.#metadata(), (error, info) =>
-            error ? reject(error) : resolve(info!),
-          );
-          signal?.addEventListener('abort', () => call.cancel(), { once: true });
+          const cancel = () => call.cancel();
+          const call = this.#client.GetFlightInfo(descriptor, this.#metadata(), (error, info) => {
+            signal?.removeEventListener('abort', cancel);
+            if (error) reject(error);
+            else resolve(info!);
+          });
+          signal?.addEventListener('abort', cancel, { once: true });
         }),
     );
   }

@@ -25,7 +25,6 @@ const CODE_BY_STATUS: Partial<Record<number, ErrorCode>> = {
 
 /** The SQLSTATE for a remote that sent none, by gRPC status. */
 const SQLSTATE_BY_STATUS: Partial<Record<number, string>> = {
-  [GrpcStatus.UNAUTHENTICATED]: '28000',
   [GrpcStatus.PERMISSION_DENIED]: '42501',
   [GrpcStatus.INVALID_ARGUMENT]: '42000',
   [GrpcStatus.NOT_FOUND]: '42P01',
@@ -75,7 +74,14 @@ export function remoteError(error: unknown, sourceName: string, what: string): S
     );
   }
   const remoteCode = trailer(error.metadata, ERROR_CODE_TRAILER);
-  const sqlstate = trailer(error.metadata, SQLSTATE_TRAILER) ?? SQLSTATE_BY_STATUS[error.code];
+  let sqlstate = trailer(error.metadata, SQLSTATE_TRAILER) ?? SQLSTATE_BY_STATUS[error.code];
+  let remoteSqlstate: string | undefined;
+  // The link's own login or connection failing (classes 28 and 08) is the source being unavailable
+  // to this gateway, not the client's session: drivers drop their connection on those classes.
+  if (error.code === GrpcStatus.UNAUTHENTICATED || /^(28|08)/.test(sqlstate ?? '')) {
+    remoteSqlstate = sqlstate;
+    sqlstate = undefined;
+  }
   const code =
     remoteCode !== undefined && PASSED_THROUGH.has(remoteCode)
       ? (remoteCode as ErrorCode)
@@ -86,6 +92,7 @@ export function remoteError(error: unknown, sourceName: string, what: string): S
     remoteMessage: error.details,
     ...(remoteCode === undefined ? {} : { remoteCode }),
     ...(sqlstate === undefined ? {} : { sqlstate }),
+    ...(remoteSqlstate === undefined ? {} : { remoteSqlstate }),
   };
   const message =
     code === ErrorCode.QUERY_CANCELLED

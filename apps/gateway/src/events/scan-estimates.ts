@@ -17,8 +17,25 @@ const KEEP_MS = 60_000;
 /** Estimates remembered at most. */
 const KEEP = 1000;
 
-/** The filters as a key, or undefined when they cannot be serialised. */
+/** Expression nodes past which filters are not remembered (a long IN list is not worth serialising on the event loop). */
+const MAX_NODES = 500;
+
+/** Whether `filters` hold at most {@link MAX_NODES} nodes; walks no further than that. */
+function small(filters: readonly Expr[]): boolean {
+  let budget = MAX_NODES;
+  const visit = (node: unknown): boolean => {
+    if (--budget < 0) return false;
+    if (Array.isArray(node)) return node.every(visit);
+    if (node !== null && typeof node === 'object')
+      return Object.values(node as Record<string, unknown>).every(visit);
+    return true;
+  };
+  return visit(filters);
+}
+
+/** The filters as a key, or undefined when they are too large or cannot be serialised. */
 function keyOf(table: string, filters: readonly Expr[]): string | undefined {
+  if (!small(filters)) return undefined;
   try {
     return `${table}\u0000${JSON.stringify(filters, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))}`;
   } catch {

@@ -111,3 +111,20 @@ export function leadingKeyword(sql: string): string {
   const match = /^[\s(]*([A-Za-z]+)/.exec(maskLiterals(sql));
   return match ? match[1]!.toLowerCase() : '';
 }
+
+/** What a Parse message needs of its text, remembered for the texts seen last (clients re-send the same ones). */
+const shapes = new Map<string, { readonly statements: number; readonly parameters: number }>();
+const MAX_SHAPES = 256;
+
+/** The number of statements in `sql` and the highest `$n` it uses (cached by text). */
+export function statementShape(sql: string): { readonly statements: number; readonly parameters: number } {
+  let shape = shapes.get(sql);
+  if (shape === undefined) {
+    shape = { statements: splitStatements(sql).length, parameters: parameterCount(sql) };
+    if (sql.length <= 4096) {
+      if (shapes.size >= MAX_SHAPES) shapes.delete(shapes.keys().next().value as string);
+      shapes.set(sql, shape);
+    }
+  }
+  return shape;
+}

@@ -21,7 +21,7 @@ import { parseClose, parseDeclare, parseFetch } from './cursor-statements.js';
 import { type ErrorFields, errorFields } from './error-response.js';
 import { inferParameterTypes } from './infer-parameter-types.js';
 import { type PgColumnType, pgTypeOfField } from './pg-types.js';
-import { leadingKeyword, parameterCount, splitStatements } from './split-statements.js';
+import { leadingKeyword, splitStatements, statementShape } from './split-statements.js';
 
 /** Statements that return rows, so Describe may start them to learn their columns. */
 const ROW_RETURNING = new Set(['select', 'with', 'values', 'table', 'show', 'explain', 'fetch']);
@@ -189,7 +189,7 @@ export class WireSession {
     const auth = out.beginMessage(0x52); // 'R' AuthenticationOk
     out.int32(0);
     out.endMessage(auth);
-    for (const [display, value] of this.reportedParameters()) this.parameterStatus(display, value);
+    this.reportedValues().forEach((value, i) => this.parameterStatus(REPORTED_PARAMETERS[i]![0], value));
     const key = out.beginMessage(0x4b); // 'K' BackendKeyData
     out.int32(this.options.processId);
     out.int32(this.options.secretKey);
@@ -361,7 +361,8 @@ export class WireSession {
         }),
       );
     }
-    if (splitStatements(sql).length > 1) {
+    const shape = statementShape(sql);
+    if (shape.statements > 1) {
       return this.extendedError(
         new SpokeError(ErrorCode.SYNTAX_ERROR, 'cannot insert multiple commands into a prepared statement'),
       );
@@ -373,7 +374,7 @@ export class WireSession {
         }),
       );
     }
-    const count = Math.max(parameterCount(sql), declared.length);
+    const count = Math.max(shape.parameters, declared.length);
     const paramOids = Array.from({ length: count }, (_, i) => declared[i] ?? 0);
     this.release(this.statements.get(name)?.described);
     this.statements.set(name, { sql, paramOids });
@@ -576,7 +577,7 @@ export class WireSession {
       running.copy = request;
       return running;
     }
-    const before = this.reportedParameters();
+    const before = this.reportedValues();
     const controller = new AbortController();
     this.current = controller;
     // COMMIT of a failed transaction rolls it back, as in PostgreSQL.
@@ -592,8 +593,10 @@ export class WireSession {
       // Cursors without HOLD end with their transaction.
       this.closeCursors(false);
     }
-    const after = this.reportedParameters();
-    for (const [name, value] of after) if (before.get(name) !== value) this.parameterStatus(name, value);
+    const after = this.reportedValues();
+    after.forEach((value, i) => {
+      if (before[i] !== value) this.parameterStatus(REPORTED_PARAMETERS[i]![0], value);
+    });
     return {
       controller,
       result,
@@ -862,11 +865,10 @@ export class WireSession {
 
   // ── backend messages ─────────────────────────────────────────────────────
 
-  private reportedParameters(): Map<string, string> {
+  /** The values of {@link REPORTED_PARAMETERS}, in that order. */
+  private reportedValues(): string[] {
     const settings = this.session.settings;
-    return new Map(
-      REPORTED_PARAMETERS.map(([display, key, fallback]) => [display, settings.get(key) ?? fallback]),
-    );
+    return REPORTED_PARAMETERS.map(([, key, fallback]) => settings.get(key) ?? fallback);
   }
 
   private message(type: number): void {

@@ -27,11 +27,12 @@ import {
   toArrowType,
 } from '@spoke/core';
 
-type Value = boolean | number | bigint | string | Uint8Array | null;
+/** A value a {@link ColumnBuilder} appends: what a driver hands back for one cell. */
+export type ColumnValue = boolean | number | bigint | string | Uint8Array | null;
 
 /** Accumulates one column's values. */
 export interface ColumnBuilder {
-  append(value: Value): void;
+  append(value: ColumnValue): void;
   /** The Arrow data for the values appended since the last call, and a reset. */
   flush(): ReturnType<typeof arrow.makeData>;
 }
@@ -83,7 +84,7 @@ class FixedBuilder implements ColumnBuilder {
   ) {
     this.values = new ctor(1024) as never;
   }
-  append(value: Value): void {
+  append(value: ColumnValue): void {
     if (this.length >= this.values.length) {
       const next = new this.ctor(this.values.length * 2) as never as typeof this.values;
       next.set(this.values as never);
@@ -110,7 +111,7 @@ class BoolBuilder implements ColumnBuilder {
   bits = new Uint8Array(128);
   length = 0;
   readonly validity = new Validity();
-  append(value: Value): void {
+  append(value: ColumnValue): void {
     if (this.length >> 3 >= this.bits.length) {
       const next = new Uint8Array(this.bits.length * 2);
       next.set(this.bits);
@@ -152,7 +153,7 @@ class VarBuilder implements ColumnBuilder {
     next.set(this.bytes.subarray(0, this.byteLength));
     this.bytes = next;
   }
-  append(value: Value): void {
+  append(value: ColumnValue): void {
     if (this.length + 1 >= this.offsets.length) {
       const next = new Int32Array(this.offsets.length * 2);
       next.set(this.offsets);
@@ -197,7 +198,7 @@ class DecimalBuilder implements ColumnBuilder {
   length = 0;
   readonly validity = new Validity();
   constructor(readonly type: DataType) {}
-  append(value: Value): void {
+  append(value: ColumnValue): void {
     if (this.length * 4 >= this.words.length) {
       const next = new Uint32Array(this.words.length * 2);
       next.set(this.words);

@@ -20,7 +20,8 @@ export interface OptionSpec {
   readonly oneOf?: readonly string[];
 }
 
-type ValueOf<S extends OptionSpec> = S['type'] extends 'string'
+/** The parsed value's type for one {@link OptionSpec} (`integer` → number, `string-map` → a record…). */
+export type OptionValue<S extends OptionSpec> = S['type'] extends 'string'
   ? string
   : S['type'] extends 'integer' | 'number'
     ? number
@@ -38,13 +39,13 @@ export type ParsedOptions<Spec extends Record<string, OptionSpec>> = {
     ? K
     : Spec[K] extends { default: unknown }
       ? K
-      : never]: ValueOf<Spec[K]>;
+      : never]: OptionValue<Spec[K]>;
 } & {
   [K in keyof Spec as Spec[K]['required'] extends true
     ? never
     : Spec[K] extends { default: unknown }
       ? never
-      : K]?: ValueOf<Spec[K]>;
+      : K]?: OptionValue<Spec[K]>;
 };
 
 /**

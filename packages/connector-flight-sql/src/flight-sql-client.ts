@@ -128,8 +128,41 @@ function commandDescriptor(shortName: string, command: Record<string, unknown>):
   return { type: 'CMD', cmd: packAny(shortName, command), path: [] };
 }
 
+/** What a client has done, for the gateway's `spoke_source_metric`. */
+export interface FlightSqlCounters {
+  /** Statements started (GetFlightInfo of a query). */
+  statements: number;
+  /** Arrow IPC bytes received from DoGet streams (headers and bodies). */
+  bytes_received: number;
+  /** Rows received from DoGet streams. */
+  rows_received: number;
+  /** CancelFlightInfo requests sent. */
+  cancels_sent: number;
+  /** Basic-auth handshakes done. */
+  logins: number;
+}
+
+/** Counts the bytes of each FlightData as it passes. */
+async function* counted(
+  messages: AsyncIterable<FlightData>,
+  counters: FlightSqlCounters,
+): AsyncGenerator<FlightData> {
+  for await (const data of messages) {
+    counters.bytes_received += (data.data_header?.byteLength ?? 0) + (data.data_body?.byteLength ?? 0);
+    yield data;
+  }
+}
+
 /** A connection to one Flight SQL server (a gRPC channel; calls are multiplexed on it). */
 export class FlightSqlClient {
+  /** Running totals since the client was created. */
+  readonly counters: FlightSqlCounters = {
+    statements: 0,
+    bytes_received: 0,
+    rows_received: 0,
+    cancels_sent: 0,
+    logins: 0,
+  };
   readonly #client: FlightServiceClient;
   readonly #options: FlightSqlClientOptions;
   #token: string | undefined;
@@ -171,6 +204,7 @@ export class FlightSqlClient {
   }
 
   async #handshake(user: string, password: string): Promise<void> {
+    this.counters.logins++;
     const metadata = new Metadata();
     metadata.set('authorization', `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`);
     const deadline = Date.now() + (this.#options.callTimeoutMs ?? 30_000);
@@ -237,7 +271,10 @@ export class FlightSqlClient {
       signal?.addEventListener('abort', cancel, { once: true });
       let finished = false;
       try {
-        yield* recordBatchesOf(call);
+        for await (const batch of recordBatchesOf(counted(call, this.counters))) {
+          this.counters.rows_received += batch.numRows;
+          yield batch;
+        }
         finished = true;
       } finally {
         signal?.removeEventListener('abort', cancel);
@@ -313,6 +350,7 @@ export class FlightSqlClient {
 
   /** `CancelFlightInfo`: the remote stops the query behind `info` (and its own sources' queries). */
   async cancelFlightInfo(info: FlightInfo): Promise<string> {
+    this.counters.cancels_sent++;
     const [body] = await this.doAction(
       'CancelFlightInfo',
       encodeMessage('arrow.flight.protocol.CancelFlightInfoRequest', { info }),
@@ -337,6 +375,7 @@ export class FlightSqlClient {
     let handle: Uint8Array | undefined;
     let info: FlightInfo | undefined;
     let cancelRemote = () => {};
+    this.counters.statements++;
     try {
       try {
         if (params.length === 0) {

@@ -267,6 +267,11 @@ export class FlightSqlConnector extends SqlSourceConnector {
     return this.client.query(query.sql, query.params, options.signal);
   }
 
+  /** The client's counters (statements, bytes and rows received, cancels, logins), as `spoke_source_metric`. */
+  metrics(): Readonly<Record<string, number>> {
+    return { ...this.client.counters };
+  }
+
   override async close(): Promise<void> {
     this.client.close();
   }

@@ -35,6 +35,7 @@ export {
   type FlightSqlAuth,
   FlightSqlClient,
   type FlightSqlClientOptions,
+  type FlightSqlCounters,
   type RemotePlan,
   type RemoteTable,
   type ServerInfo,

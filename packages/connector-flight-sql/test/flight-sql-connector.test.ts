@@ -110,8 +110,13 @@ describe('flight-sql connector against a Spoke gateway', { timeout: 120_000 }, (
   });
 
   test('scans with filters, top-N and limits equal DuckDB on the same data', async () => {
+    const before = remote.metrics();
     const sql = `SELECT id, name FROM R.duck.customers WHERE country = 'FR' AND id > 100 ORDER BY id DESC LIMIT 5`;
     assert.deepEqual(await rows(engine, sql), await duckdbAnswer(sql.replace('R.duck.', '')));
+    const after = remote.metrics();
+    assert.equal(after.statements! - before.statements!, 1);
+    assert.equal(after.rows_received! - before.rows_received!, 5, 'the limit was applied at the remote');
+    assert.ok(after.bytes_received! > before.bytes_received!);
   });
 
   test('a join with an aggregate goes to the peer as one statement and equals DuckDB', async () => {

@@ -9,8 +9,10 @@ import type { LinkProfile } from './link-profile.js';
 
 /** Rows per second DuckDB loads from Arrow (appender); measured on this project's bench machine. */
 export const DUCKDB_LOAD_ROWS_PER_SECOND = 1_500_000;
+/** Rows per second a SQL source scans a table it joins inside itself (a semi-join's other side). */
+export const SOURCE_SCAN_ROWS_PER_SECOND = 5_000_000;
 /** What one key costs in an `IN (…)` list: rendering, sending, and the source parsing it. */
-export const KEY_LIST_MS_PER_KEY = 0.002;
+export const KEY_LIST_MS_PER_KEY = 0.006;
 
 /** Milliseconds to read `rows` rows of `bytes` bytes over `link` and load them into DuckDB. */
 export function readCost(link: LinkProfile, rows: number, bytes: number): number {

@@ -21,6 +21,8 @@ export interface ReadActuals {
   loadMs: number;
   /** Distinct keys sent to the source as `IN (…)` lists. */
   keysSent: number;
+  /** Why the read's strategy changed at run time, when it did. */
+  replanned?: string;
 }
 
 /** Every read of one query, and DuckDB's phases. */

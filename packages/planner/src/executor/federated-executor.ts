@@ -113,12 +113,24 @@ export async function executeFederated(
         const record = trace.begin(read.scan.binding.source, read.scan.relation);
         const waitStart = trace.now();
         await after;
+        if (read.sharedWith) {
+          // The same rows as an earlier read of the same table: a view of its relation, nothing read again.
+          const leader = await loaded.get(read.sharedWith.binding)!;
+          record.waitedMs = trace.now() - waitStart;
+          await exclusive(() =>
+            connection.run(`CREATE TEMP VIEW "${read.scan.relation}" AS SELECT * FROM "${leader.relation}"`),
+          );
+          return read.scan;
+        }
         const feeders = await Promise.all(read.waitsFor.map((e) => loaded.get(e.from)!));
         const fromQueries = await Promise.all(queryKeys.get(read.scan.binding) ?? []);
         record.waitedMs = trace.now() - waitStart;
         throwIfAborted(reads.signal);
         const keyLists: KeyList[] =
           read.scan.limit === undefined ? fromQueries.filter((k): k is KeyList => k !== undefined) : [];
+        // Same-source key lists are set apart: with a fallback they may give way to a reduction in the source.
+        const sameSource: KeyList[] = [];
+        let dropped = false;
         if (read.scan.limit === undefined && read.waitsFor.length) {
           const keyStart = trace.now();
           await exclusive(async () => {
@@ -126,13 +138,26 @@ export async function executeFederated(
               const from = feeders[i]!;
               if (!from.projection.includes(edge.fromColumn)) continue;
               const keys = await keyList(connection, from.relation, edge.fromColumn, edge.to, edge.toColumn);
-              if (keys) keyLists.push(keys);
+              if (!keys) dropped ||= edge.from.source === edge.to.source;
+              else if (edge.from.source === edge.to.source) sameSource.push(keys);
+              else keyLists.push(keys);
             }
           });
           trace.keyListMs += trace.now() - keyStart;
         }
+        let planned = read;
+        if (read.fallback && dropped) {
+          // Re-plan on evidence: the keys of the read's own source were too many to send; reduce inside it.
+          planned = { ...read, inSource: read.fallback };
+          record.replanned = `semi-join in source: the keys of ${read.waitsFor
+            .filter((e) => e.from.source === e.to.source)
+            .map((e) => e.from.alias)
+            .join(', ')} were too many to send`;
+        } else {
+          keyLists.push(...sameSource);
+        }
         record.keysSent = keyLists.reduce((n, k) => n + k.keys.length, 0);
-        await loadRead(connection, read, keyLists, exclusive, reads.signal, context, record, trace);
+        await loadRead(connection, planned, keyLists, exclusive, reads.signal, context, record, trace);
         return read.scan;
       })();
       loaded.set(read.scan.binding, task);

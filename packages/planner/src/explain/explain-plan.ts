@@ -37,6 +37,7 @@ function withActuals(request: ExplainSourceRequest, trace: ExecutionTrace): Expl
     waitedMs: ms(read.waitedMs),
     loadMs: ms(read.loadMs),
     keysSent: read.keysSent,
+    ...(read.replanned ? { replanned: read.replanned } : {}),
     ...(estimate !== undefined
       ? {
           errorFactor:
@@ -164,6 +165,7 @@ export function formatExplain(plan: ExplainPlan): string[] {
     lines.push(`Scan ${s.source}.${s.table} -> ${s.relation}`);
     if (s.strategy) lines.push(`  Strategy: ${s.strategy}${estimateText(s)}`);
     if (s.actualRows !== undefined) lines.push(`  Actual: ${actualText(s)}`);
+    if (s.replanned) lines.push(`  Re-planned: ${s.replanned}`);
     if (s.sql) lines.push(`  SQL: ${s.sql}`);
     lines.push(`  Columns: ${s.columns.length ? s.columns.join(', ') : '(none: row count only)'}`);
     for (const f of s.filters) lines.push(`  Filter [${f.support}]: ${f.sql}`);

@@ -52,7 +52,7 @@ async function estimateRead(scan: ScanPlan, signal: AbortSignal): Promise<ReadEs
     basis = 'source';
   } else if (tableRows !== undefined) {
     rows = tableRows;
-    for (const expr of pushed) rows *= selectivity(expr);
+    for (const expr of pushed) rows *= selectivity(expr, distinct);
     basis = 'statistics';
   }
   if (rows !== undefined && scan.limit !== undefined) rows = Math.min(rows, scan.limit);
@@ -66,19 +66,30 @@ async function estimateRead(scan: ScanPlan, signal: AbortSignal): Promise<ReadEs
   };
 }
 
-/** The textbook fraction of rows a filter keeps. */
-export function selectivity(expr: Expr): number {
+/**
+ * The fraction of rows a filter keeps: `column = value` keeps one value's
+ * share when the column's distinct count is known (uniformity, as every
+ * optimizer starts from), else the textbook 5 %; ranges and patterns 25 %.
+ */
+export function selectivity(expr: Expr, distinct: Readonly<Record<string, number>> = {}): number {
+  const equality = (e: Expr): number => {
+    const column = e.kind === 'column' ? distinct[e.name] : undefined;
+    return column ? 1 / column : 0.05;
+  };
   switch (expr.kind) {
-    case 'compare':
-      return expr.op === '=' ? 0.05 : expr.op === '<>' ? 0.9 : 0.25;
+    case 'compare': {
+      if (expr.op !== '=') return expr.op === '<>' ? 0.9 : 0.25;
+      const side = expr.left.kind === 'column' ? expr.left : expr.right;
+      return equality(side);
+    }
     case 'in':
-      return expr.negated ? 0.9 : Math.min(1, 0.05 * expr.list.length);
+      return expr.negated ? 0.9 : Math.min(1, equality(expr.expr) * expr.list.length);
     case 'and':
-      return expr.args.reduce((p, a) => p * selectivity(a), 1);
+      return expr.args.reduce((p, a) => p * selectivity(a, distinct), 1);
     case 'or':
       return Math.min(
         1,
-        expr.args.reduce((p, a) => p + selectivity(a), 0),
+        expr.args.reduce((p, a) => p + selectivity(a, distinct), 0),
       );
     case 'isNull':
       return expr.negated ? 0.9 : 0.1;

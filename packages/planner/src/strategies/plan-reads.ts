@@ -21,7 +21,12 @@
 import type { ScalarValue } from '@spoke/core';
 import type { TableBinding } from '../binder/scope.js';
 import type { LinkProfiles } from '../cost/link-profile.js';
-import { DUCKDB_LOAD_ROWS_PER_SECOND, KEY_LIST_MS_PER_KEY, readCost } from '../cost/read-cost.js';
+import {
+  DUCKDB_LOAD_ROWS_PER_SECOND,
+  KEY_LIST_MS_PER_KEY,
+  readCost,
+  SOURCE_SCAN_ROWS_PER_SECOND,
+} from '../cost/read-cost.js';
 import type { JoinKeyEdge } from '../pushdown/plan-join-keys.js';
 import type { ScanPlan } from '../pushdown/plan-scans.js';
 import type { ReadEstimate } from '../statistics/estimate-reads.js';
@@ -29,6 +34,8 @@ import { type InSourceReduction, inSourceReduction } from './in-source-semi-join
 
 /** At most this many distinct keys travel as a dynamic `IN (…)` filter. */
 export const MAX_DYNAMIC_FILTER_KEYS = 20_000;
+/** A reduction inside the source is considered only when it keeps at most this fraction of the rows. */
+const USEFUL_IN_SOURCE_REDUCTION = 0.5;
 /** A reduction is considered only when it keeps at most this fraction of the rows (cost decides the rest). */
 const USEFUL_REDUCTION = 0.75;
 /**
@@ -46,6 +53,14 @@ export interface PlannedRead {
   readonly estimate: ReadEstimate;
   /** Answered by a reducing query in its own source instead of a plain scan. */
   readonly inSource?: InSourceReduction;
+  /**
+   * The reduction inside the source this read switches to at run time when
+   * the keys it waited for from the same source turn out too many to send
+   * (the estimate was wrong): a re-plan on evidence.
+   */
+  readonly fallback?: InSourceReduction;
+  /** Another read of the same table with the same request: its rows are read once, loaded once, and shown under this read's relation too. */
+  readonly sharedWith?: ScanPlan;
   /** Edges from earlier reads whose distinct keys this read waits for. */
   readonly waitsFor: readonly JoinKeyEdge[];
   /** `pull`, `semi-join in source`, `semi-join by keys`, or both reductions. */
@@ -136,7 +151,7 @@ export function planReads(input: ReadPlanningInput): ReadSchedule {
       .filter((p): p is { edge: JoinKeyEdge; partner: ScanPlan } => {
         if (!p.partner || !p.partner.candidates.some((c) => c.support === 'exact')) return false;
         const kept = inSourceKept(p.edge, p.partner);
-        return kept !== undefined && kept <= USEFUL_REDUCTION;
+        return kept !== undefined && kept <= USEFUL_IN_SOURCE_REDUCTION;
       });
     const inSource = partners.length ? inSourceReduction(scan, partners, input.params) : undefined;
     let chosen = plain;
@@ -144,11 +159,20 @@ export function planReads(input: ReadPlanningInput): ReadSchedule {
     if (inSource) {
       let rows = estimate.rows;
       if (rows !== undefined) for (const p of partners) rows *= inSourceKept(p.edge, p.partner)!;
-      const reduced = waitForKeys(
+      const waited = waitForKeys(
         scan,
         rows,
         feeders.filter((e) => e.from.source !== scan.binding.source),
       );
+      // The source now scans each partner table too: its rows at the source's scan rate.
+      const partnerScans = partners.reduce(
+        (ms, p) => ms + ((estimates.get(p.partner)!.tableRows ?? 0) * 1000) / SOURCE_SCAN_ROWS_PER_SECOND,
+        0,
+      );
+      const reduced = {
+        ...waited,
+        finishesAt: waited.finishesAt === undefined ? undefined : waited.finishesAt + partnerScans,
+      };
       if (
         plain.finishesAt === undefined ||
         (reduced.finishesAt !== undefined && reduced.finishesAt <= plain.finishesAt)
@@ -169,6 +193,9 @@ export function planReads(input: ReadPlanningInput): ReadSchedule {
       scan,
       estimate,
       ...(reducedInSource && inSource ? { inSource } : {}),
+      ...(!reducedInSource && inSource && chosen.waitsFor.some((e) => e.from.source === scan.binding.source)
+        ? { fallback: inSource }
+        : {}),
       waitsFor: chosen.waitsFor,
       strategy: labels.length ? labels.join(' + ') : 'pull',
       estimatedRows: chosen.rows === undefined ? undefined : Math.round(chosen.rows),
@@ -177,7 +204,12 @@ export function planReads(input: ReadPlanningInput): ReadSchedule {
       finishesAt: chosen.finishesAt,
     });
   }
-  return { reads, cost: scheduleCost(reads), alternatives: alternatives(order, estimates, costOf, joinKeys) };
+  const shared = shareIdenticalReads(reads);
+  return {
+    reads: shared,
+    cost: scheduleCost(shared),
+    alternatives: alternatives(order, estimates, costOf, joinKeys),
+  };
 
   /** The fraction of `edge.to`'s rows a same-source partner's pushed filters keep, by the keys they keep. */
   function inSourceKept(edge: JoinKeyEdge, partner: ScanPlan): number | undefined {
@@ -297,6 +329,51 @@ function sequentialSchedule(
     });
   }
   return { reads, cost: undefined, alternatives: [], sequential: true };
+}
+
+/**
+ * Reads of the same table asking the same rows — the same pushed filters,
+ * limit, order and key lists from the same reads (TPC-H Q17's and Q2's
+ * correlated sub-queries, Q11's and Q15's repeated views) — are read once:
+ * the first asks for the columns of both, the others become views of it.
+ */
+function shareIdenticalReads(reads: readonly PlannedRead[]): PlannedRead[] {
+  const first = new Map<string, PlannedRead>();
+  return reads.map((read) => {
+    if (read.inSource || read.fallback) return read;
+    const scan = read.scan;
+    const key = JSON.stringify(
+      {
+        source: scan.binding.source,
+        schema: scan.binding.schema,
+        table: scan.binding.table,
+        filters: scan.candidates.filter((c) => c.support !== 'unsupported').map((c) => c.expr),
+        limit: scan.limit,
+        orderBy: scan.orderBy,
+        waits: read.waitsFor.map((e) => [e.from.id, e.fromColumn, e.toColumn]),
+      },
+      (_k, v) => (typeof v === 'bigint' ? `${v}n` : v),
+    );
+    const leader = first.get(key);
+    if (!leader) {
+      first.set(key, read);
+      return read;
+    }
+    // The first read now brings the columns both need, in the table's order.
+    const wanted = new Set([...leader.scan.projection, ...scan.projection]);
+    const union = scan.binding.arrowSchema.fields.map((f) => f.name).filter((n) => wanted.has(n));
+    leader.scan.projection.splice(0, leader.scan.projection.length, ...union);
+    return {
+      ...read,
+      waitsFor: [],
+      sharedWith: leader.scan,
+      strategy: `shared: read once with ${leader.scan.binding.alias}`,
+      estimatedRows: 0,
+      estimatedBytes: 0,
+      cost: 0,
+      finishesAt: leader.finishesAt,
+    };
+  });
 }
 
 /** The critical path, or DuckDB's serial loading of every row, whichever is longer. */

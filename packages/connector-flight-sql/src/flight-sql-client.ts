@@ -164,22 +164,29 @@ export class FlightSqlClient {
     logins: 0,
   };
   readonly #client: FlightServiceClient;
+  /** Channels to the other locations endpoints named, by `tls:host:port`. */
+  readonly #locations = new Map<string, FlightServiceClient>();
   readonly #options: FlightSqlClientOptions;
   #token: string | undefined;
   #login: Promise<void> | undefined;
 
   constructor(options: FlightSqlClientOptions) {
     this.#options = options;
+    this.#client = this.#connect(options.address, options.tls);
+    if (options.auth && 'token' in options.auth) this.#token = options.auth.token;
+  }
+
+  /** A channel to `address`, TLS trusting `tls.ca` when `tls` is given. */
+  #connect(address: string, tls: { readonly ca?: Uint8Array } | undefined): FlightServiceClient {
     const Constructor = makeGenericClientConstructor(flightServiceDefinition(), 'FlightService');
-    const channel: ChannelCredentials = options.tls
-      ? credentials.createSsl(options.tls.ca ? Buffer.from(options.tls.ca) : null)
+    const channel: ChannelCredentials = tls
+      ? credentials.createSsl(tls.ca ? Buffer.from(tls.ca) : null)
       : credentials.createInsecure();
-    this.#client = new Constructor(options.address, channel, {
+    return new Constructor(address, channel, {
       // Flight messages carry whole record batches: no 4 MiB cap.
       'grpc.max_receive_message_length': -1,
       'grpc.max_send_message_length': -1,
     }) as unknown as FlightServiceClient;
-    if (options.auth && 'token' in options.auth) this.#token = options.auth.token;
   }
 
   #error(error: unknown, what: string): SpokeError {
@@ -258,30 +265,66 @@ export class FlightSqlClient {
     for (const endpoint of info.endpoint) {
       const ticket = endpoint.ticket?.ticket;
       if (!ticket) continue;
-      const elsewhere = endpoint.location.filter((l) => !l.uri.startsWith('arrow-flight-reuse-connection:'));
-      if (elsewhere.length > 0)
-        throw this.#error(
-          new Error(
-            `the result is served from other locations (${elsewhere.map((l) => l.uri).join(', ')}), which this connector does not follow`,
-          ),
-          'query failed',
-        );
-      const call = this.#client.DoGet({ ticket }, this.#metadata());
-      const cancel = () => call.cancel();
-      signal?.addEventListener('abort', cancel, { once: true });
-      let finished = false;
-      try {
-        for await (const batch of recordBatchesOf(counted(call, this.counters))) {
-          this.counters.rows_received += batch.numRows;
-          yield batch;
+      // An endpoint may name where its data is (a distributed engine's workers): try each location in
+      // order until one answers; none (or the reuse-connection URI) means this server.
+      const clients = endpoint.location.length
+        ? endpoint.location.map((l) => this.#clientAt(l.uri))
+        : [this.#client];
+      for (let i = 0; i < clients.length; i++) {
+        const call = clients[i]!.DoGet({ ticket }, this.#metadata());
+        const cancel = () => call.cancel();
+        signal?.addEventListener('abort', cancel, { once: true });
+        let finished = false;
+        let received = false;
+        try {
+          for await (const batch of recordBatchesOf(counted(call, this.counters))) {
+            received = true;
+            this.counters.rows_received += batch.numRows;
+            yield batch;
+          }
+          finished = true;
+        } catch (error) {
+          const unreachable = (error as ServiceError).code === status.UNAVAILABLE;
+          if (!received && unreachable && i < clients.length - 1 && !signal?.aborted) continue;
+          throw error;
+        } finally {
+          signal?.removeEventListener('abort', cancel);
+          // A consumer that stopped early: stop the remote too.
+          if (!finished) call.cancel();
         }
-        finished = true;
-      } finally {
-        signal?.removeEventListener('abort', cancel);
-        // A consumer that stopped early: stop the remote too.
-        if (!finished) call.cancel();
+        break;
       }
     }
+  }
+
+  /** The client for a location URI: this connection, or one more channel with the same credentials. */
+  #clientAt(uri: string): FlightServiceClient {
+    if (uri === '' || uri.startsWith('arrow-flight-reuse-connection:')) return this.#client;
+    let url: URL;
+    try {
+      url = new URL(uri);
+    } catch {
+      throw this.#error(
+        new Error(`the server named an endpoint location that is not a URI: "${uri}"`),
+        'query failed',
+      );
+    }
+    const secure = url.protocol === 'grpc+tls:' || url.protocol === 'grpcs:';
+    if (!secure && url.protocol !== 'grpc:' && url.protocol !== 'grpc+tcp:')
+      throw this.#error(
+        new Error(
+          `the server named an endpoint location this connector cannot reach: "${uri}" (expected grpc:// or grpc+tls://)`,
+        ),
+        'query failed',
+      );
+    const address = `${url.hostname}:${url.port}`;
+    if (address === this.#options.address) return this.#client;
+    let client = this.#locations.get(`${secure}:${address}`);
+    if (!client) {
+      client = this.#connect(address, secure ? (this.#options.tls ?? {}) : undefined);
+      this.#locations.set(`${secure}:${address}`, client);
+    }
+    return client;
   }
 
   /** DoAction, every result body; failures as SpokeErrors. */
@@ -531,8 +574,10 @@ export class FlightSqlClient {
     return decodeSchema(info.schema);
   }
 
-  /** Closes the channel. */
+  /** Closes the channels. */
   close(): void {
     this.#client.close();
+    for (const client of this.#locations.values()) client.close();
+    this.#locations.clear();
   }
 }

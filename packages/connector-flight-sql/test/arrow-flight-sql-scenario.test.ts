@@ -126,3 +126,53 @@ describe('a Flight SQL server that is not Spoke', { timeout: 60_000 }, () => {
     }
   });
 });
+
+describe('a distributed Flight SQL server: endpoints at other locations', { timeout: 60_000 }, () => {
+  test('each endpoint is read from its location, an unreachable location skipped for the next', async () => {
+    const answers = new Map();
+    const worker = await startScenarioServer('catalog', { answers });
+    // Port 1 refuses connections: the first location fails, the worker answers.
+    const coordinator = await startScenarioServer('catalog', {
+      answers,
+      secondEndpointAt: ['grpc://127.0.0.1:1', worker.url],
+    });
+    const remote = (await connector.create(
+      { url: coordinator.url },
+      { sourceName: 'X', baseDir: '.' },
+    )) as FlightSqlConnector;
+    const engine = await createEngine({ sources: { X: remote } });
+    try {
+      const result = await engine.query('SELECT id, amount FROM X.sales.orders WHERE amount > 2 ORDER BY id');
+      const ids: number[] = [];
+      for await (const batch of result.batches)
+        for (let i = 0; i < batch.numRows; i++) ids.push(Number(batch.getChild('id')?.get(i)));
+      assert.deepEqual(ids, [2, 3, 4], 'both endpoints were read');
+      assert.equal(worker.queries.length, 0, 'the worker only served a ticket');
+    } finally {
+      await engine.close();
+      await coordinator.close();
+      await worker.close();
+    }
+  });
+
+  test('a location that is not grpc is refused by name', async () => {
+    const coordinator = await startScenarioServer('catalog', { secondEndpointAt: ['http://elsewhere:80'] });
+    const remote = (await connector.create(
+      { url: coordinator.url },
+      { sourceName: 'X', baseDir: '.' },
+    )) as FlightSqlConnector;
+    const engine = await createEngine({ sources: { X: remote } });
+    try {
+      await assert.rejects(
+        (async () => {
+          const result = await engine.query('SELECT id FROM X.sales.orders WHERE amount > 2');
+          for await (const _ of result.batches);
+        })(),
+        /X: .*cannot reach: "http:\/\/elsewhere:80"/,
+      );
+    } finally {
+      await engine.close();
+      await coordinator.close();
+    }
+  });
+});

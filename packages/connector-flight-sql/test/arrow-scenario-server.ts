@@ -92,9 +92,23 @@ export interface ScenarioServer {
 }
 
 /** `scenario`: the Arrow scenario's checks; `catalog`: a small generic server with one table. */
-export async function startScenarioServer(mode: 'scenario' | 'catalog'): Promise<ScenarioServer> {
+/** Options for {@link startScenarioServer}. */
+export interface ScenarioServerOptions {
+  /** Tickets and their answers, shared with other stand-ins (a "worker" serving endpoints elsewhere). */
+  readonly answers?: Map<string, Table>;
+  /**
+   * Catalog mode: answer statements as two endpoints, the first here, the
+   * second at these locations (tried in order), as a distributed engine does.
+   */
+  readonly secondEndpointAt?: readonly string[];
+}
+
+export async function startScenarioServer(
+  mode: 'scenario' | 'catalog',
+  options: ScenarioServerOptions = {},
+): Promise<ScenarioServer> {
   const queries: string[] = [];
-  const answers = new Map<string, Table>();
+  const answers = options.answers ?? new Map<string, Table>();
 
   function info(descriptor: FlightDescriptor, schema: Schema, ticket: Uint8Array) {
     return {
@@ -208,6 +222,20 @@ export async function startScenarioServer(mode: 'scenario' | 'catalog'): Promise
           const ticket = packAny('TicketStatementQuery', {
             statement_handle: Buffer.from('SELECT STATEMENT HANDLE'),
           });
+          if (options.secondEndpointAt && result.table.numRows > 1) {
+            const second = packAny('TicketStatementQuery', { statement_handle: Buffer.from('SECOND PART') });
+            answers.set(Buffer.from(ticket).toString('hex'), result.table.slice(0, 1));
+            answers.set(Buffer.from(second).toString('hex'), result.table.slice(1));
+            const split = info(descriptor, result.schema, ticket);
+            callback(null, {
+              ...split,
+              endpoint: [
+                { ticket: { ticket }, location: [] },
+                { ticket: { ticket: second }, location: options.secondEndpointAt.map((uri) => ({ uri })) },
+              ],
+            });
+            return;
+          }
           answers.set(Buffer.from(ticket).toString('hex'), result.table);
           callback(null, info(descriptor, result.schema, ticket));
           return;

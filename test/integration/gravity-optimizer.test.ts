@@ -165,6 +165,20 @@ describe('strategies by size and link', () => {
     // One order in ten is `web`: a tenth of the items, not all 80,000.
     assert.equal(items.actualRows, 8000);
   });
+  test('two reads asking the same rows of one table are read once', async () => {
+    const engine = await engineWith({});
+    const sql = `SELECT count(*) FROM pg.orders o
+      WHERE o.customer_id IN (SELECT id FROM crm.customers WHERE region = 'EU')
+        AND o.customer_id + 1 IN (SELECT id + 1 FROM crm.customers WHERE region = 'EU')`;
+    await assertSameAnswer(engine, sql);
+    const plan = await engine.explain(sql, { analyze: true });
+    const customers = plan.sources.filter((s) => s.table?.endsWith('.customers'));
+    assert.equal(customers.length, 2);
+    const shared = customers.find((s) => s.strategy?.startsWith('shared'));
+    assert.ok(shared, JSON.stringify(customers.map((s) => s.strategy)));
+    assert.equal(shared.actualRows, 0, 'nothing read again');
+    assert.equal(customers.find((s) => s !== shared)?.actualRows, 50);
+  });
   test('the previous planner (sequential) gives the same answers', async () => {
     const engine = await engineWith({ sequential: true });
     await assertSameAnswer(engine, EU_ORDERS);

@@ -63,6 +63,11 @@ interface FlightServiceClient extends Client {
     metadata: Metadata,
     callback: Callback<FlightInfo>,
   ): ClientUnaryCall;
+  GetSchema(
+    request: FlightDescriptor,
+    metadata: Metadata,
+    callback: Callback<{ schema: Uint8Array }>,
+  ): ClientUnaryCall;
   DoGet(request: { ticket: Uint8Array }, metadata: Metadata): ClientReadableStream<FlightData>;
   DoPut(metadata: Metadata): ClientDuplexStream<FlightData, { app_metadata: Uint8Array }>;
   DoAction(
@@ -539,17 +544,40 @@ export class FlightSqlClient {
         db_schema_name: string | null;
         table_name: string;
         table_type: string;
-        table_schema: Uint8Array;
+        table_schema?: Uint8Array | null;
       };
-      out.push({
-        catalog: r.catalog_name ?? null,
-        dbSchema: r.db_schema_name ?? null,
-        name: r.table_name,
-        type: r.table_type,
-        schema: decodeSchema(r.table_schema),
-      });
+      const catalog = r.catalog_name ?? null;
+      const dbSchema = r.db_schema_name ?? null;
+      // Servers that ignore include_schema: ask for the schema of a SELECT * without running it.
+      const schema = r.table_schema?.byteLength
+        ? decodeSchema(r.table_schema)
+        : await this.statementSchema(
+            `SELECT * FROM ${[catalog, dbSchema, r.table_name]
+              .filter((p): p is string => p !== null && p !== '')
+              .map((p) => `"${p.replaceAll('"', '""')}"`)
+              .join('.')}`,
+          );
+      out.push({ catalog, dbSchema, name: r.table_name, type: r.table_type, schema });
     }
     return out;
+  }
+
+  /** The result schema of `query` (GetSchema of a CommandStatementQuery: planned, not run). */
+  async statementSchema(query: string): Promise<Schema> {
+    try {
+      return await this.#withLogin(
+        () =>
+          new Promise<Schema>((resolve, reject) =>
+            this.#client.GetSchema(
+              commandDescriptor('CommandStatementQuery', { query }),
+              this.#metadata(),
+              (error, result) => (error ? reject(error) : resolve(decodeSchema(result!.schema))),
+            ),
+          ),
+      );
+    } catch (error) {
+      throw this.#error(error, 'GetSchema failed');
+    }
   }
 
   /** `CommandGetDbSchemas` (with optional catalog and pattern). */

@@ -127,6 +127,27 @@ describe('a Flight SQL server that is not Spoke', { timeout: 60_000 }, () => {
   });
 });
 
+describe('a Flight SQL server that ignores include_schema', { timeout: 60_000 }, () => {
+  test('each table is described with GetSchema of a SELECT * (planned, not run)', async () => {
+    const server = await startScenarioServer('catalog', { withoutTableSchemas: true });
+    const remote = (await connector.create(
+      { url: server.url },
+      { sourceName: 'X', baseDir: '.' },
+    )) as FlightSqlConnector;
+    try {
+      const table = await remote.catalog.getTable('sales', 'orders');
+      assert.deepEqual(
+        (await table!.schema()).fields.map((f) => `${f.name}:${f.type}`),
+        ['id:Int64', 'amount:Float64'],
+      );
+      assert.deepEqual(server.queries, ['SELECT * FROM "cat"."sales"."orders"']);
+    } finally {
+      await remote.close();
+      await server.close();
+    }
+  });
+});
+
 describe('a distributed Flight SQL server: endpoints at other locations', { timeout: 60_000 }, () => {
   test('each endpoint is read from its location, an unreachable location skipped for the next', async () => {
     const answers = new Map();

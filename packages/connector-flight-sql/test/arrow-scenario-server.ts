@@ -101,6 +101,8 @@ export interface ScenarioServerOptions {
    * second at these locations (tried in order), as a distributed engine does.
    */
   readonly secondEndpointAt?: readonly string[];
+  /** Catalog mode: ignore include_schema (no table_schema column); answer GetSchema of `SELECT *` instead. */
+  readonly withoutTableSchemas?: boolean;
 }
 
 export async function startScenarioServer(
@@ -155,6 +157,16 @@ export async function startScenarioServer(
           return { schema: SCENARIO_SCHEMAS.tables, table: empty(SCENARIO_SCHEMAS.tables) };
         }
         expect('include_schema', true, command.include_schema);
+        if (options.withoutTableSchemas) {
+          // A server that ignores include_schema: the four columns only.
+          const table = arrow.tableFromArrays({
+            catalog_name: ['cat'],
+            db_schema_name: ['sales'],
+            table_name: ['orders'],
+            table_type: ['TABLE'],
+          });
+          return { schema: table.schema, table };
+        }
         const data = arrow.makeData({
           type: new arrow.Struct(SCENARIO_SCHEMAS.tables.fields),
           length: 1,
@@ -258,6 +270,21 @@ export async function startScenarioServer(
         const result = catalogAnswer(String(any.shortName), value);
         answers.set(Buffer.from(descriptor.cmd).toString('hex'), result.table);
         callback(null, info(descriptor, result.schema, descriptor.cmd));
+      } catch (error) {
+        callback(fail(error));
+      }
+    },
+    GetSchema(call: ServerUnaryCall<FlightDescriptor, unknown>, callback: sendUnaryData<unknown>) {
+      try {
+        const any = unpackAny(call.request.cmd);
+        expect('command', 'CommandStatementQuery', any.shortName);
+        const { query } = decodeMessage<{ query: string }>(
+          'arrow.flight.protocol.sql.CommandStatementQuery',
+          any.value,
+        );
+        queries.push(query);
+        expect('query', 'SELECT * FROM "cat"."sales"."orders"', query);
+        callback(null, { schema: encodeSchema(ORDERS_SCHEMA) });
       } catch (error) {
         callback(fail(error));
       }

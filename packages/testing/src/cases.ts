@@ -496,6 +496,12 @@ const FILTER_CASES: RowsCase[] = [
   ),
 
   // LIKE / ILIKE with `\` escapes.
+  filterCase(
+    'compare.text.non-ascii-gt',
+    "c_text > 'z' in code point order: 'über…', 'ÄRGER', 'İstanbul', '日本語…' are greater, 'zeta…' too",
+    Ex.cmp('>', col('c_text'), txt('z')),
+    "c_text > 'z'",
+  ),
   filterCase('like.prefix', "LIKE 'hello%'", Ex.like(col('c_text'), txt('hello%')), "c_text LIKE 'hello%'"),
   filterCase('like.underscore', "LIKE 'b_t'", Ex.like(col('c_text'), txt('b_t')), "c_text LIKE 'b_t'"),
   filterCase(
@@ -955,6 +961,18 @@ const TOP_N_CASES: TopNCase[] = [
       filters: [],
       orderBy: [key('c_text', 'asc', 'last'), byId],
       limit: 15,
+    },
+  },
+  {
+    id: 'top-n.text-desc-non-ascii',
+    kind: 'topN',
+    description:
+      "ORDER BY c_text DESC: code point order puts '日本語…', 'İstanbul', 'über…', 'ÄRGER' before 'zeta…' (a linguistic collation would not)",
+    request: {
+      projection: ['id', 'c_text'],
+      filters: [],
+      orderBy: [key('c_text', 'desc', 'last'), byId],
+      limit: 12,
     },
   },
   {

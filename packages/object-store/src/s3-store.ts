@@ -24,6 +24,7 @@ import {
   type StorageClass,
   type TransferStats,
 } from './object-store.js';
+import { withRequestSignal } from './request-signal.js';
 
 /**
  * Connection options for S3 and S3-compatible servers (MinIO, s3rver, R2…).
@@ -126,15 +127,17 @@ export class S3ObjectStore implements ObjectStore {
     const range = options.range;
     if (range && range.end <= range.start) return new Uint8Array(0);
     try {
-      const out = await this.#client.send(
-        new GetObjectCommand({
-          Bucket: this.bucket,
-          Key: this.#key(key),
-          ...(range ? { Range: `bytes=${Math.max(0, range.start)}-${range.end - 1}` } : {}),
-        }),
-        options.signal ? { abortSignal: options.signal } : {},
-      );
-      const bytes = out.Body ? await out.Body.transformToByteArray() : new Uint8Array(0);
+      const bytes = await withRequestSignal(options.signal, async (signal) => {
+        const out = await this.#client.send(
+          new GetObjectCommand({
+            Bucket: this.bucket,
+            Key: this.#key(key),
+            ...(range ? { Range: `bytes=${Math.max(0, range.start)}-${range.end - 1}` } : {}),
+          }),
+          signal ? { abortSignal: signal } : {},
+        );
+        return out.Body ? await out.Body.transformToByteArray() : new Uint8Array(0);
+      });
       this.stats.gets++;
       this.stats.bytesRead += bytes.byteLength;
       return bytes;
@@ -149,9 +152,11 @@ export class S3ObjectStore implements ObjectStore {
   async head(key: string, signal?: AbortSignal): Promise<ObjectMeta | undefined> {
     this.stats.heads++;
     try {
-      const out = await this.#client.send(
-        new HeadObjectCommand({ Bucket: this.bucket, Key: this.#key(key) }),
-        signal ? { abortSignal: signal } : {},
+      const out = await withRequestSignal(signal, (own) =>
+        this.#client.send(
+          new HeadObjectCommand({ Bucket: this.bucket, Key: this.#key(key) }),
+          own ? { abortSignal: own } : {},
+        ),
       );
       const tagged = out.Metadata?.[META_STORAGE_CLASS] as StorageClass | undefined;
       return {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -130,6 +131,45 @@ test('s3: large objects go up as multipart uploads', { timeout: 60_000 }, async 
   const back = await store.get('big.bin', { range: { start: 8 * 1024 * 1024, end: 8 * 1024 * 1024 + 8192 } });
   assert.deepEqual(back, big.subarray(8 * 1024 * 1024, 8 * 1024 * 1024 + 8192));
   await store.close();
+});
+
+test('s3: many concurrent GETs on one signal add one abort listener to it, none after; aborting still cancels', {
+  timeout: 60_000,
+}, async () => {
+  const store = openStore(`s3://lake/sig${Math.floor(Math.random() * 1e9)}/`, { s3: s3Options() });
+  const keys = Array.from({ length: 24 }, (_, i) => `k${i}`);
+  for (const k of keys) await store.put(k, bytes(`value ${k}`));
+  const controller = new AbortController();
+  let warnings = 0;
+  const onWarning = (w: Error) => {
+    if (w.name === 'MaxListenersExceededWarning') warnings++;
+  };
+  process.on('warning', onWarning);
+  try {
+    const pending = keys.map((k) => store.get(k, { signal: controller.signal }));
+    assert.equal(getEventListeners(controller.signal, 'abort').length, 1);
+    const got = await Promise.all(pending);
+    assert.deepEqual(
+      got.map((b) => new TextDecoder().decode(b)),
+      keys.map((k) => `value ${k}`),
+    );
+    assert.equal(getEventListeners(controller.signal, 'abort').length, 0, 'no listener left behind');
+    await new Promise((r) => setImmediate(r));
+    assert.equal(warnings, 0);
+    const cancelled = keys.map((k) =>
+      store.get(k, { signal: controller.signal }).then(
+        () => 'done',
+        (e) => e,
+      ),
+    );
+    controller.abort();
+    for (const outcome of await Promise.all(cancelled)) {
+      // A GET that finished before the abort is fine; one that did not ends QUERY_CANCELLED.
+      if (outcome !== 'done') assert.equal((outcome as { code?: string }).code, 'QUERY_CANCELLED');
+    }
+  } finally {
+    process.off('warning', onWarning);
+  }
 });
 
 test('s3: credentials from the standard AWS environment variables', { timeout: 30_000 }, async () => {

@@ -3,7 +3,7 @@
  * holding the conformance fixture (and whatever else a test writes), for the
  * connector to talk to.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -28,6 +28,8 @@ export interface SpokeEndpointOptions {
   readonly tls?: { readonly certFile: string; readonly keyFile: string };
   /** Require logins: these users and API keys. */
   readonly auth?: ConstructorParameters<typeof Authenticator>[0];
+  /** Serve the fixture from Parquet files (two, read through the duckdb connector's `files`) instead of the DuckDB file. */
+  readonly parquet?: boolean;
 }
 
 /** Starts a gateway serving `duck` (a DuckDB file with the fixture and `extraSql`) over Flight SQL. */
@@ -46,7 +48,27 @@ export async function startSpokeEndpoint(
     connection.closeSync();
     instance.closeSync();
   }
-  const duck = await duckdb.create({ path }, { sourceName: 'duck', baseDir: dir });
+  if (options.parquet) {
+    const copy = await DuckDBInstance.create(path);
+    const c = await copy.connect();
+    try {
+      mkdirSync(join(dir, 'parquet'));
+      // Two files, so a multi-file scan is behind the endpoint.
+      await c.run(
+        `COPY (SELECT * FROM spoke_conformance WHERE id < 100) TO '${join(dir, 'parquet', 'part-0.parquet')}' (FORMAT parquet)`,
+      );
+      await c.run(
+        `COPY (SELECT * FROM spoke_conformance WHERE id >= 100) TO '${join(dir, 'parquet', 'part-1.parquet')}' (FORMAT parquet)`,
+      );
+    } finally {
+      c.closeSync();
+      copy.closeSync();
+    }
+  }
+  const duck = await duckdb.create(
+    options.parquet ? { files: { spoke_conformance: 'parquet/*.parquet' } } : { path },
+    { sourceName: 'duck', baseDir: dir },
+  );
   const engine = await createEngine({ sources: { duck } });
   const service = new QueryService(engine);
   const gateway = await startGateway(

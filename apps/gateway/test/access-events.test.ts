@@ -509,7 +509,7 @@ describe('events: section', { timeout: 60_000 }, () => {
   it('writes each access to the JSON-lines file and the audit trail, and probes on the configured interval', async () => {
     const gw = await startOperatorGateway(
       fixture,
-      'audit: { path: audit.jsonl }\nevents: { file: events.jsonl, audit: true, probe_interval: 200ms, probe_timeout: 2s }',
+      'audit: { path: audit.jsonl }\nevents: { file: events.jsonl, audit: true, probe_interval: 200ms, probe_timeout: 2s, freshness_interval: 200ms }',
     );
     let queryId: string;
     try {
@@ -524,6 +524,9 @@ describe('events: section', { timeout: 60_000 }, () => {
       await new Promise((r) => setTimeout(r, 700));
       const history = gw.services.operator!.health.health('crm').history;
       assert.ok(history.length >= 3, `probed ${history.length} times in 700 ms at 200ms`);
+      // Freshness is asked again after each probe at freshness_interval 200ms (60 s by default).
+      const checked = gw.services.operator!.health.freshness('crm')!.checkedAt.getTime();
+      assert.ok(Date.now() - checked < 600, `freshness checked ${Date.now() - checked} ms ago`);
     } finally {
       await gw.close();
     }
@@ -553,5 +556,9 @@ describe('events: section', { timeout: 60_000 }, () => {
       /events\.probe_interval/,
     );
     await assert.rejects(startOperatorGateway(fixture, 'events: { fiel: x }'), /events/);
+    await assert.rejects(
+      startOperatorGateway(fixture, 'events: { freshness_interval: often }'),
+      /events\.freshness_interval/,
+    );
   });
 });

@@ -21,6 +21,7 @@ export * from './sql/integer-division.js';
 export * from './sql/postgres-dialect.js';
 export * from './sql/scan-sql.js';
 export * from './sql/select-renderer.js';
+export * from './sql/standard-select-dialect.js';
 export * from './sql-source/sql-source-connector.js';
 export * from './sql-source/sql-source-types.js';
 export * from './sql-source/sql-table.js';

@@ -55,7 +55,9 @@ export interface WholeQueryPushdown {
  *
  * Whole sub-query push-down (joins, aggregates, sub-queries sent as one
  * statement) is an optional capability, off by default: declare a
- * `dialect` (a `SqlDialect`; for a non-PostgreSQL source one built on
+ * `dialect` (a `SqlDialect`: for a standard-SQL source
+ * `standardSqlDialect({ expressions: this.expressionDialect, resolveTable:
+ * (s, n) => this.describedTable(s, n) })`, or one built on
  * `renderSelectTree` and a `SelectDialect`; see {@link WholeQueryPushdown})
  * and the connector exposes the `sql` executor; without it the planner
  * sends this source scans only. `@spoke/testing` runs its whole-query cases
@@ -215,6 +217,18 @@ export abstract class SqlSourceConnector extends BaseConnector {
    */
   catalogCacheMs = 0;
 
+  readonly #described = new Map<string, SqlTableDescription>();
+
+  /**
+   * The description the catalog last loaded for `schema.name` (the default
+   * schema when `schema` is undefined), answered synchronously: what a
+   * whole-query dialect's `resolveTable` needs (the planner binds every
+   * table, so loads its description, before it renders a statement).
+   */
+  describedTable(schema: string | undefined, name: string): SqlTableDescription | undefined {
+    return this.#described.get(JSON.stringify([schema ?? this.defaultSchema, name]));
+  }
+
   readonly #tables = new ExpiringCache<SpokeTable | undefined>(() => this.catalogCacheMs);
   readonly #schemas = new ExpiringCache<readonly string[]>(() => this.catalogCacheMs, 1);
 
@@ -225,7 +239,12 @@ export abstract class SqlSourceConnector extends BaseConnector {
   }
 
   /** The catalog: schemas and tables as the catalog queries report them (cached for {@link SqlSourceConnector.catalogCacheMs}). */
-  readonly catalog: SpokeCatalog = catalogOf(this, this.#tables, this.#schemas);
+  readonly catalog: SpokeCatalog = catalogOf(this, this.#tables, this.#schemas, (d) => {
+    const key = JSON.stringify([d.schema, d.name]);
+    this.#described.delete(key);
+    this.#described.set(key, d);
+    if (this.#described.size > 1000) this.#described.delete(this.#described.keys().next().value!);
+  });
 
   constructor() {
     super();
@@ -245,6 +264,7 @@ function catalogOf(
   connector: SqlSourceConnector,
   tables: ExpiringCache<SpokeTable | undefined>,
   schemas: ExpiringCache<readonly string[]>,
+  remember: (description: SqlTableDescription) => void,
 ): SpokeCatalog {
   return {
     get defaultSchema(): string {
@@ -270,6 +290,7 @@ function catalogOf(
         JSON.stringify([schema, table]),
         async () => {
           const description = await connector.describeTable(schema, table, signal);
+          if (description) remember(description);
           return description && connector.createTable(description);
         },
         (found) => found !== undefined,

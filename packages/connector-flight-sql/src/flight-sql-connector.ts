@@ -77,7 +77,8 @@ export class FlightSqlConnector extends SqlSourceConnector {
       ...(settings.auth ? { auth: settings.auth } : {}),
     });
     const locate = (schema: string | undefined, name: string) =>
-      this.#known.get(schema ?? this.defaultSchema)?.get(name)?.location;
+      this.#known.get(schema === undefined || schema === '' ? this.defaultSchema : schema)?.get(name)
+        ?.location;
     this.#spokeDialect = new SpokePeerDialect(locate);
     this.#genericDialect = new GenericFlightSqlDialect(locate, (schema, name) =>
       this.#byRemoteName(schema, name),
@@ -202,7 +203,10 @@ export class FlightSqlConnector extends SqlSourceConnector {
   }
 
   async describeTable(schema: string, table: string): Promise<SqlTableDescription | undefined> {
-    return (await this.#tables()).get(schema)?.get(table)?.description;
+    const listing = await this.#tables();
+    // `R.orders` asked before the catalog was first listed: the default schema was not known yet.
+    const only = listing.size === 1 ? [...listing.keys()][0]! : undefined;
+    return listing.get(schema === '' && only !== undefined ? only : schema)?.get(table)?.description;
   }
 
   /** The SELECT for a scan, naming the table as the remote does (`catalog.db_schema.table`). */

@@ -98,6 +98,6 @@ export function resolveFlightSqlOptions(
       : options.username !== undefined
         ? { username: options.username, password: options.password ?? '' }
         : undefined;
-  const host = url.hostname.startsWith('[') ? url.hostname : url.hostname;
-  return { options, address: `${host}:${url.port}`, tls, auth };
+  // URL keeps an IPv6 host in brackets, which is also how gRPC wants it in `host:port`.
+  return { options, address: `${url.hostname}:${url.port}`, tls, auth };
 }

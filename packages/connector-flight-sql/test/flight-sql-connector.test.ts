@@ -109,6 +109,20 @@ describe('flight-sql connector against a Spoke gateway', { timeout: 120_000 }, (
     assert.equal(await remote.catalog.getTable('duck', 'nope'), undefined);
   });
 
+  test("with one remote source, R.table names its tables, even as a fresh connector's first query", async () => {
+    const fresh = await connector.create({ url: endpoint.url }, { sourceName: 'R2', baseDir: '.' });
+    const local = await createEngine({ sources: { R2: fresh } });
+    try {
+      const sql = "SELECT count(*) AS n FROM R2.customers WHERE country = 'FR'";
+      assert.deepEqual(await rows(local, sql), await duckdbAnswer(sql.replace('R2.', '')));
+      const join =
+        "SELECT count(*) AS n FROM R2.orders o JOIN R2.customers c ON o.customer_id = c.id WHERE c.country = 'DE'";
+      assert.deepEqual(await rows(local, join), await duckdbAnswer(join.replaceAll('R2.', '')));
+    } finally {
+      await local.close();
+    }
+  });
+
   test('scans with filters, top-N and limits equal DuckDB on the same data', async () => {
     const before = remote.metrics();
     const sql = `SELECT id, name FROM R.duck.customers WHERE country = 'FR' AND id > 100 ORDER BY id DESC LIMIT 5`;

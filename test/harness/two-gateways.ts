@@ -69,6 +69,19 @@ export interface TwoGatewaysOptions {
   readonly upstream?: LinkProfile;
   /** The link R → L. */
   readonly downstream?: LinkProfile;
+  /**
+   * `sources.R.link` at L: what L's cost model starts from for the link
+   * (`latencyMs` to a first row, `mbps`, `rowsPerSecond`). `'from-profile'`
+   * derives it from `upstream`/`downstream` (round-trip latency, downstream
+   * bandwidth). Absent: none (the model learns from reads).
+   */
+  readonly remoteLink?:
+    | 'from-profile'
+    | { readonly latencyMs?: number; readonly mbps?: number; readonly rowsPerSecond?: number };
+  /** More top-level YAML for R's config (`limits:`, `audit:`…). */
+  readonly remoteExtraYaml?: string;
+  /** More top-level YAML for L's config. */
+  readonly localExtraYaml?: string;
   /** Capture the bytes L sends to R. Default true. */
   readonly capture?: boolean;
   /**
@@ -109,6 +122,22 @@ function selfSignedCertificate(dir: string): void {
       .concat(['-addext', 'subjectAltName=IP:127.0.0.1']),
     { stdio: 'ignore', timeout: 30_000 },
   );
+}
+
+/** `, link: { … }` for L's R source, or nothing. */
+function linkYaml(options: TwoGatewaysOptions): string {
+  let link = options.remoteLink;
+  if (link === undefined) return '';
+  if (link === 'from-profile') {
+    const latencyMs = (options.upstream?.latencyMs ?? 0) + (options.downstream?.latencyMs ?? 0);
+    const bytesPerSecond = options.downstream?.bytesPerSecond;
+    link = {
+      ...(latencyMs > 0 ? { latencyMs } : {}),
+      ...(bytesPerSecond ? { mbps: (bytesPerSecond * 8) / 1_000_000 } : {}),
+    };
+  }
+  const entries = Object.entries(link).filter(([, v]) => v !== undefined);
+  return entries.length ? `, link: { ${entries.map(([k, v]) => `${k}: ${v}`).join(', ')} }` : '';
 }
 
 function basic(user: string): string {
@@ -203,7 +232,8 @@ ${await userYaml('peer', options.peerRoles ?? ['peer'])}
 logging: { level: warn }
 sources:
 ${options.remoteSources}
-${options.remotePolicies ? `policies:\n${options.remotePolicies}\n` : ''}`,
+${options.remotePolicies ? `policies:\n${options.remotePolicies}\n` : ''}${options.remoteExtraYaml ?? ''}
+`,
     );
     const remote = await startGatewayProcess('R', remoteConfig);
     started.push(remote);
@@ -225,9 +255,10 @@ ${await userYaml('admin', ['admin'])}
 ${await userYaml('analyst', ['analyst'])}
 logging: { level: warn }
 sources:
-  R: { connector: flight-sql, url: "${options.tls ? 'grpc+tls' : 'grpc'}://${proxy.address}", username: peer, password: "${TWO_GATEWAYS_PASSWORD}"${options.tls ? ', tls: { ca: link-cert.pem }' : ''} }
+  R: { connector: flight-sql, url: "${options.tls ? 'grpc+tls' : 'grpc'}://${proxy.address}", username: peer, password: "${TWO_GATEWAYS_PASSWORD}"${options.tls ? ', tls: { ca: link-cert.pem }' : ''}${linkYaml(options)} }
 ${options.localSources}
-${options.localPolicies ? `policies:\n${options.localPolicies}\n` : ''}`,
+${options.localPolicies ? `policies:\n${options.localPolicies}\n` : ''}${options.localExtraYaml ?? ''}
+`,
     );
     const local = await startGatewayProcess('L', localConfig);
     started.push(local);

@@ -106,6 +106,8 @@ CREATE VIEW sleepy AS SELECT pg_sleep(60)::text AS s;`);
       // A wide-area link: 20 ms each way, 20 MB/s down, 5 MB/s up.
       upstream: { latencyMs: 20, bytesPerSecond: 5_000_000 },
       downstream: { latencyMs: 20, bytesPerSecond: 20_000_000 },
+      // L's cost model starts from the link's profile (sources.R.link).
+      remoteLink: 'from-profile',
     });
   });
 

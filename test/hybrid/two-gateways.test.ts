@@ -143,6 +143,18 @@ CREATE VIEW sleepy AS SELECT pg_sleep(60)::text AS s;`);
     gateways.proxy.reset();
     const answer = await gateways.local.query(JOIN_QUERY);
     assert.equal(answer.status, 200, JSON.stringify(answer.error));
+    // A semi-join on a few local keys is where shipping the keys to R pays most, and without the
+    // policy L's planner does send them (K-0001… appear in the capture): with never_upload they stay.
+    const semi =
+      "SELECT count(*) AS n, sum(amount) AS total FROM R.pg.orders WHERE customer_code IN (SELECT code FROM local.customers WHERE segment = 'smb' AND name LIKE 'secret-name-1%')";
+    const semiAnswer = await gateways.local.query(semi);
+    assert.equal(semiAnswer.status, 200, JSON.stringify(semiAnswer.error));
+    assert.equal(
+      canonical(semiAnswer.rows),
+      canonical(
+        await duckdbRows([CUSTOMERS_SQL, ORDERS_DUCKDB], semi.replace('local.', '').replace('R.pg.', '')),
+      ),
+    );
     const sent = gateways.proxy.captured();
     assert.ok(
       sent.includes(Buffer.from('orders')),

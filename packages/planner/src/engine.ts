@@ -51,7 +51,7 @@ import { singleSqlSource, sourceTree, unsupportedBy } from './pushdown/sql-pushd
 import { isSessionStatement, runSessionStatement } from './session/session-statements.js';
 import { commandResult, textResult } from './session/text-result.js';
 import { isWriteStatement, runWriteStatement } from './statements/write-statements.js';
-import { estimateReads } from './statistics/estimate-reads.js';
+import { estimateReads, unknownEstimates } from './statistics/estimate-reads.js';
 import { planReads, type ReadSchedule } from './strategies/plan-reads.js';
 import { SystemCatalog } from './system-catalog/index.js';
 import {
@@ -80,9 +80,10 @@ export interface EngineOptions {
   /**
    * `cost` (default): reads scheduled by the cost model, concurrently;
    * `sequential`: the previous planner (one read after another, every key
-   * list), kept to measure the optimizer against.
+   * list); `pull`: every table read at once, unreduced — both kept to
+   * measure the optimizer against.
    */
-  readonly optimizer?: 'cost' | 'sequential';
+  readonly optimizer?: 'cost' | 'sequential' | 'pull';
 }
 
 /** How one SELECT will run, and the policy rules that shaped it. */
@@ -136,8 +137,8 @@ export class FederatedEngine implements QueryEngine {
   /** Each source's link as the cost model sees it: configured, then learned from every read. */
   links = new LinkProfiles();
 
-  /** `cost` (default) or `sequential`: the previous planner's one-read-after-another schedule, for comparison. */
-  optimizer: 'cost' | 'sequential' = 'cost';
+  /** `cost` (default); `sequential` (the previous planner) or `pull` (no reductions) to measure it against. */
+  optimizer: 'cost' | 'sequential' | 'pull' = 'cost';
 
   /** When set, each federated query gets a DuckDB instance of its own (a per-query memory limit). */
   queryInstance: (() => Promise<DuckDBInstance>) | undefined;
@@ -552,12 +553,13 @@ export class FederatedEngine implements QueryEngine {
     const schedule = planReads({
       scans,
       joinKeys,
-      estimates: await estimateReads(scans, signal),
+      // One read has nothing to choose between: no source is asked to estimate (point queries stay cheap).
+      estimates: scans.length > 1 ? await estimateReads(scans, signal) : unknownEstimates(scans),
       links: this.links,
       params,
       mayShipKeys: pushdown.mayShipKeys ?? (() => true),
       keyedBySubquery: new Set(subqueries.flatMap((q) => (q.keysFor ? [q.keysFor.binding] : []))),
-      sequential: this.optimizer === 'sequential',
+      ...(this.optimizer !== 'cost' ? { forced: this.optimizer } : {}),
     });
     await breathe(stmt);
     const residual = buildResidual(stmt, scans, params);

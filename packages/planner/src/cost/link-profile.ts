@@ -28,9 +28,9 @@ export interface LinkConfig {
 }
 
 /** A source answered in-process: no network, rows at memory speed. */
-export const IN_PROCESS_LINK: LinkProfile = { latencyMs: 0.5, mbps: 20_000, rowsPerSecond: 1_500_000 };
+export const IN_PROCESS_LINK: LinkProfile = { latencyMs: 0.5, mbps: 20_000, rowsPerSecond: 6_000_000 };
 /** A database server on this machine or the LAN: a round trip, then its wire protocol's speed. */
-export const SERVER_LINK: LinkProfile = { latencyMs: 2, mbps: 800, rowsPerSecond: 400_000 };
+export const SERVER_LINK: LinkProfile = { latencyMs: 2, mbps: 800, rowsPerSecond: 2_000_000 };
 
 /** Weight of the newest observation in the decayed averages. */
 const LEARNING_RATE = 0.3;

@@ -33,6 +33,16 @@ export async function estimateReads(
   return new Map(scans.map((scan, i) => [scan, estimates[i]!]));
 }
 
+/** Every read unknown: for a plan with nothing to choose. */
+export function unknownEstimates(scans: readonly ScanPlan[]): Map<ScanPlan, ReadEstimate> {
+  return new Map(
+    scans.map((scan) => [
+      scan,
+      { rows: undefined, bytes: undefined, tableRows: undefined, distinct: {}, basis: 'unknown' as const },
+    ]),
+  );
+}
+
 async function estimateRead(scan: ScanPlan, signal: AbortSignal): Promise<ReadEstimate> {
   const provider = scan.binding.provider;
   const pushed = scan.candidates.filter((c) => c.support !== 'unsupported').map((c) => c.expr);

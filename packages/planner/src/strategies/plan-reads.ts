@@ -101,8 +101,12 @@ export interface ReadPlanningInput {
   readonly mayShipKeys: (from: TableBinding, toSource: string) => boolean;
   /** Tables whose read takes the keys of a sub-query's answer: their size is unknown until it runs. */
   readonly keyedBySubquery?: ReadonlySet<TableBinding>;
-  /** Plan as the previous planner did (one read after another), for comparison. */
-  readonly sequential?: boolean;
+  /**
+   * Force a strategy instead of choosing by cost, to measure the optimizer
+   * against: `sequential` plans as the previous planner did (one read after
+   * another, every key list); `pull` reads every table at once, unreduced.
+   */
+  readonly forced?: 'sequential' | 'pull';
 }
 
 /** Chooses each read's strategy. */
@@ -115,7 +119,22 @@ export function planReads(input: ReadPlanningInput): ReadSchedule {
     readCost(linkOf(scan), rows, rows * widthOf(estimates.get(scan)!));
   const unknownRows = input.keyedBySubquery ?? new Set<TableBinding>();
 
-  if (input.sequential) return sequentialSchedule(order, input, costOf);
+  if (input.forced === 'sequential') return sequentialSchedule(order, input, costOf);
+  if (input.forced === 'pull') {
+    const reads = order.map(
+      (scan): PlannedRead => ({
+        scan,
+        estimate: estimates.get(scan)!,
+        waitsFor: [],
+        strategy: 'pull (forced)',
+        estimatedRows: estimates.get(scan)!.rows,
+        estimatedBytes: estimates.get(scan)!.bytes,
+        cost: estimates.get(scan)!.rows === undefined ? undefined : costOf(scan, estimates.get(scan)!.rows!),
+        finishesAt: undefined,
+      }),
+    );
+    return { reads, cost: undefined, alternatives: [] };
+  }
 
   const reads: PlannedRead[] = [];
   const finish = new Map<ScanPlan, number | undefined>();

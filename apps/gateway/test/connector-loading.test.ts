@@ -55,7 +55,13 @@ describe('connector names and versions', () => {
       /^sources\.crm\.connector: no connector package for "duckdbb" \(tried @spoke\/connector-duckdbb, spoke-connector-duckdbb, duckdbb\); /,
     );
     // In the workspace every connector is installed (hoisted into the root node_modules).
-    assert.match(message, /installed connectors: [^;]*@spoke\/connector-duckdb, @spoke\/connector-lance, /);
+    const installed = /installed connectors: ([^;(]*)/
+      .exec(message)?.[1]
+      ?.split(', ')
+      .map((s) => s.trim());
+    for (const name of ['@spoke/connector-duckdb', '@spoke/connector-lance', '@spoke/connector-postgres'])
+      assert.ok(installed?.includes(name), `${name} missing from ${message}`);
+    assert.deepEqual(installed, [...installed!].sort(), 'listed in name order');
     assert.match(
       message,
       /\(did you mean "@spoke\/connector-duckdb"\?\); install it: npm install @spoke\/connector-duckdbb$/,

@@ -1,7 +1,8 @@
 /**
  * The real sources the TPC-H kit reads from, each loaded with the tables it
  * holds in some placement: PostgreSQL and MariaDB (the harness's servers,
- * spec DDL with CHAR(n)/DECIMAL(15,2)/DATE), Parquet on S3 (s3rver), Lance
+ * spec DDL with CHAR(n)/DECIMAL(15,2)/DATE, primary keys and foreign-key
+ * indexes as a server holding TPC-H has them), Parquet on S3 (s3rver), Lance
  * and DuckDB files in-process, and the Snowflake emulator.
  */
 import { chmodSync, mkdirSync, readFileSync } from 'node:fs';
@@ -20,7 +21,7 @@ import { startPostgres } from '../harness/index.js';
 import { startMariaDB } from '../harness/mariadb-server.js';
 import { startS3Server } from '../harness/s3-server.js';
 import { startSnowflakeEmulator } from '../harness/snowflake-emulator/index.js';
-import { createTableSql, TPCH_TABLES, type TpchTableName } from '../harness/tpch/index.js';
+import { createTableSql, keyIndexSql, TPCH_TABLES, type TpchTableName } from '../harness/tpch/index.js';
 
 /** The kinds of source a table can be placed in. */
 export const SOURCE_NAMES = ['pg', 'maria', 's3', 'lance', 'duck', 'snow'] as const;
@@ -88,7 +89,10 @@ export async function startTpchSources(
 
     pg.psql(
       holds.pg
-        .map((t) => `${createTableSql(t)};\n\\copy ${t} FROM '${csv(t)}' WITH (FORMAT csv)`)
+        .map(
+          (t) =>
+            `${createTableSql(t)};\n\\copy ${t} FROM '${csv(t)}' WITH (FORMAT csv)\n${keyIndexSql(t).join(';\n')};`,
+        )
         .concat('ANALYZE;')
         .join('\n'),
     );
@@ -96,7 +100,7 @@ export async function startTpchSources(
       holds.maria
         .map(
           (t) =>
-            `${createTableSql(t)};\nLOAD DATA INFILE '${csv(t)}' INTO TABLE ${t} FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '"';`,
+            `${createTableSql(t)};\nLOAD DATA INFILE '${csv(t)}' INTO TABLE ${t} FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '"';\n${keyIndexSql(t).join(';\n')};\nANALYZE TABLE ${t};`,
         )
         .join('\n'),
     );

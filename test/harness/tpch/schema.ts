@@ -60,3 +60,28 @@ export function createTableSql(table: TpchTableName, quote: (name: string) => st
   const columns = TPCH_TABLES[table].map((c) => `${quote(c.name)} ${c.type} NOT NULL`);
   return `CREATE TABLE ${quote(table)} (${columns.join(', ')})`;
 }
+
+/** Primary keys (clause 1.4.2.2) and the columns of the spec's foreign keys, per table. */
+const TPCH_KEYS: Readonly<Record<TpchTableName, { primary: string; indexed: readonly string[] }>> = {
+  region: { primary: 'r_regionkey', indexed: [] },
+  nation: { primary: 'n_nationkey', indexed: ['n_regionkey'] },
+  part: { primary: 'p_partkey', indexed: [] },
+  supplier: { primary: 's_suppkey', indexed: ['s_nationkey'] },
+  partsupp: { primary: 'ps_partkey, ps_suppkey', indexed: ['ps_suppkey'] },
+  customer: { primary: 'c_custkey', indexed: ['c_nationkey'] },
+  orders: { primary: 'o_orderkey', indexed: ['o_custkey'] },
+  lineitem: { primary: 'l_orderkey, l_linenumber', indexed: ['l_partkey', 'l_suppkey'] },
+};
+
+/**
+ * The primary key and an index per foreign-key column of `table`, as a
+ * database server holding TPC-H is set up (the spec allows both); statements
+ * valid in PostgreSQL and MariaDB. Run after loading.
+ */
+export function keyIndexSql(table: TpchTableName): string[] {
+  const keys = TPCH_KEYS[table];
+  return [
+    `ALTER TABLE ${table} ADD PRIMARY KEY (${keys.primary})`,
+    ...keys.indexed.map((column) => `CREATE INDEX ${table}_${column} ON ${table} (${column})`),
+  ];
+}

@@ -137,7 +137,15 @@ export async function executeFederated(
             for (const [i, edge] of read.waitsFor.entries()) {
               const from = feeders[i]!;
               if (!from.projection.includes(edge.fromColumn)) continue;
-              const keys = await keyList(connection, from.relation, edge.fromColumn, edge.to, edge.toColumn);
+              const targetKeys = read.estimate.distinct[edge.toColumn] ?? read.estimate.tableRows;
+              const keys = await keyList(
+                connection,
+                from.relation,
+                edge.fromColumn,
+                edge.to,
+                edge.toColumn,
+                targetKeys,
+              );
               if (!keys) dropped ||= edge.from.source === edge.to.source;
               else if (edge.from.source === edge.to.source) sameSource.push(keys);
               else keyLists.push(keys);
@@ -408,6 +416,8 @@ async function keyList(
   fromColumn: string,
   to: TableBinding,
   toColumn: string,
+  /** Distinct values of the target column (or its rows) as the plan's estimate knew them; asked when absent. */
+  knownTargetKeys?: number,
 ): Promise<KeyList | undefined> {
   const field = to.arrowSchema.fields.find((f) => f.name === toColumn);
   const type = field ? fromArrowType(field.type) : undefined;
@@ -420,8 +430,10 @@ async function keyList(
   const rows = reader.getRows();
   if (rows.length > MAX_DYNAMIC_FILTER_KEYS) return undefined;
   // A list that keeps most of the other side's keys costs the source more than it saves.
-  const stats = await to.provider.statistics?.().catch(() => undefined);
-  const targetKeys = stats?.columns?.[toColumn]?.distinctCount?.value ?? stats?.rowCount?.value;
+  const stats =
+    knownTargetKeys === undefined ? await to.provider.statistics?.().catch(() => undefined) : undefined;
+  const targetKeys =
+    knownTargetKeys ?? stats?.columns?.[toColumn]?.distinctCount?.value ?? stats?.rowCount?.value;
   if (targetKeys !== undefined && rows.length > targetKeys * 0.5) return undefined;
   const literals = rows.map((r) => keyLiteral(r[0], type));
   if (literals.some((k) => k === undefined)) return undefined;

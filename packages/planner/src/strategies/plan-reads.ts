@@ -358,6 +358,8 @@ function sequentialSchedule(
  */
 function shareIdenticalReads(reads: readonly PlannedRead[]): PlannedRead[] {
   const first = new Map<string, PlannedRead>();
+  // A read fed by a shared read is fed by its leader: the same keys.
+  const canonical = new Map<TableBinding, TableBinding>();
   return reads.map((read) => {
     if (read.inSource || read.fallback) return read;
     const scan = read.scan;
@@ -369,7 +371,7 @@ function shareIdenticalReads(reads: readonly PlannedRead[]): PlannedRead[] {
         filters: scan.candidates.filter((c) => c.support !== 'unsupported').map((c) => c.expr),
         limit: scan.limit,
         orderBy: scan.orderBy,
-        waits: read.waitsFor.map((e) => [e.from.id, e.fromColumn, e.toColumn]),
+        waits: read.waitsFor.map((e) => [(canonical.get(e.from) ?? e.from).id, e.fromColumn, e.toColumn]),
       },
       (_k, v) => (typeof v === 'bigint' ? `${v}n` : v),
     );
@@ -378,6 +380,7 @@ function shareIdenticalReads(reads: readonly PlannedRead[]): PlannedRead[] {
       first.set(key, read);
       return read;
     }
+    canonical.set(scan.binding, canonical.get(leader.scan.binding) ?? leader.scan.binding);
     // The first read now brings the columns both need, in the table's order.
     const wanted = new Set([...leader.scan.projection, ...scan.projection]);
     const union = scan.binding.arrowSchema.fields.map((f) => f.name).filter((n) => wanted.has(n));

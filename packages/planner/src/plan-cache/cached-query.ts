@@ -123,6 +123,8 @@ async function cachedQuery(
     cache.invalidate(key);
   }
   cache.stats.misses++;
+  // Planned for the cache from the second execution on (see PlanCache.firstSight).
+  if (cache.firstSight(key)) return uncached(sql, options);
   let plan: { cached: CachedPlan; prepared: SourceSqlPlan } | undefined;
   try {
     plan = await planOnce(engine, sql, params, signal, context);

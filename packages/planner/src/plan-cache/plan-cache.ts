@@ -35,6 +35,12 @@ type Entry = CachedPlan | { readonly kind: 'not-cacheable'; readonly until: numb
 
 /** Planned statements by key; see {@link PlanCache.key}. */
 export class PlanCache {
+  /**
+   * Keys seen once and not planned for the cache: a statement is cached from
+   * its second execution, so a stream of texts that never repeat (literals
+   * inlined by a client) costs no extra planning and evicts no cached plan.
+   */
+  readonly #seen = new Map<string, true>();
   readonly stats: PlanCacheStats = {
     hits: 0,
     templateHits: 0,
@@ -78,7 +84,16 @@ export class PlanCache {
 
   /** Keeps `plan` for `key`. */
   set(key: string, plan: CachedPlan): void {
+    this.#seen.delete(key);
     this.#put(key, plan);
+  }
+
+  /** True the first time `key` is offered (since it was last planned or forgotten): run it uncached, remembered. */
+  firstSight(key: string): boolean {
+    if (this.#seen.delete(key)) return false;
+    this.#seen.set(key, true);
+    if (this.#seen.size > this.#max * 2) this.#seen.delete(this.#seen.keys().next().value as string);
+    return true;
   }
 
   /** Remembers for a while that the statement under `key` is not cacheable (so it is not analysed each time). */
@@ -94,6 +109,7 @@ export class PlanCache {
   /** Drops every plan (after DDL, a configuration reload…). */
   clear(): void {
     this.#entries.clear();
+    this.#seen.clear();
   }
 
   /** Entries held. */

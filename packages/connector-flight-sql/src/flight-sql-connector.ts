@@ -28,6 +28,11 @@ import { type FlightSqlSettings, resolveFlightSqlOptions } from './flight-sql-op
 /** The `FLIGHT_SQL_SERVER_NAME` a Spoke gateway reports. */
 export const SPOKE_SERVER_NAME = 'Spoke';
 
+/** Rows a capped count counts at most (beyond, the count is a lower bound). */
+const COUNT_CAP = 1_000_000;
+/** Time a capped count may take before the estimate is given up. */
+const COUNT_TIMEOUT_MS = 2000;
+
 /** Schemas a Spoke source commonly resolves `source.table` in: preferred when a name is in several. */
 const DEFAULT_SCHEMAS = new Set(['public', 'main']);
 
@@ -237,34 +242,69 @@ export class FlightSqlConnector extends SqlSourceConnector {
   }
 
   /**
-   * A Spoke peer's own estimate of a scan's rows, from its EXPLAIN (the
-   * `spoke.explain` action) of the scan's SELECT: its cost model, with its
-   * statistics and its policies. Other servers: none.
+   * A Spoke peer's estimate of a scan's rows: its own EXPLAIN's (the
+   * `spoke.explain` action) when its plan carries one, else a capped count
+   * run there (`SELECT count(*) FROM (SELECT 1 … WHERE … LIMIT cap + 1)`:
+   * exact below the cap, a lower bound at it). Other servers: none.
    */
   override async estimateScanRows(
     table: SqlTableDescription,
     filters: readonly Expr[],
+    signal?: AbortSignal,
   ): Promise<number | undefined> {
     if (!this.#peer) return undefined;
-    const query = this.renderScan(table, { projection: [], filters });
-    if (query.params.length > 0) return undefined; // bound values do not travel with EXPLAIN
-    return sumOf((await this.client.explain(query.sql)).sources.map((s) => s.estimatedRows));
+    return (await this.#estimate(table, filters, signal))?.rows;
   }
 
-  /** A Spoke peer's row and byte estimates for a whole table (its EXPLAIN of `SELECT *`). */
-  override async tableStatistics(table: SqlTableDescription): Promise<TableStatistics | undefined> {
+  /** A Spoke peer's row count for a whole table, as {@link FlightSqlConnector.estimateScanRows} finds it. */
+  override async tableStatistics(
+    table: SqlTableDescription,
+    signal?: AbortSignal,
+  ): Promise<TableStatistics | undefined> {
     if (!this.#peer) return undefined;
-    const query = this.renderScan(table, { projection: table.columns.map((c) => c.name), filters: [] });
-    // A table the peer answers only aggregates of refuses a plain SELECT, EXPLAIN included: no estimate then.
-    const plan = await this.client.explain(query.sql).catch(() => undefined);
-    if (!plan) return undefined;
-    const rows = sumOf(plan.sources.map((s) => s.estimatedRows));
-    const bytes = sumOf(plan.sources.map((s) => s.estimatedBytes));
-    if (rows === undefined && bytes === undefined) return undefined;
+    const estimate = await this.#estimate(table, [], signal);
+    if (!estimate) return undefined;
     return {
-      ...(rows === undefined ? {} : { rowCount: { value: rows, exact: false } }),
-      ...(bytes === undefined ? {} : { totalBytes: { value: bytes, exact: false } }),
+      rowCount: { value: estimate.rows, exact: estimate.exact },
+      ...(estimate.bytes === undefined ? {} : { totalBytes: { value: estimate.bytes, exact: false } }),
     };
+  }
+
+  /** Whether the peer's plans carry estimates; learnt at the first try, so later estimates skip a useless round trip. */
+  #plansHaveEstimates: boolean | undefined;
+
+  async #estimate(
+    table: SqlTableDescription,
+    filters: readonly Expr[],
+    signal: AbortSignal | undefined,
+  ): Promise<{ rows: number; exact: boolean; bytes?: number } | undefined> {
+    if (this.#plansHaveEstimates !== false) {
+      const scan = this.renderScan(table, { projection: table.columns.map((c) => c.name), filters });
+      // A table the peer answers only aggregates of refuses a plain SELECT, EXPLAIN included.
+      const plan =
+        scan.params.length === 0 ? await this.client.explain(scan.sql).catch(() => undefined) : undefined;
+      const rows = plan && sumOf(plan.sources.map((s) => s.estimatedRows));
+      if (plan) this.#plansHaveEstimates = rows !== undefined;
+      if (rows !== undefined) {
+        const bytes = sumOf(plan!.sources.map((s) => s.estimatedBytes));
+        return { rows, exact: false, ...(bytes === undefined ? {} : { bytes }) };
+      }
+    }
+    const capped = this.renderScan(table, { projection: [], filters, limit: COUNT_CAP + 1 });
+    const query = `SELECT count(*) AS n FROM (${capped.sql}) AS capped`;
+    // A count over a view can cost anything: past COUNT_TIMEOUT_MS the cost model goes without.
+    const limited = signal
+      ? AbortSignal.any([signal, AbortSignal.timeout(COUNT_TIMEOUT_MS)])
+      : AbortSignal.timeout(COUNT_TIMEOUT_MS);
+    try {
+      let n: number | undefined;
+      for await (const batch of this.client.query(query, capped.params, limited))
+        if (batch.numRows > 0) n = Number(batch.getChildAt(0)?.get(0));
+      return n === undefined ? undefined : { rows: n, exact: n <= COUNT_CAP };
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      return undefined; // refused (aggregate_only), too slow or failed: the cost model goes without
+    }
   }
 
   executeSql(query: RenderedSql, options: SqlRunOptions): AsyncIterable<RecordBatch> {

@@ -217,6 +217,22 @@ describe('flight-sql connector against a Spoke gateway', { timeout: 120_000 }, (
     );
   });
 
+  test('peer: generic treats the gateway as any Flight SQL server: db_schemas, ANSI SQL, equal answers', async () => {
+    const generic = (await connector.create(
+      { url: endpoint.url, peer: 'generic' },
+      { sourceName: 'G', baseDir: '.' },
+    )) as FlightSqlConnector;
+    const local = await createEngine({ sources: { G: generic } });
+    try {
+      assert.deepEqual(await generic.catalog.listSchemas(), ['main']);
+      assert.equal(generic.isSpokePeer, false);
+      const sql = `SELECT country, count(*) AS n FROM G.main.customers WHERE id <= 150 AND name <> 'x' GROUP BY country ORDER BY country`;
+      assert.deepEqual(await rows(local, sql), await duckdbAnswer(sql.replace('G.main.', '')));
+    } finally {
+      await local.close();
+    }
+  });
+
   test('bad options are refused naming the key', async () => {
     const create = (options: Record<string, unknown>) =>
       rejection(connector.create(options, { sourceName: 'X', baseDir: '.' }));

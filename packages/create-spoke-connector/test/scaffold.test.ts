@@ -113,6 +113,52 @@ describe('scaffoldConnector', () => {
     assert.ok(passed > 150, `${passed} kit cases passed`);
   });
 
+  it('--kind sql with whole sub-query push-down added (standardSqlDialect): the kit runs its whole-query cases', async () => {
+    const dir = join(scratch, 'spoke-connector-whole-sql');
+    await scaffoldConnector({ directory: dir, kind: 'sql' });
+    // The two lines the connector guide shows, added to the scaffold as an author would.
+    const sourcePath = join(dir, 'src/whole-sql-connector.ts');
+    const source = await readFile(sourcePath, 'utf8');
+    const edited = source
+      .replace(
+        "} from '@spoke/sdk';",
+        "  standardSqlDialect,\n  type WholeQueryPushdown,\n} from '@spoke/sdk';",
+      )
+      .replace(
+        'export class WholeSqlConnector extends SqlSourceConnector {',
+        'export class WholeSqlConnector extends SqlSourceConnector implements WholeQueryPushdown {',
+      )
+      .replace(
+        '  readonly expressionDialect = new WholeSqlDialect();',
+        '  readonly expressionDialect = new WholeSqlDialect();\n  readonly dialect = standardSqlDialect({\n    expressions: this.expressionDialect,\n    resolveTable: (schema, name) => this.describedTable(schema, name),\n  });',
+      );
+    assert.notEqual(edited, source);
+    await writeFile(sourcePath, edited);
+    const index = join(dir, 'src/index.ts');
+    await writeFile(
+      index,
+      (await readFile(index, 'utf8')).replace(
+        "capabilities: { filters: 'exact', limit: true, topN: true },",
+        "capabilities: { filters: 'exact', limit: true, topN: true, wholeQueries: true },",
+      ),
+    );
+    await symlink(new URL('node_modules', REPO).pathname, join(dir, 'node_modules'), 'dir');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--test', 'test/conformance.test.ts'], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, NODE_TEST_CONTEXT: undefined },
+    });
+    assert.equal(run.status, 0, run.stdout.slice(-3000) + run.stderr.slice(-2000));
+    const whole = [...run.stdout.matchAll(/^ {4}ok \d+ - (whole\.\S+)( # SKIP.*)?$/gm)];
+    assert.equal(whole.length, 10, 'ten whole-query cases');
+    assert.deepEqual(
+      whole.filter((m) => m[2]).map((m) => m[1]),
+      [],
+      'none skipped: the standard dialect declares what each uses',
+    );
+  });
+
   it('refuses a folder that holds files', async () => {
     const dir = join(scratch, 'taken');
     await mkdir(dir);

@@ -88,11 +88,15 @@ if (mode === 'pack' && dir) {
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !k.toLowerCase().startsWith('npm_')),
   );
-  execFileSync('npm', ['install', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], {
-    cwd: resolve(target),
-    env,
-    stdio: 'inherit',
-  });
+  execFileSync(
+    'npm',
+    ['install', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'],
+    {
+      cwd: resolve(target),
+      env,
+      stdio: 'inherit',
+    },
+  );
   process.stdout.write(`installed ${[...needed].join(', ')} into ${resolve(target)}\n`);
 } else {
   fail('usage: install-from-packs.mjs pack DIR | install DIR TARGET PACKAGE...');

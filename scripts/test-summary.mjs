@@ -16,10 +16,12 @@ const totals = { pass: 0, fail: 0, skipped: 0, cancelled: 0, todo: 0 };
 const packages = new Set();
 const failedPackages = new Set();
 let pending = '';
+// turbo colours its prefixes when it thinks it writes to a terminal.
+const ANSI_COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 
 function take(line) {
   // turbo prefixes each line with `package:task: `.
-  const m = /^(\S+?):test: (.*)$/.exec(line.replace(/\u001b\[[0-9;]*m/g, ''));
+  const m = /^(\S+?):test: (.*)$/.exec(line.replace(ANSI_COLOUR, ''));
   if (!m) return;
   packages.add(m[1]);
   const count = /^# (pass|fail|skipped|cancelled|todo) (\d+)$/.exec(m[2].trim());

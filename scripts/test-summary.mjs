@@ -44,7 +44,7 @@ child.on('close', (code) => {
   const time = `${Math.floor(seconds / 60)}m ${seconds % 60}s`;
   const failed = failedPackages.size ? `; failed in ${[...failedPackages].sort().join(', ')}` : '';
   process.stdout.write(
-    `\nnpm test: ${code === 0 ? 'ok' : 'FAILED'} — ${packages.size} packages, ${totals.pass} passed, ${totals.fail} failed, ${totals.skipped} skipped${totals.cancelled ? `, ${totals.cancelled} cancelled` : ''}${failed} (${time})\n`,
+    `\nnpm test: ${code === 0 ? 'ok' : 'FAILED'} — ${packages.size} package${packages.size === 1 ? '' : 's'}, ${totals.pass} passed, ${totals.fail} failed, ${totals.skipped} skipped${totals.cancelled ? `, ${totals.cancelled} cancelled` : ''}${failed} (${time})\n`,
   );
   process.exit(code ?? 1);
 });

@@ -32,10 +32,11 @@ export interface ConformanceCapabilities extends PushdownCapabilities {
   /** The expression kinds filters may use. Default: all. */
   readonly operators?: readonly ExprKind[];
   /**
-   * Casts and function signatures the source does not answer as Spoke's
-   * engine does, finer than `functions`/`operators`: `cast(timestamp as date)`,
-   * `cast(* as utf8)` (any source type), `upper(utf8)`, `round(float64, int32)`,
-   * `round(*)` (any arguments). A case using one is not run; the connector's
+   * Casts, functions and operators, by signature, that the source does not
+   * answer as Spoke's engine does — finer than `functions`/`operators`:
+   * `cast(timestamp as date)`, `cast(* as utf8)` (any source type),
+   * `upper(utf8)`, `round(float64, int32)`, `round(*)` (any arguments),
+   * `ilike(*)` (LIKE stays), `%(*)`, `/(int32, int32)`. A case using one is not run; the connector's
    * `supportsFilters` should answer `unsupported` for such filters (an
    * `ExpressionDialect` declines them with `DECLINE`). A failing case's
    * message names the signatures it used.

@@ -40,7 +40,11 @@ export function typeOfExpr(expr: Expr): ScalarType | undefined {
   }
 }
 
-/** The signatures of every cast and function call in `expr`, outermost first. */
+/**
+ * The signatures of every cast, function call, LIKE/ILIKE and arithmetic
+ * operator in `expr`, outermost first: `cast(int32 as utf8)`, `upper(utf8)`,
+ * `ilike(utf8, utf8)`, `%(int32, int32)`.
+ */
 export function expressionSignatures(expr: Expr): string[] {
   const out: string[] = [];
   walkExpr(expr, (node) => {
@@ -48,6 +52,12 @@ export function expressionSignatures(expr: Expr): string[] {
       out.push(`cast(${signatureType(typeOfExpr(node.expr))} as ${signatureType(node.type)})`);
     if (node.kind === 'function')
       out.push(`${node.name}(${node.args.map((a) => signatureType(typeOfExpr(a))).join(', ')})`);
+    if (node.kind === 'like')
+      out.push(
+        `${node.caseInsensitive ? 'ilike' : 'like'}(${signatureType(typeOfExpr(node.expr))}, ${signatureType(typeOfExpr(node.pattern))})`,
+      );
+    if (node.kind === 'arithmetic')
+      out.push(`${node.op}(${signatureType(typeOfExpr(node.left))}, ${signatureType(typeOfExpr(node.right))})`);
   });
   return [...new Set(out)];
 }
@@ -55,13 +65,13 @@ export function expressionSignatures(expr: Expr): string[] {
 /**
  * Whether `signature` is excluded by `pattern`: equal, or `*` in place of
  * the cast's source type (`cast(* as date)`) or of the whole argument list
- * (`round(*)`).
+ * (`round(*)`, `ilike(*)`, `%(*)`).
  */
 export function signatureMatches(signature: string, pattern: string): boolean {
   const p = pattern.replace(/\s+/g, ' ').trim().toLowerCase();
   if (p === signature) return true;
   const cast = /^cast\(\* as (.+)\)$/.exec(p);
   if (cast) return signature.startsWith('cast(') && signature.endsWith(` as ${cast[1]})`);
-  const fn = /^([a-z_]+)\(\*\)$/.exec(p);
+  const fn = /^(.+?)\(\*\)$/.exec(p);
   return fn !== null && signature.startsWith(`${fn[1]}(`);
 }

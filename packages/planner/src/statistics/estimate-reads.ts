@@ -65,6 +65,8 @@ async function estimateRead(scan: ScanPlan, signal: AbortSignal): Promise<ReadEs
     for (const expr of pushed) rows *= selectivity(expr, distinct);
     basis = 'statistics';
   }
+  // A filter over a non-empty table keeps at least a row (a 5 % guess over 5 rows is not a quarter of one).
+  if (rows !== undefined && tableRows) rows = Math.max(1, rows);
   if (rows !== undefined && scan.limit !== undefined) rows = Math.min(rows, scan.limit);
   const width = rowWidth(scan);
   return {

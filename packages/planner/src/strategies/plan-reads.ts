@@ -175,7 +175,11 @@ export function planReads(input: ReadPlanningInput): ReadSchedule {
     const inSource = partners.length ? inSourceReduction(scan, partners, input.params) : undefined;
     let chosen = plain;
     let reducedInSource = false;
-    if (inSource) {
+    // Keys from a read of the same source carry every reduction that read got (its own key lists too) and a
+    // server answers them from its indexes; the semi-join inside the source carries only static filters. So
+    // it is the choice only when those keys would not be sent (too many, or not worth it): then by cost.
+    const sameSourceKeys = plain.waitsFor.some((e) => e.from.source === scan.binding.source);
+    if (inSource && !sameSourceKeys) {
       let rows = estimate.rows;
       if (rows !== undefined) for (const p of partners) rows *= inSourceKept(p.edge, p.partner)!;
       const waited = waitForKeys(

@@ -139,6 +139,8 @@ export function planReads(input: ReadPlanningInput): ReadSchedule {
   const reads: PlannedRead[] = [];
   const finish = new Map<ScanPlan, number | undefined>();
   const rowsAfter = new Map<ScanPlan, number | undefined>();
+  /** Whether a read's size after its reductions rests on confident estimates only. */
+  const confident = new Map<ScanPlan, boolean>();
   // Waiting is free while the query would not finish sooner anyway: its slowest read, pulled whole.
   const budget = Math.max(
     0,
@@ -211,6 +213,10 @@ export function planReads(input: ReadPlanningInput): ReadSchedule {
       labels.push(`semi-join by keys (${chosen.waitsFor.map((e) => e.from.alias).join(', ')})`);
     finish.set(scan, chosen.finishesAt);
     rowsAfter.set(scan, unknownRows.has(scan.binding) ? undefined : chosen.rows);
+    confident.set(
+      scan,
+      estimate.confident && chosen.waitsFor.every((e) => confident.get(scanOf(e.from)!) !== false),
+    );
     const width = widthOf(estimate);
     reads.push({
       scan,
@@ -284,8 +290,12 @@ export function planReads(input: ReadPlanningInput): ReadSchedule {
           ? Number.POSITIVE_INFINITY
           : distinctKept(estimates.get(from)!, edge.fromColumn, fromRows);
       const targetKeys = estimate.distinct[edge.toColumn] ?? estimate.tableRows!;
+      // A feeder whose size is a guess, and might be small, is waited for: the run-time check then decides on
+      // its actual keys. Not waiting risks reading this table whole; waiting costs only the feeder's read.
+      const guessed = !confident.get(from) && (fromRows ?? 0) <= MAX_DYNAMIC_FILTER_KEYS * 4;
       return {
         edge,
+        guessed,
         unknown: fromRows === undefined || finish.get(from) === undefined,
         keys,
         kept: Math.min(1, keys / Math.max(1, targetKeys)),
@@ -297,20 +307,22 @@ export function planReads(input: ReadPlanningInput): ReadSchedule {
       finishesAt = undefined;
     }
     const known = candidates
-      .filter((c) => !c.unknown && c.keys <= MAX_DYNAMIC_FILTER_KEYS && c.kept <= USEFUL_REDUCTION)
+      .filter(
+        (c) => !c.unknown && ((c.keys <= MAX_DYNAMIC_FILTER_KEYS && c.kept <= USEFUL_REDUCTION) || c.guessed),
+      )
       .sort((a, b) => a.ready - b.ready);
     for (const c of known) {
-      const reduced = rows * c.kept;
+      const reduced = rows * Math.min(1, c.kept);
       const waited =
         Math.max(start, c.ready) + keyCost + c.keys * KEY_LIST_MS_PER_KEY + costOf(scan, reduced);
       const current = finishesAt ?? full;
       const slack = Math.max(ACCEPTED_DELAY_MS, 2 * linkOf(scan).latencyMs, current * 0.1);
-      if (waited <= Math.max(current + slack, budget)) {
+      if (c.guessed || waited <= Math.max(current + slack, budget)) {
         waitsFor.push(c.edge);
         start = Math.max(start, c.ready);
         keyCost += c.keys * KEY_LIST_MS_PER_KEY;
-        rows = reduced;
-        if (finishesAt !== undefined) finishesAt = waited;
+        if (c.keys <= MAX_DYNAMIC_FILTER_KEYS) rows = reduced;
+        if (finishesAt !== undefined) finishesAt = Math.max(waited, c.guessed ? c.ready : 0);
       }
     }
     return { waitsFor, rows, cost: costOf(scan, rows), finishesAt };

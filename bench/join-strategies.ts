@@ -29,7 +29,7 @@ import { canonicalRowsFromBatches, canonicalRowsFromDuckDB, diffRows } from '@sp
 import { startPostgres, startThrottlingProxy } from '../test/harness/index.js';
 import { type Bench, best, printTable } from './harness.js';
 
-const RUNS = 3;
+const RUNS = 5;
 
 /** Both sides hold these rows; PostgreSQL's copy and DuckDB's reference are made from the same statements. */
 const REMOTE = [

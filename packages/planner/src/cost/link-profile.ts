@@ -18,6 +18,8 @@ export interface LinkProfile {
   readonly mbps: number;
   /** Rows per second the source produces and the gateway decodes (the per-row cost, apart from bytes). */
   readonly rowsPerSecond: number;
+  /** Rows per second the source goes through its table to answer (a filtered scan). */
+  readonly scanRowsPerSecond: number;
 }
 
 /** What the operator may set per source (`sources.X.link`). */
@@ -28,9 +30,19 @@ export interface LinkConfig {
 }
 
 /** A source answered in-process: no network, rows at memory speed. */
-export const IN_PROCESS_LINK: LinkProfile = { latencyMs: 0.5, mbps: 20_000, rowsPerSecond: 6_000_000 };
+export const IN_PROCESS_LINK: LinkProfile = {
+  latencyMs: 0.5,
+  mbps: 20_000,
+  rowsPerSecond: 15_000_000,
+  scanRowsPerSecond: 100_000_000,
+};
 /** A database server on this machine or the LAN: a round trip, then its wire protocol's speed. */
-export const SERVER_LINK: LinkProfile = { latencyMs: 2, mbps: 800, rowsPerSecond: 2_000_000 };
+export const SERVER_LINK: LinkProfile = {
+  latencyMs: 2,
+  mbps: 800,
+  rowsPerSecond: 2_000_000,
+  scanRowsPerSecond: 10_000_000,
+};
 
 /** Weight of the newest observation in the decayed averages. */
 const LEARNING_RATE = 0.3;
@@ -68,6 +80,7 @@ export class LinkProfiles {
       latencyMs: configured.latencyMs ?? base.latencyMs,
       mbps: configured.mbps ?? base.mbps,
       rowsPerSecond: configured.rowsPerSecond ?? base.rowsPerSecond,
+      scanRowsPerSecond: base.scanRowsPerSecond,
     };
   }
 
@@ -89,7 +102,12 @@ export class LinkProfiles {
         : current.mbps;
     const rowsPerSecond =
       read.rows >= 10_000 ? mix(current.rowsPerSecond, (read.rows * 1000) / streamMs) : current.rowsPerSecond;
-    this.#profiles.set(source, { latencyMs, mbps, rowsPerSecond });
+    this.#profiles.set(source, {
+      latencyMs,
+      mbps,
+      rowsPerSecond,
+      scanRowsPerSecond: current.scanRowsPerSecond,
+    });
   }
 
   /** Every source's current profile (EXPLAIN, the console). */

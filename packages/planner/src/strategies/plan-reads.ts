@@ -115,8 +115,10 @@ export function planReads(input: ReadPlanningInput): ReadSchedule {
   const order = [...scans].sort((a, b) => compareRows(rowsOf(estimates, a), rowsOf(estimates, b)));
   const scanOf = (binding: TableBinding) => scans.find((s) => s.binding === binding);
   const linkOf = (scan: ScanPlan) => links.get(scan.binding.source, scan.binding.connector.sql !== undefined);
-  const costOf = (scan: ScanPlan, rows: number) =>
-    readCost(linkOf(scan), rows, rows * widthOf(estimates.get(scan)!));
+  const costOf = (scan: ScanPlan, rows: number) => {
+    const estimate = estimates.get(scan)!;
+    return readCost(linkOf(scan), rows, rows * widthOf(estimate), estimate.tableRows ?? rows);
+  };
   const unknownRows = input.keyedBySubquery ?? new Set<TableBinding>();
 
   if (input.forced === 'sequential') return sequentialSchedule(order, input, costOf);

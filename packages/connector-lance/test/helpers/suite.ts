@@ -116,7 +116,6 @@ export function lanceSuite(
         ],
         [Ex.like(col('text'), lit('%learning%', Types.utf8)), `"text" LIKE '%learning%'`],
         [Ex.like(col('text'), lit('MACHINE%', Types.utf8), true), `"text" ILIKE 'MACHINE%'`],
-        [cmp('=', fn('lower', col('category')), lit('a', Types.utf8)), `lower(category) = 'a'`],
         [cmp('>', fn('length', col('text')), lit(40, Types.int32)), 'length("text") > 40'],
         [fn('starts_with', col('text'), lit('deep', Types.utf8)), `starts_with("text", 'deep')`],
         [
@@ -131,6 +130,12 @@ export function lanceSuite(
         support,
         cases.map(() => 'exact'),
       );
+      // upper()/lower() stay in DuckDB: DataFusion maps case in full Unicode (upper('Straße') = 'STRASSE').
+      const caseMapped = [
+        cmp('=', fn('lower', col('category')), lit('a', Types.utf8)),
+        cmp('=', fn('upper', col('category')), lit('A', Types.utf8)),
+      ];
+      assert.deepEqual(await docs.supportsFilters(caseMapped), ['unsupported', 'unsupported']);
       for (const [filter, sql] of cases) {
         const got = (await collect(docs.scan(req({ projection: ['price', 'id'], filters: [filter] }))))
           .map((r) => r.id)

@@ -107,7 +107,7 @@ describe('README examples', { timeout: 600_000 }, () => {
       });
       // Compared with runs of blanks and of dashes as one (psql pads to the widest line, and a
       // README's editor strips trailing blanks) and EXPLAIN's cost-model times as `N ms`: they
-      // come from link speeds measured at start-up, so they differ by machine and run.
+      // come from link profiles learned from every read, so they differ by machine and run.
       const lines = (text: string) =>
         text
           .replace(/\n+$/, '')

@@ -14,6 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { connector as duckdbConnector } from '@spoke/connector-duckdb';
 import { connector as postgresConnector } from '@spoke/connector-postgres';
+import type { SpokeConnector } from '@spoke/core';
 import {
   collectBatches,
   createEngine,
@@ -45,11 +46,21 @@ const engines: FederatedEngine[] = [];
 let reference: (sql: string) => Promise<unknown[][]>;
 let closeReference: () => void;
 
-async function engineWith(options: { links?: typeof SLOW_PG; neverUpload?: boolean; sequential?: boolean }) {
+async function engineWith(options: {
+  links?: typeof SLOW_PG;
+  neverUpload?: boolean;
+  sequential?: boolean;
+  /** PostgreSQL's estimate for orders replaced by this (stale statistics). */
+  staleOrders?: number;
+}) {
   const context = { sourceName: '', baseDir: dir };
+  const postgres = await postgresConnector.create({ url: pg.url }, { ...context, sourceName: 'pg' });
   const engine = await createEngine({
     sources: {
-      pg: await postgresConnector.create({ url: pg.url }, { ...context, sourceName: 'pg' }),
+      pg:
+        options.staleOrders === undefined
+          ? postgres
+          : withStaleEstimate(postgres, 'orders', options.staleOrders),
       crm: await duckdbConnector.create({ path: crmFile }, { ...context, sourceName: 'crm' }),
     },
     ...(options.links ? { links: options.links } : {}),
@@ -60,6 +71,27 @@ async function engineWith(options: { links?: typeof SLOW_PG; neverUpload?: boole
   });
   engines.push(engine);
   return engine;
+}
+
+/** The connector, except that `table`'s row estimates are `rows` whatever the filters: statistics gone stale. */
+function withStaleEstimate(connector: SpokeConnector, table: string, rows: number): SpokeConnector {
+  const bind = (target: object, name: string | symbol) => {
+    const value = Reflect.get(target, name, target);
+    return typeof value === 'function' ? value.bind(target) : value;
+  };
+  const catalog = new Proxy(connector.catalog, {
+    get: (target, name) =>
+      name === 'getTable'
+        ? async (schema: string, name: string, signal?: AbortSignal) => {
+            const found = await target.getTable(schema, name, signal);
+            if (!found || name !== table) return found;
+            return new Proxy(found, {
+              get: (t, member) => (member === 'estimateRows' ? async () => rows : bind(t, member)),
+            });
+          }
+        : bind(target, name),
+  });
+  return new Proxy(connector, { get: (target, name) => (name === 'catalog' ? catalog : bind(target, name)) });
 }
 
 async function assertSameAnswer(engine: FederatedEngine, sql: string): Promise<void> {
@@ -205,6 +237,20 @@ describe('policies constrain the plan', () => {
     assert.doesNotMatch(received, /customer_id"? IN \(|customer_id"? = ANY/);
     const orders = read(await guarded.explain(EU_ORDERS), 'orders');
     assert.equal(orders.strategy, 'pull');
+  });
+});
+
+describe('re-planning on evidence', () => {
+  test('keys planned from a stale estimate but too many to send: the read switches to a semi-join in the source', async () => {
+    // PostgreSQL "says" 10 web orders; there are 24,000 — too many keys for a list.
+    const engine = await engineWith({ staleOrders: 10 });
+    const planned = read(await engine.explain(WEB_ITEMS), 'items');
+    assert.match(planned.strategy ?? '', /semi-join by keys \(o\)/);
+    await assertSameAnswer(engine, WEB_ITEMS);
+    const items = read(await engine.explain(WEB_ITEMS, { analyze: true }), 'items');
+    assert.match(items.replanned ?? '', /semi-join in source: the keys of o were too many to send/);
+    assert.equal(items.actualRows, 96000, 'reduced inside PostgreSQL, not read whole (240,000)');
+    assert.equal(items.keysSent, 0);
   });
 });
 

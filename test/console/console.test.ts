@@ -232,7 +232,7 @@ sources:
         'SELECT c.region, sum(s.amount) FROM crm.customers c JOIN lake.sales s ON s.customer_id = c.id GROUP BY 1',
       );
       await page.waitForSelector('.status[data-status="done"]');
-      await page.click('button:has-text("Explain")');
+      await page.click('button:text-is("Explain")');
       await page.waitForSelector('.explain');
       const nodes = await page
         .locator('.explain li[data-source]')
@@ -241,6 +241,16 @@ sources:
       assert.match((await page.textContent('.explain .residual')) ?? '', /GROUP BY/);
       // After the run, each edge carries the rows the source sent.
       assert.match((await page.textContent('.explain li[data-source="crm"] .edge')) ?? '', /1,000 rows/);
+      // EXPLAIN ANALYZE: the optimizer's strategy and estimate beside what each source actually sent.
+      await page.click('button:text-is("Explain analyze")');
+      await page.waitForSelector('.explain .analyze');
+      assert.match((await page.textContent('.explain .analyze')) ?? '', /ran: 4 rows in [\d.]+ ms/);
+      const crmEdge = (await page.textContent('.explain li[data-source="crm"] .edge')) ?? '';
+      assert.match(crmEdge, /est\. [\d,]+ rows .* → 1,000 rows · [\d,]+ bytes in [\d.]+ ms/);
+      assert.match(
+        (await page.textContent('.explain li[data-source="crm"] .strategy')) ?? '',
+        /pull|semi-join/,
+      );
       // An error shows its code.
       await runInWorkbench(page, 'SELECT nosuch FROM crm.customers');
       await page.waitForSelector('.workbench .error');
@@ -385,7 +395,8 @@ sources:
     await new Promise((r) => setTimeout(r, 30));
     line.stop();
     assert.deepEqual([bySource.pg?.rows, bySource.pg?.estimatedRows], [5000, estimate]);
-    assert.equal(bySource.crm?.estimatedRows, null, 'DuckDB gives no estimate');
+    // A DuckDB table's estimate is an exact count of the filtered rows.
+    assert.equal(bySource.crm?.estimatedRows, 1, 'DuckDB counts the row id = 1');
     assert.ok(
       written.some((t) =>
         t.includes(`pg 5,000 of ~${Math.max(estimate, 5000).toLocaleString('en-US')} rows`),
@@ -404,7 +415,10 @@ sources:
         page,
         'SELECT sum(b.id + c.id + s.customer_id) FROM pg.public.big b CROSS JOIN crm.customers c CROSS JOIN lake.sales s',
       );
-      const row = page.locator('.queries .running li .progress-row[data-estimated="true"]');
+      // PostgreSQL's planner estimates the scan; DuckDB's table (crm) is counted, so it has one too.
+      const row = page.locator('.queries .running li .progress-row[data-estimated="true"]', {
+        hasText: 'pg',
+      });
       await row.waitFor({ timeout: 15_000 });
       const plan = JSON.parse(pg.psql('EXPLAIN (FORMAT JSON) SELECT FROM public.big'));
       const estimate = Math.max(30_000, Math.round(plan[0].Plan['Plan Rows']));

@@ -195,7 +195,21 @@ export interface ExplainPlan {
     dynamicFilters?: readonly string[];
     sql?: string;
     relation: string;
+    /** The optimizer's choice and estimates (see the planner's README, "The gravity optimizer"). */
+    strategy?: string;
+    estimatedRows?: number;
+    estimatedBytes?: number;
+    cost?: number;
+    /** With `"analyze": true`: what the read actually did. */
+    actualRows?: number;
+    actualBytes?: number;
+    elapsedMs?: number;
+    errorFactor?: number;
+    replanned?: string;
   }[];
   readonly residualSql: string;
   readonly appliedRules: readonly string[];
+  readonly cost?: number;
+  readonly alternatives?: readonly { strategy: string; cost: number }[];
+  readonly analyze?: { totalMs: number; readsMs: number; keyListMs: number; rows: number };
 }

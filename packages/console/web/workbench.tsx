@@ -120,12 +120,13 @@ export function Workbench(props: { schema: CompletionSchema }) {
   };
   runRef.current = () => void run();
 
-  const explain = async () => {
+  /** EXPLAIN, or with `analyze` EXPLAIN ANALYZE (the query runs; its actual figures are drawn). */
+  const explain = async (analyze = false) => {
     try {
       const res = await call('v1/explain', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ sql: editor.current?.text() ?? '' }),
+        body: JSON.stringify({ sql: editor.current?.text() ?? '', ...(analyze ? { analyze: true } : {}) }),
       });
       setPlan((await res.json()) as ExplainPlan);
     } catch (error) {
@@ -146,6 +147,9 @@ export function Workbench(props: { schema: CompletionSchema }) {
         </button>
         <button type="button" onClick={() => void explain()}>
           Explain
+        </button>
+        <button type="button" onClick={() => void explain(true)}>
+          Explain analyze
         </button>
         <button type="button" onClick={cancel} disabled={status.kind !== 'running'}>
           Cancel

@@ -4,4 +4,3 @@
  */
 export * from './postgres-server.js';
 export * from './throttling-proxy.js';
-export * from './two-gateways.js';

@@ -21,13 +21,9 @@ import { performance } from 'node:perf_hooks';
 import { after, before, describe, test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import pg from 'pg';
-import {
-  type PostgresServer,
-  startPostgres,
-  startTwoGateways,
-  TWO_GATEWAYS_PASSWORD,
-  type TwoGateways,
-} from '../harness/index.js';
+import { type PostgresServer, startPostgres } from '../harness/index.js';
+// Not through the harness index: it imports @spoke/gateway, which packages' own tests run before it is built.
+import { startTwoGateways, TWO_GATEWAYS_PASSWORD, type TwoGateways } from '../harness/two-gateways.js';
 
 /** The local table: 150 customers, codes K-0001…K-0150 (R's orders use the first 120). */
 const CUSTOMERS_SQL = `CREATE TABLE customers AS SELECT 'K-' || lpad(i::VARCHAR, 4, '0') AS code, 'secret-name-' || i AS name, ['retail', 'smb', 'enterprise'][i % 3 + 1] AS segment FROM range(1, 151) r(i)`;

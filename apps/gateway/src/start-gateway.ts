@@ -152,7 +152,11 @@ export async function startGateway(
         ...(auth?.required ? flightLogin(auth, service) : {}),
         maxQueryBytes: service.maxQueryBytes,
         engineFor: (caller) =>
-          service.engineFor({ protocol: 'flight', principal: { ...ANONYMOUS, ...caller } as Principal }),
+          service.engineFor({
+            protocol: 'flight',
+            principal: { ...ANONYMOUS, ...caller } as Principal,
+            secureTransport: tls !== undefined,
+          }),
       }).catch((e: unknown) => Promise.reject(listenError(e, 'server.flight.port', port)));
       flight = { host, port: started.port, close: () => started.close() };
     }

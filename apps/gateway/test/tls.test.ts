@@ -65,7 +65,9 @@ describe('TLS', { timeout: 120_000 }, () => {
       `tls: { cert_file: ${JSON.stringify(certFile)}, key_file: ${JSON.stringify(keyFile)} }
 users:
 ${await userYaml('alice', 'alice-pw', ['admin'])}
-${await userYaml('bob', 'bob-pw', [], false)}`,
+${await userYaml('bob', 'bob-pw', [], false)}
+policies:
+  - { name: customers_over_tls, on: crm.customers, rule: require_tls }`,
     );
   });
   after(async () => {
@@ -123,6 +125,33 @@ ${await userYaml('bob', 'bob-pw', [], false)}`,
     });
     await assert.rejects(wrong.connect(), /password authentication failed for user "bob"/);
     await wrong.end().catch(() => {});
+  });
+
+  it('require_tls: a table answered over TLS is refused to a plaintext connection, naming the rule', async () => {
+    const plain = new pg.Client({
+      host: '127.0.0.1',
+      port: gw.pgPort,
+      user: 'alice',
+      password: 'alice-pw',
+      database: 'spoke',
+      ssl: false,
+    });
+    await plain.connect();
+    try {
+      await assert.rejects(
+        plain.query('SELECT count(*) FROM crm.customers'),
+        (error: Error & { code?: string }) => {
+          assert.equal(error.code, '42501');
+          assert.match(error.message, /only over an encrypted connection.*rule customers_over_tls/);
+          return true;
+        },
+      );
+      // Other tables are not covered by the rule.
+      const { rows } = await plain.query('SELECT count(*)::int AS n FROM lake.sales');
+      assert.ok(rows[0].n > 0);
+    } finally {
+      await plain.end();
+    }
   });
 
   it('psql connects with sslmode=require', async () => {

@@ -42,6 +42,13 @@ export interface SpokeConnector {
   readonly catalog: SpokeCatalog;
   /** Present on SQL-speaking sources: lets the planner send joins and aggregates as one query. */
   readonly sql?: SqlExecutor;
+  /**
+   * `false` when this source's rows cross a network unencrypted (a remote
+   * gateway reached over plain `grpc://`); `true` over TLS; absent for
+   * in-process sources. `require_tls` policies refuse their tables over a
+   * link that is not encrypted.
+   */
+  readonly encryptedLink?: boolean;
   /** Releases pools, files and handles. Called once when the gateway stops. */
   close(): Promise<void>;
   /**

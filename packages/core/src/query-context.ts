@@ -8,4 +8,11 @@ export interface QueryContext {
   readonly roles: readonly string[];
   /** Attributes of the user (region, tenant…) that row filters may refer to. */
   readonly attributes?: Readonly<Record<string, string>>;
+  /**
+   * Whether the client reached the gateway over an encrypted connection
+   * (TLS on the Postgres wire, HTTPS, `grpc+tls`). Absent when no network is
+   * involved (an in-process engine, the CLI). `require_tls` policies refuse
+   * their tables when it is `false`.
+   */
+  readonly secureTransport?: boolean;
 }

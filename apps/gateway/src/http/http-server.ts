@@ -355,6 +355,7 @@ export async function startHttpServer(
       protocol: 'http',
       ...(address ? { address: `${address}:${req.socket.remotePort}` } : {}),
       principal: ANONYMOUS,
+      secureTransport: (req.socket as { encrypted?: boolean }).encrypted === true,
     };
     try {
       if (path === '/healthz') {

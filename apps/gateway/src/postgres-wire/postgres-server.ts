@@ -339,7 +339,13 @@ class WireServer {
   open(socket: Socket, principal: Principal, address: string | undefined): WireSession {
     const processId = this.nextProcessId++;
     const secret = randomInt(-(2 ** 31), 2 ** 31 - 1);
-    const client: ClientInfo = { protocol: 'postgres', principal, ...(address ? { address } : {}) };
+    const client: ClientInfo = {
+      protocol: 'postgres',
+      principal,
+      ...(address ? { address } : {}),
+      // After SSLRequest the session's socket is the TLS one.
+      secureTransport: socket instanceof TLSSocket,
+    };
     const engine = this.service.engineFor(client);
     const wire = new WireSession({ engine, socket, processId, secretKey: secret, log: this.log });
     this.sessions.set(processId, { wire, secret });

@@ -42,6 +42,8 @@ export interface ClientInfo {
   /** `ip:port`, when known. */
   readonly address?: string;
   readonly principal: Principal;
+  /** The connection is encrypted (TLS); absent when no network is involved (the CLI). `require_tls` reads it. */
+  readonly secureTransport?: boolean;
 }
 
 /** A query as `GET /v1/queries` lists it. */
@@ -201,7 +203,7 @@ export class QueryService {
           throw new SpokeError(ErrorCode.UNSUPPORTED, 'this engine does not take row ingestion');
         return this.engine.ingest(target, batches, {
           ...options,
-          context: this.context(randomUUID(), client.principal, options),
+          context: this.context(randomUUID(), client, options),
         });
       },
       close: () => this.engine.close(),
@@ -213,7 +215,8 @@ export class QueryService {
     return this.#redact ? redactLiterals(sql) : sql;
   }
 
-  private context(queryId: string, principal: Principal, options: QueryOptions | undefined) {
+  private context(queryId: string, client: ClientInfo, options: QueryOptions | undefined) {
+    const principal = client.principal;
     // With authentication off, the name a client claims (the Postgres startup user) is kept for logs and policies.
     const user = principal.user ?? (principal.method === 'none' ? options?.context?.user : undefined);
     return {
@@ -221,6 +224,7 @@ export class QueryService {
       ...(user !== undefined ? { user } : {}),
       roles: principal.roles,
       attributes: principal.attributes,
+      ...(client.secureTransport !== undefined ? { secureTransport: client.secureTransport } : {}),
     };
   }
 
@@ -231,7 +235,7 @@ export class QueryService {
     client: ClientInfo = { protocol: 'cli', principal: ANONYMOUS },
   ): Promise<ServiceQueryResult> {
     const queryId = randomUUID();
-    const context = this.context(queryId, client.principal, options);
+    const context = this.context(queryId, client, options);
     const oversized = oversizedBy(sql, this.maxQueryBytes);
     const entry: Tracked = {
       queryId,
@@ -481,7 +485,7 @@ export class QueryService {
     if (oversized !== undefined) return Promise.reject(queryTooLarge(oversized, this.maxQueryBytes));
     return this.engine.explain(sql, {
       ...options,
-      context: this.context(randomUUID(), client.principal, options),
+      context: this.context(randomUUID(), client, options),
     });
   }
 
@@ -491,7 +495,7 @@ export class QueryService {
     signal?: AbortSignal,
     client: ClientInfo = { protocol: 'cli', principal: ANONYMOUS },
   ): Promise<readonly CatalogTable[]> {
-    return this.engine.catalog(signal, this.context(randomUUID(), client.principal, undefined));
+    return this.engine.catalog(signal, this.context(randomUUID(), client, undefined));
   }
 
   private visible(entry: Tracked, principal: Principal): boolean {

@@ -23,7 +23,7 @@ export function checkWrite(
   target: TableRef,
   sourcesRead: readonly TableRef[],
   policy: SecurityPolicy | undefined,
-  context: Pick<QueryContext, 'roles'>,
+  context: Pick<QueryContext, 'roles' | 'secureTransport'>,
 ): { readonly appliedRules: readonly string[] } {
   if (!policy) return { appliedRules: [] };
   const name = [target.source, target.schema, target.table].filter(Boolean).join('.');
@@ -39,6 +39,13 @@ export function checkWrite(
       source: target.source,
     });
   const applied: string[] = [];
+  const tls = rules.requireTls[0];
+  if (tls && context.secureTransport === false)
+    throw new SpokeError(
+      ErrorCode.POLICY_DENIED,
+      `${name} is written only over an encrypted connection: connect with TLS (sslmode=require, https, grpc+tls) (rule ${tls.name})`,
+    );
+  if (tls) applied.push(tls.name);
   const readOnly = rules.readOnly[0];
   if (readOnly)
     throw new SpokeError(

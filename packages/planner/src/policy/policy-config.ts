@@ -13,7 +13,7 @@ export interface PolicyConfigEntry {
   readonly name?: string;
   /** `source`, `source.schema`, `source.table`, `source.schema.table`, `source.table.column`, `source.schema.table.column`. */
   readonly on?: string;
-  /** `deny`, `allow`, `aggregate_only`, `mask`, `mask(col, …)`, `row_filter`, `read_only`, `append_only`, `never_upload`, and the design's `role_based`, `append_only_read`. */
+  /** `deny`, `allow`, `aggregate_only`, `mask`, `mask(col, …)`, `row_filter`, `read_only`, `append_only`, `never_upload`, `require_tls`, and the design's `role_based`, `append_only_read`. */
   readonly rule: string;
   readonly roles?: readonly string[];
   readonly except_roles?: readonly string[];
@@ -126,6 +126,7 @@ async function parseEntry(entry: Record<string, unknown>, key: string): Promise<
       case 'read_only':
       case 'append_only':
       case 'never_upload':
+      case 'require_tls':
         kind = ruleText.toLowerCase() as RuleKind;
         break;
       case 'append_only_read':
@@ -142,7 +143,7 @@ async function parseEntry(entry: Record<string, unknown>, key: string): Promise<
       default:
         throw invalid(
           `${key}.rule`,
-          `unknown rule "${ruleText}" (expected deny, allow, aggregate_only, mask, mask(columns), row_filter, read_only, append_only, never_upload, role_based or append_only_read)`,
+          `unknown rule "${ruleText}" (expected deny, allow, aggregate_only, mask, mask(columns), row_filter, read_only, append_only, never_upload, require_tls, role_based or append_only_read)`,
         );
     }
   }

@@ -17,7 +17,8 @@ export type RuleKind =
   | 'row_filter'
   | 'read_only'
   | 'append_only'
-  | 'never_upload';
+  | 'never_upload'
+  | 'require_tls';
 
 /** How a masked column is shown. */
 export type MaskKind = 'redact' | 'email' | 'partial' | 'hash' | 'null';

@@ -164,6 +164,20 @@ class Rewriter {
     const rules = tableRules(this.rules, table, this.context);
     if (rules.denied)
       throw await this.notFound(catalog ?? schema!, catalog === undefined ? undefined : schema, name);
+    const tls = rules.requireTls[0];
+    if (tls) {
+      if (this.context.secureTransport === false)
+        throw new SpokeError(
+          ErrorCode.POLICY_DENIED,
+          `${written} is answered only over an encrypted connection: connect with TLS (sslmode=require, https, grpc+tls) (rule ${tls.name})`,
+        );
+      if (resolved.connector.encryptedLink === false)
+        throw new SpokeError(
+          ErrorCode.POLICY_DENIED,
+          `${written} may only cross encrypted links, and source "${resolved.source}" is reached without TLS (rule ${tls.name})`,
+        );
+      this.applied.add(tls.name);
+    }
     if (!rules.hasColumnRules && !rules.aggregateOnly.length && !rules.rowFilters.length) return item;
 
     const targets: AstNode[] = [];

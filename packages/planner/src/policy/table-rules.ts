@@ -23,6 +23,8 @@ export interface TableRules {
   readonly readOnly: readonly PolicyRule[];
   readonly appendOnly: readonly PolicyRule[];
   readonly neverUpload: readonly PolicyRule[];
+  /** `require_tls`: answered only to clients connected over TLS, and read only over encrypted links. */
+  readonly requireTls: readonly PolicyRule[];
   /** The column's effect (names compare case-insensitively). */
   column(name: string): ColumnEffect;
   /** True when some column rule (deny, mask) applies to some column: reading needs a rewrite. */
@@ -73,6 +75,7 @@ export function tableRules(
     readOnly: tableLevel('read_only'),
     appendOnly: tableLevel('append_only'),
     neverUpload: tableLevel('never_upload'),
+    requireTls: tableLevel('require_tls'),
     hasColumnRules: columnRules.some((m) => m.rule.kind !== 'allow'),
     column(name: string): ColumnEffect {
       const key = name.toLowerCase();

@@ -353,21 +353,31 @@ async function* observed(
   if (first) record.firstBatchMs = record.elapsedMs;
 }
 
+/** At most this many Arrow bytes of one read wait in memory for DuckDB; then the source waits (backpressure). */
+const MAX_PREFETCH_BYTES = 64 * 1024 * 1024;
+
 /**
  * Starts pulling `batches` at once and keeps what arrives until the
- * consumer asks, so a source streams while DuckDB loads another relation.
+ * consumer asks, so a source streams while DuckDB loads another relation —
+ * up to {@link MAX_PREFETCH_BYTES}, past which the source is not asked for
+ * more until the consumer catches up.
  */
-function prefetched(batches: AsyncIterable<RecordBatch>): AsyncIterable<RecordBatch> {
+export function prefetched(batches: AsyncIterable<RecordBatch>): AsyncIterable<RecordBatch> {
   const iterator = batches[Symbol.asyncIterator]();
   const buffer: IteratorResult<RecordBatch>[] = [];
+  let buffered = 0;
   let failure: { error: unknown } | undefined;
   let wake: (() => void) | undefined;
+  let resume: (() => void) | undefined;
   let stopped = false;
   const pump = (async () => {
     try {
       for (;;) {
+        if (buffered > MAX_PREFETCH_BYTES) await new Promise<void>((r) => (resume = r));
+        if (stopped) return;
         const next = await iterator.next();
         buffer.push(next);
+        if (!next.done) buffered += next.value.data.byteLength;
         wake?.();
         if (next.done || stopped) return;
       }
@@ -384,6 +394,11 @@ function prefetched(batches: AsyncIterable<RecordBatch>): AsyncIterable<RecordBa
         const next = buffer.shift();
         if (next) {
           if (next.done) return;
+          buffered -= next.value.data.byteLength;
+          if (buffered <= MAX_PREFETCH_BYTES && resume) {
+            resume();
+            resume = undefined;
+          }
           yield next.value;
         } else if (failure) {
           throw failure.error;
@@ -392,6 +407,7 @@ function prefetched(batches: AsyncIterable<RecordBatch>): AsyncIterable<RecordBa
     })(),
     async () => {
       stopped = true;
+      resume?.();
       await pump;
       await iterator.return?.();
     },

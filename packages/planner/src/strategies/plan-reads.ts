@@ -235,7 +235,7 @@ export function planReads(input: ReadPlanningInput): ReadSchedule {
       finishesAt: chosen.finishesAt,
     });
   }
-  const shared = shareIdenticalReads(reads);
+  const shared = shareIdenticalReads(reads, unknownRows);
   return {
     reads: shared,
     cost: scheduleCost(shared),
@@ -374,15 +374,20 @@ function sequentialSchedule(
  * correlated sub-queries, Q11's and Q15's repeated views) — are read once:
  * the first asks for the columns of both, the others become views of it.
  */
-function shareIdenticalReads(reads: readonly PlannedRead[]): PlannedRead[] {
+function shareIdenticalReads(
+  reads: readonly PlannedRead[],
+  /** Reads restricted by a sub-query's answer (`x IN (SELECT …)`): their rows are their own, never shared. */
+  keyedBySubquery: ReadonlySet<TableBinding>,
+): PlannedRead[] {
   const first = new Map<string, PlannedRead>();
   // A read fed by a shared read is fed by its leader: the same keys.
   const canonical = new Map<TableBinding, TableBinding>();
   return reads.map((read) => {
-    if (read.inSource || read.fallback) return read;
+    if (read.inSource || read.fallback || keyedBySubquery.has(read.scan.binding)) return read;
     const scan = read.scan;
     const key = JSON.stringify(
       {
+        // By name: a past version (time travel) is named apart (`docs@v3`).
         source: scan.binding.source,
         schema: scan.binding.schema,
         table: scan.binding.table,

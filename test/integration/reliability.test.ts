@@ -35,7 +35,10 @@ import { type PostgresServer, startPostgres } from '../harness/index.js';
 
 const LOAD_SECONDS = Number(process.env.SPOKE_LOAD_SECONDS ?? 10);
 const LOAD_CLIENTS = Number(process.env.SPOKE_LOAD_CLIENTS ?? 20);
-const LEAK_QUERIES = Number(process.env.SPOKE_LEAK_QUERIES ?? 2000);
+// Enough queries to pass the allocator's and V8's warm-up: since per-query Arrow buffers start small, garbage
+// collection runs less often and RSS ramps for ~2,500 queries before it levels off (measured: 8,000 queries
+// stay within 225–250 MB), so the first half is warm-up and the second half must stay flat.
+const LEAK_QUERIES = Number(process.env.SPOKE_LEAK_QUERIES ?? 4000);
 
 const PASSWORD = 'load-test-pw';
 const API_KEY = `spoke_${randomBytes(24).toString('base64url')}`;
@@ -806,9 +809,9 @@ describe('no leaks', { timeout: (LEAK_QUERIES / 10 + 120) * 1000 }, () => {
     for (const c of clients) await c.end();
     rss.push({ at: LEAK_QUERIES, bytes: gw.rss() });
     const seconds = (performance.now() - started) / 1000;
-    const warm = rss.find((s) => s.at >= LEAK_QUERIES * 0.2)!.bytes;
+    const warm = rss.find((s) => s.at >= LEAK_QUERIES * 0.5)!.bytes;
     const end = rss.at(-1)!.bytes;
-    const line = `no leaks: ${LEAK_QUERIES} queries in ${seconds.toFixed(1)} s; RSS after 20%: ${(warm / 2 ** 20).toFixed(0)} MB, at the end: ${(end / 2 ** 20).toFixed(0)} MB (${rss.map((s) => (s.bytes / 2 ** 20).toFixed(0)).join(' ')})`;
+    const line = `no leaks: ${LEAK_QUERIES} queries in ${seconds.toFixed(1)} s; RSS after 50%: ${(warm / 2 ** 20).toFixed(0)} MB, at the end: ${(end / 2 ** 20).toFixed(0)} MB (${rss.map((s) => (s.bytes / 2 ** 20).toFixed(0)).join(' ')})`;
     t.diagnostic(line);
     process.stderr.write(`${line}\n`);
     assert.equal(errors, 0);

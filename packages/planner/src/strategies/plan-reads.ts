@@ -248,7 +248,7 @@ export function planReads(input: ReadPlanningInput): ReadSchedule {
     const to = estimates.get(scanOf(edge.to)!)!;
     if (from.rows === undefined || !from.tableRows || !to.tableRows) return undefined;
     const keys = distinctKept(from, edge.fromColumn, from.rows);
-    return Math.min(1, keys / Math.max(1, to.distinct[edge.toColumn] ?? to.tableRows));
+    return Math.min(1, keys / Math.max(1, joinDomain(edge, to, from)));
   }
 
   /**
@@ -291,7 +291,7 @@ export function planReads(input: ReadPlanningInput): ReadSchedule {
         fromRows === undefined
           ? Number.POSITIVE_INFINITY
           : distinctKept(estimates.get(from)!, edge.fromColumn, fromRows);
-      const targetKeys = estimate.distinct[edge.toColumn] ?? estimate.tableRows!;
+      const targetKeys = joinDomain(edge, estimate, estimates.get(from)!);
       // A feeder whose size is a guess, and might be small, is waited for: the run-time check then decides on
       // its actual keys. Not waiting risks reading this table whole; waiting costs only the feeder's read.
       const guessed = !confident.get(from) && (fromRows ?? 0) <= MAX_DYNAMIC_FILTER_KEYS * 4;
@@ -449,7 +449,9 @@ function alternatives(
     for (const e of joinKeys) {
       const keys = e.to === scan.binding ? after.get(e.from) : undefined;
       if (keys === undefined || keys > MAX_DYNAMIC_FILTER_KEYS) continue;
-      const target = estimate.distinct[e.toColumn] ?? estimate.tableRows ?? r;
+      const from = order.find((s) => s.binding === e.from);
+      const domain = from ? joinDomain(e, estimate, estimates.get(from)!) : Number.POSITIVE_INFINITY;
+      const target = Number.isFinite(domain) ? domain : (estimate.tableRows ?? r);
       r *= Math.min(1, keys / Math.max(1, target));
       sequential += keys * KEY_LIST_MS_PER_KEY;
     }
@@ -460,6 +462,21 @@ function alternatives(
     { strategy: 'every read whole, all at once', cost: round(Math.max(whole, loading)) },
     { strategy: 'one read after another, smallest first, every key list', cost: round(sequential) },
   ];
+}
+
+/**
+ * How many distinct values the target's join column holds, when its source
+ * does not say: the other side's distinct values of its own column (a
+ * foreign key ranges over the keys it references — orders' `o_custkey` over
+ * customers), else the target's rows (every value distinct, the least a
+ * key list can then keep).
+ */
+function joinDomain(edge: JoinKeyEdge, to: ReadEstimate, from: ReadEstimate): number {
+  return (
+    to.distinct[edge.toColumn] ??
+    from.distinct[edge.fromColumn] ??
+    Math.min(to.tableRows ?? Number.POSITIVE_INFINITY, from.tableRows ?? Number.POSITIVE_INFINITY)
+  );
 }
 
 /**

@@ -262,11 +262,7 @@ async function loadSourceQuery(
     started,
   );
   const { schema, batches } = await peekSchema(prefetched(stream));
-  await exclusive(async () => {
-    const loadStart = trace.now();
-    await loadBatches(connection, q.relation, schema, batches, signal);
-    record.loadMs = trace.now() - loadStart;
-  });
+  await loadTimed(connection, q.relation, schema, batches, { exclusive, signal, record, trace });
   return { relation: q.relation, column: schema.fields[0]?.name ?? '' };
 }
 
@@ -285,11 +281,7 @@ async function loadRead(
   const started = trace.now();
   const open = (): AsyncIterable<RecordBatch> => {
     if (read.inSource) {
-      const rendered = renderReduction(
-        read.inSource,
-        scan.binding.alias,
-        keyLists.map((k) => ({ column: k.column, keys: k.keys })),
-      );
+      const rendered = renderReduction(read.inSource, scan.binding.alias, keyLists);
       return read.inSource.connector.sql!.execute(rendered, { signal, context });
     }
     const request: ScanRequest = {
@@ -310,25 +302,35 @@ async function loadRead(
     await loadRowCount(connection, scan.relation, batches, signal, exclusive);
     return;
   }
-  if (read.inSource) {
-    const peeked = await peekSchema(batches);
-    await exclusive(async () => {
-      const loadStart = trace.now();
-      await loadBatches(connection, scan.relation, peeked.schema, peeked.batches, signal);
-      record.loadMs = trace.now() - loadStart;
-    });
-    return;
-  }
-  await exclusive(async () => {
-    const loadStart = trace.now();
-    await loadBatches(
-      connection,
-      scan.relation,
-      scan.binding.arrowSchema.select(scan.projection),
-      batches,
-      signal,
-    );
-    record.loadMs = trace.now() - loadStart;
+  // A reducing query's answer carries its own schema; a scan's is the table's, projected.
+  const answer = read.inSource
+    ? await peekSchema(batches)
+    : { schema: scan.binding.arrowSchema.select(scan.projection), batches };
+  await loadTimed(connection, scan.relation, answer.schema, answer.batches, {
+    exclusive,
+    signal,
+    record,
+    trace,
+  });
+}
+
+/** Loads a read's rows into `relation` when the connection is free, timing the load for its record. */
+async function loadTimed(
+  connection: DuckDBConnection,
+  relation: string,
+  schema: Schema,
+  batches: AsyncIterable<RecordBatch>,
+  run: {
+    readonly exclusive: ReturnType<typeof serialized>;
+    readonly signal: AbortSignal;
+    readonly record: ReadActuals;
+    readonly trace: ExecutionTrace;
+  },
+): Promise<void> {
+  await run.exclusive(async () => {
+    const loadStart = run.trace.now();
+    await loadBatches(connection, relation, schema, batches, run.signal);
+    run.record.loadMs = run.trace.now() - loadStart;
   });
 }
 

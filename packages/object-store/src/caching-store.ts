@@ -27,6 +27,9 @@ export interface CachedGetOptions extends GetOptions {
   readonly etag?: string;
 }
 
+/** L2 writes still in flight beyond this many bytes make a read wait for them (bounded memory). */
+const MAX_PENDING_L2_BYTES = 64 * 1024 * 1024;
+
 const DEFAULT_IMMUTABLE = (key: string): boolean =>
   /(^|\/)blobs\/sha256-[0-9a-f]{64}$/.test(key) || /(^|\/)v\d+\//.test(key);
 
@@ -40,6 +43,8 @@ export class CachingObjectStore implements ObjectStore {
   readonly l1: LruMemoryCache | undefined;
   readonly l2: DiskCache | undefined;
   readonly #isImmutable: (key: string) => boolean;
+  readonly #pendingL2 = new Set<Promise<void>>();
+  #pendingL2Bytes = 0;
 
   constructor(
     readonly inner: ObjectStore,
@@ -88,8 +93,30 @@ export class CachingObjectStore implements ObjectStore {
     }
     const bytes = await this.inner.get(key, options);
     this.l1?.set(cacheKey, bytes);
-    await this.l2?.set(cacheKey, bytes);
+    if (this.l2) await this.#storeL2(this.l2, cacheKey, bytes);
     return bytes;
+  }
+
+  /**
+   * Writes to L2 behind the read: the caller gets its bytes without waiting
+   * for the disk (a cold scan would otherwise write each range before
+   * decoding it). A failed write only costs a later miss. Past
+   * {@link MAX_PENDING_L2_BYTES} in flight, the read waits for them.
+   */
+  async #storeL2(l2: DiskCache, cacheKey: string, bytes: Uint8Array): Promise<void> {
+    const write = l2.set(cacheKey, bytes).catch(() => undefined);
+    this.#pendingL2.add(write);
+    this.#pendingL2Bytes += bytes.byteLength;
+    void write.then(() => {
+      this.#pendingL2.delete(write);
+      this.#pendingL2Bytes -= bytes.byteLength;
+    });
+    if (this.#pendingL2Bytes > MAX_PENDING_L2_BYTES) await this.flush();
+  }
+
+  /** Waits for the L2 writes in flight (a new cache on the same directory then sees them). */
+  async flush(): Promise<void> {
+    while (this.#pendingL2.size > 0) await Promise.all([...this.#pendingL2]);
   }
 
   head(key: string, signal?: AbortSignal): Promise<ObjectMeta | undefined> {
@@ -108,7 +135,8 @@ export class CachingObjectStore implements ObjectStore {
     return this.inner.delete(key, signal);
   }
 
-  close(): Promise<void> {
-    return this.inner.close();
+  async close(): Promise<void> {
+    await this.flush();
+    await this.inner.close();
   }
 }

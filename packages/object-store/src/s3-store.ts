@@ -89,6 +89,11 @@ export class S3ObjectStore implements ObjectStore {
     const config: S3ClientConfig = {
       region: options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
       forcePathStyle: options.forcePathStyle ?? false,
+      // Checksums only where S3 requires them: the default computes a CRC32 of every upload body in
+      // JavaScript and asks for one on every GET, though a ranged GET (all a Parquet scan sends) never has
+      // one to check.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
     };
     if (options.endpoint) config.endpoint = options.endpoint;
     if (options.accessKeyId && options.secretAccessKey) {

@@ -213,6 +213,8 @@ test('caches: L1 and L2 hits, ETag keys for mutable objects, LRU byte budgets', 
   await cached.get('data.bin');
   assert.ok((cached.l1?.stats.evictions ?? 0) >= 1);
   assert.ok((cached.l1?.stats.bytes ?? 0) <= 16);
+  // L2 is written behind the read: flush() waits for it.
+  await cached.flush();
   const fresh = new CachingObjectStore(inner, { memoryBytes: 0, diskDirectory, diskBytes: 1024 });
   await fresh.get('data.bin');
   assert.equal(fresh.l2?.stats.hits, 1, 'L2 survives a new cache instance');

@@ -7,6 +7,7 @@
  */
 import { connector } from './parquet-connector.js';
 
+export { FooterCache, type FooterCacheStats } from './footer-cache.js';
 export {
   connector,
   createParquetConnector,

@@ -4,13 +4,7 @@
  */
 import { ErrorCode, SpokeError } from '@spoke/core';
 import { type CachingObjectStore, isObjectNotFound } from '@spoke/object-store';
-import {
-  type AsyncBuffer,
-  type FileMetaData,
-  type ParquetParsers,
-  parquetMetadataAsync,
-  parquetScan,
-} from 'hyparquet';
+import { type AsyncBuffer, type FileMetaData, type ParquetParsers, parquetScan } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 
 /** A data file found for a table: its key, size and ETag from the listing, and its hive partition values. */
@@ -46,9 +40,6 @@ export const SPOKE_DATA_PARSERS: Partial<ParquetParsers> = {
   ...SPOKE_PARSERS,
   stringFromBytes: (bytes: Uint8Array) => bytes,
 };
-
-// The last 64 KiB hold the footer of most files; a bigger footer costs one more GET.
-const FOOTER_FETCH = 64 * 1024;
 
 /** An AsyncBuffer over ranged GETs of one object, keyed in the cache by its ETag. */
 export function objectBuffer(store: CachingObjectStore, file: FileRef, signal?: AbortSignal): AsyncBuffer {
@@ -92,45 +83,6 @@ export interface Footer {
   readonly raw: Uint8Array;
   /** Where the footer begins in the object (the data ends there). */
   readonly start: number;
-}
-
-/** Reads and parses a file's footer (statistics decoded with {@link SPOKE_PARSERS}). */
-export async function readFooter(
-  store: CachingObjectStore,
-  file: FileRef,
-  signal?: AbortSignal,
-  source?: string,
-): Promise<Footer> {
-  if (file.size < 12) throw corrupt(store, file, new Error(`only ${file.size} bytes`), source);
-  // Keep what the parser fetched: the raw footer is in it, so re-writing it costs no GET.
-  const fetched: { start: number; bytes: Uint8Array }[] = [];
-  const inner = objectBuffer(store, file, signal);
-  const recording: AsyncBuffer = {
-    byteLength: inner.byteLength,
-    async slice(start: number, end?: number) {
-      const buffer = await inner.slice(start, end);
-      fetched.push({ start, bytes: new Uint8Array(buffer) });
-      return buffer;
-    },
-  };
-  try {
-    const metadata = await parquetMetadataAsync(recording, {
-      parsers: SPOKE_PARSERS,
-      initialFetchSize: Math.min(FOOTER_FETCH, file.size),
-    } as never);
-    const length = metadata.metadata_length;
-    const start = file.size - 8 - length;
-    const raw = new Uint8Array(length);
-    for (const f of fetched) {
-      // Copy the overlap of each fetched slice with [start, start + length).
-      const from = Math.max(start, f.start);
-      const to = Math.min(start + length, f.start + f.bytes.byteLength);
-      if (to > from) raw.set(f.bytes.subarray(from - f.start, to - f.start), from - start);
-    }
-    return { metadata, raw, start };
-  } catch (error) {
-    throw corrupt(store, file, error, source);
-  }
 }
 
 /**

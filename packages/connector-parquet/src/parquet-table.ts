@@ -30,12 +30,16 @@ import { buildColumn } from './arrow-builder.js';
 import { countBatch } from './count-batch.js';
 import type { DuckDBDecoder } from './duckdb-decoder.js';
 import { decodeWithDuckDB } from './duckdb-scan.js';
-import { corrupt, type FileRef, type Footer, openColumnReader, readFooter } from './parquet-file.js';
+import type { FooterCache } from './footer-cache.js';
+import { corrupt, type FileRef, type Footer, openColumnReader } from './parquet-file.js';
 import { type ColumnShape, duckdbReadable, shapeOf, typeName } from './parquet-type-mapping.js';
 import { type ColumnRange, evaluateConstant, mayMatch, type PruneContext } from './pruning.js';
 import { listTableFiles, type TableLocation } from './table-files.js';
 import { nextPartKey, putParquetObject } from './table-writes.js';
 import { peekSchema } from './write-parquet.js';
+
+/** Footer requests in flight per table load (a first query on a wide table waits for all of them). */
+const FOOTERS_IN_FLIGHT = 16;
 
 /** What every table of one connector shares. */
 export interface ParquetSource {
@@ -43,8 +47,8 @@ export interface ParquetSource {
   readonly sourceName: string;
   /** How long a listing is reused before the prefix is listed again. */
   readonly listingTtlMs: number;
-  /** Parsed footers by object URL and ETag, shared by the connector's tables. */
-  readonly footers: Map<string, Promise<Footer>>;
+  /** Footers by object URL and ETag (memory and disk), shared by the connector's tables. */
+  readonly footers: FooterCache;
   /** Rows per Arrow batch at most. */
   readonly batchRows: number;
   /** Decodes with DuckDB when set (the `decoder: duckdb` option); else the JavaScript decoder. */
@@ -119,13 +123,13 @@ export class ParquetTable extends BaseTable {
         },
       );
     const states: FileState[] = [];
-    // A few footers in flight at once: each is one or two small GETs.
+    // Footers in flight at once, up to FOOTERS_IN_FLIGHT: each is one GET of the object's tail (or a disk read).
     let next = 0;
     const worker = async () => {
       while (next < files.length) {
         const i = next++;
         const file = files[i] as FileRef;
-        const footer = await this.#footer(file, signal);
+        const footer = await this.source.footers.get(file, signal);
         const metadata = footer.metadata;
         let tree: ReturnType<typeof parquetSchema>;
         try {
@@ -141,7 +145,7 @@ export class ParquetTable extends BaseTable {
         };
       }
     };
-    await Promise.all(Array.from({ length: Math.min(8, files.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(FOOTERS_IN_FLIGHT, files.length) }, worker));
     // Merge: first appearance fixes a column's position; a column missing from a file reads as NULL.
     const fields = new Map<string, { field: Field; file: FileRef; count: number }>();
     for (const s of states) {
@@ -190,18 +194,6 @@ export class ParquetTable extends BaseTable {
   /** Whether scans of this table decode with DuckDB (and so apply the filters it can render exactly). */
   #usesDuckDB(state: TableState): DuckDBDecoder | undefined {
     return state.duckdbReadable ? this.source.decoder : undefined;
-  }
-
-  #footer(file: FileRef, signal?: AbortSignal): Promise<Footer> {
-    const { store, footers, sourceName } = this.source;
-    const key = `${store.urlOf(file.key)}\n${file.etag ?? file.size}`;
-    let footer = footers.get(key);
-    if (!footer) {
-      footer = readFooter(store, file, signal, sourceName);
-      footers.set(key, footer);
-      footer.catch(() => footers.delete(key));
-    }
-    return footer;
   }
 
   async schema(signal?: AbortSignal): Promise<Schema> {

@@ -21,7 +21,6 @@ import {
   toArrowType,
 } from '@spoke/core';
 import {
-  BatchBuilder,
   type ColumnTypeLookup,
   dividesByPossibleZero,
   type ExpressionDialect,
@@ -36,6 +35,7 @@ import {
 } from '@spoke/sdk';
 import type { FieldPacket, Pool, PoolConnection } from 'mysql2';
 import mysql from 'mysql2';
+import { BinaryRowDecoder, type WireField } from './binary-row-decoder.js';
 import { MysqlDialect, MysqlExpressionDialect, stringCharset } from './mysql-dialect.js';
 import { mysqlFreshness } from './mysql-freshness.js';
 import { type MysqlConnectionSettings, type MysqlOptions, resolveMysqlOptions } from './mysql-options.js';
@@ -369,8 +369,7 @@ export class MysqlConnector extends SqlSourceConnector {
       wake = undefined;
       w?.();
     };
-    let builder: BatchBuilder | undefined;
-    let decoders: MysqlTypeMapping['decode'][] = [];
+    let decoder: BinaryRowDecoder | undefined;
     let schema: Schema | undefined;
     const kill = () => {
       if (killed || done) return;
@@ -385,43 +384,55 @@ export class MysqlConnector extends SqlSourceConnector {
       const mappings = options.columns
         ? options.columns.map((c) => (c.native as MysqlNative).mapping)
         : fields.map((f) => mapMysqlType(fieldInfo(f)));
-      decoders = mappings.map((m) => m.decode);
       const arrowFields: Field[] = options.columns
         ? options.columns.map((c) => c.field)
         : fields.map((f, i) => new arrow.Field(f.name, toArrowType(mappings[i]!.type), true));
       schema = new arrow.Schema(arrowFields);
-      builder = new BatchBuilder(
-        schema,
-        mappings.map((m) => m.type),
-      );
-    });
-    cmd.on('result', (row: unknown) => {
-      if (stopped) return; // the consumer left: drain without building
-      const b = builder!;
-      const values = row as unknown[];
       try {
-        for (let i = 0; i < values.length; i++) {
-          const v = values[i];
-          b.builders[i]!.append(v === null || v === undefined ? null : decoders[i]!(v));
-        }
+        decoder = new BinaryRowDecoder(schema, mappings, fields.map(wireField), batchRows);
       } catch (e) {
         error ??= e;
         kill();
+      }
+    });
+    // Rows are decoded from the packets into Arrow buffers (binary-row-decoder.ts) instead of mysql2's row
+    // arrays: mysql2 asks the command for its row parser once the columns are known, and gets ours.
+    let parserInstalled = false;
+    const onRow = (packet: { buffer: Uint8Array; offset: number }): undefined => {
+      const d = decoder;
+      if (stopped || !d || d.error) return; // the consumer left, or the scan failed: drain without building
+      d.decode(packet.buffer, packet.offset);
+      if (d.error) {
+        error ??= d.error;
+        kill();
         return;
       }
-      if (++b.rows >= batchRows) {
-        queue.push(b.flush());
+      if (d.rows >= batchRows || d.full) {
+        queue.push(d.flush());
         if (queue.length >= 2 && !stopped) conn.pause();
         notify();
       }
-    });
+    };
+    (cmd as unknown as { buildParserFromFields: () => unknown }).buildParserFromFields = () => {
+      parserInstalled = true;
+      return class {
+        next = onRow;
+      };
+    };
     cmd.on('error', (e: unknown) => {
       error ??= e;
       done = true;
       notify();
     });
     cmd.on('end', () => {
-      if (builder && builder.rows > 0) queue.push(builder.flush());
+      if (schema && !parserInstalled && error === undefined) {
+        // mysql2 changed how it reads rows: fail loudly rather than return nothing.
+        error = new SpokeError(
+          ErrorCode.INTERNAL,
+          `${this.sourceName}: this mysql2 version's row reader could not be replaced`,
+        );
+      }
+      if (decoder && decoder.rows > 0 && error === undefined && !stopped) queue.push(decoder.flush());
       done = true;
       notify();
     });
@@ -506,6 +517,16 @@ function toMysqlParam(value: ScalarValue): unknown {
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
   return value;
+}
+
+/** The parts of mysql2's column definition the row decoder needs. */
+function wireField(f: FieldPacket): WireField {
+  return {
+    name: f.name,
+    columnType: Number(f.columnType),
+    flags: Number(f.flags ?? 0),
+    characterSet: Number(f.characterSet ?? 0),
+  };
 }
 
 /** Describes a result column (a pushed-down sub-query's) the way information_schema would. */

@@ -5,9 +5,10 @@
  * and let DuckDB read it with the filters and limit applied; its chunks are
  * converted to Arrow in bulk.
  *
- * Row groups go in parts of bounded size, and the next part is fetched
- * while DuckDB decodes the current one, so a large scan neither waits for
- * all its bytes nor holds them (or their decoded rows) all.
+ * Row groups go in parts of bounded size ({@link planParts}); the table's
+ * scan fetches the parts ahead of the decoder, across its objects
+ * (`read-ahead.ts`), so a large scan neither waits for all its bytes nor
+ * holds them (or their decoded rows) all.
  */
 import { rm } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -27,17 +28,29 @@ import { duckdbFitsArrowType, streamResultAsArrow, toTypedDuckDBParams } from '@
 import type { CachingObjectStore } from '@spoke/object-store';
 import { renderScanSql } from '@spoke/sdk';
 import { countBatch } from './count-batch.js';
-import { type DuckDBDecoder } from './duckdb-decoder.js';
+import type { DuckDBDecoder } from './duckdb-decoder.js';
 import { corrupt } from './parquet-file.js';
 import { type ByteRange, chunkRanges, subsetFooter, writeSubsetFile } from './parquet-subset.js';
 import type { FileState } from './parquet-table.js';
+import type { Gate } from './read-ahead.js';
 
-/** Fetched bytes per part at most (a part is at least one row group). */
-const PART_BYTES = 64 * 1024 * 1024;
+/**
+ * Fetched bytes per part at most (a part is at least one row group). Small
+ * enough that decoding starts soon after the first bytes arrive and the
+ * next parts arrive while it runs; large enough that a part's fixed cost
+ * (subset file, query) stays small.
+ */
+const PART_BYTES = 16 * 1024 * 1024;
+/**
+ * Ranges closer than this are fetched in one GET: a request costs more than
+ * reading a few KB more (Arrow's S3 reader coalesces holes of 8 KB). Kept
+ * small, so a narrow projection still skips the wide columns between.
+ */
+const COALESCE_GAP = 32 * 1024;
+/** Larger ranges are split into GETs of this size, fetched concurrently. */
+const MAX_GET_BYTES = 8 * 1024 * 1024;
 /** Parts of at most this many rows (before filtering) are decoded in one go; larger ones stream. */
 const MATERIALIZE_ROWS = 256 * 1024;
-/** Ranged GETs in flight per part. */
-const GETS_IN_FLIGHT = 6;
 
 /** What {@link decodeWithDuckDB} needs. */
 export interface DuckDBScan {
@@ -57,38 +70,79 @@ export interface DuckDBScan {
   readonly partition: (column: string) => { value: unknown; type: DataType } | undefined;
   /** Filters DuckDB renders and applies exactly. */
   readonly filters: readonly Expr[];
-  /** Rows wanted at most (Infinity for all). */
+  /** Rows wanted at most (Infinity for all): bounds the row groups planned when there are no filters. */
   readonly limit: number;
   readonly signal: AbortSignal;
   /** Called with the number of row groups each part decodes. */
   readonly onRowGroups: (count: number) => void;
 }
 
-interface Part {
+/** Some row groups of one object, decoded in one go. */
+export interface Part {
   readonly rowGroups: readonly number[];
   readonly rows: number;
+  /** What to fetch: the column chunks, coalesced and split into GETs. */
   readonly ranges: readonly ByteRange[];
+  /** Bytes fetched. */
+  readonly bytes: number;
 }
 
-/** Yields the rows of the selected row groups that pass the filters, as Arrow batches of the output schema. */
-export async function* decodeWithDuckDB(scan: DuckDBScan): AsyncGenerator<RecordBatch> {
-  const { file, store, signal, sourceName } = scan;
-  const needed = [...new Set([...scan.projection, ...scan.filters.flatMap(columnsOf)])];
-  const fetchColumns = new Set(needed.filter((n) => file.shapes.has(n)));
-  let parts: Part[];
+/** The columns a scan reads: its projection and the columns of its filters. */
+function neededColumns(scan: DuckDBScan): string[] {
+  return [...new Set([...scan.projection, ...scan.filters.flatMap(columnsOf)])];
+}
+
+/**
+ * The parts of one object's scan: its selected row groups, in parts of at
+ * most {@link PART_BYTES}, each with the byte ranges to fetch. Throws a
+ * `SOURCE_ERROR` naming the object when its footer points outside its data.
+ */
+export function planParts(scan: DuckDBScan): Part[] {
+  const { file } = scan;
+  const columns = new Set(neededColumns(scan).filter((n) => file.shapes.has(n)));
   try {
-    parts = planParts(scan, fetchColumns);
+    return planPartsOf(scan, columns);
   } catch (error) {
-    throw corrupt(store, file.file, error, sourceName);
+    throw corrupt(scan.store, file.file, error, scan.sourceName);
   }
-  const fetchPart = (part: Part) => {
-    const p = fetchRanges(scan, part.ranges);
-    p.catch(() => undefined); // awaited later; an abandoned prefetch must not be unhandled
-    return p;
-  };
-  let left = scan.limit;
-  let next = parts[0] ? fetchPart(parts[0]) : undefined;
-  if (!next) return;
+}
+
+/** Fetches one part's ranges through the caches, its GETs run through the scan's gate. */
+export function fetchPart(
+  scan: DuckDBScan,
+  part: Part,
+  gate: Gate,
+  signal: AbortSignal,
+): Promise<Uint8Array[]> {
+  const { store, file } = scan;
+  return Promise.all(
+    part.ranges.map((range) =>
+      gate.run(() => {
+        signal.throwIfAborted();
+        return store.get(file.file.key, {
+          range,
+          ...(file.file.etag !== undefined ? { etag: file.file.etag } : {}),
+          signal,
+        });
+      }),
+    ),
+  );
+}
+
+/**
+ * Yields the rows of the parts (in order) that pass the filters, as Arrow
+ * batches of the output schema; `take(k)` gives part k's fetched bytes.
+ */
+export async function* decodeParts(
+  scan: DuckDBScan,
+  parts: readonly Part[],
+  take: (k: number) => Promise<Uint8Array[]>,
+  limit: number,
+): AsyncGenerator<RecordBatch> {
+  const { file, store, signal, sourceName } = scan;
+  if (parts.length === 0) return;
+  const needed = neededColumns(scan);
+  let left = limit;
   // Connect while the bytes are on their way.
   const connecting = scan.decoder.acquire();
   connecting.catch(() => undefined);
@@ -97,8 +151,7 @@ export async function* decodeWithDuckDB(scan: DuckDBScan): AsyncGenerator<Record
   try {
     for (let i = 0; i < parts.length && left > 0; i++) {
       const part = parts[i] as Part;
-      const chunks = await (next as Promise<Uint8Array[]>);
-      next = i + 1 < parts.length ? fetchPart(parts[i + 1] as Part) : undefined;
+      const chunks = await take(i);
       throwIfAborted(signal);
       scan.onRowGroups(part.rowGroups.length);
       const path = await scan.decoder.scratchPath();
@@ -134,7 +187,7 @@ export async function* decodeWithDuckDB(scan: DuckDBScan): AsyncGenerator<Record
 }
 
 /** Splits the row groups into parts and works out each part's byte ranges. */
-function planParts(scan: DuckDBScan, columns: ReadonlySet<string>): Part[] {
+function planPartsOf(scan: DuckDBScan, columns: ReadonlySet<string>): Part[] {
   const { metadata } = scan.file;
   const parts: Part[] = [];
   let groups: number[] = [];
@@ -145,10 +198,12 @@ function planParts(scan: DuckDBScan, columns: ReadonlySet<string>): Part[] {
   const exactRows = scan.filters.length === 0;
   const close = () => {
     if (groups.length === 0) return;
+    const ranges = getRanges(chunkRanges(metadata, groups, columns, scan.file.footer.start));
     parts.push({
       rowGroups: groups,
       rows,
-      ranges: chunkRanges(metadata, groups, columns, scan.file.footer.start),
+      ranges,
+      bytes: ranges.reduce((sum, r) => sum + r.end - r.start, 0),
     });
     groups = [];
     bytes = 0;
@@ -173,23 +228,25 @@ function planParts(scan: DuckDBScan, columns: ReadonlySet<string>): Part[] {
   return parts;
 }
 
-/** The bytes of each range, through the caches, a few GETs at a time. */
-async function fetchRanges(scan: DuckDBScan, ranges: readonly ByteRange[]): Promise<Uint8Array[]> {
-  const { store, file, signal } = scan;
-  const out: Uint8Array[] = new Array(ranges.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < ranges.length) {
-      const k = next++;
-      const range = ranges[k] as ByteRange;
-      out[k] = await store.get(file.file.key, {
-        range,
-        ...(file.file.etag !== undefined ? { etag: file.file.etag } : {}),
-        signal,
-      });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(GETS_IN_FLIGHT, ranges.length) }, worker));
+/**
+ * The GETs for sorted, disjoint chunk ranges: ranges less than
+ * {@link COALESCE_GAP} apart become one (the bytes between are the object's
+ * own, written at their offsets like the rest), and ranges over
+ * {@link MAX_GET_BYTES} are split so their pieces arrive concurrently.
+ */
+export function getRanges(ranges: readonly ByteRange[]): ByteRange[] {
+  const merged: ByteRange[] = [];
+  for (const r of ranges) {
+    const last = merged[merged.length - 1];
+    if (last && r.start - last.end <= COALESCE_GAP)
+      merged[merged.length - 1] = { start: last.start, end: Math.max(last.end, r.end) };
+    else merged.push(r);
+  }
+  const out: ByteRange[] = [];
+  for (const r of merged) {
+    for (let start = r.start; start < r.end; start += MAX_GET_BYTES)
+      out.push({ start, end: Math.min(r.end, start + MAX_GET_BYTES) });
+  }
   return out;
 }
 

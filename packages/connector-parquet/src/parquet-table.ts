@@ -29,17 +29,30 @@ import { type FileMetaData, parquetSchema, type RowGroup } from 'hyparquet';
 import { buildColumn } from './arrow-builder.js';
 import { countBatch } from './count-batch.js';
 import type { DuckDBDecoder } from './duckdb-decoder.js';
-import { decodeWithDuckDB } from './duckdb-scan.js';
+import { type DuckDBScan, decodeParts, fetchPart, type Part, planParts } from './duckdb-scan.js';
 import type { FooterCache } from './footer-cache.js';
 import { corrupt, type FileRef, type Footer, openColumnReader } from './parquet-file.js';
 import { type ColumnShape, duckdbReadable, shapeOf, typeName } from './parquet-type-mapping.js';
 import { type ColumnRange, evaluateConstant, mayMatch, type PruneContext } from './pruning.js';
+import { type AheadItem, Gate, ReadAhead } from './read-ahead.js';
 import { listTableFiles, type TableLocation } from './table-files.js';
 import { nextPartKey, putParquetObject } from './table-writes.js';
 import { peekSchema } from './write-parquet.js';
 
 /** Footer requests in flight per table load (a first query on a wide table waits for all of them). */
 const FOOTERS_IN_FLIGHT = 16;
+
+/** Bytes a DuckDB scan fetches ahead of the decoder (beyond the part being decoded), across objects. */
+const READ_AHEAD_BYTES = 48 * 1024 * 1024;
+/** Ranged GETs in flight per scan. */
+const SCAN_GETS_IN_FLIGHT = 8;
+
+/** A row group that survived pruning: its index, first row and rows. */
+interface SelectedGroup {
+  readonly index: number;
+  readonly start: number;
+  readonly rows: number;
+}
 
 /** What every table of one connector shares. */
 export interface ParquetSource {
@@ -335,15 +348,16 @@ export class ParquetTable extends BaseTable {
     const conjuncts = request.filters.flatMap(splitConjunction);
     let left = request.limit ?? Number.POSITIVE_INFINITY;
     if (left <= 0) return;
-    const { store, sourceName, batchRows } = this.source;
     const decoder = this.#usesDuckDB(state);
     const renderer = decoder ? new ExpressionRenderer(decoder.dialect) : undefined;
     // The filters DuckDB applies (exact); the rest only prune.
     const pushed = renderer
       ? conjuncts.filter((c) => columnsOf(c).every((n) => fieldsByName.has(n)) && renderer.canRender(c))
       : [];
+    // Pruning first, for every object: then the DuckDB path can fetch ahead across objects.
+    const chosen: { s: FileState; parts: ReturnType<typeof partitionLookup>; selected: SelectedGroup[] }[] =
+      [];
     for (const s of state.files) {
-      throwIfAborted(signal);
       const parts = partitionLookup(s.file, state);
       const partitionOnly = conjuncts.filter((c) => columnsOf(c).every((n) => state.partitionTypes.has(n)));
       if (
@@ -353,7 +367,7 @@ export class ParquetTable extends BaseTable {
         continue;
       }
       metrics.filesScanned++;
-      const selected: { index: number; start: number; rows: number }[] = [];
+      const selected: SelectedGroup[] = [];
       let groupStart = 0;
       s.metadata.row_groups.forEach((rg, index) => {
         const rowCount = Number(rg.num_rows);
@@ -373,37 +387,24 @@ export class ParquetTable extends BaseTable {
         if (rowCount === 0 || !conjuncts.every((c) => mayMatch(c, ctx))) metrics.rowGroupsPruned++;
         else selected.push({ index, start, rows: rowCount });
       });
-      if (selected.length === 0) continue;
-      const batches =
-        decoder && (outFields.length > 0 || pushed.length > 0)
-          ? decodeWithDuckDB({
-              decoder,
-              store,
-              sourceName,
-              batchRows,
-              file: s,
-              rowGroups: selected,
-              projection: request.projection,
-              schema: outSchema,
-              fields: fieldsByName,
-              partition: parts,
-              filters: pushed,
-              limit: left,
-              signal,
-              onRowGroups: (n) => {
-                metrics.rowGroupsScanned += n;
-              },
-            })
-          : this.#decodeWithJs(
-              s,
-              selected,
-              fileColumnsOf(s, request.projection),
-              outSchema,
-              parts,
-              left,
-              signal,
-              metrics,
-            );
+      if (selected.length > 0) chosen.push({ s, parts, selected });
+    }
+    if (decoder && (outFields.length > 0 || pushed.length > 0)) {
+      yield* this.#decodeWithDuckDB(decoder, chosen, request, outSchema, fieldsByName, pushed, left, metrics);
+      return;
+    }
+    for (const { s, parts, selected } of chosen) {
+      throwIfAborted(signal);
+      const batches = this.#decodeWithJs(
+        s,
+        selected,
+        fileColumnsOf(s, request.projection),
+        outSchema,
+        parts,
+        left,
+        signal,
+        metrics,
+      );
       for await (const batch of batches) {
         yield batch;
         left -= batch.numRows;
@@ -412,10 +413,83 @@ export class ParquetTable extends BaseTable {
     }
   }
 
+  /**
+   * The DuckDB decoder over the chosen objects: every object's parts are
+   * planned, fetched ahead of the decoder within {@link READ_AHEAD_BYTES}
+   * (one part ahead under a limit) with at most {@link SCAN_GETS_IN_FLIGHT}
+   * GETs at once, and decoded in order. When the scan ends early (a limit,
+   * an error, the consumer stopping) the GETs still in flight are aborted.
+   */
+  async *#decodeWithDuckDB(
+    decoder: DuckDBDecoder,
+    chosen: readonly { s: FileState; parts: ReturnType<typeof partitionLookup>; selected: SelectedGroup[] }[],
+    request: ScanRequest,
+    schema: Schema,
+    fields: ReadonlyMap<string, Field>,
+    pushed: readonly Expr[],
+    limit: number,
+    metrics: ScanMetrics,
+  ): AsyncGenerator<RecordBatch> {
+    const { store, sourceName, batchRows } = this.source;
+    const { signal } = request;
+    // The read-ahead's own signal: aborted with the query's, and when the scan ends.
+    const own = new AbortController();
+    const onAbort = () => own.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const gate = new Gate(SCAN_GETS_IN_FLIGHT);
+      // Without pushed filters the row counts are exact: a limit bounds the row groups planned, across objects.
+      let planned = 0;
+      const files: { scan: DuckDBScan; parts: Part[]; first: number }[] = [];
+      const items: AheadItem<Uint8Array[]>[] = [];
+      for (const { s, parts, selected } of chosen) {
+        const wanted = pushed.length === 0 ? limit - planned : limit;
+        if (wanted <= 0) break;
+        const scan: DuckDBScan = {
+          decoder,
+          store,
+          sourceName,
+          batchRows,
+          file: s,
+          rowGroups: selected,
+          projection: request.projection,
+          schema,
+          fields,
+          partition: parts,
+          filters: pushed,
+          limit: wanted,
+          signal,
+          onRowGroups: (n) => {
+            metrics.rowGroupsScanned += n;
+          },
+        };
+        const fileParts = planParts(scan);
+        files.push({ scan, parts: fileParts, first: items.length });
+        for (const part of fileParts) {
+          planned += part.rows;
+          items.push({ bytes: part.bytes, fetch: () => fetchPart(scan, part, gate, own.signal) });
+        }
+      }
+      const ahead = new ReadAhead(items, Number.isFinite(limit) ? 0 : READ_AHEAD_BYTES);
+      let left = limit;
+      for (const { scan, parts, first } of files) {
+        throwIfAborted(signal);
+        for await (const batch of decodeParts(scan, parts, (k) => ahead.take(first + k), left)) {
+          yield batch;
+          left -= batch.numRows;
+          if (left <= 0) return;
+        }
+      }
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      own.abort();
+    }
+  }
+
   /** The JavaScript decoder: whole row groups (filters only prune). */
   async *#decodeWithJs(
     s: FileState,
-    selected: readonly { index: number; start: number; rows: number }[],
+    selected: readonly SelectedGroup[],
     fileColumns: readonly string[],
     outSchema: Schema,
     parts: ReturnType<typeof partitionLookup>,

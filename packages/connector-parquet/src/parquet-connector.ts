@@ -23,7 +23,7 @@ import { DuckDBDecoder } from './duckdb-decoder.js';
 import { FooterCache } from './footer-cache.js';
 import { parquetFreshness } from './parquet-freshness.js';
 import { type ParquetSource, ParquetTable } from './parquet-table.js';
-import { discoverTables, type TableLocation } from './table-files.js';
+import { discoverTables, type Listing, type TableLocation } from './table-files.js';
 import { checkTableName, firstPartKey, putParquetObject, tableObjectsExist } from './table-writes.js';
 
 /** The options the connector accepts (see the README's options table). */
@@ -118,13 +118,13 @@ class ParquetCatalog implements SpokeCatalog {
   #load(signal?: AbortSignal): Promise<Map<string, SpokeTable>> {
     // Configured tables plus those created since: the map is the catalog's for its lifetime.
     if (!this.#tables) {
-      const make = (locations: Map<string, TableLocation>) =>
+      const make = (locations: Map<string, TableLocation>, listing?: Listing) =>
         new Map<string, SpokeTable>(
-          [...locations].map(([name, loc]) => [name, new ParquetTable(name, loc, this.source)]),
+          [...locations].map(([name, loc]) => [name, new ParquetTable(name, loc, this.source, listing)]),
         );
       this.#tables = this.configured
         ? Promise.resolve(make(this.configured))
-        : discoverTables(this.source.store, signal).then(make);
+        : discoverTables(this.source.store, signal).then(({ tables, listing }) => make(tables, listing));
       this.#tables.catch(() => {
         this.#tables = undefined;
       });

@@ -35,7 +35,7 @@ import { corrupt, type FileRef, type Footer, openColumnReader } from './parquet-
 import { type ColumnShape, duckdbReadable, shapeOf, typeName } from './parquet-type-mapping.js';
 import { type ColumnRange, evaluateConstant, mayMatch, type PruneContext } from './pruning.js';
 import { type AheadItem, Gate, ReadAhead } from './read-ahead.js';
-import { listTableFiles, type TableLocation } from './table-files.js';
+import { type Listing, listTableFiles, type TableLocation, tableFilesOf } from './table-files.js';
 import { nextPartKey, putParquetObject } from './table-writes.js';
 import { peekSchema } from './write-parquet.js';
 
@@ -102,12 +102,17 @@ export class ParquetTable extends BaseTable {
   lastScan: ScanMetrics = { filesScanned: 0, filesPruned: 0, rowGroupsScanned: 0, rowGroupsPruned: 0 };
   #state: { at: number; promise: Promise<TableState> } | undefined;
 
+  #listing: Listing | undefined;
+
   constructor(
     name: string,
     readonly location: TableLocation,
     readonly source: ParquetSource,
+    /** A listing taken by discovery: the first load uses it while it is fresh, saving a LIST. */
+    listing?: Listing,
   ) {
     super(name);
+    this.#listing = listing;
   }
 
   async #load(signal?: AbortSignal): Promise<TableState> {
@@ -126,7 +131,12 @@ export class ParquetTable extends BaseTable {
     const { store, sourceName } = this.source;
     // Start DuckDB now: it is ready by the time the footers are in.
     this.source.decoder?.warm();
-    const files = await listTableFiles(store, this.location, signal);
+    const listing = this.#listing;
+    this.#listing = undefined;
+    const files =
+      listing && Date.now() - listing.at <= this.source.listingTtlMs
+        ? tableFilesOf(listing.objects, this.location)
+        : await listTableFiles(store, this.location, signal);
     if (files.length === 0)
       throw new SpokeError(
         ErrorCode.TABLE_NOT_FOUND,

@@ -63,54 +63,93 @@ export function hivePartitions(key: string, base: string): Record<string, string
   return out;
 }
 
-/** Lists the table's data files, sorted by key. */
-export async function listTableFiles(
-  store: ObjectStore,
-  location: TableLocation,
-  signal?: AbortSignal,
-): Promise<FileRef[]> {
+/** What to list for a table, and which listed objects are its files. */
+function matcher(location: TableLocation): {
+  listPrefix: string;
+  accept: (meta: ObjectMeta) => boolean;
+  base: string;
+  globbed: boolean;
+} {
   const { path } = location;
   const globAt = path.search(GLOB_CHARS);
-  let listPrefix: string;
-  let accept: (meta: ObjectMeta) => boolean;
-  let base: string;
   if (globAt >= 0) {
-    listPrefix = path.slice(0, path.lastIndexOf('/', globAt) + 1);
-    base = listPrefix;
+    const listPrefix = path.slice(0, path.lastIndexOf('/', globAt) + 1);
     const re = globToRegExp(path);
-    accept = (m) => re.test(m.key) && isDataFile(m.key);
-  } else if (path.endsWith('/') || path === '') {
-    listPrefix = base = path;
-    accept = (m) => isDataFile(m.key);
-  } else {
-    // A single object, or a prefix written without its slash.
-    listPrefix = path;
-    base = path.slice(0, path.lastIndexOf('/') + 1);
-    accept = (m) => (m.key === path || m.key.startsWith(`${path}/`)) && isDataFile(m.key);
-    if (!path.endsWith('.parquet')) base = `${path}/`;
+    return {
+      listPrefix,
+      base: listPrefix,
+      accept: (m) => re.test(m.key) && isDataFile(m.key),
+      globbed: true,
+    };
   }
+  if (path.endsWith('/') || path === '')
+    return {
+      listPrefix: path,
+      base: path,
+      accept: (m) => m.key.startsWith(path) && isDataFile(m.key),
+      globbed: false,
+    };
+  // A single object, or a prefix written without its slash.
+  return {
+    listPrefix: path,
+    base: path.endsWith('.parquet') ? path.slice(0, path.lastIndexOf('/') + 1) : `${path}/`,
+    accept: (m) => (m.key === path || m.key.startsWith(`${path}/`)) && isDataFile(m.key),
+    globbed: false,
+  };
+}
+
+/**
+ * The table's data files among `objects` (a listing of its prefix, or of a
+ * prefix above it, such as discovery's listing of the whole root), sorted by key.
+ */
+export function tableFilesOf(objects: Iterable<ObjectMeta>, location: TableLocation): FileRef[] {
+  const { accept, base, globbed } = matcher(location);
   const files: FileRef[] = [];
-  for await (const meta of store.list(listPrefix, signal)) {
+  for (const meta of objects) {
     if (!accept(meta)) continue;
     files.push({
       key: meta.key,
       size: meta.size,
       etag: meta.etag,
       ...(meta.lastModified ? { lastModified: meta.lastModified } : {}),
-      partitions: location.partitioning === 'hive' ? hivePartitions(meta.key, globAt >= 0 ? '' : base) : {},
+      partitions: location.partitioning === 'hive' ? hivePartitions(meta.key, globbed ? '' : base) : {},
     });
   }
   files.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   return files;
 }
 
-/** When no tables are configured: each top-level prefix (or top-level `.parquet` object) is a table. */
+/** Lists the table's data files, sorted by key. */
+export async function listTableFiles(
+  store: ObjectStore,
+  location: TableLocation,
+  signal?: AbortSignal,
+): Promise<FileRef[]> {
+  const objects: ObjectMeta[] = [];
+  for await (const meta of store.list(matcher(location).listPrefix, signal)) objects.push(meta);
+  return tableFilesOf(objects, location);
+}
+
+/** A listing already at hand, and when it was taken (a table's first load reuses discovery's). */
+export interface Listing {
+  readonly at: number;
+  readonly objects: readonly ObjectMeta[];
+}
+
+/**
+ * When no tables are configured: each top-level prefix (or top-level
+ * `.parquet` object) is a table. The listing comes back too, so each table's
+ * first load need not list its prefix again.
+ */
 export async function discoverTables(
   store: ObjectStore,
   signal?: AbortSignal,
-): Promise<Map<string, TableLocation>> {
+): Promise<{ tables: Map<string, TableLocation>; listing: Listing }> {
   const tables = new Map<string, TableLocation>();
+  const at = Date.now();
+  const objects: ObjectMeta[] = [];
   for await (const meta of store.list('', signal)) {
+    objects.push(meta);
     if (!isDataFile(meta.key)) continue;
     const slash = meta.key.indexOf('/');
     if (slash > 0) {
@@ -120,5 +159,5 @@ export async function discoverTables(
       tables.set(meta.key.slice(0, -'.parquet'.length), { path: meta.key, partitioning: 'hive' });
     }
   }
-  return tables;
+  return { tables, listing: { at, objects } };
 }

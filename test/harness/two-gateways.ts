@@ -42,6 +42,11 @@ export interface GatewayProcess {
    * values, or the error body (`code`, `message`, …) with the HTTP status.
    */
   query(sql: string, user?: string): Promise<GatewayAnswer>;
+  /** `POST /v1/explain` as `user` (default `admin`): the plan's JSON, run first with `analyze`. */
+  explain(
+    sql: string,
+    options?: { readonly analyze?: boolean; readonly user?: string },
+  ): Promise<{ readonly status: number; readonly [key: string]: unknown }>;
   stop(): Promise<void>;
 }
 
@@ -194,6 +199,14 @@ export async function startGatewayProcess(name: string, configPath: string): Pro
       });
       const body = (await res.json()) as Omit<GatewayAnswer, 'status'>;
       return { status: res.status, ...body };
+    },
+    async explain(sql, options = {}) {
+      const res = await fetch(`${httpUrl}/v1/explain`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: basic(options.user ?? 'admin') },
+        body: JSON.stringify({ sql, ...(options.analyze ? { analyze: true } : {}) }),
+      });
+      return { status: res.status, ...((await res.json()) as Record<string, unknown>) };
     },
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;

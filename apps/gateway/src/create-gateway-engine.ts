@@ -1,7 +1,9 @@
 import { resolve } from 'node:path';
+import { ErrorCode, SpokeError } from '@spoke/core';
 import { createEngine, createSecurityPolicy, type QueryEngine } from '@spoke/planner';
 import type { GatewayConfig } from './config/gateway-config.js';
 import { loadConnectors } from './config/load-connectors.js';
+import { attachUploads, QueryUploads, UPLOAD_SOURCE } from './flight/query-uploads.js';
 import { attachGraphs, installGraphs } from './graph/graph-engine.js';
 import { withGraphStatements } from './graph/graph-statements.js';
 import { withNl } from './nl/nl-engine.js';
@@ -21,8 +23,16 @@ export async function createGatewayEngine(
   // Policies first: a bad rule is a config error before any source is opened.
   const policy =
     config.policies === undefined ? undefined : await createSecurityPolicy(config.policies, 'policies');
+  if (Object.hasOwn(config.sources, UPLOAD_SOURCE))
+    throw new SpokeError(
+      ErrorCode.INVALID_CONFIG,
+      `sources.${UPLOAD_SOURCE}: the name is reserved for the relations peer gateways upload for a query; rename the source`,
+    );
   const loaded = await loadConnectors(config);
-  const sources = options.meter ? options.meter.wrapAll(loaded) : loaded;
+  const metered = options.meter ? options.meter.wrapAll(loaded) : loaded;
+  // Relations peer gateways upload for one query (Flight DoPut), joined here with this gateway's sources.
+  const uploads = new QueryUploads();
+  const sources = { ...metered, [UPLOAD_SOURCE]: uploads.connector };
   const duckdb: {
     memoryLimit?: string;
     queryMemoryLimit?: string;
@@ -39,6 +49,11 @@ export async function createGatewayEngine(
       Object.entries(config.sources).flatMap(([name, source]) => (source.link ? [[name, source.link]] : [])),
     );
     const engine = await createEngine({ sources, duckdb, links, ...(policy ? { policy } : {}) });
+    const close = engine.close.bind(engine);
+    engine.close = async () => {
+      uploads.close();
+      await close();
+    };
     // Graphs: checked against the catalog, then cypher('graph', $$ … $$) in every client's SQL.
     const graphs = await installGraphs(engine, config.graphs).catch(async (error: unknown) => {
       await engine.close();
@@ -56,8 +71,10 @@ export async function createGatewayEngine(
     // Natural language: embed() in every client's SQL, and the models for POST /v1/ask and spoke ask.
     const served = config.nl ? withNl(graphed, config.nl, { graphs }) : graphed;
     attachGraphs(served, graphs);
+    attachUploads(served, uploads);
     return served;
   } catch (error) {
+    uploads.close();
     await Promise.allSettled(Object.values(loaded).map((c) => c.close()));
     throw error;
   }

@@ -70,6 +70,16 @@ export function tableFlightData(table: Table): FlightData[] {
   return splitIpcStream(arrow.tableToIPC(table, 'stream'));
 }
 
+/** One batch as the FlightData of a stream of its own: its schema message, then the batch (and any dictionaries). */
+export function batchFlightData(batch: RecordBatch): FlightData[] {
+  return splitIpcStream(arrow.tableToIPC(new arrow.Table([batch]), 'stream'));
+}
+
+/** A stream with no batches: the schema message alone. */
+export function schemaFlightData(schema: Schema): FlightData {
+  return splitIpcStream(arrow.tableToIPC(new arrow.Table(schema), 'stream'))[0]!;
+}
+
 /** A schema as FlightInfo.schema carries it: the encapsulated IPC Schema message alone. */
 export function encodeSchema(schema: Schema): Uint8Array {
   const bytes = arrow.tableToIPC(new arrow.Table(schema), 'stream');

@@ -20,10 +20,12 @@ import {
 } from '@grpc/grpc-js';
 import { arrow, type RecordBatch, type ScalarValue, type Schema, SpokeError, type Table } from '@spoke/core';
 import {
+  batchFlightData,
   decodeSchema,
   type FlightData,
   parameterFlightData,
   recordBatchesOf,
+  schemaFlightData,
   tableOf,
 } from './flight-data.js';
 import {
@@ -145,6 +147,9 @@ export interface FlightSqlCounters {
   cancels_sent: number;
   /** Basic-auth handshakes done. */
   logins: number;
+  /** Arrow IPC bytes and rows uploaded with DoPut (`CommandStatementIngest`, relations for one query). */
+  bytes_sent: number;
+  rows_sent: number;
 }
 
 /** Counts the bytes of each FlightData as it passes. */
@@ -167,6 +172,8 @@ export class FlightSqlClient {
     rows_received: 0,
     cancels_sent: 0,
     logins: 0,
+    bytes_sent: 0,
+    rows_sent: 0,
   };
   readonly #client: FlightServiceClient;
   /** Channels to the other locations endpoints named, by `tls:host:port`. */
@@ -386,6 +393,88 @@ export class FlightSqlClient {
       }
       return handle;
     });
+  }
+
+  /**
+   * DoPut with `CommandStatementIngest` (`temporary`): streams `batches` to
+   * the server as the relation `table`, batch by batch as they come (the
+   * schema message first, from `schema` when there are no batches).
+   * Answers the record count the server acknowledged and the Arrow bytes
+   * sent. Aborting `signal` cancels the call; the server then drops what it
+   * received.
+   */
+  async ingest(
+    table: string,
+    schema: Schema,
+    batches: AsyncIterable<RecordBatch>,
+    signal: AbortSignal,
+    options: Readonly<Record<string, string>> = {},
+  ): Promise<{ readonly rows: number; readonly bytes: number }> {
+    if (signal.aborted) throw SpokeError.cancelled(signal);
+    try {
+      return await this.#withLogin(async () => {
+        const call = this.#client.DoPut(this.#metadata());
+        const cancel = () => call.cancel();
+        signal.addEventListener('abort', cancel, { once: true });
+        const results = collect(call);
+        // The server may answer (an error) before the stream ends: don't leave it unobserved meanwhile.
+        results.catch(() => {});
+        let bytes = 0;
+        let rows = 0;
+        let first = true;
+        const send = async (data: FlightData) => {
+          const message = first
+            ? {
+                ...data,
+                flight_descriptor: commandDescriptor('CommandStatementIngest', {
+                  table_definition_options: { if_not_exist: 1, if_exists: 1 },
+                  table,
+                  temporary: true,
+                  options,
+                }),
+              }
+            : data;
+          first = false;
+          bytes += (data.data_header?.byteLength ?? 0) + (data.data_body?.byteLength ?? 0);
+          // Backpressure: wait for the channel to drain when its buffer is full.
+          if (!call.write(message)) await new Promise<void>((resolve) => call.once('drain', resolve));
+        };
+        try {
+          let sentSchema = false;
+          for await (const batch of batches) {
+            if (signal.aborted) throw SpokeError.cancelled(signal);
+            const messages = batchFlightData(batch);
+            // Every batch is encoded as its own stream: its schema message goes once.
+            for (const data of sentSchema ? messages.slice(1) : messages) await send(data);
+            sentSchema = true;
+            rows += batch.numRows;
+          }
+          if (!sentSchema) await send(schemaFlightData(schema));
+          call.end();
+        } catch (error) {
+          call.cancel();
+          throw error;
+        } finally {
+          signal.removeEventListener('abort', cancel);
+        }
+        const answers = await results;
+        for (const answer of answers) {
+          if (!answer.app_metadata?.byteLength) continue;
+          const result = decodeMessage<{ record_count?: number | string }>(
+            'arrow.flight.protocol.sql.DoPutUpdateResult',
+            answer.app_metadata,
+          );
+          if (result.record_count !== undefined && Number(result.record_count) !== rows)
+            throw new Error(`the server stored ${result.record_count} of ${rows} rows`);
+        }
+        this.counters.bytes_sent += bytes;
+        this.counters.rows_sent += rows;
+        return { rows, bytes };
+      });
+    } catch (error) {
+      if (signal.aborted) throw SpokeError.cancelled(signal);
+      throw this.#error(error, `upload of ${table} failed`);
+    }
   }
 
   /** `ClosePreparedStatement`. */

@@ -3,11 +3,15 @@ import {
   ErrorCode,
   type Expr,
   type RecordBatch,
+  type RelationUploads,
   type RenderedSql,
   type ScanRequest,
   SpokeError,
   type SqlDialect,
+  type SqlExecutor,
   type TableStatistics,
+  type UploadedRelation,
+  type UploadRequest,
 } from '@spoke/core';
 import {
   type ExpressionDialect,
@@ -27,6 +31,11 @@ import { type FlightSqlSettings, resolveFlightSqlOptions } from './flight-sql-op
 
 /** The `FLIGHT_SQL_SERVER_NAME` a Spoke gateway reports. */
 export const SPOKE_SERVER_NAME = 'Spoke';
+
+/** The source of a Spoke peer that holds the relations uploaded for one query. */
+export const PEER_UPLOAD_SOURCE = 'spoke_upload';
+/** The DoAction that drops an uploaded relation on a Spoke peer (body: its name, UTF-8). */
+export const DROP_UPLOAD_ACTION = 'spoke.drop-upload';
 
 /** Rows a capped count counts at most (beyond, the count is a lower bound). */
 const COUNT_CAP = 1_000_000;
@@ -88,6 +97,66 @@ export class FlightSqlConnector extends SqlSourceConnector {
     this.#genericDialect = new GenericFlightSqlDialect(locate, (schema, name) =>
       this.#byRemoteName(schema, name),
     );
+    // A Spoke peer also holds relations for one query (the small side of a join it runs).
+    // `uploads` is asked at each use, not fixed here: whether the server is a peer is learnt at its first answer,
+    // and wrappers (the gateway's source meter) hold on to the executor object from the start.
+    const base = Object.getOwnPropertyDescriptor(this, 'sql')?.get?.bind(this);
+    const uploads = this.#uploads();
+    const peer = () => this.#peer === true;
+    let withUploads: SqlExecutor | undefined;
+    Object.defineProperty(this, 'sql', {
+      get: (): SqlExecutor | undefined => {
+        const executor = base?.() as SqlExecutor | undefined;
+        if (!executor) return executor;
+        withUploads ??= {
+          get dialect() {
+            return executor.dialect;
+          },
+          execute: (query, options) => executor.execute(query, options),
+          get uploads() {
+            return peer() ? uploads : undefined;
+          },
+        };
+        return withUploads;
+      },
+      enumerable: true,
+      configurable: true,
+    });
+  }
+
+  /** Relations uploaded with DoPut (`CommandStatementIngest`, temporary) into the peer's `spoke_upload` source. */
+  #uploads(): RelationUploads {
+    const client = this.client;
+    return {
+      schema: PEER_UPLOAD_SOURCE,
+      async upload(request: UploadRequest): Promise<UploadedRelation> {
+        const sent = await client.ingest(request.name, request.schema, request.batches, request.signal, {
+          'spoke.query_id': request.context.queryId,
+        });
+        let dropped: Promise<void> | undefined;
+        return {
+          name: request.name,
+          rows: sent.rows,
+          bytes: sent.bytes,
+          drop: () => {
+            // The peer also expires it by itself: a failed drop (link down) is not the query's error.
+            dropped ??= client.doAction(DROP_UPLOAD_ACTION, new TextEncoder().encode(request.name)).then(
+              () => undefined,
+              () => undefined,
+            );
+            return dropped;
+          },
+        };
+      },
+    };
+  }
+
+  /**
+   * The site this source's work runs on: a Spoke peer is another gateway
+   * (named as this source); any other server is a source of this gateway.
+   */
+  get site(): string | undefined {
+    return this.#peer ? this.sourceName : undefined;
   }
 
   /**

@@ -11,11 +11,13 @@ import { defineConnector } from '@spoke/sdk';
 import { createFlightSqlConnector } from './flight-sql-connector.js';
 
 export {
+  batchFlightData,
   decodeSchema,
   encodeSchema,
   type FlightData,
   parameterFlightData,
   recordBatchesOf,
+  schemaFlightData,
   tableFlightData,
   tableOf,
 } from './flight-data.js';
@@ -40,7 +42,13 @@ export {
   type RemoteTable,
   type ServerInfo,
 } from './flight-sql-client.js';
-export { createFlightSqlConnector, FlightSqlConnector, SPOKE_SERVER_NAME } from './flight-sql-connector.js';
+export {
+  createFlightSqlConnector,
+  DROP_UPLOAD_ACTION,
+  FlightSqlConnector,
+  PEER_UPLOAD_SOURCE,
+  SPOKE_SERVER_NAME,
+} from './flight-sql-connector.js';
 export {
   AnsiInlineDialect,
   GENERIC_CAPABILITIES,

@@ -49,6 +49,13 @@ export interface SpokeConnector {
    * link that is not encrypted.
    */
   readonly encryptedLink?: boolean;
+  /**
+   * The site the source's work runs on when that is another gateway (a
+   * Spoke peer): its name, which EXPLAIN shows for every operator sent
+   * there and for the bytes on the link to it. Absent: this gateway (a
+   * database server this gateway reads is not a site of its own).
+   */
+  readonly site?: string | undefined;
   /** Releases pools, files and handles. Called once when the gateway stops. */
   close(): Promise<void>;
   /**

@@ -7,7 +7,7 @@
  * and uses only what {@link SqlDialect.capabilities} declares, asks the
  * dialect to render it, and sends it with {@link SqlExecutor.execute}.
  */
-import type { RecordBatch } from './arrow.js';
+import type { RecordBatch, Schema } from './arrow.js';
 import type { QueryContext } from './query-context.js';
 import type { ScalarValue } from './scalar-type.js';
 
@@ -76,4 +76,44 @@ export interface SqlExecutor {
   readonly dialect: SqlDialect;
   /** Lazy like `scan`: nothing is sent before the first `next()`. Aborting cancels the query on the server. */
   execute(query: RenderedSql, options: ExecuteOptions): AsyncIterable<RecordBatch>;
+  /**
+   * Present when the source can hold rows sent from the gateway as a
+   * relation scoped to one query, so a statement sent with `execute` can
+   * join them there (a peer gateway over Flight `DoPut`): the small side of
+   * a join goes up, only the join's answer comes back.
+   */
+  readonly uploads?: RelationUploads | undefined;
+}
+
+/**
+ * Query-scoped relations at a source. The planner names each relation
+ * (unique per query) and renders its statement with
+ * `<schema>.<name>`; the executor uploads before it executes and drops
+ * after the statement ends, however it ends.
+ */
+export interface RelationUploads {
+  /** The schema (for a peer gateway: the source) SQL sent here names uploaded relations in. */
+  readonly schema: string;
+  /** Sends `batches` as the relation `name`; resolves once the source holds all of them. */
+  upload(request: UploadRequest): Promise<UploadedRelation>;
+}
+
+/** What {@link RelationUploads.upload} sends. */
+export interface UploadRequest {
+  /** Unique within the query: letters, digits and `_`. */
+  readonly name: string;
+  readonly schema: Schema;
+  readonly batches: AsyncIterable<RecordBatch>;
+  readonly signal: AbortSignal;
+  readonly context: QueryContext;
+}
+
+/** A relation held by the source for one query. */
+export interface UploadedRelation {
+  readonly name: string;
+  /** Rows and Arrow IPC bytes sent. */
+  readonly rows: number;
+  readonly bytes: number;
+  /** Asks the source to drop it (it also expires by itself if the gateway goes away). Never throws. */
+  drop(): Promise<void>;
 }

@@ -91,6 +91,22 @@ export interface ExplainSourceRequest {
   readonly replanned?: string;
   /** EXPLAIN ANALYZE: how far off the estimate was (`max(actual, estimate) / min(…)`, ≥ 1). */
   readonly errorFactor?: number;
+  /**
+   * The site the request runs on when that is a peer gateway (its source
+   * name); absent for this gateway's own sources.
+   */
+  readonly site?: string;
+  /** EXPLAIN ANALYZE: Arrow bytes of these rows sent on to a peer (an uploaded relation). */
+  readonly uploadedBytes?: number;
+}
+
+/** The link to one peer site: bytes expected (and, with ANALYZE, moved) each way. */
+export interface ExplainLink {
+  readonly site: string;
+  readonly estimatedBytesDown: number;
+  readonly estimatedBytesUp: number;
+  readonly actualBytesDown?: number;
+  readonly actualBytesUp?: number;
 }
 
 /** A whole-query strategy the chosen plan was compared with. */
@@ -123,6 +139,8 @@ export interface ExplainPlan {
   readonly cost?: number;
   /** Whole-query strategies the plan beat, with their costs. */
   readonly alternatives?: readonly ExplainAlternative[];
+  /** Present when a peer gateway takes part: the bytes on the link to each. */
+  readonly links?: readonly ExplainLink[];
   /** Present for EXPLAIN ANALYZE: the query ran. */
   readonly analyze?: ExplainAnalyze;
 }

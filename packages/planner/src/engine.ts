@@ -33,6 +33,7 @@ import { Session } from './engine-api.js';
 import { locateError } from './executor/error-position.js';
 import { ExecutionTrace } from './executor/execution-trace.js';
 import { executeFederated, peekSchema } from './executor/federated-executor.js';
+import { executeJoinAtSource } from './executor/join-at-source.js';
 import { buildResidual } from './executor/residual.js';
 import { createResidualInstance } from './executor/residual-connections.js';
 import { createSandboxedInstance } from './executor/residual-sandbox.js';
@@ -52,6 +53,12 @@ import { isSessionStatement, runSessionStatement } from './session/session-state
 import { commandResult, textResult } from './session/text-result.js';
 import { isWriteStatement, runWriteStatement } from './statements/write-statements.js';
 import { estimateReads, unknownEstimates } from './statistics/estimate-reads.js';
+import {
+  type JoinAtSourcePlan,
+  joinAtSourceCandidate,
+  type MayUpload,
+  planJoinAtSource,
+} from './strategies/join-at-source.js';
 import { planReads, type ReadSchedule } from './strategies/plan-reads.js';
 import { SystemCatalog } from './system-catalog/index.js';
 import {
@@ -83,7 +90,7 @@ export interface EngineOptions {
    * list); `pull`: every table read at once, unreduced — both kept to
    * measure the optimizer against.
    */
-  readonly optimizer?: 'cost' | 'sequential' | 'pull';
+  readonly optimizer?: 'cost' | 'sequential' | 'pull' | 'join-at-source';
 }
 
 /** How one SELECT will run, and the policy rules that shaped it. */
@@ -107,6 +114,13 @@ export type PreparedPlan =
       /** Each read's strategy, estimate and cost (see `strategies/plan-reads.ts`). */
       readonly schedule: ReadSchedule;
       readonly residual: { sql: string; params: ScalarValue[] };
+    }
+  | {
+      /** The small tables uploaded to one source, the whole statement run there (`strategies/join-at-source.ts`). */
+      readonly kind: 'join-at-source';
+      readonly plan: JoinAtSourcePlan;
+      /** The federated schedule it was chosen over, for EXPLAIN. */
+      readonly schedule: ReadSchedule;
     };
 
 /** Creates the engine: one embedded DuckDB for residual work, the sources' catalogs for binding. */
@@ -138,7 +152,7 @@ export class FederatedEngine implements QueryEngine {
   links = new LinkProfiles();
 
   /** `cost` (default); `sequential` (the previous planner) or `pull` (no reductions) to measure it against. */
-  optimizer: 'cost' | 'sequential' | 'pull' = 'cost';
+  optimizer: 'cost' | 'sequential' | 'pull' | 'join-at-source' = 'cost';
 
   /** When set, each federated query gets a DuckDB instance of its own (a per-query memory limit). */
   queryInstance: (() => Promise<DuckDBInstance>) | undefined;
@@ -355,6 +369,8 @@ export class FederatedEngine implements QueryEngine {
         const { schema, batches } = await peekSchema(stream);
         return { command: 'SELECT', schema, batches };
       }
+      case 'join-at-source':
+        return executeJoinAtSource(prepared.plan, signal, context, options.trace ?? new ExecutionTrace());
       case 'federated': {
         const trace = options.trace ?? new ExecutionTrace();
         const result = await executeFederated(
@@ -484,6 +500,16 @@ export class FederatedEngine implements QueryEngine {
               ),
           }
         : {}),
+      ...(policy
+        ? {
+            mayUpload: (from: TableBinding, toSource: string) => {
+              const table = { source: from.source, schema: from.schema, table: from.table };
+              const encrypted = this.registry.sources.get(toSource)?.encryptedLink !== false;
+              if (policy.mayUpload) return policy.mayUpload(table, toSource, encrypted, context);
+              return policy.mayShip ? policy.mayShip(table, toSource, context) : true;
+            },
+          }
+        : {}),
     });
     return { ...plan, appliedRules: outcome?.appliedRules ?? [] };
   }
@@ -501,6 +527,8 @@ export class FederatedEngine implements QueryEngine {
     pushdown: {
       readonly whole: boolean;
       readonly mayShipKeys?: (from: TableBinding, toSource: string) => boolean;
+      /** Whether a table's rows may be uploaded to another source to join there (policies; default yes). */
+      readonly mayUpload?: MayUpload;
     } = { whole: true },
   ): Promise<PreparedPlan> {
     await breathe(stmt);
@@ -541,6 +569,11 @@ export class FederatedEngine implements QueryEngine {
         if (!(SpokeError.isInstance(error) && error.code === ErrorCode.UNSUPPORTED)) throw error;
       }
     }
+    // Rendered before the sub-queries and the residual rewrite change the tree: costed once the schedule is known.
+    const atSource =
+      pushdown.whole && this.optimizer !== 'pull' && this.optimizer !== 'sequential'
+        ? joinAtSourceCandidate(stmt, bound, params, pushdown.mayUpload ?? (() => true))
+        : undefined;
     await breathe(stmt);
     const subqueries = planSubqueries(stmt, bound.bindings, params);
     await breathe(stmt);
@@ -559,8 +592,17 @@ export class FederatedEngine implements QueryEngine {
       params,
       mayShipKeys: pushdown.mayShipKeys ?? (() => true),
       keyedBySubquery: new Set(subqueries.flatMap((q) => (q.keysFor ? [q.keysFor.binding] : []))),
-      ...(this.optimizer !== 'cost' ? { forced: this.optimizer } : {}),
+      ...(this.optimizer === 'sequential' || this.optimizer === 'pull' ? { forced: this.optimizer } : {}),
     });
+    if (atSource) {
+      const estimates = new Map(schedule.reads.map((r) => [r.scan, r.estimate]));
+      const plan = planJoinAtSource(stmt, atSource, schedule, estimates, this.links);
+      if (
+        plan &&
+        (this.optimizer === 'join-at-source' || (schedule.cost !== undefined && plan.cost < schedule.cost))
+      )
+        return { kind: 'join-at-source', plan, schedule };
+    }
     await breathe(stmt);
     const residual = buildResidual(stmt, scans, params);
     return { kind: 'federated', bound, scans, subqueries, joinKeys, schedule, residual };
@@ -643,6 +685,8 @@ function sourcesOf(prepared: PreparedSelect): string[] {
       return [];
     case 'source-sql':
       return [prepared.source];
+    case 'join-at-source':
+      return [prepared.plan.source, ...new Set(prepared.plan.uploads.map((u) => u.scan.binding.source))];
     case 'federated':
       return [...new Set(prepared.bound.bindings.map((b) => b.source))];
   }

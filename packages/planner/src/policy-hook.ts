@@ -47,6 +47,14 @@ export interface QueryPolicy {
    * forbids it for any other source). Default: yes.
    */
   mayShip?(table: WriteTarget, toSource: string, context: QueryContext): boolean;
+  /**
+   * Whether `table`'s rows may be uploaded as they are to `toSource` (a
+   * relation the statement joins there): only when no rule has to act on
+   * them first here — `never_upload`, masks, `aggregate_only`, row filters —
+   * and, for `require_tls` tables, only over an encrypted link
+   * (`encryptedLink`). Default: {@link QueryPolicy.mayShip}'s answer.
+   */
+  mayUpload?(table: WriteTarget, toSource: string, encryptedLink: boolean, context: QueryContext): boolean;
 }
 
 /** The kinds of write a statement performs (index and maintenance statements count as `update`). */

@@ -79,6 +79,7 @@ import {
   flightDataToIpc,
   schemaFlightData,
 } from './ipc-messages.js';
+import { UPLOAD_SOURCE, uploadsOf } from './query-uploads.js';
 import { SQL_INFO_SCHEMA, spokeSqlInfo, sqlInfoBatch } from './sql-info.js';
 import { discardResult, type PreparedStatement, StatementRegistry } from './statement-registry.js';
 
@@ -130,6 +131,9 @@ export interface RunningFlightServer {
  */
 export const EXPLAIN_ACTION = 'spoke.explain';
 
+/** The Flight action a Spoke peer drops the relation it uploaded for a query with. */
+export const DROP_UPLOAD_ACTION = 'spoke.drop-upload';
+
 /** Largest message accepted from clients (DoPut parameters, commands). */
 const MAX_RECEIVE_BYTES = 64 * 1024 * 1024;
 
@@ -147,7 +151,21 @@ const ACTIONS: readonly ActionType[] = [
       'Spoke extension: the plan of a SELECT (body: UTF-8 JSON {"query": "..."}), answered as the JSON of ' +
       "EXPLAIN (sources with estimated rows and bytes, residual SQL, cost), under the caller's policies",
   },
+  {
+    type: DROP_UPLOAD_ACTION,
+    description:
+      'Spoke extension: drops a relation the caller uploaded with a temporary CommandStatementIngest (body: its name, UTF-8)',
+  },
 ];
+
+/** Whether a DoPut's descriptor is a bulk ingest (checked against the room for uploads as its rows arrive). */
+function isIngest(descriptor: FlightDescriptor): boolean {
+  try {
+    return descriptor.type === 'CMD' && unpackAny(descriptor.cmd).shortName === 'CommandStatementIngest';
+  } catch {
+    return false;
+  }
+}
 
 function serverVersion(): string {
   try {
@@ -220,6 +238,8 @@ export async function startFlightServer(
     const bytes = oversizedBy(sql, maxQueryBytes);
     if (bytes !== undefined) throw queryTooLarge(bytes, maxQueryBytes);
   }
+  /** Relations peers upload for their queries (absent: the engine has no `spoke_upload` source). */
+  const uploads = uploadsOf(engine);
   /** Controllers of every call in progress, so close() can cancel them. */
   const active = new Set<AbortController>();
 
@@ -299,6 +319,34 @@ export async function startFlightServer(
     } finally {
       controller.abort(new Error('only the schema was asked for'));
     }
+  }
+
+  /**
+   * A temporary `CommandStatementIngest`: the rows become the relation
+   * `spoke_upload.<table>` for the caller's next statements (see
+   * `query-uploads.ts`). Answers the rows stored.
+   */
+  function ingest(value: Uint8Array, caller: Caller, messages: readonly FlightData[], bytes: number): number {
+    if (!uploads)
+      throw new FlightError(status.UNIMPLEMENTED, 'this gateway does not accept uploaded relations');
+    const request = decodeSql<{ table: string; temporary?: boolean; schema?: string; catalog?: string }>(
+      'CommandStatementIngest',
+      value,
+    );
+    if (!request.temporary)
+      throw new FlightError(
+        status.UNIMPLEMENTED,
+        'Spoke accepts temporary ingests only (relations for one query): set CommandStatementIngest.temporary',
+      );
+    if ((request.schema ?? '') !== '' || (request.catalog ?? '') !== '')
+      throw new FlightError(
+        status.INVALID_ARGUMENT,
+        `temporary relations live in ${UPLOAD_SOURCE}: leave CommandStatementIngest.schema and catalog unset`,
+      );
+    uploads.checkName(request.table);
+    const table = arrow.tableFromIPC(flightDataToIpc(messages));
+    uploads.add(request.table, caller.user, table, bytes);
+    return table.numRows;
   }
 
   function flightInfo(descriptor: FlightDescriptor, schema: Schema, ticket: Uint8Array): FlightInfo {
@@ -593,12 +641,27 @@ export async function startFlightServer(
       const controller = tracked(call);
       const messages: FlightData[] = [];
       let descriptor: FlightDescriptor | null | undefined;
+      /** Bytes received so far; an upload over the gateway's room is refused as it arrives, not at its end. */
+      let received = 0;
+      let refused: unknown;
       call.on('data', (data: FlightData) => {
+        if (refused) return;
         descriptor ??= data.flight_descriptor;
+        received += (data.data_header?.byteLength ?? 0) + (data.data_body?.byteLength ?? 0);
         messages.push(data);
+        if (uploads && descriptor && isIngest(descriptor)) {
+          try {
+            uploads.checkRoom(received);
+          } catch (error) {
+            refused = error;
+            messages.length = 0;
+            call.emit('error', fail('DoPut', error));
+          }
+        }
       });
       call.on('error', () => {});
       call.on('end', () => {
+        if (refused) return;
         (async () => {
           const caller = await auth.authenticate(call.metadata, call.getPeer());
           if (!descriptor)
@@ -609,6 +672,15 @@ export async function startFlightServer(
             command.shortName === 'CommandPreparedStatementUpdate'
           )
             throw new FlightError(status.UNIMPLEMENTED, 'Spoke runs queries: updates are not supported');
+          if (command.shortName === 'CommandStatementIngest') {
+            const count = ingest(command.value, caller, messages, received);
+            call.write({
+              app_metadata: encodeMessage('arrow.flight.protocol.sql.DoPutUpdateResult', {
+                record_count: count,
+              }),
+            });
+            return;
+          }
           if (command.shortName !== 'CommandPreparedStatementQuery')
             throw new FlightError(status.UNIMPLEMENTED, `DoPut with ${command.shortName} is not supported`);
           const prepared = preparedOf(command.value, caller);
@@ -689,6 +761,12 @@ export async function startFlightServer(
             const info = decodeMessage<FlightInfo>('arrow.flight.protocol.FlightInfo', request.info);
             const outcome = cancelInfo(info, caller).replace('CANCEL_STATUS_', 'CANCEL_RESULT_');
             call.write({ body: packAny('ActionCancelQueryResult', { result: outcome }) });
+            return;
+          }
+          case DROP_UPLOAD_ACTION: {
+            const name = Buffer.from(body).toString('utf8');
+            const dropped = uploads?.drop(name, caller.user) ?? false;
+            call.write({ body: Buffer.from(dropped ? 'dropped' : 'not found', 'utf8') });
             return;
           }
           case EXPLAIN_ACTION: {

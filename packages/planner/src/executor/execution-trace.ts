@@ -23,6 +23,8 @@ export interface ReadActuals {
   keysSent: number;
   /** Why the read's strategy changed at run time, when it did. */
   replanned?: string;
+  /** Arrow bytes of these rows sent on to another source (a relation uploaded for the query). */
+  uploadedBytes?: number;
 }
 
 /** Every read of one query, and DuckDB's phases. */

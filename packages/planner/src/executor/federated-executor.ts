@@ -335,7 +335,7 @@ async function loadTimed(
 }
 
 /** Counts a read's rows and bytes and times its first and last batch. */
-async function* observed(
+export async function* observed(
   batches: AsyncIterable<RecordBatch>,
   record: ReadActuals,
   trace: ExecutionTrace,
@@ -510,7 +510,7 @@ export async function peekSchema(
 }
 
 /** Wraps a source's stream so its failures name the source. */
-async function* sourceBatches(
+export async function* sourceBatches(
   source: string,
   open: () => AsyncIterable<RecordBatch>,
 ): AsyncGenerator<RecordBatch> {

@@ -2,8 +2,9 @@
 import { formatExpression } from '@spoke/core';
 import { deparseSync } from 'pgsql-deparser';
 import type { PreparedSelect } from '../engine.js';
-import type { ExplainAnalyze, ExplainPlan, ExplainSourceRequest } from '../engine-api.js';
+import type { ExplainAnalyze, ExplainLink, ExplainPlan, ExplainSourceRequest } from '../engine-api.js';
 import type { ExecutionTrace } from '../executor/execution-trace.js';
+import { ANSWER_RELATION } from '../executor/join-at-source.js';
 import type { AstNode } from '../parse/ast.js';
 import type { ScanPlan } from '../pushdown/plan-scans.js';
 import { renderReduction } from '../strategies/in-source-semi-join.js';
@@ -16,9 +17,21 @@ export function explainPlan(
 ): ExplainPlan {
   const plan: ExplainPlan = { ...planOf(prepared), appliedRules: prepared.appliedRules };
   if (!analyzed) return plan;
+  const sources = plan.sources.map((s) => withActuals(s, analyzed.trace));
   return {
     ...plan,
-    sources: plan.sources.map((s) => withActuals(s, analyzed.trace)),
+    sources,
+    ...(plan.links
+      ? {
+          links: plan.links.map((link) => ({
+            ...link,
+            actualBytesDown: sources
+              .filter((s) => s.site === link.site)
+              .reduce((n, s) => n + (s.actualBytes ?? 0), 0),
+            actualBytesUp: sources.reduce((n, s) => n + (s.uploadedBytes ?? 0), 0),
+          })),
+        }
+      : {}),
     analyze: analyzed.totals,
   };
 }
@@ -38,6 +51,7 @@ function withActuals(request: ExplainSourceRequest, trace: ExecutionTrace): Expl
     loadMs: ms(read.loadMs),
     keysSent: read.keysSent,
     ...(read.replanned ? { replanned: read.replanned } : {}),
+    ...(read.uploadedBytes !== undefined ? { uploadedBytes: read.uploadedBytes } : {}),
     ...(estimate !== undefined
       ? {
           errorFactor:
@@ -63,34 +77,116 @@ function planOf(prepared: PreparedSelect): Omit<ExplainPlan, 'appliedRules'> {
             filters: [],
             sql: prepared.rendered.sql,
             params: prepared.rendered.params,
-            relation: '(streamed to the client)',
+            relation: ANSWER_RELATION,
+            ...siteOf(prepared.connector),
           },
         ],
         residualSql: '(none: the whole query runs in the source)',
       };
-    case 'federated':
+    case 'join-at-source': {
+      const plan = prepared.plan;
+      const uploads = plan.connector.sql!.uploads!;
+      const requests: ExplainSourceRequest[] = [
+        ...plan.uploads.map(
+          (u): ExplainSourceRequest => ({
+            ...explainScan(u.scan),
+            columns: [...u.columns],
+            relation: `${uploads.schema}.${u.name}`,
+            strategy: `upload to ${plan.site} (a relation for this query)`,
+            estimateBasis: 'statistics',
+            ...(u.estimatedRows !== undefined ? { estimatedRows: u.estimatedRows } : {}),
+            ...(u.estimatedBytes !== undefined ? { estimatedBytes: u.estimatedBytes } : {}),
+            ...siteOf(u.scan.binding.connector),
+          }),
+        ),
+        {
+          source: plan.source,
+          kind: 'sql',
+          columns: [],
+          filters: [],
+          sql: plan.rendered.sql,
+          params: plan.rendered.params,
+          relation: ANSWER_RELATION,
+          strategy: `join at ${plan.site}: the statement runs there with the uploaded relations`,
+          estimatedRows: plan.resultRows,
+          estimatedBytes: plan.resultBytes,
+          site: plan.site,
+        },
+      ];
       return {
-        sources: [
-          ...prepared.subqueries.map(
-            (q): ExplainSourceRequest => ({
-              source: q.source,
-              kind: 'sql',
-              columns: [],
-              filters: [],
-              sql: q.rendered.sql,
-              params: q.rendered.params,
-              relation: q.relation,
-            }),
-          ),
-          ...prepared.schedule.reads.map((read) => ({ ...explainScan(read.scan), ...explainRead(read) })),
+        sources: requests,
+        residualSql: `(none: the statement runs at ${plan.site}, joined with the uploaded relations)`,
+        cost: plan.cost,
+        alternatives: [
+          ...(prepared.schedule.cost !== undefined
+            ? [
+                {
+                  strategy: 'read every table into this gateway and join in DuckDB (the read schedule)',
+                  cost: Math.round(prepared.schedule.cost * 100) / 100,
+                },
+              ]
+            : []),
+          ...prepared.schedule.alternatives,
         ],
+        links: linksOf(requests),
+      };
+    }
+    case 'federated': {
+      const requests: ExplainSourceRequest[] = [
+        ...prepared.subqueries.map(
+          (q): ExplainSourceRequest => ({
+            source: q.source,
+            kind: 'sql',
+            columns: [],
+            filters: [],
+            sql: q.rendered.sql,
+            params: q.rendered.params,
+            relation: q.relation,
+            ...siteOf(q.connector),
+          }),
+        ),
+        ...prepared.schedule.reads.map((read) => ({
+          ...explainScan(read.scan),
+          ...explainRead(read),
+          ...siteOf(read.scan.binding.connector),
+        })),
+      ];
+      const links = linksOf(requests);
+      return {
+        sources: requests,
         residualSql: prepared.residual.sql,
         ...(prepared.schedule.cost !== undefined
           ? { cost: Math.round(prepared.schedule.cost * 100) / 100 }
           : {}),
         ...(prepared.schedule.alternatives.length ? { alternatives: prepared.schedule.alternatives } : {}),
+        ...(links.length ? { links } : {}),
       };
+    }
   }
+}
+
+/** The site of a request sent to a peer gateway (absent for this gateway's own sources). */
+function siteOf(connector: { readonly site?: string | undefined }): { site?: string } {
+  return connector.site === undefined ? {} : { site: connector.site };
+}
+
+/** Bytes expected on the link to each peer site: rows it sends down, relations uploaded to it. */
+function linksOf(requests: readonly ExplainSourceRequest[]): ExplainLink[] {
+  const links = new Map<string, { down: number; up: number }>();
+  const at = (site: string) => {
+    let link = links.get(site);
+    if (!link) {
+      link = { down: 0, up: 0 };
+      links.set(site, link);
+    }
+    return link;
+  };
+  for (const r of requests) {
+    if (r.site !== undefined) at(r.site).down += r.estimatedBytes ?? 0;
+    const uploadedTo = /^upload to (.+) \(/.exec(r.strategy ?? '')?.[1];
+    if (uploadedTo !== undefined) at(uploadedTo).up += r.estimatedBytes ?? 0;
+  }
+  return [...links].map(([site, l]) => ({ site, estimatedBytesDown: l.down, estimatedBytesUp: l.up }));
 }
 
 /** The optimizer's choice for one read: its strategy, estimates, cost and the key lists it waits for. */
@@ -152,8 +248,12 @@ export function formatExplain(plan: ExplainPlan): string[] {
       lines.push(
         s.relation.startsWith('__spoke')
           ? `Source ${s.source}: sub-query pushed down -> ${s.relation}`
-          : `Source ${s.source}: whole query pushed down`,
+          : s.strategy
+            ? `Source ${s.source}: ${s.strategy}`
+            : `Source ${s.source}: whole query pushed down`,
       );
+      if (s.site !== undefined) lines.push(`  Site: ${s.site}`);
+      if (s.estimatedRows !== undefined) lines.push(`  Expected back${estimateText(s)}`);
       if (s.actualRows !== undefined) lines.push(`  Actual: ${actualText(s)}`);
       lines.push(`  SQL: ${s.sql}`);
       if (s.params?.length)
@@ -163,6 +263,7 @@ export function formatExplain(plan: ExplainPlan): string[] {
       continue;
     }
     lines.push(`Scan ${s.source}.${s.table} -> ${s.relation}`);
+    if (s.site !== undefined) lines.push(`  Site: ${s.site}`);
     if (s.strategy) lines.push(`  Strategy: ${s.strategy}${estimateText(s)}`);
     if (s.actualRows !== undefined) lines.push(`  Actual: ${actualText(s)}`);
     if (s.replanned) lines.push(`  Re-planned: ${s.replanned}`);
@@ -178,6 +279,15 @@ export function formatExplain(plan: ExplainPlan): string[] {
   if (plan.cost !== undefined) {
     lines.push(`Cost: ${plan.cost} ms expected until every read is loaded`);
     for (const a of plan.alternatives ?? []) lines.push(`  instead of: ${a.strategy} (${a.cost} ms)`);
+  }
+  for (const link of plan.links ?? []) {
+    const actual =
+      link.actualBytesDown !== undefined
+        ? `; moved ${formatBytes(link.actualBytesDown)} down, ${formatBytes(link.actualBytesUp ?? 0)} up`
+        : '';
+    lines.push(
+      `Link to ${link.site}: expected ${formatBytes(link.estimatedBytesDown)} down, ${formatBytes(link.estimatedBytesUp)} up${actual}`,
+    );
   }
   if (plan.analyze) {
     const a = plan.analyze;

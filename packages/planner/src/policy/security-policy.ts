@@ -74,6 +74,18 @@ export class SecurityPolicy implements QueryPolicy {
     return this.tableRules(table, context).neverUpload.length === 0;
   }
 
+  mayUpload(table: WriteTarget, toSource: string, encryptedLink: boolean, context: QueryContext): boolean {
+    const rules = this.tableRules(table, context);
+    return (
+      !rules.denied &&
+      rules.neverUpload.length === 0 &&
+      !rules.hasColumnRules &&
+      rules.aggregateOnly.length === 0 &&
+      rules.rowFilters.length === 0 &&
+      (encryptedLink || rules.requireTls.length === 0)
+    );
+  }
+
   async apply(stmt: AstNode, input: PolicyInput): Promise<PolicyOutcome> {
     if (this.rules.length === 0) return { appliedRules: [] };
     return rewriteQuery(stmt, this.rules, input);

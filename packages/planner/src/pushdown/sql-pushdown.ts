@@ -129,14 +129,17 @@ export function sourceTree(
   stmt: AstNode,
   bindings: readonly TableBinding[],
   params: readonly ScalarValue[],
+  /** Another name for some tables at the source (relations uploaded there for the query). */
+  rename?: (binding: TableBinding) => { readonly schema: string; readonly table: string } | undefined,
 ): SelectTree {
   const saved = bindings.map((b) => ({ ...b.rangeVar }));
   try {
     for (const b of bindings) {
       const rv = b.rangeVar;
+      const renamed = rename?.(b);
       delete rv.catalogname;
-      rv.schemaname = b.schema;
-      rv.relname = b.table;
+      rv.schemaname = renamed?.schema ?? b.schema;
+      rv.relname = renamed?.table ?? b.table;
       // Keep the name the query used, so `customers.id` still resolves when the table had no alias.
       rv.alias = { aliasname: b.alias };
     }

@@ -151,7 +151,13 @@ export async function* decodeParts(
   try {
     for (let i = 0; i < parts.length && left > 0; i++) {
       const part = parts[i] as Part;
-      const chunks = await take(i);
+      let chunks: Uint8Array[];
+      try {
+        chunks = await take(i);
+      } catch (error) {
+        throwIfAborted(signal); // a cancelled query's GETs fail as cancelled, whatever the store threw
+        throw error;
+      }
       throwIfAborted(signal);
       scan.onRowGroups(part.rowGroups.length);
       const path = await scan.decoder.scratchPath();

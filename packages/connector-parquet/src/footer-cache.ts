@@ -31,6 +31,7 @@ export class FooterCache {
   readonly stats: FooterCacheStats = { diskHits: 0, fetched: 0 };
   readonly #memory = new Map<string, Promise<Footer>>();
   readonly #disk: DiskCache | undefined;
+  readonly #writes = new Set<Promise<void>>();
 
   constructor(
     readonly store: CachingObjectStore,
@@ -82,11 +83,20 @@ export class FooterCache {
       throw corrupt(store, file, error, sourceName);
     }
     // Only the footer, its length and magic go to disk, not the whole speculative tail.
-    if (this.#disk)
-      void this.#disk
+    if (this.#disk) {
+      // Written behind the answer; a failed write only costs a later fetch.
+      const write = this.#disk
         .set(key, tail.subarray(tail.byteLength - footer.raw.byteLength - 8))
         .catch(() => undefined);
+      this.#writes.add(write);
+      void write.then(() => this.#writes.delete(write));
+    }
     return footer;
+  }
+
+  /** Waits for the disk writes in flight (the connector's `close()` does). */
+  async flush(): Promise<void> {
+    while (this.#writes.size > 0) await Promise.all([...this.#writes]);
   }
 }
 

@@ -219,6 +219,7 @@ export class ParquetConnector extends BaseConnector {
   }
 
   override async close(): Promise<void> {
+    await this.footers?.flush();
     await this.decoder?.close();
     await this.store.close();
   }

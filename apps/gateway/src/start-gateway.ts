@@ -7,7 +7,7 @@ import type { Operator } from './events/operator.js';
 import { flightLogin } from './flight/flight-login.js';
 import { startFlightServer } from './flight/index.js';
 import { type RunningHttpServer, startHttpServer } from './http/http-server.js';
-import { startPostgresServer } from './postgres-wire/index.js';
+import { type PostgresWireCluster, startPostgresServer } from './postgres-wire/index.js';
 import { isLoopback } from './service/gateway-services.js';
 import { QueryService } from './service/query-service.js';
 
@@ -15,6 +15,13 @@ import { QueryService } from './service/query-service.js';
 export interface RunningPostgresServer {
   readonly port: number;
   close(): Promise<void>;
+}
+
+/** The Postgres wire listener, which also applies CancelRequests forwarded from other workers. */
+export interface RunningPostgresListener extends RunningPostgresServer {
+  readonly host: string;
+  /** Applies a CancelRequest for one of this listener's sessions (silently ignored otherwise). */
+  cancel(processId: number, secret: number): void;
 }
 
 /** A listen failure as a config error naming the key: the port is what the user has to change. */
@@ -41,6 +48,8 @@ export interface StartGatewayOptions {
   readonly auth?: Authenticator;
   /** Access events and source health, served over HTTP (`/v1/sources`, `/v1/events`); its probes start here. */
   readonly operator?: Operator;
+  /** Set by a cluster worker (`server.workers` > 1): see {@link PostgresWireCluster}. */
+  readonly postgresCluster?: PostgresWireCluster;
 }
 
 /** A listener's certificate and key, read from the configured files (errors name the key). */
@@ -88,7 +97,7 @@ export interface RunningGateway {
   /** The query service every listener uses: running queries, metrics. */
   readonly service: QueryService;
   readonly http?: RunningHttpServer;
-  readonly postgres?: RunningPostgresServer & { readonly host: string };
+  readonly postgres?: RunningPostgresListener;
   /** The Arrow Flight SQL listener, when `server.flight` is configured. */
   readonly flight?: RunningPostgresServer & { readonly host: string };
   /** Closes the listeners (cancelling running queries), then the engine. Safe to call twice. */
@@ -114,7 +123,7 @@ export async function startGateway(
   const { operator } = options;
   const shared = { log, service, ...(auth ? { auth } : {}) };
   let http: RunningHttpServer | undefined;
-  let postgres: (RunningPostgresServer & { host: string }) | undefined;
+  let postgres: RunningPostgresListener | undefined;
   let flight: (RunningPostgresServer & { host: string }) | undefined;
   try {
     if (server.http) {
@@ -136,8 +145,14 @@ export async function startGateway(
         port,
         ...shared,
         ...(tls ? { tls } : {}),
+        ...(options.postgresCluster ? { cluster: options.postgresCluster } : {}),
       }).catch((e: unknown) => Promise.reject(listenError(e, 'server.postgres.port', port)));
-      postgres = { host: server.postgres.host, port: started.port, close: () => started.close() };
+      postgres = {
+        host: server.postgres.host,
+        port: started.port,
+        cancel: (processId, secret) => started.cancel(processId, secret),
+        close: () => started.close(),
+      };
     }
     if (server.flight) {
       // Arrow Flight SQL: passwords and bearer tokens checked by the same authenticator,

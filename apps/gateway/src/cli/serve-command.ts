@@ -1,9 +1,15 @@
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
-import type { ListenAddress, ServerConfig } from '../config/gateway-config.js';
+import { Authenticator } from '../auth/authenticator.js';
+import { startPrimary } from '../cluster/gateway-primary.js';
+import { clusterWorkerId, serveAsWorker } from '../cluster/gateway-worker.js';
+import { checkShareableSources } from '../cluster/shareable-sources.js';
+import type { GatewayConfig, ListenAddress, ServerConfig } from '../config/gateway-config.js';
+import { MAX_WORKERS } from '../config/validate-config.js';
 import { createGatewayEngine } from '../create-gateway-engine.js';
 import { consoleFiles } from '../http/console-files.js';
 import { createGatewayServices } from '../service/gateway-services.js';
-import { createLogger } from '../service/logger.js';
+import { createLogger, type Logger } from '../service/logger.js';
 import { SourceMeter } from '../service/source-meter.js';
 import { type RunningGateway, startGateway } from '../start-gateway.js';
 import { CONFIG_HELP, CONFIG_OPTIONS, configFromOptions } from './config-source.js';
@@ -24,12 +30,18 @@ ${CONFIG_HELP}
       --http-port PORT     HTTP port instead of the configured one (0: any free port)
       --postgres-port PORT Postgres wire port instead of the configured one (0: any free port)
       --flight-port PORT   Arrow Flight SQL port instead of the configured one (0: any free port)
+      --workers N          processes sharing the listeners, instead of server.workers
+                           (default: one per core; 1 serves in a single process)
   -h, --help               this help
 
 HTTP endpoints: POST /v1/query, POST /v1/explain, GET /v1/catalog,
 GET /v1/queries, DELETE /v1/queries/ID, GET /v1/queries/ID/progress,
 GET /v1/sources, GET /v1/events, GET /metrics, GET /healthz; the console at
 /console/ when @spoke/console is installed.
+
+With several workers, each runs its own engine (connectors, pools, DuckDB);
+concurrency limits, /v1/queries, cancellation, /metrics and the audit trail
+cover them all.
 
 Without users: in the config, authentication is off and every listener must
 be on a loopback address. See docs/operators-guide.md.`;
@@ -64,6 +76,13 @@ function shellQuote(text: string): string {
   return `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
+/** Where the listeners are, as the banner prints them (a running gateway, or what a cluster's workers report). */
+export interface BannerListeners {
+  readonly http?: { readonly url: string };
+  readonly postgres?: { readonly host: string; readonly port: number };
+  readonly flight?: { readonly host: string; readonly port: number };
+}
+
 /**
  * The start banner: where each listener is and a line to try it.
  *
@@ -71,7 +90,7 @@ function shellQuote(text: string): string {
  * @param withConsole - whether `@spoke/console` is installed (its URL is printed)
  */
 export function banner(
-  gateway: RunningGateway,
+  gateway: BannerListeners,
   sources: string[],
   exampleSql: string,
   authentication: 'off' | 'on' = 'off',
@@ -123,6 +142,7 @@ export async function serveCommand(args: string[], log: (message: string) => voi
       'http-port': { type: 'string' },
       'postgres-port': { type: 'string' },
       'flight-port': { type: 'string' },
+      workers: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -134,6 +154,7 @@ export async function serveCommand(args: string[], log: (message: string) => voi
   const httpPort = port(values['http-port'], '--http-port');
   const postgresPort = port(values['postgres-port'], '--postgres-port');
   const flightPort = port(values['flight-port'], '--flight-port');
+  const workersOption = workerCount(values.workers);
   const config = await configFromOptions(values, log);
   const http = override(config.server.http, values.host, httpPort);
   const postgres = override(config.server.postgres, values.host, postgresPort);
@@ -149,7 +170,14 @@ export async function serveCommand(args: string[], log: (message: string) => voi
       'serve',
     );
 
+  const workerId = clusterWorkerId();
+  if (workerId !== undefined) return serveAsWorker(workerId, config, server);
+  const workers = workersOption ?? config.server.workers ?? availableParallelism();
   const logger = createLogger(config.logging ?? {});
+  if (workers > 1) {
+    checkShareableSources(config, workers);
+    return servePrimary(config, server, workers, logger, log, values.demo === true);
+  }
   const meter = new SourceMeter();
   const engine = await createGatewayEngine(config, { meter });
   let gateway: RunningGateway;
@@ -163,7 +191,23 @@ export async function serveCommand(args: string[], log: (message: string) => voi
     throw error;
   }
   // Signals are handled before the banner is out: whoever reads it may stop the server at once.
-  const stopped = new Promise<number>((resolve) => {
+  const stopped = stopOnSignal(() => gateway.close(), log);
+  await announce(gateway, config, server, auth, logger, values.demo === true);
+  return stopped;
+}
+
+/** `--workers`: a count from 1 to {@link MAX_WORKERS}. */
+function workerCount(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > MAX_WORKERS)
+    throw new UsageError(`--workers must be a number from 1 to ${MAX_WORKERS}, got "${text}"`, 'serve');
+  return n;
+}
+
+/** Resolves with the exit code once SIGINT or SIGTERM has stopped the server (a second signal exits at once). */
+function stopOnSignal(close: () => Promise<void>, log: (message: string) => void): Promise<number> {
+  return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: NodeJS.Signals) => {
       if (stopping) {
@@ -172,7 +216,7 @@ export async function serveCommand(args: string[], log: (message: string) => voi
       }
       stopping = true;
       log(`${signal}: shutting down`);
-      gateway.close().then(
+      close().then(
         () => resolve(0),
         (error: unknown) => {
           log(`shutdown failed: ${(error as Error)?.message ?? String(error)}`);
@@ -183,22 +227,62 @@ export async function serveCommand(args: string[], log: (message: string) => voi
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
-  const sources = Object.keys(config.sources);
+}
+
+/** Prints the banner and logs the listening line: once per gateway, however many workers it runs. */
+async function announce(
+  listeners: BannerListeners,
+  config: GatewayConfig,
+  server: ServerConfig,
+  auth: 'on' | 'off',
+  logger: Logger,
+  demo: boolean,
+  workers = 1,
+): Promise<void> {
   process.stdout.write(
     banner(
-      gateway,
-      sources,
-      values.demo ? DEMO_QUERY : 'SELECT 1 AS one',
+      listeners,
+      Object.keys(config.sources),
+      demo ? DEMO_QUERY : 'SELECT 1 AS one',
       auth,
       server.flight?.tls !== undefined,
       (await consoleFiles()) !== undefined,
     ),
   );
   logger.info('listening', {
-    http: gateway.http?.url ?? null,
-    postgres: gateway.postgres ? `${gateway.postgres.host}:${gateway.postgres.port}` : null,
-    flight: gateway.flight ? `${gateway.flight.host}:${gateway.flight.port}` : null,
+    http: listeners.http?.url ?? null,
+    postgres: listeners.postgres ? `${listeners.postgres.host}:${listeners.postgres.port}` : null,
+    flight: listeners.flight ? `${listeners.flight.host}:${listeners.flight.port}` : null,
     authentication: auth,
+    ...(workers > 1 ? { workers } : {}),
   });
+}
+
+/**
+ * `spoke serve` with several workers: this process forks them (they share
+ * the listeners) and keeps the gateway-wide state; see cluster/gateway-primary.ts.
+ */
+async function servePrimary(
+  config: GatewayConfig,
+  server: ServerConfig,
+  workers: number,
+  logger: Logger,
+  log: (message: string) => void,
+  demo: boolean,
+): Promise<number> {
+  // Built here too so that a bad users:/auth: section fails before any worker starts.
+  const auth = new Authenticator({
+    ...(config.users ? { users: config.users } : {}),
+    ...(config.apiKeys ? { apiKeys: config.apiKeys } : {}),
+    ...(config.auth?.jwt ? { jwt: config.auth.jwt } : {}),
+  });
+  const primary = await startPrimary({
+    workers,
+    logger,
+    ...(config.limits ? { limits: config.limits } : {}),
+    ...(config.audit ? { audit: config.audit } : {}),
+  });
+  const stopped = stopOnSignal(() => primary.close(), log);
+  await announce(primary.listeners, config, server, auth.required ? 'on' : 'off', logger, demo, workers);
   return stopped;
 }

@@ -29,6 +29,12 @@ export interface ServerConfig {
   readonly postgres?: ListenAddress;
   /** The Arrow Flight SQL (gRPC) listener; not started unless configured. */
   readonly flight?: ListenAddress;
+  /**
+   * Processes `spoke serve` runs, sharing the listeners (node:cluster), each
+   * with its own engine, pools and DuckDB. Absent: one per core
+   * (`os.availableParallelism()`); 1 serves in a single process, as embedding does.
+   */
+  readonly workers?: number;
 }
 
 /** The `duckdb:` section: the embedded DuckDB that runs the residual of every query. */

@@ -33,6 +33,9 @@ export const DEFAULT_SERVER: ServerConfig = {
   postgres: { host: '127.0.0.1', port: 5433 },
 };
 
+/** The most processes `server.workers` may ask for. */
+export const MAX_WORKERS = 64;
+
 const SOURCE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function listenAddress(
@@ -55,14 +58,18 @@ function serverSection(value: unknown, baseDir: string, tls: TlsFiles | undefine
     return { http: { ...DEFAULT_SERVER.http!, tls }, postgres: { ...DEFAULT_SERVER.postgres!, tls } };
   }
   const map = expectMap(value, 'server');
-  checkKeys(map, ['http', 'postgres', 'flight'], 'server');
-  const out: { http?: ListenAddress; postgres?: ListenAddress; flight?: ListenAddress } = {};
+  checkKeys(map, ['http', 'postgres', 'flight', 'workers'], 'server');
+  const out: { http?: ListenAddress; postgres?: ListenAddress; flight?: ListenAddress; workers?: number } =
+    {};
   if (map.http !== undefined && map.http !== null)
     out.http = listenAddress(map.http, 'server.http', baseDir, tls);
   if (map.postgres !== undefined && map.postgres !== null)
     out.postgres = listenAddress(map.postgres, 'server.postgres', baseDir, tls);
   if (map.flight !== undefined && map.flight !== null)
     out.flight = listenAddress(map.flight, 'server.flight', baseDir, tls);
+  // Bounded by the worker number's room in a Postgres backend key (see cluster/worker-process-id.ts).
+  if (map.workers !== undefined && map.workers !== null)
+    out.workers = expectInteger(map.workers, 'server.workers', 1, MAX_WORKERS);
   return out;
 }
 

@@ -376,7 +376,7 @@ export async function startHttpServer(
       if (path?.startsWith('/v1/queries/')) {
         route('DELETE');
         const id = decodeURIComponent(path.slice('/v1/queries/'.length));
-        if (service.cancel(id, principal) === 'not-found')
+        if ((await service.cancelEverywhere(id, principal)) === 'not-found')
           throw new HttpError(404, HttpErrorCode.NOT_FOUND, `no running query with id ${id}`);
         return sendJson(res, 200, { queryId: id, status: 'cancelled' });
       }
@@ -392,7 +392,7 @@ export async function startHttpServer(
       switch (path) {
         case '/metrics': {
           route('GET');
-          const text = service.metrics.render();
+          const text = await service.renderMetrics();
           res.writeHead(200, {
             'content-type': PROMETHEUS_CONTENT_TYPE,
             'content-length': Buffer.byteLength(text),
@@ -402,7 +402,7 @@ export async function startHttpServer(
         }
         case '/v1/queries':
           route('GET');
-          return sendJson(res, 200, { queries: service.list(principal) });
+          return sendJson(res, 200, { queries: await service.listEverywhere(principal) });
         case '/v1/catalog': {
           route('GET');
           const tables = await engine.catalog(signal);

@@ -7,6 +7,7 @@ export { type ErrorFields, errorFields } from './error-response.js';
 export { PG_TYPE_METADATA_KEY, type PgColumnType, PgOid, pgTypeOf, pgTypeOfField } from './pg-types.js';
 export {
   type PostgresServerOptions,
+  type PostgresWireCluster,
   type RunningPostgresWire,
   startPostgresServer,
 } from './postgres-server.js';

@@ -18,6 +18,7 @@ import { PostgresConnection } from 'pg-gateway';
 import { ANONYMOUS, type Authenticator, type LoginAttempt, type Principal } from '../auth/authenticator.js';
 import { LOGIN_FAILED_SQLSTATE, LoginFailure } from '../auth/login-failure.js';
 import { SCRAM_MECHANISM, ScramError, type ScramExchange } from '../auth/scram-exchange.js';
+import { workerOfProcessId, workerProcessId } from '../cluster/backend-key.js';
 import { type ClientInfo, QueryService } from '../service/query-service.js';
 import { queryTooLarge } from '../service/query-size.js';
 import { MessageFramer } from './message-framer.js';
@@ -35,6 +36,16 @@ export interface PostgresServerOptions {
   readonly auth?: Authenticator;
   /** Answer SSLRequest with 'S' and upgrade to TLS with this certificate and key (PEM). */
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
+  /** Set in a cluster worker (`server.workers` > 1): backend keys name the worker; others' CancelRequests are forwarded. */
+  readonly cluster?: PostgresWireCluster;
+}
+
+/** How a cluster worker's listener takes part in cancellation (see cluster/backend-key.ts). */
+export interface PostgresWireCluster {
+  /** This worker's number, from 1. */
+  readonly workerId: number;
+  /** Sends a CancelRequest for another worker's session on to it. */
+  forwardCancel(processId: number, secret: number): void;
 }
 
 /** PostgreSQL's own bound on a startup packet. */
@@ -46,6 +57,8 @@ export const MAX_MESSAGE_LENGTH = 64 * 1024 * 1024;
 export interface RunningPostgresWire {
   /** The port actually listened on. */
   readonly port: number;
+  /** Applies a CancelRequest (silently ignored unless the key matches a session here). */
+  cancel(processId: number, secret: number): void;
   /** Stops accepting, cancels running statements and closes every connection. */
   close(): Promise<void>;
 }
@@ -329,6 +342,7 @@ class WireServer {
     readonly log: (msg: string) => void,
     readonly auth: Authenticator | undefined,
     readonly tls: { readonly cert: Buffer; readonly key: Buffer } | undefined,
+    private readonly cluster: PostgresWireCluster | undefined,
   ) {}
 
   /** `limits.max_query_bytes`: Query and Parse messages with a larger statement are refused unread. */
@@ -337,7 +351,9 @@ class WireServer {
   }
 
   open(socket: Socket, principal: Principal, address: string | undefined): WireSession {
-    const processId = this.nextProcessId++;
+    const processId = this.cluster
+      ? workerProcessId(this.cluster.workerId, this.nextProcessId++)
+      : this.nextProcessId++;
     const secret = randomInt(-(2 ** 31), 2 ** 31 - 1);
     const client: ClientInfo = {
       protocol: 'postgres',
@@ -354,6 +370,11 @@ class WireServer {
   }
 
   cancel(processId: number, secret: number): void {
+    const owner = this.cluster && workerOfProcessId(processId);
+    if (this.cluster && owner !== this.cluster.workerId) {
+      if (owner) this.cluster.forwardCancel(processId, secret);
+      return;
+    }
     const entry = this.sessions.get(processId);
     const a = Buffer.alloc(4);
     const b = Buffer.alloc(4);
@@ -388,7 +409,7 @@ export async function startPostgresServer(
 ): Promise<RunningPostgresWire> {
   const log = options.log ?? (() => {});
   const service = options.service ?? new QueryService(engine);
-  const wireServer = new WireServer(service, log, options.auth, options.tls);
+  const wireServer = new WireServer(service, log, options.auth, options.tls, options.cluster);
   const sockets = new Set<Socket>();
   const server: Server = createServer((socket) => {
     sockets.add(socket);
@@ -414,6 +435,7 @@ export async function startPostgresServer(
   let closing: Promise<void> | undefined;
   return {
     port,
+    cancel: (processId, secret) => wireServer.cancel(processId, secret),
     close() {
       closing ??= new Promise<void>((resolve) => {
         wireServer.closeAll();

@@ -26,8 +26,21 @@ interface Waiter {
   readonly admit: () => void;
 }
 
+/**
+ * What the query service takes its slots from: an {@link Admission} in this
+ * process, or, under `server.workers` > 1, the primary's (cluster/remote-admission.ts).
+ */
+export interface AdmissionGate {
+  /** Queries of this process holding a slot. */
+  readonly running: number;
+  /** Queries of this process waiting for one. */
+  readonly queued: number;
+  /** Waits for a slot; resolves with its release function (see {@link Admission.acquire}). */
+  acquire(user: string, signal?: AbortSignal): Promise<() => void>;
+}
+
 /** Hands out query slots. */
-export class Admission {
+export class Admission implements AdmissionGate {
   #running = 0;
   readonly #perUser = new Map<string, number>();
   /** Waiters in arrival order; none of them fits while it is here (see the file comment). */

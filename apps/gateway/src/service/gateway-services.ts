@@ -9,6 +9,7 @@ import type { EventSink } from '../events/event-bus.js';
 import { auditEventSink, jsonLinesSink } from '../events/json-lines-sink.js';
 import { Operator, type OperatorOptions } from '../events/operator.js';
 import { sourcesView } from '../health/source-status.js';
+import type { AdmissionGate } from './admission.js';
 import { type AuditSink, NO_AUDIT, openAuditSink } from './audit-log.js';
 import { createLogger, type Logger } from './logger.js';
 import { QueryService } from './query-service.js';
@@ -32,7 +33,14 @@ export interface GatewayServices {
 export function createGatewayServices(
   engine: QueryEngine,
   config: GatewayConfig,
-  options: { readonly meter?: SourceMeter; readonly logger?: Logger } = {},
+  options: {
+    readonly meter?: SourceMeter;
+    readonly logger?: Logger;
+    /** Where audit lines go instead of the `audit:` destination (a cluster worker sends them to the primary). */
+    readonly audit?: AuditSink;
+    /** Where query slots come from instead of this process (a cluster worker asks the primary). */
+    readonly admission?: AdmissionGate;
+  } = {},
 ): GatewayServices {
   const logger = options.logger ?? createLogger(config.logging ?? {});
   const auth = new Authenticator({
@@ -41,13 +49,14 @@ export function createGatewayServices(
     ...(config.auth?.jwt ? { jwt: config.auth.jwt } : {}),
     ...(config.auth?.loginThrottle !== undefined ? { loginThrottle: config.auth.loginThrottle } : {}),
   });
-  const audit = config.audit ? openAuditSink(config.audit) : NO_AUDIT;
+  const audit = config.audit ? (options.audit ?? openAuditSink(config.audit)) : NO_AUDIT;
   const service = new QueryService(engine, {
     ...(config.limits ? { limits: config.limits } : {}),
     audit,
     redactLiterals: config.audit?.redactLiterals ?? false,
     logger,
     ...(options.meter ? { meter: options.meter } : {}),
+    ...(options.admission ? { admission: options.admission } : {}),
   });
   if (options.meter) {
     const meter = options.meter;

@@ -24,7 +24,7 @@ import { ErrorCode, type RecordBatch, SpokeError } from '@spoke/core';
 import type { CatalogTable, ExplainPlan, QueryEngine, QueryOptions, QueryResult } from '@spoke/planner';
 import { ANONYMOUS, type Principal } from '../auth/authenticator.js';
 import type { LimitsConfig } from '../config/gateway-config.js';
-import { Admission } from './admission.js';
+import { Admission, type AdmissionGate } from './admission.js';
 import { type AuditRecord, type AuditSink, NO_AUDIT } from './audit-log.js';
 import { discardResult } from './discard-result.js';
 import { type Logger, SILENT_LOGGER } from './logger.js';
@@ -75,6 +75,22 @@ export interface QueryServiceOptions {
   readonly logger?: Logger;
   /** The meter the engine's connectors were wrapped with (sources touched, rows and bytes per source). */
   readonly meter?: SourceMeter;
+  /** Where slots come from instead of an {@link Admission} over `limits` (a worker asks the primary). */
+  readonly admission?: AdmissionGate;
+}
+
+/**
+ * The other processes of a gateway run with `server.workers` > 1: what
+ * `GET /v1/queries`, `DELETE /v1/queries/{id}` and `GET /metrics` ask so
+ * that they answer for the whole gateway, whichever worker took the request.
+ */
+export interface GatewayPeers {
+  /** Queries running on any worker that `principal` may see. */
+  list(principal: Principal): Promise<RunningQueryInfo[]>;
+  /** Cancels the query on whichever worker runs it. */
+  cancel(queryId: string, principal: Principal): Promise<'cancelled' | 'not-found'>;
+  /** Every worker's metrics, summed, in the text exposition format. */
+  metrics(): Promise<string>;
 }
 
 /** A query id with the answer, for front ends that show it. */
@@ -156,7 +172,9 @@ function untilAborted<T>(
 export class QueryService {
   readonly metrics: GatewayMetrics;
   readonly meter: SourceMeter;
-  readonly #admission: Admission;
+  readonly #admission: AdmissionGate;
+  /** Set by a cluster worker (see cluster/gateway-worker.ts); absent, this process is the whole gateway. */
+  peers: GatewayPeers | undefined;
   readonly #running = new Map<string, Tracked>();
   readonly #audit: AuditSink;
   readonly #logger: Logger;
@@ -180,15 +198,17 @@ export class QueryService {
       this.metrics.sourceRows.inc({ source }, rows);
       this.metrics.sourceBytes.inc({ source }, bytes);
     };
-    this.#admission = new Admission({
-      ...(options.limits?.maxConcurrentQueries !== undefined
-        ? { maxTotal: options.limits.maxConcurrentQueries }
-        : {}),
-      ...(options.limits?.maxConcurrentPerUser !== undefined
-        ? { maxPerUser: options.limits.maxConcurrentPerUser }
-        : {}),
-      queueTimeoutMs: options.limits?.queueTimeoutMs ?? 10_000,
-    });
+    this.#admission =
+      options.admission ??
+      new Admission({
+        ...(options.limits?.maxConcurrentQueries !== undefined
+          ? { maxTotal: options.limits.maxConcurrentQueries }
+          : {}),
+        ...(options.limits?.maxConcurrentPerUser !== undefined
+          ? { maxPerUser: options.limits.maxConcurrentPerUser }
+          : {}),
+        queueTimeoutMs: options.limits?.queueTimeoutMs ?? 10_000,
+      });
     this.metrics.bindGauges({ active: () => this.#admission.running, queued: () => this.#admission.queued });
   }
 
@@ -535,6 +555,25 @@ export class QueryService {
       new SpokeError(ErrorCode.QUERY_CANCELLED, `query cancelled${by} (DELETE /v1/queries/${queryId})`),
     );
     return 'cancelled';
+  }
+
+  /** {@link list} over the whole gateway: every worker's queries when there are several. */
+  listEverywhere(principal: Principal = ANONYMOUS): Promise<RunningQueryInfo[]> {
+    return this.peers ? this.peers.list(principal) : Promise.resolve(this.list(principal));
+  }
+
+  /** {@link cancel} on whichever worker runs the query. */
+  async cancelEverywhere(
+    queryId: string,
+    principal: Principal = ANONYMOUS,
+  ): Promise<'cancelled' | 'not-found'> {
+    if (this.cancel(queryId, principal) === 'cancelled') return 'cancelled';
+    return this.peers ? this.peers.cancel(queryId, principal) : 'not-found';
+  }
+
+  /** The metrics text of the whole gateway (every worker's, summed, when there are several). */
+  renderMetrics(): Promise<string> {
+    return this.peers ? this.peers.metrics() : Promise.resolve(this.metrics.render());
   }
 
   /** Queries holding a slot now. */

@@ -267,12 +267,8 @@ export class BinaryRowDecoder {
           break;
         }
         case BYTES: {
-          let len = b[o++]!;
-          if (len >= 0xfb) {
-            const size = len0Size(len);
-            len = lengthAt(b, o, len);
-            o += size;
-          }
+          const len = lengthEncoded(b, o);
+          o += lengthSize(b[o]!);
           const end = col.end;
           const out = end + len > col.bytes.length ? col.reserveBytes(len) : col.bytes;
           if (len < 32) {
@@ -326,12 +322,8 @@ export class BinaryRowDecoder {
           break;
         case BOOL_BITS:
         case BITS_U64: {
-          let len = b[o++]!;
-          if (len >= 0xfb) {
-            const size = len0Size(len);
-            len = lengthAt(b, o, len);
-            o += size;
-          }
+          const len = lengthEncoded(b, o);
+          o += lengthSize(b[o]!);
           let lo = 0;
           let hi = 0;
           let any = 0;
@@ -351,12 +343,8 @@ export class BinaryRowDecoder {
           break;
         }
         case DECIMAL: {
-          let len = b[o++]!;
-          if (len >= 0xfb) {
-            const size = len0Size(len);
-            len = lengthAt(b, o, len);
-            o += size;
-          }
+          const len = lengthEncoded(b, o);
+          o += lengthSize(b[o]!);
           writeDecimal(col.i32, row << 2, b, o, len, this.#scales[c]!);
           o += len;
           break;
@@ -416,16 +404,18 @@ export class BinaryRowDecoder {
   }
 }
 
-/** Bytes a length-encoded integer's marker (0xfc/0xfd/0xfe) is followed by. */
-function len0Size(marker: number): number {
-  return marker === 0xfc ? 2 : marker === 0xfd ? 3 : 8;
+/** The length-encoded integer at `b[o]` (a string's length: one byte, or 0xfc/0xfd/0xfe and 2, 3 or 8 bytes). */
+function lengthEncoded(b: Uint8Array, o: number): number {
+  const first = b[o]!;
+  if (first < 0xfb) return first;
+  if (first === 0xfc) return b[o + 1]! | (b[o + 2]! << 8);
+  if (first === 0xfd) return b[o + 1]! | (b[o + 2]! << 8) | (b[o + 3]! << 16);
+  return uint32At(b, o + 1) + uint32At(b, o + 5) * TWO_32;
 }
 
-/** The length after marker 0xfc/0xfd/0xfe at `b[o]`. */
-function lengthAt(b: Uint8Array, o: number, marker: number): number {
-  if (marker === 0xfc) return b[o]! | (b[o + 1]! << 8);
-  if (marker === 0xfd) return b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16);
-  return uint32At(b, o) + uint32At(b, o + 4) * TWO_32;
+/** Bytes taken by a length-encoded integer whose first byte is `first`. */
+function lengthSize(first: number): number {
+  return first < 0xfb ? 1 : first === 0xfc ? 3 : first === 0xfd ? 4 : 9;
 }
 
 function uint32At(b: Uint8Array, o: number): number {
@@ -620,13 +610,8 @@ class ValueColumn {
         return `${negative ? '-' : ''}${two(hours)}:${two(b[o + 7]!)}:${two(b[o + 8]!)}${micros ? `.${String(micros).padStart(6, '0')}` : ''}`;
       }
       default: {
-        let len = b[o]!;
-        let p = o + 1;
-        if (len >= 0xfb) {
-          const size = len0Size(len);
-          len = lengthAt(b, p, len);
-          p += size;
-        }
+        const len = lengthEncoded(b, o);
+        const p = o + lengthSize(b[o]!);
         decoder.setPos(p + len);
         const bytes = Buffer.from(b.buffer, b.byteOffset + p, len);
         if (this.#wire === T.BIT || this.#wire === T.GEOMETRY || (this.#binary && this.#wire !== T.JSON)) {

@@ -22,16 +22,11 @@ import type { SqlColumn } from '@spoke/sdk';
 import { type MariaDBServer, startMariaDB } from '../../../test/harness/mariadb-server.js';
 import { connector, type MysqlConnector } from '../src/index.js';
 import { mapMysqlType } from '../src/mysql-type-mapping.js';
+import { collect, decimalText } from './arrow-test-values.js';
 
 const ctx = { queryId: 'test', roles: [] };
 const context = { sourceName: 'my', baseDir: process.cwd() };
 const ROWS = 3000;
-
-async function collect(batches: AsyncIterable<RecordBatch>): Promise<RecordBatch[]> {
-  const out: RecordBatch[] = [];
-  for await (const b of batches) out.push(b);
-  return out;
-}
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex').toUpperCase();
 const two = (n: number) => String(n).padStart(2, '0');
@@ -59,17 +54,6 @@ function timeText(micros: bigint, digits: number): string {
         .slice(0, digits)}`
     : '';
   return `${two(Math.floor(s / 3600))}:${two(Math.floor(s / 60) % 60)}:${two(s % 60)}${f}`;
-}
-
-/** A Decimal128 value (little-endian words) as fixed-point text. */
-function decimalText(words: Uint32Array, scale: number): string {
-  let v = 0n;
-  for (let w = 3; w >= 0; w--) v = (v << 32n) | BigInt(words[w]!);
-  v = BigInt.asIntN(128, v);
-  const neg = v < 0n;
-  const digits = (neg ? -v : v).toString().padStart(scale + 1, '0');
-  const text = scale ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
-  return neg ? `-${text}` : text;
 }
 
 /**

@@ -5,15 +5,10 @@ import { Ex, type RecordBatch, SpokeError, type SpokeTable, Types } from '@spoke
 import { loadModule, parseSync } from 'libpg-query';
 import { type MariaDBServer, startMariaDB } from '../../../test/harness/mariadb-server.js';
 import { connector, type MysqlConnector } from '../src/index.js';
+import { collect, decimalText } from './arrow-test-values.js';
 
 const ctx = { queryId: 'test', roles: [] };
 const context = { sourceName: 'my', baseDir: process.cwd() };
-
-async function collect(batches: AsyncIterable<RecordBatch>): Promise<RecordBatch[]> {
-  const out: RecordBatch[] = [];
-  for await (const b of batches) out.push(b);
-  return out;
-}
 
 /** Rows as plain JS values (bigint → string, bytes → hex, decimals as text) for comparison. */
 function rowsOf(batches: readonly RecordBatch[]): unknown[][] {
@@ -35,16 +30,6 @@ function rowsOf(batches: readonly RecordBatch[]): unknown[][] {
     }
   }
   return rows;
-}
-
-function decimalText(words: Uint32Array, scale: number): string {
-  let v = 0n;
-  for (let w = 3; w >= 0; w--) v = (v << 32n) | BigInt(words[w]!);
-  v = BigInt.asIntN(128, v);
-  const neg = v < 0n;
-  const digits = (neg ? -v : v).toString().padStart(scale + 1, '0');
-  const text = scale ? `${digits.slice(0, -scale)}.${digits.slice(-scale)}` : digits;
-  return neg ? `-${text}` : text;
 }
 
 describe('connector-mysql against MariaDB', { timeout: 110_000 }, () => {

@@ -33,8 +33,9 @@
  * (default `1,20,50`), `BENCH_WORKLOADS` (default `point,scan200,join`),
  * `BENCH_PATHS` (default `postgres,pgbouncer,spoke`), `BENCH_GATEWAY_NODE_ARGS`
  * (extra node flags for the gateway process, e.g. `--cpu-prof
- * --cpu-prof-dir=/tmp/prof`), `BENCH_GATEWAY_SERVER` (YAML lines added under
- * the gateway config's `server:`, e.g. `"  workers: 2"`).
+ * --cpu-prof-dir=/tmp/prof`), `BENCH_WORKERS` (the gateway's `server.workers`;
+ * default: the gateway's, one per core), `BENCH_GATEWAY_SERVER` (YAML lines
+ * added under the gateway config's `server:`).
  *
  * Needs PostgreSQL's server binaries (as the tests do) and `pgbouncer` on the
  * PATH or in /usr/sbin (`apt-get install pgbouncer`); without pgbouncer that
@@ -44,7 +45,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -128,11 +129,19 @@ function cpuSeconds(pid: number | undefined): number | undefined {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command (which may contain spaces) start after its closing parenthesis.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+    const own = (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+    // The gateway's workers (server.workers > 1) are its children: their CPU is the gateway's too.
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    return children === ''
+      ? own
+      : children.split(/\s+/).reduce((sum, child) => sum + (cpuSeconds(Number(child)) ?? 0), own);
   } catch {
     return undefined;
   }
 }
+
+/** `BENCH_WORKERS`: the gateway's `server.workers` (absent: the gateway's default, one per core). */
+const workers = process.env.BENCH_WORKERS;
 
 const pct = (sorted: Float64Array, p: number) =>
   sorted.length === 0
@@ -297,6 +306,7 @@ async function startSpoke(pgUrl: string, lakeDir: string) {
   const config = [
     'server:',
     `  postgres: { host: 127.0.0.1, port: ${port} }`,
+    ...(workers ? [`  workers: ${Number(workers)}`] : []),
     ...(process.env.BENCH_GATEWAY_SERVER ? [process.env.BENCH_GATEWAY_SERVER] : []),
     'logging: { level: warn }',
     'sources:',
@@ -368,7 +378,9 @@ async function run(): Promise<void> {
     console.log(
       `${seconds} s per cell, clients ${clientCounts.join('/')}, table of ${TABLE_ROWS} rows; load average ${loadavg()
         .map((l) => l.toFixed(2))
-        .join(' ')}`,
+        .join(
+          ' ',
+        )}${pathNames.includes('spoke') ? `; gateway workers: ${workers ?? `default (one per core: ${availableParallelism()})`}` : ''}`,
     );
     const ms = (v: number) => (Number.isNaN(v) ? '—' : `${v.toFixed(2)} ms`);
     for (const name of workloadNames) {

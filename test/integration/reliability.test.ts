@@ -128,12 +128,14 @@ interface Gateway {
 }
 
 async function startSpoke(dir: string, pgUrl: string): Promise<Gateway> {
+  // One process (server.workers: 1): the leak tests judge the RSS of the process that runs the queries.
   const config = join(dir, 'spoke.yaml');
   writeFileSync(
     config,
     `server:
   http: { host: 127.0.0.1, port: 0 }
   postgres: { host: 127.0.0.1, port: 0 }
+  workers: 1
 users:
   loader:
     password_hash: "${await hashPasswordScrypt(PASSWORD)}"

@@ -74,7 +74,9 @@ describe('join at the remote: a small local table goes up, the answer comes back
 
   before(async () => {
     postgres = await startPostgres();
-    postgres.psql(`${ORDERS_PG}; CREATE INDEX ON orders (customer_code); ANALYZE orders;`);
+    postgres.psql(`${ORDERS_PG}; CREATE INDEX ON orders (customer_code);
+CREATE TABLE contacts AS SELECT 'K-' || lpad(i::text, 5, '0') AS code, 'person' || i || '@example.com' AS email FROM generate_series(1, 30000) i;
+ANALYZE;`);
     dir = mkdtempSync(join(tmpdir(), 'spoke-join-at-remote-'));
     const instance = await DuckDBInstance.create(join(dir, 'local.duckdb'));
     const connection = await instance.connect();
@@ -87,6 +89,8 @@ describe('join at the remote: a small local table goes up, the answer comes back
       remoteSources: `  pg: { connector: postgres, url: "${postgres.url}" }`,
       localSources: `  local: { connector: duckdb, path: local.duckdb }`,
       localPolicies: '  - { name: keep_vault_here, on: local.vault, rule: never_upload }',
+      remotePolicies:
+        '  - { name: contact_email, on: pg.contacts.email, rule: mask, mask: email, roles: [peer] }',
       // A wide-area link: 20 ms each way, 10 MB/s both ways.
       upstream: { latencyMs: 20, bytesPerSecond: 10_000_000 },
       downstream: { latencyMs: 20, bytesPerSecond: 10_000_000 },
@@ -165,6 +169,28 @@ describe('join at the remote: a small local table goes up, the answer comes back
     assert.ok(sent.length > 0, 'the capture saw the statements L sent');
     assert.ok(!/K-\d{5}/.test(sent), 'no customer code of the vault (nor any key) went up');
     assert.ok(gateways.proxy.bytesDown > 30_000 * 8, 'the remote rows came down instead');
+  });
+
+  test("R's policies hold on a statement joined at R with uploaded rows", async () => {
+    const sql =
+      'SELECT a.segment, min(c.email) AS first_email, count(*) AS n FROM local.accounts a JOIN R.pg.contacts c ON c.code = a.code GROUP BY a.segment ORDER BY a.segment';
+    const plan = await gateways.local.explain(sql);
+    const sources = plan.sources as ExplainedRequest[];
+    assert.match(
+      String(sources.find((s) => s.source === 'R')?.strategy),
+      /^join at R/,
+      JSON.stringify(sources),
+    );
+    const answer = await gateways.local.query(sql);
+    assert.equal(answer.status, 200, JSON.stringify(answer.error));
+    assert.equal(answer.rows?.length, 3);
+    for (const row of answer.rows ?? []) {
+      assert.equal(row[2], 1000);
+      // R masks contacts.email for the peer user, also when joined with what L uploaded.
+      assert.equal(row[1], '***@***.com');
+    }
+    const unmasked = await gateways.remote.query('SELECT min(email) AS e FROM pg.contacts', 'admin');
+    assert.match(String(unmasked.rows?.[0]?.[0]), /^person\d+@example\.com$/, 'admin sees the addresses');
   });
 
   test('an uploaded relation is read only by its uploader, and dropped on request', async () => {

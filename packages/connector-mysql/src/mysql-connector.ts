@@ -56,9 +56,10 @@ const INTERRUPTED = new Set([1317, 1969, 3024]);
 /**
  * A MySQL or MariaDB source, over `mysql2`. Scans and pushed-down
  * sub-queries run as server-side prepared statements (binary protocol, every
- * literal bound) and stream: rows are turned into Arrow batches as they
- * arrive, and the socket is paused while the consumer is behind. Cancelling
- * sends `KILL QUERY` on another connection.
+ * literal bound) and stream: each row packet is decoded straight into Arrow
+ * buffers as it arrives (binary-row-decoder.ts; mysql2 keeps the connection,
+ * authentication, TLS and statement cache), and the socket is paused while
+ * the consumer is behind. Cancelling sends `KILL QUERY` on another connection.
  */
 export class MysqlConnector extends SqlSourceConnector {
   /** Whole sub-query push-down is on (this connector declares a `dialect`). */

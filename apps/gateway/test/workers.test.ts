@@ -116,6 +116,24 @@ async function running(http: string): Promise<Listed[]> {
   return ((await res.json()) as { queries: Listed[] }).queries;
 }
 
+/** The users of the queries in the first `activity` event of `GET /v1/events`. */
+async function activityUsers(http: string): Promise<string[]> {
+  const controller = new AbortController();
+  const res = await fetch(`${http}/v1/events`, { signal: controller.signal });
+  const decoder = new TextDecoder();
+  let text = '';
+  try {
+    for await (const chunk of res.body!) {
+      text += decoder.decode(chunk as Uint8Array, { stream: true });
+      const match = /event: activity\ndata: (.*)\n/.exec(text);
+      if (match) return (JSON.parse(match[1]!) as { queries: { user: string }[] }).queries.map((q) => q.user);
+    }
+    throw new Error(`no activity event: ${text}`);
+  } finally {
+    controller.abort();
+  }
+}
+
 /** A worker's pid: the server's children (node:cluster forks them). */
 function workerPids(primary: number): number[] {
   const text = readFileSync(`/proc/${primary}/task/${primary}/children`, 'utf8').trim();
@@ -196,6 +214,21 @@ ${sourcesYaml(fixture)}`,
       return queries.length === 2 ? queries : undefined;
     });
     assert.deepEqual(listed.map((q) => q.user).sort(), ['alice', 'bob']);
+    // Progress and the console's activity feed too, whichever worker answers the request.
+    for (const q of listed) {
+      const res = await fetch(`${server.http}/v1/queries/${q.queryId}/progress`);
+      assert.equal(res.status, 200);
+      assert.deepEqual(
+        {
+          ...((await res.json()) as { queryId: string; state: string }),
+          sources: undefined,
+          elapsedMs: 0,
+          rows: 0,
+        },
+        { queryId: q.queryId, state: 'running', sources: undefined, elapsedMs: 0, rows: 0 },
+      );
+    }
+    assert.deepEqual((await activityUsers(server.http)).sort(), ['alice', 'bob']);
     for (const q of listed) {
       const res = await fetch(`${server.http}/v1/queries/${q.queryId}`, { method: 'DELETE' });
       assert.equal(res.status, 200, await res.text());

@@ -16,7 +16,9 @@ export interface WorkerListeners {
 export type GatherRequest =
   | { readonly op: 'list'; readonly principal: Principal }
   | { readonly op: 'cancel'; readonly principal: Principal; readonly queryId: string }
-  | { readonly op: 'metrics' };
+  | { readonly op: 'metrics' }
+  | { readonly op: 'progress'; readonly principal: Principal; readonly queryId: string }
+  | { readonly op: 'activity'; readonly principal: Principal };
 
 /** Messages a worker sends the primary. */
 export type WorkerMessage =

@@ -256,8 +256,9 @@ class GatewayPrimary {
     clearTimeout(gather.timer);
     const { results, request } = gather;
     let result: unknown;
-    if (request.op === 'list') result = (results as RunningQueryInfo[][]).flat();
+    if (request.op === 'list' || request.op === 'activity') result = (results as RunningQueryInfo[][]).flat();
     else if (request.op === 'cancel') result = results.includes('cancelled') ? 'cancelled' : 'not-found';
+    else if (request.op === 'progress') result = results.find((r) => r !== null && r !== undefined) ?? null;
     else
       result = mergeMetrics([
         ...(results as string[]),

@@ -16,6 +16,8 @@ import { ErrorCode, SpokeError } from '@spoke/core';
 import type { QueryEngine } from '@spoke/planner';
 import type { GatewayConfig, ServerConfig } from '../config/gateway-config.js';
 import { createGatewayEngine } from '../create-gateway-engine.js';
+import type { Operator } from '../events/operator.js';
+import { queriesWithProgress, queryProgress } from '../http/operator-routes.js';
 import type { AuditSink } from '../service/audit-log.js';
 import { createGatewayServices } from '../service/gateway-services.js';
 import { createLogger } from '../service/logger.js';
@@ -40,7 +42,11 @@ export function clusterWorkerId(): number | undefined {
 }
 
 /** A worker's answer to its part of a gather. */
-function localAnswer(service: QueryService | undefined, request: GatherRequest): unknown {
+function localAnswer(
+  service: QueryService | undefined,
+  operator: Operator | undefined,
+  request: GatherRequest,
+): unknown {
   switch (request.op) {
     case 'list':
       return service?.list(request.principal) ?? [];
@@ -48,6 +54,12 @@ function localAnswer(service: QueryService | undefined, request: GatherRequest):
       return service?.cancel(request.queryId, request.principal) ?? 'not-found';
     case 'metrics':
       return service?.metrics.render() ?? '';
+    case 'progress':
+      return (
+        (service && operator && queryProgress(service, operator, request.principal, request.queryId)) ?? null
+      );
+    case 'activity':
+      return service && operator ? queriesWithProgress(service, operator, request.principal) : [];
   }
 }
 
@@ -84,18 +96,19 @@ export async function serveAsWorker(
   });
   let gateway: RunningGateway | undefined;
   let service: QueryService | undefined;
+  let operator: Operator | undefined;
   const channel = new PrimaryChannel((message: PrimaryMessage) => {
     if (message.t === 'shutdown') stop();
     else if (message.t === 'pg-cancel') gateway?.postgres?.cancel(message.processId, message.secret);
     else if (message.t === 'local')
-      channel.send({ t: 'local-reply', id: message.id, result: localAnswer(service, message) });
+      channel.send({ t: 'local-reply', id: message.id, result: localAnswer(service, operator, message) });
   });
   process.on('disconnect', () => stop());
   process.on('SIGINT', () => {});
   process.on('SIGTERM', () => {});
 
   const gather = (request: GatherRequest): Promise<unknown> => {
-    if (!process.connected) return Promise.resolve(localAnswer(service, request));
+    if (!process.connected) return Promise.resolve(localAnswer(service, operator, request));
     const requestId = channel.nextId();
     return new Promise((resolve) => {
       channel.expect(requestId, (answer) => resolve(answer.t === 'gathered' ? answer.result : undefined));
@@ -121,11 +134,18 @@ export async function serveAsWorker(
       ...(limitsConcurrency(own.limits) ? { admission: new RemoteAdmission(channel) } : {}),
     });
     service = services.service;
+    operator = services.operator;
     service.peers = {
       list: async (principal) => ((await gather({ op: 'list', principal })) ?? []) as RunningQueryInfo[],
       cancel: async (queryId, principal) =>
         (await gather({ op: 'cancel', principal, queryId })) === 'cancelled' ? 'cancelled' : 'not-found',
       metrics: async () => String((await gather({ op: 'metrics' })) ?? ''),
+      progress: async (queryId, principal) =>
+        ((await gather({ op: 'progress', principal, queryId })) ?? undefined) as
+          | Record<string, unknown>
+          | undefined,
+      queriesWithProgress: async (principal) =>
+        ((await gather({ op: 'activity', principal })) ?? []) as Record<string, unknown>[],
     };
     gateway = await startGateway(engine, server, log, {
       ...services,

@@ -141,7 +141,42 @@ async function sources(ctx: OperatorRouteContext, res: ServerResponse, operator:
   });
 }
 
-/** `GET /v1/queries/{id}/progress`. */
+/** One query's progress as `GET /v1/queries/{id}/progress` answers it, if this process knows the query and `principal` may see it. */
+export function queryProgress(
+  service: QueryService,
+  operator: Operator,
+  principal: Principal,
+  queryId: string,
+): Record<string, unknown> | undefined {
+  const running = service.list(principal).find((q) => q.queryId === queryId);
+  const seen = operator.hub.tap.progress(queryId);
+  const mayRead =
+    running !== undefined ||
+    (seen !== undefined &&
+      (seesEverything(principal) || (principal.user !== undefined && seen.user === principal.user)));
+  if (!mayRead) return undefined;
+  return {
+    queryId,
+    state: running?.state ?? 'finished',
+    elapsedMs: running?.elapsedMs ?? null,
+    rows: running?.rows ?? null,
+    sources: seen?.sources ?? [],
+  };
+}
+
+/** The queries `principal` may see with their per-source progress (the activity feed's list) in this process. */
+export function queriesWithProgress(
+  service: QueryService,
+  operator: Operator,
+  principal: Principal,
+): Record<string, unknown>[] {
+  return service.list(principal).map((q) => ({
+    ...q,
+    sources: operator.hub.tap.progress(q.queryId)?.sources ?? [],
+  }));
+}
+
+/** `GET /v1/queries/{id}/progress`: from whichever worker runs (or ran) the query. */
 async function progress(
   ctx: OperatorRouteContext,
   res: ServerResponse,
@@ -149,21 +184,11 @@ async function progress(
   queryId: string,
 ): Promise<void> {
   const client = await ctx.authenticate();
-  const running = ctx.service.list(client.principal).find((q) => q.queryId === queryId);
-  const seen = operator.hub.tap.progress(queryId);
-  const mayRead =
-    running !== undefined ||
-    (seen !== undefined &&
-      (seesEverything(client.principal) ||
-        (client.principal.user !== undefined && seen.user === client.principal.user)));
-  if (!mayRead) throw new HttpError(404, HttpErrorCode.NOT_FOUND, `no query with id ${queryId}`);
-  sendJson(res, 200, {
-    queryId,
-    state: running?.state ?? 'finished',
-    elapsedMs: running?.elapsedMs ?? null,
-    rows: running?.rows ?? null,
-    sources: seen?.sources ?? [],
-  });
+  const body =
+    queryProgress(ctx.service, operator, client.principal, queryId) ??
+    (await ctx.service.peers?.progress(queryId, client.principal));
+  if (!body) throw new HttpError(404, HttpErrorCode.NOT_FOUND, `no query with id ${queryId}`);
+  sendJson(res, 200, body);
 }
 
 /** `GET /v1/events`: Server-Sent Events until the client goes away. */
@@ -208,8 +233,12 @@ async function events(
     send: (event) => write('access', event),
   });
   let ticks = 0;
-  const activity = () => {
+  const activity = async () => {
     if (++ticks % Math.round(CATALOG_TTL_MS / ACTIVITY_MS) === 0) void refresh().catch(() => {});
+    // Every worker's queries when there are several (server.workers).
+    const queries = ctx.service.peers
+      ? await ctx.service.peers.queriesWithProgress(principal)
+      : queriesWithProgress(ctx.service, operator, principal);
     write('activity', {
       time: new Date().toISOString(),
       sources: sourcesShown.map((name) => {
@@ -224,14 +253,12 @@ async function events(
           ...status.activity,
         };
       }),
-      queries: ctx.service.list(principal).map((q) => ({
-        ...q,
-        sources: operator.hub.tap.progress(q.queryId)?.sources ?? [],
-      })),
+      queries,
     });
   };
-  activity();
-  const timer = setInterval(activity, ACTIVITY_MS);
+  const tick = () => void activity().catch(() => {});
+  tick();
+  const timer = setInterval(tick, ACTIVITY_MS);
   try {
     await new Promise<void>((resolve) => {
       if (ctx.signal.aborted) return resolve();

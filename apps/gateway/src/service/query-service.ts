@@ -91,6 +91,10 @@ export interface GatewayPeers {
   cancel(queryId: string, principal: Principal): Promise<'cancelled' | 'not-found'>;
   /** Every worker's metrics, summed, in the text exposition format. */
   metrics(): Promise<string>;
+  /** One query's progress (`GET /v1/queries/{id}/progress`) from the worker that knows it. */
+  progress(queryId: string, principal: Principal): Promise<Record<string, unknown> | undefined>;
+  /** Every worker's queries with their per-source progress (the activity feed of `GET /v1/events`). */
+  queriesWithProgress(principal: Principal): Promise<Record<string, unknown>[]>;
 }
 
 /** A query id with the answer, for front ends that show it. */

@@ -481,6 +481,9 @@ describe('binary-protocol row reader against MariaDB', { timeout: 180_000 }, () 
         })) {
           rows += batch.numRows;
           if (rows === 3000) controller.abort(new Error('user cancelled'));
+          // A consumer slower than the server (2 ms a batch: 300 batches would take 600 ms), so the statement is
+          // still running when the cancel lands.
+          await new Promise((r) => setTimeout(r, 2));
         }
       })(),
       (e) => SpokeError.isInstance(e) && e.code === 'QUERY_CANCELLED',

@@ -27,6 +27,8 @@ export class DuckDBDecoder {
   #dir: Promise<string> | undefined;
   #seq = 0;
   #closed = false;
+  /** The background start of {@link warm}: close() waits for it (closing DuckDB under a connecting thread crashes). */
+  #warming: Promise<void> | undefined;
 
   constructor(
     /** Where the scratch directory goes (the L2 cache directory when configured, else the system's). */
@@ -79,7 +81,7 @@ export class DuckDBDecoder {
    */
   warm(): void {
     if (this.#closed || this.#instance) return;
-    this.connect().then(
+    this.#warming = this.connect().then(
       (c) => this.release(c),
       () => undefined, // the scan that needs DuckDB reports the failure
     );
@@ -94,6 +96,7 @@ export class DuckDBDecoder {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#warming;
     for (const c of this.#idle.splice(0)) c.closeSync();
     const instance = this.#instance;
     const dir = this.#dir;

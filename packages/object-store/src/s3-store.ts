@@ -25,6 +25,7 @@ import {
   type TransferStats,
 } from './object-store.js';
 import { withRequestSignal } from './request-signal.js';
+import { LeanS3Getter } from './s3-get.js';
 
 /**
  * Connection options for S3 and S3-compatible servers (MinIO, s3rver, R2…).
@@ -76,6 +77,8 @@ export class S3ObjectStore implements ObjectStore {
   readonly #client: S3Client;
   readonly #multipartThreshold: number;
   readonly #partSize: number;
+  /** GETs without the SDK's per-request overhead, where the address is plain (see s3-get.ts). */
+  readonly #lean: LeanS3Getter | undefined;
 
   constructor(
     readonly url: string,
@@ -104,6 +107,21 @@ export class S3ObjectStore implements ObjectStore {
       };
     }
     this.#client = new S3Client(config);
+    const region = config.region as string;
+    const env = process.env;
+    const plainAws =
+      !env.AWS_ENDPOINT_URL &&
+      !env.AWS_ENDPOINT_URL_S3 &&
+      !env.AWS_USE_FIPS_ENDPOINT &&
+      !env.AWS_USE_DUALSTACK_ENDPOINT &&
+      /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(this.bucket);
+    const address = options.endpoint
+      ? { endpoint: new URL(options.endpoint), pathStyle: options.forcePathStyle ?? false, region }
+      : plainAws
+        ? { endpoint: new URL(`https://s3.${region}.amazonaws.com`), pathStyle: false, region }
+        : undefined;
+    const credentials = this.#client.config.credentials;
+    this.#lean = address ? new LeanS3Getter(address, this.bucket, () => credentials()) : undefined;
     this.#multipartThreshold = options.multipartThreshold ?? 16 * 1024 * 1024;
     this.#partSize = Math.max(5 * 1024 * 1024, options.partSize ?? 8 * 1024 * 1024);
   }
@@ -131,6 +149,7 @@ export class S3ObjectStore implements ObjectStore {
   async get(key: string, options: GetOptions = {}): Promise<Uint8Array> {
     const range = options.range;
     if (range && range.end <= range.start) return new Uint8Array(0);
+    if (this.#lean) return this.#leanGet(this.#lean, key, range, options.signal);
     try {
       const bytes = await withRequestSignal(options.signal, async (signal) => {
         const out = await this.#client.send(
@@ -151,6 +170,44 @@ export class S3ObjectStore implements ObjectStore {
       if ((error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode === 416)
         return new Uint8Array(0);
       this.#wrap(error, key, 'GET');
+    }
+  }
+
+  /** A GET through the lean path: retried twice on a dropped connection or a 5xx, as the SDK would. */
+  async #leanGet(
+    lean: LeanS3Getter,
+    key: string,
+    range: GetOptions['range'],
+    signal: AbortSignal | undefined,
+  ): Promise<Uint8Array> {
+    const fullKey = this.#key(key);
+    for (let attempt = 0; ; attempt++) {
+      let response: Awaited<ReturnType<LeanS3Getter['get']>>;
+      try {
+        response = await withRequestSignal(signal, (own) => lean.get(fullKey, range, own));
+      } catch (error) {
+        const code = (error as { code?: string })?.code;
+        const transient = code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNREFUSED';
+        if (transient && attempt < 2 && !signal?.aborted) continue;
+        this.#wrap(error, key, 'GET');
+      }
+      const { status, body } = response;
+      if (status >= 500 && attempt < 2) {
+        await new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1)));
+        continue;
+      }
+      // A range starting past the end is S3's 416; answer as the other backends do.
+      if (status === 416) return new Uint8Array(0);
+      if (status === 404) throw objectNotFound(this.urlOf(key));
+      if (status >= 300)
+        throw new SpokeError(
+          ErrorCode.SOURCE_ERROR,
+          `GET ${this.urlOf(key)} failed: ${response.errorCode ?? `HTTP ${status}`}${response.errorMessage ? `: ${response.errorMessage}` : ''}`,
+          { details: { object: this.urlOf(key), httpStatus: status } },
+        );
+      this.stats.gets++;
+      this.stats.bytesRead += body.byteLength;
+      return body;
     }
   }
 
@@ -293,6 +350,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async close(): Promise<void> {
+    this.#lean?.close();
     this.#client.destroy();
   }
 }

@@ -60,7 +60,7 @@ function timeText(micros: bigint, digits: number): string {
  * The generated table: every type the connector maps, values over each
  * type's range (dates from year 1 to 9800, timestamps past 2255 whose
  * microseconds pass 2^53, strings whose length prefix takes 1, 3 and 4
- * bytes, decimals on both the float and the BigInt path), and NULLs on
+ * bytes, decimals on both the double and the 128-bit word path), and NULLs on
  * different rows in each column (rows with id % 97 = 0 are NULL throughout).
  */
 const COLUMNS: readonly { name: string; type: string; value: string; printed?: string }[] = [

@@ -80,6 +80,25 @@ const LINKS = [
   { name: 'loopback', profile: {}, link: undefined },
 ] as const;
 
+/**
+ * What a plan does with each table — read whole, or reduced by which tables'
+ * keys, in its source or by a key list — regardless of labels (a forced
+ * strategy's reads say so).
+ */
+function signature(plan: Awaited<ReturnType<FederatedEngine['explain']>>): string {
+  const scans = plan.sources.filter((s) => s.kind === 'scan');
+  const reads = scans.map((s) => {
+    const strategy = s.strategy ?? 'pull';
+    const keys =
+      /semi-join by keys \(([^)]*)\)/.exec(strategy)?.[1] ?? /sequential, keys of (.*)$/.exec(strategy)?.[1];
+    const inSource = /semi-join in source \(([^)]*)\)/.exec(strategy)?.[1];
+    return `${s.source}.${s.table}:${keys ? `keys(${keys})` : 'pull'}${inSource ? ` in-source(${inSource})` : ''}`;
+  });
+  // The previous planner's reads wait for one another even without keys: never the same plan as reads at once.
+  const waitsWithoutKeys = scans.slice(1).some((s) => s.strategy === 'sequential');
+  return `${waitsWithoutKeys ? 'one after another: ' : ''}${reads.sort().join('; ')}`;
+}
+
 export const bench: Bench = {
   name: 'join-strategies',
   description:
@@ -154,29 +173,37 @@ export const bench: Bench = {
             );
           }
           const fastest = Math.min(seconds.pull!, seconds.keys!);
-          const ok = seconds.cost! <= fastest * 1.1;
-          cases++;
-          if (ok) picked++;
+          const winner = seconds.pull! <= seconds.keys! ? 'pull' : 'keys';
           const plan = await strategies.cost.explain(c.sql);
           const chose = plan.sources
             .filter((s) => s.kind === 'scan')
             .map((s) => `${s.source}.${s.table?.split('.').pop()}: ${s.strategy}`)
             .join('; ');
+          // The same plan as the fastest forced strategy is that strategy: a timing difference between
+          // identical plans is the machine's noise, not a wrong pick.
+          const samePlan = signature(plan) === signature(await strategies[winner].explain(c.sql));
+          const ok = seconds.cost! <= fastest * 1.1 || samePlan;
+          cases++;
+          if (ok) picked++;
           rows.push([
             link.name,
             c.name,
             seconds.cost!.toFixed(3),
             seconds.pull!.toFixed(3),
             seconds.keys!.toFixed(3),
-            seconds.pull! <= seconds.keys! ? 'pull' : 'keys',
+            winner,
             chose,
-            ok ? 'yes' : `no (${(seconds.cost! / fastest).toFixed(2)}×)`,
+            seconds.cost! <= fastest * 1.1
+              ? 'yes'
+              : samePlan
+                ? `yes (its plan; ${(seconds.cost! / fastest).toFixed(2)}×)`
+                : `no (${(seconds.cost! / fastest).toFixed(2)}×)`,
           ]);
         }
       }
       printTable(rows);
       console.log(
-        `\noptimizer within 10 % of the fastest forced strategy in ${picked} of ${cases} cases (${Math.round((picked / cases) * 100)} %; target ≥ 90 %); best of ${RUNS}; every answer equal to DuckDB's`,
+        `\noptimizer picked the fastest forced strategy's plan, or ran within 10 % of it, in ${picked} of ${cases} cases (${Math.round((picked / cases) * 100)} %; target ≥ 90 %); best of ${RUNS}; every answer equal to DuckDB's`,
       );
     } finally {
       for (const e of engines) await e.close();

@@ -119,6 +119,22 @@ ANALYZE;`);
       ),
     );
 
+    // The same plan as SQL EXPLAIN prints it: the upload, the statement at R, the link.
+    const text = await gateways.local.query(`EXPLAIN ${joinQuery('accounts')}`);
+    const lines = (text.rows ?? []).map((r) => String(r[0]));
+    assert.ok(
+      lines.some((l) => /^Scan local\.main\.accounts -> spoke_upload\.spoke_[0-9a-f]+$/.test(l)),
+      lines.join('\n'),
+    );
+    assert.ok(
+      lines.some((l) => l.startsWith('Source R: join at R')),
+      lines.join('\n'),
+    );
+    assert.ok(
+      lines.some((l) => /^Link to R: expected .* down, .* up$/.test(l)),
+      lines.join('\n'),
+    );
+
     gateways.proxy.reset();
     const answer = await gateways.local.query(joinQuery('accounts'));
     assert.equal(answer.status, 200, JSON.stringify(answer.error));

@@ -381,7 +381,8 @@ export class MysqlConnector extends SqlSourceConnector {
     const onAbort = () => kill();
     signal.addEventListener('abort', onAbort);
     const cmd = conn.execute({ sql, rowsAsArray: true }, query.params.map(toMysqlParam) as never);
-    cmd.on('fields', (fields: FieldPacket[]) => {
+    cmd.on('fields', (fields: FieldPacket[] | undefined) => {
+      if (!fields) return; // a statement without a result set (mysql2 reports its OK packet this way)
       const mappings = options.columns
         ? options.columns.map((c) => (c.native as MysqlNative).mapping)
         : fields.map((f) => mapMysqlType(fieldInfo(f)));

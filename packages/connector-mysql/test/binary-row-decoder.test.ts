@@ -270,6 +270,18 @@ describe('binary-protocol row reader against MariaDB', { timeout: 180_000 }, () 
         schema.fields.map((f) => String(f.type)),
       );
     }
+    // A statement with no result set at all: no batch, and the connection stays usable.
+    const none = await collect(
+      my.executeSql({ sql: 'DO 1', params: [] }, { signal: new AbortController().signal, context: ctx }),
+    );
+    assert.equal(none.length, 0);
+    const after = await collect(
+      my.executeSql(
+        { sql: 'SELECT 42 AS n', params: [] },
+        { signal: new AbortController().signal, context: ctx },
+      ),
+    );
+    assert.equal(after[0]!.getChildAt(0)!.get(0), 42);
   });
 
   test('values larger than a 16 MB protocol packet arrive whole, and the values after them too', async () => {

@@ -148,7 +148,7 @@ function isLengthEncoded(w: number): boolean {
   return w === T.DECIMAL || w === T.NEWDECIMAL || w === T.VARCHAR || w === T.BIT || w >= T.JSON;
 }
 
-function layoutOf(kind: number, target: ScalarType): WireLayout {
+function layoutOf(kind: number): WireLayout {
   switch (kind) {
     case COPY1:
       return { kind: 'fixed', width: 1 };
@@ -168,7 +168,7 @@ function layoutOf(kind: number, target: ScalarType): WireLayout {
     case BOOL_BITS:
       return { kind: 'bits' };
     default:
-      if (target.id === 'decimal') return { kind: 'fixed', width: 16 };
+      // BYTES; a VALUE column keeps its values in a generic builder and never fills this one.
       return { kind: 'var' };
   }
 }
@@ -219,7 +219,7 @@ export class BinaryRowDecoder {
       const kind = kindOf(mapping.type, fields[i]!);
       this.#kinds[i] = kind;
       this.#scales[i] = mapping.type.id === 'decimal' ? mapping.type.scale : 0;
-      this.#columns.push(new WireColumn(schema.fields[i]!.type, layoutOf(kind, mapping.type)));
+      this.#columns.push(new WireColumn(schema.fields[i]!.type, layoutOf(kind)));
       this.#values.push(kind === VALUE ? new ValueColumn(mapping, fields[i]!) : undefined);
     }
   }

@@ -52,7 +52,7 @@ const MAX_GET_BYTES = 8 * 1024 * 1024;
 /** Parts of at most this many rows (before filtering) are decoded in one go; larger ones stream. */
 const MATERIALIZE_ROWS = 256 * 1024;
 
-/** What {@link decodeWithDuckDB} needs. */
+/** One object's part of a scan: what {@link planParts}, {@link fetchPart} and {@link decodeParts} need. */
 export interface DuckDBScan {
   readonly decoder: DuckDBDecoder;
   readonly store: CachingObjectStore;

@@ -65,9 +65,14 @@ async function estimateRead(scan: ScanPlan, signal: AbortSignal): Promise<ReadEs
   ]);
   const tableRows = stats?.rowCount?.value;
   const distinct: Record<string, number> = {};
+  const ranges: Record<string, ColumnRange> = {};
   for (const [column, s] of Object.entries(stats?.columns ?? {})) {
     if (s.distinctCount?.value !== undefined) distinct[column] = s.distinctCount.value;
+    const min = s.min === undefined ? undefined : ordinal(s.min.value);
+    const max = s.max === undefined ? undefined : ordinal(s.max.value);
+    if (min !== undefined && max !== undefined && max >= min) ranges[column] = { min, max };
   }
+  const known: ColumnKnowledge = { distinct, ranges };
   let rows: number | undefined;
   let basis: ReadEstimate['basis'] = 'unknown';
   let confident = false;
@@ -77,9 +82,9 @@ async function estimateRead(scan: ScanPlan, signal: AbortSignal): Promise<ReadEs
     confident = true;
   } else if (tableRows !== undefined) {
     rows = tableRows;
-    for (const expr of pushed) rows *= selectivity(expr, distinct);
+    for (const expr of pushed) rows *= selectivity(expr, known);
     basis = 'statistics';
-    confident = pushed.every((e) => knownSelectivity(e, distinct));
+    confident = pushed.every((e) => knownSelectivity(e, known));
   }
   // A filter over a non-empty table keeps at least a row (a 5 % guess over 5 rows is not a quarter of one).
   if (rows !== undefined && tableRows) rows = Math.max(1, rows);
@@ -95,18 +100,80 @@ async function estimateRead(scan: ScanPlan, signal: AbortSignal): Promise<ReadEs
   };
 }
 
-/** Whether {@link selectivity} knows `expr`'s fraction rather than guessing it: equality on a column with a distinct count. */
-function knownSelectivity(expr: Expr, distinct: Readonly<Record<string, number>>): boolean {
+/** A column's smallest and largest value as numbers on one scale (numbers, or milliseconds for dates and times). */
+export interface ColumnRange {
+  readonly min: number;
+  readonly max: number;
+}
+
+/** What the statistics say about a table's columns, for selectivities. */
+export interface ColumnKnowledge {
+  readonly distinct: Readonly<Record<string, number>>;
+  readonly ranges?: Readonly<Record<string, ColumnRange>>;
+}
+
+/**
+ * A statistic's or a literal's value on a scale where ranges interpolate:
+ * numbers as they are, dates and timestamps (ISO text, as connectors and
+ * literals carry them) as milliseconds; anything else (text, bytes) has none.
+ */
+export function ordinal(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$/.test(value)) {
+    const ms = Date.parse(`${value.replace(' ', 'T')}${value.length > 10 ? 'Z' : 'T00:00:00Z'}`);
+    return Number.isFinite(ms) ? ms : undefined;
+  }
+  return undefined;
+}
+
+/** `column op literal` with the column on the left (flipping the operator when the literal came first). */
+function columnBound(expr: Expr): { column: string; op: string; value: number } | undefined {
+  if (expr.kind !== 'compare') return undefined;
+  const flip: Record<string, string> = { '<': '>', '<=': '>=', '>': '<', '>=': '<=' };
+  const [column, literal, op] =
+    expr.left.kind === 'column'
+      ? [expr.left, expr.right, expr.op]
+      : [expr.right, expr.left, flip[expr.op] ?? expr.op];
+  if (column.kind !== 'column' || literal.kind !== 'literal') return undefined;
+  const value = ordinal(literal.value);
+  return value === undefined ? undefined : { column: column.name, op, value };
+}
+
+/** The fraction of a column's [min, max] at or below / above `value` (uniformity), clamped to [0, 1]. */
+function rangeFraction(range: ColumnRange, op: string, value: number): number {
+  const span = range.max - range.min;
+  const below = span > 0 ? (value - range.min) / span : value >= range.min ? 1 : 0;
+  const fraction = op === '<' || op === '<=' ? below : 1 - below;
+  return Math.min(1, Math.max(0, fraction));
+}
+
+/** Whether {@link selectivity} knows `expr`'s fraction rather than guessing it: equality on a column with a distinct count, or a range on a column with a known min and max. */
+function knownSelectivity(expr: Expr, known: ColumnKnowledge): boolean {
+  const { distinct, ranges = {} } = known;
   switch (expr.kind) {
     case 'compare': {
-      if (expr.op !== '=') return false;
+      if (expr.op !== '=') {
+        const bound = columnBound(expr);
+        return bound !== undefined && bound.op !== '<>' && ranges[bound.column] !== undefined;
+      }
       const side = expr.left.kind === 'column' ? expr.left : expr.right;
       return side.kind === 'column' && distinct[side.name] !== undefined;
     }
+    case 'between':
+      return (
+        !expr.negated &&
+        expr.expr.kind === 'column' &&
+        ranges[expr.expr.name] !== undefined &&
+        expr.low.kind === 'literal' &&
+        expr.high.kind === 'literal' &&
+        ordinal(expr.low.value) !== undefined &&
+        ordinal(expr.high.value) !== undefined
+      );
     case 'in':
       return !expr.negated && expr.expr.kind === 'column' && distinct[expr.expr.name] !== undefined;
     case 'and':
-      return expr.args.every((a) => knownSelectivity(a, distinct));
+      return expr.args.every((a) => knownSelectivity(a, known));
     default:
       return false;
   }
@@ -115,27 +182,43 @@ function knownSelectivity(expr: Expr, distinct: Readonly<Record<string, number>>
 /**
  * The fraction of rows a filter keeps: `column = value` keeps one value's
  * share when the column's distinct count is known (uniformity, as every
- * optimizer starts from), else the textbook 5 %; ranges and patterns 25 %.
+ * optimizer starts from), else the textbook 5 %; a range the share of the
+ * column's [min, max] it covers when the statistics know them (numbers,
+ * dates, timestamps), else 25 %; patterns 25 %.
  */
-export function selectivity(expr: Expr, distinct: Readonly<Record<string, number>> = {}): number {
+export function selectivity(expr: Expr, known: ColumnKnowledge = { distinct: {} }): number {
+  const { distinct, ranges = {} } = known;
   const equality = (e: Expr): number => {
     const column = e.kind === 'column' ? distinct[e.name] : undefined;
     return column ? 1 / column : 0.05;
   };
   switch (expr.kind) {
     case 'compare': {
-      if (expr.op !== '=') return expr.op === '<>' ? 0.9 : 0.25;
+      if (expr.op === '<>') return 0.9;
+      if (expr.op !== '=') {
+        const bound = columnBound(expr);
+        const range = bound && ranges[bound.column];
+        return range ? rangeFraction(range, bound.op, bound.value) : 0.25;
+      }
       const side = expr.left.kind === 'column' ? expr.left : expr.right;
       return equality(side);
+    }
+    case 'between': {
+      const range = expr.expr.kind === 'column' ? ranges[expr.expr.name] : undefined;
+      const low = expr.low.kind === 'literal' ? ordinal(expr.low.value) : undefined;
+      const high = expr.high.kind === 'literal' ? ordinal(expr.high.value) : undefined;
+      if (!range || low === undefined || high === undefined) return expr.negated ? 0.75 : 0.25;
+      const kept = Math.max(0, rangeFraction(range, '<=', high) - rangeFraction(range, '<', low));
+      return expr.negated ? 1 - kept : kept;
     }
     case 'in':
       return expr.negated ? 0.9 : Math.min(1, equality(expr.expr) * expr.list.length);
     case 'and':
-      return expr.args.reduce((p, a) => p * selectivity(a, distinct), 1);
+      return expr.args.reduce((p, a) => p * selectivity(a, known), 1);
     case 'or':
       return Math.min(
         1,
-        expr.args.reduce((p, a) => p + selectivity(a, distinct), 0),
+        expr.args.reduce((p, a) => p + selectivity(a, known), 0),
       );
     case 'isNull':
       return expr.negated ? 0.9 : 0.1;

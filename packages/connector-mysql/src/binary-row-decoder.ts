@@ -460,68 +460,6 @@ function writeDecimal(
   len: number,
   scale: number,
 ): void {
-  if (len <= 15) {
-    // At most 15 digits: exact as a double.
-    let negative = false;
-    let i = o;
-    const end = o + len;
-    if (b[i] === 45 /* - */) {
-      negative = true;
-      i++;
-    } else if (b[i] === 43 /* + */) i++;
-    let v = 0;
-    let frac = -1;
-    for (; i < end; i++) {
-      const ch = b[i]!;
-      if (ch === 46 /* . */) {
-        frac = 0;
-        continue;
-      }
-      if (frac >= 0) {
-        if (frac === scale) continue;
-        frac++;
-      }
-      v = v * 10 + (ch - 48);
-    }
-    const pad = scale - Math.max(frac, 0);
-    if (pad <= 15 && v * 10 ** pad < 2 ** 53) {
-      writeInt128(i32, at, negative, v * 10 ** pad);
-      return;
-    }
-  }
-  if (writeWideDecimal(i32, at, b, o, len, scale)) return;
-  let text = '';
-  for (let i = o; i < o + len; i++) text += String.fromCharCode(b[i]!);
-  writeBigInt128(i32, at, unscaledDecimal(text, scale));
-}
-
-/** The four 32-bit words of a 128-bit magnitude being parsed (least significant first). */
-const WORDS = new Float64Array(4);
-
-/** `WORDS = WORDS · 10 + digit`; every step stays below 2^36, exact in a double. */
-function timesTenPlus(digit: number): void {
-  let carry = digit;
-  for (let k = 0; k < 4; k++) {
-    const x = WORDS[k]! * 10 + carry;
-    carry = Math.floor(x / TWO_32);
-    WORDS[k] = x - carry * TWO_32;
-  }
-}
-
-/**
- * DECIMAL text of up to 38 digits into a Decimal128 with 32-bit word
- * arithmetic (no BigInt: ~10× faster for DECIMAL(38, s)). False when the
- * value has more digits than Decimal128 holds.
- */
-function writeWideDecimal(
-  i32: Int32Array,
-  at: number,
-  b: Uint8Array,
-  o: number,
-  len: number,
-  scale: number,
-): boolean {
-  WORDS.fill(0);
   let i = o;
   const end = o + len;
   let negative = false;
@@ -529,6 +467,12 @@ function writeWideDecimal(
     negative = true;
     i++;
   } else if (b[i] === 43 /* + */) i++;
+  // The magnitude is a double (exact) while below 2^49, then 32-bit words fed 4 digits at a time: DECIMAL(38, s)
+  // needs 128 bits, and word arithmetic is several times faster than BigInt.
+  let small = 0;
+  let wide = false;
+  let chunk = 0;
+  let chunkDigits = 0;
   let frac = -1;
   let digits = 0;
   for (; i < end; i++) {
@@ -541,14 +485,70 @@ function writeWideDecimal(
       if (frac === scale) continue;
       frac++;
     }
-    if (digits > 0 || ch !== 48) digits++;
-    timesTenPlus(ch - 48);
+    const d = ch - 48;
+    if (digits > 0 || d !== 0) digits++;
+    if (!wide) {
+      if (small < 2 ** 49) {
+        small = small * 10 + d;
+        continue;
+      }
+      startWords(small);
+      wide = true;
+    }
+    chunk = chunk * 10 + d;
+    if (++chunkDigits === 4) {
+      multiplyAdd(10_000, chunk);
+      chunk = 0;
+      chunkDigits = 0;
+    }
   }
-  for (let pad = scale - Math.max(frac, 0); pad > 0; pad--) {
-    if (digits > 0) digits++;
-    timesTenPlus(0);
+  if (chunkDigits > 0) multiplyAdd(10 ** chunkDigits, chunk);
+  // Trailing zeros up to the column's scale.
+  let pad = scale - Math.max(frac, 0);
+  if (digits > 0) digits += pad;
+  if (!wide && pad > 0) {
+    const scaled = small * 10 ** pad;
+    if (pad <= 22 && scaled < 2 ** 53) {
+      small = scaled;
+      pad = 0;
+    } else {
+      startWords(small);
+      wide = true;
+    }
   }
-  if (digits > 38) return false;
+  for (; pad > 0; pad -= 4) multiplyAdd(10 ** Math.min(pad, 4), 0);
+  if (digits > 38) {
+    // More than Decimal128 holds (not a DECIMAL(p ≤ 38) value): BigInt, wrapping as the generic builder does.
+    let text = '';
+    for (let k = o; k < end; k++) text += String.fromCharCode(b[k]!);
+    writeBigInt128(i32, at, unscaledDecimal(text, scale));
+  } else if (!wide) writeInt128(i32, at, negative, small);
+  else writeWords(i32, at, negative);
+}
+
+/** The four 32-bit words of a magnitude too large for a double (least significant first). */
+const WORDS = new Float64Array(4);
+
+/** Loads a magnitude below 2^53 into {@link WORDS}. */
+function startWords(value: number): void {
+  WORDS[1] = Math.floor(value / TWO_32);
+  WORDS[0] = value - WORDS[1] * TWO_32;
+  WORDS[2] = 0;
+  WORDS[3] = 0;
+}
+
+/** `WORDS = WORDS · factor + add`, for `factor`, `add` ≤ 10⁴: every step stays below 2^46, exact in a double. */
+function multiplyAdd(factor: number, add: number): void {
+  let carry = add;
+  for (let k = 0; k < 4; k++) {
+    const x = WORDS[k]! * factor + carry;
+    carry = Math.floor(x / TWO_32);
+    WORDS[k] = x - carry * TWO_32;
+  }
+}
+
+/** Writes ±{@link WORDS} as a little-endian two's-complement int128. */
+function writeWords(i32: Int32Array, at: number, negative: boolean): void {
   let carry = negative ? 1 : 0;
   for (let k = 0; k < 4; k++) {
     let w = WORDS[k]!;
@@ -560,7 +560,6 @@ function writeWideDecimal(
     }
     i32[at + k] = w | 0;
   }
-  return true;
 }
 
 /** Writes ±`magnitude` (an integer below 2^53) as a little-endian two's-complement int128. */

@@ -105,6 +105,8 @@ export function qualifiedName(where: RemoteLocation, quote: (name: string) => st
  */
 export class SpokeExpressionDialect extends PostgresExpressionDialect {
   override readonly likeEscape: string | undefined = undefined;
+  /** A peer binds `= ANY(array)` like any PostgreSQL expression, but keeps IN lists as written: its own planner decides. */
+  override readonly valueListsAsArrays = false;
 
   constructor() {
     super({ inlineLiterals: true });

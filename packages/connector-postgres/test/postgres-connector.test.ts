@@ -348,6 +348,61 @@ describe('hostile corpus', () => {
     assert.deepEqual(got, rows);
   });
 
+  test('a long IN list goes as one array (= ANY), exact, for integers and hostile texts', {
+    timeout: 30_000,
+  }, async () => {
+    const table = (await pg.catalog.getTable('public', 'big'))!;
+    assert.equal(table.valueListLimit, 1_000_000, 'the planner may send this table a million keys');
+    // 50,000 keys: over the 20,000 an IN list of placeholders takes; every third id, and some that do not exist.
+    const ids = Array.from({ length: 50_000 }, (_, i) => BigInt(i * 3 + 1));
+    const filter = Ex.in(
+      Ex.col('id'),
+      ids.map((id) => Ex.lit(Number(id), Types.int32)),
+    );
+    const batches = await collect(
+      table.scan({ projection: ['id'], filters: [filter], signal: signal(), context }),
+    );
+    const got = rowsOf(batches).map((r) => Number(r[0]));
+    const expected = ids.map(Number).filter((id) => id <= 200_000);
+    assert.deepEqual(
+      got.sort((a, b) => a - b),
+      expected,
+    );
+    const negated = Ex.in(
+      Ex.col('id'),
+      ids.map((id) => Ex.lit(Number(id), Types.int32)),
+      true,
+    );
+    const rest = rowsOf(
+      await collect(table.scan({ projection: ['id'], filters: [negated], signal: signal(), context })),
+    );
+    assert.equal(rest.length, 200_000 - expected.length);
+    // Texts: quotes, backslashes, commas, braces, the word NULL — each is data inside the array literal.
+    const texts = [...HOSTILE_LITERALS, 'a,b', '{x}', 'NULL', '"quoted"', ' spaced '];
+    while (texts.length < 80) texts.push(`filler ${texts.length}`);
+    const lits = (await pg.catalog.getTable('public', 'lits'))!;
+    const byText = rowsOf(
+      await collect(
+        lits.scan({
+          projection: ['k', 'v'],
+          filters: [
+            Ex.in(
+              Ex.col('v'),
+              texts.map((t) => Ex.lit(t, Types.utf8)),
+            ),
+          ],
+          signal: signal(),
+          context,
+        }),
+      ),
+    );
+    assert.deepEqual(
+      byText.map((r) => r[1]).sort(),
+      [...HOSTILE_LITERALS].sort(),
+      'every stored literal found by its own text, nothing else',
+    );
+  });
+
   for (const [i, literal] of HOSTILE_LITERALS.entries()) {
     test(`literal ${JSON.stringify(literal)} is data`, { timeout: 10_000 }, async () => {
       const table = (await pg.catalog.getTable('public', 'lits'))!;

@@ -44,6 +44,14 @@ export interface SpokeTable extends TableWrites {
   estimateRows?(filters: readonly Expr[], signal?: AbortSignal): Promise<number | undefined>;
 
   /**
+   * The most values an `IN (…)` filter on this table may carry — how many
+   * of a join's keys the planner sends it at once. A table whose source
+   * takes a long list as one value (PostgreSQL's `= ANY(array)`) declares
+   * far more than the default. Default when absent: 20,000.
+   */
+  readonly valueListLimit?: number | undefined;
+
+  /**
    * Streams the rows asked for. Lazy: no I/O happens before the first
    * `next()`. Stops, and releases the source, when `request.signal` aborts or
    * the consumer stops iterating (`return()`).

@@ -13,6 +13,12 @@ export const DUCKDB_LOAD_ROWS_PER_SECOND = 8_000_000;
 export const SOURCE_SCAN_ROWS_PER_SECOND = 5_000_000;
 /** What one key costs in an `IN (…)` list: rendering, sending, and the source parsing it. */
 export const KEY_LIST_MS_PER_KEY = 0.006;
+/**
+ * What one key costs in a list sent as one array (`= ANY(…)`, a table with a
+ * `valueListLimit` above the default): fetching it from DuckDB, writing it
+ * into the array's text, the source parsing and hashing it.
+ */
+export const KEY_ARRAY_MS_PER_KEY = 0.001;
 
 /**
  * Milliseconds to read `rows` rows of `bytes` bytes over `link` and load

@@ -441,12 +441,13 @@ async function keyList(
   const type = field ? fromArrowType(field.type) : undefined;
   if (!type || !KEY_TYPES.has(type.id) || !fromColumn) return undefined;
   const column = `"${fromColumn.replaceAll('"', '""')}"`;
-  // One statement: at most MAX + 1 distinct keys come back, so a long list is known to be too long.
+  const limit = to.provider.valueListLimit ?? MAX_DYNAMIC_FILTER_KEYS;
+  // One statement: at most limit + 1 distinct keys come back, so a long list is known to be too long.
   const reader = await connection.runAndReadAll(
-    `SELECT DISTINCT ${column} FROM "${relation}" WHERE ${column} IS NOT NULL LIMIT ${MAX_DYNAMIC_FILTER_KEYS + 1}`,
+    `SELECT DISTINCT ${column} FROM "${relation}" WHERE ${column} IS NOT NULL LIMIT ${limit + 1}`,
   );
   const rows = reader.getRows();
-  if (rows.length > MAX_DYNAMIC_FILTER_KEYS) return undefined;
+  if (rows.length > limit) return undefined;
   // A list that keeps most of the other side's keys costs the source more than it saves.
   const stats =
     knownTargetKeys === undefined ? await to.provider.statistics?.().catch(() => undefined) : undefined;

@@ -23,6 +23,7 @@ import type { TableBinding } from '../binder/scope.js';
 import type { LinkProfiles } from '../cost/link-profile.js';
 import {
   DUCKDB_LOAD_ROWS_PER_SECOND,
+  KEY_ARRAY_MS_PER_KEY,
   KEY_LIST_MS_PER_KEY,
   readCost,
   SOURCE_SCAN_ROWS_PER_SECOND,
@@ -32,8 +33,18 @@ import type { ScanPlan } from '../pushdown/plan-scans.js';
 import type { ReadEstimate } from '../statistics/estimate-reads.js';
 import { type InSourceReduction, inSourceReduction } from './in-source-semi-join.js';
 
-/** At most this many distinct keys travel as a dynamic `IN (…)` filter. */
+/** At most this many distinct keys travel as a dynamic `IN (…)` filter, unless the table takes more (`valueListLimit`). */
 export const MAX_DYNAMIC_FILTER_KEYS = 20_000;
+
+/** How many keys a read of `scan`'s table may be sent at once. */
+export function keyLimitOf(scan: ScanPlan): number {
+  return scan.binding.provider.valueListLimit ?? MAX_DYNAMIC_FILTER_KEYS;
+}
+
+/** Milliseconds per key sent to `scan`'s table: a list of placeholders, or one array. */
+export function keyCostOf(scan: ScanPlan): number {
+  return keyLimitOf(scan) > MAX_DYNAMIC_FILTER_KEYS ? KEY_ARRAY_MS_PER_KEY : KEY_LIST_MS_PER_KEY;
+}
 /** A reduction inside the source is considered only when it keeps at most this fraction of the rows. */
 const USEFUL_IN_SOURCE_REDUCTION = 0.5;
 /** A reduction is considered only when it keeps at most this fraction of the rows (cost decides the rest). */
@@ -279,6 +290,8 @@ export function planReads(input: ReadPlanningInput): ReadSchedule {
       };
     }
     const waitsFor: JoinKeyEdge[] = [];
+    const keyLimit = keyLimitOf(scan);
+    const perKey = keyCostOf(scan);
     const full = costOf(scan, rowsBefore);
     let finishesAt: number | undefined = full;
     let rows = rowsBefore;
@@ -294,7 +307,7 @@ export function planReads(input: ReadPlanningInput): ReadSchedule {
       const targetKeys = joinDomain(edge, estimate, estimates.get(from)!);
       // A feeder whose size is a guess, and might be small, is waited for: the run-time check then decides on
       // its actual keys. Not waiting risks reading this table whole; waiting costs only the feeder's read.
-      const guessed = !confident.get(from) && (fromRows ?? 0) <= MAX_DYNAMIC_FILTER_KEYS * 4;
+      const guessed = !confident.get(from) && (fromRows ?? 0) <= keyLimit * 4;
       return {
         edge,
         guessed,
@@ -309,21 +322,18 @@ export function planReads(input: ReadPlanningInput): ReadSchedule {
       finishesAt = undefined;
     }
     const known = candidates
-      .filter(
-        (c) => !c.unknown && ((c.keys <= MAX_DYNAMIC_FILTER_KEYS && c.kept <= USEFUL_REDUCTION) || c.guessed),
-      )
+      .filter((c) => !c.unknown && ((c.keys <= keyLimit && c.kept <= USEFUL_REDUCTION) || c.guessed))
       .sort((a, b) => a.ready - b.ready);
     for (const c of known) {
       const reduced = rows * Math.min(1, c.kept);
-      const waited =
-        Math.max(start, c.ready) + keyCost + c.keys * KEY_LIST_MS_PER_KEY + costOf(scan, reduced);
+      const waited = Math.max(start, c.ready) + keyCost + c.keys * perKey + costOf(scan, reduced);
       const current = finishesAt ?? full;
       const slack = Math.max(ACCEPTED_DELAY_MS, 2 * linkOf(scan).latencyMs, current * 0.1);
       if (c.guessed || waited <= Math.max(current + slack, budget)) {
         waitsFor.push(c.edge);
         start = Math.max(start, c.ready);
-        keyCost += c.keys * KEY_LIST_MS_PER_KEY;
-        if (c.keys <= MAX_DYNAMIC_FILTER_KEYS) rows = reduced;
+        keyCost += c.keys * perKey;
+        if (c.keys <= keyLimit) rows = reduced;
         if (finishesAt !== undefined) finishesAt = Math.max(waited, c.guessed ? c.ready : 0);
       }
     }
@@ -448,12 +458,12 @@ function alternatives(
     const estimate = estimates.get(scan)!;
     for (const e of joinKeys) {
       const keys = e.to === scan.binding ? after.get(e.from) : undefined;
-      if (keys === undefined || keys > MAX_DYNAMIC_FILTER_KEYS) continue;
+      if (keys === undefined || keys > keyLimitOf(scan)) continue;
       const from = order.find((s) => s.binding === e.from);
       const domain = from ? joinDomain(e, estimate, estimates.get(from)!) : Number.POSITIVE_INFINITY;
       const target = Number.isFinite(domain) ? domain : (estimate.tableRows ?? r);
       r *= Math.min(1, keys / Math.max(1, target));
-      sequential += keys * KEY_LIST_MS_PER_KEY;
+      sequential += keys * keyCostOf(scan);
     }
     after.set(scan.binding, r);
     sequential += costOf(scan, r);

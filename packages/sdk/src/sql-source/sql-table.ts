@@ -41,6 +41,11 @@ export class SqlTable extends BaseTable {
     return this.#schema;
   }
 
+  /** A million keys where the dialect sends a long `IN` list as one array (`valueListsAsArrays`); else the default. */
+  get valueListLimit(): number | undefined {
+    return this.connector.expressionDialect.valueListsAsArrays ? 1_000_000 : undefined;
+  }
+
   override supportsFilters(filters: readonly Expr[]): readonly FilterSupport[] {
     const known = new Set(this.description.columns.map((c) => c.name));
     const renderer = new ExpressionRenderer(this.connector.expressionDialect);

@@ -95,7 +95,19 @@ export interface ExpressionDialect {
    * (see `ScalarValue` for each type's form).
    */
   bindValue?(value: ScalarValue, type: ScalarType): ScalarValue;
+  /**
+   * True when `x = ANY(<array>)` is the better form of a long `IN` list of
+   * literals: one value to parse and bind instead of thousands (PostgreSQL
+   * hashes it). The renderer then sends a list of {@link LONG_VALUE_LIST}
+   * or more literals of one integer or text type as one list literal (see
+   * `ScalarType` `list`), so the planner can send a join's keys by the
+   * hundred thousand. Absent: false.
+   */
+  readonly valueListsAsArrays?: boolean;
 }
+
+/** The length from which an `IN` list goes as one array where the dialect prefers it ({@link ExpressionDialect.valueListsAsArrays}). */
+export const LONG_VALUE_LIST = 64;
 
 /**
  * Returned by {@link ExpressionDialect.renderExpression} to decline a node:

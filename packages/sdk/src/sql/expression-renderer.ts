@@ -7,7 +7,7 @@ import {
   type SortKey,
   SpokeError,
 } from '@spoke/core';
-import { DECLINE, type ExpressionDialect, quoteWith } from './expression-dialect.js';
+import { DECLINE, type ExpressionDialect, LONG_VALUE_LIST, quoteWith } from './expression-dialect.js';
 
 /** Thrown (as `UNSUPPORTED`) when a dialect cannot render part of an expression. */
 function cannot(dialect: ExpressionDialect, what: string): SpokeError {
@@ -96,6 +96,12 @@ export class ExpressionRenderer {
         return `(NOT ${this.render(expr.arg)})`;
       case 'in': {
         if (expr.list.length === 0) return expr.negated ? '(1 = 1)' : '(1 = 0)';
+        const array = d.valueListsAsArrays ? arrayOfLiterals(expr.list) : undefined;
+        if (array) {
+          // No NULL among the values (checked), so `<> ALL` is exactly `NOT IN`, NULL operand included.
+          const values = this.literal(array.values, { id: 'list', item: array.type });
+          return `(${this.render(expr.expr)} ${expr.negated ? '<> ALL' : '= ANY'}(${values}))`;
+        }
         const list = expr.list.map((e) => this.render(e)).join(', ');
         return `(${this.render(expr.expr)} ${expr.negated ? 'NOT IN' : 'IN'} (${list}))`;
       }
@@ -158,4 +164,23 @@ export class ExpressionRenderer {
     else this.params.push(this.dialect.bindValue ? this.dialect.bindValue(value, type) : value);
     return this.dialect.finishLiteral ? this.dialect.finishLiteral(sql, value, type) : sql;
   }
+}
+
+const ARRAY_ITEM_TYPES = new Set(['int16', 'int32', 'int64', 'utf8']);
+
+/**
+ * A long list of non-NULL literals of one integer or text type, as the
+ * values of one array; `undefined` for anything else (short, mixed, NULLs,
+ * expressions), which renders as a plain `IN` list.
+ */
+function arrayOfLiterals(list: readonly Expr[]): { values: ScalarValue[]; type: ScalarType } | undefined {
+  if (list.length < LONG_VALUE_LIST) return undefined;
+  const first = list[0]!;
+  if (first.kind !== 'literal' || !ARRAY_ITEM_TYPES.has(first.type.id)) return undefined;
+  const values: ScalarValue[] = [];
+  for (const item of list) {
+    if (item.kind !== 'literal' || item.type.id !== first.type.id || item.value === null) return undefined;
+    values.push(item.value);
+  }
+  return { values, type: first.type };
 }

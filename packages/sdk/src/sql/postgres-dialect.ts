@@ -10,6 +10,7 @@ import {
   type SqlDialect,
 } from '@spoke/core';
 import { AnsiDialect } from './ansi-dialect.js';
+import { LONG_VALUE_LIST } from './expression-dialect.js';
 
 /** Options for {@link PostgresExpressionDialect}. */
 export interface PostgresExpressionDialectOptions {
@@ -27,11 +28,18 @@ export interface PostgresExpressionDialectOptions {
  * whatever `standard_conforming_strings` says); `'\x…'::bytea` binaries;
  * `ARRAY[…]` lists; `ILIKE`; `NULLS FIRST/LAST`.
  */
+/** One text element of an array literal: double-quoted, with `"` and `\` escaped (so `NULL`, commas and braces are data). */
+function arrayElement(text: string): string {
+  return `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+}
+
 export class PostgresExpressionDialect extends AnsiDialect {
   readonly name = 'postgres';
   override readonly hasIlike = true;
   /** True when literals are inlined instead of bound. */
   readonly inlineLiterals: boolean;
+  /** A long `IN` list goes as `= ANY(array)`: one value for PostgreSQL to parse, and a hashed lookup. */
+  readonly valueListsAsArrays: boolean = true;
 
   constructor(options: PostgresExpressionDialectOptions = {}) {
     super();
@@ -60,6 +68,15 @@ export class PostgresExpressionDialect extends AnsiDialect {
       if (!name)
         throw new SpokeError(ErrorCode.UNSUPPORTED, 'the postgres dialect cannot render this list type');
       if (items.length === 0) return `CAST('{}' AS ${name})`;
+      // A long list of integers or texts as one array literal's text: PostgreSQL parses it as one constant
+      // (ARRAY[…] would be an expression per element — slow for the hundred thousand keys of a join).
+      if (items.length >= LONG_VALUE_LIST && items.every((v) => v !== null)) {
+        const item = type.item.id;
+        if (item === 'int16' || item === 'int32' || item === 'int64')
+          return `CAST('{${items.map((v) => String(BigInt(v as number | bigint))).join(',')}}' AS ${name})`;
+        if (item === 'utf8')
+          return `CAST(${this.quoteString(`{${items.map((v) => arrayElement(String(v))).join(',')}}`)} AS ${name})`;
+      }
       return `CAST(ARRAY[${items.map((v) => this.renderLiteral(v, type.item)).join(', ')}] AS ${name})`;
     }
     if (value !== null && type.id === 'timestamp' && type.timezone) {

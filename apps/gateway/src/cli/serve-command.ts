@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Authenticator } from '../auth/authenticator.js';
@@ -172,7 +173,8 @@ export async function serveCommand(args: string[], log: (message: string) => voi
 
   const workerId = clusterWorkerId();
   if (workerId !== undefined) return serveAsWorker(workerId, config, server);
-  const workers = workersOption ?? config.server.workers ?? availableParallelism();
+  // Inside someone else's cluster worker (an embedding), no workers of our own: cluster.fork exists in a primary only.
+  const workers = cluster.isPrimary ? (workersOption ?? config.server.workers ?? availableParallelism()) : 1;
   const logger = createLogger(config.logging ?? {});
   if (workers > 1) {
     checkShareableSources(config, workers);

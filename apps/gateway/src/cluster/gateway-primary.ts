@@ -119,6 +119,10 @@ class GatewayPrimary {
     const state: WorkerState = { id, worker, started: Date.now(), ready: false, slots: new Map() };
     this.#workers.set(id, state);
     worker.on('message', (message: WorkerMessage) => this.onMessage(state, message));
+    // A send to a worker that is going away fails here ('exit' follows); unhandled, it would end the primary.
+    worker.on('error', (error: Error) =>
+      this.options.logger.warn(`worker ${id}: ${error.message}`, { worker: id }),
+    );
     worker.on('exit', (code, signal) => this.onExit(state, code, signal));
   }
 

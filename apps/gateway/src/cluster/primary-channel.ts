@@ -5,6 +5,8 @@
  */
 import type { PrimaryMessage, WorkerMessage } from './cluster-messages.js';
 
+const ignore = () => {};
+
 type Answer = Extract<PrimaryMessage, { readonly id: number }>;
 
 /** The channel; one per worker process. */
@@ -39,7 +41,8 @@ export class PrimaryChannel {
 
   /** Sends one message (dropped when the primary is gone: the worker is shutting down then). */
   send(message: WorkerMessage): void {
-    if (process.connected) process.send!(message);
+    // With a callback, a channel that closes meanwhile is reported to it rather than thrown as an 'error' event.
+    if (process.connected) process.send!(message, undefined, {}, ignore);
   }
 
   /** Sends one message and resolves once it is handed to the channel (before the process exits). */

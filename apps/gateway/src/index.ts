@@ -51,6 +51,8 @@ export {
   startHttpServer,
 } from './http/http-server.js';
 export { type ErrorFields, errorFields } from './postgres-wire/error-response.js';
+export type { PostgresWireCluster } from './postgres-wire/postgres-server.js';
+export type { AdmissionGate } from './service/admission.js';
 export { type AuditRecord, type AuditSink, openAuditSink } from './service/audit-log.js';
 export { createGatewayServices, type GatewayServices, isLoopback } from './service/gateway-services.js';
 export { createLogger, type Logger } from './service/logger.js';
@@ -58,6 +60,7 @@ export { GatewayMetrics } from './service/metrics.js';
 export {
   ADMIN_ROLE,
   type ClientInfo,
+  type GatewayPeers,
   type Protocol,
   QueryService,
   type QueryServiceOptions,
@@ -67,6 +70,7 @@ export { redactLiterals } from './service/redact-sql.js';
 export { SourceMeter } from './service/source-meter.js';
 export {
   type RunningGateway,
+  type RunningPostgresListener,
   type RunningPostgresServer,
   type StartGatewayOptions,
   startGateway,

@@ -61,8 +61,21 @@ export class LeanS3Getter {
   }
 
   /** GETs `fullKey` (the bucket-relative key), or bytes [start, end) of it. */
-  async get(
+  get(
     fullKey: string,
+    range: { start: number; end: number } | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<LeanResponse> {
+    return this.request(fullKey, {}, range, signal);
+  }
+
+  /**
+   * A signed GET of `fullKey` (`''`: the bucket itself) with query
+   * parameters (`{ 'list-type': '2', prefix }` lists), or of a byte range.
+   */
+  async request(
+    fullKey: string,
+    query: Readonly<Record<string, string>>,
     range: { start: number; end: number } | undefined,
     signal: AbortSignal | undefined,
   ): Promise<LeanResponse> {
@@ -73,6 +86,7 @@ export class LeanS3Getter {
     const path = pathStyle
       ? `${basePath}/${encodeSegment(this.bucket)}/${encodedKey}`
       : `${basePath}/${encodedKey}`;
+    const queryString = canonicalQuery(query);
     const credentials = await this.credentials();
     const headers: Record<string, string> = {
       host,
@@ -81,8 +95,13 @@ export class LeanS3Getter {
     };
     if (range) headers.range = `bytes=${Math.max(0, range.start)}-${range.end - 1}`;
     if (credentials.sessionToken) headers['x-amz-security-token'] = credentials.sessionToken;
-    headers.authorization = signGet(path, headers, credentials, region, (day) =>
-      this.#signingKey(credentials.secretAccessKey, day, region),
+    headers.authorization = signGet(
+      path,
+      headers,
+      credentials,
+      region,
+      (day) => this.#signingKey(credentials.secretAccessKey, day, region),
+      queryString,
     );
     const transport = endpoint.protocol === 'https:' ? https : http;
     return new Promise<LeanResponse>((resolve, reject) => {
@@ -91,7 +110,7 @@ export class LeanS3Getter {
           protocol: endpoint.protocol,
           hostname: pathStyle ? endpoint.hostname : `${this.bucket}.${endpoint.hostname}`,
           port: endpoint.port || undefined,
-          path,
+          path: queryString ? `${path}?${queryString}` : path,
           method: 'GET',
           headers,
           agent: this.#agent,
@@ -160,6 +179,15 @@ export class LeanS3Getter {
   }
 }
 
+/** Query parameters as SigV4 canonicalizes them (and as they are sent): encoded, sorted by name. */
+export function canonicalQuery(query: Readonly<Record<string, string>>): string {
+  return Object.entries(query)
+    .map(([k, v]) => [encodeSegment(k), encodeSegment(v)] as const)
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`)
+    .join('&');
+}
+
 /** SigV4's signing key: the secret HMAC-chained with the day, region and service. */
 export function signingKey(secret: string, day: string, region: string): Buffer {
   const kDate = createHmac('sha256', `AWS4${secret}`).update(day).digest();
@@ -169,8 +197,8 @@ export function signingKey(secret: string, day: string, region: string): Buffer 
 }
 
 /**
- * The `Authorization` header of a SigV4-signed S3 GET without a query
- * string, every header given signed; `headers` holds lower-case names,
+ * The `Authorization` header of a SigV4-signed S3 GET, every header given
+ * signed; `headers` holds lower-case names,
  * `x-amz-date` and `x-amz-content-sha256` among them.
  */
 export function signGet(
@@ -179,13 +207,15 @@ export function signGet(
   credentials: SigningCredentials,
   region: string,
   key: (day: string) => Buffer = (day) => signingKey(credentials.secretAccessKey, day, region),
+  /** The canonical query string ({@link canonicalQuery}); empty for none. */
+  query = '',
 ): string {
   const amzDate = headers['x-amz-date'] as string;
   const day = amzDate.slice(0, 8);
   const names = Object.keys(headers).sort();
   const signed = names.join(';');
   const lines = names.map((h) => `${h}:${String(headers[h]).trim()}\n`).join('');
-  const canonical = `GET\n${path}\n\n${lines}\n${signed}\n${headers['x-amz-content-sha256']}`;
+  const canonical = `GET\n${path}\n${query}\n${lines}\n${signed}\n${headers['x-amz-content-sha256']}`;
   const scope = `${day}/${region}/s3/aws4_request`;
   const toSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${createHash('sha256').update(canonical).digest('hex')}`;
   const signature = createHmac('sha256', key(day)).update(toSign).digest('hex');

@@ -26,6 +26,7 @@ import {
 } from './object-store.js';
 import { withRequestSignal } from './request-signal.js';
 import { LeanS3Getter } from './s3-get.js';
+import { type ListPage, listPage } from './s3-list.js';
 
 /**
  * Connection options for S3 and S3-compatible servers (MinIO, s3rver, R2…).
@@ -308,6 +309,10 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async *list(prefix: string, signal?: AbortSignal): AsyncIterable<ObjectMeta> {
+    if (this.#lean) {
+      yield* this.#leanList(this.#lean, prefix, signal);
+      return;
+    }
     let token: string | undefined;
     do {
       let out: ListObjectsV2CommandOutput;
@@ -335,6 +340,47 @@ export class S3ObjectStore implements ObjectStore {
         };
       }
       token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  /** LIST through the lean path, page after page (each needs the previous page's token). */
+  async *#leanList(lean: LeanS3Getter, prefix: string, signal?: AbortSignal): AsyncIterable<ObjectMeta> {
+    let token: string | undefined;
+    do {
+      let page: ListPage | undefined;
+      for (let attempt = 0; !page; attempt++) {
+        let out: Awaited<ReturnType<typeof listPage>>;
+        try {
+          out = await withRequestSignal(signal, (own) => listPage(lean, this.prefix + prefix, token, own));
+        } catch (error) {
+          const code = (error as { code?: string })?.code;
+          if ((code === 'ECONNRESET' || code === 'EPIPE') && attempt < 2 && !signal?.aborted) continue;
+          this.#wrap(error, prefix, 'LIST');
+        }
+        if (out.status >= 500 && attempt < 2) {
+          await new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1)));
+          continue;
+        }
+        if (out.status === 404) throw objectNotFound(this.urlOf(prefix));
+        if (!out.page)
+          throw new SpokeError(
+            ErrorCode.SOURCE_ERROR,
+            `LIST ${this.urlOf(prefix)} failed: ${out.errorCode ?? `HTTP ${out.status}`}${out.errorMessage ? `: ${out.errorMessage}` : ''}`,
+            { details: { object: this.urlOf(prefix), httpStatus: out.status } },
+          );
+        page = out.page;
+      }
+      this.stats.lists++;
+      for (const item of page.objects) {
+        yield {
+          key: item.key.slice(this.prefix.length),
+          size: item.size,
+          etag: item.etag,
+          lastModified: item.lastModified,
+          storageClass: storageClassFromS3(item.storageClass),
+        };
+      }
+      token = page.next;
     } while (token);
   }
 

@@ -15,7 +15,7 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { type DemoFixture, demoFixture } from './demo-fixture.js';
-import { sourcesYaml } from './operator-fixture.js';
+import { sourcesYaml, userYaml } from './operator-fixture.js';
 
 const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 /** A query that computes for minutes before its first row: it runs until cancelled. */
@@ -405,5 +405,64 @@ describe('server.workers in the config', () => {
       err,
       /INVALID_CONFIG: server\.workers: 2 worker processes cannot share sources\.crm \(a DuckDB file opened writable: true/,
     );
+  });
+});
+
+describe('failed-login throttling with server.workers: 2', { timeout: 120_000 }, () => {
+  let server: Server;
+  before(async () => {
+    const file = join(fixture.root, 'workers-auth.yaml');
+    writeFileSync(
+      file,
+      `server:
+  http: { host: 127.0.0.1, port: 0 }
+  postgres: { host: 127.0.0.1, port: 0 }
+  workers: 2
+users:
+${await userYaml('alice', 'alice-pw')}
+${await userYaml('bob', 'bob-pw')}
+auth:
+  login_throttle: { max_failures: 2, backoff: 30s, max_backoff: 30s }
+${sourcesYaml(fixture)}`,
+    );
+    server = await serve(file);
+  });
+  after(async () => {
+    if (server?.child.exitCode === null) {
+      const exited = once(server.child, 'exit');
+      server.child.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  const login = async (password: string) => {
+    const client = new pg.Client({
+      host: '127.0.0.1',
+      port: server.pgPort,
+      user: 'alice',
+      password,
+      database: 'spoke',
+    });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      await client.end();
+      return 'ok';
+    } catch (error) {
+      return (error as Error & { code?: string }).code;
+    }
+  };
+
+  it('counts failures on either worker: past max_failures the right password is refused on both', async () => {
+    // Connections go to the workers in turn: one failure on each, neither worker alone at max_failures (2).
+    assert.equal(await login('wrong-1'), '28P01');
+    assert.equal(await login('wrong-2'), '28P01');
+    for (let i = 0; i < 2; i++) assert.equal(await login('alice-pw'), '28P01', `attempt ${i} is throttled`);
+    const metrics = await (
+      await fetch(`${server.http}/metrics`, {
+        headers: { authorization: `Basic ${Buffer.from('bob:bob-pw').toString('base64')}` },
+      })
+    ).text();
+    assert.match(metrics, /^spoke_login_throttled_total\{protocol="postgres"\} 2$/m);
   });
 });

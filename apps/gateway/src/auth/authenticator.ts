@@ -128,6 +128,11 @@ export class Authenticator {
           );
   }
 
+  /** The failed-login throttle (`auth.login_throttle`), unless turned off. */
+  get throttle(): LoginThrottle | undefined {
+    return this.#throttle;
+  }
+
   /** Whether callers must authenticate: users or a JWKS are configured. */
   get required(): boolean {
     return this.#users.size > 0 || this.#jwt !== undefined;

@@ -188,6 +188,27 @@ export class LoginThrottle {
     this.#byAddress = new Counts(settings.maxFailuresPerAddress, settings);
   }
 
+  /**
+   * Told of every attempt that ended in success or failure here. Under
+   * `server.workers` > 1 each worker has its own throttle; a worker passes
+   * its outcomes on (see cluster/gateway-worker.ts) and the others
+   * {@link record} them, so the counts are the gateway's, not one worker's.
+   */
+  observer: ((outcome: 'success' | 'failure', user: string | undefined, address: string) => void) | undefined;
+
+  /** Counts an attempt that ended in another worker, as if it had ended here. */
+  record(outcome: 'success' | 'failure', user: string | undefined, address: string): void {
+    this.#count(outcome, user === undefined ? undefined : `${address}\u0000${user}`, address);
+  }
+
+  #count(outcome: 'success' | 'failure', userKey: string | undefined, address: string): void {
+    const at = this.now();
+    if (outcome === 'failure') {
+      this.#byAddress.fail(address, at);
+      if (userKey !== undefined) this.#byUser.fail(userKey, at);
+    } else if (userKey !== undefined) this.#byUser.clear(userKey);
+  }
+
   /** Keys held now, of both kinds (for tests and the curious: memory stays bounded). */
   get size(): number {
     return this.#byUser.size + this.#byAddress.size;
@@ -208,11 +229,9 @@ export class LoginThrottle {
     const held = [this.#byAddress.admit(address, now), userKey && this.#byUser.admit(userKey, now)];
     return new ThrottleTicket((outcome) => {
       for (const entry of held) if (entry && entry.inFlight > 0) entry.inFlight--;
-      const at = this.now();
-      if (outcome === 'failure') {
-        this.#byAddress.fail(address, at);
-        if (userKey !== undefined) this.#byUser.fail(userKey, at);
-      } else if (outcome === 'success' && userKey !== undefined) this.#byUser.clear(userKey);
+      if (outcome === 'abandoned') return;
+      this.#count(outcome, userKey, address);
+      this.observer?.(outcome, user, address);
     });
   }
 }

@@ -35,7 +35,14 @@ export type WorkerMessage =
   /** A CancelRequest for another worker's session. */
   | { readonly t: 'pg-cancel'; readonly processId: number; readonly secret: number }
   /** A worker's own answer to `local`. */
-  | { readonly t: 'local-reply'; readonly id: number; readonly result: unknown };
+  | { readonly t: 'local-reply'; readonly id: number; readonly result: unknown }
+  /** A login attempt that ended on one worker, for the others' failed-login throttles. */
+  | {
+      readonly t: 'login';
+      readonly outcome: 'success' | 'failure';
+      readonly user?: string;
+      readonly address: string;
+    };
 
 /** Messages the primary sends a worker. */
 export type PrimaryMessage =
@@ -51,6 +58,13 @@ export type PrimaryMessage =
   | ({ readonly t: 'local'; readonly id: number } & GatherRequest)
   | { readonly t: 'gathered'; readonly id: number; readonly result: unknown }
   | { readonly t: 'pg-cancel'; readonly processId: number; readonly secret: number }
+  /** A login attempt that ended on one worker, for the others' failed-login throttles. */
+  | {
+      readonly t: 'login';
+      readonly outcome: 'success' | 'failure';
+      readonly user?: string;
+      readonly address: string;
+    }
   | { readonly t: 'shutdown' };
 
 /** The environment variable a worker learns its number from (1 to `server.workers`). */

@@ -6,6 +6,7 @@
  * - the admission queue (`limits.max_concurrent_*`), which workers ask for
  *   slots (see remote-admission.ts);
  * - the audit destination, written by this process alone;
+ * - failed-login counts: a login's outcome on one worker is passed to the others' throttles;
  * - routing: a Postgres CancelRequest to the worker whose session it names,
  *   and gathers (`/v1/queries`, cancelling by query id, `/metrics`) asked
  *   of every worker and answered to the one that took the request.
@@ -166,6 +167,11 @@ class GatewayPrimary {
         if (gather.pending.size === 0) this.finishGather(message.id);
         return;
       }
+      case 'login':
+        // Every other worker counts it too: the throttle's counts are the gateway's.
+        for (const other of this.#workers.values())
+          if (other !== state && other.ready) this.send(other, message);
+        return;
       case 'pg-cancel': {
         const owner = this.#workers.get(workerOfProcessId(message.processId));
         if (owner) {

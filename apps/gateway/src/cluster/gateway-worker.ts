@@ -3,7 +3,7 @@
  * (connectors, pools, DuckDB), listening on the shared ports (node:cluster
  * hands it connections), with what must be gateway-wide asked of the
  * primary: query slots (when a concurrency limit is set), the audit trail,
- * `/v1/queries`, query cancellation and `/metrics`.
+ * `/v1/queries`, query cancellation, `/metrics` and failed-login counts.
  *
  * The primary owns the lifecycle: a worker ignores SIGINT and SIGTERM (a
  * Ctrl+C reaches the whole process group; the primary then asks each worker
@@ -14,6 +14,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ErrorCode, SpokeError } from '@spoke/core';
 import type { QueryEngine } from '@spoke/planner';
+import type { LoginThrottle } from '../auth/login-throttle.js';
 import type { GatewayConfig, ServerConfig } from '../config/gateway-config.js';
 import { createGatewayEngine } from '../create-gateway-engine.js';
 import type { Operator } from '../events/operator.js';
@@ -97,9 +98,11 @@ export async function serveAsWorker(
   let gateway: RunningGateway | undefined;
   let service: QueryService | undefined;
   let operator: Operator | undefined;
+  let throttle: LoginThrottle | undefined;
   const channel = new PrimaryChannel((message: PrimaryMessage) => {
     if (message.t === 'shutdown') stop();
     else if (message.t === 'pg-cancel') gateway?.postgres?.cancel(message.processId, message.secret);
+    else if (message.t === 'login') throttle?.record(message.outcome, message.user, message.address);
     else if (message.t === 'local')
       channel.send({ t: 'local-reply', id: message.id, result: localAnswer(service, operator, message) });
   });
@@ -135,6 +138,10 @@ export async function serveAsWorker(
     });
     service = services.service;
     operator = services.operator;
+    throttle = services.auth.throttle;
+    if (throttle)
+      throttle.observer = (outcome, user, address) =>
+        channel.send({ t: 'login', outcome, ...(user !== undefined ? { user } : {}), address });
     service.peers = {
       list: async (principal) => ((await gather({ op: 'list', principal })) ?? []) as RunningQueryInfo[],
       cancel: async (queryId, principal) =>

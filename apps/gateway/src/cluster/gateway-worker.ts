@@ -106,7 +106,10 @@ export async function serveAsWorker(
     else if (message.t === 'local')
       channel.send({ t: 'local-reply', id: message.id, result: localAnswer(service, operator, message) });
   });
-  process.on('disconnect', () => stop());
+  let ready = false;
+  // The primary is gone: stop serving; while still starting there is nothing to finish (and a listen
+  // through the cluster would wait for it forever), so exit at once rather than linger as an orphan.
+  process.on('disconnect', () => (ready ? stop() : process.exit(1)));
   process.on('SIGINT', () => {});
   process.on('SIGTERM', () => {});
 
@@ -174,6 +177,7 @@ export async function serveAsWorker(
     ...(gateway.postgres ? { postgres: { host: gateway.postgres.host, port: gateway.postgres.port } } : {}),
     ...(gateway.flight ? { flight: { host: gateway.flight.host, port: gateway.flight.port } } : {}),
   };
+  ready = true;
   channel.send({ t: 'ready', listeners });
   await stopped;
   await gateway.close();

@@ -70,6 +70,23 @@ export class DuckDBCatalog implements SpokeCatalog {
       if (file) return file;
     }
     const found = (await this.databaseTables(signal)).some((t) => t.schema === schema && t.table === table);
-    return found ? new DuckDBTable(table, this.db, { kind: 'table', schema, table }) : undefined;
+    if (!found) return undefined;
+    const described = new DuckDBTable(table, this.db, { kind: 'table', schema, table });
+    // Described now (the planner asks for the schema next anyway), so readsInPlace() can answer at planning.
+    await described.schema();
+    this.#handedOut.set(`${schema}\u0000${table}`, described);
+    return described;
+  }
+
+  /** The database tables last handed out, by schema and name: what the planner bound a statement to. */
+  readonly #handedOut = new Map<string, DuckDBTable>();
+
+  /**
+   * Whether SQL pushed whole may read `schema.table` in place: a database
+   * table the planner has been given and that {@link DuckDBTable.readsInPlace}.
+   * File tables never are (pushed SQL would name a relation that does not exist).
+   */
+  readsInPlace(schema: string, table: string): boolean {
+    return this.#handedOut.get(`${schema}\u0000${table}`)?.readsInPlace() === true;
   }
 }

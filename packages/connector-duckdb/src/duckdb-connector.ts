@@ -13,17 +13,24 @@ import { DuckDBCatalog, FILES_SCHEMA } from './duckdb-catalog.js';
 import { DuckDBDatabase } from './duckdb-database.js';
 import { duckdbFreshness } from './duckdb-freshness.js';
 import { DUCKDB_OPTIONS } from './duckdb-options.js';
+import { DuckDBSqlExecutor } from './duckdb-sql-executor.js';
 import { DuckDBTable } from './duckdb-table.js';
 
 /** A DuckDB database file and/or Parquet/CSV files, served as one source. */
 export class DuckDBConnector extends BaseConnector {
+  /** Whole statements over this source's tables run in place (see duckdb-sql-dialect.ts); off with `wholeStatements: false`. */
+  declare readonly sql?: DuckDBSqlExecutor;
+
   constructor(
     readonly database: DuckDBDatabase,
     readonly catalog: DuckDBCatalog,
     /** Where the data lives, for {@link DuckDBConnector.freshness}: the database file and each `files:` table's files. */
     readonly files: { readonly path?: string; readonly tables?: ReadonlyMap<string, readonly string[]> } = {},
+    wholeStatements = true,
   ) {
     super();
+    if (wholeStatements)
+      this.sql = new DuckDBSqlExecutor(database, (schema, table) => catalog.readsInPlace(schema, table));
   }
 
   /** When the files last changed: see duckdb-freshness.ts. */
@@ -74,7 +81,9 @@ export async function createDuckDBConnector(
   if (path !== undefined && !parsed.writable && !existsSync(path))
     throw invalid('path', `database file not found: ${path}`);
 
-  const config: Record<string, string> = {};
+  // PostgreSQL's NULL order (last ascending, first descending), as in the residual, for statements pushed whole;
+  // scans always say NULLS FIRST/LAST. A global setting in DuckDB, so it is set for the instance.
+  const config: Record<string, string> = { default_null_order: 'nulls_last_on_asc_first_on_desc' };
   if (path !== undefined && !parsed.writable) config.access_mode = 'READ_ONLY';
   if (parsed.memoryLimit !== undefined) config.memory_limit = parsed.memoryLimit.trim();
   if (parsed.threads !== undefined) config.threads = String(parsed.threads);
@@ -127,7 +136,12 @@ export async function createDuckDBConnector(
         );
     }
     const tableFiles = new Map([...fileTables].map(([name, t]) => [name, filesOf(t)]));
-    return new DuckDBConnector(db, catalog, { ...(path !== undefined ? { path } : {}), tables: tableFiles });
+    return new DuckDBConnector(
+      db,
+      catalog,
+      { ...(path !== undefined ? { path } : {}), tables: tableFiles },
+      parsed.wholeStatements,
+    );
   } catch (error) {
     db.close();
     throw error;

@@ -14,4 +14,10 @@ export const DUCKDB_OPTIONS = {
   },
   memoryLimit: { type: 'string', description: 'DuckDB\'s memory_limit, e.g. "2GB"' },
   threads: { type: 'integer', description: "DuckDB's worker threads" },
+  wholeStatements: {
+    type: 'boolean',
+    default: true,
+    description:
+      'run a statement that reads only this source (joins, aggregates, recursive CTEs) in its DuckDB, in place; false: the gateway scans the tables and runs the rest',
+  },
 } as const satisfies Record<string, OptionSpec>;

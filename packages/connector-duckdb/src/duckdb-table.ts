@@ -1,4 +1,4 @@
-import type { DuckDBType } from '@duckdb/node-api';
+import { type DuckDBType, DuckDBTypeId } from '@duckdb/node-api';
 import {
   arrow,
   type ColumnStatistics,
@@ -30,6 +30,8 @@ export type DuckDBTableSource =
 
 interface Resolved {
   readonly schema: Schema;
+  /** Whether SQL pushed whole may read the table in place: see {@link DuckDBTable.readsInPlace}. */
+  readonly inPlace: boolean;
   /** The FROM item scans render against (the table itself, or a sub-query casting exotic types). */
   readonly from: readonly string[] | TableSql;
 }
@@ -41,6 +43,7 @@ interface Resolved {
  */
 export class DuckDBTable extends BaseTable {
   #resolved: Promise<Resolved> | undefined;
+  #settled: Resolved | undefined;
 
   constructor(
     name: string,
@@ -68,7 +71,10 @@ export class DuckDBTable extends BaseTable {
         const result = await connection.run(`SELECT * FROM ${this.rawFrom()} LIMIT 0`);
         return { names: result.columnNames(), types: result.columnTypes() };
       })
-      .then(({ names, types }) => this.describe(names, types))
+      .then(({ names, types }) => {
+        this.#settled = this.describe(names, types);
+        return this.#settled;
+      })
       .catch((error) => {
         this.#resolved = undefined;
         throw error;
@@ -101,6 +107,7 @@ export class DuckDBTable extends BaseTable {
       }),
     );
     const raw = this.rawFrom();
+    const inPlace = this.source.kind === 'table' && duckTypes.every((t) => IN_PLACE_TYPES.has(t.typeId));
     const from: readonly string[] | TableSql =
       !cast && this.source.kind === 'table'
         ? [this.source.schema, this.source.table]
@@ -109,7 +116,17 @@ export class DuckDBTable extends BaseTable {
               ? `(SELECT ${select.join(', ')} FROM ${raw}) AS ${d.quoteIdentifier(this.name)}`
               : `${raw} AS ${d.quoteIdentifier(this.name)}`,
           };
-    return { schema, from };
+    return { schema, from, inPlace };
+  }
+
+  /**
+   * True once the table is described and a scan hands its rows over as
+   * stored: a database table (not files) whose columns all have types that
+   * reach the residual unchanged. Then a statement pushed whole to the
+   * source may read it in place and answer as the residual would.
+   */
+  readsInPlace(): boolean {
+    return this.#settled?.inPlace === true;
   }
 
   override async schema(): Promise<Schema> {
@@ -262,6 +279,23 @@ export class DuckDBTable extends BaseTable {
     return renderScanSql(this.db.dialect, (await this.resolve()).from, request);
   }
 }
+
+/** Column types a scan passes on unchanged, and the residual loads back as the same DuckDB type. */
+const IN_PLACE_TYPES: ReadonlySet<DuckDBTypeId> = new Set([
+  DuckDBTypeId.BOOLEAN,
+  DuckDBTypeId.TINYINT,
+  DuckDBTypeId.SMALLINT,
+  DuckDBTypeId.INTEGER,
+  DuckDBTypeId.BIGINT,
+  DuckDBTypeId.FLOAT,
+  DuckDBTypeId.DOUBLE,
+  DuckDBTypeId.DECIMAL,
+  DuckDBTypeId.VARCHAR,
+  DuckDBTypeId.BLOB,
+  DuckDBTypeId.DATE,
+  DuckDBTypeId.TIMESTAMP,
+  DuckDBTypeId.TIMESTAMP_TZ,
+]);
 
 /** A count stops here: more rows than this is "many" for every plan decision. */
 const ESTIMATE_CAP = 10_000_001;

@@ -38,6 +38,10 @@ export interface SqlCapabilities {
    * Absent: true. False keeps statements with `ILIKE` away from the source.
    */
   readonly ilike?: boolean;
+  /** `UNION [ALL]`, `INTERSECT`, `EXCEPT` between SELECTs. Absent: false. */
+  readonly setOperations?: boolean;
+  /** `WITH RECURSIVE`. Absent: false. */
+  readonly recursiveCtes?: boolean;
 }
 
 /**

@@ -49,6 +49,13 @@ export interface GraphDefinition {
    * Default {@link DEFAULT_MAX_HOPS}.
    */
   readonly maxHops?: number;
+  /**
+   * How variable-length relationships are compiled when the caller does not
+   * say (`CompileCypherOptions.variableLength`). Not read from the config:
+   * the gateway sets it at start-up from where the tables live
+   * (`variableLengthFor`). Default `auto`.
+   */
+  readonly variableLength?: 'auto' | 'recursive';
 }
 
 /** The default {@link GraphDefinition.maxHops}. */

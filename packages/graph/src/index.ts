@@ -13,6 +13,7 @@ export {
 } from './compile/compile-cypher.js';
 export type { CypherParamValue, ParamStyle } from './compile/parameters.js';
 export { quoteIdent, quoteLiteral, quoteTable } from './compile/sql-text.js';
+export { graphSource, variableLengthFor } from './compile/variable-length-shape.js';
 export { parseCypher } from './cypher/build-ir.js';
 export type * from './cypher/cypher-ir.js';
 export { cypherSyntaxError, unsupportedCypher } from './errors.js';

@@ -87,8 +87,10 @@ describe('row_filter', () => {
   });
   test('the row filter is pushed to the source, and EXPLAIN names the rules', async () => {
     const plan = await w.engine.explain('SELECT id, email FROM crm.customers', { context: REGIONAL });
-    const scan = plan.sources.find((s) => s.table === 'main.customers')!;
-    assert.deepEqual(scan.filters, [{ sql: "region = 'EU'", support: 'exact' }]);
+    // A scan filtered by the source, or (a source that runs SQL, such as DuckDB) the filter's sub-select sent whole.
+    const scan = plan.sources.find((s) => s.table === 'main.customers');
+    if (scan) assert.deepEqual(scan.filters, [{ sql: "region = 'EU'", support: 'exact' }]);
+    else assert.match(plan.sources[0]?.sql ?? '', /FROM main\.customers AS customers WHERE region = 'EU'$/);
     assert.deepEqual([...plan.appliedRules].sort(), [
       'notes_null',
       'phone_partial',
@@ -154,7 +156,9 @@ describe('aggregate_only', () => {
   test('EXPLAIN names the rule', async () => {
     const plan = await w.engine.explain('SELECT count(*) FROM crm.payments', { context: ANALYST });
     assert.deepEqual(plan.appliedRules, ['payments_aggregate_only']);
-    assert.match(plan.residualSql, /HAVING\s+count\(\*\) >= 5/);
+    // In the residual, or in the statement sent whole to the source.
+    const sent = [plan.residualSql, ...plan.sources.map((s) => s.sql ?? '')].join('\n');
+    assert.match(sent, /HAVING\s+count\(\*\) >= 5/);
   });
 });
 

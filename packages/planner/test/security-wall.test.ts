@@ -168,8 +168,11 @@ describe("row filters run before the caller's conditions", () => {
       "SELECT count(*) FROM crm.customers WHERE CASE WHEN region = 'US' THEN CAST(name AS INTEGER) ELSE 1 END = 1";
     await w.same(sql, REGIONAL, "SELECT count(*) FROM crm.customers WHERE region = 'EU'");
     const plan = await w.engine.explain(sql, { context: { ...REGIONAL, queryId: 'e' } });
-    // The filter is the scan's, taken exactly by the source: the residual never holds a hidden row.
-    assert.deepEqual(plan.sources[0]!.filters, [{ sql: "region = 'EU'", support: 'exact' }]);
+    // The filter is the scan's, taken exactly by the source (or, a source that runs SQL, its sub-select
+    // sent alone, without the caller's condition): the residual never holds a hidden row.
+    const source = plan.sources[0]!;
+    if (source.kind === 'sql') assert.match(source.sql ?? '', /^SELECT (?!.*CAST).* WHERE region = 'EU'$/);
+    else assert.deepEqual(source.filters, [{ sql: "region = 'EU'", support: 'exact' }]);
   });
 });
 

@@ -29,6 +29,19 @@ export interface CompileCypherOptions {
    * literals, for SQL embedded in another statement (`cypher(…)` in SQL).
    */
   readonly paramStyle?: ParamStyle;
+  /**
+   * How variable-length relationships are written. `auto` (default): over
+   * edges with a key up to 5 hops as one chain of joins, else up to 3 hops
+   * as a UNION ALL of join chains, else a recursive CTE — the shapes that let
+   * the planner filter each hop's edge scan by the keys the previous hop
+   * reached, when the edges must be read from their source. `recursive`:
+   * always a recursive CTE, for a statement that one SQL engine runs whole
+   * (every table of the graph in one source that runs recursive CTEs, such as
+   * DuckDB): it walks the edges in place, one pass per hop, where a chain of
+   * outer joins can make it build a hash table over the whole edge table per hop.
+   * Default: the graph's `variableLength`, else `auto`.
+   */
+  readonly variableLength?: 'auto' | 'recursive';
 }
 
 /** The compiled query. */
@@ -189,6 +202,7 @@ export function compileCypherQuery(
     params,
     collectProperties(query, pathNodes),
     graph.maxHops ?? DEFAULT_MAX_HOPS,
+    options.variableLength ?? graph.variableLength ?? 'auto',
   );
   for (const p of pathNodes) state.pathNodes.add(p);
   const first = compileSingle({ ...query, unions: [] }, state);

@@ -20,6 +20,8 @@ export class CompileState {
     /** Properties referenced per variable name anywhere in the query. */
     readonly props: ReadonlyMap<string, ReadonlySet<string>>,
     readonly maxHops: number,
+    /** See `CompileCypherOptions.variableLength`. */
+    readonly variableLength: 'auto' | 'recursive' = 'auto',
   ) {}
 
   /** A fresh alias such as `_n3`: generated names cannot clash with user names, which are always quoted. */

@@ -64,7 +64,9 @@ export class PlanCache {
   static key(sql: string, context: QueryContext, withPolicy: boolean): string {
     if (!withPolicy) return sql;
     const attributes = Object.entries(context.attributes ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
-    return `${sql}\u0000${JSON.stringify([context.user ?? null, [...context.roles].sort(), attributes])}`;
+    // secureTransport too: a require_tls table is refused to a plaintext caller with the same roles.
+    const transport = context.secureTransport ?? null;
+    return `${sql}\u0000${JSON.stringify([context.user ?? null, [...context.roles].sort(), attributes, transport])}`;
   }
 
   /** The cached plan for `key`; `'not-cacheable'` when the statement was found not cacheable lately. */

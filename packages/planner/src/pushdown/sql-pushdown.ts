@@ -58,9 +58,9 @@ export function unsupportedBy(stmt: AstNode, caps: SqlCapabilities): string | un
   };
   walkAst(stmt, (n) => {
     if (reason) return false;
-    if (n.op && n.op !== 'SETOP_NONE' && n.larg) fail('set operations');
+    if (n.op && n.op !== 'SETOP_NONE' && n.larg && !caps.setOperations) fail('set operations');
     if (n.withClause || n.SubLink || n.RangeSubselect) if (!caps.subqueries) fail('sub-queries');
-    if (n.withClause?.recursive) fail('recursive CTEs');
+    if (n.withClause?.recursive && !caps.recursiveCtes) fail('recursive CTEs');
     if (n.RangeFunction) fail('table functions');
     if (n.groupClause && !caps.groupBy) fail('GROUP BY');
     if (n.distinctClause && !caps.distinct) fail('DISTINCT');

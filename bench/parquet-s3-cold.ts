@@ -14,6 +14,8 @@
  * disk cache, no object GET for footers). Target: cold ≤ 2× DuckDB local.
  *
  *   node --import tsx bench/parquet-s3-cold.ts [files=12] [rowsPerFile=1000000] [bigRows=10000000] [rounds=5]
+ *
+ * `BENCH_QUERIES=selective` (or `sum`) runs only those (more rounds in the same time on a shared machine).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -102,6 +104,7 @@ async function main(): Promise<void> {
     console.log(`uploaded to s3rver (own process) in ${ms(t0).toFixed(0)} ms`);
 
     type Query = 'selective' | 'sum';
+    const QUERIES = (process.env.BENCH_QUERIES ?? 'selective,sum').split(',') as Query[];
     type Table = 'multi' | 'big';
     const rowsOf: Record<Table, number> = { multi: FILES * ROWS_PER_FILE, big: BIG_ROWS };
     const range = (table: Table) => {
@@ -166,7 +169,7 @@ async function main(): Promise<void> {
     let round = 0;
     for (let r = 0; r < ROUNDS; r++) {
       for (const table of ['multi', 'big'] as Table[]) {
-        for (const query of ['selective', 'sum'] as Query[]) {
+        for (const query of QUERIES) {
           const id = `${table} ${query}`;
           const cell = cells.get(id) ?? { duck: [], cold: [], restart: [], gets: 0, footerGets: 0 };
           cells.set(id, cell);

@@ -25,7 +25,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { createParquetConnector, type ParquetConnector } from '@spoke/connector-parquet';
-import { type arrow, Ex, type ScanRequest, Types } from '@spoke/core';
+import { Ex, type ScanRequest, Types } from '@spoke/core';
 import { openStore } from '@spoke/object-store';
 import { startS3Server } from '../test/harness/s3-server.js';
 
@@ -146,7 +146,9 @@ async function main(): Promise<void> {
       for await (const b of t.scan(request(table, query))) {
         rows += b.numRows;
         if (query === 'sum') {
-          const col = b.getChildAt(0) as arrow.Vector;
+          const col = b.getChildAt(0) as unknown as {
+            data: { values: Float64Array; offset: number; length: number }[];
+          };
           for (const d of col.data) {
             const values = d.values as Float64Array;
             for (let i = 0; i < d.length; i++) sum += values[d.offset + i] as number;

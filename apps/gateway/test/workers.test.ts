@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -181,6 +181,7 @@ describe('spoke serve with server.workers: 2', { timeout: 180_000 }, () => {
 limits: { max_concurrent_per_user: 1, queue_timeout: 1s }
 audit: { path: ${JSON.stringify(auditFile())} }
 logging: { level: debug }
+duckdb: { tempDirectory: spill }
 ${sourcesYaml(fixture)}`,
     );
     server = await serve(file);
@@ -203,6 +204,8 @@ ${sourcesYaml(fixture)}`,
     }
     assert.deepEqual([...seen].sort(), [1, 2]);
     assert.equal(server.stderr().match(/listening on/g)?.length, 1, 'one "listening on" line');
+    // Each worker's DuckDB spills into a directory of its own (DuckDB names its spill files alike).
+    assert.deepEqual(readdirSync(join(fixture.root, 'spill')).sort(), ['worker-1', 'worker-2']);
   });
 
   it('/v1/queries lists the queries of both workers; DELETE cancels either', async () => {

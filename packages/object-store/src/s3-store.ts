@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -116,8 +117,17 @@ export class S3ObjectStore implements ObjectStore {
       !env.AWS_USE_FIPS_ENDPOINT &&
       !env.AWS_USE_DUALSTACK_ENDPOINT &&
       /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(this.bucket);
-    const address = options.endpoint
-      ? { endpoint: new URL(options.endpoint), pathStyle: options.forcePathStyle ?? false, region }
+    // As the SDK addresses a bucket: path-style when asked or when the endpoint is an IP address, else a
+    // virtual host, which only a DNS-compatible name without dots can be (other names keep the SDK).
+    const endpoint = options.endpoint ? new URL(options.endpoint) : undefined;
+    const pathStyle =
+      (options.forcePathStyle ?? false) ||
+      (endpoint !== undefined && isIP(endpoint.hostname.replace(/^\[|\]$/g, '')) !== 0);
+    const hostable = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(this.bucket);
+    const address = endpoint
+      ? pathStyle || hostable
+        ? { endpoint, pathStyle, region }
+        : undefined
       : plainAws
         ? { endpoint: new URL(`https://s3.${region}.amazonaws.com`), pathStyle: false, region }
         : undefined;

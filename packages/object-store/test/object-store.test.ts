@@ -234,6 +234,13 @@ test('s3: keys with spaces, unicode and reserved characters read back (GETs path
   assert.equal((await store.get(keys[0] as string, { range: { start: 1000, end: 2000 } })).byteLength, 0);
   await assert.rejects(store.get('none/here.bin'), (e: unknown) => isObjectNotFound(e));
   await store.close();
+  // An IP-address endpoint is addressed path-style without forcePathStyle, as the SDK does.
+  const byIp = openStore('s3://lake/we ird/', { s3: { ...s3Options(), forcePathStyle: false } });
+  assert.equal(new TextDecoder().decode(await byIp.get(keys[0] as string)), `body of ${keys[0]}`);
+  const listed = [];
+  for await (const meta of byIp.list('a b/')) listed.push(meta.key);
+  assert.deepEqual(listed, [keys[0]]);
+  await byIp.close();
 });
 
 test("s3: LIST requests are signed as SigV4 specifies (AWS's published GET Bucket example)", () => {

@@ -400,6 +400,19 @@ describe('server.workers in the config', () => {
     assert.match(err, /INVALID_CONFIG: server\.workers: expected an integer from 1 to 64, got 0/);
   });
 
+  it('--workers out of range is a usage error', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--demo', '--workers', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr!.on('data', (c: Buffer) => {
+      err += c.toString();
+    });
+    const [code] = (await once(child, 'exit')) as [number];
+    assert.equal(code, 1);
+    assert.match(err, /spoke: --workers must be a number from 1 to 64, got "0" \(see: spoke serve --help\)/);
+  });
+
   it('a DuckDB file opened writable cannot be shared by several workers', async () => {
     const err = await fails(
       `server:\n  http: { host: 127.0.0.1, port: 0 }\n  workers: 2\nsources:\n  crm: { connector: duckdb, path: ${JSON.stringify(fixture.data.crmFile)}, writable: true }\n`,

@@ -481,4 +481,15 @@ ${sourcesYaml(fixture)}`,
     ).text();
     assert.match(metrics, /^spoke_login_throttled_total\{protocol="postgres"\} 2$/m);
   });
+
+  it('Ctrl+C (SIGINT to the primary and every worker at once) stops them all', async () => {
+    const pids = workerPids(server.child.pid!);
+    assert.equal(pids.length, 2);
+    const exited = once(server.child, 'exit');
+    for (const pid of [server.child.pid!, ...pids]) process.kill(pid, 'SIGINT');
+    const [code] = (await exited) as [number];
+    assert.equal(code, 0, server.stderr());
+    assert.equal(server.stderr().match(/SIGINT: shutting down/g)?.length, 1);
+    for (const pid of pids) assert.equal(alive(pid), false, `worker ${pid} is gone`);
+  });
 });

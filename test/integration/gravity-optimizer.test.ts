@@ -61,7 +61,11 @@ async function engineWith(options: {
         options.staleOrders === undefined
           ? postgres
           : withStaleEstimate(postgres, 'orders', options.staleOrders),
-      crm: await duckdbConnector.create({ path: crmFile }, { ...context, sourceName: 'crm' }),
+      // A source read by scans (its DuckDB does not take whole statements): the strategies here are for reads.
+      crm: await duckdbConnector.create(
+        { path: crmFile, wholeStatements: false },
+        { ...context, sourceName: 'crm' },
+      ),
     },
     ...(options.links ? { links: options.links } : {}),
     ...(options.sequential ? { optimizer: 'sequential' as const } : {}),

@@ -153,6 +153,13 @@ export class DuckDBSourceDialect implements SqlDialect {
         const names = expr.name as Json[] | undefined;
         const op = (names?.[names.length - 1]?.String as Json | undefined)?.sval;
         if (op === '/' || op === '%') refuse('division (PostgreSQL raises an error on a zero divisor)');
+        if (typeof op === 'string' && op.includes('~~')) refuse(`the operator ${op}`);
+      }
+      // LIKE escapes with a backslash in PostgreSQL (and in scans, which write ESCAPE '\'); DuckDB's LIKE has no
+      // escape character, and the deparser cannot write ESCAPE: like_escape(x, pattern, '\') says it.
+      for (const [key, value] of Object.entries(obj)) {
+        if (!Array.isArray(value)) obj[key] = withLikeEscape(value, refuse) ?? value;
+        else for (let i = 0; i < value.length; i++) value[i] = withLikeEscape(value[i], refuse) ?? value[i];
       }
       const constant = obj.A_Const as Json | undefined;
       if (constant) {
@@ -179,6 +186,34 @@ export class DuckDBSourceDialect implements SqlDialect {
     }
     return { sql, params: [] };
   }
+}
+
+const LIKE_CALLS: Readonly<Record<string, { readonly name: string; readonly negated: boolean }>> = {
+  '~~': { name: 'like_escape', negated: false },
+  '!~~': { name: 'like_escape', negated: true },
+  '~~*': { name: 'ilike_escape', negated: false },
+  '!~~*': { name: 'ilike_escape', negated: true },
+};
+
+/** `x [NOT] [I]LIKE p` as `[NOT] [i]like_escape(x, p, '\')`; `undefined` for any other node. */
+function withLikeEscape(node: unknown, refuse: (what: string) => never): Json | undefined {
+  const expr = (node as Json | null)?.A_Expr as Json | undefined;
+  if (!expr || (expr.kind !== 'AEXPR_LIKE' && expr.kind !== 'AEXPR_ILIKE')) return undefined;
+  const names = expr.name as Json[] | undefined;
+  const op = String((names?.[names.length - 1]?.String as Json | undefined)?.sval);
+  const call = LIKE_CALLS[op];
+  const pattern = expr.rexpr as Json;
+  const escaped = (pattern.FuncCall as Json | undefined)?.funcname as Json[] | undefined;
+  if (!call || escaped?.some((n) => (n.String as Json | undefined)?.sval === 'like_escape'))
+    return refuse('LIKE with this escape');
+  const like: Json = {
+    FuncCall: {
+      funcname: [{ String: { sval: call.name } }],
+      args: [expr.lexpr, pattern, { A_Const: { sval: { sval: '\\' } } }],
+      funcformat: 'COERCE_EXPLICIT_CALL',
+    },
+  };
+  return call.negated ? { BoolExpr: { boolop: 'NOT_EXPR', args: [like] } } : like;
 }
 
 function collectCteNames(node: unknown, into: Set<string>): void {

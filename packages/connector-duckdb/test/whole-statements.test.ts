@@ -17,6 +17,7 @@ const DDL = [
   `CREATE TABLE edges AS SELECT i AS id, CAST(i % 7 AS BIGINT) AS src, CAST((i * 3) % 7 AS BIGINT) AS dst FROM range(1, 30) t(i)`,
   `CREATE TABLE vals AS SELECT * FROM (VALUES (1, 'a'), (2, NULL), (3, 'c'), (NULL, 'd')) t(n, s)`,
   `CREATE TABLE ids AS SELECT uuid() AS u, 1 AS n`,
+  `CREATE TABLE words AS SELECT * FROM (VALUES ('a_b'), ('abc'), ('A_B'), ('a%b'), (NULL)) t(w)`,
 ];
 
 let dir: { dir: string; remove: () => Promise<void> };
@@ -37,7 +38,7 @@ before(async () => {
     { sourceName: 'w', baseDir: dir.dir },
   );
   // As the planner does before it plans: the tables are looked up (and described).
-  for (const t of ['edges', 'vals', 'ids', 'vals_file']) await connector.catalog.getTable('main', t);
+  for (const t of ['edges', 'vals', 'ids', 'vals_file', 'words']) await connector.catalog.getTable('main', t);
   reference = await DuckDBInstance.create(':memory:');
   const r = await reference.connect();
   for (const sql of DDL.slice(0, 2)) await r.run(sql);
@@ -104,6 +105,15 @@ describe('whole statements in the DuckDB source', () => {
     );
   });
 
+  test("LIKE and ILIKE escape with a backslash, as in PostgreSQL (DuckDB's own LIKE has no escape)", async () => {
+    const words = async (where: string) =>
+      (await runInSource(`SELECT w FROM main.words WHERE ${where} ORDER BY w`)).rows.map((r) => r[0]);
+    assert.deepEqual(await words(String.raw`w LIKE 'a\_%'`), ['a_b']);
+    assert.deepEqual(await words(String.raw`w ILIKE 'a\_%'`), ['A_B', 'a_b']);
+    assert.deepEqual(await words(String.raw`w NOT LIKE 'a\%b'`), ['A_B', 'a_b', 'abc']);
+    assert.deepEqual(await words(String.raw`w NOT ILIKE 'A%'`), []);
+  });
+
   test('an empty answer is one empty batch carrying the columns', async () => {
     const { rows, batches } = await runInSource('SELECT id, src FROM main.edges WHERE id < 0');
     assert.equal(rows.length, 0);
@@ -123,6 +133,7 @@ describe('whole statements in the DuckDB source', () => {
   test('division is declined (PostgreSQL raises 22012 on a zero divisor; the residual guards it)', async () => {
     await declined('SELECT id / src FROM main.edges', /division/);
     await declined('SELECT id % 2 FROM main.edges', /division/);
+    await declined("SELECT 1 FROM main.words WHERE w ~~ 'a%'", /operator ~~/);
   });
 
   test('tables a scan changes on the way are declined: UUID columns, files, unknown names', async () => {

@@ -13,7 +13,13 @@ import { after, before, describe, test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { connector as duckdbConnector } from '@spoke/connector-duckdb';
 import { collectBatches, createEngine, type FederatedEngine, formatExplain } from '@spoke/planner';
-import { checkGraphAgainstCatalog, compileCypher, type GraphDefinition } from '../src/index.js';
+import {
+  checkGraphAgainstCatalog,
+  compileCypher,
+  type GraphDefinition,
+  graphSource,
+  variableLengthFor,
+} from '../src/index.js';
 import { arrowRows, comparable, jsRows } from './results.js';
 import { CORPUS, createTableSql, socialData, socialGraph } from './social-graph.js';
 
@@ -37,11 +43,16 @@ before(async () => {
   const rc = await reference.connect();
   for (const t of ['person', 'company', 'knows', 'works_at'] as const) await rc.run(ddl[t]);
   rc.closeSync();
-  engine = await createEngine({
-    sources: {
-      g: await duckdbConnector.create({ path: join(dir, 'g.duckdb') }, { sourceName: 'g', baseDir: dir }),
-    },
-  });
+  const other = await DuckDBInstance.create(join(dir, 'other.duckdb'));
+  const oc = await other.connect();
+  await oc.run(
+    `CREATE TABLE labels AS SELECT CAST(i AS BIGINT) AS id, 'label ' || i AS label FROM range(0, 500) t(i)`,
+  );
+  oc.closeSync();
+  other.closeSync();
+  const open = (name: string) =>
+    duckdbConnector.create({ path: join(dir, `${name}.duckdb`) }, { sourceName: name, baseDir: dir });
+  engine = await createEngine({ sources: { g: await open('g'), other: await open('other') } });
   const columns = new Map<string, { name: string; type: string }[]>();
   for (const table of Object.values(tables)) {
     const resolved = await engine.registry.resolve('g', undefined, table.slice(2));
@@ -98,4 +109,48 @@ describe('Cypher corpus, every table in one DuckDB source', () => {
       pushed.size >= CORPUS.length * 0.9,
       `${pushed.size} of ${CORPUS.length}: not ${CORPUS.filter((q) => !pushed.has(q.name)).map((q) => q.name)}`,
     ));
+});
+
+describe('a graph query joined with a table of another source', () => {
+  test("its recursion goes to the graph's source as one sub-query, with its own CTEs", async () => {
+    const inner = compileCypher(
+      'MATCH (a:Person {id: 1})-[:KNOWS*1..3]->(b) RETURN DISTINCT b.id AS id',
+      graph,
+      { variableLength: 'recursive', paramStyle: 'inline' },
+    ).sql;
+    const sql = `SELECT o.label FROM (${inner}) AS r JOIN other.labels o ON o.id = r.id`;
+    // Within 3 hops, walks and trails reach the same vertices (repeating an edge returns to one reached before).
+    const reached = await expected(`WITH RECURSIVE t(node, depth) AS (
+        SELECT dst, 1 FROM knows WHERE src = 1
+        UNION ALL SELECT k.dst, t.depth + 1 FROM t JOIN knows k ON k.src = t.node WHERE t.depth < 3)
+      SELECT DISTINCT 'label ' || node FROM t`);
+    assert.ok(reached.length > 3, `${reached}`);
+    const got = comparable(arrowRows(await collectBatches(await engine.query(sql))), false);
+    assert.deepEqual(got, comparable(reached, false));
+    const plan = formatExplain(await engine.explain(sql)).join('\n');
+    assert.match(plan, /Source g: sub-query pushed down/);
+    assert.match(plan, /SQL: WITH RECURSIVE/);
+    assert.doesNotMatch(plan, /Scan g\./, 'no edge or vertex table of g is scanned');
+  });
+});
+
+describe('variableLengthFor: the shape from where the tables live', () => {
+  const caps = (source: string) => engine.registry.sources.get(source)?.sql?.dialect.capabilities;
+  test('every table in one DuckDB source: recursive, and compileCypher takes it from the graph', () => {
+    assert.equal(graphSource(graph), 'g');
+    assert.equal(variableLengthFor(graph, caps), 'recursive');
+    const sql = (g: GraphDefinition) =>
+      compileCypher('MATCH (a:Person {id: 1})-[:KNOWS*1..2]->(b) RETURN count(DISTINCT b)', g).sql;
+    assert.match(sql({ ...keyedGraph, variableLength: 'recursive' }), /WITH RECURSIVE/);
+    assert.doesNotMatch(sql(keyedGraph), /WITH RECURSIVE/);
+  });
+  test('tables in several sources, or a source without recursive CTEs: auto', () => {
+    const spread = socialGraph({ ...tables, company: 'lake.company' });
+    assert.equal(graphSource(spread), undefined);
+    assert.equal(variableLengthFor(spread, caps), 'auto');
+    assert.equal(
+      variableLengthFor(graph, () => undefined),
+      'auto',
+    );
+  });
 });

@@ -19,6 +19,7 @@ import {
   type GraphCatalogColumn,
   type GraphDefinition,
   rewriteGraphTable,
+  variableLengthFor,
 } from '@spoke/graph';
 import type { FederatedEngine, QueryEngine, TableFunctionExpander } from '@spoke/planner';
 import type { GraphsConfig } from './graphs-config.js';
@@ -143,11 +144,15 @@ export async function checkGraphs(
 ): Promise<Map<string, GraphDefinition>> {
   const columns = await catalogColumns(engine, ...Object.values(config));
   const graphs = new Map<string, GraphDefinition>();
-  for (const [name, graph] of Object.entries(config))
-    graphs.set(
-      name,
-      checkGraphAgainstCatalog(name, graph, (t) => columns.get(t)),
+  for (const [name, graph] of Object.entries(config)) {
+    const checked = checkGraphAgainstCatalog(name, graph, (t) => columns.get(t));
+    // Every table in one source that runs recursive CTEs (DuckDB): graph queries go there whole, as recursions.
+    const variableLength = variableLengthFor(
+      checked,
+      (source) => engine.registry.sources.get(source)?.sql?.dialect.capabilities,
     );
+    graphs.set(name, { ...checked, variableLength });
+  }
   return graphs;
 }
 

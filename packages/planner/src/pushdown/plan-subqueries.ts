@@ -46,12 +46,16 @@ export function planSubqueries(
   const tryPush = (select: AstNode, keysFor?: Side): SubqueryPushdown | undefined => {
     const covered: TableBinding[] = [];
     let closed = true;
+    // Its own CTEs (a compiled graph query's recursion, say) go along with it.
+    const own = new Set(
+      ((select.withClause?.ctes ?? []) as AstNode[]).map((c) => c.CommonTableExpr?.ctename as string),
+    );
     walkAst(select, (n) => {
       if (n.RangeFunction) closed = false;
       if (n.RangeVar) {
         const b = byRangeVar.get(n.RangeVar);
         if (b) covered.push(b);
-        else closed = false; // a CTE of the enclosing query, or a system relation
+        else if (n.RangeVar.schemaname !== undefined || !own.has(n.RangeVar.relname)) closed = false; // a CTE of the enclosing query, or a system relation
       }
       return undefined;
     });

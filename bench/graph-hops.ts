@@ -62,7 +62,12 @@ export const bench: Bench = {
       c.closeSync();
       db.closeSync();
 
-      const source = await duckdbConnector.create({ path: file }, { sourceName: 'g', baseDir: dir });
+      // GRAPH_BENCH_WHOLE=0: the source only scans (the gateway runs the rest), as before whole statements.
+      const wholeStatements = process.env.GRAPH_BENCH_WHOLE !== '0';
+      const source = await duckdbConnector.create(
+        { path: file, wholeStatements },
+        { sourceName: 'g', baseDir: dir },
+      );
       const engine = await createEngine({ sources: { g: source } });
       // As the gateway does at start-up: every table in one source that runs recursive CTEs → that shape.
       const graph: GraphDefinition = {
@@ -128,7 +133,7 @@ export const bench: Bench = {
       }
       printTable(rows);
       console.log(
-        `variable-length shape: ${shape ?? graph.variableLength}; best of ${RUNS}, interleaved; load average ${loadavg()
+        `whole statements: ${wholeStatements}; variable-length shape: ${shape ?? graph.variableLength}; best of ${RUNS}, interleaved; load average ${loadavg()
           .map((l) => l.toFixed(2))
           .join(' ')}`,
       );

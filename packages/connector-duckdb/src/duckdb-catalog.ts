@@ -23,11 +23,29 @@ export class DuckDBCatalog implements SpokeCatalog {
   constructor(
     private readonly db: DuckDBDatabase,
     private readonly fileTables: ReadonlyMap<string, DuckDBTable>,
+    /**
+     * True when nothing can change the database's tables while it is open
+     * (a file opened READ_ONLY: DuckDB lets no writer in beside readers), so
+     * the table list and each table's description are read once, not on
+     * every statement — two DuckDB round trips fewer per table a query names.
+     */
+    private readonly frozen = false,
   ) {}
+
+  #tableList: Promise<{ schema: string; table: string }[]> | undefined;
 
   /** Every (schema, table) of the database, tables and views alike. */
   async databaseTables(signal?: AbortSignal): Promise<{ schema: string; table: string }[]> {
     throwIfAborted(signal);
+    if (!this.frozen) return this.readTableList();
+    this.#tableList ??= this.readTableList().catch((error) => {
+      this.#tableList = undefined;
+      throw error;
+    });
+    return this.#tableList;
+  }
+
+  private readTableList(): Promise<{ schema: string; table: string }[]> {
     return this.db.withConnection(async (connection) => {
       const reader = await connection.runAndReadAll(
         `SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database() AND NOT temporary
@@ -69,12 +87,15 @@ export class DuckDBCatalog implements SpokeCatalog {
       const file = this.fileTables.get(table);
       if (file) return file;
     }
+    const key = `${schema}\u0000${table}`;
+    const known = this.frozen ? this.#handedOut.get(key) : undefined;
+    if (known) return known;
     const found = (await this.databaseTables(signal)).some((t) => t.schema === schema && t.table === table);
     if (!found) return undefined;
     const described = new DuckDBTable(table, this.db, { kind: 'table', schema, table });
     // Described now (the planner asks for the schema next anyway), so readsInPlace() can answer at planning.
     await described.schema();
-    this.#handedOut.set(`${schema}\u0000${table}`, described);
+    this.#handedOut.set(key, described);
     return described;
   }
 

@@ -124,7 +124,7 @@ export async function createDuckDBConnector(
       if (matches.length === 0) throw invalid(`files.${name}`, `no file matches ${pattern}`);
       fileTables.set(name, new DuckDBTable(name, db, { kind: 'files', format, files: matches }));
     }
-    const catalog = new DuckDBCatalog(db, fileTables);
+    const catalog = new DuckDBCatalog(db, fileTables, path !== undefined && !parsed.writable);
     if (fileTables.size && path !== undefined) {
       const clash = (await catalog.databaseTables()).find(
         (t) => t.schema === FILES_SCHEMA && fileTables.has(t.table),

@@ -18,12 +18,20 @@ export class DuckDBDatabase {
     readonly sourceName: string,
   ) {}
 
-  /** A new connection with the dialect's session settings applied. Close it with `closeSync()`. */
+  /** Connections that finished cleanly, settings applied, kept for the next statement (a connect and two SETs cost ~1 ms). */
+  readonly #idle: DuckDBConnection[] = [];
+
+  /**
+   * A connection of its own with the dialect's session settings applied:
+   * an idle one or a new one. Give it back with {@link release}.
+   */
   async connect(): Promise<DuckDBConnection> {
     if (this.#closed)
       throw new SpokeError(ErrorCode.SOURCE_UNAVAILABLE, 'the DuckDB connector is closed', {
         source: this.sourceName,
       });
+    const idle = this.#idle.pop();
+    if (idle) return idle;
     const connection = await this.instance.connect();
     try {
       for (const setting of this.dialect.sessionSettings) await connection.run(setting);
@@ -34,15 +42,28 @@ export class DuckDBDatabase {
     return connection;
   }
 
-  /** Runs `fn` on a fresh connection and closes it afterwards; DuckDB errors become `SOURCE_ERROR`. */
+  /**
+   * Takes back a connection from {@link connect}: kept for reuse when its
+   * statement ran to the end (`clean`), closed otherwise (interrupted,
+   * failed, or a result left unread).
+   */
+  release(connection: DuckDBConnection, clean: boolean): void {
+    if (clean && !this.#closed && this.#idle.length < MAX_IDLE) this.#idle.push(connection);
+    else connection.closeSync();
+  }
+
+  /** Runs `fn` on a connection of its own and gives it back; DuckDB errors become `SOURCE_ERROR`. */
   async withConnection<T>(fn: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
     const connection = await this.connect();
+    let clean = false;
     try {
-      return await fn(connection);
+      const result = await fn(connection);
+      clean = true;
+      return result;
     } catch (error) {
       throw this.wrap(error);
     } finally {
-      connection.closeSync();
+      this.release(connection, clean);
     }
   }
 
@@ -59,6 +80,10 @@ export class DuckDBDatabase {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    for (const connection of this.#idle.splice(0)) connection.closeSync();
     this.instance.closeSync();
   }
 }
+
+/** Idle connections kept at most. */
+const MAX_IDLE = 4;

@@ -27,6 +27,7 @@ export class DuckDBSqlExecutor implements SqlExecutor {
     const connection = await this.db.connect();
     const interrupt = () => connection.interrupt();
     signal.addEventListener('abort', interrupt, { once: true });
+    let clean = false;
     try {
       const { values, types } = toTypedDuckDBParams(query.params);
       const result = await connection.stream(query.sql, values, types);
@@ -37,12 +38,13 @@ export class DuckDBSqlExecutor implements SqlExecutor {
       }
       // The planner reads the answer's schema from the first batch: an empty answer is one empty batch.
       if (!any) yield emptyBatch(resultArrowSchema(result));
+      clean = !signal.aborted;
     } catch (error) {
       if (signal.aborted) throw SpokeError.cancelled(signal);
       throw this.db.wrap(error);
     } finally {
       signal.removeEventListener('abort', interrupt);
-      connection.closeSync();
+      this.db.release(connection, clean);
     }
   }
 }

@@ -243,6 +243,7 @@ export class DuckDBTable extends BaseTable {
     const interrupt = () => connection.interrupt();
     signal.addEventListener('abort', interrupt, { once: true });
     let rows = 0;
+    let clean = false;
     try {
       const { values, types: paramTypes } = toTypedDuckDBParams(params);
       const result = await connection.stream(sql, values, paramTypes);
@@ -263,12 +264,13 @@ export class DuckDBTable extends BaseTable {
         }
       }
       if (rows === 0 && request.projection.length) yield emptyBatch(schema);
+      clean = !signal.aborted;
     } catch (error) {
       if (signal.aborted) throw SpokeError.cancelled(signal);
       throw this.db.wrap(error);
     } finally {
       signal.removeEventListener('abort', interrupt);
-      connection.closeSync();
+      this.db.release(connection, clean);
     }
   }
 

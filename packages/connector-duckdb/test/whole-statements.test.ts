@@ -159,6 +159,26 @@ describe('whole statements in the DuckDB source', () => {
     }
   });
 
+  test('connections are reused only after a clean end: a failed or abandoned statement leaves none broken', async () => {
+    await assert.rejects(runInSource("SELECT CAST('x' AS INTEGER) FROM main.edges"));
+    // A long answer left after its first batch, then one stopped by its signal.
+    const long = connector.sql!.dialect.renderSelect(
+      tree('SELECT a.id FROM main.edges a, main.edges b, main.edges c, main.edges d'),
+    );
+    const context = { queryId: 't', roles: [] };
+    for await (const _ of connector.sql!.execute(long, { signal: new AbortController().signal, context }))
+      break;
+    const stop = new AbortController();
+    await assert.rejects(async () => {
+      for await (const _ of connector.sql!.execute(long, { signal: stop.signal, context })) stop.abort();
+    });
+    for (let i = 0; i < 6; i++) {
+      const { rows } = await runInSource('SELECT count(*) FROM main.edges');
+      assert.equal(Number(rows[0]![0]), 29);
+    }
+    assert.equal((await connector.catalog.getTable('main', 'edges')) !== undefined, true);
+  });
+
   test('a DuckDB error names the source', async () => {
     await assert.rejects(runInSource("SELECT CAST('x' AS INTEGER) FROM main.edges"), (e: unknown) => {
       return SpokeError.isInstance(e) && e.code === ErrorCode.SOURCE_ERROR && e.source === 'w';

@@ -81,8 +81,9 @@ export interface QueryServiceOptions {
 
 /**
  * The other processes of a gateway run with `server.workers` > 1: what
- * `GET /v1/queries`, `DELETE /v1/queries/{id}` and `GET /metrics` ask so
- * that they answer for the whole gateway, whichever worker took the request.
+ * `GET /v1/queries`, `DELETE /v1/queries/{id}`, `GET /metrics`, query
+ * progress and the activity feed ask so that they answer for the whole
+ * gateway, whichever worker took the request.
  */
 export interface GatewayPeers {
   /** Queries running on any worker that `principal` may see. */

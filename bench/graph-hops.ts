@@ -62,7 +62,7 @@ export const bench: Bench = {
       c.closeSync();
       db.closeSync();
 
-      // GRAPH_BENCH_WHOLE=0: the source only scans (the gateway runs the rest), as before whole statements.
+      // The graph's source runs whole statements (wholeStatements: true); GRAPH_BENCH_WHOLE=0: it only scans.
       const wholeStatements = process.env.GRAPH_BENCH_WHOLE !== '0';
       const source = await duckdbConnector.create(
         { path: file, wholeStatements },

@@ -18,7 +18,7 @@ import { DuckDBTable } from './duckdb-table.js';
 
 /** A DuckDB database file and/or Parquet/CSV files, served as one source. */
 export class DuckDBConnector extends BaseConnector {
-  /** Whole statements over this source's tables run in place (see duckdb-sql-dialect.ts); off with `wholeStatements: false`. */
+  /** Whole statements over this source's tables run in place (see duckdb-sql-dialect.ts), with `wholeStatements: true`. */
   declare readonly sql?: DuckDBSqlExecutor;
 
   constructor(
@@ -26,7 +26,7 @@ export class DuckDBConnector extends BaseConnector {
     readonly catalog: DuckDBCatalog,
     /** Where the data lives, for {@link DuckDBConnector.freshness}: the database file and each `files:` table's files. */
     readonly files: { readonly path?: string; readonly tables?: ReadonlyMap<string, readonly string[]> } = {},
-    wholeStatements = true,
+    wholeStatements = false,
   ) {
     super();
     if (wholeStatements)

@@ -16,7 +16,7 @@ export const DUCKDB_OPTIONS = {
   threads: { type: 'integer', description: "DuckDB's worker threads" },
   wholeStatements: {
     type: 'boolean',
-    default: true,
+    default: false,
     description:
       'run a statement that reads only this source (joins, aggregates, recursive CTEs) in its DuckDB, in place; false: the gateway scans the tables and runs the rest',
   },

@@ -14,7 +14,8 @@
  *   INTERVAL, TIME, unsigned integers);
  * - `/` and `%` (PostgreSQL raises 22012 on a zero divisor, DuckDB answers
  *   NULL: the residual guards them);
- * - integer constants DuckDB 1.5 folds wrongly (see `isMisfoldedIntegerConstant`).
+ * - integer constants DuckDB 1.5 folds wrongly (see `isMisfoldedIntegerConstant`);
+ * - casts to bytea (PostgreSQL reads `'\x00ff'::bytea` as hex, DuckDB as characters).
  *
  * The source's instance is not sandboxed (it reads the configured files),
  * so what user SQL may call here is a short list: the capabilities' functions
@@ -127,7 +128,9 @@ export class DuckDBSourceDialect implements SqlDialect {
     return `"${name.replaceAll('"', '""')}"`;
   }
 
-  renderSelect(tree: SelectTree): RenderedSql {
+  renderSelect(given: SelectTree): RenderedSql {
+    // A copy: LIKE is rewritten in place below, and callers may render one tree more than once.
+    const tree = structuredClone(given) as SelectTree;
     const refuse = (what: string): never => {
       throw new SpokeError(ErrorCode.UNSUPPORTED, `the DuckDB source does not run ${what} for the gateway`);
     };
@@ -160,6 +163,13 @@ export class DuckDBSourceDialect implements SqlDialect {
       for (const [key, value] of Object.entries(obj)) {
         if (!Array.isArray(value)) obj[key] = withLikeEscape(value, refuse) ?? value;
         else for (let i = 0; i < value.length; i++) value[i] = withLikeEscape(value[i], refuse) ?? value[i];
+      }
+      const cast = obj.TypeCast as Json | undefined;
+      if (cast) {
+        const names = ((cast.typeName as Json | undefined)?.names ?? []) as Json[];
+        const type = String((names[names.length - 1]?.String as Json | undefined)?.sval).toLowerCase();
+        // PostgreSQL reads '\x00ff'::bytea as hex; DuckDB as the characters: the planner converts such literals.
+        if (type === 'bytea' || type === 'blob') refuse('casts to bytea');
       }
       const constant = obj.A_Const as Json | undefined;
       if (constant) {

@@ -11,7 +11,10 @@ runConformance({
   setup: async () => {
     const { dir, remove } = tempDir();
     await writeFixture(dir);
-    const c = await connector.create({ path: 'fixture.duckdb' }, { sourceName: 'conformance', baseDir: dir });
+    const c = await connector.create(
+      { path: 'fixture.duckdb', wholeStatements: true },
+      { sourceName: 'conformance', baseDir: dir },
+    );
     return { connector: c, fixtureSchema: 'main', teardown: remove };
   },
 });

@@ -34,7 +34,7 @@ before(async () => {
   c.closeSync();
   db.closeSync();
   connector = await createDuckDBConnector(
-    { path: 'w.duckdb', files: { vals_file: 'vals.parquet' } },
+    { path: 'w.duckdb', files: { vals_file: 'vals.parquet' }, wholeStatements: true },
     { sourceName: 'w', baseDir: dir.dir },
   );
   // As the planner does before it plans: the tables are looked up (and described).
@@ -143,13 +143,20 @@ describe('whole statements in the DuckDB source', () => {
     await declined('SELECT 1 FROM somewhere', /somewhere/);
   });
 
+  test("casts to bytea are declined (PostgreSQL reads '\\x00ff' as hex, DuckDB as characters)", async () => {
+    await declined(
+      String.raw`SELECT 1 FROM main.edges WHERE CAST(id AS TEXT)::bytea = '\x00ff'::bytea`,
+      /bytea/,
+    );
+  });
+
   test('the smallest integer constants are declined (DuckDB folds them wrongly)', async () => {
     await declined('SELECT id FROM main.edges WHERE id * -1 >= -2147483648', /smallest integer/);
   });
 
-  test('wholeStatements: false leaves the source to scans', async () => {
+  test('without wholeStatements (the default) the source only scans', async () => {
     const scansOnly = await createDuckDBConnector(
-      { path: 'w.duckdb', wholeStatements: false },
+      { path: 'w.duckdb' },
       { sourceName: 'w2', baseDir: dir.dir },
     );
     try {

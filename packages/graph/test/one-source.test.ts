@@ -51,7 +51,10 @@ before(async () => {
   oc.closeSync();
   other.closeSync();
   const open = (name: string) =>
-    duckdbConnector.create({ path: join(dir, `${name}.duckdb`) }, { sourceName: name, baseDir: dir });
+    duckdbConnector.create(
+      { path: join(dir, `${name}.duckdb`), wholeStatements: true },
+      { sourceName: name, baseDir: dir },
+    );
   engine = await createEngine({ sources: { g: await open('g'), other: await open('other') } });
   const columns = new Map<string, { name: string; type: string }[]>();
   for (const table of Object.values(tables)) {

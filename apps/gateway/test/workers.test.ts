@@ -178,7 +178,7 @@ describe('spoke serve with server.workers: 2', { timeout: 180_000 }, () => {
   http: { host: 127.0.0.1, port: 0 }
   postgres: { host: 127.0.0.1, port: 0 }
   workers: 2
-limits: { max_concurrent_per_user: 1, queue_timeout: 1s }
+limits: { max_concurrent_queries: 2, max_concurrent_per_user: 1, queue_timeout: 1s }
 audit: { path: ${JSON.stringify(auditFile())} }
 logging: { level: debug }
 duckdb: { tempDirectory: spill }
@@ -208,7 +208,7 @@ ${sourcesYaml(fixture)}`,
     assert.deepEqual(readdirSync(join(fixture.root, 'spill')).sort(), ['worker-1', 'worker-2']);
   });
 
-  it('/v1/queries lists the queries of both workers; DELETE cancels either', async () => {
+  it('/v1/queries lists the queries of both workers, max_concurrent_queries counts both; DELETE cancels either', async () => {
     const alice = await onWorker(server.pgPort, 'alice', 1, clients);
     const bob = await onWorker(server.pgPort, 'bob', 2, clients);
     clients.push(alice, bob);
@@ -238,6 +238,14 @@ ${sourcesYaml(fixture)}`,
       );
     }
     assert.deepEqual((await activityUsers(server.http)).sort(), ['alice', 'bob']);
+    // max_concurrent_queries: 2 counts both workers (each runs one query): a third waits, then is refused.
+    const gina = await connectAs(server.pgPort, 'gina');
+    clients.push(gina);
+    await assert.rejects(gina.query(COUNT), (error: Error & { code?: string }) => {
+      assert.equal(error.code, '53000');
+      assert.match(error.message, /2 queries are running \(limits\.max_concurrent_queries is 2\)/);
+      return true;
+    });
     for (const q of listed) {
       const res = await fetch(`${server.http}/v1/queries/${q.queryId}`, { method: 'DELETE' });
       assert.equal(res.status, 200, await res.text());
@@ -309,14 +317,14 @@ ${sourcesYaml(fixture)}`,
       Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(metrics)?.[1]);
     assert.equal(value('spoke_queries_total{protocol="postgres",outcome="ok"}'), ok);
     assert.equal(value('spoke_queries_total{protocol="postgres",outcome="QUERY_CANCELLED"}'), 4);
-    assert.equal(value('spoke_queries_total{protocol="postgres",outcome="RESOURCE_EXHAUSTED"}'), 1);
+    assert.equal(value('spoke_queries_total{protocol="postgres",outcome="RESOURCE_EXHAUSTED"}'), 2);
     assert.equal(value('spoke_workers'), 2);
     assert.equal(value('spoke_active_queries'), 0);
     // One family, one TYPE line, whatever the number of workers.
     assert.equal(metrics.match(/^# TYPE spoke_queries_total counter$/gm)?.length, 1);
     const records = await waitFor('the audit records', async () => {
       const lines = readFileSync(auditFile(), 'utf8').trim().split('\n');
-      return lines.length >= ok + 5 ? lines : undefined;
+      return lines.length >= ok + 6 ? lines : undefined;
     });
     const parsed = records.map((line) => JSON.parse(line) as { outcome: string; protocol: string });
     assert.equal(parsed.filter((r) => r.outcome === 'ok').length, ok);

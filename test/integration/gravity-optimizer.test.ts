@@ -52,18 +52,24 @@ async function engineWith(options: {
   sequential?: boolean;
   /** PostgreSQL's estimate for orders replaced by this (stale statistics). */
   staleOrders?: number;
+  /** crm's DuckDB takes whole statements (its sub-queries go to it whole). */
+  crmWhole?: boolean;
+  /** PostgreSQL's tables take at most this many keys (a source without arrays takes 20,000). */
+  keyLimit?: number;
 }) {
   const context = { sourceName: '', baseDir: dir };
   const postgres = await postgresConnector.create({ url: pg.url }, { ...context, sourceName: 'pg' });
   const engine = await createEngine({
     sources: {
-      pg:
+      pg: withKeyLimit(
         options.staleOrders === undefined
           ? postgres
           : withStaleEstimate(postgres, 'orders', options.staleOrders),
+        options.keyLimit,
+      ),
       // A source read by scans (its DuckDB does not take whole statements): the strategies here are for reads.
       crm: await duckdbConnector.create(
-        { path: crmFile, wholeStatements: false },
+        { path: crmFile, wholeStatements: options.crmWhole === true },
         { ...context, sourceName: 'crm' },
       ),
     },
@@ -75,6 +81,30 @@ async function engineWith(options: {
   });
   engines.push(engine);
   return engine;
+}
+
+/** The connector, except that its tables take at most `limit` keys (as a source whose IN lists are placeholders). */
+function withKeyLimit(connector: SpokeConnector, limit: number | undefined): SpokeConnector {
+  if (limit === undefined) return connector;
+  const bind = (target: object, name: string | symbol) => {
+    const value = Reflect.get(target, name, target);
+    return typeof value === 'function' ? value.bind(target) : value;
+  };
+  const catalog = new Proxy(connector.catalog, {
+    get: (target, name) =>
+      name === 'getTable'
+        ? async (schema: string, name: string, signal?: AbortSignal) => {
+            const found = await target.getTable(schema, name, signal);
+            return (
+              found &&
+              new Proxy(found, {
+                get: (t, member) => (member === 'valueListLimit' ? limit : bind(t, member)),
+              })
+            );
+          }
+        : bind(target, name),
+  });
+  return new Proxy(connector, { get: (target, name) => (name === 'catalog' ? catalog : bind(target, name)) });
 }
 
 /** The connector, except that `table`'s row estimates are `rows` whatever the filters: statistics gone stale. */
@@ -191,8 +221,19 @@ describe('strategies by size and link', () => {
     assert.equal(orders.strategy, 'pull');
     assert.equal(orders.dynamicFilters, undefined);
   });
+  test('24,000 keys go to PostgreSQL as one array (= ANY), and the answer is exact', async () => {
+    const engine = await engineWith({ links: SLOW_PG });
+    await assertSameAnswer(engine, WEB_ITEMS);
+    const mark = logLength();
+    const plan = await engine.explain(WEB_ITEMS, { analyze: true });
+    const items = read(plan, 'items');
+    assert.match(items.strategy ?? '', /semi-join by keys \(o\)/);
+    assert.equal(items.keysSent, 24000);
+    assert.equal(items.actualRows, 96000);
+    assert.match(statementLog(mark), /order_id"? = ANY\(CAST\('\{/);
+  });
   test('two tables of one source restrict each other inside it when the keys are too many to send', async () => {
-    const engine = await engineWith({});
+    const engine = await engineWith({ keyLimit: 20_000 });
     await assertSameAnswer(engine, WEB_ITEMS);
     const plan = await engine.explain(WEB_ITEMS, { analyze: true });
     const items = read(plan, 'items');
@@ -244,10 +285,33 @@ describe('policies constrain the plan', () => {
   });
 });
 
+describe('policies constrain sub-queries too', () => {
+  test("a never_upload table's sub-query answer is not sent to another source as keys", async () => {
+    const sql = `SELECT count(*) AS n, sum(o.id) AS ids FROM pg.orders o
+      WHERE o.customer_id IN (SELECT id FROM crm.customers WHERE region = 'EU')`;
+    // Control: crm answers the sub-query whole, and its keys restrict the read of orders at PostgreSQL.
+    const allowed = await engineWith({ links: SLOW_PG, crmWhole: true });
+    await assertSameAnswer(allowed, sql);
+    let mark = logLength();
+    await collectBatches(await allowed.query(sql));
+    assert.match(statementLog(mark), /customer_id"? IN \(|customer_id"? = ANY/);
+
+    const guarded = await engineWith({ links: SLOW_PG, crmWhole: true, neverUpload: true });
+    await assertSameAnswer(guarded, sql);
+    mark = logLength();
+    await collectBatches(await guarded.query(sql));
+    const received = statementLog(mark);
+    assert.match(received, /orders/, 'PostgreSQL was read');
+    assert.doesNotMatch(received, /customer_id"? IN \(|customer_id"? = ANY|'customer \d+'/);
+    const plan = await guarded.explain(sql, { analyze: true });
+    assert.equal(read(plan, 'orders').keysSent, 0);
+  });
+});
+
 describe('re-planning on evidence', () => {
   test('keys planned from a stale estimate but too many to send: the read switches to a semi-join in the source', async () => {
-    // PostgreSQL "says" 10 web orders; there are 24,000 — too many keys for a list.
-    const engine = await engineWith({ staleOrders: 10 });
+    // PostgreSQL "says" 10 web orders; there are 24,000 — too many keys for a list of 20,000.
+    const engine = await engineWith({ staleOrders: 10, keyLimit: 20_000 });
     const planned = read(await engine.explain(WEB_ITEMS), 'items');
     assert.match(planned.strategy ?? '', /semi-join by keys \(o\)/);
     await assertSameAnswer(engine, WEB_ITEMS);
@@ -287,7 +351,7 @@ describe('EXPLAIN ANALYZE', () => {
     assert.equal(plan.analyze?.rows, 1);
   });
   test('EXPLAIN ANALYZE in SQL prints estimates next to actuals', async () => {
-    const engine = await engineWith({});
+    const engine = await engineWith({ keyLimit: 20_000 });
     const result = await engine.query(`EXPLAIN ANALYZE ${WEB_ITEMS}`);
     const text = (await collectBatches(result))
       .flatMap((b) => b.toArray().map((r) => String(r['QUERY PLAN'])))

@@ -575,7 +575,14 @@ export class FederatedEngine implements QueryEngine {
         ? joinAtSourceCandidate(stmt, bound, params, pushdown.mayUpload ?? (() => true))
         : undefined;
     await breathe(stmt);
-    const subqueries = planSubqueries(stmt, bound.bindings, params);
+    const mayShipKeys = pushdown.mayShipKeys ?? (() => true);
+    // A sub-query's answer restricts another read only where its tables' values may go there: its keys are
+    // values of those tables (`never_upload`), as much as a join's are.
+    const subqueries = planSubqueries(stmt, bound.bindings, params).map((q): SubqueryPushdown => {
+      if (!q.keysFor || q.bindings.every((b) => mayShipKeys(b, q.keysFor!.binding.source))) return q;
+      const { keysFor: _kept, ...withoutKeys } = q;
+      return withoutKeys;
+    });
     await breathe(stmt);
     const covered = new Set(subqueries.flatMap((q) => q.bindings));
     const scans = await planScans(
@@ -590,7 +597,7 @@ export class FederatedEngine implements QueryEngine {
       estimates: scans.length > 1 ? await estimateReads(scans, signal) : unknownEstimates(scans),
       links: this.links,
       params,
-      mayShipKeys: pushdown.mayShipKeys ?? (() => true),
+      mayShipKeys,
       keyedBySubquery: new Set(subqueries.flatMap((q) => (q.keysFor ? [q.keysFor.binding] : []))),
       ...(this.optimizer === 'sequential' || this.optimizer === 'pull' ? { forced: this.optimizer } : {}),
     });

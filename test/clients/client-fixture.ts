@@ -106,10 +106,14 @@ sources:
   crm: { connector: duckdb, path: crm.duckdb }
 `,
   );
-  const child: ChildProcess = spawn(process.execPath, [SPOKE_BIN, 'serve', '--config', config], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    cwd: dir,
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [SPOKE_BIN, 'serve', '--workers', '1', '--config', config],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: dir,
+    },
+  );
   let out = '';
   let err = '';
   child.stdout!.on('data', (c: Buffer) => {

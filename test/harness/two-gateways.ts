@@ -151,9 +151,13 @@ function basic(user: string): string {
 
 /** Starts `spoke serve --config <path>` and waits for its banner. */
 export async function startGatewayProcess(name: string, configPath: string): Promise<GatewayProcess> {
-  const child: ChildProcess = spawn(process.execPath, [SPOKE_BIN, 'serve', '--config', configPath], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [SPOKE_BIN, 'serve', '--workers', '1', '--config', configPath],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   let err = '';
   child.stdout!.on('data', (c: Buffer) => {

@@ -87,7 +87,7 @@ sources:
   lake: { connector: duckdb, files: { sales: "sales_*.parquet" } }
 `,
   );
-  server = spawn(process.execPath, [cli, 'serve', '--config', configPath], {
+  server = spawn(process.execPath, [cli, 'serve', '--workers', '1', '--config', configPath], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -92,7 +92,7 @@ sources:
     accessUrl: ${snow.accessUrl}
 `,
   );
-  server = spawn(process.execPath, [cli, 'serve', '--config', join(dir, 'spoke.yaml')], {
+  server = spawn(process.execPath, [cli, 'serve', '--workers', '1', '--config', join(dir, 'spoke.yaml')], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, SNOW_PASSWORD: snow.password },
   });

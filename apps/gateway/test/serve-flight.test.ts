@@ -18,7 +18,7 @@ const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 
 /** Starts `spoke serve ARGS`; resolves with the banner once it is printed. */
 async function serve(args: string[]): Promise<{ child: ChildProcess; banner: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', ...args], {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--workers', '1', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -4,11 +4,21 @@
  * output through unchanged, and ends with one line over all packages —
  * test files' pass/fail/skip counts summed from each `node --test` run's
  * TAP summary (`# pass N`, also replayed for turbo cache hits), the
- * packages that failed, and the time. Exits with turbo's status.
+ * packages that failed, and the time. Exits with turbo's status. The
+ * builds run first, two at a time; the tests then find them cached.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 
 const started = Date.now();
+// Builds first, two at a time: tsc is CPU-bound and the packages' builds are independent where the graph allows;
+// the tests then run one package at a time (they start servers and time things), finding every build cached.
+const build = spawnSync('npx', ['turbo', 'run', 'build', '--concurrency=2', '--output-logs=errors-only'], {
+  stdio: 'inherit',
+});
+if (build.status !== 0) {
+  process.stdout.write('\nnpm test: FAILED — the build failed\n');
+  process.exit(build.status ?? 1);
+}
 const child = spawn('npx', ['turbo', 'run', 'test', ...process.argv.slice(2)], {
   stdio: ['inherit', 'pipe', 'inherit'],
 });

@@ -207,7 +207,19 @@ describe('spoke CLI', { timeout: 240_000 }, () => {
   it('serves on port 0, prints where, and stops cleanly on SIGTERM', async () => {
     const child: ChildProcess = spawn(
       process.execPath,
-      ['--import', 'tsx', CLI, 'serve', ...demo, '--http-port', '0', '--postgres-port', '0'],
+      [
+        '--import',
+        'tsx',
+        CLI,
+        'serve',
+        ...demo,
+        '--workers',
+        '1',
+        '--http-port',
+        '0',
+        '--postgres-port',
+        '0',
+      ],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },

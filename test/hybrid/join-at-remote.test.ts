@@ -24,6 +24,7 @@ import { arrow, type RecordBatch } from '@spoke/core';
 import { type PostgresServer, startPostgres } from '../harness/index.js';
 // Not through the harness index: it imports @spoke/gateway, which packages' own tests run before it is built.
 import { startTwoGateways, TWO_GATEWAYS_PASSWORD, type TwoGateways } from '../harness/two-gateways.js';
+import { canonical, duckdbRows } from './answers.js';
 
 /** 30,000 customers' orders at R: 10 per customer. */
 const ORDERS_PG = `CREATE TABLE orders AS SELECT i AS id, 'K-' || lpad(((i * 7) % 30000 + 1)::text, 5, '0') AS customer_code, ((i % 50) * 1.5)::numeric(10,2) AS amount FROM generate_series(1, 300000) i`;
@@ -35,26 +36,6 @@ const VAULT_SQL = ACCOUNTS_SQL.replace('TABLE accounts', 'TABLE vault');
 
 const joinQuery = (table: string) =>
   `SELECT a.segment, count(*) AS n, sum(o.amount) AS total FROM local.${table} a JOIN R.pg.orders o ON o.customer_code = a.code GROUP BY a.segment ORDER BY a.segment`;
-
-function canonical(rows: readonly (readonly unknown[])[] | undefined): string {
-  return JSON.stringify(
-    (rows ?? []).map((r) => r.map((v) => (v === null ? v : Number.isNaN(Number(v)) ? v : Number(v)))),
-  );
-}
-
-async function duckdbRows(statements: readonly string[], sql: string): Promise<unknown[][]> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  try {
-    for (const s of statements) await connection.run(s);
-    return (await connection.runAndReadAll(sql))
-      .getRows()
-      .map((r) => r.map((v) => (v === null ? v : String(v))));
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
-}
 
 interface ExplainedRequest {
   readonly source: string;

@@ -24,6 +24,7 @@ import pg from 'pg';
 import { type PostgresServer, startPostgres } from '../harness/index.js';
 // Not through the harness index: it imports @spoke/gateway, which packages' own tests run before it is built.
 import { startTwoGateways, TWO_GATEWAYS_PASSWORD, type TwoGateways } from '../harness/two-gateways.js';
+import { canonical, duckdbRows } from './answers.js';
 
 /** The local table: 150 customers, codes K-0001…K-0150 (R's orders use the first 120). */
 const CUSTOMERS_SQL = `CREATE TABLE customers AS SELECT 'K-' || lpad(i::VARCHAR, 4, '0') AS code, 'secret-name-' || i AS name, ['retail', 'smb', 'enterprise'][i % 3 + 1] AS segment FROM range(1, 151) r(i)`;
@@ -45,32 +46,6 @@ async function waitUntil(what: string, condition: () => boolean, ms = 15_000): P
   while (!condition()) {
     if (Date.now() - started > ms) throw new Error(`${what}: not within ${ms} ms`);
     await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function canonical(rows: readonly (readonly unknown[])[] | undefined): string {
-  return JSON.stringify(
-    (rows ?? []).map((r) =>
-      r.map((v) =>
-        typeof v === 'number' || typeof v === 'bigint' || (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v))
-          ? Number(v)
-          : v,
-      ),
-    ),
-  );
-}
-
-async function duckdbRows(statements: readonly string[], sql: string): Promise<unknown[][]> {
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  try {
-    for (const s of statements) await connection.run(s);
-    return (await connection.runAndReadAll(sql))
-      .getRows()
-      .map((r) => r.map((v) => (v === null ? v : String(v))));
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
   }
 }
 

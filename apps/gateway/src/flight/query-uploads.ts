@@ -151,22 +151,13 @@ class UploadSource extends BaseConnector {
 
   constructor(uploads: QueryUploads) {
     super();
-    const tables = new Map<string, SpokeTable>();
     this.catalog = {
       defaultSchema: 'main',
       // Nothing is listed: an upload is found only by the name its uploader chose.
       listSchemas: async () => [],
       listTables: async () => [],
-      getTable: async (schema: string, name: string) => {
-        if (schema !== 'main' || !uploads.get(name)) return undefined;
-        let table = tables.get(name);
-        if (!table) {
-          table = new UploadedTable(name, uploads);
-          tables.set(name, table);
-          if (tables.size > 1000) tables.delete(tables.keys().next().value!);
-        }
-        return table;
-      },
+      getTable: async (schema: string, name: string): Promise<SpokeTable | undefined> =>
+        schema === 'main' && uploads.get(name) ? new UploadedTable(name, uploads) : undefined,
     };
   }
 }

@@ -26,7 +26,7 @@ import type { TableBinding } from '../binder/scope.js';
 import type { QueryResult } from '../engine-api.js';
 import type { ScanPlan } from '../pushdown/plan-scans.js';
 import { renderReduction } from '../strategies/in-source-semi-join.js';
-import { MAX_DYNAMIC_FILTER_KEYS, type PlannedRead } from '../strategies/plan-reads.js';
+import { keyLimitOf, type PlannedRead } from '../strategies/plan-reads.js';
 import { closingStream } from './closing-stream.js';
 import { translateDuckDBError } from './duckdb-errors.js';
 import { ExecutionTrace, type ReadActuals } from './execution-trace.js';
@@ -441,7 +441,7 @@ async function keyList(
   const type = field ? fromArrowType(field.type) : undefined;
   if (!type || !KEY_TYPES.has(type.id) || !fromColumn) return undefined;
   const column = `"${fromColumn.replaceAll('"', '""')}"`;
-  const limit = to.provider.valueListLimit ?? MAX_DYNAMIC_FILTER_KEYS;
+  const limit = keyLimitOf(to);
   // One statement: at most limit + 1 distinct keys come back, so a long list is known to be too long.
   const reader = await connection.runAndReadAll(
     `SELECT DISTINCT ${column} FROM "${relation}" WHERE ${column} IS NOT NULL LIMIT ${limit + 1}`,

@@ -128,7 +128,7 @@ function planOf(prepared: PreparedSelect): Omit<ExplainPlan, 'appliedRules'> {
             : []),
           ...prepared.schedule.alternatives,
         ],
-        links: linksOf(requests),
+        links: linksOf(requests, plan.site),
       };
     }
     case 'federated': {
@@ -170,8 +170,12 @@ function siteOf(connector: { readonly site?: string | undefined }): { site?: str
   return connector.site === undefined ? {} : { site: connector.site };
 }
 
-/** Bytes expected on the link to each peer site: rows it sends down, relations uploaded to it. */
-function linksOf(requests: readonly ExplainSourceRequest[]): ExplainLink[] {
+/**
+ * Bytes expected on the link to each peer site: the rows of the requests it
+ * runs come down; with `uploadsTo`, the other requests' rows (the relations
+ * uploaded for a join there) go up to that site.
+ */
+function linksOf(requests: readonly ExplainSourceRequest[], uploadsTo?: string): ExplainLink[] {
   const links = new Map<string, { down: number; up: number }>();
   const at = (site: string) => {
     let link = links.get(site);
@@ -183,8 +187,7 @@ function linksOf(requests: readonly ExplainSourceRequest[]): ExplainLink[] {
   };
   for (const r of requests) {
     if (r.site !== undefined) at(r.site).down += r.estimatedBytes ?? 0;
-    const uploadedTo = /^upload to (.+) \(/.exec(r.strategy ?? '')?.[1];
-    if (uploadedTo !== undefined) at(uploadedTo).up += r.estimatedBytes ?? 0;
+    else if (uploadsTo !== undefined) at(uploadsTo).up += r.estimatedBytes ?? 0;
   }
   return [...links].map(([site, l]) => ({ site, estimatedBytesDown: l.down, estimatedBytesUp: l.up }));
 }

@@ -36,14 +36,14 @@ import { type InSourceReduction, inSourceReduction } from './in-source-semi-join
 /** At most this many distinct keys travel as a dynamic `IN (…)` filter, unless the table takes more (`valueListLimit`). */
 export const MAX_DYNAMIC_FILTER_KEYS = 20_000;
 
-/** How many keys a read of `scan`'s table may be sent at once. */
-export function keyLimitOf(scan: ScanPlan): number {
-  return scan.binding.provider.valueListLimit ?? MAX_DYNAMIC_FILTER_KEYS;
+/** How many keys a read of `binding`'s table may be sent at once. */
+export function keyLimitOf(binding: TableBinding): number {
+  return binding.provider.valueListLimit ?? MAX_DYNAMIC_FILTER_KEYS;
 }
 
 /** Milliseconds per key sent to `scan`'s table: a list of placeholders, or one array. */
-export function keyCostOf(scan: ScanPlan): number {
-  return keyLimitOf(scan) > MAX_DYNAMIC_FILTER_KEYS ? KEY_ARRAY_MS_PER_KEY : KEY_LIST_MS_PER_KEY;
+function keyCostOf(scan: ScanPlan): number {
+  return keyLimitOf(scan.binding) > MAX_DYNAMIC_FILTER_KEYS ? KEY_ARRAY_MS_PER_KEY : KEY_LIST_MS_PER_KEY;
 }
 /** A reduction inside the source is considered only when it keeps at most this fraction of the rows. */
 const USEFUL_IN_SOURCE_REDUCTION = 0.5;
@@ -290,7 +290,7 @@ export function planReads(input: ReadPlanningInput): ReadSchedule {
       };
     }
     const waitsFor: JoinKeyEdge[] = [];
-    const keyLimit = keyLimitOf(scan);
+    const keyLimit = keyLimitOf(scan.binding);
     const perKey = keyCostOf(scan);
     const full = costOf(scan, rowsBefore);
     let finishesAt: number | undefined = full;
@@ -458,7 +458,7 @@ function alternatives(
     const estimate = estimates.get(scan)!;
     for (const e of joinKeys) {
       const keys = e.to === scan.binding ? after.get(e.from) : undefined;
-      if (keys === undefined || keys > keyLimitOf(scan)) continue;
+      if (keys === undefined || keys > keyLimitOf(scan.binding)) continue;
       const from = order.find((s) => s.binding === e.from);
       const domain = from ? joinDomain(e, estimate, estimates.get(from)!) : Number.POSITIVE_INFINITY;
       const target = Number.isFinite(domain) ? domain : (estimate.tableRows ?? r);

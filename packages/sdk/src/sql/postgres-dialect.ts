@@ -73,7 +73,7 @@ export class PostgresExpressionDialect extends AnsiDialect {
       if (items.length >= LONG_VALUE_LIST && items.every((v) => v !== null)) {
         const item = type.item.id;
         if (item === 'int16' || item === 'int32' || item === 'int64')
-          return `CAST('{${items.map((v) => String(BigInt(v as number | bigint))).join(',')}}' AS ${name})`;
+          return `CAST('{${items.join(',')}}' AS ${name})`;
         if (item === 'utf8')
           return `CAST(${this.quoteString(`{${items.map((v) => arrayElement(String(v))).join(',')}}`)} AS ${name})`;
       }

@@ -239,7 +239,7 @@ describe('push-down', () => {
   });
   test('no limit is pushed past GROUP BY, joins or inexact filters', async () => {
     await assertSameAnswer(
-      'SELECT region, count(*) FROM crm.customers GROUP BY region ORDER BY 2 LIMIT 1',
+      'SELECT region, count(*) FROM crm.customers GROUP BY region ORDER BY 2, 1 LIMIT 1',
       true,
     );
     assert.equal(lastRequest(crm, 'customers').limit, undefined);

@@ -53,6 +53,7 @@ import { isSessionStatement, runSessionStatement } from './session/session-state
 import { commandResult, textResult } from './session/text-result.js';
 import { isWriteStatement, runWriteStatement } from './statements/write-statements.js';
 import { estimateReads, unknownEstimates } from './statistics/estimate-reads.js';
+import { applyEagerAggregation, type EagerAggregation } from './strategies/eager-aggregation.js';
 import {
   type JoinAtSourcePlan,
   joinAtSourceCandidate,
@@ -114,6 +115,8 @@ export type PreparedPlan =
       /** Each read's strategy, estimate and cost (see `strategies/plan-reads.ts`). */
       readonly schedule: ReadSchedule;
       readonly residual: { sql: string; params: ScalarValue[] };
+      /** Sub-queries that pre-aggregate a table below a join (`strategies/eager-aggregation.ts`), by relation. */
+      readonly eagerAggregations?: ReadonlyMap<string, EagerAggregation>;
     }
   | {
       /** The small tables uploaded to one source, the whole statement run there (`strategies/join-at-source.ts`). */
@@ -532,7 +535,7 @@ export class FederatedEngine implements QueryEngine {
     } = { whole: true },
   ): Promise<PreparedPlan> {
     await breathe(stmt);
-    const bound = await bindQuery(stmt, registry, signal);
+    let bound = await bindQuery(stmt, registry, signal);
     await breathe(stmt);
     if (
       bound.systemRelations.length ||
@@ -569,6 +572,13 @@ export class FederatedEngine implements QueryEngine {
         if (!(SpokeError.isInstance(error) && error.code === ErrorCode.UNSUPPORTED)) throw error;
       }
     }
+    // Pre-aggregation at a table's source below a join, where the statistics show it pays: the grouped table
+    // becomes a FROM sub-query, which planSubqueries sends whole to its source.
+    const eager =
+      this.optimizer === 'sequential' || this.optimizer === 'pull'
+        ? []
+        : await applyEagerAggregation(bound, params, signal);
+    if (eager.length) bound = await bindQuery(stmt, registry, signal);
     // Rendered before the sub-queries and the residual rewrite change the tree: costed once the schedule is known.
     const atSource =
       pushdown.whole && this.optimizer !== 'pull' && this.optimizer !== 'sequential'
@@ -612,7 +622,22 @@ export class FederatedEngine implements QueryEngine {
     }
     await breathe(stmt);
     const residual = buildResidual(stmt, scans, params);
-    return { kind: 'federated', bound, scans, subqueries, joinKeys, schedule, residual };
+    const eagerAggregations = new Map(
+      subqueries.flatMap((q) => {
+        const e = eager.find((a) => q.bindings.some((b) => b.rangeVar === a.rangeVar));
+        return e ? [[q.relation, e] as const] : [];
+      }),
+    );
+    return {
+      kind: 'federated',
+      bound,
+      scans,
+      subqueries,
+      joinKeys,
+      schedule,
+      residual,
+      ...(eagerAggregations.size ? { eagerAggregations } : {}),
+    };
   }
 
   /** EXPLAIN of a SELECT body; with `analyze`, the query runs (its rows are counted, not returned). */

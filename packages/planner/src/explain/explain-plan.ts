@@ -142,6 +142,7 @@ function planOf(prepared: PreparedSelect): Omit<ExplainPlan, 'appliedRules'> {
             sql: q.rendered.sql,
             params: q.rendered.params,
             relation: q.relation,
+            ...eagerOf(prepared.eagerAggregations?.get(q.relation)),
             ...siteOf(q.connector),
           }),
         ),
@@ -163,6 +164,20 @@ function planOf(prepared: PreparedSelect): Omit<ExplainPlan, 'appliedRules'> {
       };
     }
   }
+}
+
+/** A pre-aggregating sub-query's strategy and expected groups (`strategies/eager-aggregation.ts`). */
+function eagerOf(
+  eager:
+    | { readonly strategy: string; readonly estimatedRows: number; readonly rowsBefore: number }
+    | undefined,
+): Partial<ExplainSourceRequest> {
+  if (!eager) return {};
+  return {
+    strategy: `${eager.strategy}: ${eager.estimatedRows} groups instead of ${eager.rowsBefore} rows`,
+    estimatedRows: eager.estimatedRows,
+    estimateBasis: 'statistics',
+  };
 }
 
 /** The site of a request sent to a peer gateway (absent for this gateway's own sources). */

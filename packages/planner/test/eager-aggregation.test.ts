@@ -18,10 +18,13 @@ import { connector as duckdb } from '@spoke/connector-duckdb';
 import type { SpokeCatalog, SpokeConnector, SpokeTable, TableStatistics } from '@spoke/core';
 import { canonicalRowsFromBatches, canonicalRowsFromDuckDB, diffRows } from '@spoke/testing';
 import { collectBatches, createEngine, type FederatedEngine } from '../src/index.js';
+import { createSecurityPolicy } from '../src/policy/index.js';
 
 let dir: string;
 let eager: FederatedEngine;
 let plain: FederatedEngine;
+/** `eager`'s sources under a row filter for the role `clerk`. */
+let guarded: FederatedEngine;
 let reference: DuckDBConnection;
 let referenceDb: DuckDBInstance;
 const opened: SpokeConnector[] = [];
@@ -126,6 +129,21 @@ before(async () => {
       shop: await withDistinctCounts(await open('shop', shopPath), shopPath),
     },
   });
+  guarded = await createEngine({
+    sources: {
+      crm: await withDistinctCounts(await open('crm', crmPath), crmPath),
+      shop: await withDistinctCounts(await open('shop', shopPath), shopPath),
+    },
+    policy: await createSecurityPolicy([
+      {
+        name: 'no_returns',
+        on: 'shop.orders',
+        rule: 'row_filter',
+        predicate: "status <> 'returned'",
+        roles: ['clerk'],
+      },
+    ]),
+  });
   plain = await createEngine({
     sources: { crm: await open('crm', crmPath), shop: await open('shop', shopPath) },
   });
@@ -138,6 +156,7 @@ before(async () => {
 after(async () => {
   await eager?.close();
   await plain?.close();
+  await guarded?.close();
   reference?.closeSync();
   referenceDb?.closeSync();
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -295,5 +314,30 @@ describe('eager aggregation: left alone', () => {
     await assertLeftAlone(
       `SELECT c.id, count(o.qty) FROM crm.customers c JOIN shop.orders o ON o.id = c.id GROUP BY c.id`,
     );
+  });
+});
+
+describe('eager aggregation under security policies', () => {
+  const sql = `SELECT c.id, count(o.id) AS n, sum(o.qty) AS q FROM crm.customers c
+    LEFT JOIN shop.orders o ON c.id = o.customer_id GROUP BY c.id`;
+  test('a table a policy acts on is not pre-aggregated, and the policy still holds', async () => {
+    const clerk = { user: 'cleo', roles: ['clerk'] };
+    const plan = await guarded.explain(sql, { context: clerk });
+    assert.ok(
+      !plan.sources.some((s) => s.strategy?.startsWith('eager aggregation')),
+      JSON.stringify(plan.sources),
+    );
+    const got = canonicalRowsFromBatches(await collectBatches(await guarded.query(sql, { context: clerk })));
+    const expected = await referenceRows(
+      sql.replace('shop.orders o', "(SELECT * FROM shop.orders WHERE status <> 'returned') o"),
+    );
+    assert.deepEqual(diffRows(got, expected), { extra: [], missing: [] });
+  });
+  test('a caller no policy concerns gets it', async () => {
+    const boss = { user: 'bo', roles: ['boss'] };
+    const plan = await guarded.explain(sql, { context: boss });
+    assert.ok(plan.sources.some((s) => s.strategy?.startsWith('eager aggregation (by customer_id)')));
+    const got = canonicalRowsFromBatches(await collectBatches(await guarded.query(sql, { context: boss })));
+    assert.deepEqual(diffRows(got, await referenceRows(sql)), { extra: [], missing: [] });
   });
 });

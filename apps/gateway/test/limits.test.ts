@@ -68,8 +68,17 @@ describe('per-query limits', { timeout: 120_000 }, () => {
         return true;
       });
       assert.ok(Date.now() - started < 10_000, `took ${Date.now() - started} ms`);
-      // The session is still usable.
-      assert.deepEqual((await client.query('SELECT 1 AS one')).rows, [{ one: 1 }]);
+      // The session is still usable. On a saturated machine the interrupted DuckDB work may hold the
+      // cores for a while after the error is sent, long enough for the next statement to meet the 2 s
+      // limit too: that one outcome is tried again (a session left broken fails every try).
+      for (let attempt = 1; ; attempt++) {
+        try {
+          assert.deepEqual((await client.query('SELECT 1 AS one')).rows, [{ one: 1 }]);
+          break;
+        } catch (error) {
+          if ((error as { code?: string }).code !== '57014' || attempt === 3) throw error;
+        }
+      }
     } finally {
       await client.end();
     }

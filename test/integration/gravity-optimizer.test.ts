@@ -32,6 +32,11 @@ const PG_TABLES = [
    FROM generate_series(1, 60000) AS t(i)`,
   `CREATE TABLE items AS SELECT i AS id, (i % 60000) + 1 AS order_id, i % 7 AS qty
    FROM generate_series(1, 240000) AS t(i)`,
+  // Customers 1..2000 pay, some with no customer at all (NULL); 2001.. have no customer row.
+  `CREATE TABLE payments AS SELECT i AS id, CASE WHEN i % 97 = 0 THEN NULL ELSE (i % 2100) + 1 END AS customer_id,
+     CAST(((i * 37) % 10000) / 100.0 AS NUMERIC(10,2)) AS amount, i % 5 AS units, CAST(i AS BIGINT) * 1000000000 AS big,
+     CAST(i % 13 AS DOUBLE PRECISION) / 4 AS ratio, DATE '2024-01-01' + CAST(i % 300 AS INTEGER) AS paid_on
+   FROM generate_series(1, 30000) AS t(i)`,
 ];
 const CRM_TABLE = `CREATE TABLE customers AS SELECT i AS id, 'customer ' || i AS name,
   CASE WHEN i % 40 = 0 THEN 'EU' ELSE 'US' END AS region FROM range(1, 2001) t(i)`;
@@ -214,8 +219,9 @@ describe('strategies by size and link', () => {
   });
   test('between two nearby sources, a read does not wait for keys that would not pay', async () => {
     const engine = await engineWith({});
-    // Every customer: their keys would keep all of orders.
-    const sql = 'SELECT count(*) FROM crm.customers c JOIN pg.orders o ON o.customer_id = c.id';
+    // Every customer: their keys would keep all of orders. (An aggregate over customers too, so that
+    // orders is read as rows rather than grouped at PostgreSQL by eager aggregation.)
+    const sql = 'SELECT count(*), count(c.name) FROM crm.customers c JOIN pg.orders o ON o.customer_id = c.id';
     await assertSameAnswer(engine, sql);
     const orders = read(await engine.explain(sql), 'orders');
     assert.equal(orders.strategy, 'pull');
@@ -263,6 +269,54 @@ describe('strategies by size and link', () => {
     await assertSameAnswer(engine, WEB_ITEMS);
     const plan = await engine.explain(EU_ORDERS);
     assert.match(read(plan, 'orders').strategy ?? '', /^sequential/);
+  });
+});
+
+describe('eager aggregation at the source', () => {
+  const LEFT = `SELECT c.region, count(p.id) AS n, sum(p.amount) AS total, sum(p.units) AS units, sum(p.big) AS big,
+      sum(p.ratio) AS ratio, min(p.paid_on) AS first, max(p.amount) AS top
+    FROM crm.customers c LEFT JOIN pg.payments p ON p.customer_id = c.id AND p.units > 0
+    GROUP BY c.region`;
+  const INNER = `SELECT c.id, count(*) AS n, sum(p.amount) AS total, max(p.paid_on) AS last
+    FROM crm.customers c JOIN pg.payments p ON p.customer_id = c.id
+    WHERE p.paid_on < DATE '2024-06-01' AND c.region = 'EU'
+    GROUP BY c.id HAVING count(*) > 2 ORDER BY c.id`;
+  const Q13_SHAPE = `SELECT n, count(*) AS customers FROM (
+      SELECT c.id, count(p.id) AS n FROM crm.customers c LEFT JOIN pg.payments p ON c.id = p.customer_id GROUP BY c.id
+    ) AS per_customer GROUP BY n ORDER BY customers DESC, n DESC`;
+
+  for (const [name, sql] of [
+    ['LEFT JOIN with a filter in ON: count, sum of numeric, int, bigint and double, min/max', LEFT],
+    ['INNER JOIN with WHERE filters, count(*), HAVING and ORDER BY', INNER],
+    ["TPC-H Q13's shape (in a FROM sub-query)", Q13_SHAPE],
+  ] as const) {
+    test(`${name}: PostgreSQL groups by the join key; answer, names and types as without the rule`, async () => {
+      const engine = await engineWith({});
+      const plan = await engine.explain(sql, { analyze: true });
+      const eager = plan.sources.filter((s) => /eager aggregation \(by customer_id\)/.test(s.strategy ?? ''));
+      assert.equal(eager.length, 1, JSON.stringify(plan.sources.map((s) => [s.table, s.strategy])));
+      assert.match(eager[0]!.sql ?? '', /GROUP BY/i);
+      assert.ok((eager[0]!.actualRows ?? Infinity) <= 2101, `${eager[0]!.actualRows} rows sent`);
+      await assertSameAnswer(engine, sql);
+      // The previous planner has no such rule: the same names and Arrow types.
+      const plain = await engineWith({ sequential: true });
+      const schemaOf = async (e: FederatedEngine) =>
+        (await e.query(sql)).schema.fields.map((f) => `${f.name}: ${f.type}`);
+      assert.deepEqual(await schemaOf(engine), await schemaOf(plain));
+    });
+  }
+
+  test('a nearly unique key, or an aggregate over the other table, is left alone', async () => {
+    const engine = await engineWith({});
+    for (const sql of [
+      'SELECT count(p.id) AS n FROM crm.customers c JOIN pg.payments p ON p.id = c.id',
+      `SELECT c.region, sum(p.amount) AS total, count(c.name) AS names
+         FROM crm.customers c JOIN pg.payments p ON p.customer_id = c.id GROUP BY c.region`,
+    ]) {
+      const plan = await engine.explain(sql);
+      assert.ok(!plan.sources.some((s) => /eager/.test(s.strategy ?? '')), sql);
+      await assertSameAnswer(engine, sql);
+    }
   });
 });
 

@@ -16,7 +16,8 @@
  * add up over partial groups, and min/max are unchanged by repetition. Only these are rewritten:
  * `count(b.x)`, `count(*)` (not with `b` on the null-supplying side: its unmatched rows count one),
  * `sum(b.x)` over integers, decimals and double precision, `min`/`max(b.x)` over numbers and dates (not
- * text: the source's collation could order it differently from DuckDB's). Anything else — another
+ * text: the source's collation could order it differently from DuckDB's); the join keys grouped by are
+ * integers, decimals or dates (see {@link groupsExactly}). Anything else — another
  * aggregate, an aggregate over another table's columns (repetition changes it), DISTINCT, FILTER or
  * ORDER BY in an aggregate, a window, GROUPING SETS, a `b` column other than a join key outside the
  * aggregates, a FULL or RIGHT join, `b` on the preserved side of a LEFT join, USING or NATURAL —
@@ -113,6 +114,8 @@ interface Partial {
   /** The argument column (`undefined` for `count(*)`). */
   readonly column?: string;
   readonly integer: boolean;
+  /** The argument's decimal scale, when it is a decimal. */
+  readonly scale?: number;
 }
 
 interface Candidate {
@@ -228,7 +231,7 @@ function analyse(
   };
   if (parentJoin) consider(parentJoin, 'quals', true);
   if (!binding.nullable) consider(select, 'whereClause', true);
-  if (keys.length === 0) return undefined;
+  if (keys.length === 0 || !keys.every((k) => groupsExactly(binding, k))) return undefined;
   const movedNodes = new Set(inside.map((m) => m.node));
   // Aggregates: each is over `b` alone (rewritten) or the statement is left alone.
   const partials: Partial[] = [];
@@ -346,17 +349,42 @@ function partialOf(
   if (f.args?.length !== 1) return undefined;
   const arg = side(f.args[0], scope);
   if (arg?.binding !== binding || !columns.has(arg.column)) return undefined;
-  const type = binding.arrowSchema.fields.find((x) => x.name === arg.column)!.type as unknown as {
-    typeId: number;
-    precision?: number;
-  };
-  const integer = type.typeId === 2;
-  const decimal = type.typeId === 7;
-  const double = type.typeId === 3 && type.precision === 2;
-  const date = type.typeId === 8;
+  const type = columnType(binding, arg.column);
+  const integer = type.typeId === TYPE_INT;
+  const decimal = type.typeId === TYPE_DECIMAL;
+  const double = type.typeId === TYPE_FLOAT && type.precision === 2;
+  const date = type.typeId === TYPE_DATE;
   if (name === 'sum' && !(integer || decimal || double)) return undefined;
   if ((name === 'min' || name === 'max') && !(integer || decimal || double || date)) return undefined;
-  return { call: f, kind: name, column: arg.column, integer };
+  return { call: f, kind: name, column: arg.column, integer, ...(decimal ? { scale: type.scale ?? 0 } : {}) };
+}
+
+/** Arrow type ids (apache-arrow's `Type` enum) of the column types the rule reasons about. */
+const TYPE_INT = 2;
+const TYPE_FLOAT = 3;
+const TYPE_DECIMAL = 7;
+const TYPE_DATE = 8;
+
+function columnType(
+  binding: TableBinding,
+  name: string,
+): { typeId: number; precision?: number; scale?: number } {
+  return binding.arrowSchema.fields.find((x) => x.name === name)!.type as unknown as {
+    typeId: number;
+    precision?: number;
+    scale?: number;
+  };
+}
+
+/**
+ * Whether the source groups a join key's values exactly as DuckDB's join compares them: integers,
+ * decimals and dates. Not text (MariaDB's default collations group `'a'` with `'A'` and ignore trailing
+ * spaces, so one group would stand for several join keys) and not floating point (`-0`/`0` and NaN
+ * group differently across engines).
+ */
+function groupsExactly(binding: TableBinding, key: string): boolean {
+  const id = columnType(binding, key).typeId;
+  return id === TYPE_INT || id === TYPE_DECIMAL || id === TYPE_DATE;
 }
 
 const column = (...names: string[]): AstNode => ({
@@ -396,10 +424,15 @@ function rewrite(c: Candidate): boolean {
             },
           }
         : call(p.kind, [column(alias, p.column)]);
-    // A sum of integers: PostgreSQL's sum(int8) is an unconstrained numeric (carried as text); numeric(38,0)
-    // holds any sum exactly, and DuckDB's sum of it is the decimal(38,0) its own sum of integers gives.
+    // A sum of integers or decimals: PostgreSQL's sum(int8) and sum(numeric) are unconstrained numerics
+    // (carried as text), MariaDB's a DECIMAL of its own width; numeric(38, scale) holds any such sum exactly,
+    // and DuckDB's sum of it is the decimal(38, scale) its own sum of the column gives.
+    const scale = p.integer ? 0 : p.scale;
     targets.push({
-      ResTarget: { name, val: p.kind === 'sum' && p.integer ? cast(inner, 'numeric', [38, 0]) : inner },
+      ResTarget: {
+        name,
+        val: p.kind === 'sum' && scale !== undefined ? cast(inner, 'numeric', [38, scale]) : inner,
+      },
     });
     const partial = column(alias, name);
     // count → the partial counts' sum, 0 without any (the column stays int8, PostgreSQL's count type).

@@ -60,6 +60,7 @@ import {
   type MayUpload,
   planJoinAtSource,
 } from './strategies/join-at-source.js';
+import { applyJoinInSource, type JoinInSource } from './strategies/join-in-source.js';
 import { planReads, type ReadSchedule } from './strategies/plan-reads.js';
 import { SystemCatalog } from './system-catalog/index.js';
 import {
@@ -92,6 +93,12 @@ export interface EngineOptions {
    * measure the optimizer against.
    */
   readonly optimizer?: 'cost' | 'sequential' | 'pull' | 'join-at-source';
+  /**
+   * Join tables of one SQL source inside it when the statistics show the joined rows are fewer bytes
+   * than the separate reads (`strategies/join-in-source.ts`). Default false: on TPC-H SF 0.1 it changed only
+   * Q21's plan and the total did not improve (the key lists already cut those reads). Off under `sequential`/`pull`.
+   */
+  readonly joinInSource?: boolean;
 }
 
 /** How one SELECT will run, and the policy rules that shaped it. */
@@ -117,6 +124,8 @@ export type PreparedPlan =
       readonly residual: { sql: string; params: ScalarValue[] };
       /** Sub-queries that pre-aggregate a table below a join (`strategies/eager-aggregation.ts`), by relation. */
       readonly eagerAggregations?: ReadonlyMap<string, EagerAggregation>;
+      /** Sub-queries that join tables of one source inside it (`strategies/join-in-source.ts`), by relation. */
+      readonly joinsInSource?: ReadonlyMap<string, JoinInSource>;
     }
   | {
       /** The small tables uploaded to one source, the whole statement run there (`strategies/join-at-source.ts`). */
@@ -141,6 +150,7 @@ export async function createEngine(options: EngineOptions): Promise<FederatedEng
   if (options.tableFunctions) engine.tableFunctions = options.tableFunctions;
   if (options.links) engine.links = new LinkProfiles(options.links);
   if (options.optimizer) engine.optimizer = options.optimizer;
+  if (options.joinInSource !== undefined) engine.joinInSource = options.joinInSource;
   if (queryMemoryLimit)
     engine.queryInstance = () => createResidualInstance({ ...shared, memoryLimit: queryMemoryLimit });
   return engine;
@@ -156,6 +166,9 @@ export class FederatedEngine implements QueryEngine {
 
   /** `cost` (default); `sequential` (the previous planner) or `pull` (no reductions) to measure it against. */
   optimizer: 'cost' | 'sequential' | 'pull' | 'join-at-source' = 'cost';
+
+  /** Whether tables of one SQL source may be joined inside it (`strategies/join-in-source.ts`). */
+  joinInSource = false;
 
   /** When set, each federated query gets a DuckDB instance of its own (a per-query memory limit). */
   queryInstance: (() => Promise<DuckDBInstance>) | undefined;
@@ -579,6 +592,15 @@ export class FederatedEngine implements QueryEngine {
         ? []
         : await applyEagerAggregation(bound, params, signal);
     if (eager.length) bound = await bindQuery(stmt, registry, signal);
+    // Tables of one SQL source joined inside it, where the joined rows are fewer bytes than the separate reads.
+    const joined =
+      this.joinInSource && this.optimizer !== 'sequential' && this.optimizer !== 'pull'
+        ? await applyJoinInSource(bound, params, signal, {
+            links: this.links,
+            mayShipKeys: pushdown.mayShipKeys ?? (() => true),
+          })
+        : [];
+    if (joined.length) bound = await bindQuery(stmt, registry, signal);
     // Rendered before the sub-queries and the residual rewrite change the tree: costed once the schedule is known.
     const atSource =
       pushdown.whole && this.optimizer !== 'pull' && this.optimizer !== 'sequential'
@@ -628,6 +650,12 @@ export class FederatedEngine implements QueryEngine {
         return e ? [[q.relation, e] as const] : [];
       }),
     );
+    const joinsInSource = new Map(
+      subqueries.flatMap((q) => {
+        const j = joined.find((a) => q.bindings.some((b) => a.rangeVars.includes(b.rangeVar)));
+        return j ? [[q.relation, j] as const] : [];
+      }),
+    );
     return {
       kind: 'federated',
       bound,
@@ -637,6 +665,7 @@ export class FederatedEngine implements QueryEngine {
       schedule,
       residual,
       ...(eagerAggregations.size ? { eagerAggregations } : {}),
+      ...(joinsInSource.size ? { joinsInSource } : {}),
     };
   }
 

@@ -143,6 +143,7 @@ function planOf(prepared: PreparedSelect): Omit<ExplainPlan, 'appliedRules'> {
             params: q.rendered.params,
             relation: q.relation,
             ...eagerOf(prepared.eagerAggregations?.get(q.relation)),
+            ...joinOf(prepared.joinsInSource?.get(q.relation)),
             ...siteOf(q.connector),
           }),
         ),
@@ -176,6 +177,26 @@ function eagerOf(
   return {
     strategy: `${eager.strategy}: ${eager.estimatedRows} groups instead of ${eager.rowsBefore} rows`,
     estimatedRows: eager.estimatedRows,
+    estimateBasis: 'statistics',
+  };
+}
+
+/** A sub-query joining tables of one source inside it (`strategies/join-in-source.ts`). */
+function joinOf(
+  join:
+    | {
+        readonly strategy: string;
+        readonly estimatedRows: number;
+        readonly estimatedBytes: number;
+        readonly bytesBefore: number;
+      }
+    | undefined,
+): Partial<ExplainSourceRequest> {
+  if (!join) return {};
+  return {
+    strategy: `${join.strategy}: ${join.estimatedBytes} bytes instead of ${join.bytesBefore} read separately`,
+    estimatedRows: join.estimatedRows,
+    estimatedBytes: join.estimatedBytes,
     estimateBasis: 'statistics',
   };
 }

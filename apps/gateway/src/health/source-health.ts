@@ -61,7 +61,8 @@ interface Entry {
   /** When a query's access to the source last failed (ms since epoch). */
   accessErrorAt: number;
   accessError: string | null;
-  running: boolean;
+  /** The probe running now, if any. */
+  running: Promise<ProbeResult | undefined> | undefined;
   freshness: FreshnessCheck | undefined;
 }
 
@@ -119,7 +120,7 @@ export class HealthMonitor {
         lastError: null,
         accessErrorAt: 0,
         accessError: null,
-        running: false,
+        running: undefined,
         freshness: undefined,
       };
       this.#entries.set(source, entry);
@@ -130,22 +131,49 @@ export class HealthMonitor {
   /** Probes every source now, then every interval until {@link close}. */
   start(): void {
     if (this.#timer || this.#closed) return;
-    void this.probeAll();
-    this.#timer = setInterval(() => void this.probeAll(), this.#intervalMs);
+    const scheduled = () => {
+      for (const source of this.sources()) void this.probe(source);
+    };
+    scheduled();
+    this.#timer = setInterval(scheduled, this.#intervalMs);
     this.#timer.unref();
   }
 
-  /** Probes every source once (concurrently); resolves when all have answered or timed out. */
+  /**
+   * Probes every source now (concurrently), freshness included whatever its
+   * interval; resolves when all have answered or timed out. A probe already
+   * running is waited for and followed by a new one, so what is read after
+   * this resolves was observed after it was called.
+   */
   async probeAll(): Promise<void> {
-    await Promise.all(this.sources().map((source) => this.probe(source)));
+    await Promise.all(this.sources().map((source) => this.probe(source, { now: true })));
   }
 
-  /** Probes one source; a probe still running is not started twice. */
-  async probe(source: string): Promise<ProbeResult | undefined> {
-    const connector = this.#connectors.get(source);
+  /**
+   * Probes one source. On the schedule (`now` unset) a probe still running is
+   * not started twice and the freshness is asked at its own interval; with
+   * `now`, the running probe is waited for, then a new one asks both.
+   */
+  async probe(source: string, options: { now?: boolean } = {}): Promise<ProbeResult | undefined> {
     const entry = this.entry(source);
-    if (!connector || entry.running || this.#closed) return undefined;
-    entry.running = true;
+    if (entry.running) {
+      if (!options.now) return undefined;
+      await entry.running;
+      // Another caller may have started the next probe meanwhile: it too began after this call.
+      if (entry.running) return entry.running;
+    }
+    const running = this.runProbe(source, entry, options.now === true);
+    entry.running = running;
+    try {
+      return await running;
+    } finally {
+      if (entry.running === running) entry.running = undefined;
+    }
+  }
+
+  private async runProbe(source: string, entry: Entry, freshNow: boolean): Promise<ProbeResult | undefined> {
+    const connector = this.#connectors.get(source);
+    if (!connector || this.#closed) return undefined;
     const started = performance.now();
     const controller = new AbortController();
     let timer: NodeJS.Timeout | undefined;
@@ -171,7 +199,7 @@ export class HealthMonitor {
         latencyMs: Math.round(performance.now() - started),
       };
       entry.lastSuccess = result.time;
-      await this.checkFreshness(connector, entry, controller.signal);
+      await this.checkFreshness(connector, entry, controller.signal, freshNow);
     } catch (error) {
       const code = SpokeError.isInstance(error) ? error.code : 'SOURCE_UNAVAILABLE';
       const message = error instanceof Error ? error.message : String(error);
@@ -185,7 +213,6 @@ export class HealthMonitor {
       entry.lastError = { time: result.time, code, message };
     } finally {
       clearTimeout(timer);
-      entry.running = false;
     }
     entry.history.push(result);
     if (entry.history.length > this.#historySize) entry.history.shift();
@@ -194,13 +221,18 @@ export class HealthMonitor {
 
   /**
    * Asks the connector when its data last changed, when it can say and the
-   * last answer is older than the freshness interval. Within the probe's
+   * last answer is older than the freshness interval (or `now`). Within the probe's
    * timeout; a failure is kept beside the previous answer and fails no probe.
    */
-  private async checkFreshness(connector: SpokeConnector, entry: Entry, signal: AbortSignal): Promise<void> {
+  private async checkFreshness(
+    connector: SpokeConnector,
+    entry: Entry,
+    signal: AbortSignal,
+    now: boolean,
+  ): Promise<void> {
     if (!connector.freshness) return;
     const last = entry.freshness;
-    if (last && Date.now() - last.checkedAt.getTime() < this.#freshnessIntervalMs) return;
+    if (!now && last && Date.now() - last.checkedAt.getTime() < this.#freshnessIntervalMs) return;
     try {
       // The probe's timer aborts `signal`: a connector that does not watch it is not waited for.
       const stopped = new Promise<never>((_, reject) => {

@@ -47,7 +47,12 @@ import { loadParser, parseSql, WORKER_THRESHOLD } from './parse/parse-sql.js';
 import type { QueryPolicy } from './policy-hook.js';
 import { type JoinKeyEdge, planJoinKeys } from './pushdown/plan-join-keys.js';
 import { planScans, type ScanPlan } from './pushdown/plan-scans.js';
-import { planSubqueries, type SubqueryPushdown } from './pushdown/plan-subqueries.js';
+import {
+  planSubqueries,
+  renderWithKeys,
+  type SubqueryKeyList,
+  type SubqueryPushdown,
+} from './pushdown/plan-subqueries.js';
 import { singleSqlSource, sourceTree, unsupportedBy } from './pushdown/sql-pushdown.js';
 import { isSessionStatement, runSessionStatement } from './session/session-statements.js';
 import { commandResult, textResult } from './session/text-result.js';
@@ -61,7 +66,7 @@ import {
   planJoinAtSource,
 } from './strategies/join-at-source.js';
 import { applyJoinInSource, type JoinInSource } from './strategies/join-in-source.js';
-import { planReads, type ReadSchedule } from './strategies/plan-reads.js';
+import { planReads, planSubqueryReads, type ReadSchedule } from './strategies/plan-reads.js';
 import { SystemCatalog } from './system-catalog/index.js';
 import {
   expandTableFunctions,
@@ -394,12 +399,21 @@ export class FederatedEngine implements QueryEngine {
           {
             reads: prepared.schedule.reads,
             ...(prepared.schedule.sequential ? { sequential: true } : {}),
-            sourceQueries: prepared.subqueries.map((q) => ({
-              source: q.source,
-              relation: q.relation,
-              run: (s: AbortSignal) => q.connector.sql!.execute(q.rendered, { signal: s, context }),
-              ...(q.keysFor ? { keysFor: q.keysFor } : {}),
-            })),
+            sourceQueries: prepared.subqueries.map((q) => {
+              const waitsFor =
+                prepared.schedule.subqueries?.find((p) => p.relation === q.relation)?.waitsFor ?? [];
+              return {
+                source: q.source,
+                relation: q.relation,
+                run: (s: AbortSignal, keyLists: readonly SubqueryKeyList[] = []) =>
+                  q.connector.sql!.execute(keyLists.length ? renderWithKeys(q, keyLists) : q.rendered, {
+                    signal: s,
+                    context,
+                  }),
+                ...(q.keysFor ? { keysFor: q.keysFor } : {}),
+                ...(waitsFor.length ? { waitsFor } : {}),
+              };
+            }),
             residual: prepared.residual,
             trace,
           },
@@ -622,7 +636,7 @@ export class FederatedEngine implements QueryEngine {
       params,
     );
     const joinKeys = planJoinKeys(scans.map((s) => s.binding));
-    const schedule = planReads({
+    const planned = planReads({
       scans,
       joinKeys,
       // One read has nothing to choose between: no source is asked to estimate (point queries stay cheap).
@@ -633,17 +647,6 @@ export class FederatedEngine implements QueryEngine {
       keyedBySubquery: new Set(subqueries.flatMap((q) => (q.keysFor ? [q.keysFor.binding] : []))),
       ...(this.optimizer === 'sequential' || this.optimizer === 'pull' ? { forced: this.optimizer } : {}),
     });
-    if (atSource) {
-      const estimates = new Map(schedule.reads.map((r) => [r.scan, r.estimate]));
-      const plan = planJoinAtSource(stmt, atSource, schedule, estimates, this.links);
-      if (
-        plan &&
-        (this.optimizer === 'join-at-source' || (schedule.cost !== undefined && plan.cost < schedule.cost))
-      )
-        return { kind: 'join-at-source', plan, schedule };
-    }
-    await breathe(stmt);
-    const residual = buildResidual(stmt, scans, params);
     const eagerAggregations = new Map(
       subqueries.flatMap((q) => {
         const e = eager.find((a) => q.bindings.some((b) => b.rangeVar === a.rangeVar));
@@ -656,6 +659,44 @@ export class FederatedEngine implements QueryEngine {
         return j ? [[q.relation, j] as const] : [];
       }),
     );
+    // Pushed FROM sub-queries take other reads' keys where a join allows it and the keys may go to their source.
+    const scanned = new Set(scans.map((s) => s.binding));
+    const keyed =
+      this.optimizer === 'sequential' || this.optimizer === 'pull'
+        ? []
+        : subqueries.flatMap((q) => {
+            const edges = (q.keyEdges ?? []).filter(
+              (e) => scanned.has(e.from) && mayShipKeys(e.from, q.source),
+            );
+            if (!edges.length) return [];
+            const e = eagerAggregations.get(q.relation);
+            const j = joinsInSource.get(q.relation);
+            return [
+              {
+                relation: q.relation,
+                source: q.source,
+                sql: true,
+                edges,
+                rows: e?.estimatedRows ?? j?.estimatedRows,
+                bytes: j?.estimatedBytes,
+                scannedRows: e?.rowsBefore,
+              },
+            ];
+          });
+    const schedule: ReadSchedule = keyed.length
+      ? { ...planned, subqueries: planSubqueryReads(planned, keyed, this.links) }
+      : planned;
+    if (atSource) {
+      const estimates = new Map(schedule.reads.map((r) => [r.scan, r.estimate]));
+      const plan = planJoinAtSource(stmt, atSource, schedule, estimates, this.links);
+      if (
+        plan &&
+        (this.optimizer === 'join-at-source' || (schedule.cost !== undefined && plan.cost < schedule.cost))
+      )
+        return { kind: 'join-at-source', plan, schedule };
+    }
+    await breathe(stmt);
+    const residual = buildResidual(stmt, scans, params);
     return {
       kind: 'federated',
       bound,

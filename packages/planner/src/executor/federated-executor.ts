@@ -25,6 +25,8 @@ import { loadBatches, resultArrowSchema, streamResultAsArrow, toDuckDBParams } f
 import type { TableBinding } from '../binder/scope.js';
 import type { QueryResult } from '../engine-api.js';
 import type { ScanPlan } from '../pushdown/plan-scans.js';
+import type { SubqueryKeyList } from '../pushdown/plan-subqueries.js';
+import type { SubqueryKeyEdge } from '../pushdown/subquery-key-edges.js';
 import { renderReduction } from '../strategies/in-source-semi-join.js';
 import { keyLimitOf, type PlannedRead } from '../strategies/plan-reads.js';
 import { closingStream } from './closing-stream.js';
@@ -37,9 +39,12 @@ import { openResidualConnection } from './residual-connections.js';
 export interface SourceQueryPlan {
   readonly source: string;
   readonly relation: string;
-  readonly run: (signal: AbortSignal) => AsyncIterable<RecordBatch>;
+  /** Runs it, with `keyLists` added inside its SQL when it waited for other reads' keys. */
+  readonly run: (signal: AbortSignal, keyLists?: readonly SubqueryKeyList[]) => AsyncIterable<RecordBatch>;
   /** For `x IN (sub-query)`: the scan column its answer's keys may restrict (as a join edge does). */
   readonly keysFor?: { readonly binding: TableBinding; readonly column: string };
+  /** Edges from table reads whose distinct keys it waits for, to filter it inside its SQL. */
+  readonly waitsFor?: readonly SubqueryKeyEdge[];
 }
 
 /** Everything the executor needs for one SELECT. */
@@ -93,7 +98,10 @@ export async function executeFederated(
     const loaded = new Map<TableBinding, Promise<ScanPlan>>();
     const queryKeys = new Map<TableBinding, Promise<KeyList | undefined>[]>();
     const tasks: Promise<unknown>[] = [];
+    // A sub-query that waits for table reads' keys starts once those reads are planned below.
+    const keyed = plan.sourceQueries.filter((q) => q.waitsFor?.length);
     for (const q of plan.sourceQueries) {
+      if (q.waitsFor?.length) continue;
       const task = loadSourceQuery(connection, q, exclusive, reads.signal, trace);
       tasks.push(task);
       if (q.keysFor) {
@@ -171,6 +179,30 @@ export async function executeFederated(
       loaded.set(read.scan.binding, task);
       tasks.push(task);
       previous = task;
+    }
+    for (const q of keyed) {
+      tasks.push(
+        loadSourceQuery(connection, q, exclusive, reads.signal, trace, async (record) => {
+          const waitStart = trace.now();
+          const edges = q.waitsFor!.filter((e) => loaded.has(e.from));
+          const feeders = await Promise.all(edges.map((e) => loaded.get(e.from)!));
+          record.waitedMs = trace.now() - waitStart;
+          throwIfAborted(reads.signal);
+          const keyStart = trace.now();
+          const lists: SubqueryKeyList[] = [];
+          await exclusive(async () => {
+            for (const [i, edge] of edges.entries()) {
+              const from = feeders[i]!;
+              if (!from.projection.includes(edge.fromColumn)) continue;
+              const keys = await keyList(connection, from.relation, edge.fromColumn, edge.to, edge.toColumn);
+              if (keys) lists.push({ ref: edge.ref, keys: keys.keys });
+            }
+          });
+          trace.keyListMs += trace.now() - keyStart;
+          record.keysSent = lists.reduce((n, k) => n + k.keys.length, 0);
+          return lists;
+        }),
+      );
     }
     const settled = await Promise.allSettled(
       tasks.map((t) =>
@@ -252,11 +284,14 @@ async function loadSourceQuery(
   exclusive: ReturnType<typeof serialized>,
   signal: AbortSignal,
   trace: ExecutionTrace,
+  /** Waits for the reads whose keys it takes and returns their key lists (recorded on `record`). */
+  keys?: (record: ReadActuals) => Promise<SubqueryKeyList[]>,
 ): Promise<{ relation: string; column: string }> {
   const record = trace.begin(q.source, q.relation);
+  const keyLists = keys ? await keys(record) : [];
   const started = trace.now();
   const stream = observed(
-    sourceBatches(q.source, () => q.run(signal)),
+    sourceBatches(q.source, () => q.run(signal, keyLists)),
     record,
     trace,
     started,

@@ -8,7 +8,7 @@ import { ANSWER_RELATION } from '../executor/join-at-source.js';
 import type { AstNode } from '../parse/ast.js';
 import type { ScanPlan } from '../pushdown/plan-scans.js';
 import { renderReduction } from '../strategies/in-source-semi-join.js';
-import type { PlannedRead } from '../strategies/plan-reads.js';
+import type { PlannedRead, PlannedSubquery } from '../strategies/plan-reads.js';
 
 /** The plan of a prepared SELECT; with a trace and totals, EXPLAIN ANALYZE's. */
 export function explainPlan(
@@ -133,20 +133,22 @@ function planOf(prepared: PreparedSelect): Omit<ExplainPlan, 'appliedRules'> {
     }
     case 'federated': {
       const requests: ExplainSourceRequest[] = [
-        ...prepared.subqueries.map(
-          (q): ExplainSourceRequest => ({
-            source: q.source,
-            kind: 'sql',
-            columns: [],
-            filters: [],
-            sql: q.rendered.sql,
-            params: q.rendered.params,
-            relation: q.relation,
-            ...eagerOf(prepared.eagerAggregations?.get(q.relation)),
-            ...joinOf(prepared.joinsInSource?.get(q.relation)),
-            ...siteOf(q.connector),
-          }),
-        ),
+        ...prepared.subqueries
+          .map(
+            (q): ExplainSourceRequest => ({
+              source: q.source,
+              kind: 'sql',
+              columns: [],
+              filters: [],
+              sql: q.rendered.sql,
+              params: q.rendered.params,
+              relation: q.relation,
+              ...eagerOf(prepared.eagerAggregations?.get(q.relation)),
+              ...joinOf(prepared.joinsInSource?.get(q.relation)),
+              ...siteOf(q.connector),
+            }),
+          )
+          .map((request) => withSubqueryKeys(request, prepared.schedule.subqueries)),
         ...prepared.schedule.reads.map((read) => ({
           ...explainScan(read.scan),
           ...explainRead(read),
@@ -165,6 +167,25 @@ function planOf(prepared: PreparedSelect): Omit<ExplainPlan, 'appliedRules'> {
       };
     }
   }
+}
+
+/** A pushed sub-query that waits for other reads' keys: its strategy, reduced estimate and dynamic filters. */
+function withSubqueryKeys(
+  request: ExplainSourceRequest,
+  planned: readonly PlannedSubquery[] | undefined,
+): ExplainSourceRequest {
+  const p = planned?.find((q) => q.relation === request.relation);
+  if (!p?.waitsFor.length) return request;
+  return {
+    ...request,
+    strategy: request.strategy ? `${request.strategy} + ${p.strategy}` : p.strategy!,
+    ...(p.estimatedRows !== undefined ? { estimatedRows: p.estimatedRows } : {}),
+    ...(p.estimatedBytes !== undefined ? { estimatedBytes: p.estimatedBytes } : {}),
+    dynamicFilters: p.waitsFor.map(
+      (e) =>
+        `${e.output} (${e.to.alias}.${e.toColumn}, inside the sub-query) IN (keys of ${e.from.alias}.${e.fromColumn}, after that read)`,
+    ),
+  };
 }
 
 /** A pre-aggregating sub-query's strategy and expected groups (`strategies/eager-aggregation.ts`). */

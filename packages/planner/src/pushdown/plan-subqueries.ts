@@ -11,12 +11,20 @@
  * An `x IN (…)` conjunct also names the scan its answer's keys may filter
  * (`keysFor`), as a join edge does.
  */
-import { ErrorCode, type RenderedSql, type ScalarValue, type SpokeConnector, SpokeError } from '@spoke/core';
+import {
+  ErrorCode,
+  type RenderedSql,
+  type ScalarValue,
+  type SelectTree,
+  type SpokeConnector,
+  SpokeError,
+} from '@spoke/core';
 import type { TableBinding } from '../binder/scope.js';
 import { type AstNode, walkAst } from '../parse/ast.js';
 import { type Side, side } from './plan-join-keys.js';
 import { conjuncts } from './plan-scans.js';
-import { singleSqlSource, sourceTree, unsupportedBy } from './sql-pushdown.js';
+import { constantNode, singleSqlSource, sourceTree, unsupportedBy } from './sql-pushdown.js';
+import { type SubqueryKeyEdge, subqueryKeyEdges } from './subquery-key-edges.js';
 
 /** One sub-query sent whole to a source. */
 export interface SubqueryPushdown {
@@ -29,6 +37,39 @@ export interface SubqueryPushdown {
   readonly bindings: readonly TableBinding[];
   /** For `x IN (sub-query)` in a WHERE: the column `x` whose scan the answer's keys may restrict. */
   readonly keysFor?: Side;
+  /** The statement as sent (parameters substituted, a private copy), to add run-time key filters to. */
+  readonly statement?: AstNode;
+  /** Join edges from other reads into a FROM sub-query's plain output columns (`subquery-key-edges.ts`). */
+  readonly keyEdges?: readonly SubqueryKeyEdge[];
+}
+
+/** Distinct keys another read sends to a pushed sub-query, for the column `ref` of its statement. */
+export interface SubqueryKeyList {
+  readonly ref: AstNode;
+  readonly keys: readonly ScalarValue[];
+}
+
+/**
+ * The sub-query's statement with `ref IN (keys…)` added to its WHERE (for a
+ * grouped one, before the grouping), rendered by its source's dialect: the
+ * keys become parameters, never text in the SQL.
+ */
+export function renderWithKeys(pushed: SubqueryPushdown, keyLists: readonly SubqueryKeyList[]): RenderedSql {
+  const statement = structuredClone(pushed.statement!);
+  const extra = keyLists.map(
+    (k): AstNode => ({
+      A_Expr: {
+        kind: 'AEXPR_IN',
+        name: [{ String: { sval: '=' } }],
+        lexpr: structuredClone(k.ref),
+        rexpr: { List: { items: k.keys.map((key) => constantNode(key)) } },
+      },
+    }),
+  );
+  const where = [...(statement.whereClause ? [statement.whereClause] : []), ...extra];
+  if (where.length)
+    statement.whereClause = where.length === 1 ? where[0] : { BoolExpr: { boolop: 'AND_EXPR', args: where } };
+  return pushed.connector.sql!.dialect.renderSelect({ SelectStmt: statement } as SelectTree);
 }
 
 /**
@@ -64,13 +105,16 @@ export function planSubqueries(
     if (!connector || unsupportedBy(select, connector.sql!.dialect.capabilities) !== undefined)
       return undefined;
     try {
-      const rendered = connector.sql!.dialect.renderSelect(sourceTree(select, covered, params));
+      const tree = sourceTree(select, covered, params);
+      const statement = structuredClone(tree.SelectStmt);
+      const rendered = connector.sql!.dialect.renderSelect(tree);
       const p: SubqueryPushdown = {
         source: covered[0]!.source,
         connector,
         relation: `__spoke_sq_${pushed.length}`,
         rendered,
         bindings: covered,
+        statement,
         ...(keysFor ? { keysFor } : {}),
       };
       pushed.push(p);
@@ -95,8 +139,15 @@ export function planSubqueries(
       visitSelect(s.rarg);
       return;
     }
+    const before = pushed.length;
     s.fromClause = (s.fromClause ?? []).map((item: AstNode) => visitFromItem(item));
     if (s.fromClause.length === 0) delete s.fromClause;
+    // FROM sub-queries pushed from this SELECT: the join edges by which other reads' keys may restrict them.
+    for (const [i, p] of pushed.entries()) {
+      if (i < before || p.keysFor || !fromSelects.has(p)) continue;
+      const edges = subqueryKeyEdges(s, p, fromSelects.get(p)!, bindings);
+      if (edges.length) pushed[i] = { ...p, keyEdges: edges };
+    }
     // An `x IN (SELECT …)` conjunct of the WHERE: its answer's keys may filter x's scan.
     const scope = bindings.find((b) => b.scope.stmt === s)?.scope;
     const keyColumns = new Map<AstNode, Side>();
@@ -122,11 +173,14 @@ export function planSubqueries(
     }
   };
 
+  /** The SELECT each FROM sub-query was pushed from (its target list names the output columns). */
+  const fromSelects = new Map<SubqueryPushdown, AstNode>();
   const visitFromItem = (item: AstNode): AstNode => {
     if (item.RangeSubselect && !item.RangeSubselect.lateral) {
       const query = item.RangeSubselect.subquery?.SelectStmt;
       const p = query ? tryPush(query) : undefined;
       if (p) {
+        fromSelects.set(p, query);
         const alias = item.RangeSubselect.alias;
         return {
           RangeVar: { relname: p.relation, inh: true, relpersistence: 'p', ...(alias ? { alias } : {}) },

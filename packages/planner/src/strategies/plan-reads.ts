@@ -30,6 +30,7 @@ import {
 } from '../cost/read-cost.js';
 import type { JoinKeyEdge } from '../pushdown/plan-join-keys.js';
 import type { ScanPlan } from '../pushdown/plan-scans.js';
+import type { SubqueryKeyEdge } from '../pushdown/subquery-key-edges.js';
 import type { ReadEstimate } from '../statistics/estimate-reads.js';
 import { type InSourceReduction, inSourceReduction } from './in-source-semi-join.js';
 
@@ -99,6 +100,8 @@ export interface ReadSchedule {
   readonly alternatives: readonly CostedAlternative[];
   /** Every read waits for the one before it (the previous planner, for comparison). */
   readonly sequential?: boolean;
+  /** Pushed FROM sub-queries that wait for key lists ({@link planSubqueryReads}); absent: none waits. */
+  readonly subqueries?: readonly PlannedSubquery[];
 }
 
 /** What the schedule needs besides the scans. */
@@ -118,6 +121,115 @@ export interface ReadPlanningInput {
    * another, every key list); `pull` reads every table at once, unreduced.
    */
   readonly forced?: 'sequential' | 'pull';
+}
+
+/** A FROM sub-query sent whole to its source, and the key lists it waits for (`subquery-key-edges.ts`). */
+export interface PlannedSubquery {
+  readonly relation: string;
+  /** Edges from table reads whose distinct keys filter it inside its SQL. */
+  readonly waitsFor: readonly SubqueryKeyEdge[];
+  /** `semi-join by keys (x)` when it waits, else undefined. */
+  readonly strategy: string | undefined;
+  /** Rows and bytes expected after the reductions (undefined when unknown). */
+  readonly estimatedRows: number | undefined;
+  readonly estimatedBytes: number | undefined;
+  readonly finishesAt: number | undefined;
+}
+
+/** What is known of a pushed sub-query before it runs. */
+export interface SubqueryReadInput {
+  readonly relation: string;
+  readonly source: string;
+  readonly sql: boolean;
+  /** Its key edges whose keys may go to its source (policies checked) from reads of the schedule. */
+  readonly edges: readonly SubqueryKeyEdge[];
+  /** Rows and bytes its answer is expected to bring, and rows its source scans for it, when known. */
+  readonly rows: number | undefined;
+  readonly bytes: number | undefined;
+  readonly scannedRows: number | undefined;
+}
+
+/**
+ * Which key lists each pushed sub-query waits for, after the table reads
+ * are scheduled: as for a table read (`waitForKeys`), a feeder whose keys
+ * are few enough and keep at most {@link USEFUL_REDUCTION} of the
+ * sub-query's join domain is waited for when the reduced sub-query then
+ * finishes no later (give or take a round trip) than whole, or within the
+ * time the slowest read takes anyway. A sub-query of unknown size waits for
+ * every feeder whose keys may fit (the run-time check decides, as for a
+ * table whose size is unknown).
+ */
+export function planSubqueryReads(
+  schedule: ReadSchedule,
+  subqueries: readonly SubqueryReadInput[],
+  links: LinkProfiles,
+): PlannedSubquery[] {
+  const readOf = (binding: TableBinding) => schedule.reads.find((r) => r.scan.binding === binding);
+  const budget = Math.max(0, ...schedule.reads.map((r) => r.finishesAt ?? 0));
+  return subqueries.map((q): PlannedSubquery => {
+    const link = links.get(q.source, q.sql);
+    const width = q.rows && q.bytes !== undefined ? q.bytes / q.rows : 16;
+    const cost = (rows: number) => readCost(link, rows, rows * width, q.scannedRows ?? rows);
+    const candidates = q.edges.flatMap((edge) => {
+      const read = readOf(edge.from);
+      if (!read || read.sharedWith) return [];
+      const fromRows = read.estimatedRows;
+      const keys =
+        fromRows === undefined
+          ? Number.POSITIVE_INFINITY
+          : distinctKept(read.estimate, edge.fromColumn, fromRows);
+      const domain =
+        read.estimate.distinct[edge.fromColumn] ?? read.estimate.tableRows ?? Number.POSITIVE_INFINITY;
+      return [
+        {
+          edge,
+          keys,
+          kept: Number.isFinite(domain) ? Math.min(1, keys / Math.max(1, domain)) : 1,
+          ready: read.finishesAt,
+          perKey: keyLimitOf(edge.to) > MAX_DYNAMIC_FILTER_KEYS ? KEY_ARRAY_MS_PER_KEY : KEY_LIST_MS_PER_KEY,
+          limit: keyLimitOf(edge.to),
+          guessed: !read.estimate.confident,
+        },
+      ];
+    });
+    const waitsFor: SubqueryKeyEdge[] = [];
+    let rows = q.rows;
+    let finishesAt = rows === undefined ? undefined : cost(rows);
+    let start = 0;
+    let keyCost = 0;
+    for (const c of [...candidates].sort((a, b) => (a.ready ?? 0) - (b.ready ?? 0))) {
+      if (rows === undefined || c.ready === undefined || !Number.isFinite(c.keys)) {
+        // Unknown on either side: wait when the keys may fit, and let the run-time check decide.
+        if (c.keys <= c.limit || !Number.isFinite(c.keys)) {
+          waitsFor.push(c.edge);
+          finishesAt = undefined;
+        }
+        continue;
+      }
+      if (c.keys > c.limit || (c.kept > USEFUL_REDUCTION && !c.guessed)) continue;
+      const reduced = rows * c.kept;
+      const waited = Math.max(start, c.ready) + keyCost + c.keys * c.perKey + cost(reduced);
+      const current = finishesAt ?? cost(rows);
+      const slack = Math.max(ACCEPTED_DELAY_MS, 2 * link.latencyMs, current * 0.1);
+      if (waited <= Math.max(current + slack, budget)) {
+        waitsFor.push(c.edge);
+        start = Math.max(start, c.ready);
+        keyCost += c.keys * c.perKey;
+        rows = reduced;
+        if (finishesAt !== undefined) finishesAt = waited;
+      }
+    }
+    return {
+      relation: q.relation,
+      waitsFor,
+      strategy: waitsFor.length
+        ? `semi-join by keys (${waitsFor.map((e) => `${e.from.alias}`).join(', ')})`
+        : undefined,
+      estimatedRows: rows === undefined ? undefined : Math.round(rows),
+      estimatedBytes: rows === undefined ? undefined : Math.round(rows * width),
+      finishesAt,
+    };
+  });
 }
 
 /** Chooses each read's strategy. */

@@ -25,7 +25,9 @@
  * `sql.execute()`) and what EXPLAIN says each source was asked. The target
  * (issue 16) is a total time ≤ 3× DuckDB's, no query above 10×.
  * `--only=Q2,Q3` runs just those; `--runs=N` takes the best of N;
- * `--sequential` plans with the previous planner, for comparison.
+ * `--sequential` plans with the previous planner, for comparison;
+ * `--join-in-source` creates the engine with `joinInSource: true` (tables
+ * of one SQL source joined inside it, `strategies/join-in-source.ts`).
  */
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -284,6 +286,8 @@ export const bench: Bench = {
     const dropKeyLists = process.argv.includes('--no-dynamic-filters');
     // `--sequential`: the previous planner (one read after another, every key list), for comparison.
     const optimizer = process.argv.includes('--sequential') ? 'sequential' : 'cost';
+    // `--join-in-source`: the engine option of that name on, to measure it against its default.
+    const joinInSource = process.argv.includes('--join-in-source');
     // `--only=Q2,Q3`: just those queries; `--runs=N`: best of N (more runs for a CPU profile).
     const only = process.argv
       .find((a) => a.startsWith('--only='))
@@ -335,6 +339,7 @@ export const bench: Bench = {
         ),
         duckdb: { tempDirectory: join(dir, 'spill') },
         optimizer,
+        ...(joinInSource ? { joinInSource: true } : {}),
       });
 
       // 3. Each query: one checked (and counted) run, then the best of 3 on each side.

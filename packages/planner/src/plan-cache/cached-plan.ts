@@ -40,4 +40,20 @@ export interface CachedPlan {
   readonly policy: QueryPolicy | undefined;
   /** The rendered statement by parameter shapes (`null`: that shape is rendered each time). */
   readonly templates: Map<string, RenderTemplate | null>;
+  /** Present on a plan shared by statements that differ only in literals (see literal-shape.ts). */
+  readonly literals?: LiteralSlots;
+}
+
+/**
+ * Where a literal-shared plan's constants go: the statement holds `$n` for
+ * them (numbered after the caller's parameters); a render puts each
+ * statement's own constant nodes there.
+ */
+export interface LiteralSlots {
+  /** The caller's parameters the statement was planned with (the constants are `$(paramCount + 1)`…). */
+  readonly paramCount: number;
+  /** The constants' kinds (see literal-shape.ts). */
+  readonly kinds: string;
+  /** Each place in the bound statement holding a constant's `$n`: the holder, its key, the constant's index. */
+  readonly sites: readonly { readonly holder: AstNode; readonly key: string | number; readonly slot: number }[];
 }

@@ -15,6 +15,13 @@
  * time travel and table functions, statements over the parser's worker
  * threshold, a `$n` without a value, render failures) runs the engine's
  * normal path, which also produces every error.
+ *
+ * Statements that differ only in the constants they compare with share one
+ * plan (see literal-shape.ts): it is planned from the literal-free shape and
+ * kept only after it rendered exactly what the engine's own planner renders
+ * for the statement at hand; a later statement of the same shape (same text
+ * around its constants, same kinds of constants, same caller identity) is
+ * rendered with its own constants.
  */
 import { randomUUID } from 'node:crypto';
 import { type QueryContext, type RecordBatch, type ScalarValue, throwIfAborted } from '@spoke/core';
@@ -31,7 +38,8 @@ import { settleLiteralCasts } from '../parse/literal-casts.js';
 import { parseSql, WORKER_THRESHOLD } from '../parse/parse-sql.js';
 import { singleSqlSource, sourceTree, unsupportedBy } from '../pushdown/sql-pushdown.js';
 import { rewriteTableFunctionSyntax } from '../table-functions.js';
-import type { CachedPlan, CachedTable } from './cached-plan.js';
+import type { CachedPlan, CachedTable, LiteralSlots } from './cached-plan.js';
+import { type LiteralShape, literalShape } from './literal-shape.js';
 import { PlanCache, type PlanCacheOptions } from './plan-cache.js';
 import { fromTemplate, makeTemplate, type Rendered, shapeKey } from './render-template.js';
 import { sameValues } from './same-values.js';
@@ -86,7 +94,9 @@ async function cachedQuery(
   const params = options.params ?? [];
   const context = queryContext(options.context);
   const key = PlanCache.key(sql, context, engine.policy !== undefined);
-  const found = cache.get(key);
+  let found = cache.get(key);
+  // A literal-shared plan is found only through its shape (its key cannot be a statement's text anyway).
+  if (found !== 'not-cacheable' && found?.literals) found = undefined;
   if (found === 'not-cacheable') {
     cache.stats.bypassed++;
     return uncached(sql, options);
@@ -111,17 +121,12 @@ async function cachedQuery(
           found.templates.set(shapes, makeTemplate(params, rendered, (p) => render(found, p)) ?? null);
       }
       cache.stats.hits++;
-      const prepared: SourceSqlPlan = {
-        kind: 'source-sql',
-        source: found.source,
-        connector: found.connector,
-        rendered: rendered as { sql: string; params: ScalarValue[] },
-        appliedRules: found.appliedRules,
-      };
-      return run(engine, prepared, sql, params, signal, context);
+      return run(engine, sourceSqlPlan(found, rendered), sql, params, signal, context);
     }
     cache.invalidate(key);
   }
+  const shared = await sharedByLiterals(engine, cache, sql, params, signal, context);
+  if (shared) return shared;
   cache.stats.misses++;
   // Planned for the cache from the second execution on (see PlanCache.firstSight).
   if (cache.firstSight(key)) return uncached(sql, options);
@@ -138,6 +143,163 @@ async function cachedQuery(
   }
   cache.set(key, plan.cached);
   return run(engine, plan.prepared, sql, params, signal, context);
+}
+
+/** The whole-statement plan of a cached plan rendered. */
+function sourceSqlPlan(plan: CachedPlan, rendered: Rendered): SourceSqlPlan {
+  return {
+    kind: 'source-sql',
+    source: plan.source,
+    connector: plan.connector,
+    rendered: rendered as { sql: string; params: ScalarValue[] },
+    appliedRules: plan.appliedRules,
+  };
+}
+
+/**
+ * Runs `sql` from the plan its literal-free shape shares, planning that plan
+ * on the shape's second sight; `undefined` when the statement has no shape,
+ * or its shape has no plan that renders exactly what the engine does (the
+ * caller then goes on as for any statement).
+ */
+async function sharedByLiterals(
+  engine: FederatedEngine,
+  cache: PlanCache,
+  sql: string,
+  params: readonly ScalarValue[],
+  signal: AbortSignal,
+  context: QueryContext,
+): Promise<QueryResult | undefined> {
+  const shape = await literalShape(sql, params.length);
+  if (!shape) return undefined;
+  const key = PlanCache.literalKey(shape.text, shape.kinds, context, engine.policy !== undefined);
+  let found = cache.get(key);
+  if (found === 'not-cacheable') return undefined;
+  if (found && found.literals?.kinds !== shape.kinds) found = undefined;
+  if (found) {
+    if (await stillValid(found, engine, context, signal)) {
+      let rendered: Rendered;
+      try {
+        rendered = renderShared(found, params, shape, cache);
+      } catch {
+        return undefined;
+      }
+      cache.stats.hits++;
+      cache.stats.literalHits++;
+      return run(engine, sourceSqlPlan(found, rendered), sql, params, signal, context);
+    }
+    cache.invalidate(key);
+  }
+  // As for statement texts: a shape is planned from its second sight (one-off statements cost no planning).
+  if (cache.firstSight(key)) return undefined;
+  let plan: { cached: CachedPlan; prepared: SourceSqlPlan } | undefined;
+  try {
+    plan = await planShared(engine, sql, shape, params, signal, context);
+  } catch {
+    plan = undefined;
+  }
+  if (!plan) {
+    cache.setNotCacheable(key);
+    return undefined;
+  }
+  cache.set(key, plan.cached);
+  cache.stats.misses++;
+  return run(engine, plan.prepared, sql, params, signal, context);
+}
+
+/**
+ * A literal-shared plan rendered with the caller's parameters and the
+ * statement's constants: as parameter values where each has one (so render
+ * templates apply), else the parser's own constant nodes in the constants'
+ * places. `cache`: where template hits are counted (none while verifying).
+ */
+function renderShared(
+  plan: CachedPlan,
+  params: readonly ScalarValue[],
+  shape: LiteralShape,
+  cache: PlanCache | undefined,
+): Rendered {
+  if (shape.values) {
+    const values = [...params, ...shape.values];
+    const shapes = cache ? shapeKey(values) : undefined;
+    const template = shapes === undefined ? undefined : plan.templates.get(shapes);
+    if (template) {
+      cache!.stats.templateHits++;
+      return fromTemplate(template, values);
+    }
+    const rendered = render(plan, values);
+    if (shapes !== undefined && !plan.templates.has(shapes) && plan.templates.size < MAX_TEMPLATES)
+      plan.templates.set(shapes, makeTemplate(values, rendered, (p) => render(plan, p)) ?? null);
+    return rendered;
+  }
+  const sites = plan.literals!.sites;
+  const saved = sites.map((s) => s.holder[s.key] as AstNode);
+  try {
+    for (const s of sites) s.holder[s.key] = shape.constants[s.slot];
+    return render(plan, params);
+  } finally {
+    sites.forEach((s, i) => {
+      s.holder[s.key] = saved[i];
+    });
+  }
+}
+
+/**
+ * Plans the literal-free shape of `sql` for the cache, and keeps it only if
+ * it renders, with this statement's constants, exactly what the engine's own
+ * planner renders for `sql`.
+ */
+async function planShared(
+  engine: FederatedEngine,
+  sql: string,
+  shape: LiteralShape,
+  params: readonly ScalarValue[],
+  signal: AbortSignal,
+  context: QueryContext,
+): Promise<{ cached: CachedPlan; prepared: SourceSqlPlan } | undefined> {
+  const count = params.length + shape.constants.length;
+  const analysed = await analyse(engine, shape.text, count, signal, context);
+  if (!analysed) return undefined;
+  const sites: { holder: AstNode; key: string | number; slot: number }[] = [];
+  const site = (holder: AstNode, key: string | number, value: unknown) => {
+    const number = (value as AstNode | null)?.ParamRef?.number as number | undefined;
+    if (number !== undefined && number > params.length)
+      sites.push({ holder, key, slot: number - params.length - 1 });
+  };
+  walkAst(analysed.cached.stmt, (n) => {
+    for (const [key, value] of Object.entries(n)) {
+      site(n, key, value);
+      if (Array.isArray(value)) value.forEach((item, i) => site(value as unknown as AstNode, i, item));
+    }
+    return undefined;
+  });
+  if (shape.constants.some((_c, slot) => !sites.some((s) => s.slot === slot))) return undefined;
+  const literals: LiteralSlots = { paramCount: params.length, kinds: shape.kinds, sites };
+  const cached: CachedPlan = { ...analysed.cached, literals };
+
+  // The engine's own plan of the statement as written.
+  const statements = await parseSql(sql);
+  if (statements.length !== 1) return undefined;
+  const node = statements[0]!.node;
+  const [kind, body] = nodeKind(node);
+  if (kind !== 'SelectStmt') return undefined;
+  checkCallables(node, { sql, isSource: (name) => engine.registry.has(name) });
+  nameTargets(node);
+  settleLiteralCasts(node, sql);
+  const prepared = await engine.prepare(body, params, signal, context);
+  if (!sameRender(cached, prepared, renderShared(cached, params, shape, undefined))) return undefined;
+  return { cached, prepared };
+}
+
+/** Whether the engine's plan is the cached plan's source, rendered as `mine`, under the same rules. */
+function sameRender(cached: CachedPlan, prepared: PreparedSelect, mine: Rendered): prepared is SourceSqlPlan {
+  return (
+    prepared.kind === 'source-sql' &&
+    prepared.source === cached.source &&
+    mine.sql === prepared.rendered.sql &&
+    sameValues(mine.params, prepared.rendered.params) &&
+    prepared.appliedRules.join('\u0000') === cached.appliedRules.join('\u0000')
+  );
 }
 
 /** The context as the engine completes it (a query id, roles). */
@@ -157,6 +319,29 @@ async function planOnce(
   signal: AbortSignal,
   context: QueryContext,
 ): Promise<{ cached: CachedPlan; prepared: SourceSqlPlan } | undefined> {
+  const analysed = await analyse(engine, sql, params.length, signal, context);
+  if (!analysed) return undefined;
+  const { cached, forEngine } = analysed;
+  // The engine's own plan of the same statement: cached only if identical to what the cache renders.
+  const prepared = await engine.prepare(forEngine, params, signal, context);
+  if (prepared.kind !== 'source-sql' || prepared.source !== cached.source) return undefined;
+  if (!sameRender(cached, prepared, render(cached, params))) return undefined;
+  return { cached, prepared };
+}
+
+/**
+ * Parses, checks, rewrites by the policies and binds `sql` (with `paramCount`
+ * parameters) for the cache; `undefined` when it is not a SELECT going whole
+ * to one SQL source. `forEngine`: the statement before the policies, for the
+ * engine's own plan.
+ */
+async function analyse(
+  engine: FederatedEngine,
+  sql: string,
+  paramCount: number,
+  signal: AbortSignal,
+  context: QueryContext,
+): Promise<{ cached: CachedPlan; forEngine: AstNode } | undefined> {
   const statements = await parseSql(sql);
   if (statements.length !== 1) return undefined;
   const node = statements[0]!.node;
@@ -171,7 +356,7 @@ async function planOnce(
     return undefined;
   });
   // Time travel and table functions are expanded with the registry and the parameters: not cached.
-  if (rangeFunction || maxParam > params.length) return undefined;
+  if (rangeFunction || maxParam > paramCount) return undefined;
   checkCallables(node, { sql, isSource: (name) => engine.registry.has(name) });
   nameTargets(node);
   settleLiteralCasts(node, sql);
@@ -214,18 +399,7 @@ async function planOnce(
     policy: engine.policy,
     templates: new Map(),
   };
-
-  // The engine's own plan of the same statement: cached only if identical to what the cache renders.
-  const prepared = await engine.prepare(forEngine, params, signal, context);
-  if (prepared.kind !== 'source-sql' || prepared.source !== cached.source) return undefined;
-  const mine = render(cached, params);
-  if (
-    mine.sql !== prepared.rendered.sql ||
-    !sameValues(mine.params, prepared.rendered.params) ||
-    prepared.appliedRules.join('\u0000') !== cached.appliedRules.join('\u0000')
-  )
-    return undefined;
-  return { cached, prepared };
+  return { cached, forEngine };
 }
 
 /** The statement as the source receives it, with these parameters (what the engine's planner renders). */

@@ -20,6 +20,11 @@ export interface PlanCacheStats {
   hits: number;
   /** Of the hits, those whose SQL came from a render template (no render at all). */
   templateHits: number;
+  /**
+   * Of the hits, those answered from a plan shared by statements that differ
+   * only in literals (`… WHERE id = 42` and `… WHERE id = 43`).
+   */
+  literalHits: number;
   /** Statements planned from scratch (first sight, or a plan found stale). */
   misses: number;
   /** Cached plans dropped because a table they read changed, or the policies did. */
@@ -44,6 +49,7 @@ export class PlanCache {
   readonly stats: PlanCacheStats = {
     hits: 0,
     templateHits: 0,
+    literalHits: 0,
     misses: 0,
     invalidations: 0,
     bypassed: 0,
@@ -67,6 +73,15 @@ export class PlanCache {
     // secureTransport too: a require_tls table is refused to a plaintext caller with the same roles.
     const transport = context.secureTransport ?? null;
     return `${sql}\u0000${JSON.stringify([context.user ?? null, [...context.roles].sort(), attributes, transport])}`;
+  }
+
+  /**
+   * The key of a literal-free shape (see literal-shape.ts) for a caller: its
+   * text with the kinds of its constants, marked apart from statement texts,
+   * and the caller's policy identity as in {@link PlanCache.key}.
+   */
+  static literalKey(text: string, kinds: string, context: QueryContext, withPolicy: boolean): string {
+    return PlanCache.key(`\u0000literals ${kinds}\u0000${text}`, context, withPolicy);
   }
 
   /** The cached plan for `key`; `'not-cacheable'` when the statement was found not cacheable lately. */

@@ -121,6 +121,28 @@ describe('literal casts read as PostgreSQL reads them', () => {
   test('(VALUES …) v names its columns column1, column2…', async () => {
     assert.deepEqual(await columns("SELECT * FROM (VALUES (1, 'a')) v"), ['column1', 'column2']);
   });
+
+  test("types written with pg_catalog. (as psql's \\gdesc writes them) read as the bare names", async () => {
+    // DuckDB resolved the alias before the schema: "Type with name BIGINT does not exist!".
+    assert.deepEqual(
+      await rows(`SELECT x, y, z, w FROM (VALUES ('25'::pg_catalog.oid, 'ab'::pg_catalog.name, 'c'::pg_catalog.bpchar,
+        '7'::pg_catalog.int4)) v(x, y, z, w)`),
+      [[25, 'ab', 'c', 7]],
+    );
+    assert.deepEqual(
+      await rows(`SELECT c.id, 'n'::name AS n FROM crm.customers c JOIN shop.orders o ON o.customer_id = c.id
+        WHERE c.id = '1'::pg_catalog.oid LIMIT 1`),
+      [[1, 'n']],
+    );
+  });
+
+  test("a PostgreSQL type the residual lacks is 42704 naming it, not the engine's words", async () => {
+    for (const type of ['xid', 'pg_catalog.regclass', 'jsonb']) {
+      const error = await failure(`SELECT x FROM (VALUES ('1'::${type})) v(x)`);
+      assert.equal(error.message, `type "${type.replace('pg_catalog.', '')}" does not exist`);
+      assert.equal(error.details?.sqlstate, '42704');
+    }
+  });
 });
 
 describe('division by zero raises 22012 on every path', () => {

@@ -320,6 +320,15 @@ class Checker {
 
   typeName(type: AstNode): void {
     const names = ((type.names ?? []) as AstNode[]).map((n) => n.String?.sval as string);
+    if (names.length === 2 && names[0] === 'pg_catalog') {
+      // DuckDB resolves a type's alias before its schema (`pg_catalog.oid` → "Type with name BIGINT does not
+      // exist"): the name alone means the same built-in type in both engines, and every reader of the tree
+      // goes by the last name. (The grammar itself writes `int4`, `bpchar`, `interval`… qualified.)
+      type.names = [type.names[1]];
+    }
+    const last = names.at(-1);
+    // PostgreSQL's `name` (an identifier's type) is text to every engine Spoke runs the residual on.
+    if (names.length <= 2 && last === 'name') type.names = [{ String: { sval: 'varchar' } }];
     if (names.length <= 1 || (names.length === 2 && names[0] === 'pg_catalog')) return;
     throw new SpokeError(ErrorCode.INVALID_QUERY, `type "${names.join('.')}" does not exist`, {
       details: { sqlstate: '42704', ...this.position(type.location) },

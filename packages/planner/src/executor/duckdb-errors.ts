@@ -106,6 +106,9 @@ function toPostgres(message: string): Mapped | undefined {
       firstLine,
     );
   if (m) return { message: `function ${m[1]}(…) does not exist`, sqlstate: '42883' };
+  // A PostgreSQL type DuckDB lacks (`xid`, `regclass`, `jsonb` in the residual).
+  m = /^Type with name "?([^"!]+?)"? does not exist!?$/.exec(firstLine);
+  if (m) return { message: `type "${m[1]!.toLowerCase()}" does not exist`, sqlstate: '42704' };
   m = /^Could not convert string '(.*)' to ([A-Z0-9_ ]+)/s.exec(firstLine);
   if (m) {
     const type = pgTypeName(m[2]!);

@@ -55,5 +55,9 @@ export interface LiteralSlots {
   /** The constants' kinds (see literal-shape.ts). */
   readonly kinds: string;
   /** Each place in the bound statement holding a constant's `$n`: the holder, its key, the constant's index. */
-  readonly sites: readonly { readonly holder: AstNode; readonly key: string | number; readonly slot: number }[];
+  readonly sites: readonly {
+    readonly holder: AstNode;
+    readonly key: string | number;
+    readonly slot: number;
+  }[];
 }

@@ -269,7 +269,9 @@ async function planShared(
   walkAst(analysed.cached.stmt, (n) => {
     for (const [key, value] of Object.entries(n)) {
       site(n, key, value);
-      if (Array.isArray(value)) value.forEach((item, i) => site(value as unknown as AstNode, i, item));
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) site(value as unknown as AstNode, i, value[i]);
+      }
     }
     return undefined;
   });

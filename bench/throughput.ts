@@ -19,6 +19,12 @@
  *
  * - `point`: `SELECT id, k, v FROM big WHERE id = $1` on a 1M-row table
  *   (pushed down whole to PostgreSQL by Spoke);
+ * - `point-literal`: the point query with the id inlined as a literal
+ *   (`… WHERE id = 4242`, a different id each time) and no parameters, so
+ *   node-pg sends it with the simple protocol, as BI tools and ORMs that
+ *   inline literals do (not in the default set; Spoke shares one plan for
+ *   them, `SPOKE_PLAN_CACHE_LITERALS=off` in the bench's environment turns
+ *   that off in the gateway, for a before/after);
  * - `scan200`: `… WHERE id BETWEEN $1 AND $2`, 200 rows;
  * - `join`: 10 rows of `big` joined with a 1,000-row dimension table — in
  *   PostgreSQL for the first two paths, a Parquet file for Spoke, so Spoke
@@ -80,7 +86,17 @@ interface Workload {
   params(n: number): number[];
   /** The number of rows expected for these parameters. */
   readonly rows: number;
+  /** Sent with the parameters written into the text as literals, and no parameters (the simple protocol). */
+  readonly inline?: boolean;
 }
+
+/** `sql` with each `$n` replaced by the (numeric) parameter, as a client inlining literals writes it. */
+const inlined = (sql: string, params: readonly number[]) =>
+  sql.replace(/\$(\d+)/g, (_m, n: string) => String(params[Number(n) - 1]));
+
+/** Sends one statement of `workload` with `params`, as the workload says (bound or inlined). */
+const send = (c: PgClient, workload: Workload, sql: string, params: number[]) =>
+  workload.inline ? c.query(inlined(sql, params)) : c.query(sql, params);
 
 /** A deterministic pseudo-random id in 1..TABLE_ROWS-250. */
 const idAt = (n: number) => ((n * 7919 + 13) % (TABLE_ROWS - 250)) + 1;
@@ -92,6 +108,14 @@ const WORKLOADS: Record<string, Workload> = {
     spokeSql: 'SELECT id, k, v FROM pg.big WHERE id = $1',
     params: (n) => [idAt(n)],
     rows: 1,
+  },
+  'point-literal': {
+    name: 'point-literal',
+    sql: 'SELECT id, k, v FROM big WHERE id = $1',
+    spokeSql: 'SELECT id, k, v FROM pg.big WHERE id = $1',
+    params: (n) => [idAt(n)],
+    rows: 1,
+    inline: true,
   },
   scan200: {
     name: 'scan200',
@@ -167,7 +191,7 @@ async function drive(
   // Warm-up: a few queries per connection (JIT, pools, catalogs) before timing.
   await Promise.all(
     conns.map(async (c, i) => {
-      for (let j = 0; j < 20; j++) await c.query(sql, workload.params(i * 20 + j));
+      for (let j = 0; j < 20; j++) await send(c, workload, sql, workload.params(i * 20 + j));
     }),
   );
   const latencies: number[] = [];
@@ -183,7 +207,7 @@ async function drive(
         const params = workload.params(n++);
         const t0 = performance.now();
         try {
-          const result = await c.query(sql, params);
+          const result = await send(c, workload, sql, params);
           if (result.rows.length !== workload.rows || Number(result.rows[0]?.id) !== params[0])
             throw new Error(`expected ${workload.rows} rows from id ${params[0]}, got ${result.rows.length}`);
           latencies.push(performance.now() - t0);
@@ -413,7 +437,9 @@ async function run(): Promise<void> {
           ]);
         }
       }
-      console.log(`\n${workload.name}: ${workload.sql}`);
+      console.log(
+        `\n${workload.name}: ${workload.inline ? `${inlined(workload.sql, [4242])} (inlined, simple protocol)` : workload.sql}`,
+      );
       printTable(rows);
     }
   } finally {

@@ -227,6 +227,28 @@ describe('plan cache: literal-only differences share a plan', () => {
     }
   });
 
+  test('planCache: { literals: false } keys statements by their exact text only', async () => {
+    const other = await createEngine({
+      sources: {
+        pg: new PostgresConnector(parsePostgresOptions({ url: server.url }, { sourceName: 'pg' }), {
+          sourceName: 'pg',
+        }),
+      },
+      planCache: { literals: false },
+    });
+    try {
+      const otherCache = planCacheOf(other)!;
+      for (const id of [1, 2, 3, 4, 5, 5, 5]) {
+        const got = await outcome(() => other.query(`SELECT id FROM pg.t WHERE id = ${id}`));
+        assert.ok('rows' in got && got.rows.length === 1);
+      }
+      assert.equal(otherCache.stats.literalHits, 0);
+      assert.equal(otherCache.stats.hits, 1, 'the third `id = 5` hits its exact text');
+    } finally {
+      await other.close();
+    }
+  });
+
   test('callers the policies treat differently get their own shared plans (masked for analysts)', async () => {
     const masked = await same('SELECT id, name FROM pg.t WHERE id = 12', ANALYST);
     const raw = await same('SELECT id, name FROM pg.t WHERE id = 12', ADMIN);

@@ -125,7 +125,9 @@ async function cachedQuery(
     }
     cache.invalidate(key);
   }
-  const shared = await sharedByLiterals(engine, cache, sql, params, signal, context);
+  const shared = cache.literals
+    ? await sharedByLiterals(engine, cache, sql, params, signal, context)
+    : undefined;
   if (shared) return shared;
   cache.stats.misses++;
   // Planned for the cache from the second execution on (see PlanCache.firstSight).

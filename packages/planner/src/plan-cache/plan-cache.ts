@@ -12,6 +12,12 @@ import type { CachedPlan } from './cached-plan.js';
 export interface PlanCacheOptions {
   /** Statements kept (least recently used evicted first). Default 512. */
   readonly maxEntries?: number;
+  /**
+   * Statements that differ only in the constants they compare with share a
+   * plan (see literal-shape.ts). Default: on, unless the environment has
+   * `SPOKE_PLAN_CACHE_LITERALS=off` (a switch for comparisons and incidents).
+   */
+  readonly literals?: boolean;
 }
 
 /** Counters of a plan cache, for tests and metrics. */
@@ -56,9 +62,12 @@ export class PlanCache {
   };
   readonly #entries = new Map<string, Entry>();
   readonly #max: number;
+  /** Whether statements that differ only in literals share a plan ({@link PlanCacheOptions.literals}). */
+  readonly literals: boolean;
 
   constructor(options: PlanCacheOptions = {}) {
     this.#max = Math.max(1, options.maxEntries ?? 512);
+    this.literals = options.literals ?? process.env.SPOKE_PLAN_CACHE_LITERALS !== 'off';
   }
 
   /**

@@ -7,11 +7,7 @@
  * DuckDB running the same SQL over the same data.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { connector as duckdbConnector } from '@spoke/connector-duckdb';
 import { connector as postgresConnector } from '@spoke/connector-postgres';
 import type { SpokeConnector } from '@spoke/core';
@@ -22,8 +18,8 @@ import {
   type ExplainPlan,
   type FederatedEngine,
 } from '@spoke/planner';
-import { canonicalRowsFromBatches, canonicalRowsFromDuckDB, diffRows } from '@spoke/testing';
-import { type PostgresServer, startPostgres } from '../harness/index.js';
+import { canonicalRowsFromBatches, diffRows } from '@spoke/testing';
+import { type PgAndDuckDBFile, startPgAndDuckDBFile } from './pg-and-duckdb-file.js';
 
 /** Statements both PostgreSQL and DuckDB accept, so both hold the same rows. */
 const PG_TABLES = [
@@ -44,12 +40,8 @@ const CRM_TABLE = `CREATE TABLE customers AS SELECT i AS id, 'customer ' || i AS
 /** A slow, far-away PostgreSQL as the cost model should assume it: waiting for keys pays there. */
 const SLOW_PG = { pg: { latencyMs: 5, mbps: 10, rowsPerSecond: 20_000 } };
 
-let pg: PostgresServer;
-let dir: string;
-let crmFile: string;
+let sources: PgAndDuckDBFile;
 const engines: FederatedEngine[] = [];
-let reference: (sql: string) => Promise<unknown[][]>;
-let closeReference: () => void;
 
 async function engineWith(options: {
   links?: typeof SLOW_PG;
@@ -62,8 +54,8 @@ async function engineWith(options: {
   /** PostgreSQL's tables take at most this many keys (a source without arrays takes 20,000). */
   keyLimit?: number;
 }) {
-  const context = { sourceName: '', baseDir: dir };
-  const postgres = await postgresConnector.create({ url: pg.url }, { ...context, sourceName: 'pg' });
+  const context = { sourceName: '', baseDir: sources.dir };
+  const postgres = await postgresConnector.create({ url: sources.pg.url }, { ...context, sourceName: 'pg' });
   const engine = await createEngine({
     sources: {
       pg: withKeyLimit(
@@ -74,7 +66,7 @@ async function engineWith(options: {
       ),
       // A source read by scans (its DuckDB does not take whole statements): the strategies here are for reads.
       crm: await duckdbConnector.create(
-        { path: crmFile, wholeStatements: options.crmWhole === true },
+        { path: sources.crmFile, wholeStatements: options.crmWhole === true },
         { ...context, sourceName: 'crm' },
       ),
     },
@@ -135,7 +127,7 @@ function withStaleEstimate(connector: SpokeConnector, table: string, rows: numbe
 
 async function assertSameAnswer(engine: FederatedEngine, sql: string): Promise<void> {
   const actual = canonicalRowsFromBatches(await collectBatches(await engine.query(sql)));
-  const expected = await reference(sql);
+  const expected = await sources.reference(sql);
   assert.deepEqual(diffRows(actual as never, expected as never), { extra: [], missing: [] }, sql);
 }
 
@@ -149,55 +141,18 @@ function read(plan: ExplainPlan, table: string) {
   return found[0]!;
 }
 
-/** PostgreSQL's statement log (log_statement = all) from `from` on. */
-function statementLog(from: number): string {
-  return readFileSync(join(dirname(pg.dataDir), 'server.log'), 'utf8').slice(from);
-}
-function logLength(): number {
-  return readFileSync(join(dirname(pg.dataDir), 'server.log'), 'utf8').length;
-}
-
 before(async () => {
-  pg = await startPostgres({
-    settings: { shared_preload_libraries: 'pg_stat_statements', log_statement: 'all' },
+  sources = await startPgAndDuckDBFile({
+    pgTables: PG_TABLES,
+    crmTables: [CRM_TABLE],
+    settings: { shared_preload_libraries: 'pg_stat_statements' },
+    pgSetup: ['CREATE EXTENSION pg_stat_statements'],
   });
-  pg.psql('CREATE EXTENSION pg_stat_statements');
-  for (const sql of PG_TABLES) pg.psql(sql);
-  pg.psql('ANALYZE');
-  dir = mkdtempSync(join(tmpdir(), 'spoke-gravity-'));
-  crmFile = join(dir, 'crm.duckdb');
-  const db = await DuckDBInstance.create(crmFile);
-  const c = await db.connect();
-  await c.run(CRM_TABLE);
-  c.closeSync();
-  db.closeSync();
-
-  const ref = await DuckDBInstance.create(':memory:');
-  const rc = await ref.connect();
-  await rc.run(`ATTACH '${crmFile}' AS crm (READ_ONLY)`);
-  await rc.run(`ATTACH ':memory:' AS pg`);
-  await rc.run('USE pg');
-  for (const sql of PG_TABLES) await rc.run(sql);
-  await rc.run('USE memory');
-  reference = async (sql) => {
-    const result = await rc.run(sql);
-    const chunks = await result.fetchAllChunks();
-    return canonicalRowsFromDuckDB(
-      chunks,
-      result.columnTypes().map((t) => /INT/.test(String(t))),
-    ) as unknown[][];
-  };
-  closeReference = () => {
-    rc.closeSync();
-    ref.closeSync();
-  };
 });
 
 after(async () => {
   for (const e of engines) await e.close();
-  closeReference?.();
-  await pg?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await sources?.close();
 });
 
 const EU_ORDERS = `SELECT c.name, o.id, o.channel FROM crm.customers c JOIN pg.orders o ON o.customer_id = c.id
@@ -221,7 +176,8 @@ describe('strategies by size and link', () => {
     const engine = await engineWith({});
     // Every customer: their keys would keep all of orders. (An aggregate over customers too, so that
     // orders is read as rows rather than grouped at PostgreSQL by eager aggregation.)
-    const sql = 'SELECT count(*), count(c.name) FROM crm.customers c JOIN pg.orders o ON o.customer_id = c.id';
+    const sql =
+      'SELECT count(*), count(c.name) FROM crm.customers c JOIN pg.orders o ON o.customer_id = c.id';
     await assertSameAnswer(engine, sql);
     const orders = read(await engine.explain(sql), 'orders');
     assert.equal(orders.strategy, 'pull');
@@ -230,13 +186,13 @@ describe('strategies by size and link', () => {
   test('24,000 keys go to PostgreSQL as one array (= ANY), and the answer is exact', async () => {
     const engine = await engineWith({ links: SLOW_PG });
     // Planned first, on the configured link alone: later plans use what this read teaches the link profile.
-    const mark = logLength();
+    const mark = sources.logLength();
     const plan = await engine.explain(WEB_ITEMS, { analyze: true });
     const items = read(plan, 'items');
     assert.match(items.strategy ?? '', /semi-join by keys \(o\)/);
     assert.equal(items.keysSent, 24000);
     assert.equal(items.actualRows, 96000);
-    assert.match(statementLog(mark), /order_id"? = ANY\(CAST\('\{/);
+    assert.match(sources.statementLog(mark), /order_id"? = ANY\(CAST\('\{/);
     await assertSameAnswer(engine, WEB_ITEMS);
   });
   test('two tables of one source restrict each other inside it when the keys are too many to send', async () => {
@@ -323,16 +279,16 @@ describe('eager aggregation at the source', () => {
 describe('policies constrain the plan', () => {
   test('a never_upload table sends no join keys to another source, whatever the cost', async () => {
     const allowed = await engineWith({ links: SLOW_PG });
-    let mark = logLength();
+    let mark = sources.logLength();
     await collectBatches(await allowed.query(EU_ORDERS));
     // Control: without the rule the keys do travel, and PostgreSQL receives them.
-    assert.match(statementLog(mark), /customer_id" IN \(|customer_id IN \(/);
+    assert.match(sources.statementLog(mark), /customer_id" IN \(|customer_id IN \(/);
 
     const guarded = await engineWith({ links: SLOW_PG, neverUpload: true });
     await assertSameAnswer(guarded, EU_ORDERS);
-    mark = logLength();
+    mark = sources.logLength();
     await collectBatches(await guarded.query(EU_ORDERS));
-    const received = statementLog(mark);
+    const received = sources.statementLog(mark);
     assert.match(received, /orders/, 'PostgreSQL was read');
     assert.doesNotMatch(received, /customer_id"? IN \(|customer_id"? = ANY/);
     const orders = read(await guarded.explain(EU_ORDERS), 'orders');
@@ -347,15 +303,15 @@ describe('policies constrain sub-queries too', () => {
     // Control: crm answers the sub-query whole, and its keys restrict the read of orders at PostgreSQL.
     const allowed = await engineWith({ links: SLOW_PG, crmWhole: true });
     await assertSameAnswer(allowed, sql);
-    let mark = logLength();
+    let mark = sources.logLength();
     await collectBatches(await allowed.query(sql));
-    assert.match(statementLog(mark), /customer_id"? IN \(|customer_id"? = ANY/);
+    assert.match(sources.statementLog(mark), /customer_id"? IN \(|customer_id"? = ANY/);
 
     const guarded = await engineWith({ links: SLOW_PG, crmWhole: true, neverUpload: true });
     await assertSameAnswer(guarded, sql);
-    mark = logLength();
+    mark = sources.logLength();
     await collectBatches(await guarded.query(sql));
-    const received = statementLog(mark);
+    const received = sources.statementLog(mark);
     assert.match(received, /orders/, 'PostgreSQL was read');
     assert.doesNotMatch(received, /customer_id"? IN \(|customer_id"? = ANY|'customer \d+'/);
     const plan = await guarded.explain(sql, { analyze: true });
@@ -382,11 +338,11 @@ describe('EXPLAIN ANALYZE', () => {
     const engine = await engineWith({});
     // Plan once first: estimates and statistics are cached, so the analyzed run asks PostgreSQL only for rows.
     await engine.explain(WEB_ITEMS);
-    pg.psql('SELECT pg_stat_statements_reset()');
+    sources.pg.psql('SELECT pg_stat_statements_reset()');
     const plan = await engine.explain(WEB_ITEMS, { analyze: true });
     const fromPg = plan.sources.filter((s) => s.source === 'pg');
     assert.equal(fromPg.length, 2);
-    const seen = pg
+    const seen = sources.pg
       .psql(
         "SELECT rows FROM pg_stat_statements WHERE query ILIKE 'COPY%' AND query NOT ILIKE '%pg_stat_statements%' ORDER BY rows",
       )

@@ -7,11 +7,7 @@
  * shows the strategy.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { connector as duckdbConnector } from '@spoke/connector-duckdb';
 import { connector as postgresConnector } from '@spoke/connector-postgres';
 import {
@@ -21,8 +17,8 @@ import {
   type ExplainPlan,
   type FederatedEngine,
 } from '@spoke/planner';
-import { canonicalRowsFromBatches, canonicalRowsFromDuckDB, diffRows } from '@spoke/testing';
-import { type PostgresServer, startPostgres } from '../harness/index.js';
+import { canonicalRowsFromBatches, diffRows } from '@spoke/testing';
+import { type PgAndDuckDBFile, startPgAndDuckDBFile } from './pg-and-duckdb-file.js';
 
 /** Statements both PostgreSQL and DuckDB accept, so both hold the same rows. */
 const PG_TABLES = [
@@ -38,22 +34,18 @@ const PG_TABLES = [
 const CRM_TABLE = `CREATE TABLE customers AS SELECT i AS id, 'customer ' || i AS name,
   CASE WHEN i % 40 = 0 THEN 'EU' ELSE 'US' END AS region FROM range(1, 2001) t(i)`;
 
-let pg: PostgresServer;
-let dir: string;
-let crmFile: string;
+let sources: PgAndDuckDBFile;
 const engines: FederatedEngine[] = [];
-let reference: (sql: string) => Promise<unknown[][]>;
-let closeReference: () => void;
 
 /** A far-away PostgreSQL: rows over the link cost more than the source's scans, as the rule assumes. */
 const SLOW_PG = { pg: { latencyMs: 5, mbps: 10, rowsPerSecond: 20_000 } };
 
 async function engineWith(options: { joinInSource?: boolean; clerkFilter?: string } = {}) {
-  const context = { sourceName: '', baseDir: dir };
+  const context = { sourceName: '', baseDir: sources.dir };
   const engine = await createEngine({
     sources: {
-      pg: await postgresConnector.create({ url: pg.url }, { ...context, sourceName: 'pg' }),
-      crm: await duckdbConnector.create({ path: crmFile }, { ...context, sourceName: 'crm' }),
+      pg: await postgresConnector.create({ url: sources.pg.url }, { ...context, sourceName: 'pg' }),
+      crm: await duckdbConnector.create({ path: sources.crmFile }, { ...context, sourceName: 'crm' }),
     },
     links: SLOW_PG,
     joinInSource: options.joinInSource ?? true,
@@ -83,7 +75,7 @@ async function assertSameAnswer(
   const actual = canonicalRowsFromBatches(
     await collectBatches(await engine.query(sql, options.context ? { context: options.context } : {})),
   );
-  const expected = await reference(options.referenceSql ?? sql);
+  const expected = await sources.reference(options.referenceSql ?? sql);
   assert.ok(expected.length > 0, `the reference answers rows for ${sql}`);
   assert.deepEqual(diffRows(actual as never, expected as never), { extra: [], missing: [] }, sql);
 }
@@ -93,51 +85,13 @@ function joined(plan: ExplainPlan) {
   return plan.sources.filter((s) => /^join in source \(/.test(s.strategy ?? ''));
 }
 
-function logLength(): number {
-  return readFileSync(join(dirname(pg.dataDir), 'server.log'), 'utf8').length;
-}
-function statementLog(from: number): string {
-  return readFileSync(join(dirname(pg.dataDir), 'server.log'), 'utf8').slice(from);
-}
-
 before(async () => {
-  pg = await startPostgres({ settings: { log_statement: 'all' } });
-  for (const sql of PG_TABLES) pg.psql(sql);
-  pg.psql('ANALYZE');
-  dir = mkdtempSync(join(tmpdir(), 'spoke-join-in-source-'));
-  crmFile = join(dir, 'crm.duckdb');
-  const db = await DuckDBInstance.create(crmFile);
-  const c = await db.connect();
-  await c.run(CRM_TABLE);
-  c.closeSync();
-  db.closeSync();
-
-  const ref = await DuckDBInstance.create(':memory:');
-  const rc = await ref.connect();
-  await rc.run(`ATTACH '${crmFile}' AS crm (READ_ONLY)`);
-  await rc.run(`ATTACH ':memory:' AS pg`);
-  await rc.run('USE pg');
-  for (const sql of PG_TABLES) await rc.run(sql);
-  await rc.run('USE memory');
-  reference = async (sql) => {
-    const result = await rc.run(sql);
-    const chunks = await result.fetchAllChunks();
-    return canonicalRowsFromDuckDB(
-      chunks,
-      result.columnTypes().map((t) => /INT/.test(String(t))),
-    ) as unknown[][];
-  };
-  closeReference = () => {
-    rc.closeSync();
-    ref.closeSync();
-  };
+  sources = await startPgAndDuckDBFile({ pgTables: PG_TABLES, crmTables: [CRM_TABLE] });
 });
 
 after(async () => {
   for (const e of engines) await e.close();
-  closeReference?.();
-  await pg?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await sources?.close();
 });
 
 /** Two PostgreSQL tables with a selective filter on items: the joined rows are far fewer than orders. */
@@ -208,10 +162,10 @@ describe('tables of one source joined inside it', () => {
     assert.equal(pushed.length, 1, JSON.stringify(plan.sources.map((s) => s.strategy)));
     assert.match(pushed[0]!.strategy!, /⋈.*⋈/);
     assert.match(pushed[0]!.sql ?? '', /JOIN.*JOIN/is);
-    const mark = logLength();
+    const mark = sources.logLength();
     await assertSameAnswer(engine, THREE);
     assert.match(
-      statementLog(mark),
+      sources.statementLog(mark),
       /FROM public\.\w+ AS \w+ (INNER )?JOIN public\.\w+ AS \w+ ON .* JOIN public\.\w+ AS \w+ ON/i,
     );
   });
@@ -230,11 +184,11 @@ describe('shapes left alone', () => {
     const sql = `SELECT c.name, o.id, i.id AS item FROM crm.customers c JOIN pg.orders o ON o.customer_id = c.id
       LEFT JOIN pg.items i ON i.order_id = o.id AND i.qty = 2 WHERE o.channel = 'web' AND c.name LIKE 'customer 1%'`;
     await assertSameAnswer(engine, sql);
-    const mark = logLength();
+    const mark = sources.logLength();
     const plan = await engine.explain(sql);
     assert.equal(joined(plan).length, 0);
     await collectBatches(await engine.query(sql));
-    assert.doesNotMatch(statementLog(mark), /orders.*JOIN.*items/is);
+    assert.doesNotMatch(sources.statementLog(mark), /orders.*JOIN.*items/is);
   });
   test('a sub-query in the select list correlated with a table of the group', async () => {
     const engine = await engineWith();

@@ -7,11 +7,7 @@
  * table's keys never reach the sub-query.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { connector as duckdbConnector } from '@spoke/connector-duckdb';
 import { connector as postgresConnector } from '@spoke/connector-postgres';
 import {
@@ -21,8 +17,8 @@ import {
   type ExplainPlan,
   type FederatedEngine,
 } from '@spoke/planner';
-import { canonicalRowsFromBatches, canonicalRowsFromDuckDB, diffRows } from '@spoke/testing';
-import { type PostgresServer, startPostgres } from '../harness/index.js';
+import { canonicalRowsFromBatches, diffRows } from '@spoke/testing';
+import { type PgAndDuckDBFile, startPgAndDuckDBFile } from './pg-and-duckdb-file.js';
 
 /** Statements both PostgreSQL and DuckDB accept, so both hold the same rows. */
 const PG_TABLES = [
@@ -38,22 +34,18 @@ const PG_TABLES = [
 const CRM_TABLE = `CREATE TABLE customers AS SELECT i AS id, 'customer ' || i AS name,
   CASE WHEN i % 40 = 0 THEN 'EU' ELSE 'US' END AS region FROM range(1, 2001) t(i)`;
 
-let pg: PostgresServer;
-let dir: string;
-let crmFile: string;
+let sources: PgAndDuckDBFile;
 const engines: FederatedEngine[] = [];
-let reference: (sql: string) => Promise<unknown[][]>;
-let closeReference: () => void;
 
 /** A far-away PostgreSQL: rows over the link cost more than the source's scans, as the rule assumes. */
 const SLOW_PG = { pg: { latencyMs: 5, mbps: 10, rowsPerSecond: 20_000 } };
 
 async function engineWith(options: { joinInSource?: boolean; neverUpload?: boolean } = {}) {
-  const context = { sourceName: '', baseDir: dir };
+  const context = { sourceName: '', baseDir: sources.dir };
   const engine = await createEngine({
     sources: {
-      pg: await postgresConnector.create({ url: pg.url }, { ...context, sourceName: 'pg' }),
-      crm: await duckdbConnector.create({ path: crmFile }, { ...context, sourceName: 'crm' }),
+      pg: await postgresConnector.create({ url: sources.pg.url }, { ...context, sourceName: 'pg' }),
+      crm: await duckdbConnector.create({ path: sources.crmFile }, { ...context, sourceName: 'crm' }),
     },
     links: SLOW_PG,
     joinInSource: options.joinInSource ?? true,
@@ -73,7 +65,7 @@ async function assertSameAnswer(
   const actual = canonicalRowsFromBatches(
     await collectBatches(await engine.query(sql, options.context ? { context: options.context } : {})),
   );
-  const expected = await reference(options.referenceSql ?? sql);
+  const expected = await sources.reference(options.referenceSql ?? sql);
   assert.ok(expected.length > 0, `the reference answers rows for ${sql}`);
   assert.deepEqual(diffRows(actual as never, expected as never), { extra: [], missing: [] }, sql);
 }
@@ -83,51 +75,13 @@ function requests(plan: ExplainPlan, prefix: string) {
   return plan.sources.filter((s) => (s.strategy ?? '').startsWith(prefix));
 }
 
-function logLength(): number {
-  return readFileSync(join(dirname(pg.dataDir), 'server.log'), 'utf8').length;
-}
-function statementLog(from: number): string {
-  return readFileSync(join(dirname(pg.dataDir), 'server.log'), 'utf8').slice(from);
-}
-
 before(async () => {
-  pg = await startPostgres({ settings: { log_statement: 'all' } });
-  for (const sql of PG_TABLES) pg.psql(sql);
-  pg.psql('ANALYZE');
-  dir = mkdtempSync(join(tmpdir(), 'spoke-subquery-keys-'));
-  crmFile = join(dir, 'crm.duckdb');
-  const db = await DuckDBInstance.create(crmFile);
-  const c = await db.connect();
-  await c.run(CRM_TABLE);
-  c.closeSync();
-  db.closeSync();
-
-  const ref = await DuckDBInstance.create(':memory:');
-  const rc = await ref.connect();
-  await rc.run(`ATTACH '${crmFile}' AS crm (READ_ONLY)`);
-  await rc.run(`ATTACH ':memory:' AS pg`);
-  await rc.run('USE pg');
-  for (const sql of PG_TABLES) await rc.run(sql);
-  await rc.run('USE memory');
-  reference = async (sql) => {
-    const result = await rc.run(sql);
-    const chunks = await result.fetchAllChunks();
-    return canonicalRowsFromDuckDB(
-      chunks,
-      result.columnTypes().map((t) => /INT/.test(String(t))),
-    ) as unknown[][];
-  };
-  closeReference = () => {
-    rc.closeSync();
-    ref.closeSync();
-  };
+  sources = await startPgAndDuckDBFile({ pgTables: PG_TABLES, crmTables: [CRM_TABLE] });
 });
 
 after(async () => {
   for (const e of engines) await e.close();
-  closeReference?.();
-  await pg?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await sources?.close();
 });
 
 /** Orders grouped by customer at PostgreSQL (eager aggregation), joined with the 50 EU customers of crm. */
@@ -139,9 +93,9 @@ const JOINED = `SELECT c.region, o.id, i.id FROM pg.items i, pg.orders o, crm.cu
 
 /** The statements PostgreSQL logged while `sql` ran on `engine`. */
 async function loggedWhile(engine: FederatedEngine, sql: string): Promise<string> {
-  const mark = logLength();
+  const mark = sources.logLength();
   await collectBatches(await engine.query(sql));
-  return statementLog(mark);
+  return sources.statementLog(mark);
 }
 
 describe('keys into pushed sub-queries', () => {

@@ -88,12 +88,7 @@ export function planJoinKeys(bindings: readonly TableBinding[]): JoinKeyEdge[] {
 function correlationEdges(scope: TableBinding['scope']): JoinKeyEdge[] {
   const edges: JoinKeyEdge[] = [];
   for (const c of conjuncts(scope.stmt.whereClause)) {
-    const e = c.A_Expr;
-    if (!e || e.kind !== 'AEXPR_OP' || e.name?.[e.name.length - 1]?.String?.sval !== '=') continue;
-    for (const [a, b] of [
-      [e.lexpr, e.rexpr],
-      [e.rexpr, e.lexpr],
-    ] as const) {
+    for (const [a, b] of equalityOperands(c)) {
       const inner = side(a, scope);
       const outer = outerSide(b, scope);
       if (inner && outer && !inner.binding.nullable && inner.binding !== outer.binding)
@@ -165,12 +160,25 @@ function edge(from: Side, to: Side): JoinKeyEdge {
   return { from: from.binding, fromColumn: from.column, to: to.binding, toColumn: to.column };
 }
 
-/** `[left, right]` when `node` is `col = col` over two different tables of `scope`. */
-function equiJoin(node: AstNode, scope: TableBinding['scope']): [Side, Side] | undefined {
+/**
+ * The operands of `a = b` in both orders (`[[a, b], [b, a]]`), for callers
+ * that look for a column on either side; none for anything else.
+ */
+export function equalityOperands(node: AstNode): readonly (readonly [AstNode, AstNode])[] {
   const e = node.A_Expr;
-  if (!e || e.kind !== 'AEXPR_OP' || e.name?.[e.name.length - 1]?.String?.sval !== '=') return undefined;
-  const l = side(e.lexpr, scope);
-  const r = side(e.rexpr, scope);
+  if (e?.kind !== 'AEXPR_OP' || e.name?.at(-1)?.String?.sval !== '=') return [];
+  return [
+    [e.lexpr, e.rexpr],
+    [e.rexpr, e.lexpr],
+  ];
+}
+
+/** `[left, right]` when `node` is `col = col` over two different tables of `scope`. */
+export function equiJoin(node: AstNode, scope: TableBinding['scope']): [Side, Side] | undefined {
+  const [operands] = equalityOperands(node);
+  if (!operands) return undefined;
+  const l = side(operands[0], scope);
+  const r = side(operands[1], scope);
   if (!l || !r || l.binding === r.binding) return undefined;
   return [l, r];
 }

@@ -22,7 +22,7 @@
 import { resolveColumnRef } from '../binder/bind-query.js';
 import type { Scope, TableBinding } from '../binder/scope.js';
 import { type AstNode, walkAst } from '../parse/ast.js';
-import { side } from './plan-join-keys.js';
+import { equalityOperands, side } from './plan-join-keys.js';
 import { conjuncts } from './plan-scans.js';
 
 /** Keys of `from.fromColumn` may restrict the pushed sub-query's output column `output`, which is `to.toColumn`. */
@@ -87,12 +87,7 @@ export function subqueryKeyEdges(
   };
   const edges: SubqueryKeyEdge[] = [];
   const consider = (node: AstNode, feederMayBeNullable: boolean) => {
-    const e = node.A_Expr;
-    if (!e || e.kind !== 'AEXPR_OP' || e.name?.[e.name.length - 1]?.String?.sval !== '=') return;
-    for (const [a, b] of [
-      [e.lexpr, e.rexpr],
-      [e.rexpr, e.lexpr],
-    ] as const) {
+    for (const [a, b] of equalityOperands(node)) {
       const feeder = side(a, outerScope);
       const output = outputOf(b);
       if (!feeder || !output || pushed.bindings.includes(feeder.binding)) continue;

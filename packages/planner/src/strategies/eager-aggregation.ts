@@ -32,7 +32,7 @@ import { allowedCallables } from '../binder/allowed-functions.js';
 import type { BoundQuery, TableBinding } from '../binder/scope.js';
 import { type AstNode, walkAst } from '../parse/ast.js';
 import { figureColname } from '../parse/figure-colname.js';
-import { side } from '../pushdown/plan-join-keys.js';
+import { equalityOperands, side } from '../pushdown/plan-join-keys.js';
 import { conjuncts, planScans } from '../pushdown/plan-scans.js';
 import { unsupportedBy } from '../pushdown/sql-pushdown.js';
 import { estimateReads } from '../statistics/estimate-reads.js';
@@ -208,23 +208,15 @@ function analyse(
     return b ? (other ? 'mixed' : 'b') : other ? 'other' : 'none';
   };
   const keys: string[] = [];
-  const keyConjuncts = new Set<AstNode>();
   const inside: Candidate['inside'] = [];
   const consider = (holder: AstNode, key: string, moveAllowed: boolean) => {
     for (const c of conjuncts(holder[key])) {
       const what = touches(c);
       if (what === 'b' && moveAllowed) inside.push({ holder, key, node: c });
-      const e = c.A_Expr;
-      if (e?.kind === 'AEXPR_OP' && e.name?.at(-1)?.String?.sval === '=') {
-        for (const [mine, theirs] of [
-          [e.lexpr, e.rexpr],
-          [e.rexpr, e.lexpr],
-        ] as const) {
-          const own = side(mine, scope);
-          if (own?.binding === binding && touches(theirs) === 'other') {
-            if (!keys.includes(own.column)) keys.push(own.column);
-            keyConjuncts.add(c);
-          }
+      for (const [mine, theirs] of equalityOperands(c)) {
+        const own = side(mine, scope);
+        if (own?.binding === binding && touches(theirs) === 'other') {
+          if (!keys.includes(own.column)) keys.push(own.column);
         }
       }
     }

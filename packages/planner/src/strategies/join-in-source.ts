@@ -35,7 +35,7 @@ import type { BoundQuery, Scope, TableBinding } from '../binder/scope.js';
 import type { LinkProfiles } from '../cost/link-profile.js';
 import { readCost } from '../cost/read-cost.js';
 import { type AstNode, walkAst } from '../parse/ast.js';
-import { planJoinKeys, side } from '../pushdown/plan-join-keys.js';
+import { equiJoin, planJoinKeys, side } from '../pushdown/plan-join-keys.js';
 import { conjuncts, planScans, type ScanPlan } from '../pushdown/plan-scans.js';
 import { unsupportedBy } from '../pushdown/sql-pushdown.js';
 import { estimateReads, rowWidth } from '../statistics/estimate-reads.js';
@@ -320,7 +320,7 @@ function connect(candidates: TableBinding[], layout: Layout, scope: Scope): Tabl
     return b;
   };
   for (const c of layout.conjuncts) {
-    const pair = equiPair(c, scope);
+    const pair = equiJoin(c, scope);
     if (!pair) continue;
     const [a, b] = pair;
     if (!parent.has(a.binding) || !parent.has(b.binding) || a.binding.source !== b.binding.source) continue;
@@ -334,22 +334,10 @@ function connect(candidates: TableBinding[], layout: Layout, scope: Scope): Tabl
   return [...groups.values()].filter((g) => g.length >= 2);
 }
 
-/** `a.x = b.y` over two different tables of `scope`. */
-function equiPair(
-  node: AstNode,
-  scope: Scope,
-): [{ binding: TableBinding; column: string }, { binding: TableBinding; column: string }] | undefined {
-  const e = node.A_Expr;
-  if (e?.kind !== 'AEXPR_OP' || e.name?.at(-1)?.String?.sval !== '=') return undefined;
-  const l = side(e.lexpr, scope);
-  const r = side(e.rexpr, scope);
-  return l && r && l.binding !== r.binding ? [l, r] : undefined;
-}
-
 function edgesOf(inside: AstNode[], members: TableBinding[], scope: Scope): Group['edges'] {
   const edges: Group['edges'] = [];
   for (const c of inside) {
-    const pair = equiPair(c, scope);
+    const pair = equiJoin(c, scope);
     if (pair && members.includes(pair[0].binding) && members.includes(pair[1].binding))
       edges.push([pair[0].binding, pair[0].column, pair[1].binding, pair[1].column]);
   }
@@ -592,7 +580,7 @@ function rewrite(g: Group, n: number, outputs: Output[]): boolean {
     if (!next) return false;
     placed.push(next);
     const on = [...inside].filter((c) => {
-      const pair = equiPair(c, scope);
+      const pair = equiJoin(c, scope);
       return (
         pair &&
         (pair[0].binding === next || pair[1].binding === next) &&

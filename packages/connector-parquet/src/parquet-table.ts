@@ -96,6 +96,9 @@ export interface ScanMetrics {
   rowGroupsPruned: number;
 }
 
+/** Each listed state's snapshot token, computed once. */
+const snapshotTokens = new WeakMap<TableState, string>();
+
 /** A Parquet-backed table. */
 export class ParquetTable extends BaseTable {
   /** Pruning counters of the last scan. */
@@ -221,6 +224,22 @@ export class ParquetTable extends BaseTable {
 
   async schema(signal?: AbortSignal): Promise<Schema> {
     return (await this.#load(signal)).schema;
+  }
+
+  /**
+   * The objects a scan reads now — keys, ETags and sizes as last listed —
+   * so the engine reuses rows it read while none changed. Follows the
+   * listing: a change shows within `listingTtlSeconds`, as it does to scans,
+   * and at once after an `INSERT` through this connector.
+   */
+  override async snapshot(signal?: AbortSignal): Promise<string | undefined> {
+    const state = await this.#load(signal);
+    let token = snapshotTokens.get(state);
+    if (token === undefined) {
+      token = JSON.stringify(state.files.map(({ file }) => [file.key, file.etag ?? null, file.size]));
+      snapshotTokens.set(state, token);
+    }
+    return token;
   }
 
   /**

@@ -44,6 +44,20 @@ export interface SpokeTable extends TableWrites {
   estimateRows?(filters: readonly Expr[], signal?: AbortSignal): Promise<number | undefined>;
 
   /**
+   * Names the rows the table holds now: while the token stays the same, a
+   * scan with the same request returns the same rows, whoever asks. The
+   * engine then reuses rows it already read and loaded (its read cache)
+   * instead of reading the source again. A Parquet table's token is its
+   * objects' keys, ETags and sizes as last listed; a versioned format's, its
+   * version. Must be cheap (no more I/O than the table would do for a scan).
+   *
+   * Leave it out — or answer `undefined` — when rows can change without the
+   * token changing (a database table), or when scans depend on the
+   * request's `context`. Default when absent: none (every query reads the source).
+   */
+  snapshot?(signal?: AbortSignal): Promise<string | undefined>;
+
+  /**
    * The most values an `IN (…)` filter on this table may carry — how many
    * of a join's keys the planner sends it at once. A table whose source
    * takes a long list as one value (PostgreSQL's `= ANY(array)`) declares

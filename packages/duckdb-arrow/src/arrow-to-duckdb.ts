@@ -40,8 +40,19 @@ export interface LoadResult {
  */
 type ColumnWriter = (vector: DuckDBRawVector, data: Data, start: number, count: number) => void;
 
+/** Where {@link loadBatches} creates its table. */
+export interface LoadTarget {
+  /**
+   * `false`: a table of the database's `main` schema, which every connection
+   * of the instance sees (a cache's), instead of the connection's own
+   * temporary table. Default true.
+   */
+  readonly temporary?: boolean;
+}
+
 /**
- * Creates the temporary table `tableName` with the DuckDB types of `schema`'s
+ * Creates the temporary table `tableName` (or, with `target.temporary`
+ * false, a table every connection sees) with the DuckDB types of `schema`'s
  * fields and appends every batch of `batches` to it.
  *
  * Batches must have `schema`'s columns in order. `signal` is checked between
@@ -54,6 +65,7 @@ type ColumnWriter = (vector: DuckDBRawVector, data: Data, start: number, count: 
  * @param schema the Arrow schema of the batches
  * @param batches the rows; iterated once
  * @param signal cancels the load
+ * @param target where the table goes (default: the connection's temporary schema)
  */
 export async function loadBatches(
   connection: DuckDBConnection,
@@ -61,6 +73,7 @@ export async function loadBatches(
   schema: Schema,
   batches: AsyncIterable<RecordBatch>,
   signal?: AbortSignal,
+  target: LoadTarget = {},
 ): Promise<LoadResult> {
   throwIfAborted(signal);
   const fields = schema.fields as Field[];
@@ -71,7 +84,9 @@ export async function loadBatches(
     );
   }
   const columns = fields.map((f) => arrowToDuckDBType(f.type));
-  const ddl = `CREATE TEMP TABLE ${quoteIdentifier(tableName)} (${fields
+  const temporary = target.temporary ?? true;
+  const qualified = `${temporary ? 'temp.main' : 'main'}.${quoteIdentifier(tableName)}`;
+  const ddl = `CREATE ${temporary ? 'TEMP ' : ''}TABLE ${qualified} (${fields
     .map((f, i) => `${quoteIdentifier(f.name)} ${columns[i]?.sql}`)
     .join(', ')})`;
   await connection.run(ddl);
@@ -79,7 +94,9 @@ export async function loadBatches(
   let appender: DuckDBAppender | undefined;
   let rows = 0;
   try {
-    appender = await connection.createAppender(tableName, 'main', 'temp');
+    appender = temporary
+      ? await connection.createAppender(tableName, 'main', 'temp')
+      : await connection.createAppender(tableName, 'main');
     const types = columns.map((c) => c.type);
     const writers = fields.map((f, i) => makeWriter(f.type, types[i] as DuckDBType));
     const chunk = DuckDBDataChunk.create(types);
@@ -110,7 +127,7 @@ export async function loadBatches(
     appender.flushSync();
     appender.closeSync();
     appender = undefined;
-    for (const f of fields) await retypeTextColumn(connection, tableName, f);
+    for (const f of fields) await retypeTextColumn(connection, qualified, f);
     return { rows };
   } catch (error) {
     if (appender) {
@@ -121,9 +138,7 @@ export async function loadBatches(
         // The table is dropped below anyway.
       }
     }
-    await connection
-      .run(`DROP TABLE IF EXISTS temp.main.${quoteIdentifier(tableName)}`)
-      .catch(() => undefined);
+    await connection.run(`DROP TABLE IF EXISTS ${qualified}`).catch(() => undefined);
     throw error;
   }
 }
@@ -138,12 +153,12 @@ export async function loadBatches(
  */
 async function retypeTextColumn(
   connection: DuckDBConnection,
-  tableName: string,
+  /** The table, qualified and quoted. */
+  table: string,
   field: Field,
 ): Promise<void> {
   const pgType = field.metadata.get(PG_TYPE_METADATA_KEY);
   if (field.type.typeId !== arrow.Type.Utf8 || !pgType) return;
-  const table = `temp.main.${quoteIdentifier(tableName)}`;
   const column = quoteIdentifier(field.name);
   if (pgType === 'uuid' || pgType === 'json') {
     await connection.run(`ALTER TABLE ${table} ALTER ${column} SET DATA TYPE ${pgType.toUpperCase()}`);

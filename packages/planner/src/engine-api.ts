@@ -98,6 +98,14 @@ export interface ExplainSourceRequest {
   readonly site?: string;
   /** EXPLAIN ANALYZE: Arrow bytes of these rows sent on to a peer (an uploaded relation). */
   readonly uploadedBytes?: number;
+  /**
+   * EXPLAIN ANALYZE: `hit` — the rows came from the read cache (an earlier
+   * query's read of the same snapshot; `actualRows` is then 0, nothing was
+   * read); `kept` — the source's rows were kept there for later queries.
+   */
+  readonly readCache?: 'hit' | 'kept';
+  /** EXPLAIN ANALYZE: rows served from the read cache on a hit. */
+  readonly cachedRows?: number;
 }
 
 /** The link to one peer site: bytes expected (and, with ANALYZE, moved) each way. */

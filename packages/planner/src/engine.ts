@@ -34,6 +34,7 @@ import { locateError } from './executor/error-position.js';
 import { ExecutionTrace } from './executor/execution-trace.js';
 import { executeFederated, peekSchema } from './executor/federated-executor.js';
 import { executeJoinAtSource } from './executor/join-at-source.js';
+import { ReadCache, type ReadCacheOptions } from './executor/read-cache.js';
 import { buildResidual } from './executor/residual.js';
 import { createResidualInstance } from './executor/residual-connections.js';
 import { createSandboxedInstance } from './executor/residual-sandbox.js';
@@ -104,6 +105,14 @@ export interface EngineOptions {
    * Q21's plan and the total did not improve (the key lists already cut those reads). Off under `sequential`/`pull`.
    */
   readonly joinInSource?: boolean;
+  /**
+   * Rows read from tables that name their snapshot (Parquet objects by ETag)
+   * are kept loaded in the residual DuckDB and reused by later queries over
+   * the same snapshot and request (`executor/read-cache.ts`). Default: on,
+   * 64 MiB; `false` turns it off. Not used with `duckdb.queryMemoryLimit`
+   * (each query then has a DuckDB of its own).
+   */
+  readonly readCache?: ReadCacheOptions | false;
 }
 
 /** How one SELECT will run, and the policy rules that shaped it. */
@@ -158,6 +167,7 @@ export async function createEngine(options: EngineOptions): Promise<FederatedEng
   if (options.joinInSource !== undefined) engine.joinInSource = options.joinInSource;
   if (queryMemoryLimit)
     engine.queryInstance = () => createResidualInstance({ ...shared, memoryLimit: queryMemoryLimit });
+  else if (options.readCache !== false) engine.readCache = new ReadCache(instance, options.readCache ?? {});
   return engine;
 }
 
@@ -174,6 +184,9 @@ export class FederatedEngine implements QueryEngine {
 
   /** Whether tables of one SQL source may be joined inside it (`strategies/join-in-source.ts`). */
   joinInSource = false;
+
+  /** Reads kept loaded for later queries over the same snapshot (`executor/read-cache.ts`); unset: off. */
+  readCache: ReadCache | undefined;
 
   /** When set, each federated query gets a DuckDB instance of its own (a per-query memory limit). */
   queryInstance: (() => Promise<DuckDBInstance>) | undefined;
@@ -416,12 +429,14 @@ export class FederatedEngine implements QueryEngine {
             }),
             residual: prepared.residual,
             trace,
+            ...(this.readCache && !this.queryInstance ? { readCache: this.readCache } : {}),
           },
           signal,
           context,
         );
         // Every read is loaded once the residual starts: what they showed teaches the link profiles.
         for (const read of trace.reads.values()) {
+          if (read.cachedRows !== undefined) continue; // nothing crossed the link
           const connector = this.registry.sources.get(read.source);
           this.links.observe(read.source, connector?.sql !== undefined, read);
         }
@@ -490,6 +505,7 @@ export class FederatedEngine implements QueryEngine {
       instance?.closeSync();
     }
     this.#systems.clear();
+    await this.readCache?.close();
     this.instance.closeSync();
     if (errors.length) throw errors[0];
   }

@@ -9,7 +9,8 @@ import type {
 } from '@spoke/core';
 
 /**
- * A table with the contract's defaults: filters unsupported, no statistics.
+ * A table with the contract's defaults: filters unsupported, no statistics,
+ * no snapshot token.
  * Subclasses implement {@link BaseTable.schema} and {@link BaseTable.scan} and
  * override the rest as their source allows.
  */
@@ -23,6 +24,11 @@ export abstract class BaseTable implements SpokeTable {
   }
 
   async statistics(_signal?: AbortSignal): Promise<TableStatistics | undefined> {
+    return undefined;
+  }
+
+  /** No token: the engine reads the source on every query (see {@link SpokeTable.snapshot}). */
+  async snapshot(_signal?: AbortSignal): Promise<string | undefined> {
     return undefined;
   }
 

@@ -25,6 +25,14 @@ export interface ReadActuals {
   replanned?: string;
   /** Arrow bytes of these rows sent on to another source (a relation uploaded for the query). */
   uploadedBytes?: number;
+  /**
+   * Rows served from the engine's read cache (an earlier query's read of
+   * the same snapshot): nothing was asked of the source, so `rows` and
+   * `bytes` stay 0 and the read teaches the link profile nothing.
+   */
+  cachedRows?: number;
+  /** The read's rows were kept in the read cache for later queries. */
+  keptInCache?: boolean;
 }
 
 /** Every read of one query, and DuckDB's phases. */

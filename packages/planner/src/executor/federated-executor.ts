@@ -32,6 +32,7 @@ import { keyLimitOf, type PlannedRead } from '../strategies/plan-reads.js';
 import { closingStream } from './closing-stream.js';
 import { translateDuckDBError } from './duckdb-errors.js';
 import { ExecutionTrace, type ReadActuals } from './execution-trace.js';
+import { type PinnedRead, type ReadCache, readCacheKey } from './read-cache.js';
 import type { ResidualQuery } from './residual.js';
 import { openResidualConnection } from './residual-connections.js';
 
@@ -57,6 +58,8 @@ export interface FederatedPlan {
   readonly trace?: ExecutionTrace;
   /** One read after another (the previous planner, for comparison). */
   readonly sequential?: boolean;
+  /** Where reads of snapshot-named tables are kept and found again (`read-cache.ts`); absent: every read goes to its source. */
+  readonly readCache?: ReadCache;
 }
 
 /**
@@ -92,6 +95,11 @@ export async function executeFederated(
   const stopReads = () => reads.abort(signal.reason);
   signal.addEventListener('abort', stopReads, { once: true });
   let handedOver = false;
+  // Read-cache tables this query reads: unpinned once the connection (and its views of them) is gone.
+  const pins: PinnedRead[] = [];
+  const unpin = () => {
+    for (const pin of pins) pin.release();
+  };
   try {
     const trace = plan.trace ?? new ExecutionTrace();
     const exclusive = serialized();
@@ -129,6 +137,21 @@ export async function executeFederated(
             connection.run(`CREATE TEMP VIEW "${read.scan.relation}" AS SELECT * FROM "${leader.relation}"`),
           );
           return read.scan;
+        }
+        const cache = plan.readCache;
+        const cacheKey = cache ? await readCacheKeyOf(read) : undefined;
+        if (cache && cacheKey !== undefined) {
+          const pinned = cache.acquire(cacheKey);
+          if (pinned) {
+            // Rows an earlier query read from the same snapshot: no keys to wait for, nothing read.
+            pins.push(pinned);
+            record.waitedMs = trace.now() - waitStart;
+            record.cachedRows = pinned.rows;
+            const viewStart = trace.now();
+            await exclusive(() => connection.run(viewOf(read.scan.relation, pinned.table)));
+            record.loadMs = trace.now() - viewStart;
+            return read.scan;
+          }
         }
         const feeders = await Promise.all(read.waitsFor.map((e) => loaded.get(e.from)!));
         const fromQueries = await Promise.all(queryKeys.get(read.scan.binding) ?? []);
@@ -173,7 +196,32 @@ export async function executeFederated(
           keyLists.push(...sameSource);
         }
         record.keysSent = keyLists.reduce((n, k) => n + k.keys.length, 0);
-        await loadRead(connection, planned, keyLists, exclusive, reads.signal, context, record, trace);
+        // Kept for later queries only when the rows are the whole request's (no keys narrowed them).
+        const keep =
+          cache && cacheKey !== undefined && !planned.inSource && keyLists.length === 0
+            ? { cache, key: cacheKey, table: cache.newTable() }
+            : undefined;
+        try {
+          await loadRead(
+            connection,
+            planned,
+            keyLists,
+            exclusive,
+            reads.signal,
+            context,
+            record,
+            trace,
+            keep?.table,
+          );
+        } catch (error) {
+          if (keep) keep.cache.discard(keep.table);
+          throw error;
+        }
+        if (keep) {
+          const pinned = keep.cache.add(keep.key, keep.table, record.rows, record.bytes);
+          pins.push(pinned);
+          record.keptInCache = pinned.kept;
+        }
         return read.scan;
       })();
       loaded.set(read.scan.binding, task);
@@ -231,6 +279,7 @@ export async function executeFederated(
       signal.removeEventListener('abort', interrupt);
       signal.removeEventListener('abort', stopReads);
       connection.closeSync();
+      unpin();
       closeInstance();
     };
     return {
@@ -254,6 +303,7 @@ export async function executeFederated(
       signal.removeEventListener('abort', interrupt);
       signal.removeEventListener('abort', stopReads);
       connection.closeSync();
+      unpin();
       closeInstance();
     }
   }
@@ -311,6 +361,8 @@ async function loadRead(
   context: QueryContext,
   record: ReadActuals,
   trace: ExecutionTrace,
+  /** Load into this table of the instance's `main` schema (a read-cache entry) and view it as the relation. */
+  into?: string,
 ): Promise<void> {
   const scan = read.scan;
   const started = trace.now();
@@ -319,14 +371,12 @@ async function loadRead(
       const rendered = renderReduction(read.inSource, scan.binding.alias, keyLists);
       return read.inSource.connector.sql!.execute(rendered, { signal, context });
     }
+    const parts = scanRequestParts(read);
     const request: ScanRequest = {
-      projection: scan.projection,
-      filters: [
-        ...scan.candidates.filter((c) => c.support !== 'unsupported').map((c) => c.expr),
-        ...keyLists.map((k) => k.filter),
-      ],
-      ...(scan.limit !== undefined ? { limit: scan.limit } : {}),
-      ...(scan.orderBy ? { orderBy: scan.orderBy } : {}),
+      projection: parts.projection,
+      filters: [...parts.filters, ...keyLists.map((k) => k.filter)],
+      ...(parts.limit !== undefined ? { limit: parts.limit } : {}),
+      ...(parts.orderBy ? { orderBy: parts.orderBy } : {}),
       signal,
       context,
     };
@@ -346,7 +396,43 @@ async function loadRead(
     signal,
     record,
     trace,
+    ...(into !== undefined ? { into } : {}),
   });
+}
+
+/** The request a plain scan of `read` sends, without key lists (they only narrow a read). */
+function scanRequestParts(read: PlannedRead) {
+  const scan = read.scan;
+  return {
+    projection: scan.projection,
+    filters: scan.candidates.filter((c) => c.support !== 'unsupported').map((c) => c.expr),
+    limit: scan.limit,
+    orderBy: scan.orderBy,
+  };
+}
+
+/**
+ * The read-cache key of a plain scan of a table that names its snapshot;
+ * `undefined` for anything else, or when the table gives no token (or fails
+ * to: the scan then reports the source's error itself).
+ */
+async function readCacheKeyOf(read: PlannedRead): Promise<string | undefined> {
+  const { binding, projection } = read.scan;
+  if (read.inSource || projection.length === 0 || !binding.provider.snapshot) return undefined;
+  const snapshot = await binding.provider.snapshot().catch(() => undefined);
+  if (snapshot === undefined) return undefined;
+  return readCacheKey({
+    source: binding.source,
+    schema: binding.schema,
+    table: binding.table,
+    snapshot,
+    ...scanRequestParts(read),
+  });
+}
+
+/** A temporary view named `relation` over a read-cache table. */
+function viewOf(relation: string, table: string): string {
+  return `CREATE TEMP VIEW "${relation}" AS SELECT * FROM main."${table}"`;
 }
 
 /** Loads a read's rows into `relation` when the connection is free, timing the load for its record. */
@@ -360,11 +446,18 @@ async function loadTimed(
     readonly signal: AbortSignal;
     readonly record: ReadActuals;
     readonly trace: ExecutionTrace;
+    /** A table of the instance's `main` schema to load instead, viewed as `relation` (a read-cache entry). */
+    readonly into?: string;
   },
 ): Promise<void> {
   await run.exclusive(async () => {
     const loadStart = run.trace.now();
-    await loadBatches(connection, relation, schema, batches, run.signal);
+    if (run.into === undefined) {
+      await loadBatches(connection, relation, schema, batches, run.signal);
+    } else {
+      await loadBatches(connection, run.into, schema, batches, run.signal, { temporary: false });
+      await connection.run(viewOf(relation, run.into));
+    }
     run.record.loadMs = run.trace.now() - loadStart;
   });
 }

@@ -52,7 +52,9 @@ function withActuals(request: ExplainSourceRequest, trace: ExecutionTrace): Expl
     keysSent: read.keysSent,
     ...(read.replanned ? { replanned: read.replanned } : {}),
     ...(read.uploadedBytes !== undefined ? { uploadedBytes: read.uploadedBytes } : {}),
-    ...(estimate !== undefined
+    ...(read.cachedRows !== undefined ? { readCache: 'hit' as const, cachedRows: read.cachedRows } : {}),
+    ...(read.keptInCache ? { readCache: 'kept' as const } : {}),
+    ...(estimate !== undefined && read.cachedRows === undefined
       ? {
           errorFactor:
             Math.round(
@@ -370,6 +372,8 @@ function estimateText(s: ExplainSourceRequest): string {
 
 /** What a read actually did (EXPLAIN ANALYZE). */
 function actualText(s: ExplainSourceRequest): string {
+  if (s.readCache === 'hit')
+    return `${s.cachedRows} rows from the read cache (nothing read from the source), loaded in ${s.loadMs} ms`;
   const parts = [
     `${s.actualRows} rows`,
     formatBytes(s.actualBytes ?? 0),
@@ -378,6 +382,7 @@ function actualText(s: ExplainSourceRequest): string {
     ...(s.keysSent ? [`${s.keysSent} keys sent`] : []),
     ...(s.loadMs !== undefined ? [`loaded in ${s.loadMs} ms`] : []),
     ...(s.errorFactor !== undefined ? [`estimate off by ×${s.errorFactor}`] : []),
+    ...(s.readCache === 'kept' ? ['kept in the read cache'] : []),
   ];
   return parts.join(', ');
 }

@@ -87,6 +87,9 @@ export function readCacheKey(parts: ReadCacheKeyParts): string {
     ],
     (_key, value: ScalarValue | object) => {
       if (typeof value === 'bigint') return { bigint: value.toString() };
+      // JSON spells NaN and ±Infinity as null, and -0 as 0: filters on them would share a key.
+      if (typeof value === 'number' && (!Number.isFinite(value) || Object.is(value, -0)))
+        return { number: Object.is(value, -0) ? '-0' : String(value) };
       if (value instanceof Uint8Array) return { bytes: Buffer.from(value).toString('base64') };
       return value;
     },

@@ -7,6 +7,7 @@ import { attachUploads, QueryUploads, UPLOAD_SOURCE } from './flight/query-uploa
 import { attachGraphs, installGraphs } from './graph/graph-engine.js';
 import { withGraphStatements } from './graph/graph-statements.js';
 import { withNl } from './nl/nl-engine.js';
+import { attachReadCache } from './service/read-cache-stats.js';
 import type { SourceMeter } from './service/source-meter.js';
 
 /**
@@ -48,7 +49,14 @@ export async function createGatewayEngine(
     const links = Object.fromEntries(
       Object.entries(config.sources).flatMap(([name, source]) => (source.link ? [[name, source.link]] : [])),
     );
-    const engine = await createEngine({ sources, duckdb, links, ...(policy ? { policy } : {}) });
+    const readCache = config.duckdb?.readCache;
+    const engine = await createEngine({
+      sources,
+      duckdb,
+      links,
+      ...(policy ? { policy } : {}),
+      ...(readCache !== undefined ? { readCache } : {}),
+    });
     const close = engine.close.bind(engine);
     engine.close = async () => {
       uploads.close();
@@ -72,6 +80,7 @@ export async function createGatewayEngine(
     const served = config.nl ? withNl(graphed, config.nl, { graphs }) : graphed;
     attachGraphs(served, graphs);
     attachUploads(served, uploads);
+    attachReadCache(served, engine.readCache);
     return served;
   } catch (error) {
     uploads.close();

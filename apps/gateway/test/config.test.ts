@@ -6,6 +6,9 @@ import { after, describe, it } from 'node:test';
 import { SpokeError } from '@spoke/core';
 import { loadConfig, parseConfig } from '../src/config/load-config.js';
 import { connectorSpecifiers, importConnector, loadConnectors } from '../src/config/load-connectors.js';
+import { createGatewayEngine } from '../src/create-gateway-engine.js';
+import { createGatewayServices } from '../src/service/gateway-services.js';
+import { readCacheOf } from '../src/service/read-cache-stats.js';
 
 /** Asserts `fn` throws an INVALID_CONFIG SpokeError whose message matches `pattern`. */
 async function rejectsConfig(fn: () => unknown, pattern: RegExp): Promise<void> {
@@ -158,6 +161,110 @@ sources:
       () => loadConfig(join(dir, 'missing.yaml')),
       /cannot read config .*missing\.yaml: file not found/,
     );
+  });
+});
+
+describe('duckdb.readCache', () => {
+  const withDuckdb = (duckdb: string, env: Record<string, string> = {}) =>
+    parse(`duckdb: ${duckdb}\nsources:\n  a: { connector: duckdb }\n`, env);
+
+  it('takes false, true, or sizes in bytes or with units', () => {
+    assert.equal(parse('sources:\n  a: { connector: duckdb }\n').duckdb, undefined);
+    assert.deepEqual(withDuckdb('{ readCache: false }').duckdb, { readCache: false });
+    assert.deepEqual(withDuckdb('{ readCache: "${RC}" }', { RC: 'false' }).duckdb, { readCache: false });
+    assert.deepEqual(withDuckdb('{ readCache: true }').duckdb, { readCache: {} });
+    assert.deepEqual(withDuckdb('{ readCache: { maxBytes: 1048576, maxEntryBytes: 64KB } }').duckdb, {
+      readCache: { maxBytes: 1048576, maxEntryBytes: 65536 },
+    });
+    assert.deepEqual(withDuckdb('{ readCache: { maxBytes: 256MB }, threads: 2 }').duckdb, {
+      threads: 2,
+      readCache: { maxBytes: 256 * 1024 * 1024 },
+    });
+    assert.deepEqual(withDuckdb('{ readCache: { maxEntryBytes: "${E}" } }', { E: '1MB' }).duckdb, {
+      readCache: { maxEntryBytes: 1024 * 1024 },
+    });
+    // Off with a per-query memory limit is consistent: no complaint.
+    assert.deepEqual(withDuckdb('{ queryMemoryLimit: 512MB, readCache: false }').duckdb, {
+      queryMemoryLimit: '512MB',
+      readCache: false,
+    });
+  });
+
+  it('names what is wrong', async () => {
+    await rejectsConfig(
+      () => withDuckdb('{ readCache: 5 }'),
+      /^duckdb\.readCache: expected false, true or a map \{ maxBytes, maxEntryBytes \}, got 5$/,
+    );
+    await rejectsConfig(
+      () => withDuckdb('{ readCache: [1] }'),
+      /^duckdb\.readCache: expected false, true or a map .*, got a list$/,
+    );
+    await rejectsConfig(
+      () => withDuckdb('{ readCache: { maxBytse: 1 } }'),
+      /^duckdb\.readCache\.maxBytse: unknown key \(did you mean "maxBytes"\?\); expected one of maxBytes, maxEntryBytes$/,
+    );
+    await rejectsConfig(
+      () => withDuckdb('{ readCach: false }'),
+      /^duckdb\.readCach: unknown key \(did you mean "readCache"\?\)/,
+    );
+    for (const bad of ['0', '-1', 'lots', '1.5', '12XB', '[1]'])
+      await rejectsConfig(
+        () => withDuckdb(`{ readCache: { maxBytes: ${bad} } }`),
+        /^duckdb\.readCache\.maxBytes: expected a positive size such as 1048576, 64KB, 100MB or 2GB, got /,
+      );
+    await rejectsConfig(
+      () => withDuckdb('{ readCache: { maxEntryBytes: 0 } }'),
+      /^duckdb\.readCache\.maxEntryBytes: expected a positive size/,
+    );
+    await rejectsConfig(
+      () => withDuckdb('{ readCache: { maxBytes: 1MB, maxEntryBytes: 2MB } }'),
+      /^duckdb\.readCache\.maxEntryBytes: must not be larger than maxBytes \(2097152 > 1048576 bytes\)/,
+    );
+    await rejectsConfig(
+      () => withDuckdb('{ queryMemoryLimit: 512MB, readCache: { maxBytes: 1MB } }'),
+      /^duckdb\.readCache: is not used with duckdb\.queryMemoryLimit/,
+    );
+  });
+
+  it("reaches the engine, and /metrics shows the cache's counters", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'spoke-read-cache-config-'));
+    after(() => rm(dir, { recursive: true, force: true }));
+    await writeFile(
+      join(dir, 'empty-connector.mjs'),
+      `export const connector = { specificationVersion: 'v1', name: 'empty',
+         async create() {
+           return { specificationVersion: 'v1',
+             catalog: { listSchemas: async () => [], getTable: async () => undefined, listTables: async () => [] },
+             async close() {} };
+         } };
+       export default connector;`,
+    );
+    const engineFor = async (duckdb: string) => {
+      const config = parseConfig(
+        `${duckdb ? `duckdb: ${duckdb}\n` : ''}sources:\n  a: { connector: ./empty-connector.mjs }\n`,
+        dir,
+        undefined,
+        { env: {} },
+      );
+      const engine = await createGatewayEngine(config);
+      after(() => engine.close());
+      return { engine, metrics: () => createGatewayServices(engine, config).service.metrics.render() };
+    };
+    const sized = await engineFor('{ readCache: { maxBytes: 1MB, maxEntryBytes: 100KB } }');
+    assert.equal(readCacheOf(sized.engine)?.maxBytes, 1024 * 1024);
+    assert.equal(readCacheOf(sized.engine)?.maxEntryBytes, 100 * 1024);
+    const text = sized.metrics();
+    assert.match(text, /^# TYPE spoke_read_cache gauge$/m);
+    for (const name of ['hits', 'misses', 'evictions', 'entries', 'bytes'])
+      assert.match(text, new RegExp(`^spoke_read_cache\\{name="${name}"\\} 0$`, 'm'));
+
+    const byDefault = await engineFor('');
+    assert.equal(readCacheOf(byDefault.engine)?.maxBytes, 64 * 1024 * 1024);
+    for (const off of ['{ readCache: false }', '{ queryMemoryLimit: 256MB }']) {
+      const { engine, metrics } = await engineFor(off);
+      assert.equal(readCacheOf(engine), undefined, off);
+      assert.doesNotMatch(metrics(), /^spoke_read_cache\{/m, off);
+    }
   });
 });
 

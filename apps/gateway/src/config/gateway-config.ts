@@ -47,6 +47,20 @@ export interface DuckDbEngineConfig {
   readonly tempDirectory?: string;
   /** DuckDB's worker threads. */
   readonly threads?: number;
+  /**
+   * The engine's read cache (rows of Parquet objects kept loaded in DuckDB
+   * for later queries over the same objects): Arrow bytes kept at most, and
+   * the largest read kept; `false` turns it off. Absent: on, 64 MiB.
+   */
+  readonly readCache?: ReadCacheConfig | false;
+}
+
+/** `duckdb.readCache`: the planner's `ReadCacheOptions`, in bytes. */
+export interface ReadCacheConfig {
+  /** Arrow bytes of rows kept at most, over all entries (default 64 MiB). */
+  readonly maxBytes?: number;
+  /** A read larger than this is not kept (default a quarter of `maxBytes`). */
+  readonly maxEntryBytes?: number;
 }
 
 /** One entry of `sources:`. */

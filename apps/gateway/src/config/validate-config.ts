@@ -1,6 +1,15 @@
 import { parseNlConfig } from '@spoke/nl';
 import { graphsSection } from '../graph/graphs-config.js';
-import { checkKeys, expectInteger, expectMap, expectString, fail } from './config-checks.js';
+import {
+  checkKeys,
+  describe,
+  expectInteger,
+  expectMap,
+  expectSize,
+  expectString,
+  fail,
+  isMap,
+} from './config-checks.js';
 import type {
   ApiKeyConfig,
   AuditConfig,
@@ -10,6 +19,7 @@ import type {
   LimitsConfig,
   ListenAddress,
   LoggingConfig,
+  ReadCacheConfig,
   ServerConfig,
   SourceConfig,
   SourceLinkConfig,
@@ -75,15 +85,48 @@ function serverSection(value: unknown, baseDir: string, tls: TlsFiles | undefine
 
 function duckdbSection(value: unknown): DuckDbEngineConfig {
   const map = expectMap(value, 'duckdb');
-  checkKeys(map, ['memoryLimit', 'queryMemoryLimit', 'tempDirectory', 'threads'], 'duckdb');
-  const out: { memoryLimit?: string; queryMemoryLimit?: string; tempDirectory?: string; threads?: number } =
-    {};
+  checkKeys(map, ['memoryLimit', 'queryMemoryLimit', 'tempDirectory', 'threads', 'readCache'], 'duckdb');
+  const out: {
+    memoryLimit?: string;
+    queryMemoryLimit?: string;
+    tempDirectory?: string;
+    threads?: number;
+    readCache?: ReadCacheConfig | false;
+  } = {};
   if (map.memoryLimit !== undefined) out.memoryLimit = expectString(map.memoryLimit, 'duckdb.memoryLimit');
   if (map.queryMemoryLimit !== undefined)
     out.queryMemoryLimit = expectString(map.queryMemoryLimit, 'duckdb.queryMemoryLimit');
   if (map.tempDirectory !== undefined)
     out.tempDirectory = expectString(map.tempDirectory, 'duckdb.tempDirectory');
   if (map.threads !== undefined) out.threads = expectInteger(map.threads, 'duckdb.threads', 1, 1024);
+  if (map.readCache !== undefined && map.readCache !== null) {
+    out.readCache = readCacheSection(map.readCache);
+    if (out.readCache !== false && out.queryMemoryLimit !== undefined && isMap(map.readCache))
+      throw fail(
+        'duckdb.readCache',
+        'is not used with duckdb.queryMemoryLimit (each query runs in a DuckDB of its own, so nothing is kept between queries); remove one of them, or set readCache: false',
+      );
+  }
+  return out;
+}
+
+/** `duckdb.readCache`: `false` (off), `true` (the defaults) or `{ maxBytes, maxEntryBytes }` (sizes: `64MB` or bytes). */
+function readCacheSection(value: unknown): ReadCacheConfig | false {
+  const at = 'duckdb.readCache';
+  if (value === false || value === 'false') return false;
+  if (value === true || value === 'true') return {};
+  if (!isMap(value))
+    throw fail(at, `expected false, true or a map { maxBytes, maxEntryBytes }, got ${describe(value)}`);
+  checkKeys(value, ['maxBytes', 'maxEntryBytes'], at);
+  const out: { maxBytes?: number; maxEntryBytes?: number } = {};
+  if (value.maxBytes !== undefined) out.maxBytes = expectSize(value.maxBytes, `${at}.maxBytes`);
+  if (value.maxEntryBytes !== undefined)
+    out.maxEntryBytes = expectSize(value.maxEntryBytes, `${at}.maxEntryBytes`);
+  if (out.maxBytes !== undefined && out.maxEntryBytes !== undefined && out.maxEntryBytes > out.maxBytes)
+    throw fail(
+      `${at}.maxEntryBytes`,
+      `must not be larger than maxBytes (${out.maxEntryBytes} > ${out.maxBytes} bytes): a read that size could never be kept`,
+    );
   return out;
 }
 

@@ -13,6 +13,7 @@ import type { AdmissionGate } from './admission.js';
 import { type AuditSink, NO_AUDIT, openAuditSink } from './audit-log.js';
 import { createLogger, type Logger } from './logger.js';
 import { QueryService } from './query-service.js';
+import { readCacheSamples } from './read-cache-stats.js';
 import type { SourceMeter } from './source-meter.js';
 
 /** What {@link createGatewayServices} returns. */
@@ -58,6 +59,7 @@ export function createGatewayServices(
     ...(options.meter ? { meter: options.meter } : {}),
     ...(options.admission ? { admission: options.admission } : {}),
   });
+  service.metrics.bindReadCache(() => readCacheSamples(engine));
   if (options.meter) {
     const meter = options.meter;
     service.metrics.bindSources(() => meter.connectorMetrics());

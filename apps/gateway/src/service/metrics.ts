@@ -218,6 +218,13 @@ export class GatewayMetrics {
       ),
     );
     this.registry.register(
+      new Gauge(
+        'spoke_read_cache',
+        "The planner's read cache (rows of Parquet objects kept in DuckDB for later queries): hits, misses, evictions (counted since start), entries and Arrow bytes kept now.",
+        () => this.readCacheSamples(),
+      ),
+    );
+    this.registry.register(
       new Gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', () => [
         [{}, process.memoryUsage.rss()],
       ]),
@@ -234,6 +241,13 @@ export class GatewayMetrics {
   /** Where the connectors' own metrics (pool sizes, cache hits) are read from (the source meter). */
   bindSources(samples: () => [Record<string, string>, number][]): void {
     this.sourceSamples = samples;
+  }
+
+  private readCacheSamples: () => [Record<string, string>, number][] = () => [];
+
+  /** Where the read cache's counters are read from (the engine's, see read-cache-stats.ts). */
+  bindReadCache(samples: () => [Record<string, string>, number][]): void {
+    this.readCacheSamples = samples;
   }
 
   /** Where the active and queued gauges read from (the query service). */

@@ -20,6 +20,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { createParquetConnector, type ParquetConnector } from '@spoke/connector-parquet';
 import { connector as postgresConnector } from '@spoke/connector-postgres';
 import type { QueryContext, ScalarValue } from '@spoke/core';
+import { createGatewayEngine, createGatewayServices, parseConfig, startGateway } from '@spoke/gateway';
 import { openStore } from '@spoke/object-store';
 import {
   type CachedEngineOptions,
@@ -384,6 +385,42 @@ describe('read cache: what makes a different entry', () => {
   });
 });
 
+describe('read cache: policies that depend on the caller', () => {
+  test("one row filter over the caller's attribute: users of the same role never share rows", async () => {
+    const policy = await createSecurityPolicy([
+      {
+        name: 'own_region',
+        on: 's3lake.dim',
+        rule: 'row_filter',
+        predicate: "region = current_user_attr('region')",
+        roles: ['analyst'],
+      },
+    ]);
+    const { engine } = await engineWith({ policy });
+    const sql = JOIN('s3lake');
+    const as = (user: string, region: string): Partial<QueryContext> => ({
+      user,
+      roles: ['analyst'],
+      attributes: { region },
+    });
+    for (let round = 0; round < 2; round++)
+      for (const [user, region] of [
+        ['eve', 'EU'],
+        ['sam', 'US'],
+        ['ana', 'APAC'],
+      ] as const) {
+        const rows = await assertAnswer(engine, sql, {
+          context: as(user, region),
+          refSql: sql.replace('s3lake.dim d', `(SELECT * FROM s3lake.dim WHERE region = '${region}') d`),
+        });
+        assert.deepEqual(
+          rows.map((r) => r[0]),
+          [region],
+        );
+      }
+  });
+});
+
 describe('read cache: off', () => {
   test('readCache: false reads the source every time', async () => {
     const { engine, gets } = await engineWith({ readCache: false });
@@ -462,5 +499,52 @@ describe('read cache under load', () => {
     const stats = statsOf(engine);
     assert.ok(stats.evictions > 0, `evictions forced: ${JSON.stringify(stats)}`);
     assert.ok(stats.hits > 0, `some hits: ${JSON.stringify(stats)}`);
+  });
+});
+
+describe('read cache in the gateway', () => {
+  test('duckdb.readCache reaches the engine: the second query is a hit, and /metrics counts it', async () => {
+    const yaml = `server: { http: { port: 0 } }
+duckdb: { readCache: { maxBytes: 1MB, maxEntryBytes: 256KB } }
+sources:
+  pg: { connector: postgres, url: ${JSON.stringify(pg.url)} }
+  lake: { connector: parquet, url: ${JSON.stringify(`file://${join(dir, 'lake')}/`)}, cacheMemoryBytes: 0 }
+`;
+    const config = parseConfig(yaml, dir, 'spoke.yaml', { env: {} });
+    const engine = await createGatewayEngine(config);
+    const gateway = await startGateway(
+      engine,
+      config.server,
+      () => {},
+      createGatewayServices(engine, config),
+    );
+    try {
+      const url = gateway.http!.url;
+      const sql = JOIN('lake');
+      const expected = await reference(sql);
+      for (let run = 0; run < 2; run++) {
+        const res = await fetch(`${url}/v1/query`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ sql }),
+        });
+        assert.equal(res.status, 200);
+        const body = (await res.json()) as { rows: unknown[][] };
+        assert.deepEqual(
+          body.rows.map((r) => r.map(String)).sort(),
+          expected.map((r) => r.map(String)).sort(),
+        );
+      }
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      const value = (name: string) =>
+        Number(new RegExp(`^spoke_read_cache\\{name="${name}"\\} (\\d+)$`, 'm').exec(metrics)?.[1]);
+      assert.equal(value('hits'), 1, metrics);
+      assert.equal(value('misses'), 1);
+      assert.equal(value('entries'), 1);
+      assert.ok(value('bytes') > 0 && value('bytes') <= 256 * 1024);
+    } finally {
+      await gateway.close();
+      await engine.close();
+    }
   });
 });

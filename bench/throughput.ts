@@ -41,7 +41,8 @@
  * (extra node flags for the gateway process, e.g. `--cpu-prof
  * --cpu-prof-dir=/tmp/prof`), `BENCH_WORKERS` (the gateway's `server.workers`;
  * default: the gateway's, one per core), `BENCH_GATEWAY_SERVER` (YAML lines
- * added under the gateway config's `server:`).
+ * added under the gateway config's `server:`), `BENCH_GATEWAY_DUCKDB` (YAML
+ * lines under its `duckdb:`, e.g. `  threads: 2` or `  readCache: false`).
  *
  * Needs PostgreSQL's server binaries (as the tests do) and `pgbouncer` on the
  * PATH or in /usr/sbin (`apt-get install pgbouncer`); without pgbouncer that
@@ -333,6 +334,7 @@ async function startSpoke(pgUrl: string, lakeDir: string) {
     ...(workers ? [`  workers: ${Number(workers)}`] : []),
     ...(process.env.BENCH_GATEWAY_SERVER ? [process.env.BENCH_GATEWAY_SERVER] : []),
     'logging: { level: warn }',
+    ...(process.env.BENCH_GATEWAY_DUCKDB ? ['duckdb:', process.env.BENCH_GATEWAY_DUCKDB] : []),
     'sources:',
     `  pg: { connector: postgres, url: ${JSON.stringify(pgUrl)}, poolSize: 20 }`,
     `  lake: { connector: parquet, url: ${JSON.stringify(`file://${lakeDir}/`)}, tables: { dim: dim.parquet } }`,

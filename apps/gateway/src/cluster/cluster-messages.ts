@@ -71,3 +71,5 @@ export type PrimaryMessage =
 export const WORKER_ID_ENV = 'SPOKE_WORKER_ID';
 /** Set for every worker but the first one started: it logs no "listening on" line (the first did). */
 export const WORKER_QUIET_ENV = 'SPOKE_WORKER_QUIET';
+/** Environment variable telling a worker how many workers share the machine (for its share of the cores). */
+export const WORKER_COUNT_ENV = 'SPOKE_WORKER_COUNT';

@@ -26,6 +26,7 @@ import { workerOfProcessId } from './backend-key.js';
 import {
   type GatherRequest,
   type PrimaryMessage,
+  WORKER_COUNT_ENV,
   WORKER_ID_ENV,
   WORKER_QUIET_ENV,
   type WorkerListeners,
@@ -116,7 +117,11 @@ class GatewayPrimary {
   }
 
   private fork(id: number, quiet: boolean): void {
-    const worker = cluster.fork({ [WORKER_ID_ENV]: String(id), [WORKER_QUIET_ENV]: quiet ? '1' : '' });
+    const worker = cluster.fork({
+      [WORKER_ID_ENV]: String(id),
+      [WORKER_QUIET_ENV]: quiet ? '1' : '',
+      [WORKER_COUNT_ENV]: String(this.options.workers),
+    });
     const state: WorkerState = { id, worker, started: Date.now(), ready: false, slots: new Map() };
     this.#workers.set(id, state);
     worker.on('message', (message: WorkerMessage) => this.onMessage(state, message));

@@ -11,6 +11,7 @@
  */
 import cluster from 'node:cluster';
 import { mkdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ErrorCode, SpokeError } from '@spoke/core';
 import type { QueryEngine } from '@spoke/planner';
@@ -28,6 +29,7 @@ import { type RunningGateway, startGateway } from '../start-gateway.js';
 import {
   type GatherRequest,
   type PrimaryMessage,
+  WORKER_COUNT_ENV,
   WORKER_ID_ENV,
   WORKER_QUIET_ENV,
   type WorkerListeners,
@@ -69,11 +71,25 @@ function localAnswer(
  * own (two DuckDB instances spilling into one directory would use the same file names).
  */
 async function workerConfig(config: GatewayConfig, id: number): Promise<GatewayConfig> {
+  // Each worker's DuckDB gets its share of the cores: N workers each running one thread per core would
+  // put cores² threads on the machine, and small residual queries then pay for the contention.
+  const workers = Number(process.env[WORKER_COUNT_ENV]);
+  const threads =
+    config.duckdb?.threads ??
+    (Number.isInteger(workers) && workers > 1
+      ? Math.max(1, Math.floor(availableParallelism() / workers))
+      : undefined);
   const temp = config.duckdb?.tempDirectory;
-  if (temp === undefined) return config;
-  const own = join(temp, `worker-${id}`);
-  await mkdir(resolve(config.baseDir, own), { recursive: true });
-  return { ...config, duckdb: { ...config.duckdb, tempDirectory: own } };
+  const tempDirectory = temp === undefined ? undefined : join(temp, `worker-${id}`);
+  if (tempDirectory !== undefined) await mkdir(resolve(config.baseDir, tempDirectory), { recursive: true });
+  return {
+    ...config,
+    duckdb: {
+      ...config.duckdb,
+      ...(threads !== undefined ? { threads } : {}),
+      ...(tempDirectory !== undefined ? { tempDirectory } : {}),
+    },
+  };
 }
 
 /** Audit lines sent to the primary, which alone writes them (so lines of two workers never interleave). */

@@ -502,6 +502,38 @@ describe('read cache under load', () => {
   });
 });
 
+describe('read cache: memory', () => {
+  // Known gap, reported: entries are counted in Arrow bytes, but each is a DuckDB table whose
+  // storage costs tens of KiB however few its rows (measured: ~53 KiB per one-row entry, ~2,000×
+  // its Arrow bytes; RSS grew ~200 KiB per entry). Many small distinct reads (point lookups with
+  // new parameter values) then grow DuckDB's memory far past maxBytes before anything is evicted.
+  test("DuckDB's memory for kept reads stays near maxBytes when the reads are many and small", {
+    todo: 'ReadCache accounts Arrow bytes only, with no per-entry cost of the DuckDB table',
+  }, async () => {
+    const maxBytes = 1024 * 1024;
+    const { engine } = await engineWith({ readCache: { maxBytes } });
+    // 200 different pairs of ids: 200 entries of one or two rows.
+    const sql = `SELECT f.id, d.name FROM pg.fact f JOIN lake.dim d ON d.id = f.dim_id WHERE d.id IN ($1, $2)`;
+    for (let i = 0; i < 200; i++)
+      await collectBatches(await engine.query(sql, { params: [1 + (i % 60), 1 + Math.floor(i / 60)] }));
+    const stats = statsOf(engine);
+    assert.ok(stats.bytes <= maxBytes, JSON.stringify(stats));
+    const connection = await engine.instance.connect();
+    try {
+      const reader = await connection.runAndReadAll(
+        'SELECT sum(memory_usage_bytes)::BIGINT FROM duckdb_memory()',
+      );
+      const used = Number(reader.getRows()[0]?.[0]);
+      assert.ok(
+        used <= 4 * maxBytes,
+        `DuckDB holds ${used} bytes for ${stats.entries} entries of ${stats.bytes} Arrow bytes (maxBytes ${maxBytes})`,
+      );
+    } finally {
+      connection.closeSync();
+    }
+  });
+});
+
 describe('read cache in the gateway', () => {
   test('duckdb.readCache reaches the engine: the second query is a hit, and /metrics counts it', async () => {
     const yaml = `server: { http: { port: 0 } }

@@ -10,7 +10,12 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import { setTimeout as delay } from 'node:timers/promises';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import { Ex, type Expr, type ScalarType, type ScalarValue, Types } from '@spoke/core';
-import { ReadCache, type ReadCacheKeyParts, readCacheKey } from '../src/executor/read-cache.js';
+import {
+  ENTRY_OVERHEAD_BYTES,
+  ReadCache,
+  type ReadCacheKeyParts,
+  readCacheKey,
+} from '../src/executor/read-cache.js';
 
 let instance: DuckDBInstance;
 let connection: DuckDBConnection;
@@ -128,7 +133,7 @@ describe('readCacheKey', () => {
 
 describe('ReadCache', () => {
   test('hit and miss: a kept table is found again, pinned, and counted', async () => {
-    const cache = new ReadCache(instance, { maxBytes: 1000, maxEntryBytes: 1000 });
+    const cache = new ReadCache(instance, { maxBytes: 1000, maxEntryBytes: 1000, entryOverheadBytes: 0 });
     assert.equal(cache.acquire('k'), undefined);
     const table = await load(cache);
     const first = cache.add('k', table, 3, 100);
@@ -150,8 +155,19 @@ describe('ReadCache', () => {
     await cache.close();
   });
 
+  test('each entry is charged its DuckDB table on top of its rows, so many tiny reads cannot pass maxBytes', async () => {
+    const cache = new ReadCache(instance, { maxBytes: 4 * ENTRY_OVERHEAD_BYTES });
+    assert.equal(cache.entryOverheadBytes, ENTRY_OVERHEAD_BYTES);
+    for (let i = 0; i < 10; i++) {
+      cache.add(`k${i}`, await load(cache), 1, 8).release();
+    }
+    const stats = cache.stats();
+    assert.equal(stats.entries, 3, JSON.stringify(stats));
+    assert.equal(stats.bytes, 3 * (8 + ENTRY_OVERHEAD_BYTES));
+    assert.equal(stats.evictions, 7);
+  });
   test('least recently used entries are evicted (and dropped) to stay within maxBytes', async () => {
-    const cache = new ReadCache(instance, { maxBytes: 300, maxEntryBytes: 300 });
+    const cache = new ReadCache(instance, { maxBytes: 300, maxEntryBytes: 300, entryOverheadBytes: 0 });
     const tables: string[] = [];
     for (const k of ['a', 'b', 'c']) {
       const table = await load(cache);
@@ -176,7 +192,7 @@ describe('ReadCache', () => {
   });
 
   test('a read larger than maxEntryBytes is served once, not kept, and dropped when released', async () => {
-    const cache = new ReadCache(instance, { maxBytes: 1000, maxEntryBytes: 200 });
+    const cache = new ReadCache(instance, { maxBytes: 1000, maxEntryBytes: 200, entryOverheadBytes: 0 });
     assert.equal(new ReadCache(instance, { maxBytes: 1000 }).maxEntryBytes, 250, 'default: a quarter');
     const table = await load(cache);
     const pinned = cache.add('big', table, 3, 201);
@@ -194,7 +210,7 @@ describe('ReadCache', () => {
   });
 
   test('an evicted entry still pinned is dropped only after its last release', async () => {
-    const cache = new ReadCache(instance, { maxBytes: 100, maxEntryBytes: 100 });
+    const cache = new ReadCache(instance, { maxBytes: 100, maxEntryBytes: 100, entryOverheadBytes: 0 });
     const table = await load(cache);
     const loader = cache.add('a', table, 3, 100);
     const reader = cache.acquire('a');
@@ -218,7 +234,7 @@ describe('ReadCache', () => {
   });
 
   test('a concurrent second load of the same key is not kept, and is dropped once released', async () => {
-    const cache = new ReadCache(instance, { maxBytes: 1000, maxEntryBytes: 1000 });
+    const cache = new ReadCache(instance, { maxBytes: 1000, maxEntryBytes: 1000, entryOverheadBytes: 0 });
     // Two queries miss at once and both load the rows.
     assert.equal(cache.acquire('k'), undefined);
     assert.equal(cache.acquire('k'), undefined);

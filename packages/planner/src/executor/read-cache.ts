@@ -17,12 +17,21 @@
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { Expr, ScalarValue, SortKey } from '@spoke/core';
 
+/**
+ * What a kept table costs DuckDB beyond its rows: each holds about 53 KiB
+ * (measured with `duckdb_memory()`) however few rows it has, so a budget in
+ * rows' bytes alone would let many one-row reads take far more memory.
+ */
+export const ENTRY_OVERHEAD_BYTES = 64 * 1024;
+
 /** Options of the read cache (`createEngine({ readCache })`). */
 export interface ReadCacheOptions {
-  /** Arrow bytes of rows kept at most, over all entries. Default 64 MiB. */
+  /** Bytes kept at most, over all entries: their rows' Arrow bytes plus {@link ENTRY_OVERHEAD_BYTES} each. Default 64 MiB. */
   readonly maxBytes?: number;
   /** A read estimated (or found) larger than this is not kept. Default a quarter of `maxBytes`. */
   readonly maxEntryBytes?: number;
+  /** Bytes charged per entry for its DuckDB table, on top of its rows. Default {@link ENTRY_OVERHEAD_BYTES}. */
+  readonly entryOverheadBytes?: number;
 }
 
 /** The read cache's counters. */
@@ -34,7 +43,7 @@ export interface ReadCacheStats {
   /** Entries dropped to stay within the budget, or replaced by a newer snapshot. */
   readonly evictions: number;
   readonly entries: number;
-  /** Arrow bytes of the rows kept. */
+  /** Bytes charged against `maxBytes`: the rows' Arrow bytes plus the overhead per entry. */
   readonly bytes: number;
 }
 
@@ -100,6 +109,7 @@ export function readCacheKey(parts: ReadCacheKeyParts): string {
 export class ReadCache {
   readonly maxBytes: number;
   readonly maxEntryBytes: number;
+  readonly entryOverheadBytes: number;
   /** In least-recently-used order: a hit moves its entry to the end. */
   readonly #entries = new Map<string, Entry>();
   #bytes = 0;
@@ -118,7 +128,8 @@ export class ReadCache {
   ) {
     this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
     this.maxEntryBytes = options.maxEntryBytes ?? Math.floor(this.maxBytes / 4);
-    if (!(this.maxBytes >= 0) || !(this.maxEntryBytes >= 0))
+    this.entryOverheadBytes = options.entryOverheadBytes ?? ENTRY_OVERHEAD_BYTES;
+    if (!(this.maxBytes >= 0) || !(this.maxEntryBytes >= 0) || !(this.entryOverheadBytes >= 0))
       throw new RangeError('readCache sizes must be non-negative numbers of bytes');
   }
 
@@ -150,7 +161,7 @@ export class ReadCache {
     if (this.#closed || bytes > this.maxEntryBytes || this.#entries.has(key)) return this.#pin(entry);
     entry.evicted = false;
     this.#entries.set(key, entry);
-    this.#bytes += bytes;
+    this.#bytes += bytes + this.entryOverheadBytes;
     const pinned = this.#pin(entry);
     this.#evictOverBudget();
     return pinned;
@@ -201,7 +212,7 @@ export class ReadCache {
     for (const entry of this.#entries.values()) {
       if (this.#bytes <= this.maxBytes) return;
       this.#entries.delete(entry.key);
-      this.#bytes -= entry.bytes;
+      this.#bytes -= entry.bytes + this.entryOverheadBytes;
       this.#evictions++;
       entry.evicted = true;
       if (entry.pins === 0) this.#drop(entry.table);

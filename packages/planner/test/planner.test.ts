@@ -257,6 +257,46 @@ describe('push-down', () => {
     assert.equal(r.limit, undefined);
     assert.equal(r.filters.length, 1);
   });
+  test('limit and top-N go through outer joins to the preserved side', async () => {
+    // Every order reaches the result once (customer 101–120 do not exist: NULL names), so the first 7 orders are the answer's.
+    const sql = `SELECT o.id, o.amount, c.name FROM shop.orders o LEFT JOIN crm.customers c ON c.id = o.customer_id
+                 WHERE o.amount > 10 ORDER BY o.id DESC LIMIT 7`;
+    const answer = await assertSameAnswer(sql, true);
+    assert.equal(answer.length, 7);
+    const orders = lastRequest(shop, 'orders');
+    assert.equal(orders.limit, 7);
+    assert.equal(orders.orderBy?.[0]?.direction, 'desc');
+    // The preserved side of a RIGHT join, with an offset; and an ORDER BY naming a select-list alias.
+    await assertSameAnswer(
+      `SELECT o.id AS order_id, c.region FROM crm.customers c RIGHT JOIN shop.orders o ON c.id = o.customer_id
+       ORDER BY order_id LIMIT 4 OFFSET 2`,
+      true,
+    );
+    assert.equal(lastRequest(shop, 'orders').limit, 6);
+    // A chain of LEFT joins down to the table, and a LIMIT without order (its count is what can be checked).
+    await assertSameAnswer(
+      `SELECT count(*) FROM (SELECT o.id FROM shop.orders o LEFT JOIN crm.customers c ON c.id = o.customer_id
+       LEFT JOIN crm.customers c2 ON c2.id = o.customer_id + 1 LIMIT 5) t`,
+    );
+    assert.equal(lastRequest(shop, 'orders').limit, 5);
+  });
+  test('no limit goes through a join that may drop rows, or past an order or filter of the other side', async () => {
+    const cases = [
+      // Inner and full joins may drop or add rows.
+      `SELECT o.id, c.name FROM shop.orders o JOIN crm.customers c ON c.id = o.customer_id ORDER BY o.id LIMIT 5`,
+      `SELECT o.id, c.name FROM shop.orders o FULL JOIN crm.customers c ON c.id = o.customer_id ORDER BY o.id NULLS LAST LIMIT 5`,
+      // The other side decides the order, or filters the rows.
+      `SELECT o.id, c.name FROM shop.orders o LEFT JOIN crm.customers c ON c.id = o.customer_id ORDER BY c.name NULLS LAST, o.id LIMIT 5`,
+      `SELECT o.id, c.name FROM shop.orders o LEFT JOIN crm.customers c ON c.id = o.customer_id WHERE c.region = 'EU' ORDER BY o.id LIMIT 5`,
+      `SELECT o.id, c.name FROM shop.orders o LEFT JOIN crm.customers c ON c.id = o.customer_id WHERE c.id IS NULL ORDER BY o.id LIMIT 5`,
+      // The nullable side of a LEFT join.
+      `SELECT c.id, o.id FROM crm.customers c LEFT JOIN shop.orders o ON c.id = o.customer_id ORDER BY o.id NULLS LAST, c.id LIMIT 5`,
+    ];
+    for (const sql of cases) {
+      await assertSameAnswer(sql, true);
+      assert.equal(lastRequest(shop, 'orders').limit, undefined, sql);
+    }
+  });
   test('dynamic filtering: the join keys of the small side restrict the scan of the big side', async () => {
     const sql = `SELECT c.name, o.amount FROM crm.customers c JOIN shop.orders o ON o.customer_id = c.id
                  WHERE c.region = 'EU' AND c.id < 20`;

@@ -5,8 +5,10 @@
  *   below the null-supplying side of an outer join, never with volatile
  *   functions, sub-queries or outer (correlated) references — offered to the
  *   table, which answers exact / inexact / unsupported for each;
- * - a limit, and an order for top-N, only for a single-table SELECT whose
- *   every filter was taken exactly and where nothing changes cardinality.
+ * - a limit, and an order for top-N, only for a single-table SELECT — or
+ *   the preserved side of outer joins (`t LEFT JOIN u …`, whose every row
+ *   reaches the result at least once) — whose every filter was taken exactly
+ *   and where nothing changes cardinality.
  * Exact WHERE conjuncts are removed from the residual; inexact ones stay and
  * DuckDB applies them again.
  */
@@ -215,7 +217,7 @@ async function planLimit(
 ): Promise<void> {
   if (!stmt.limitCount || stmt.limitOption === 'LIMIT_OPTION_WITH_TIES') return;
   const from = stmt.fromClause ?? [];
-  if (from.length !== 1 || from[0].RangeVar !== plan.binding.rangeVar) return;
+  if (from.length !== 1 || !keepsEveryRowOf(from[0], plan.binding.rangeVar)) return;
   if (stmt.groupClause || stmt.havingClause || stmt.distinctClause || stmt.windowClause) return;
   if (hasCardinalityChange(stmt.targetList) || hasCardinalityChange(stmt.sortClause)) return;
   const where = conjuncts(stmt.whereClause);
@@ -250,6 +252,24 @@ async function planLimit(
     plan.orderBy = keys;
   }
   plan.limit = count + offset;
+}
+
+/**
+ * Whether the FROM item is the table `rangeVar` itself, or outer joins that
+ * preserve it (its side of `LEFT`/`RIGHT` joins, down to it): each of its
+ * rows then reaches the item's rows at least once, so the first N rows of the
+ * item — in an order of the table's columns, or in none — come from its first
+ * N rows in that order, and a LIMIT (or top-N) can go to the table (as
+ * Trino's PushLimitThroughOuterJoin and PushTopNThroughOuterJoin). An inner,
+ * full or cross join can drop or add rows of its own: never.
+ */
+function keepsEveryRowOf(item: AstNode, rangeVar: AstNode): boolean {
+  if (item.RangeVar) return item.RangeVar === rangeVar;
+  const join = item.JoinExpr;
+  if (!join) return false;
+  if (join.jointype === 'JOIN_LEFT') return keepsEveryRowOf(join.larg, rangeVar);
+  if (join.jointype === 'JOIN_RIGHT') return keepsEveryRowOf(join.rarg, rangeVar);
+  return false;
 }
 
 /** The select-list expression an ORDER BY names by its alias (or position). */

@@ -139,7 +139,7 @@ export async function executeFederated(
           return read.scan;
         }
         const cache = plan.readCache;
-        const cacheKey = cache ? await readCacheKeyOf(read) : undefined;
+        const cacheKey = cache ? await readCacheKeyOf(read, reads.signal) : undefined;
         if (cache && cacheKey !== undefined) {
           const pinned = cache.acquire(cacheKey);
           if (pinned) {
@@ -218,7 +218,13 @@ export async function executeFederated(
           throw error;
         }
         if (keep) {
-          const pinned = keep.cache.add(keep.key, keep.table, record.rows, record.bytes);
+          // Kept only if the table still names the snapshot it named before the read: rows read across a
+          // change are this query's alone (a later change back to the old token must not find them).
+          const still = await readCacheKeyOf(read, reads.signal).then(
+            (key) => key === keep.key,
+            () => false,
+          );
+          const pinned = keep.cache.add(keep.key, keep.table, record.rows, record.bytes, still);
           pins.push(pinned);
           record.keptInCache = pinned.kept;
         }
@@ -416,10 +422,11 @@ function scanRequestParts(read: PlannedRead) {
  * `undefined` for anything else, or when the table gives no token (or fails
  * to: the scan then reports the source's error itself).
  */
-async function readCacheKeyOf(read: PlannedRead): Promise<string | undefined> {
+async function readCacheKeyOf(read: PlannedRead, signal: AbortSignal): Promise<string | undefined> {
   const { binding, projection } = read.scan;
   if (read.inSource || projection.length === 0 || !binding.provider.snapshot) return undefined;
-  const snapshot = await binding.provider.snapshot().catch(() => undefined);
+  const snapshot = await binding.provider.snapshot(signal).catch(() => undefined);
+  throwIfAborted(signal);
   if (snapshot === undefined) return undefined;
   return readCacheKey({
     source: binding.source,

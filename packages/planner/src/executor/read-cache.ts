@@ -153,12 +153,14 @@ export class ReadCache {
 
   /**
    * Keeps `table` (just loaded in `main`) under `key` and pins it for the
-   * caller. When it is too large, or another query kept the same key
-   * meanwhile, it is not kept: it is dropped once the caller releases it.
+   * caller. When `keep` is false, it is too large, or another query kept the
+   * same key meanwhile, it is not kept: it is dropped once the caller
+   * releases it.
    */
-  add(key: string, table: string, rows: number, bytes: number): PinnedRead {
+  add(key: string, table: string, rows: number, bytes: number, keep = true): PinnedRead {
     const entry: Entry = { key, table, rows, bytes, pins: 0, evicted: true };
-    if (this.#closed || bytes > this.maxEntryBytes || this.#entries.has(key)) return this.#pin(entry);
+    if (!keep || this.#closed || bytes > this.maxEntryBytes || this.#entries.has(key))
+      return this.#pin(entry);
     entry.evicted = false;
     this.#entries.set(key, entry);
     this.#bytes += bytes + this.entryOverheadBytes;

@@ -11,8 +11,15 @@ export interface RecordingConnector extends SpokeConnector {
   readonly requests: { table: string; request: ScanRequest }[];
 }
 
-/** Records every scan of `inner`'s tables; `override` replaces the tables' filter answers. */
-export function recording(inner: SpokeConnector, override?: FilterSupport): RecordingConnector {
+/**
+ * Records every scan of `inner`'s tables; `override` replaces the tables' filter answers;
+ * `snapshot`, when given, is each table's `SpokeTable.snapshot` (by table name).
+ */
+export function recording(
+  inner: SpokeConnector,
+  override?: FilterSupport,
+  snapshot?: (table: string) => Promise<string | undefined>,
+): RecordingConnector {
   const requests: { table: string; request: ScanRequest }[] = [];
   const wrap = (table: SpokeTable): SpokeTable => ({
     name: table.name,
@@ -23,6 +30,7 @@ export function recording(inner: SpokeConnector, override?: FilterSupport): Reco
       return override ? answers.map((a) => (a === 'unsupported' ? a : override)) : answers;
     },
     supportsOrderBy: (keys) => table.supportsOrderBy?.(keys) ?? false,
+    ...(snapshot ? { snapshot: () => snapshot(table.name) } : {}),
     scan: (request) => {
       requests.push({ table: table.name, request });
       return table.scan(request);

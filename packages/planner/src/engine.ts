@@ -47,7 +47,7 @@ import { settleLiteralCasts } from './parse/literal-casts.js';
 import { loadParser, parseSql, WORKER_THRESHOLD } from './parse/parse-sql.js';
 import type { QueryPolicy } from './policy-hook.js';
 import { type JoinKeyEdge, planJoinKeys } from './pushdown/plan-join-keys.js';
-import { planScans, type ScanPlan } from './pushdown/plan-scans.js';
+import { planScans, type ScanPlan, unionAllLimits } from './pushdown/plan-scans.js';
 import {
   planSubqueries,
   renderWithKeys,
@@ -650,6 +650,7 @@ export class FederatedEngine implements QueryEngine {
     const scans = await planScans(
       bound.bindings.filter((b) => !covered.has(b)),
       params,
+      unionAllLimits(bound.scopes.keys()),
     );
     const joinKeys = planJoinKeys(scans.map((s) => s.binding));
     const planned = planReads({

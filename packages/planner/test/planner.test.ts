@@ -280,6 +280,62 @@ describe('push-down', () => {
     );
     assert.equal(lastRequest(shop, 'orders').limit, 5);
   });
+  test('limit and top-N go into each branch of a UNION ALL', async () => {
+    // Hot rows in one source, the archive in another: each branch gives at most the first 6 of the whole.
+    await assertSameAnswer(
+      `SELECT id, amount FROM shop.orders WHERE amount > 5
+       UNION ALL SELECT id, 0 FROM crm.customers ORDER BY id DESC LIMIT 6`,
+      true,
+    );
+    for (const [c, table] of [
+      [shop, 'orders'],
+      [crm, 'customers'],
+    ] as const) {
+      const r = lastRequest(c, table);
+      assert.equal(r.limit, 6, table);
+      assert.equal(r.orderBy?.[0]?.direction, 'desc', table);
+      assert.equal(r.orderBy?.[0]?.expr.kind === 'column' && r.orderBy[0].expr.name, 'id', table);
+    }
+    // `*` branches, an ORDER BY by position and by the first branch's name, an offset, nested UNION ALLs.
+    await assertSameAnswer(
+      'SELECT * FROM crm.customers UNION ALL SELECT * FROM crm.customers ORDER BY 1 LIMIT 3 OFFSET 2',
+      true,
+    );
+    assert.equal(lastRequest(crm, 'customers').limit, 5);
+    await assertSameAnswer(
+      `SELECT name AS label, id FROM crm.customers UNION ALL (SELECT 'order', id FROM shop.orders
+       UNION ALL SELECT name, id + 1000 FROM crm.customers) ORDER BY id DESC, label LIMIT 4`,
+      true,
+    );
+    assert.equal(lastRequest(shop, 'orders').limit, 4);
+    assert.equal(lastRequest(shop, 'orders').orderBy?.[0]?.expr.kind, 'column');
+    // Both branches over customers get it, one ordered by its own expression for the key (id + 1000).
+    const customers = crm.requests.filter((r) => r.table === 'customers').slice(-2);
+    assert.deepEqual(
+      customers.map((r) => r.request.limit),
+      [4, 4],
+    );
+    assert.ok(customers.some((r) => r.request.orderBy?.[0]?.expr.kind === 'arithmetic'));
+  });
+  test('no limit goes into a UNION that may drop rows, or a branch that changes cardinality', async () => {
+    await assertSameAnswer(
+      'SELECT id FROM shop.orders UNION SELECT id FROM crm.customers ORDER BY 1 LIMIT 5',
+      true,
+    );
+    assert.equal(lastRequest(shop, 'orders').limit, undefined);
+    await assertSameAnswer(
+      'SELECT id FROM shop.orders INTERSECT SELECT id FROM crm.customers ORDER BY 1 LIMIT 5',
+      true,
+    );
+    assert.equal(lastRequest(shop, 'orders').limit, undefined);
+    await assertSameAnswer(
+      `SELECT customer_id, count(*) FROM shop.orders GROUP BY customer_id
+       UNION ALL SELECT id, 1 FROM crm.customers ORDER BY 1, 2 LIMIT 5`,
+      true,
+    );
+    assert.equal(lastRequest(shop, 'orders').limit, undefined);
+    assert.equal(lastRequest(crm, 'customers').limit, 5);
+  });
   test('no limit goes through a join that may drop rows, or past an order or filter of the other side', async () => {
     const cases = [
       // Inner and full joins may drop or add rows.

@@ -8,7 +8,8 @@
  * - a limit, and an order for top-N, only for a single-table SELECT — or
  *   the preserved side of outer joins (`t LEFT JOIN u …`, whose every row
  *   reaches the result at least once) — whose every filter was taken exactly
- *   and where nothing changes cardinality.
+ *   and where nothing changes cardinality; likewise for each branch of a
+ *   `UNION ALL` with a LIMIT (and an ORDER BY of its output columns).
  * Exact WHERE conjuncts are removed from the residual; inexact ones stay and
  * DuckDB applies them again.
  */
@@ -16,6 +17,7 @@ import type { Expr, FilterSupport, ScalarValue, SortKey } from '@spoke/core';
 import { resolveColumnRef } from '../binder/bind-query.js';
 import type { TableBinding } from '../binder/scope.js';
 import { type AstNode, nodeKind, walkAst } from '../parse/ast.js';
+import { figureColname } from '../parse/figure-colname.js';
 import { translateExpression, VOLATILE_FUNCTIONS } from './translate-expression.js';
 
 /** One conjunct offered to a table. */
@@ -93,17 +95,62 @@ const CARDINALITY_FUNCTIONS = new Set([
   'range',
 ]);
 
-/** Plans every table reference of a bound query. */
+/**
+ * Plans every table reference of a bound query. `unionLimits` (from
+ * {@link unionAllLimits}) lets a LIMIT of a `UNION ALL` reach its branches.
+ */
 export async function planScans(
   bindings: readonly TableBinding[],
   params: readonly ScalarValue[],
+  unionLimits?: ReadonlyMap<AstNode, AstNode>,
 ): Promise<ScanPlan[]> {
   const plans: ScanPlan[] = [];
-  for (const binding of bindings) plans.push(await planScan(binding, params));
+  const union = unionLimits?.size ? { limits: unionLimits, tables: tablesBySelect(bindings) } : undefined;
+  for (const binding of bindings) plans.push(await planScan(binding, params, union));
   return plans;
 }
 
-async function planScan(binding: TableBinding, params: readonly ScalarValue[]): Promise<ScanPlan> {
+/** What a LIMIT of a `UNION ALL` needs to reach a branch's table. */
+interface UnionLimits {
+  /** The `UNION ALL` statement with the LIMIT, by branch SELECT. */
+  readonly limits: ReadonlyMap<AstNode, AstNode>;
+  /** The source tables each SELECT reads (to expand a `*` into its columns). */
+  readonly tables: ReadonlyMap<AstNode, readonly TableBinding[]>;
+}
+
+function tablesBySelect(bindings: readonly TableBinding[]): Map<AstNode, TableBinding[]> {
+  const out = new Map<AstNode, TableBinding[]>();
+  for (const b of bindings) out.set(b.scope.stmt, [...(out.get(b.scope.stmt) ?? []), b]);
+  return out;
+}
+
+const isUnionAll = (stmt: AstNode | undefined): boolean => stmt?.op === 'SETOP_UNION' && stmt.all === true;
+
+/**
+ * The `UNION ALL` statements with a LIMIT, by each of their branch SELECTs
+ * (nested `UNION ALL`s without a LIMIT or ORDER BY of their own looked
+ * through). A branch can give at most the first limit + offset rows of the
+ * whole — in the statement's order, when it has one — so its table need
+ * return no more (as Trino's PushLimitThroughUnion and PushTopNThroughUnion).
+ * A plain `UNION`, `INTERSECT` or `EXCEPT` may drop rows: never.
+ */
+export function unionAllLimits(statements: Iterable<AstNode>): Map<AstNode, AstNode> {
+  const out = new Map<AstNode, AstNode>();
+  const branches = (s: AstNode): AstNode[] =>
+    isUnionAll(s) && !s.limitCount && !s.sortClause ? [...branches(s.larg), ...branches(s.rarg)] : [s];
+  for (const stmt of statements) {
+    if (!isUnionAll(stmt) || !stmt.limitCount || stmt.limitOption === 'LIMIT_OPTION_WITH_TIES') continue;
+    for (const branch of [...branches(stmt.larg), ...branches(stmt.rarg)])
+      if (!branch.op || branch.op === 'SETOP_NONE') out.set(branch, stmt);
+  }
+  return out;
+}
+
+async function planScan(
+  binding: TableBinding,
+  params: readonly ScalarValue[],
+  union?: UnionLimits,
+): Promise<ScanPlan> {
   const names = binding.arrowSchema.fields.map((f) => f.name);
   const projection =
     binding.usedColumns === 'all' ? names : names.filter((n) => (binding.usedColumns as Set<string>).has(n));
@@ -133,7 +180,7 @@ async function planScan(binding: TableBinding, params: readonly ScalarValue[]): 
       c.support = answers?.[i] ?? 'unsupported';
     });
   }
-  await planLimit(plan, stmt, ctx);
+  await planLimit(plan, stmt, ctx, union);
   return plan;
 }
 
@@ -214,26 +261,32 @@ async function planLimit(
   plan: ScanPlan,
   stmt: AstNode,
   ctx: Parameters<typeof translateExpression>[1],
+  union?: UnionLimits,
 ): Promise<void> {
-  if (!stmt.limitCount || stmt.limitOption === 'LIMIT_OPTION_WITH_TIES') return;
+  // The statement whose LIMIT and ORDER BY apply: this SELECT's own, or its UNION ALL's.
+  const outer: AstNode | undefined = stmt.limitCount ? stmt : union?.limits.get(stmt);
+  if (!outer?.limitCount || outer.limitOption === 'LIMIT_OPTION_WITH_TIES') return;
   const from = stmt.fromClause ?? [];
   if (from.length !== 1 || !keepsEveryRowOf(from[0], plan.binding.rangeVar)) return;
   if (stmt.groupClause || stmt.havingClause || stmt.distinctClause || stmt.windowClause) return;
-  if (hasCardinalityChange(stmt.targetList) || hasCardinalityChange(stmt.sortClause)) return;
+  if (hasCardinalityChange(stmt.targetList) || hasCardinalityChange(outer.sortClause)) return;
   const where = conjuncts(stmt.whereClause);
   const exact = new Set(
     plan.candidates.filter((c) => c.support === 'exact' && c.origin === 'where').map((c) => c.node),
   );
   if (!where.every((w) => exact.has(w))) return;
-  const count = integerValue(stmt.limitCount, ctx.params);
-  const offset = stmt.limitOffset ? integerValue(stmt.limitOffset, ctx.params) : 0;
+  const count = integerValue(outer.limitCount, ctx.params);
+  const offset = outer.limitOffset ? integerValue(outer.limitOffset, ctx.params) : 0;
   if (count === undefined || offset === undefined) return;
-  if (stmt.sortClause?.length) {
+  if (outer.sortClause?.length) {
     const keys: SortKey[] = [];
-    for (const s of stmt.sortClause as AstNode[]) {
+    for (const s of outer.sortClause as AstNode[]) {
       const sort = s.SortBy;
       if (sort.useOp) return;
-      const target = outputAlias(sort.node, stmt) ?? sort.node;
+      const target =
+        outer === stmt
+          ? (outputAlias(sort.node, stmt) ?? sort.node)
+          : branchOutput(sort.node, outer, stmt, union!.tables);
       const expr = translateExpression(target, ctx);
       if (!expr) return;
       const direction = sort.sortby_dir === 'SORTBY_DESC' ? 'desc' : 'asc';
@@ -270,6 +323,57 @@ function keepsEveryRowOf(item: AstNode, rangeVar: AstNode): boolean {
   if (join.jointype === 'JOIN_LEFT') return keepsEveryRowOf(join.larg, rangeVar);
   if (join.jointype === 'JOIN_RIGHT') return keepsEveryRowOf(join.rarg, rangeVar);
   return false;
+}
+
+/**
+ * The branch's select-list expression for a key of its UNION's ORDER BY,
+ * which names an output column (by position, or by its name in the first
+ * branch, as PostgreSQL requires); `undefined` when it cannot be told.
+ */
+function branchOutput(
+  key: AstNode,
+  union: AstNode,
+  branch: AstNode,
+  tables: ReadonlyMap<AstNode, readonly TableBinding[]>,
+): AstNode | undefined {
+  let index: number | undefined;
+  if (key.A_Const) index = key.A_Const.ival?.ival !== undefined ? key.A_Const.ival.ival - 1 : undefined;
+  else {
+    const fields = key.ColumnRef?.fields as AstNode[] | undefined;
+    const name = fields?.length === 1 ? (fields[0]!.String?.sval as string | undefined) : undefined;
+    let first = union;
+    while (first.op && first.op !== 'SETOP_NONE') first = first.larg;
+    const names = selectOutputs(first, tables)?.map((o) => o.name);
+    if (name === undefined || !names || names.indexOf(name) !== names.lastIndexOf(name)) return undefined;
+    index = names.indexOf(name);
+  }
+  return index === undefined || index < 0 ? undefined : selectOutputs(branch, tables)?.[index]?.node;
+}
+
+/**
+ * A SELECT's output columns in order, names and expressions: `*` (or `t.*`)
+ * over a FROM of one source table is that table's columns; any other `*`
+ * makes them unknown.
+ */
+function selectOutputs(
+  stmt: AstNode,
+  tables: ReadonlyMap<AstNode, readonly TableBinding[]>,
+): { name: string | undefined; node: AstNode }[] | undefined {
+  const out: { name: string | undefined; node: AstNode }[] = [];
+  for (const target of (stmt.targetList ?? []) as AstNode[]) {
+    const t = target.ResTarget;
+    const fields = t.val?.ColumnRef?.fields as AstNode[] | undefined;
+    if (fields?.[fields.length - 1]?.A_Star) {
+      const [only, ...more] = tables.get(stmt) ?? [];
+      if (!only || more.length || (stmt.fromClause ?? []).length !== 1 || !stmt.fromClause[0].RangeVar)
+        return undefined;
+      for (const f of only.arrowSchema.fields)
+        out.push({ name: f.name, node: { ColumnRef: { fields: [{ String: { sval: f.name } }] } } });
+      continue;
+    }
+    out.push({ name: t.name ?? figureColname(t.val), node: t.val });
+  }
+  return out;
 }
 
 /** The select-list expression an ORDER BY names by its alias (or position). */

@@ -276,6 +276,32 @@ describe('eager aggregation at the source', () => {
   });
 });
 
+describe('limits through outer joins and unions', () => {
+  test('a top-N over the preserved side of a LEFT JOIN, or over UNION ALL branches, reaches PostgreSQL', async () => {
+    const engine = await engineWith({});
+    for (const [sql, limit] of [
+      [
+        `SELECT o.id, o.channel, c.name FROM pg.orders o LEFT JOIN crm.customers c ON c.id = o.customer_id
+         WHERE o.channel = 'web' ORDER BY o.id DESC LIMIT 7`,
+        7,
+      ],
+      [
+        `SELECT id, channel AS label FROM pg.orders UNION ALL SELECT id, region FROM crm.customers
+         ORDER BY id DESC LIMIT 5 OFFSET 1`,
+        6,
+      ],
+    ] as const) {
+      const mark = sources.logLength();
+      await assertSameAnswer(engine, sql);
+      // PostgreSQL was asked for the first rows only, in the query's order — not all 60,000 orders.
+      const log = sources.statementLog(mark);
+      assert.match(log, new RegExp(`"orders"[^\\n]*ORDER BY "id" DESC[^\\n]*LIMIT ${limit}\\)`), log);
+      const plan = await engine.explain(sql, { analyze: true });
+      assert.equal(read(plan, 'orders').actualRows, limit, sql);
+    }
+  });
+});
+
 describe('policies constrain the plan', () => {
   test('a never_upload table sends no join keys to another source, whatever the cost', async () => {
     const allowed = await engineWith({ links: SLOW_PG });

@@ -33,7 +33,8 @@
  * Every answer is checked (row count and first id). Prints q/s, p50, p99
  * and errors per cell, Spoke's q/s as a share of PgBouncer's, and the CPU
  * time the gateway process used per query (from /proc on Linux: the figure
- * that stays meaningful on a busy machine, where wall-clock rates swing).
+ * that stays meaningful on a busy machine, where wall-clock rates swing),
+ * and its resident memory (workers included) before and after each cell.
  *
  * Environment: `BENCH_SECONDS` (per cell, default 5), `BENCH_CLIENTS`
  * (default `1,20,50`), `BENCH_WORKLOADS` (default `point,scan200,join`),
@@ -145,6 +146,22 @@ interface Cell {
   readonly p99: number;
   /** CPU time (user + system) the gateway process spent per query, when measured (Spoke on Linux). */
   readonly cpuPerQuery?: number;
+  /** The gateway's resident memory (its workers' included) before and after the cell, in bytes. */
+  readonly rss?: { readonly start: number; readonly end: number };
+}
+
+/** Resident bytes of process `pid` and its children (the gateway's workers), from /proc (Linux); undefined elsewhere. */
+function rssBytes(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    return children === ''
+      ? kb * 1024
+      : children.split(/\s+/).reduce((sum, child) => sum + (rssBytes(Number(child)) ?? 0), kb * 1024);
+  } catch {
+    return undefined;
+  }
 }
 
 /** CPU seconds (user + system) process `pid` has used so far, from /proc (Linux); undefined elsewhere. */
@@ -200,6 +217,7 @@ async function drive(
   let firstError: string | undefined;
   let n = 0;
   const cpuStart = cpuSeconds(serverPid);
+  const rssStart = rssBytes(serverPid);
   const start = performance.now();
   const deadline = start + seconds * 1000;
   await Promise.all(
@@ -221,6 +239,7 @@ async function drive(
   );
   const elapsed = (performance.now() - start) / 1000;
   const cpuEnd = cpuSeconds(serverPid);
+  const rssEnd = rssBytes(serverPid);
   await Promise.all(conns.map((c) => c.end().catch(() => {})));
   const sorted = Float64Array.from(latencies).sort();
   return {
@@ -233,6 +252,7 @@ async function drive(
     ...(cpuStart !== undefined && cpuEnd !== undefined && latencies.length > 0
       ? { cpuPerQuery: ((cpuEnd - cpuStart) * 1000) / latencies.length }
       : {}),
+    ...(rssStart !== undefined && rssEnd !== undefined ? { rss: { start: rssStart, end: rssEnd } } : {}),
   };
 }
 
@@ -413,7 +433,17 @@ async function run(): Promise<void> {
       const workload = WORKLOADS[name];
       if (!workload) throw new Error(`unknown workload ${name}; known: ${Object.keys(WORKLOADS).join(', ')}`);
       const rows: string[][] = [
-        ['clients', 'path', 'q/s', 'p50', 'p99', 'errors', 'vs pgbouncer', 'gateway CPU/query'],
+        [
+          'clients',
+          'path',
+          'q/s',
+          'p50',
+          'p99',
+          'errors',
+          'vs pgbouncer',
+          'gateway CPU/query',
+          'gateway RSS',
+        ],
       ];
       for (const clients of clientCounts) {
         const cells: Record<string, Cell> = {};
@@ -436,6 +466,9 @@ async function run(): Promise<void> {
             cell.errors === 0 ? '0' : `${cell.errors} (${cell.firstError})`,
             base && path !== 'pgbouncer' ? `${((cell.qps / base.qps) * 100).toFixed(0)} %` : '—',
             cell.cpuPerQuery === undefined ? '' : ms(cell.cpuPerQuery),
+            cell.rss === undefined
+              ? ''
+              : `${(cell.rss.start / 2 ** 20).toFixed(0)} → ${(cell.rss.end / 2 ** 20).toFixed(0)} MiB`,
           ]);
         }
       }

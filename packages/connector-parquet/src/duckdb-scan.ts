@@ -21,6 +21,7 @@ import {
   type Field,
   type RecordBatch,
   type Schema,
+  type SortKey,
   SpokeError,
   throwIfAborted,
 } from '@spoke/core';
@@ -72,6 +73,11 @@ export interface DuckDBScan {
   readonly filters: readonly Expr[];
   /** Rows wanted at most (Infinity for all): bounds the row groups planned when there are no filters. */
   readonly limit: number;
+  /**
+   * A top-N's order: each part then gives its own first `limit` rows in this
+   * order (every part is read; the table merges the parts' answers).
+   */
+  readonly orderBy?: readonly SortKey[];
   readonly signal: AbortSignal;
   /** Called with the number of row groups each part decodes. */
   readonly onRowGroups: (count: number) => void;
@@ -87,9 +93,15 @@ export interface Part {
   readonly bytes: number;
 }
 
-/** The columns a scan reads: its projection and the columns of its filters. */
+/** The columns a scan reads: its projection and the columns of its filters and order. */
 function neededColumns(scan: DuckDBScan): string[] {
-  return [...new Set([...scan.projection, ...scan.filters.flatMap(columnsOf)])];
+  return [
+    ...new Set([
+      ...scan.projection,
+      ...scan.filters.flatMap(columnsOf),
+      ...(scan.orderBy ?? []).flatMap((k) => columnsOf(k.expr)),
+    ]),
+  ];
 }
 
 /**
@@ -174,7 +186,8 @@ export async function* decodeParts(
         }
         connection ??= await connecting;
         for await (const batch of runQuery(scan, connection, path, needed, left, part.rows)) {
-          left -= batch.numRows;
+          // Under a top-N every part gives its own first `limit` rows: the table merges them.
+          if (!scan.orderBy) left -= batch.numRows;
           yield batch;
         }
       } finally {
@@ -287,6 +300,7 @@ async function* runQuery(
     projection: scan.projection,
     filters: scan.filters,
     ...(Number.isFinite(limit) ? { limit } : {}),
+    ...(scan.orderBy && Number.isFinite(limit) ? { orderBy: scan.orderBy } : {}),
   });
   const counting = scan.projection.length === 0;
   const sql = counting ? `SELECT count(*) FROM (${rendered.sql}) AS q` : rendered.sql;

@@ -16,6 +16,7 @@ import {
   type ScalarValue,
   type ScanRequest,
   type Schema,
+  type SortKey,
   SpokeError,
   splitConjunction,
   type TableStatistics,
@@ -37,6 +38,7 @@ import { type ColumnRange, evaluateConstant, mayMatch, type PruneContext } from 
 import { type AheadItem, Gate, ReadAhead } from './read-ahead.js';
 import { type Listing, listTableFiles, type TableLocation, tableFilesOf } from './table-files.js';
 import { nextPartKey, putParquetObject } from './table-writes.js';
+import { mergeTopN } from './top-n-merge.js';
 import { peekSchema } from './write-parquet.js';
 
 /** Footer requests in flight per table load (a first query on a wide table waits for all of them). */
@@ -278,6 +280,24 @@ export class ParquetTable extends BaseTable {
     return { rows, summary: `wrote ${rows} rows to ${store.urlOf(key)}` };
   }
 
+  /**
+   * Top-N (`ORDER BY … LIMIT n`) when DuckDB decodes the table and renders
+   * every key over its columns: each part's DuckDB query returns its first n
+   * rows in the order, and the parts' rows are merged in DuckDB (`top-n-merge.ts`).
+   */
+  async supportsOrderBy(keys: readonly SortKey[]): Promise<boolean> {
+    if (keys.length === 0) return false;
+    const state = await this.#load();
+    const decoder = this.#usesDuckDB(state);
+    if (!decoder) return false;
+    const renderer = new ExpressionRenderer(decoder.dialect);
+    const names = new Set(state.schema.fields.map((f) => f.name));
+    return keys.every((k) => {
+      const columns = columnsOf(k.expr);
+      return columns.length > 0 && columns.every((n) => names.has(n)) && renderer.canRender(k.expr);
+    });
+  }
+
   override async supportsFilters(filters: readonly Expr[]): Promise<readonly FilterSupport[]> {
     const state = await this.#load();
     const decoder = this.#usesDuckDB(state);
@@ -461,6 +481,15 @@ export class ParquetTable extends BaseTable {
   ): AsyncGenerator<RecordBatch> {
     const { store, sourceName, batchRows } = this.source;
     const { signal } = request;
+    // A top-N: every part gives its first `limit` rows in the order, with the order's columns; then merged.
+    const topN =
+      request.orderBy?.length && Number.isFinite(limit) && request.projection.length > 0
+        ? request.orderBy
+        : undefined;
+    const partProjection = topN
+      ? [...new Set([...request.projection, ...topN.flatMap((k) => columnsOf(k.expr))])]
+      : request.projection;
+    const partSchema = topN ? new arrow.Schema(partProjection.map((n) => fields.get(n) as Field)) : schema;
     // The read-ahead's own signal: aborted with the query's, and when the scan ends.
     const own = new AbortController();
     const onAbort = () => own.abort(signal.reason);
@@ -472,7 +501,8 @@ export class ParquetTable extends BaseTable {
       const files: { scan: DuckDBScan; parts: Part[]; first: number }[] = [];
       const items: AheadItem<Uint8Array[]>[] = [];
       for (const { s, parts, selected } of chosen) {
-        const wanted = pushed.length === 0 ? limit - planned : limit;
+        // A top-N reads every selected row group; otherwise a limit bounds them when row counts are exact.
+        const wanted = topN ? Number.POSITIVE_INFINITY : pushed.length === 0 ? limit - planned : limit;
         if (wanted <= 0) break;
         const scan: DuckDBScan = {
           decoder,
@@ -481,12 +511,13 @@ export class ParquetTable extends BaseTable {
           batchRows,
           file: s,
           rowGroups: selected,
-          projection: request.projection,
-          schema,
+          projection: partProjection,
+          schema: partSchema,
           fields,
           partition: parts,
           filters: pushed,
           limit: wanted,
+          ...(topN ? { orderBy: topN } : {}),
           signal,
           onRowGroups: (n) => {
             metrics.rowGroupsScanned += n;
@@ -499,7 +530,23 @@ export class ParquetTable extends BaseTable {
           items.push({ bytes: part.bytes, fetch: () => fetchPart(scan, part, gate, own.signal) });
         }
       }
-      const ahead = new ReadAhead(items, Number.isFinite(limit) ? 0 : READ_AHEAD_BYTES);
+      const ahead = new ReadAhead(items, Number.isFinite(limit) && !topN ? 0 : READ_AHEAD_BYTES);
+      if (topN) {
+        const candidates = async function* () {
+          for (const { scan, parts, first } of files)
+            yield* decodeParts(scan, parts, (k) => ahead.take(first + k), limit);
+        };
+        yield* mergeTopN(decoder, candidates(), partSchema, {
+          projection: request.projection,
+          orderBy: topN,
+          limit,
+          schema,
+          batchRows,
+          sourceName,
+          signal,
+        });
+        return;
+      }
       let left = limit;
       for (const { scan, parts, first } of files) {
         throwIfAborted(signal);

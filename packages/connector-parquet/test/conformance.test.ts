@@ -7,7 +7,7 @@ import { cleanup, duck, s3Options, tempDir, uploadDir } from './helpers.js';
 // Parquet stores every fixture type. With DuckDB decoding (the default) every filter DuckDB renders is
 // applied exactly; the JavaScript decoder only prunes row groups, so its filters are inexact.
 const DECODERS = [
-  { decoder: 'duckdb', capabilities: { filters: 'exact', limit: true, topN: false, statistics: 'exact' } },
+  { decoder: 'duckdb', capabilities: { filters: 'exact', limit: true, topN: true, statistics: 'exact' } },
   { decoder: 'js', capabilities: { filters: 'inexact', limit: true, topN: false, statistics: 'exact' } },
 ] as const;
 

@@ -39,6 +39,7 @@ import { type AheadItem, Gate, ReadAhead } from './read-ahead.js';
 import { type Listing, listTableFiles, type TableLocation, tableFilesOf } from './table-files.js';
 import { nextPartKey, putParquetObject } from './table-writes.js';
 import { mergeTopN } from './top-n-merge.js';
+import { groupsForTopN, rankableKey } from './top-n-pruning.js';
 import { peekSchema } from './write-parquet.js';
 
 /** Footer requests in flight per table load (a first query on a wide table waits for all of them). */
@@ -437,6 +438,35 @@ export class ParquetTable extends BaseTable {
         else selected.push({ index, start, rows: rowCount });
       });
       if (selected.length > 0) chosen.push({ s, parts, selected });
+    }
+    // A top-N without filters reads only the row groups that may hold its rows (`top-n-pruning.ts`).
+    const topKey =
+      decoder &&
+      request.orderBy?.length &&
+      Number.isFinite(left) &&
+      conjuncts.length === 0 &&
+      outFields.length > 0
+        ? rankableKey(request.orderBy, (n) =>
+            state.partitionTypes.has(n) ? undefined : fieldsByName.get(n)?.type,
+          )
+        : undefined;
+    if (topKey !== undefined && request.orderBy) {
+      const ranked = chosen.flatMap((c) =>
+        c.selected.map((g) => ({
+          group: g,
+          rows: g.rows,
+          range: c.s.shapes.has(topKey)
+            ? chunkRange(c.s.metadata.row_groups[g.index] as RowGroup, topKey, c.s.shapes.get(topKey))
+            : undefined,
+        })),
+      );
+      const kept = new Set(groupsForTopN(ranked, request.orderBy[0]!.direction, left));
+      for (const c of chosen) {
+        const before = c.selected.length;
+        c.selected.splice(0, before, ...c.selected.filter((g) => kept.has(g)));
+        metrics.rowGroupsPruned += before - c.selected.length;
+      }
+      for (let i = chosen.length - 1; i >= 0; i--) if (chosen[i]!.selected.length === 0) chosen.splice(i, 1);
     }
     if (decoder && (outFields.length > 0 || pushed.length > 0)) {
       yield* this.#decodeWithDuckDB(decoder, chosen, request, outSchema, fieldsByName, pushed, left, metrics);

@@ -456,6 +456,35 @@ describe('parquet connector', { timeout: 90_000 }, () => {
         (r) => `${r.year}/${r.id}`,
       ),
     );
+    // Row groups ranked by their min/max (ids ascend through the file's 10 row groups of 2,048): only those
+    // that may hold the answer are read; a decimal key, or a filter, reads them all.
+    const groups = () => ({
+      scanned: sales.lastScan.rowGroupsScanned,
+      pruned: sales.lastScan.rowGroupsPruned,
+    });
+    for (const [direction, limit] of [
+      ['desc', 5],
+      ['asc', 3000],
+    ] as const) {
+      assert.deepEqual(
+        ids(await collect(sales, request(['id'], [], { limit, orderBy: [key('id', direction, 'last')] }))),
+        await duckIds(`SELECT id FROM ${file} ORDER BY id ${direction} LIMIT ${limit}`),
+      );
+      assert.deepEqual(groups(), {
+        scanned: direction === 'desc' ? 1 : 2,
+        pruned: direction === 'desc' ? 9 : 8,
+      });
+    }
+    await collect(sales, request(['id'], [], { limit: 5, orderBy: [key('amount', 'desc', 'first')] }));
+    assert.deepEqual(groups(), { scanned: 10, pruned: 0 });
+    const flagged = Ex.cmp('>=', Ex.col('id'), Ex.lit(0n, Types.int64));
+    assert.deepEqual(
+      ids(
+        await collect(sales, request(['id'], [flagged], { limit: 5, orderBy: [key('id', 'desc', 'first')] })),
+      ),
+      await duckIds(`SELECT id FROM ${file} ORDER BY id DESC LIMIT 5`),
+    );
+    assert.equal(groups().scanned, 10);
     await c.close();
     // The JavaScript decoder cannot order: the planner keeps the order (and the limit) for itself.
     const js = await lake({ decoder: 'js' });

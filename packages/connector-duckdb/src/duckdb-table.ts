@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { type DuckDBType, DuckDBTypeId } from '@duckdb/node-api';
 import {
   arrow,
@@ -41,6 +42,9 @@ interface Resolved {
  * dialect can render are exact; limit and top-N are pushed; scans stream
  * chunks and convert them to Arrow.
  */
+/** Files a `files:` table may have and still name a snapshot (one stat each, per query). */
+const MAX_SNAPSHOT_FILES = 64;
+
 export class DuckDBTable extends BaseTable {
   #resolved: Promise<Resolved> | undefined;
   #settled: Resolved | undefined;
@@ -52,6 +56,23 @@ export class DuckDBTable extends BaseTable {
     readonly source: DuckDBTableSource,
   ) {
     super(name);
+  }
+
+  /**
+   * For a `files:` table, its files as they are now — path, size, modification
+   * time and inode of each — so the engine reuses rows it read while none
+   * changed (its read cache). None for a table of the database file, which
+   * another process may change without a sign here, or for more than
+   * {@link MAX_SNAPSHOT_FILES} files (a stat each per query would cost more
+   * than it saves).
+   */
+  override async snapshot(): Promise<string | undefined> {
+    const { source } = this;
+    if (source.kind !== 'files' || source.files.length > MAX_SNAPSHOT_FILES) return undefined;
+    const stats = await Promise.all(source.files.map((f) => stat(f, { bigint: true })));
+    return JSON.stringify(
+      stats.map((s, i) => [source.files[i], String(s.size), String(s.mtimeNs), String(s.ino)]),
+    );
   }
 
   /** The raw FROM item: the quoted table, or `read_parquet([...])` / `read_csv([...])`. */

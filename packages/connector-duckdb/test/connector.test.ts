@@ -311,6 +311,26 @@ describe('duckdb connector', () => {
     }
   });
 
+  test('snapshot: a files: table names its files as they are; a database table names none', async () => {
+    const c = await connector.create(
+      { path: 'fixture.duckdb', files: { people: 'people.csv' } },
+      context(dir),
+    );
+    try {
+      const people = (await c.catalog.getTable('main', 'people')) as DuckDBTable;
+      const first = await people.snapshot();
+      assert.ok(first?.includes('people.csv'), String(first));
+      assert.equal(await people.snapshot(), first, 'unchanged file, same token');
+      // Touched (or rewritten): another token, so the engine reads it again.
+      const later = new Date(statSync(join(dir, 'people.csv')).mtime.getTime() + 5_000);
+      utimesSync(join(dir, 'people.csv'), later, later);
+      assert.notEqual(await people.snapshot(), first);
+      const table = (await c.catalog.getTable('main', FIXTURE_TABLE)) as DuckDBTable;
+      assert.equal(await table.snapshot(), undefined);
+    } finally {
+      await c.close();
+    }
+  });
   test('a large scan aborted mid-stream stops with QUERY_CANCELLED', async () => {
     const { dir: d, remove: rm } = tempDir();
     try {

@@ -206,6 +206,9 @@ export interface ExplainPlan {
     elapsedMs?: number;
     errorFactor?: number;
     replanned?: string;
+    /** `hit`: the rows came from the gateway's read cache (`cachedRows` of them), nothing was read; `kept`: they were kept there. */
+    readCache?: 'hit' | 'kept';
+    cachedRows?: number;
   }[];
   readonly residualSql: string;
   readonly appliedRules: readonly string[];

@@ -50,11 +50,13 @@ export function ExplainTree(props: { plan: ExplainPlan; figures?: EdgeFigures })
                       ? `est. ${s.estimatedRows.toLocaleString()} rows · ${(s.estimatedBytes ?? 0).toLocaleString()} bytes`
                       : ''}
                     {s.estimatedRows !== undefined && figures ? ' → ' : ''}
-                    {figures
-                      ? `${figures.rows.toLocaleString()} rows · ${figures.bytes.toLocaleString()} bytes${s.elapsedMs !== undefined ? ` in ${s.elapsedMs} ms` : ''}`
-                      : s.estimatedRows === undefined
-                        ? `${s.columns.length} column${s.columns.length === 1 ? '' : 's'}`
-                        : ''}
+                    {s.readCache === 'hit'
+                      ? `${(s.cachedRows ?? 0).toLocaleString()} rows from the read cache (nothing read)`
+                      : figures
+                        ? `${figures.rows.toLocaleString()} rows · ${figures.bytes.toLocaleString()} bytes${s.elapsedMs !== undefined ? ` in ${s.elapsedMs} ms` : ''}`
+                        : s.estimatedRows === undefined
+                          ? `${s.columns.length} column${s.columns.length === 1 ? '' : 's'}`
+                          : ''}
                     {s.limit !== undefined ? ` · limit ${s.limit}` : ''}
                   </div>
                   <div class="plan-node source">

@@ -104,6 +104,18 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms 
   throw new Error(`timed out waiting for ${what}`);
 }
 
+/**
+ * Waits until no query holds a slot (`spoke_active_queries` 0): a cancelled query holds its slot until its
+ * DuckDB work has stopped (a cross join notices the interrupt between chunks), which on a loaded machine
+ * can take longer than the test's queue_timeout (1 s).
+ */
+async function slotsFree(http: string): Promise<void> {
+  await waitFor('every slot free', async () => {
+    const metrics = await (await fetch(`${http}/metrics`)).text();
+    return /^spoke_active_queries 0$/m.test(metrics) ? true : undefined;
+  });
+}
+
 interface Listed {
   readonly queryId: string;
   readonly user: string | null;
@@ -260,6 +272,8 @@ ${sourcesYaml(fixture)}`,
   });
 
   it('a CancelRequest arriving at the other worker cancels the query', async () => {
+    // The queries the last test cancelled may hold their slots until their DuckDB work stops.
+    await slotsFree(server.http);
     const carol = await onWorker(server.pgPort, 'carol', 1, clients);
     clients.push(carol);
     const slow = carol.query(SLOW).then(
@@ -280,7 +294,8 @@ ${sourcesYaml(fixture)}`,
     await waitFor('the routing logged', async () =>
       /CancelRequest routed from worker 2 to worker 1/.test(server.stderr()) ? true : undefined,
     );
-    // The session goes on.
+    // The session goes on (once the cancelled query's DuckDB work has stopped and its slot is free).
+    await slotsFree(server.http);
     assert.equal(String((await carol.query(COUNT)).rows[0].n), '1000');
     ok++;
   });

@@ -37,14 +37,14 @@ interface Resolved {
   readonly from: readonly string[] | TableSql;
 }
 
+/** Files a `files:` table may have and still name a snapshot (one stat each, per query). */
+const MAX_SNAPSHOT_FILES = 64;
+
 /**
  * A DuckDB table, view, or set of Parquet/CSV files. Filters the DuckDB
  * dialect can render are exact; limit and top-N are pushed; scans stream
  * chunks and convert them to Arrow.
  */
-/** Files a `files:` table may have and still name a snapshot (one stat each, per query). */
-const MAX_SNAPSHOT_FILES = 64;
-
 export class DuckDBTable extends BaseTable {
   #resolved: Promise<Resolved> | undefined;
   #settled: Resolved | undefined;

@@ -99,6 +99,13 @@ export interface ScanMetrics {
   rowGroupsPruned: number;
 }
 
+/** The order of a top-N request (`orderBy` with a limit, some columns); `undefined` for any other scan. */
+function topNOrder(request: ScanRequest): readonly SortKey[] | undefined {
+  return request.orderBy?.length && request.limit !== undefined && request.projection.length > 0
+    ? request.orderBy
+    : undefined;
+}
+
 /** Each listed state's snapshot token, computed once. */
 const snapshotTokens = new WeakMap<TableState, string>();
 
@@ -440,17 +447,12 @@ export class ParquetTable extends BaseTable {
       if (selected.length > 0) chosen.push({ s, parts, selected });
     }
     // A top-N without filters reads only the row groups that may hold its rows (`top-n-pruning.ts`).
+    const topN = decoder ? topNOrder(request) : undefined;
     const topKey =
-      decoder &&
-      request.orderBy?.length &&
-      Number.isFinite(left) &&
-      conjuncts.length === 0 &&
-      outFields.length > 0
-        ? rankableKey(request.orderBy, (n) =>
-            state.partitionTypes.has(n) ? undefined : fieldsByName.get(n)?.type,
-          )
+      topN && conjuncts.length === 0
+        ? rankableKey(topN, (n) => (state.partitionTypes.has(n) ? undefined : fieldsByName.get(n)?.type))
         : undefined;
-    if (topKey !== undefined && request.orderBy) {
+    if (topN && topKey !== undefined) {
       const ranked = chosen.flatMap((c) =>
         c.selected.map((g) => ({
           group: g,
@@ -460,10 +462,10 @@ export class ParquetTable extends BaseTable {
             : undefined,
         })),
       );
-      const kept = new Set(groupsForTopN(ranked, request.orderBy[0]!.direction, left));
+      const kept = new Set(groupsForTopN(ranked, topN[0]!.direction, left));
       for (const c of chosen) {
         const before = c.selected.length;
-        c.selected.splice(0, before, ...c.selected.filter((g) => kept.has(g)));
+        c.selected = c.selected.filter((g) => kept.has(g));
         metrics.rowGroupsPruned += before - c.selected.length;
       }
       for (let i = chosen.length - 1; i >= 0; i--) if (chosen[i]!.selected.length === 0) chosen.splice(i, 1);
@@ -512,10 +514,7 @@ export class ParquetTable extends BaseTable {
     const { store, sourceName, batchRows } = this.source;
     const { signal } = request;
     // A top-N: every part gives its first `limit` rows in the order, with the order's columns; then merged.
-    const topN =
-      request.orderBy?.length && Number.isFinite(limit) && request.projection.length > 0
-        ? request.orderBy
-        : undefined;
+    const topN = topNOrder(request);
     const partProjection = topN
       ? [...new Set([...request.projection, ...topN.flatMap((k) => columnsOf(k.expr))])]
       : request.projection;

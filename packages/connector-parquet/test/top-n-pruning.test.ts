@@ -1,7 +1,7 @@
 /** Which row groups a top-N reads, from its first key's min/max (`src/top-n-pruning.ts`). */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { arrow, Ex, type SortKey } from '@spoke/core';
+import { arrow, type DataType, Ex, type SortKey } from '@spoke/core';
 import { groupsForTopN, rankableKey } from '../src/top-n-pruning.js';
 
 const group = (name: string, min: number | bigint, max: number | bigint, rows: number, nullCount = 0) => ({
@@ -40,7 +40,7 @@ describe('top-N row-group pruning', () => {
   });
   test('only signed integer and date keys rank groups', () => {
     const key = (name: string): SortKey[] => [{ expr: Ex.col(name), direction: 'desc', nulls: 'first' }];
-    const types: Record<string, arrow.DataType> = {
+    const types: Record<string, DataType> = {
       i: new arrow.Int64(),
       d: new arrow.DateDay(),
       u: new arrow.Uint64(),
@@ -53,7 +53,7 @@ describe('top-N row-group pruning', () => {
     assert.deepEqual(rankable, ['i', 'd']);
     assert.equal(
       rankableKey(
-        [{ expr: Ex.fn('abs', [Ex.col('i')]), direction: 'asc', nulls: 'last' }] as never,
+        [{ expr: Ex.fn('abs', Ex.col('i')), direction: 'asc', nulls: 'last' }] as never,
         (c) => types[c],
       ),
       undefined,

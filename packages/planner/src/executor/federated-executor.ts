@@ -139,7 +139,8 @@ export async function executeFederated(
           return read.scan;
         }
         const cache = plan.readCache;
-        const cacheKey = cache ? await readCacheKeyOf(read, reads.signal) : undefined;
+        const snapshot = cache ? await snapshotOf(read, reads.signal) : undefined;
+        const cacheKey = snapshot === undefined ? undefined : readCacheKeyOf(read, snapshot);
         if (cache && cacheKey !== undefined) {
           const pinned = cache.acquire(cacheKey);
           if (pinned) {
@@ -220,8 +221,8 @@ export async function executeFederated(
         if (keep) {
           // Kept only if the table still names the snapshot it named before the read: rows read across a
           // change are this query's alone (a later change back to the old token must not find them).
-          const still = await readCacheKeyOf(read, reads.signal).then(
-            (key) => key === keep.key,
+          const still = await snapshotOf(read, reads.signal).then(
+            (now) => now === snapshot,
             () => false,
           );
           const pinned = keep.cache.add(keep.key, keep.table, record.rows, record.bytes, still);
@@ -418,16 +419,21 @@ function scanRequestParts(read: PlannedRead) {
 }
 
 /**
- * The read-cache key of a plain scan of a table that names its snapshot;
- * `undefined` for anything else, or when the table gives no token (or fails
- * to: the scan then reports the source's error itself).
+ * The snapshot token of the table a plain scan reads, when it names one;
+ * `undefined` for anything else, or when the table fails to give one (the
+ * scan then reports the source's error itself).
  */
-async function readCacheKeyOf(read: PlannedRead, signal: AbortSignal): Promise<string | undefined> {
+async function snapshotOf(read: PlannedRead, signal: AbortSignal): Promise<string | undefined> {
   const { binding, projection } = read.scan;
   if (read.inSource || projection.length === 0 || !binding.provider.snapshot) return undefined;
   const snapshot = await binding.provider.snapshot(signal).catch(() => undefined);
   throwIfAborted(signal);
-  if (snapshot === undefined) return undefined;
+  return snapshot;
+}
+
+/** The read-cache key of a plain scan of a table at `snapshot`. */
+function readCacheKeyOf(read: PlannedRead, snapshot: string): string {
+  const { binding } = read.scan;
   return readCacheKey({
     source: binding.source,
     schema: binding.schema,

@@ -33,6 +33,10 @@ const PG_TABLES = [
      CAST(((i * 37) % 10000) / 100.0 AS NUMERIC(10,2)) AS amount, i % 5 AS units, CAST(i AS BIGINT) * 1000000000 AS big,
      CAST(i % 13 AS DOUBLE PRECISION) / 4 AS ratio, DATE '2024-01-01' + CAST(i % 300 AS INTEGER) AS paid_on
    FROM generate_series(1, 30000) AS t(i)`,
+  // 900,000 visits, a third of them from ads, by every one of the 2,000 customers.
+  `CREATE TABLE visits AS SELECT i AS id, (i % 2000) + 1 AS customer_id,
+     CASE WHEN i % 3 = 0 THEN 'ad' ELSE 'direct' END AS kind
+   FROM generate_series(1, 900000) AS t(i)`,
 ];
 const CRM_TABLE = `CREATE TABLE customers AS SELECT i AS id, 'customer ' || i AS name,
   CASE WHEN i % 40 = 0 THEN 'EU' ELSE 'US' END AS region FROM range(1, 2001) t(i)`;
@@ -44,18 +48,22 @@ let sources: PgAndDuckDBFile;
 const engines: FederatedEngine[] = [];
 
 async function engineWith(options: {
-  links?: typeof SLOW_PG;
+  links?: Record<string, (typeof SLOW_PG)['pg']>;
   neverUpload?: boolean;
   sequential?: boolean;
   /** PostgreSQL's estimate for orders replaced by this (stale statistics). */
   staleOrders?: number;
+  /** PostgreSQL's estimate for visits replaced by this. */
+  staleVisits?: number;
   /** crm's DuckDB takes whole statements (its sub-queries go to it whole). */
   crmWhole?: boolean;
   /** PostgreSQL's tables take at most this many keys (a source without arrays takes 20,000). */
   keyLimit?: number;
 }) {
   const context = { sourceName: '', baseDir: sources.dir };
-  const postgres = await postgresConnector.create({ url: sources.pg.url }, { ...context, sourceName: 'pg' });
+  let postgres = await postgresConnector.create({ url: sources.pg.url }, { ...context, sourceName: 'pg' });
+  if (options.staleVisits !== undefined)
+    postgres = withStaleEstimate(postgres, 'visits', options.staleVisits);
   const engine = await createEngine({
     sources: {
       pg: withKeyLimit(
@@ -356,6 +364,33 @@ describe('re-planning on evidence', () => {
     assert.match(items.replanned ?? '', /semi-join in source: the keys of o were too many to send/);
     assert.equal(items.actualRows, 96000, 'reduced inside PostgreSQL, not read whole (240,000)');
     assert.equal(items.keysSent, 0);
+  });
+
+  test('a wait for keys that turn out too many ends at the first rows that show it, not at the last', async () => {
+    // PostgreSQL "says" 10 ad visits; there are 300,000, from all 2,000 customers: more keys than half of
+    // customers' own, so the list would be dropped anyway. The read of customers stops waiting once the
+    // visits' first rows show that, instead of waiting for all of them.
+    // A slow crm link makes the wait for 10 keys worth it, by the estimate.
+    const engine = await engineWith({ staleVisits: 10, links: { crm: SLOW_PG.pg } });
+    const sql = `SELECT c.region, count(*) AS n, sum(v.id) AS ids FROM pg.visits v
+      JOIN crm.customers c ON c.id = v.customer_id WHERE v.kind = 'ad' GROUP BY c.region`;
+    const planned = read(await engine.explain(sql), 'customers');
+    assert.match(planned.strategy ?? '', /semi-join by keys \(v\)/, 'the stale estimate makes it wait');
+    await assertSameAnswer(engine, sql);
+    const plan = await engine.explain(sql, { analyze: true });
+    const customers = read(plan, 'customers');
+    const visits = read(plan, 'visits');
+    assert.match(
+      customers.replanned ?? '',
+      /stopped waiting for the keys of v \(more than 1000 after \d+ rows, estimated 10\)/,
+    );
+    assert.equal(customers.keysSent, 0);
+    assert.equal(customers.actualRows, 2000);
+    assert.equal(visits.actualRows, 300_000);
+    assert.ok(
+      customers.waitedMs! < visits.elapsedMs! * 0.75,
+      `customers waited ${customers.waitedMs} ms, visits took ${visits.elapsedMs} ms`,
+    );
   });
 });
 

@@ -32,6 +32,7 @@ import { keyLimitOf, type PlannedRead } from '../strategies/plan-reads.js';
 import { closingStream } from './closing-stream.js';
 import { translateDuckDBError } from './duckdb-errors.js';
 import { ExecutionTrace, type ReadActuals } from './execution-trace.js';
+import { EVIDENCE_FACTOR, KeyOverflow } from './key-overflow.js';
 import { type PinnedRead, type ReadCache, readCacheKey } from './read-cache.js';
 import type { ResidualQuery } from './residual.js';
 import { openResidualConnection } from './residual-connections.js';
@@ -104,6 +105,11 @@ export async function executeFederated(
     const trace = plan.trace ?? new ExecutionTrace();
     const exclusive = serialized();
     const loaded = new Map<TableBinding, Promise<ScanPlan>>();
+    // Each read's arriving rows, watched by the reads that wait for its keys (`key-overflow.ts`).
+    const arriving = new Map<TableBinding, KeyOverflow>(
+      plan.sequential ? [] : plan.reads.map((r) => [r.scan.binding, new KeyOverflow()]),
+    );
+    const plannedRead = new Map(plan.reads.map((r) => [r.scan.binding, r]));
     const queryKeys = new Map<TableBinding, Promise<KeyList | undefined>[]>();
     const tasks: Promise<unknown>[] = [];
     // A sub-query that waits for table reads' keys starts once those reads are planned below.
@@ -154,7 +160,32 @@ export async function executeFederated(
             return read.scan;
           }
         }
-        const feeders = await Promise.all(read.waitsFor.map((e) => loaded.get(e.from)!));
+        // Each feeder's read, or the rows it had brought when its keys overflowed (then it is not waited for).
+        const feeders = await Promise.all(
+          read.waitsFor.map((edge) => {
+            const feeder = loaded.get(edge.from)!;
+            const watched = arriving.get(edge.from);
+            const cap = keyCap(read, edge.toColumn);
+            const from = plannedRead.get(edge.from);
+            if (!watched || !from || cap === undefined) return feeder;
+            const after = Math.max(cap, EVIDENCE_FACTOR * (from.estimatedRows ?? 0));
+            return Promise.race([feeder, watched.watch(edge.fromColumn, cap, after)]);
+          }),
+        );
+        const overflowed = read.waitsFor.flatMap((edge, i) => {
+          const rows = feeders[i];
+          return typeof rows === 'number' ? [{ edge, rows }] : [];
+        });
+        if (overflowed.length) {
+          record.replanned = `stopped waiting for the keys of ${overflowed
+            .map(
+              ({ edge, rows }) =>
+                `${edge.from.alias} (more than ${keyCap(read, edge.toColumn)} after ${rows} rows, estimated ${
+                  plannedRead.get(edge.from)?.estimatedRows ?? '?'
+                })`,
+            )
+            .join(', ')}`;
+        }
         const fromQueries = await Promise.all(queryKeys.get(read.scan.binding) ?? []);
         record.waitedMs = trace.now() - waitStart;
         throwIfAborted(reads.signal);
@@ -168,6 +199,10 @@ export async function executeFederated(
           await exclusive(async () => {
             for (const [i, edge] of read.waitsFor.entries()) {
               const from = feeders[i]!;
+              if (typeof from === 'number') {
+                dropped ||= edge.from.source === edge.to.source;
+                continue;
+              }
               if (!from.projection.includes(edge.fromColumn)) continue;
               const targetKeys = read.estimate.distinct[edge.toColumn] ?? read.estimate.tableRows;
               const keys = await keyList(
@@ -189,7 +224,7 @@ export async function executeFederated(
         if (read.fallback && dropped) {
           // Re-plan on evidence: the keys of the read's own source were too many to send; reduce inside it.
           planned = { ...read, inSource: read.fallback };
-          record.replanned = `semi-join in source: the keys of ${read.waitsFor
+          record.replanned = `${record.replanned ? `${record.replanned}; ` : ''}semi-join in source: the keys of ${read.waitsFor
             .filter((e) => e.from.source === e.to.source)
             .map((e) => e.from.alias)
             .join(', ')} were too many to send`;
@@ -203,17 +238,10 @@ export async function executeFederated(
             ? { cache, key: cacheKey, table: cache.newTable() }
             : undefined;
         try {
-          await loadRead(
-            connection,
-            planned,
-            keyLists,
-            exclusive,
-            reads.signal,
-            context,
-            record,
-            trace,
-            keep?.table,
-          );
+          await loadRead(connection, planned, keyLists, exclusive, reads.signal, context, record, trace, {
+            ...(keep ? { into: keep.table } : {}),
+            ...(arriving.has(read.scan.binding) ? { arriving: arriving.get(read.scan.binding)! } : {}),
+          });
         } catch (error) {
           if (keep) keep.cache.discard(keep.table);
           throw error;
@@ -232,6 +260,8 @@ export async function executeFederated(
         return read.scan;
       })();
       loaded.set(read.scan.binding, task);
+      const watched = arriving.get(read.scan.binding);
+      if (watched) task.then(watched.end.bind(watched), watched.end.bind(watched));
       tasks.push(task);
       previous = task;
     }
@@ -368,9 +398,14 @@ async function loadRead(
   context: QueryContext,
   record: ReadActuals,
   trace: ExecutionTrace,
-  /** Load into this table of the instance's `main` schema (a read-cache entry) and view it as the relation. */
-  into?: string,
+  options: {
+    /** Load into this table of the instance's `main` schema (a read-cache entry) and view it as the relation. */
+    readonly into?: string;
+    /** Sees every batch as it arrives (the waits on this read's keys). */
+    readonly arriving?: KeyOverflow;
+  } = {},
 ): Promise<void> {
+  const { into } = options;
   const scan = read.scan;
   const started = trace.now();
   const open = (): AsyncIterable<RecordBatch> => {
@@ -389,7 +424,9 @@ async function loadRead(
     };
     return scan.binding.provider.scan(request);
   };
-  const batches = prefetched(observed(sourceBatches(scan.binding.source, open), record, trace, started));
+  const batches = prefetched(
+    observed(sourceBatches(scan.binding.source, open), record, trace, started, options.arriving),
+  );
   if (scan.projection.length === 0) {
     await loadRowCount(connection, scan.relation, batches, signal, exclusive);
     return;
@@ -481,6 +518,8 @@ export async function* observed(
   record: ReadActuals,
   trace: ExecutionTrace,
   started: number,
+  /** Told of every batch as it arrives. */
+  arriving?: KeyOverflow,
 ): AsyncGenerator<RecordBatch> {
   let first = true;
   for await (const batch of batches) {
@@ -490,6 +529,7 @@ export async function* observed(
     }
     record.rows += batch.numRows;
     record.bytes += batch.data.byteLength;
+    arriving?.observe(batch);
     yield batch;
   }
   record.elapsedMs = trace.now() - started;
@@ -605,6 +645,21 @@ async function keyList(
     keys: (literals as Expr[]).map((l) => (l as { value: ScalarValue }).value),
     filter,
   };
+}
+
+/**
+ * How many distinct keys of a feeder the read would take for `toColumn`:
+ * its key limit, and at most half its own keys (as {@link keyList} checks);
+ * undefined when the column takes no key list at all.
+ */
+function keyCap(read: PlannedRead, toColumn: string): number | undefined {
+  const field = read.scan.binding.arrowSchema.fields.find((f) => f.name === toColumn);
+  const type = field ? fromArrowType(field.type) : undefined;
+  if (!type || !KEY_TYPES.has(type.id)) return undefined;
+  const targetKeys = read.estimate.distinct[toColumn] ?? read.estimate.tableRows;
+  return Math.floor(
+    Math.min(keyLimitOf(read.scan.binding), targetKeys === undefined ? Infinity : targetKeys * 0.5),
+  );
 }
 
 const KEY_TYPES = new Set(['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'utf8']);

@@ -86,6 +86,8 @@ export class PostgresConnector extends SqlSourceConnector {
     500,
   );
   #closed = false;
+  /** Clients checked out through {@link connect} and not yet released. */
+  readonly #held = new Set<PgPoolClient>();
 
   constructor(options: PostgresOptions, context: Pick<ConnectorContext, 'sourceName'>) {
     super();
@@ -127,9 +129,18 @@ export class PostgresConnector extends SqlSourceConnector {
     return this.#catalogCall(() => this.#freshness.read());
   }
 
+  /**
+   * Closes the pool. Clients still checked out — a stream nobody reads to
+   * the end holds one — are cancelled and discarded first: pg's `end()`
+   * waits for every client to come back, and a stream suspended between
+   * batches would never give its back.
+   */
   override async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    const held = [...this.#held];
+    await Promise.all(held.map((client) => this.cancelBackend(client)));
+    for (const client of held) client.release(true);
     await this.pool.end();
   }
 
@@ -249,16 +260,36 @@ export class PostgresConnector extends SqlSourceConnector {
     return this.#run(query, options);
   }
 
-  /** Acquires a connection, mapping failures to `SOURCE_UNAVAILABLE`. */
+  /**
+   * Acquires a connection, mapping failures to `SOURCE_UNAVAILABLE`. Give
+   * it back with `release()` (a second call does nothing); {@link close}
+   * cancels and discards one still held.
+   */
   async connect(signal?: AbortSignal): Promise<PgPoolClient> {
     throwIfAborted(signal);
     if (this.#closed)
       throw new SpokeError(ErrorCode.SOURCE_UNAVAILABLE, `${this.sourceName}: connector is closed`);
+    let client: PgPoolClient;
     try {
-      return await this.pool.connect();
+      client = await this.pool.connect();
     } catch (error) {
       throw toSpokeError(error, this.sourceName, signal);
     }
+    const release = client.release;
+    let released = false;
+    // Released once: close may discard a client before the stream holding it lets go (pg throws on a second release).
+    client.release = (destroy) => {
+      if (released) return;
+      released = true;
+      this.#held.delete(client);
+      release.call(client, destroy);
+    };
+    if (this.#closed) {
+      client.release(true);
+      throw new SpokeError(ErrorCode.SOURCE_UNAVAILABLE, `${this.sourceName}: connector is closed`);
+    }
+    this.#held.add(client);
+    return client;
   }
 
   async *#run(query: RenderedSql, options: SqlRunOptions): AsyncGenerator<RecordBatch> {

@@ -595,6 +595,41 @@ describe('cancellation and outages', () => {
     assert.equal(rows.length, 3);
   });
 
+  test('close() does not wait for a stream nobody reads on: its session is cancelled and discarded', {
+    timeout: 30_000,
+  }, async () => {
+    const name = 'spoke-close-unread';
+    const own = new PostgresConnector(
+      parsePostgresOptions({ url: server.url, applicationName: name, batchRows: 1000 }, { sourceName: 'pg' }),
+      { sourceName: 'pg' },
+    );
+    const sessions = () =>
+      Number(server.psql(`SELECT count(*) FROM pg_stat_activity WHERE application_name = '${name}'`).trim());
+    const iterator = own
+      .sql!.execute({ sql: 'SELECT id, h FROM big', params: [] }, { signal: signal(), context })
+      [Symbol.asyncIterator]();
+    assert.equal((await iterator.next()).done, false);
+    assert.equal(sessions(), 1);
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      own.close().then(() => 'closed'),
+      new Promise((resolve) => {
+        timer = setTimeout(() => resolve('timed out'), 10_000);
+      }),
+    ]);
+    clearTimeout(timer);
+    assert.equal(outcome, 'closed');
+    for (let i = 0; i < 50 && sessions() > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(sessions(), 0);
+    // Its reader, coming back, learns the rows stopped (no hang, no second-release crash).
+    await assert.rejects(
+      (async () => {
+        for (;;) if ((await iterator.next()).done) break;
+      })(),
+      (e) => SpokeError.isInstance(e) && e.code === ErrorCode.SOURCE_UNAVAILABLE,
+    );
+  });
+
   test('a server that goes away mid-query gives SOURCE_UNAVAILABLE; the pool recovers', {
     timeout: 60_000,
   }, async () => {

@@ -191,6 +191,10 @@ export interface QueryEngine {
     batches: AsyncIterable<RecordBatch>,
     options?: QueryOptions,
   ): Promise<WriteResult>;
-  /** Closes DuckDB and every connector. */
+  /**
+   * Cancels every query in flight (results not read to the end included:
+   * reading one afterwards fails with `QUERY_CANCELLED`, SQLSTATE 57P01),
+   * then closes DuckDB and every connector.
+   */
   close(): Promise<void>;
 }

@@ -33,6 +33,7 @@ import { Session } from './engine-api.js';
 import { locateError } from './executor/error-position.js';
 import { ExecutionTrace } from './executor/execution-trace.js';
 import { executeFederated, peekSchema } from './executor/federated-executor.js';
+import { InFlightQueries } from './executor/in-flight-queries.js';
 import { executeJoinAtSource } from './executor/join-at-source.js';
 import { ReadCache, type ReadCacheOptions } from './executor/read-cache.js';
 import { buildResidual } from './executor/residual.js';
@@ -208,17 +209,41 @@ export class FederatedEngine implements QueryEngine {
     }
   >();
 
+  /** Queries between their start and the end of their result, ended by {@link close}. */
+  readonly #inFlight = new InFlightQueries();
+
   constructor(
     readonly registry: SourceRegistry,
     readonly instance: DuckDBInstance,
     readonly policy?: QueryPolicy,
   ) {}
 
-  async query(sql: string, options: QueryOptions = {}): Promise<QueryResult> {
+  /**
+   * Runs one SQL statement. The query, and its result until read to the
+   * end or closed, is in flight: {@link close} ends it.
+   */
+  query(sql: string, options: QueryOptions = {}): Promise<QueryResult> {
+    return this.#inFlight.run(options.signal, (signal) => this.#query(sql, { ...options, signal }));
+  }
+
+  /**
+   * Runs `start` as a query in flight, with a signal that {@link close}
+   * (or `signal`) aborts; its result's stream is closed by `close` if not
+   * read to the end before. For what runs queries past {@link query} (the
+   * plan cache). @internal
+   */
+  trackQuery(
+    signal: AbortSignal | undefined,
+    start: (signal: AbortSignal) => Promise<QueryResult>,
+  ): Promise<QueryResult> {
+    return this.#inFlight.run(signal, start);
+  }
+
+  async #query(sql: string, options: QueryOptions & { readonly signal: AbortSignal }): Promise<QueryResult> {
     // Syntax of other languages the parser does not know (SQL/PGQ GRAPH_TABLE) becomes table-function calls.
     const rewritten = rewriteTableFunctionSyntax(sql, this.tableFunctions);
-    if (rewritten !== undefined) return this.query(rewritten, options);
-    const signal = options.signal ?? new AbortController().signal;
+    if (rewritten !== undefined) return this.#query(rewritten, options);
+    const signal = options.signal;
     throwIfAborted(signal);
     const statements = await parseSql(sql);
     if (statements.length === 0) return commandResult('EMPTY');
@@ -315,7 +340,15 @@ export class FederatedEngine implements QueryEngine {
     batches: AsyncIterable<RecordBatch>,
     options: QueryOptions = {},
   ): Promise<WriteResult> {
-    const signal = options.signal ?? new AbortController().signal;
+    return this.#inFlight.settle(options.signal, (signal) => this.#ingest(target, batches, signal, options));
+  }
+
+  async #ingest(
+    target: { source: string; schema?: string; table: string },
+    batches: AsyncIterable<RecordBatch>,
+    signal: AbortSignal,
+    options: QueryOptions,
+  ): Promise<WriteResult> {
     const context = queryContext(options.context);
     const resolved = await this.registryFor(context).resolve(
       target.source,
@@ -445,10 +478,17 @@ export class FederatedEngine implements QueryEngine {
     }
   }
 
-  async explain(sql: string, options: ExplainOptions = {}): Promise<ExplainPlan> {
+  explain(sql: string, options: ExplainOptions = {}): Promise<ExplainPlan> {
+    return this.#inFlight.settle(options.signal, (signal) => this.#explain(sql, { ...options, signal }));
+  }
+
+  async #explain(
+    sql: string,
+    options: ExplainOptions & { readonly signal: AbortSignal },
+  ): Promise<ExplainPlan> {
     const rewritten = rewriteTableFunctionSyntax(sql, this.tableFunctions);
-    if (rewritten !== undefined) return this.explain(rewritten, options);
-    const signal = options.signal ?? new AbortController().signal;
+    if (rewritten !== undefined) return this.#explain(rewritten, options);
+    const signal = options.signal;
     const statements = await parseSql(sql);
     const node = statements[0]?.node;
     if (node)
@@ -492,7 +532,18 @@ export class FederatedEngine implements QueryEngine {
     return tables;
   }
 
+  /**
+   * Cancels every query in flight, then closes every connector, the system
+   * catalogs, the read cache and DuckDB. Queries still starting fail, and
+   * results not yet read to the end are closed — their source connections
+   * (a PostgreSQL COPY's pool client) and DuckDB connections released —
+   * so close does not wait for readers that never come; reading such a
+   * result afterwards, or starting a query, fails with `QUERY_CANCELLED`
+   * ("the engine was closed", SQLSTATE 57P01 admin_shutdown). Work that
+   * ignores its cancellation is waited for at most a few seconds.
+   */
   async close(): Promise<void> {
+    await this.#inFlight.close();
     const errors: unknown[] = [];
     for (const connector of this.registry.sources.values())
       await connector.close().catch((e: unknown) => errors.push(e));

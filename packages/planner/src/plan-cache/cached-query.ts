@@ -65,8 +65,11 @@ export function enablePlanCache(engine: FederatedEngine, options: PlanCacheOptio
   const cache = new PlanCache(options);
   caches.set(engine, cache);
   const uncached = engine.query.bind(engine);
+  // In flight as the engine's own queries are: a plan found here runs past `query`, and close must end it too.
   engine.query = (sql: string, queryOptions: QueryOptions = {}) =>
-    cachedQuery(engine, cache, uncached, sql, queryOptions);
+    engine.trackQuery(queryOptions.signal, (signal) =>
+      cachedQuery(engine, cache, uncached, sql, { ...queryOptions, signal }),
+    );
   return cache;
 }
 

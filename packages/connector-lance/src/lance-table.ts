@@ -18,6 +18,7 @@ import { abortableBatches, BaseTable } from '@spoke/sdk';
 import { coerceBatch } from './coerce-batch.js';
 import { lanceError } from './lance-errors.js';
 import { asTextMatch, lanceFilterSupport, renderLanceFilter, type TextMatch } from './lance-filters.js';
+import { localDatasetDir, manifestIdentity } from './lance-snapshot.js';
 import type {
   BatchSource,
   CreateIndexRequest,
@@ -67,12 +68,15 @@ export interface HybridSearch {
  */
 export function asHybridOrder(key: SortKey, schema: Schema): HybridSearch | undefined {
   const e = key.expr;
-  if (e.kind !== 'function' || e.name !== 'reciprocal_rank_fusion' || key.direction !== 'desc') return undefined;
+  if (e.kind !== 'function' || e.name !== 'reciprocal_rank_fusion' || key.direction !== 'desc')
+    return undefined;
   const [distance, match] = e.args;
-  if (distance?.kind !== 'function' || match?.kind !== 'function' || match.name !== 'text_match') return undefined;
+  if (distance?.kind !== 'function' || match?.kind !== 'function' || match.name !== 'text_match')
+    return undefined;
   const vector = asVectorOrder({ expr: distance, direction: 'asc', nulls: 'last' }, schema);
   const [column, query] = match.args;
-  if (!vector || column?.kind !== 'column' || query?.kind !== 'literal' || typeof query.value !== 'string') return undefined;
+  if (!vector || column?.kind !== 'column' || query?.kind !== 'literal' || typeof query.value !== 'string')
+    return undefined;
   return {
     vector: { column: vector.column, vector: [...vector.vector], metric: vector.metric },
     text: { column: column.name, query: query.value },
@@ -135,6 +139,10 @@ export interface LanceTableInit {
 export class LanceTable extends BaseTable implements LanceWriter {
   readonly #handle: lancedb.Table;
   readonly #init: LanceTableInit;
+  /** The dataset's local directory (`null`: on an object store); resolved on first use. */
+  #datasetDir: string | null | undefined;
+  /** The schema of the view named `key` (see {@link LanceTable.#view}). */
+  #schema: { readonly key: string; readonly schema: Schema } | undefined;
 
   constructor(name: string, init: LanceTableInit) {
     super(name);
@@ -152,8 +160,43 @@ export class LanceTable extends BaseTable implements LanceWriter {
     return this.#handle;
   }
 
+  /**
+   * The table's schema, kept while the view the handle reads is the same
+   * (its version and, for a local dataset, that version's manifest): a
+   * schema change commits a new version, and asking LanceDB for the schema
+   * costs about three times asking for the version.
+   */
   async schema(): Promise<Schema> {
-    return this.#call('reading the schema', () => this.#handle.schema());
+    return this.#call('reading the schema', async () => {
+      const view = await this.#view();
+      const key = view.token ?? `v${view.version}`;
+      if (this.#schema?.key === key) return this.#schema.schema;
+      const schema = await this.#handle.schema();
+      this.#schema = { key, schema };
+      return schema;
+    });
+  }
+
+  /**
+   * Names the rows this table reads now — the version the handle reads and
+   * that version's manifest file — for the engine's read cache; see
+   * lance-snapshot.ts for why that is safe. `undefined` on an object store.
+   */
+  override async snapshot(signal?: AbortSignal): Promise<string | undefined> {
+    if (signal?.aborted) throw SpokeError.cancelled(signal);
+    return this.#call('reading the snapshot', async () => (await this.#view()).token);
+  }
+
+  /**
+   * The version the handle reads now — after LanceDB's check for other
+   * processes' commits, as the connection's `readConsistencyInterval`
+   * says; a past version's own — and its snapshot token, when the dataset
+   * is local and that version's manifest is there.
+   */
+  async #view(): Promise<{ readonly version: number; readonly token: string | undefined }> {
+    const version = this.#init.version ?? (await this.#handle.version());
+    if (this.#datasetDir === undefined) this.#datasetDir = localDatasetDir(this.#handle.display()) ?? null;
+    return { version, token: this.#datasetDir ? manifestIdentity(this.#datasetDir, version) : undefined };
   }
 
   override async supportsFilters(filters: readonly Expr[]): Promise<readonly FilterSupport[]> {
@@ -170,7 +213,10 @@ export class LanceTable extends BaseTable implements LanceWriter {
     const [first, ...rest] = keys;
     if (first && asHybridOrder(first, schema)) return rest.length === 0;
     if (first && asVectorOrder(first, schema)) return rest.every((k) => k.expr.kind === 'column');
-    return keys.every((k) => k.expr.kind === 'column' && schema.fields.some((f) => f.name === (k.expr as { name: string }).name));
+    return keys.every(
+      (k) =>
+        k.expr.kind === 'column' && schema.fields.some((f) => f.name === (k.expr as { name: string }).name),
+    );
   }
 
   override async statistics(): Promise<LanceTableStatistics> {

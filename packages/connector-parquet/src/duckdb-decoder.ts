@@ -12,20 +12,28 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { ErrorCode, SpokeError } from '@spoke/core';
 import { DuckDBDialect } from '@spoke/sdk';
+import { holdSharedDuckDB, releaseSharedDuckDB, sharedDuckDB } from './shared-duckdb.js';
 
 /** Idle connections kept per connector (about one per concurrent scan). */
 const MAX_IDLE = 4;
 
-/** One DuckDB instance per connector, created at the first scan that needs it. */
+/**
+ * A connector's use of the process's DuckDB (`shared-duckdb.ts`): its idle
+ * connections and scratch directory. It holds the instance from its first
+ * connection (or {@link warm}) until {@link close}.
+ */
 export class DuckDBDecoder {
   readonly dialect = new DuckDBDialect();
-  #instance: Promise<DuckDBInstance> | undefined;
+  /** Whether this decoder counts as a holder of the shared instance. */
+  #held = false;
   #idle: DuckDBConnection[] = [];
   #dir: Promise<string> | undefined;
   #seq = 0;
+  /** Subset files being deleted ({@link discard}). */
+  readonly #removing = new Set<Promise<void>>();
   #closed = false;
   /** The background start of {@link warm}: close() waits for it (closing DuckDB under a connecting thread crashes). */
   #warming: Promise<void> | undefined;
@@ -42,15 +50,13 @@ export class DuckDBDecoder {
       throw new SpokeError(ErrorCode.SOURCE_UNAVAILABLE, 'the parquet connector is closed', {
         source: this.sourceName,
       });
-    if (!this.#instance) {
-      const created = DuckDBInstance.create(':memory:');
-      this.#instance = created;
-      // A failed start is retried by the next scan, not remembered.
-      created.catch(() => {
-        if (this.#instance === created) this.#instance = undefined;
-      });
+    if (!this.#held) {
+      this.#held = true;
+      holdSharedDuckDB();
     }
-    const connection = await (await this.#instance).connect();
+    // A failed start is retried by the next scan, not remembered (sharedDuckDB forgets it).
+    const instance = await sharedDuckDB();
+    const connection = await instance.connect();
     try {
       for (const setting of this.dialect.sessionSettings) await connection.run(setting);
     } catch (error) {
@@ -80,7 +86,8 @@ export class DuckDBDecoder {
    * scan does not wait for either (the footers are being fetched meanwhile).
    */
   warm(): void {
-    if (this.#closed || this.#instance) return;
+    if (this.#closed || this.#held) return;
+    void this.#scratchDir().catch(() => undefined); // the scan that needs it reports a failure
     this.#warming = this.connect().then(
       (c) => this.release(c),
       () => undefined, // the scan that needs DuckDB reports the failure
@@ -89,8 +96,30 @@ export class DuckDBDecoder {
 
   /** A fresh path for a subset file (never reused, so no DuckDB cache can see stale bytes). */
   async scratchPath(): Promise<string> {
-    this.#dir ??= mkdtemp(join(this.scratchParent ?? tmpdir(), 'spoke-parquet-'));
-    return join(await this.#dir, `subset-${process.pid}-${++this.#seq}.parquet`);
+    return join(await this.#scratchDir(), `subset-${process.pid}-${++this.#seq}.parquet`);
+  }
+
+  /** The connector's scratch directory, made once (by {@link warm}, off the first query's path); a failure is retried. */
+  #scratchDir(): Promise<string> {
+    if (!this.#dir) {
+      const dir = mkdtemp(join(this.scratchParent ?? tmpdir(), 'spoke-parquet-'));
+      this.#dir = dir;
+      dir.catch(() => {
+        if (this.#dir === dir) this.#dir = undefined;
+      });
+    }
+    return this.#dir;
+  }
+
+  /**
+   * Deletes a subset file DuckDB is done with, behind the scan: a scan ends
+   * without waiting for the file system (about a millisecond, more on a busy
+   * disk). {@link close} waits for the deletions.
+   */
+  discard(path: string): void {
+    const removal = rm(path, { force: true }).catch(() => undefined);
+    this.#removing.add(removal);
+    void removal.then(() => this.#removing.delete(removal));
   }
 
   async close(): Promise<void> {
@@ -98,11 +127,11 @@ export class DuckDBDecoder {
     this.#closed = true;
     await this.#warming;
     for (const c of this.#idle.splice(0)) c.closeSync();
-    const instance = this.#instance;
+    await Promise.all(this.#removing);
     const dir = this.#dir;
-    this.#instance = undefined;
     this.#dir = undefined;
-    if (instance) (await instance.catch(() => undefined))?.closeSync();
-    if (dir) await rm(await dir, { recursive: true, force: true }).catch(() => undefined);
+    if (this.#held) releaseSharedDuckDB();
+    this.#held = false;
+    if (dir) await dir.then((d) => rm(d, { recursive: true, force: true })).catch(() => undefined);
   }
 }

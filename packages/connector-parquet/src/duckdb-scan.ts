@@ -10,7 +10,6 @@
  * (`read-ahead.ts`), so a large scan neither waits for all its bytes nor
  * holds them (or their decoded rows) all.
  */
-import { rm } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import {
   arrow,
@@ -191,7 +190,8 @@ export async function* decodeParts(
           yield batch;
         }
       } finally {
-        await rm(path, { force: true });
+        // DuckDB is done with the file (its result was read, or its connection is being given up).
+        scan.decoder.discard(path);
       }
     }
     finished = true;

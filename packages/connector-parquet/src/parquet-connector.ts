@@ -254,7 +254,8 @@ export async function createParquetConnector(
     ...(cacheDirectory ? { diskDirectory: cacheDirectory } : {}),
   });
   const decoder = o.decoder === 'duckdb' ? new DuckDBDecoder(cacheDirectory, context.sourceName) : undefined;
-  // DuckDB starts now (~15 ms), in the background: the first query then finds it ready.
+  // The process's DuckDB starts now unless another connector started it (~10 ms), in the background, with
+  // this connector's first connection and scratch directory: the first query then finds them ready.
   decoder?.warm();
   const footers = new FooterCache(
     store,

@@ -15,7 +15,7 @@ import { LanceCatalog } from './lance-catalog.js';
 import { isTableNotFound, lanceError } from './lance-errors.js';
 import { lanceFreshness } from './lance-freshness.js';
 import { type LanceOptions, parseLanceOptions } from './lance-options.js';
-import { LanceTable, type LanceVersion } from './lance-table.js';
+import { type LanceHandleCache, LanceTable, type LanceVersion } from './lance-table.js';
 import type { BatchSource, VacuumReport } from './lance-writer.js';
 
 /** Options for {@link LanceConnector.createTableFrom}. */
@@ -37,6 +37,8 @@ export class LanceConnector extends BaseConnector {
   readonly #options: LanceOptions;
   readonly #source: string;
   readonly #tables = new Map<string, Promise<lancedb.Table>>();
+  /** What the table objects over one handle share (see `LanceHandleCache`). */
+  readonly #caches = new WeakMap<lancedb.Table, LanceHandleCache>();
 
   private constructor(
     db: lancedb.Connection,
@@ -119,8 +121,15 @@ export class LanceConnector extends BaseConnector {
       this.#tables.set(key, handle);
     }
     try {
+      const opened = await handle;
+      let cache = this.#caches.get(opened);
+      if (!cache) {
+        cache = {};
+        this.#caches.set(opened, cache);
+      }
       return new LanceTable(key, {
-        handle: await handle,
+        handle: opened,
+        cache,
         lanceName: name,
         ...(version === undefined ? {} : { version }),
         source: this.#source,

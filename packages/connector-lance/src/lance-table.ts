@@ -15,6 +15,7 @@ import {
   type WriteOptions,
 } from '@spoke/core';
 import { abortableBatches, BaseTable } from '@spoke/sdk';
+import { batchLength } from './batch-length.js';
 import { coerceBatch } from './coerce-batch.js';
 import { lanceError } from './lance-errors.js';
 import { asTextMatch, lanceFilterSupport, renderLanceFilter, type TextMatch } from './lance-filters.js';
@@ -115,10 +116,24 @@ export interface LanceVersion {
   readonly metadata: Readonly<Record<string, string>>;
 }
 
+/**
+ * What the table objects over one LanceDB handle share (the catalog makes
+ * a table object per query): the schema last read and the dataset's
+ * directory.
+ */
+export interface LanceHandleCache {
+  /** The schema of the view named `key` (see `LanceTable.schema`). */
+  schema?: { readonly key: string; readonly schema: Schema };
+  /** The dataset's local directory; `null` on an object store; absent until first needed. */
+  datasetDir?: string | null;
+}
+
 /** What a {@link LanceTable} needs from its connector. */
 export interface LanceTableInit {
   /** The open LanceDB table (checked out at `version` when that is set). */
   readonly handle: lancedb.Table;
+  /** Shared by every table object over `handle`; a table of its own when absent. */
+  readonly cache?: LanceHandleCache;
   /** The table's name in Lance. */
   readonly lanceName: string;
   /** Set for a past version (`name@vN`): the table is then read-only. */
@@ -139,15 +154,13 @@ export interface LanceTableInit {
 export class LanceTable extends BaseTable implements LanceWriter {
   readonly #handle: lancedb.Table;
   readonly #init: LanceTableInit;
-  /** The dataset's local directory (`null`: on an object store); resolved on first use. */
-  #datasetDir: string | null | undefined;
-  /** The schema of the view named `key` (see {@link LanceTable.#view}). */
-  #schema: { readonly key: string; readonly schema: Schema } | undefined;
+  readonly #cache: LanceHandleCache;
 
   constructor(name: string, init: LanceTableInit) {
     super(name);
     this.#handle = init.handle;
     this.#init = init;
+    this.#cache = init.cache ?? {};
   }
 
   /** The version this table object is pinned to, or `undefined` for the latest. */
@@ -170,9 +183,10 @@ export class LanceTable extends BaseTable implements LanceWriter {
     return this.#call('reading the schema', async () => {
       const view = await this.#view();
       const key = view.token ?? `v${view.version}`;
-      if (this.#schema?.key === key) return this.#schema.schema;
+      const cached = this.#cache.schema;
+      if (cached?.key === key) return cached.schema;
       const schema = await this.#handle.schema();
-      this.#schema = { key, schema };
+      this.#cache.schema = { key, schema };
       return schema;
     });
   }
@@ -195,8 +209,10 @@ export class LanceTable extends BaseTable implements LanceWriter {
    */
   async #view(): Promise<{ readonly version: number; readonly token: string | undefined }> {
     const version = this.#init.version ?? (await this.#handle.version());
-    if (this.#datasetDir === undefined) this.#datasetDir = localDatasetDir(this.#handle.display()) ?? null;
-    return { version, token: this.#datasetDir ? manifestIdentity(this.#datasetDir, version) : undefined };
+    if (this.#cache.datasetDir === undefined)
+      this.#cache.datasetDir = localDatasetDir(this.#handle.display()) ?? null;
+    const dir = this.#cache.datasetDir;
+    return { version, token: dir ? manifestIdentity(dir, version) : undefined };
   }
 
   override async supportsFilters(filters: readonly Expr[]): Promise<readonly FilterSupport[]> {
@@ -249,22 +265,18 @@ export class LanceTable extends BaseTable implements LanceWriter {
   }
 
   async *#scan(request: LanceScanRequest): AsyncGenerator<RecordBatch> {
-    const schema = await this.schema();
-    for (const name of request.projection) {
-      if (!isVirtualColumn(name) && !schema.fields.some((f) => f.name === name)) {
-        throw new SpokeError(
-          ErrorCode.COLUMN_NOT_FOUND,
-          `column "${name}" does not exist in Lance table "${this.name}"`,
-          {
-            source: this.#init.source,
-          },
-        );
-      }
-    }
-    const where = renderLanceFilter(request.filters);
     const first = request.orderBy?.[0];
-    const vector = first ? asVectorOrder(first, schema) : undefined;
-    const hybrid = request.lance?.hybrid ?? (first ? asHybridOrder(first, schema) : undefined);
+    // Orders, searches and reads of virtual columns alone depend on the schema. A plain read does not: its
+    // projection is checked only if Lance refuses it, sparing each small read a version check.
+    const needsSchema =
+      first !== undefined ||
+      request.lance?.hybrid !== undefined ||
+      (request.projection.length > 0 && request.projection.every(isVirtualColumn));
+    const schema = needsSchema ? await this.schema() : undefined;
+    if (schema) this.#checkProjection(request.projection, schema);
+    const where = renderLanceFilter(request.filters);
+    const vector = first && schema ? asVectorOrder(first, schema) : undefined;
+    const hybrid = request.lance?.hybrid ?? (first && schema ? asHybridOrder(first, schema) : undefined);
     try {
       if (hybrid) {
         yield* this.#hybridScan(request, hybrid, where);
@@ -276,8 +288,31 @@ export class LanceTable extends BaseTable implements LanceWriter {
         else yield* this.#plainScan(request, schema, where);
       }
     } catch (error) {
+      // Lance refused a plain read: a column that does not exist is named as PostgreSQL names it.
+      if (!schema && !SpokeError.isInstance(error)) {
+        const current = await this.schema().catch(() => undefined);
+        if (current) this.#checkProjection(request.projection, current);
+      }
       throw lanceError(error, this.#init.source, `scanning Lance table "${this.name}"`);
     }
+  }
+
+  /** Throws `COLUMN_NOT_FOUND` for a projected column the table does not have. */
+  #checkProjection(projection: readonly string[], schema: Schema): void {
+    for (const name of projection) {
+      if (!isVirtualColumn(name) && !schema.fields.some((f) => f.name === name)) {
+        throw new SpokeError(
+          ErrorCode.COLUMN_NOT_FOUND,
+          `column "${name}" does not exist in Lance table "${this.name}"`,
+          { source: this.#init.source },
+        );
+      }
+    }
+  }
+
+  /** LanceDB's execution options for a read of `columns`: batches of a few MiB (see batch-length.ts). */
+  #execution(columns: readonly string[]): { maxBatchLength: number } {
+    return { maxBatchLength: batchLength(this.#cache.schema?.schema, columns) };
   }
 
   /** Vector top-k: Lance's nearest-neighbour search with the filters as a pre-filter; NULL vectors sort as NULLs. */
@@ -295,12 +330,9 @@ export class LanceTable extends BaseTable implements LanceWriter {
     const nullVectors = async function* (this: LanceTable): AsyncGenerator<RecordBatch> {
       if (left <= 0) return;
       const nullWhere = `${where ? `(${where}) AND ` : ''}(\`${order.column}\` IS NULL)`;
-      const query = this.#handle
-        .query()
-        .where(nullWhere)
-        .limit(left)
-        .select(realColumns.length ? realColumns : [order.column]);
-      for await (const batch of query) {
+      const columns = realColumns.length ? realColumns : [order.column];
+      const query = this.#handle.query().where(nullWhere).limit(left).select(columns);
+      for await (const batch of stream(query, this.#execution(columns))) {
         left -= batch.numRows;
         yield shapeBatch(batch, { projection: request.projection });
       }
@@ -324,7 +356,7 @@ export class LanceTable extends BaseTable implements LanceWriter {
       }
       query = query.select([...realColumns, '_distance']);
       const shape: OutputShape = { projection: request.projection, distanceOf: order.fn };
-      for await (const batch of query) {
+      for await (const batch of stream(query, this.#execution(realColumns))) {
         if (batch.numRows === 0) continue;
         left -= batch.numRows;
         yield shapeBatch(batch, shape);
@@ -382,7 +414,7 @@ export class LanceTable extends BaseTable implements LanceWriter {
     let query = this.#handle.query().fullTextSearch(text).limit(limit);
     if (where) query = query.where(where);
     query = query.select([...realColumns, '_score']);
-    for await (const batch of query) {
+    for await (const batch of stream(query, this.#execution(realColumns))) {
       if (batch.numRows) yield shapeBatch(batch, { projection: request.projection });
     }
   }
@@ -417,7 +449,7 @@ export class LanceTable extends BaseTable implements LanceWriter {
   /** A plain read: projection, filter, column top-N and limit, all in Lance. */
   async *#plainScan(
     request: LanceScanRequest,
-    schema: Schema,
+    schema: Schema | undefined,
     where: string | undefined,
   ): AsyncGenerator<RecordBatch> {
     const realColumns = request.projection.filter((c) => !isVirtualColumn(c));
@@ -427,7 +459,8 @@ export class LanceTable extends BaseTable implements LanceWriter {
     );
     const orderable = keys.every(
       (k) =>
-        k.expr.kind === 'column' && schema.fields.some((f) => f.name === (k.expr as { name: string }).name),
+        k.expr.kind === 'column' &&
+        schema?.fields.some((f) => f.name === (k.expr as { name: string }).name) === true,
     );
     // An order Lance cannot apply: return every row (a superset) and leave ORDER BY … LIMIT to the planner.
     const limit = orderable ? request.limit : undefined;
@@ -437,7 +470,9 @@ export class LanceTable extends BaseTable implements LanceWriter {
       return;
     }
     if (limit !== undefined && limit <= 0) return;
-    let query = this.#handle.query().select(realColumns.length ? realColumns : [schema.fields[0]!.name]);
+    // Only virtual columns asked for: the schema was read (see #scan), and its first column stands in.
+    const columns = realColumns.length ? realColumns : [schema!.fields[0]!.name];
+    let query = this.#handle.query().select(columns);
     if (where) query = query.where(where);
     if (orderable && keys.length) {
       query = query.orderBy(
@@ -449,7 +484,7 @@ export class LanceTable extends BaseTable implements LanceWriter {
       );
     }
     if (limit !== undefined) query = query.limit(limit);
-    for await (const batch of query) {
+    for await (const batch of stream(query, this.#execution(columns))) {
       if (batch.numRows) yield shapeBatch(batch, { projection: request.projection });
     }
   }
@@ -624,6 +659,17 @@ export class LanceTable extends BaseTable implements LanceWriter {
       throw lanceError(error, this.#init.source, what);
     }
   }
+}
+
+/**
+ * A query's batches, read with `options`. `execute` is LanceDB's streaming
+ * read, declared `protected` in its types though public in JavaScript; the
+ * public way to pass options, `toArrow(options)`, collects every batch
+ * before the first is seen. LanceDB is pinned (0.31.0) and every scan test
+ * reads through this.
+ */
+function stream(query: object, options: { readonly maxBatchLength: number }): AsyncIterable<RecordBatch> {
+  return (query as { execute(o: { maxBatchLength: number }): AsyncIterable<RecordBatch> }).execute(options);
 }
 
 /** The members of `o` that are set, so they can override defaults with a spread. */

@@ -81,30 +81,31 @@ describe('Lance snapshot tokens', () => {
     assert.equal(localDatasetDir('something else'), undefined);
   });
 
-  test('same token while unchanged; a new one after an INSERT through the connector', async () => {
-    const connector = await open(tempDir());
-    try {
-      await connector.createTableFrom('nation', nations(5).schema, [nations(5)]);
-      const table = (await connector.openTable('nation'))!;
-      const t1 = await table.snapshot();
-      assert.ok(t1, 'a local table names its snapshot');
-      assert.equal(await table.snapshot(), t1);
-      const again = (await connector.openTable('nation'))!;
-      assert.equal(await again.snapshot(), t1, 'another table object on the same handle: same token');
-      await table.insert(
-        (async function* () {
-          yield nations(1, 5);
-        })(),
-        { signal: new AbortController().signal } as never,
-      );
-      const t2 = await table.snapshot();
-      assert.notEqual(t2, t1);
-      assert.equal((await rowsOf(table)).length, 6);
-      assert.equal(await table.snapshot(), t2);
-    } finally {
-      await connector.close();
-    }
-  });
+  for (const manifestEnabled of [false, true])
+    test(`same token while unchanged; a new one after an INSERT through the connector (manifestEnabled: ${manifestEnabled})`, async () => {
+      const connector = await open(tempDir(), { manifestEnabled });
+      try {
+        await connector.createTableFrom('nation', nations(5).schema, [nations(5)]);
+        const table = (await connector.openTable('nation'))!;
+        const t1 = await table.snapshot();
+        assert.ok(t1, 'a local table names its snapshot');
+        assert.equal(await table.snapshot(), t1);
+        const again = (await connector.openTable('nation'))!;
+        assert.equal(await again.snapshot(), t1, 'another table object on the same handle: same token');
+        await table.insert(
+          (async function* () {
+            yield nations(1, 5);
+          })(),
+          { signal: new AbortController().signal } as never,
+        );
+        const t2 = await table.snapshot();
+        assert.notEqual(t2, t1);
+        assert.equal((await rowsOf(table)).length, 6);
+        assert.equal(await table.snapshot(), t2);
+      } finally {
+        await connector.close();
+      }
+    });
 
   test('a commit by another connection changes the token, and the scan sees it', async () => {
     const dir = tempDir();

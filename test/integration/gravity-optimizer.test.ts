@@ -37,6 +37,8 @@ const PG_TABLES = [
   `CREATE TABLE visits AS SELECT i AS id, (i % 2000) + 1 AS customer_id,
      CASE WHEN i % 3 = 0 THEN 'ad' ELSE 'direct' END AS kind
    FROM generate_series(1, 900000) AS t(i)`,
+  // 30,000 clicks by 20 customers only.
+  `CREATE TABLE clicks AS SELECT i AS id, (i % 20) * 97 + 1 AS customer_id FROM generate_series(1, 30000) AS t(i)`,
 ];
 const CRM_TABLE = `CREATE TABLE customers AS SELECT i AS id, 'customer ' || i AS name,
   CASE WHEN i % 40 = 0 THEN 'EU' ELSE 'US' END AS region FROM range(1, 2001) t(i)`;
@@ -233,6 +235,32 @@ describe('strategies by size and link', () => {
     await assertSameAnswer(engine, WEB_ITEMS);
     const plan = await engine.explain(EU_ORDERS);
     assert.match(read(plan, 'orders').strategy ?? '', /^sequential/);
+  });
+});
+
+describe('read order', () => {
+  test('a larger read on a fast link with few distinct keys is read first and feeds a smaller read on a slow link', async () => {
+    // crm behind a slow link: its 2,000 customers cost a second whole. Smallest first would read them first,
+    // whole; the 30,000 clicks from PostgreSQL (a fast link) name only 20 customers, so reading them first and
+    // sending their 20 keys to crm is far cheaper — an order only the search over orders finds.
+    const engine = await engineWith({ links: { crm: { latencyMs: 20, mbps: 1, rowsPerSecond: 2_000 } } });
+    const sql = `SELECT c.region, count(*) AS n, sum(o.id) AS ids FROM pg.clicks k
+      JOIN crm.customers c ON c.id = k.customer_id JOIN pg.orders o ON o.customer_id = c.id
+      WHERE o.id <= 5000 GROUP BY c.region`;
+    const plan = await engine.explain(sql);
+    const customers = read(plan, 'customers');
+    assert.match(customers.strategy ?? '', /semi-join by keys \(.*k.*\)/, JSON.stringify(plan.sources));
+    const order = plan.sources.map((s) => s.table);
+    assert.ok(order.indexOf('public.clicks') < order.indexOf('main.customers'), order.join(', '));
+    const beaten = plan.alternatives?.find((a) => /smallest first, each waiting/.test(a.strategy));
+    assert.ok(
+      beaten && plan.cost !== undefined && plan.cost < beaten.cost,
+      JSON.stringify(plan.alternatives),
+    );
+    await assertSameAnswer(engine, sql);
+    const analyzed = read(await engine.explain(sql, { analyze: true }), 'customers');
+    assert.ok(analyzed.actualRows! <= 20, `customers read: ${analyzed.actualRows} rows`);
+    assert.ok(analyzed.keysSent! <= 20);
   });
 });
 

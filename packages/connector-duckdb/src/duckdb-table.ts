@@ -23,6 +23,7 @@ import { BaseTable, ExpressionRenderer, emptyBatch, renderScanSql, type TableSql
 import type { DuckDBDatabase } from './duckdb-database.js';
 import { mapDuckDBType } from './duckdb-type-mapping.js';
 import { rowCountOnlyBatch } from './row-count-batch.js';
+import { storedColumnStatistics } from './stored-statistics.js';
 
 /** Where a table's rows come from. */
 export type DuckDBTableSource =
@@ -174,6 +175,9 @@ export class DuckDBTable extends BaseTable {
     throwIfAborted(signal);
     const source = this.source;
     if (source.kind === 'table') {
+      const fields = (await this.resolve()).schema.fields;
+      const names = fields.map((f) => f.name);
+      const integers = new Set(fields.filter((f) => arrow.DataType.isInt(f.type)).map((f) => f.name));
       return this.db.withConnection(async (connection) => {
         const reader = await connection.runAndReadAll(
           'SELECT estimated_size FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = $1 AND table_name = $2',
@@ -181,7 +185,11 @@ export class DuckDBTable extends BaseTable {
         );
         const row = reader.getRows()[0];
         // Views have no entry; estimated_size counts rows DuckDB has stored, not yet-uncommitted deletes.
-        return row ? { rowCount: { value: Number(row[0]), exact: false } } : undefined;
+        if (!row) return undefined;
+        return {
+          rowCount: { value: Number(row[0]), exact: false },
+          columns: await storedColumnStatistics(connection, this.rawFrom(), names, this.db.dialect, integers),
+        };
       });
     }
     const { statSync } = await import('node:fs');

@@ -278,6 +278,39 @@ describe('duckdb connector', () => {
       assert.deepEqual(stats?.columns?.c_text?.nullCount, { value: Number(nulls), exact: true });
     });
 
+    test("statistics: a table's distinct counts, bounds and absent NULLs from DuckDB's own, checked against the data", async () => {
+      const table = (await c.catalog.getTable('main', FIXTURE_TABLE))!;
+      const columns = (await table.statistics!())?.columns ?? {};
+      let distinct = 0;
+      let bounds = 0;
+      for (const [name, stats] of Object.entries(columns)) {
+        const q = `"${name.replaceAll('"', '""')}"`;
+        const [[trueDistinct, nulls, min, max]] = await reference.query(
+          `SELECT count(DISTINCT ${q}), count(*) - count(${q}), min(${q})::VARCHAR, max(${q})::VARCHAR FROM spoke_conformance`,
+        );
+        if (stats.distinctCount) {
+          distinct++;
+          assert.equal(stats.distinctCount.exact, false);
+          // A HyperLogLog estimate: close, not exact.
+          const error = Math.abs(stats.distinctCount.value - Number(trueDistinct));
+          assert.ok(
+            error <= Math.max(3, 0.3 * Number(trueDistinct)),
+            `${name}: ${stats.distinctCount.value} vs ${trueDistinct}`,
+          );
+        }
+        if (stats.nullCount)
+          assert.deepEqual([stats.nullCount, Number(nulls)], [{ value: 0, exact: true }, 0], name);
+        if (stats.min || stats.max) {
+          bounds++;
+          assert.deepEqual([String(stats.min?.value), String(stats.max?.value)], [min, max], name);
+        }
+      }
+      assert.ok(
+        distinct >= 3 && bounds >= 1,
+        JSON.stringify(columns, (_k, v) => (typeof v === 'bigint' ? `${v}` : v)),
+      );
+    });
+
     test('the file stays read-only', async () => {
       await assert.rejects(
         c.database.withConnection((conn) => conn.run('CREATE TABLE main.x (a INTEGER)')),

@@ -236,7 +236,8 @@ export function planSubqueryReads(
 export function planReads(input: ReadPlanningInput): ReadSchedule {
   const { scans, joinKeys, estimates, links } = input;
   const order = [...scans].sort((a, b) => compareRows(rowsOf(estimates, a), rowsOf(estimates, b)));
-  const scanOf = (binding: TableBinding) => scans.find((s) => s.binding === binding);
+  const scanByBinding = new Map(scans.map((s) => [s.binding, s]));
+  const scanOf = (binding: TableBinding) => scanByBinding.get(binding);
   const linkOf = (scan: ScanPlan) => links.get(scan.binding.source, scan.binding.connector.sql !== undefined);
   const costOf = (scan: ScanPlan, rows: number) => {
     const estimate = estimates.get(scan)!;
@@ -261,45 +262,108 @@ export function planReads(input: ReadPlanningInput): ReadSchedule {
     return { reads, cost: undefined, alternatives: [] };
   }
 
-  const reads: PlannedRead[] = [];
-  const finish = new Map<ScanPlan, number | undefined>();
-  const rowsAfter = new Map<ScanPlan, number | undefined>();
-  /** Whether a read's size after its reductions rests on confident estimates only. */
-  const confident = new Map<ScanPlan, boolean>();
   // Waiting is free while the query would not finish sooner anyway: its slowest read, pulled whole.
   const budget = Math.max(
     0,
     ...order.map((s) => (estimates.get(s)!.rows === undefined ? 0 : costOf(s, estimates.get(s)!.rows!))),
   );
-  for (const scan of order) {
-    const estimate = estimates.get(scan)!;
-    const started = new Set(reads.map((r) => r.scan));
-    // Edges from reads that start earlier, whose keys may go to this read's source.
-    const feeders = joinKeys.filter((e) => {
-      const from = scanOf(e.from);
-      return (
-        e.to === scan.binding &&
-        from !== undefined &&
-        started.has(from) &&
-        scan.limit === undefined &&
-        input.mayShipKeys(e.from, scan.binding.source)
+  /** What of a read's options does not depend on the reads before it, worked out once per read. */
+  const fixed = new Map<
+    ScanPlan,
+    {
+      /** Edges into it whose keys may go to its source. */
+      readonly incoming: readonly JoinKeyEdge[];
+      readonly partners: readonly { edge: JoinKeyEdge; partner: ScanPlan }[];
+      readonly inSource: InSourceReduction | undefined;
+    }
+  >();
+  const fixedOf = (scan: ScanPlan) => {
+    let found = fixed.get(scan);
+    if (!found) {
+      const incoming = joinKeys.filter(
+        (e) =>
+          e.to === scan.binding &&
+          scanOf(e.from) !== undefined &&
+          scan.limit === undefined &&
+          input.mayShipKeys(e.from, scan.binding.source),
       );
-    });
+      const partners = joinKeys
+        .filter(
+          (e) => e.to === scan.binding && e.from !== scan.binding && e.from.source === scan.binding.source,
+        )
+        .map((edge) => ({ edge, partner: scanOf(edge.from) }))
+        .filter((p): p is { edge: JoinKeyEdge; partner: ScanPlan } => {
+          if (!p.partner || !p.partner.candidates.some((c) => c.support === 'exact')) return false;
+          const kept = inSourceKept(p.edge, p.partner);
+          return kept !== undefined && kept <= USEFUL_IN_SOURCE_REDUCTION;
+        });
+      const inSource = partners.length ? inSourceReduction(scan, partners, input.params) : undefined;
+      found = { incoming, partners, inSource };
+      fixed.set(scan, found);
+    }
+    return found;
+  };
+
+  const greedy = order.reduce(extend, EMPTY_SCHEDULE);
+  const greedyCost = costOfPartial(greedy);
+  // The searched order is taken only when it is cheaper by a margin: equal costs keep smallest-first.
+  const found =
+    greedyCost === undefined
+      ? undefined
+      : searchOrders(
+          order,
+          estimates,
+          unknownRows,
+          extend,
+          greedyCost * (1 - MIN_ORDER_GAIN),
+          // Same-source partners keep smallest-first's order: see searchOrders.
+          order.map((scan, i) =>
+            order.reduce(
+              (mask, other, j) =>
+                j < i && fixedOf(scan).partners.some((p) => p.partner === other) ? mask | (1 << j) : mask,
+              0,
+            ),
+          ),
+        );
+  // Taken only when it also loads no more rows than smallest-first. The model prices a read's own time
+  // and DuckDB's loading, not the residual's work over what is loaded nor how much a stale estimate can
+  // miss: on TPC-H, orders that skipped waits for a 1-row read to "save" its round trip (Q20, Q21) cost
+  // as much as 3x smallest-first's, with 5-10x the rows. Fewer rows and a lower cost is a safe win.
+  const searched =
+    found &&
+    found.loadingMs !== undefined &&
+    greedy.loadingMs !== undefined &&
+    found.loadingMs <= greedy.loadingMs
+      ? found
+      : undefined;
+  const shared = shareIdenticalReads(readsOf(searched ?? greedy), unknownRows);
+  return {
+    reads: shared,
+    cost: scheduleCost(shared),
+    alternatives: [
+      ...alternatives(order, estimates, costOf, joinKeys),
+      // The order it beat, for EXPLAIN.
+      ...(searched && greedyCost !== undefined
+        ? [
+            {
+              strategy: 'reads ordered smallest first, each waiting for the keys that pay',
+              cost: round(greedyCost),
+            },
+          ]
+        : []),
+    ],
+  };
+
+  /** `state` with `scan` planned next: its strategy given the reads planned before it. */
+  function extend(state: PartialSchedule, scan: ScanPlan): PartialSchedule {
+    const estimate = estimates.get(scan)!;
+    const { incoming, partners, inSource } = fixedOf(scan);
+    // Edges from reads that start earlier, whose keys may go to this read's source.
+    const feeders = incoming.filter((e) => placedRead(state, e.from) !== undefined);
 
     // Option 1: a plain read, waiting for the key lists that pay.
-    const plain = waitForKeys(scan, estimate.rows, feeders);
+    const plain = waitForKeys(state, scan, estimate.rows, feeders);
     // Option 2: reduced inside its own source (no wait), plus key lists from other sources.
-    const partners = joinKeys
-      .filter(
-        (e) => e.to === scan.binding && e.from !== scan.binding && e.from.source === scan.binding.source,
-      )
-      .map((edge) => ({ edge, partner: scanOf(edge.from) }))
-      .filter((p): p is { edge: JoinKeyEdge; partner: ScanPlan } => {
-        if (!p.partner || !p.partner.candidates.some((c) => c.support === 'exact')) return false;
-        const kept = inSourceKept(p.edge, p.partner);
-        return kept !== undefined && kept <= USEFUL_IN_SOURCE_REDUCTION;
-      });
-    const inSource = partners.length ? inSourceReduction(scan, partners, input.params) : undefined;
     let chosen = plain;
     let reducedInSource = false;
     // Keys from a read of the same source carry every reduction that read got (its own key lists too) and a
@@ -310,6 +374,7 @@ export function planReads(input: ReadPlanningInput): ReadSchedule {
       let rows = estimate.rows;
       if (rows !== undefined) for (const p of partners) rows *= inSourceKept(p.edge, p.partner)!;
       const waited = waitForKeys(
+        state,
         scan,
         rows,
         feeders.filter((e) => e.from.source !== scan.binding.source),
@@ -336,14 +401,8 @@ export function planReads(input: ReadPlanningInput): ReadSchedule {
       labels.push(`semi-join in source (${partners.map((p) => p.edge.from.alias).join(', ')})`);
     if (chosen.waitsFor.length)
       labels.push(`semi-join by keys (${chosen.waitsFor.map((e) => e.from.alias).join(', ')})`);
-    finish.set(scan, chosen.finishesAt);
-    rowsAfter.set(scan, unknownRows.has(scan.binding) ? undefined : chosen.rows);
-    confident.set(
-      scan,
-      estimate.confident && chosen.waitsFor.every((e) => confident.get(scanOf(e.from)!) !== false),
-    );
     const width = widthOf(estimate);
-    reads.push({
+    const read: PlannedRead = {
       scan,
       estimate,
       ...(reducedInSource && inSource ? { inSource } : {}),
@@ -356,14 +415,23 @@ export function planReads(input: ReadPlanningInput): ReadSchedule {
       estimatedBytes: chosen.rows === undefined ? undefined : Math.round(chosen.rows * width),
       cost: chosen.cost,
       finishesAt: chosen.finishesAt,
-    });
+    };
+    return {
+      read,
+      before: state,
+      rowsAfter: unknownRows.has(scan.binding) ? undefined : chosen.rows,
+      confident:
+        estimate.confident && chosen.waitsFor.every((e) => placedRead(state, e.from)?.confident !== false),
+      pathMs:
+        state.pathMs === undefined || chosen.finishesAt === undefined
+          ? undefined
+          : Math.max(state.pathMs, chosen.finishesAt),
+      loadingMs:
+        state.loadingMs === undefined || chosen.rows === undefined
+          ? undefined
+          : state.loadingMs + (Math.round(chosen.rows) * 1000) / DUCKDB_LOAD_ROWS_PER_SECOND,
+    };
   }
-  const shared = shareIdenticalReads(reads, unknownRows);
-  return {
-    reads: shared,
-    cost: scheduleCost(shared),
-    alternatives: alternatives(order, estimates, costOf, joinKeys),
-  };
 
   /** The fraction of `edge.to`'s rows a same-source partner's pushed filters keep, by the keys they keep. */
   function inSourceKept(edge: JoinKeyEdge, partner: ScanPlan): number | undefined {
@@ -383,6 +451,7 @@ export function planReads(input: ReadPlanningInput): ReadSchedule {
    * and the run-time check (few keys, under half the target's) decides.
    */
   function waitForKeys(
+    state: PartialSchedule,
     scan: ScanPlan,
     rowsBefore: number | undefined,
     feeders: readonly JoinKeyEdge[],
@@ -411,7 +480,8 @@ export function planReads(input: ReadPlanningInput): ReadSchedule {
     let keyCost = 0;
     const candidates = feeders.map((edge) => {
       const from = scanOf(edge.from)!;
-      const fromRows = rowsAfter.get(from);
+      const placed = placedRead(state, edge.from)!;
+      const fromRows = placed.rowsAfter;
       const keys =
         fromRows === undefined
           ? Number.POSITIVE_INFINITY
@@ -419,14 +489,14 @@ export function planReads(input: ReadPlanningInput): ReadSchedule {
       const targetKeys = joinDomain(edge, estimate, estimates.get(from)!);
       // A feeder whose size is a guess, and might be small, is waited for: the run-time check then decides on
       // its actual keys. Not waiting risks reading this table whole; waiting costs only the feeder's read.
-      const guessed = !confident.get(from) && (fromRows ?? 0) <= keyLimit * 4;
+      const guessed = !placed.confident && (fromRows ?? 0) <= keyLimit * 4;
       return {
         edge,
         guessed,
-        unknown: fromRows === undefined || finish.get(from) === undefined,
+        unknown: fromRows === undefined || placed.read!.finishesAt === undefined,
         keys,
         kept: Math.min(1, keys / Math.max(1, targetKeys)),
-        ready: finish.get(from) ?? 0,
+        ready: placed.read!.finishesAt ?? 0,
       };
     });
     for (const c of candidates.filter((c) => c.unknown)) {
@@ -541,6 +611,123 @@ function shareIdenticalReads(
       finishesAt: leader.finishesAt,
     };
   });
+}
+
+/**
+ * Reads planned so far: the last one and the schedule before it (a chain,
+ * so extending a schedule copies nothing — the order search extends
+ * thousands), with what later reads need to know of each.
+ */
+interface PartialSchedule {
+  /** The last read planned; undefined for the empty schedule. */
+  readonly read: PlannedRead | undefined;
+  readonly before: PartialSchedule | undefined;
+  /** Rows the last read brings after its reductions (undefined: unknown until it runs). */
+  readonly rowsAfter: number | undefined;
+  /** Whether that size rests on confident estimates only. */
+  readonly confident: boolean;
+  /** The critical path and DuckDB's loading so far, in ms (undefined: a read's estimate is missing). */
+  readonly pathMs: number | undefined;
+  readonly loadingMs: number | undefined;
+}
+
+const EMPTY_SCHEDULE: PartialSchedule = {
+  read: undefined,
+  before: undefined,
+  rowsAfter: undefined,
+  confident: true,
+  pathMs: 0,
+  loadingMs: 0,
+};
+
+/** The entry of `binding`'s read in `state`, when it is planned there. */
+function placedRead(state: PartialSchedule, binding: TableBinding): PartialSchedule | undefined {
+  for (let at: PartialSchedule | undefined = state; at?.read; at = at.before)
+    if (at.read.scan.binding === binding) return at;
+  return undefined;
+}
+
+/** The reads of `state`, in the order they were planned. */
+function readsOf(state: PartialSchedule): PlannedRead[] {
+  const reads: PlannedRead[] = [];
+  for (let at: PartialSchedule | undefined = state; at?.read; at = at.before) reads.push(at.read);
+  return reads.reverse();
+}
+
+/** {@link scheduleCost} of the reads planned so far. */
+function costOfPartial(state: PartialSchedule): number | undefined {
+  return state.pathMs === undefined || state.loadingMs === undefined
+    ? undefined
+    : Math.max(state.pathMs, state.loadingMs);
+}
+
+/** Orders are searched for queries of at most this many reads (2^n subsets); larger ones keep smallest-first. */
+export const MAX_SEARCHED_READS = 10;
+/** A searched order replaces smallest-first only when it is cheaper by at least this fraction. */
+const MIN_ORDER_GAIN = 0.05;
+
+/**
+ * The cheapest order of the reads by dynamic programming over subsets
+ * (DPsub, as in Moerkotte & Neumann's join enumeration): a read can take
+ * keys only from reads planned before it, so the order decides which
+ * semi-joins are possible; smallest-first is blind to link speed and to
+ * how selective a read's keys are (a larger table on a fast link with few
+ * distinct keys should feed a smaller one on a slow link). For each subset
+ * the cheapest partial schedule is kept, and each extension plans the next
+ * read exactly as smallest-first would (`extend`); a partial schedule
+ * already as costly as the bound (smallest-first's cost, less the margin
+ * a new order must win by) is dropped, since adding reads never makes a
+ * schedule cheaper (branch and bound). Every subset is
+ * enumerated, not only connected ones (DPccp's restriction): a fact table
+ * read after two unlinked dimensions takes both their key lists, an order
+ * no connected growth reaches. One order is kept as smallest-first has
+ * it: a read with a same-source partner it could be reduced by inside the
+ * source comes after that partner, so the partner's keys (which carry
+ * every reduction the partner got, and which the server answers from its
+ * indexes) stay preferred over the semi-join inside the source — a choice
+ * `extend` makes by rule, which the cost model alone would not.
+ * Undefined when the order is not searched:
+ * fewer than 3 reads (nothing to choose), more than
+ * {@link MAX_SEARCHED_READS}, or an estimate missing (no cost to compare).
+ */
+function searchOrders(
+  order: readonly ScanPlan[],
+  estimates: ReadonlyMap<ScanPlan, ReadEstimate>,
+  unknownRows: ReadonlySet<TableBinding>,
+  extend: (state: PartialSchedule, scan: ScanPlan) => PartialSchedule,
+  /** Only schedules cheaper than this are of interest. */
+  bound: number,
+  /** Per read (by index in `order`), the reads that must be planned before it, as a bit mask. */
+  after: readonly number[],
+): PartialSchedule | undefined {
+  const n = order.length;
+  if (n < 3 || n > MAX_SEARCHED_READS) return undefined;
+  const known = (scan: ScanPlan) => {
+    const e = estimates.get(scan)!;
+    return e.rows !== undefined && e.tableRows !== undefined && !unknownRows.has(scan.binding);
+  };
+  if (!order.every(known)) return undefined;
+  const best = new Map<number, { state: PartialSchedule; cost: number }>([
+    [0, { state: EMPTY_SCHEDULE, cost: 0 }],
+  ]);
+  const full = (1 << n) - 1;
+  // Every subset is reached from smaller numbers only, so ascending order settles each before it grows.
+  for (let mask = 0; mask < full; mask++) {
+    const here = best.get(mask);
+    if (!here) continue;
+    for (let i = 0; i < n; i++) {
+      const bit = 1 << i;
+      if (mask & bit || (mask & after[i]!) !== after[i]) continue;
+      const state = extend(here.state, order[i]!);
+      const cost = costOfPartial(state);
+      if (cost === undefined) return undefined;
+      // A schedule's cost only grows as reads are added: one already at the bound leads nowhere better.
+      if (cost >= bound) continue;
+      const known = best.get(mask | bit);
+      if (!known || cost < known.cost) best.set(mask | bit, { state, cost });
+    }
+  }
+  return best.get(full)?.state;
 }
 
 /** The critical path, or DuckDB's serial loading of every row, whichever is longer. */

@@ -30,7 +30,13 @@ import { renderScanSql } from '@spoke/sdk';
 import { countBatch } from './count-batch.js';
 import type { DuckDBDecoder } from './duckdb-decoder.js';
 import { corrupt } from './parquet-file.js';
-import { type ByteRange, chunkRanges, subsetFooter, writeSubsetFile } from './parquet-subset.js';
+import {
+  type ByteRange,
+  chunkRanges,
+  type SubsetFile,
+  startSubsetFile,
+  subsetFooter,
+} from './parquet-subset.js';
 import type { FileState } from './parquet-table.js';
 import type { Gate } from './read-ahead.js';
 
@@ -162,24 +168,31 @@ export async function* decodeParts(
   try {
     for (let i = 0; i < parts.length && left > 0; i++) {
       const part = parts[i] as Part;
-      let chunks: Uint8Array[];
-      try {
-        chunks = await take(i);
-      } catch (error) {
-        throwIfAborted(signal); // a cancelled query's GETs fail as cancelled, whatever the store threw
-        throw error;
-      }
-      throwIfAborted(signal);
-      scan.onRowGroups(part.rowGroups.length);
+      // Taken first: it starts this part's GETs (and the read-ahead's) if they are not on their way yet.
+      const fetching = take(i);
+      fetching.catch(() => undefined);
+      // While they are: the subset's footer, and its file created with the footer written.
       const path = await scan.decoder.scratchPath();
       try {
+        let subset: SubsetFile;
         try {
-          await writeSubsetFile(
-            path,
-            file.footer.start,
-            part.ranges.map((range, k) => ({ range, bytes: chunks[k] as Uint8Array })),
-            subsetFooter(file.footer.raw, part.rowGroups, BigInt(part.rows)),
-          );
+          const footer = subsetFooter(file.footer.raw, part.rowGroups, BigInt(part.rows));
+          subset = await startSubsetFile(path, file.footer.start, footer);
+        } catch (error) {
+          throw corrupt(store, file.file, error, sourceName);
+        }
+        let chunks: Uint8Array[];
+        try {
+          chunks = await fetching;
+          throwIfAborted(signal);
+        } catch (error) {
+          await subset.abandon().catch(() => undefined);
+          throwIfAborted(signal); // a cancelled query's GETs fail as cancelled, whatever the store threw
+          throw error;
+        }
+        scan.onRowGroups(part.rowGroups.length);
+        try {
+          await subset.finish(part.ranges.map((range, k) => ({ range, bytes: chunks[k] as Uint8Array })));
         } catch (error) {
           throw corrupt(store, file.file, error, sourceName);
         }

@@ -141,6 +141,55 @@ function rewriteColumnChunk(bytes: Uint8Array): Uint8Array {
 
 const MAGIC = new TextEncoder().encode('PAR1');
 
+/** A subset file being written: its magic and footer are in place, its chunks still to come. */
+export interface SubsetFile {
+  /** Writes each fetched range at its offset and closes the file; answers the bytes written. */
+  finish(chunks: readonly { readonly range: ByteRange; readonly bytes: Uint8Array }[]): Promise<number>;
+  /** Closes the file without its chunks (the caller deletes it). */
+  abandon(): Promise<void>;
+}
+
+/**
+ * Starts the subset file at `path`: creates it and writes the magic and the
+ * subset footer where the object's footer began, so that only the chunks
+ * remain once they arrive (a scan starts it while its GETs are in flight).
+ */
+export async function startSubsetFile(
+  path: string,
+  footerStart: number,
+  footer: Uint8Array,
+): Promise<SubsetFile> {
+  const handle = await open(path, 'w');
+  let header: number;
+  try {
+    const tail = new Uint8Array(footer.byteLength + 8);
+    tail.set(footer);
+    new DataView(tail.buffer).setUint32(footer.byteLength, footer.byteLength, true);
+    tail.set(MAGIC, footer.byteLength + 4);
+    await handle.write(MAGIC, 0, 4, 0);
+    await handle.write(tail, 0, tail.byteLength, footerStart);
+    header = tail.byteLength + 4;
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  return {
+    async finish(chunks) {
+      try {
+        let written = header;
+        for (const { range, bytes } of chunks) {
+          await handle.write(bytes, 0, bytes.byteLength, range.start);
+          written += bytes.byteLength;
+        }
+        return written;
+      } finally {
+        await handle.close();
+      }
+    },
+    abandon: () => handle.close(),
+  };
+}
+
 /**
  * Writes the subset file at `path`: the magic, each fetched range at its
  * offset, and the subset footer where the object's footer began.
@@ -151,21 +200,5 @@ export async function writeSubsetFile(
   chunks: readonly { readonly range: ByteRange; readonly bytes: Uint8Array }[],
   footer: Uint8Array,
 ): Promise<number> {
-  const handle = await open(path, 'w');
-  try {
-    let written = 0;
-    await handle.write(MAGIC, 0, 4, 0);
-    for (const { range, bytes } of chunks) {
-      await handle.write(bytes, 0, bytes.byteLength, range.start);
-      written += bytes.byteLength;
-    }
-    const tail = new Uint8Array(footer.byteLength + 8);
-    tail.set(footer);
-    new DataView(tail.buffer).setUint32(footer.byteLength, footer.byteLength, true);
-    tail.set(MAGIC, footer.byteLength + 4);
-    await handle.write(tail, 0, tail.byteLength, footerStart);
-    return written + tail.byteLength + 4;
-  } finally {
-    await handle.close();
-  }
+  return (await startSubsetFile(path, footerStart, footer)).finish(chunks);
 }

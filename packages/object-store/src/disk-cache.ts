@@ -44,7 +44,9 @@ export class DiskCache {
       return undefined;
     }
     try {
-      const bytes = new Uint8Array(await readFile(join(this.directory, name)));
+      // A view of the Buffer readFile made (its own memory): `new Uint8Array(buffer)` would copy it.
+      const buffer = await readFile(join(this.directory, name));
+      const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
       this.#entries.delete(name);
       this.#entries.set(name, size);
       this.stats.hits++;

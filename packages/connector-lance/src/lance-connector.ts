@@ -130,6 +130,7 @@ export class LanceConnector extends BaseConnector {
       return new LanceTable(key, {
         handle: opened,
         cache,
+        strongConsistency: this.#options.readConsistencyInterval === 0,
         lanceName: name,
         ...(version === undefined ? {} : { version }),
         source: this.#source,

@@ -17,26 +17,33 @@
  * manifests never share an identity even when the file system reuses an
  * inode within one clock tick (the whole file is hashed when it is smaller).
  *
- * The version is the one the handle reads now (`table.version()`), which
- * follows the connection's `readConsistencyInterval`: with `0` (strong) it
- * checks for other processes' commits on every call, as every read does;
- * with an interval the handle, and so the token, moves to a commit by
- * another process only when LanceDB refreshes — until then both keep
- * naming the version the handle still reads. Either way the token changes
- * exactly when what the handle reads does, and the engine, which takes the
- * token before a read and compares after, keeps no rows read across a
- * change.
+ * The version is the one the handle reads. With `readConsistencyInterval`
+ * `0` (strong, the default) the handle loads the latest committed version
+ * on every read, so the version is the latest on disk: the one LanceDB's
+ * `_versions/latest_version_hint.json` names (written after each commit),
+ * or a later one whose manifest is already there (probed upward) — read
+ * here without a call into LanceDB, whose every call costs a hop between
+ * threads (~50 µs, ~250 µs when its threads sleep between queries). With
+ * an interval the handle moves to another process's commit only when
+ * LanceDB refreshes it, so the version is the handle's own
+ * (`table.version()`), and the token moves with it. Either way the token
+ * changes exactly when what the handle reads does, and the engine, which
+ * takes the token before a read and compares after, keeps no rows read
+ * across a change.
  *
  * Only local datasets name a snapshot: on an object store the manifest's
  * identity would cost a request per query.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Bytes of a manifest's end that are hashed (its commit time and transaction UUID are there). */
 const TAIL_BYTES = 4096;
+
+/** Versions probed past the hint (LanceDB writes it right after each commit, so it is rarely behind). */
+const MAX_PROBES = 16;
 
 /** `u64::MAX`, from which LanceDB's V2 manifest names count down. */
 const U64_MAX = 2n ** 64n - 1n;
@@ -101,4 +108,33 @@ export function manifestIdentity(datasetDir: string, version: number): string | 
     }
   }
   return undefined;
+}
+
+/**
+ * The latest committed version of the local dataset in `datasetDir`: the
+ * version `latest_version_hint.json` names, or a later one whose manifest
+ * is there (a manifest appears whole, by rename, when its commit succeeds).
+ * `undefined` — ask LanceDB — when there is no usable hint, its manifest is
+ * missing, or more than {@link MAX_PROBES} versions follow it.
+ */
+export function latestLocalVersion(datasetDir: string): number | undefined {
+  let version: unknown;
+  try {
+    version = (
+      JSON.parse(readFileSync(join(datasetDir, '_versions', 'latest_version_hint.json'), 'utf8')) as {
+        version?: unknown;
+      }
+    ).version;
+  } catch {
+    return undefined;
+  }
+  if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1) return undefined;
+  if (!manifestExists(datasetDir, version)) return undefined;
+  for (let probe = 0; probe < MAX_PROBES; probe++, version++)
+    if (!manifestExists(datasetDir, version + 1)) return version;
+  return undefined;
+}
+
+function manifestExists(datasetDir: string, version: number): boolean {
+  return manifestNames(version).some((name) => existsSync(join(datasetDir, '_versions', name)));
 }

@@ -19,7 +19,7 @@ import { batchLength } from './batch-length.js';
 import { coerceBatch } from './coerce-batch.js';
 import { lanceError } from './lance-errors.js';
 import { asTextMatch, lanceFilterSupport, renderLanceFilter, type TextMatch } from './lance-filters.js';
-import { localDatasetDir, manifestIdentity } from './lance-snapshot.js';
+import { latestLocalVersion, localDatasetDir, manifestIdentity } from './lance-snapshot.js';
 import type {
   BatchSource,
   CreateIndexRequest,
@@ -134,6 +134,8 @@ export interface LanceTableInit {
   readonly handle: lancedb.Table;
   /** Shared by every table object over `handle`; a table of its own when absent. */
   readonly cache?: LanceHandleCache;
+  /** The connection checks for other processes' commits on every read (`readConsistencyInterval` 0). */
+  readonly strongConsistency?: boolean;
   /** The table's name in Lance. */
   readonly lanceName: string;
   /** Set for a past version (`name@vN`): the table is then read-only. */
@@ -202,16 +204,20 @@ export class LanceTable extends BaseTable implements LanceWriter {
   }
 
   /**
-   * The version the handle reads now — after LanceDB's check for other
-   * processes' commits, as the connection's `readConsistencyInterval`
-   * says; a past version's own — and its snapshot token, when the dataset
-   * is local and that version's manifest is there.
+   * The version the handle reads — a past version's own; with strong
+   * consistency the latest on disk, which the handle loads on every read;
+   * else the handle's, as LanceDB last refreshed it — and its snapshot
+   * token, when the dataset is local and that version's manifest is there
+   * (see lance-snapshot.ts).
    */
   async #view(): Promise<{ readonly version: number; readonly token: string | undefined }> {
-    const version = this.#init.version ?? (await this.#handle.version());
     if (this.#cache.datasetDir === undefined)
       this.#cache.datasetDir = localDatasetDir(this.#handle.display()) ?? null;
     const dir = this.#cache.datasetDir;
+    const version =
+      this.#init.version ??
+      (dir && this.#init.strongConsistency ? latestLocalVersion(dir) : undefined) ??
+      (await this.#handle.version());
     return { version, token: dir ? manifestIdentity(dir, version) : undefined };
   }
 

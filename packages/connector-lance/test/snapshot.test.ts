@@ -10,7 +10,7 @@
  * (the read cache), answers as DuckDB does, and reads again after a write.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -22,7 +22,7 @@ import { arrow, type RecordBatch, type ScanRequest } from '@spoke/core';
 import { collectBatches, createEngine, type FederatedEngine } from '@spoke/planner';
 import { canonicalRowsFromBatches, canonicalRowsFromDuckDB, diffRows } from '@spoke/testing';
 import { LanceConnector, type LanceTable } from '../src/index.js';
-import { localDatasetDir } from '../src/lance-snapshot.js';
+import { latestLocalVersion, localDatasetDir } from '../src/lance-snapshot.js';
 
 const NATIONS = ['ALGERIA', 'ARGENTINA', 'BRAZIL', 'CANADA', 'EGYPT', 'FRANCE', 'GERMANY', 'INDIA'];
 
@@ -162,6 +162,26 @@ describe('Lance snapshot tokens', () => {
     } finally {
       other.close();
       await connector.close();
+    }
+  });
+
+  test('the latest version on disk: the hint, or a newer manifest past a hint left behind', async () => {
+    const dir = tempDir();
+    const db = await lancedb.connect(dir, { readConsistencyInterval: 0 });
+    try {
+      const t = await db.createTable('x', [{ id: 1 }]);
+      for (let i = 0; i < 3; i++) await t.add([{ id: i }]);
+      const dataset = join(dir, 'x.lance');
+      assert.equal(latestLocalVersion(dataset), await t.version());
+      // A writer that died between its commit and the hint: the manifests still say 4.
+      writeFileSync(join(dataset, '_versions', 'latest_version_hint.json'), '{"version":2}');
+      assert.equal(latestLocalVersion(dataset), 4);
+      writeFileSync(join(dataset, '_versions', 'latest_version_hint.json'), '{"version":9}');
+      assert.equal(latestLocalVersion(dataset), undefined, 'a hint past every manifest is not trusted');
+      writeFileSync(join(dataset, '_versions', 'latest_version_hint.json'), 'garbage');
+      assert.equal(latestLocalVersion(dataset), undefined);
+    } finally {
+      db.close();
     }
   });
 

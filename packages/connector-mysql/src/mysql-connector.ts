@@ -135,7 +135,12 @@ export class MysqlConnector extends SqlSourceConnector {
   ready(): Promise<void> {
     this.#ready ??= this.#query<{ v: string }>('SELECT VERSION() AS v', []).then(
       (rows) => {
-        this.flavor = /mariadb/i.test(rows[0]?.v ?? '') ? 'mariadb' : 'mysql';
+        const version = rows[0]?.v ?? '';
+        this.flavor = /mariadb/i.test(version) ? 'mariadb' : 'mysql';
+        // Long IN lists (a join's keys) as one JSON array, in scans and in whole statements alike.
+        const arrays = hasJsonTable(this.flavor, version);
+        this.expressionDialect.valueListsAsArrays = arrays;
+        this.dialect.expressions.valueListsAsArrays = arrays;
       },
       (error: unknown) => {
         this.#ready = undefined;
@@ -505,6 +510,13 @@ function collatingDialect(
       return charset ? `(${quoted} COLLATE ${collation(charset)})` : quoted;
     },
   });
+}
+
+/** Whether the server has `JSON_TABLE` (MariaDB 10.6, MySQL 8.0.4), which long `IN` lists are sent through. */
+export function hasJsonTable(flavor: 'mariadb' | 'mysql', version: string): boolean {
+  const [major = 0, minor = 0, patch = 0] = (/^(\d+)\.(\d+)\.(\d+)/.exec(version) ?? []).slice(1).map(Number);
+  const at = major * 1_000_000 + minor * 1_000 + patch;
+  return flavor === 'mariadb' ? at >= 10_006_000 : at >= 8_000_004;
 }
 
 /** A column's IR type, from the table description. */

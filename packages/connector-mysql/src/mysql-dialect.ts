@@ -1,7 +1,9 @@
 import type {
+  Expr,
   RenderedSql,
   ScalarFunctionName,
   ScalarType,
+  ScalarValue,
   SelectTree,
   SqlCapabilities,
   SqlDialect,
@@ -27,6 +29,17 @@ import {
  * reference to a character column is rendered `(col COLLATE <binary no-pad
  * collation>)` — see {@link MysqlExpressionDialect.columnSql}.
  */
+const INTEGER_ITEMS = new Set(['int8', 'int16', 'int32', 'int64']);
+
+/**
+ * `operand IN (SELECT v FROM JSON_TABLE(<array>, '$[*]' COLUMNS (v <column type> PATH '$')))`:
+ * the array is one bound JSON text. NOT IN is exact too, as the array holds no NULL.
+ */
+export function jsonTableIn(columnType: string) {
+  return (operand: string, array: string, negated: boolean): string =>
+    `(${operand} ${negated ? 'NOT IN' : 'IN'} (SELECT \`__spoke_keys\`.\`v\` FROM JSON_TABLE(${array}, '$[*]' COLUMNS (\`v\` ${columnType} PATH '$')) AS \`__spoke_keys\`))`;
+}
+
 export class MysqlExpressionDialect extends AnsiDialect {
   readonly name = 'mysql';
   override readonly hasIlike = false;
@@ -34,8 +47,41 @@ export class MysqlExpressionDialect extends AnsiDialect {
   /** `\` already is MySQL's LIKE escape character. */
   override readonly likeEscape = undefined;
 
+  /**
+   * Long `IN` lists of integers go as one JSON array parameter read by
+   * `JSON_TABLE` (MariaDB 10.6+, MySQL 8.0.4+: the connector turns this on
+   * when the server has it), so a join's keys travel by the hundred thousand
+   * in one value: MariaDB materializes them and looks each up by index,
+   * 3–7× faster than a list of placeholders and past their 65,535 limit.
+   */
+  valueListsAsArrays = false;
+
   override quoteIdentifier(name: string): string {
     return quoteWith(name, '`');
+  }
+
+  /**
+   * Integer arrays as a `JSON_TABLE` of BIGINTs. Text arrays only against a
+   * plain column, which is always rendered with an explicit binary
+   * collation (`(c COLLATE …_bin)`): that collation then decides the
+   * comparison over the JSON column's implicit one, as it does for bound
+   * values — the JSON column as long as the longest key, so none is cut.
+   * Anything else declines (a list of placeholders, as before).
+   */
+  valueArray(operand: Expr | undefined, itemType: ScalarType, values: readonly ScalarValue[]) {
+    if (INTEGER_ITEMS.has(itemType.id)) return jsonTableIn('BIGINT');
+    if (itemType.id !== 'utf8' || operand?.kind !== 'column') return undefined;
+    const longest = values.reduce<number>(
+      (n, v) => Math.max(n, typeof v === 'string' ? [...v].length : 0),
+      1,
+    );
+    return jsonTableIn(`VARCHAR(${longest}) CHARACTER SET utf8mb4`);
+  }
+
+  /** An array (a long `IN` list) binds as its JSON text: integers as digits, strings JSON-escaped. */
+  bindValue(value: ScalarValue, type: ScalarType): ScalarValue {
+    if (type.id !== 'list' || !Array.isArray(value)) return value;
+    return `[${value.map((v) => (typeof v === 'bigint' ? v.toString() : JSON.stringify(v))).join(',')}]`;
   }
 
   /** MySQL reads backslash escapes in strings unless NO_BACKSLASH_ESCAPES: double both quotes and backslashes. */

@@ -65,6 +65,8 @@ describe('connector-mysql against MariaDB', { timeout: 110_000 }, () => {
       INSERT INTO orders VALUES (1, 1, 10.50), (2, 1, 20.25), (3, 2, 5.00), (4, 4, 7.75), (5, 9, 1.00);
       CREATE TABLE \`we"ird\`\`name\` (\`col'\\\\umn\` INT, \`✓\` VARCHAR(10));
       INSERT INTO \`we"ird\`\`name\` VALUES (1, 'x'), (2, 'y');
+      CREATE TABLE visits (id INT PRIMARY KEY, person_id INT, KEY (person_id));
+      INSERT INTO visits SELECT seq, seq % 1000 FROM seq_1_to_200000;
       ANALYZE TABLE people, orders;
     `);
     my = (await connector.create({ url: server.url, poolSize: 3, batchRows: 2 }, context)) as MysqlConnector;
@@ -109,6 +111,7 @@ describe('connector-mysql against MariaDB', { timeout: 110_000 }, () => {
       'orders',
       'people',
       'types',
+      'visits',
       'we"ird`name',
     ]);
     assert.equal(await my.catalog.getTable('spoke', 'nope'), undefined);
@@ -350,6 +353,75 @@ describe('connector-mysql against MariaDB', { timeout: 110_000 }, () => {
       () => my.dialect.renderSelect(full),
       (e) => SpokeError.isInstance(e) && e.code === 'UNSUPPORTED',
     );
+  });
+
+  test('long IN lists go as one JSON array (JSON_TABLE): 100,000 keys, text exact, NOT IN, whole statements', async () => {
+    const visits = await table('visits');
+    assert.equal(visits.valueListLimit, 1_000_000, 'MariaDB 10.6+ takes a million keys');
+    // 100,000 integer keys (every other id): far past MariaDB's 65,535 placeholders.
+    const keys = Array.from({ length: 100_000 }, (_, i) => Ex.lit(2 * i + 1, Types.int32));
+    const filter = Ex.in(Ex.col('id'), keys);
+    const rendered = my.renderScan((await my.describeTable('spoke', 'visits'))!, {
+      projection: ['id'],
+      filters: [filter],
+    });
+    assert.match(rendered.sql, /IN \(SELECT `__spoke_keys`.`v` FROM JSON_TABLE\(\?/);
+    assert.equal(rendered.params.length, 1);
+    const rows = rowsOf(await scan('visits', { projection: ['id', 'person_id'], filters: [filter] }));
+    assert.equal(rows.length, 100_000);
+    assert.ok(rows.every((r) => Number(r[0]) % 2 === 1));
+    const notIn = Ex.in(Ex.col('id'), keys.slice(0, 70), true);
+    const kept = rowsOf(
+      await scan('visits', {
+        projection: ['id'],
+        filters: [notIn, Ex.cmp('<=', Ex.col('id'), Ex.lit(200, Types.int32))],
+      }),
+    );
+    assert.deepEqual(
+      kept.map((r) => Number(r[0])),
+      Array.from({ length: 200 }, (_, i) => i + 1).filter((id) => id > 139 || id % 2 === 0),
+    );
+    // Text keys compare as DuckDB does (case and trailing spaces matter), whatever the column's collation.
+    const names = [
+      'alice',
+      'ALICE ',
+      'Émile',
+      'bob ',
+      ...Array.from({ length: 80 }, (_, i) => `filler ${i}`),
+    ];
+    const byName = Ex.in(
+      Ex.col('name'),
+      names.map((n) => Ex.lit(n, Types.utf8)),
+    );
+    const peopleTable = (await my.describeTable('spoke', 'people'))!;
+    assert.match(my.renderScan(peopleTable, { projection: ['id'], filters: [byName] }).sql, /JSON_TABLE/);
+    const got = rowsOf(await scan('people', { projection: ['id'], filters: [byName] })).map((r) =>
+      Number(r[0]),
+    );
+    const list = names.map((n) => `'${n.replaceAll("'", "''")}'`).join(', ');
+    const want = (
+      await duck.runAndReadAll(`SELECT id FROM people WHERE name IN (${list}) ORDER BY id`)
+    ).getRows();
+    assert.deepEqual(
+      got.sort(),
+      want.map((r) => Number(r[0])),
+    );
+    // A whole statement: the same forms inside the SQL, equal to DuckDB.
+    for (const sql of [
+      `SELECT id FROM spoke.people WHERE id IN (${Array.from({ length: 70 }, (_, i) => i * 2 + 1).join(', ')}) ORDER BY id`,
+      `SELECT id FROM spoke.people WHERE name IN (${list}) ORDER BY id`,
+      `SELECT id FROM spoke.people WHERE id NOT IN (${Array.from({ length: 70 }, (_, i) => i * 2 + 1).join(', ')}) ORDER BY id`,
+    ]) {
+      const statement = my.dialect.renderSelect(parseSync(sql).stmts![0]!.stmt as never);
+      assert.match(statement.sql, /JSON_TABLE/, sql);
+      const fromMaria = rowsOf(
+        await collect(my.sql.execute(statement, { signal: new AbortController().signal, context: ctx })),
+      ).map((r) => Number(r[0]));
+      const fromDuck = (await duck.runAndReadAll(sql.replaceAll('spoke.', '')))
+        .getRows()
+        .map((r) => Number(r[0]));
+      assert.deepEqual(fromMaria, fromDuck, sql);
+    }
   });
 
   test('statistics come from information_schema and index cardinality', async () => {

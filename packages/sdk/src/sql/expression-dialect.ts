@@ -104,6 +104,22 @@ export interface ExpressionDialect {
    * hundred thousand. Absent: false.
    */
   readonly valueListsAsArrays?: boolean;
+  /**
+   * How this dialect writes `operand IN (<one array>)` for arrays of
+   * `itemType` (with {@link valueListsAsArrays}): a function of the rendered
+   * operand, the rendered array (its one bound value) and NOT — given the
+   * operand, the item type and the values (a form may size a column by them); `undefined`
+   * for an array this dialect cannot take (the list is then rendered value
+   * by value). `operand` is the expression, to decline what the form cannot
+   * compare exactly (undefined: an expression of a whole statement other
+   * than a plain column). Absent: PostgreSQL's `operand = ANY(array)` and
+   * `operand <> ALL(array)`.
+   */
+  valueArray?(
+    operand: Expr | undefined,
+    itemType: ScalarType,
+    values: readonly ScalarValue[],
+  ): ((operandSql: string, arraySql: string, negated: boolean) => string) | undefined;
 }
 
 /** The length from which an `IN` list goes as one array where the dialect prefers it ({@link ExpressionDialect.valueListsAsArrays}). */

@@ -97,10 +97,11 @@ export class ExpressionRenderer {
       case 'in': {
         if (expr.list.length === 0) return expr.negated ? '(1 = 1)' : '(1 = 0)';
         const array = d.valueListsAsArrays ? arrayOfLiterals(expr.list) : undefined;
-        if (array) {
-          // No NULL among the values (checked), so `<> ALL` is exactly `NOT IN`, NULL operand included.
-          const values = this.literal(array.values, { id: 'list', item: array.type });
-          return `(${this.render(expr.expr)} ${expr.negated ? '<> ALL' : '= ANY'}(${values}))`;
+        const form = array && (d.valueArray ? d.valueArray(expr.expr, array.type, array.values) : anyOrAll);
+        if (array && form) {
+          // The operand first: positional placeholders (`?`) bind in the order they appear.
+          const operand = this.render(expr.expr);
+          return form(operand, this.literal(array.values, { id: 'list', item: array.type }), expr.negated);
         }
         const list = expr.list.map((e) => this.render(e)).join(', ');
         return `(${this.render(expr.expr)} ${expr.negated ? 'NOT IN' : 'IN'} (${list}))`;
@@ -164,6 +165,11 @@ export class ExpressionRenderer {
     else this.params.push(this.dialect.bindValue ? this.dialect.bindValue(value, type) : value);
     return this.dialect.finishLiteral ? this.dialect.finishLiteral(sql, value, type) : sql;
   }
+}
+
+/** PostgreSQL's form: no NULL among the values (checked), so `<> ALL` is exactly `NOT IN`, NULL operand included. */
+function anyOrAll(operand: string, array: string, negated: boolean): string {
+  return `(${operand} ${negated ? '<> ALL' : '= ANY'}(${array}))`;
 }
 
 const ARRAY_ITEM_TYPES = new Set(['int16', 'int32', 'int64', 'utf8']);

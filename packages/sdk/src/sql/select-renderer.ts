@@ -13,6 +13,7 @@
  * {@link SelectDialect}).
  */
 import {
+  arrow,
   ErrorCode,
   type RenderedSql,
   type ScalarType,
@@ -21,7 +22,7 @@ import {
   SpokeError,
 } from '@spoke/core';
 import type { SqlColumn, SqlTableDescription } from '../sql-source/sql-source-types.js';
-import type { ExpressionDialect } from './expression-dialect.js';
+import { type ExpressionDialect, LONG_VALUE_LIST } from './expression-dialect.js';
 
 type Json = Record<string, unknown>;
 
@@ -246,6 +247,56 @@ export function renderSelectTree(dialect: SelectDialect, tree: SelectTree): Rend
     throw unsupported(d, '% by a divisor that may be zero');
   };
 
+  /**
+   * A long `IN` list of plain constants as one array, where the dialect
+   * takes arrays in a form of its own (`ExpressionDialect.valueArray`: a
+   * join's keys sent to a whole statement, by the hundred thousand, in one
+   * bound value). Integers always; strings against a text column only.
+   */
+  const arrayForm = (a: Json, scope: Scope, negated: boolean): string | undefined => {
+    const e = d.expressions;
+    if (!e.valueListsAsArrays || !e.valueArray) return undefined;
+    const items = (((a.rexpr as Json).List as Json | undefined)?.items as Json[] | undefined) ?? [];
+    if (items.length < LONG_VALUE_LIST) return undefined;
+    const constants = items.map((i) => i.A_Const as Json | undefined);
+    let type: ScalarType | undefined;
+    let values: ScalarValue[];
+    if (
+      constants.every(
+        (c) => c && !c.isnull && ('ival' in c || /^-?\d+$/.test(String((c.fval as Json)?.fval))),
+      )
+    ) {
+      type = { id: 'int64' };
+      values = constants.map((c) =>
+        'ival' in c! ? BigInt(Number((c!.ival as Json).ival ?? 0)) : BigInt(String((c!.fval as Json).fval)),
+      );
+    } else if (constants.every((c) => c && !c.isnull && 'sval' in c)) {
+      type = { id: 'utf8' };
+      values = constants.map((c) => String((c!.sval as Json).sval ?? ''));
+    } else {
+      return undefined;
+    }
+    const ref = (a.lexpr as Json).ColumnRef as Json | undefined;
+    const names = ref ? ((ref.fields as Json[]) ?? []).map(str) : [];
+    const column =
+      names.length === 1 || names.length === 2
+        ? resolveColumn(scope, names.length === 2 ? names[0] : undefined, names[names.length - 1]!)
+        : undefined;
+    // A string array only against a column known to hold text; integers compare with any number.
+    const operand =
+      column &&
+      (type.id !== 'utf8' ||
+        arrow.DataType.isUtf8(column.field.type) ||
+        arrow.DataType.isLargeUtf8(column.field.type))
+        ? ({ kind: 'column', name: column.name } as const)
+        : undefined;
+    if (type.id === 'utf8' && !operand) return undefined;
+    const form = e.valueArray(operand, type, values);
+    if (!form) return undefined;
+    const operandSql = expr(a.lexpr, scope);
+    return form(operandSql, bind(values, { id: 'list', item: type }), negated);
+  };
+
   const aExpr = (a: Json, scope: Scope): string => {
     const op = ((a.name as Json[]) ?? []).map(str)[0] ?? '';
     const l = () => expr(a.lexpr, scope);
@@ -262,8 +313,11 @@ export function renderSelectTree(dialect: SelectDialect, tree: SelectTree): Rend
         if (op === '||') return d.concat(l(), expr(a.rexpr, scope));
         // `/` truncates on integers in PostgreSQL but not in MySQL or Snowflake; without types it stays local.
         throw unsupported(d, `the operator ${op}`);
-      case 'AEXPR_IN':
+      case 'AEXPR_IN': {
+        const array = arrayForm(a, scope, op === '<>');
+        if (array) return array;
         return `(${l()} ${op === '<>' ? 'NOT IN' : 'IN'} (${items().join(', ')}))`;
+      }
       case 'AEXPR_LIKE':
         return `(${l()} ${op === '!~~' ? 'NOT LIKE' : 'LIKE'} ${expr(a.rexpr, scope)}${likeEscape()})`;
       case 'AEXPR_ILIKE': {

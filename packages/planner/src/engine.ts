@@ -16,6 +16,7 @@ import {
 } from '@spoke/core';
 import type { DuckDBSessionOptions } from '@spoke/duckdb-arrow';
 import { bindQuery } from './binder/bind-query.js';
+import { catalogOnlyCall } from './binder/catalog-calls.js';
 import { checkCallables } from './binder/check-callables.js';
 import type { BoundQuery, TableBinding } from './binder/scope.js';
 import { SourceRegistry } from './binder/source-registry.js';
@@ -631,8 +632,17 @@ export class FederatedEngine implements QueryEngine {
     await breathe(stmt);
     let bound = await bindQuery(stmt, registry, signal);
     await breathe(stmt);
+    const catalogCall = catalogOnlyCall(stmt);
+    if (catalogCall !== undefined && bound.bindings.length) {
+      // DuckDB has functions of some of these names with other answers (`format_type`): never the residual.
+      throw new SpokeError(
+        ErrorCode.UNSUPPORTED,
+        `${catalogCall}() is answered by the system catalog only, in a query without source tables`,
+      );
+    }
     if (
       bound.systemRelations.length ||
+      catalogCall !== undefined ||
       (bound.bindings.length === 0 &&
         !bound.hasOtherRelations &&
         !stmt.fromClause &&

@@ -34,7 +34,8 @@ import { type DuckDBScan, decodeParts, fetchPart, type Part, planParts } from '.
 import type { FooterCache } from './footer-cache.js';
 import { corrupt, type FileRef, type Footer, openColumnReader } from './parquet-file.js';
 import { type ColumnShape, duckdbReadable, shapeOf, typeName } from './parquet-type-mapping.js';
-import { type ColumnRange, evaluateConstant, mayMatch, type PruneContext } from './pruning.js';
+import { Prefetch } from './prefetch.js';
+import { chunkRange, evaluateConstant, mayMatch, type PruneContext } from './pruning.js';
 import { type AheadItem, Gate, ReadAhead } from './read-ahead.js';
 import { type Listing, listTableFiles, type TableLocation, tableFilesOf } from './table-files.js';
 import { nextPartKey, putParquetObject } from './table-writes.js';
@@ -128,10 +129,11 @@ export class ParquetTable extends BaseTable {
     this.#listing = listing;
   }
 
-  async #load(signal?: AbortSignal): Promise<TableState> {
+  /** The table's state; `prefetch` sees each object as its footer arrives when this call (re)builds it. */
+  async #load(signal?: AbortSignal, prefetch?: Prefetch): Promise<TableState> {
     const now = Date.now();
     if (!this.#state || now - this.#state.at > this.source.listingTtlMs) {
-      const promise = this.#build(signal);
+      const promise = this.#build(signal, prefetch);
       this.#state = { at: now, promise };
       promise.catch(() => {
         if (this.#state?.promise === promise) this.#state = undefined;
@@ -140,7 +142,7 @@ export class ParquetTable extends BaseTable {
     return this.#state.promise;
   }
 
-  async #build(signal?: AbortSignal): Promise<TableState> {
+  async #build(signal?: AbortSignal, prefetch?: Prefetch): Promise<TableState> {
     const { store, sourceName } = this.source;
     // Start DuckDB now: it is ready by the time the footers are in.
     this.source.decoder?.warm();
@@ -173,12 +175,15 @@ export class ParquetTable extends BaseTable {
         } catch (error) {
           throw corrupt(store, file, error, sourceName);
         }
-        states[i] = {
+        const state: FileState = {
           file,
           metadata,
           footer,
           shapes: new Map(tree.children.map((c) => [c.element.name, shapeOf(c)])),
         };
+        states[i] = state;
+        // This object's bytes are on their way while the other footers load.
+        prefetch?.onFile(state);
       }
     };
     await Promise.all(Array.from({ length: Math.min(FOOTERS_IN_FLIGHT, files.length) }, worker));
@@ -383,13 +388,31 @@ export class ParquetTable extends BaseTable {
   }
 
   scan(request: ScanRequest): AsyncIterable<RecordBatch> {
-    return this.#scan(request);
+    return this.#prefetchingScan(request);
   }
 
-  async *#scan(request: ScanRequest): AsyncGenerator<RecordBatch> {
+  /** The scan, with a {@link Prefetch} for the table's load it may start, stopped when the scan ends. */
+  async *#prefetchingScan(request: ScanRequest): AsyncGenerator<RecordBatch> {
+    throwIfAborted(request.signal);
+    const { decoder, store, sourceName } = this.source;
+    const prefetch = Prefetch.for(request, decoder, store, sourceName, topNOrder(request));
+    try {
+      yield* this.#scan(request, prefetch);
+    } finally {
+      prefetch?.stop();
+    }
+  }
+
+  async *#scan(request: ScanRequest, prefetch: Prefetch | undefined): AsyncGenerator<RecordBatch> {
     const { signal } = request;
     throwIfAborted(signal);
-    const state = await this.#load(signal);
+    let state: TableState;
+    try {
+      state = await this.#load(signal, prefetch);
+    } catch (error) {
+      throwIfAborted(signal); // cancelled while the footers loaded, whatever the store threw
+      throw error;
+    }
     const metrics: ScanMetrics = { filesScanned: 0, filesPruned: 0, rowGroupsScanned: 0, rowGroupsPruned: 0 };
     this.lastScan = metrics;
     const fieldsByName = new Map(state.schema.fields.map((f) => [f.name, f]));
@@ -661,37 +684,6 @@ export function partitionLookup(
     const value =
       raw === undefined || raw === null ? null : type.typeId === arrow.Type.Int ? BigInt(raw) : raw;
     return { value, type };
-  };
-}
-
-/** Statistics of one top-level leaf column in one row group, in the pruning domain. */
-function chunkRange(rg: RowGroup, column: string, shape: ColumnShape | undefined): ColumnRange | undefined {
-  if (!shape || shape.children.length > 0 || shape.leaf === 'json-text') return undefined;
-  const chunk = rg.columns.find(
-    (c) => c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === column,
-  );
-  const md = chunk?.meta_data;
-  if (!md) return undefined;
-  const st = md.statistics;
-  const rowCount = Number(rg.num_rows);
-  const nullCount = st?.null_count === undefined ? undefined : Number(st.null_count);
-  if (!st) return { rowCount };
-  // The old min/max fields used signed byte order for strings: trust them only for other types.
-  const legacyOk = md.type !== 'BYTE_ARRAY' && md.type !== 'FIXED_LEN_BYTE_ARRAY';
-  let min: unknown = st.min_value ?? (legacyOk ? st.min : undefined);
-  let max: unknown = st.max_value ?? (legacyOk ? st.max : undefined);
-  if (shape.leaf === 'binary' || shape.leaf === 'bool' || md.type === 'FIXED_LEN_BYTE_ARRAY') {
-    min = undefined;
-    max = undefined;
-  }
-  if (typeof min === 'number' && Number.isNaN(min)) min = undefined;
-  if (typeof max === 'number' && Number.isNaN(max)) max = undefined;
-  return {
-    rowCount,
-    ...(nullCount !== undefined ? { nullCount } : {}),
-    ...(min !== undefined ? { min } : {}),
-    ...(max !== undefined ? { max } : {}),
-    ...(shape.leaf === 'decimal' ? { fuzzy: true } : {}),
   };
 }
 

@@ -4,6 +4,8 @@
  * doubt keeps the data; only a proof prunes it.
  */
 import { arrow, type DataType, type Expr, type LiteralExpr } from '@spoke/core';
+import type { RowGroup } from 'hyparquet';
+import type { ColumnShape } from './parquet-type-mapping.js';
 
 /** What is known about one column over a file or row group. */
 export interface ColumnRange {
@@ -268,4 +270,39 @@ function or3(parts: (boolean | null)[]): boolean | null {
 }
 function not3(v: boolean | null): boolean | null {
   return v === null ? null : !v;
+}
+
+/** Statistics of one top-level leaf column in one row group, in the pruning domain. */
+export function chunkRange(
+  rg: RowGroup,
+  column: string,
+  shape: ColumnShape | undefined,
+): ColumnRange | undefined {
+  if (!shape || shape.children.length > 0 || shape.leaf === 'json-text') return undefined;
+  const chunk = rg.columns.find(
+    (c) => c.meta_data?.path_in_schema.length === 1 && c.meta_data.path_in_schema[0] === column,
+  );
+  const md = chunk?.meta_data;
+  if (!md) return undefined;
+  const st = md.statistics;
+  const rowCount = Number(rg.num_rows);
+  const nullCount = st?.null_count === undefined ? undefined : Number(st.null_count);
+  if (!st) return { rowCount };
+  // The old min/max fields used signed byte order for strings: trust them only for other types.
+  const legacyOk = md.type !== 'BYTE_ARRAY' && md.type !== 'FIXED_LEN_BYTE_ARRAY';
+  let min: unknown = st.min_value ?? (legacyOk ? st.min : undefined);
+  let max: unknown = st.max_value ?? (legacyOk ? st.max : undefined);
+  if (shape.leaf === 'binary' || shape.leaf === 'bool' || md.type === 'FIXED_LEN_BYTE_ARRAY') {
+    min = undefined;
+    max = undefined;
+  }
+  if (typeof min === 'number' && Number.isNaN(min)) min = undefined;
+  if (typeof max === 'number' && Number.isNaN(max)) max = undefined;
+  return {
+    rowCount,
+    ...(nullCount !== undefined ? { nullCount } : {}),
+    ...(min !== undefined ? { min } : {}),
+    ...(max !== undefined ? { max } : {}),
+    ...(shape.leaf === 'decimal' ? { fuzzy: true } : {}),
+  };
 }

@@ -235,4 +235,64 @@ describe('cold reads on S3', () => {
     assert.ok(sent > 0);
     await c.close();
   });
+
+  test("a first scan's column ranges are requested as each footer arrives, not after the slowest, and only once", async () => {
+    const c = await connect();
+    const t = await c.catalog.getTable('main', 'multi');
+    assert.ok(t);
+    // p5's GETs take 400 ms; the rows wanted are all in p2.
+    const log: { key: string; start: number; end: number; range: string }[] = [];
+    const inner = c.store.inner as ObjectStore & { get: ObjectStore['get'] };
+    const original = inner.get.bind(inner);
+    const t0 = performance.now();
+    inner.get = async (key: string, options?: GetOptions) => {
+      const start = performance.now() - t0;
+      if (key.endsWith('p5.parquet'))
+        await delay(400, undefined, options?.signal ? { signal: options.signal } : {});
+      const bytes = await original(key, options);
+      log.push({ key, start, end: performance.now() - t0, range: JSON.stringify(options?.range) });
+      return bytes;
+    };
+    const filter = Ex.between(Ex.col('id'), Ex.lit(81_000n, Types.int64), Ex.lit(82_999n, Types.int64));
+    const got = toRows(await collect(t, request(['id', 'v', 'cat'], [filter])));
+    const want = await db.rows(
+      `SELECT id, v, cat FROM read_parquet('${join(local, 'multi', '*.parquet')}') WHERE id BETWEEN 81000 AND 82999 ORDER BY id`,
+    );
+    assert.equal(got.length, 2000);
+    assert.deepEqual(
+      got.sort((a, b) => Number((a.id as bigint) - (b.id as bigint))),
+      want.map((r) => ({ id: r.id, v: r.v, cat: r.cat })),
+    );
+    const slowFooter = log.find((g) => g.key.endsWith('p5.parquet'));
+    const p2 = log.filter((g) => g.key.endsWith('p2.parquet'));
+    assert.ok(slowFooter && p2.length >= 2, JSON.stringify(log));
+    const data = p2.slice(1); // the first is p2's footer
+    assert.ok(
+      data.every((g) => g.start < slowFooter.end - 200),
+      `p2's ranges requested at ${data.map((g) => g.start.toFixed(0))} ms, p5's footer came at ${slowFooter.end.toFixed(0)} ms`,
+    );
+    // The scan's own requests for those ranges were served by the prefetch's: each range went out once.
+    const ranges = log.map((g) => `${g.key} ${g.range}`);
+    assert.equal(new Set(ranges).size, ranges.length, `a range was fetched twice: ${ranges.join(', ')}`);
+    assert.equal(log.length, FILES + data.length);
+    await c.close();
+  });
+
+  test('a first scan cancelled while its footers load stops the ranges it prefetched', async () => {
+    const c = await connect();
+    const t = await c.catalog.getTable('main', 'multi');
+    assert.ok(t);
+    const w = watch(c, (key) => (key.endsWith('p5.parquet') ? 400 : 40));
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 150);
+    await assert.rejects(
+      collect(t, request(['id', 'v', 'cat'], [], { signal: controller.signal })),
+      (e: unknown) => SpokeError.isInstance(e) && e.code === ErrorCode.QUERY_CANCELLED,
+    );
+    await delay(100);
+    assert.equal(w.inFlight, 0, 'nothing left in flight');
+    assert.ok(w.gets > FILES, `ranges were prefetched before the cancel (${w.gets} GETs)`);
+    assert.ok(w.aborted > 0, 'GETs in flight were aborted');
+    await c.close();
+  });
 });

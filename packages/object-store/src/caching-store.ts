@@ -1,6 +1,8 @@
+import { SpokeError } from '@spoke/core';
 import { DiskCache } from './disk-cache.js';
 import { type CacheStats, LruMemoryCache } from './lru-memory-cache.js';
 import type { GetOptions, ObjectMeta, ObjectStore, PutOptions, TransferStats } from './object-store.js';
+import { withRequestSignal } from './request-signal.js';
 
 /** Options for {@link CachingObjectStore}. */
 export interface CacheOptions {
@@ -37,7 +39,9 @@ const DEFAULT_IMMUTABLE = (key: string): boolean =>
  * A store whose reads go through L1 (memory) and L2 (local disk) caches,
  * both LRU with byte budgets, keyed by the object's URL, its ETag (for
  * mutable locations) and the byte range. Immutable keys need no
- * invalidation: a new version is a new key.
+ * invalidation: a new version is a new key. A read of a range already being
+ * read waits for that read instead of sending another GET (a scan asking for
+ * bytes a prefetch has on their way, two queries on the same data).
  */
 export class CachingObjectStore implements ObjectStore {
   readonly l1: LruMemoryCache | undefined;
@@ -45,6 +49,8 @@ export class CachingObjectStore implements ObjectStore {
   readonly #isImmutable: (key: string) => boolean;
   readonly #pendingL2 = new Set<Promise<void>>();
   #pendingL2Bytes = 0;
+  /** Reads in flight (past L1), by cache key. */
+  readonly #reading = new Map<string, Promise<Uint8Array>>();
 
   constructor(
     readonly inner: ObjectStore,
@@ -86,6 +92,26 @@ export class CachingObjectStore implements ObjectStore {
     const cacheKey = `${this.inner.urlOf(key)}\n${etag ?? 'immutable'}\n${range}`;
     const fromL1 = this.l1?.get(cacheKey);
     if (fromL1) return fromL1;
+    const shared = this.#reading.get(cacheKey);
+    if (shared) {
+      try {
+        return await waitFor(shared, options.signal);
+      } catch (error) {
+        // Cancelled: so are we. The other read failed (it was cancelled itself, or the store refused): read anew.
+        if (options.signal?.aborted) throw error;
+      }
+    }
+    const reading = this.#read(key, options, cacheKey);
+    this.#reading.set(cacheKey, reading);
+    const forget = () => {
+      if (this.#reading.get(cacheKey) === reading) this.#reading.delete(cacheKey);
+    };
+    reading.then(forget, forget);
+    return reading;
+  }
+
+  /** A read past L1: L2, else the store (then L1 and, behind the answer, L2). */
+  async #read(key: string, options: CachedGetOptions, cacheKey: string): Promise<Uint8Array> {
     const fromL2 = await this.l2?.get(cacheKey);
     if (fromL2) {
       this.l1?.set(cacheKey, fromL2);
@@ -139,4 +165,23 @@ export class CachingObjectStore implements ObjectStore {
     await this.flush();
     await this.inner.close();
   }
+}
+
+/**
+ * Waits for another caller's read, or until `signal` aborts (then throws
+ * `QUERY_CANCELLED`; the read goes on for its own caller). One abort listener
+ * per signal however many reads wait on it (`request-signal.ts`).
+ */
+function waitFor(read: Promise<Uint8Array>, signal: AbortSignal | undefined): Promise<Uint8Array> {
+  if (!signal) return read;
+  if (signal.aborted) return Promise.reject(SpokeError.cancelled(signal));
+  return withRequestSignal(
+    signal,
+    (own) =>
+      new Promise<Uint8Array>((resolve, reject) => {
+        const onAbort = () => reject(SpokeError.cancelled(signal));
+        own?.addEventListener('abort', onAbort, { once: true });
+        read.then(resolve, reject).finally(() => own?.removeEventListener('abort', onAbort));
+      }),
+  );
 }

@@ -4,8 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ErrorCode, SpokeError } from '@spoke/core';
 import { type S3Server, startS3Server } from '../../../test/harness/s3-server.js';
 import {
   CachingObjectStore,
@@ -348,6 +350,55 @@ test('caches: L1 and L2 hits, ETag keys for mutable objects, LRU byte budgets', 
   await cached.get(space.locate(key));
   await cached.get(space.locate(key));
   assert.equal(inner.stats.heads, heads);
+  await cached.close();
+});
+
+test('caches: a range already being read is read once; cancelling one reader fails only that reader', async () => {
+  const inner = openStore(`memory://shared${Math.random()}/`);
+  await inner.put('a.bin', bytes('0123456789'));
+  const get = inner.get.bind(inner);
+  let gets = 0;
+  // Every GET takes 40 ms (and honours its signal), so reads overlap.
+  inner.get = async (key, options) => {
+    gets++;
+    await delay(40, undefined, options?.signal ? { signal: options.signal } : {});
+    return get(key, options);
+  };
+  // No L1: only sharing the read in flight can save the second GET.
+  const cached = new CachingObjectStore(inner, { memoryBytes: 0 });
+  const range = { start: 2, end: 6 };
+  const text = (b: Uint8Array) => new TextDecoder().decode(b);
+  const [x, y] = await Promise.all([
+    cached.get('a.bin', { range, etag: 'e1' }),
+    cached.get('a.bin', { range, etag: 'e1' }),
+  ]);
+  assert.equal(text(x), '2345');
+  assert.equal(text(y), '2345');
+  assert.equal(gets, 1, 'the second reader waited for the first GET');
+  // Another ETag is another object version: read on its own.
+  await Promise.all([cached.get('a.bin', { range, etag: 'e1' }), cached.get('a.bin', { range, etag: 'e2' })]);
+  assert.equal(gets, 3);
+
+  // The reader that sent the GET is cancelled: the one waiting on it reads anew and gets its bytes.
+  gets = 0;
+  const first = new AbortController();
+  const leader = cached.get('a.bin', { range, etag: 'e1', signal: first.signal });
+  const follower = cached.get('a.bin', { range, etag: 'e1' });
+  setTimeout(() => first.abort(), 10);
+  await assert.rejects(leader);
+  assert.equal(text(await follower), '2345');
+  assert.equal(gets, 2);
+
+  // A waiting reader is cancelled: it fails with QUERY_CANCELLED at once, the GET goes on for the other.
+  gets = 0;
+  const second = new AbortController();
+  const reader = cached.get('a.bin', { range, etag: 'e1' });
+  const waiter = cached.get('a.bin', { range, etag: 'e1', signal: second.signal });
+  second.abort();
+  await assert.rejects(waiter, (e) => SpokeError.isInstance(e) && e.code === ErrorCode.QUERY_CANCELLED);
+  assert.equal(text(await reader), '2345');
+  assert.equal(gets, 1);
+  assert.equal(getEventListeners(second.signal, 'abort').length, 0, 'no listener left on the signal');
   await cached.close();
 });
 

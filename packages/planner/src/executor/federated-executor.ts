@@ -34,7 +34,7 @@ import { translateDuckDBError } from './duckdb-errors.js';
 import { ExecutionTrace, type ReadActuals } from './execution-trace.js';
 import { EVIDENCE_FACTOR, KeyOverflow } from './key-overflow.js';
 import { type PinnedRead, type ReadCache, readCacheKey } from './read-cache.js';
-import type { ResidualQuery } from './residual.js';
+import { ordersByArrival, type ResidualQuery } from './residual.js';
 import { openResidualConnection } from './residual-connections.js';
 
 /** A sub-query sent whole to one SQL source, loaded as `relation`. */
@@ -462,7 +462,9 @@ function scanRequestParts(read: PlannedRead) {
  */
 async function snapshotOf(read: PlannedRead, signal: AbortSignal): Promise<string | undefined> {
   const { binding, projection } = read.scan;
-  if (read.inSource || projection.length === 0 || !binding.provider.snapshot) return undefined;
+  // A read the residual orders by arrival needs a table of its own (its rowid is that order), not a cached view.
+  if (read.inSource || projection.length === 0 || !binding.provider.snapshot || ordersByArrival(read.scan))
+    return undefined;
   const snapshot = await binding.provider.snapshot(signal).catch(() => undefined);
   throwIfAborted(signal);
   return snapshot;

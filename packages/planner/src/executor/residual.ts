@@ -39,10 +39,7 @@ export function buildResidual(
     }
   }
   for (const plan of plans) {
-    if (
-      plan.orderBy?.[0]?.expr.kind === 'function' &&
-      plan.orderBy[0].expr.name === 'reciprocal_rank_fusion'
-    ) {
+    if (ordersByArrival(plan)) {
       orderByArrival(plan);
     }
   }
@@ -64,6 +61,17 @@ export function buildResidual(
   const used = renumberParams(stmt);
   const sql = deparseSync({ SelectStmt: stmt } as never);
   return { sql, params: used.map((n) => params[n - 1] ?? null) };
+}
+
+/**
+ * Whether the residual orders `plan`'s rows as they arrived (a hybrid
+ * ranking only the source computes): the relation must then be a table of
+ * its own, whose `rowid` is that order — not a view of a read-cache table.
+ */
+export function ordersByArrival(plan: ScanPlan): boolean {
+  return (
+    plan.orderBy?.[0]?.expr.kind === 'function' && plan.orderBy[0].expr.name === 'reciprocal_rank_fusion'
+  );
 }
 
 /**

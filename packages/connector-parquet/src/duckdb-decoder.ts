@@ -87,7 +87,6 @@ export class DuckDBDecoder {
    */
   warm(): void {
     if (this.#closed || this.#held) return;
-    void this.#scratchDir().catch(() => undefined); // the scan that needs it reports a failure
     this.#warming = this.connect().then(
       (c) => this.release(c),
       () => undefined, // the scan that needs DuckDB reports the failure
@@ -99,7 +98,11 @@ export class DuckDBDecoder {
     return join(await this.#scratchDir(), `subset-${process.pid}-${++this.#seq}.parquet`);
   }
 
-  /** The connector's scratch directory, made once (by {@link warm}, off the first query's path); a failure is retried. */
+  /**
+   * The connector's scratch directory, made at the first scan that needs it
+   * (a connector that never decodes, or is never closed, leaves none); a
+   * failure is retried.
+   */
   #scratchDir(): Promise<string> {
     if (!this.#dir) {
       const dir = mkdtemp(join(this.scratchParent ?? tmpdir(), 'spoke-parquet-'));

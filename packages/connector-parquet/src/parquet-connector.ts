@@ -255,7 +255,7 @@ export async function createParquetConnector(
   });
   const decoder = o.decoder === 'duckdb' ? new DuckDBDecoder(cacheDirectory, context.sourceName) : undefined;
   // The process's DuckDB starts now unless another connector started it (~10 ms), in the background, with
-  // this connector's first connection and scratch directory: the first query then finds them ready.
+  // this connector's first connection: the first query then finds them ready.
   decoder?.warm();
   const footers = new FooterCache(
     store,

@@ -12,6 +12,7 @@ import { type AstNode, walkAst } from '../parse/ast.js';
 import { conjuncts, type ScanPlan } from '../pushdown/plan-scans.js';
 import { guardDivision } from './division-by-zero.js';
 import { hideMisfoldedConstant } from './misfolded-constants.js';
+import { castPercentileArguments } from './percentile-type.js';
 import { rewriteValueFunction } from './value-functions.js';
 
 /** The residual SQL and the parameter values it binds. */
@@ -44,6 +45,8 @@ export function buildResidual(
     }
   }
   refuseUnpushedRrf(stmt);
+  // Before the relations are renamed: the binder's scopes still resolve the columns.
+  for (const scope of new Set(plans.map((p) => p.binding.scope))) castPercentileArguments(scope);
   for (const plan of plans) {
     const rv = plan.binding.rangeVar;
     delete rv.catalogname;

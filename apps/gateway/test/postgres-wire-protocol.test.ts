@@ -197,6 +197,25 @@ describe('postgres wire: node-postgres', { timeout: 120_000 }, () => {
     assert.equal(r.rows[199_999].label, 'row 199999');
   });
 
+  test("pg_backend_pid() answers each connection's own process id, the one its CancelRequest names", async () => {
+    const [a, b] = [await client(), await client()];
+    const pidOf = (c: pg.Client) => (c as unknown as { processID: number }).processID;
+    for (const c of [a, b]) {
+      // This suite's clients read every value as its text.
+      const { rows, fields } = await c.query(
+        'SELECT pg_backend_pid() AS pid, pg_catalog.pg_backend_pid() = pg_backend_pid() AS same, pg_typeof(pg_backend_pid())::text AS type',
+      );
+      assert.deepEqual(rows, [{ pid: String(pidOf(c)), same: 't', type: 'integer' }]);
+      assert.equal(fields[0]!.dataTypeID, 23, 'an integer, as PostgreSQL answers it');
+      // Inside a FROM (VALUES …) and an expression list too.
+      const { rows: inside } = await c.query(
+        'SELECT x FROM (VALUES (pg_backend_pid()), (coalesce(pg_backend_pid(), 0))) t(x)',
+      );
+      assert.deepEqual(inside, [{ x: String(pidOf(c)) }, { x: String(pidOf(c)) }]);
+    }
+    assert.notEqual(pidOf(a), pidOf(b));
+  });
+
   test('a CancelRequest on another connection cancels the running query with 57014', async () => {
     const c = await client();
     const keys = c as unknown as { processID: number; secretKey: number };

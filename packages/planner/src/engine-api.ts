@@ -175,6 +175,12 @@ export class Session {
   ]);
   /** `idle` or `in transaction` (Spoke is read-mostly: transactions only group statements). */
   transaction: 'idle' | 'in transaction' = 'idle';
+  /**
+   * The process id the client was given for this connection (the Postgres
+   * wire's BackendKeyData, which its CancelRequest names): what
+   * `pg_backend_pid()` answers. Unset: 1 (no wire connection).
+   */
+  backendPid: number | undefined;
 }
 
 /** What every front end calls. */

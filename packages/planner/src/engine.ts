@@ -16,7 +16,7 @@ import {
 } from '@spoke/core';
 import type { DuckDBSessionOptions } from '@spoke/duckdb-arrow';
 import { bindQuery } from './binder/bind-query.js';
-import { catalogOnlyCall } from './binder/catalog-calls.js';
+import { answerBackendPid, catalogOnlyCall } from './binder/catalog-calls.js';
 import { checkCallables } from './binder/check-callables.js';
 import type { BoundQuery, TableBinding } from './binder/scope.js';
 import { SourceRegistry } from './binder/source-registry.js';
@@ -258,6 +258,8 @@ export class FederatedEngine implements QueryEngine {
     await breathe(node);
     const session = options.session ?? new Session();
     if (isSessionStatement(node)) return runSessionStatement(node, session);
+    if (session.backendPid !== undefined && /pg_backend_pid/i.test(sql))
+      answerBackendPid(node, session.backendPid);
     const [kind, body] = nodeKind(node);
     if (kind === 'ExplainStmt') {
       const inner = body.query?.SelectStmt;

@@ -169,6 +169,8 @@ export class WireSession {
   private user = '';
 
   constructor(private readonly options: WireSessionOptions) {
+    // pg_backend_pid() answers the id this client was given (its CancelRequest names it too).
+    this.session.backendPid = options.processId;
     options.socket.on('close', () => this.close());
   }
 

@@ -11,6 +11,7 @@ import {
   type FilterSupport,
   type RecordBatch,
   type RenderedSql,
+  type ScalarType,
   type ScalarValue,
   type ScanRequest,
   type Schema,
@@ -36,7 +37,7 @@ import {
 import type { FieldPacket, Pool, PoolConnection } from 'mysql2';
 import mysql from 'mysql2';
 import { BinaryRowDecoder, type WireField } from './binary-row-decoder.js';
-import { MysqlDialect, MysqlExpressionDialect, stringCharset } from './mysql-dialect.js';
+import { MysqlDialect, MysqlExpressionDialect, stringCharset, textArrayIn } from './mysql-dialect.js';
 import { mysqlFreshness } from './mysql-freshness.js';
 import { type MysqlConnectionSettings, type MysqlOptions, resolveMysqlOptions } from './mysql-options.js';
 import { type MysqlColumnInfo, type MysqlTypeMapping, mapMysqlType } from './mysql-type-mapping.js';
@@ -508,6 +509,11 @@ function collatingDialect(
       const quoted = base.quoteIdentifier(name);
       const charset = stringCharset(byName.get(name));
       return charset ? `(${quoted} COLLATE ${collation(charset)})` : quoted;
+    },
+    valueArray(operand: Expr | undefined, itemType: ScalarType, values: readonly ScalarValue[]) {
+      if (itemType.id !== 'utf8') return base.valueArray(operand, itemType, values);
+      const charset = operand?.kind === 'column' ? stringCharset(byName.get(operand.name)) : undefined;
+      return charset === 'utf8mb4' ? textArrayIn(values) : undefined;
     },
   });
 }

@@ -40,6 +40,20 @@ export function jsonTableIn(columnType: string) {
     `(${operand} ${negated ? 'NOT IN' : 'IN'} (SELECT \`__spoke_keys\`.\`v\` FROM JSON_TABLE(${array}, '$[*]' COLUMNS (\`v\` ${columnType} PATH '$')) AS \`__spoke_keys\`))`;
 }
 
+/**
+ * Text keys as a `JSON_TABLE` column, for a `utf8mb4` column only: the column
+ * side is rendered with an explicit binary collation (`(c COLLATE …_bin)`),
+ * which decides the comparison over the JSON column's implicit one, as it
+ * does for bound values, and every key is representable — in another
+ * character set a key it cannot hold would be converted to `?` and match a
+ * `?` (MariaDB refuses bound values there instead). The JSON column is as
+ * long as the longest key, so none is cut.
+ */
+export function textArrayIn(values: readonly ScalarValue[]) {
+  const longest = values.reduce<number>((n, v) => Math.max(n, typeof v === 'string' ? [...v].length : 0), 1);
+  return jsonTableIn(`VARCHAR(${longest}) CHARACTER SET utf8mb4`);
+}
+
 export class MysqlExpressionDialect extends AnsiDialect {
   readonly name = 'mysql';
   override readonly hasIlike = false;
@@ -61,21 +75,13 @@ export class MysqlExpressionDialect extends AnsiDialect {
   }
 
   /**
-   * Integer arrays as a `JSON_TABLE` of BIGINTs. Text arrays only against a
-   * plain column, which is always rendered with an explicit binary
-   * collation (`(c COLLATE …_bin)`): that collation then decides the
-   * comparison over the JSON column's implicit one, as it does for bound
-   * values — the JSON column as long as the longest key, so none is cut.
-   * Anything else declines (a list of placeholders, as before).
+   * Integer arrays as a `JSON_TABLE` of BIGINTs. Text arrays decline here
+   * (a list of placeholders, as before): only a scan knows the column's
+   * character set, and takes them for `utf8mb4` columns (see
+   * {@link textArrayIn}).
    */
-  valueArray(operand: Expr | undefined, itemType: ScalarType, values: readonly ScalarValue[]) {
-    if (INTEGER_ITEMS.has(itemType.id)) return jsonTableIn('BIGINT');
-    if (itemType.id !== 'utf8' || operand?.kind !== 'column') return undefined;
-    const longest = values.reduce<number>(
-      (n, v) => Math.max(n, typeof v === 'string' ? [...v].length : 0),
-      1,
-    );
-    return jsonTableIn(`VARCHAR(${longest}) CHARACTER SET utf8mb4`);
+  valueArray(_operand: Expr | undefined, itemType: ScalarType, _values: readonly ScalarValue[]) {
+    return INTEGER_ITEMS.has(itemType.id) ? jsonTableIn('BIGINT') : undefined;
   }
 
   /** An array (a long `IN` list) binds as its JSON text: integers as digits, strings JSON-escaped. */

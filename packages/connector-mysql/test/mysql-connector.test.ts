@@ -65,6 +65,8 @@ describe('connector-mysql against MariaDB', { timeout: 110_000 }, () => {
       INSERT INTO orders VALUES (1, 1, 10.50), (2, 1, 20.25), (3, 2, 5.00), (4, 4, 7.75), (5, 9, 1.00);
       CREATE TABLE \`we"ird\`\`name\` (\`col'\\\\umn\` INT, \`✓\` VARCHAR(10));
       INSERT INTO \`we"ird\`\`name\` VALUES (1, 'x'), (2, 'y');
+      CREATE TABLE latin (id INT PRIMARY KEY, name VARCHAR(20) CHARACTER SET latin1);
+      INSERT INTO latin VALUES (1, 'abc'), (2, '?'), (3, 'é');
       CREATE TABLE visits (id INT PRIMARY KEY, person_id INT, KEY (person_id));
       INSERT INTO visits SELECT seq, seq % 1000 FROM seq_1_to_200000;
       ANALYZE TABLE people, orders;
@@ -108,6 +110,7 @@ describe('connector-mysql against MariaDB', { timeout: 110_000 }, () => {
   test('catalog: schemas, tables, missing names', async () => {
     assert.deepEqual(await my.catalog.listSchemas(), ['spoke']);
     assert.deepEqual([...(await my.catalog.listTables('spoke'))].sort(), [
+      'latin',
       'orders',
       'people',
       'types',
@@ -355,7 +358,7 @@ describe('connector-mysql against MariaDB', { timeout: 110_000 }, () => {
     );
   });
 
-  test('long IN lists go as one JSON array (JSON_TABLE): 100,000 keys, text exact, NOT IN, whole statements', async () => {
+  test('long IN lists go as one JSON array (JSON_TABLE): 100,000 keys, utf8mb4 text exact, NOT IN, whole statements', async () => {
     const visits = await table('visits');
     assert.equal(visits.valueListLimit, 1_000_000, 'MariaDB 10.6+ takes a million keys');
     // 100,000 integer keys (every other id): far past MariaDB's 65,535 placeholders.
@@ -406,14 +409,34 @@ describe('connector-mysql against MariaDB', { timeout: 110_000 }, () => {
       got.sort(),
       want.map((r) => Number(r[0])),
     );
-    // A whole statement: the same forms inside the SQL, equal to DuckDB.
-    for (const sql of [
-      `SELECT id FROM spoke.people WHERE id IN (${Array.from({ length: 70 }, (_, i) => i * 2 + 1).join(', ')}) ORDER BY id`,
-      `SELECT id FROM spoke.people WHERE name IN (${list}) ORDER BY id`,
-      `SELECT id FROM spoke.people WHERE id NOT IN (${Array.from({ length: 70 }, (_, i) => i * 2 + 1).join(', ')}) ORDER BY id`,
-    ]) {
+    // Text keys for a column of another character set stay placeholders: there a key the column cannot hold would
+    // become `?` in a JSON column and match a `?`.
+    const latin = (await my.describeTable('spoke', 'latin'))!;
+    const latinKeys = Ex.in(
+      Ex.col('name'),
+      ['abc', 'é', ...Array.from({ length: 70 }, (_, i) => `filler ${i}`)].map((n) => Ex.lit(n, Types.utf8)),
+    );
+    assert.doesNotMatch(my.renderScan(latin, { projection: ['id'], filters: [latinKeys] }).sql, /JSON_TABLE/);
+    assert.deepEqual(
+      rowsOf(await scan('latin', { projection: ['id'], filters: [latinKeys] })).map((r) => Number(r[0])),
+      [1, 3],
+    );
+    // A whole statement: integers as one array inside the SQL (text, whose column's character set a whole
+    // statement does not carry, as placeholders), equal to DuckDB.
+    for (const [sql, array] of [
+      [
+        `SELECT id FROM spoke.people WHERE id IN (${Array.from({ length: 70 }, (_, i) => i * 2 + 1).join(', ')}) ORDER BY id`,
+        true,
+      ],
+      [`SELECT id FROM spoke.people WHERE name IN (${list}) ORDER BY id`, false],
+      [
+        `SELECT id FROM spoke.people WHERE id NOT IN (${Array.from({ length: 70 }, (_, i) => i * 2 + 1).join(', ')}) ORDER BY id`,
+        true,
+      ],
+    ] as const) {
       const statement = my.dialect.renderSelect(parseSync(sql).stmts![0]!.stmt as never);
-      assert.match(statement.sql, /JSON_TABLE/, sql);
+      if (array) assert.match(statement.sql, /JSON_TABLE/, sql);
+      else assert.doesNotMatch(statement.sql, /JSON_TABLE/, sql);
       const fromMaria = rowsOf(
         await collect(my.sql.execute(statement, { signal: new AbortController().signal, context: ctx })),
       ).map((r) => Number(r[0]));

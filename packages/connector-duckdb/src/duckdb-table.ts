@@ -188,7 +188,7 @@ export class DuckDBTable extends BaseTable {
         if (!row) return undefined;
         return {
           rowCount: { value: Number(row[0]), exact: false },
-          columns: await storedColumnStatistics(connection, this.rawFrom(), names, this.db.dialect, integers),
+          columns: await storedColumnStatistics(connection, this.rawFrom(), names, integers),
         };
       });
     }

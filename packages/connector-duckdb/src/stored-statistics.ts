@@ -8,11 +8,7 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ColumnStatistics } from '@spoke/core';
-
-/** What renders a column name for DuckDB. */
-interface Quoting {
-  quoteIdentifier(name: string): string;
-}
+import { quoteIdentifier } from '@spoke/duckdb-arrow';
 
 /**
  * Distinct estimates (and "no NULLs", when DuckDB knows it; min and max of
@@ -24,14 +20,13 @@ export async function storedColumnStatistics(
   connection: DuckDBConnection,
   from: string,
   names: readonly string[],
-  dialect: Quoting,
   integers: ReadonlySet<string> = new Set(),
 ): Promise<Record<string, ColumnStatistics>> {
   if (names.length === 0) return {};
   const columns: Record<string, ColumnStatistics> = {};
   try {
     const reader = await connection.runAndReadAll(
-      `SELECT ${names.map((n) => `stats(${dialect.quoteIdentifier(n)})`).join(', ')} FROM ${from} LIMIT 1`,
+      `SELECT ${names.map((n) => `stats(${quoteIdentifier(n)})`).join(', ')} FROM ${from} LIMIT 1`,
     );
     const row = reader.getRows()[0];
     if (!row) return {};

@@ -105,9 +105,14 @@ export async function executeFederated(
     const trace = plan.trace ?? new ExecutionTrace();
     const exclusive = serialized();
     const loaded = new Map<TableBinding, Promise<ScanPlan>>();
-    // Each read's arriving rows, watched by the reads that wait for its keys (`key-overflow.ts`).
+    // The arriving rows of each read another waits for, watched by those reads (`key-overflow.ts`).
     const arriving = new Map<TableBinding, KeyOverflow>(
-      plan.sequential ? [] : plan.reads.map((r) => [r.scan.binding, new KeyOverflow()]),
+      plan.sequential
+        ? []
+        : [...new Set(plan.reads.flatMap((r) => r.waitsFor.map((e) => e.from)))].map((b) => [
+            b,
+            new KeyOverflow(),
+          ]),
     );
     const plannedRead = new Map(plan.reads.map((r) => [r.scan.binding, r]));
     const queryKeys = new Map<TableBinding, Promise<KeyList | undefined>[]>();
@@ -161,11 +166,12 @@ export async function executeFederated(
           }
         }
         // Each feeder's read, or the rows it had brought when its keys overflowed (then it is not waited for).
+        const caps = read.waitsFor.map((edge) => keyCap(read, edge.toColumn));
         const feeders = await Promise.all(
-          read.waitsFor.map((edge) => {
+          read.waitsFor.map((edge, i) => {
             const feeder = loaded.get(edge.from)!;
             const watched = arriving.get(edge.from);
-            const cap = keyCap(read, edge.toColumn);
+            const cap = caps[i];
             const from = plannedRead.get(edge.from);
             if (!watched || !from || cap === undefined) return feeder;
             const after = Math.max(cap, EVIDENCE_FACTOR * (from.estimatedRows ?? 0));
@@ -174,13 +180,13 @@ export async function executeFederated(
         );
         const overflowed = read.waitsFor.flatMap((edge, i) => {
           const rows = feeders[i];
-          return typeof rows === 'number' ? [{ edge, rows }] : [];
+          return typeof rows === 'number' ? [{ edge, rows, cap: caps[i] }] : [];
         });
         if (overflowed.length) {
           record.replanned = `stopped waiting for the keys of ${overflowed
             .map(
-              ({ edge, rows }) =>
-                `${edge.from.alias} (more than ${keyCap(read, edge.toColumn)} after ${rows} rows, estimated ${
+              ({ edge, rows, cap }) =>
+                `${edge.from.alias} (more than ${cap} after ${rows} rows, estimated ${
                   plannedRead.get(edge.from)?.estimatedRows ?? '?'
                 })`,
             )
@@ -204,14 +210,13 @@ export async function executeFederated(
                 continue;
               }
               if (!from.projection.includes(edge.fromColumn)) continue;
-              const targetKeys = read.estimate.distinct[edge.toColumn] ?? read.estimate.tableRows;
               const keys = await keyList(
                 connection,
                 from.relation,
                 edge.fromColumn,
                 edge.to,
                 edge.toColumn,
-                targetKeys,
+                plannedTargetKeys(read, edge.toColumn),
               );
               if (!keys) dropped ||= edge.from.source === edge.to.source;
               else if (edge.from.source === edge.to.source) sameSource.push(keys);
@@ -620,9 +625,8 @@ async function keyList(
   /** Distinct values of the target column (or its rows) as the plan's estimate knew them; asked when absent. */
   knownTargetKeys?: number,
 ): Promise<KeyList | undefined> {
-  const field = to.arrowSchema.fields.find((f) => f.name === toColumn);
-  const type = field ? fromArrowType(field.type) : undefined;
-  if (!type || !KEY_TYPES.has(type.id) || !fromColumn) return undefined;
+  const type = keyColumnType(to, toColumn);
+  if (!type || !fromColumn) return undefined;
   const column = `"${fromColumn.replaceAll('"', '""')}"`;
   const limit = keyLimitOf(to);
   // One statement: at most limit + 1 distinct keys come back, so a long list is known to be too long.
@@ -655,13 +659,23 @@ async function keyList(
  * undefined when the column takes no key list at all.
  */
 function keyCap(read: PlannedRead, toColumn: string): number | undefined {
-  const field = read.scan.binding.arrowSchema.fields.find((f) => f.name === toColumn);
-  const type = field ? fromArrowType(field.type) : undefined;
-  if (!type || !KEY_TYPES.has(type.id)) return undefined;
-  const targetKeys = read.estimate.distinct[toColumn] ?? read.estimate.tableRows;
+  if (!keyColumnType(read.scan.binding, toColumn)) return undefined;
+  const targetKeys = plannedTargetKeys(read, toColumn);
   return Math.floor(
     Math.min(keyLimitOf(read.scan.binding), targetKeys === undefined ? Infinity : targetKeys * 0.5),
   );
+}
+
+/** Distinct values of the read's column (else its table's rows), as the plan's estimate knew them. */
+function plannedTargetKeys(read: PlannedRead, column: string): number | undefined {
+  return read.estimate.distinct[column] ?? read.estimate.tableRows;
+}
+
+/** The type of `binding`'s `column` when a key list can filter it (integers and text), else undefined. */
+function keyColumnType(binding: TableBinding, column: string): ScalarType | undefined {
+  const field = binding.arrowSchema.fields.find((f) => f.name === column);
+  const type = field ? fromArrowType(field.type) : undefined;
+  return type && KEY_TYPES.has(type.id) ? type : undefined;
 }
 
 const KEY_TYPES = new Set(['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32', 'uint64', 'utf8']);

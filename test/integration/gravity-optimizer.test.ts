@@ -42,6 +42,8 @@ const PG_TABLES = [
 ];
 const CRM_TABLE = `CREATE TABLE customers AS SELECT i AS id, 'customer ' || i AS name,
   CASE WHEN i % 40 = 0 THEN 'EU' ELSE 'US' END AS region FROM range(1, 2001) t(i)`;
+// 600,000 shipments, one per order id 1..600,000: PostgreSQL's items name only the first 60,000 orders.
+const SHIPMENTS_TABLE = `CREATE TABLE shipments AS SELECT i AS order_id, i % 100 AS weight FROM range(1, 600001) t(i)`;
 
 /** A slow, far-away PostgreSQL as the cost model should assume it: waiting for keys pays there. */
 const SLOW_PG = { pg: { latencyMs: 5, mbps: 10, rowsPerSecond: 20_000 } };
@@ -51,7 +53,8 @@ const engines: FederatedEngine[] = [];
 
 async function engineWith(options: {
   links?: Record<string, (typeof SLOW_PG)['pg']>;
-  neverUpload?: boolean;
+  /** `never_upload` on crm.customers (true) or on the table named. */
+  neverUpload?: true | string;
   sequential?: boolean;
   /** PostgreSQL's estimate for orders replaced by this (stale statistics). */
   staleOrders?: number;
@@ -83,7 +86,11 @@ async function engineWith(options: {
     ...(options.links ? { links: options.links } : {}),
     ...(options.sequential ? { optimizer: 'sequential' as const } : {}),
     ...(options.neverUpload
-      ? { policy: await createSecurityPolicy({ 'crm.customers': 'never_upload' }) }
+      ? {
+          policy: await createSecurityPolicy({
+            [options.neverUpload === true ? 'crm.customers' : options.neverUpload]: 'never_upload',
+          }),
+        }
       : {}),
   });
   engines.push(engine);
@@ -154,7 +161,7 @@ function read(plan: ExplainPlan, table: string) {
 before(async () => {
   sources = await startPgAndDuckDBFile({
     pgTables: PG_TABLES,
-    crmTables: [CRM_TABLE],
+    crmTables: [CRM_TABLE, SHIPMENTS_TABLE],
     settings: { shared_preload_libraries: 'pg_stat_statements' },
     pgSetup: ['CREATE EXTENSION pg_stat_statements'],
   });
@@ -335,6 +342,43 @@ describe('limits through outer joins and unions', () => {
       const plan = await engine.explain(sql, { analyze: true });
       assert.equal(read(plan, 'orders').actualRows, limit, sql);
     }
+  });
+});
+
+describe('semi-join by key range', () => {
+  // 34,000 items with qty 3 name 34,000 orders — too many for the DuckDB file's key list (20,000) — all among the
+  // first 60,000 of the 600,000 shipments: their range keeps a tenth of the shipments.
+  const ITEMS_SHIPPED = `SELECT count(*) AS n, sum(s.weight) AS weight FROM pg.items i
+    JOIN crm.shipments s ON s.order_id = i.order_id WHERE i.qty = 3`;
+
+  test('keys too many for a list but in a narrow band of the other table go as their range', async () => {
+    const engine = await engineWith({});
+    const plan = await engine.explain(ITEMS_SHIPPED, { analyze: true });
+    const shipments = read(plan, 'shipments');
+    assert.equal(shipments.strategy, 'semi-join by key range (i)', JSON.stringify(plan.sources));
+    const [[low, high]] = (await sources.reference(
+      'SELECT min(order_id), max(order_id) FROM pg.items WHERE qty = 3',
+    )) as [[number, number]];
+    assert.deepEqual(shipments.keyRanges, [`order_id ${low}..${high}`]);
+    assert.equal(shipments.keysSent, 0);
+    assert.equal(shipments.actualRows, Number(high) - Number(low) + 1, 'only the shipments in the range');
+    assert.ok(shipments.actualRows! <= 60_000);
+    const text = (await collectBatches(await engine.query(`EXPLAIN ANALYZE ${ITEMS_SHIPPED}`)))
+      .flatMap((b) => b.toArray().map((r) => String(r['QUERY PLAN'])))
+      .join('\n');
+    assert.match(text, /Strategy: semi-join by key range \(i\)/);
+    assert.match(text, new RegExp(`key range sent \\(order_id ${low}\\.\\.${high}\\)`));
+    await assertSameAnswer(engine, ITEMS_SHIPPED);
+  });
+
+  test("a never_upload table's key range is not sent either", async () => {
+    const engine = await engineWith({ neverUpload: 'pg.items' });
+    const plan = await engine.explain(ITEMS_SHIPPED, { analyze: true });
+    const shipments = read(plan, 'shipments');
+    assert.equal(shipments.strategy, 'pull');
+    assert.equal(shipments.keyRanges, undefined);
+    assert.equal(shipments.actualRows, 600_000);
+    await assertSameAnswer(engine, ITEMS_SHIPPED);
   });
 });
 

@@ -87,6 +87,11 @@ export interface ExplainSourceRequest {
   readonly loadMs?: number;
   /** EXPLAIN ANALYZE: join keys sent to the source in `IN (…)` lists. */
   readonly keysSent?: number;
+  /**
+   * EXPLAIN ANALYZE: join keys too many for a list, sent as their range
+   * (`column BETWEEN low AND high`): `column low..high` each.
+   */
+  readonly keyRanges?: readonly string[];
   /** EXPLAIN ANALYZE: why the read's strategy changed at run time (the estimate it was chosen on was wrong). */
   readonly replanned?: string;
   /** EXPLAIN ANALYZE: how far off the estimate was (`max(actual, estimate) / min(…)`, ≥ 1). */

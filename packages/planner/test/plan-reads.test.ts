@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { arrow } from '@spoke/core';
 import type { TableBinding } from '../src/binder/scope.js';
 import { LinkProfiles } from '../src/cost/link-profile.js';
 import type { JoinKeyEdge } from '../src/pushdown/plan-join-keys.js';
@@ -25,6 +26,8 @@ interface TableSpec {
   readonly distinct?: Record<string, number>;
   /** Bytes per row. */
   readonly width?: number;
+  /** Each column's [min, max] from the statistics. */
+  readonly ranges?: Record<string, { min: number; max: number }>;
 }
 
 let nextId = 0;
@@ -40,6 +43,7 @@ function scanOf(spec: TableSpec): { scan: ScanPlan; estimate: ReadEstimate } {
     table: spec.alias,
     connector: { sql: {} },
     provider: {},
+    arrowSchema: new arrow.Schema([new arrow.Field('k', new arrow.Int64())]),
   } as unknown as TableBinding;
   const scan: ScanPlan = { binding, relation: `__spoke_${id}`, projection: ['k'], candidates: [] };
   const estimate: ReadEstimate = {
@@ -47,6 +51,7 @@ function scanOf(spec: TableSpec): { scan: ScanPlan; estimate: ReadEstimate } {
     bytes: spec.rows * (spec.width ?? 16),
     tableRows: spec.tableRows ?? spec.rows,
     distinct: spec.distinct ?? {},
+    ...(spec.ranges ? { ranges: spec.ranges } : {}),
     basis: 'statistics',
     confident: true,
   };
@@ -176,5 +181,78 @@ describe('read order', () => {
     const bigSchedule = plan(big.tables, big.edges);
     assert.equal(bigSchedule.reads.length, MAX_SEARCHED_READS + 2);
     assert.ok(performance.now() - bigStarted < 200);
+  });
+});
+
+describe('semi-join by key range', () => {
+  // 100,000 recent visits name 50,000 orders, all among the newest 5 % of 1,000,000 order ids: too many keys for
+  // the orders table's list (20,000), but their range keeps a twentieth of it.
+  const visits = () =>
+    scanOf({
+      alias: 'v',
+      source: 'clicks',
+      rows: 100_000,
+      distinct: { k: 50_000 },
+      ranges: { k: { min: 950_001, max: 1_000_000 } },
+    });
+  const orders = (ranges?: Record<string, { min: number; max: number }>) =>
+    scanOf({
+      alias: 'o',
+      source: 'shop',
+      rows: 1_000_000,
+      distinct: { k: 1_000_000 },
+      ...(ranges ? { ranges } : {}),
+    });
+  const links = { shop: { latencyMs: 5, mbps: 100 } };
+
+  test('keys too many for a list, in a narrow band of the target: the read waits for their range', () => {
+    const v = visits();
+    const o = orders({ k: { min: 1, max: 1_000_000 } });
+    const schedule = plan([v, o], join(v, 'k', o, 'k'), links);
+    const read = readOf(schedule, 'o');
+    assert.equal(read.strategy, 'semi-join by key range (v)');
+    assert.deepEqual(
+      read.byKeyRange?.map((e) => e.from.alias),
+      ['v'],
+    );
+    assert.ok(read.estimatedRows! <= 60_000, `about a twentieth of the orders: ${read.estimatedRows}`);
+  });
+
+  test('keys over most of the target span: no range, the read is pulled', () => {
+    const o = orders({ k: { min: 900_000, max: 1_000_000 } });
+    // 80 % of the target's span: more than the 3/4 a reduction must keep at most to be considered.
+    const wide = scanOf({
+      alias: 'w',
+      source: 'clicks',
+      rows: 100_000,
+      distinct: { k: 50_000 },
+      ranges: { k: { min: 920_000, max: 1_000_000 } },
+    });
+    const schedule = plan([wide, o], join(wide, 'k', o, 'k'), links);
+    const read = readOf(schedule, 'o');
+    assert.equal(read.strategy, 'pull');
+    assert.equal(read.byKeyRange, undefined);
+  });
+
+  test('without the span of the target column in the statistics, no range is planned', () => {
+    const v = visits();
+    const o = orders();
+    const schedule = plan([v, o], join(v, 'k', o, 'k'), links);
+    assert.equal(readOf(schedule, 'o').strategy, 'pull');
+  });
+
+  test('keys few enough for a list still go as a list', () => {
+    const v = scanOf({
+      alias: 'v',
+      source: 'clicks',
+      rows: 5_000,
+      distinct: { k: 5_000 },
+      ranges: { k: { min: 950_001, max: 1_000_000 } },
+    });
+    const o = orders({ k: { min: 1, max: 1_000_000 } });
+    const schedule = plan([v, o], join(v, 'k', o, 'k'), links);
+    const read = readOf(schedule, 'o');
+    assert.equal(read.strategy, 'semi-join by keys (v)');
+    assert.equal(read.byKeyRange, undefined);
   });
 });

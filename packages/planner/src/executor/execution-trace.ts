@@ -21,6 +21,8 @@ export interface ReadActuals {
   loadMs: number;
   /** Distinct keys sent to the source as `IN (…)` lists. */
   keysSent: number;
+  /** Join keys too many for a list, sent as their range instead: `column low..high` each. */
+  keyRanges?: readonly string[];
   /** Why the read's strategy changed at run time, when it did. */
   replanned?: string;
   /** Arrow bytes of these rows sent on to another source (a relation uploaded for the query). */

@@ -27,6 +27,7 @@ import type { QueryResult } from '../engine-api.js';
 import type { ScanPlan } from '../pushdown/plan-scans.js';
 import type { SubqueryKeyList } from '../pushdown/plan-subqueries.js';
 import type { SubqueryKeyEdge } from '../pushdown/subquery-key-edges.js';
+import type { ColumnRange } from '../statistics/estimate-reads.js';
 import { renderReduction } from '../strategies/in-source-semi-join.js';
 import { keyLimitOf, type PlannedRead } from '../strategies/plan-reads.js';
 import { closingStream } from './closing-stream.js';
@@ -126,7 +127,9 @@ export async function executeFederated(
       if (q.keysFor) {
         const keys = task.then((relation) =>
           exclusive(() =>
-            keyList(connection, relation.relation, relation.column, q.keysFor!.binding, q.keysFor!.column),
+            keyList(connection, relation.relation, relation.column, q.keysFor!.binding, q.keysFor!.column, {
+              rangeOf: plannedRead.get(q.keysFor!.binding)?.estimate.ranges ?? {},
+            }),
           ),
         );
         tasks.push(keys);
@@ -166,7 +169,10 @@ export async function executeFederated(
           }
         }
         // Each feeder's read, or the rows it had brought when its keys overflowed (then it is not waited for).
-        const caps = read.waitsFor.map((edge) => keyCap(read, edge.toColumn));
+        // A wait for a key range expects more keys than a list takes: it is never cut short for them.
+        const caps = read.waitsFor.map((edge) =>
+          read.byKeyRange?.includes(edge) ? undefined : keyCap(read, edge.toColumn),
+        );
         const feeders = await Promise.all(
           read.waitsFor.map((edge, i) => {
             const feeder = loaded.get(edge.from)!;
@@ -210,16 +216,15 @@ export async function executeFederated(
                 continue;
               }
               if (!from.projection.includes(edge.fromColumn)) continue;
-              const keys = await keyList(
-                connection,
-                from.relation,
-                edge.fromColumn,
-                edge.to,
-                edge.toColumn,
-                plannedTargetKeys(read, edge.toColumn),
-              );
-              if (!keys) dropped ||= edge.from.source === edge.to.source;
-              else if (edge.from.source === edge.to.source) sameSource.push(keys);
+              const keys = await keyList(connection, from.relation, edge.fromColumn, edge.to, edge.toColumn, {
+                knownTargetKeys: plannedTargetKeys(read, edge.toColumn),
+                rangeOf: read.estimate.ranges ?? {},
+              });
+              const sameSourceEdge = edge.from.source === edge.to.source;
+              // A range of the source's own keys gives way to a reduction inside it, when the plan kept one.
+              if (!keys || keys.range) dropped ||= sameSourceEdge;
+              if (!keys) continue;
+              if (sameSourceEdge) sameSource.push(keys);
               else keyLists.push(keys);
             }
           });
@@ -237,6 +242,10 @@ export async function executeFederated(
           keyLists.push(...sameSource);
         }
         record.keysSent = keyLists.reduce((n, k) => n + k.keys.length, 0);
+        const ranges = keyLists.flatMap((k) =>
+          k.range ? [`${k.column} ${k.range.low}..${k.range.high}`] : [],
+        );
+        if (ranges.length) record.keyRanges = ranges;
         // Kept for later queries only when the rows are the whole request's (no keys narrowed them).
         const keep =
           cache && cacheKey !== undefined && !planned.inSource && keyLists.length === 0
@@ -415,7 +424,9 @@ async function loadRead(
   const started = trace.now();
   const open = (): AsyncIterable<RecordBatch> => {
     if (read.inSource) {
-      const rendered = renderReduction(read.inSource, scan.binding.alias, keyLists);
+      // Key lists go into the reducing query's own IN lists; ranges are left out (the reduction needs no help).
+      const lists = keyLists.filter((k) => !k.range);
+      const rendered = renderReduction(read.inSource, scan.binding.alias, lists);
       return read.inSource.connector.sql!.execute(rendered, { signal, context });
     }
     const parts = scanRequestParts(read);
@@ -604,17 +615,35 @@ export function prefetched(batches: AsyncIterable<RecordBatch>): AsyncIterable<R
   );
 }
 
-/** Distinct keys of a loaded relation's column, as a filter for another read's column. */
+/**
+ * Keys of a loaded relation's column, as a filter for another read's column:
+ * the distinct keys (`IN (…)`), or, when they are too many for a list, their
+ * smallest and largest (`BETWEEN`, `keys` then empty).
+ */
 interface KeyList {
   readonly column: string;
   readonly keys: readonly ScalarValue[];
   readonly filter: Expr;
+  /** Set when the filter is the keys' range rather than their list. */
+  readonly range?: { readonly low: ScalarValue; readonly high: ScalarValue };
+}
+
+/** What {@link keyList} knows of the target column from the plan. */
+interface KeyListOptions {
+  /** Distinct values of the target column (or its rows) as the plan's estimate knew them; asked when absent. */
+  readonly knownTargetKeys?: number | undefined;
+  /**
+   * The target table's column ranges from its statistics; given, an integer
+   * column whose keys are too many for a list may take their range instead.
+   */
+  readonly rangeOf?: Readonly<Record<string, ColumnRange>>;
 }
 
 /**
  * `to.toColumn IN (…)` with the distinct keys of `relation.column` (loaded
  * in DuckDB), when they are few enough, keep less than half of the target's
- * keys, and the target's source accepts the filter; else `undefined`.
+ * keys, and the target's source accepts the filter; else, with `rangeOf`,
+ * the keys' range ({@link keyRange}); else `undefined`.
  */
 async function keyList(
   connection: DuckDBConnection,
@@ -622,25 +651,29 @@ async function keyList(
   fromColumn: string,
   to: TableBinding,
   toColumn: string,
-  /** Distinct values of the target column (or its rows) as the plan's estimate knew them; asked when absent. */
-  knownTargetKeys?: number,
+  options: KeyListOptions = {},
 ): Promise<KeyList | undefined> {
   const type = keyColumnType(to, toColumn);
   if (!type || !fromColumn) return undefined;
   const column = `"${fromColumn.replaceAll('"', '""')}"`;
   const limit = keyLimitOf(to);
+  const asRange = () =>
+    options.rangeOf
+      ? keyRange(connection, relation, column, to, toColumn, type, options.rangeOf[toColumn])
+      : undefined;
   // One statement: at most limit + 1 distinct keys come back, so a long list is known to be too long.
   const reader = await connection.runAndReadAll(
     `SELECT DISTINCT ${column} FROM "${relation}" WHERE ${column} IS NOT NULL LIMIT ${limit + 1}`,
   );
   const rows = reader.getRows();
-  if (rows.length > limit) return undefined;
+  if (rows.length > limit) return asRange();
   // A list that keeps most of the other side's keys costs the source more than it saves.
+  const { knownTargetKeys } = options;
   const stats =
     knownTargetKeys === undefined ? await to.provider.statistics?.().catch(() => undefined) : undefined;
   const targetKeys =
     knownTargetKeys ?? stats?.columns?.[toColumn]?.distinctCount?.value ?? stats?.rowCount?.value;
-  if (targetKeys !== undefined && rows.length > targetKeys * 0.5) return undefined;
+  if (targetKeys !== undefined && rows.length > targetKeys * 0.5) return asRange();
   const literals = rows.map((r) => keyLiteral(r[0], type));
   if (literals.some((k) => k === undefined)) return undefined;
   const filter = Ex.in(Ex.col(toColumn), literals as Expr[]);
@@ -652,6 +685,65 @@ async function keyList(
     filter,
   };
 }
+
+/**
+ * `to.toColumn BETWEEN low AND high` over the keys' smallest and largest, for
+ * an integer column whose keys are too many for a list — as Trino's dynamic
+ * filters collapse to a min/max range past their distinct-value limit. A
+ * source applies a range as cheaply as any filter (by index where it has
+ * one, by row-group or file statistics in Parquet), and keys drawn from a
+ * narrow band — the recent ids of a time-ordered table — cut its rows as a
+ * list would. Not sent when the target's statistics show the range keeps
+ * nearly all of its span (≥ 90 %); sent when they know no span.
+ */
+async function keyRange(
+  connection: DuckDBConnection,
+  relation: string,
+  quotedColumn: string,
+  to: TableBinding,
+  toColumn: string,
+  type: ScalarType,
+  targetRange: ColumnRange | undefined,
+): Promise<KeyList | undefined> {
+  const bounds = INTEGER_BOUNDS[type.id];
+  if (!bounds) return undefined;
+  const reader = await connection.runAndReadAll(
+    `SELECT min(${quotedColumn}), max(${quotedColumn}) FROM "${relation}"`,
+  );
+  const [min, max] = reader.getRows()[0] ?? [];
+  const asBigInt = (v: unknown) =>
+    typeof v === 'bigint' ? v : typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : undefined;
+  let low = asBigInt(min);
+  let high = asBigInt(max);
+  if (low === undefined || high === undefined) return undefined;
+  // Keys of a wider type than the column: what lies outside the column's type matches nothing there.
+  if (low < bounds[0]) low = bounds[0];
+  if (high > bounds[1]) high = bounds[1];
+  if (low > high) return undefined;
+  if (targetRange && targetRange.max > targetRange.min) {
+    const kept = Math.min(Number(high), targetRange.max) - Math.max(Number(low), targetRange.min);
+    if (kept / (targetRange.max - targetRange.min) >= 0.9) return undefined;
+  }
+  const lowLiteral = keyLiteral(low, type)!;
+  const highLiteral = keyLiteral(high, type)!;
+  const filter = Ex.between(Ex.col(toColumn), lowLiteral, highLiteral);
+  const [support] = (await to.provider.supportsFilters?.([filter])) ?? ['unsupported'];
+  if (support === 'unsupported') return undefined;
+  const value = (l: Expr) => (l as { value: ScalarValue }).value;
+  return { column: toColumn, keys: [], filter, range: { low: value(lowLiteral), high: value(highLiteral) } };
+}
+
+/** Each integer key type's smallest and largest value. */
+const INTEGER_BOUNDS: Readonly<Record<string, readonly [bigint, bigint]>> = {
+  int8: [-(2n ** 7n), 2n ** 7n - 1n],
+  int16: [-(2n ** 15n), 2n ** 15n - 1n],
+  int32: [-(2n ** 31n), 2n ** 31n - 1n],
+  int64: [-(2n ** 63n), 2n ** 63n - 1n],
+  uint8: [0n, 2n ** 8n - 1n],
+  uint16: [0n, 2n ** 16n - 1n],
+  uint32: [0n, 2n ** 32n - 1n],
+  uint64: [0n, 2n ** 64n - 1n],
+};
 
 /**
  * How many distinct keys of a feeder the read would take for `toColumn`:

@@ -20,6 +20,8 @@ export interface ReadEstimate {
   readonly tableRows: number | undefined;
   /** Distinct values per column, where the source keeps them (join-key reductions use them). */
   readonly distinct: Readonly<Record<string, number>>;
+  /** Each column's [min, max] where the statistics know it (a join-key range is sent only if it narrows it). */
+  readonly ranges?: Readonly<Record<string, ColumnRange>>;
   /** Where `rows` came from. */
   readonly basis: 'source' | 'statistics' | 'unknown';
   /**
@@ -95,6 +97,7 @@ async function estimateRead(scan: ScanPlan, signal: AbortSignal): Promise<ReadEs
     bytes: rows === undefined ? undefined : Math.round(rows * width),
     tableRows,
     distinct,
+    ranges,
     basis,
     confident,
   };

@@ -11,14 +11,19 @@
  *   send its distinct join keys as `IN (…)` — worth it when the wait plus
  *   the reduced read finishes sooner than the whole read, by the link
  *   profiles' costs (`cost/`), and allowed only when the keys may leave
- *   their table's source (`never_upload` forbids it: keys are values too).
+ *   their table's source (`never_upload` forbids it: keys are values too);
+ * - **semi-join by key range**: the same wait when the keys are too many
+ *   for a list but the statistics show them in a narrow band of the
+ *   target's column (recent ids of a time-ordered table): their smallest
+ *   and largest go as `BETWEEN`, which a source answers from an index or
+ *   Parquet row-group statistics (integer keys only).
  *
  * The cost of a schedule is its critical path (reads run concurrently) or
  * DuckDB's serial loading, whichever is longer. Two alternatives are
  * costed alongside, for EXPLAIN: every read whole and at once, and the
  * previous planner's one-by-one, smallest-first order with every key list.
  */
-import type { ScalarValue } from '@spoke/core';
+import { arrow, type ScalarValue } from '@spoke/core';
 import type { TableBinding } from '../binder/scope.js';
 import type { LinkProfiles } from '../cost/link-profile.js';
 import {
@@ -75,6 +80,12 @@ export interface PlannedRead {
   readonly sharedWith?: ScanPlan;
   /** Edges from earlier reads whose distinct keys this read waits for. */
   readonly waitsFor: readonly JoinKeyEdge[];
+  /**
+   * The edges of `waitsFor` expected to bring more keys than a list may
+   * carry, waited for their range (`semi-join by key range`); their wait is
+   * not cut short when the keys pass the list's limit.
+   */
+  readonly byKeyRange?: readonly JoinKeyEdge[];
   /** `pull`, `semi-join in source`, `semi-join by keys`, or both reductions. */
   readonly strategy: string;
   /** Rows and bytes expected after the reductions (undefined when unknown). */
@@ -399,8 +410,10 @@ export function planReads(input: ReadPlanningInput): ReadSchedule {
     const labels: string[] = [];
     if (reducedInSource)
       labels.push(`semi-join in source (${partners.map((p) => p.edge.from.alias).join(', ')})`);
-    if (chosen.waitsFor.length)
-      labels.push(`semi-join by keys (${chosen.waitsFor.map((e) => e.from.alias).join(', ')})`);
+    const byList = chosen.waitsFor.filter((e) => !chosen.byKeyRange.includes(e));
+    if (byList.length) labels.push(`semi-join by keys (${byList.map((e) => e.from.alias).join(', ')})`);
+    if (chosen.byKeyRange.length)
+      labels.push(`semi-join by key range (${chosen.byKeyRange.map((e) => e.from.alias).join(', ')})`);
     const width = widthOf(estimate);
     const read: PlannedRead = {
       scan,
@@ -410,6 +423,7 @@ export function planReads(input: ReadPlanningInput): ReadSchedule {
         ? { fallback: inSource }
         : {}),
       waitsFor: chosen.waitsFor,
+      ...(chosen.byKeyRange.length ? { byKeyRange: chosen.byKeyRange } : {}),
       strategy: labels.length ? labels.join(' + ') : 'pull',
       estimatedRows: chosen.rows === undefined ? undefined : Math.round(chosen.rows),
       estimatedBytes: chosen.rows === undefined ? undefined : Math.round(chosen.rows * width),
@@ -457,14 +471,17 @@ export function planReads(input: ReadPlanningInput): ReadSchedule {
     feeders: readonly JoinKeyEdge[],
   ): {
     waitsFor: JoinKeyEdge[];
+    byKeyRange: JoinKeyEdge[];
     rows: number | undefined;
     cost: number | undefined;
     finishesAt: number | undefined;
   } {
     const estimate = estimates.get(scan)!;
+    const byKeyRange: JoinKeyEdge[] = [];
     if (rowsBefore === undefined || estimate.tableRows === undefined) {
       return {
         waitsFor: [...feeders],
+        byKeyRange,
         rows: rowsBefore,
         cost: rowsBefore === undefined ? undefined : costOf(scan, rowsBefore),
         finishesAt: undefined,
@@ -490,12 +507,18 @@ export function planReads(input: ReadPlanningInput): ReadSchedule {
       // A feeder whose size is a guess, and might be small, is waited for: the run-time check then decides on
       // its actual keys. Not waiting risks reading this table whole; waiting costs only the feeder's read.
       const guessed = !placed.confident && (fromRows ?? 0) <= keyLimit * 4;
+      const kept = Math.min(1, keys / Math.max(1, targetKeys));
+      const byList = keys <= keyLimit && kept <= USEFUL_REDUCTION;
+      // Too many keys for a list: their range, when the statistics put them in a narrow band of the target's.
+      const range = byList ? undefined : keyRangeKept(edge, estimates.get(from)!, scan, estimate);
       return {
         edge,
         guessed,
         unknown: fromRows === undefined || placed.read!.finishesAt === undefined,
         keys,
-        kept: Math.min(1, keys / Math.max(1, targetKeys)),
+        kept: byList ? kept : (range ?? kept),
+        byList,
+        byRange: range !== undefined && range <= USEFUL_REDUCTION,
         ready: placed.read!.finishesAt ?? 0,
       };
     });
@@ -504,22 +527,25 @@ export function planReads(input: ReadPlanningInput): ReadSchedule {
       finishesAt = undefined;
     }
     const known = candidates
-      .filter((c) => !c.unknown && ((c.keys <= keyLimit && c.kept <= USEFUL_REDUCTION) || c.guessed))
+      .filter((c) => !c.unknown && (c.byList || c.byRange || c.guessed))
       .sort((a, b) => a.ready - b.ready);
     for (const c of known) {
       const reduced = rows * Math.min(1, c.kept);
-      const waited = Math.max(start, c.ready) + keyCost + c.keys * perKey + costOf(scan, reduced);
+      // A range is two values, whatever the keys.
+      const sent = c.byList ? c.keys * perKey : 0;
+      const waited = Math.max(start, c.ready) + keyCost + sent + costOf(scan, reduced);
       const current = finishesAt ?? full;
       const slack = Math.max(ACCEPTED_DELAY_MS, 2 * linkOf(scan).latencyMs, current * 0.1);
       if (c.guessed || waited <= Math.max(current + slack, budget)) {
         waitsFor.push(c.edge);
+        if (c.byRange) byKeyRange.push(c.edge);
         start = Math.max(start, c.ready);
-        keyCost += c.keys * perKey;
-        if (c.keys <= keyLimit) rows = reduced;
+        keyCost += sent;
+        if (c.byList || c.byRange) rows = reduced;
         if (finishesAt !== undefined) finishesAt = Math.max(waited, c.guessed ? c.ready : 0);
       }
     }
-    return { waitsFor, rows, cost: costOf(scan, rows), finishesAt };
+    return { waitsFor, byKeyRange, rows, cost: costOf(scan, rows), finishesAt };
   }
 }
 
@@ -798,6 +824,28 @@ function joinDomain(edge: JoinKeyEdge, to: ReadEstimate, from: ReadEstimate): nu
     from.distinct[edge.fromColumn] ??
     Math.min(to.tableRows ?? Number.POSITIVE_INFINITY, from.tableRows ?? Number.POSITIVE_INFINITY)
   );
+}
+
+/**
+ * The fraction of `scan`'s rows the range of `edge`'s keys would keep: the
+ * share of the target column's [min, max] that the feeder column's covers,
+ * by the two tables' statistics (rows spread evenly over the span, as
+ * {@link selectivity} assumes). Undefined unless both spans are known and
+ * the target column is an integer (a range of other keys is not sent).
+ */
+function keyRangeKept(
+  edge: JoinKeyEdge,
+  from: ReadEstimate,
+  scan: ScanPlan,
+  to: ReadEstimate,
+): number | undefined {
+  const source = from.ranges?.[edge.fromColumn];
+  const target = to.ranges?.[edge.toColumn];
+  if (!source || !target || target.max <= target.min) return undefined;
+  const field = scan.binding.arrowSchema.fields.find((f) => f.name === edge.toColumn);
+  if (!field || !arrow.DataType.isInt(field.type)) return undefined;
+  const overlap = Math.min(source.max, target.max) - Math.max(source.min, target.min);
+  return Math.max(0, overlap) / (target.max - target.min);
 }
 
 /**

@@ -86,13 +86,16 @@ class Binder {
     }
 
     if (stmt.op && stmt.op !== 'SETOP_NONE') {
-      const left = await this.bindSelect(stmt.larg, parent, ctes);
+      await this.bindSelect(stmt.larg, parent, ctes);
       await this.bindSelect(stmt.rarg, parent, ctes);
       // ORDER BY of a set operation names output columns.
       const scope = new Scope(stmt, parent);
-      for (const n of outputColumnNames(stmt.larg) ?? []) scope.outputNames.add(n);
+      const outputs = outputColumnNames(stmt.larg);
+      for (const n of outputs ?? []) scope.outputNames.add(n);
+      checkSetOperationOrderBy(stmt, outputs);
       this.scopes.set(stmt, scope);
-      void left;
+      await this.bindExpressions(stmt.limitCount, scope, ctes);
+      await this.bindExpressions(stmt.limitOffset, scope, ctes);
       return scope;
     }
 
@@ -133,8 +136,27 @@ class Binder {
   ): Promise<ScopeEntry[]> {
     const [kind, body] = nodeKind(item);
     switch (kind) {
-      case 'RangeVar':
+      case 'RangeVar': {
+        if (body.alias?.colnames?.length && !this.namesCte(body, ctes)) {
+          // `FROM t AS x(a, b)`: the table's columns renamed. As `(SELECT * FROM t) AS x(a, b)` the scan and
+          // every push-down still see the table's own names.
+          const { alias, ...table } = body;
+          for (const key of Object.keys(item)) delete item[key];
+          item.RangeSubselect = {
+            subquery: {
+              SelectStmt: {
+                targetList: [{ ResTarget: { val: { ColumnRef: { fields: [{ A_Star: {} }] } } } }],
+                fromClause: [{ RangeVar: { ...table, alias: { aliasname: alias.aliasname } } }],
+                limitOption: 'LIMIT_OPTION_DEFAULT',
+                op: 'SETOP_NONE',
+              },
+            },
+            alias,
+          };
+          return this.bindFromItem(item, scope, ctes, nullable, parent);
+        }
         return [await this.bindRangeVar(body, scope, ctes, nullable)];
+      }
       case 'JoinExpr': {
         const type: string = body.jointype;
         const leftNullable = nullable || type === 'JOIN_RIGHT' || type === 'JOIN_FULL';
@@ -163,11 +185,11 @@ class Binder {
         const query = body.subquery?.SelectStmt;
         if (!query)
           throw new SpokeError(ErrorCode.UNSUPPORTED, 'only SELECT sub-queries are supported in FROM');
-        await this.bindSelect(query, body.lateral ? scope : parent, ctes);
-        const aliases: string[] | undefined = body.alias?.colnames?.map((n: AstNode) => str(n)!);
+        const inner = await this.bindSelect(query, body.lateral ? scope : parent, ctes);
+        const aliases = aliasColumnNames(body.alias);
         const entry: ScopeEntry = {
           name: body.alias?.aliasname ?? '?subquery?',
-          ...optional('columns', aliases ?? outputColumnNames(query)),
+          ...optional('columns', renamedColumns(aliases, outputColumnNames(query) ?? starColumns(inner))),
         };
         scope.entries.push(entry);
         return [entry];
@@ -181,6 +203,7 @@ class Binder {
           return [await this.bindRangeVar(pinned, scope, ctes, nullable)];
         }
         this.hasOtherRelations = true;
+        nameScalarFunctionColumn(body);
         await this.bindExpressions(body.functions, scope, ctes);
         const entry: ScopeEntry = { name: body.alias?.aliasname ?? functionName(body) ?? '?function?' };
         scope.entries.push(entry);
@@ -197,7 +220,9 @@ class Binder {
     const name: string = rv.relname;
     const alias: string = rv.alias?.aliasname ?? name;
     if (catalog === undefined && schema === undefined && ctes.has(name)) {
-      const entry: ScopeEntry = { name: alias, ...optional('columns', ctes.get(name)) };
+      // `FROM cte AS c(x1, …)` renames the CTE's first columns.
+      const columns = renamedColumns(aliasColumnNames(rv.alias), ctes.get(name));
+      const entry: ScopeEntry = { name: alias, ...optional('columns', columns) };
       scope.entries.push(entry);
       return entry;
     }
@@ -247,12 +272,24 @@ class Binder {
     return entry;
   }
 
+  /** True when `rv` (unqualified) names a CTE in scope. */
+  namesCte(rv: AstNode, ctes: CteMap): boolean {
+    return rv.catalogname === undefined && rv.schemaname === undefined && ctes.has(rv.relname);
+  }
+
   /** Resolves every column reference in `node`, binding sub-queries (SubLinks) as nested scopes. */
   async bindExpressions(node: unknown, scope: Scope, ctes: CteMap, allowOutputNames = false): Promise<void> {
     const subqueries: AstNode[] = [];
+    const testedSubqueries: AstNode[] = [];
     walkAst(node, (n) => {
       if (n.SubLink) {
         walkAstShallow(n.SubLink.testexpr, (ref) => this.resolve(ref, scope, allowOutputNames));
+        // A sub-query inside the tested expression (`CASE WHEN x IN (SELECT …) … END IN (SELECT …)`) is bound too.
+        walkAst(n.SubLink.testexpr, (inner) => {
+          if (!inner.SubLink) return undefined;
+          testedSubqueries.push(inner);
+          return false;
+        });
         if (n.SubLink.subLinkType === 'EXISTS_SUBLINK') existsReadsNoColumns(n.SubLink.subselect.SelectStmt);
         subqueries.push(n.SubLink.subselect.SelectStmt);
         return false;
@@ -264,6 +301,7 @@ class Binder {
       return undefined;
     });
     for (const q of subqueries) await this.bindSelect(q, scope, ctes);
+    for (const link of testedSubqueries) await this.bindExpressions(link, scope, ctes, allowOutputNames);
   }
 
   /** Resolves one ColumnRef and marks the source columns it reads. */
@@ -482,4 +520,96 @@ function walkAstShallow(node: unknown, visit: (ref: AstNode) => void): void {
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+/** The column names of an alias's list (`AS x(a, b)`), or `undefined` without one. */
+function aliasColumnNames(alias: AstNode | undefined): string[] | undefined {
+  const names = (alias?.colnames as AstNode[] | undefined)?.map((n) => str(n)!);
+  return names?.length ? names : undefined;
+}
+
+/**
+ * A FROM item's columns after its alias list: PostgreSQL renames the first
+ * columns and keeps the rest. Without a list, the item's own; with a list but
+ * unknown columns, `undefined` (not checked here).
+ */
+function renamedColumns(
+  aliases: readonly string[] | undefined,
+  columns: readonly string[] | undefined,
+): readonly string[] | undefined {
+  if (!aliases) return columns;
+  if (!columns) return undefined;
+  return [...aliases, ...columns.slice(aliases.length)];
+}
+
+/** The columns `SELECT *` of `scope` yields when every FROM entry's columns are known. */
+function starColumns(scope: Scope): readonly string[] | undefined {
+  const stmt = scope.stmt;
+  const targets = (stmt.targetList ?? []) as AstNode[];
+  const onlyStar =
+    targets.length === 1 &&
+    (targets[0]?.ResTarget?.val?.ColumnRef?.fields as AstNode[] | undefined)?.length === 1;
+  if (!onlyStar || !targets[0]!.ResTarget.val.ColumnRef.fields[0].A_Star || scope.entries.length === 0)
+    return undefined;
+  if (scope.entries.some((e) => !e.columns)) return undefined;
+  return scope.entries.flatMap((e) => e.columns!);
+}
+
+/**
+ * ORDER BY of a UNION/INTERSECT/EXCEPT sorts its result: PostgreSQL accepts
+ * only a result column's name or position there. DuckDB also takes a right
+ * branch's column or a qualified one, and would sort by it: refuse them as
+ * PostgreSQL does (42703, 42P01, 0A000).
+ */
+function checkSetOperationOrderBy(stmt: AstNode, outputs: readonly string[] | undefined): void {
+  for (const item of (stmt.sortClause ?? []) as AstNode[]) {
+    const node = item.SortBy?.node as AstNode | undefined;
+    if (!node || node.A_Const) continue;
+    const fields = node.ColumnRef?.fields as AstNode[] | undefined;
+    if (fields?.length === 1 && fields[0]!.String) {
+      const name = str(fields[0])!;
+      if (outputs && !outputs.includes(name) && !outputs.some((o) => o.toLowerCase() === name.toLowerCase()))
+        throw new SpokeError(ErrorCode.COLUMN_NOT_FOUND, `column "${name}" does not exist`, {
+          details: { sqlstate: '42703' },
+        });
+      continue;
+    }
+    if (fields && fields.length >= 2 && fields.every((f) => f.String)) {
+      throw new SpokeError(
+        ErrorCode.TABLE_NOT_FOUND,
+        `missing FROM-clause entry for table "${str(fields[fields.length - 2])}"`,
+        { details: { sqlstate: '42P01' } },
+      );
+    }
+    throw new SpokeError(
+      ErrorCode.UNSUPPORTED,
+      'invalid UNION/INTERSECT/EXCEPT ORDER BY clause: only result column names or numbers can be used',
+      { details: { sqlstate: '0A000' } },
+    );
+  }
+}
+
+/** Set-returning functions whose rows are one scalar column (given these argument counts). */
+const SCALAR_SET_FUNCTIONS: Readonly<Record<string, (args: number) => boolean>> = {
+  generate_series: () => true,
+  generate_subscripts: () => true,
+  unnest: (args) => args === 1,
+  regexp_split_to_table: () => true,
+  string_to_table: () => true,
+};
+
+/**
+ * `FROM generate_series(1, 3) AS x`: PostgreSQL names the single column of a
+ * function returning a scalar after the alias, so `x` is the value; DuckDB
+ * would name it after the function and read `x` as the whole row (a struct).
+ * The alias gains the column list `x(x)`, which both read alike.
+ */
+function nameScalarFunctionColumn(range: AstNode): void {
+  if (!range.alias || range.alias.colnames || range.functions?.length !== 1) return;
+  const call = range.functions[0]?.List?.items?.[0]?.FuncCall as AstNode | undefined;
+  const names = (call?.funcname as AstNode[] | undefined)?.map((n) => str(n));
+  const name = names?.at(-1)?.toLowerCase();
+  if (!call || !name || (names!.length > 1 && names![0] !== 'pg_catalog')) return;
+  if (!SCALAR_SET_FUNCTIONS[name]?.((call.args as unknown[] | undefined)?.length ?? 0)) return;
+  range.alias = { ...range.alias, colnames: [{ String: { sval: range.alias.aliasname } }] };
 }

@@ -211,6 +211,18 @@ describe("DuckDB's errors in PostgreSQL's words", () => {
       '21000',
       'more than one row returned by a subquery used as an expression',
     ],
+    ['SELECT ln(0)', '2201E', 'cannot take logarithm of zero'],
+    ['SELECT abs((-9223372036854775808)::int8)', '22003', 'bigint out of range'],
+    ['SELECT (-2147483648)::int4 / (-1)::int4', '22003', 'integer out of range'],
+    ['SELECT 32767.6::int2', '22003', 'smallint out of range'],
+    ["SELECT 'abc'::numeric", '22P02', 'invalid input syntax for type numeric: "abc"'],
+    ['SELECT 123456.789::numeric(5,2)', '22003', 'numeric field overflow'],
+    ['SELECT max(min(id)) FROM crm.customers', '42803', 'aggregate function calls cannot be nested'],
+    [
+      'SELECT count(*) OVER w FROM crm.customers WINDOW w AS (), w AS ()',
+      '42P20',
+      'window "w" is already defined',
+    ],
   ];
   for (const [sql, sqlstate, message] of cases) {
     test(sql, async () => {

@@ -92,9 +92,99 @@ interface Mapped {
   readonly code?: ErrorCode;
 }
 
+/** The type PostgreSQL names for an integer overflowing at `value` (the most negative value of its type). */
+function integerTypeOf(value: string): string {
+  const digits = value.replace(/^-/, '').length;
+  return digits <= 5 ? 'smallint' : digits <= 10 ? 'integer' : 'bigint';
+}
+
+const INTEGER_WIDTHS: Readonly<Record<string, string>> = {
+  INT8: 'smallint',
+  INT16: 'smallint',
+  INT32: 'integer',
+  INT64: 'bigint',
+};
+
+/**
+ * DuckDB's errors of arithmetic, casts, regular expressions and window
+ * arguments (raised where PostgreSQL raises its own), in PostgreSQL's words
+ * and SQLSTATE — DuckDB's text would otherwise reach the client as 42804.
+ */
+function mathematicalError(line: string): Mapped | undefined {
+  if (/^cannot take logarithm of (?:zero|a negative number)$/.test(line))
+    return { message: line, sqlstate: '2201E' };
+  if (line === 'cannot take square root of a negative number') return { message: line, sqlstate: '2201F' };
+  if (line === 'factorial of a negative number is undefined') return { message: line, sqlstate: '22003' };
+  if (/^divison by zero in based logarithm/.test(line))
+    return { message: 'division by zero', sqlstate: '22012' };
+  let m = /^Overflow in division of (-?\d+) \/ -1/.exec(line);
+  if (m) return { message: `${integerTypeOf(m[1]!)} out of range`, sqlstate: '22003' };
+  m = /^Overflow on abs\((-?\d+)\)/.exec(line);
+  if (m) return { message: `${integerTypeOf(m[1]!)} out of range`, sqlstate: '22003' };
+  m = /^Failed to cast decimal value \S+ to type (INT\d+)/.exec(line);
+  if (m) return { message: `${INTEGER_WIDTHS[m[1]!] ?? 'integer'} out of range`, sqlstate: '22003' };
+  if (
+    /^Could not cast value \S+ to DECIMAL\(/.test(line) ||
+    /^Casting value .* to type DECIMAL\(.*out of range/.test(line)
+  )
+    return { message: 'numeric field overflow', sqlstate: '22003' };
+  if (/^Value out of range$/.test(line)) return { message: 'value out of range', sqlstate: '22003' };
+  m = /^Unrecognized Regex option (.)/.exec(line);
+  if (m) return { message: `invalid regular expression option: "${m[1]}"`, sqlstate: '22023' };
+  if (/^invalid escape sequence: \\\d/.test(line))
+    return {
+      message: 'invalid regular expression: back-references (\\1) are not supported',
+      sqlstate: '2201B',
+    };
+  if (/^Argument for ntile must be greater than zero/.test(line))
+    return { message: 'argument of ntile must be greater than zero', sqlstate: '22014' };
+  if (/^interval cannot be 0!?$/.test(line))
+    return { message: 'step size cannot equal zero', sqlstate: '22023' };
+  if (/^Invalid hex escape code encountered in string -> blob conversion/.test(line))
+    return { message: 'invalid input syntax for type bytea', sqlstate: '22P02' };
+  if (line === 'aggregate function calls cannot be nested') return { message: line, sqlstate: '42803' };
+  if (/^QUANTILE can only take constant parameters/.test(line))
+    return {
+      message: 'the fraction of percentile_cont and percentile_disc must be a constant here',
+      sqlstate: '0A000',
+      code: ErrorCode.UNSUPPORTED,
+    };
+  if (/^DECIMAL type width must be between 1 and 38/.test(line))
+    return {
+      message: 'numeric precision above 38 is not supported',
+      sqlstate: '0A000',
+      code: ErrorCode.UNSUPPORTED,
+    };
+  // The residual's own parse (`Failed to extract statements: Parser Error: …`): PostgreSQL's SQLSTATE.
+  if (
+    /^window functions are not allowed in window definitions/.test(line) ||
+    /^window "[^"]*" is already defined/.test(line)
+  )
+    return { message: line, sqlstate: '42P20' };
+  if (/^Unimplemented order by type/.test(line))
+    return {
+      message: 'ORDER BY … USING is not supported: use ASC or DESC',
+      sqlstate: '0A000',
+      code: ErrorCode.UNSUPPORTED,
+    };
+  if (/^SELECT locking clause is not supported/.test(line))
+    return {
+      message: 'FOR UPDATE/FOR SHARE is not supported: Spoke only reads',
+      sqlstate: '0A000',
+      code: ErrorCode.UNSUPPORTED,
+    };
+  if (/^SELECT clause without selection list/.test(line))
+    return {
+      message: 'a SELECT without a select list is not supported',
+      sqlstate: '0A000',
+      code: ErrorCode.UNSUPPORTED,
+    };
+  return undefined;
+}
+
 /** PostgreSQL's words and SQLSTATE for the DuckDB error classes a user's SQL commonly meets. */
 function toPostgres(message: string): Mapped | undefined {
-  const body = message.replace(/^[A-Za-z ]+ Error: /, '');
+  const body = message.replace(/^Failed to extract statements: /, '').replace(/^[A-Za-z ]+ Error: /, '');
   const firstLine = body.split('\n')[0]!.trim();
   if (firstLine === DIVISION_BY_ZERO || /^Division by zero/i.test(firstLine)) {
     return { message: 'division by zero', sqlstate: '22012' };
@@ -109,6 +199,10 @@ function toPostgres(message: string): Mapped | undefined {
   // A PostgreSQL type DuckDB lacks (`xid`, `regclass`, `jsonb` in the residual).
   m = /^Type with name "?([^"!]+?)"? does not exist!?$/.exec(firstLine);
   if (m) return { message: `type "${m[1]!.toLowerCase()}" does not exist`, sqlstate: '42704' };
+  const mathematical = mathematicalError(firstLine);
+  if (mathematical) return mathematical;
+  m = /^Could not convert string (?:'(.*)'|"(.*)") to (DECIMAL)\(\d+,\d+\)/s.exec(firstLine);
+  if (m) return { message: `invalid input syntax for type numeric: "${m[1] ?? m[2]}"`, sqlstate: '22P02' };
   m = /^Could not convert string '(.*)' to ([A-Z0-9_ ]+)/s.exec(firstLine);
   if (m) {
     const type = pgTypeName(m[2]!);
@@ -217,7 +311,8 @@ function cleanMessage(message: string): string {
 export function translateDuckDBError(error: unknown, signal?: AbortSignal): unknown {
   if (SpokeError.isInstance(error)) return error;
   if (signal?.aborted) return SpokeError.cancelled(signal);
-  const message = (error as Error)?.message ?? String(error);
+  // The residual parses its SQL first: a parse error arrives as `Failed to extract statements: Parser Error: …`.
+  const message = ((error as Error)?.message ?? String(error)).replace(/^Failed to extract statements: /, '');
   if (message.startsWith('Permission Error')) {
     // The sandbox refused host access (residual-sandbox.ts); DuckDB's text would name its settings.
     return new SpokeError(

@@ -48,6 +48,7 @@ import { nameTargets } from './parse/figure-colname.js';
 import { settleLiteralCasts } from './parse/literal-casts.js';
 import { loadParser, parseSql, WORKER_THRESHOLD } from './parse/parse-sql.js';
 import type { QueryPolicy } from './policy-hook.js';
+import { addImpliedFilters } from './pushdown/implied-filters.js';
 import { type JoinKeyEdge, planJoinKeys } from './pushdown/plan-join-keys.js';
 import { planScans, type ScanPlan, unionAllLimits } from './pushdown/plan-scans.js';
 import {
@@ -716,6 +717,8 @@ export class FederatedEngine implements QueryEngine {
       unionAllLimits(bound.scopes.keys()),
     );
     const joinKeys = planJoinKeys(scans.map((s) => s.binding));
+    // Before the estimates: a filter a join implies narrows what each source is asked, and what it is expected to bring.
+    await addImpliedFilters(scans, joinKeys, mayShipKeys);
     const planned = planReads({
       scans,
       joinKeys,

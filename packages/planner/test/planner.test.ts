@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { connector as duckdb } from '@spoke/connector-duckdb';
-import { type Expr, SpokeError } from '@spoke/core';
+import { type Expr, formatExpression, SpokeError } from '@spoke/core';
 import { canonicalRowsFromBatches, canonicalRowsFromDuckDB, diffRows } from '@spoke/testing';
 import { collectBatches, createEngine, type FederatedEngine } from '../src/index.js';
 import { createFixtures, type Fixtures } from './support/fixtures.js';
@@ -208,7 +208,8 @@ describe('push-down', () => {
     const sql = `SELECT c.id, o.id FROM crm.customers c JOIN shop.orders o ON o.customer_id = c.id
                  WHERE (c.region = 'EU' AND o.amount > 90) OR (c.region = 'US' AND o.amount < 5)`;
     await assertSameAnswer(sql);
-    const orders = own(lastRequest(shop, 'orders'));
+    // Besides the join's own filters on customer_id (its keys, their range).
+    const orders = own(lastRequest(shop, 'orders')).filter((f) => !/customer_id/.test(show(f)));
     assert.equal(orders.length, 1);
     assert.equal(orders[0]!.kind, 'or');
     assert.equal(own(lastRequest(crm, 'customers'))[0]?.kind, 'or');
@@ -223,8 +224,8 @@ describe('push-down', () => {
     await assertSameAnswer(`SELECT c.id FROM crm.customers c WHERE c.id < 20 AND EXISTS
       (SELECT 1 FROM shop.orders o WHERE o.customer_id = c.id AND o.amount > 95)`);
     const orders = lastRequest(shop, 'orders');
-    assert.equal(own(orders).length, 1);
-    assert.match(show(own(orders)[0]!), /amount/);
+    // Its own filter, and the outer one the correlation implies (c.id < 20, so customer_id < 20).
+    assert.deepEqual(own(orders).map(formatExpression), ['amount > 95', 'customer_id < 20']);
     // The correlation is a join edge: the (filtered) customers' keys restrict the sub-query's scan.
     const keys = orders.filters.find((f) => f.kind === 'in' && f.list.length > 3);
     assert.ok(keys?.kind === 'in' && keys.expr.kind === 'column' && keys.expr.name === 'customer_id');

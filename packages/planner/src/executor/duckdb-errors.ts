@@ -1,5 +1,6 @@
 import { ErrorCode, SpokeError } from '@spoke/core';
 import { DIVISION_BY_ZERO } from './division-by-zero.js';
+import { RAISED_ERRORS } from './postgres-functions.js';
 
 /** DuckDB's type names (and its literal pseudo-types) as PostgreSQL spells them in messages. */
 const PG_TYPE_NAMES: Readonly<Record<string, string>> = {
@@ -189,6 +190,8 @@ function toPostgres(message: string): Mapped | undefined {
   if (firstLine === DIVISION_BY_ZERO || /^Division by zero/i.test(firstLine)) {
     return { message: 'division by zero', sqlstate: '22012' };
   }
+  const raised = RAISED_ERRORS[firstLine];
+  if (raised) return { message: firstLine, sqlstate: raised };
   // A function the allow-list accepts that this path's DuckDB lacks (a catalog-only function used over
   // sources): PostgreSQL's words, without DuckDB's "did you mean" list of its own function names.
   let m =

@@ -13,6 +13,7 @@ import { conjuncts, type ScanPlan } from '../pushdown/plan-scans.js';
 import { guardDivision } from './division-by-zero.js';
 import { hideMisfoldedConstant } from './misfolded-constants.js';
 import { castPercentileArguments } from './percentile-type.js';
+import { rewritePostgresFunctions } from './postgres-functions.js';
 import { rewriteValueFunction } from './value-functions.js';
 
 /** The residual SQL and the parameter values it binds. */
@@ -55,6 +56,8 @@ export function buildResidual(
     rv.alias = { ...(rv.alias ?? {}), aliasname: plan.binding.alias };
   }
   rewriteOperators(stmt);
+  // Before the divisions are guarded: a FILTERed aggregate's argument is wrapped first.
+  rewritePostgresFunctions(stmt);
   // PostgreSQL's division by zero, date/time keywords and DuckDB's mis-folded constants, in one walk
   // (long statements run on the event loop).
   walkAst(stmt, (node) => {

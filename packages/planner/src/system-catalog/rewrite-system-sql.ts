@@ -25,6 +25,7 @@ import { parseSync } from 'libpg-query';
 import { deparseSync } from 'pgsql-deparser';
 import { guardDivisions } from '../executor/division-by-zero.js';
 import { hideMisfoldedConstant } from '../executor/misfolded-constants.js';
+import { rewritePostgresFunctions } from '../executor/postgres-functions.js';
 import { valueFunctionCall } from '../executor/value-functions.js';
 import { type AstNode, walkAst } from '../parse/ast.js';
 import { nameTargets } from '../parse/figure-colname.js';
@@ -113,6 +114,8 @@ export function rewriteSystemSql(sql: string, target: RewriteTarget): string {
   nameTargets(statement);
   typeNullTargets(statement, false);
   const rewritten = rewriteNode(statement, target);
+  // PostgreSQL's answers for the functions DuckDB answers differently (before divisions are guarded).
+  rewritePostgresFunctions(rewritten);
   guardDivisions(rewritten);
   walkAst(rewritten, (node) => (hideMisfoldedConstant(node) ? false : undefined));
   return deparseSync(rewritten as never);

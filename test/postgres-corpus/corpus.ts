@@ -402,4 +402,6 @@ export const CORPUS: readonly string[] = [
   "SELECT '\\xDeAdBeEx'::bytea",
   "SELECT 'a\\000b\\\\c'::bytea, 'ü'::bytea",
   "SELECT 'a\\9'::bytea",
+  'SELECT b FROM db.t ORDER BY b NULLS FIRST FETCH FIRST 1 ROW WITH TIES',
+  'SELECT b FROM db.t ORDER BY b FETCH FIRST 2 ROWS ONLY',
 ];

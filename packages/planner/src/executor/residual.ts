@@ -15,6 +15,7 @@ import { hideMisfoldedConstant } from './misfolded-constants.js';
 import { castPercentileArguments } from './percentile-type.js';
 import { rewritePostgresFunctions } from './postgres-functions.js';
 import { rewriteValueFunction } from './value-functions.js';
+import { refuseWithTies } from './with-ties.js';
 
 /** The residual SQL and the parameter values it binds. */
 export interface ResidualQuery {
@@ -58,6 +59,7 @@ export function buildResidual(
   rewriteOperators(stmt);
   // Before the divisions are guarded: a FILTERed aggregate's argument is wrapped first.
   rewritePostgresFunctions(stmt);
+  refuseWithTies(stmt);
   // PostgreSQL's division by zero, date/time keywords and DuckDB's mis-folded constants, in one walk
   // (long statements run on the event loop).
   walkAst(stmt, (node) => {

@@ -27,6 +27,7 @@ import { guardDivisions } from '../executor/division-by-zero.js';
 import { hideMisfoldedConstant } from '../executor/misfolded-constants.js';
 import { rewritePostgresFunctions } from '../executor/postgres-functions.js';
 import { valueFunctionCall } from '../executor/value-functions.js';
+import { refuseWithTies } from '../executor/with-ties.js';
 import { type AstNode, walkAst } from '../parse/ast.js';
 import { nameTargets } from '../parse/figure-colname.js';
 
@@ -116,6 +117,7 @@ export function rewriteSystemSql(sql: string, target: RewriteTarget): string {
   const rewritten = rewriteNode(statement, target);
   // PostgreSQL's answers for the functions DuckDB answers differently (before divisions are guarded).
   rewritePostgresFunctions(rewritten);
+  refuseWithTies(rewritten);
   guardDivisions(rewritten);
   walkAst(rewritten, (node) => (hideMisfoldedConstant(node) ? false : undefined));
   return deparseSync(rewritten as never);

@@ -404,4 +404,7 @@ export const CORPUS: readonly string[] = [
   "SELECT 'a\\9'::bytea",
   'SELECT b FROM db.t ORDER BY b NULLS FIRST FETCH FIRST 1 ROW WITH TIES',
   'SELECT b FROM db.t ORDER BY b FETCH FIRST 2 ROWS ONLY',
+  'VALUES (1, 2), (3, 4 + 4), (7, 77.7)',
+  'VALUES (1, 2), (3, 4) ORDER BY column2 DESC LIMIT 1',
+  'VALUES ((SELECT max(a) FROM db.t), 1)',
 ];

@@ -92,6 +92,7 @@ function figure(node: AstNode | undefined): Figured {
  * spelling), and `*` stays `*`.
  */
 export function nameTargets(tree: AstNode): void {
+  nameTopLevelValues(tree);
   walkAst(tree, (node, key) => {
     nameValuesColumns(node);
     // Set-operation arms (`larg`/`rarg`) are SELECT bodies without the `SelectStmt` wrapper.
@@ -105,6 +106,33 @@ export function nameTargets(tree: AstNode): void {
     }
     return undefined;
   });
+}
+
+/**
+ * A statement that is a VALUES list (`VALUES (1, 2), (3, 4)`): PostgreSQL
+ * names its columns `column1`, `column2`…, DuckDB `col0`, `col1`…. The body
+ * becomes `SELECT * FROM (VALUES …) AS "*VALUES*"(column1, …)` in place (its
+ * WITH, ORDER BY and LIMIT move to the SELECT, which has the same names).
+ */
+function nameTopLevelValues(tree: AstNode): void {
+  const body = tree.SelectStmt as AstNode | undefined;
+  const values = body?.valuesLists as AstNode[] | undefined;
+  if (!body || !values?.length || (body.op && body.op !== 'SETOP_NONE')) return;
+  const width = (values[0]!.List?.items as AstNode[] | undefined)?.length ?? 0;
+  const inner = { valuesLists: values, limitOption: 'LIMIT_OPTION_DEFAULT', op: 'SETOP_NONE' };
+  delete body.valuesLists;
+  body.targetList = [{ ResTarget: { val: { ColumnRef: { fields: [{ A_Star: {} }] } } } }];
+  body.fromClause = [
+    {
+      RangeSubselect: {
+        subquery: { SelectStmt: inner },
+        alias: {
+          aliasname: '*VALUES*',
+          colnames: Array.from({ length: width }, (_, i) => ({ String: { sval: `column${i + 1}` } })),
+        },
+      },
+    },
+  ];
 }
 
 /**

@@ -81,6 +81,8 @@ export class MysqlConnector extends SqlSourceConnector {
     this.sourceName = context.sourceName;
     this.defaultSchema = connection.database;
     this.#options = options;
+    // Every query binds its tables: without it each pays the catalog's and the statistics' round trips first.
+    this.catalogCacheMs = options.catalogCacheMs;
     this.dialect = new MysqlDialect({
       resolveTable: (schema, name) => this.#described.get(`${schema ?? this.defaultSchema}\u0000${name}`),
       binaryCollation: (cs) => this.binaryCollation(cs),
@@ -461,6 +463,8 @@ export class MysqlConnector extends SqlSourceConnector {
       }
       if (signal.aborted) throw SpokeError.cancelled(signal);
       if (error !== undefined) {
+        // The table may have changed under a cached description: describe afresh next time.
+        if (options.columns && !signal.aborted) this.invalidateCatalog();
         const errno = (error as { errno?: number }).errno;
         if (killed && errno !== undefined && INTERRUPTED.has(errno) && signal.aborted)
           throw SpokeError.cancelled(signal);

@@ -32,6 +32,12 @@ export const MYSQL_OPTIONS = {
     description: 'PEM file with the CA certificate(s) for tls: verify (relative to the config file)',
   },
   batchRows: { type: 'integer', description: 'rows per Arrow record batch', default: 8192 },
+  catalogCacheMs: {
+    type: 'integer',
+    description:
+      'how long (ms) table descriptions, statistics and row estimates are reused before the server is asked again (0: every query)',
+    default: 5000,
+  },
 } as const;
 
 /** Parsed {@link MYSQL_OPTIONS}. */
@@ -81,6 +87,7 @@ export function resolveMysqlOptions(
   if (!database) throw bad('database', 'is required (or give it in url)');
   if (parsed.poolSize < 1) throw bad('poolSize', 'must be at least 1');
   if (parsed.batchRows < 1) throw bad('batchRows', 'must be at least 1');
+  if (parsed.catalogCacheMs < 0) throw bad('catalogCacheMs', 'must be 0 or more');
   if (parsed.tls === 'verify' && parsed.tlsCa === undefined) {
     // Node's default CA store is used: fine for public CAs.
   }

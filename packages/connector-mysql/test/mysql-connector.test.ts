@@ -107,6 +107,32 @@ describe('connector-mysql against MariaDB', { timeout: 110_000 }, () => {
     );
   };
 
+  test('catalogCacheMs: descriptions and statistics come from memory (default 5 s), or from the server every time (0)', async () => {
+    // SELECTs the server has run, all clients together (the catalog and statistics queries are SELECTs).
+    const selects = () =>
+      Number(/Com_select\s+(\d+)/.exec(server.sql("SHOW GLOBAL STATUS LIKE 'Com_select'"))![1]);
+    const lookUp = async (c: MysqlConnector) => {
+      const table = await c.catalog.getTable('spoke', 'people');
+      await table!.statistics!();
+    };
+    for (const [options, fresh] of [
+      [{}, false],
+      [{ catalogCacheMs: 0 }, true],
+    ] as const) {
+      const c = (await connector.create({ url: server.url, ...options }, context)) as MysqlConnector;
+      try {
+        await lookUp(c);
+        const before = selects();
+        for (let i = 0; i < 3; i++) await lookUp(c);
+        const asked = selects() - before;
+        if (fresh) assert.ok(asked >= 3 * 2, `every lookup asks the server: ${asked} SELECTs`);
+        else assert.equal(asked, 0, 'nothing asked again within catalogCacheMs');
+      } finally {
+        await c.close();
+      }
+    }
+  });
+
   test('catalog: schemas, tables, missing names', async () => {
     assert.deepEqual(await my.catalog.listSchemas(), ['spoke']);
     assert.deepEqual([...(await my.catalog.listTables('spoke'))].sort(), [

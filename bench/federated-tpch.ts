@@ -26,8 +26,8 @@
  * (issue 16) is a total time ≤ 3× DuckDB's, no query above 10×.
  * `--only=Q2,Q3` runs just those; `--runs=N` takes the best of N;
  * `--sequential` plans with the previous planner, for comparison;
- * `--join-in-source` creates the engine with `joinInSource: true` (tables
- * of one SQL source joined inside it, `strategies/join-in-source.ts`).
+ * `--no-join-in-source` creates the engine with `joinInSource: false` (no
+ * tables of one SQL source joined inside it, `strategies/join-in-source.ts`).
  * The engine's read cache is off unless `--read-cache` is given: with it,
  * the best-of-N runs would read the Parquet tables' rows from the first
  * run's cache, measuring the cache rather than the plan.
@@ -291,8 +291,8 @@ export const bench: Bench = {
     const dropKeyLists = process.argv.includes('--no-dynamic-filters');
     // `--sequential`: the previous planner (one read after another, every key list), for comparison.
     const optimizer = process.argv.includes('--sequential') ? 'sequential' : 'cost';
-    // `--join-in-source`: the engine option of that name on, to measure it against its default.
-    const joinInSource = process.argv.includes('--join-in-source');
+    // `--no-join-in-source`: the engine option `joinInSource` off, to measure it against its default (on).
+    const joinInSource = !process.argv.includes('--no-join-in-source');
     // `--read-cache`: keep the engine's read cache on (repeated runs then reuse the Parquet tables' rows).
     const readCache = process.argv.includes('--read-cache');
     // `--only=Q2,Q3`: just those queries; `--runs=N`: best of N (more runs for a CPU profile).
@@ -346,7 +346,7 @@ export const bench: Bench = {
         ),
         duckdb: { tempDirectory: join(dir, 'spill') },
         optimizer,
-        ...(joinInSource ? { joinInSource: true } : {}),
+        ...(joinInSource ? {} : { joinInSource: false }),
         ...(readCache ? {} : { readCache: false }),
       });
 

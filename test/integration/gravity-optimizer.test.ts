@@ -84,6 +84,9 @@ async function engineWith(options: {
       ),
     },
     ...(options.links ? { links: options.links } : {}),
+    // The read strategies are what these tests measure: orders ⋈ items would otherwise join inside PostgreSQL
+    // (`join in source`, tested in join-in-source.test.ts) where that is cheaper.
+    joinInSource: false,
     ...(options.sequential ? { optimizer: 'sequential' as const } : {}),
     ...(options.neverUpload
       ? {

@@ -34,6 +34,7 @@ function tokenPattern(sqlstate: string, message: string): RegExp | undefined {
   // 22P02/22007/22008 `invalid input syntax for type integer: "abc"`: the literal as written.
   const input =
     /^(?:invalid input syntax for type [\w ]+|date\/time field value out of range): "(.*)"$/s.exec(message);
-  if (input && /^22/.test(sqlstate)) return new RegExp(`'${escapeRegex(input[1]!.replace(/'/g, "''"))}'`, 'g');
+  if (input && /^22/.test(sqlstate))
+    return new RegExp(`'${escapeRegex(input[1]!.replace(/'/g, "''"))}'`, 'g');
   return undefined;
 }

@@ -16,6 +16,8 @@
  * (issue 16) is ≥ 90 % of the cases.
  *
  *   node --import tsx bench/join-strategies.ts
+ *
+ * `BENCH_EXPLAIN=1` prints each strategy's EXPLAIN ANALYZE per case.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -175,6 +177,17 @@ export const bench: Bench = {
           const fastest = Math.min(seconds.pull!, seconds.keys!);
           const winner = seconds.pull! <= seconds.keys! ? 'pull' : 'keys';
           const plan = await strategies.cost.explain(c.sql);
+          if (process.env.BENCH_EXPLAIN) {
+            // Every request of each strategy's plan, with what it did (EXPLAIN ANALYZE), to see why a pick missed.
+            for (const [name, engine] of Object.entries(strategies)) {
+              const analyzed = await engine.explain(c.sql, { analyze: true });
+              console.log(`${link.name} | ${c.name} | ${name}: ${analyzed.analyze?.totalMs} ms`);
+              for (const s of analyzed.sources)
+                console.log(
+                  `    ${s.source}.${s.table ?? 'SQL'} ${s.strategy ?? s.kind} ${JSON.stringify(s.filters?.map((f) => f.sql) ?? s.sql)} rows ${s.actualRows} in ${s.elapsedMs} ms after ${s.waitedMs} ms${s.keysSent ? `, ${s.keysSent} keys` : ''}`,
+                );
+            }
+          }
           const chose = plan.sources
             .filter((s) => s.kind === 'scan')
             .map((s) => `${s.source}.${s.table?.split('.').pop()}: ${s.strategy}`)

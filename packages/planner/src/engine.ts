@@ -685,7 +685,7 @@ export class FederatedEngine implements QueryEngine {
     const eager =
       this.optimizer === 'sequential' || this.optimizer === 'pull'
         ? []
-        : await applyEagerAggregation(bound, params, signal);
+        : await applyEagerAggregation(bound, params, signal, pushdown.mayShipKeys ?? (() => true));
     if (eager.length) bound = await bindQuery(stmt, registry, signal);
     // Tables of one SQL source joined inside it, where the joined rows are fewer bytes than the separate reads.
     const joined =

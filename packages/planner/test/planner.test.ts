@@ -224,11 +224,10 @@ describe('push-down', () => {
     await assertSameAnswer(`SELECT c.id FROM crm.customers c WHERE c.id < 20 AND EXISTS
       (SELECT 1 FROM shop.orders o WHERE o.customer_id = c.id AND o.amount > 95)`);
     const orders = lastRequest(shop, 'orders');
-    // Its own filter, and the outer one the correlation implies (c.id < 20, so customer_id < 20).
+    // The correlation is a join edge: its own filter, and the outer one the edge implies (c.id < 20, so
+    // customer_id < 20) — which leaves the customers' keys nothing more to cut, so none are waited for.
     assert.deepEqual(own(orders).map(formatExpression), ['amount > 95', 'customer_id < 20']);
-    // The correlation is a join edge: the (filtered) customers' keys restrict the sub-query's scan.
-    const keys = orders.filters.find((f) => f.kind === 'in' && f.list.length > 3);
-    assert.ok(keys?.kind === 'in' && keys.expr.kind === 'column' && keys.expr.name === 'customer_id');
+    assert.ok(!orders.filters.some((f) => f.kind === 'in'), orders.filters.map(formatExpression).join(', '));
   });
   test('limit and top-N are pushed for a single table with exact filters', async () => {
     await assertSameAnswer('SELECT id, name FROM crm.customers WHERE id > 10 ORDER BY id DESC LIMIT 5', true);
@@ -372,7 +371,7 @@ describe('push-down', () => {
     );
     // Only from the preserved side of an outer join into the other side, never the reverse.
     await assertSameAnswer(
-      'SELECT c.id, o.id FROM crm.customers c LEFT JOIN shop.orders o ON o.customer_id = c.id WHERE c.id < 10',
+      "SELECT c.id, o.id FROM crm.customers c LEFT JOIN shop.orders o ON o.customer_id = c.id WHERE c.region = 'EU'",
     );
     assert.ok(lastRequest(shop, 'orders').filters.some((f) => f.kind === 'in'));
     await assertSameAnswer(

@@ -60,7 +60,7 @@ export async function addImpliedFilters(
         const implied: FilterCandidate = {
           node: renamed(candidate.node, edge.to.alias, edge.toColumn),
           expr,
-          origin: 'derived',
+          origin: 'implied',
           support: 'unsupported',
         };
         added.set(to, [...(added.get(to) ?? []), implied]);

@@ -29,8 +29,10 @@ export interface FilterCandidate {
    * Where it came from: removable from the residual only when it is a WHERE
    * conjunct. `derived` filters are implied by an OR (each branch's conditions
    * on this table, ORed): they narrow the scan and the OR itself stays.
+   * `implied` ones by a join partner's filter on the join column
+   * (`implied-filters.ts`): never in the statement, they narrow the scan only.
    */
-  readonly origin: 'where' | 'on' | 'derived';
+  readonly origin: 'where' | 'on' | 'derived' | 'implied';
   support: FilterSupport;
 }
 

@@ -7,7 +7,7 @@
  * pattern 25 %), else unknown. Every figure says where it came from, so
  * EXPLAIN can show how much to trust it.
  */
-import type { DataType, Expr } from '@spoke/core';
+import { columnsOf, type DataType, type Expr } from '@spoke/core';
 import type { ScanPlan } from '../pushdown/plan-scans.js';
 
 /** What the planner expects one read to bring. */
@@ -22,6 +22,12 @@ export interface ReadEstimate {
   readonly distinct: Readonly<Record<string, number>>;
   /** Each column's [min, max] where the statistics know it (a join-key range is sent only if it narrows it). */
   readonly ranges?: Readonly<Record<string, ColumnRange>>;
+  /**
+   * Distinct values left of a column its own pushed filters restrict
+   * (`k < 2000` keeps 2,000 of 50,000 keys): what another read's keys can
+   * still cut from it. Absent for columns no filter names alone.
+   */
+  readonly filteredDistinct?: Readonly<Record<string, number>>;
   /** Where `rows` came from. */
   readonly basis: 'source' | 'statistics' | 'unknown';
   /**
@@ -92,11 +98,24 @@ async function estimateRead(scan: ScanPlan, signal: AbortSignal): Promise<ReadEs
   if (rows !== undefined && tableRows) rows = Math.max(1, rows);
   if (rows !== undefined && scan.limit !== undefined) rows = Math.min(rows, scan.limit);
   const width = rowWidth(scan);
+  // A filter on one column alone keeps that share of its distinct values too (uniformity).
+  const filteredDistinct: Record<string, number> = {};
+  for (const expr of pushed) {
+    const [column, ...others] = new Set(columnsOf(expr));
+    if (column === undefined || others.length || distinct[column] === undefined) continue;
+    filteredDistinct[column] = (filteredDistinct[column] ?? distinct[column]) * selectivity(expr, known);
+  }
+  for (const column of Object.keys(filteredDistinct))
+    filteredDistinct[column] = Math.max(
+      1,
+      Math.min(filteredDistinct[column]!, rows ?? Number.POSITIVE_INFINITY),
+    );
   return {
     rows,
     bytes: rows === undefined ? undefined : Math.round(rows * width),
     tableRows,
     distinct,
+    ...(Object.keys(filteredDistinct).length ? { filteredDistinct } : {}),
     ranges,
     basis,
     confident,

@@ -32,7 +32,8 @@ import { allowedCallables } from '../binder/allowed-functions.js';
 import type { BoundQuery, TableBinding } from '../binder/scope.js';
 import { type AstNode, walkAst } from '../parse/ast.js';
 import { figureColname } from '../parse/figure-colname.js';
-import { equalityOperands, side } from '../pushdown/plan-join-keys.js';
+import { addImpliedFilters } from '../pushdown/implied-filters.js';
+import { equalityOperands, planJoinKeys, side } from '../pushdown/plan-join-keys.js';
 import { conjuncts, planScans } from '../pushdown/plan-scans.js';
 import { unsupportedBy } from '../pushdown/sql-pushdown.js';
 import { estimateReads } from '../statistics/estimate-reads.js';
@@ -71,6 +72,7 @@ export async function applyEagerAggregation(
   bound: BoundQuery,
   params: readonly ScalarValue[],
   signal: AbortSignal,
+  mayShipKeys: (from: TableBinding, toSource: string) => boolean = () => true,
 ): Promise<EagerAggregation[]> {
   const candidates: Candidate[] = [];
   for (const select of bound.scopes.keys()) {
@@ -78,11 +80,11 @@ export async function applyEagerAggregation(
     if (candidate) candidates.push(candidate);
   }
   if (candidates.length === 0) return [];
-  // The table's own filters (its ON conjuncts, and WHERE's when inner) are what planScans pushes to it.
-  const scans = await planScans(
-    candidates.map((c) => c.binding),
-    params,
-  );
+  // The table's own filters (its ON conjuncts, and WHERE's when inner) are what planScans pushes to it; with
+  // those its join partners' filters imply (`implied-filters.ts`), as the plain read would have them.
+  const all = await planScans(bound.bindings, params);
+  await addImpliedFilters(all, planJoinKeys(all.map((s) => s.binding)), mayShipKeys);
+  const scans = candidates.map((c) => all.find((s) => s.binding === c.binding)!);
   const estimates = await estimateReads(scans, signal);
   const applied: EagerAggregation[] = [];
   candidates.forEach((c, i) => {
@@ -94,7 +96,15 @@ export async function applyEagerAggregation(
     if (rows === undefined || distincts.some((d) => d === undefined || d <= 0)) return;
     const groups = Math.min(rows, distincts.reduce((p, d) => p! * d!, 1)!);
     if (groups > rows * MAX_GROUP_SHARE) return;
-    if (!rewrite(c)) return;
+    // The implied filters the source applies exactly go inside too: they cut rows before the grouping.
+    const implied = scans[i]!.candidates.filter((f) => f.origin === 'implied' && f.support === 'exact');
+    if (
+      !rewrite(
+        c,
+        implied.map((f) => f.node),
+      )
+    )
+      return;
     applied.push({
       rangeVar: c.binding.rangeVar,
       source: c.binding.source,
@@ -400,7 +410,7 @@ const cast = (arg: AstNode, type: string, typmods?: number[]): AstNode => ({
  * Rewrites the candidate's SELECT in place; false (nothing changed) when
  * `b`'s source could not run the sub-query.
  */
-function rewrite(c: Candidate): boolean {
+function rewrite(c: Candidate, implied: readonly AstNode[] = []): boolean {
   const { select, binding } = c;
   const alias = binding.alias;
   const targets: AstNode[] = c.keys.map((k) => ({ ResTarget: { name: k, val: column(alias, k) } }));
@@ -432,7 +442,7 @@ function rewrite(c: Candidate): boolean {
       ? cast({ CoalesceExpr: { args: [call('sum', [partial]), { A_Const: { ival: {} } }] } }, 'int8')
       : call(p.kind, [partial]);
   });
-  const where = c.inside.map((m) => m.node);
+  const where = [...c.inside.map((m) => m.node), ...implied];
   const inner: AstNode = {
     targetList: targets,
     fromClause: [{ RangeVar: binding.rangeVar }],

@@ -812,14 +812,17 @@ function alternatives(
 }
 
 /**
- * How many distinct values the target's join column holds, when its source
- * does not say: the other side's distinct values of its own column (a
+ * How many distinct values the target's join column holds — after its own
+ * filters on that column (`b.k < 2000`, implied by a partner's filter too:
+ * keys of values it already excludes cut nothing more) — or, when its
+ * source does not say, the other side's distinct values of its own column (a
  * foreign key ranges over the keys it references — orders' `o_custkey` over
  * customers), else the target's rows (every value distinct, the least a
  * key list can then keep).
  */
 function joinDomain(edge: JoinKeyEdge, to: ReadEstimate, from: ReadEstimate): number {
   return (
+    to.filteredDistinct?.[edge.toColumn] ??
     to.distinct[edge.toColumn] ??
     from.distinct[edge.fromColumn] ??
     Math.min(to.tableRows ?? Number.POSITIVE_INFINITY, from.tableRows ?? Number.POSITIVE_INFINITY)

@@ -26,6 +26,7 @@
  * (issue 16) is a total time ≤ 3× DuckDB's, no query above 10×.
  * `--only=Q2,Q3` runs just those; `--runs=N` takes the best of N;
  * `--sequential` plans with the previous planner, for comparison;
+ * `--planning` adds each query's planning time (EXPLAIN without running it);
  * `--no-join-in-source` creates the engine with `joinInSource: false` (no
  * tables of one SQL source joined inside it, `strategies/join-in-source.ts`).
  * The engine's read cache is off unless `--read-cache` is given: with it,
@@ -295,6 +296,8 @@ export const bench: Bench = {
     const joinInSource = !process.argv.includes('--no-join-in-source');
     // `--read-cache`: keep the engine's read cache on (repeated runs then reuse the Parquet tables' rows).
     const readCache = process.argv.includes('--read-cache');
+    // `--planning`: a column with each query's planning time (EXPLAIN without running it, best of N).
+    const planning = process.argv.includes('--planning');
     // `--only=Q2,Q3`: just those queries; `--runs=N`: best of N (more runs for a CPU profile).
     const only = process.argv
       .find((a) => a.startsWith('--only='))
@@ -358,11 +361,13 @@ export const bench: Bench = {
           'sources s',
           'DuckDB s',
           'ratio',
+          ...(planning ? ['plan ms'] : []),
           ...USED_SOURCES.map((s) => `rows ${s}`),
           'answer',
           'equal',
         ],
       ];
+      let planTotal = 0;
       const plans: string[] = [];
       let spokeTotal = 0;
       let duckTotal = 0;
@@ -387,6 +392,8 @@ export const bench: Bench = {
           if (seconds < spoke) [spoke, waited] = [seconds, counter.waited];
         }
         const duck = await best(runs, async () => (await ref.run(spec.sql)).fetchAllChunks());
+        const planMs = planning ? (await best(Math.max(runs, 5), async () => e.explain(q.sql))) * 1000 : 0;
+        planTotal += planMs;
         spokeTotal += spoke;
         waitedTotal += waited;
         duckTotal += duck;
@@ -397,6 +404,7 @@ export const bench: Bench = {
           waited.toFixed(3),
           duck.toFixed(3),
           `${(spoke / duck).toFixed(1)}×`,
+          ...(planning ? [planMs.toFixed(1)] : []),
           ...USED_SOURCES.map((s) => sent.fromSource(s).toLocaleString('en')),
           `${actual.length} rows`,
           verdict.equal ? verdict.how : `NO: ${verdict.how}`,
@@ -408,6 +416,7 @@ export const bench: Bench = {
         waitedTotal.toFixed(3),
         duckTotal.toFixed(3),
         `${(spokeTotal / duckTotal).toFixed(1)}×`,
+        ...(planning ? [planTotal.toFixed(1)] : []),
         ...USED_SOURCES.map(() => ''),
         '',
         failures === 0 ? 'all' : `${failures} differ`,

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as lancedb from '@lancedb/lancedb';
 import { LanceConnector } from '@spoke/connector-lance';
-import { arrow, Ex, type Expr, type ScanRequest, Types } from '@spoke/core';
+import { arrow, Ex, type Expr, type RecordBatch, type ScanRequest, Types } from '@spoke/core';
 
 const CALLS = Number(process.argv[2] ?? 400);
 const { col, lit, cmp } = Ex;
@@ -47,7 +47,7 @@ const NATIONS = [
   'UNITED STATES',
 ];
 
-function nationBatch(): arrow.RecordBatch {
+function nationBatch(): RecordBatch {
   return arrow.tableFromArrays({
     n_nationkey: Int32Array.from(NATIONS, (_, i) => i),
     n_name: NATIONS,

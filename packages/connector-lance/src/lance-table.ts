@@ -124,6 +124,8 @@ export interface LanceVersion {
 export interface LanceHandleCache {
   /** The schema of the view named `key` (see `LanceTable.schema`). */
   schema?: { readonly key: string; readonly schema: Schema };
+  /** The statistics of the view named `key` (see `LanceTable.statistics`). */
+  statistics?: { readonly key: string; readonly statistics: LanceTableStatistics };
   /** The dataset's local directory; `null` on an object store; absent until first needed. */
   datasetDir?: string | null;
 }
@@ -241,17 +243,29 @@ export class LanceTable extends BaseTable implements LanceWriter {
     );
   }
 
+  /**
+   * Row count, bytes, fragments and indexes, kept while the view the handle
+   * reads is the same (as {@link schema}): the planner asks them for every
+   * query that reads the table, and a commit — data, index or compaction —
+   * makes a new version.
+   */
   override async statistics(): Promise<LanceTableStatistics> {
     return this.#call('reading statistics', async () => {
-      const [stats, version] = await Promise.all([this.#handle.stats(), this.#handle.version()]);
-      return {
+      const view = await this.#view();
+      const key = view.token ?? `v${view.version}`;
+      const cached = this.#cache.statistics;
+      if (cached?.key === key) return cached.statistics;
+      const stats = await this.#handle.stats();
+      const statistics: LanceTableStatistics = {
         rowCount: { value: stats.numRows, exact: true },
         totalBytes: { value: stats.totalBytes, exact: true },
         fragmentCount: stats.fragmentStats.numFragments,
         smallFragmentCount: stats.fragmentStats.numSmallFragments,
-        version,
+        version: view.version,
         indexCount: stats.numIndices,
       };
+      this.#cache.statistics = { key, statistics };
+      return statistics;
     });
   }
 

@@ -132,6 +132,34 @@ describe('Lance snapshot tokens', () => {
     }
   });
 
+  test('statistics are kept per view: the same object while unchanged, the new row count after a commit elsewhere', async () => {
+    const dir = tempDir();
+    const connector = await open(dir);
+    const other = await lancedb.connect(dir, { readConsistencyInterval: 0 });
+    try {
+      await connector.createTableFrom('nation', nations(5).schema, [nations(5)]);
+      const table = (await connector.openTable('nation'))!;
+      const first = await table.statistics();
+      assert.equal(first.rowCount?.value, 5);
+      assert.equal(await table.statistics(), first, 'answered from memory');
+      const again = (await connector.openTable('nation'))!;
+      assert.equal(await again.statistics(), first, 'another table object on the same handle shares them');
+      await (await other.openTable('nation')).add(
+        arrow.tableFromArrays({
+          n_nationkey: Int32Array.from([7, 8]),
+          n_name: ['GERMANY-7', 'GERMANY-8'],
+          n_regionkey: Int32Array.from([2, 2]),
+        }) as never,
+      );
+      const after = await table.statistics();
+      assert.equal(after.rowCount?.value, 7);
+      assert.ok(after.version > first.version, `${after.version} after ${first.version}`);
+    } finally {
+      other.close();
+      await connector.close();
+    }
+  });
+
   test('a schema change by another connection is seen: the schema is kept per view', async () => {
     const dir = tempDir();
     const connector = await open(dir);

@@ -94,6 +94,29 @@ describe('a filter on one side of an equi-join narrows the other side', () => {
     );
   });
 
+  test('a cached plan asks each execution with its own parameters', async () => {
+    const engine = await engineWith();
+    const sql = `SELECT count(*) AS n, sum(o.amount) AS amount FROM crm.customers c
+      JOIN shop.orders o ON o.customer_id = c.id WHERE c.id BETWEEN $1 AND $2`;
+    for (const [low, high] of [
+      [10, 20],
+      [50, 52],
+      [90, 99],
+    ]) {
+      await assertSameAnswer(engine, sql, [low, high]);
+      assert.ok(
+        asked(shop, 'orders').at(-1)?.includes(`customer_id BETWEEN ${low} AND ${high}`),
+        JSON.stringify(asked(shop, 'orders').at(-1)),
+      );
+    }
+    // A literal-only variant of one statement shares its plan too (plan-cache/literal-shape.ts).
+    for (const id of [7, 42]) {
+      const literal = `SELECT count(*) AS n FROM crm.customers c JOIN shop.orders o ON o.customer_id = c.id WHERE c.id = ${id}`;
+      await assertSameAnswer(engine, literal);
+      assert.ok(asked(shop, 'orders').at(-1)?.includes(`customer_id = ${id}`));
+    }
+  });
+
   test('along a chain of joins: the second hop is narrowed too', async () => {
     const engine = await engineWith();
     const sql = `SELECT count(*) AS n FROM crm.customers c JOIN shop.orders o ON o.customer_id = c.id

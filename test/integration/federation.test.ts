@@ -6,8 +6,8 @@
  * over the same files.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import pg from 'pg';
-import { freePort } from '../harness/index.js';
+import { startSpokeServe } from '../harness/spoke-serve.js';
 
 const run = promisify(execFile);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -74,35 +74,17 @@ before(async () => {
     ref.closeSync();
   };
 
-  httpPort = await freePort();
-  pgPort = await freePort();
-  configPath = join(dir, 'spoke.yaml');
-  writeFileSync(
-    configPath,
-    `server:
-  http: { host: 127.0.0.1, port: ${httpPort} }
-  postgres: { host: 127.0.0.1, port: ${pgPort} }
-sources:
+  const started = await startSpokeServe({
+    dir,
+    config: `sources:
   crm: { connector: duckdb, path: crm.duckdb }
   lake: { connector: duckdb, files: { sales: "sales_*.parquet" } }
 `,
-  );
-  server = spawn(process.execPath, [cli, 'serve', '--workers', '1', '--config', configPath], {
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  server.stdout!.on('data', (d) => (output += d));
-  server.stderr!.on('data', (d) => (output += d));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const ok = await fetch(`http://127.0.0.1:${httpPort}/healthz`)
-      .then((r) => r.ok)
-      .catch(() => false);
-    if (ok) break;
-    if (Date.now() > deadline || server.exitCode !== null)
-      throw new Error(`spoke serve did not start:\n${output}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  server = started.process;
+  httpPort = started.httpPort;
+  pgPort = started.pgPort;
+  configPath = join(dir, 'spoke.yaml');
 });
 
 after(() => {

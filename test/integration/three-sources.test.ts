@@ -6,20 +6,19 @@
  * source was sent.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { freePort, type PostgresServer, startPostgres } from '../harness/index.js';
+import { type PostgresServer, startPostgres } from '../harness/index.js';
 import { type MariaDBServer, startMariaDB } from '../harness/mariadb-server.js';
 import { type SnowflakeEmulator, startSnowflakeEmulator } from '../harness/snowflake-emulator/index.js';
+import { startSpokeServe } from '../harness/spoke-serve.js';
 
 const run = promisify(execFile);
-const cli = join(resolve(dirname(fileURLToPath(import.meta.url)), '../..'), 'apps/gateway/dist/cli.js');
 
 // The same rows in every system: each statement is valid in the source's SQL and in DuckDB.
 const ORDERS = `CREATE TABLE orders AS SELECT i AS id, (i % 40) + 1 AS customer_id, (i % 12) + 1 AS product_id,
@@ -71,14 +70,9 @@ before(async () => {
   ref.closeSync();
 
   dir = mkdtempSync(join(tmpdir(), 'spoke-three-'));
-  pgPort = await freePort();
-  const httpPort = await freePort();
-  writeFileSync(
-    join(dir, 'spoke.yaml'),
-    `server:
-  http: { host: 127.0.0.1, port: ${httpPort} }
-  postgres: { host: 127.0.0.1, port: ${pgPort} }
-sources:
+  const started = await startSpokeServe({
+    dir,
+    config: `sources:
   pg: { connector: postgres, url: "${pg.url}" }
   maria: { connector: mysql, url: "${maria.url}" }
   snow:
@@ -91,24 +85,10 @@ sources:
     warehouse: ${snow.warehouse}
     accessUrl: ${snow.accessUrl}
 `,
-  );
-  server = spawn(process.execPath, [cli, 'serve', '--workers', '1', '--config', join(dir, 'spoke.yaml')], {
-    stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, SNOW_PASSWORD: snow.password },
   });
-  let output = '';
-  server.stdout!.on('data', (d) => (output += d));
-  server.stderr!.on('data', (d) => (output += d));
-  const deadline = Date.now() + 30_000;
-  while (
-    !(await fetch(`http://127.0.0.1:${httpPort}/healthz`)
-      .then((r) => r.ok)
-      .catch(() => false))
-  ) {
-    if (Date.now() > deadline || server.exitCode !== null)
-      throw new Error(`spoke serve did not start:\n${output}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  server = started.process;
+  pgPort = started.pgPort;
 });
 
 after(async () => {

@@ -532,7 +532,7 @@ export function planReads(input: ReadPlanningInput): ReadSchedule {
     for (const c of known) {
       const reduced = rows * Math.min(1, c.kept);
       // A range is two values, whatever the keys.
-      const sent = c.byList ? c.keys * perKey : 0;
+      const sent = c.byRange ? 0 : c.keys * perKey;
       const waited = Math.max(start, c.ready) + keyCost + sent + costOf(scan, reduced);
       const current = finishesAt ?? full;
       const slack = Math.max(ACCEPTED_DELAY_MS, 2 * linkOf(scan).latencyMs, current * 0.1);
@@ -541,7 +541,7 @@ export function planReads(input: ReadPlanningInput): ReadSchedule {
         if (c.byRange) byKeyRange.push(c.edge);
         start = Math.max(start, c.ready);
         keyCost += sent;
-        if (c.byList || c.byRange) rows = reduced;
+        if (c.keys <= keyLimit || c.byRange) rows = reduced;
         if (finishesAt !== undefined) finishesAt = Math.max(waited, c.guessed ? c.ready : 0);
       }
     }

@@ -711,10 +711,8 @@ async function keyRange(
     `SELECT min(${quotedColumn}), max(${quotedColumn}) FROM "${relation}"`,
   );
   const [min, max] = reader.getRows()[0] ?? [];
-  const asBigInt = (v: unknown) =>
-    typeof v === 'bigint' ? v : typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : undefined;
-  let low = asBigInt(min);
-  let high = asBigInt(max);
+  let low = integerKey(min);
+  let high = integerKey(max);
   if (low === undefined || high === undefined) return undefined;
   // Keys of a wider type than the column: what lies outside the column's type matches nothing there.
   if (low < bounds[0]) low = bounds[0];
@@ -775,14 +773,15 @@ const KEY_TYPES = new Set(['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16',
 /** A key as a literal of the target column's own type (a source compares like with like: an int4 column and int8 keys make PostgreSQL check an IN-list value by value). */
 function keyLiteral(value: unknown, type: ScalarType): Expr | undefined {
   if (type.id === 'utf8') return typeof value === 'string' ? Ex.lit(value, type) : undefined;
-  const n =
-    typeof value === 'bigint'
-      ? value
-      : typeof value === 'number' && Number.isSafeInteger(value)
-        ? BigInt(value)
-        : undefined;
+  const n = integerKey(value);
   if (n === undefined) return undefined;
   return type.id === 'int64' || type.id === 'uint64' ? Ex.lit(n, type) : Ex.lit(Number(n), type);
+}
+
+/** An integer key as DuckDB returned it (BIGINT as bigint, smaller types as numbers), exactly; else undefined. */
+function integerKey(value: unknown): bigint | undefined {
+  if (typeof value === 'bigint') return value;
+  return typeof value === 'number' && Number.isSafeInteger(value) ? BigInt(value) : undefined;
 }
 
 /**

@@ -59,10 +59,10 @@ export function buildResidual(
   rewriteOperators(stmt);
   // Before the divisions are guarded: a FILTERed aggregate's argument is wrapped first.
   rewritePostgresFunctions(stmt);
-  refuseWithTies(stmt);
   // PostgreSQL's division by zero, date/time keywords and DuckDB's mis-folded constants, in one walk
-  // (long statements run on the event loop).
+  // (long statements run on the event loop); WITH TIES refused on the way.
   walkAst(stmt, (node) => {
+    refuseWithTies(node);
     guardDivision(node);
     return rewriteValueFunction(node) || hideMisfoldedConstant(node) ? false : undefined;
   });

@@ -6,18 +6,18 @@
  * statement a PostgreSQL source answers whole keeps it.
  */
 import { ErrorCode, SpokeError } from '@spoke/core';
-import { type AstNode, walkAst } from '../parse/ast.js';
+import type { AstNode } from '../parse/ast.js';
 
-/** Throws 0A000 when `tree` has a `FETCH FIRST … WITH TIES`. */
-export function refuseWithTies(tree: AstNode): void {
-  walkAst(tree, (node) => {
-    if (node.limitOption === 'LIMIT_OPTION_WITH_TIES') {
-      throw new SpokeError(
-        ErrorCode.UNSUPPORTED,
-        'FETCH FIRST … WITH TIES is not supported here: use rank() OVER (ORDER BY …) <= n in a sub-query',
-        { details: { sqlstate: '0A000' } },
-      );
-    }
-    return undefined;
-  });
+/**
+ * Throws 0A000 when `node` is a SELECT with `FETCH FIRST … WITH TIES`;
+ * called for every node of the walk that already rewrites the statement.
+ */
+export function refuseWithTies(node: AstNode): void {
+  if (node.limitOption === 'LIMIT_OPTION_WITH_TIES') {
+    throw new SpokeError(
+      ErrorCode.UNSUPPORTED,
+      'FETCH FIRST … WITH TIES is not supported here: use rank() OVER (ORDER BY …) <= n in a sub-query',
+      { details: { sqlstate: '0A000' } },
+    );
+  }
 }

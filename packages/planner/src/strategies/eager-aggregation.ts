@@ -98,13 +98,8 @@ export async function applyEagerAggregation(
     if (groups > rows * MAX_GROUP_SHARE) return;
     // The implied filters the source applies exactly go inside too: they cut rows before the grouping.
     const implied = scans[i]!.candidates.filter((f) => f.origin === 'implied' && f.support === 'exact');
-    if (
-      !rewrite(
-        c,
-        implied.map((f) => f.node),
-      )
-    )
-      return;
+    const impliedNodes = implied.map((f) => f.node);
+    if (!rewrite(c, impliedNodes)) return;
     applied.push({
       rangeVar: c.binding.rangeVar,
       source: c.binding.source,

@@ -117,9 +117,11 @@ export function rewriteSystemSql(sql: string, target: RewriteTarget): string {
   const rewritten = rewriteNode(statement, target);
   // PostgreSQL's answers for the functions DuckDB answers differently (before divisions are guarded).
   rewritePostgresFunctions(rewritten);
-  refuseWithTies(rewritten);
   guardDivisions(rewritten);
-  walkAst(rewritten, (node) => (hideMisfoldedConstant(node) ? false : undefined));
+  walkAst(rewritten, (node) => {
+    refuseWithTies(node);
+    return hideMisfoldedConstant(node) ? false : undefined;
+  });
   return deparseSync(rewritten as never);
 }
 

@@ -139,6 +139,8 @@ export interface ExplainAnalyze {
   readonly keyListMs: number;
   /** Result rows. */
   readonly rows: number;
+  /** The residual ran on the reads' rows in memory, without DuckDB (a small projection, join or sort). */
+  readonly residualInMemory?: boolean;
 }
 
 /** The plan of one statement. */

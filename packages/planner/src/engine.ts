@@ -33,11 +33,11 @@ import type {
 import { Session } from './engine-api.js';
 import { locateError } from './executor/error-position.js';
 import { ExecutionTrace } from './executor/execution-trace.js';
-import { executeFederated, peekSchema } from './executor/federated-executor.js';
+import { executeFederated, peekSchema, scansInReadCache } from './executor/federated-executor.js';
 import { InFlightQueries } from './executor/in-flight-queries.js';
 import { executeJoinAtSource } from './executor/join-at-source.js';
 import { ReadCache, type ReadCacheOptions } from './executor/read-cache.js';
-import { buildResidual } from './executor/residual.js';
+import { buildResidual, type ResidualQuery } from './executor/residual.js';
 import { createResidualInstance } from './executor/residual-connections.js';
 import { createSandboxedInstance } from './executor/residual-sandbox.js';
 import { translateSourceError } from './executor/source-errors.js';
@@ -117,6 +117,19 @@ export interface EngineOptions {
    * (each query then has a DuckDB of its own).
    */
   readonly readCache?: ReadCacheOptions | false;
+  /**
+   * Run a residual that only projects, inner-joins on equal keys, orders and
+   * limits a few rows (every read expected at most 10,000 rows) on the reads'
+   * Arrow batches, without DuckDB (`executor/in-memory-residual.ts`): the same
+   * answer, without DuckDB's ~2 ms of fixed cost per query. Default true;
+   * `false` sends every residual to DuckDB.
+   */
+  readonly inMemoryResidual?: boolean;
+}
+
+/** The residual without its in-memory plan: DuckDB runs it. */
+function withoutInMemory({ inMemory: _dropped, ...residual }: ResidualQuery): ResidualQuery {
+  return residual;
 }
 
 /** How one SELECT will run, and the policy rules that shaped it. */
@@ -169,6 +182,7 @@ export async function createEngine(options: EngineOptions): Promise<FederatedEng
   if (options.links) engine.links = new LinkProfiles(options.links);
   if (options.optimizer) engine.optimizer = options.optimizer;
   if (options.joinInSource !== undefined) engine.joinInSource = options.joinInSource;
+  if (options.inMemoryResidual !== undefined) engine.inMemoryResidual = options.inMemoryResidual;
   if (queryMemoryLimit)
     engine.queryInstance = () => createResidualInstance({ ...shared, memoryLimit: queryMemoryLimit });
   else if (options.readCache !== false) engine.readCache = new ReadCache(instance, options.readCache ?? {});
@@ -188,6 +202,9 @@ export class FederatedEngine implements QueryEngine {
 
   /** Whether tables of one SQL source may be joined inside it, by cost (`strategies/join-in-source.ts`). */
   joinInSource = true;
+
+  /** Whether simple residuals over few rows run without DuckDB (`executor/in-memory-residual.ts`). */
+  inMemoryResidual = true;
 
   /** Reads kept loaded for later queries over the same snapshot (`executor/read-cache.ts`); unset: off. */
   readCache: ReadCache | undefined;
@@ -465,7 +482,7 @@ export class FederatedEngine implements QueryEngine {
                 ...(waitsFor.length ? { waitsFor } : {}),
               };
             }),
-            residual: prepared.residual,
+            residual: this.inMemoryResidual ? prepared.residual : withoutInMemory(prepared.residual),
             trace,
             ...(this.readCache && !this.queryInstance ? { readCache: this.readCache } : {}),
           },
@@ -730,6 +747,9 @@ export class FederatedEngine implements QueryEngine {
       mayShipKeys,
       keyedBySubquery: new Set(subqueries.flatMap((q) => (q.keysFor ? [q.keysFor.binding] : []))),
       ...(this.optimizer === 'sequential' || this.optimizer === 'pull' ? { forced: this.optimizer } : {}),
+      ...(this.readCache && !this.queryInstance && scans.length > 1
+        ? { cached: scansInReadCache(scans, this.readCache) }
+        : {}),
     });
     const eagerAggregations = new Map(
       subqueries.flatMap((q) => {
@@ -818,6 +838,7 @@ export class FederatedEngine implements QueryEngine {
         readsMs: ms(readsMs),
         keyListMs: ms(trace.keyListMs),
         rows,
+        ...(trace.residualInMemory ? { residualInMemory: true } : {}),
       },
     });
   }

@@ -44,6 +44,8 @@ export class ExecutionTrace {
   keyListMs = 0;
   /** Milliseconds from the start until the residual's first batch. */
   untilResidualMs = 0;
+  /** The residual ran on the reads' Arrow batches, without DuckDB (`in-memory-residual.ts`). */
+  residualInMemory = false;
   readonly #start = performance.now();
 
   /** A new read's record. */

@@ -30,9 +30,16 @@ import type { SubqueryKeyEdge } from '../pushdown/subquery-key-edges.js';
 import type { ColumnRange } from '../statistics/estimate-reads.js';
 import { renderReduction } from '../strategies/in-source-semi-join.js';
 import { keyLimitOf, type PlannedRead } from '../strategies/plan-reads.js';
+import { compareValues, type RowValue } from './arrow-take.js';
 import { closingStream } from './closing-stream.js';
 import { translateDuckDBError } from './duckdb-errors.js';
 import { ExecutionTrace, type ReadActuals } from './execution-trace.js';
+import {
+  IN_MEMORY_MAX_ROWS,
+  type InMemoryResidual,
+  inMemoryColumnValues,
+  runInMemoryResidual,
+} from './in-memory-residual.js';
 import { EVIDENCE_FACTOR, KeyOverflow } from './key-overflow.js';
 import { type PinnedRead, type ReadCache, readCacheKey } from './read-cache.js';
 import { ordersByArrival, type ResidualQuery } from './residual.js';
@@ -86,6 +93,20 @@ export async function executeFederated(
     closeInstance();
     throw SpokeError.cancelled(signal);
   }
+  // Snapshots the in-memory attempt asked the tables for: the reads below start from the same.
+  const snapshots = new Map<TableBinding, string | undefined>();
+  if (plan.residual.inMemory && !plan.sequential) {
+    const answer = await executeInMemory(plan, plan.residual.inMemory, signal, context, snapshots).catch(
+      (error: unknown) => {
+        closeInstance();
+        throw error;
+      },
+    );
+    if (answer) {
+      closeInstance();
+      return answer;
+    }
+  }
   const connection = await openResidualConnection(instance).catch((error: unknown) => {
     closeInstance();
     throw error;
@@ -127,9 +148,14 @@ export async function executeFederated(
       if (q.keysFor) {
         const keys = task.then((relation) =>
           exclusive(() =>
-            keyList(connection, relation.relation, relation.column, q.keysFor!.binding, q.keysFor!.column, {
-              rangeOf: plannedRead.get(q.keysFor!.binding)?.estimate.ranges ?? {},
-            }),
+            keyList(
+              loadedKeys(connection, relation.relation, relation.column),
+              q.keysFor!.binding,
+              q.keysFor!.column,
+              {
+                rangeOf: plannedRead.get(q.keysFor!.binding)?.estimate.ranges ?? {},
+              },
+            ),
           ),
         );
         tasks.push(keys);
@@ -153,7 +179,11 @@ export async function executeFederated(
           return read.scan;
         }
         const cache = plan.readCache;
-        const snapshot = cache ? await snapshotOf(read, reads.signal) : undefined;
+        const snapshot = !cache
+          ? undefined
+          : snapshots.has(read.scan.binding)
+            ? snapshots.get(read.scan.binding)
+            : await snapshotOf(read, reads.signal);
         const cacheKey = snapshot === undefined ? undefined : readCacheKeyOf(read, snapshot);
         if (cache && cacheKey !== undefined) {
           const pinned = cache.acquire(cacheKey);
@@ -216,10 +246,15 @@ export async function executeFederated(
                 continue;
               }
               if (!from.projection.includes(edge.fromColumn)) continue;
-              const keys = await keyList(connection, from.relation, edge.fromColumn, edge.to, edge.toColumn, {
-                knownTargetKeys: plannedTargetKeys(read, edge.toColumn),
-                rangeOf: read.estimate.ranges ?? {},
-              });
+              const keys = await keyList(
+                loadedKeys(connection, from.relation, edge.fromColumn),
+                edge.to,
+                edge.toColumn,
+                {
+                  knownTargetKeys: plannedTargetKeys(read, edge.toColumn),
+                  rangeOf: read.estimate.ranges ?? {},
+                },
+              );
               const sameSourceEdge = edge.from.source === edge.to.source;
               // A range of the source's own keys gives way to a reduction inside it, when the plan kept one.
               if (!keys || keys.range) dropped ||= sameSourceEdge;
@@ -251,11 +286,22 @@ export async function executeFederated(
           cache && cacheKey !== undefined && !planned.inSource && keyLists.length === 0
             ? { cache, key: cacheKey, table: cache.newTable() }
             : undefined;
+        let batches: readonly RecordBatch[] | undefined;
         try {
-          await loadRead(connection, planned, keyLists, exclusive, reads.signal, context, record, trace, {
-            ...(keep ? { into: keep.table } : {}),
-            ...(arriving.has(read.scan.binding) ? { arriving: arriving.get(read.scan.binding)! } : {}),
-          });
+          batches = await loadRead(
+            connection,
+            planned,
+            keyLists,
+            exclusive,
+            reads.signal,
+            context,
+            record,
+            trace,
+            {
+              ...(keep ? { into: keep.table } : {}),
+              ...(arriving.has(read.scan.binding) ? { arriving: arriving.get(read.scan.binding)! } : {}),
+            },
+          );
         } catch (error) {
           if (keep) keep.cache.discard(keep.table);
           throw error;
@@ -267,7 +313,15 @@ export async function executeFederated(
             (now) => now === snapshot,
             () => false,
           );
-          const pinned = keep.cache.add(keep.key, keep.table, record.rows, record.bytes, still);
+          const pinned = keep.cache.add(
+            keep.key,
+            keep.table,
+            record.rows,
+            record.bytes,
+            still,
+            batches,
+            readCacheKeyOf(read, ''),
+          );
           pins.push(pinned);
           record.keptInCache = pinned.kept;
         }
@@ -293,7 +347,11 @@ export async function executeFederated(
             for (const [i, edge] of edges.entries()) {
               const from = feeders[i]!;
               if (!from.projection.includes(edge.fromColumn)) continue;
-              const keys = await keyList(connection, from.relation, edge.fromColumn, edge.to, edge.toColumn);
+              const keys = await keyList(
+                loadedKeys(connection, from.relation, edge.fromColumn),
+                edge.to,
+                edge.toColumn,
+              );
               if (keys) lists.push({ ref: edge.ref, keys: keys.keys });
             }
           });
@@ -418,7 +476,7 @@ async function loadRead(
     /** Sees every batch as it arrives (the waits on this read's keys). */
     readonly arriving?: KeyOverflow;
   } = {},
-): Promise<void> {
+): Promise<readonly RecordBatch[] | undefined> {
   const { into } = options;
   const scan = read.scan;
   const started = trace.now();
@@ -429,23 +487,26 @@ async function loadRead(
       const rendered = renderReduction(read.inSource, scan.binding.alias, lists);
       return read.inSource.connector.sql!.execute(rendered, { signal, context });
     }
-    const parts = scanRequestParts(read);
-    const request: ScanRequest = {
-      projection: parts.projection,
-      filters: [...parts.filters, ...keyLists.map((k) => k.filter)],
-      ...(parts.limit !== undefined ? { limit: parts.limit } : {}),
-      ...(parts.orderBy ? { orderBy: parts.orderBy } : {}),
-      signal,
-      context,
-    };
-    return scan.binding.provider.scan(request);
+    return scan.binding.provider.scan(
+      scanRequest(
+        read,
+        keyLists.map((k) => k.filter),
+        signal,
+        context,
+      ),
+    );
   };
+  // A small read kept in the read cache keeps its Arrow batches too, for residuals that run in memory.
+  const kept: RecordBatch[] | undefined = into !== undefined ? [] : undefined;
   const batches = prefetched(
-    observed(sourceBatches(scan.binding.source, open), record, trace, started, options.arriving),
+    keptWhileSmall(
+      observed(sourceBatches(scan.binding.source, open), record, trace, started, options.arriving),
+      kept,
+    ),
   );
   if (scan.projection.length === 0) {
     await loadRowCount(connection, scan.relation, batches, signal, exclusive);
-    return;
+    return undefined;
   }
   // A reducing query's answer carries its own schema; a scan's is the table's, projected.
   const answer = read.inSource
@@ -458,10 +519,194 @@ async function loadRead(
     trace,
     ...(into !== undefined ? { into } : {}),
   });
+  return kept && kept.reduce((n, b) => n + b.numRows, 0) <= IN_MEMORY_MAX_ROWS ? kept : undefined;
+}
+
+/** Passes `batches` on, pushing each to `kept` until they hold more than {@link IN_MEMORY_MAX_ROWS} rows (then it is emptied). */
+async function* keptWhileSmall(
+  batches: AsyncIterable<RecordBatch>,
+  kept: RecordBatch[] | undefined,
+): AsyncGenerator<RecordBatch> {
+  if (!kept) return yield* batches;
+  let rows = 0;
+  for await (const batch of batches) {
+    rows += batch.numRows;
+    if (rows <= IN_MEMORY_MAX_ROWS) kept.push(batch);
+    else kept.length = 0;
+    yield batch;
+  }
+}
+
+/**
+ * Runs a plan whose residual is simple enough (`in-memory-residual.ts`)
+ * without DuckDB: each read's rows are collected as Arrow — from the read
+ * cache when it holds them as batches, else from the source, all reads at
+ * once — and the residual runs on them. Returns `undefined`, having used
+ * nothing up, when the plan's reads are not all plain and expected small,
+ * when a cacheable read's rows are not at hand as batches (the DuckDB path
+ * then reads and keeps them), and when a read turns out far larger than
+ * expected (abandoned; the DuckDB path reads again).
+ */
+async function executeInMemory(
+  plan: FederatedPlan,
+  residual: InMemoryResidual,
+  signal: AbortSignal,
+  context: QueryContext,
+  /** Filled with each snapshot asked for. */
+  snapshots: Map<TableBinding, string | undefined>,
+): Promise<QueryResult | undefined> {
+  if (plan.sourceQueries.length > 0 || plan.reads.length !== residual.relations.length) return undefined;
+  for (const read of plan.reads) {
+    if (
+      read.sharedWith ||
+      read.inSource ||
+      read.fallback ||
+      read.scan.projection.length === 0 ||
+      !residual.relations.includes(read.scan.relation) ||
+      !((read.estimatedRows ?? Number.POSITIVE_INFINITY) <= IN_MEMORY_MAX_ROWS)
+    )
+      return undefined;
+  }
+  const trace = plan.trace ?? new ExecutionTrace();
+  type Rows = { readonly schema: Schema; readonly batches: readonly RecordBatch[] };
+  const collected = new Map<TableBinding, Promise<Rows | undefined>>();
+  const pins: PinnedRead[] = [];
+  try {
+    // Cached reads first: each must be at hand as batches, or the DuckDB path runs the query.
+    for (const read of plan.reads) {
+      const cache = plan.readCache;
+      const snapshot = cache ? await snapshotOf(read, signal) : undefined;
+      if (cache) snapshots.set(read.scan.binding, snapshot);
+      if (!cache || snapshot === undefined) continue;
+      const pinned = cache.acquireBatches(readCacheKeyOf(read, snapshot));
+      if (!pinned) return undefined;
+      pins.push(pinned);
+      const record = trace.begin(read.scan.binding.source, read.scan.relation);
+      record.cachedRows = pinned.rows;
+      collected.set(
+        read.scan.binding,
+        Promise.resolve({ schema: loadedSchema(read), batches: pinned.batches }),
+      );
+    }
+    // The others from their sources, all at once; a read waits only for the reads whose keys it takes.
+    const reads = new AbortController();
+    const stop = () => reads.abort(signal.reason);
+    signal.addEventListener('abort', stop, { once: true });
+    let tooLarge = false;
+    try {
+      for (const read of plan.reads) {
+        if (collected.has(read.scan.binding)) continue;
+        const task = (async (): Promise<Rows | undefined> => {
+          const record = trace.begin(read.scan.binding.source, read.scan.relation);
+          const waitStart = trace.now();
+          const feeders = await Promise.all(read.waitsFor.map((e) => collected.get(e.from)));
+          record.waitedMs = trace.now() - waitStart;
+          throwIfAborted(reads.signal);
+          const keyLists: KeyList[] = [];
+          if (read.scan.limit === undefined) {
+            for (const [i, edge] of read.waitsFor.entries()) {
+              const from = feeders[i];
+              if (!from || !from.schema.fields.some((f) => f.name === edge.fromColumn)) continue;
+              const values = inMemoryColumnValues(from.schema, from.batches, edge.fromColumn);
+              const keys = await keyList(valueKeys(values), edge.to, edge.toColumn, {
+                knownTargetKeys: plannedTargetKeys(read, edge.toColumn),
+                rangeOf: read.estimate.ranges ?? {},
+              });
+              if (keys) keyLists.push(keys);
+            }
+          }
+          record.keysSent = keyLists.reduce((n, k) => n + k.keys.length, 0);
+          const ranges = keyLists.flatMap((k) =>
+            k.range ? [`${k.column} ${k.range.low}..${k.range.high}`] : [],
+          );
+          if (ranges.length) record.keyRanges = ranges;
+          const request = scanRequest(
+            read,
+            keyLists.map((k) => k.filter),
+            reads.signal,
+            context,
+          );
+          const started = trace.now();
+          const batches: RecordBatch[] = [];
+          let rows = 0;
+          for await (const batch of observed(
+            sourceBatches(read.scan.binding.source, () => read.scan.binding.provider.scan(request)),
+            record,
+            trace,
+            started,
+          )) {
+            rows += batch.numRows;
+            if (rows > ABANDON_IN_MEMORY_ROWS) {
+              // Far past its estimate: the DuckDB path reads it again, loading as it goes.
+              tooLarge = true;
+              stop();
+              return undefined;
+            }
+            batches.push(batch);
+          }
+          return { schema: loadedSchema(read), batches };
+        })();
+        collected.set(
+          read.scan.binding,
+          task.catch((error: unknown) => {
+            stop();
+            throw error;
+          }),
+        );
+      }
+      const settled = await Promise.allSettled(collected.values());
+      throwIfAborted(signal);
+      if (tooLarge) return undefined;
+      if (settled.some((s) => s.status === 'rejected')) throw firstCause(settled);
+    } finally {
+      signal.removeEventListener('abort', stop);
+    }
+    const inputs = new Map<string, Rows>();
+    for (const read of plan.reads) inputs.set(read.scan.relation, (await collected.get(read.scan.binding))!);
+    const answer = runInMemoryResidual(residual, inputs);
+    trace.untilResidualMs = trace.now();
+    trace.residualInMemory = true;
+    return {
+      command: 'SELECT',
+      schema: answer.schema,
+      // As DuckDB's stream: no batch at all for no rows.
+      batches: (async function* () {
+        for (const batch of answer.batches) if (batch.numRows > 0) yield batch;
+      })(),
+    };
+  } finally {
+    for (const pin of pins) pin.release();
+  }
+}
+
+/** Rows past which a read for the in-memory residual is abandoned (its estimate was far off). */
+const ABANDON_IN_MEMORY_ROWS = 8 * IN_MEMORY_MAX_ROWS;
+
+/** The schema of a plain scan's rows: the table's, projected (as the DuckDB path loads them). */
+function loadedSchema(read: PlannedRead): Schema {
+  return read.scan.binding.arrowSchema.select(read.scan.projection);
+}
+
+/** The request a plain scan of `read` sends, its filters followed by `keyFilters`. */
+function scanRequest(
+  read: PlannedRead,
+  keyFilters: readonly Expr[],
+  signal: AbortSignal,
+  context: QueryContext,
+): ScanRequest {
+  const parts = scanRequestParts(read);
+  return {
+    projection: parts.projection,
+    filters: [...parts.filters, ...keyFilters],
+    ...(parts.limit !== undefined ? { limit: parts.limit } : {}),
+    ...(parts.orderBy ? { orderBy: parts.orderBy } : {}),
+    signal,
+    context,
+  };
 }
 
 /** The request a plain scan of `read` sends, without key lists (they only narrow a read). */
-function scanRequestParts(read: PlannedRead) {
+function scanRequestParts(read: Pick<PlannedRead, 'scan'>) {
   const scan = read.scan;
   return {
     projection: scan.projection,
@@ -477,17 +722,21 @@ function scanRequestParts(read: PlannedRead) {
  * scan then reports the source's error itself).
  */
 async function snapshotOf(read: PlannedRead, signal: AbortSignal): Promise<string | undefined> {
-  const { binding, projection } = read.scan;
+  return read.inSource ? undefined : scanSnapshot(read.scan, signal);
+}
+
+/** {@link snapshotOf} for a scan read plainly. */
+async function scanSnapshot(scan: ScanPlan, signal: AbortSignal): Promise<string | undefined> {
+  const { binding, projection } = scan;
   // A read the residual orders by arrival needs a table of its own (its rowid is that order), not a cached view.
-  if (read.inSource || projection.length === 0 || !binding.provider.snapshot || ordersByArrival(read.scan))
-    return undefined;
+  if (projection.length === 0 || !binding.provider.snapshot || ordersByArrival(scan)) return undefined;
   const snapshot = await binding.provider.snapshot(signal).catch(() => undefined);
   throwIfAborted(signal);
   return snapshot;
 }
 
 /** The read-cache key of a plain scan of a table at `snapshot`. */
-function readCacheKeyOf(read: PlannedRead, snapshot: string): string {
+function readCacheKeyOf(read: Pick<PlannedRead, 'scan'>, snapshot: string): string {
   const { binding } = read.scan;
   return readCacheKey({
     source: binding.source,
@@ -496,6 +745,15 @@ function readCacheKeyOf(read: PlannedRead, snapshot: string): string {
     snapshot,
     ...scanRequestParts(read),
   });
+}
+
+/**
+ * The scans whose plain read `cache` holds, for some snapshot, for the
+ * planner: a cached read costs nothing and is not worth reducing. Asked
+ * without the tables' snapshots (`ReadCache.holdsFamily`).
+ */
+export function scansInReadCache(scans: readonly ScanPlan[], cache: ReadCache): Set<ScanPlan> {
+  return new Set(scans.filter((scan) => cache.holdsFamily(readCacheKeyOf({ scan }, ''))));
 }
 
 /** A temporary view named `relation` over a read-cache table. */
@@ -640,32 +898,80 @@ interface KeyListOptions {
 }
 
 /**
- * `to.toColumn IN (…)` with the distinct keys of `relation.column` (loaded
- * in DuckDB), when they are few enough, keep less than half of the target's
- * keys, and the target's source accepts the filter; else, with `rangeOf`,
- * the keys' range ({@link keyRange}); else `undefined`.
+ * The keys of a join column, however its rows are held: their distinct
+ * non-null values (at most `limit`), and their smallest and largest.
+ * Integers come as number or bigint, text as string.
+ */
+interface KeySource {
+  distinct(limit: number): Promise<readonly unknown[]>;
+  minMax(): Promise<readonly [unknown, unknown]>;
+}
+
+/** The keys of `relation.column` loaded in DuckDB. */
+function loadedKeys(connection: DuckDBConnection, relation: string, column: string): KeySource | undefined {
+  if (!column) return undefined;
+  const quoted = `"${column.replaceAll('"', '""')}"`;
+  return {
+    async distinct(limit) {
+      const reader = await connection.runAndReadAll(
+        `SELECT DISTINCT ${quoted} FROM "${relation}" WHERE ${quoted} IS NOT NULL LIMIT ${limit}`,
+      );
+      return reader.getRows().map((r) => r[0]);
+    },
+    async minMax() {
+      const reader = await connection.runAndReadAll(
+        `SELECT min(${quoted}), max(${quoted}) FROM "${relation}"`,
+      );
+      const [min, max] = reader.getRows()[0] ?? [];
+      return [min, max];
+    },
+  };
+}
+
+/** The keys of a column held in memory as values (`in-memory-residual.ts`). */
+function valueKeys(values: readonly unknown[]): KeySource {
+  return {
+    async distinct(limit) {
+      const seen = new Set<unknown>();
+      for (const v of values) {
+        if (v === null || v === undefined) continue;
+        seen.add(v);
+        if (seen.size >= limit) break;
+      }
+      return [...seen];
+    },
+    async minMax() {
+      let min: unknown = null;
+      let max: unknown = null;
+      for (const v of values) {
+        if (v === null || v === undefined) continue;
+        if (min === null || compareValues(v as RowValue, min as RowValue) < 0) min = v;
+        if (max === null || compareValues(v as RowValue, max as RowValue) > 0) max = v;
+      }
+      return [min, max];
+    },
+  };
+}
+
+/**
+ * `to.toColumn IN (…)` with the distinct keys of `keys`, when they are few
+ * enough, keep less than half of the target's keys, and the target's source
+ * accepts the filter; else, with `rangeOf`, the keys' range
+ * ({@link keyRange}); else `undefined`.
  */
 async function keyList(
-  connection: DuckDBConnection,
-  relation: string,
-  fromColumn: string,
+  keys: KeySource | undefined,
   to: TableBinding,
   toColumn: string,
   options: KeyListOptions = {},
 ): Promise<KeyList | undefined> {
   const type = keyColumnType(to, toColumn);
-  if (!type || !fromColumn) return undefined;
-  const column = `"${fromColumn.replaceAll('"', '""')}"`;
+  if (!type || !keys) return undefined;
   const limit = keyLimitOf(to);
   const asRange = () =>
-    options.rangeOf
-      ? keyRange(connection, relation, column, to, toColumn, type, options.rangeOf[toColumn])
-      : undefined;
-  // One statement: at most limit + 1 distinct keys come back, so a long list is known to be too long.
-  const reader = await connection.runAndReadAll(
-    `SELECT DISTINCT ${column} FROM "${relation}" WHERE ${column} IS NOT NULL LIMIT ${limit + 1}`,
-  );
-  const rows = reader.getRows();
+    options.rangeOf ? keyRange(keys, to, toColumn, type, options.rangeOf[toColumn]) : undefined;
+  // At most limit + 1 distinct keys come back, so a long list is known to be too long.
+  const rows = await keys.distinct(limit + 1);
   if (rows.length > limit) return asRange();
   // A list that keeps most of the other side's keys costs the source more than it saves.
   const { knownTargetKeys } = options;
@@ -674,7 +980,7 @@ async function keyList(
   const targetKeys =
     knownTargetKeys ?? stats?.columns?.[toColumn]?.distinctCount?.value ?? stats?.rowCount?.value;
   if (targetKeys !== undefined && rows.length > targetKeys * 0.5) return asRange();
-  const literals = rows.map((r) => keyLiteral(r[0], type));
+  const literals = rows.map((r) => keyLiteral(r, type));
   if (literals.some((k) => k === undefined)) return undefined;
   const filter = Ex.in(Ex.col(toColumn), literals as Expr[]);
   const [support] = (await to.provider.supportsFilters?.([filter])) ?? ['unsupported'];
@@ -697,9 +1003,7 @@ async function keyList(
  * nearly all of its span (≥ 90 %); sent when they know no span.
  */
 async function keyRange(
-  connection: DuckDBConnection,
-  relation: string,
-  quotedColumn: string,
+  keys: KeySource,
   to: TableBinding,
   toColumn: string,
   type: ScalarType,
@@ -707,10 +1011,7 @@ async function keyRange(
 ): Promise<KeyList | undefined> {
   const bounds = INTEGER_BOUNDS[type.id];
   if (!bounds) return undefined;
-  const reader = await connection.runAndReadAll(
-    `SELECT min(${quotedColumn}), max(${quotedColumn}) FROM "${relation}"`,
-  );
-  const [min, max] = reader.getRows()[0] ?? [];
+  const [min, max] = await keys.minMax();
   let low = integerKey(min);
   let high = integerKey(max);
   if (low === undefined || high === undefined) return undefined;

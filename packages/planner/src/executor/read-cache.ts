@@ -15,7 +15,7 @@
  * entries go first once the bytes kept pass the budget.
  */
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import type { Expr, ScalarValue, SortKey } from '@spoke/core';
+import type { Expr, RecordBatch, ScalarValue, SortKey } from '@spoke/core';
 
 /**
  * What a kept table costs DuckDB beyond its rows: each holds about 53 KiB
@@ -67,6 +67,11 @@ export interface PinnedRead {
   readonly bytes: number;
   /** Whether the table is kept for later queries (else it is dropped once released). */
   readonly kept: boolean;
+  /**
+   * The rows as Arrow batches too, for a small read (see {@link ReadCache.add}): a
+   * residual that runs without DuckDB (`in-memory-residual.ts`) reads them here.
+   */
+  readonly batches?: readonly RecordBatch[];
   /** Unpins it (once; later calls do nothing). */
   readonly release: () => void;
 }
@@ -76,6 +81,8 @@ interface Entry {
   readonly table: string;
   readonly rows: number;
   readonly bytes: number;
+  readonly batches?: readonly RecordBatch[];
+  readonly family?: string;
   pins: number;
   /** Out of the map (evicted or replaced): dropped when the last pin goes. */
   evicted: boolean;
@@ -105,6 +112,11 @@ export function readCacheKey(parts: ReadCacheKeyParts): string {
   );
 }
 
+/** What an entry counts against the budget: its rows, twice when kept as Arrow too, and the table's overhead. */
+function chargedBytes(entry: Entry, overhead: number): number {
+  return entry.bytes * (entry.batches ? 2 : 1) + overhead;
+}
+
 /** Loaded reads by key, within a byte budget (see the file's comment). */
 export class ReadCache {
   readonly maxBytes: number;
@@ -112,6 +124,8 @@ export class ReadCache {
   readonly entryOverheadBytes: number;
   /** In least-recently-used order: a hit moves its entry to the end. */
   readonly #entries = new Map<string, Entry>();
+  /** Kept entries per family (the key with an empty snapshot). */
+  readonly #families = new Map<string, number>();
   #bytes = 0;
   #hits = 0;
   #misses = 0;
@@ -146,6 +160,30 @@ export class ReadCache {
     return this.#pin(entry);
   }
 
+  /**
+   * Whether a read of `family` — a key made with an empty snapshot — is kept
+   * for some snapshot (nothing pinned, nothing counted): the planner's
+   * question, answered without asking the table for its snapshot. A kept read
+   * of an older snapshot still says yes; the query then reads the source.
+   */
+  holdsFamily(family: string): boolean {
+    return (this.#families.get(family) ?? 0) > 0;
+  }
+
+  /**
+   * The kept read for `key` when it holds its rows as Arrow batches too,
+   * pinned (counted as a hit); else `undefined`, counted as nothing — the
+   * caller goes on to {@link acquire} for the table.
+   */
+  acquireBatches(key: string): (PinnedRead & { readonly batches: readonly RecordBatch[] }) | undefined {
+    const entry = this.#entries.get(key);
+    if (!entry?.batches) return undefined;
+    this.#hits++;
+    this.#entries.delete(key);
+    this.#entries.set(key, entry);
+    return this.#pin(entry) as PinnedRead & { readonly batches: readonly RecordBatch[] };
+  }
+
   /** A fresh name for a table about to be loaded for the cache. */
   newTable(): string {
     return `__spoke_read_${this.#nextTable++}`;
@@ -155,15 +193,35 @@ export class ReadCache {
    * Keeps `table` (just loaded in `main`) under `key` and pins it for the
    * caller. When `keep` is false, it is too large, or another query kept the
    * same key meanwhile, it is not kept: it is dropped once the caller
-   * releases it.
+   * releases it. `batches`, the same rows as Arrow, are kept with the table
+   * (and their bytes charged a second time); `family` is the key made with
+   * an empty snapshot ({@link holdsFamily}).
    */
-  add(key: string, table: string, rows: number, bytes: number, keep = true): PinnedRead {
-    const entry: Entry = { key, table, rows, bytes, pins: 0, evicted: true };
+  add(
+    key: string,
+    table: string,
+    rows: number,
+    bytes: number,
+    keep = true,
+    batches?: readonly RecordBatch[],
+    family?: string,
+  ): PinnedRead {
+    const entry: Entry = {
+      key,
+      table,
+      rows,
+      bytes,
+      ...(batches ? { batches } : {}),
+      ...(family !== undefined ? { family } : {}),
+      pins: 0,
+      evicted: true,
+    };
     if (!keep || this.#closed || bytes > this.maxEntryBytes || this.#entries.has(key))
       return this.#pin(entry);
     entry.evicted = false;
     this.#entries.set(key, entry);
-    this.#bytes += bytes + this.entryOverheadBytes;
+    if (family !== undefined) this.#families.set(family, (this.#families.get(family) ?? 0) + 1);
+    this.#bytes += chargedBytes(entry, this.entryOverheadBytes);
     const pinned = this.#pin(entry);
     this.#evictOverBudget();
     return pinned;
@@ -188,6 +246,7 @@ export class ReadCache {
   async close(): Promise<void> {
     this.#closed = true;
     this.#entries.clear();
+    this.#families.clear();
     this.#bytes = 0;
     await this.#dropTail;
     if (this.#connection) (await this.#connection.catch(() => undefined))?.closeSync();
@@ -201,6 +260,7 @@ export class ReadCache {
       rows: entry.rows,
       bytes: entry.bytes,
       kept: !entry.evicted,
+      ...(entry.batches ? { batches: entry.batches } : {}),
       release: () => {
         if (released) return;
         released = true;
@@ -214,11 +274,19 @@ export class ReadCache {
     for (const entry of this.#entries.values()) {
       if (this.#bytes <= this.maxBytes) return;
       this.#entries.delete(entry.key);
-      this.#bytes -= entry.bytes + this.entryOverheadBytes;
+      this.#forgetFamily(entry);
+      this.#bytes -= chargedBytes(entry, this.entryOverheadBytes);
       this.#evictions++;
       entry.evicted = true;
       if (entry.pins === 0) this.#drop(entry.table);
     }
+  }
+
+  #forgetFamily(entry: Entry): void {
+    if (entry.family === undefined) return;
+    const left = (this.#families.get(entry.family) ?? 1) - 1;
+    if (left > 0) this.#families.set(entry.family, left);
+    else this.#families.delete(entry.family);
   }
 
   #drop(table: string): void {

@@ -11,6 +11,7 @@ import '../parse/deparser-precedence.js';
 import { type AstNode, walkAst } from '../parse/ast.js';
 import { conjuncts, type ScanPlan } from '../pushdown/plan-scans.js';
 import { guardDivision } from './division-by-zero.js';
+import { type InMemoryResidual, recognizeInMemoryResidual } from './in-memory-residual.js';
 import { hideMisfoldedConstant } from './misfolded-constants.js';
 import { castPercentileArguments } from './percentile-type.js';
 import { rewritePostgresFunctions } from './postgres-functions.js';
@@ -21,6 +22,8 @@ import { refuseWithTies } from './with-ties.js';
 export interface ResidualQuery {
   readonly sql: string;
   readonly params: ScalarValue[];
+  /** The same statement as a plan that runs without DuckDB, when it is that simple (`in-memory-residual.ts`). */
+  readonly inMemory?: InMemoryResidual;
 }
 
 /** Rewrites `stmt` in place for DuckDB and renders it. */
@@ -68,7 +71,8 @@ export function buildResidual(
   });
   const used = renumberParams(stmt);
   const sql = deparseSync({ SelectStmt: stmt } as never);
-  return { sql, params: used.map((n) => params[n - 1] ?? null) };
+  const inMemory = recognizeInMemoryResidual(stmt, plans);
+  return { sql, params: used.map((n) => params[n - 1] ?? null), ...(inMemory ? { inMemory } : {}) };
 }
 
 /**

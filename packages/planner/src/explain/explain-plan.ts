@@ -358,7 +358,11 @@ export function formatExplain(plan: ExplainPlan): string[] {
       `Execution: ${a.rows} rows in ${a.totalMs} ms (reads loaded after ${a.readsMs} ms; key lists ${a.keyListMs} ms)`,
     );
   }
-  lines.push('Residual (DuckDB):');
+  lines.push(
+    plan.analyze?.residualInMemory
+      ? 'Residual (run in memory on the rows read, without DuckDB):'
+      : 'Residual (DuckDB):',
+  );
   for (const line of plan.residualSql.split('\n')) lines.push(`  ${line}`);
   return lines;
 }

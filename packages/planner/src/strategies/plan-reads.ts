@@ -127,6 +127,12 @@ export interface ReadPlanningInput {
   /** Tables whose read takes the keys of a sub-query's answer: their size is unknown until it runs. */
   readonly keyedBySubquery?: ReadonlySet<TableBinding>;
   /**
+   * Scans whose plain read the engine's read cache holds now
+   * (`executor/read-cache.ts`): they cost nothing and wait for no keys — a
+   * reduced read would go to the source instead of the cache.
+   */
+  readonly cached?: ReadonlySet<ScanPlan>;
+  /**
    * Force a strategy instead of choosing by cost, to measure the optimizer
    * against: `sequential` plans as the previous planner did (one read after
    * another, every key list); `pull` reads every table at once, unreduced.
@@ -250,7 +256,9 @@ export function planReads(input: ReadPlanningInput): ReadSchedule {
   const scanByBinding = new Map(scans.map((s) => [s.binding, s]));
   const scanOf = (binding: TableBinding) => scanByBinding.get(binding);
   const linkOf = (scan: ScanPlan) => links.get(scan.binding.source, scan.binding.connector.sql !== undefined);
+  const cached = input.cached ?? new Set<ScanPlan>();
   const costOf = (scan: ScanPlan, rows: number) => {
+    if (cached.has(scan)) return 0;
     const estimate = estimates.get(scan)!;
     return readCost(linkOf(scan), rows, rows * widthOf(estimate), estimate.tableRows ?? rows);
   };
@@ -296,6 +304,7 @@ export function planReads(input: ReadPlanningInput): ReadSchedule {
           e.to === scan.binding &&
           scanOf(e.from) !== undefined &&
           scan.limit === undefined &&
+          !cached.has(scan) &&
           input.mayShipKeys(e.from, scan.binding.source),
       );
       const partners = joinKeys
@@ -308,7 +317,8 @@ export function planReads(input: ReadPlanningInput): ReadSchedule {
           const kept = inSourceKept(p.edge, p.partner);
           return kept !== undefined && kept <= USEFUL_IN_SOURCE_REDUCTION;
         });
-      const inSource = partners.length ? inSourceReduction(scan, partners, input.params) : undefined;
+      const inSource =
+        partners.length && !cached.has(scan) ? inSourceReduction(scan, partners, input.params) : undefined;
       found = { incoming, partners, inSource };
       fixed.set(scan, found);
     }
@@ -424,7 +434,7 @@ export function planReads(input: ReadPlanningInput): ReadSchedule {
         : {}),
       waitsFor: chosen.waitsFor,
       ...(chosen.byKeyRange.length ? { byKeyRange: chosen.byKeyRange } : {}),
-      strategy: labels.length ? labels.join(' + ') : 'pull',
+      strategy: labels.length ? labels.join(' + ') : cached.has(scan) ? 'pull (read cache)' : 'pull',
       estimatedRows: chosen.rows === undefined ? undefined : Math.round(chosen.rows),
       estimatedBytes: chosen.rows === undefined ? undefined : Math.round(chosen.rows * width),
       cost: chosen.cost,

@@ -45,7 +45,9 @@ before(async () => {
        DATE '2024-01-01' + (i % 30)::INTEGER AS d,
        TIMESTAMP '2024-01-01 00:00:00' + to_microseconds(i * 1000003) AS ts,
        i % 3 = 0 AS flag,
-       (i / 7.0)::DOUBLE AS x
+       (i / 7.0)::DOUBLE AS x,
+       CASE WHEN i % 11 = 0 THEN NULL ELSE (i * 1.25 - 900)::DECIMAL(12,3) END AS amount,
+       (i * 3.5)::DECIMAL(30,4) AS big_amount
      FROM range(6000) t(i)`,
   ]);
   await make('b.duckdb', [
@@ -154,6 +156,23 @@ describe('in-memory residual: the same answer as DuckDB', () => {
         ordered: true,
         expectInMemory: true,
       },
+    );
+  });
+
+  test('ORDER BY an output alias', async () => {
+    await assertSame(
+      'SELECT l.id AS ident, r.label FROM a.l JOIN b.r ON r.k = l.k ORDER BY ident DESC, r.label LIMIT 30',
+      {
+        ordered: true,
+        expectInMemory: true,
+      },
+    );
+  });
+
+  test('decimals carried through (with NULLs, negative, 128-bit)', async () => {
+    await assertSame(
+      'SELECT l.id, l.amount, l.big_amount, r.label FROM a.l JOIN b.r ON r.k = l.k ORDER BY l.id, r.label LIMIT 500',
+      { ordered: true, expectInMemory: true },
     );
   });
 

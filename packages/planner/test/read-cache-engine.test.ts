@@ -81,4 +81,20 @@ describe('read cache in the engine', () => {
     assert.equal(await run(), 1, 'v4 was not kept from a read that began under v3');
     assert.equal(await run(), 0);
   });
+
+  test('a read the cache holds is planned as free: no wait for keys, and the residual runs in memory', async () => {
+    // A request no query made yet: customers are a read like any other.
+    const sql = `SELECT o.id, o.returned, c.name FROM shop.orders o JOIN crm.customers c ON c.id = o.customer_id
+                 WHERE c.region = 'US' AND o.id < 60`;
+    const cold = await engine.explain(sql, { analyze: true });
+    assert.notEqual(cold.sources.find((s) => s.table?.endsWith('customers'))?.strategy, 'pull (read cache)');
+    const before = crm.requests.length;
+    const warm = await engine.explain(sql, { analyze: true });
+    const customers = warm.sources.find((s) => s.table?.endsWith('customers'));
+    assert.equal(customers?.strategy, 'pull (read cache)');
+    assert.equal(customers?.readCache, 'hit');
+    assert.equal(warm.analyze?.residualInMemory, true, 'the kept rows are at hand as Arrow batches');
+    assert.equal(crm.requests.length, before, 'nothing asked of crm');
+    assert.equal(await run(), 0);
+  });
 });

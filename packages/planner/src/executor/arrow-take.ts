@@ -9,7 +9,7 @@
  * booleans and UTF-8 text.
  */
 import { arrow, type DataType, type RecordBatch } from '@spoke/core';
-import type { Bool, Data, Date_, Timestamp, Utf8 } from 'apache-arrow';
+import type { Bool, Data, Date_, Decimal, Timestamp, Utf8 } from 'apache-arrow';
 
 /** A key or sort value: integers as number (bigint for 64-bit), text as string; null for SQL NULL. */
 export type RowValue = number | bigint | string | boolean | null;
@@ -50,10 +50,19 @@ export class ChunkedColumn {
 const T = arrow.Type;
 
 /**
- * True for the Arrow types this file reads and takes: integers of every
- * width, `Date` in days, microsecond timestamps, booleans and UTF-8 text.
+ * True for the Arrow types this file takes: those it also orders
+ * ({@link orderableType}) and 128-bit decimals.
  */
 export function takeableType(type: DataType): boolean {
+  return orderableType(type) || (type.typeId === T.Decimal && (type as Decimal).bitWidth === 128);
+}
+
+/**
+ * True for the Arrow types this file reads as values and orders: integers
+ * of every width, `Date` in days, microsecond timestamps, booleans and UTF-8
+ * text.
+ */
+export function orderableType(type: DataType): boolean {
   switch (type.typeId) {
     case T.Int:
     case T.Bool:
@@ -161,16 +170,18 @@ export function take(column: ChunkedColumn, rows: Int32Array): Data {
       return arrow.makeData({ type: type as Utf8, length: n, valueOffsets, data: bytes, ...validity });
     }
     default: {
-      // One element per row: copy into a typed array of the column's own kind.
+      // `stride` elements per row (four 32-bit words for a decimal, one otherwise), into a typed array of the
+      // column's own kind.
+      const stride = type.typeId === T.Decimal ? 4 : 1;
       const first = (single ?? column.chunks[0]) as Data;
       const Kind = (first.values as { constructor: new (n: number) => ArrayLike<number | bigint> })
         .constructor;
-      const values = new Kind(n) as unknown as { [i: number]: number | bigint };
+      const values = new Kind(n * stride) as unknown as { [i: number]: number | bigint };
       for (let j = 0; j < n; j++) {
         const data = chunk(j);
-        values[j] = (data.values as ArrayLike<number | bigint>)[data.offset + (rowOf[j] as number)] as
-          | number
-          | bigint;
+        const from = (data.offset + (rowOf[j] as number)) * stride;
+        const source = data.values as ArrayLike<number | bigint>;
+        for (let w = 0; w < stride; w++) values[j * stride + w] = source[from + w] as number | bigint;
       }
       return arrow.makeData({ type, length: n, data: values, ...validity } as never) as Data;
     }

@@ -26,10 +26,17 @@
  * one simply runs there.
  */
 import { arrow, type Field, PG_TYPE_METADATA_KEY, type RecordBatch, type Schema } from '@spoke/core';
-import type { Data, DataType, Timestamp } from 'apache-arrow';
+import type { Data, DataType, Decimal, Timestamp } from 'apache-arrow';
 import type { AstNode } from '../parse/ast.js';
 import type { ScanPlan } from '../pushdown/plan-scans.js';
-import { ChunkedColumn, compareValues, type RowValue, take, takeableType } from './arrow-take.js';
+import {
+  ChunkedColumn,
+  compareValues,
+  orderableType,
+  type RowValue,
+  take,
+  takeableType,
+} from './arrow-take.js';
 
 /** A column of one of the joined relations: the relation's position in the join, and the column's name. */
 interface ColumnAt {
@@ -172,7 +179,7 @@ export function recognizeInMemoryResidual(
     const named = bare === undefined ? [] : outputs.filter((o) => o.name === bare);
     if (named.length > 1) return undefined;
     const at = named[0]?.at ?? columnOf(sort.node, relations.length);
-    if (!at || !takeableType(fieldOf(at).type)) return undefined;
+    if (!at || !orderableType(fieldOf(at).type)) return undefined;
     const descending = sort.sortby_dir === 'SORTBY_DESC';
     if (sort.sortby_dir && !['SORTBY_DEFAULT', 'SORTBY_ASC', 'SORTBY_DESC'].includes(sort.sortby_dir))
       return undefined;
@@ -225,6 +232,11 @@ function constantCount(node: AstNode | undefined): number | undefined | null {
  */
 function sameAfterDuckDB(field: Field): boolean {
   if (!takeableType(field.type)) return false;
+  // A decimal DuckDB cannot hold (precision above 38) loads as text.
+  if (field.type.typeId === arrow.Type.Decimal) {
+    const precision = (field.type as Decimal).precision;
+    if (precision < 1 || precision > 38) return false;
+  }
   const pgType = field.metadata.get(PG_TYPE_METADATA_KEY);
   if (pgType === 'uuid' || pgType === 'json' || pgType === 'interval') return false;
   // DuckDB gives every timestamp back in microseconds, zoned ones in UTC.

@@ -70,9 +70,17 @@ export function buildResidual(
     return rewriteValueFunction(node) || hideMisfoldedConstant(node) ? false : undefined;
   });
   const used = renumberParams(stmt);
-  const sql = deparseSync({ SelectStmt: stmt } as never);
   const inMemory = recognizeInMemoryResidual(stmt, plans);
-  return { sql, params: used.map((n) => params[n - 1] ?? null), ...(inMemory ? { inMemory } : {}) };
+  // Rendered when first asked: a residual that runs in memory needs its SQL only for EXPLAIN.
+  let sql: string | undefined;
+  return {
+    get sql() {
+      sql ??= deparseSync({ SelectStmt: stmt } as never);
+      return sql;
+    },
+    params: used.map((n) => params[n - 1] ?? null),
+    ...(inMemory ? { inMemory } : {}),
+  };
 }
 
 /**

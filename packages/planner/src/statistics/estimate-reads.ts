@@ -4,8 +4,11 @@
  * filters when it can give one (`SpokeTable.estimateRows`: PostgreSQL's
  * planner knows its data's distributions, cached per filter set), else the
  * table's row count with textbook selectivities (equality 5 %, a range or a
- * pattern 25 %), else unknown. Every figure says where it came from, so
- * EXPLAIN can show how much to trust it.
+ * pattern 25 %), else unknown. The source is not asked when the statistics
+ * alone put the read at a few rows with every selectivity known (a point or
+ * a narrow key range): the answer could not change a plan, and asking costs
+ * a round trip per query. Every figure says where it came from, so EXPLAIN
+ * can show how much to trust it.
  */
 import { columnsOf, type DataType, type Expr } from '@spoke/core';
 import type { ScanPlan } from '../pushdown/plan-scans.js';
@@ -38,6 +41,12 @@ export interface ReadEstimate {
   readonly confident: boolean;
 }
 
+/**
+ * Rows up to which a read the statistics estimate with known selectivities
+ * is not estimated again by its source (`SpokeTable.estimateRows`).
+ */
+export const TRUSTED_STATISTICS_ROWS = 1000;
+
 /** Estimates every read at once (sources answer concurrently; each answer is cached by the table). */
 export async function estimateReads(
   scans: readonly ScanPlan[],
@@ -67,10 +76,7 @@ export function unknownEstimates(scans: readonly ScanPlan[]): Map<ScanPlan, Read
 async function estimateRead(scan: ScanPlan, signal: AbortSignal): Promise<ReadEstimate> {
   const provider = scan.binding.provider;
   const pushed = scan.candidates.filter((c) => c.support !== 'unsupported').map((c) => c.expr);
-  const [fromSource, stats] = await Promise.all([
-    pushed.length ? provider.estimateRows?.(pushed, signal).catch(() => undefined) : undefined,
-    provider.statistics?.(signal).catch(() => undefined),
-  ]);
+  const stats = await provider.statistics?.(signal).catch(() => undefined);
   const tableRows = stats?.rowCount?.value;
   const distinct: Record<string, number> = {};
   const ranges: Record<string, ColumnRange> = {};
@@ -81,6 +87,16 @@ async function estimateRead(scan: ScanPlan, signal: AbortSignal): Promise<ReadEs
     if (min !== undefined && max !== undefined && max >= min) ranges[column] = { min, max };
   }
   const known: ColumnKnowledge = { distinct, ranges };
+  // A read the statistics alone put at a few rows, every filter's selectivity known, is small whatever
+  // the source would say: asking it (a round trip, and its planner's work) would cost more than the read.
+  const statisticsRows =
+    tableRows === undefined ? undefined : pushed.reduce((n, e) => n * selectivity(e, known), tableRows);
+  const small =
+    statisticsRows !== undefined &&
+    statisticsRows <= TRUSTED_STATISTICS_ROWS &&
+    pushed.every((e) => knownSelectivity(e, known));
+  const fromSource =
+    pushed.length && !small ? await provider.estimateRows?.(pushed, signal).catch(() => undefined) : undefined;
   let rows: number | undefined;
   let basis: ReadEstimate['basis'] = 'unknown';
   let confident = false;
@@ -88,9 +104,8 @@ async function estimateRead(scan: ScanPlan, signal: AbortSignal): Promise<ReadEs
     rows = fromSource;
     basis = 'source';
     confident = true;
-  } else if (tableRows !== undefined) {
-    rows = tableRows;
-    for (const expr of pushed) rows *= selectivity(expr, known);
+  } else if (statisticsRows !== undefined) {
+    rows = statisticsRows;
     basis = 'statistics';
     confident = pushed.every((e) => knownSelectivity(e, known));
   }

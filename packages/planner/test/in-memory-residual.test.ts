@@ -169,6 +169,16 @@ describe('in-memory residual: the same answer as DuckDB', () => {
     );
   });
 
+  test('ORDER BY a name that is an output alias and an input column: the output column', async () => {
+    const rows = await assertSame(
+      'SELECT l.id AS k, r.label FROM a.l JOIN b.r ON r.k = l.k ORDER BY k DESC, r.label LIMIT 30',
+      { ordered: true, expectInMemory: true },
+    );
+    // Ordered by l.id (the output column k), as PostgreSQL does, not by the join key k (at most 24).
+    const ids = rows.map((r) => BigInt(String(JSON.parse(r)[0]).replace('n', '')));
+    assert.ok(ids[0]! > 5000n && ids.every((id, i) => i === 0 || id <= ids[i - 1]!), String(ids));
+  });
+
   test('decimals carried through (with NULLs, negative, 128-bit)', async () => {
     await assertSame(
       'SELECT l.id, l.amount, l.big_amount, r.label FROM a.l JOIN b.r ON r.k = l.k ORDER BY l.id, r.label LIMIT 500',

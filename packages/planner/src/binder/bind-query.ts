@@ -119,7 +119,13 @@ class Binder {
     await this.bindExpressions(stmt.groupClause, scope, ctes, true);
     await this.bindExpressions(stmt.havingClause, scope, ctes);
     await this.bindExpressions(stmt.windowClause, scope, ctes);
-    await this.bindExpressions(stmt.sortClause, scope, ctes, true);
+    // ORDER BY a bare name of an output column is that column, even where an input column has the same
+    // name (PostgreSQL's rule for ORDER BY, unlike GROUP BY's): nothing to resolve among the inputs.
+    const sortKeys = ((stmt.sortClause ?? []) as AstNode[]).filter((item) => {
+      const fields = item.SortBy?.node?.ColumnRef?.fields as AstNode[] | undefined;
+      return !(fields?.length === 1 && scope.outputNames.has(str(fields[0]!) ?? ''));
+    });
+    await this.bindExpressions(sortKeys, scope, ctes, true);
     await this.bindExpressions(stmt.distinctClause, scope, ctes, true);
     await this.bindExpressions(stmt.limitCount, scope, ctes);
     await this.bindExpressions(stmt.limitOffset, scope, ctes);

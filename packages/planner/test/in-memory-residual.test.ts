@@ -19,7 +19,14 @@ import { after, before, describe, test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { connector as duckdbConnector } from '@spoke/connector-duckdb';
 import { compareValues } from '../src/executor/arrow-take.js';
-import { collectBatches, createEngine, type FederatedEngine, type QueryResult } from '../src/index.js';
+import {
+  collectBatches,
+  createEngine,
+  createSecurityPolicy,
+  type FederatedEngine,
+  type QueryResult,
+} from '../src/index.js';
+import { recording } from './support/recording-connector.js';
 
 let dir: string;
 let inMemory: FederatedEngine;
@@ -49,6 +56,7 @@ before(async () => {
        CASE WHEN i % 11 = 0 THEN NULL ELSE (i * 1.25 - 900)::DECIMAL(12,3) END AS amount,
        (i * 3.5)::DECIMAL(30,4) AS big_amount
      FROM range(6000) t(i)`,
+    `CREATE TABLE big AS SELECT i::BIGINT AS id, (i % 40)::INTEGER AS k, 'n' || i AS name FROM range(12000) t(i)`,
   ]);
   await make('b.duckdb', [
     `CREATE TABLE r AS SELECT CASE WHEN i = 5 THEN NULL ELSE (i % 25)::BIGINT END AS k,
@@ -227,6 +235,43 @@ describe('in-memory residual: the same answer as DuckDB', () => {
       'SELECT l.id, r.label FROM a.l JOIN b.r ON r.k = l.k ORDER BY l.x',
     ]) {
       await assertSame(sql, { expectInMemory: false });
+    }
+  });
+});
+
+describe('in-memory residual with the read cache', () => {
+  test('a kept read past the in-memory limit is not served from memory (estimated small, found large)', async () => {
+    // `a` names a snapshot, so its reads are kept; `b.r` may not send keys, so `big` is read whole (and kept).
+    // The LIKE's selectivity is a guess (a quarter of 12,000 rows): the read is expected small enough.
+    const open = async () => ({
+      a: recording(
+        await duckdbConnector.create({ path: join(dir, 'a.duckdb') }, { sourceName: 'a', baseDir: dir }),
+        undefined,
+        async () => 'v1',
+      ),
+      b: await duckdbConnector.create({ path: join(dir, 'b.duckdb') }, { sourceName: 'b', baseDir: dir }),
+    });
+    const policy = await createSecurityPolicy({ 'b.r': 'never_upload' });
+    const cached = await createEngine({ sources: await open(), policy });
+    const plain = await createEngine({
+      sources: await open(),
+      policy,
+      inMemoryResidual: false,
+      readCache: false,
+    });
+    try {
+      const sql = "SELECT g.id, r.label FROM a.big g JOIN b.r ON r.k = g.k WHERE g.name LIKE 'n%'";
+      const expected = (await shape(await plain.query(sql))).rows.sort();
+      assert.ok(expected.length > 12000);
+      for (let run = 0; run < 3; run++) {
+        assert.deepEqual((await shape(await cached.query(sql))).rows.sort(), expected, `run ${run}`);
+      }
+      assert.equal(cached.readCache?.stats().hits, 2, 'the read was kept and served from the cache');
+      const plan = await cached.explain(sql, { analyze: true });
+      assert.equal(plan.analyze?.residualInMemory, undefined, 'DuckDB ran it: the kept rows are too many');
+    } finally {
+      await cached.close();
+      await plain.close();
     }
   });
 });

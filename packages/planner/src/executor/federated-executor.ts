@@ -497,7 +497,7 @@ async function loadRead(
     );
   };
   // A small read kept in the read cache keeps its Arrow batches too, for residuals that run in memory.
-  const kept: RecordBatch[] | undefined = into !== undefined ? [] : undefined;
+  const kept: KeptBatches | undefined = into !== undefined ? { batches: [], whole: true } : undefined;
   const batches = prefetched(
     keptWhileSmall(
       observed(sourceBatches(scan.binding.source, open), record, trace, started, options.arriving),
@@ -519,20 +519,30 @@ async function loadRead(
     trace,
     ...(into !== undefined ? { into } : {}),
   });
-  return kept && kept.reduce((n, b) => n + b.numRows, 0) <= IN_MEMORY_MAX_ROWS ? kept : undefined;
+  return kept?.whole ? kept.batches : undefined;
 }
 
-/** Passes `batches` on, pushing each to `kept` until they hold more than {@link IN_MEMORY_MAX_ROWS} rows (then it is emptied). */
+/** A read's batches as they passed, while they are all of it and at most {@link IN_MEMORY_MAX_ROWS} rows. */
+interface KeptBatches {
+  readonly batches: RecordBatch[];
+  /** False once the rows passed the limit (`batches` is then emptied and stays so). */
+  whole: boolean;
+}
+
+/** Passes `batches` on, keeping them in `kept` while they are few enough. */
 async function* keptWhileSmall(
   batches: AsyncIterable<RecordBatch>,
-  kept: RecordBatch[] | undefined,
+  kept: KeptBatches | undefined,
 ): AsyncGenerator<RecordBatch> {
   if (!kept) return yield* batches;
   let rows = 0;
   for await (const batch of batches) {
     rows += batch.numRows;
-    if (rows <= IN_MEMORY_MAX_ROWS) kept.push(batch);
-    else kept.length = 0;
+    if (kept.whole && rows <= IN_MEMORY_MAX_ROWS) kept.batches.push(batch);
+    else {
+      kept.whole = false;
+      kept.batches.length = 0;
+    }
     yield batch;
   }
 }

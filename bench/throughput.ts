@@ -43,7 +43,9 @@
  * --cpu-prof-dir=/tmp/prof`), `BENCH_WORKERS` (the gateway's `server.workers`;
  * default: the gateway's, one per core), `BENCH_GATEWAY_SERVER` (YAML lines
  * added under the gateway config's `server:`), `BENCH_GATEWAY_DUCKDB` (YAML
- * lines under its `duckdb:`, e.g. `  threads: 2` or `  readCache: false`).
+ * lines under its `duckdb:`, e.g. `  threads: 2` or `  readCache: false`),
+ * `BENCH_GATEWAY_STDOUT=1` (the gateway's standard output shown, e.g. with
+ * `BENCH_GATEWAY_NODE_ARGS=--trace-gc`).
  *
  * Needs PostgreSQL's server binaries (as the tests do) and `pgbouncer` on the
  * PATH or in /usr/sbin (`apt-get install pgbouncer`); without pgbouncer that
@@ -365,7 +367,7 @@ async function startSpoke(pgUrl: string, lakeDir: string) {
   const child = spawn(
     process.execPath,
     [...nodeArgs, join(here, '../apps/gateway/bin/spoke.js'), 'serve', '--config', join(dir, 'spoke.yaml')],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
+    { stdio: ['ignore', process.env.BENCH_GATEWAY_STDOUT ? 'inherit' : 'ignore', 'inherit'] },
   );
   await waitForPort(port, 'spoke serve', child);
   return {

@@ -393,6 +393,21 @@ describe('Arrow Flight SQL endpoint', { timeout: 180_000 }, () => {
       assert.equal(table.getChild('label')?.get(BIG_ROWS - 1), `row ${BIG_ROWS - 1}`);
     });
 
+    it('streams columns that share a name, of different types, with every row', async () => {
+      const sql = `SELECT c.id, c.name AS id, o.amount AS id FROM crm.customers c
+        JOIN shop.orders o ON o.customer_id = c.id WHERE c.id < 20 ORDER BY 1, 3`;
+      const info = await client.getFlightInfo(commandDescriptor('CommandStatementQuery', { query: sql }));
+      const messages = await client.doGetMessages(info.endpoint[0]!.ticket!.ticket);
+      // Read with the stream's own schema message (apache-arrow's Table would re-derive it by name).
+      const reader = arrow.RecordBatchReader.from(flightDataToIpc(messages)).open({ autoDestroy: false });
+      const types = reader.schema.fields.map((f) => String(f.type));
+      assert.equal(new Set(types).size, 3, String(types));
+      const rows = [...reader].reduce((n, b) => n + b.numRows, 0);
+      const expected = await duck(sql);
+      assert.ok(expected.length > 0);
+      assert.equal(rows, expected.length);
+    });
+
     it('cuts batches bigger than maxBodyBytes into slices with the same rows', async () => {
       const small = await startFlightServer(engine, { host: '127.0.0.1', port: 0, maxBodyBytes: 16 * 1024 });
       const other = new FlightSqlClient(`127.0.0.1:${small.port}`);

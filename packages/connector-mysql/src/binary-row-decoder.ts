@@ -21,6 +21,7 @@ import {
   ErrorCode,
   type Field,
   type RecordBatch,
+  recordBatch,
   type ScalarType,
   type Schema,
   SpokeError,
@@ -400,7 +401,7 @@ export class BinaryRowDecoder {
     this.#capacity = 0;
     this.rows = 0;
     this.full = false;
-    return new arrow.RecordBatch(this.#schema, data);
+    return recordBatch(this.#schema, data);
   }
 }
 

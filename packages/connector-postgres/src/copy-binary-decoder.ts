@@ -13,7 +13,7 @@
  * chunks is copied, into a small carry buffer, and completed from the next
  * chunk: never the whole remainder joined with the next chunk.
  */
-import { arrow, ErrorCode, type RecordBatch, type Schema, SpokeError } from '@spoke/core';
+import { arrow, ErrorCode, type RecordBatch, recordBatch, type Schema, SpokeError } from '@spoke/core';
 import { type ColumnBuilder, createColumnBuilder } from './arrow-column-builders.js';
 import type { PgType } from './postgres-type-mapping.js';
 import { type RowDecoder, type RowSink, rowDecoderFor } from './row-decoder-generator.js';
@@ -212,6 +212,6 @@ export class CopyBinaryDecoder implements RowSink {
       nullCount: 0,
       children,
     });
-    return new arrow.RecordBatch(this.schema, data);
+    return recordBatch(this.schema, data);
   }
 }

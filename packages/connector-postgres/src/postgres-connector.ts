@@ -7,6 +7,7 @@ import {
   type FilterSupport,
   type RecordBatch,
   type RenderedSql,
+  recordBatch,
   type ScanRequest,
   type Schema,
   type SourceFreshness,
@@ -334,7 +335,7 @@ export class PostgresConnector extends SqlSourceConnector {
         emitted = true;
         yield batch;
       }
-      if (!emitted) yield new arrow.RecordBatch(schema, emptyData(schema));
+      if (!emitted) yield recordBatch(schema, emptyData(schema));
       finished = true;
     } catch (error) {
       healthy = false;

@@ -18,6 +18,7 @@ export * from './format-expression.js';
 export * from './freshness.js';
 export * from './pg-type-metadata.js';
 export * from './query-context.js';
+export * from './record-batch.js';
 export * from './scalar-type.js';
 export * from './scan-request.js';
 export * from './sql-executor.js';

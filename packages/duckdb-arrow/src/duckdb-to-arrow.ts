@@ -18,7 +18,7 @@ import type { DuckDBEnumType, DuckDBResult, DuckDBType } from '@duckdb/node-api'
 import { DuckDBMaterializedResult, DuckDBTypeId, DuckDBVector } from '@duckdb/node-api';
 import type { Vector as DuckDBRawVector } from '@duckdb/node-bindings';
 import type { DataType, Field, RecordBatch, Schema } from '@spoke/core';
-import { arrow, ErrorCode, PG_TYPE_METADATA_KEY, SpokeError, throwIfAborted } from '@spoke/core';
+import { arrow, ErrorCode, PG_TYPE_METADATA_KEY, recordBatch, SpokeError, throwIfAborted } from '@spoke/core';
 import type { Data } from 'apache-arrow';
 import { duckdbToArrowType, MAX_DECIMAL_PRECISION } from './duckdb-type-mapping.js';
 import { countSetBits, duckdb, GrowableBytes, getBit, textEncoder, VECTOR_SIZE } from './vector-memory.js';
@@ -276,7 +276,7 @@ function makeBatch(schema: Schema, builders: ColumnBuilder[], rows: number): Rec
     nullCount: 0,
     children,
   });
-  return new arrow.RecordBatch(schema, data);
+  return recordBatch(schema, data);
 }
 
 /**

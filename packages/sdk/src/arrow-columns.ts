@@ -22,6 +22,7 @@ import {
   type DataType,
   type Field,
   type RecordBatch,
+  recordBatch,
   type ScalarType,
   type Schema,
   toArrowType,
@@ -292,7 +293,7 @@ export class BatchBuilder {
       children,
     });
     this.rows = 0;
-    return new arrow.RecordBatch(this.schema, data);
+    return recordBatch(this.schema, data);
   }
 }
 

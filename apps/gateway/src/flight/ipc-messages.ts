@@ -5,7 +5,7 @@
  * message boundaries, so column buffers are copied, never re-encoded value
  * by value. The reverse (FlightData → IPC stream) is for clients.
  */
-import { arrow, type RecordBatch, type Schema } from '@spoke/core';
+import { arrow, type RecordBatch, recordBatch, type Schema } from '@spoke/core';
 import type { FlightData } from './flight-messages.js';
 
 /** One encapsulated IPC message. */
@@ -89,7 +89,7 @@ export function batchFlightData(
   schema: Schema,
   maxBodyBytes = DEFAULT_MAX_BODY_BYTES,
 ): FlightData[] {
-  const labelled = batch.schema === schema ? batch : new arrow.RecordBatch(schema, batch.data);
+  const labelled = batch.schema === schema ? batch : recordBatch(schema, batch.data);
   const parts = Math.min(labelled.numRows, Math.ceil(byteSize(labelled) / maxBodyBytes));
   const slices: RecordBatch[] = [];
   if (parts <= 1) slices.push(labelled);

@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { arrow, type RecordBatch, type ScalarValue, type Schema, SpokeError } from '@spoke/core';
+import { arrow, type RecordBatch, recordBatch, type ScalarValue, type Schema, SpokeError } from '@spoke/core';
 import type { QueryEngine, QueryResult } from '@spoke/planner';
 import { ANONYMOUS, type Authenticator, type Principal } from '../auth/authenticator.js';
 import { LoginFailure } from '../auth/login-failure.js';
@@ -268,7 +268,7 @@ async function streamArrow(
     for await (const batch of batches) {
       if (res.destroyed) throw SpokeError.cancelled();
       // The writer silently ends the stream on a schema that differs (metadata, nullability), so re-label.
-      writer.write(batch.schema === schema ? batch : new arrow.RecordBatch(schema, batch.data));
+      writer.write(batch.schema === schema ? batch : recordBatch(schema, batch.data));
       if (res.writableNeedDrain) await Promise.race([once(res, 'drain'), once(res, 'close')]);
     }
   } catch (error) {

@@ -25,7 +25,14 @@
  * shape is recognised on the final residual statement, and an unrecognised
  * one simply runs there.
  */
-import { arrow, type Field, PG_TYPE_METADATA_KEY, type RecordBatch, type Schema } from '@spoke/core';
+import {
+  arrow,
+  type Field,
+  PG_TYPE_METADATA_KEY,
+  type RecordBatch,
+  recordBatch,
+  type Schema,
+} from '@spoke/core';
 import type { Data, DataType, Decimal, Timestamp } from 'apache-arrow';
 import type { AstNode } from '../parse/ast.js';
 import type { ScanPlan } from '../pushdown/plan-scans.js';
@@ -323,7 +330,7 @@ export function runInMemoryResidual(
     nullCount: 0,
     children,
   });
-  return { schema, batches: [new arrow.RecordBatch(schema, data)] };
+  return { schema, batches: [recordBatch(schema, data)] };
 }
 
 function fieldIn(schema: Schema, column: string): Field {

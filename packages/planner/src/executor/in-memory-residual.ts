@@ -269,9 +269,10 @@ function comparableKeys(a: Field, b: Field): boolean {
 }
 
 /**
- * Runs `residual` over each relation's batches (all of them, in memory).
- * `schemas` are the relations' schemas (each read's columns), so a read
- * without a batch is an empty relation. Returns the answer as one batch.
+ * Runs `residual` over each relation's rows, all in memory. `inputs` gives,
+ * by relation name, the read's schema (its columns, so a read that brought
+ * no batch is an empty relation) and its batches. Returns the answer as one
+ * batch.
  */
 export function runInMemoryResidual(
   residual: InMemoryResidual,

@@ -25,6 +25,26 @@ function inList(bytes: number): string {
 }
 
 describe('parseSql', { timeout: 120_000 }, () => {
+  it('answers a statement parsed again with an equal, fresh tree (planning rewrites trees in place)', async () => {
+    const sql = 'SELECT a.x, b.y FROM s.a JOIN t.b ON b.k = a.k WHERE a.x > $1; SELECT \'é\' AS "naïve"';
+    const first = await parseSql(sql);
+    const expected = JSON.stringify(first);
+    for (let i = 0; i < 4; i++) {
+      const again = await parseSql(sql);
+      assert.equal(JSON.stringify(again), expected, `parse ${i + 2}`);
+      assert.notEqual(again[0]!.node, first[0]!.node);
+      // A caller's rewrite of its tree is not seen by the next caller.
+      delete (again[0]!.node as { SelectStmt?: { whereClause?: unknown } }).SelectStmt!.whereClause;
+    }
+    assert.deepEqual(
+      (await parseSql(sql)).map((s) => s.sql),
+      ['SELECT a.x, b.y FROM s.a JOIN t.b ON b.k = a.k WHERE a.x > $1', `SELECT 'é' AS "naïve"`],
+    );
+    await assert.rejects(parseSql('SELEC 1'), /syntax error/);
+    await assert.rejects(parseSql('SELEC 1'), /syntax error/);
+    await assert.rejects(parseSql('SELEC 1'), /syntax error/);
+  });
+
   it('parses a long statement (in the worker) to the same tree as parsing inline', async () => {
     await loadParser();
     const sql = `${inList(WORKER_THRESHOLD * 4)}; SELECT 'é' AS "naïve"`;

@@ -247,6 +247,40 @@ for (const lake of LAKES) {
       assert.equal(await cacheTables(engine, 1), 1);
     });
 
+    test('a few PostgreSQL rows joined with the kept dimension: the residual runs in memory, with the same answer', async () => {
+      const { engine, gets } = await engineWith();
+      const sql = `SELECT f.id, f.amount, d.name, d.region, d.score FROM pg.fact f JOIN ${lake}.dim d
+        ON d.id = f.dim_id WHERE f.id BETWEEN $1 AND $2 ORDER BY f.id`;
+      const ranges: [number, number][] = [
+        [1, 40],
+        [100, 180],
+        [2900, 3100],
+        [1, 40],
+      ];
+      for (const [lo, hi] of ranges) {
+        const rows = await assertAnswer(engine, sql, {
+          params: [lo, hi],
+          refSql: sql.replace('$1', String(lo)).replace('$2', String(hi)),
+        });
+        const ids = rows.map((r) => Number(r[0]));
+        assert.deepEqual(
+          ids,
+          [...ids].sort((a, b) => a - b),
+          'ordered by f.id',
+        );
+      }
+      const before = gets(lake);
+      const plan = await engine.explain(sql, { analyze: true, params: [500, 520] });
+      assert.equal(plan.analyze?.residualInMemory, true, formatExplain(plan).join('\n'));
+      assert.equal(dimRead(plan).readCache, 'hit');
+      assert.equal(dimRead(plan).strategy, 'pull (read cache)');
+      assert.match(
+        formatExplain(plan).join('\n'),
+        /Residual \(run in memory on the rows read, without DuckDB\)/,
+      );
+      assert.equal(gets(lake), before, 'nothing read from the object store');
+    });
+
     test('a first EXPLAIN ANALYZE says the read was kept', async () => {
       const { engine } = await engineWith();
       const plan = await engine.explain(JOIN(lake), { analyze: true });

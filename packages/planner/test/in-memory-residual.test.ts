@@ -54,7 +54,9 @@ before(async () => {
        i % 3 = 0 AS flag,
        (i / 7.0)::DOUBLE AS x,
        CASE WHEN i % 11 = 0 THEN NULL ELSE (i * 1.25 - 900)::DECIMAL(12,3) END AS amount,
-       (i * 3.5)::DECIMAL(30,4) AS big_amount
+       (i * 3.5)::DECIMAL(30,4) AS big_amount,
+       CASE i % 6 WHEN 0 THEN 'NaN'::FLOAT WHEN 1 THEN 'Infinity'::FLOAT WHEN 2 THEN '-Infinity'::FLOAT
+         WHEN 3 THEN -0.0::FLOAT WHEN 4 THEN NULL ELSE i / 3.0 END AS f
      FROM range(6000) t(i)`,
     `CREATE TABLE big AS SELECT i::BIGINT AS id, (i % 40)::INTEGER AS k, 'n' || i AS name FROM range(12000) t(i)`,
   ]);
@@ -82,6 +84,14 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
+/** JSON that keeps bigints, NaN, ±Infinity and -0 apart from look-alikes. */
+function exactJson(_key: string, v: unknown): unknown {
+  if (typeof v === 'bigint') return `${v}n`;
+  if (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0)))
+    return Object.is(v, -0) ? '-0' : String(v);
+  return v;
+}
+
 /** A result's rows as text (bigints and dates kept exact), and its schema as names and Arrow types. */
 async function shape(result: QueryResult): Promise<{ columns: string[]; rows: string[] }> {
   const batches = await collectBatches(result);
@@ -97,11 +107,7 @@ async function shape(result: QueryResult): Promise<{ columns: string[]; rows: st
       (f) => `${f.name}: ${f.type} nullable=${f.nullable} ${[...f.metadata]}`,
     ),
     rows: batches.flatMap((b) =>
-      b
-        .toArray()
-        .map((r) =>
-          JSON.stringify(Object.values(r.toJSON()), (_, v) => (typeof v === 'bigint' ? `${v}n` : v)),
-        ),
+      b.toArray().map((r) => JSON.stringify(Object.values(r.toJSON()), exactJson)),
     ),
   };
 }
@@ -187,9 +193,9 @@ describe('in-memory residual: the same answer as DuckDB', () => {
     assert.ok(ids[0]! > 5000n && ids.every((id, i) => i === 0 || id <= ids[i - 1]!), String(ids));
   });
 
-  test('decimals carried through (with NULLs, negative, 128-bit)', async () => {
+  test('decimals (with NULLs, negative, 128-bit) and floats (NaN, ±Infinity, -0) carried through', async () => {
     await assertSame(
-      'SELECT l.id, l.amount, l.big_amount, r.label FROM a.l JOIN b.r ON r.k = l.k ORDER BY l.id, r.label LIMIT 500',
+      'SELECT l.id, l.amount, l.big_amount, l.x, l.f, r.label FROM a.l JOIN b.r ON r.k = l.k ORDER BY l.id, r.label LIMIT 500',
       { ordered: true, expectInMemory: true },
     );
   });

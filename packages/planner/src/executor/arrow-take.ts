@@ -9,7 +9,7 @@
  * booleans and UTF-8 text.
  */
 import { arrow, type DataType, type RecordBatch } from '@spoke/core';
-import type { Bool, Data, Date_, Decimal, Timestamp, Utf8 } from 'apache-arrow';
+import type { Bool, Data, Date_, Decimal, Float, Timestamp, Utf8 } from 'apache-arrow';
 
 /** A key or sort value: integers as number (bigint for 64-bit), text as string; null for SQL NULL. */
 export type RowValue = number | bigint | string | boolean | null;
@@ -51,10 +51,18 @@ const T = arrow.Type;
 
 /**
  * True for the Arrow types this file takes: those it also orders
- * ({@link orderableType}) and 128-bit decimals.
+ * ({@link orderableType}), 128-bit decimals and 32- and 64-bit floats
+ * (carried bit for bit: NaN, ±Infinity and -0 included).
  */
 export function takeableType(type: DataType): boolean {
-  return orderableType(type) || (type.typeId === T.Decimal && (type as Decimal).bitWidth === 128);
+  switch (type.typeId) {
+    case T.Decimal:
+      return (type as Decimal).bitWidth === 128;
+    case T.Float:
+      return (type as Float).precision !== arrow.Precision.HALF;
+    default:
+      return orderableType(type);
+  }
 }
 
 /**

@@ -56,6 +56,9 @@ export async function createGatewayEngine(
       links,
       ...(policy ? { policy } : {}),
       ...(readCache !== undefined ? { readCache } : {}),
+      ...(config.duckdb?.inMemoryResidual !== undefined
+        ? { inMemoryResidual: config.duckdb.inMemoryResidual }
+        : {}),
     });
     const close = engine.close.bind(engine);
     engine.close = async () => {

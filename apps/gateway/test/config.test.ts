@@ -4,11 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { SpokeError } from '@spoke/core';
+import type { GatewayConfig } from '../src/config/gateway-config.js';
 import { loadConfig, parseConfig } from '../src/config/load-config.js';
 import { connectorSpecifiers, importConnector, loadConnectors } from '../src/config/load-connectors.js';
 import { createGatewayEngine } from '../src/create-gateway-engine.js';
 import { createGatewayServices } from '../src/service/gateway-services.js';
 import { readCacheOf } from '../src/service/read-cache-stats.js';
+import { demoFixture } from './demo-fixture.js';
 
 /** Asserts `fn` throws an INVALID_CONFIG SpokeError whose message matches `pattern`. */
 async function rejectsConfig(fn: () => unknown, pattern: RegExp): Promise<void> {
@@ -265,6 +267,42 @@ describe('duckdb.readCache', () => {
       assert.equal(readCacheOf(engine), undefined, off);
       assert.doesNotMatch(metrics(), /^spoke_read_cache\{/m, off);
     }
+  });
+});
+
+describe('duckdb.inMemoryResidual', () => {
+  const withDuckdb = (duckdb: string, env: Record<string, string> = {}) =>
+    parse(`duckdb: ${duckdb}\nsources:\n  a: { connector: duckdb }\n`, env);
+
+  it('takes a boolean, and names what is wrong', async () => {
+    assert.deepEqual(withDuckdb('{ inMemoryResidual: false }').duckdb, { inMemoryResidual: false });
+    assert.deepEqual(withDuckdb('{ inMemoryResidual: "${M}" }', { M: 'true' }).duckdb, {
+      inMemoryResidual: true,
+    });
+    await rejectsConfig(() => withDuckdb('{ inMemoryResidual: 3 }'), /^duckdb\.inMemoryResidual: expected /);
+    await rejectsConfig(
+      () => withDuckdb('{ inMemoryResiduals: false }'),
+      /^duckdb\.inMemoryResiduals: unknown key \(did you mean "inMemoryResidual"\?\)/,
+    );
+  });
+
+  it('reaches the engine: off, a small join runs in DuckDB; by default, in memory', async () => {
+    const fixture = await demoFixture();
+    after(() => fixture.close());
+    const sql = `SELECT c.id, c.name, s.amount FROM crm.customers c JOIN lake.sales s ON s.customer_id = c.id
+      WHERE c.id < 5 ORDER BY c.id, s.id`;
+    const inMemory = async (duckdb: GatewayConfig['duckdb']) => {
+      const engine = await createGatewayEngine({ ...fixture.config, ...(duckdb ? { duckdb } : {}) });
+      try {
+        const plan = await engine.explain(sql, { analyze: true });
+        assert.ok((plan.analyze?.rows ?? 0) > 0);
+        return plan.analyze?.residualInMemory === true;
+      } finally {
+        await engine.close();
+      }
+    };
+    assert.equal(await inMemory(undefined), true);
+    assert.equal(await inMemory({ inMemoryResidual: false }), false);
   });
 });
 

@@ -53,6 +53,12 @@ export interface DuckDbEngineConfig {
    * the largest read kept; `false` turns it off. Absent: on, 64 MiB.
    */
   readonly readCache?: ReadCacheConfig | false;
+  /**
+   * Small residuals (a projection, inner equi-joins, an order and a limit
+   * over reads of at most 10,000 rows) run on the rows read, without DuckDB;
+   * `false` sends every residual to DuckDB. Absent: on.
+   */
+  readonly inMemoryResidual?: boolean;
 }
 
 /** `duckdb.readCache`: the planner's `ReadCacheOptions`, in bytes. */

@@ -3,6 +3,7 @@ import { graphsSection } from '../graph/graphs-config.js';
 import {
   checkKeys,
   describe,
+  expectBoolean,
   expectInteger,
   expectMap,
   expectSize,
@@ -85,13 +86,18 @@ function serverSection(value: unknown, baseDir: string, tls: TlsFiles | undefine
 
 function duckdbSection(value: unknown): DuckDbEngineConfig {
   const map = expectMap(value, 'duckdb');
-  checkKeys(map, ['memoryLimit', 'queryMemoryLimit', 'tempDirectory', 'threads', 'readCache'], 'duckdb');
+  checkKeys(
+    map,
+    ['memoryLimit', 'queryMemoryLimit', 'tempDirectory', 'threads', 'readCache', 'inMemoryResidual'],
+    'duckdb',
+  );
   const out: {
     memoryLimit?: string;
     queryMemoryLimit?: string;
     tempDirectory?: string;
     threads?: number;
     readCache?: ReadCacheConfig | false;
+    inMemoryResidual?: boolean;
   } = {};
   if (map.memoryLimit !== undefined) out.memoryLimit = expectString(map.memoryLimit, 'duckdb.memoryLimit');
   if (map.queryMemoryLimit !== undefined)
@@ -99,6 +105,8 @@ function duckdbSection(value: unknown): DuckDbEngineConfig {
   if (map.tempDirectory !== undefined)
     out.tempDirectory = expectString(map.tempDirectory, 'duckdb.tempDirectory');
   if (map.threads !== undefined) out.threads = expectInteger(map.threads, 'duckdb.threads', 1, 1024);
+  if (map.inMemoryResidual !== undefined && map.inMemoryResidual !== null)
+    out.inMemoryResidual = expectBoolean(map.inMemoryResidual, 'duckdb.inMemoryResidual');
   if (map.readCache !== undefined && map.readCache !== null) {
     out.readCache = readCacheSection(map.readCache);
     if (out.readCache !== false && out.queryMemoryLimit !== undefined && isMap(map.readCache))

@@ -582,14 +582,21 @@ async function executeInMemory(
   const collected = new Map<TableBinding, Promise<Rows | undefined>>();
   const pins: PinnedRead[] = [];
   try {
-    // Cached reads first: each must be at hand as batches, or the DuckDB path runs the query.
+    // Cached reads first. A plain read the cache does not hold as batches sends the query to the DuckDB
+    // path, which reads and keeps it; one that waits for keys would not be kept whole: read here.
     for (const read of plan.reads) {
       const cache = plan.readCache;
       const snapshot = cache ? await snapshotOf(read, signal) : undefined;
       if (cache) snapshots.set(read.scan.binding, snapshot);
       if (!cache || snapshot === undefined) continue;
-      const pinned = cache.acquireBatches(readCacheKeyOf(read, snapshot));
-      if (!pinned) return undefined;
+      const key = readCacheKeyOf(read, snapshot);
+      const pinned = cache.acquireBatches(key);
+      if (!pinned) {
+        if (read.waitsFor.length === 0 || cache.has(key)) return undefined;
+        // Nothing kept (counted as a miss, as the DuckDB path would): read from the source with its keys.
+        cache.acquire(key);
+        continue;
+      }
       pins.push(pinned);
       const record = trace.begin(read.scan.binding.source, read.scan.relation);
       record.cachedRows = pinned.rows;

@@ -160,6 +160,11 @@ export class ReadCache {
     return this.#pin(entry);
   }
 
+  /** Whether a read is kept under `key` (nothing pinned, nothing counted). */
+  has(key: string): boolean {
+    return this.#entries.has(key);
+  }
+
   /**
    * Whether a read of `family` — a key made with an empty snapshot — is kept
    * for some snapshot (nothing pinned, nothing counted): the planner's

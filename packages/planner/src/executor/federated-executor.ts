@@ -583,18 +583,25 @@ async function executeInMemory(
   const pins: PinnedRead[] = [];
   try {
     // Cached reads first. A plain read the cache does not hold as batches sends the query to the DuckDB
-    // path, which reads and keeps it; one that waits for keys would not be kept whole: read here.
-    for (const read of plan.reads) {
-      const cache = plan.readCache;
-      const snapshot = cache ? await snapshotOf(read, signal) : undefined;
-      if (cache) snapshots.set(read.scan.binding, snapshot);
-      if (!cache || snapshot === undefined) continue;
-      const key = readCacheKeyOf(read, snapshot);
-      const pinned = cache.acquireBatches(key);
+    // path, which reads and keeps it; one that waits for keys would not be kept whole: read here. Decided
+    // before anything is pinned or counted, so a query handed to the DuckDB path is counted once.
+    const cache = plan.readCache;
+    const keys = new Map<PlannedRead, string>();
+    if (cache) {
+      for (const read of plan.reads) {
+        const snapshot = await snapshotOf(read, signal);
+        snapshots.set(read.scan.binding, snapshot);
+        if (snapshot === undefined) continue;
+        const key = readCacheKeyOf(read, snapshot);
+        if (!cache.holdsBatches(key) && (read.waitsFor.length === 0 || cache.has(key))) return undefined;
+        keys.set(read, key);
+      }
+    }
+    for (const [read, key] of keys) {
+      const pinned = cache!.acquireBatches(key);
       if (!pinned) {
-        if (read.waitsFor.length === 0 || cache.has(key)) return undefined;
         // Nothing kept (counted as a miss, as the DuckDB path would): read from the source with its keys.
-        cache.acquire(key);
+        cache!.acquire(key);
         continue;
       }
       pins.push(pinned);

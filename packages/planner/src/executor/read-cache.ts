@@ -165,6 +165,11 @@ export class ReadCache {
     return this.#entries.has(key);
   }
 
+  /** Whether a read is kept under `key` with its Arrow batches (nothing pinned, nothing counted). */
+  holdsBatches(key: string): boolean {
+    return this.#entries.get(key)?.batches !== undefined;
+  }
+
   /**
    * Whether a read of `family` — a key made with an empty snapshot — is kept
    * for some snapshot (nothing pinned, nothing counted): the planner's

@@ -276,11 +276,7 @@ export async function executeFederated(
         } else {
           keyLists.push(...sameSource);
         }
-        record.keysSent = keyLists.reduce((n, k) => n + k.keys.length, 0);
-        const ranges = keyLists.flatMap((k) =>
-          k.range ? [`${k.column} ${k.range.low}..${k.range.high}`] : [],
-        );
-        if (ranges.length) record.keyRanges = ranges;
+        recordKeysSent(record, keyLists);
         // Kept for later queries only when the rows are the whole request's (no keys narrowed them).
         const keep =
           cache && cacheKey !== undefined && !planned.inSource && keyLists.length === 0
@@ -586,8 +582,8 @@ async function executeInMemory(
     // path, which reads and keeps it; one that waits for keys would not be kept whole: read here. Decided
     // before anything is pinned or counted, so a query handed to the DuckDB path is counted once.
     const cache = plan.readCache;
-    const keys = new Map<PlannedRead, string>();
     if (cache) {
+      const keys = new Map<PlannedRead, string>();
       for (const read of plan.reads) {
         const snapshot = await snapshotOf(read, signal);
         snapshots.set(read.scan.binding, snapshot);
@@ -596,21 +592,21 @@ async function executeInMemory(
         if (!cache.holdsBatches(key) && (read.waitsFor.length === 0 || cache.has(key))) return undefined;
         keys.set(read, key);
       }
-    }
-    for (const [read, key] of keys) {
-      const pinned = cache!.acquireBatches(key);
-      if (!pinned) {
-        // Nothing kept (counted as a miss, as the DuckDB path would): read from the source with its keys.
-        cache!.acquire(key);
-        continue;
+      for (const [read, key] of keys) {
+        // A hit; or, when nothing is kept any more, a miss (as the DuckDB path counts it): read from the source.
+        const pinned = cache.acquire(key);
+        if (!pinned?.batches) {
+          pinned?.release();
+          continue;
+        }
+        pins.push(pinned);
+        const record = trace.begin(read.scan.binding.source, read.scan.relation);
+        record.cachedRows = pinned.rows;
+        collected.set(
+          read.scan.binding,
+          Promise.resolve({ schema: loadedSchema(read), batches: pinned.batches }),
+        );
       }
-      pins.push(pinned);
-      const record = trace.begin(read.scan.binding.source, read.scan.relation);
-      record.cachedRows = pinned.rows;
-      collected.set(
-        read.scan.binding,
-        Promise.resolve({ schema: loadedSchema(read), batches: pinned.batches }),
-      );
     }
     // The others from their sources, all at once; a read waits only for the reads whose keys it takes.
     const reads = new AbortController();
@@ -639,11 +635,7 @@ async function executeInMemory(
               if (keys) keyLists.push(keys);
             }
           }
-          record.keysSent = keyLists.reduce((n, k) => n + k.keys.length, 0);
-          const ranges = keyLists.flatMap((k) =>
-            k.range ? [`${k.column} ${k.range.low}..${k.range.high}`] : [],
-          );
-          if (ranges.length) record.keyRanges = ranges;
+          recordKeysSent(record, keyLists);
           const request = scanRequest(
             read,
             keyLists.map((k) => k.filter),
@@ -701,6 +693,13 @@ async function executeInMemory(
   } finally {
     for (const pin of pins) pin.release();
   }
+}
+
+/** Records on a read what its key lists sent: the keys, and each range as `column low..high`. */
+function recordKeysSent(record: ReadActuals, keyLists: readonly KeyList[]): void {
+  record.keysSent = keyLists.reduce((n, k) => n + k.keys.length, 0);
+  const ranges = keyLists.flatMap((k) => (k.range ? [`${k.column} ${k.range.low}..${k.range.high}`] : []));
+  if (ranges.length) record.keyRanges = ranges;
 }
 
 /** Rows past which a read for the in-memory residual is abandoned (its estimate was far off). */

@@ -33,7 +33,8 @@ import {
   recordBatch,
   type Schema,
 } from '@spoke/core';
-import type { Data, DataType, Decimal, Timestamp } from 'apache-arrow';
+import { arrowToDuckDBType, duckdbToArrowType } from '@spoke/duckdb-arrow';
+import type { Data, DataType } from 'apache-arrow';
 import type { AstNode } from '../parse/ast.js';
 import type { ScanPlan } from '../pushdown/plan-scans.js';
 import {
@@ -234,24 +235,17 @@ function constantCount(node: AstNode | undefined): number | undefined | null {
 
 /**
  * True when a column loaded into DuckDB streams back as the same Arrow type
- * and values: the types {@link takeableType} handles, and no PostgreSQL type
- * the load converts (uuid, json and interval text become DuckDB's own types).
+ * and values: the types {@link takeableType} handles whose DuckDB type
+ * (`arrowToDuckDBType`) maps back to the same Arrow type — not a decimal
+ * wider than DuckDB's, not a timestamp in a zone other than UTC — and no
+ * PostgreSQL type the load converts (uuid, json and interval text become
+ * DuckDB's own types).
  */
 function sameAfterDuckDB(field: Field): boolean {
   if (!takeableType(field.type)) return false;
-  // A decimal DuckDB cannot hold (precision above 38) loads as text.
-  if (field.type.typeId === arrow.Type.Decimal) {
-    const precision = (field.type as Decimal).precision;
-    if (precision < 1 || precision > 38) return false;
-  }
   const pgType = field.metadata.get(PG_TYPE_METADATA_KEY);
   if (pgType === 'uuid' || pgType === 'json' || pgType === 'interval') return false;
-  // DuckDB gives every timestamp back in microseconds, zoned ones in UTC.
-  if (field.type.typeId === arrow.Type.Timestamp) {
-    const zone = (field.type as Timestamp).timezone;
-    return zone === null || zone === undefined || zone === 'UTC';
-  }
-  return true;
+  return arrow.util.compareTypes(duckdbToArrowType(arrowToDuckDBType(field.type).type), field.type);
 }
 
 /** Join keys DuckDB compares by value with the same result as here: integers (any width), text, dates. */

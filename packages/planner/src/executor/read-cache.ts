@@ -180,20 +180,6 @@ export class ReadCache {
     return (this.#families.get(family) ?? 0) > 0;
   }
 
-  /**
-   * The kept read for `key` when it holds its rows as Arrow batches too,
-   * pinned (counted as a hit); else `undefined`, counted as nothing — the
-   * caller goes on to {@link acquire} for the table.
-   */
-  acquireBatches(key: string): (PinnedRead & { readonly batches: readonly RecordBatch[] }) | undefined {
-    const entry = this.#entries.get(key);
-    if (!entry?.batches) return undefined;
-    this.#hits++;
-    this.#entries.delete(key);
-    this.#entries.set(key, entry);
-    return this.#pin(entry) as PinnedRead & { readonly batches: readonly RecordBatch[] };
-  }
-
   /** A fresh name for a table about to be loaded for the cache. */
   newTable(): string {
     return `__spoke_read_${this.#nextTable++}`;

@@ -21,7 +21,7 @@ export const EPOCH_LO = PG_EPOCH_MICROS % 2 ** 32;
 /** Days from 1970-01-01 to PostgreSQL's epoch 2000-01-01. */
 export const PG_EPOCH_DAYS = 10_957;
 /** First size of a variable-length column's byte buffer; later batches start at the size the last one reached. */
-const INITIAL_VAR_BYTES = 4 * 1024;
+const INITIAL_VAR_BYTES = 1024;
 /**
  * Values a builder makes room for at its first row. Buffers are allocated at
  * the first row and grow geometrically up to the batch size, so a one-row
@@ -29,9 +29,51 @@ const INITIAL_VAR_BYTES = 4 * 1024;
  * megabytes — per-query buffers that large made the garbage collector run
  * full collections every few queries (external memory pressure).
  */
-const FIRST_VALUES = 256;
+const FIRST_VALUES = 64;
 /** A zero-length buffer: a builder's state before its first row and after `finish()`. */
 const NO_BYTES = new Uint8Array(0);
+const NO_INT16 = new Int16Array(0);
+const NO_INT32 = new Int32Array(0);
+/** A variable-length column's offsets before its first row: just the first offset, 0 (never written). */
+const FIRST_OFFSET = new Int32Array(1);
+/** Bytes of one {@link BufferArena} chunk. */
+const ARENA_CHUNK_BYTES = 4 * 1024;
+/** Requests above this size get a buffer of their own. */
+const ARENA_MAX_BYTES = 1024;
+
+/**
+ * Hands one decoder's small buffers out of shared 4 KiB chunks. Each
+ * `new Uint8Array` is a separate off-heap allocation, tracked by V8 as
+ * external memory, and a one-row answer made about ten of them (the first
+ * rows' values, offsets and bytes of every column, the validity bitmaps, the
+ * decoder's carry buffer): in the gateway, allocating them was the largest
+ * single cost of a pushed-down point query. The regions are never reused,
+ * so they are zero, and 8-byte aligned, so typed views can be laid over
+ * them. A batch keeps its chunk alive, as a subarray of a larger buffer
+ * always did; larger buffers (past the first rows) are allocated alone.
+ */
+export class BufferArena {
+  #chunk = NO_BYTES;
+  #used = 0;
+
+  /** `n` zeroed bytes. */
+  bytes(n: number): Uint8Array {
+    if (n > ARENA_MAX_BYTES) return new Uint8Array(n);
+    if (this.#used + n > this.#chunk.length) {
+      this.#chunk = new Uint8Array(ARENA_CHUNK_BYTES);
+      this.#used = 0;
+    }
+    const out = this.#chunk.subarray(this.#used, this.#used + n);
+    this.#used += (n + 7) & ~7;
+    return out;
+  }
+
+  /** `n` zeroed 32-bit integers. */
+  int32(n: number): Int32Array {
+    const bytes = this.bytes(n * 4);
+    return new Int32Array(bytes.buffer, bytes.byteOffset, n);
+  }
+}
 
 /** Appends binary wire values of one column. */
 export interface ColumnBuilder {
@@ -49,9 +91,11 @@ class Validity {
   bits: Uint8Array | undefined;
   nullCount = 0;
 
+  constructor(private readonly arena: BufferArena) {}
+
   setNull(index: number, capacity: number): void {
     if (!this.bits) {
-      this.bits = new Uint8Array(Math.max(8, (Math.max(capacity, index + 1) + 7) >> 3)).fill(0xff);
+      this.bits = this.arena.bytes(Math.max(8, (Math.max(capacity, index + 1) + 7) >> 3)).fill(0xff);
     } else if (index >> 3 >= this.bits.length) {
       this.grow(Math.max(index + 1, capacity));
     }
@@ -66,7 +110,7 @@ class Validity {
 
   private grow(minBits: number): void {
     const old = this.bits!;
-    const next = new Uint8Array(Math.max(old.length * 2, (minBits + 7) >> 3)).fill(0xff);
+    const next = this.arena.bytes(Math.max(old.length * 2, (minBits + 7) >> 3)).fill(0xff);
     next.set(old);
     this.bits = next;
   }
@@ -93,11 +137,12 @@ export class FixedBuilder implements ColumnBuilder {
   bytes: Uint8Array;
   i16: Int16Array;
   i32: Int32Array;
-  protected readonly validity = new Validity();
+  protected readonly validity: Validity;
   /** Values allocated at the first row: {@link FIRST_VALUES}, then the size the last batch reached. */
   #reserve: number;
 
   constructor(
+    private readonly arena: BufferArena,
     readonly type: DataType,
     readonly width: number,
     private readonly write: (
@@ -110,18 +155,19 @@ export class FixedBuilder implements ColumnBuilder {
     ) => void,
     private readonly initial = 1024,
   ) {
+    this.validity = new Validity(arena);
     this.#reserve = Math.min(initial, FIRST_VALUES);
     this.capacity = 0;
     this.bytes = NO_BYTES;
-    this.i16 = new Int16Array(0);
-    this.i32 = new Int32Array(0);
+    this.i16 = NO_INT16;
+    this.i32 = NO_INT32;
   }
 
   /** Grows (geometrically) to hold at least `minCapacity` values. */
   grow(minCapacity: number): void {
     if (minCapacity <= this.capacity) return;
     const capacity = Math.max(this.capacity * 2, minCapacity, this.#reserve);
-    const next = new Uint8Array(capacity * this.width);
+    const next = this.arena.bytes(capacity * this.width);
     next.set(this.bytes.subarray(0, this.length * this.width));
     this.#use(next, capacity);
     this.validity.ensure(capacity - 1);
@@ -130,8 +176,8 @@ export class FixedBuilder implements ColumnBuilder {
   #use(bytes: Uint8Array, capacity: number): void {
     this.bytes = bytes;
     this.capacity = capacity;
-    this.i16 = new Int16Array(bytes.buffer, 0, (capacity * this.width) >> 1);
-    this.i32 = new Int32Array(bytes.buffer, 0, (capacity * this.width) >> 2);
+    this.i16 = new Int16Array(bytes.buffer, bytes.byteOffset, (capacity * this.width) >> 1);
+    this.i32 = new Int32Array(bytes.buffer, bytes.byteOffset, (capacity * this.width) >> 2);
   }
 
   append(buf: Uint8Array, view: DataView, offset: number, len: number): void {
@@ -218,12 +264,17 @@ function writeTimestamp(out: Uint8Array, at: number, view: DataView, o: number):
 class BoolBuilder implements ColumnBuilder {
   readonly type = new arrow.Bool();
   length = 0;
-  private bits = new Uint8Array(128);
-  private readonly validity = new Validity();
+  private bits: Uint8Array;
+  private readonly validity: Validity;
+
+  constructor(private readonly arena: BufferArena) {
+    this.bits = arena.bytes(128);
+    this.validity = new Validity(arena);
+  }
 
   private reserve(): void {
     if (this.length >> 3 >= this.bits.length) {
-      const next = new Uint8Array(this.bits.length * 2);
+      const next = this.arena.bytes(this.bits.length * 2);
       next.set(this.bits);
       this.bits = next;
     }
@@ -250,7 +301,7 @@ class BoolBuilder implements ColumnBuilder {
       data: this.bits.subarray(0, (length + 7) >> 3),
       ...this.validity.take(length),
     } as never) as Data;
-    this.bits = new Uint8Array(Math.max(128, this.bits.length));
+    this.bits = this.arena.bytes(Math.max(128, this.bits.length));
     this.length = 0;
     return data;
   }
@@ -268,19 +319,21 @@ export class VarBuilder implements ColumnBuilder {
   offsets: Int32Array;
   bytes: Uint8Array;
   end = 0;
-  private readonly validity = new Validity();
+  private readonly validity: Validity;
   /** Values, and bytes, allocated at the first row: small, then the sizes the last batch reached. */
   #reserve: number;
   #reserveBytes = INITIAL_VAR_BYTES;
 
   constructor(
+    private readonly arena: BufferArena,
     readonly type: DataType,
     readonly skip = 0,
     private readonly initial = 1024,
   ) {
+    this.validity = new Validity(arena);
     this.#reserve = Math.min(initial, FIRST_VALUES);
     this.capacity = 0;
-    this.offsets = new Int32Array(1);
+    this.offsets = FIRST_OFFSET;
     this.bytes = NO_BYTES;
   }
 
@@ -288,7 +341,7 @@ export class VarBuilder implements ColumnBuilder {
   grow(minCapacity: number): void {
     if (minCapacity <= this.capacity) return;
     const capacity = Math.max(this.capacity * 2, minCapacity, this.#reserve);
-    const next = new Int32Array(capacity + 1);
+    const next = this.arena.int32(capacity + 1);
     next.set(this.offsets.subarray(0, this.length + 1));
     this.offsets = next;
     this.capacity = capacity;
@@ -298,7 +351,7 @@ export class VarBuilder implements ColumnBuilder {
   /** Makes room for `extra` more bytes after `end` (geometric growth); returns the (new) byte buffer. */
   growBytes(extra: number): Uint8Array {
     if (this.end + extra > this.bytes.length) {
-      const next = new Uint8Array(Math.max(this.bytes.length * 2, this.end + extra, this.#reserveBytes));
+      const next = this.arena.bytes(Math.max(this.bytes.length * 2, this.end + extra, this.#reserveBytes));
       next.set(this.bytes.subarray(0, this.end));
       this.bytes = next;
     }
@@ -347,7 +400,7 @@ export class VarBuilder implements ColumnBuilder {
     this.#reserve = Math.max(Math.min(this.initial, FIRST_VALUES), length);
     this.#reserveBytes = Math.max(INITIAL_VAR_BYTES, this.end);
     this.capacity = 0;
-    this.offsets = new Int32Array(1);
+    this.offsets = FIRST_OFFSET;
     this.bytes = NO_BYTES;
     this.end = 0;
     this.length = 0;
@@ -406,11 +459,13 @@ function writeInt128(out: Uint8Array, at: number, value: bigint): void {
 /** Decimal128 from binary numeric (or money's int64). */
 class DecimalBuilder extends FixedBuilder {
   constructor(
+    arena: BufferArena,
     type: DataType,
     scale: number,
     private readonly money: boolean,
   ) {
     super(
+      arena,
       type,
       16,
       money ? writeMoney : (out, at, _buf, view, offset) => writeNumeric(out, at, view, offset, scale),
@@ -437,13 +492,17 @@ function writeMoney(out: Uint8Array, at: number, _buf: Uint8Array, view: DataVie
 /** Arrays (any dimensionality, flattened in row-major order) as Arrow lists. */
 class ListBuilder implements ColumnBuilder {
   length = 0;
-  private offsets = new Int32Array(1025);
-  private readonly validity = new Validity();
+  private offsets: Int32Array;
+  private readonly validity: Validity;
 
   constructor(
+    private readonly arena: BufferArena,
     readonly type: DataType,
     private readonly child: ColumnBuilder,
-  ) {}
+  ) {
+    this.offsets = arena.int32(65);
+    this.validity = new Validity(arena);
+  }
 
   append(buf: Uint8Array, view: DataView, offset: number): void {
     const ndim = view.getInt32(offset);
@@ -463,7 +522,7 @@ class ListBuilder implements ColumnBuilder {
       }
     }
     if (this.length + 2 > this.offsets.length) {
-      const next = new Int32Array(this.offsets.length * 2);
+      const next = this.arena.int32(this.offsets.length * 2);
       next.set(this.offsets);
       this.offsets = next;
     }
@@ -473,7 +532,7 @@ class ListBuilder implements ColumnBuilder {
 
   appendNull(): void {
     if (this.length + 2 > this.offsets.length) {
-      const next = new Int32Array(this.offsets.length * 2);
+      const next = this.arena.int32(this.offsets.length * 2);
       next.set(this.offsets);
       this.offsets = next;
     }
@@ -490,33 +549,47 @@ class ListBuilder implements ColumnBuilder {
       child: this.child.finish(),
       ...this.validity.take(length),
     } as never) as Data;
-    this.offsets = new Int32Array(Math.max(1025, this.offsets.length));
+    this.offsets = this.arena.int32(this.offsets.length);
     this.length = 0;
     return data;
   }
 }
 
-/** A builder for one column of type `type`, sized for batches of about `batchRows` rows. */
-export function createColumnBuilder(type: PgType, batchRows = 65_536): ColumnBuilder {
+/**
+ * A builder for one column of type `type`, sized for batches of about
+ * `batchRows` rows; a decoder's builders share its `arena`.
+ */
+export function createColumnBuilder(
+  type: PgType,
+  batchRows = 65_536,
+  arena: BufferArena = new BufferArena(),
+): ColumnBuilder {
   const n = Math.min(batchRows, 65_536);
   switch (type.kind) {
     case 'bool':
-      return new BoolBuilder();
+      return new BoolBuilder(arena);
     case 'int2':
-      return new FixedBuilder(type.arrowType, 2, (out, at, b, _v, o) => swap2(out, at, b, o), n);
+      return new FixedBuilder(arena, type.arrowType, 2, (out, at, b, _v, o) => swap2(out, at, b, o), n);
     case 'int4':
     case 'oid':
     case 'float4':
-      return new FixedBuilder(type.arrowType, 4, (out, at, b, _v, o) => swap4(out, at, b, o), n);
+      return new FixedBuilder(arena, type.arrowType, 4, (out, at, b, _v, o) => swap4(out, at, b, o), n);
     case 'int8':
     case 'float8':
     case 'time':
-      return new FixedBuilder(type.arrowType, 8, (out, at, b, _v, o) => swap8(out, at, b, o), n);
+      return new FixedBuilder(arena, type.arrowType, 8, (out, at, b, _v, o) => swap8(out, at, b, o), n);
     case 'timestamp':
     case 'timestamptz':
-      return new FixedBuilder(type.arrowType, 8, (out, at, _b, v, o) => writeTimestamp(out, at, v, o), n);
+      return new FixedBuilder(
+        arena,
+        type.arrowType,
+        8,
+        (out, at, _b, v, o) => writeTimestamp(out, at, v, o),
+        n,
+      );
     case 'date':
       return new FixedBuilder(
+        arena,
         type.arrowType,
         4,
         (out, at, _b, v, o) => {
@@ -530,16 +603,16 @@ export function createColumnBuilder(type: PgType, batchRows = 65_536): ColumnBui
         n,
       );
     case 'decimal':
-      return new DecimalBuilder(type.arrowType, type.scale ?? 0, false);
+      return new DecimalBuilder(arena, type.arrowType, type.scale ?? 0, false);
     case 'money':
-      return new DecimalBuilder(type.arrowType, 2, true);
+      return new DecimalBuilder(arena, type.arrowType, 2, true);
     case 'bytea':
-      return new VarBuilder(type.arrowType, 0, n);
+      return new VarBuilder(arena, type.arrowType, 0, n);
     case 'jsonb':
-      return new VarBuilder(type.arrowType, 1, n);
+      return new VarBuilder(arena, type.arrowType, 1, n);
     case 'text':
-      return new VarBuilder(type.arrowType, 0, n);
+      return new VarBuilder(arena, type.arrowType, 0, n);
     case 'array':
-      return new ListBuilder(type.arrowType, createColumnBuilder(type.element!, batchRows));
+      return new ListBuilder(arena, type.arrowType, createColumnBuilder(type.element!, batchRows, arena));
   }
 }

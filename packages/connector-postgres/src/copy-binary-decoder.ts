@@ -14,7 +14,7 @@
  * chunk: never the whole remainder joined with the next chunk.
  */
 import { arrow, ErrorCode, type RecordBatch, recordBatch, type Schema, SpokeError } from '@spoke/core';
-import { type ColumnBuilder, createColumnBuilder } from './arrow-column-builders.js';
+import { BufferArena, type ColumnBuilder, createColumnBuilder } from './arrow-column-builders.js';
 import type { PgType } from './postgres-type-mapping.js';
 import { type RowDecoder, type RowSink, rowDecoderFor } from './row-decoder-generator.js';
 
@@ -35,8 +35,8 @@ export class CopyBinaryDecoder implements RowSink {
   readonly batchRows: number;
   private headerDone = false;
   /** A row (or the header) split across chunks: its first `carryLength` bytes. */
-  private carry = new Uint8Array(256);
-  private carryView = new DataView(this.carry.buffer);
+  private carry: Uint8Array;
+  private carryView: DataView;
   private carryLength = 0;
   private readonly decodeRows: RowDecoder;
   private readonly decodeFramedRows: RowDecoder;
@@ -48,7 +48,10 @@ export class CopyBinaryDecoder implements RowSink {
     batchRows = 65_536,
   ) {
     this.batchRows = batchRows;
-    this.builders = types.map((t) => createColumnBuilder(t, batchRows));
+    const arena = new BufferArena();
+    this.builders = types.map((t) => createColumnBuilder(t, batchRows, arena));
+    this.carry = arena.bytes(256);
+    this.carryView = new DataView(this.carry.buffer, this.carry.byteOffset, this.carry.byteLength);
     this.decodeRows = rowDecoderFor(types, false);
     this.decodeFramedRows = rowDecoderFor(types, true);
   }

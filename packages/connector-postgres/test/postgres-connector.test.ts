@@ -15,6 +15,7 @@ import {
   inlineParameters,
   PostgresConnector,
   parsePostgresOptions,
+  resolvePgType,
 } from '../src/index.js';
 import { canonical, collect, context, rowsOf } from './helpers.js';
 
@@ -475,6 +476,45 @@ describe('decoder', () => {
       if (last) out.push(last);
       assert.ok(out.length >= 7);
       assert.deepEqual(rowsOf(out), whole);
+    } finally {
+      client.release();
+    }
+  });
+
+  test('batches sharing buffers keep their values: NULLs, long texts, arrays and booleans across many batches', {
+    timeout: 20_000,
+  }, async () => {
+    // Small buffers of one decoder come from shared chunks and larger ones are allocated alone: every batch
+    // must still hold its own rows once later batches (and later growth) were decoded.
+    const client = await pg.connect();
+    try {
+      const sql = `SELECT g::int8 AS id, CASE WHEN g % 7 = 0 THEN NULL ELSE g::int4 END AS k,
+          CASE WHEN g % 5 = 0 THEN NULL ELSE repeat(chr(65 + g % 26), (g * 37) % 1500) END AS v,
+          CASE WHEN g % 11 = 0 THEN NULL ELSE ARRAY[g, NULL, g + 1] END AS a,
+          CASE WHEN g % 13 = 0 THEN NULL ELSE g % 2 = 0 END AS b
+        FROM generate_series(1, 700) g ORDER BY g`;
+      const { copyTo } = await import('../src/pg-driver.js');
+      const chunks: Buffer[] = [];
+      for await (const c of client.query(copyTo(`COPY (${sql}) TO STDOUT (FORMAT binary)`)))
+        chunks.push(c as Buffer);
+      const types = [20, 23, 25, 1007, 16].map((oid) => resolvePgType(oid, -1));
+      const schema = new arrow.Schema(
+        ['id', 'k', 'v', 'a', 'b'].map((n, i) => new arrow.Field(n, types[i]!.arrowType, true)),
+      );
+      const expected = (await client.query({ text: sql, rowMode: 'array' })).rows.map((r: unknown[]) =>
+        JSON.stringify([r[0], r[1] === null ? null : Number(r[1]), r[2], r[3], r[4]]),
+      );
+      for (const batchRows of [1, 3, 64, 65, 200, 65_536]) {
+        const decoder = new CopyBinaryDecoder(schema, types, batchRows);
+        const out = [];
+        for (const chunk of chunks) out.push(...decoder.push(chunk));
+        const last = decoder.end();
+        if (last) out.push(last);
+        const rows = rowsOf(out).map((r) =>
+          JSON.stringify([String(r[0]), r[1], r[2], r[3] === null ? null : [...(r[3] as number[])], r[4]]),
+        );
+        assert.deepEqual(rows, expected, `batches of ${batchRows} rows`);
+      }
     } finally {
       client.release();
     }

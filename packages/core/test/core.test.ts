@@ -8,6 +8,7 @@ import {
   Ex,
   formatScalarType,
   fromArrowType,
+  recordBatch,
   SpokeError,
   splitConjunction,
   Types,
@@ -81,4 +82,56 @@ test('expression helpers find columns and split conjunctions', () => {
   );
   assert.deepEqual(columnsOf(e).sort(), ['a', 'b', 'c']);
   assert.equal(splitConjunction(e).length, 3);
+});
+
+test('recordBatch keeps its schema and is the batch the constructor makes', () => {
+  const fields = [
+    new arrow.Field('id', new arrow.Int64(), true),
+    new arrow.Field('id', new arrow.Utf8(), true),
+    new arrow.Field('n', new arrow.Int32(), false),
+  ];
+  const schema = new arrow.Schema(fields, new Map([['origin', 'test']]));
+  const children = [
+    arrow.vectorFromArray([1n, null, 3n], new arrow.Int64()).data[0]!,
+    arrow.vectorFromArray(['a', 'b', null], new arrow.Utf8()).data[0]!,
+    arrow.vectorFromArray([7, 8, 9], new arrow.Int32()).data[0]!,
+  ];
+  const data = arrow.makeData({ type: new arrow.Struct(fields), length: 3, nullCount: 0, children });
+  const batch = recordBatch(schema, data);
+  assert.ok(batch instanceof arrow.RecordBatch);
+  assert.equal(batch.schema, schema, 'the schema given, repeated names and all');
+  assert.equal(batch.numRows, 3);
+  assert.deepEqual(
+    [0, 1, 2].map((c) => [...batch.getChildAt(c)!]),
+    [
+      [1n, null, 3n],
+      ['a', 'b', null],
+      [7, 8, 9],
+    ],
+  );
+  // Through IPC and back: the rows survive (an IPC writer ended the stream without them when the schema lied).
+  const writer = new arrow.RecordBatchStreamWriter();
+  writer.reset(undefined, schema);
+  writer.write(batch);
+  writer.finish();
+  const reader = arrow.RecordBatchReader.from(writer.toUint8Array(true)).open();
+  const written = reader.schema;
+  const read = [...reader];
+  assert.deepEqual(
+    written.fields.map((f) => String(f.type)),
+    ['Int64', 'Utf8', 'Int32'],
+  );
+  assert.equal(read.length, 1);
+  assert.equal(read[0]!.numRows, 3);
+  assert.deepEqual([...arrow.makeVector(read[0]!.data.children[1]!)], ['a', 'b', null]);
+  // Columns shorter than the batch: the constructor's path, which pads them with NULLs.
+  const short = arrow.makeData({
+    type: new arrow.Struct(fields),
+    length: 4,
+    nullCount: 0,
+    children: children.map((c) => c.slice(0, 2)),
+  });
+  const padded = recordBatch(schema, short);
+  assert.equal(padded.numRows, 2);
+  assert.equal(padded.schema, schema);
 });

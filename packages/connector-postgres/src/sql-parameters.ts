@@ -13,7 +13,9 @@ import { escapeStringLiteral } from '@spoke/sdk';
  */
 export function inlineParameters(sql: string, params: readonly ScalarValue[]): string {
   if (params.length === 0) return sql;
+  // Text between parameters is copied in spans: `out += c` per character made a string per character.
   let out = '';
+  let copied = 0;
   let i = 0;
   const n = sql.length;
   while (i < n) {
@@ -21,22 +23,14 @@ export function inlineParameters(sql: string, params: readonly ScalarValue[]): s
     const next = sql[i + 1];
     if (c === "'") {
       const escaped = i > 0 && /[eE]/.test(sql[i - 1]!) && !/[\w$]/.test(sql[i - 2] ?? ' ');
-      const end = skipQuoted(sql, i, "'", escaped);
-      out += sql.slice(i, end);
-      i = end;
+      i = skipQuoted(sql, i, "'", escaped);
     } else if (c === '"') {
-      const end = skipQuoted(sql, i, '"', false);
-      out += sql.slice(i, end);
-      i = end;
+      i = skipQuoted(sql, i, '"', false);
     } else if (c === '-' && next === '-') {
       const end = sql.indexOf('\n', i);
-      const stop = end < 0 ? n : end;
-      out += sql.slice(i, stop);
-      i = stop;
+      i = end < 0 ? n : end;
     } else if (c === '/' && next === '*') {
-      const end = skipBlockComment(sql, i);
-      out += sql.slice(i, end);
-      i = end;
+      i = skipBlockComment(sql, i);
     } else if (c === '$' && !/[\w$]/.test(sql[i - 1] ?? ' ')) {
       const number = /^\$(\d+)/.exec(sql.slice(i, i + 12));
       if (number) {
@@ -47,26 +41,23 @@ export function inlineParameters(sql: string, params: readonly ScalarValue[]): s
             `no value for parameter ${number[0]} (${params.length} given)`,
           );
         }
-        out += inlineValue(params[index]!);
+        out += sql.slice(copied, i) + inlineValue(params[index]!);
         i += number[0].length;
+        copied = i;
         continue;
       }
       const tag = /^\$([A-Za-z_][\w]*)?\$/.exec(sql.slice(i));
       if (tag) {
         const close = sql.indexOf(tag[0], i + tag[0].length);
-        const end = close < 0 ? n : close + tag[0].length;
-        out += sql.slice(i, end);
-        i = end;
+        i = close < 0 ? n : close + tag[0].length;
       } else {
-        out += c;
         i++;
       }
     } else {
-      out += c;
       i++;
     }
   }
-  return out;
+  return out + sql.slice(copied);
 }
 
 function skipQuoted(sql: string, start: number, quote: string, backslashEscapes: boolean): number {

@@ -60,6 +60,12 @@ export class AccessTap {
   /** `schema.table` names each source's catalog handed out, to name the tables of pushed-down SQL. */
   readonly #known = new Map<string, Map<string, readonly string[]>>();
   readonly #estimates = new ScanEstimates();
+  /**
+   * The timers of scans waiting to ask their source for an estimate, cleared when the scan ends: a
+   * timer left to fire held the scan's request (filters, signal) for a second after a point query
+   * ended, and the garbage collector copied every such query's objects into the old generation.
+   */
+  readonly #estimateTimers = new Map<number, NodeJS.Timeout>();
   #nextId = 1;
   /** A scan running this long without an estimate asks its source for one, ms (see scan-estimates.ts). */
   estimateAfterMs = ESTIMATE_AFTER_MS;
@@ -181,6 +187,7 @@ export class AccessTap {
     }
     if (!table.estimateRows) return;
     const timer = setTimeout(() => {
+      this.#estimateTimers.delete(access.id);
       if (!this.#active.has(access.id) || request.signal.aborted) return;
       table.estimateRows!(request.filters, request.signal).then(
         (rows) => {
@@ -190,6 +197,7 @@ export class AccessTap {
       );
     }, this.estimateAfterMs);
     timer.unref();
+    this.#estimateTimers.set(access.id, timer);
   }
 
   private end(
@@ -199,6 +207,11 @@ export class AccessTap {
     error: string | null,
   ): void {
     if (!this.#active.delete(access.id)) return;
+    const timer = this.#estimateTimers.get(access.id);
+    if (timer !== undefined) {
+      clearTimeout(timer);
+      this.#estimateTimers.delete(access.id);
+    }
     const progress = this.queryProgress(access);
     if (progress) {
       progress.active--;

@@ -106,15 +106,31 @@ export function parameterCount(sql: string): number {
   return max;
 }
 
-/** The first keyword of a statement, lower-case (`select`, `begin`…), skipping comments and parentheses. */
+/** Texts whose shape and leading keyword are remembered. */
+const MAX_SHAPES = 256;
+
+/** Leading keywords of the texts seen last: the wire asks for each statement two or three times. */
+const keywords = new Map<string, string>();
+
+/**
+ * The first keyword of a statement, lower-case (`select`, `begin`…), skipping comments and parentheses
+ * (cached by text, as {@link statementShape} is: masking a statement costs more than the rest of its Bind).
+ */
 export function leadingKeyword(sql: string): string {
-  const match = /^[\s(]*([A-Za-z]+)/.exec(maskLiterals(sql));
-  return match ? match[1]!.toLowerCase() : '';
+  let keyword = keywords.get(sql);
+  if (keyword === undefined) {
+    const match = /^[\s(]*([A-Za-z]+)/.exec(maskLiterals(sql));
+    keyword = match ? match[1]!.toLowerCase() : '';
+    if (sql.length <= 4096) {
+      if (keywords.size >= MAX_SHAPES) keywords.delete(keywords.keys().next().value as string);
+      keywords.set(sql, keyword);
+    }
+  }
+  return keyword;
 }
 
 /** What a Parse message needs of its text, remembered for the texts seen last (clients re-send the same ones). */
 const shapes = new Map<string, { readonly statements: number; readonly parameters: number }>();
-const MAX_SHAPES = 256;
 
 /** The number of statements in `sql` and the highest `$n` it uses (cached by text). */
 export function statementShape(sql: string): { readonly statements: number; readonly parameters: number } {

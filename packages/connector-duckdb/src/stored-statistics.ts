@@ -51,16 +51,16 @@ export function parseStats(text: unknown, integer = false): ColumnStatistics | u
   // Bounds of an integer column: DuckDB's are exact for stored data (updates and deletes only widen them).
   const bounds = integer ? /^\[Min: (-?\d+), Max: (-?\d+)\]/.exec(text) : null;
   if (!unique && !noNulls && !bounds) return undefined;
-  return {
-    ...(unique ? { distinctCount: { value: Number(unique[1]), exact: false } } : {}),
-    ...(noNulls ? { nullCount: { value: 0, exact: true } } : {}),
-    ...(bounds
-      ? {
-          min: { value: integerValue(bounds[1]!), exact: false },
-          max: { value: integerValue(bounds[2]!), exact: false },
-        }
-      : {}),
-  };
+  // Properties added one by one, not spread in: a spread's copy gets a hidden class of its own each time
+  // (see withFields in @spoke/core).
+  const stats: { -readonly [K in keyof ColumnStatistics]: ColumnStatistics[K] } = {};
+  if (unique) stats.distinctCount = { value: Number(unique[1]), exact: false };
+  if (noNulls) stats.nullCount = { value: 0, exact: true };
+  if (bounds) {
+    stats.min = { value: integerValue(bounds[1]!), exact: false };
+    stats.max = { value: integerValue(bounds[2]!), exact: false };
+  }
+  return stats;
 }
 
 /** A number when it is exact as one, else a bigint. */

@@ -346,24 +346,16 @@ export class LanceTable extends BaseTable implements LanceWriter {
     // Without a limit the caller wants every row's distance: search exhaustively so none is missed.
     const exact = request.lance?.exact === true || request.limit === undefined;
     const limit = request.limit ?? (await this.#handle.countRows(where));
-    let left = limit;
-    const nullVectors = async function* (this: LanceTable): AsyncGenerator<RecordBatch> {
-      if (left <= 0) return;
-      const nullWhere = `${where ? `(${where}) AND ` : ''}(\`${order.column}\` IS NULL)`;
-      const columns = realColumns.length ? realColumns : [order.column];
-      const query = this.#handle.query().where(nullWhere).limit(left).select(columns);
-      for await (const batch of stream(query, this.#execution(columns))) {
-        left -= batch.numRows;
-        yield shapeBatch(batch, { projection: request.projection });
-      }
-    }.bind(this);
-    if (key.nulls === 'first') yield* nullVectors();
-    if (left > 0) {
+    // Rows still to return, shared with the NULL-vector reads before or after the search.
+    const remaining = { left: limit };
+    const nulls = { request, order, where, realColumns, remaining };
+    if (key.nulls === 'first') yield* this.#nullVectors(nulls);
+    if (remaining.left > 0) {
       let query = this.#handle
         .vectorSearch(order.vector)
         .column(order.column)
         .distanceType(order.metric)
-        .limit(left);
+        .limit(remaining.left);
       if (where) query = query.where(where);
       if (exact) query = query.bypassVectorIndex();
       else {
@@ -372,17 +364,39 @@ export class LanceTable extends BaseTable implements LanceWriter {
         query = query
           .nprobes(s.nprobes)
           .refineFactor(s.refineFactor)
-          .ef(Math.max(s.ef, left * Math.max(1, s.refineFactor)));
+          .ef(Math.max(s.ef, remaining.left * Math.max(1, s.refineFactor)));
       }
       query = query.select([...realColumns, '_distance']);
       const shape: OutputShape = { projection: request.projection, distanceOf: order.fn };
       for await (const batch of stream(query, this.#execution(realColumns))) {
         if (batch.numRows === 0) continue;
-        left -= batch.numRows;
+        remaining.left -= batch.numRows;
         yield shapeBatch(batch, shape);
       }
     }
-    if (key.nulls === 'last') yield* nullVectors();
+    if (key.nulls === 'last') yield* this.#nullVectors(nulls);
+  }
+
+  /**
+   * The rows whose vector is NULL (they sort as NULLs), at most `remaining.left` of them. A method
+   * rather than a generator expression in {@link #vectorScan}: see `batchesOf` in `@spoke/core`.
+   */
+  async *#nullVectors(read: {
+    readonly request: LanceScanRequest;
+    readonly order: VectorOrder;
+    readonly where: string | undefined;
+    readonly realColumns: readonly string[];
+    readonly remaining: { left: number };
+  }): AsyncGenerator<RecordBatch> {
+    const { request, order, where, realColumns, remaining } = read;
+    if (remaining.left <= 0) return;
+    const nullWhere = `${where ? `(${where}) AND ` : ''}(\`${order.column}\` IS NULL)`;
+    const columns = realColumns.length ? [...realColumns] : [order.column];
+    const query = this.#handle.query().where(nullWhere).limit(remaining.left).select(columns);
+    for await (const batch of stream(query, this.#execution(columns))) {
+      remaining.left -= batch.numRows;
+      yield shapeBatch(batch, { projection: request.projection });
+    }
   }
 
   /**

@@ -550,7 +550,7 @@ export class ParquetTable extends BaseTable {
       const gate = new Gate(SCAN_GETS_IN_FLIGHT);
       // Without pushed filters the row counts are exact: a limit bounds the row groups planned, across objects.
       let planned = 0;
-      const files: { scan: DuckDBScan; parts: Part[]; first: number }[] = [];
+      const files: PlannedObject[] = [];
       const items: AheadItem<Uint8Array[]>[] = [];
       for (const { s, parts, selected } of chosen) {
         // A top-N reads every selected row group; otherwise a limit bounds them when row counts are exact.
@@ -584,11 +584,7 @@ export class ParquetTable extends BaseTable {
       }
       const ahead = new ReadAhead(items, Number.isFinite(limit) && !topN ? 0 : READ_AHEAD_BYTES);
       if (topN) {
-        const candidates = async function* () {
-          for (const { scan, parts, first } of files)
-            yield* decodeParts(scan, parts, (k) => ahead.take(first + k), limit);
-        };
-        yield* mergeTopN(decoder, candidates(), partSchema, {
+        yield* mergeTopN(decoder, topNCandidates(files, ahead, limit), partSchema, {
           projection: request.projection,
           orderBy: topN,
           limit,
@@ -711,4 +707,24 @@ function toScalar(v: unknown, type: DataType): ScalarValue | undefined {
 function constantData(type: DataType, value: unknown, n: number): ReturnType<typeof arrow.makeData> {
   const values = new Array(n).fill(value);
   return arrow.vectorFromArray(values, type as never).data[0] as ReturnType<typeof arrow.makeData>;
+}
+
+/** One object of a scan with its parts; `first` is its first part's place in the read-ahead queue. */
+interface PlannedObject {
+  readonly scan: DuckDBScan;
+  readonly parts: Part[];
+  readonly first: number;
+}
+
+/**
+ * Every object's parts, decoded in order, for the top-N merge (a generator
+ * declared once: see `batchesOf` in `@spoke/core`).
+ */
+async function* topNCandidates(
+  files: readonly PlannedObject[],
+  ahead: ReadAhead<Uint8Array[]>,
+  limit: number,
+): AsyncGenerator<RecordBatch> {
+  for (const { scan, parts, first } of files)
+    yield* decodeParts(scan, parts, (k) => ahead.take(first + k), limit);
 }

@@ -10,7 +10,16 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ErrorCode, type RecordBatch, type Schema, SpokeError, throwIfAborted } from '@spoke/core';
+import {
+  batchesOf,
+  ErrorCode,
+  noBatches,
+  type RecordBatch,
+  resumedStream,
+  type Schema,
+  SpokeError,
+  throwIfAborted,
+} from '@spoke/core';
 import { arrowToDuckDBType, createDuckDBInstance, loadBatches, quoteIdentifier } from '@spoke/duckdb-arrow';
 import { openObject, type S3Options } from '@spoke/object-store';
 
@@ -136,24 +145,12 @@ export async function peekSchema(
   const source: AsyncIterable<RecordBatch> =
     Symbol.asyncIterator in batches
       ? (batches as AsyncIterable<RecordBatch>)
-      : (async function* () {
-          yield* batches as Iterable<RecordBatch>;
-        })();
+      : batchesOf(batches as Iterable<RecordBatch>);
   if (given) return { schema: given, rest: source };
   const iterator = source[Symbol.asyncIterator]();
   const first = await iterator.next();
-  if (first.done) return { schema: undefined, rest: (async function* () {})() };
-  return {
-    schema: first.value.schema,
-    rest: (async function* () {
-      yield first.value;
-      for (;;) {
-        const next = await iterator.next();
-        if (next.done) return;
-        yield next.value;
-      }
-    })(),
-  };
+  if (first.done) return { schema: undefined, rest: noBatches() };
+  return { schema: first.value.schema, rest: resumedStream(first.value, iterator) };
 }
 
 /**

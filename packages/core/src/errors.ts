@@ -82,6 +82,16 @@ export class SpokeError extends Error {
   }
 }
 
+/**
+ * Why `signal` was aborted: its reason when that is a SpokeError (a timeout,
+ * the engine closing), else {@link SpokeError.cancelled}. For a signal shared
+ * by the layers of one statement, each of which may abort it for its own
+ * reason.
+ */
+export function abortReason(signal: AbortSignal): SpokeError {
+  return SpokeError.isInstance(signal.reason) ? signal.reason : SpokeError.cancelled(signal);
+}
+
 /** Throws {@link ErrorCode.QUERY_CANCELLED} when `signal` has been aborted. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw SpokeError.cancelled(signal);

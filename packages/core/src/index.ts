@@ -7,6 +7,7 @@
  * @packageDocumentation
  */
 export * from './arrow.js';
+export * from './batch-streams.js';
 export * from './catalog.js';
 export * from './closest-name.js';
 export * from './connector.js';
@@ -24,4 +25,5 @@ export * from './scan-request.js';
 export * from './sql-executor.js';
 export * from './statistics.js';
 export * from './table.js';
+export * from './with-fields.js';
 export * from './writes.js';

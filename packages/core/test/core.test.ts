@@ -2,18 +2,25 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import {
+  abortReason,
   arrow,
+  batchesOf,
   columnsOf,
   ErrorCode,
   Ex,
   formatScalarType,
   fromArrowType,
+  mapStreamErrors,
+  noBatches,
+  type RecordBatch,
   recordBatch,
+  resumedStream,
   SpokeError,
   splitConjunction,
   Types,
   throwIfAborted,
   toArrowType,
+  withFields,
 } from '../src/index.js';
 
 test('arrow is the CommonJS build, the one LanceDB loads', () => {
@@ -134,4 +141,68 @@ test('recordBatch keeps its schema and is the batch the constructor makes', () =
   const padded = recordBatch(schema, short);
   assert.equal(padded.numRows, 2);
   assert.equal(padded.schema, schema);
+});
+
+test('batch streams: batchesOf, noBatches, resumedStream, mapStreamErrors', async () => {
+  const batch = (n: number) => arrow.tableFromArrays({ n: Int32Array.from([n]) }).batches[0]!;
+  const collect = async (stream: AsyncIterable<RecordBatch>) => {
+    const out: number[] = [];
+    for await (const b of stream) out.push(b.getChildAt(0)!.get(0) as number);
+    return out;
+  };
+  assert.deepEqual(await collect(batchesOf([batch(1), batch(2)])), [1, 2]);
+  assert.deepEqual(await collect(noBatches()), []);
+  // A stream whose first batch was read to learn its schema gives every batch once, in order.
+  const source = batchesOf([batch(1), batch(2), batch(3)]);
+  const first = await source.next();
+  assert.deepEqual(await collect(resumedStream(first.value as RecordBatch, source)), [1, 2, 3]);
+  // Errors are mapped; batches before the error still arrive; stopping early closes the source.
+  async function* failing() {
+    yield batch(1);
+    throw new Error('source broke');
+  }
+  const seen: number[] = [];
+  await assert.rejects(
+    (async () => {
+      for await (const b of mapStreamErrors(
+        failing(),
+        (e) => new SpokeError(ErrorCode.SOURCE_ERROR, `x: ${(e as Error).message}`),
+      ))
+        seen.push(b.getChildAt(0)!.get(0) as number);
+    })(),
+    (e: unknown) => SpokeError.isInstance(e) && e.message === 'x: source broke',
+  );
+  assert.deepEqual(seen, [1]);
+  let closed = false;
+  async function* endless() {
+    try {
+      for (let i = 0; ; i++) yield batch(i);
+    } finally {
+      closed = true;
+    }
+  }
+  for await (const _ of mapStreamErrors(endless(), (e) => e)) break;
+  assert.ok(closed, 'the source is closed when the reader stops');
+});
+
+test('withFields is a spread whose results share their shape', () => {
+  const base = { command: 'SELECT', batches: 1 };
+  const out = withFields(base, { appliedRules: ['r'], batches: 2 });
+  assert.deepEqual(out, { command: 'SELECT', batches: 2, appliedRules: ['r'] });
+  assert.deepEqual(base, { command: 'SELECT', batches: 1 }, 'the base is not changed');
+  assert.deepEqual(withFields({ a: 1 }, { b: 2 }, { a: 3 }), { a: 3, b: 2 });
+  const symbol = Symbol('s');
+  assert.equal(withFields({ [symbol]: 1 }, {})[symbol], 1, 'own symbols are copied, as by a spread');
+});
+
+test('abortReason: the SpokeError a signal was aborted with, else QUERY_CANCELLED', () => {
+  const timeout = new SpokeError(ErrorCode.QUERY_TIMEOUT, 'query ran longer than 1s');
+  const a = new AbortController();
+  a.abort(timeout);
+  assert.equal(abortReason(a.signal), timeout);
+  const b = new AbortController();
+  b.abort(new Error('plain'));
+  const reason = abortReason(b.signal);
+  assert.equal(reason.code, ErrorCode.QUERY_CANCELLED);
+  assert.equal((reason.cause as Error).message, 'plain');
 });

@@ -11,6 +11,15 @@ export interface QueryOptions {
   readonly params?: readonly ScalarValue[];
   /** Cancels the statement end to end, sources included. */
   readonly signal?: AbortSignal;
+  /**
+   * The controller of `signal`, when the caller made it for this statement
+   * alone: the engine then aborts it (when the engine closes) rather than
+   * making a controller of its own that follows `signal`. Node 20 gives every
+   * AbortSignal hidden classes of its own (three maps, in the old
+   * generation), so each one a statement does not make is garbage the
+   * collector does not copy. Ignored unless `controller.signal === signal`.
+   */
+  readonly controller?: AbortController;
   /** Who is asking; `queryId` is generated when absent. */
   readonly context?: Partial<QueryContext>;
   /** The client connection's session, for `SET`/`SHOW`/`BEGIN`…; a fresh one when absent. */

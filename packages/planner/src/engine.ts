@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { DuckDBInstance } from '@duckdb/node-api';
 import {
   ErrorCode,
+  mapStreamErrors,
   type QueryContext,
   type RecordBatch,
   type ScalarValue,
@@ -13,6 +14,7 @@ import {
   SpokeError,
   throwIfAborted,
   type WriteResult,
+  withFields,
 } from '@spoke/core';
 import type { DuckDBSessionOptions } from '@spoke/duckdb-arrow';
 import { bindQuery } from './binder/bind-query.js';
@@ -243,7 +245,11 @@ export class FederatedEngine implements QueryEngine {
    * end or closed, is in flight: {@link close} ends it.
    */
   query(sql: string, options: QueryOptions = {}): Promise<QueryResult> {
-    return this.#inFlight.run(options.signal, (signal) => this.#query(sql, { ...options, signal }));
+    return this.#inFlight.run(
+      options.signal,
+      (signal) => this.#query(sql, withFields(options, { signal })),
+      options.controller,
+    );
   }
 
   /**
@@ -255,8 +261,9 @@ export class FederatedEngine implements QueryEngine {
   trackQuery(
     signal: AbortSignal | undefined,
     start: (signal: AbortSignal) => Promise<QueryResult>,
+    controller?: AbortController,
   ): Promise<QueryResult> {
-    return this.#inFlight.run(signal, start);
+    return this.#inFlight.run(signal, start, controller);
   }
 
   async #query(sql: string, options: QueryOptions & { readonly signal: AbortSignal }): Promise<QueryResult> {
@@ -420,22 +427,12 @@ export class FederatedEngine implements QueryEngine {
         ? (error: unknown) => this.policy!.redactError!(error, rules)
         : undefined;
     const described = { appliedRules: prepared.appliedRules, sources: sourcesOf(prepared) };
-    if (!redact) return { ...(await this.execute(prepared, params, signal, context, options)), ...described };
+    if (!redact) return withFields(await this.execute(prepared, params, signal, context, options), described);
     // A query a policy shaped: errors must not quote the values it hides.
     const result = await this.execute(prepared, params, signal, context, options).catch((e: unknown) => {
       throw redact(e);
     });
-    return {
-      ...result,
-      ...described,
-      batches: (async function* () {
-        try {
-          yield* result.batches;
-        } catch (e) {
-          throw redact(e);
-        }
-      })(),
-    };
+    return withFields(result, described, { batches: mapStreamErrors(result.batches, redact) });
   }
 
   /** Runs a prepared SELECT. */
@@ -630,7 +627,7 @@ export class FederatedEngine implements QueryEngine {
           }
         : {}),
     });
-    return { ...plan, appliedRules: outcome?.appliedRules ?? [] };
+    return withFields(plan, { appliedRules: outcome?.appliedRules ?? [] }) as PreparedSelect;
   }
 
   /** Binds and plans a (policy-rewritten) SELECT body. */

@@ -303,13 +303,7 @@ export class AccessTap {
     run: (count: (batches: AsyncIterable<RecordBatch>) => AsyncIterable<RecordBatch>) => Promise<WriteResult>,
   ): Promise<WriteResult> {
     const access = this.begin(source, options.context, [table], method);
-    const count = (batches: AsyncIterable<RecordBatch>) =>
-      (async function* (tap: AccessTap) {
-        for await (const batch of batches) {
-          tap.batch(access, 0, batch.data.byteLength);
-          yield batch;
-        }
-      })(this);
+    const count = (batches: AsyncIterable<RecordBatch>) => AccessTap.countSent(this, access, batches);
     try {
       const result = await run(count);
       this.batch(access, result.rows, 0);
@@ -318,6 +312,18 @@ export class AccessTap {
     } catch (error) {
       this.end(access, ...outcomeOf(error, options.signal));
       throw error;
+    }
+  }
+
+  /** `batches` sent to a source, counted on `access` as they go (a generator declared once: see `batchesOf` in `@spoke/core`). */
+  private static async *countSent(
+    tap: AccessTap,
+    access: ActiveAccess,
+    batches: AsyncIterable<RecordBatch>,
+  ): AsyncGenerator<RecordBatch> {
+    for await (const batch of batches) {
+      tap.batch(access, 0, batch.data.byteLength);
+      yield batch;
     }
   }
 

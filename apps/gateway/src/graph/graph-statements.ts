@@ -22,7 +22,15 @@
  * Per-session graphs were not chosen: `POST /v1/cypher` and the Flight and
  * HTTP wires have no session to hold them.
  */
-import { arrow, ErrorCode, type QueryContext, type ScalarValue, SpokeError } from '@spoke/core';
+import {
+  arrow,
+  batchesOf,
+  ErrorCode,
+  noBatches,
+  type QueryContext,
+  type ScalarValue,
+  SpokeError,
+} from '@spoke/core';
 import {
   checkGraphAgainstCatalog,
   type GraphDefinition,
@@ -47,7 +55,7 @@ export interface GraphStatementOptions {
 const ADMIN = 'admin';
 
 function commandResult(command: string): QueryResult {
-  return { command, schema: new arrow.Schema([]), batches: (async function* () {})() };
+  return { command, schema: new arrow.Schema([]), batches: noBatches() };
 }
 
 function textRows(lines: readonly string[]): QueryResult {
@@ -55,9 +63,7 @@ function textRows(lines: readonly string[]): QueryResult {
   return {
     command: 'EXPLAIN',
     schema: table.schema,
-    batches: (async function* () {
-      yield* table.batches;
-    })(),
+    batches: batchesOf(table.batches),
   };
 }
 

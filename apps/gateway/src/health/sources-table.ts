@@ -99,44 +99,41 @@ class SourcesTable implements SpokeTable {
     return SCHEMA;
   }
 
-  scan(request: ScanRequest): AsyncIterable<RecordBatch> {
-    const view = this.view;
-    return (async function* () {
-      throwIfAborted(request.signal);
-      const shown = view();
-      if (!shown)
+  async *scan(request: ScanRequest): AsyncGenerator<RecordBatch> {
+    throwIfAborted(request.signal);
+    const shown = this.view();
+    if (!shown)
+      throw new SpokeError(
+        ErrorCode.UNSUPPORTED,
+        `${SYSTEM_SOURCE}.sources is kept by a running gateway (spoke serve): this one does not probe its sources`,
+        { details: { sqlstate: '0A000' } },
+      );
+    const statuses = await shown.sources(request.context, request.signal);
+    if (request.projection.length === 0) {
+      yield rowCountBatch(statuses.length);
+      return;
+    }
+    const fields: Field[] = [];
+    const vectors: Vector[] = [];
+    for (const name of request.projection) {
+      const column = COLUMNS.find(([n]) => n === name);
+      if (!column)
         throw new SpokeError(
-          ErrorCode.UNSUPPORTED,
-          `${SYSTEM_SOURCE}.sources is kept by a running gateway (spoke serve): this one does not probe its sources`,
-          { details: { sqlstate: '0A000' } },
+          ErrorCode.COLUMN_NOT_FOUND,
+          `column "${name}" is not in ${SYSTEM_SOURCE}.sources`,
         );
-      const statuses = await shown.sources(request.context, request.signal);
-      if (request.projection.length === 0) {
-        yield rowCountBatch(statuses.length);
-        return;
-      }
-      const fields: Field[] = [];
-      const vectors: Vector[] = [];
-      for (const name of request.projection) {
-        const column = COLUMNS.find(([n]) => n === name);
-        if (!column)
-          throw new SpokeError(
-            ErrorCode.COLUMN_NOT_FOUND,
-            `column "${name}" is not in ${SYSTEM_SOURCE}.sources`,
-          );
-        const field = SCHEMA.fields.find((f) => f.name === name)!;
-        fields.push(field);
-        vectors.push(arrow.vectorFromArray(statuses.map(column[2]), field.type));
-      }
-      const schema = new arrow.Schema(fields);
-      const data = arrow.makeData({
-        type: new arrow.Struct(fields),
-        length: statuses.length,
-        nullCount: 0,
-        children: vectors.map((v) => v.data[0]!),
-      });
-      yield new arrow.RecordBatch(schema, data);
-    })();
+      const field = SCHEMA.fields.find((f) => f.name === name)!;
+      fields.push(field);
+      vectors.push(arrow.vectorFromArray(statuses.map(column[2]), field.type));
+    }
+    const schema = new arrow.Schema(fields);
+    const data = arrow.makeData({
+      type: new arrow.Struct(fields),
+      length: statuses.length,
+      nullCount: 0,
+      children: vectors.map((v) => v.data[0]!),
+    });
+    yield new arrow.RecordBatch(schema, data);
   }
 }
 

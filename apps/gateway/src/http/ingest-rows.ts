@@ -40,14 +40,10 @@ export async function ingestRows(
     if (!engine.ingest)
       throw new SpokeError(ErrorCode.UNSUPPORTED, 'this gateway does not take row ingestion');
     // A plain async iterable of chunks: arrow's own Node-stream adapter is not needed and trips over IncomingMessage.
-    const chunks = (async function* () {
-      for await (const chunk of req as AsyncIterable<Uint8Array>) yield chunk;
-    })();
-    const reader = await arrow.RecordBatchReader.from(chunks);
-    const batches = (async function* (): AsyncGenerator<RecordBatch> {
-      for await (const batch of reader as AsyncIterable<RecordBatch>) yield batch;
-    })();
-    const written = await engine.ingest(target, batches, { signal });
+    const reader = await arrow.RecordBatchReader.from(chunksOf(req as AsyncIterable<Uint8Array>));
+    const written = await engine.ingest(target, batchesFrom(reader as AsyncIterable<RecordBatch>), {
+      signal,
+    });
     return { rows: written.rows, ...(written.version !== undefined ? { version: written.version } : {}) };
   }
   if (type !== 'application/json') {
@@ -106,4 +102,14 @@ function jsonValue(value: unknown, column: string): ScalarValue {
 function quoteIdentifier(name: string): string {
   if (name.includes('\u0000')) throw new SpokeError(ErrorCode.INVALID_QUERY, 'names cannot contain NUL');
   return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** The request body's chunks, as a plain async generator (declared once: see `batchesOf` in `@spoke/core`). */
+async function* chunksOf(body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  for await (const chunk of body) yield chunk;
+}
+
+/** The batches an Arrow stream reader decodes. */
+async function* batchesFrom(reader: AsyncIterable<RecordBatch>): AsyncGenerator<RecordBatch> {
+  for await (const batch of reader) yield batch;
 }

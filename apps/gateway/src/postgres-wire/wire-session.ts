@@ -10,7 +10,7 @@
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import type { RecordBatch, ScalarValue, Schema } from '@spoke/core';
-import { arrow, ErrorCode, SpokeError } from '@spoke/core';
+import { abortReason, arrow, ErrorCode, noBatches, SpokeError } from '@spoke/core';
 import type { QueryEngine, QueryResult } from '@spoke/planner';
 import { Session } from '@spoke/planner';
 import { decodeParameters } from './bind-parameters.js';
@@ -587,6 +587,8 @@ export class WireSession {
     const result = await this.options.engine.query(text, {
       session: this.session,
       signal: controller.signal,
+      // The statement's own controller: the layers below abort it rather than make their own.
+      controller,
       context: { user: this.user },
       ...(params.length > 0 ? { params } : {}),
     });
@@ -616,7 +618,7 @@ export class WireSession {
       result: {
         command,
         schema: new arrow.Schema([]),
-        batches: (async function* () {})(),
+        batches: noBatches(),
         rowsAffected: () => rows,
       },
       columns: [],
@@ -741,7 +743,7 @@ export class WireSession {
     }
     running.iterator ??= running.result.batches[Symbol.asyncIterator]();
     while (true) {
-      if (running.controller.signal.aborted) throw SpokeError.cancelled(running.controller.signal);
+      if (running.controller.signal.aborted) throw abortReason(running.controller.signal);
       const next = await running.iterator.next();
       if (next.done) break;
       const row = encoder.rows(next.value);
@@ -772,7 +774,7 @@ export class WireSession {
     let sent = 0;
     const out = this.out;
     while (true) {
-      if (controller.signal.aborted) throw SpokeError.cancelled(controller.signal);
+      if (controller.signal.aborted) throw abortReason(controller.signal);
       if (!running.pending) {
         const next = await running.iterator.next();
         if (next.done) return 'done';

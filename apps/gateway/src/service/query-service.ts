@@ -20,7 +20,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { ErrorCode, type RecordBatch, SpokeError } from '@spoke/core';
+import { abortReason, ErrorCode, type RecordBatch, SpokeError, withFields } from '@spoke/core';
 import type { CatalogTable, ExplainPlan, QueryEngine, QueryOptions, QueryResult } from '@spoke/planner';
 import { ANONYMOUS, type Principal } from '../auth/authenticator.js';
 import type { LimitsConfig } from '../config/gateway-config.js';
@@ -152,12 +152,12 @@ function untilAborted<T>(
 ): Promise<T> {
   if (signal.aborted) {
     onAbandoned(promise);
-    return Promise.reject(SpokeError.cancelled(signal));
+    return Promise.reject(abortReason(signal));
   }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => {
       onAbandoned(promise);
-      reject(SpokeError.cancelled(signal));
+      reject(abortReason(signal));
     };
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(
@@ -261,17 +261,23 @@ export class QueryService {
   ): Promise<ServiceQueryResult> {
     const queryId = randomUUID();
     const context = this.context(queryId, client, options);
+    // A front end's controller made for this statement alone (the Postgres wire's) is the query's own:
+    // one AbortSignal for the statement instead of one per layer (see QueryOptions.controller).
+    const given =
+      options.controller !== undefined && options.controller.signal === options.signal
+        ? options.controller
+        : undefined;
     const oversized = oversizedBy(sql, this.maxQueryBytes);
     const entry: Tracked = {
       queryId,
       client:
         context.user !== undefined && client.principal.user === undefined
-          ? { ...client, principal: { ...client.principal, user: context.user } }
+          ? { ...client, principal: withFields(client.principal, { user: context.user }) }
           : client,
       sql: oversized === undefined ? sql : oversizedSql(sql, oversized),
       time: new Date(),
       started: performance.now(),
-      controller: new AbortController(),
+      controller: given ?? new AbortController(),
       state: 'queued',
       rows: 0,
       bytes: 0,
@@ -283,7 +289,7 @@ export class QueryService {
     // The front end's signal aborts the query's own controller (one listener, removed when the query ends):
     // cheaper than AbortSignal.any per query, and nothing stays registered on a long-lived front-end signal.
     const signal = entry.controller.signal;
-    const outer = options.signal;
+    const outer = given ? undefined : options.signal;
     if (outer) {
       if (outer.aborted) entry.controller.abort(outer.reason);
       else {
@@ -300,7 +306,7 @@ export class QueryService {
       this.metrics.queueWait.observe({}, (performance.now() - waitStart) / 1000);
       entry.state = 'running';
       const result = await untilAborted(
-        this.engine.query(sql, { ...options, signal, context }),
+        this.engine.query(sql, withFields(options, { signal, context, controller: entry.controller })),
         signal,
         (pending) => {
           entry.abandoned = pending.then(discardResult, () => {});
@@ -314,10 +320,10 @@ export class QueryService {
       if (extra.appliedRules) entry.appliedRules = extra.appliedRules;
       if (typeof extra.generatedSql === 'string') entry.generatedSql = extra.generatedSql;
       if (extra.sources) entry.sources = extra.sources;
-      if (signal.aborted) throw SpokeError.cancelled(signal);
+      if (signal.aborted) throw abortReason(signal);
       // A front end that starts a statement and never reads it (a Describe, then a closed portal) aborts its signal.
       const onAbort = () => {
-        if (!started) this.finish(entry, this.explainAbort(entry, SpokeError.cancelled(signal)));
+        if (!started) this.finish(entry, this.explainAbort(entry, abortReason(signal)));
       };
       let started = false;
       signal.addEventListener('abort', onAbort, { once: true });
@@ -329,7 +335,7 @@ export class QueryService {
           return this.counted(entry, result.batches, signal, limits);
         },
       };
-      return { ...result, batches, queryId };
+      return withFields(result, { batches, queryId });
     } catch (error) {
       const reported = this.explainAbort(entry, error);
       this.finish(entry, reported);
@@ -359,7 +365,7 @@ export class QueryService {
             `the result is larger than ${limits.maxResultBytes} bytes (limits.max_result_bytes); select fewer columns or rows`,
           );
         yield batch;
-        if (signal.aborted) throw SpokeError.cancelled(signal);
+        if (signal.aborted) throw abortReason(signal);
       }
     } catch (error) {
       failure = this.explainAbort(entry, error);
@@ -369,8 +375,7 @@ export class QueryService {
       throw failure;
     } finally {
       // Whatever ends the iteration (done, error, a consumer that stops early) ends the query.
-      if (failure === undefined && signal.aborted)
-        failure = this.explainAbort(entry, SpokeError.cancelled(signal));
+      if (failure === undefined && signal.aborted) failure = this.explainAbort(entry, abortReason(signal));
       if (failure !== undefined) entry.controller.abort(failure);
       this.finish(entry, failure);
     }

@@ -6,7 +6,7 @@
  * null-supplying side of an outer join.
  */
 
-import { didYouMean, ErrorCode, SpokeError } from '@spoke/core';
+import { didYouMean, ErrorCode, SpokeError, withFields } from '@spoke/core';
 import { type AstNode, nodeKind, str, walkAst } from '../parse/ast.js';
 import { findColumn } from './column-names.js';
 import { normalizeIntervalLiterals } from './interval-literals.js';
@@ -259,15 +259,15 @@ class Binder {
         `table "${name}" does not exist: name tables as source.table or source.schema.table${hint}`,
       );
     }
-    const binding: TableBinding = {
-      ...resolved,
+    // Not `{ ...resolved, id, … }`: see withFields.
+    const binding: TableBinding = withFields(resolved, {
       id: this.bindings.length,
       alias,
       rangeVar: rv,
-      usedColumns: new Set(),
+      usedColumns: new Set<string>(),
       nullable,
       scope,
-    };
+    });
     this.bindings.push(binding);
     const entry: ScopeEntry = {
       name: alias,

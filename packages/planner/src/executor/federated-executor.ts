@@ -8,12 +8,15 @@
  */
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import {
+  batchesOf,
   ErrorCode,
   Ex,
   type Expr,
   fromArrowType,
+  mapStreamErrors,
   type QueryContext,
   type RecordBatch,
+  resumedStream,
   type ScalarType,
   type ScalarValue,
   type ScanRequest,
@@ -391,13 +394,7 @@ export async function executeFederated(
       command: 'SELECT',
       schema,
       batches: closingStream(
-        (async function* () {
-          try {
-            for await (const batch of streamResultAsArrow(result, signal)) yield batch;
-          } catch (error) {
-            throw translateDuckDBError(error, signal);
-          }
-        })(),
+        mapStreamErrors(streamResultAsArrow(result, signal), (error) => translateDuckDBError(error, signal)),
         release,
       ),
     };
@@ -686,9 +683,7 @@ async function executeInMemory(
       command: 'SELECT',
       schema: answer.schema,
       // As DuckDB's stream: no batch at all for no rows.
-      batches: (async function* () {
-        for (const batch of answer.batches) if (batch.numRows > 0) yield batch;
-      })(),
+      batches: batchesOf(answer.batches.filter((batch) => batch.numRows > 0)),
     };
   } finally {
     for (const pin of pins) pin.release();
@@ -846,54 +841,73 @@ const MAX_PREFETCH_BYTES = 64 * 1024 * 1024;
  */
 export function prefetched(batches: AsyncIterable<RecordBatch>): AsyncIterable<RecordBatch> {
   const iterator = batches[Symbol.asyncIterator]();
-  const buffer: IteratorResult<RecordBatch>[] = [];
-  let buffered = 0;
-  let failure: { error: unknown } | undefined;
-  let wake: (() => void) | undefined;
-  let resume: (() => void) | undefined;
-  let stopped = false;
-  const pump = (async () => {
-    try {
-      for (;;) {
-        if (buffered > MAX_PREFETCH_BYTES) await new Promise<void>((r) => (resume = r));
-        if (stopped) return;
-        const next = await iterator.next();
-        buffer.push(next);
-        if (!next.done) buffered += next.value.data.byteLength;
-        wake?.();
-        if (next.done || stopped) return;
-      }
-    } catch (error) {
-      failure = { error };
-      wake?.();
+  const state: Prefetch = {
+    buffer: [],
+    buffered: 0,
+    failure: undefined,
+    wake: undefined,
+    resume: undefined,
+    stopped: false,
+  };
+  const pump = pumpPrefetch(iterator, state);
+  return closingStream(readPrefetched(state), async () => {
+    state.stopped = true;
+    state.resume?.();
+    await pump;
+    await iterator.return?.();
+  });
+}
+
+/** What {@link prefetched}'s pump and its reader share. */
+interface Prefetch {
+  readonly buffer: IteratorResult<RecordBatch>[];
+  /** Arrow bytes waiting in {@link Prefetch.buffer}. */
+  buffered: number;
+  failure: { error: unknown } | undefined;
+  /** Wakes the reader waiting for a batch. */
+  wake: (() => void) | undefined;
+  /** Wakes the pump waiting for room. */
+  resume: (() => void) | undefined;
+  stopped: boolean;
+}
+
+/** Pulls `iterator` into `state` until it ends, fails or is stopped, waiting while the buffer is full. */
+async function pumpPrefetch(iterator: AsyncIterator<RecordBatch>, state: Prefetch): Promise<void> {
+  try {
+    for (;;) {
+      if (state.buffered > MAX_PREFETCH_BYTES) await new Promise<void>((r) => (state.resume = r));
+      if (state.stopped) return;
+      const next = await iterator.next();
+      state.buffer.push(next);
+      if (!next.done) state.buffered += next.value.data.byteLength;
+      state.wake?.();
+      if (next.done || state.stopped) return;
     }
-  })();
-  return closingStream(
-    (async function* () {
-      for (;;) {
-        if (buffer.length === 0 && !failure) await new Promise<void>((resolve) => (wake = resolve));
-        wake = undefined;
-        const next = buffer.shift();
-        if (next) {
-          if (next.done) return;
-          buffered -= next.value.data.byteLength;
-          if (buffered <= MAX_PREFETCH_BYTES && resume) {
-            resume();
-            resume = undefined;
-          }
-          yield next.value;
-        } else if (failure) {
-          throw failure.error;
-        }
+  } catch (error) {
+    state.failure = { error };
+    state.wake?.();
+  }
+}
+
+/** The batches {@link pumpPrefetch} buffers, as they arrive (a generator declared once: see `batchesOf` in `@spoke/core`). */
+async function* readPrefetched(state: Prefetch): AsyncGenerator<RecordBatch> {
+  for (;;) {
+    if (state.buffer.length === 0 && !state.failure)
+      await new Promise<void>((resolve) => (state.wake = resolve));
+    state.wake = undefined;
+    const next = state.buffer.shift();
+    if (next) {
+      if (next.done) return;
+      state.buffered -= next.value.data.byteLength;
+      if (state.buffered <= MAX_PREFETCH_BYTES && state.resume) {
+        state.resume();
+        state.resume = undefined;
       }
-    })(),
-    async () => {
-      stopped = true;
-      resume?.();
-      await pump;
-      await iterator.return?.();
-    },
-  );
+      yield next.value;
+    } else if (state.failure) {
+      throw state.failure.error;
+    }
+  }
 }
 
 /**
@@ -1125,15 +1139,9 @@ export async function peekSchema(
   }
   return {
     schema: first.value.schema,
-    batches: closingStream(
-      (async function* () {
-        yield first.value;
-        for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
-      })(),
-      async () => {
-        await iterator.return?.();
-      },
-    ),
+    batches: closingStream(resumedStream(first.value, iterator), async () => {
+      await iterator.return?.();
+    }),
   };
 }
 

@@ -49,9 +49,10 @@ export class InFlightQueries {
   async run(
     signal: AbortSignal | undefined,
     start: (signal: AbortSignal) => Promise<QueryResult>,
+    controller?: AbortController,
   ): Promise<QueryResult> {
     if (signal && this.#own.has(signal)) return start(signal);
-    const entry = this.#enter(signal);
+    const entry = this.#enter(signal, controller);
     const answered = (async (): Promise<QueryResult> => {
       let result: QueryResult;
       try {
@@ -110,18 +111,22 @@ export class InFlightQueries {
     await settledWithin(waits, SETTLE_MS);
   }
 
-  #enter(signal: AbortSignal | undefined): InFlight & { leave(): void } {
+  #enter(signal: AbortSignal | undefined, given?: AbortController): InFlight & { leave(): void } {
     if (this.#closed) throw engineClosedError();
-    const controller = new AbortController();
+    // The caller's own controller for this statement (QueryOptions.controller) is aborted directly.
+    const shared = given !== undefined && given.signal === signal;
+    const controller = shared ? given : new AbortController();
     this.#own.add(controller.signal);
-    const forward = () => controller.abort(signal?.reason);
-    if (signal?.aborted) forward();
-    else signal?.addEventListener('abort', forward, { once: true });
+    const forward = shared ? undefined : () => controller.abort(signal?.reason);
+    if (forward) {
+      if (signal?.aborted) forward();
+      else signal?.addEventListener('abort', forward, { once: true });
+    }
     const running = this.#running;
     const entry: InFlight & { leave(): void } = {
       controller,
       leave() {
-        signal?.removeEventListener('abort', forward);
+        if (forward) signal?.removeEventListener('abort', forward);
         running.delete(entry);
       },
     };

@@ -24,7 +24,14 @@
  * rendered with its own constants.
  */
 import { randomUUID } from 'node:crypto';
-import { type QueryContext, type RecordBatch, type ScalarValue, throwIfAborted } from '@spoke/core';
+import {
+  mapStreamErrors,
+  type QueryContext,
+  type RecordBatch,
+  type ScalarValue,
+  throwIfAborted,
+  withFields,
+} from '@spoke/core';
 import { bindQuery } from '../binder/bind-query.js';
 import { checkCallables } from '../binder/check-callables.js';
 import type { SourceRegistry } from '../binder/source-registry.js';
@@ -67,8 +74,10 @@ export function enablePlanCache(engine: FederatedEngine, options: PlanCacheOptio
   const uncached = engine.query.bind(engine);
   // In flight as the engine's own queries are: a plan found here runs past `query`, and close must end it too.
   engine.query = (sql: string, queryOptions: QueryOptions = {}) =>
-    engine.trackQuery(queryOptions.signal, (signal) =>
-      cachedQuery(engine, cache, uncached, sql, { ...queryOptions, signal }),
+    engine.trackQuery(
+      queryOptions.signal,
+      (signal) => cachedQuery(engine, cache, uncached, sql, withFields(queryOptions, { signal })),
+      queryOptions.controller,
     );
   return cache;
 }
@@ -471,17 +480,7 @@ async function run(
   } catch (error) {
     throw locateError(translateSourceError(redact ? redact(error) : error), sql);
   }
-  if (!redact) return { ...result, ...described };
-  const batches = result.batches;
-  return {
-    ...result,
-    ...described,
-    batches: (async function* (): AsyncGenerator<RecordBatch> {
-      try {
-        yield* batches;
-      } catch (error) {
-        throw redact(error);
-      }
-    })(),
-  };
+  // Not `{ ...result, ...described }`: see withFields.
+  if (!redact) return withFields(result, described);
+  return withFields(result, described, { batches: mapStreamErrors(result.batches, redact) });
 }

@@ -1,4 +1,4 @@
-import { arrow } from '@spoke/core';
+import { arrow, batchesOf, noBatches } from '@spoke/core';
 import type { QueryResult } from '../engine-api.js';
 
 /** A result of text columns built in memory (SHOW, EXPLAIN). */
@@ -20,13 +20,11 @@ export function textResult(
   return {
     command,
     schema: table.schema,
-    batches: (async function* () {
-      yield* table.batches;
-    })(),
+    batches: batchesOf(table.batches),
   };
 }
 
 /** A result with no rows (SET, BEGIN…). */
 export function commandResult(command: string): QueryResult {
-  return { command, schema: new arrow.Schema([]), batches: (async function* () {})() };
+  return { command, schema: new arrow.Schema([]), batches: noBatches() };
 }

@@ -12,7 +12,7 @@
  */
 
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
-import { ErrorCode, type ScalarValue, type Schema, SpokeError } from '@spoke/core';
+import { ErrorCode, mapStreamErrors, type ScalarValue, type Schema, SpokeError } from '@spoke/core';
 import { resultArrowSchema, streamResultAsArrow, toDuckDBParams } from '@spoke/duckdb-arrow';
 import type { CatalogTable, QueryResult } from '../engine-api.js';
 import { closingStream } from '../executor/closing-stream.js';
@@ -611,13 +611,7 @@ export class SystemCatalog {
       const result = await connection.stream(rewritten, toDuckDBParams(params));
       const schema = resultArrowSchema(result);
       const batches = closingStream(
-        (async function* () {
-          try {
-            yield* streamResultAsArrow(result, signal);
-          } catch (error) {
-            throw translateSystemError(error, signal);
-          }
-        })(),
+        mapStreamErrors(streamResultAsArrow(result, signal), (error) => translateSystemError(error, signal)),
         close,
       );
       return { command: 'SELECT', schema, batches };

@@ -216,6 +216,41 @@ describe('postgres wire: node-postgres', { timeout: 120_000 }, () => {
     assert.notEqual(pidOf(a), pidOf(b));
   });
 
+  test('statement_timeout cancels a statement that runs longer with 57014; bad values are refused with 22023', async () => {
+    const c = await client();
+    const long = 'SELECT count(*) FROM crm.big a, crm.big b WHERE a.id + b.id = -1';
+    await c.query("SET statement_timeout = '300ms'");
+    assert.deepEqual((await c.query('SHOW statement_timeout')).rows, [{ statement_timeout: '300ms' }]);
+    const started = Date.now();
+    await assert.rejects(c.query(long), (e: { code?: string; message?: string }) => {
+      assert.equal(e.code, '57014');
+      assert.match(e.message ?? '', /^canceling statement due to statement timeout/);
+      return true;
+    });
+    const took = Date.now() - started;
+    assert.ok(took >= 250 && took < 10_000, `cancelled after ${took} ms`);
+    // The connection goes on; a statement within the timeout is untouched.
+    assert.deepEqual((await c.query('SELECT count(*) AS n FROM crm.customers')).rows, [{ n: '100' }]);
+    // set_config sets it too (a bare number is milliseconds), and 0 turns it off.
+    await c.query("SELECT set_config('statement_timeout', '200', false)");
+    await assert.rejects(c.query(long), (e: { code?: string }) => e.code === '57014');
+    await c.query('SET statement_timeout = 0');
+    assert.deepEqual((await c.query('SELECT count(*) AS n FROM crm.customers WHERE vip')).rows, [
+      { n: '33' },
+    ]);
+    for (const bad of ["'abc'", "'1 fortnight'", "'-5s'"]) {
+      await assert.rejects(
+        c.query(`SET statement_timeout = ${bad}`),
+        (e: { code?: string; message?: string }) => {
+          assert.equal(e.code, '22023', bad);
+          assert.match(e.message ?? '', /invalid value for parameter "statement_timeout"/);
+          return true;
+        },
+      );
+    }
+    assert.deepEqual((await c.query('SHOW statement_timeout')).rows, [{ statement_timeout: '0' }]);
+  });
+
   test('a CancelRequest on another connection cancels the running query with 57014', async () => {
     const c = await client();
     const keys = c as unknown as { processID: number; secretKey: number };

@@ -24,4 +24,5 @@ export { type CachedEngineOptions, createEngine } from './plan-cache/create-engi
 export { PlanCache, type PlanCacheOptions, type PlanCacheStats } from './plan-cache/plan-cache.js';
 export * from './policy/index.js';
 export * from './policy-hook.js';
+export { timeSettingMs } from './session/run-time-parameters.js';
 export * from './table-functions.js';

@@ -21,7 +21,15 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { abortReason, ErrorCode, type RecordBatch, SpokeError, withFields } from '@spoke/core';
-import type { CatalogTable, ExplainPlan, QueryEngine, QueryOptions, QueryResult } from '@spoke/planner';
+import {
+  type CatalogTable,
+  type ExplainPlan,
+  type QueryEngine,
+  type QueryOptions,
+  type QueryResult,
+  type Session,
+  timeSettingMs,
+} from '@spoke/planner';
 import { ANONYMOUS, type Principal } from '../auth/authenticator.js';
 import type { LimitsConfig } from '../config/gateway-config.js';
 import { Admission, type AdmissionGate } from './admission.js';
@@ -300,7 +308,7 @@ export class QueryService {
     }
     try {
       if (oversized !== undefined) throw queryTooLarge(oversized, this.maxQueryBytes);
-      this.startTimer(entry);
+      this.startTimer(entry, options.session);
       const waitStart = performance.now();
       entry.release = await this.#admission.acquire(context.user ?? '', signal);
       this.metrics.queueWait.observe({}, (performance.now() - waitStart) / 1000);
@@ -382,20 +390,28 @@ export class QueryService {
   }
 
   /**
-   * Arms `limits.query_timeout` for a query that just arrived: the clock
-   * includes the wait for a slot, parsing and planning, so a client hears
-   * back within the timeout whatever the query is doing.
+   * Arms `limits.query_timeout`, or the session's `statement_timeout` when
+   * that is shorter, for a query that just arrived: the clock includes the
+   * wait for a slot, parsing and planning, so a client hears back within the
+   * timeout whatever the query is doing.
    */
-  private startTimer(entry: Tracked): void {
-    const timeout = this.#limits?.queryTimeoutMs;
-    if (timeout === undefined) return;
+  private startTimer(entry: Tracked, session: Session | undefined): void {
+    const configured = this.#limits?.queryTimeoutMs;
+    const setting = session?.settings.get('statement_timeout');
+    const statement = setting === undefined ? undefined : timeSettingMs(setting) || undefined;
+    if (configured === undefined && statement === undefined) return;
+    const bySession = statement !== undefined && (configured === undefined || statement < configured);
+    const timeout = bySession ? statement : configured!;
     entry.timer = setTimeout(() => {
       const where = entry.state === 'queued' ? ', waiting for a slot' : '';
       this.stop(
         entry,
         new SpokeError(
           ErrorCode.QUERY_TIMEOUT,
-          `query ran longer than ${formatDuration(timeout)} (limits.query_timeout)${where}`,
+          bySession
+            ? // PostgreSQL's words, for clients that look for them.
+              `canceling statement due to statement timeout (statement_timeout = ${setting!.trim()})${where}`
+            : `query ran longer than ${formatDuration(timeout)} (limits.query_timeout)${where}`,
         ),
       );
     }, timeout);

@@ -86,3 +86,41 @@ export function checkSettable(name: string): void {
     });
   }
 }
+
+/** Milliseconds in each unit PostgreSQL takes for a time setting. */
+const TIME_UNITS: Readonly<Record<string, number>> = {
+  us: 0.001,
+  ms: 1,
+  s: 1000,
+  min: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+/**
+ * A time setting such as `statement_timeout` in milliseconds, read as
+ * PostgreSQL reads it: a number in milliseconds, or with a unit (`us`, `ms`,
+ * `s`, `min`, `h`, `d`; `'1.5s'`), rounded to whole milliseconds; 0 turns the
+ * timeout off. `undefined` when `value` is not such a value.
+ */
+export function timeSettingMs(value: string): number | undefined {
+  const match = /^\s*(\d+(?:\.\d*)?|\.\d+)\s*(us|ms|s|min|h|d)?\s*$/.exec(value);
+  if (!match) return undefined;
+  const ms = Math.round(Number(match[1]) * TIME_UNITS[match[2] ?? 'ms']!);
+  return Number.isFinite(ms) && ms <= 2_147_483_647 ? ms : undefined;
+}
+
+/** Refuses a value PostgreSQL would refuse for a parameter Spoke acts on (`statement_timeout`), with 22023. */
+export function checkParameterValue(name: string, value: string): void {
+  if (name !== 'statement_timeout' || timeSettingMs(value) !== undefined) return;
+  throw new SpokeError(
+    ErrorCode.INVALID_QUERY,
+    `invalid value for parameter "statement_timeout": "${value}"`,
+    {
+      details: {
+        sqlstate: '22023',
+        hint: 'Valid units for this parameter are "us", "ms", "s", "min", "h", and "d".',
+      },
+    },
+  );
+}

@@ -8,6 +8,7 @@ import { ErrorCode, SpokeError } from '@spoke/core';
 import type { QueryResult, Session } from '../engine-api.js';
 import { type AstNode, nodeKind } from '../parse/ast.js';
 import {
+  checkParameterValue,
   checkSettable,
   parameterDisplayName,
   parameterValue,
@@ -63,10 +64,13 @@ export function runSessionStatement(node: AstNode, session: Session): QueryResul
 function setVariable(body: AstNode, session: Session): QueryResult {
   const name = String(body.name ?? '').toLowerCase();
   switch (body.kind) {
-    case 'VAR_SET_VALUE':
+    case 'VAR_SET_VALUE': {
       checkSettable(name);
-      session.settings.set(name, ((body.args ?? []) as AstNode[]).map(constantText).join(', '));
+      const value = ((body.args ?? []) as AstNode[]).map(constantText).join(', ');
+      checkParameterValue(name, value);
+      session.settings.set(name, value);
       return commandResult('SET');
+    }
     case 'VAR_SET_DEFAULT':
     case 'VAR_RESET':
       checkSettable(name);

@@ -7,7 +7,7 @@
  */
 import type { QueryResult, Session } from '../engine-api.js';
 import type { AstNode } from '../parse/ast.js';
-import { checkSettable, parameterValue, unrecognized } from './run-time-parameters.js';
+import { checkParameterValue, checkSettable, parameterValue, unrecognized } from './run-time-parameters.js';
 import { textResult } from './text-result.js';
 
 const FUNCTIONS = new Set(['current_setting', 'set_config']);
@@ -57,6 +57,7 @@ export function runSettingsSelect(select: AstNode, session: Session): QueryResul
       row.push(value ?? null);
     } else {
       checkSettable(parameter);
+      checkParameterValue(parameter.toLowerCase(), String(args[1]));
       // is_local (the third argument) would end with the transaction; Spoke's transactions isolate nothing, so it lasts.
       session.settings.set(parameter.toLowerCase(), String(args[1]));
       row.push(String(args[1]));

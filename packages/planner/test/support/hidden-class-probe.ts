@@ -6,7 +6,8 @@
  *   JSON, whether the objects each answer is made of have the same V8 hidden
  *   class (map) both times;
  * - `probe.ts DIR count N` (under `--log-maps`) answers each query N times
- *   after a warm-up, for the test to count the maps V8 made.
+ *   after a warm-up, between two marker objects, for the test to count the
+ *   maps V8 made in between.
  */
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -50,10 +51,13 @@ const cases = {
   federated: 'SELECT x.id, y.v FROM a.main.t x JOIN b.main.t y ON y.id = x.id WHERE x.id = $1',
 };
 if (mode === 'count') {
-  for (const sql of Object.values(cases)) {
-    for (let i = 0; i < 20; i++) await answer(sql, i);
-    for (let i = 0; i < Number(n); i++) await answer(sql, i);
-  }
+  // Warm up (plan cache, the first queries' one-off hidden classes), then the measured runs between two markers:
+  // objects with a property name of their own, whose maps the test finds in the log.
+  for (const sql of Object.values(cases)) for (let i = 0; i < 50; i++) await answer(sql, i);
+  const marker = (name: string) => ({ [name]: true });
+  marker('__spoke_probe_start');
+  for (const sql of Object.values(cases)) for (let i = 0; i < Number(n); i++) await answer(sql, i);
+  marker('__spoke_probe_end');
   await engine.close();
   process.exit(0);
 }

@@ -5,13 +5,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { SpokeError } from '@spoke/core';
-import { askCommand } from './cli/ask-command.js';
-import { connectorDocsCommand } from './cli/connector-docs-command.js';
-import { cypherCommand } from './cli/cypher-command.js';
-import { explainCommand } from './cli/explain-command.js';
-import { hashPasswordCommand } from './cli/hash-password-command.js';
-import { queryCommand } from './cli/query-command.js';
-import { serveCommand } from './cli/serve-command.js';
 import { UsageError } from './cli/usage-error.js';
 
 const HELP = `Usage: spoke <command> [options]
@@ -36,15 +29,27 @@ Try it without any setup:
   spoke serve --demo
   spoke query --demo "SELECT * FROM crm.customers LIMIT 5"`;
 
-const COMMANDS: Record<string, (args: string[], log: (message: string) => void) => Promise<number>> = {
-  serve: serveCommand,
-  query: queryCommand,
-  explain: explainCommand,
-  ask: askCommand,
-  cypher: cypherCommand,
-  'hash-password': hashPasswordCommand,
-  'connector-docs': connectorDocsCommand,
+/** A command: its arguments after the command's name, and where to log; resolves to the exit status. */
+type Command = (args: string[], log: (message: string) => void) => Promise<number>;
+
+/**
+ * Each command's module, loaded only when it runs: `spoke --help` and `spoke hash-password` need
+ * none of the planner, DuckDB or the connectors that `serve` and `query` load.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./cli/serve-command.js')).serveCommand,
+  query: async () => (await import('./cli/query-command.js')).queryCommand,
+  explain: async () => (await import('./cli/explain-command.js')).explainCommand,
+  ask: async () => (await import('./cli/ask-command.js')).askCommand,
+  cypher: async () => (await import('./cli/cypher-command.js')).cypherCommand,
+  'hash-password': async () => (await import('./cli/hash-password-command.js')).hashPasswordCommand,
+  'connector-docs': async () => (await import('./cli/connector-docs-command.js')).connectorDocsCommand,
 };
+
+/** The command called `name`, if there is one (never an `Object.prototype` member such as `constructor`). */
+function commandNamed(name: string | undefined): (() => Promise<Command>) | undefined {
+  return name !== undefined && Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+}
 
 function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ').trim();
@@ -55,8 +60,8 @@ const log = (message: string) => process.stderr.write(`spoke: ${message}\n`);
 async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined || first === '-h' || first === '--help' || first === 'help') {
-    if (first === 'help' && rest[0] && COMMANDS[rest[0]])
-      return (COMMANDS[rest[0]] as (typeof COMMANDS)[string])(['--help'], log);
+    const load = first === 'help' ? commandNamed(rest[0]) : undefined;
+    if (load) return (await load())(['--help'], log);
     process.stdout.write(`${HELP}\n`);
     return first === undefined ? 1 : 0;
   }
@@ -67,11 +72,12 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${pkg.version}\n`);
     return 0;
   }
-  const command = COMMANDS[first];
-  if (!command)
+  const load = commandNamed(first);
+  if (!load)
     throw new UsageError(
       `unknown command "${first}"; expected serve, query, explain, ask, cypher, hash-password or connector-docs`,
     );
+  const command = await load();
   try {
     return await command(rest, log);
   } catch (error) {

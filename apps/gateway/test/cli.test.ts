@@ -161,6 +161,10 @@ describe('spoke CLI', { timeout: 240_000 }, () => {
     const unknown = await spoke(['frobnicate']);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /unknown command "frobnicate"/);
+    // A name on Object.prototype is no command either.
+    const inherited = await spoke(['constructor']);
+    assert.equal(inherited.code, 1);
+    assert.match(inherited.stderr, /unknown command "constructor"/);
 
     const env = join(fixture.root, 'env.yaml');
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${NAME} reference, as a config file holds it

@@ -68,7 +68,7 @@ export async function cypherCommand(args: string[], log: (message: string) => vo
   try {
     const statement = cypherParams(values.graph, query, params);
     if (values.explain) {
-      const compiled = compileCypherCall(graphsOf(engine), statement);
+      const compiled = await compileCypherCall(graphsOf(engine), statement);
       const plan = await engine.explain(cypherStatementFor(query), {
         params: statement,
         signal: controller.signal,

@@ -52,7 +52,7 @@ export async function explainCypher(
   signal: AbortSignal,
 ): Promise<{ graph: string; cypher: string; sql: string; plan: ExplainPlan }> {
   const { sql, params } = cypherStatement(body);
-  const compiled = compileCypherCall(graphsOf(served), params);
+  const compiled = await compileCypherCall(graphsOf(served), params);
   const plan = await callerEngine.explain(sql, { params, signal });
   return { graph: body.graph, cypher: body.query, sql: compiled.sql, plan };
 }

@@ -14,13 +14,12 @@
 import { ErrorCode, type ScalarValue, SpokeError } from '@spoke/core';
 import {
   checkGraphAgainstCatalog,
-  compileCypher,
   cypherCallParameters,
   type GraphCatalogColumn,
   type GraphDefinition,
   rewriteGraphTable,
   variableLengthFor,
-} from '@spoke/graph';
+} from '@spoke/graph/definitions';
 import type { FederatedEngine, QueryEngine, TableFunctionExpander } from '@spoke/planner';
 import type { GraphsConfig } from './graphs-config.js';
 
@@ -81,11 +80,23 @@ function graphNamed(graphs: ReadonlyMap<string, GraphDefinition>, name: unknown)
   return graph;
 }
 
+let cypherCompiler: Promise<typeof import('@spoke/graph')> | undefined;
+
+/**
+ * `@spoke/graph` with its Cypher parser, loaded at the first Cypher query: the
+ * parser takes about a quarter of a second to load, which every gateway and
+ * `spoke` command would otherwise pay at start-up.
+ */
+function loadCypherCompiler(): Promise<typeof import('@spoke/graph')> {
+  cypherCompiler ??= import('@spoke/graph');
+  return cypherCompiler;
+}
+
 /** Compiles `cypher(graph, query [, params])` arguments to SQL (parameters as quoted literals). */
-export function compileCypherCall(
+export async function compileCypherCall(
   graphs: ReadonlyMap<string, GraphDefinition>,
   args: readonly ScalarValue[],
-): { sql: string; columns: readonly string[] } {
+): Promise<{ sql: string; columns: readonly string[] }> {
   if (args.length < 2)
     throw new SpokeError(
       ErrorCode.INVALID_QUERY,
@@ -98,6 +109,7 @@ export function compileCypherCall(
       details: { sqlstate: '22023' },
     });
   const params = cypherCallParameters(args[2], args.slice(3));
+  const { compileCypher } = await loadCypherCompiler();
   const compiled = compileCypher(args[1], graph, { params, paramStyle: 'inline' });
   return { sql: compiled.sql, columns: compiled.columns };
 }

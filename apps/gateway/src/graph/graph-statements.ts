@@ -36,7 +36,7 @@ import {
   type GraphDefinition,
   parsePropertyGraphStatement,
   rewriteGraphTable,
-} from '@spoke/graph';
+} from '@spoke/graph/definitions';
 import { type FederatedEngine, parseSql, type QueryEngine, type QueryResult } from '@spoke/planner';
 import { delegate } from '../service/delegate-proxy.js';
 import { catalogColumns, compileCypherCall } from './graph-engine.js';
@@ -191,11 +191,14 @@ export async function graphQueriesOf(
   if (!MENTIONS_GRAPH.test(sql)) return [];
   try {
     const statements = await parseSql(rewriteGraphTable(sql) ?? sql);
-    return cypherCalls(statements[0]?.node, params).map((args) => ({
-      graph: String(args[0]),
-      cypher: String(args[1]).trim(),
-      sql: compileCypherCall(graphs, args).sql,
-    }));
+    const queries: ExplainedGraphQuery[] = [];
+    for (const args of cypherCalls(statements[0]?.node, params))
+      queries.push({
+        graph: String(args[0]),
+        cypher: String(args[1]).trim(),
+        sql: (await compileCypherCall(graphs, args)).sql,
+      });
+    return queries;
   } catch {
     return [];
   }

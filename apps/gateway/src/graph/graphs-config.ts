@@ -5,7 +5,7 @@
  * against the catalog when the engine starts (`graph-engine.ts`).
  */
 import { ErrorCode, SpokeError } from '@spoke/core';
-import { type GraphDefinition, parseGraphDefinition } from '@spoke/graph';
+import { type GraphDefinition, parseGraphDefinition } from '@spoke/graph/definitions';
 
 /** Graphs by name. */
 export type GraphsConfig = Readonly<Record<string, GraphDefinition>>;

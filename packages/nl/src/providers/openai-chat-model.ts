@@ -4,9 +4,10 @@
  * Studio…), through the maintained `openai` SDK: its timeouts, its retries
  * with exponential backoff (honouring `retry-after`), its error classes.
  */
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import type { ChatEndpointConfig } from '../nl-config.js';
 import type { ChatModel, ChatReply, ChatRequest, ModelCallOptions } from './chat-model.js';
+import { openAiSdk } from './openai-sdk.js';
 import { abortable, type EndpointLabel, providerError } from './provider-error.js';
 
 /** The tool a model may call to answer (`offerSqlTool`). */
@@ -31,14 +32,15 @@ export const RUN_SQL_TOOL = {
  */
 const NO_KEY = 'none';
 
-/** Creates an SDK client for one configured endpoint. */
-export function openAiClient(config: {
+/** Creates an SDK client for one configured endpoint (loading the SDK the first time). */
+export async function openAiClient(config: {
   readonly endpoint: string;
   readonly apiKey?: string;
   readonly timeoutMs: number;
   readonly maxRetries: number;
-}): OpenAI {
-  return new OpenAI({
+}): Promise<OpenAI> {
+  const OpenAiClient = await openAiSdk();
+  return new OpenAiClient({
     baseURL: config.endpoint,
     apiKey: config.apiKey ?? NO_KEY,
     timeout: config.timeoutMs,
@@ -52,7 +54,8 @@ export function openAiClient(config: {
 /** Chat Completions through the `openai` SDK. */
 export class OpenAiChatModel implements ChatModel {
   readonly model: string;
-  readonly #client: OpenAI;
+  /** Made at the first call: the SDK is loaded only then. */
+  #client: Promise<OpenAI> | undefined;
   readonly #config: ChatEndpointConfig;
   readonly #label: EndpointLabel;
 
@@ -60,15 +63,16 @@ export class OpenAiChatModel implements ChatModel {
   constructor(config: ChatEndpointConfig, key = 'nl.chat') {
     this.model = config.model;
     this.#config = config;
-    this.#client = openAiClient(config);
     this.#label = { key, ...config };
   }
 
   async complete(request: ChatRequest, options: ModelCallOptions = {}): Promise<ChatReply> {
     try {
+      this.#client ??= openAiClient(this.#config);
+      const client = await this.#client;
       const completion = await abortable(
         (signal) =>
-          this.#client.chat.completions.create(
+          client.chat.completions.create(
             {
               model: this.#config.model,
               messages: request.messages.map((m) => ({ role: m.role, content: m.content })),

@@ -12,13 +12,15 @@ const MAX_INPUTS_PER_REQUEST = 64;
 /** Embeddings through the `openai` SDK. */
 export class OpenAiEmbeddingModel implements EmbeddingModel {
   readonly model: string;
-  readonly #client: OpenAI;
+  /** Made at the first call: the SDK is loaded only then. */
+  #client: Promise<OpenAI> | undefined;
+  readonly #config: ModelEndpointConfig;
   readonly #label: EndpointLabel;
 
   /** @param key - the config key, for messages (`nl.embeddings`) */
   constructor(config: ModelEndpointConfig, key = 'nl.embeddings') {
     this.model = config.model;
-    this.#client = openAiClient(config);
+    this.#config = config;
     this.#label = { key, ...config };
   }
 
@@ -27,9 +29,11 @@ export class OpenAiEmbeddingModel implements EmbeddingModel {
     for (let start = 0; start < texts.length; start += MAX_INPUTS_PER_REQUEST) {
       const input = texts.slice(start, start + MAX_INPUTS_PER_REQUEST);
       try {
+        this.#client ??= openAiClient(this.#config);
+        const client = await this.#client;
         const response = await abortable(
           (signal) =>
-            this.#client.embeddings.create(
+            client.embeddings.create(
               // `float` explicitly: the SDK's default (base64) is not served by every compatible server.
               { model: this.model, input: [...input], encoding_format: 'float' },
               { signal },

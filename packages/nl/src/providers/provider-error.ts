@@ -4,7 +4,8 @@
  * of these arrives.
  */
 import { ErrorCode, SpokeError } from '@spoke/core';
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
+import { loadedOpenAiSdk } from './openai-sdk.js';
 
 /** Which configured endpoint failed, for messages: `nl.chat` or `nl.embeddings`. */
 export interface EndpointLabel {
@@ -28,20 +29,28 @@ export function providerError(error: unknown, label: EndpointLabel, signal?: Abo
   const where = `${label.key} (${label.endpoint}, model ${label.model})`;
   const after = label.maxRetries > 0 ? ` after ${label.maxRetries + 1} attempts` : '';
   const options = { cause: error, source: label.key };
-  if (signal?.aborted || error instanceof OpenAI.APIUserAbortError) return SpokeError.cancelled(signal);
-  if (error instanceof OpenAI.APIConnectionTimeoutError)
+  // The SDK's errors exist only once it has been loaded, which a request through it did.
+  const sdk = loadedOpenAiSdk();
+  if (signal?.aborted || (sdk && error instanceof sdk.APIUserAbortError)) return SpokeError.cancelled(signal);
+  if (!sdk)
+    return new SpokeError(
+      ErrorCode.SOURCE_ERROR,
+      `${where} failed: ${(error as Error)?.message ?? String(error)}`,
+      options,
+    );
+  if (error instanceof sdk.APIConnectionTimeoutError)
     return new SpokeError(
       ErrorCode.QUERY_TIMEOUT,
       `${where} did not answer within ${label.timeoutMs} ms${after} (raise ${label.key}.timeoutMs for a slow model)`,
       options,
     );
-  if (error instanceof OpenAI.APIConnectionError)
+  if (error instanceof sdk.APIConnectionError)
     return new SpokeError(
       ErrorCode.SOURCE_UNAVAILABLE,
       `cannot reach ${where}${after}: ${(error.cause as Error | undefined)?.message ?? error.message}`,
       options,
     );
-  if (error instanceof OpenAI.APIError) {
+  if (error instanceof sdk.APIError) {
     const status = error.status;
     if (status === 401 || status === 403)
       return new SpokeError(

@@ -195,6 +195,47 @@ describe('access tap over a real DuckDB source', { timeout: 60_000 }, () => {
     }
   });
 
+  it('every lookup of a table gets the one wrapper, which still counts and reports each scan', async () => {
+    const meter = new SourceMeter();
+    const events: AccessEvent[] = [];
+    meter.tap.onEvent = (e) => events.push(e);
+    const counted: number[] = [];
+    meter.onBatch = (_source, rows) => counted.push(rows);
+    const raw = await duckdb.create(
+      { files: { sales: fixture.data.lakeFiles.sales } },
+      { sourceName: 'lake', baseDir: fixture.data.dir },
+    );
+    try {
+      const wrapped = meter.wrap('lake', raw);
+      const schema = wrapped.catalog.defaultSchema;
+      const first = (await wrapped.catalog.getTable(schema, 'sales'))!;
+      const second = (await wrapped.catalog.getTable(schema, 'sales'))!;
+      assert.equal(second, first, 'one wrapper per table object');
+      const columns = (await second.schema()).fields.map((f) => f.name);
+      for (const queryId of ['q1', 'q2']) {
+        meter.begin(queryId);
+        let rows = 0;
+        for await (const batch of second.scan({
+          projection: columns,
+          filters: [],
+          signal: new AbortController().signal,
+          context: { queryId, roles: [] },
+        }))
+          rows += (batch as RecordBatch).numRows;
+        assert.deepEqual(meter.end(queryId), ['lake']);
+        assert.equal(events.at(-1)?.queryId, queryId);
+        assert.equal(events.at(-1)?.rows, rows);
+      }
+      assert.equal(events.length, 2);
+      assert.equal(
+        counted.reduce((a, b) => a + b, 0),
+        events.reduce((a, e) => a + e.rows, 0),
+      );
+    } finally {
+      await raw.close();
+    }
+  });
+
   it('a source that fails mid-read is an error event with its code', async () => {
     const broken = join(fixture.root, 'broken.parquet');
     await copyFile(join(fixture.data.dir, fixture.data.lakeFiles.sales.replace('*', '2024-q1')), broken);

@@ -346,7 +346,22 @@ export class AccessTap {
     this.#raw.set(source, connector);
     const known = new Map<string, readonly string[]>();
     this.#known.set(source, known);
+    // One wrapper per table object and schema, not per lookup: catalogs hand out the same table to every query.
+    const wrappedTables = new WeakMap<SpokeTable, Map<string, SpokeTable>>();
     const wrapTable = (schema: string, table: SpokeTable): SpokeTable => {
+      let bySchema = wrappedTables.get(table);
+      if (!bySchema) {
+        bySchema = new Map();
+        wrappedTables.set(table, bySchema);
+      }
+      let wrapped = bySchema.get(schema);
+      if (!wrapped) {
+        wrapped = wrapNewTable(schema, table);
+        bySchema.set(schema, wrapped);
+      }
+      return wrapped;
+    };
+    const wrapNewTable = (schema: string, table: SpokeTable): SpokeTable => {
       const name = `${schema}.${table.name}`;
       known.set(name, [schema, table.name]);
       const estimateKey = `${source}.${name}`;

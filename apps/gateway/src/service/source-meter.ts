@@ -102,10 +102,19 @@ export class SourceMeter {
   /** One connector wrapped; everything but `scan` and `execute` passes through untouched. */
   wrap(source: string, raw: SpokeConnector): SpokeConnector {
     const connector = this.tap.wrap(source, raw);
-    const wrapTable = (table: SpokeTable): SpokeTable =>
-      delegate(table, {
-        scan: (request: ScanRequest) => this.counted(source, request.context, table.scan(request)),
-      });
+    // One wrapper per table object, not per lookup: catalogs hand out the same table to every query, and a
+    // wrapper remembers the methods it has bound.
+    const wrappedTables = new WeakMap<SpokeTable, SpokeTable>();
+    const wrapTable = (table: SpokeTable): SpokeTable => {
+      let wrapped = wrappedTables.get(table);
+      if (!wrapped) {
+        wrapped = delegate(table, {
+          scan: (request: ScanRequest) => this.counted(source, request.context, table.scan(request)),
+        });
+        wrappedTables.set(table, wrapped);
+      }
+      return wrapped;
+    };
     const catalog = delegate(connector.catalog, {
       getTable: async (schema: string, name: string, signal?: AbortSignal) => {
         const table = await connector.catalog.getTable(schema, name, signal);

@@ -176,13 +176,16 @@ function rewriteOperators(tree: AstNode): void {
         }
       : undefined;
   };
+  // Every node's children are looked at on every federated query: no entries arrays, no closures per array.
   walkAst(tree, (n) => {
-    for (const [key, value] of Object.entries(n)) {
+    for (const key in n) {
+      const value: unknown = n[key];
+      if (value === null || typeof value !== 'object') continue;
       if (Array.isArray(value)) {
-        value.forEach((item, i) => {
-          const replaced = rewrite(item);
+        for (let i = 0; i < value.length; i++) {
+          const replaced = rewrite(value[i]);
           if (replaced) value[i] = replaced;
-        });
+        }
       } else {
         const replaced = rewrite(value);
         if (replaced) n[key] = replaced;

@@ -104,6 +104,8 @@ export async function applyJoinInSource(
   signal: AbortSignal,
   context: JoinInSourceContext,
 ): Promise<JoinInSource[]> {
+  // A group is two or more tables of one SQL source: a statement without such a pair has nothing to look at.
+  if (!sameSourcePair(bound.bindings)) return [];
   const groups: Group[] = [];
   for (const [select, scope] of bound.scopes) groups.push(...groupsIn(select, scope, bound));
   if (groups.length === 0) return [];
@@ -172,6 +174,17 @@ export async function applyJoinInSource(
     });
   });
   return applied;
+}
+
+/** Whether two of `bindings` are tables of one SQL source (a group's members must be). */
+function sameSourcePair(bindings: readonly TableBinding[]): boolean {
+  const seen = new Set<string>();
+  for (const b of bindings) {
+    if (!b.connector.sql) continue;
+    if (seen.has(b.source)) return true;
+    seen.add(b.source);
+  }
+  return false;
 }
 
 /** The groups of one SELECT block. */

@@ -603,10 +603,26 @@ export class FederatedEngine implements QueryEngine {
     const outcome = this.policy
       ? await this.policy.apply(stmt, { registry: this.registry, context, signal })
       : undefined;
-    const policy = this.policy;
     const plan = await this.plan(stmt, params, signal, registry, {
       whole: !outcome?.rowFiltered,
-      ...(policy?.mayShip
+      ...this.shippingRules(context),
+    });
+    return withFields(plan, { appliedRules: outcome?.appliedRules ?? [] }) as PreparedSelect;
+  }
+
+  /**
+   * What the security policies let move for `context`'s caller: whether a
+   * table's join keys may go to another source, and whether its rows may be
+   * uploaded to one. Absent without policies (everything may).
+   */
+  shippingRules(context: QueryContext): {
+    readonly mayShipKeys?: (from: TableBinding, toSource: string) => boolean;
+    readonly mayUpload?: MayUpload;
+  } {
+    const policy = this.policy;
+    if (!policy) return {};
+    return {
+      ...(policy.mayShip
         ? {
             mayShipKeys: (from: TableBinding, toSource: string) =>
               policy.mayShip!(
@@ -616,18 +632,13 @@ export class FederatedEngine implements QueryEngine {
               ),
           }
         : {}),
-      ...(policy
-        ? {
-            mayUpload: (from: TableBinding, toSource: string) => {
-              const table = { source: from.source, schema: from.schema, table: from.table };
-              const encrypted = this.registry.sources.get(toSource)?.encryptedLink !== false;
-              if (policy.mayUpload) return policy.mayUpload(table, toSource, encrypted, context);
-              return policy.mayShip ? policy.mayShip(table, toSource, context) : true;
-            },
-          }
-        : {}),
-    });
-    return withFields(plan, { appliedRules: outcome?.appliedRules ?? [] }) as PreparedSelect;
+      mayUpload: (from: TableBinding, toSource: string) => {
+        const table = { source: from.source, schema: from.schema, table: from.table };
+        const encrypted = this.registry.sources.get(toSource)?.encryptedLink !== false;
+        if (policy.mayUpload) return policy.mayUpload(table, toSource, encrypted, context);
+        return policy.mayShip ? policy.mayShip(table, toSource, context) : true;
+      },
+    };
   }
 
   /** Binds and plans a (policy-rewritten) SELECT body. */

@@ -22,6 +22,11 @@ import { refuseWithTies } from './with-ties.js';
 export interface ResidualQuery {
   readonly sql: string;
   readonly params: ScalarValue[];
+  /**
+   * Which of the statement's parameters `params` holds: `params[i]` is `$paramNumbers[i]` (1-based) of the
+   * statement, or null when it has no such parameter. A cached plan binds another execution's values this way.
+   */
+  readonly paramNumbers?: readonly number[];
   /** The same statement as a plan that runs without DuckDB, when it is that simple (`in-memory-residual.ts`). */
   readonly inMemory?: InMemoryResidual;
 }
@@ -79,6 +84,7 @@ export function buildResidual(
       return sql;
     },
     params: used.map((n) => params[n - 1] ?? null),
+    paramNumbers: used,
     ...(inMemory ? { inMemory } : {}),
   };
 }

@@ -5,9 +5,12 @@
  * tables and renders the statement with its own parameters.
  */
 import type { SpokeConnector, SqlCapabilities } from '@spoke/core';
-import type { TableBinding } from '../binder/scope.js';
+import type { BoundQuery, TableBinding } from '../binder/scope.js';
+import type { InMemoryResidual } from '../executor/in-memory-residual.js';
 import type { AstNode } from '../parse/ast.js';
 import type { QueryPolicy } from '../policy-hook.js';
+import type { JoinKeyEdge } from '../pushdown/plan-join-keys.js';
+import type { ReadSchedule } from '../strategies/plan-reads.js';
 import type { RenderTemplate } from './render-template.js';
 
 /** A table a cached plan reads, as the statement names it and as it was resolved. */
@@ -60,4 +63,45 @@ export interface LiteralSlots {
     readonly key: string | number;
     readonly slot: number;
   }[];
+}
+
+/**
+ * A federated SELECT kept for its text (see federated-plan.ts): the
+ * statement bound once and never rewritten, from which each execution plans
+ * its scans with its own parameters, and the schedule and residual the
+ * planner chose, reused while the scans keep their shape and estimates.
+ */
+export interface CachedFederatedPlan {
+  readonly kind: 'federated';
+  /** The policy-rewritten SELECT as bound; its scans are planned from it at each execution. Never mutated. */
+  readonly bound: BoundQuery;
+  readonly unionLimits: ReadonlyMap<AstNode, AstNode>;
+  /** The join edges among `bound`'s bindings. */
+  readonly joinKeys: readonly JoinKeyEdge[];
+  /** Per scan, in order: its relation and the origin and support of each filter offered to it. */
+  readonly shape: readonly string[];
+  /** Per scan, in order: the rows the schedule was chosen with (`undefined`: unknown). */
+  readonly estimatedRows: readonly (number | undefined)[];
+  /** The planner's schedule; its reads' scans are replaced at each execution, their edges name `bound`'s bindings. */
+  readonly schedule: ReadSchedule;
+  /** The residual DuckDB runs: its text, which of the statement's `$n` it binds, its in-memory form. */
+  readonly residual: {
+    readonly sql: string;
+    readonly paramNumbers: readonly number[];
+    readonly inMemory?: InMemoryResidual;
+  };
+  readonly appliedRules: readonly string[];
+  /** The highest `$n` in the statement. */
+  readonly maxParam: number;
+  readonly tables: readonly CachedTable[];
+  /** The policies the plan was made under. */
+  readonly policy: QueryPolicy | undefined;
+  /** When it was planned (`Date.now()`): it is planned again after `PlanCacheOptions.federatedMaxAgeMs`. */
+  readonly plannedAt: number;
+  /**
+   * Executions it answered, and executions planned from scratch because their scans or estimates moved —
+   * counted over the plans that replaced one another for the statement.
+   */
+  reused: number;
+  drifted: number;
 }

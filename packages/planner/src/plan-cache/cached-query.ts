@@ -45,7 +45,8 @@ import { settleLiteralCasts } from '../parse/literal-casts.js';
 import { parseSql, WORKER_THRESHOLD } from '../parse/parse-sql.js';
 import { singleSqlSource, sourceTree, unsupportedBy } from '../pushdown/sql-pushdown.js';
 import { rewriteTableFunctionSyntax } from '../table-functions.js';
-import type { CachedPlan, CachedTable, LiteralSlots } from './cached-plan.js';
+import type { CachedFederatedPlan, CachedPlan, CachedTable, LiteralSlots } from './cached-plan.js';
+import { instantiateFederated, planFederated } from './federated-plan.js';
 import { type LiteralShape, literalShape } from './literal-shape.js';
 import { PlanCache, type PlanCacheOptions } from './plan-cache.js';
 import { fromTemplate, makeTemplate, type Rendered, shapeKey } from './render-template.js';
@@ -108,9 +109,46 @@ async function cachedQuery(
   const key = PlanCache.key(sql, context, engine.policy !== undefined);
   let found = cache.get(key);
   // A literal-shared plan is found only through its shape (its key cannot be a statement's text anyway).
-  if (found !== 'not-cacheable' && found?.literals) found = undefined;
+  if (found !== 'not-cacheable' && found?.kind === 'source-sql' && found.literals) found = undefined;
   if (found === 'not-cacheable') {
     cache.stats.bypassed++;
+    return uncached(sql, options);
+  }
+  if (found?.kind === 'federated') {
+    if (found.maxParam > params.length) return uncached(sql, options); // the engine reports the missing $n
+    const valid = await stillValid(found, engine, context, signal);
+    if (!valid) cache.invalidate(key);
+    else if (Date.now() - found.plannedAt < cache.federatedMaxAgeMs) {
+      // Whatever fails here fails again, with the engine's own error, on the path that plans from scratch.
+      const prepared = await instantiateFederated(found, engine, params, signal, context).catch(
+        () => undefined,
+      );
+      if (prepared === 'too-skewed') {
+        cache.stats.replanned++;
+        cache.setNotCacheable(key);
+        return uncached(sql, options);
+      }
+      if (prepared) {
+        cache.stats.hits++;
+        cache.stats.federatedHits++;
+        return runFederated(engine, prepared, sql, params, signal, context);
+      }
+      cache.stats.replanned++;
+    }
+    // Planned from scratch (a drift, an aged plan, a changed table); the new plan replaces the old one.
+    const replanned = await planFederated(engine, sql, params, signal, context).catch(() => undefined);
+    if (replanned?.cached) {
+      if (valid) {
+        replanned.cached.reused = found.reused;
+        replanned.cached.drifted = found.drifted;
+      }
+      cache.set(key, replanned.cached);
+      cache.stats.misses++;
+      return runFederated(engine, replanned.prepared, sql, params, signal, context);
+    }
+    // This execution's plan cannot be kept (its parameters chose a reduction in a source, say): a plan that
+    // drifted stays for the next; one that aged or went stale goes.
+    if (!valid || Date.now() - found.plannedAt >= cache.federatedMaxAgeMs) cache.setNotCacheable(key);
     return uncached(sql, options);
   }
   if (found) {
@@ -151,12 +189,36 @@ async function cachedQuery(
     plan = undefined;
   }
   if (!plan) {
+    // A federated statement: kept with its scans planned again at each execution (see federated-plan.ts).
+    const federated = cache.federated
+      ? await planFederated(engine, sql, params, signal, context).catch(() => undefined)
+      : undefined;
+    if (federated?.cached) {
+      cache.set(key, federated.cached);
+      return runFederated(engine, federated.prepared, sql, params, signal, context);
+    }
     cache.setNotCacheable(key);
     // Errors, and every other kind of statement, come from the engine's own path.
     return uncached(sql, options);
   }
   cache.set(key, plan.cached);
   return run(engine, plan.prepared, sql, params, signal, context);
+}
+
+/** Runs a federated plan as the engine's `select` does: errors translated and located in the statement's text. */
+async function runFederated(
+  engine: FederatedEngine,
+  prepared: PreparedSelect,
+  sql: string,
+  params: readonly ScalarValue[],
+  signal: AbortSignal,
+  context: QueryContext,
+): Promise<QueryResult> {
+  try {
+    return await engine.run(prepared, params, signal, context);
+  } catch (error) {
+    throw locateError(translateSourceError(error), sql);
+  }
 }
 
 /** The whole-statement plan of a cached plan rendered. */
@@ -187,8 +249,10 @@ async function sharedByLiterals(
   const shape = await literalShape(sql, params.length);
   if (!shape) return undefined;
   const key = PlanCache.literalKey(shape.text, shape.kinds, context, engine.policy !== undefined);
-  let found = cache.get(key);
-  if (found === 'not-cacheable') return undefined;
+  const entry = cache.get(key);
+  if (entry === 'not-cacheable') return undefined;
+  // Literal-shared plans are whole-statement ones only.
+  let found = entry?.kind === 'source-sql' ? entry : undefined;
   if (found && found.literals?.kinds !== shape.kinds) found = undefined;
   if (found) {
     if (await stillValid(found, engine, context, signal)) {
@@ -425,13 +489,14 @@ function render(plan: CachedPlan, params: readonly ScalarValue[]) {
 
 /** Whether the tables (and policies, and dialect) a plan was made with are still the same. */
 async function stillValid(
-  plan: CachedPlan,
+  plan: CachedPlan | CachedFederatedPlan,
   engine: FederatedEngine,
   context: QueryContext,
   signal: AbortSignal,
 ): Promise<boolean> {
   if (plan.policy !== engine.policy) return false;
-  if (plan.connector.sql?.dialect.capabilities !== plan.capabilities) return false;
+  if (plan.kind === 'source-sql' && plan.connector.sql?.dialect.capabilities !== plan.capabilities)
+    return false;
   const registry = engine.registryFor(context);
   for (const table of plan.tables) {
     const resolved = await resolveWritten(registry, table, signal).catch(() => undefined);

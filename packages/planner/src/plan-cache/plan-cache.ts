@@ -6,7 +6,7 @@
  * `cached-query.ts`; this file only keeps entries and counts.
  */
 import type { QueryContext } from '@spoke/core';
-import type { CachedPlan } from './cached-plan.js';
+import type { CachedFederatedPlan, CachedPlan } from './cached-plan.js';
 
 /** Options of the plan cache. */
 export interface PlanCacheOptions {
@@ -18,6 +18,18 @@ export interface PlanCacheOptions {
    * `SPOKE_PLAN_CACHE_LITERALS=off` (a switch for comparisons and incidents).
    */
   readonly literals?: boolean;
+  /**
+   * Federated statements (several sources, or DuckDB's residual) are cached
+   * too, their scans planned again at each execution (see federated-plan.ts).
+   * Default: on, unless the environment has `SPOKE_PLAN_CACHE_FEDERATED=off`.
+   */
+  readonly federated?: boolean;
+  /**
+   * A cached federated plan is planned again after this many milliseconds
+   * (the schedule depends on the read cache's contents and on the link
+   * profiles reads teach, which move). Default 5,000.
+   */
+  readonly federatedMaxAgeMs?: number;
 }
 
 /** Counters of a plan cache, for tests and metrics. */
@@ -31,6 +43,13 @@ export interface PlanCacheStats {
    * only in literals (`… WHERE id = 42` and `… WHERE id = 43`).
    */
   literalHits: number;
+  /** Of the hits, those answered from a federated plan whose scans were planned for the execution. */
+  federatedHits: number;
+  /**
+   * Executions of a cached federated statement planned from scratch: their
+   * scans took another shape, or a read's estimate moved too far.
+   */
+  replanned: number;
   /** Statements planned from scratch (first sight, or a plan found stale). */
   misses: number;
   /** Cached plans dropped because a table they read changed, or the policies did. */
@@ -39,10 +58,13 @@ export interface PlanCacheStats {
   bypassed: number;
 }
 
+/** See {@link PlanCacheOptions.federatedMaxAgeMs}. */
+export const DEFAULT_FEDERATED_MAX_AGE_MS = 5_000;
+
 /** A statement known not to be cacheable, looked at again after this long (its sources may change). */
 const NOT_CACHEABLE_MS = 10_000;
 
-type Entry = CachedPlan | { readonly kind: 'not-cacheable'; readonly until: number };
+type Entry = CachedPlan | CachedFederatedPlan | { readonly kind: 'not-cacheable'; readonly until: number };
 
 /** Planned statements by key; see {@link PlanCache.key}. */
 export class PlanCache {
@@ -56,6 +78,8 @@ export class PlanCache {
     hits: 0,
     templateHits: 0,
     literalHits: 0,
+    federatedHits: 0,
+    replanned: 0,
     misses: 0,
     invalidations: 0,
     bypassed: 0,
@@ -64,10 +88,16 @@ export class PlanCache {
   readonly #max: number;
   /** Whether statements that differ only in literals share a plan ({@link PlanCacheOptions.literals}). */
   readonly literals: boolean;
+  /** Whether federated statements are cached ({@link PlanCacheOptions.federated}). */
+  readonly federated: boolean;
+  /** When a cached federated plan is planned again ({@link PlanCacheOptions.federatedMaxAgeMs}). */
+  readonly federatedMaxAgeMs: number;
 
   constructor(options: PlanCacheOptions = {}) {
     this.#max = Math.max(1, options.maxEntries ?? 512);
     this.literals = options.literals ?? process.env.SPOKE_PLAN_CACHE_LITERALS !== 'off';
+    this.federated = options.federated ?? process.env.SPOKE_PLAN_CACHE_FEDERATED !== 'off';
+    this.federatedMaxAgeMs = options.federatedMaxAgeMs ?? DEFAULT_FEDERATED_MAX_AGE_MS;
   }
 
   /**
@@ -94,7 +124,7 @@ export class PlanCache {
   }
 
   /** The cached plan for `key`; `'not-cacheable'` when the statement was found not cacheable lately. */
-  get(key: string): CachedPlan | 'not-cacheable' | undefined {
+  get(key: string): CachedPlan | CachedFederatedPlan | 'not-cacheable' | undefined {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
     if (entry.kind === 'not-cacheable') {
@@ -109,7 +139,7 @@ export class PlanCache {
   }
 
   /** Keeps `plan` for `key`. */
-  set(key: string, plan: CachedPlan): void {
+  set(key: string, plan: CachedPlan | CachedFederatedPlan): void {
     this.#seen.delete(key);
     this.#put(key, plan);
   }

@@ -257,7 +257,7 @@ describe('plan cache: federated statements answer as the uncached engine', () =>
           { sourceName: 'lake', baseDir: dir },
         ),
       },
-      planCache: { federatedMaxAgeMs: 1_000 },
+      planCache: { federatedMaxAgeMs: 2_000 },
     });
     try {
       const agingCache = planCacheOf(aging)!;
@@ -267,7 +267,7 @@ describe('plan cache: federated statements answer as the uncached engine', () =>
       for (let i = 0; i < 3; i++) assert.deepEqual(await run(1), expected); // first sight, fill, hit
       assert.equal(agingCache.stats.federatedHits, 1);
       const misses = agingCache.stats.misses;
-      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      await new Promise((resolve) => setTimeout(resolve, 2_100));
       assert.deepEqual(await run(1), expected);
       assert.equal(agingCache.stats.misses, misses + 1, 'planned again once aged');
       assert.deepEqual(await run(1), expected);

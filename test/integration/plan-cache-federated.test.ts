@@ -16,18 +16,16 @@ import { after, before, describe, test } from 'node:test';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { connector as duckdbConnector } from '@spoke/connector-duckdb';
 import { PostgresConnector, parsePostgresOptions } from '@spoke/connector-postgres';
-import { type QueryContext, type ScalarValue, SpokeError } from '@spoke/core';
+import type { QueryContext, ScalarValue } from '@spoke/core';
 import {
-  collectBatches,
   createEngine,
   createSecurityPolicy,
   FederatedEngine,
   type PlanCache,
   planCacheOf,
-  type QueryResult,
 } from '@spoke/planner';
-import { canonicalRowsFromBatches } from '@spoke/testing';
 import { type PostgresServer, startPostgres } from '../harness/index.js';
+import { type Outcome, outcome } from './query-outcome.js';
 
 let server: PostgresServer;
 let dir: string;
@@ -40,6 +38,19 @@ const ADMIN: Partial<QueryContext> = { user: 'root', roles: ['admin'] };
 /** The bench's small federated join: ten rows of a large PostgreSQL table joined with a DuckDB dimension. */
 const JOIN =
   'SELECT b.id, b.v, d.name FROM pg.big b JOIN lake.dim d ON d.k = b.k WHERE b.id BETWEEN $1 AND $2 ORDER BY b.id';
+
+/** The two sources: PostgreSQL's `big` and the DuckDB file's `dim`. */
+async function sources() {
+  return {
+    pg: new PostgresConnector(parsePostgresOptions({ url: server.url }, { sourceName: 'pg' }), {
+      sourceName: 'pg',
+    }),
+    lake: await duckdbConnector.create(
+      { path: join(dir, 'lake.duckdb') },
+      { sourceName: 'lake', baseDir: dir },
+    ),
+  };
+}
 
 before(async () => {
   server = await startPostgres();
@@ -61,15 +72,7 @@ before(async () => {
     { name: 'v_mask', on: 'pg.big.v', rule: 'mask', mask: 'partial', roles: ['*'], except_roles: ['admin'] },
   ]);
   engine = await createEngine({
-    sources: {
-      pg: new PostgresConnector(parsePostgresOptions({ url: server.url }, { sourceName: 'pg' }), {
-        sourceName: 'pg',
-      }),
-      lake: await duckdbConnector.create(
-        { path: join(dir, 'lake.duckdb') },
-        { sourceName: 'lake', baseDir: dir },
-      ),
-    },
+    sources: await sources(),
     policy,
     // Plans age out after 5 s by default; a slow machine must not turn these tests' hits into re-plans.
     planCache: { federatedMaxAgeMs: 600_000 },
@@ -82,24 +85,6 @@ after(async () => {
   await server?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
-
-type Outcome =
-  | { readonly columns: string[]; readonly rows: unknown[][] }
-  | { readonly error: { code: string; message: string; details: unknown } };
-
-async function outcome(run: () => Promise<QueryResult>): Promise<Outcome> {
-  try {
-    const result = await run();
-    const batches = await collectBatches(result);
-    return {
-      columns: result.schema.fields.map((f) => `${f.name}:${String(f.type)}`),
-      rows: canonicalRowsFromBatches(batches) as unknown[][],
-    };
-  } catch (error) {
-    assert.ok(SpokeError.isInstance(error), `not a SpokeError: ${String(error)}`);
-    return { error: { code: error.code, message: error.message, details: error.details ?? null } };
-  }
-}
 
 /** Values as text for messages (bigints included). */
 const show = (value: unknown) => JSON.stringify(value, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
@@ -248,15 +233,7 @@ describe('plan cache: federated statements answer as the uncached engine', () =>
 
   test('an aged plan is planned again, and answers as before', async () => {
     const aging = await createEngine({
-      sources: {
-        pg: new PostgresConnector(parsePostgresOptions({ url: server.url }, { sourceName: 'pg' }), {
-          sourceName: 'pg',
-        }),
-        lake: await duckdbConnector.create(
-          { path: join(dir, 'lake.duckdb') },
-          { sourceName: 'lake', baseDir: dir },
-        ),
-      },
+      sources: await sources(),
       planCache: { federatedMaxAgeMs: 2_000 },
     });
     try {

@@ -8,17 +8,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { PostgresConnector, parsePostgresOptions } from '@spoke/connector-postgres';
-import { type QueryContext, type ScalarValue, SpokeError } from '@spoke/core';
+import { type QueryContext, type ScalarValue, } from '@spoke/core';
 import {
-  collectBatches,
   createEngine,
   createSecurityPolicy,
   FederatedEngine,
   type PlanCache,
   planCacheOf,
 } from '@spoke/planner';
-import { canonicalRowsFromBatches } from '@spoke/testing';
 import { type PostgresServer, startPostgres } from '../harness/index.js';
+import { outcome } from './query-outcome.js';
 
 let server: PostgresServer;
 let connector: PostgresConnector;
@@ -57,24 +56,6 @@ after(async () => {
   await engine?.close();
   await server?.close();
 });
-
-type Outcome =
-  | { readonly columns: string[]; readonly rows: unknown[][] }
-  | { readonly error: { code: string; message: string; details: unknown } };
-
-async function outcome(run: () => Promise<import('@spoke/planner').QueryResult>): Promise<Outcome> {
-  try {
-    const result = await run();
-    const batches = await collectBatches(result);
-    return {
-      columns: result.schema.fields.map((f) => `${f.name}:${String(f.type)}`),
-      rows: canonicalRowsFromBatches(batches) as unknown[][],
-    };
-  } catch (error) {
-    assert.ok(SpokeError.isInstance(error), `not a SpokeError: ${String(error)}`);
-    return { error: { code: error.code, message: error.message, details: error.details ?? null } };
-  }
-}
 
 /**
  * The statement through the cache (the first run of a text goes uncached, the second fills the cache, later

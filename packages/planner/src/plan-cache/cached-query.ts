@@ -27,7 +27,6 @@ import { randomUUID } from 'node:crypto';
 import {
   mapStreamErrors,
   type QueryContext,
-  type RecordBatch,
   type ScalarValue,
   throwIfAborted,
   withFields,
@@ -45,6 +44,7 @@ import { settleLiteralCasts } from '../parse/literal-casts.js';
 import { parseSql, WORKER_THRESHOLD } from '../parse/parse-sql.js';
 import { singleSqlSource, sourceTree, unsupportedBy } from '../pushdown/sql-pushdown.js';
 import { rewriteTableFunctionSyntax } from '../table-functions.js';
+import { cacheableSelect, cachedTables } from './cacheable-select.js';
 import type { CachedFederatedPlan, CachedPlan, CachedTable, LiteralSlots } from './cached-plan.js';
 import { instantiateFederated, planFederated } from './federated-plan.js';
 import { type LiteralShape, literalShape } from './literal-shape.js';
@@ -422,24 +422,9 @@ async function analyse(
   signal: AbortSignal,
   context: QueryContext,
 ): Promise<{ cached: CachedPlan; forEngine: AstNode } | undefined> {
-  const statements = await parseSql(sql);
-  if (statements.length !== 1) return undefined;
-  const node = statements[0]!.node;
-  const [kind, body] = nodeKind(node);
-  if (kind !== 'SelectStmt' || body.intoClause) return undefined;
-  let maxParam = 0;
-  let rangeFunction = false;
-  walkAst(node, (n) => {
-    if (n.RangeFunction) rangeFunction = true;
-    const number = n.ParamRef?.number as number | undefined;
-    if (number !== undefined && number > maxParam) maxParam = number;
-    return undefined;
-  });
-  // Time travel and table functions are expanded with the registry and the parameters: not cached.
-  if (rangeFunction || maxParam > paramCount) return undefined;
-  checkCallables(node, { sql, isSource: (name) => engine.registry.has(name) });
-  nameTargets(node);
-  settleLiteralCasts(node, sql);
+  const select = await cacheableSelect(engine, sql, paramCount);
+  if (!select) return undefined;
+  const { body, maxParam } = select;
   const forEngine = structuredClone(body) as AstNode;
 
   const registry = engine.registryFor(context);
@@ -454,18 +439,7 @@ async function analyse(
   if (!connector) return undefined;
   const capabilities = connector.sql!.dialect.capabilities;
   if (unsupportedBy(body, capabilities) !== undefined) return undefined;
-  const tables: CachedTable[] = bound.bindings.map((b) => ({
-    written: {
-      ...(b.rangeVar.catalogname !== undefined ? { catalog: b.rangeVar.catalogname as string } : {}),
-      ...(b.rangeVar.schemaname !== undefined ? { schema: b.rangeVar.schemaname as string } : {}),
-      name: b.rangeVar.relname as string,
-    },
-    source: b.source,
-    schema: b.schema,
-    table: b.table,
-    connector: b.connector,
-    signature: schemaSignature(b.arrowSchema),
-  }));
+  const tables = cachedTables(bound.bindings);
   const cached: CachedPlan = {
     kind: 'source-sql',
     stmt: body,

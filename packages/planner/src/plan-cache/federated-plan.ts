@@ -43,21 +43,17 @@
 import type { Expr, QueryContext, ScalarValue } from '@spoke/core';
 import { withFields } from '@spoke/core';
 import { bindQuery } from '../binder/bind-query.js';
-import { checkCallables } from '../binder/check-callables.js';
 import type { BoundQuery } from '../binder/scope.js';
 import type { FederatedEngine, PreparedSelect } from '../engine.js';
 import type { ResidualQuery } from '../executor/residual.js';
-import { type AstNode, nodeKind, walkAst } from '../parse/ast.js';
-import { nameTargets } from '../parse/figure-colname.js';
-import { settleLiteralCasts } from '../parse/literal-casts.js';
-import { parseSql } from '../parse/parse-sql.js';
+import type { AstNode } from '../parse/ast.js';
 import { addImpliedFilters } from '../pushdown/implied-filters.js';
 import { type JoinKeyEdge, planJoinKeys } from '../pushdown/plan-join-keys.js';
 import { planScans, type ScanPlan, unionAllLimits } from '../pushdown/plan-scans.js';
 import { estimateReads } from '../statistics/estimate-reads.js';
 import type { PlannedRead } from '../strategies/plan-reads.js';
-import type { CachedFederatedPlan, CachedTable } from './cached-plan.js';
-import { schemaSignature } from './schema-signature.js';
+import { cacheableSelect, cachedTables } from './cacheable-select.js';
+import type { CachedFederatedPlan } from './cached-plan.js';
 
 /** A read's estimate may move this many times up or down before its execution is planned from scratch. */
 export const ESTIMATE_DRIFT = 4;
@@ -81,25 +77,11 @@ export async function planFederated(
   signal: AbortSignal,
   context: QueryContext,
 ): Promise<{ readonly cached?: CachedFederatedPlan; readonly prepared: PreparedSelect } | undefined> {
-  const statements = await parseSql(sql);
-  if (statements.length !== 1) return undefined;
-  const node = statements[0]!.node;
-  const [kind, body] = nodeKind(node);
-  if (kind !== 'SelectStmt' || body.intoClause) return undefined;
-  let maxParam = 0;
-  let rangeFunction = false;
-  walkAst(node, (n) => {
-    if (n.RangeFunction) rangeFunction = true;
-    const number = n.ParamRef?.number as number | undefined;
-    if (number !== undefined && number > maxParam) maxParam = number;
-    return undefined;
-  });
   // Time travel and table functions are expanded with the registry and the parameters; `$n` missing a value
   // is the engine's error to report.
-  if (rangeFunction || maxParam > params.length) return undefined;
-  checkCallables(node, { sql, isSource: (name) => engine.registry.has(name) });
-  nameTargets(node);
-  settleLiteralCasts(node, sql);
+  const select = await cacheableSelect(engine, sql, params.length);
+  if (!select) return undefined;
+  const { body, maxParam } = select;
   // The engine plans (and rewrites for its residual) a copy; `body` stays as written, for the scans.
   const prepared = await engine.prepare(structuredClone(body) as AstNode, params, signal, context);
   if (!keepable(prepared)) return { prepared };
@@ -144,18 +126,6 @@ export async function planFederated(
   }
   const residual = prepared.residual as ResidualQuery;
   if (!residual.paramNumbers) return { prepared };
-  const tables: CachedTable[] = bound.bindings.map((b) => ({
-    written: {
-      ...(b.rangeVar.catalogname !== undefined ? { catalog: b.rangeVar.catalogname as string } : {}),
-      ...(b.rangeVar.schemaname !== undefined ? { schema: b.rangeVar.schemaname as string } : {}),
-      name: b.rangeVar.relname as string,
-    },
-    source: b.source,
-    schema: b.schema,
-    table: b.table,
-    connector: b.connector,
-    signature: schemaSignature(b.arrowSchema),
-  }));
   const cached: CachedFederatedPlan = {
     kind: 'federated',
     bound,
@@ -173,7 +143,7 @@ export async function planFederated(
     },
     appliedRules,
     maxParam,
-    tables,
+    tables: cachedTables(bound.bindings),
     policy: engine.policy,
     plannedAt: Date.now(),
     reused: 0,

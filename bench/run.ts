@@ -30,6 +30,10 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 
+// Script-style benches read their own arguments (`mysql-scan.ts [rows] [runs]`) from process.argv when run
+// directly; through the runner they get none (the names above are the runner's), so they use their defaults.
+process.argv.splice(2);
+
 for (const name of wanted.length > 0 ? wanted : available) {
   console.log(`\n## ${name}\n`);
   const mod = (await import(pathToFileURL(join(here, `${name}.ts`)).href)) as { bench?: Bench };

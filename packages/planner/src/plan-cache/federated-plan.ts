@@ -68,7 +68,8 @@ type FederatedPrepared = Extract<PreparedSelect, { kind: 'federated' }>;
  * Plans `sql` with the engine and, when its plan is a federated one the cache
  * can re-plan exactly (see the file's comment), the cached plan with it.
  * `undefined` when the statement is not such a SELECT; `cached` absent when
- * its plan cannot be kept (then `prepared` still answers this execution).
+ * its plan cannot be kept (the caller then runs the statement on the engine's
+ * own path, which also answers session and system statements as `query` does).
  */
 export async function planFederated(
   engine: FederatedEngine,

@@ -7,7 +7,7 @@ import { attachUploads, QueryUploads, UPLOAD_SOURCE } from './flight/query-uploa
 import { attachGraphs, installGraphs } from './graph/graph-engine.js';
 import { withGraphStatements } from './graph/graph-statements.js';
 import { withNl } from './nl/nl-engine.js';
-import { attachReadCache } from './service/read-cache-stats.js';
+import { attachEngineCaches } from './service/engine-caches.js';
 import type { SourceMeter } from './service/source-meter.js';
 
 /**
@@ -83,7 +83,7 @@ export async function createGatewayEngine(
     const served = config.nl ? withNl(graphed, config.nl, { graphs }) : graphed;
     attachGraphs(served, graphs);
     attachUploads(served, uploads);
-    attachReadCache(served, engine.readCache);
+    attachEngineCaches(served, engine);
     return served;
   } catch (error) {
     uploads.close();

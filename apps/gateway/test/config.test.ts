@@ -8,8 +8,8 @@ import type { GatewayConfig } from '../src/config/gateway-config.js';
 import { loadConfig, parseConfig } from '../src/config/load-config.js';
 import { connectorSpecifiers, importConnector, loadConnectors } from '../src/config/load-connectors.js';
 import { createGatewayEngine } from '../src/create-gateway-engine.js';
+import { readCacheOf } from '../src/service/engine-caches.js';
 import { createGatewayServices } from '../src/service/gateway-services.js';
-import { readCacheOf } from '../src/service/read-cache-stats.js';
 import { demoFixture } from './demo-fixture.js';
 
 /** Asserts `fn` throws an INVALID_CONFIG SpokeError whose message matches `pattern`. */

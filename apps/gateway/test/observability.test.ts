@@ -123,16 +123,28 @@ logging: { level: debug }`,
     await client.connect();
     for (let i = 0; i < 3; i++)
       await client.query('SELECT count(*) FROM lake.sales WHERE quantity > $1', [i]);
+    // A federated statement three times: first sight, planned for the cache, then answered from it.
+    for (let i = 0; i < 3; i++)
+      await client.query(
+        'SELECT count(*) FROM crm.customers c JOIN lake.sales s ON s.customer_id = c.id WHERE s.quantity > $1',
+        [i],
+      );
     await client.query('SELECT nope FROM lake.sales').catch(() => {});
     const res = await call(gw.url, 'GET', '/metrics', 'carol');
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
     const metrics = parseMetrics(await res.text());
     await client.end();
-    assert.ok((metrics.get('spoke_queries_total{protocol="postgres",outcome="ok"}') ?? 0) >= 3);
+    assert.ok((metrics.get('spoke_queries_total{protocol="postgres",outcome="ok"}') ?? 0) >= 6);
+    // The plan cache: the pushed-down statement and the federated one each hit from their third execution.
+    assert.ok((metrics.get('spoke_plan_cache{name="hits"}') ?? 0) >= 2);
+    assert.ok((metrics.get('spoke_plan_cache{name="federatedHits"}') ?? 0) >= 1);
+    assert.ok((metrics.get('spoke_plan_cache{name="entries"}') ?? 0) >= 2);
+    for (const name of ['templateHits', 'literalHits', 'replanned', 'misses', 'invalidations', 'bypassed'])
+      assert.ok(metrics.has(`spoke_plan_cache{name="${name}"}`), name);
     assert.equal(metrics.get('spoke_queries_total{protocol="postgres",outcome="COLUMN_NOT_FOUND"}'), 1);
     assert.equal(metrics.get('spoke_queries_total{protocol="http",outcome="QUERY_CANCELLED"}'), 1);
-    assert.ok((metrics.get('spoke_query_duration_seconds_count{protocol="postgres"}') ?? 0) >= 4);
+    assert.ok((metrics.get('spoke_query_duration_seconds_count{protocol="postgres"}') ?? 0) >= 7);
     assert.ok((metrics.get('spoke_query_duration_seconds_bucket{protocol="postgres",le="+Inf"}') ?? 0) >= 4);
     assert.ok((metrics.get('spoke_source_rows_total{source="lake"}') ?? 0) > 0);
     assert.ok((metrics.get('spoke_source_bytes_total{source="lake"}') ?? 0) > 0);

@@ -11,9 +11,9 @@ import { Operator, type OperatorOptions } from '../events/operator.js';
 import { sourcesView } from '../health/source-status.js';
 import type { AdmissionGate } from './admission.js';
 import { type AuditSink, NO_AUDIT, openAuditSink } from './audit-log.js';
+import { planCacheSamples, readCacheSamples } from './engine-caches.js';
 import { createLogger, type Logger } from './logger.js';
 import { QueryService } from './query-service.js';
-import { readCacheSamples } from './read-cache-stats.js';
 import type { SourceMeter } from './source-meter.js';
 
 /** What {@link createGatewayServices} returns. */
@@ -60,6 +60,7 @@ export function createGatewayServices(
     ...(options.admission ? { admission: options.admission } : {}),
   });
   service.metrics.bindReadCache(() => readCacheSamples(engine));
+  service.metrics.bindPlanCache(() => planCacheSamples(engine));
   if (options.meter) {
     const meter = options.meter;
     service.metrics.bindSources(() => meter.connectorMetrics());

@@ -225,6 +225,13 @@ export class GatewayMetrics {
       ),
     );
     this.registry.register(
+      new Gauge(
+        'spoke_plan_cache',
+        "The planner's plan cache (statements planned once and run again with new parameters): hits (of which templateHits, literalHits and federatedHits), replanned federated executions, misses, invalidations and bypassed statements (counted since start), and entries held now.",
+        () => this.planCacheSamples(),
+      ),
+    );
+    this.registry.register(
       new Gauge('process_resident_memory_bytes', 'Resident memory size in bytes.', () => [
         [{}, process.memoryUsage.rss()],
       ]),
@@ -245,9 +252,16 @@ export class GatewayMetrics {
 
   private readCacheSamples: () => [Record<string, string>, number][] = () => [];
 
-  /** Where the read cache's counters are read from (the engine's, see read-cache-stats.ts). */
+  /** Where the read cache's counters are read from (the engine's, see engine-caches.ts). */
   bindReadCache(samples: () => [Record<string, string>, number][]): void {
     this.readCacheSamples = samples;
+  }
+
+  private planCacheSamples: () => [Record<string, string>, number][] = () => [];
+
+  /** Where the plan cache's counters are read from (the engine's, see engine-caches.ts). */
+  bindPlanCache(samples: () => [Record<string, string>, number][]): void {
+    this.planCacheSamples = samples;
   }
 
   /** Where the active and queued gauges read from (the query service). */

@@ -90,26 +90,32 @@ interface Entry {
 
 /** Renders a read's key; values keep their types (bigint, bytes) apart from look-alikes. */
 export function readCacheKey(parts: ReadCacheKeyParts): string {
-  return JSON.stringify(
-    [
-      parts.source,
-      parts.schema,
-      parts.table,
-      parts.snapshot,
-      parts.projection,
-      parts.filters,
-      parts.limit ?? null,
-      parts.orderBy ?? null,
-    ],
-    (_key, value: ScalarValue | object) => {
-      if (typeof value === 'bigint') return { bigint: value.toString() };
-      // JSON spells NaN and ±Infinity as null, and -0 as 0: filters on them would share a key.
-      if (typeof value === 'number' && (!Number.isFinite(value) || Object.is(value, -0)))
-        return { number: Object.is(value, -0) ? '-0' : String(value) };
-      if (value instanceof Uint8Array) return { bytes: Buffer.from(value).toString('base64') };
-      return value;
-    },
-  );
+  return keyText([
+    parts.source,
+    parts.schema,
+    parts.table,
+    parts.snapshot,
+    parts.projection,
+    parts.filters,
+    parts.limit ?? null,
+    parts.orderBy ?? null,
+  ]);
+}
+
+/**
+ * `value` (filters, requests: JSON-like, with scalar values) as text two
+ * values share only when they are equal: bigints, bytes, NaN, ±Infinity and
+ * -0 kept apart from the look-alikes JSON would give them.
+ */
+export function keyText(value: unknown): string {
+  return JSON.stringify(value, (_key, v: ScalarValue | object) => {
+    if (typeof v === 'bigint') return { bigint: v.toString() };
+    // JSON spells NaN and ±Infinity as null, and -0 as 0: filters on them would share a key.
+    if (typeof v === 'number' && (!Number.isFinite(v) || Object.is(v, -0)))
+      return { number: Object.is(v, -0) ? '-0' : String(v) };
+    if (v instanceof Uint8Array) return { bytes: Buffer.from(v).toString('base64') };
+    return v;
+  });
 }
 
 /** What an entry counts against the budget: its rows, twice when kept as Arrow too, and the table's overhead. */

@@ -117,8 +117,9 @@ async function cachedQuery(
   if (found?.kind === 'federated') {
     if (found.maxParam > params.length) return uncached(sql, options); // the engine reports the missing $n
     const valid = await stillValid(found, engine, context, signal);
+    const fresh = Date.now() - found.plannedAt < cache.federatedMaxAgeMs;
     if (!valid) cache.invalidate(key);
-    else if (Date.now() - found.plannedAt < cache.federatedMaxAgeMs) {
+    else if (fresh) {
       // Whatever fails here fails again, with the engine's own error, on the path that plans from scratch.
       const prepared = await instantiateFederated(found, engine, params, signal, context).catch(
         () => undefined,
@@ -148,7 +149,7 @@ async function cachedQuery(
     }
     // This execution's plan cannot be kept (its parameters chose a reduction in a source, say): a plan that
     // drifted stays for the next; one that aged or went stale goes.
-    if (!valid || Date.now() - found.plannedAt >= cache.federatedMaxAgeMs) cache.setNotCacheable(key);
+    if (!valid || !fresh) cache.setNotCacheable(key);
     return uncached(sql, options);
   }
   if (found) {

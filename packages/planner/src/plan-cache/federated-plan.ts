@@ -40,11 +40,12 @@
  * to a source, joins in a source, eager aggregation, tables joined at one
  * source, reductions in a source, pushed limits) are not kept at all.
  */
-import type { Expr, QueryContext, ScalarValue } from '@spoke/core';
+import type { QueryContext, ScalarValue } from '@spoke/core';
 import { withFields } from '@spoke/core';
 import { bindQuery } from '../binder/bind-query.js';
 import type { BoundQuery } from '../binder/scope.js';
 import type { FederatedEngine, PreparedSelect } from '../engine.js';
+import { keyText } from '../executor/read-cache.js';
 import type { ResidualQuery } from '../executor/residual.js';
 import type { AstNode } from '../parse/ast.js';
 import { addImpliedFilters } from '../pushdown/implied-filters.js';
@@ -258,20 +259,11 @@ function sameRequest(a: ScanPlan, b: ScanPlan): boolean {
 }
 
 function requestText(scan: ScanPlan): string {
-  return JSON.stringify(
-    [
-      scan.relation,
-      scan.projection,
-      scan.candidates.map((c) => [c.origin, c.support, c.expr as Expr]),
-      scan.limit ?? null,
-      scan.orderBy ?? null,
-    ],
-    (_key, value: unknown) => {
-      if (typeof value === 'bigint') return { bigint: value.toString() };
-      if (typeof value === 'number' && (!Number.isFinite(value) || Object.is(value, -0)))
-        return { number: Object.is(value, -0) ? '-0' : String(value) };
-      if (value instanceof Uint8Array) return { bytes: Buffer.from(value).toString('base64') };
-      return value;
-    },
-  );
+  return keyText([
+    scan.relation,
+    scan.projection,
+    scan.candidates.map((c) => [c.origin, c.support, c.expr]),
+    scan.limit ?? null,
+    scan.orderBy ?? null,
+  ]);
 }

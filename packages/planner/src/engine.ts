@@ -33,6 +33,7 @@ import type {
   QueryResult,
 } from './engine-api.js';
 import { Session } from './engine-api.js';
+import { eventLoopTurn } from './event-loop-turn.js';
 import { locateError } from './executor/error-position.js';
 import { ExecutionTrace } from './executor/execution-trace.js';
 import { executeFederated, peekSchema, scansInReadCache } from './executor/federated-executor.js';
@@ -48,7 +49,7 @@ import { type AstNode, nodeKind } from './parse/ast.js';
 import { checkParameters } from './parse/check-parameters.js';
 import { nameTargets } from './parse/figure-colname.js';
 import { settleLiteralCasts } from './parse/literal-casts.js';
-import { loadParser, parseSql, WORKER_THRESHOLD } from './parse/parse-sql.js';
+import { loadParser, parseSql } from './parse/parse-sql.js';
 import type { QueryPolicy } from './policy-hook.js';
 import { addImpliedFilters } from './pushdown/implied-filters.js';
 import { type JoinKeyEdge, planJoinKeys } from './pushdown/plan-join-keys.js';
@@ -278,9 +279,10 @@ export class FederatedEngine implements QueryEngine {
       throw new SpokeError(ErrorCode.UNSUPPORTED, `send one statement at a time (got ${statements.length})`);
     }
     const node = statements[0]!.node;
+    if (sql.length >= LARGE_STATEMENT_CHARS) largeStatements.add(node);
     await expandTableFunctions(node, sql, this.tableFunctions, options.params ?? [], options.context);
+    await breathe(node);
     checkCallables(node, { sql, isSource: (name) => this.registry.has(name) });
-    if (sql.length >= WORKER_THRESHOLD) largeStatements.add(node);
     await breathe(node);
     const session = options.session ?? new Session();
     if (isSessionStatement(node)) return runSessionStatement(node, session);
@@ -742,6 +744,7 @@ export class FederatedEngine implements QueryEngine {
       params,
       unionAllLimits(bound.scopes.keys()),
     );
+    await breathe(stmt);
     const joinKeys = planJoinKeys(scans.map((s) => s.binding));
     // Before the estimates: a filter a join implies narrows what each source is asked, and what it is expected to bring.
     await addImpliedFilters(scans, joinKeys, mayShipKeys);
@@ -921,15 +924,19 @@ export async function collectBatches(result: QueryResult): Promise<RecordBatch[]
 /**
  * Statements long enough that planning them synchronously would hold the
  * event loop (and with it every other client, `/healthz` included) for more
- * than a few tens of milliseconds: the same threshold as parsing in a worker.
+ * than a few tens of milliseconds. Planning costs far more per byte than
+ * parsing: a 16 KB chain of `OR`s takes over 100 ms to plan.
  */
 const largeStatements = new WeakSet<AstNode>();
+
+/** Statements at least this many characters long are planned with pauses ({@link breathe}). */
+const LARGE_STATEMENT_CHARS = 4 * 1024;
 
 /**
  * Lets the event loop run between planning phases of a large statement;
  * nothing for the short statements that are nearly all traffic, where a
- * macrotask per phase would cost more than the phase.
+ * turn of the loop per phase would cost more than the phase.
  */
 function breathe(node: AstNode): Promise<void> | undefined {
-  return largeStatements.has(node) ? new Promise((resolve) => setImmediate(resolve)) : undefined;
+  return largeStatements.has(node) ? eventLoopTurn() : undefined;
 }

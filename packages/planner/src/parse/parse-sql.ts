@@ -14,6 +14,7 @@
 import { Worker } from 'node:worker_threads';
 import { ErrorCode, SpokeError } from '@spoke/core';
 import { loadModule, parseSync } from 'libpg-query';
+import { eventLoopTurn } from '../event-loop-turn.js';
 import type { AstNode } from './ast.js';
 import { MAX_PARSE_DEPTH, parseTreeDepth } from './parse-tree-depth.js';
 import type { ParseAnswer, ParseRequest } from './parse-worker.js';
@@ -59,7 +60,7 @@ export async function parseSql(sql: string): Promise<ParsedStatement[]> {
   else {
     tree = await parserWorker.parse(sql);
     // Turning the tree's JSON back into objects took a while: let timers and I/O run before planning starts.
-    await new Promise<void>((resolve) => setImmediate(resolve));
+    await eventLoopTurn();
   }
   const bytes = Buffer.from(sql, 'utf8');
   const statements = (tree.stmts ?? []).map((s) => {

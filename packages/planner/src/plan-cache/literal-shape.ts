@@ -53,6 +53,9 @@ export interface LiteralShape {
   readonly values: readonly ScalarValue[] | undefined;
 }
 
+/** Statements longer than this are not shaped (their exact text is still cached). */
+export const MAX_SHAPED_CHARS = 4 * 1024;
+
 const COMPARISONS = new Set(['=', '<>', '!=', '<', '>', '<=', '>=']);
 const LIKES = new Set(['~~', '!~~', '~~*', '!~~*']);
 const CLAUSES = new Set(['whereClause', 'havingClause', 'quals']);
@@ -61,12 +64,14 @@ const INT8_MAX = 2n ** 63n - 1n;
 
 /**
  * The shape of `sql` with the caller's `paramCount` parameters; `undefined`
- * when it is not one SELECT, has no constant to take, fails to parse (the
- * engine reports that), or uses a `$n` beyond `paramCount`.
+ * when it is not one SELECT, has no constant to take, is longer than
+ * {@link MAX_SHAPED_CHARS}, fails to parse (the engine reports that), or uses
+ * a `$n` beyond `paramCount`.
  */
 export async function literalShape(sql: string, paramCount: number): Promise<LiteralShape | undefined> {
-  // No digit and no quote: no constant to take, and no parse spent.
-  if (!/[0-9']/.test(sql)) return undefined;
+  // No digit and no quote: no constant to take, and no parse spent. A long statement is not shaped:
+  // shaping parses and scans it in one step (about 4 ms a KB), more than sharing its plan would save.
+  if (sql.length > MAX_SHAPED_CHARS || !/[0-9']/.test(sql)) return undefined;
   await loadParser();
   let tree: { stmts?: { stmt?: AstNode }[] };
   let tokens: ScanToken[];

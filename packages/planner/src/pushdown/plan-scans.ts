@@ -160,14 +160,16 @@ async function planScan(
   const ctx = { schema: binding.arrowSchema, qualifiers: [binding.alias, binding.table], params };
   const stmt = binding.scope.stmt;
 
-  const offer = (node: AstNode, origin: 'where' | 'on' | 'derived') => {
-    if (!touchesOnly(node, binding)) return;
+  const offerChecked = (node: AstNode, origin: 'where' | 'on' | 'derived') => {
     const expr = translateExpression(node, ctx);
     if (expr) plan.candidates.push({ node, expr, origin, support: 'unsupported' });
   };
+  const offer = (node: AstNode, origin: 'where' | 'on' | 'derived') => {
+    if (touchesOnly(node, binding)) offerChecked(node, origin);
+  };
   if (!binding.nullable) {
     for (const c of conjuncts(stmt.whereClause)) {
-      if (touchesOnly(c, binding)) offer(c, 'where');
+      if (touchesOnly(c, binding)) offerChecked(c, 'where');
       else {
         const implied = impliedByOr(c, binding);
         if (implied) offer(implied, 'derived');

@@ -7,7 +7,8 @@
  * (measured: 200–340 ms for a 1 MB IN list on a 2-core machine), so
  * statements longer than {@link WORKER_THRESHOLD} characters are parsed in a
  * worker thread: the main thread, which serves every other client and
- * `/healthz`, only turns the tree's JSON back into objects. Short statements
+ * `/healthz`, only turns the tree's JSON back into objects, a slice at a time
+ * (tree-chunks.ts). Short statements
  * — nearly all of them — are parsed inline, where a thread hop would cost
  * more than the parse.
  */
@@ -18,6 +19,7 @@ import { eventLoopTurn } from '../event-loop-turn.js';
 import type { AstNode } from './ast.js';
 import { MAX_PARSE_DEPTH, parseTreeDepth } from './parse-tree-depth.js';
 import type { ParseAnswer, ParseRequest } from './parse-worker.js';
+import { assembleTree } from './tree-chunks.js';
 
 let loaded: Promise<void> | undefined;
 
@@ -189,13 +191,8 @@ class ParserWorker {
   #answer(answer: ParseAnswer): void {
     const pending = this.#settled(answer.id);
     if (!pending) return;
-    if ('json' in answer) {
-      try {
-        pending.resolve(JSON.parse(answer.json) as ParseTree);
-      } catch (error) {
-        pending.reject(error);
-      }
-    } else if ('tooDeep' in answer) pending.reject(nestedTooDeeply());
+    if ('tree' in answer) assembleTree<ParseTree>(answer.tree).then(pending.resolve, pending.reject);
+    else if ('tooDeep' in answer) pending.reject(nestedTooDeeply());
     else
       pending.reject(
         parseError(answer.error.message, answer.error.cursorPosition, answer.error.stack === true),

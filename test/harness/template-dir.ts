@@ -33,7 +33,7 @@ export function templateDir(name: string, key: unknown, build: (dir: string) => 
     writeFileSync(join(building, COMPLETE), '');
     try {
       renameSync(building, template);
-    } catch (error) {
+    } catch {
       // Another process renamed its template into place first (theirs serves), or a template lost
       // its files to a temporary-directory cleaner (replaced).
       if (existsSync(complete)) return template;

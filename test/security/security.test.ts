@@ -4,14 +4,15 @@
  * kind of policy, over the Postgres wire, HTTP and Flight. Each case names
  * the attack class it covers; the run ends with `N passed, N failed`.
  *
- * One process and one fixture for every class (starting PostgreSQL, the
- * sources and the gateways once keeps the suite within a few minutes).
+ * Two files, each one process with one fixture for its classes (starting
+ * PostgreSQL, the sources and the gateways once keeps each within a minute):
+ * this one, whose cases check answers and errors, runs beside other test
+ * files; security-timing.test.ts, whose cases measure times (existence
+ * oracles, fairness, timeouts), runs alone.
  */
 import './host-access.js';
 import './error-extraction.js';
 import './catalog-isolation.js';
-import './existence-oracles.js';
-import './concurrency-fairness.js';
 import './writes.js';
 import { summarizeAttacks } from './attack-test.js';
 import { closeSecurityFixture } from './security-fixture.js';

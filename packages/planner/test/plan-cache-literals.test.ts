@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { literalShape } from '../src/plan-cache/literal-shape.js';
+import { literalShape, MAX_SHAPED_CHARS } from '../src/plan-cache/literal-shape.js';
 
 async function shape(sql: string, params = 0) {
   const s = await literalShape(sql, params);
@@ -90,6 +90,19 @@ test('numbering after the caller’s parameters; a $n without a value, a parse e
   assert.equal(await shape('SELECT a FROM t WHERE a = 1 AND', 0), undefined);
   assert.equal(await shape('SELECT 1; SELECT a FROM t WHERE a = 1', 0), undefined);
   assert.equal(await shape("UPDATE t SET a = 1 WHERE b = 'x'", 0), undefined);
+});
+
+test('statements up to MAX_SHAPED_CHARS are shaped; longer ones are not (their exact text is cached)', async () => {
+  const padded = (length: number) => {
+    const head = 'SELECT a FROM t WHERE a = 1 AND b IN (';
+    const items: string[] = [];
+    while (`${head}${[...items, '0'].join(',')})`.length <= length) items.push('0');
+    return `${head}${items.join(',')})`;
+  };
+  const longest = padded(MAX_SHAPED_CHARS);
+  assert.ok(longest.length <= MAX_SHAPED_CHARS && longest.length >= MAX_SHAPED_CHARS - 2);
+  assert.equal((await literalShape(longest, 0))?.kinds, 'i'.repeat((longest.length - 38) / 2 + 1));
+  assert.equal(await literalShape(`${longest} `.replace('a = 1', 'a = 11'), 0), undefined);
 });
 
 test('byte offsets: text after multi-byte characters, and constants glued to words', async () => {

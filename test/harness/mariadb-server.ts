@@ -103,7 +103,7 @@ const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
  * The data directory `mariadb-install-db` made for this machine's MariaDB, made now when missing:
  * each server starts on a copy (install-db takes about 2 s, a copy a tenth of it).
  */
-function dataTemplate(installDb: string, userArgs: readonly string[]): string {
+async function dataTemplate(installDb: string, userArgs: readonly string[]): Promise<string> {
   const args = [
     '--no-defaults',
     '--auth-root-authentication-method=normal',
@@ -111,7 +111,7 @@ function dataTemplate(installDb: string, userArgs: readonly string[]): string {
     '--skip-name-resolve',
     ...userArgs,
   ];
-  const template = templateDir('mariadb', [installDb, args], (dir) => {
+  const template = await templateDir('mariadb', [installDb, args], (dir) => {
     const install = spawnSync(installDb, [...args, `--datadir=${join(dir, 'data')}`], {
       encoding: 'utf8',
       timeout: 120_000,
@@ -146,7 +146,7 @@ export async function startMariaDB(options: MariaDBServerOptions = {}): Promise<
   const logFile = join(root, 'server.log');
   const userArgs = isRoot ? ['--user=root'] : [];
   try {
-    copyTree(dataTemplate(bin.installDb, userArgs), dataDir);
+    copyTree(await dataTemplate(bin.installDb, userArgs), dataDir);
   } catch (error) {
     rmSync(root, { recursive: true, force: true });
     throw error;

@@ -128,8 +128,8 @@ function ownByServer(dir: string): void {
 const INITDB_ARGS = ['-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync', '--no-instructions'] as const;
 
 /** The data directory of a cluster initdb made for `binDir` and `user` (see the module's comment). */
-function clusterTemplate(binDir: string, user: string): string {
-  const template = templateDir('pg', [binDir, user, INITDB_ARGS, isRoot], (dir) => {
+async function clusterTemplate(binDir: string, user: string): Promise<string> {
+  const template = await templateDir('pg', [binDir, user, INITDB_ARGS, isRoot], (dir) => {
     ownByServer(dir);
     run(binDir, 'initdb', ['-D', join(dir, 'data'), '-U', user, ...INITDB_ARGS]);
   });
@@ -154,7 +154,7 @@ export async function startPostgres(options: PostgresServerOptions = {}): Promis
   const dataDir = join(root, 'data');
   const logFile = join(root, 'server.log');
   ownByServer(root);
-  copyTree(clusterTemplate(binDir, user), dataDir);
+  copyTree(await clusterTemplate(binDir, user), dataDir);
   const port = await freePort();
   const settings: Record<string, string> = {
     fsync: 'off',

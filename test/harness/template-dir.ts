@@ -1,8 +1,8 @@
 /**
  * A directory made once per machine and key in the temporary directory, for
- * servers to copy instead of making their own: PostgreSQL's initdb and
- * MariaDB's install-db cost a second or two each, and a test run starts
- * dozens of servers.
+ * servers and fixtures to copy instead of making their own: PostgreSQL's
+ * initdb, MariaDB's install-db and the gateway's demo data cost a second or
+ * two each, and a test run makes dozens of them.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -22,14 +22,18 @@ const COMPLETE = '.spoke-template-complete';
  *
  * @returns the template's folder
  */
-export function templateDir(name: string, key: unknown, build: (dir: string) => void): string {
+export async function templateDir(
+  name: string,
+  key: unknown,
+  build: (dir: string) => void | Promise<void>,
+): Promise<string> {
   const hash = createHash('sha256').update(JSON.stringify(key)).digest('hex').slice(0, 16);
   const template = join(tmpdir(), `spoke-${name}-template-${hash}`);
   const complete = join(template, COMPLETE);
   if (existsSync(complete)) return template;
   const building = mkdtempSync(`${template}-building-`);
   try {
-    build(building);
+    await build(building);
     writeFileSync(join(building, COMPLETE), '');
     try {
       renameSync(building, template);

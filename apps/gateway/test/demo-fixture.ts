@@ -3,10 +3,12 @@
  * directory, the demo config over it, and DuckDB running the same SQL over
  * the same files to compare answers with.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { copyTree, templateDir } from '../../../test/harness/template-dir.js';
 import type { GatewayConfig } from '../src/config/gateway-config.js';
 import { demoConfig } from '../src/demo/demo-config.js';
 import { type DemoData, ensureDemoData } from '../src/demo/generate-demo-data.js';
@@ -21,9 +23,24 @@ export interface DemoFixture {
   close(): Promise<void>;
 }
 
-/** Generates the demo data in a fresh temp directory. */
+/**
+ * The demo data, generated once per machine for this generator and these
+ * dependencies (both are the template's key) and copied for each fixture:
+ * generating it costs a second of CPU, and most of the gateway's test files
+ * start a fixture.
+ */
+async function demoDataTemplate(): Promise<string> {
+  const generator = await readFile(new URL('../src/demo/generate-demo-data.ts', import.meta.url), 'utf8');
+  const lock = await readFile(new URL('../../../package-lock.json', import.meta.url), 'utf8');
+  const key = createHash('sha256').update(generator).update(lock).digest('hex');
+  return templateDir('demo-data', key, async (dir) => void (await ensureDemoData(join(dir, 'demo'))));
+}
+
+/** Copies the demo data into a fresh temp directory. */
 export async function demoFixture(): Promise<DemoFixture> {
   const root = await mkdtemp(join(tmpdir(), 'spoke-gateway-test-'));
+  copyTree(join(await demoDataTemplate(), 'demo'), join(root, 'demo'));
+  // Finds the copy ready (its marker is copied too) and describes it.
   const data = await ensureDemoData(join(root, 'demo'));
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();

@@ -261,7 +261,8 @@ describe('spoke CLI', { timeout: 240_000 }, () => {
       child.kill('SIGTERM');
       const [code] = (await Promise.race([
         exited,
-        new Promise((_, reject) => setTimeout(() => reject(new Error('no exit after SIGTERM')), 15_000)),
+        // unref: the timer must not keep the test file running once the gateway has exited.
+        new Promise((_, reject) => setTimeout(() => reject(new Error('no exit after SIGTERM')), 15_000).unref()),
       ])) as [number];
       assert.equal(code, 0, err);
     } finally {

@@ -393,7 +393,8 @@ ${sourcesYaml(fixture)}`,
     server.child.kill('SIGTERM');
     const [code] = (await Promise.race([
       exited,
-      new Promise((_, reject) => setTimeout(() => reject(new Error('no exit after SIGTERM')), 30_000)),
+      // unref: the timer must not keep the test file running once the gateway has exited.
+      new Promise((_, reject) => setTimeout(() => reject(new Error('no exit after SIGTERM')), 30_000).unref()),
     ])) as [number];
     assert.equal(code, 0, server.stderr());
     for (const pid of pids) assert.equal(alive(pid), false, `worker ${pid} is gone`);

@@ -11,21 +11,20 @@ import { createSign, generateKeyPairSync, sign as signData } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { CLI } from './built-cli.js';
 import { canonicalRows, type DemoFixture, demoFixture } from './demo-fixture.js';
 import { type OperatorGateway, startOperatorGateway, userYaml } from './operator-fixture.js';
 
 const run = promisify(execFile);
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 
 /** Runs `spoke hash-password` with `input` on standard input. */
 async function hashPassword(
   input: string,
   args: string[] = [],
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'hash-password', ...args], {
+  const child = spawn(process.execPath, [CLI, 'hash-password', ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';

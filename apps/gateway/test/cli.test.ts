@@ -4,10 +4,8 @@ import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { CLI } from './built-cli.js';
 import { canonicalRows, type DemoFixture, demoFixture } from './demo-fixture.js';
-
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 
 interface Run {
   code: number | null;
@@ -15,9 +13,9 @@ interface Run {
   stderr: string;
 }
 
-/** Runs `spoke ARGS` (the TypeScript source, through tsx) and collects its output. */
+/** Runs `spoke ARGS` (the built CLI) and collects its output. */
 async function spoke(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+  const child = spawn(process.execPath, [CLI, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: 60_000,
@@ -211,19 +209,7 @@ describe('spoke CLI', { timeout: 240_000 }, () => {
   it('serves on port 0, prints where, and stops cleanly on SIGTERM', async () => {
     const child: ChildProcess = spawn(
       process.execPath,
-      [
-        '--import',
-        'tsx',
-        CLI,
-        'serve',
-        ...demo,
-        '--workers',
-        '1',
-        '--http-port',
-        '0',
-        '--postgres-port',
-        '0',
-      ],
+      [CLI, 'serve', ...demo, '--workers', '1', '--http-port', '0', '--postgres-port', '0'],
       {
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -262,7 +248,9 @@ describe('spoke CLI', { timeout: 240_000 }, () => {
       const [code] = (await Promise.race([
         exited,
         // unref: the timer must not keep the test file running once the gateway has exited.
-        new Promise((_, reject) => setTimeout(() => reject(new Error('no exit after SIGTERM')), 15_000).unref()),
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error('no exit after SIGTERM')), 15_000).unref(),
+        ),
       ])) as [number];
       assert.equal(code, 0, err);
     } finally {

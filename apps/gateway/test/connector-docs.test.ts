@@ -8,14 +8,17 @@ import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { SCALAR_FUNCTIONS, SPECIFICATION_VERSION } from '@spoke/core';
 import { renderConnectorDocs, replaceConnectorDocs } from '../src/format/connector-docs.js';
+import { CLI } from './built-cli.js';
 
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const dir = await mkdtemp(join(tmpdir(), 'spoke-connector-docs-'));
 after(() => rm(dir, { recursive: true, force: true }));
 
-async function spoke(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  // tsx by URL: the command runs in the temporary folder, where a bare `tsx` does not resolve.
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), CLI, ...args], {
+/** Runs the built CLI in `dir`; `nodeArgs` go before it (tsx, for a connector given as TypeScript source). */
+async function spoke(
+  args: string[],
+  nodeArgs: string[] = [],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [...nodeArgs, CLI, ...args], {
     cwd: dir,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -106,13 +109,17 @@ describe('spoke connector-docs', { timeout: 120_000 }, () => {
       const template = fileURLToPath(
         new URL(`../../../packages/create-spoke-connector/templates/${kind}/`, import.meta.url),
       );
-      const run = await spoke([
-        'connector-docs',
-        join(template, 'src/index.ts'),
-        '--readme',
-        join(template, 'README.md'),
-        '--check',
-      ]);
+      // The template's entry point is TypeScript: tsx by URL (a bare `tsx` does not resolve from `dir`).
+      const run = await spoke(
+        [
+          'connector-docs',
+          join(template, 'src/index.ts'),
+          '--readme',
+          join(template, 'README.md'),
+          '--check',
+        ],
+        ['--import', import.meta.resolve('tsx')],
+      );
       assert.equal(run.code, 0, `${kind}: ${run.stderr}`);
     }
   });

@@ -11,7 +11,6 @@ import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { arrow, ErrorCode, SpokeError } from '@spoke/core';
 import pg from 'pg';
 import { parseConfig } from '../src/config/load-config.js';
@@ -19,10 +18,9 @@ import { createGatewayEngine } from '../src/create-gateway-engine.js';
 import { cypherStatementFor } from '../src/graph/graph-engine.js';
 import { createGatewayServices } from '../src/service/gateway-services.js';
 import { type RunningGateway, startGateway } from '../src/start-gateway.js';
+import { CLI } from './built-cli.js';
 import { canonicalRows, type DemoFixture, demoFixture } from './demo-fixture.js';
 import { userYaml } from './operator-fixture.js';
-
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 
 const GRAPH_YAML = `graphs:
   shop:
@@ -428,7 +426,7 @@ ${GRAPH_YAML}`;
   it('spoke cypher runs a query from the command line', async () => {
     const run = (args: string[]) =>
       new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+        const child = spawn(process.execPath, [CLI, ...args], {
           stdio: ['ignore', 'pipe', 'pipe'],
         });
         let stdout = '';

@@ -11,7 +11,6 @@ import { once } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import {
   byQuestion,
@@ -24,10 +23,10 @@ import { createGatewayEngine } from '../src/create-gateway-engine.js';
 import { startHttpServer } from '../src/http/http-server.js';
 import { createGatewayServices } from '../src/service/gateway-services.js';
 import { type RunningGateway, startGateway } from '../src/start-gateway.js';
+import { CLI } from './built-cli.js';
 import { type DemoFixture, demoFixture } from './demo-fixture.js';
 import { userYaml } from './operator-fixture.js';
 
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const DESIGN_QUESTION = 'Find documents similar to this about machine learning from the research team';
 const DESIGN_SQL = `SELECT d.id, d.title, c.name, c.region
 FROM docs.documents d JOIN crm.customers c ON c.id = d.customer_id
@@ -406,7 +405,7 @@ sources:
 
   it('spoke ask prints the SQL and the rows; --dry-run only the SQL; no nl: section is a clear error', async () => {
     const run = async (args: string[]) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+      const child = spawn(process.execPath, [CLI, ...args], {
         env: { ...process.env, NL_API_KEY: 'sk-nl-test' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });

@@ -9,16 +9,14 @@ import { once } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { FlightSqlClient } from '../src/flight/index.js';
+import { CLI } from './built-cli.js';
 import { type DemoFixture, demoFixture } from './demo-fixture.js';
 import { selfSignedCertificate, sourcesYaml } from './operator-fixture.js';
 
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-
 /** Starts `spoke serve ARGS`; resolves with the banner once it is printed. */
 async function serve(args: string[]): Promise<{ child: ChildProcess; banner: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--workers', '1', ...args], {
+  const child = spawn(process.execPath, [CLI, 'serve', '--workers', '1', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -131,13 +129,9 @@ describe('spoke serve with Arrow Flight SQL', { timeout: 240_000 }, () => {
   });
 
   it('refuses a bad --flight-port', async () => {
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', CLI, 'serve', '--config', withFlight, '--flight-port', 'grpc'],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const child = spawn(process.execPath, [CLI, 'serve', '--config', withFlight, '--flight-port', 'grpc'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
     child.stderr?.on('data', (c: Buffer) => {
       err += c.toString();

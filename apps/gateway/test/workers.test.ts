@@ -12,12 +12,11 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { CLI } from './built-cli.js';
 import { type DemoFixture, demoFixture } from './demo-fixture.js';
 import { sourcesYaml, userYaml } from './operator-fixture.js';
 
-const CLI = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 /** A query that computes for minutes before its first row: it runs until cancelled. */
 const SLOW = 'SELECT count(*) AS n FROM lake.sales a CROSS JOIN lake.sales b WHERE a.id + b.id < 0';
 const COUNT = 'SELECT count(*) AS n FROM crm.customers';
@@ -35,7 +34,7 @@ interface Server {
 
 /** Starts `spoke serve --config file` and waits for its banner. */
 async function serve(file: string): Promise<Server> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--config', file], {
+  const child = spawn(process.execPath, [CLI, 'serve', '--config', file], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -394,7 +393,9 @@ ${sourcesYaml(fixture)}`,
     const [code] = (await Promise.race([
       exited,
       // unref: the timer must not keep the test file running once the gateway has exited.
-      new Promise((_, reject) => setTimeout(() => reject(new Error('no exit after SIGTERM')), 30_000).unref()),
+      new Promise((_, reject) =>
+        setTimeout(() => reject(new Error('no exit after SIGTERM')), 30_000).unref(),
+      ),
     ])) as [number];
     assert.equal(code, 0, server.stderr());
     for (const pid of pids) assert.equal(alive(pid), false, `worker ${pid} is gone`);
@@ -405,7 +406,7 @@ describe('server.workers in the config', () => {
   async function fails(yaml: string): Promise<string> {
     const file = join(fixture.root, 'bad-workers.yaml');
     writeFileSync(file, yaml);
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--config', file], {
+    const child = spawn(process.execPath, [CLI, 'serve', '--config', file], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let err = '';
@@ -425,7 +426,7 @@ describe('server.workers in the config', () => {
   });
 
   it('--workers out of range is a usage error', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'serve', '--demo', '--workers', '0'], {
+    const child = spawn(process.execPath, [CLI, 'serve', '--demo', '--workers', '0'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let err = '';

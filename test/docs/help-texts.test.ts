@@ -10,7 +10,8 @@ import { promisify } from 'node:util';
 import { demoConfig } from '../../apps/gateway/src/demo/demo-config.js';
 
 const run = promisify(execFile);
-const CLI = new URL('../../apps/gateway/src/cli.ts', import.meta.url).pathname;
+// The built CLI, as the harness's `spoke serve` runs it (npm test builds first): no tsx in each child.
+const CLI = new URL('../../apps/gateway/dist/cli.js', import.meta.url).pathname;
 const NUMBERS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six'];
 
 test("every command's --help describes the demo's sources as the demo has them", async () => {
@@ -24,7 +25,7 @@ test("every command's --help describes the demo's sources as the demo has them",
   );
   let checked = 0;
   for (const command of ['serve', 'query', 'explain', 'cypher', 'ask']) {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', CLI, command, '--help']);
+    const { stdout } = await run(process.execPath, [CLI, command, '--help']);
     const text = stdout.replace(/\s+/g, ' ');
     const said = /served as (\w+) sources?/.exec(text);
     if (!said) continue;

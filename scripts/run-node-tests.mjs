@@ -1,12 +1,16 @@
 #!/usr/bin/env node
 /**
  * Runs a package's test files with node's test runner (through tsx) in two
- * groups: the files that only check behaviour, two at a time, then the files
- * that time things (timeouts, stalls, throttled links, admission) one at a
- * time, so a neighbour's CPU cannot make them fail.
+ * groups: the files that only check behaviour, two at a time (or
+ * `--concurrency N`), then the files that time things (timeouts, stalls,
+ * throttled links, admission) one at a time, so a neighbour's CPU cannot
+ * make them fail.
  *
- *   node ../../scripts/run-node-tests.mjs --serial test/limits.test.ts … -- test/*.test.ts
+ *   node ../../scripts/run-node-tests.mjs [--concurrency N] --serial test/limits.test.ts … -- test/*.test.ts
  *
+ * `--concurrency` sets how many files of the parallel group run at once
+ * (default 2, one per core here): more than the cores pays only where files
+ * spend much of their time waiting on child processes and servers.
  * Every file after `--` runs once: in the serial group when it is named after
  * `--serial` (or lies under a folder named there, written with a trailing
  * `/`), else in the parallel group. Exits non-zero when either group failed;
@@ -14,10 +18,17 @@
  */
 import { spawnSync } from 'node:child_process';
 
-const args = process.argv.slice(2);
+let args = process.argv.slice(2);
+let concurrency = 2;
+if (args[0] === '--concurrency') {
+  concurrency = Number(args[1]);
+  args = args.slice(2);
+}
 const split = args.indexOf('--');
-if (split < 0 || args[0] !== '--serial') {
-  process.stderr.write('usage: run-node-tests.mjs --serial <file|folder/>… -- <test files>…\n');
+if (split < 0 || args[0] !== '--serial' || !(Number.isInteger(concurrency) && concurrency > 0)) {
+  process.stderr.write(
+    'usage: run-node-tests.mjs [--concurrency N] --serial <file|folder/>… -- <test files>…\n',
+  );
   process.exit(2);
 }
 const serialNames = args.slice(1, split);
@@ -44,6 +55,6 @@ function run(group, concurrency) {
   return result.status ?? 1;
 }
 
-const parallelStatus = run(parallel, 2);
+const parallelStatus = run(parallel, concurrency);
 const serialStatus = run(serial, 1);
 process.exit(parallelStatus || serialStatus);

@@ -8,10 +8,9 @@ import { execFile } from 'node:child_process';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { demoConfig } from '../../apps/gateway/src/demo/demo-config.js';
+import { SPOKE_CLI } from '../harness/spoke-cli.js';
 
 const run = promisify(execFile);
-// The built CLI, as the harness's `spoke serve` runs it (npm test builds first): no tsx in each child.
-const CLI = new URL('../../apps/gateway/dist/cli.js', import.meta.url).pathname;
 const NUMBERS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six'];
 
 test("every command's --help describes the demo's sources as the demo has them", async () => {
@@ -25,7 +24,7 @@ test("every command's --help describes the demo's sources as the demo has them",
   );
   let checked = 0;
   for (const command of ['serve', 'query', 'explain', 'cypher', 'ask']) {
-    const { stdout } = await run(process.execPath, [CLI, command, '--help']);
+    const { stdout } = await run(process.execPath, [SPOKE_CLI, command, '--help']);
     const text = stdout.replace(/\s+/g, ' ');
     const said = /served as (\w+) sources?/.exec(text);
     if (!said) continue;

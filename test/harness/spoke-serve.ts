@@ -11,8 +11,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { SPOKE_CLI } from './spoke-cli.js';
 
 /** A running `spoke serve`. */
 export interface SpokeServe {
@@ -22,8 +22,6 @@ export interface SpokeServe {
   /** What it printed so far. */
   output(): string;
 }
-
-const cli = resolve(dirname(fileURLToPath(import.meta.url)), '../../apps/gateway/dist/cli.js');
 
 /**
  * Writes a config (the `server:` lines, then `config`) to `dir/spoke.yaml`,
@@ -41,7 +39,7 @@ export async function startSpokeServe(options: {
     configPath,
     `server:\n  http: { host: 127.0.0.1, port: 0 }\n  postgres: { host: 127.0.0.1, port: 0 }\n${options.config}`,
   );
-  const child = spawn(process.execPath, [cli, 'serve', '--workers', '1', '--config', configPath], {
+  const child = spawn(process.execPath, [SPOKE_CLI, 'serve', '--workers', '1', '--config', configPath], {
     stdio: ['ignore', 'pipe', 'pipe'],
     ...(options.env ? { env: options.env } : {}),
   });

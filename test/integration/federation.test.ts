@@ -9,17 +9,15 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import pg from 'pg';
+import { SPOKE_CLI } from '../harness/spoke-cli.js';
 import { startSpokeServe } from '../harness/spoke-serve.js';
 
 const run = promisify(execFile);
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const cli = join(root, 'apps/gateway/dist/cli.js');
 
 let dir: string;
 let configPath: string;
@@ -176,7 +174,7 @@ describe('federated queries through every front end equal DuckDB on the same fil
   test('spoke query and spoke explain', async () => {
     const sql = QUERIES[2]!;
     const { stdout } = await run(process.execPath, [
-      cli,
+      SPOKE_CLI,
       'query',
       '--config',
       configPath,
@@ -190,7 +188,7 @@ describe('federated queries through every front end equal DuckDB on the same fil
       await reference(sql),
     );
     const explained = await run(process.execPath, [
-      cli,
+      SPOKE_CLI,
       'explain',
       '--config',
       configPath,
@@ -199,7 +197,7 @@ describe('federated queries through every front end equal DuckDB on the same fil
     assert.match(explained.stdout, /region = 'EU'/);
     assert.match(explained.stdout, /exact/);
     await assert.rejects(
-      run(process.execPath, [cli, 'query', '--config', configPath, 'SELECT nope FROM crm.customers']),
+      run(process.execPath, [SPOKE_CLI, 'query', '--config', configPath, 'SELECT nope FROM crm.customers']),
       (e: unknown) => {
         const x = e as { code: number; stderr: string };
         assert.equal(x.code, 1);

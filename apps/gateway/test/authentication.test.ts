@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { CLI } from './built-cli.js';
+import { SPOKE_CLI as CLI } from '../../../test/harness/spoke-cli.js';
 import { canonicalRows, type DemoFixture, demoFixture } from './demo-fixture.js';
 import { type OperatorGateway, startOperatorGateway, userYaml } from './operator-fixture.js';
 

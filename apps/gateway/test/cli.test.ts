@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CLI } from './built-cli.js';
+import { SPOKE_CLI as CLI } from '../../../test/harness/spoke-cli.js';
 import { canonicalRows, type DemoFixture, demoFixture } from './demo-fixture.js';
 
 interface Run {

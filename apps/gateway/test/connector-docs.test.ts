@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { SCALAR_FUNCTIONS, SPECIFICATION_VERSION } from '@spoke/core';
+import { SPOKE_CLI as CLI } from '../../../test/harness/spoke-cli.js';
 import { renderConnectorDocs, replaceConnectorDocs } from '../src/format/connector-docs.js';
-import { CLI } from './built-cli.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'spoke-connector-docs-'));
 after(() => rm(dir, { recursive: true, force: true }));

@@ -13,12 +13,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { arrow, ErrorCode, SpokeError } from '@spoke/core';
 import pg from 'pg';
+import { SPOKE_CLI as CLI } from '../../../test/harness/spoke-cli.js';
 import { parseConfig } from '../src/config/load-config.js';
 import { createGatewayEngine } from '../src/create-gateway-engine.js';
 import { cypherStatementFor } from '../src/graph/graph-engine.js';
 import { createGatewayServices } from '../src/service/gateway-services.js';
 import { type RunningGateway, startGateway } from '../src/start-gateway.js';
-import { CLI } from './built-cli.js';
 import { canonicalRows, type DemoFixture, demoFixture } from './demo-fixture.js';
 import { userYaml } from './operator-fixture.js';
 

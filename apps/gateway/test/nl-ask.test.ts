@@ -18,12 +18,12 @@ import {
   type OpenAiStandIn,
   startOpenAiStandIn,
 } from '../../../test/harness/openai-stand-in/index.js';
+import { SPOKE_CLI as CLI } from '../../../test/harness/spoke-cli.js';
 import { parseConfig } from '../src/config/load-config.js';
 import { createGatewayEngine } from '../src/create-gateway-engine.js';
 import { startHttpServer } from '../src/http/http-server.js';
 import { createGatewayServices } from '../src/service/gateway-services.js';
 import { type RunningGateway, startGateway } from '../src/start-gateway.js';
-import { CLI } from './built-cli.js';
 import { type DemoFixture, demoFixture } from './demo-fixture.js';
 import { userYaml } from './operator-fixture.js';
 

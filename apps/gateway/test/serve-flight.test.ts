@@ -9,8 +9,8 @@ import { once } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { SPOKE_CLI as CLI } from '../../../test/harness/spoke-cli.js';
 import { FlightSqlClient } from '../src/flight/index.js';
-import { CLI } from './built-cli.js';
 import { type DemoFixture, demoFixture } from './demo-fixture.js';
 import { selfSignedCertificate, sourcesYaml } from './operator-fixture.js';
 

@@ -13,7 +13,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { CLI } from './built-cli.js';
+import { SPOKE_CLI as CLI } from '../../../test/harness/spoke-cli.js';
 import { type DemoFixture, demoFixture } from './demo-fixture.js';
 import { sourcesYaml, userYaml } from './operator-fixture.js';
 
